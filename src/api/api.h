@@ -1,0 +1,26 @@
+/*
+ * api.h — the JSON API under /api/v1: the route table and its handlers.
+ *
+ * Every resource of model/ is served by four generic handlers (list and create on its collection, read and
+ * change on its item); a few handlers are special (health, person search, reference lists, schemas).
+ * The one route table is api_routes[] in api_routes.c: read it to see every endpoint, its permission and its
+ * body limit.
+ */
+#ifndef HEARTH_API_H
+#define HEARTH_API_H
+
+#include "http/http.h"
+
+extern const http_route api_routes[];
+extern const size_t api_routes_count;
+
+int api_resource_list(http_req *req);
+int api_resource_create(http_req *req);
+int api_resource_get(http_req *req);
+int api_resource_update(http_req *req);
+int api_person_search(http_req *req);
+int api_healthz(http_req *req);
+int api_reference_list(http_req *req);
+int api_schema(http_req *req);
+
+#endif

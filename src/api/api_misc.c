@@ -1,0 +1,167 @@
+/*
+ * api_misc.c — the handlers that are not plain resources: health, person search, reference lists, schemas.
+ */
+#include <inttypes.h>
+#include <stdint.h>
+
+#include "access/access.h"
+#include "api/api.h"
+#include "core/core_parse.h"
+#include "model/model.h"
+#include "model/model_ident.h"
+
+/* Code lists: each list with its codes in display order. */
+static const char SQL_REF_LIST[] =
+    "SELECT c.code, c.label, c.parent, l.label, l.verified\n"
+    "  FROM ref_list l\n"
+    "  JOIN ref_code c ON c.list = l.list\n"
+    " WHERE l.list = $1\n"
+    "   AND c.active = 1\n"
+    " ORDER BY c.sort_order, c.code";
+
+int api_healthz(http_req *req)
+{
+    core_error err;
+    core_error_clear(&err);
+    int version = 0;
+    int rc = store_schema_version(req->db, &version, &err);
+    if (rc) {
+        json_t *j = json_pack("{s:s}", "status", "unavailable");
+        http_reply_json(req, 503, j);
+        json_decref(j);
+        return 0;
+    }
+    json_t *j = json_pack("{s:s,s:i}", "status", "ok", "schema_version", version);
+    http_reply_json(req, 200, j);
+    json_decref(j);
+    return 0;
+}
+
+int api_person_search(http_req *req)
+{
+    core_error err;
+    core_error_clear(&err);
+    model_person_query q = {0};
+    q.name = http_query(req, "name");
+    q.date_of_birth = http_query(req, "date_of_birth");
+    q.identifier = http_query(req, "identifier");
+    const char *after = http_query(req, "after"), *limit = http_query(req, "limit");
+    int64_t v;
+    if (after) {
+        if (core_parse_int64(after, strlen(after), 0, INT64_MAX, &v)) {
+            core_error_set(&err, CORE_E_BAD_PARAMETER, "after must be a cursor from a previous page");
+            return http_reply_error(req, &err);
+        }
+        q.after = v;
+    }
+    if (limit) {
+        if (core_parse_int64(limit, strlen(limit), 1, MODEL_LIST_MAX, &v)) {
+            core_error_set(&err, CORE_E_BAD_PARAMETER, "limit must be between 1 and %d", MODEL_LIST_MAX);
+            return http_reply_error(req, &err);
+        }
+        q.limit = (int)v;
+    }
+    model_ctx ctx;
+    model_ctx_init(&ctx, req->db, &req->arena, 0);
+    json_t *items;
+    int64_t next;
+    if (model_person_search(&ctx, &q, &items, &next, &err))
+        return http_reply_error(req, &err);
+    size_t i;
+    json_t *it;
+    json_array_foreach(items, i, it)
+    {
+        access_principal who = {0, NULL};
+        access_target what = {"person", "person", json_integer_value(json_object_get(it, "id"))};
+        if (access_decide(&who, "record.read", &what, &err) != ACCESS_ALLOW)
+            return http_reply_error(req, &err);
+    }
+    json_t *page = json_object();
+    json_object_set(page, "items", items);
+    json_object_set_new(page, "next", next ? json_sprintf("%" PRId64, next) : json_null());
+    http_reply_json(req, 200, page);
+    json_decref(page);
+    return 0;
+}
+
+int api_reference_list(http_req *req)
+{
+    core_error err;
+    core_error_clear(&err);
+    store_value p[] = {store_v_text(req->names[0])};
+    store_stmt *st;
+    int rc = store_query(req->db, &req->arena, SQL_REF_LIST, p, 1, &st, &err);
+    if (rc)
+        return http_reply_error(req, &err);
+    json_t *codes = json_array(), *out = NULL;
+    while ((rc = store_next(st, &err)) == 1) {
+        if (!out)
+            out = json_pack("{s:s,s:s,s:b}", "list", req->names[0], "label", store_col_text(st, 3, NULL),
+                            "verified", (int)store_col_int(st, 4));
+        const char *parent = store_col_text(st, 2, NULL);
+        json_array_append_new(codes, json_pack("{s:s,s:s,s:o}", "code", store_col_text(st, 0, NULL), "label",
+                                               store_col_text(st, 1, NULL), "parent",
+                                               parent ? json_string(parent) : json_null()));
+    }
+    if (rc < 0 || !out) {
+        json_decref(codes);
+        json_decref(out);
+        if (rc == 0)
+            core_error_set(&err, CORE_E_NOT_FOUND, "no code list of that name");
+        return http_reply_error(req, &err);
+    }
+    json_object_set_new(out, "codes", codes);
+    http_reply_json(req, 200, out);
+    json_decref(out);
+    return 0;
+}
+
+static const char *type_name(model_type t)
+{
+    switch (t) {
+    case MODEL_T_TEXT: return "text";
+    case MODEL_T_INT: return "integer";
+    case MODEL_T_BOOL: return "boolean";
+    case MODEL_T_DATE: return "date";
+    case MODEL_T_TIMESTAMP: return "timestamp";
+    case MODEL_T_CODE: return "code";
+    case MODEL_T_IDENT: return "identifier";
+    case MODEL_T_REF: return "reference";
+    case MODEL_T_HEADLINE: return "sf_headline";
+    }
+    return "text";
+}
+
+int api_schema(http_req *req)
+{
+    const model_resource *r = model_resource_find(req->names[0]);
+    if (!r) {
+        core_error err;
+        core_error_set(&err, CORE_E_NOT_FOUND, "no resource of that name");
+        return http_reply_error(req, &err);
+    }
+    json_t *fields = json_array();
+    for (size_t i = 0; i < r->nfields; i++) {
+        const model_field *f = &r->fields[i];
+        if (f->flags & MODEL_F_HIDDEN)
+            continue;
+        json_t *o = json_pack("{s:s,s:s,s:b,s:b,s:b,s:s}", "name", f->name, "type", type_name(f->type), "required",
+                              !!(f->flags & MODEL_F_REQUIRED), "filter", !!(f->flags & MODEL_F_FILTER), "writable",
+                              !(f->flags & MODEL_F_INTERNAL), "category",
+                              (f->flags & MODEL_F_SPECIAL) ? "special_category"
+                              : (f->flags & MODEL_F_CRIMINAL) ? "criminal_offence"
+                                                              : "personal");
+        if (f->type == MODEL_T_CODE)
+            json_object_set_new(o, "code_list", json_string(f->ref));
+        if (f->type == MODEL_T_REF)
+            json_object_set_new(o, "references", json_string(f->ref));
+        if (f->type == MODEL_T_IDENT)
+            json_object_set_new(o, "identifier", json_string(model_ident_kind_name((model_ident_kind)f->ident)));
+        json_array_append_new(fields, o);
+    }
+    json_t *out = json_pack("{s:s,s:o,s:o}", "resource", r->name, "parent", r->parent ? json_string(r->parent) : json_null(),
+                            "fields", fields);
+    http_reply_json(req, 200, out);
+    json_decref(out);
+    return 0;
+}

@@ -1,0 +1,186 @@
+/*
+ * api_resource.c — the four generic handlers that serve every model_resource: list, create, read, change.
+ *
+ * The route's data pointer is the model_resource. For a child resource the collection routes carry the
+ * parent's id as the first {id} of the path (/api/v1/episodes/{id}/notes); item routes are flat
+ * (/api/v1/notes/{id}). Every record read or written is put to access_decide() first.
+ */
+#include <inttypes.h>
+#include <stdint.h>
+
+#include "access/access.h"
+#include "api/api.h"
+#include "core/core_parse.h"
+#include "model/model.h"
+
+enum { MAX_FILTERS = 16 };
+
+static int api_access(const model_resource *r, int64_t id, const char *perm, core_error *err)
+{
+    access_principal who = {0, NULL};
+    access_target what = {r->section, r->table, id};
+    if (access_decide(&who, perm, &what, err) != ACCESS_ALLOW) {
+        if (!err->code)
+            core_error_set(err, CORE_E_FORBIDDEN, "you do not have access to this record");
+        return err->code;
+    }
+    return 0;
+}
+
+static int reply_or_error(http_req *req, int rc, core_error *err, int status, json_t *body)
+{
+    if (rc)
+        return http_reply_error(req, err);
+    return http_reply_json(req, status, body);
+}
+
+struct list_params {
+    const model_resource *r;
+    model_filter filters[MAX_FILTERS];
+    size_t nfilters;
+    int64_t after;
+    int64_t limit;
+    core_error *err;
+};
+
+static int list_param(void *cls, const char *key, const char *value)
+{
+    struct list_params *lp = cls;
+    if (strcmp(key, "after") == 0) {
+        if (core_parse_int64(value, strlen(value), 0, INT64_MAX, &lp->after))
+            return core_error_set(lp->err, CORE_E_BAD_PARAMETER, "after must be a cursor from a previous page");
+        return 0;
+    }
+    if (strcmp(key, "limit") == 0) {
+        if (core_parse_int64(value, strlen(value), 1, MODEL_LIST_MAX, &lp->limit))
+            return core_error_set(lp->err, CORE_E_BAD_PARAMETER, "limit must be between 1 and %d", MODEL_LIST_MAX);
+        return 0;
+    }
+    const model_field *f = model_field_find(lp->r, key);
+    if (!f || !(f->flags & MODEL_F_FILTER)) {
+        core_error_set(lp->err, CORE_E_BAD_PARAMETER, "%s cannot be filtered on that parameter", lp->r->name);
+        return core_error_hint(lp->err, "GET /api/v1/schema/%s shows which fields filter", lp->r->name);
+    }
+    for (size_t i = 0; i < lp->nfilters; i++)
+        if (strcmp(lp->filters[i].field, f->name) == 0)
+            return core_error_set(lp->err, CORE_E_BAD_PARAMETER, "filter %s given twice", f->name);
+    if (lp->nfilters == MAX_FILTERS)
+        return core_error_set(lp->err, CORE_E_BAD_PARAMETER, "too many filters");
+    lp->filters[lp->nfilters].field = f->name;
+    lp->filters[lp->nfilters].value = value;
+    lp->nfilters++;
+    return 0;
+}
+
+/* {"items":[...],"next":"<cursor>"|null} */
+static int reply_page(http_req *req, json_t *items, int64_t next)
+{
+    json_t *page = json_object();
+    json_object_set(page, "items", items);
+    json_object_set_new(page, "next", next ? json_sprintf("%" PRId64, next) : json_null());
+    int rc = http_reply_json(req, 200, page);
+    json_decref(page);
+    return rc;
+}
+
+int api_resource_list(http_req *req)
+{
+    const model_resource *r = model_resource_find(req->route->data);
+    core_error err;
+    core_error_clear(&err);
+    struct list_params lp = {.r = r, .err = &err};
+    if (http_query_each(req, list_param, &lp))
+        return http_reply_error(req, &err);
+    int64_t parent = r->parent ? req->ids[0] : 0;
+    if (r->parent) {
+        const model_resource *pr = model_resource_find(r->parent);
+        if (api_access(pr, parent, "record.read", &err))
+            return http_reply_error(req, &err);
+    }
+    model_ctx ctx;
+    model_ctx_init(&ctx, req->db, &req->arena, 0);
+    model_list_req lr = {parent, lp.filters, lp.nfilters, lp.after, (int)lp.limit};
+    json_t *items;
+    int64_t next;
+    int rc = model_list(&ctx, r, &lr, &items, &next, &err);
+    if (rc)
+        return http_reply_error(req, &err);
+    /* Each record in the page is a read: each is put to the access decision. */
+    size_t i;
+    json_t *it;
+    json_array_foreach(items, i, it)
+    {
+        if (api_access(r, json_integer_value(json_object_get(it, "id")), "record.read", &err))
+            return http_reply_error(req, &err);
+    }
+    return reply_page(req, items, next);
+}
+
+int api_resource_create(http_req *req)
+{
+    const model_resource *r = model_resource_find(req->route->data);
+    core_error err;
+    core_error_clear(&err);
+    json_t *body, *out = NULL;
+    int rc = http_body_json(req, &body, &err);
+    if (rc)
+        return http_reply_error(req, &err);
+    int64_t parent = r->parent ? req->ids[0] : 0;
+    if (r->parent && api_access(model_resource_find(r->parent), parent, "record.write", &err))
+        return http_reply_error(req, &err);
+    if (api_access(r, 0, "record.create", &err))
+        return http_reply_error(req, &err);
+    model_ctx ctx;
+    model_ctx_init(&ctx, req->db, &req->arena, 0);
+    rc = store_begin(req->db, &err);
+    if (rc == 0)
+        rc = model_create(&ctx, r, parent, body, &out, &err);
+    if (rc == 0)
+        rc = store_commit(req->db, &err);
+    if (rc) {
+        store_rollback(req->db);
+        return http_reply_error(req, &err);
+    }
+    req->location = core_arena_printf(&req->arena, "/api/v1/%s/%" PRId64, r->name,
+                                      (int64_t)json_integer_value(json_object_get(out, "id")));
+    return reply_or_error(req, 0, &err, 201, out);
+}
+
+int api_resource_get(http_req *req)
+{
+    const model_resource *r = model_resource_find(req->route->data);
+    core_error err;
+    core_error_clear(&err);
+    if (api_access(r, req->ids[0], "record.read", &err))
+        return http_reply_error(req, &err);
+    model_ctx ctx;
+    model_ctx_init(&ctx, req->db, &req->arena, 0);
+    json_t *out = NULL;
+    int rc = model_get(&ctx, r, req->ids[0], &out, &err);
+    return reply_or_error(req, rc, &err, 200, out);
+}
+
+int api_resource_update(http_req *req)
+{
+    const model_resource *r = model_resource_find(req->route->data);
+    core_error err;
+    core_error_clear(&err);
+    json_t *body, *out = NULL;
+    int rc = http_body_json(req, &body, &err);
+    if (rc)
+        return http_reply_error(req, &err);
+    if (api_access(r, req->ids[0], "record.write", &err))
+        return http_reply_error(req, &err);
+    model_ctx ctx;
+    model_ctx_init(&ctx, req->db, &req->arena, 0);
+    rc = store_begin(req->db, &err);
+    if (rc == 0)
+        rc = model_update(&ctx, r, req->ids[0], body, &out, &err);
+    if (rc == 0)
+        rc = store_commit(req->db, &err);
+    if (rc) {
+        store_rollback(req->db);
+        return http_reply_error(req, &err);
+    }
+    return http_reply_json(req, 200, out);
+}

@@ -1,0 +1,58 @@
+/*
+ * api_routes.c — THE route table: every endpoint Hearth serves, with its permission and body limit.
+ *
+ * Collection routes list (GET, with the resource's filters, after and limit) and create (POST); item routes
+ * read (GET) and change (PATCH). A child resource's collection hangs off its parent
+ * (/api/v1/episodes/{id}/notes); every item is addressed flat (/api/v1/notes/{id}).
+ * The data column names the model_resource served (model/model_resource.c).
+ */
+#include "api/api.h"
+
+enum {
+    BODY_SMALL = 64 * 1024,   /* ordinary records */
+    BODY_NOTE = 256 * 1024,   /* free text: notes, assessments, plans */
+};
+
+#define COLLECTION(path, res, body)                                                                           \
+    {"GET", "/api/v1/" path, api_resource_list, "record.list", 0, NULL, res, HTTP_ROUTE_FILTERS},             \
+    {"POST", "/api/v1/" path, api_resource_create, "record.create", body, NULL, res, 0}
+#define ITEM(res, body)                                                                                       \
+    {"GET", "/api/v1/" res "/{id}", api_resource_get, "record.read", 0, NULL, res, 0},                        \
+    {"PATCH", "/api/v1/" res "/{id}", api_resource_update, "record.write", body, NULL, res, 0}
+
+const http_route api_routes[] = {
+    /* method  pattern                          handler             permission      body  params / data */
+    {"GET", "/healthz", api_healthz, "public", 0, NULL, NULL, HTTP_ROUTE_PUBLIC},
+    {"GET", "/api/v1/healthz", api_healthz, "public", 0, NULL, NULL, HTTP_ROUTE_PUBLIC},
+    {"GET", "/api/v1/people/search", api_person_search, "person.search", 0, "name,date_of_birth,identifier,after,limit",
+     NULL, 0},
+    {"GET", "/api/v1/reference/{name}", api_reference_list, "reference.read", 0, NULL, NULL, 0},
+    {"GET", "/api/v1/schema/{name}", api_schema, "reference.read", 0, NULL, NULL, 0},
+
+    COLLECTION("people", "people", BODY_SMALL),                 ITEM("people", BODY_SMALL),
+    COLLECTION("people/{id}/former-names", "former-names", BODY_SMALL), ITEM("former-names", BODY_SMALL),
+    COLLECTION("people/{id}/addresses", "addresses", BODY_SMALL), ITEM("addresses", BODY_SMALL),
+    COLLECTION("people/{id}/contact-details", "contact-details", BODY_SMALL), ITEM("contact-details", BODY_SMALL),
+    COLLECTION("families", "families", BODY_SMALL),             ITEM("families", BODY_SMALL),
+    COLLECTION("families/{id}/members", "members", BODY_SMALL), ITEM("members", BODY_SMALL),
+    COLLECTION("contacts", "contacts", BODY_NOTE),              ITEM("contacts", BODY_NOTE),
+    COLLECTION("contacts/{id}/children", "children", BODY_SMALL), ITEM("children", BODY_SMALL),
+    COLLECTION("phone-calls", "phone-calls", BODY_NOTE),        ITEM("phone-calls", BODY_NOTE),
+    COLLECTION("families/{id}/referrals", "referrals", BODY_NOTE), ITEM("referrals", BODY_NOTE),
+    COLLECTION("families/{id}/consents", "consents", BODY_SMALL), ITEM("consents", BODY_SMALL),
+    COLLECTION("families/{id}/episodes", "episodes", BODY_SMALL), ITEM("episodes", BODY_SMALL),
+    COLLECTION("episodes/{id}/taf-members", "taf-members", BODY_SMALL), ITEM("taf-members", BODY_SMALL),
+    COLLECTION("episodes/{id}/assessments", "assessments", BODY_NOTE), ITEM("assessments", BODY_NOTE),
+    COLLECTION("assessments/{id}/areas", "areas", BODY_NOTE),   ITEM("areas", BODY_NOTE),
+    COLLECTION("assessments/{id}/needs", "needs", BODY_NOTE),   ITEM("needs", BODY_NOTE),
+    COLLECTION("episodes/{id}/plans", "plans", BODY_SMALL),     ITEM("plans", BODY_SMALL),
+    COLLECTION("plans/{id}/goals", "goals", BODY_NOTE),         ITEM("goals", BODY_NOTE),
+    COLLECTION("plans/{id}/actions", "actions", BODY_NOTE),     ITEM("actions", BODY_NOTE),
+    COLLECTION("episodes/{id}/reviews", "reviews", BODY_NOTE),  ITEM("reviews", BODY_NOTE),
+    COLLECTION("episodes/{id}/activities", "activities", BODY_SMALL), ITEM("activities", BODY_SMALL),
+    COLLECTION("episodes/{id}/notes", "notes", BODY_NOTE),      ITEM("notes", BODY_NOTE),
+    COLLECTION("agencies", "agencies", BODY_SMALL),             ITEM("agencies", BODY_SMALL),
+    COLLECTION("teams", "teams", BODY_SMALL),                   ITEM("teams", BODY_SMALL),
+};
+
+const size_t api_routes_count = sizeof(api_routes) / sizeof(api_routes[0]);

@@ -1,0 +1,108 @@
+/*
+ * cli_main.c — the command table and main() of `hearth`.
+ */
+#include <stdio.h>
+
+#include "cli/cli.h"
+#include "core/core_log.h"
+
+static const cli_command commands[] = {
+    {"init", "create a database and apply every migration",
+     "usage: hearth init --db PATH\n"
+     "\n"
+     "Create the SQLite database at PATH (if absent) and apply every migration not yet applied.\n"
+     "Safe to run again: an up-to-date database is left as it is.\n",
+     cli_init},
+    {"demo", "build a reproducible synthetic council",
+     "usage: hearth demo --db PATH [--families N] [--seed S] [--logins FILE]\n"
+     "\n"
+     "Create PATH (which must not exist) holding a realistic synthetic council: agencies, teams, a user for\n"
+     "every role, N families (default 1000) of every shape with contacts, episodes at every stage and notes.\n"
+     "The same seed (default 1) always builds the same council. All data is synthetic: NHS numbers are in the\n"
+     "999 test range, phone numbers in the drama range, email addresses at example.org.\n"
+     "  --logins FILE   write the demo users as a JSON array: username, password, totp_secret, role, agency, team\n",
+     cli_demo},
+    {"serve", "serve the web API",
+     "usage: hearth serve --db PATH [--address ADDR] [--port PORT] [--connections N]\n"
+     "\n"
+     "Serve Hearth's JSON API on http://ADDR:PORT (default 127.0.0.1:8080) from the database at PATH,\n"
+     "which is migrated first. PORT 0 picks a free port. The chosen address is printed as a log line\n"
+     "(event server_started). Stops cleanly on SIGINT or SIGTERM.\n",
+     cli_serve},
+    {"user add", "add a user who can sign in",
+     "usage: hearth user add --db PATH --username NAME --role ROLE [--name DISPLAY] [--team ID] [--agency ID]\n"
+     "                       [--password-stdin]\n"
+     "\n"
+     "ROLE is one of front_door, practitioner, team_manager, partner, governance, analyst, admin.\n"
+     "The password is read from standard input with --password-stdin (first line); otherwise a random\n"
+     "password is generated and printed once. Passwords are stored only as Argon2id hashes.\n",
+     cli_user_add},
+    {"check", "check an identifier: nhs, upn, nino or postcode",
+     "usage: hearth check {nhs|upn|nino|postcode} VALUE\n"
+     "\n"
+     "Check VALUE by the rule for its kind (NHS number modulus 11; UPN check letter and LA code; NINO\n"
+     "HMRC prefix rules; postcode shape). Spaces and lower case are accepted.\n"
+     "Exit 0 and print the canonical form when valid; exit 1 and print the reason when not.\n",
+     cli_check},
+};
+
+static const size_t ncommands = sizeof(commands) / sizeof(commands[0]);
+
+static void usage_all(FILE *f)
+{
+    fprintf(f, "usage: hearth COMMAND [OPTIONS]\n\nHearth — Early Help case management and information governance.\n\n"
+               "commands:\n");
+    for (size_t i = 0; i < ncommands; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nRun `hearth COMMAND --help` for a command's options.\n");
+}
+
+int cli_wants_help(int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
+            return 1;
+    return 0;
+}
+
+void cli_print_error(const core_error *err)
+{
+    fprintf(stderr, "hearth: %s", err->message);
+    if (err->detail[0])
+        fprintf(stderr, ": %s", err->detail);
+    fprintf(stderr, "\n");
+    if (err->hint[0])
+        fprintf(stderr, "hint: %s\n", err->hint);
+}
+
+int cli_main(int argc, char **argv)
+{
+    core_log_init_from_env();
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        usage_all(argc < 2 ? stderr : stdout);
+        return argc < 2 ? CLI_USAGE : CLI_OK;
+    }
+    for (size_t i = 0; i < ncommands; i++) {
+        const cli_command *c = &commands[i];
+        const char *sp = strchr(c->name, ' ');
+        int words = sp ? 2 : 1;
+        if (words == 1 && strcmp(argv[1], c->name) != 0)
+            continue;
+        if (words == 2 && (argc < 3 || strncmp(argv[1], c->name, (size_t)(sp - c->name)) != 0 ||
+                           strlen(argv[1]) != (size_t)(sp - c->name) || strcmp(argv[2], sp + 1) != 0))
+            continue;
+        int cargc = argc - words;
+        char **cargv = argv + words;
+        if (cli_wants_help(cargc, cargv)) {
+            fputs(c->usage, stdout);
+            return CLI_OK;
+        }
+        int rc = c->run(cargc, cargv);
+        if (rc == CLI_USAGE)
+            fputs(c->usage, stderr);
+        return rc;
+    }
+    fprintf(stderr, "hearth: unknown command '%s'\n\n", argv[1]);
+    usage_all(stderr);
+    return CLI_USAGE;
+}

@@ -1,0 +1,132 @@
+/*
+ * cli_serve.c — `hearth init` and `hearth serve`.
+ */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "cli/cli.h"
+#include "core/core_log.h"
+#include "core/core_parse.h"
+#include "http/http.h"
+#include "store/store.h"
+
+enum { POOL_SIZE = 16 };
+
+int cli_init(int argc, char **argv)
+{
+    const char *db = NULL;
+    static const struct option opts[] = {{"db", required_argument, NULL, 'd'}, {NULL, 0, NULL, 0}};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'd')
+            db = optarg;
+        else
+            return CLI_USAGE;
+    }
+    if (!db || optind != argc) {
+        fprintf(stderr, "hearth init: --db PATH is required\n");
+        return CLI_USAGE;
+    }
+    core_error err;
+    core_error_clear(&err);
+    store *s;
+    int rc = store_open(&s, db, &err);
+    if (rc == 0)
+        rc = store_migrate(s, &err);
+    int version = 0;
+    if (rc == 0)
+        rc = store_schema_version(s, &version, &err);
+    if (rc == 0)
+        printf("database %s is at schema version %d\n", db, version);
+    else
+        cli_print_error(&err);
+    if (s)
+        store_close(s);
+    return rc ? CLI_FAIL : CLI_OK;
+}
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+int cli_serve(int argc, char **argv)
+{
+    const char *db = NULL, *address = "127.0.0.1";
+    int64_t port = 8080, conns = 512;
+    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
+                                         {"address", required_argument, NULL, 'a'},
+                                         {"port", required_argument, NULL, 'p'},
+                                         {"connections", required_argument, NULL, 'c'},
+                                         {NULL, 0, NULL, 0}};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': db = optarg; break;
+        case 'a': address = optarg; break;
+        case 'p':
+            if (core_parse_int64(optarg, strlen(optarg), 0, 65535, &port)) {
+                fprintf(stderr, "hearth serve: --port must be 0..65535\n");
+                return CLI_USAGE;
+            }
+            break;
+        case 'c':
+            if (core_parse_int64(optarg, strlen(optarg), 1, 10000, &conns)) {
+                fprintf(stderr, "hearth serve: --connections must be 1..10000\n");
+                return CLI_USAGE;
+            }
+            break;
+        default: return CLI_USAGE;
+        }
+    }
+    if (!db || optind != argc) {
+        fprintf(stderr, "hearth serve: --db PATH is required\n");
+        return CLI_USAGE;
+    }
+    core_error err;
+    core_error_clear(&err);
+    store *s = NULL;
+    int rc = store_open(&s, db, &err);
+    if (rc == 0)
+        rc = store_migrate(s, &err);
+    if (s)
+        store_close(s);
+    store_pool *pool = NULL;
+    if (rc == 0)
+        rc = store_pool_open(&pool, db, POOL_SIZE, &err);
+    http_server *srv = NULL;
+    int bound = 0;
+    if (rc == 0) {
+        http_config cfg = {address, (int)port, api_routes, api_routes_count, pool, (int)conns};
+        rc = http_server_start(&srv, &cfg, &bound, &err);
+    }
+    if (rc) {
+        cli_print_error(&err);
+        store_pool_close(pool);
+        return CLI_FAIL;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    char portbuf[16], url[96];
+    snprintf(portbuf, sizeof(portbuf), "%d", bound);
+    snprintf(url, sizeof(url), "http://%s:%d", address, bound);
+    core_log(CORE_LOG_INFO, "server_started", "url", url, "port", portbuf, "database", db, NULL);
+    while (!stop_requested)
+        pause();
+    core_log(CORE_LOG_INFO, "server_stopping", NULL);
+    http_server_stop(srv);
+    store_pool_close(pool);
+    return CLI_OK;
+}

@@ -1,0 +1,108 @@
+/*
+ * http.h — Hearth's HTTP server: libmicrohttpd underneath, one route table on top.
+ *
+ * What it is for: accepting connections, matching each request against the route table (method, path
+ * pattern, handler, permission, body limit, declared query parameters), enforcing the body limit before a
+ * byte is buffered past it, refusing undeclared query parameters, running the access hook, calling the
+ * handler with a per-request arena, and writing the response with safe headers.
+ * What it is not for: JSON resources and their rules (api/), or deciding access (access/).
+ *
+ * Request lifecycle (one state per step; a request only moves forward):
+ *   NEW      first callback: route matched (or not), Content-Length checked against the route's limit
+ *   BODY     upload chunks appended to req->body up to the limit; past it the request is marked too large
+ *   DISPATCH last callback: errors found so far are answered; else query parameters are checked, a store
+ *            handle is taken from the pool, the access hook runs, then the handler
+ *   DONE     the completion callback releases the arena (and with it every statement and JSON value)
+ *
+ * Invariants
+ *   1. A handler never sees a body larger than its route's body_max, nor an undeclared query parameter.
+ *   2. Every response carries Content-Type, X-Content-Type-Options: nosniff and Cache-Control: no-store.
+ *   3. Handlers allocate only from req->arena and reply exactly once through http_reply_*.
+ */
+#ifndef HEARTH_HTTP_H
+#define HEARTH_HTTP_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "core/core_arena.h"
+#include "core/core_buf.h"
+#include "core/core_error.h"
+#include "store/store.h"
+
+typedef struct http_req http_req;
+typedef struct http_server http_server;
+typedef int (*http_handler)(http_req *req);
+
+enum {
+    HTTP_ROUTE_FILTERS = 1 << 0, /* the handler validates its own query parameters (resource filters) */
+    HTTP_ROUTE_PUBLIC = 1 << 1,  /* no sign-in needed (health check) */
+};
+
+typedef struct http_route {
+    const char *method;       /* "GET", "POST", "PATCH" */
+    const char *pattern;      /* "/api/v1/families/{id}/episodes": {id} a positive integer, {name} [a-z0-9_-]+ */
+    http_handler handler;
+    const char *permission;   /* what the access hook is asked, e.g. "record.read" */
+    size_t body_max;          /* largest body accepted, in bytes (0: no body allowed) */
+    const char *params;       /* comma-separated query parameters allowed, or NULL for none */
+    const void *data;         /* handler data, e.g. the model_resource served */
+    unsigned flags;
+} http_route;
+
+#define HTTP_MAX_PATH_PARAMS 4
+
+struct http_req {
+    core_arena arena;
+    const http_route *route;
+    const char *method;
+    const char *path;
+    int64_t ids[HTTP_MAX_PATH_PARAMS]; /* {id} segments in order */
+    const char *names[HTTP_MAX_PATH_PARAMS]; /* {name} segments in order */
+    int nids, nnames;
+    core_buf body;
+    store *db;
+    void *conn;               /* struct MHD_Connection */
+    http_server *server;
+    /* the response */
+    int status;
+    char *resp;
+    size_t resp_len;
+    const char *content_type;
+    const char *location;
+    /* state of the request (see the lifecycle above) */
+    int early_error;          /* a CORE_E_* code found before dispatch (no route, body too large) */
+    int replied;
+};
+
+typedef struct http_config {
+    const char *address;      /* "127.0.0.1" */
+    int port;                 /* 0: any free port (the chosen one is reported) */
+    const http_route *routes;
+    size_t nroutes;
+    store_pool *pool;
+    int max_connections;
+} http_config;
+
+/* Start serving in background threads. *port_out gets the port actually bound. */
+int http_server_start(http_server **out, const http_config *cfg, int *port_out, core_error *err);
+void http_server_stop(http_server *s);
+
+/* Value of query parameter name, or NULL. */
+const char *http_query(http_req *req, const char *name);
+/* Call fn for every query parameter; stops at the first nonzero return and returns it. */
+int http_query_each(http_req *req, int (*fn)(void *ctx, const char *key, const char *value), void *ctx);
+
+/* Parse the body as a JSON object (duplicate keys refused). The value is owned by the arena. */
+int http_body_json(http_req *req, json_t **out, core_error *err);
+
+/* Reply with a JSON value (not consumed: the caller's reference stays with the arena or the caller). */
+int http_reply_json(http_req *req, int status, json_t *body);
+/* Reply {"error":{"code","message","detail","hint"}} with the error's HTTP status. */
+int http_reply_error(http_req *req, const core_error *err);
+
+/* Match a path against a pattern; fills ids/names. 1 on match. Exposed for tests. */
+int http_route_match(const char *pattern, const char *path, int64_t *ids, int *nids, const char **names,
+                     int *nnames, core_arena *a);
+
+#endif

@@ -1,0 +1,354 @@
+/*
+ * http_server.c — libmicrohttpd glue, route matching and dispatch (contract and lifecycle in http.h).
+ *
+ * Threading: libmicrohttpd runs one thread per connection (MHD_USE_THREAD_PER_CONNECTION), so a handler
+ * may block on the database without stalling other clients; the store pool bounds how many run at once.
+ */
+#include <arpa/inet.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <microhttpd.h>
+
+#include "access/access.h"
+#include "core/core_log.h"
+#include "core/core_parse.h"
+#include "http/http.h"
+
+struct http_server {
+    struct MHD_Daemon *d;
+    http_config cfg;
+};
+
+/* ---- route matching ---- */
+
+static int seg_is_name(const char *s, size_t n)
+{
+    if (n == 0 || n > 64)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '-'))
+            return 0;
+    return 1;
+}
+
+int http_route_match(const char *pattern, const char *path, int64_t *ids, int *nids, const char **names,
+                     int *nnames, core_arena *a)
+{
+    *nids = *nnames = 0;
+    const char *p = pattern, *u = path;
+    while (*p && *u) {
+        if (*p != '/' || *u != '/')
+            return 0;
+        p++, u++;
+        const char *pe = strchr(p, '/'), *ue = strchr(u, '/');
+        size_t pn = pe ? (size_t)(pe - p) : strlen(p), un = ue ? (size_t)(ue - u) : strlen(u);
+        if (pn == 4 && memcmp(p, "{id}", 4) == 0) {
+            int64_t v;
+            if (*nids == HTTP_MAX_PATH_PARAMS || core_parse_int64(u, un, 1, INT64_MAX, &v))
+                return 0;
+            ids[(*nids)++] = v;
+        } else if (pn == 6 && memcmp(p, "{name}", 6) == 0) {
+            if (*nnames == HTTP_MAX_PATH_PARAMS || !seg_is_name(u, un))
+                return 0;
+            names[(*nnames)++] = core_arena_strndup(a, u, un);
+        } else if (pn != un || memcmp(p, u, pn) != 0) {
+            return 0;
+        }
+        p += pn, u += un;
+    }
+    return *p == '\0' && *u == '\0';
+}
+
+/* ---- replies ---- */
+
+static void free_cb(void *p)
+{
+    free(p);
+}
+
+int http_reply_json(http_req *req, int status, json_t *body)
+{
+    char *s = json_dumps(body, JSON_COMPACT);
+    if (!s)
+        core_die("out of memory");
+    core_arena_on_release(&req->arena, free_cb, s);
+    req->status = status;
+    req->resp = s;
+    req->resp_len = strlen(s);
+    req->content_type = "application/json; charset=utf-8";
+    req->replied = 1;
+    return 0;
+}
+
+int http_reply_error(http_req *req, const core_error *err)
+{
+    json_t *e = json_pack("{s:{s:s,s:s,s:s,s:s}}", "error", "code", core_error_name(err->code), "message",
+                          err->message, "detail", err->detail, "hint", err->hint);
+    if (!e) { /* a detail that is not UTF-8 (never expected): answer without it */
+        e = json_pack("{s:{s:s,s:s,s:s,s:s}}", "error", "code", core_error_name(err->code), "message",
+                      core_error_default_message(err->code), "detail", "", "hint", "");
+    }
+    int rc = http_reply_json(req, core_error_http_status(err->code), e);
+    json_decref(e);
+    return rc;
+}
+
+/* ---- request helpers ---- */
+
+const char *http_query(http_req *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+struct query_each {
+    int (*fn)(void *, const char *, const char *);
+    void *ctx;
+    int rc;
+};
+
+static enum MHD_Result query_each_cb(void *cls, enum MHD_ValueKind kind, const char *key, const char *value)
+{
+    (void)kind;
+    struct query_each *q = cls;
+    q->rc = q->fn(q->ctx, key, value ? value : "");
+    return q->rc ? MHD_NO : MHD_YES;
+}
+
+int http_query_each(http_req *req, int (*fn)(void *ctx, const char *key, const char *value), void *ctx)
+{
+    struct query_each q = {fn, ctx, 0};
+    MHD_get_connection_values(req->conn, MHD_GET_ARGUMENT_KIND, query_each_cb, &q);
+    return q.rc;
+}
+
+static void json_release(void *p)
+{
+    json_decref(p);
+}
+
+int http_body_json(http_req *req, json_t **out, core_error *err)
+{
+    if (req->body.len == 0)
+        return core_error_set(err, CORE_E_INVALID_JSON, "request body is empty");
+    json_error_t je;
+    json_t *j = json_loadb(req->body.data, req->body.len, JSON_REJECT_DUPLICATES, &je);
+    if (!j) {
+        core_error_set(err, CORE_E_INVALID_JSON, "line %d column %d: %s", je.line, je.column, je.text);
+        return core_error_hint(err, "send one json object, utf-8 encoded");
+    }
+    core_arena_on_release(&req->arena, json_release, j);
+    if (!json_is_object(j))
+        return core_error_set(err, CORE_E_WRONG_TYPE, "request body must be a json object");
+    *out = j;
+    return 0;
+}
+
+/* ---- dispatch ---- */
+
+struct declared_ctx {
+    const char *params;
+    const char *bad;
+};
+
+static int check_declared(void *cls, const char *key, const char *value)
+{
+    (void)value;
+    struct declared_ctx *d = cls;
+    size_t kn = strlen(key);
+    for (const char *p = d->params; p && *p;) {
+        const char *e = strchr(p, ',');
+        size_t n = e ? (size_t)(e - p) : strlen(p);
+        if (n == kn && memcmp(p, key, n) == 0)
+            return 0;
+        p += n + (e ? 1 : 0);
+    }
+    d->bad = key;
+    return 1;
+}
+
+static int method_known(const char *m)
+{
+    return !strcmp(m, "GET") || !strcmp(m, "POST") || !strcmp(m, "PATCH") || !strcmp(m, "PUT") ||
+           !strcmp(m, "DELETE") || !strcmp(m, "HEAD") || !strcmp(m, "OPTIONS");
+}
+
+/* Find the route; set early_error when none (404, or 405 when the path exists with another method). */
+static void route_find(http_server *s, http_req *req)
+{
+    int path_seen = 0;
+    for (size_t i = 0; i < s->cfg.nroutes; i++) {
+        const http_route *r = &s->cfg.routes[i];
+        if (!http_route_match(r->pattern, req->path, req->ids, &req->nids, req->names, &req->nnames, &req->arena))
+            continue;
+        path_seen = 1;
+        if (strcmp(r->method, req->method) == 0) {
+            req->route = r;
+            return;
+        }
+    }
+    req->early_error = path_seen && method_known(req->method) ? CORE_E_METHOD : CORE_E_NOT_FOUND;
+}
+
+static void dispatch(http_server *s, http_req *req)
+{
+    core_error err;
+    core_error_clear(&err);
+    if (req->early_error) {
+        if (req->early_error == CORE_E_BODY_TOO_LARGE)
+            core_error_set(&err, CORE_E_BODY_TOO_LARGE, "this endpoint accepts at most %zu bytes",
+                           req->route ? req->route->body_max : 0);
+        else
+            core_error_set(&err, req->early_error, "%s %s", req->early_error == CORE_E_METHOD ? "method" : "path",
+                           req->early_error == CORE_E_METHOD ? "not allowed here" : "does not exist");
+        http_reply_error(req, &err);
+        return;
+    }
+    const http_route *r = req->route;
+    if (!(r->flags & HTTP_ROUTE_FILTERS)) {
+        struct declared_ctx d = {r->params, NULL};
+        if (http_query_each(req, check_declared, &d)) {
+            core_error_set(&err, CORE_E_BAD_PARAMETER, "this endpoint does not take that query parameter");
+            core_error_hint(&err, "%s%s", r->params ? "allowed: " : "it takes no query parameters",
+                            r->params ? r->params : "");
+            http_reply_error(req, &err);
+            return;
+        }
+    }
+    if (r->body_max > 0 && req->body.len > 0) {
+        const char *ct = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+        if (ct && strncmp(ct, "application/json", 16) != 0) {
+            core_error_set(&err, CORE_E_MEDIA_TYPE, "request body must be application/json");
+            http_reply_error(req, &err);
+            return;
+        }
+    }
+    access_principal who = {0, NULL};
+    access_target what = {NULL, NULL, 0};
+    if (access_decide(&who, r->permission, &what, &err) != ACCESS_ALLOW) {
+        if (!err.code)
+            core_error_set(&err, CORE_E_FORBIDDEN, "you do not have access to this");
+        http_reply_error(req, &err);
+        return;
+    }
+    req->db = store_pool_acquire(s->cfg.pool);
+    int rc = r->handler(req);
+    store_pool_release(s->cfg.pool, req->db);
+    req->db = NULL;
+    if (!req->replied) {
+        core_error_set(&err, rc ? rc : CORE_E_INTERNAL, "the handler did not reply");
+        http_reply_error(req, &err);
+    }
+}
+
+static enum MHD_Result send_reply(struct MHD_Connection *c, http_req *req)
+{
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(req->resp_len, req->resp ? req->resp : (char *)"", MHD_RESPMEM_MUST_COPY);
+    if (!resp)
+        return MHD_NO;
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, req->content_type);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    if (req->location)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, req->location);
+    enum MHD_Result r = MHD_queue_response(c, (unsigned)req->status, resp);
+    MHD_destroy_response(resp);
+    return r;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+                                  const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+    (void)version;
+    http_server *s = cls;
+    http_req *req = *con_cls;
+    if (!req) {
+        req = core_xmalloc(sizeof(*req));
+        memset(req, 0, sizeof(*req));
+        req->conn = c;
+        req->server = s;
+        req->method = core_arena_strdup(&req->arena, method);
+        req->path = core_arena_strdup(&req->arena, url);
+        route_find(s, req);
+        size_t max = req->route ? req->route->body_max : 0;
+        core_buf_init_arena(&req->body, &req->arena, max);
+        const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+        int64_t n;
+        if (req->route && cl && core_parse_int64(cl, strlen(cl), 0, INT64_MAX, &n) == 0 && (uint64_t)n > max)
+            req->early_error = CORE_E_BODY_TOO_LARGE;
+        *con_cls = req;
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        if (!req->early_error) {
+            core_buf_add(&req->body, upload, *upload_size);
+            if (!core_buf_ok(&req->body))
+                req->early_error = CORE_E_BODY_TOO_LARGE;
+        }
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    dispatch(s, req);
+    return send_reply(c, req);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+    (void)cls, (void)c, (void)toe;
+    http_req *req = *con_cls;
+    if (!req)
+        return;
+    core_arena_release(&req->arena);
+    free(req);
+    *con_cls = NULL;
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+    (void)cls;
+    char msg[512];
+    vsnprintf(msg, sizeof(msg), fmt, ap);
+    size_t n = strlen(msg);
+    while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
+        msg[--n] = '\0';
+    core_log(CORE_LOG_WARN, "http_library", "message", msg, NULL);
+}
+
+int http_server_start(http_server **out, const http_config *cfg, int *port_out, core_error *err)
+{
+    http_server *s = core_xmalloc(sizeof(*s));
+    s->cfg = *cfg;
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)cfg->port);
+    if (inet_pton(AF_INET, cfg->address, &sa.sin_addr) != 1) {
+        free(s);
+        return core_error_set(err, CORE_E_USAGE, "address %s is not an IPv4 address", cfg->address);
+    }
+    s->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
+                            (uint16_t)cfg->port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, &sa,
+                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT,
+                            (unsigned)60, MHD_OPTION_CONNECTION_LIMIT,
+                            (unsigned)(cfg->max_connections ? cfg->max_connections : 512),
+                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+    if (!s->d) {
+        free(s);
+        core_error_set(err, CORE_E_IO, "cannot listen on %s port %d", cfg->address, cfg->port);
+        return core_error_hint(err, "is another program using that port? choose one with --port");
+    }
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+    if (port_out)
+        *port_out = info ? info->port : cfg->port;
+    *out = s;
+    return 0;
+}
+
+void http_server_stop(http_server *s)
+{
+    if (!s)
+        return;
+    MHD_stop_daemon(s->d);
+    free(s);
+}

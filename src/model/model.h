@@ -1,0 +1,148 @@
+/*
+ * model.h — Hearth's domain: people, families, contacts, referrals, consent, episodes and their
+ * assessments, plans, reviews, activities and notes (BRIEF section 2).
+ *
+ * Design. Every kind of record is described once, as data, by a model_resource (model_resource.c): its
+ * table, its parent (an episode's notes hang off the episode), and its fields with type, code list,
+ * identifier rule, whether it is required, filterable or special category. One engine (model_crud.c)
+ * validates JSON against that description and creates, reads, updates and lists rows through store/, so a
+ * rule written once (codes checked against ref_code, identifiers canonicalised, previous versions kept in
+ * row_history) holds for every record.
+ *
+ * What it is not for: deciding who may see what (access/), HTTP (http/, api/) or audit (audit/).
+ *
+ * Invariants
+ *   1. Nothing is written unless the whole body is valid: validation runs first, writes run in one
+ *      transaction, and any failure rolls it back.
+ *   2. An update keeps the row as it stood (as JSON) in row_history under its old version before changing it,
+ *      and bumps version; a body may name the version it read ("version": n) and gets CORE_E_STALE if the row
+ *      has moved on.
+ *   3. SQL text is built only from identifiers in the static resource table; every value is bound.
+ *   4. All memory comes from ctx->arena; JSON values returned are owned by the arena (released with it).
+ */
+#ifndef HEARTH_MODEL_H
+#define HEARTH_MODEL_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "core/core_arena.h"
+#include "core/core_error.h"
+#include "store/store.h"
+
+typedef enum {
+    MODEL_T_TEXT,      /* string; max = maximum length in bytes (0: 10,000) */
+    MODEL_T_INT,       /* integer in [min, max] */
+    MODEL_T_BOOL,      /* true/false, stored 1/0 */
+    MODEL_T_DATE,      /* "YYYY-MM-DD" */
+    MODEL_T_TIMESTAMP, /* "YYYY-MM-DDTHH:MM:SSZ" or "YYYY-MM-DDTHH:MMZ" */
+    MODEL_T_CODE,      /* string in ref_code list `ref` */
+    MODEL_T_IDENT,     /* identifier checked by model_ident (kind in `ident`), stored canonical */
+    MODEL_T_REF,       /* id of a row in table `ref` */
+    MODEL_T_HEADLINE,  /* Supporting Families headline code in any framework version */
+} model_type;
+
+enum {
+    MODEL_F_REQUIRED = 1 << 0,  /* must be given on create */
+    MODEL_F_FILTER = 1 << 1,    /* may be used as a list filter (?field=value) */
+    MODEL_F_CREATE_ONLY = 1 << 2,/* set on create, never changed */
+    MODEL_F_SPECIAL = 1 << 3,   /* special category data (UK GDPR art. 9) */
+    MODEL_F_CRIMINAL = 1 << 4,  /* criminal offence data (art. 10) */
+    MODEL_F_INTERNAL = 1 << 5,  /* derived by the model, shown but never accepted from input */
+    MODEL_F_HIDDEN = 1 << 6,    /* derived, neither shown nor accepted (search keys) */
+};
+
+typedef struct model_field {
+    const char *name;   /* JSON name and column name */
+    model_type type;
+    unsigned flags;
+    const char *ref;    /* MODEL_T_CODE: ref_code list; MODEL_T_REF: table */
+    int ident;          /* MODEL_T_IDENT: model_ident_kind */
+    int64_t min, max;   /* MODEL_T_INT range; MODEL_T_TEXT max length */
+} model_field;
+
+typedef struct model_ctx model_ctx;
+
+typedef struct model_resource {
+    const char *name;       /* URL segment, plural: "people", "notes" */
+    const char *table;      /* SQL table */
+    const char *parent;     /* parent resource name, or NULL */
+    const char *parent_key; /* this table's column holding the parent's id */
+    const char *section;    /* sharing label used by access/ ("person", "case_note", "assessment", ...) */
+    const model_field *fields;
+    size_t nfields;
+    /* Optional: derive hidden/internal columns and check rules across fields, after per-field checks. obj
+     * is the merged row (old values overlaid by the body for an update). Return 0 or a CORE_E_* code. */
+    int (*check)(model_ctx *ctx, json_t *obj, core_error *err);
+} model_resource;
+
+struct model_ctx {
+    store *db;
+    core_arena *arena;
+    int64_t user_id;        /* 0 for the system */
+    const char *now;        /* request time, 'YYYY-MM-DDTHH:MM:SSZ'; filled by model_ctx_init */
+    char now_buf[24];
+};
+
+void model_ctx_init(model_ctx *ctx, store *db, core_arena *arena, int64_t user_id);
+
+/* Resource table lookups. */
+const model_resource *model_resource_find(const char *name);
+const model_resource *model_resource_at(size_t i);   /* NULL past the end */
+const model_field *model_field_find(const model_resource *r, const char *name);
+
+/* Create a row from a JSON object. parent_id is the id from the URL for a child resource (0 otherwise).
+ * On success *out is the stored row as JSON (arena-owned). */
+int model_create(model_ctx *ctx, const model_resource *r, int64_t parent_id, json_t *body, json_t **out,
+                 core_error *err);
+/* Read one row; CORE_E_NOT_FOUND if absent (or, for a child resource read through its parent, elsewhere). */
+int model_get(model_ctx *ctx, const model_resource *r, int64_t id, json_t **out, core_error *err);
+/* Change some fields of a row (a JSON object of the fields to change, optionally "version"). */
+int model_update(model_ctx *ctx, const model_resource *r, int64_t id, json_t *body, json_t **out,
+                 core_error *err);
+
+/* A list request: equality filters on MODEL_F_FILTER fields, then a cursor (rows with id > after). */
+typedef struct model_filter {
+    const char *field;
+    const char *value;
+} model_filter;
+
+typedef struct model_list_req {
+    int64_t parent_id;        /* child resources: the parent's id (required) */
+    const model_filter *filters;
+    size_t nfilters;
+    int64_t after;            /* cursor: 0 for the first page */
+    int limit;                /* 1..MODEL_LIST_MAX */
+} model_list_req;
+
+#define MODEL_LIST_DEFAULT 50
+#define MODEL_LIST_MAX 500
+
+/* List rows in id order. *items is a JSON array; *next is the cursor for the next page or 0 at the end. */
+int model_list(model_ctx *ctx, const model_resource *r, const model_list_req *req, json_t **items, int64_t *next,
+               core_error *err);
+
+/* Person search by name (prefix of family and/or given name, accent- and case-insensitive), date of
+ * birth, or identifier (any of NHS number, NINO, UPN, in any accepted formatting). Restricted people are
+ * never returned. */
+typedef struct model_person_query {
+    const char *name;
+    const char *date_of_birth;
+    const char *identifier;
+    int64_t after;
+    int limit;
+} model_person_query;
+int model_person_search(model_ctx *ctx, const model_person_query *q, json_t **items, int64_t *next,
+                        core_error *err);
+
+/* Is code in ref_code list `list` (active)? 1 yes, 0 no, negative on error. */
+int model_ref_code_exists(model_ctx *ctx, const char *list, const char *code, core_error *err);
+
+/* Fold a name to its search key: NFKC, case-folded, accents stripped, runs of spaces and punctuation
+ * other than '-' and '\'' collapsed to one space, trimmed. Returns an arena string ("" for NULL). */
+char *model_name_key(core_arena *a, const char *name);
+
+/* Current UTC time as 'YYYY-MM-DDTHH:MM:SSZ' into out[24]. */
+void model_now(char out[24]);
+
+#endif

@@ -1,0 +1,683 @@
+/*
+ * model_crud.c — the one engine that validates, creates, reads, updates and lists every resource described
+ * in model_resource.c (contract in model.h).
+ *
+ * SQL here is assembled from the static resource table (table and column names written in this program,
+ * never taken from a request) with every value bound as $N; that is what lets one engine serve two dozen
+ * record kinds without two dozen copies of the same four statements. The fixed statements are named
+ * constants below.
+ */
+#include <stdint.h>
+#include <time.h>
+
+#include "core/core_buf.h"
+#include "core/core_date.h"
+#include "core/core_parse.h"
+#include "model/model.h"
+#include "model/model_ident.h"
+
+enum { MAX_PARAMS = 64, TEXT_DEFAULT_MAX = 10000, SQL_MAX = 16 * 1024 };
+
+/* 1 when the code is active in the list. */
+static const char SQL_REF_CODE_EXISTS[] =
+    "SELECT count(*)\n"
+    "  FROM ref_code\n"
+    " WHERE list = $1\n"
+    "   AND code = $2\n"
+    "   AND active = 1";
+
+/* 1 when some framework version has this headline code. */
+static const char SQL_HEADLINE_EXISTS[] =
+    "SELECT count(*)\n"
+    "  FROM sf_headline\n"
+    " WHERE code = $1";
+
+/* Keep the row as it stood before a change. */
+static const char SQL_HISTORY_INSERT[] =
+    "INSERT INTO row_history (table_name, row_id, version, changed_at, changed_by, previous)\n"
+    "VALUES ($1, $2, $3, $4, $5, $6)";
+
+void model_now(char out[24])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 24, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void model_ctx_init(model_ctx *ctx, store *db, core_arena *arena, int64_t user_id)
+{
+    ctx->db = db;
+    ctx->arena = arena;
+    ctx->user_id = user_id;
+    model_now(ctx->now_buf);
+    ctx->now = ctx->now_buf;
+}
+
+static void json_release(void *p)
+{
+    json_decref(p);
+}
+
+/* Hand a new JSON reference to the arena: it is released with the arena. */
+static json_t *arena_json(core_arena *a, json_t *j)
+{
+    if (j)
+        core_arena_on_release(a, json_release, j);
+    return j;
+}
+
+static store_value user_value(const model_ctx *ctx)
+{
+    return ctx->user_id ? store_v_int(ctx->user_id) : store_v_null();
+}
+
+int model_ref_code_exists(model_ctx *ctx, const char *list, const char *code, core_error *err)
+{
+    store_value p[] = {store_v_text(list), store_v_text(code)};
+    int64_t n = 0;
+    int rc = store_query_int(ctx->db, ctx->arena, SQL_REF_CODE_EXISTS, p, 2, &n, err);
+    return rc ? rc : n > 0;
+}
+
+static int row_exists(model_ctx *ctx, const char *table, int64_t id, core_error *err)
+{
+    core_buf sql;
+    core_buf_init_arena(&sql, ctx->arena, SQL_MAX);
+    core_buf_addf(&sql, "SELECT count(*)\n  FROM %s\n WHERE id = $1", table);
+    store_value p[] = {store_v_int(id)};
+    int64_t n = 0;
+    int rc = store_query_int(ctx->db, ctx->arena, sql.data, p, 1, &n, err);
+    return rc ? rc : n > 0;
+}
+
+static int valid_utf8_text(const char *s, size_t len)
+{
+    /* jansson has already rejected invalid UTF-8; refuse NUL and control characters other than
+     * tab, newline and carriage return, which have no place in a record. */
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f)
+            return 0;
+    }
+    return 1;
+}
+
+static int parse_timestamp(const char *s, size_t len, char out[24])
+{
+    /* YYYY-MM-DDTHH:MM:SSZ or YYYY-MM-DDTHH:MMZ */
+    core_date d;
+    if (len != 20 && len != 17)
+        return -1;
+    if (core_date_parse(s, 10, &d) || s[10] != 'T' || s[len - 1] != 'Z' || s[13] != ':')
+        return -1;
+    int64_t hh, mm, ss = 0;
+    if (core_parse_int64(s + 11, 2, 0, 23, &hh) || core_parse_int64(s + 14, 2, 0, 59, &mm))
+        return -1;
+    if (len == 20 && (s[16] != ':' || core_parse_int64(s + 17, 2, 0, 59, &ss)))
+        return -1;
+    snprintf(out, 24, "%.10sT%02d:%02d:%02dZ", s, (int)hh, (int)mm, (int)ss);
+    return 0;
+}
+
+/* Check one field's JSON value and return the value to store (a new reference) in *out. */
+static int field_validate(model_ctx *ctx, const model_field *f, json_t *v, json_t **out, core_error *err)
+{
+    if (json_is_null(v)) {
+        if (f->flags & MODEL_F_REQUIRED)
+            return core_error_set(err, CORE_E_MISSING_FIELD, "field %s is required and cannot be null", f->name);
+        *out = json_null();
+        return 0;
+    }
+    switch (f->type) {
+    case MODEL_T_INT:
+        if (!json_is_integer(v))
+            return core_error_set(err, CORE_E_WRONG_TYPE, "field %s must be an integer", f->name);
+        if (json_integer_value(v) < f->min || json_integer_value(v) > f->max)
+            return core_error_set(err, CORE_E_INVALID_VALUE, "field %s must be between %lld and %lld", f->name,
+                                  (long long)f->min, (long long)f->max);
+        *out = json_incref(v);
+        return 0;
+    case MODEL_T_REF: {
+        if (!json_is_integer(v) || json_integer_value(v) <= 0)
+            return core_error_set(err, CORE_E_WRONG_TYPE, "field %s must be a positive integer id", f->name);
+        int rc = row_exists(ctx, f->ref, json_integer_value(v), err);
+        if (rc < 0)
+            return rc;
+        if (!rc)
+            return core_error_set(err, CORE_E_INVALID_VALUE, "field %s names a %s that does not exist", f->name,
+                                  f->ref);
+        *out = json_incref(v);
+        return 0;
+    }
+    case MODEL_T_BOOL:
+        if (!json_is_boolean(v))
+            return core_error_set(err, CORE_E_WRONG_TYPE, "field %s must be true or false", f->name);
+        *out = json_incref(v);
+        return 0;
+    default:
+        break;
+    }
+    if (!json_is_string(v))
+        return core_error_set(err, CORE_E_WRONG_TYPE, "field %s must be a string", f->name);
+    const char *s = json_string_value(v);
+    size_t len = json_string_length(v);
+    switch (f->type) {
+    case MODEL_T_TEXT: {
+        size_t max = f->max ? (size_t)f->max : TEXT_DEFAULT_MAX;
+        if (len > max)
+            return core_error_set(err, CORE_E_INVALID_VALUE, "field %s is longer than %zu bytes", f->name, max);
+        if (!valid_utf8_text(s, len))
+            return core_error_set(err, CORE_E_INVALID_VALUE, "field %s contains control characters", f->name);
+        if ((f->flags & MODEL_F_REQUIRED) && len == 0)
+            return core_error_set(err, CORE_E_MISSING_FIELD, "field %s cannot be empty", f->name);
+        *out = json_incref(v);
+        return 0;
+    }
+    case MODEL_T_DATE: {
+        core_date d;
+        if (core_date_parse(s, len, &d)) {
+            core_error_set(err, CORE_E_INVALID_DATE, "field %s is not a real date", f->name);
+            return core_error_hint(err, "write dates as YYYY-MM-DD");
+        }
+        *out = json_incref(v);
+        return 0;
+    }
+    case MODEL_T_TIMESTAMP: {
+        char ts[24];
+        if (parse_timestamp(s, len, ts)) {
+            core_error_set(err, CORE_E_INVALID_DATE, "field %s is not a valid time", f->name);
+            return core_error_hint(err, "write times in UTC as YYYY-MM-DDTHH:MM:SSZ");
+        }
+        *out = json_string(ts);
+        return 0;
+    }
+    case MODEL_T_CODE: {
+        if (len > 64 || !valid_utf8_text(s, len))
+            return core_error_set(err, CORE_E_INVALID_CODE, "field %s is not a code of list %s", f->name, f->ref);
+        int rc = model_ref_code_exists(ctx, f->ref, s, err);
+        if (rc < 0)
+            return rc;
+        if (!rc) {
+            core_error_set(err, CORE_E_INVALID_CODE, "field %s is not a code of list %s", f->name, f->ref);
+            return core_error_hint(err, "GET /api/v1/reference/%s lists the codes", f->ref);
+        }
+        *out = json_incref(v);
+        return 0;
+    }
+    case MODEL_T_HEADLINE: {
+        store_value p[] = {store_v_textn(s, len)};
+        int64_t n = 0;
+        int rc = store_query_int(ctx->db, ctx->arena, SQL_HEADLINE_EXISTS, p, 1, &n, err);
+        if (rc)
+            return rc;
+        if (!n)
+            return core_error_set(err, CORE_E_INVALID_CODE,
+                                  "field %s is not a Supporting Families headline code", f->name);
+        *out = json_incref(v);
+        return 0;
+    }
+    case MODEL_T_IDENT: {
+        char canon[MODEL_IDENT_MAX];
+        const char *reason = NULL;
+        if (model_ident_check((model_ident_kind)f->ident, s, len, canon, &reason)) {
+            core_error_set(err, CORE_E_INVALID_IDENTIFIER, "field %s: %s", f->name, reason ? reason : "not valid");
+            return core_error_hint(err, "check the %s as written on its source document",
+                                   model_ident_kind_name((model_ident_kind)f->ident));
+        }
+        *out = json_string(canon);
+        return 0;
+    }
+    default:
+        return core_error_set(err, CORE_E_INTERNAL, "field %s has no validator", f->name);
+    }
+}
+
+/*
+ * Validate body against r and overlay it on base (a row as JSON; an empty object for a create). On success
+ * *merged is a new object (arena-owned) holding base's fields overlaid with the canonical values of the body.
+ * *version gets the body's "version" (0 when absent).
+ */
+static int body_merge(model_ctx *ctx, const model_resource *r, json_t *body, json_t *base, int creating,
+                      json_t **merged, int64_t *version, core_error *err)
+{
+    if (!json_is_object(body))
+        return core_error_set(err, CORE_E_WRONG_TYPE, "request body must be a json object");
+    json_t *m = arena_json(ctx->arena, json_deep_copy(base));
+    const char *key;
+    json_t *v;
+    *version = 0;
+    json_object_foreach(body, key, v)
+    {
+        if (!creating && strcmp(key, "version") == 0) {
+            if (!json_is_integer(v) || json_integer_value(v) < 1)
+                return core_error_set(err, CORE_E_WRONG_TYPE, "field version must be a positive integer");
+            *version = json_integer_value(v);
+            continue;
+        }
+        const model_field *f = model_field_find(r, key);
+        if (!f || (f->flags & (MODEL_F_HIDDEN | MODEL_F_INTERNAL))) {
+            /* The name is echoed only when it is printable and short: it came from the client. */
+            int printable = strlen(key) <= 40;
+            for (const char *c = key; printable && *c; c++)
+                printable = (*c >= 'a' && *c <= 'z') || *c == '_' || (*c >= '0' && *c <= '9');
+            core_error_set(err, CORE_E_UNKNOWN_FIELD, "%s%s%s is not a field of %s", printable ? "field " : "",
+                           printable ? key : "a field", "", r->name);
+            return core_error_hint(err, "GET /api/v1/schema/%s lists the fields", r->name);
+        }
+        if (!creating && (f->flags & MODEL_F_CREATE_ONLY))
+            return core_error_set(err, CORE_E_INVALID_VALUE, "field %s cannot be changed once recorded", f->name);
+        json_t *canon = NULL;
+        int rc = field_validate(ctx, f, v, &canon, err);
+        if (rc)
+            return rc;
+        json_object_set_new(m, f->name, canon);
+    }
+    if (creating) {
+        for (size_t i = 0; i < r->nfields; i++) {
+            const model_field *f = &r->fields[i];
+            json_t *x = json_object_get(m, f->name);
+            if ((f->flags & MODEL_F_REQUIRED) && (!x || json_is_null(x)))
+                return core_error_set(err, CORE_E_MISSING_FIELD, "field %s is required", f->name);
+        }
+    }
+    if (r->check) {
+        int rc = r->check(ctx, m, err);
+        if (rc)
+            return rc;
+    }
+    *merged = m;
+    return 0;
+}
+
+static store_value json_to_value(json_t *v)
+{
+    if (!v || json_is_null(v))
+        return store_v_null();
+    if (json_is_integer(v))
+        return store_v_int(json_integer_value(v));
+    if (json_is_boolean(v))
+        return store_v_int(json_is_true(v) ? 1 : 0);
+    if (json_is_real(v))
+        return store_v_real(json_real_value(v));
+    return store_v_textn(json_string_value(v), json_string_length(v));
+}
+
+/* Turn the current row of st into a JSON object. hidden: include MODEL_F_HIDDEN columns (for history). */
+static json_t *row_to_json(const model_resource *r, store_stmt *st, int hidden)
+{
+    json_t *o = json_object();
+    int n = store_col_count(st);
+    for (int i = 0; i < n; i++) {
+        const char *col = store_col_name(st, i);
+        const model_field *f = model_field_find(r, col);
+        if (f && (f->flags & MODEL_F_HIDDEN) && !hidden)
+            continue;
+        json_t *v;
+        switch (store_col_type(st, i)) {
+        case STORE_NULL: v = json_null(); break;
+        case STORE_INT:
+            v = f && f->type == MODEL_T_BOOL ? json_boolean(store_col_int(st, i)) : json_integer(store_col_int(st, i));
+            break;
+        case STORE_REAL: v = json_real(store_col_real(st, i)); break;
+        default: {
+            size_t len;
+            const char *t = store_col_text(st, i, &len);
+            v = json_stringn(t, len);
+            if (!v) /* not valid UTF-8: never expected, never fatal */
+                v = json_null();
+        }
+        }
+        json_object_set_new(o, col, v);
+    }
+    return o;
+}
+
+static int row_read(model_ctx *ctx, const model_resource *r, int64_t id, int hidden, json_t **out, core_error *err)
+{
+    core_buf sql;
+    core_buf_init_arena(&sql, ctx->arena, SQL_MAX);
+    core_buf_addf(&sql, "SELECT *\n  FROM %s\n WHERE id = $1", r->table);
+    store_value p[] = {store_v_int(id)};
+    store_stmt *st;
+    int rc = store_query(ctx->db, ctx->arena, sql.data, p, 1, &st, err);
+    if (rc)
+        return rc;
+    rc = store_next(st, err);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return core_error_set(err, CORE_E_NOT_FOUND, "no %s with id %lld", r->name, (long long)id);
+    *out = arena_json(ctx->arena, row_to_json(r, st, hidden));
+    return 0;
+}
+
+int model_get(model_ctx *ctx, const model_resource *r, int64_t id, json_t **out, core_error *err)
+{
+    return row_read(ctx, r, id, 0, out, err);
+}
+
+int model_create(model_ctx *ctx, const model_resource *r, int64_t parent_id, json_t *body, json_t **out,
+                 core_error *err)
+{
+    const model_resource *parent = r->parent ? model_resource_find(r->parent) : NULL;
+    if (parent) {
+        int rc = row_exists(ctx, parent->table, parent_id, err);
+        if (rc < 0)
+            return rc;
+        if (!rc)
+            return core_error_set(err, CORE_E_NOT_FOUND, "no %s with id %lld", parent->name, (long long)parent_id);
+    }
+    json_t *empty = arena_json(ctx->arena, json_object());
+    json_t *row;
+    int64_t version;
+    int rc = body_merge(ctx, r, body, empty, 1, &row, &version, err);
+    if (rc)
+        return rc;
+
+    store_value p[MAX_PARAMS];
+    size_t n = 0;
+    core_buf cols, vals, sql;
+    core_buf_init_arena(&cols, ctx->arena, SQL_MAX);
+    core_buf_init_arena(&vals, ctx->arena, SQL_MAX);
+    core_buf_init_arena(&sql, ctx->arena, SQL_MAX);
+    if (parent) {
+        p[n++] = store_v_int(parent_id);
+        core_buf_addf(&cols, "%s, ", r->parent_key);
+        core_buf_addf(&vals, "$%zu, ", n);
+    }
+    for (size_t i = 0; i < r->nfields; i++) {
+        json_t *v = json_object_get(row, r->fields[i].name);
+        if (!v || json_is_null(v))
+            continue;
+        p[n++] = json_to_value(v);
+        core_buf_addf(&cols, "%s, ", r->fields[i].name);
+        core_buf_addf(&vals, "$%zu, ", n);
+    }
+    p[n++] = store_v_text(ctx->now);
+    p[n++] = user_value(ctx);
+    core_buf_addf(&sql, "INSERT INTO %s (%screated_at, created_by, updated_at, updated_by)\nVALUES (%s$%zu, $%zu, $%zu, $%zu)\nRETURNING id",
+                  r->table, cols.data, vals.data, n - 1, n, n - 1, n);
+    if (!core_buf_ok(&sql) || n > MAX_PARAMS)
+        return core_error_set(err, CORE_E_INTERNAL, "insert statement too large");
+    int64_t id = 0;
+    rc = store_query_int(ctx->db, ctx->arena, sql.data, p, n, &id, err);
+    if (rc)
+        return rc;
+    return row_read(ctx, r, id, 0, out, err);
+}
+
+int model_update(model_ctx *ctx, const model_resource *r, int64_t id, json_t *body, json_t **out, core_error *err)
+{
+    json_t *old;
+    int rc = row_read(ctx, r, id, 1, &old, err);
+    if (rc)
+        return rc;
+    json_t *row;
+    int64_t want_version;
+    rc = body_merge(ctx, r, body, old, 0, &row, &want_version, err);
+    if (rc)
+        return rc;
+    int64_t old_version = json_integer_value(json_object_get(old, "version"));
+    if (want_version && want_version != old_version) {
+        core_error_set(err, CORE_E_STALE, "%s %lld is at version %lld, not %lld", r->name, (long long)id,
+                       (long long)old_version, (long long)want_version);
+        return core_error_hint(err, "read the record again and reapply your change");
+    }
+
+    char *previous = json_dumps(old, JSON_COMPACT | JSON_SORT_KEYS);
+    if (!previous)
+        core_die("out of memory");
+    core_arena_on_release(ctx->arena, free, previous);
+    store_value hp[] = {store_v_text(r->table), store_v_int(id), store_v_int(old_version), store_v_text(ctx->now),
+                        user_value(ctx), store_v_text(previous)};
+    rc = store_exec(ctx->db, ctx->arena, SQL_HISTORY_INSERT, hp, 6, NULL, err);
+    if (rc)
+        return rc;
+
+    store_value p[MAX_PARAMS];
+    size_t n = 0;
+    core_buf sql;
+    core_buf_init_arena(&sql, ctx->arena, SQL_MAX);
+    core_buf_addf(&sql, "UPDATE %s\n   SET ", r->table);
+    for (size_t i = 0; i < r->nfields; i++) {
+        p[n++] = json_to_value(json_object_get(row, r->fields[i].name));
+        core_buf_addf(&sql, "%s = $%zu,\n       ", r->fields[i].name, n);
+    }
+    p[n++] = store_v_text(ctx->now);
+    p[n++] = user_value(ctx);
+    p[n++] = store_v_int(id);
+    p[n++] = store_v_int(old_version);
+    core_buf_addf(&sql, "version = version + 1,\n       updated_at = $%zu,\n       updated_by = $%zu\n WHERE id = $%zu\n   AND version = $%zu",
+                  n - 3, n - 2, n - 1, n);
+    if (!core_buf_ok(&sql) || n > MAX_PARAMS)
+        return core_error_set(err, CORE_E_INTERNAL, "update statement too large");
+    int64_t changes = 0;
+    rc = store_exec(ctx->db, ctx->arena, sql.data, p, n, &changes, err);
+    if (rc)
+        return rc;
+    if (changes != 1)
+        return core_error_set(err, CORE_E_STALE, "%s %lld changed while it was being updated", r->name, (long long)id);
+    return row_read(ctx, r, id, 0, out, err);
+}
+
+/* Parse a filter value from a query string into a bindable value, per the field's type. */
+static int filter_value(model_ctx *ctx, const model_field *f, const char *s, store_value *out, core_error *err)
+{
+    size_t len = strlen(s);
+    switch (f->type) {
+    case MODEL_T_INT:
+    case MODEL_T_REF: {
+        int64_t v;
+        if (core_parse_int64(s, len, INT64_MIN, INT64_MAX, &v))
+            return core_error_set(err, CORE_E_BAD_PARAMETER, "filter %s must be an integer", f->name);
+        *out = store_v_int(v);
+        return 0;
+    }
+    case MODEL_T_BOOL:
+        if (strcmp(s, "true") && strcmp(s, "false"))
+            return core_error_set(err, CORE_E_BAD_PARAMETER, "filter %s must be true or false", f->name);
+        *out = store_v_int(s[0] == 't');
+        return 0;
+    case MODEL_T_DATE: {
+        core_date d;
+        if (core_date_parse(s, len, &d))
+            return core_error_set(err, CORE_E_BAD_PARAMETER, "filter %s must be a date YYYY-MM-DD", f->name);
+        *out = store_v_textn(s, len);
+        return 0;
+    }
+    case MODEL_T_IDENT: {
+        char canon[MODEL_IDENT_MAX];
+        const char *reason;
+        if (model_ident_check((model_ident_kind)f->ident, s, len, canon, &reason))
+            return core_error_set(err, CORE_E_BAD_PARAMETER, "filter %s: %s", f->name, reason);
+        *out = store_v_text(core_arena_strdup(ctx->arena, canon));
+        return 0;
+    }
+    default:
+        *out = store_v_textn(s, len);
+        return 0;
+    }
+}
+
+static int list_run(model_ctx *ctx, const model_resource *r, const char *sql, store_value *p, size_t n, int limit,
+                    json_t **items, int64_t *next, core_error *err)
+{
+    store_stmt *st;
+    int rc = store_query(ctx->db, ctx->arena, sql, p, n, &st, err);
+    if (rc)
+        return rc;
+    json_t *arr = arena_json(ctx->arena, json_array());
+    int count = 0;
+    *next = 0;
+    while ((rc = store_next(st, err)) == 1) {
+        if (count == limit) {
+            /* one row more than asked: there is a next page, starting after the last row returned */
+            *next = json_integer_value(json_object_get(json_array_get(arr, (size_t)count - 1), "id"));
+            break;
+        }
+        json_array_append_new(arr, row_to_json(r, st, 0));
+        count++;
+    }
+    if (rc < 0)
+        return rc;
+    *items = arr;
+    return 0;
+}
+
+int model_list(model_ctx *ctx, const model_resource *r, const model_list_req *req, json_t **items, int64_t *next,
+               core_error *err)
+{
+    int limit = req->limit ? req->limit : MODEL_LIST_DEFAULT;
+    if (limit < 1 || limit > MODEL_LIST_MAX)
+        return core_error_set(err, CORE_E_BAD_PARAMETER, "limit must be between 1 and %d", MODEL_LIST_MAX);
+    store_value p[MAX_PARAMS];
+    size_t n = 0;
+    core_buf sql;
+    core_buf_init_arena(&sql, ctx->arena, SQL_MAX);
+    core_buf_addf(&sql, "SELECT *\n  FROM %s\n WHERE id > $1", r->table);
+    p[n++] = store_v_int(req->after);
+    if (r->parent) {
+        const model_resource *parent = model_resource_find(r->parent);
+        int rc = row_exists(ctx, parent->table, req->parent_id, err);
+        if (rc < 0)
+            return rc;
+        if (!rc)
+            return core_error_set(err, CORE_E_NOT_FOUND, "no %s with id %lld", parent->name,
+                                  (long long)req->parent_id);
+        p[n++] = store_v_int(req->parent_id);
+        core_buf_addf(&sql, "\n   AND %s = $%zu", r->parent_key, n);
+    }
+    if (strcmp(r->table, "person") == 0)
+        core_buf_adds(&sql, "\n   AND restricted = 0");
+    for (size_t i = 0; i < req->nfilters; i++) {
+        const model_field *f = model_field_find(r, req->filters[i].field);
+        if (!f || !(f->flags & MODEL_F_FILTER))
+            return core_error_set(err, CORE_E_BAD_PARAMETER, "%s cannot be filtered on that parameter", r->name);
+        if (n >= MAX_PARAMS - 1)
+            return core_error_set(err, CORE_E_BAD_PARAMETER, "too many filters");
+        int rc = filter_value(ctx, f, req->filters[i].value, &p[n], err);
+        if (rc)
+            return rc;
+        n++;
+        core_buf_addf(&sql, "\n   AND %s = $%zu", f->name, n);
+    }
+    p[n++] = store_v_int(limit + 1);
+    core_buf_addf(&sql, "\n ORDER BY id\n LIMIT $%zu", n);
+    if (!core_buf_ok(&sql))
+        return core_error_set(err, CORE_E_INTERNAL, "list statement too large");
+    return list_run(ctx, r, sql.data, p, n, limit, items, next, err);
+}
+
+/* People whose identifiers match, in id order (restricted people never). */
+static const char SQL_PERSON_BY_IDENT[] =
+    "SELECT *\n"
+    "  FROM person\n"
+    " WHERE (nhs_number = $1 OR nino = $2 OR upn = $3)\n"
+    "   AND id > $4\n"
+    "   AND restricted = 0\n"
+    "   AND ($5 = '' OR date_of_birth = $5)\n"
+    " ORDER BY id\n"
+    " LIMIT $6";
+
+/* People whose family or given name key starts with one token: two index ranges, in id order. */
+static const char SQL_PERSON_BY_ONE_NAME[] =
+    "SELECT *\n"
+    "  FROM person\n"
+    " WHERE ((family_key >= $1 AND family_key < $2) OR (given_key >= $1 AND given_key < $2))\n"
+    "   AND id > $3\n"
+    "   AND restricted = 0\n"
+    "   AND ($4 = '' OR date_of_birth = $4)\n"
+    " ORDER BY id\n"
+    " LIMIT $5";
+
+/* Given-name prefix $1..$2 with family-name prefix $3..$4, or the two the other way round. */
+static const char SQL_PERSON_BY_TWO_NAMES[] =
+    "SELECT *\n"
+    "  FROM person\n"
+    " WHERE ((family_key >= $3 AND family_key < $4 AND given_key >= $1 AND given_key < $2)\n"
+    "     OR (family_key >= $1 AND family_key < $2 AND given_key >= $3 AND given_key < $4))\n"
+    "   AND id > $5\n"
+    "   AND restricted = 0\n"
+    "   AND ($6 = '' OR date_of_birth = $6)\n"
+    " ORDER BY id\n"
+    " LIMIT $7";
+
+/* People born on a date. */
+static const char SQL_PERSON_BY_DOB[] =
+    "SELECT *\n"
+    "  FROM person\n"
+    " WHERE date_of_birth = $1\n"
+    "   AND id > $2\n"
+    "   AND restricted = 0\n"
+    " ORDER BY id\n"
+    " LIMIT $3";
+
+static char *prefix_end(core_arena *a, const char *prefix)
+{
+    /* U+10FFFF, the largest code point: every key starting with prefix sorts below prefix + it. */
+    return core_arena_printf(a, "%s\xf4\x8f\xbf\xbf", prefix);
+}
+
+int model_person_search(model_ctx *ctx, const model_person_query *q, json_t **items, int64_t *next,
+                        core_error *err)
+{
+    const model_resource *r = model_resource_find("people");
+    int limit = q->limit ? q->limit : MODEL_LIST_DEFAULT;
+    if (limit < 1 || limit > MODEL_LIST_MAX)
+        return core_error_set(err, CORE_E_BAD_PARAMETER, "limit must be between 1 and %d", MODEL_LIST_MAX);
+    const char *dob = "";
+    if (q->date_of_birth) {
+        core_date d;
+        if (core_date_parse(q->date_of_birth, strlen(q->date_of_birth), &d))
+            return core_error_set(err, CORE_E_BAD_PARAMETER, "date_of_birth must be a date YYYY-MM-DD");
+        dob = q->date_of_birth;
+    }
+    if (q->identifier) {
+        char canon[3][MODEL_IDENT_MAX];
+        store_value p[6];
+        int any = 0;
+        model_ident_kind kinds[3] = {MODEL_IDENT_NHS, MODEL_IDENT_NINO, MODEL_IDENT_UPN};
+        for (int k = 0; k < 3; k++) {
+            const char *reason;
+            if (model_ident_check(kinds[k], q->identifier, strlen(q->identifier), canon[k], &reason) == 0) {
+                p[k] = store_v_text(canon[k]);
+                any = 1;
+            } else {
+                p[k] = store_v_null();
+            }
+        }
+        if (!any) {
+            core_error_set(err, CORE_E_INVALID_IDENTIFIER, "identifier is not a valid nhs number, nino or upn");
+            return core_error_hint(err, "check the identifier as written on its source document");
+        }
+        p[3] = store_v_int(q->after);
+        p[4] = store_v_text(dob);
+        p[5] = store_v_int(limit + 1);
+        return list_run(ctx, r, SQL_PERSON_BY_IDENT, p, 6, limit, items, next, err);
+    }
+    if (q->name) {
+        char *key = model_name_key(ctx->arena, q->name);
+        char *tok[2] = {NULL, NULL};
+        int ntok = 0;
+        char *save = NULL;
+        for (char *t = strtok_r(key, " ", &save); t && ntok < 2; t = strtok_r(NULL, " ", &save))
+            tok[ntok++] = t;
+        if (ntok == 0)
+            return core_error_set(err, CORE_E_BAD_PARAMETER, "name has no letters to search for");
+        if (ntok == 1) {
+            store_value p[] = {store_v_text(tok[0]), store_v_text(prefix_end(ctx->arena, tok[0])),
+                               store_v_int(q->after), store_v_text(dob), store_v_int(limit + 1)};
+            return list_run(ctx, r, SQL_PERSON_BY_ONE_NAME, p, 5, limit, items, next, err);
+        }
+        store_value p[] = {store_v_text(tok[0]), store_v_text(prefix_end(ctx->arena, tok[0])),
+                           store_v_text(tok[1]), store_v_text(prefix_end(ctx->arena, tok[1])),
+                           store_v_int(q->after), store_v_text(dob), store_v_int(limit + 1)};
+        return list_run(ctx, r, SQL_PERSON_BY_TWO_NAMES, p, 7, limit, items, next, err);
+    }
+    if (q->date_of_birth) {
+        store_value p[] = {store_v_text(dob), store_v_int(q->after), store_v_int(limit + 1)};
+        return list_run(ctx, r, SQL_PERSON_BY_DOB, p, 3, limit, items, next, err);
+    }
+    return core_error_set(err, CORE_E_BAD_PARAMETER, "search needs name, date_of_birth or identifier");
+}

@@ -1,0 +1,262 @@
+/*
+ * store.c — the back-end-independent half of the store: dispatch through struct store_backend, migrations,
+ * transactions and the handle pool (contract in store.h).
+ */
+#include "store/store.h"
+
+#include <pthread.h>
+
+#include "store/store_internal.h"
+
+int store_open(store **out, const char *target, core_error *err)
+{
+    /* One back end today; a "postgresql://" target will select store_pg_backend here. */
+    const struct store_backend *be = &store_sqlite_backend;
+    int rc = be->open(out, target, err);
+    if (rc == 0)
+        (*out)->be = be;
+    return rc;
+}
+
+void store_close(store *s)
+{
+    if (s)
+        s->be->close(s);
+}
+
+int store_exec_script(store *s, const char *sql, core_error *err)
+{
+    return s->be->exec_script(s, sql, err);
+}
+
+int store_query(store *s, core_arena *a, const char *sql, const store_value *params, size_t n, store_stmt **out,
+                core_error *err)
+{
+    store_stmt *st;
+    int rc = s->be->prepare(s, a, sql, &st, err);
+    if (rc)
+        return rc;
+    rc = s->be->bind(st, params, n, err);
+    if (rc)
+        return rc;
+    *out = st;
+    return 0;
+}
+
+int store_next(store_stmt *st, core_error *err)
+{
+    return st->s->be->step(st, err);
+}
+
+int store_exec(store *s, core_arena *a, const char *sql, const store_value *params, size_t n, int64_t *changes,
+               core_error *err)
+{
+    store_stmt *st;
+    int rc = store_query(s, a, sql, params, n, &st, err);
+    if (rc)
+        return rc;
+    while ((rc = store_next(st, err)) == 1)
+        ;
+    if (rc < 0)
+        return rc;
+    if (changes)
+        s->be->changes(s, changes);
+    return 0;
+}
+
+int store_query_int(store *s, core_arena *a, const char *sql, const store_value *params, size_t n, int64_t *out,
+                    core_error *err)
+{
+    store_stmt *st;
+    int rc = store_query(s, a, sql, params, n, &st, err);
+    if (rc)
+        return rc;
+    rc = store_next(st, err);
+    if (rc < 0)
+        return rc;
+    if (rc == 0)
+        return core_error_set(err, CORE_E_NOT_FOUND, "query returned no row");
+    *out = store_col_int(st, 0);
+    /* Drain so that RETURNING statements complete and the statement is reusable. */
+    while ((rc = store_next(st, err)) == 1)
+        ;
+    return rc < 0 ? rc : 0;
+}
+
+int store_begin(store *s, core_error *err)
+{
+    int rc = s->be->exec_script(s, "BEGIN IMMEDIATE", err);
+    if (rc == 0)
+        s->in_tx = 1;
+    return rc;
+}
+
+int store_commit(store *s, core_error *err)
+{
+    int rc = s->be->exec_script(s, "COMMIT", err);
+    if (rc == 0)
+        s->in_tx = 0;
+    return rc;
+}
+
+int store_rollback(store *s)
+{
+    if (!s->in_tx)
+        return 0;
+    s->in_tx = 0;
+    return s->be->exec_script(s, "ROLLBACK", NULL);
+}
+
+int store_col_count(store_stmt *st)
+{
+    return st->s->be->col_count(st);
+}
+const char *store_col_name(store_stmt *st, int i)
+{
+    return st->s->be->col_name(st, i);
+}
+store_type store_col_type(store_stmt *st, int i)
+{
+    return st->s->be->col_type(st, i);
+}
+int64_t store_col_int(store_stmt *st, int i)
+{
+    return st->s->be->col_int(st, i);
+}
+double store_col_real(store_stmt *st, int i)
+{
+    return st->s->be->col_real(st, i);
+}
+const char *store_col_text(store_stmt *st, int i, size_t *len)
+{
+    return st->s->be->col_text(st, i, len);
+}
+
+/* ---- migrations ---- */
+
+static const char SQL_MIGRATIONS_TABLE[] =
+    "CREATE TABLE IF NOT EXISTS schema_migration (\n"
+    "  version INTEGER PRIMARY KEY,\n"
+    "  name TEXT NOT NULL,\n"
+    "  applied_at TEXT NOT NULL\n"
+    ")";
+
+/* The highest migration applied; NULL (read as 0) on a new database. */
+static const char SQL_SCHEMA_VERSION[] =
+    "SELECT coalesce(max(version), 0)\n"
+    "  FROM schema_migration";
+
+static const char SQL_MIGRATION_RECORD[] =
+    "INSERT INTO schema_migration (version, name, applied_at)\n"
+    "VALUES ($1, $2, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))";
+
+int store_schema_version(store *s, int *out, core_error *err)
+{
+    core_arena a = CORE_ARENA_INIT;
+    int64_t v = 0;
+    int rc = store_exec_script(s, SQL_MIGRATIONS_TABLE, err);
+    if (rc == 0)
+        rc = store_query_int(s, &a, SQL_SCHEMA_VERSION, NULL, 0, &v, err);
+    core_arena_release(&a);
+    if (rc == 0)
+        *out = (int)v;
+    return rc;
+}
+
+int store_migrate(store *s, core_error *err)
+{
+    int current = 0;
+    int rc = store_schema_version(s, &current, err);
+    if (rc)
+        return rc;
+    for (size_t i = 0; i < store_migrations_count; i++) {
+        const struct store_migration *m = &store_migrations[i];
+        if (m->version <= current)
+            continue;
+        core_arena a = CORE_ARENA_INIT;
+        rc = store_begin(s, err);
+        if (rc == 0)
+            rc = store_exec_script(s, m->sql, err);
+        if (rc == 0) {
+            store_value p[] = {store_v_int(m->version), store_v_text(m->name)};
+            rc = store_exec(s, &a, SQL_MIGRATION_RECORD, p, 2, NULL, err);
+        }
+        core_arena_release(&a); /* statements are reset before COMMIT */
+        if (rc == 0)
+            rc = store_commit(s, err);
+        if (rc) {
+            store_rollback(s);
+            core_error_message(err, "migration %04d_%s failed", m->version, m->name);
+            return rc;
+        }
+    }
+    return 0;
+}
+
+/* ---- pool ---- */
+
+struct store_pool {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int size;
+    int nfree;
+    store **free_list;
+    store **all;
+};
+
+int store_pool_open(store_pool **out, const char *target, int size, core_error *err)
+{
+    store_pool *p = core_xmalloc(sizeof(*p));
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->cv, NULL);
+    p->size = size;
+    p->nfree = 0;
+    p->free_list = core_xmalloc(sizeof(store *) * (size_t)size);
+    p->all = core_xmalloc(sizeof(store *) * (size_t)size);
+    for (int i = 0; i < size; i++) {
+        int rc = store_open(&p->all[i], target, err);
+        if (rc) {
+            for (int j = 0; j < i; j++)
+                store_close(p->all[j]);
+            free(p->free_list);
+            free(p->all);
+            free(p);
+            return rc;
+        }
+        p->free_list[p->nfree++] = p->all[i];
+    }
+    *out = p;
+    return 0;
+}
+
+store *store_pool_acquire(store_pool *p)
+{
+    pthread_mutex_lock(&p->mu);
+    while (p->nfree == 0)
+        pthread_cond_wait(&p->cv, &p->mu);
+    store *s = p->free_list[--p->nfree];
+    pthread_mutex_unlock(&p->mu);
+    return s;
+}
+
+void store_pool_release(store_pool *p, store *s)
+{
+    store_rollback(s); /* a handler that failed mid-transaction leaves nothing half-done */
+    pthread_mutex_lock(&p->mu);
+    p->free_list[p->nfree++] = s;
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
+void store_pool_close(store_pool *p)
+{
+    if (!p)
+        return;
+    for (int i = 0; i < p->size; i++)
+        store_close(p->all[i]);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+    free(p->free_list);
+    free(p->all);
+    free(p);
+}

@@ -1,0 +1,19 @@
+/*
+ * store_internal.h — what the back ends share with store.c; not for callers outside src/store/.
+ * Each back end's handle and statement structs begin with these common headers.
+ */
+#ifndef HEARTH_STORE_INTERNAL_H
+#define HEARTH_STORE_INTERNAL_H
+
+#include "store/store.h"
+
+struct store {
+    const struct store_backend *be;
+    int in_tx;
+};
+
+struct store_stmt {
+    store *s;
+};
+
+#endif
