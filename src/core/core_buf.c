@@ -5,13 +5,6 @@
 
 #include <stdint.h>
 
-static void buf_free_cb(void *p)
-{
-    core_buf *b = p;
-    free(b->data);
-    b->data = NULL;
-}
-
 void core_buf_init(core_buf *b, size_t max)
 {
     b->cap = 64;
@@ -20,14 +13,17 @@ void core_buf_init(core_buf *b, size_t max)
     b->len = 0;
     b->max = max;
     b->err = 0;
-    b->on_arena = 0;
+    b->arena = NULL;
 }
 
 void core_buf_init_arena(core_buf *b, core_arena *a, size_t max)
 {
-    core_buf_init(b, max);
-    b->on_arena = 1;
-    core_arena_on_release(a, buf_free_cb, b);
+    b->cap = 64;
+    b->data = core_arena_alloc(a, b->cap);
+    b->len = 0;
+    b->max = max;
+    b->err = 0;
+    b->arena = a;
 }
 
 void core_buf_reset(core_buf *b)
@@ -39,7 +35,7 @@ void core_buf_reset(core_buf *b)
 
 void core_buf_release(core_buf *b)
 {
-    if (!b->on_arena) {
+    if (!b->arena) {
         free(b->data);
         b->data = NULL;
     }
@@ -48,6 +44,8 @@ void core_buf_release(core_buf *b)
 
 char *core_buf_detach(core_buf *b, size_t *len)
 {
+    if (b->arena) /* arena storage cannot be handed over: give a heap copy */
+        b->data = memcpy(core_xmalloc(b->len + 1), b->data, b->len + 1);
     char *d = b->data;
     if (len)
         *len = b->len;
@@ -68,7 +66,13 @@ static int buf_grow(core_buf *b, size_t extra)
         size_t cap = b->cap;
         while (cap < need)
             cap = cap > SIZE_MAX / 2 ? need : cap * 2;
-        b->data = core_xrealloc(b->data, cap);
+        if (b->arena) { /* the old storage goes back with the arena */
+            char *d = core_arena_alloc(b->arena, cap);
+            memcpy(d, b->data, b->len + 1);
+            b->data = d;
+        } else {
+            b->data = core_xrealloc(b->data, cap);
+        }
         b->cap = cap;
     }
     return 0;

@@ -6,7 +6,8 @@
  *   2. buf->len <= buf->max. An append that would pass max appends nothing, sets buf->err, and every later
  *      append is a no-op: callers check core_buf_ok() once at the end instead of after every call.
  *   3. A buffer initialised with core_buf_init() owns heap memory and is given back by core_buf_release();
- *      one made by core_buf_init_arena() is given back when its arena is reset or released.
+ *      one made by core_buf_init_arena() takes its storage from the arena (growth copies into a new arena
+ *      allocation) and is given back when the arena is reset or released: it needs no release.
  * Lifecycle verbs: _init (ready to use), _reset (empty, keep memory), _release (give back memory),
  * _detach (hand the bytes to the caller, who frees them).
  */
@@ -24,7 +25,7 @@ typedef struct core_buf {
     size_t cap;
     size_t max;   /* hard maximum length in bytes */
     int err;      /* sticky: nonzero once an append went past max */
-    int on_arena; /* nonzero when memory is freed by an arena cleanup */
+    core_arena *arena; /* non-NULL: storage comes from (and goes back with) this arena */
 } core_buf;
 
 #define CORE_BUF_DEFAULT_MAX ((size_t)64 * 1024 * 1024)

@@ -328,11 +328,12 @@ int http_server_start(http_server **out, const http_config *cfg, int *port_out, 
         return core_error_set(err, CORE_E_USAGE, "address %s is not an IPv4 address", cfg->address);
     }
     s->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
-                            (uint16_t)cfg->port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, &sa,
+                            (uint16_t)cfg->port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+                            MHD_OPTION_SOCK_ADDR, &sa,
                             MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT,
                             (unsigned)60, MHD_OPTION_CONNECTION_LIMIT,
                             (unsigned)(cfg->max_connections ? cfg->max_connections : 512),
-                            MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL, MHD_OPTION_END);
+                            MHD_OPTION_END);
     if (!s->d) {
         free(s);
         core_error_set(err, CORE_E_IO, "cannot listen on %s port %d", cfg->address, cfg->port);

@@ -223,7 +223,7 @@ static int field_validate(model_ctx *ctx, const model_field *f, json_t *v, json_
         if (model_ident_check((model_ident_kind)f->ident, s, len, canon, &reason)) {
             core_error_set(err, CORE_E_INVALID_IDENTIFIER, "field %s: %s", f->name, reason ? reason : "not valid");
             return core_error_hint(err, "check the %s as written on its source document",
-                                   model_ident_kind_name((model_ident_kind)f->ident));
+                                   model_ident_kind_label((model_ident_kind)f->ident));
         }
         *out = json_string(canon);
         return 0;
@@ -657,12 +657,17 @@ int model_person_search(model_ctx *ctx, const model_person_query *q, json_t **it
         return list_run(ctx, r, SQL_PERSON_BY_IDENT, p, 6, limit, items, next, err);
     }
     if (q->name) {
+        /* One word: a prefix of the family or the given name. More: the first word is a prefix of one
+         * name and the rest (spaces kept, "o bri") a prefix of the other, either way round. */
         char *key = model_name_key(ctx->arena, q->name);
-        char *tok[2] = {NULL, NULL};
-        int ntok = 0;
-        char *save = NULL;
-        for (char *t = strtok_r(key, " ", &save); t && ntok < 2; t = strtok_r(NULL, " ", &save))
-            tok[ntok++] = t;
+        char *tok[2] = {key, NULL};
+        int ntok = key[0] ? 1 : 0;
+        char *sp = strchr(key, ' ');
+        if (sp) {
+            *sp = '\0';
+            tok[1] = sp + 1;
+            ntok = 2;
+        }
         if (ntok == 0)
             return core_error_set(err, CORE_E_BAD_PARAMETER, "name has no letters to search for");
         if (ntok == 1) {

@@ -402,6 +402,14 @@ const char *model_ident_kind_name(model_ident_kind kind)
     return "unknown";
 }
 
+const char *model_ident_kind_label(model_ident_kind kind)
+{
+    static const char *const labels[] = {"NHS number", "unique pupil number", "National Insurance number",
+                                         "postcode"};
+    if ((unsigned)kind < sizeof labels / sizeof labels[0]) return labels[kind];
+    return "identifier";
+}
+
 int model_ident_kind_parse(const char *name, model_ident_kind *out)
 {
     if (name == NULL) return -1;

@@ -62,6 +62,8 @@ const char *model_ident_kind_name(model_ident_kind kind);
  * Parses a short name as returned by model_ident_kind_name (exact, lower case) into *out.
  * Returns 0 on success; -1 when name is NULL or not one of the four names (then *out is untouched).
  */
+/* A label for people: "NHS number", "unique pupil number", "National Insurance number", "postcode". */
+const char *model_ident_kind_label(model_ident_kind kind);
 int model_ident_kind_parse(const char *name, model_ident_kind *out);
 
 /*
