@@ -44,12 +44,15 @@ void core_buf_release(core_buf *b)
 
 char *core_buf_detach(core_buf *b, size_t *len)
 {
-    if (b->arena) /* arena storage cannot be handed over: give a heap copy */
-        b->data = memcpy(core_xmalloc(b->len + 1), b->data, b->len + 1);
     char *d = b->data;
     if (len)
         *len = b->len;
-    core_buf_init(b, b->max);
+    if (b->arena) { /* arena storage cannot be handed over: give a heap copy; the buffer stays in the arena */
+        d = memcpy(core_xmalloc(b->len + 1), b->data, b->len + 1);
+        core_buf_init_arena(b, b->arena, b->max);
+    } else {
+        core_buf_init(b, b->max);
+    }
     return d;
 }
 
@@ -63,7 +66,7 @@ static int buf_grow(core_buf *b, size_t extra)
     }
     size_t need = b->len + extra + 1;
     if (need > b->cap) {
-        size_t cap = b->cap;
+        size_t cap = b->cap ? b->cap : 64; /* 0 after core_buf_release(): doubling 0 would never end */
         while (cap < need)
             cap = cap > SIZE_MAX / 2 ? need : cap * 2;
         if (b->arena) { /* the old storage goes back with the arena */

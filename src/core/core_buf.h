@@ -34,14 +34,16 @@ void core_buf_init(core_buf *b, size_t max);
 void core_buf_init_arena(core_buf *b, core_arena *a, size_t max);
 void core_buf_reset(core_buf *b);
 void core_buf_release(core_buf *b);
-/* Hand the NUL-terminated bytes to the caller (free() them); the buffer is left empty and usable. */
+/* Hand the NUL-terminated bytes to the caller (free() them); the buffer is left empty and usable. An arena
+ * buffer hands over a heap copy and stays an arena buffer. After core_buf_release() a buffer may be appended
+ * to again (it grows from nothing) and then needs releasing again. */
 char *core_buf_detach(core_buf *b, size_t *len);
 
 void core_buf_add(core_buf *b, const void *data, size_t len);
 void core_buf_adds(core_buf *b, const char *s);
 void core_buf_addch(core_buf *b, char c);
 void core_buf_addf(core_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void core_buf_vaddf(core_buf *b, const char *fmt, va_list ap);
+void core_buf_vaddf(core_buf *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 /* Append s with HTML special characters (& < > " ') escaped. */
 void core_buf_add_html(core_buf *b, const char *s, size_t len);
 /* Append s as a JSON string literal, quotes included, with every control character escaped. */

@@ -12,7 +12,8 @@
  *   BODY     upload chunks appended to req->body up to the limit; past it the request is marked too large
  *   DISPATCH last callback: errors found so far are answered; else query parameters are checked, a store
  *            handle is taken from the pool, the access hook runs, then the handler
- *   DONE     the completion callback releases the arena (and with it every statement and JSON value)
+ *   DONE     the completion callback releases the arena (and with it every statement and JSON value),
+ *            then gives the store handle back to the pool
  *
  * Invariants
  *   1. A handler never sees a body larger than its route's body_max, nor an undeclared query parameter.
@@ -41,7 +42,8 @@ enum {
 
 typedef struct http_route {
     const char *method;       /* "GET", "POST", "PATCH" */
-    const char *pattern;      /* "/api/v1/families/{id}/episodes": {id} a positive integer, {name} [a-z0-9_-]+ */
+    const char *pattern;      /* "/api/v1/families/{id}/episodes": {id} a positive integer in canonical decimal
+                                 (1..INT64_MAX, no sign, no leading zero), {name} 1..64 of [a-z0-9_-] */
     http_handler handler;
     const char *permission;   /* what the access hook is asked, e.g. "record.read" */
     size_t body_max;          /* largest body accepted, in bytes (0: no body allowed) */
@@ -101,7 +103,8 @@ int http_reply_json(http_req *req, int status, json_t *body);
 /* Reply {"error":{"code","message","detail","hint"}} with the error's HTTP status. */
 int http_reply_error(http_req *req, const core_error *err);
 
-/* Match a path against a pattern; fills ids/names. 1 on match. Exposed for tests. */
+/* Match a path against a pattern; fills ids/names (names are copied into a). 1 on match, 0 otherwise.
+ * Segments are compared exactly: no trailing slash, no empty segment, no percent-decoding. Exposed for tests. */
 int http_route_match(const char *pattern, const char *path, int64_t *ids, int *nids, const char **names,
                      int *nnames, core_arena *a);
 

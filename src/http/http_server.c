@@ -44,7 +44,9 @@ int http_route_match(const char *pattern, const char *path, int64_t *ids, int *n
         size_t pn = pe ? (size_t)(pe - p) : strlen(p), un = ue ? (size_t)(ue - u) : strlen(u);
         if (pn == 4 && memcmp(p, "{id}", 4) == 0) {
             int64_t v;
-            if (*nids == HTTP_MAX_PATH_PARAMS || core_parse_int64(u, un, 1, INT64_MAX, &v))
+            /* canonical decimal only: one URL per row, so "01" and "1" never name the same record twice */
+            if (*nids == HTTP_MAX_PATH_PARAMS || un == 0 || u[0] == '0' ||
+                core_parse_int64(u, un, 1, INT64_MAX, &v))
                 return 0;
             ids[(*nids)++] = v;
         } else if (pn == 6 && memcmp(p, "{name}", 6) == 0) {
@@ -230,10 +232,10 @@ static void dispatch(http_server *s, http_req *req)
         http_reply_error(req, &err);
         return;
     }
+    /* The handle is given back in on_completed, after the arena has reset this request's statements: a
+     * handle must not reach another thread while statements prepared on it are still live here. */
     req->db = store_pool_acquire(s->cfg.pool);
     int rc = r->handler(req);
-    store_pool_release(s->cfg.pool, req->db);
-    req->db = NULL;
     if (!req->replied) {
         core_error_set(&err, rc ? rc : CORE_E_INTERNAL, "the handler did not reply");
         http_reply_error(req, &err);
@@ -295,16 +297,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
 {
-    (void)cls, (void)c, (void)toe;
+    (void)c, (void)toe;
+    http_server *s = cls;
     http_req *req = *con_cls;
     if (!req)
         return;
     core_arena_release(&req->arena);
+    if (req->db)
+        store_pool_release(s->cfg.pool, req->db);
     free(req);
     *con_cls = NULL;
 }
 
-static void mhd_log(void *cls, const char *fmt, va_list ap)
+/* libmicrohttpd's messages: fmt is its own printf format (the attribute lets -Wformat=2 check the call) */
+__attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;
     char msg[512];

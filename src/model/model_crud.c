@@ -591,17 +591,24 @@ static const char SQL_PERSON_BY_ONE_NAME[] =
     " ORDER BY id\n"
     " LIMIT $5";
 
-/* Given-name prefix $1..$2 with family-name prefix $3..$4, or the two the other way round. */
+/* A query of several words, split two ways: at the first space ($1..$2 the first word, $3..$4 the rest) and at
+ * the last ($5..$6 all but the last word, $7..$8 the last). Either split's two parts are prefixes of the given
+ * and family names, either way round; or the whole query ($9..$10) is a prefix of one name, for names with a
+ * space in them ("o bri" for Ó Briain, "mary ann"). */
 static const char SQL_PERSON_BY_TWO_NAMES[] =
     "SELECT *\n"
     "  FROM person\n"
     " WHERE ((family_key >= $3 AND family_key < $4 AND given_key >= $1 AND given_key < $2)\n"
-    "     OR (family_key >= $1 AND family_key < $2 AND given_key >= $3 AND given_key < $4))\n"
-    "   AND id > $5\n"
+    "     OR (family_key >= $1 AND family_key < $2 AND given_key >= $3 AND given_key < $4)\n"
+    "     OR (family_key >= $7 AND family_key < $8 AND given_key >= $5 AND given_key < $6)\n"
+    "     OR (family_key >= $5 AND family_key < $6 AND given_key >= $7 AND given_key < $8)\n"
+    "     OR (family_key >= $9 AND family_key < $10)\n"
+    "     OR (given_key >= $9 AND given_key < $10))\n"
+    "   AND id > $11\n"
     "   AND restricted = 0\n"
-    "   AND ($6 = '' OR date_of_birth = $6)\n"
+    "   AND ($12 = '' OR date_of_birth = $12)\n"
     " ORDER BY id\n"
-    " LIMIT $7";
+    " LIMIT $13";
 
 /* People born on a date. */
 static const char SQL_PERSON_BY_DOB[] =
@@ -657,28 +664,30 @@ int model_person_search(model_ctx *ctx, const model_person_query *q, json_t **it
         return list_run(ctx, r, SQL_PERSON_BY_IDENT, p, 6, limit, items, next, err);
     }
     if (q->name) {
-        /* One word: a prefix of the family or the given name. More: the first word is a prefix of one
-         * name and the rest (spaces kept, "o bri") a prefix of the other, either way round. */
+        /* One word: a prefix of the family or the given name. More: see SQL_PERSON_BY_TWO_NAMES ("sean o bri",
+         * "o briain sean", "smith john" and "o bri" all find Seán Ó Briain or John Smith). */
         char *key = model_name_key(ctx->arena, q->name);
-        char *tok[2] = {key, NULL};
-        int ntok = key[0] ? 1 : 0;
-        char *sp = strchr(key, ' ');
-        if (sp) {
-            *sp = '\0';
-            tok[1] = sp + 1;
-            ntok = 2;
-        }
-        if (ntok == 0)
+        if (!key[0])
             return core_error_set(err, CORE_E_BAD_PARAMETER, "name has no letters to search for");
-        if (ntok == 1) {
-            store_value p[] = {store_v_text(tok[0]), store_v_text(prefix_end(ctx->arena, tok[0])),
+        const char *first = strchr(key, ' '), *last = strrchr(key, ' ');
+        if (!first) {
+            store_value p[] = {store_v_text(key), store_v_text(prefix_end(ctx->arena, key)),
                                store_v_int(q->after), store_v_text(dob), store_v_int(limit + 1)};
             return list_run(ctx, r, SQL_PERSON_BY_ONE_NAME, p, 5, limit, items, next, err);
         }
-        store_value p[] = {store_v_text(tok[0]), store_v_text(prefix_end(ctx->arena, tok[0])),
-                           store_v_text(tok[1]), store_v_text(prefix_end(ctx->arena, tok[1])),
-                           store_v_int(q->after), store_v_text(dob), store_v_int(limit + 1)};
-        return list_run(ctx, r, SQL_PERSON_BY_TWO_NAMES, p, 7, limit, items, next, err);
+        const char *tok[4] = {core_arena_strndup(ctx->arena, key, (size_t)(first - key)), first + 1,
+                              core_arena_strndup(ctx->arena, key, (size_t)(last - key)), last + 1};
+        store_value p[13];
+        for (int i = 0; i < 4; i++) {
+            p[2 * i] = store_v_text(tok[i]);
+            p[2 * i + 1] = store_v_text(prefix_end(ctx->arena, tok[i]));
+        }
+        p[8] = store_v_text(key);
+        p[9] = store_v_text(prefix_end(ctx->arena, key));
+        p[10] = store_v_int(q->after);
+        p[11] = store_v_text(dob);
+        p[12] = store_v_int(limit + 1);
+        return list_run(ctx, r, SQL_PERSON_BY_TWO_NAMES, p, 13, limit, items, next, err);
     }
     if (q->date_of_birth) {
         store_value p[] = {store_v_text(dob), store_v_int(q->after), store_v_int(limit + 1)};

@@ -26,8 +26,9 @@ typedef struct model_user_new {
 
 /* 1 when role is one of the seven role codes. */
 int model_user_role_valid(const char *role);
-/* Add a user; *id gets the new id. CORE_E_CONFLICT when the username is taken; CORE_E_INVALID_VALUE for a
- * bad username, role or short password. Runs in the caller's transaction if one is open. */
+/* Add a user; *id gets the new id. CORE_E_CONFLICT when the username is taken (or the team or agency does not
+ * exist); CORE_E_INVALID_VALUE for a bad username or short password; CORE_E_INVALID_CODE for a role that is not
+ * one of the seven. Runs in the caller's transaction if one is open. */
 int model_user_add(store *s, core_arena *a, const model_user_new *u, int64_t *id, core_error *err);
 /* Fill out with a random password of letters and digits (NUL-terminated, at most size-1 characters, 20 max). */
 void model_user_random_password(char *out, size_t size);

@@ -83,19 +83,33 @@ int store_query_int(store *s, core_arena *a, const char *sql, const store_value 
     return rc < 0 ? rc : 0;
 }
 
+static void write_unlock(store *s)
+{
+    if (s->write_lock)
+        pthread_mutex_unlock(s->write_lock);
+}
+
 int store_begin(store *s, core_error *err)
 {
+    if (s->in_tx)
+        return core_error_set(err, CORE_E_INTERNAL, "a transaction is already open on this handle");
+    if (s->write_lock)
+        pthread_mutex_lock(s->write_lock);
     int rc = s->be->exec_script(s, "BEGIN IMMEDIATE", err);
     if (rc == 0)
         s->in_tx = 1;
+    else
+        write_unlock(s);
     return rc;
 }
 
 int store_commit(store *s, core_error *err)
 {
     int rc = s->be->exec_script(s, "COMMIT", err);
-    if (rc == 0)
+    if (rc == 0) {
         s->in_tx = 0;
+        write_unlock(s);
+    }
     return rc;
 }
 
@@ -104,7 +118,9 @@ int store_rollback(store *s)
     if (!s->in_tx)
         return 0;
     s->in_tx = 0;
-    return s->be->exec_script(s, "ROLLBACK", NULL);
+    int rc = s->be->exec_script(s, "ROLLBACK", NULL);
+    write_unlock(s);
+    return rc;
 }
 
 int store_col_count(store_stmt *st)
@@ -197,6 +213,7 @@ int store_migrate(store *s, core_error *err)
 
 struct store_pool {
     pthread_mutex_t mu;
+    pthread_mutex_t write_lock;
     pthread_cond_t cv;
     int size;
     int nfree;
@@ -208,6 +225,7 @@ int store_pool_open(store_pool **out, const char *target, int size, core_error *
 {
     store_pool *p = core_xmalloc(sizeof(*p));
     pthread_mutex_init(&p->mu, NULL);
+    pthread_mutex_init(&p->write_lock, NULL);
     pthread_cond_init(&p->cv, NULL);
     p->size = size;
     p->nfree = 0;
@@ -223,6 +241,7 @@ int store_pool_open(store_pool **out, const char *target, int size, core_error *
             free(p);
             return rc;
         }
+        p->all[i]->write_lock = &p->write_lock;
         p->free_list[p->nfree++] = p->all[i];
     }
     *out = p;
@@ -255,6 +274,7 @@ void store_pool_close(store_pool *p)
     for (int i = 0; i < p->size; i++)
         store_close(p->all[i]);
     pthread_mutex_destroy(&p->mu);
+    pthread_mutex_destroy(&p->write_lock);
     pthread_cond_destroy(&p->cv);
     free(p->free_list);
     free(p->all);

@@ -7,9 +7,13 @@
 
 #include "store/store.h"
 
+#include <pthread.h>
+
 struct store {
     const struct store_backend *be;
     int in_tx;
+    pthread_mutex_t *write_lock; /* shared by a pool's handles: writers queue here, in turn, not in SQLite's
+                                    busy handler (which sleeps with growing pauses and starves some) */
 };
 
 struct store_stmt {

@@ -1,0 +1,352 @@
+#!/usr/bin/env python3
+"""run.py — Hearth's API test runner: every tests/api/cases/*.http file against a real server.
+
+    tests/api/run.py --hearth build/src/hearth [--keep] [NAME-SUBSTRING ...]
+
+Builds a small demo council in a temporary directory (fixed seed and --as-of, so ids and rows are the same on
+every run), starts `hearth serve` on a free port, runs the case files in name order, stops the server with
+SIGTERM and prints one line per case and finally `api: N passed, N failed`. Exit status 0 only when nothing
+failed. The case format is described in tests/api/README.md. Python 3 standard library only.
+"""
+import argparse
+import difflib
+import http.client
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CASES = os.path.join(HERE, "cases")
+ERROR_TABLE = os.path.join(HERE, "..", "..", "src", "core", "core_error.h")
+DEMO_ARGS = ["--families", "40", "--seed", "7", "--as-of", "2026-11-23"]
+ERROR_KEYS = ["code", "detail", "hint", "message"]
+# Headers every response carries (http.h invariant 2).
+ALWAYS_HEADERS = {"Content-Type": "application/json; charset=utf-8", "X-Content-Type-Options": "nosniff",
+                  "Cache-Control": "no-store"}
+DIRECTIVES = ("capture ", "count ", "lacks ", "xfail ")
+
+
+class CaseError(Exception):
+    """A case did not get what it expected (the text says what, with a diff)."""
+
+
+# ---- the server --------------------------------------------------------------------------------------------
+
+class Server:
+    """hearth serve on a free port; stderr is read in a thread so the pipe never fills."""
+
+    def __init__(self, hearth, db):
+        self.proc = subprocess.Popen([hearth, "serve", "--db", db, "--port", "0"], stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        self.log, self.port = [], None
+        started = threading.Event()
+
+        def drain():
+            for raw in self.proc.stderr:
+                line = raw.decode("utf-8", "replace").rstrip("\n")
+                self.log.append(line)
+                try:
+                    ev = json.loads(line)
+                except ValueError:
+                    continue
+                if ev.get("event") == "server_started":
+                    self.port = int(ev["port"])
+                    started.set()
+            started.set()
+
+        threading.Thread(target=drain, daemon=True).start()
+        if not started.wait(10) or self.port is None:
+            self.proc.kill()
+            raise SystemExit("api: server did not start:\n" + "\n".join(self.log))
+        deadline = time.time() + 10
+        while True:
+            try:
+                if request(self.port, "GET", "/healthz", {}, b"")[0] == 200:
+                    break
+            except OSError:
+                pass
+            if time.time() > deadline:
+                raise SystemExit("api: GET /healthz never answered 200")
+            time.sleep(0.05)
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def stop(self):
+        """SIGTERM; None when it exited 0 within 10 s, else what went wrong."""
+        if not self.alive():
+            return "server had already exited with status %s" % self.proc.returncode
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            rc = self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            return "server did not exit within 10 s of SIGTERM"
+        return None if rc == 0 else "server exited with status %d after SIGTERM" % rc
+
+
+def request(port, method, path, headers, body):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request(method, path, body=body if body or method in ("POST", "PATCH") else None, headers=headers)
+        resp = conn.getresponse()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, resp.read()
+    finally:
+        conn.close()
+
+
+# ---- case files ----------------------------------------------------------------------------------------------
+
+def parse_case(text):
+    """A case file -> list of exchanges (dicts); see README.md for the format."""
+    exchanges = []
+    for chunk in re.split(r"(?m)^===\s*$", text):
+        lines = chunk.split("\n")
+        while lines and (not lines[0].strip() or lines[0].startswith("#")):
+            lines.pop(0)
+        if not lines:
+            continue
+        at = next((i for i, ln in enumerate(lines) if re.match(r"HTTP \d{3}\s*$", ln)), None)
+        if at is None:
+            raise CaseError("exchange without an `HTTP nnn` line: " + lines[0])
+        method, _, path = lines[0].partition(" ")
+        req = lines[1:at]
+        blank = req.index("") if "" in req else len(req)
+        ex = {"method": method, "path": path.strip(), "headers": [], "body": "\n".join(req[blank + 1:]).strip(),
+              "status": int(lines[at].split()[1]), "expect_headers": [], "captures": [], "counts": [],
+              "lacks": [], "xfail": None, "mode": None, "json": None}
+        for ln in req[:blank]:
+            name, _, value = ln.partition(":")
+            ex["headers"].append((name.strip(), value.strip()))
+        rest = lines[at + 1:]
+        while rest:
+            ln = rest.pop(0)
+            if not ln.strip() or ln.startswith("#"):
+                continue
+            if ln.strip() in ("exact", "subset"):
+                ex["mode"], ex["json"] = ln.strip(), "\n".join(rest)
+                break
+            word = next((d for d in DIRECTIVES if ln.startswith(d)), None)
+            if word == "capture ":
+                m = re.match(r"capture (\w+) = (\S+)$", ln)
+                if not m:
+                    raise CaseError("bad capture line: " + ln)
+                ex["captures"].append(m.groups())
+            elif word == "count ":
+                m = re.match(r"count ([\w.]+)(?:\[(\w+)=(.*)\])? = (\d+)$", ln)
+                if not m:
+                    raise CaseError("bad count line: " + ln)
+                ex["counts"].append(m.groups())
+            elif word == "lacks ":
+                ex["lacks"].append(ln[len(word):])
+            elif word == "xfail ":
+                ex["xfail"] = ln[len(word):]
+            elif re.match(r"[A-Za-z-]+: ", ln):
+                name, _, value = ln.partition(":")
+                ex["expect_headers"].append((name.strip(), value.strip()))
+            else:
+                raise CaseError("cannot read expectation line: " + ln)
+        exchanges.append(ex)
+    return exchanges
+
+
+def substitute(text, values):
+    def one(m):
+        word = m.group(1)
+        if word.startswith("pad "):
+            return "x" * int(word[4:])
+        if word not in values:
+            raise CaseError("{{%s}} was never captured" % word)
+        v = values[word]
+        return v if isinstance(v, str) else json.dumps(v)
+    return re.sub(r"\{\{(\w+|pad \d+)\}\}", one, text)
+
+
+def walk(doc, path):
+    for part in path.split("."):
+        if isinstance(doc, list) and part.isdigit() and int(part) < len(doc):
+            doc = doc[int(part)]
+        elif isinstance(doc, dict) and part in doc:
+            doc = doc[part]
+        else:
+            raise CaseError("response has no %s" % path)
+    return doc
+
+
+def subset_mismatch(want, got, where="$"):
+    """Where got fails to contain want (objects: want's keys; arrays: same length, element-wise), or None."""
+    if isinstance(want, dict) and isinstance(got, dict):
+        for k, v in want.items():
+            if k not in got:
+                return "%s.%s is missing" % (where, k)
+            m = subset_mismatch(v, got[k], "%s.%s" % (where, k))
+            if m:
+                return m
+        return None
+    if isinstance(want, list) and isinstance(got, list):
+        if len(want) != len(got):
+            return "%s has %d elements, expected %d" % (where, len(got), len(want))
+        for i, (w, g) in enumerate(zip(want, got)):
+            m = subset_mismatch(w, g, "%s[%d]" % (where, i))
+            if m:
+                return m
+        return None
+    if want == got and type(want) is type(got):
+        return None
+    return "%s is %s, expected %s" % (where, json.dumps(got, ensure_ascii=False), json.dumps(want, ensure_ascii=False))
+
+
+def project(want, got):
+    """got cut down to want's shape, so that a diff shows only what the case asked about."""
+    if isinstance(want, dict) and isinstance(got, dict):
+        return {k: project(want[k], got[k]) if k in want else got[k] for k in got if k in want}
+    if isinstance(want, list) and isinstance(got, list):
+        return [project(w, g) for w, g in zip(want, got)] + got[len(want):]
+    return got
+
+
+def diff(want, got):
+    dump = lambda d: json.dumps(d, indent=2, ensure_ascii=False, sort_keys=True).splitlines()
+    return "\n".join(difflib.unified_diff(dump(want), dump(got), "expected", "got", lineterm=""))
+
+
+def check_exchange(port, ex, values, statuses):
+    method, path = ex["method"], substitute(ex["path"], values)
+    headers = {n: substitute(v, values) for n, v in ex["headers"]}
+    body = substitute(ex["body"], values).encode("utf-8")
+    status, got_headers, raw = request(port, method, path, headers, body)
+    label = "%s %s" % (method, path if len(path) < 100 else path[:100] + "...")
+    try:
+        doc = json.loads(raw.decode("utf-8"))
+    except ValueError:
+        raise CaseError("%s: response body is not JSON: %r" % (label, raw[:300]))
+    shown = json.dumps(doc, ensure_ascii=False)[:2000]
+    if status != ex["status"]:
+        raise CaseError("%s: status %d, expected %d\n  body: %s" % (label, status, ex["status"], shown))
+    for name, want in ALWAYS_HEADERS.items():
+        if got_headers.get(name.lower()) != want:
+            raise CaseError("%s: header %s is %r, expected %r" % (label, name, got_headers.get(name.lower()), want))
+    if status >= 400:  # the error shape, and the status its code has in core_error.h
+        err = doc.get("error") if isinstance(doc, dict) and list(doc) == ["error"] else None
+        if not isinstance(err, dict) or sorted(err) != ERROR_KEYS or not all(isinstance(v, str) for v in err.values()):
+            raise CaseError("%s: error body is not {\"error\":{code,message,detail,hint}}: %s" % (label, shown))
+        if statuses.get(err["code"]) != status:
+            raise CaseError("%s: error code %s has status %s in core_error.h, got %d" %
+                            (label, err["code"], statuses.get(err["code"]), status))
+    for name, path_ in ex["captures"]:
+        values[name] = walk(doc, path_)
+    for name, want in ex["expect_headers"]:
+        want = substitute(want, values)
+        if got_headers.get(name.lower()) != want:
+            raise CaseError("%s: header %s is %r, expected %r" % (label, name, got_headers.get(name.lower()), want))
+    for path_, key, val, n in ex["counts"]:
+        items = walk(doc, path_)
+        if key:
+            items = [it for it in items if isinstance(it, dict) and it.get(key) == json.loads(val)]
+        if len(items) != int(n):
+            raise CaseError("%s: %s%s has %d elements, expected %s" %
+                            (label, path_, "[%s=%s]" % (key, val) if key else "", len(items), n))
+    for text in ex["lacks"]:
+        if substitute(text, values).encode("utf-8") in raw:
+            raise CaseError("%s: response contains %r, which it must not\n  body: %s" % (label, text, shown))
+    if ex["mode"]:
+        want = json.loads(substitute(ex["json"], values))
+        if ex["mode"] == "exact":
+            if want != doc:
+                raise CaseError("%s: body differs\n%s" % (label, diff(want, doc)))
+        else:
+            m = subset_mismatch(want, doc)
+            if m:
+                raise CaseError("%s: %s\n%s" % (label, m, diff(want, project(want, doc))))
+
+
+def run_case(port, path, statuses):
+    """'ok', ('xfail', reason) or ('FAIL', text)."""
+    values = {}
+    try:
+        with open(path, encoding="utf-8") as f:
+            exchanges = parse_case(f.read())
+        if not exchanges:
+            raise CaseError("no exchanges in the file")
+    except (CaseError, OSError, UnicodeDecodeError) as e:
+        return "FAIL", str(e)
+    for i, ex in enumerate(exchanges, 1):
+        try:
+            check_exchange(port, ex, values, statuses)
+        except (CaseError, ValueError) as e:
+            if ex["xfail"]:
+                return "xfail", ex["xfail"]
+            return "FAIL", "exchange %d: %s" % (i, e)
+        except OSError as e:
+            return "FAIL", "exchange %d: connection failed: %s" % (i, e)
+        if ex["xfail"]:
+            return "FAIL", "exchange %d is marked xfail (%s) but passed: the bug is fixed, drop the mark" % (
+                i, ex["xfail"])
+    return "ok", None
+
+
+def error_statuses():
+    with open(ERROR_TABLE, encoding="utf-8") as f:
+        return {m.group(1): int(m.group(2)) for m in re.finditer(r'X\(\w+,\s*-?\d+,\s*"(\w+)",\s*(\d+)', f.read())}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--hearth", required=True, help="path to the hearth program")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary directory (database, server log)")
+    ap.add_argument("only", nargs="*", help="run only cases whose file name contains one of these")
+    args = ap.parse_args()
+    hearth = os.path.abspath(args.hearth)
+    tmp = tempfile.mkdtemp(prefix="hearth-api-")
+    db = os.path.join(tmp, "api.db")
+    subprocess.run([hearth, "demo", "--db", db] + DEMO_ARGS, check=True, stdout=subprocess.DEVNULL)
+    statuses = error_statuses()
+    server = Server(hearth, db)
+    passed = failed = xfailed = 0
+    names = sorted(n for n in os.listdir(CASES) if n.endswith(".http"))
+    names = [n for n in names if not args.only or any(o in n for o in args.only)]
+    for name in names:
+        verdict, text = run_case(server.port, os.path.join(CASES, name), statuses)
+        if verdict == "ok":
+            passed += 1
+            print("ok", name[:-5])
+        elif verdict == "xfail":
+            xfailed += 1
+            print("xfail %s (known server bug: %s)" % (name[:-5], text))
+        else:
+            failed += 1
+            print("FAIL %s: %s" % (name[:-5], text.replace("\n", "\n    ")))
+        if not server.alive():
+            failed += 1
+            print("FAIL server-alive: the server exited (status %s) during %s\n    %s" %
+                  (server.proc.returncode, name, "\n    ".join(server.log[-20:])))
+            break
+    problem = server.stop()
+    if problem:
+        failed += 1
+        print("FAIL server-shutdown: " + problem)
+    else:
+        passed += 1
+        print("ok server-shutdown")
+    if args.keep:
+        with open(os.path.join(tmp, "server.log"), "w", encoding="utf-8") as f:
+            f.write("\n".join(server.log) + "\n")
+        print("kept " + tmp)
+    else:
+        for n in os.listdir(tmp):
+            os.unlink(os.path.join(tmp, n))
+        os.rmdir(tmp)
+    if xfailed:
+        print("api: %d known server bugs marked xfail (see tests/api/README.md)" % xfailed)
+    print("api: %d passed, %d failed" % (passed, failed))
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
