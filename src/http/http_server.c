@@ -132,10 +132,26 @@ int http_body_json(http_req *req, json_t **out, core_error *err)
 {
     if (req->body.len == 0)
         return core_error_set(err, CORE_E_INVALID_JSON, "request body is empty");
+    /* jansson skips a NUL that follows a number or literal; a JSON text never holds a raw NUL. */
+    if (memchr(req->body.data, '\0', req->body.len)) {
+        core_error_set(err, CORE_E_INVALID_JSON, "request body contains a NUL byte");
+        return core_error_hint(err, "send one json object, utf-8 encoded");
+    }
     json_error_t je;
     json_t *j = json_loadb(req->body.data, req->body.len, JSON_REJECT_DUPLICATES, &je);
     if (!j) {
-        core_error_set(err, CORE_E_INVALID_JSON, "line %d column %d: %s", je.line, je.column, je.text);
+        /* Only the position and the kind of fault: jansson's own text quotes the body, which may hold
+         * personal data. */
+        static const char *const kinds[] = {
+            [json_error_invalid_syntax] = "invalid syntax",       [json_error_invalid_format] = "invalid format",
+            [json_error_premature_end_of_input] = "unexpected end", [json_error_end_of_input_expected] = "text after the value",
+            [json_error_invalid_utf8] = "invalid utf-8",          [json_error_duplicate_key] = "a key appears twice",
+            [json_error_null_character] = "a NUL character",      [json_error_null_byte_in_key] = "a NUL character in a key",
+            [json_error_numeric_overflow] = "a number too large", [json_error_item_not_found] = "invalid syntax",
+        };
+        enum json_error_code code = json_error_code(&je);
+        const char *kind = (unsigned)code < sizeof(kinds) / sizeof(kinds[0]) && kinds[code] ? kinds[code] : "invalid json";
+        core_error_set(err, CORE_E_INVALID_JSON, "line %d column %d: %s", je.line, je.column, kind);
         return core_error_hint(err, "send one json object, utf-8 encoded");
     }
     core_arena_on_release(&req->arena, json_release, j);
@@ -218,7 +234,7 @@ static void dispatch(http_server *s, http_req *req)
     }
     if (r->body_max > 0 && req->body.len > 0) {
         const char *ct = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-        if (ct && strncmp(ct, "application/json", 16) != 0) {
+        if (ct && !(strncmp(ct, "application/json", 16) == 0 && (ct[16] == '\0' || ct[16] == ';' || ct[16] == ' '))) {
             core_error_set(&err, CORE_E_MEDIA_TYPE, "request body must be application/json");
             http_reply_error(req, &err);
             return;

@@ -50,6 +50,7 @@ enum {
     MODEL_F_CRIMINAL = 1 << 4,  /* criminal offence data (art. 10) */
     MODEL_F_INTERNAL = 1 << 5,  /* derived by the model, shown but never accepted from input */
     MODEL_F_HIDDEN = 1 << 6,    /* derived, neither shown nor accepted (search keys) */
+    MODEL_F_NOT_NULL = 1 << 7,  /* never null: left out on create it takes the column's default; null refused */
 };
 
 typedef struct model_field {

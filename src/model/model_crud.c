@@ -126,6 +126,10 @@ static int field_validate(model_ctx *ctx, const model_field *f, json_t *v, json_
     if (json_is_null(v)) {
         if (f->flags & MODEL_F_REQUIRED)
             return core_error_set(err, CORE_E_MISSING_FIELD, "field %s is required and cannot be null", f->name);
+        if (f->flags & MODEL_F_NOT_NULL) {
+            core_error_set(err, CORE_E_INVALID_VALUE, "field %s cannot be null", f->name);
+            return core_error_hint(err, "leave it out to keep its current (or default) value");
+        }
         *out = json_null();
         return 0;
     }
@@ -647,7 +651,10 @@ int model_person_search(model_ctx *ctx, const model_person_query *q, json_t **it
         model_ident_kind kinds[3] = {MODEL_IDENT_NHS, MODEL_IDENT_NINO, MODEL_IDENT_UPN};
         for (int k = 0; k < 3; k++) {
             const char *reason;
-            if (model_ident_check(kinds[k], q->identifier, strlen(q->identifier), canon[k], &reason) == 0) {
+            /* "UN1".."UN5" say why a child has no UPN: a placeholder many children share, never one person's
+             * identifier, so searching by one would list every child with that reason. */
+            if (model_ident_check(kinds[k], q->identifier, strlen(q->identifier), canon[k], &reason) == 0 &&
+                !(kinds[k] == MODEL_IDENT_UPN && strlen(canon[k]) < 13)) {
                 p[k] = store_v_text(canon[k]);
                 any = 1;
             } else {

@@ -2,8 +2,9 @@
  * model_resource.c — every kind of record Hearth keeps, described once as data (see model.h).
  *
  * Reading guide: one static field table per resource, then the resource table. A field's flags say whether
- * it is required on create, usable as a list filter, fixed after create, special category (UK GDPR art. 9) or
- * derived. Code lists name ref_code lists (0002_reference.sql); identifier fields name their check.
+ * it is required on create, usable as a list filter, fixed after create, special category (UK GDPR art. 9),
+ * derived, or never null (a NOT NULL column with a default). Code lists name ref_code lists
+ * (0002_reference.sql); identifier fields name their check.
  * Columns every table has (id, version, created_*, updated_*) are not listed: the engine handles them.
  */
 #include "model/model.h"
@@ -24,6 +25,7 @@ static int named_key_check(model_ctx *ctx, json_t *obj, core_error *err);
 static int contact_check(model_ctx *ctx, json_t *obj, core_error *err);
 static int episode_check(model_ctx *ctx, json_t *obj, core_error *err);
 static int dates_check(model_ctx *ctx, json_t *obj, core_error *err);
+static int taf_member_check(model_ctx *ctx, json_t *obj, core_error *err);
 
 static const model_field person_fields[] = {
     TEXT("given_name", MODEL_F_FILTER, NAME_MAX_LEN),
@@ -83,7 +85,7 @@ static const model_field family_fields[] = {
 static const model_field family_member_fields[] = {
     REF("person_id", "person", MODEL_F_REQUIRED | MODEL_F_CREATE_ONLY | MODEL_F_FILTER),
     CODE("role", "family_role", MODEL_F_REQUIRED | MODEL_F_FILTER),
-    F("in_household", MODEL_T_BOOL, 0),
+    F("in_household", MODEL_T_BOOL, MODEL_F_NOT_NULL),
     F("from_date", MODEL_T_DATE, 0),
     F("to_date", MODEL_T_DATE, 0),
 };
@@ -197,7 +199,7 @@ static const model_field plan_action_fields[] = {
     REF("owner_user_id", "app_user", MODEL_F_FILTER),
     TEXT("owner_name", 0, NAME_MAX_LEN),
     F("due_date", MODEL_T_DATE, 0),
-    CODE("status", "plan_action_status", MODEL_F_FILTER),
+    CODE("status", "plan_action_status", MODEL_F_FILTER | MODEL_F_NOT_NULL),
     F("done_on", MODEL_T_DATE, 0),
 };
 
@@ -214,7 +216,7 @@ static const model_field activity_fields[] = {
     TEXT("name", MODEL_F_REQUIRED, NAME_MAX_LEN),
     TEXT("provider", 0, NAME_MAX_LEN),
     F("attended_on", MODEL_T_DATE, MODEL_F_REQUIRED),
-    F("attended", MODEL_T_BOOL, 0),
+    F("attended", MODEL_T_BOOL, MODEL_F_NOT_NULL),
 };
 
 static const model_field case_note_fields[] = {
@@ -250,7 +252,7 @@ static const model_resource resources[] = {
     RES("referrals", "referral", "families", "family_id", "referral", referral_fields, NULL),
     RES("consents", "consent", "families", "family_id", "consent", consent_fields, NULL),
     RES("episodes", "episode", "families", "family_id", "episode", episode_fields, episode_check),
-    RES("taf-members", "episode_member", "episodes", "episode_id", "episode", episode_member_fields, NULL),
+    RES("taf-members", "episode_member", "episodes", "episode_id", "episode", episode_member_fields, taf_member_check),
     RES("assessments", "assessment", "episodes", "episode_id", "assessment", assessment_fields, NULL),
     RES("areas", "assessment_area", "assessments", "assessment_id", "assessment", assessment_area_fields, NULL),
     RES("needs", "assessment_need", "assessments", "assessment_id", "assessment", assessment_need_fields, NULL),
@@ -337,6 +339,17 @@ static int dates_check(model_ctx *ctx, json_t *obj, core_error *err)
 {
     (void)ctx;
     return date_order(obj, "from_date", "to_date", err);
+}
+
+/* A Team Around the Family member is a Hearth user or a named professional (the table's CHECK, said first here
+ * so that a body missing both is a 422 naming the fields, not a database conflict). */
+static int taf_member_check(model_ctx *ctx, json_t *obj, core_error *err)
+{
+    (void)ctx;
+    json_t *user = json_object_get(obj, "user_id");
+    if ((!user || json_is_null(user)) && !obj_str(obj, "name"))
+        return core_error_set(err, CORE_E_MISSING_FIELD, "a team member needs user_id or name");
+    return 0;
 }
 
 static int contact_check(model_ctx *ctx, json_t *obj, core_error *err)

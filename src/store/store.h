@@ -39,7 +39,9 @@ typedef struct store_pool store_pool;
 
 typedef enum { STORE_NULL = 0, STORE_INT, STORE_REAL, STORE_TEXT } store_type;
 
-/* A value to bind. For STORE_TEXT, s points to len bytes that must outlive the call that binds them. */
+/* A value to bind. For STORE_TEXT, s points to len bytes that are not copied (SQLite binds them as
+ * SQLITE_STATIC): they must stay unchanged until the statement is done, i.e. until store_next() has returned
+ * its last row or the arena the statement was prepared on is reset — not merely until store_query() returns. */
 typedef struct store_value {
     store_type type;
     int64_t i;

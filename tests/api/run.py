@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """run.py — Hearth's API test runner: every tests/api/cases/*.http file against a real server.
 
-    tests/api/run.py --hearth build/src/hearth [--keep] [NAME-SUBSTRING ...]
+    tests/api/run.py --hearth build/hearth [--keep] [NAME-SUBSTRING ...]
 
 Builds a small demo council in a temporary directory (fixed seed and --as-of, so ids and rows are the same on
 every run), starts `hearth serve` on a free port, runs the case files in name order, stops the server with
@@ -168,6 +168,12 @@ def substitute(text, values):
     return re.sub(r"\{\{(\w+|pad \d+)\}\}", one, text)
 
 
+def encode_body(text):
+    """UTF-8, except {{hex 00 ff}} which stands for those raw bytes (NUL, invalid UTF-8)."""
+    parts = re.split(r"\{\{hex ([0-9a-fA-F ]+)\}\}", text)
+    return b"".join(bytes.fromhex(p) if i % 2 else p.encode("utf-8") for i, p in enumerate(parts))
+
+
 def walk(doc, path):
     for part in path.split("."):
         if isinstance(doc, list) and part.isdigit() and int(part) < len(doc):
@@ -219,7 +225,7 @@ def diff(want, got):
 def check_exchange(port, ex, values, statuses):
     method, path = ex["method"], substitute(ex["path"], values)
     headers = {n: substitute(v, values) for n, v in ex["headers"]}
-    body = substitute(ex["body"], values).encode("utf-8")
+    body = encode_body(substitute(ex["body"], values))
     status, got_headers, raw = request(port, method, path, headers, body)
     label = "%s %s" % (method, path if len(path) < 100 else path[:100] + "...")
     try:

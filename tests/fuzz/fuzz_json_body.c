@@ -16,8 +16,11 @@
  * arena released afterwards. Asserted:
  *   - on failure, the code returned is the code recorded, and it is a client error of the table (HTTP 4xx):
  *     never CORE_E_INTERNAL, CORE_E_STORE or any other 5xx — a body can be wrong, never break the server;
+ *     and CORE_E_CONFLICT only from a UNIQUE rule: a CHECK, NOT NULL or FOREIGN KEY failure coming back from
+ *     the database means validation missed something the model should refuse with a 422;
  *   - on success, the row returned is an object with a positive id, version 1, no hidden search key, and its
- *     parent key (for a child resource) is the parent asked for.
+ *     parent key (for a child resource) is the parent asked for; then the same body is applied to that row
+ *     with model_update (the PATCH path), which must succeed with version 2 or fail as above.
  * Seeds: tests/fuzz/seeds/fuzz_json_body/ (a valid body for every resource, with and without its parent);
  * dictionary: tests/fuzz/fuzz_json_body.dict. FUZZ_VERBOSE=1 prints each outcome. See tests/README.md.
  */
@@ -159,6 +162,21 @@ static void check_row(const model_resource *r, json_t *out, int64_t parent)
         assert(json_integer_value(json_object_get(out, r->parent_key)) == parent);
 }
 
+/* A refused body must be the client's fault: see the file comment. */
+static void check_failure(const model_resource *r, const char *what, int rc, const core_error *err)
+{
+    int status = core_error_http_status(rc);
+    /* A conflict is only right for a UNIQUE rule; a CHECK, NOT NULL or FOREIGN KEY failure from the database
+     * means the model let through a body it should have refused with a 422 naming the field. */
+    int unchecked = rc == CORE_E_CONFLICT && !strstr(err->detail, "UNIQUE constraint failed");
+    if (rc != err->code || status < 400 || status > 499 || rc == CORE_E_INTERNAL || rc == CORE_E_STORE ||
+        unchecked) {
+        fprintf(stderr, "fuzz_json_body: %s %s gave %s (%d): %s / %s\n", what, r->name, core_error_name(rc), status,
+                err->message, err->detail);
+        abort();
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static int ready;
@@ -189,13 +207,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 err.detail);
     if (rc == 0) {
         check_row(r, out, parent);
-    } else {
-        int status = core_error_http_status(rc);
-        if (rc != err.code || status < 400 || status > 499 || rc == CORE_E_INTERNAL || rc == CORE_E_STORE) {
-            fprintf(stderr, "fuzz_json_body: %s gave %s (%d): %s / %s\n", r->name, core_error_name(rc), status,
-                    err.message, err.detail);
-            abort();
+        /* The same body again as a change to the row just made: the PATCH path, same rules. */
+        int64_t id = json_integer_value(json_object_get(out, "id"));
+        json_t *changed = NULL;
+        core_error_clear(&err);
+        int urc = model_update(&ctx, r, id, body, &changed, &err);
+        if (fuzz_verbose)
+            fprintf(stderr, "fuzz_json_body: %s update: %s %s\n", r->name, core_error_name(urc), err.detail);
+        if (urc == 0) {
+            assert(json_integer_value(json_object_get(changed, "id")) == id);
+            assert(json_integer_value(json_object_get(changed, "version")) == 2);
+        } else {
+            check_failure(r, "update", urc, &err);
+            assert(changed == NULL);
         }
+    } else {
+        check_failure(r, "create", rc, &err);
         assert(out == NULL);
     }
     core_arena_release(&a); /* statements are reset before the rollback */
