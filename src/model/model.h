@@ -96,7 +96,7 @@ const model_field *model_field_find(const model_resource *r, const char *name);
  * On success *out is the stored row as JSON (arena-owned). */
 int model_create(model_ctx *ctx, const model_resource *r, int64_t parent_id, json_t *body, json_t **out,
                  core_error *err);
-/* Read one row; CORE_E_NOT_FOUND if absent (or, for a child resource read through its parent, elsewhere). */
+/* Read one row; CORE_E_NOT_FOUND if absent, or if it is a restricted person (art. 18: kept, not processed). */
 int model_get(model_ctx *ctx, const model_resource *r, int64_t id, json_t **out, core_error *err);
 /* Change some fields of a row (a JSON object of the fields to change, optionally "version"). */
 int model_update(model_ctx *ctx, const model_resource *r, int64_t id, json_t *body, json_t **out,

@@ -358,7 +358,12 @@ static int row_read(model_ctx *ctx, const model_resource *r, int64_t id, int hid
 
 int model_get(model_ctx *ctx, const model_resource *r, int64_t id, json_t **out, core_error *err)
 {
-    return row_read(ctx, r, id, 0, out, err);
+    int rc = row_read(ctx, r, id, 0, out, err);
+    /* A restricted person (UK GDPR art. 18) is not processed: reading one answers as if absent, so the
+     * answer does not reveal that the record exists. */
+    if (rc == 0 && strcmp(r->table, "person") == 0 && json_is_true(json_object_get(*out, "restricted")))
+        return core_error_set(err, CORE_E_NOT_FOUND, "no %s with id %lld", r->name, (long long)id);
+    return rc;
 }
 
 int model_create(model_ctx *ctx, const model_resource *r, int64_t parent_id, json_t *body, json_t **out,

@@ -17,7 +17,7 @@
  *     at write time (a test trigger) rolled back by the caller's transaction leaves nothing;
  *   - list: paging with limit and cursor visits every row exactly once, limits checked, filters (including an
  *     identifier filter in loose formatting) and refusal of non-filter, hidden and unknown fields;
- *   - restricted people never in model_list or model_person_search;
+ *   - restricted people never in model_list, model_person_search or model_get;
  *   - person search by accent-insensitive name, either order of given and family name, multi-word family names,
  *     date of birth, identifier in loose formatting, and paging;
  *   - model_name_key examples;
@@ -840,6 +840,9 @@ static void test_restricted(void **state)
     assert_int_equal(search_count(f, (model_person_query){.identifier = "AB123456C"}, &rc), 0);
     assert_int_equal(search_count(f, (model_person_query){.identifier = "9876543210"}, &rc), 1);
     assert_int_equal(rc, 0);
+    json_t *got = NULL;
+    assert_int_equal(model_get(&f->ctx, model_resource_find("people"), hidden, &got, &f->err), CORE_E_NOT_FOUND);
+    assert_ok(model_get(&f->ctx, model_resource_find("people"), open, &got, &f->err), f->err);
     /* lifting the restriction brings them back */
     assert_ok(store_exec(f->s, &f->a, "UPDATE person SET restricted = 0 WHERE id = $1", p, 1, NULL, &f->err), f->err);
     assert_int_equal(search_count(f, (model_person_query){.identifier = "AB123456C"}, &rc), 1);
