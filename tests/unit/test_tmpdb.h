@@ -1,5 +1,5 @@
 /*
- * test_tmpdb.h — a scratch directory for tests that need a real database file (WAL needs a file, so never
+ * test_tmpdb.h — assert_ok() for calls returning a core_error code, and a scratch directory for tests that need a real database file (WAL needs a file, so never
  * ":memory:"). Header-only so each test program stays one .c file plus this.
  *
  *   test_tmpdb t;
@@ -14,6 +14,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
+
+/* Fail the cmocka test with the error's text when rc is not 0 (err is a core_error). */
+#define assert_ok(rc, err)                                                                                    \
+    do {                                                                                                      \
+        int rc_ = (rc);                                                                                       \
+        if (rc_ != 0)                                                                                         \
+            fail_msg("%s returned %d (%s: %s / %s)", #rc, rc_, core_error_name(rc_), (err).message,            \
+                     (err).detail);                                                                           \
+    } while (0)
 
 typedef struct test_tmpdb {
     char dir[512];

@@ -43,13 +43,6 @@
 #include "model/model_user.h"
 #include "store/store.h"
 
-#define assert_ok(rc, err)                                                                                    \
-    do {                                                                                                      \
-        int rc_ = (rc);                                                                                       \
-        if (rc_ != 0)                                                                                         \
-            fail_msg("%s returned %d (%s: %s / %s)", #rc, rc_, core_error_name(rc_), (err).message,            \
-                     (err).detail);                                                                           \
-    } while (0)
 
 typedef struct fixture {
     test_tmpdb tmp;

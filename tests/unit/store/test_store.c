@@ -27,14 +27,6 @@
 #include "core/core_arena.h"
 #include "store/store.h"
 
-/* Fail with the store's error text when rc is not 0. */
-#define assert_ok(rc, err)                                                                                    \
-    do {                                                                                                      \
-        int rc_ = (rc);                                                                                       \
-        if (rc_ != 0)                                                                                         \
-            fail_msg("%s returned %d (%s: %s / %s)", #rc, rc_, core_error_name(rc_), (err).message,            \
-                     (err).detail);                                                                           \
-    } while (0)
 
 typedef struct fixture {
     test_tmpdb tmp;
