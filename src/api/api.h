@@ -22,5 +22,7 @@ int api_person_search(http_req *req);
 int api_healthz(http_req *req);
 int api_reference_list(http_req *req);
 int api_schema(http_req *req);
+int api_session_create(http_req *req);
+int api_session_delete(http_req *req);
 
 #endif

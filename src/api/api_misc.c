@@ -62,7 +62,7 @@ int api_person_search(http_req *req)
         q.limit = (int)v;
     }
     model_ctx ctx;
-    model_ctx_init(&ctx, req->db, &req->arena, 0);
+    model_ctx_init(&ctx, req->db, &req->arena, req->who.user_id);
     json_t *items;
     int64_t next;
     if (model_person_search(&ctx, &q, &items, &next, &err))
@@ -71,9 +71,8 @@ int api_person_search(http_req *req)
     json_t *it;
     json_array_foreach(items, i, it)
     {
-        access_principal who = {0, NULL};
         access_target what = {"person", "person", json_integer_value(json_object_get(it, "id"))};
-        if (access_decide(&who, "record.read", &what, &err) != ACCESS_ALLOW)
+        if (access_decide(&req->who, "record.read", &what, &err) != ACCESS_ALLOW)
             return http_reply_error(req, &err);
     }
     json_t *page = json_object();

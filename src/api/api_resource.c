@@ -15,11 +15,10 @@
 
 enum { MAX_FILTERS = 16 };
 
-static int api_access(const model_resource *r, int64_t id, const char *perm, core_error *err)
+static int api_access(http_req *req, const model_resource *r, int64_t id, const char *perm, core_error *err)
 {
-    access_principal who = {0, NULL};
     access_target what = {r->section, r->table, id};
-    if (access_decide(&who, perm, &what, err) != ACCESS_ALLOW) {
+    if (access_decide(&req->who, perm, &what, err) != ACCESS_ALLOW) {
         if (!err->code)
             core_error_set(err, CORE_E_FORBIDDEN, "you do not have access to this record");
         return err->code;
@@ -94,11 +93,11 @@ int api_resource_list(http_req *req)
     int64_t parent = r->parent ? req->ids[0] : 0;
     if (r->parent) {
         const model_resource *pr = model_resource_find(r->parent);
-        if (api_access(pr, parent, "record.read", &err))
+        if (api_access(req, pr, parent, "record.read", &err))
             return http_reply_error(req, &err);
     }
     model_ctx ctx;
-    model_ctx_init(&ctx, req->db, &req->arena, 0);
+    model_ctx_init(&ctx, req->db, &req->arena, req->who.user_id);
     model_list_req lr = {parent, lp.filters, lp.nfilters, lp.after, (int)lp.limit};
     json_t *items;
     int64_t next;
@@ -110,7 +109,7 @@ int api_resource_list(http_req *req)
     json_t *it;
     json_array_foreach(items, i, it)
     {
-        if (api_access(r, json_integer_value(json_object_get(it, "id")), "record.read", &err))
+        if (api_access(req, r, json_integer_value(json_object_get(it, "id")), "record.read", &err))
             return http_reply_error(req, &err);
     }
     return reply_page(req, items, next);
@@ -126,12 +125,12 @@ int api_resource_create(http_req *req)
     if (rc)
         return http_reply_error(req, &err);
     int64_t parent = r->parent ? req->ids[0] : 0;
-    if (r->parent && api_access(model_resource_find(r->parent), parent, "record.write", &err))
+    if (r->parent && api_access(req, model_resource_find(r->parent), parent, "record.write", &err))
         return http_reply_error(req, &err);
-    if (api_access(r, 0, "record.create", &err))
+    if (api_access(req, r, 0, "record.create", &err))
         return http_reply_error(req, &err);
     model_ctx ctx;
-    model_ctx_init(&ctx, req->db, &req->arena, 0);
+    model_ctx_init(&ctx, req->db, &req->arena, req->who.user_id);
     rc = store_begin(req->db, &err);
     if (rc == 0)
         rc = model_create(&ctx, r, parent, body, &out, &err);
@@ -151,10 +150,10 @@ int api_resource_get(http_req *req)
     const model_resource *r = model_resource_find(req->route->data);
     core_error err;
     core_error_clear(&err);
-    if (api_access(r, req->ids[0], "record.read", &err))
+    if (api_access(req, r, req->ids[0], "record.read", &err))
         return http_reply_error(req, &err);
     model_ctx ctx;
-    model_ctx_init(&ctx, req->db, &req->arena, 0);
+    model_ctx_init(&ctx, req->db, &req->arena, req->who.user_id);
     json_t *out = NULL;
     int rc = model_get(&ctx, r, req->ids[0], &out, &err);
     return reply_or_error(req, rc, &err, 200, out);
@@ -169,10 +168,10 @@ int api_resource_update(http_req *req)
     int rc = http_body_json(req, &body, &err);
     if (rc)
         return http_reply_error(req, &err);
-    if (api_access(r, req->ids[0], "record.write", &err))
+    if (api_access(req, r, req->ids[0], "record.write", &err))
         return http_reply_error(req, &err);
     model_ctx ctx;
-    model_ctx_init(&ctx, req->db, &req->arena, 0);
+    model_ctx_init(&ctx, req->db, &req->arena, req->who.user_id);
     rc = store_begin(req->db, &err);
     if (rc == 0)
         rc = model_update(&ctx, r, req->ids[0], body, &out, &err);

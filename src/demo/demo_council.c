@@ -15,7 +15,7 @@
  * families; a per-family arena is reset as it goes so memory stays flat at any size.
  */
 #include <inttypes.h>
-#include <sodium.h>
+#include <liboath/oath.h>
 
 #include "core/core_arena.h"
 #include "core/core_buf.h"
@@ -198,27 +198,8 @@ static int team(council *c, const char *name, int64_t agency_id, const char *kin
     return insert_id(c, SQL_TEAM, p, 4, id, err);
 }
 
-static int user(council *c, const char *username, const char *display, const char *role, int64_t agency_id,
-                int64_t team_id, int64_t *id, core_error *err)
-{
-    /* Demo passwords come from the seeded generator so the council is reproducible. */
-    static const char alphabet[] = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    char pw[17];
-    for (int i = 0; i < 16; i++)
-        pw[i] = alphabet[demo_rng_below(&c->rng, sizeof(alphabet) - 1)];
-    pw[16] = '\0';
-    model_user_new u = {username, display, role, agency_id, team_id, pw, NULL};
-    int rc = model_user_add(c->s, c->a, &u, id, err);
-    if (rc)
-        return rc;
-    if (c->nusers < (int)(sizeof(c->users) / sizeof(c->users[0])))
-        c->users[c->nusers++] = (demo_user){*id, role, team_id, agency_id};
-    c->st->users++;
-    return 0;
-}
-
-static void write_login(FILE *f, int first, const char *username, const char *password, const char *role,
-                        const char *agency_name, const char *team_name)
+static void write_login(FILE *f, int first, const char *username, const char *password, const char *totp,
+                        const char *role, const char *agency_name, const char *team_name)
 {
     if (!f)
         return;
@@ -229,7 +210,9 @@ static void write_login(FILE *f, int first, const char *username, const char *pa
     core_buf_add_json_string(&b, username, strlen(username));
     core_buf_adds(&b, ", \"password\": ");
     core_buf_add_json_string(&b, password, strlen(password));
-    core_buf_adds(&b, ", \"totp_secret\": null, \"role\": ");
+    core_buf_adds(&b, ", \"totp_secret\": ");
+    core_buf_add_json_string(&b, totp, strlen(totp));
+    core_buf_adds(&b, ", \"role\": ");
     core_buf_add_json_string(&b, role, strlen(role));
     core_buf_adds(&b, ", \"agency\": ");
     core_buf_add_json_string(&b, agency_name, strlen(agency_name));
@@ -240,21 +223,34 @@ static void write_login(FILE *f, int first, const char *username, const char *pa
     core_buf_release(&b);
 }
 
-/* Add one user and write its login; the password is drawn inside user(), so read it back the same way. */
+/* Add one user with a password and a TOTP secret drawn from the seeded generator (so the council is
+ * reproducible: these are demonstration credentials only), and write its login. */
 static int login_user(council *c, FILE *f, const char *username, const char *display, const char *role,
                       int64_t agency_id, int64_t team_id, const char *agency_name, const char *team_name,
                       int64_t *id, core_error *err)
 {
-    demo_rng before = c->rng;
-    int rc = user(c, username, display, role, agency_id, team_id, id, err);
+    static const char alphabet[] = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    char pw[17], raw[20], totp[33];
+    for (int i = 0; i < 16; i++)
+        pw[i] = alphabet[demo_rng_below(&c->rng, sizeof(alphabet) - 1)];
+    pw[16] = '\0';
+    for (size_t i = 0; i < sizeof(raw); i++)
+        raw[i] = (char)demo_rng_below(&c->rng, 256);
+    char *b32 = NULL;
+    size_t n = 0;
+    if (oath_base32_encode(raw, sizeof(raw), &b32, &n) != OATH_OK || n != 32)
+        return core_error_set(err, CORE_E_INTERNAL, "base32 encoding failed");
+    memcpy(totp, b32, 32);
+    totp[32] = '\0';
+    free(b32);
+    model_user_new u = {username, display, role, agency_id, team_id, pw, totp};
+    int rc = model_user_add(c->s, c->a, &u, id, err);
     if (rc)
         return rc;
-    static const char alphabet[] = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    char pw[17];
-    for (int i = 0; i < 16; i++)
-        pw[i] = alphabet[demo_rng_below(&before, sizeof(alphabet) - 1)];
-    pw[16] = '\0';
-    write_login(f, c->st->users == 1, username, pw, role, agency_name, team_name);
+    if (c->nusers < (int)(sizeof(c->users) / sizeof(c->users[0])))
+        c->users[c->nusers++] = (demo_user){*id, role, team_id, agency_id};
+    c->st->users++;
+    write_login(f, c->st->users == 1, username, pw, totp, role, agency_name, team_name);
     return 0;
 }
 

@@ -11,7 +11,8 @@
  *   NEW      first callback: route matched (or not), Content-Length checked against the route's limit
  *   BODY     upload chunks appended to req->body up to the limit; past it the request is marked too large
  *   DISPATCH last callback: errors found so far are answered; else query parameters are checked, a store
- *            handle is taken from the pool, the access hook runs, then the handler
+ *            handle is taken from the pool, a bearer token is resolved to its principal (a token that is
+ *            presented but not live is answered 401), the access hook runs, then the handler
  *   DONE     the completion callback releases the arena (and with it every statement and JSON value),
  *            then gives the store handle back to the pool
  *
@@ -26,6 +27,8 @@
 #include <jansson.h>
 #include <stdint.h>
 
+#include "access/access.h"
+#include "auth/auth.h"
 #include "core/core_arena.h"
 #include "core/core_buf.h"
 #include "core/core_error.h"
@@ -64,6 +67,9 @@ struct http_req {
     int nids, nnames;
     core_buf body;
     store *db;
+    auth_principal auth;      /* who signed in (user_id 0: nobody): from Authorization: Bearer */
+    access_principal who;     /* the same, as the access decision sees it */
+    const char *client_address;
     void *conn;               /* struct MHD_Connection */
     http_server *server;
     /* the response */
@@ -90,6 +96,8 @@ typedef struct http_config {
 int http_server_start(http_server **out, const http_config *cfg, int *port_out, core_error *err);
 void http_server_stop(http_server *s);
 
+/* Value of request header name, or NULL. */
+const char *http_header(http_req *req, const char *name);
 /* Value of query parameter name, or NULL. */
 const char *http_query(http_req *req, const char *name);
 /* Call fn for every query parameter; stops at the first nonzero return and returns it. */

@@ -97,6 +97,11 @@ int http_reply_error(http_req *req, const core_error *err)
 
 /* ---- request helpers ---- */
 
+const char *http_header(http_req *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
 const char *http_query(http_req *req, const char *name)
 {
     return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, name);
@@ -240,17 +245,32 @@ static void dispatch(http_server *s, http_req *req)
             return;
         }
     }
-    access_principal who = {0, NULL};
+    /* The handle is given back in on_completed, after the arena has reset this request's statements: a
+     * handle must not reach another thread while statements prepared on it are still live here. */
+    req->db = store_pool_acquire(s->cfg.pool);
+    const char *authz = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    if (authz) {
+        if (strncmp(authz, "Bearer ", 7) != 0 ||
+            auth_session_lookup(req->db, &req->arena, authz + 7, 0, &req->auth, &err) != 0) {
+            if (err.code != CORE_E_UNAUTHENTICATED && err.code != 0) { /* a store failure, not a bad token */
+                http_reply_error(req, &err);
+                return;
+            }
+            core_error_set(&err, CORE_E_UNAUTHENTICATED, "the session has ended or the token is not valid");
+            core_error_hint(&err, "send Authorization: Bearer <token> from POST /api/v1/session");
+            http_reply_error(req, &err);
+            return;
+        }
+        req->who.user_id = req->auth.user_id;
+        req->who.role = req->auth.role;
+    }
     access_target what = {NULL, NULL, 0};
-    if (access_decide(&who, r->permission, &what, &err) != ACCESS_ALLOW) {
+    if (access_decide(&req->who, r->permission, &what, &err) != ACCESS_ALLOW) {
         if (!err.code)
             core_error_set(&err, CORE_E_FORBIDDEN, "you do not have access to this");
         http_reply_error(req, &err);
         return;
     }
-    /* The handle is given back in on_completed, after the arena has reset this request's statements: a
-     * handle must not reach another thread while statements prepared on it are still live here. */
-    req->db = store_pool_acquire(s->cfg.pool);
     int rc = r->handler(req);
     if (!req->replied) {
         core_error_set(&err, rc ? rc : CORE_E_INTERNAL, "the handler did not reply");
@@ -288,6 +308,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         req->server = s;
         req->method = core_arena_strdup(&req->arena, method);
         req->path = core_arena_strdup(&req->arena, url);
+        const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        char addr[INET6_ADDRSTRLEN] = "";
+        if (ci && ci->client_addr && ci->client_addr->sa_family == AF_INET)
+            inet_ntop(AF_INET, &((const struct sockaddr_in *)ci->client_addr)->sin_addr, addr, sizeof(addr));
+        req->client_address = core_arena_strdup(&req->arena, addr);
         route_find(s, req);
         size_t max = req->route ? req->route->body_max : 0;
         core_buf_init_arena(&req->body, &req->arena, max);

@@ -61,7 +61,9 @@ def post_routes():
     for m in re.finditer(r'\{"POST",\s*"(/[^"]+)",\s*\w+,\s*"[^"]*",\s*([\w\s*]+),\s*(?:NULL|"[^"]*"),\s*'
                          r'(NULL|"[^"]*")', text):
         routes.append((m.group(1), m.group(3).strip('"') if m.group(3) != "NULL" else None, size(m.group(2))))
-    return routes
+    # Only record routes are flooded: their bodies are described by the schema. Sign-in (POST /api/v1/session,
+    # no resource) has its own cases in cases/080-session.http.
+    return [r for r in routes if r[1] is not None]
 
 
 def eval_product(expr):
