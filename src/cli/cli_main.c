@@ -31,11 +31,12 @@ static const cli_command commands[] = {
      cli_serve},
     {"user add", "add a user who can sign in",
      "usage: hearth user add --db PATH --username NAME --role ROLE [--name DISPLAY] [--team ID] [--agency ID]\n"
-     "                       [--password-stdin]\n"
+     "                       [--password-stdin] [--totp]\n"
      "\n"
      "ROLE is one of front_door, practitioner, team_manager, partner, governance, analyst, admin.\n"
      "The password is read from standard input with --password-stdin (first line); otherwise a random\n"
-     "password is generated and printed once. Passwords are stored only as Argon2id hashes.\n",
+     "password is generated and printed once. Passwords are stored only as Argon2id hashes.\n"
+     "--totp enrols a second factor: a new TOTP secret is printed once, and sign-in then needs its code.\n",
      cli_user_add},
     {"check", "check an identifier: nhs, upn, nino or postcode",
      "usage: hearth check {nhs|upn|nino|postcode} VALUE\n"

@@ -5,6 +5,7 @@
 #include <sodium.h>
 #include <stdio.h>
 
+#include "auth/auth.h"
 #include "cli/cli.h"
 #include "core/core_parse.h"
 #include "model/model_user.h"
@@ -14,7 +15,8 @@ int cli_user_add(int argc, char **argv)
 {
     model_user_new u = {0};
     const char *db = NULL;
-    int from_stdin = 0;
+    int from_stdin = 0, with_totp = 0;
+    char totp[33] = "";
     int64_t team = 0, agency = 0;
     static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
                                          {"username", required_argument, NULL, 'u'},
@@ -23,6 +25,7 @@ int cli_user_add(int argc, char **argv)
                                          {"team", required_argument, NULL, 't'},
                                          {"agency", required_argument, NULL, 'a'},
                                          {"password-stdin", no_argument, NULL, 'p'},
+                                         {"totp", no_argument, NULL, 'o'},
                                          {NULL, 0, NULL, 0}};
     int c;
     optind = 1;
@@ -40,6 +43,7 @@ int cli_user_add(int argc, char **argv)
             }
             break;
         case 'p': from_stdin = 1; break;
+        case 'o': with_totp = 1; break;
         default: return CLI_USAGE;
         }
     }
@@ -60,6 +64,10 @@ int cli_user_add(int argc, char **argv)
         model_user_random_password(pw, sizeof(pw));
     }
     u.password = pw;
+    if (with_totp) {
+        auth_totp_secret_new(totp);
+        u.totp_secret = totp;
+    }
     core_error err;
     core_error_clear(&err);
     core_arena a = CORE_ARENA_INIT;
@@ -74,10 +82,13 @@ int cli_user_add(int argc, char **argv)
         printf("user %s added with id %lld\n", u.username, (long long)id);
         if (!from_stdin)
             printf("password: %s\n", pw);
+        if (with_totp)
+            printf("totp secret (base32, for the user's authenticator app): %s\n", totp);
     } else {
         cli_print_error(&err);
     }
     sodium_memzero(pw, sizeof(pw));
+    sodium_memzero(totp, sizeof(totp));
     core_arena_release(&a);
     if (s)
         store_close(s);
