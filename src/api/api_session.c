@@ -46,6 +46,12 @@ int api_session_create(http_req *req)
     int rc = store_begin(req->db, &err);
     if (rc == 0)
         rc = auth_sign_in(req->db, &req->arena, &in, token, &who, &err);
+    if (rc == CORE_E_UNAUTHENTICATED || rc == CORE_E_FORBIDDEN) {
+        core_error keep = err; /* the failure was recorded: keep it, then answer */
+        if (store_commit(req->db, &err))
+            store_rollback(req->db);
+        return http_reply_error(req, &keep);
+    }
     if (rc == 0)
         rc = store_commit(req->db, &err);
     if (rc) {

@@ -39,6 +39,23 @@ static const char SQL_SESSION_REVOKE[] =
     " WHERE token_hash = $1\n"
     "   AND revoked_at IS NULL";
 
+/* Recent failures for a username, and from an address. */
+static const char SQL_FAILURES_USER[] =
+    "SELECT count(*)\n"
+    "  FROM sign_in_failure\n"
+    " WHERE username = $1\n"
+    "   AND at > $2";
+
+static const char SQL_FAILURES_ADDRESS[] =
+    "SELECT count(*)\n"
+    "  FROM sign_in_failure\n"
+    " WHERE client_address = $1\n"
+    "   AND at > $2";
+
+static const char SQL_FAILURE_INSERT[] =
+    "INSERT INTO sign_in_failure (username, client_address, at)\n"
+    "VALUES ($1, $2, $3)";
+
 static pthread_once_t auth_once = PTHREAD_ONCE_INIT;
 static char dummy_hash[crypto_pwhash_STRBYTES];
 
@@ -76,6 +93,37 @@ static void token_hash_hex(const char *token, char hex[65])
     unsigned char h[32];
     crypto_generichash(h, sizeof(h), (const unsigned char *)token, strlen(token), NULL, 0);
     sodium_bin2hex(hex, 65, h, sizeof(h));
+}
+
+static int record_failure(store *s, core_arena *a, const auth_sign_in_req *req, time_t now, core_error *err)
+{
+    char at[24];
+    iso_time(now, at);
+    char user[65];
+    snprintf(user, sizeof(user), "%s", req->username ? req->username : "");
+    store_value p[] = {store_v_text(user), store_v_text(req->client_address), store_v_text(at)};
+    return store_exec(s, a, SQL_FAILURE_INSERT, p, 3, NULL, err);
+}
+
+/* 1 when the username or the address has too many recent failures. */
+static int locked_out(store *s, core_arena *a, const auth_sign_in_req *req, time_t now, core_error *err)
+{
+    char since[24];
+    iso_time(now - AUTH_LOCK_WINDOW_SECONDS, since);
+    int64_t n = 0;
+    store_value p[] = {store_v_text(req->username), store_v_text(since)};
+    int rc = store_query_int(s, a, SQL_FAILURES_USER, p, 2, &n, err);
+    if (rc)
+        return rc;
+    if (n >= AUTH_LOCK_USER_FAILURES)
+        return 1;
+    if (!req->client_address || !req->client_address[0])
+        return 0;
+    store_value q[] = {store_v_text(req->client_address), store_v_text(since)};
+    rc = store_query_int(s, a, SQL_FAILURES_ADDRESS, q, 2, &n, err);
+    if (rc)
+        return rc;
+    return n >= AUTH_LOCK_ADDRESS_FAILURES;
 }
 
 static int refuse(core_error *err)
@@ -139,6 +187,15 @@ int auth_sign_in(store *s, core_arena *a, const auth_sign_in_req *req, char toke
     time_t now = req->now ? req->now : time(NULL);
     if (!req->username || !req->password || strlen(req->username) > 64 || strlen(req->password) > 1024)
         return refuse(err);
+    int locked = locked_out(s, a, req, now, err);
+    if (locked < 0)
+        return locked;
+    if (locked) {
+        record_failure(s, a, req, now, NULL);
+        core_error_set(err, CORE_E_FORBIDDEN, "sign-in is paused for this account or address");
+        core_error_message(err, "too many failed sign-ins");
+        return core_error_hint(err, "wait %d minutes, or ask an administrator", AUTH_LOCK_WINDOW_SECONDS / 60);
+    }
     store_value p[] = {store_v_text(req->username)};
     store_stmt *st;
     int rc = store_query(s, a, SQL_USER_BY_NAME, p, 1, &st, err);
@@ -150,7 +207,8 @@ int auth_sign_in(store *s, core_arena *a, const auth_sign_in_req *req, char toke
     if (rc == 0) {
         if (crypto_pwhash_str_verify(dummy_hash, req->password, strlen(req->password)) == 0)
             core_die("a random password matched");
-        return refuse(err);
+        rc = record_failure(s, a, req, now, err);
+        return rc ? rc : refuse(err);
     }
     int64_t user_id = store_col_int(st, 0);
     const char *hash = core_arena_strdup(a, store_col_text(st, 1, NULL));
@@ -166,8 +224,10 @@ int auth_sign_in(store *s, core_arena *a, const auth_sign_in_req *req, char toke
     int ok = crypto_pwhash_str_verify(hash, req->password, strlen(req->password)) == 0;
     if (ok && totp)
         ok = auth_totp_valid(totp, req->totp, now);
-    if (!ok || disabled)
-        return refuse(err);
+    if (!ok || disabled) {
+        rc = record_failure(s, a, req, now, err);
+        return rc ? rc : refuse(err);
+    }
 
     unsigned char raw[32];
     randombytes_buf(raw, sizeof(raw));

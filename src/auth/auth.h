@@ -14,6 +14,10 @@
  *      or more behind.
  *   3. A failed sign-in says only "username, password or code not accepted": never which part was wrong.
  *   4. Password checks take the same Argon2id time whether or not the username exists.
+ *   5. Every failed sign-in is recorded (sign_in_failure). With AUTH_LOCK_USER_FAILURES failures for a username,
+ *      or AUTH_LOCK_ADDRESS_FAILURES from an address, in the last AUTH_LOCK_WINDOW_SECONDS, sign-in is refused
+ *      (CORE_E_FORBIDDEN, "too many failed sign-ins") even with the right credentials, until the window has
+ *      passed. The caller must commit after a failure too, or the failure is not kept.
  */
 #ifndef HEARTH_AUTH_H
 #define HEARTH_AUTH_H
@@ -29,6 +33,9 @@
 #define AUTH_IDLE_SECONDS_DEFAULT (30 * 60)
 #define AUTH_ABSOLUTE_SECONDS_DEFAULT (10 * 60 * 60)
 #define AUTH_TOUCH_SECONDS 60 /* last_seen_at moves at most this often */
+#define AUTH_LOCK_WINDOW_SECONDS (15 * 60)  /* failures counted over this window ... */
+#define AUTH_LOCK_USER_FAILURES 5          /* ... lock the account at this many */
+#define AUTH_LOCK_ADDRESS_FAILURES 20      /* ... and refuse the address at this many */
 
 typedef struct auth_principal {
     int64_t user_id;       /* 0: nobody */
@@ -49,7 +56,8 @@ typedef struct auth_sign_in_req {
 } auth_sign_in_req;
 
 /* Check the credentials and open a session. On success token (AUTH_TOKEN_CHARS + 1 bytes) receives the
- * token and *who the principal. CORE_E_UNAUTHENTICATED for any wrong or disabled credential. */
+ * token and *who the principal. CORE_E_UNAUTHENTICATED for any wrong or disabled credential (recorded);
+ * CORE_E_FORBIDDEN when the account or address is locked out (invariant 5). */
 int auth_sign_in(store *s, core_arena *a, const auth_sign_in_req *req, char token[AUTH_TOKEN_CHARS + 1],
                  auth_principal *who, core_error *err);
 

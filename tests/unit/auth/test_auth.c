@@ -4,6 +4,7 @@
  *     unknown user and a disabled user are refused with the same error;
  *   - only the token's hash is stored; the token resolves to its principal;
  *   - idle and absolute time-outs end a session; sign-out revokes it; a token of the wrong length is refused;
+ *   - five failures lock an account and twenty lock an address, for the lock-out window;
  *   - TOTP codes are accepted one step either side and refused further away.
  */
 #include <setjmp.h>
@@ -150,6 +151,41 @@ static void test_timeouts_and_sign_out(void **state)
     assert_int_equal(auth_session_lookup(f->s, &f->a, NULL, T0, &who, &f->err), CORE_E_UNAUTHENTICATED);
 }
 
+static int sign_in_at(fixture *f, const char *user, const char *pw, const char *addr, time_t now)
+{
+    char token[AUTH_TOKEN_CHARS + 1];
+    auth_principal who;
+    auth_sign_in_req r = {user, pw, NULL, "api", addr, now};
+    core_error_clear(&f->err);
+    return auth_sign_in(f->s, &f->a, &r, token, &who, &f->err);
+}
+
+static void test_lockout(void **state)
+{
+    fixture *f = *state;
+    const char *good = "another good password";
+    for (int i = 0; i < AUTH_LOCK_USER_FAILURES; i++)
+        assert_int_equal(sign_in_at(f, "bob", "wrong password!", "10.0.0.1", T0 + i), CORE_E_UNAUTHENTICATED);
+    /* locked: even the right password is refused, from any address, and says so */
+    assert_int_equal(sign_in_at(f, "bob", good, "10.0.0.2", T0 + 10), CORE_E_FORBIDDEN);
+    assert_non_null(strstr(f->err.message, "too many failed sign-ins"));
+    /* after the window the account opens again */
+    assert_int_equal(sign_in_at(f, "bob", good, "10.0.0.2", T0 + 10 + AUTH_LOCK_WINDOW_SECONDS + 1), 0);
+
+    /* an address trying many usernames is refused for every account */
+    time_t t = T0 + 10 * AUTH_LOCK_WINDOW_SECONDS;
+    for (int i = 0; i < AUTH_LOCK_ADDRESS_FAILURES; i++) {
+        char user[32];
+        snprintf(user, sizeof user, "guess%d", i);
+        assert_int_equal(sign_in_at(f, user, "wrong password!", "10.0.0.9", t), CORE_E_UNAUTHENTICATED);
+    }
+    assert_int_equal(sign_in_at(f, "bob", good, "10.0.0.9", t + 1), CORE_E_FORBIDDEN);
+    assert_int_equal(sign_in_at(f, "bob", good, "10.0.0.3", t + 1), 0);
+    int64_t n = 0;
+    assert_int_equal(store_query_int(f->s, &f->a, "SELECT count(*) FROM sign_in_failure", NULL, 0, &n, &f->err), 0);
+    assert_int_equal(n, AUTH_LOCK_USER_FAILURES + 1 + AUTH_LOCK_ADDRESS_FAILURES + 1);
+}
+
 static void test_totp_window(void **state)
 {
     fixture *f = *state;
@@ -176,6 +212,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sign_in, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_timeouts_and_sign_out, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lockout, setup, teardown),
         cmocka_unit_test_setup_teardown(test_totp_window, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

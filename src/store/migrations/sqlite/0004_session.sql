@@ -15,3 +15,14 @@ CREATE TABLE session (
   client_address TEXT
 );
 CREATE INDEX session_user ON session(user_id);
+
+-- Failed sign-ins, for rate limiting and lock-out: an account or an address with too many recent failures
+-- is refused for a while even with the right credentials (auth.h says how many and how long).
+CREATE TABLE sign_in_failure (
+  id             INTEGER PRIMARY KEY,
+  username       TEXT NOT NULL,
+  client_address TEXT,
+  at             TEXT NOT NULL
+);
+CREATE INDEX sign_in_failure_user ON sign_in_failure(username, at);
+CREATE INDEX sign_in_failure_address ON sign_in_failure(client_address, at);
