@@ -26,6 +26,7 @@ void cli_print_error(const core_error *err);
 int cli_wants_help(int argc, char **argv);
 
 int cli_check(int argc, char **argv);
+int cli_audit_verify(int argc, char **argv);
 int cli_init(int argc, char **argv);
 int cli_serve(int argc, char **argv);
 int cli_user_add(int argc, char **argv);

@@ -45,6 +45,17 @@ static const cli_command commands[] = {
      "HMRC prefix rules; postcode shape). Spaces and lower case are accepted.\n"
      "Exit 0 and print the canonical form when valid; exit 1 and print the reason when not.\n",
      cli_check},
+    {"audit verify", "check the audit trail's hash chain and signed checkpoints",
+     "usage: hearth audit verify --db PATH\n"
+     "\n"
+     "Recompute the audit trail of the database at PATH from its first entry: every entry's keyed hash\n"
+     "(key in PATH.audit-key), that entries are numbered 1, 2, 3, ... without gaps, every signed checkpoint\n"
+     "in PATH.audit-checkpoints (public key in PATH.audit-pubkey), that each checkpoint matches the entry it\n"
+     "names, and that no entries are missing after the last checkpoint. Reads only; safe beside a running server.\n"
+     "Exit 0 and print \"N entries verified, M checkpoints\" when the trail is intact; exit 1 naming the first\n"
+     "bad entry (changed, removed, reordered, inserted or cut off) or a bad checkpoint when it is not, or when\n"
+     "it cannot be checked; exit 2 on usage errors.\n",
+     cli_audit_verify},
 };
 
 static const size_t ncommands = sizeof(commands) / sizeof(commands[0]);
@@ -54,7 +65,7 @@ static void usage_all(FILE *f)
     fprintf(f, "usage: hearth COMMAND [OPTIONS]\n\nHearth — Early Help case management and information governance.\n\n"
                "commands:\n");
     for (size_t i = 0; i < ncommands; i++)
-        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-13s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\nRun `hearth COMMAND --help` for a command's options.\n");
 }
 

@@ -41,12 +41,12 @@ def main():
 
     # usage errors exit 2; --help exits 0 and explains
     for args in (['check'], ['check', 'nhs'], ['check', 'bogus', '1'], ['nosuchcommand'], [],
-                 ['serve'], ['demo'], ['init'], ['user', 'add'], ['serve', '--port', 'x', '--db', 'y'],
+                 ['serve'], ['demo'], ['init'], ['user', 'add'], ['serve', '--port', 'x', '--db', 'y'], ['audit', 'verify'], ['audit', 'verify', '--bogus'],
                  ['demo', '--families', '0', '--db', 'y']):
         rc, out, err = run(hearth, args)
         check(rc == 2 and err.strip() != '', 'usage error %r: want exit 2 with a message, got %d' % (args, rc))
     for args in (['--help'], ['check', '--help'], ['demo', '--help'], ['serve', '--help'], ['init', '--help'],
-                 ['user', 'add', '--help']):
+                 ['user', 'add', '--help'], ['audit', 'verify', '--help']):
         rc, out, err = run(hearth, args)
         check(rc == 0 and 'usage:' in out, '%r: want exit 0 and usage text, got %d' % (args, rc))
     print('cli: %d passed, %d failed' % (passed, failed))
