@@ -61,6 +61,19 @@ int api_person_search(http_req *req)
         }
         q.limit = (int)v;
     }
+    /* The search and its terms are recorded before it runs, then each person it returns. */
+    json_t *terms = json_pack("{s:s?,s:s?,s:s?}", "name", q.name, "date_of_birth", q.date_of_birth, "identifier",
+                              q.identifier);
+    char *tj = terms ? json_dumps(terms, JSON_COMPACT) : NULL;
+    json_decref(terms);
+    const char *detail = tj ? core_arena_strdup(&req->arena, tj) : NULL;
+    free(tj);
+    if (!detail) { /* terms that are not UTF-8 cannot be recorded, so the search is not run */
+        core_error_set(&err, CORE_E_BAD_PARAMETER, "search terms must be utf-8 text");
+        return http_reply_error(req, &err);
+    }
+    if (http_audit(req, "search", "person", 0, detail, 0, &err))
+        return http_reply_error(req, &err);
     model_ctx ctx;
     model_ctx_init(&ctx, req->db, &req->arena, req->who.user_id);
     json_t *items;
@@ -72,7 +85,13 @@ int api_person_search(http_req *req)
     json_array_foreach(items, i, it)
     {
         access_target what = {"person", "person", json_integer_value(json_object_get(it, "id"))};
-        if (access_decide(&req->who, "record.read", &what, &err) != ACCESS_ALLOW)
+        if (access_decide(&req->who, "record.read", &what, &err) != ACCESS_ALLOW) {
+            core_error aerr;
+            if (http_audit(req, "denied", "person", what.id, NULL, 1, &aerr))
+                err = aerr;
+            return http_reply_error(req, &err);
+        }
+        if (http_audit(req, "read", "person", what.id, "{\"via\":\"search\"}", 0, &err))
             return http_reply_error(req, &err);
     }
     json_t *page = json_object();

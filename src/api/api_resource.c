@@ -15,15 +15,40 @@
 
 enum { MAX_FILTERS = 16 };
 
+/* Ask the access decision; a denial is recorded (durably) before it is answered. */
 static int api_access(http_req *req, const model_resource *r, int64_t id, const char *perm, core_error *err)
 {
     access_target what = {r->section, r->table, id};
     if (access_decide(&req->who, perm, &what, err) != ACCESS_ALLOW) {
         if (!err->code)
             core_error_set(err, CORE_E_FORBIDDEN, "you do not have access to this record");
+        core_error aerr;
+        char detail[96];
+        snprintf(detail, sizeof(detail), "{\"permission\":\"%s\"}", perm); /* perm is a route constant */
+        if (http_audit(req, "denied", r->table, id, detail, 1, &aerr))
+            *err = aerr;
         return err->code;
     }
     return 0;
+}
+
+/* {"fields":["a","b"]}: which fields a write gave (names only, never values). Arena string. */
+static const char *fields_detail(http_req *req, json_t *body)
+{
+    json_t *names = json_array();
+    const char *key;
+    json_t *v;
+    json_object_foreach(body, key, v)
+    {
+        if (strcmp(key, "version") != 0)
+            json_array_append_new(names, json_string(key));
+    }
+    json_t *d = json_pack("{s:o}", "fields", names);
+    char *s = d ? json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(d);
+    char *out = s ? core_arena_strdup(&req->arena, s) : NULL;
+    free(s);
+    return out;
 }
 
 static int reply_or_error(http_req *req, int rc, core_error *err, int status, json_t *body)
@@ -109,7 +134,8 @@ int api_resource_list(http_req *req)
     json_t *it;
     json_array_foreach(items, i, it)
     {
-        if (api_access(req, r, json_integer_value(json_object_get(it, "id")), "record.read", &err))
+        int64_t id = json_integer_value(json_object_get(it, "id"));
+        if (api_access(req, r, id, "record.read", &err) || http_audit(req, "read", r->table, id, NULL, 0, &err))
             return http_reply_error(req, &err);
     }
     return reply_page(req, items, next);
@@ -136,6 +162,9 @@ int api_resource_create(http_req *req)
         rc = model_create(&ctx, r, parent, body, &out, &err);
     if (rc == 0)
         rc = store_commit(req->db, &err);
+    if (rc == 0)
+        rc = http_audit(req, "create", r->table, json_integer_value(json_object_get(out, "id")),
+                        fields_detail(req, body), 1, &err);
     if (rc) {
         store_rollback(req->db);
         return http_reply_error(req, &err);
@@ -156,6 +185,8 @@ int api_resource_get(http_req *req)
     model_ctx_init(&ctx, req->db, &req->arena, req->who.user_id);
     json_t *out = NULL;
     int rc = model_get(&ctx, r, req->ids[0], &out, &err);
+    if (rc == 0)
+        rc = http_audit(req, "read", r->table, req->ids[0], NULL, 0, &err);
     return reply_or_error(req, rc, &err, 200, out);
 }
 
@@ -177,6 +208,8 @@ int api_resource_update(http_req *req)
         rc = model_update(&ctx, r, req->ids[0], body, &out, &err);
     if (rc == 0)
         rc = store_commit(req->db, &err);
+    if (rc == 0)
+        rc = http_audit(req, "update", r->table, req->ids[0], fields_detail(req, body), 1, &err);
     if (rc) {
         store_rollback(req->db);
         return http_reply_error(req, &err);

@@ -50,12 +50,24 @@ int api_session_create(http_req *req)
         core_error keep = err; /* the failure was recorded: keep it, then answer */
         if (store_commit(req->db, &err))
             store_rollback(req->db);
-        return http_reply_error(req, &keep);
+        json_t *d = json_pack("{s:s,s:s}", "username", in.username, "result",
+                              rc == CORE_E_FORBIDDEN ? "locked_out" : "not_accepted");
+        char *ds = d ? json_dumps(d, JSON_COMPACT) : NULL;
+        json_decref(d);
+        int arc = http_audit(req, "sign_in_failed", "app_user", 0, ds, 1, &err);
+        free(ds);
+        return http_reply_error(req, arc ? &err : &keep);
     }
     if (rc == 0)
         rc = store_commit(req->db, &err);
     if (rc) {
         store_rollback(req->db);
+        return http_reply_error(req, &err);
+    }
+    req->who.user_id = who.user_id; /* the sign-in is recorded as the user who signed in */
+    req->who.role = who.role;
+    if (http_audit(req, "sign_in", "app_user", who.user_id, NULL, 1, &err)) {
+        sodium_memzero(token, sizeof(token));
         return http_reply_error(req, &err);
     }
     json_t *out = json_pack("{s:s,s:s,s:i,s:{s:I,s:s,s:s}}", "token", token, "token_type", "Bearer", "expires_in",
@@ -77,7 +89,8 @@ int api_session_delete(http_req *req)
         return http_reply_error(req, &err);
     }
     const char *authz = http_header(req, "Authorization");
-    if (auth_sign_out(req->db, &req->arena, authz ? authz + 7 : NULL, &err))
+    if (auth_sign_out(req->db, &req->arena, authz ? authz + 7 : NULL, &err) ||
+        http_audit(req, "sign_out", "app_user", req->who.user_id, NULL, 1, &err))
         return http_reply_error(req, &err);
     json_t *out = json_pack("{s:b}", "signed_out", 1);
     http_reply_json(req, 200, out);

@@ -7,13 +7,14 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "audit/audit.h"
 #include "cli/cli.h"
 #include "core/core_log.h"
 #include "core/core_parse.h"
 #include "http/http.h"
 #include "store/store.h"
 
-enum { POOL_SIZE = 16 };
+enum { POOL_SIZE = 16, CHECKPOINT_SECONDS = 60 };
 
 int cli_init(int argc, char **argv)
 {
@@ -40,6 +41,11 @@ int cli_init(int argc, char **argv)
     int version = 0;
     if (rc == 0)
         rc = store_schema_version(s, &version, &err);
+    audit *trail = NULL; /* creates the audit keys beside the database when they are absent */
+    if (rc == 0)
+        rc = audit_open(&trail, db, NULL, &err);
+    if (rc == 0)
+        rc = audit_close(trail, &err);
     if (rc == 0)
         printf("database %s is at schema version %d\n", db, version);
     else
@@ -100,16 +106,20 @@ int cli_serve(int argc, char **argv)
     if (s)
         store_close(s);
     store_pool *pool = NULL;
+    audit *trail = NULL;
     if (rc == 0)
         rc = store_pool_open(&pool, db, POOL_SIZE, &err);
+    if (rc == 0)
+        rc = audit_open(&trail, db, NULL, &err);
     http_server *srv = NULL;
     int bound = 0;
     if (rc == 0) {
-        http_config cfg = {address, (int)port, api_routes, api_routes_count, pool, (int)conns};
+        http_config cfg = {address, (int)port, api_routes, api_routes_count, pool, trail, (int)conns};
         rc = http_server_start(&srv, &cfg, &bound, &err);
     }
     if (rc) {
         cli_print_error(&err);
+        audit_close(trail, NULL);
         store_pool_close(pool);
         return CLI_FAIL;
     }
@@ -123,10 +133,21 @@ int cli_serve(int argc, char **argv)
     snprintf(portbuf, sizeof(portbuf), "%d", bound);
     snprintf(url, sizeof(url), "http://%s:%d", address, bound);
     core_log(CORE_LOG_INFO, "server_started", "url", url, "port", portbuf, "database", db, NULL);
-    while (!stop_requested)
-        pause();
+    /* A signed checkpoint every minute, so that cutting off the newest audit entries is caught. */
+    for (int ticks = 0; !stop_requested; ticks++) {
+        sleep(1);
+        if (ticks % CHECKPOINT_SECONDS == CHECKPOINT_SECONDS - 1 && audit_checkpoint(trail, &err) != 0) {
+            core_log(CORE_LOG_ERROR, "audit_checkpoint_failed", "detail", err.detail, NULL);
+            break; /* the trail can no longer be trusted: stop serving rather than serve unaudited */
+        }
+    }
     core_log(CORE_LOG_INFO, "server_stopping", NULL);
     http_server_stop(srv);
+    int crc = audit_close(trail, &err);
     store_pool_close(pool);
-    return CLI_OK;
+    if (crc) {
+        cli_print_error(&err);
+        return CLI_FAIL;
+    }
+    return stop_requested ? CLI_OK : CLI_FAIL;
 }

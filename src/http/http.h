@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "access/access.h"
+#include "audit/audit.h"
 #include "auth/auth.h"
 #include "core/core_arena.h"
 #include "core/core_buf.h"
@@ -89,6 +90,7 @@ typedef struct http_config {
     const http_route *routes;
     size_t nroutes;
     store_pool *pool;
+    audit *audit;             /* every access is recorded here (NULL only in tests that do not audit) */
     int max_connections;
 } http_config;
 
@@ -96,6 +98,11 @@ typedef struct http_config {
 int http_server_start(http_server **out, const http_config *cfg, int *port_out, core_error *err);
 void http_server_stop(http_server *s);
 
+/* Record an access by the request's principal (action "read", "search", "create", "update", "denied",
+ * "sign_in", ...). durable: return only once it is committed (writes, sign-ins, denials). Returns 0 or the
+ * audit trail's error: a request whose access cannot be recorded must not be answered with data. */
+int http_audit(http_req *req, const char *action, const char *table, int64_t id, const char *detail_json,
+               int durable, core_error *err);
 /* Value of request header name, or NULL. */
 const char *http_header(http_req *req, const char *name);
 /* Value of query parameter name, or NULL. */

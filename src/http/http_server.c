@@ -97,6 +97,31 @@ int http_reply_error(http_req *req, const core_error *err)
 
 /* ---- request helpers ---- */
 
+int http_audit(http_req *req, const char *action, const char *table, int64_t id, const char *detail_json,
+               int durable, core_error *err)
+{
+    audit *a = req->server->cfg.audit;
+    if (!a)
+        return 0;
+    audit_event ev = {req->who.user_id, req->who.role,          action, table, id, detail_json,
+                      req->client_address && req->client_address[0] ? req->client_address : NULL};
+    return audit_record(a, &ev, durable ? AUDIT_DURABLE : 0, err);
+}
+
+/* {"permission":..., "path":...} for a denial: the route, never the body or query values. */
+static const char *denial_detail(http_req *req, const char *reason)
+{
+    json_t *j = json_pack("{s:s,s:s,s:s}", "reason", reason, "method", req->method,
+                          "route", req->route ? req->route->pattern : "");
+    char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    if (!s)
+        return NULL;
+    char *copy = core_arena_strdup(&req->arena, s);
+    free(s);
+    return copy;
+}
+
 const char *http_header(http_req *req, const char *name)
 {
     return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
@@ -258,6 +283,11 @@ static void dispatch(http_server *s, http_req *req)
             }
             core_error_set(&err, CORE_E_UNAUTHENTICATED, "the session has ended or the token is not valid");
             core_error_hint(&err, "send Authorization: Bearer <token> from POST /api/v1/session");
+            core_error aerr;
+            if (http_audit(req, "denied", NULL, 0, denial_detail(req, "token not live"), 1, &aerr)) {
+                http_reply_error(req, &aerr);
+                return;
+            }
             http_reply_error(req, &err);
             return;
         }
@@ -268,6 +298,11 @@ static void dispatch(http_server *s, http_req *req)
     if (access_decide(&req->who, r->permission, &what, &err) != ACCESS_ALLOW) {
         if (!err.code)
             core_error_set(&err, CORE_E_FORBIDDEN, "you do not have access to this");
+        core_error aerr;
+        if (http_audit(req, "denied", NULL, 0, denial_detail(req, r->permission), 1, &aerr)) {
+            http_reply_error(req, &aerr);
+            return;
+        }
         http_reply_error(req, &err);
         return;
     }

@@ -15,6 +15,7 @@ import json
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -302,6 +303,22 @@ def error_statuses():
         return {m.group(1): int(m.group(2)) for m in re.finditer(r'X\(\w+,\s*-?\d+,\s*"(\w+)",\s*(\d+)', f.read())}
 
 
+def audit_check(hearth, db):
+    """(ok, why): `hearth audit verify` passes, and reads, searches, writes, sign-ins and denials were recorded."""
+    p = subprocess.run([hearth, "audit", "verify", "--db", db], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if p.returncode != 0:
+        return False, "audit verify exited %d: %s %s" % (p.returncode, p.stdout.decode(), p.stderr.decode())
+    con = sqlite3.connect(db)
+    try:
+        kinds = dict(con.execute("SELECT action, count(*) FROM audit_event GROUP BY action"))
+    finally:
+        con.close()
+    missing = [k for k in ("read", "search", "create", "update", "denied", "sign_in_failed") if not kinds.get(k)]
+    if missing:
+        return False, "no audit entries for %s (have %r)" % (", ".join(missing), kinds)
+    return True, ""
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--hearth", required=True, help="path to the hearth program")
@@ -340,6 +357,14 @@ def main():
     else:
         passed += 1
         print("ok server-shutdown")
+    # Every access the cases made is in the audit trail, and the trail verifies after a busy session.
+    ok, why = audit_check(hearth, db)
+    if ok:
+        passed += 1
+        print("ok audit-trail")
+    else:
+        failed += 1
+        print("FAIL audit-trail: " + why)
     if args.keep:
         with open(os.path.join(tmp, "server.log"), "w", encoding="utf-8") as f:
             f.write("\n".join(server.log) + "\n")
