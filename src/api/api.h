@@ -24,5 +24,6 @@ int api_reference_list(http_req *req);
 int api_schema(http_req *req);
 int api_session_create(http_req *req);
 int api_session_delete(http_req *req);
+int api_access_report(http_req *req);
 
 #endif

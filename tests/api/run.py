@@ -358,8 +358,10 @@ def main():
         passed += 1
         print("ok server-shutdown")
     # Every access the cases made is in the audit trail, and the trail verifies after a busy session.
-    ok, why = audit_check(hearth, db)
-    if ok:
+    ok, why = audit_check(hearth, db) if not args.only else (True, "")
+    if args.only:
+        pass  # a subset of cases does not exercise every kind of access
+    elif ok:
         passed += 1
         print("ok audit-trail")
     else:

@@ -1,0 +1,98 @@
+/*
+ * api_report.c — the access report: who has looked at a person's records, when, and on what footing
+ * (GET /api/v1/people/{id}/access-report). BRIEF section 3: "A person's access report answers 'who has looked
+ * at my record'". It covers the person and the records that are theirs alone (former names, addresses,
+ * contact details); it is itself recorded in the audit trail. The footing is the detail the access decision
+ * recorded (relationship, duty or break-glass reason); until the access decision records footings, entries
+ * show none.
+ */
+#include <inttypes.h>
+
+#include "api/api.h"
+#include "core/core_parse.h"
+
+/* Audit entries about a person and their own records, oldest first, after a cursor. */
+static const char SQL_ACCESS_REPORT[] =
+    "SELECT e.seq, e.at, e.actor_user_id, u.username, u.display_name, e.actor_role, e.action,\n"
+    "       e.target_table, e.target_id, e.detail\n"
+    "  FROM audit_event e\n"
+    "  LEFT JOIN app_user u ON u.id = e.actor_user_id\n"
+    " WHERE e.seq > $2\n"
+    "   AND ((e.target_table = 'person' AND e.target_id = $1)\n"
+    "     OR (e.target_table = 'person_address'\n"
+    "         AND e.target_id IN (SELECT id FROM person_address WHERE person_id = $1))\n"
+    "     OR (e.target_table = 'person_former_name'\n"
+    "         AND e.target_id IN (SELECT id FROM person_former_name WHERE person_id = $1))\n"
+    "     OR (e.target_table = 'person_contact_detail'\n"
+    "         AND e.target_id IN (SELECT id FROM person_contact_detail WHERE person_id = $1)))\n"
+    " ORDER BY e.seq\n"
+    " LIMIT $3";
+
+static const char SQL_PERSON_EXISTS[] =
+    "SELECT count(*)\n"
+    "  FROM person\n"
+    " WHERE id = $1";
+
+enum { REPORT_PAGE_DEFAULT = 100, REPORT_PAGE_MAX = 1000 };
+
+int api_access_report(http_req *req)
+{
+    core_error err;
+    core_error_clear(&err);
+    int64_t person = req->ids[0], after = 0, limit = REPORT_PAGE_DEFAULT;
+    const char *a = http_query(req, "after"), *l = http_query(req, "limit");
+    if ((a && core_parse_int64(a, strlen(a), 0, INT64_MAX, &after)) ||
+        (l && core_parse_int64(l, strlen(l), 1, REPORT_PAGE_MAX, &limit))) {
+        core_error_set(&err, CORE_E_BAD_PARAMETER, "after must be a cursor and limit 1..%d", REPORT_PAGE_MAX);
+        return http_reply_error(req, &err);
+    }
+    store_value pe[] = {store_v_int(person)};
+    int64_t n = 0;
+    if (store_query_int(req->db, &req->arena, SQL_PERSON_EXISTS, pe, 1, &n, &err))
+        return http_reply_error(req, &err);
+    if (!n) {
+        core_error_set(&err, CORE_E_NOT_FOUND, "no people with id %" PRId64, person);
+        return http_reply_error(req, &err);
+    }
+    /* The report is an access too; and everything recorded so far must be in the table before it is read. */
+    if (http_audit(req, "access_report", "person", person, NULL, 1, &err))
+        return http_reply_error(req, &err);
+    store_value p[] = {store_v_int(person), store_v_int(after), store_v_int(limit + 1)};
+    store_stmt *st;
+    if (store_query(req->db, &req->arena, SQL_ACCESS_REPORT, p, 3, &st, &err))
+        return http_reply_error(req, &err);
+    json_t *items = json_array();
+    int rc, count = 0;
+    int64_t next = 0, last = 0;
+    while ((rc = store_next(st, &err)) == 1) {
+        if (count == limit) {
+            next = last;
+            break;
+        }
+        const char *detail = store_col_text(st, 9, NULL);
+        json_t *d = detail ? json_loads(detail, 0, NULL) : NULL;
+        json_t *footing = d && json_object_get(d, "footing") ? json_incref(json_object_get(d, "footing")) : json_null();
+        json_decref(d);
+        const char *who = store_col_text(st, 3, NULL), *name = store_col_text(st, 4, NULL),
+                   *role = store_col_text(st, 5, NULL);
+        last = store_col_int(st, 0);
+        json_array_append_new(
+            items, json_pack("{s:I,s:s,s:{s:o,s:o,s:o,s:o},s:s,s:s,s:I,s:o}", "seq", (json_int_t)last, "at",
+                             store_col_text(st, 1, NULL), "by", "user_id",
+                             store_col_type(st, 2) == STORE_NULL ? json_null() : json_integer(store_col_int(st, 2)),
+                             "username", who ? json_string(who) : json_null(), "name",
+                             name ? json_string(name) : json_null(), "role", role ? json_string(role) : json_null(),
+                             "action", store_col_text(st, 6, NULL), "record", store_col_text(st, 7, NULL), "record_id",
+                             (json_int_t)store_col_int(st, 8), "footing", footing));
+        count++;
+    }
+    if (rc < 0) {
+        json_decref(items);
+        return http_reply_error(req, &err);
+    }
+    json_t *out = json_pack("{s:I,s:o,s:o}", "person_id", (json_int_t)person, "items", items, "next",
+                            next ? json_sprintf("%" PRId64, next) : json_null());
+    http_reply_json(req, 200, out);
+    json_decref(out);
+    return 0;
+}
