@@ -192,7 +192,7 @@ static int write_checkpoint(audit *a, int64_t seq, const unsigned char hash[AUDI
     if (!ok) {
         char s[24];
         snprintf(s, sizeof s, "%lld", (long long)seq);
-        core_log(CORE_LOG_ERROR, "audit_checkpoint_failed", "seq", s, "error", strerror(e), NULL);
+        core_log(CORE_LOG_ERROR, "audit_checkpoint_failed", "seq", s, "error", strerror(e), CORE_LOG_END);
         return CORE_E_IO;
     }
     return 0;
@@ -336,7 +336,7 @@ static void *writer_main(void *arg)
         if (rc != CORE_E_BUSY || failures > 1) {
             if (a->fail_code == 0)
                 core_log(CORE_LOG_ERROR, "audit_write_failed", "code", core_error_name(rc), "detail",
-                         e.detail, NULL);
+                         e.detail, CORE_LOG_END);
             a->fail_code = rc;
             a->fail_err = e;
             core_error_message(&a->fail_err, "audit trail cannot be written");
@@ -523,7 +523,7 @@ int audit_close(audit *a, core_error *err)
     if (a->count > 0) {
         char n[24];
         snprintf(n, sizeof n, "%u", a->count);
-        core_log(CORE_LOG_ERROR, "audit_events_lost", "count", n, NULL);
+        core_log(CORE_LOG_ERROR, "audit_events_lost", "count", n, CORE_LOG_END);
         if (rc == 0) {
             rc = a->fail_code ? a->fail_code : CORE_E_INTERNAL;
             if (err && a->fail_code)

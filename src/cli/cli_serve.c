@@ -132,16 +132,16 @@ int cli_serve(int argc, char **argv)
     char portbuf[16], url[96];
     snprintf(portbuf, sizeof(portbuf), "%d", bound);
     snprintf(url, sizeof(url), "http://%s:%d", address, bound);
-    core_log(CORE_LOG_INFO, "server_started", "url", url, "port", portbuf, "database", db, NULL);
+    core_log(CORE_LOG_INFO, "server_started", "url", url, "port", portbuf, "database", db, CORE_LOG_END);
     /* A signed checkpoint every minute, so that cutting off the newest audit entries is caught. */
     for (int ticks = 0; !stop_requested; ticks++) {
         sleep(1);
         if (ticks % CHECKPOINT_SECONDS == CHECKPOINT_SECONDS - 1 && audit_checkpoint(trail, &err) != 0) {
-            core_log(CORE_LOG_ERROR, "audit_checkpoint_failed", "detail", err.detail, NULL);
+            core_log(CORE_LOG_ERROR, "audit_checkpoint_failed", "detail", err.detail, CORE_LOG_END);
             break; /* the trail can no longer be trusted: stop serving rather than serve unaudited */
         }
     }
-    core_log(CORE_LOG_INFO, "server_stopping", NULL);
+    core_log(CORE_LOG_INFO, "server_stopping", CORE_LOG_END);
     http_server_stop(srv);
     int crc = audit_close(trail, &err);
     store_pool_close(pool);

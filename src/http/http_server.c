@@ -394,7 +394,7 @@ __attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char 
     size_t n = strlen(msg);
     while (n && (msg[n - 1] == '\n' || msg[n - 1] == '\r'))
         msg[--n] = '\0';
-    core_log(CORE_LOG_WARN, "http_library", "message", msg, NULL);
+    core_log(CORE_LOG_WARN, "http_library", "message", msg, CORE_LOG_END);
 }
 
 int http_server_start(http_server **out, const http_config *cfg, int *port_out, core_error *err)

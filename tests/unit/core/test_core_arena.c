@@ -664,18 +664,18 @@ static char *capture_stderr(void (*fn)(void))
 static void log_some(void)
 {
     core_log_set_level(CORE_LOG_INFO);
-    core_log(CORE_LOG_DEBUG, "dropped_debug", "k", "v", NULL);
-    core_log(CORE_LOG_INFO, "server_started", "address", "127.0.0.1", "threads", "4", NULL);
-    core_log(CORE_LOG_WARN, "odd \"value\"", "text", "line\nbreak\t\x01 \\ \"q\"", "missing", NULL, NULL);
-    core_log(CORE_LOG_ERROR, "no_pairs", NULL);
+    core_log(CORE_LOG_DEBUG, "dropped_debug", "k", "v", CORE_LOG_END);
+    core_log(CORE_LOG_INFO, "server_started", "address", "127.0.0.1", "threads", "4", CORE_LOG_END);
+    core_log(CORE_LOG_WARN, "odd \"value\"", "text", "line\nbreak\t\x01 \\ \"q\"", "missing", NULL, CORE_LOG_END);
+    core_log(CORE_LOG_ERROR, "no_pairs", CORE_LOG_END);
     core_log_set_level(CORE_LOG_ERROR);
-    core_log(CORE_LOG_WARN, "dropped_warn", NULL);
+    core_log(CORE_LOG_WARN, "dropped_warn", CORE_LOG_END);
     core_log_set_level(CORE_LOG_DEBUG);
-    core_log(CORE_LOG_DEBUG, "kept_debug", NULL);
+    core_log(CORE_LOG_DEBUG, "kept_debug", CORE_LOG_END);
     /* a value larger than the line limit: the line is dropped whole, never cut */
     static char huge[20000];
     memset(huge, 'h', sizeof huge - 1);
-    core_log(CORE_LOG_INFO, "too_long", "v", huge, NULL);
+    core_log(CORE_LOG_INFO, "too_long", "v", huge, CORE_LOG_END);
     core_log_set_level(CORE_LOG_INFO);
 }
 
@@ -718,11 +718,11 @@ static void log_from_env(void)
 {
     setenv("HEARTH_LOG", "error", 1);
     core_log_init_from_env();
-    core_log(CORE_LOG_WARN, "dropped", NULL);
-    core_log(CORE_LOG_ERROR, "kept", NULL);
+    core_log(CORE_LOG_WARN, "dropped", CORE_LOG_END);
+    core_log(CORE_LOG_ERROR, "kept", CORE_LOG_END);
     setenv("HEARTH_LOG", "nonsense", 1); /* unknown value: level unchanged */
     core_log_init_from_env();
-    core_log(CORE_LOG_INFO, "dropped_too", NULL);
+    core_log(CORE_LOG_INFO, "dropped_too", CORE_LOG_END);
     unsetenv("HEARTH_LOG");
     core_log_init_from_env();
     core_log_set_level(CORE_LOG_INFO);
