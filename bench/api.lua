@@ -23,7 +23,7 @@ function setup(thread)
    thread:set("thread_no", #threads)
 end
 
-local scenario, max_id, ids, note_body, note_headers, static_req
+local scenario, max_id, ids, note_body, note_headers, static_req, read_headers
 
 local function fail(msg)
    io.stderr:write("api.lua: " .. msg .. "\n")
@@ -39,6 +39,7 @@ function init(args)
       local path = os.getenv("BENCH_PATH") or fail("BENCH_PATH is not set")
       static_req = wrk.format("GET", path)
    elseif scenario == "person_read" then
+      read_headers = { ["Authorization"] = "Bearer " .. (os.getenv("BENCH_TOKEN") or fail("BENCH_TOKEN is not set")) }
       max_id = tonumber(os.getenv("BENCH_MAX_ID") or "")
       if not max_id or max_id < 1 then fail("BENCH_MAX_ID must be a positive integer") end
    elseif scenario == "note_write" then
@@ -51,7 +52,8 @@ function init(args)
       end
       f:close()
       if #ids == 0 then fail(name .. " holds no episode ids") end
-      note_headers = { ["Content-Type"] = "application/json" }
+      note_headers = { ["Content-Type"] = "application/json",
+                       ["Authorization"] = "Bearer " .. (os.getenv("BENCH_TOKEN") or fail("BENCH_TOKEN is not set")) }
       -- A typical short case note: about 400 bytes of JSON.
       note_body = '{"note_type":"case_note","occurred_at":"2026-11-20T10:00:00Z",' ..
          '"subject":"Home visit (benchmark)",' ..
@@ -67,7 +69,7 @@ function request()
    if scenario == "static" then
       return static_req
    elseif scenario == "person_read" then
-      return wrk.format("GET", "/api/v1/people/" .. math.random(max_id))
+      return wrk.format("GET", "/api/v1/people/" .. math.random(max_id), read_headers)
    else
       local id = ids[math.random(#ids)]
       return wrk.format("POST", "/api/v1/episodes/" .. id .. "/notes", note_headers, note_body)

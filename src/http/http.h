@@ -12,7 +12,8 @@
  *   BODY     upload chunks appended to req->body up to the limit; past it the request is marked too large
  *   DISPATCH last callback: errors found so far are answered; else query parameters are checked, a store
  *            handle is taken from the pool, a bearer token is resolved to its principal (a token that is
- *            presented but not live is answered 401), the access hook runs, then the handler
+ *            presented but not live is answered 401; a route that is not HTTP_ROUTE_PUBLIC answers 401
+ *            to a request without a session), the access hook runs, then the handler
  *   DONE     the completion callback releases the arena (and with it every statement and JSON value),
  *            then gives the store handle back to the pool
  *

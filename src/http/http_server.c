@@ -294,6 +294,17 @@ static void dispatch(http_server *s, http_req *req)
         req->who.user_id = req->auth.user_id;
         req->who.role = req->auth.role;
     }
+    if (!req->who.user_id && !(r->flags & HTTP_ROUTE_PUBLIC)) {
+        core_error_set(&err, CORE_E_UNAUTHENTICATED, "this needs a signed-in session");
+        core_error_hint(&err, "sign in with POST /api/v1/session and send Authorization: Bearer <token>");
+        core_error aerr;
+        if (http_audit(req, "denied", NULL, 0, denial_detail(req, "not signed in"), 1, &aerr)) {
+            http_reply_error(req, &aerr);
+            return;
+        }
+        http_reply_error(req, &err);
+        return;
+    }
     access_target what = {NULL, NULL, 0};
     if (access_decide(&req->who, r->permission, &what, &err) != ACCESS_ALLOW) {
         if (!err.code)

@@ -436,7 +436,7 @@ class Gen:
 def send(port, path, body, content_type, chunked):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
-        headers = {"Content-Type": content_type}
+        headers = {"Content-Type": content_type, "Authorization": "Bearer " + run.SESSION["token"]}
         if chunked:
             conn.request("POST", path, body=iter([body[i:i + 8192] for i in range(0, len(body), 8192)]),
                          headers=headers, encode_chunked=True)
@@ -478,9 +478,11 @@ def main():
     rng = random.Random(args.seed)
     tmp = tempfile.mkdtemp(prefix="hearth-flood-")
     dbpath = os.path.join(tmp, "flood.db")
-    subprocess.run([os.path.abspath(args.hearth), "demo", "--db", dbpath] + run.DEMO_ARGS, check=True,
-                   stdout=subprocess.DEVNULL)
+    logins = os.path.join(tmp, "logins.json")
+    subprocess.run([os.path.abspath(args.hearth), "demo", "--db", dbpath, "--logins", logins] + run.DEMO_ARGS,
+                   check=True, stdout=subprocess.DEVNULL)
     server = run.Server(os.path.abspath(args.hearth), dbpath)
+    run.sign_in(server.port, logins, run.USER)
     db, tables, error_status = Db(dbpath), resource_tables(), run.error_statuses()
     passed = failed = 0
 

@@ -9,13 +9,17 @@ SIGTERM and prints one line per case and finally `api: N passed, N failed`. Exit
 failed. The case format is described in tests/api/README.md. Python 3 standard library only.
 """
 import argparse
+import base64
 import difflib
+import hashlib
+import hmac
 import http.client
 import json
 import os
 import re
 import signal
 import sqlite3
+import struct
 import subprocess
 import sys
 import tempfile
@@ -26,6 +30,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CASES = os.path.join(HERE, "cases")
 ERROR_TABLE = os.path.join(HERE, "..", "..", "src", "core", "core_error.h")
 DEMO_ARGS = ["--families", "40", "--seed", "7", "--as-of", "2026-11-23"]
+USER = "practitioner.n1"  # the demo user the cases act as
 ERROR_KEYS = ["code", "detail", "hint", "message"]
 # Headers every response carries (http.h invariant 2).
 ALWAYS_HEADERS = {"Content-Type": "application/json; charset=utf-8", "X-Content-Type-Options": "nosniff",
@@ -92,7 +97,40 @@ class Server:
         return None if rc == 0 else "server exited with status %d after SIGTERM" % rc
 
 
+# The session every request carries unless it names its own Authorization header ("Authorization: none"
+# sends none): set by sign_in().
+SESSION = {"token": None, "user_id": 0}
+
+
+def totp(secret_base32, at=None):
+    """The RFC 6238 six-digit code (SHA-1, 30 s) of a base32 secret, as an authenticator app shows it."""
+    key = base64.b32decode(secret_base32)
+    counter = struct.pack(">Q", int((time.time() if at is None else at) // 30))
+    mac = hmac.new(key, counter, hashlib.sha1).digest()
+    o = mac[-1] & 15
+    return "%06d" % ((struct.unpack(">I", mac[o:o + 4])[0] & 0x7FFFFFFF) % 1000000)
+
+
+def sign_in(port, logins_path, username):
+    """Sign in as a demo user (password and TOTP from the demo's logins file); later requests carry the token."""
+    with open(logins_path, encoding="utf-8") as f:
+        login = next(u for u in json.load(f) if u["username"] == username)
+    body = json.dumps({"username": username, "password": login["password"],
+                       "totp": totp(login["totp_secret"])}).encode()
+    SESSION["token"] = None
+    status, _, raw = request(port, "POST", "/api/v1/session", {"Content-Type": "application/json"}, body)
+    if status != 201:
+        raise SystemExit("api: signing in as %s answered %d %s" % (username, status, raw[:200]))
+    answer = json.loads(raw)
+    SESSION["token"], SESSION["user_id"] = answer["token"], answer["user"]["id"]
+
+
 def request(port, method, path, headers, body):
+    headers = dict(headers)
+    if headers.get("Authorization") == "none":
+        del headers["Authorization"]
+    elif "Authorization" not in headers and SESSION["token"]:
+        headers["Authorization"] = "Bearer " + SESSION["token"]
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
         conn.request(method, path, body=body if body or method in ("POST", "PATCH") else None, headers=headers)
@@ -275,7 +313,7 @@ def check_exchange(port, ex, values, statuses):
 
 def run_case(port, path, statuses):
     """'ok', ('xfail', reason) or ('FAIL', text)."""
-    values = {}
+    values = {"me": str(SESSION["user_id"])}  # {{me}}: the id of the user the cases act as
     try:
         with open(path, encoding="utf-8") as f:
             exchanges = parse_case(f.read())
@@ -328,9 +366,12 @@ def main():
     hearth = os.path.abspath(args.hearth)
     tmp = tempfile.mkdtemp(prefix="hearth-api-")
     db = os.path.join(tmp, "api.db")
-    subprocess.run([hearth, "demo", "--db", db] + DEMO_ARGS, check=True, stdout=subprocess.DEVNULL)
+    logins = os.path.join(tmp, "logins.json")
+    subprocess.run([hearth, "demo", "--db", db, "--logins", logins] + DEMO_ARGS, check=True,
+                   stdout=subprocess.DEVNULL)
     statuses = error_statuses()
     server = Server(hearth, db)
+    sign_in(server.port, logins, USER)
     passed = failed = xfailed = 0
     names = sorted(n for n in os.listdir(CASES) if n.endswith(".http"))
     names = [n for n in names if not args.only or any(o in n for o in args.only)]
