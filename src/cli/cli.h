@@ -22,6 +22,9 @@ int cli_main(int argc, char **argv);
 
 /* Print an error in the house shape to stderr. */
 void cli_print_error(const core_error *err);
+/* Parse a command whose only option is --db PATH; returns the path, or NULL after printing a usage message
+ * naming the command. */
+const char *cli_db_only(int argc, char **argv, const char *command);
 /* 1 when argv has -h or --help. */
 int cli_wants_help(int argc, char **argv);
 

@@ -13,21 +13,9 @@
 
 int cli_audit_verify(int argc, char **argv)
 {
-    const char *db = NULL;
-    static const struct option opts[] = {{"db", required_argument, NULL, 'd'}, {NULL, 0, NULL, 0}};
-    int c;
-    optind = 1;
-    opterr = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c == 'd')
-            db = optarg;
-        else
-            return CLI_USAGE;
-    }
-    if (!db || optind != argc) {
-        fprintf(stderr, "hearth audit verify: --db PATH is required, and nothing else\n");
+    const char *db = cli_db_only(argc, argv, "audit verify");
+    if (!db)
         return CLI_USAGE;
-    }
     core_error err;
     core_error_clear(&err);
     audit_verify_report r;

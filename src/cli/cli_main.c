@@ -1,6 +1,7 @@
 /*
  * cli_main.c — the command table and main() of `hearth`.
  */
+#include <getopt.h>
 #include <stdio.h>
 
 #include "cli/cli.h"
@@ -67,6 +68,24 @@ static void usage_all(FILE *f)
     for (size_t i = 0; i < ncommands; i++)
         fprintf(f, "  %-13s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\nRun `hearth COMMAND --help` for a command's options.\n");
+}
+
+const char *cli_db_only(int argc, char **argv, const char *command)
+{
+    const char *db = NULL;
+    static const struct option opts[] = {{"db", required_argument, NULL, 'd'}, {NULL, 0, NULL, 0}};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c != 'd')
+            return NULL;
+        db = optarg;
+    }
+    if (!db || optind != argc) {
+        fprintf(stderr, "hearth %s: --db PATH is required, and nothing else\n", command);
+        return NULL;
+    }
+    return db;
 }
 
 int cli_wants_help(int argc, char **argv)

@@ -18,20 +18,9 @@ enum { POOL_SIZE = 16, CHECKPOINT_SECONDS = 60 };
 
 int cli_init(int argc, char **argv)
 {
-    const char *db = NULL;
-    static const struct option opts[] = {{"db", required_argument, NULL, 'd'}, {NULL, 0, NULL, 0}};
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c == 'd')
-            db = optarg;
-        else
-            return CLI_USAGE;
-    }
-    if (!db || optind != argc) {
-        fprintf(stderr, "hearth init: --db PATH is required\n");
+    const char *db = cli_db_only(argc, argv, "init");
+    if (!db)
         return CLI_USAGE;
-    }
     core_error err;
     core_error_clear(&err);
     store *s;
