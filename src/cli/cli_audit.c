@@ -5,7 +5,6 @@
  * Exit 0 and "N entries verified, M checkpoints" when the trail is intact; 1 naming the first bad entry when
  * it is not (or when it cannot be checked at all); 2 on usage errors.
  */
-#include <getopt.h>
 #include <stdio.h>
 
 #include "audit/audit.h"
