@@ -3,7 +3,7 @@
  * in model_resource.c (contract in model.h).
  *
  * SQL here is assembled from the static resource table (table and column names written in this program,
- * never taken from a request) with every value bound as $N; that is what lets one engine serve two dozen
+ * never taken from a request, appended only through sql_ident()) with every value bound as $N; that is what lets one engine serve two dozen
  * record kinds without two dozen copies of the same four statements. The fixed statements are named
  * constants below.
  */
@@ -80,11 +80,34 @@ int model_ref_code_exists(model_ctx *ctx, const char *list, const char *code, co
     return rc ? rc : n > 0;
 }
 
+/*
+ * Generic SQL is assembled from two kinds of piece only: identifiers (table and column names) taken from the
+ * static resource table, appended by sql_ident(), which refuses anything but [a-z0-9_] (so nothing from a
+ * request can ever become SQL text); and parameter placeholders $N, appended by sql_param(). Values are
+ * always bound, never written into the text.
+ */
+static void sql_ident(core_buf *b, const char *name)
+{
+    for (const char *c = name; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_'))
+            core_die("an sql identifier in the resource table is not [a-z0-9_]");
+    core_buf_adds(b, name);
+}
+
+static void sql_param(core_buf *b, size_t n)
+{
+    char p[24];
+    snprintf(p, sizeof(p), "$%zu", n);
+    core_buf_adds(b, p);
+}
+
 static int row_exists(model_ctx *ctx, const char *table, int64_t id, core_error *err)
 {
     core_buf sql;
     core_buf_init_arena(&sql, ctx->arena, SQL_MAX);
-    core_buf_addf(&sql, "SELECT count(*)\n  FROM %s\n WHERE id = $1", table);
+    core_buf_adds(&sql, "SELECT count(*)\n  FROM ");
+    sql_ident(&sql, table);
+    core_buf_adds(&sql, "\n WHERE id = $1");
     store_value p[] = {store_v_int(id)};
     int64_t n = 0;
     int rc = store_query_int(ctx->db, ctx->arena, sql.data, p, 1, &n, err);
@@ -341,7 +364,9 @@ static int row_read(model_ctx *ctx, const model_resource *r, int64_t id, int hid
 {
     core_buf sql;
     core_buf_init_arena(&sql, ctx->arena, SQL_MAX);
-    core_buf_addf(&sql, "SELECT *\n  FROM %s\n WHERE id = $1", r->table);
+    core_buf_adds(&sql, "SELECT *\n  FROM ");
+    sql_ident(&sql, r->table);
+    core_buf_adds(&sql, "\n WHERE id = $1");
     store_value p[] = {store_v_int(id)};
     store_stmt *st;
     int rc = store_query(ctx->db, ctx->arena, sql.data, p, 1, &st, err);
@@ -392,21 +417,37 @@ int model_create(model_ctx *ctx, const model_resource *r, int64_t parent_id, jso
     core_buf_init_arena(&sql, ctx->arena, SQL_MAX);
     if (parent) {
         p[n++] = store_v_int(parent_id);
-        core_buf_addf(&cols, "%s, ", r->parent_key);
-        core_buf_addf(&vals, "$%zu, ", n);
+        sql_ident(&cols, r->parent_key);
+        core_buf_adds(&cols, ", ");
+        sql_param(&vals, n);
+        core_buf_adds(&vals, ", ");
     }
     for (size_t i = 0; i < r->nfields; i++) {
         json_t *v = json_object_get(row, r->fields[i].name);
         if (!v || json_is_null(v))
             continue;
         p[n++] = json_to_value(v);
-        core_buf_addf(&cols, "%s, ", r->fields[i].name);
-        core_buf_addf(&vals, "$%zu, ", n);
+        sql_ident(&cols, r->fields[i].name);
+        core_buf_adds(&cols, ", ");
+        sql_param(&vals, n);
+        core_buf_adds(&vals, ", ");
     }
     p[n++] = store_v_text(ctx->now);
     p[n++] = user_value(ctx);
-    core_buf_addf(&sql, "INSERT INTO %s (%screated_at, created_by, updated_at, updated_by)\nVALUES (%s$%zu, $%zu, $%zu, $%zu)\nRETURNING id",
-                  r->table, cols.data, vals.data, n - 1, n, n - 1, n);
+    core_buf_adds(&sql, "INSERT INTO ");
+    sql_ident(&sql, r->table);
+    core_buf_adds(&sql, " (");
+    core_buf_add(&sql, cols.data, cols.len);
+    core_buf_adds(&sql, "created_at, created_by, updated_at, updated_by)\nVALUES (");
+    core_buf_add(&sql, vals.data, vals.len);
+    sql_param(&sql, n - 1); /* created_at and updated_at: the request time */
+    core_buf_adds(&sql, ", ");
+    sql_param(&sql, n); /* created_by and updated_by: the user */
+    core_buf_adds(&sql, ", ");
+    sql_param(&sql, n - 1);
+    core_buf_adds(&sql, ", ");
+    sql_param(&sql, n);
+    core_buf_adds(&sql, ")\nRETURNING id");
     if (!core_buf_ok(&sql) || n > MAX_PARAMS)
         return core_error_set(err, CORE_E_INTERNAL, "insert statement too large");
     int64_t id = 0;
@@ -448,17 +489,28 @@ int model_update(model_ctx *ctx, const model_resource *r, int64_t id, json_t *bo
     size_t n = 0;
     core_buf sql;
     core_buf_init_arena(&sql, ctx->arena, SQL_MAX);
-    core_buf_addf(&sql, "UPDATE %s\n   SET ", r->table);
+    core_buf_adds(&sql, "UPDATE ");
+    sql_ident(&sql, r->table);
+    core_buf_adds(&sql, "\n   SET ");
     for (size_t i = 0; i < r->nfields; i++) {
         p[n++] = json_to_value(json_object_get(row, r->fields[i].name));
-        core_buf_addf(&sql, "%s = $%zu,\n       ", r->fields[i].name, n);
+        sql_ident(&sql, r->fields[i].name);
+        core_buf_adds(&sql, " = ");
+        sql_param(&sql, n);
+        core_buf_adds(&sql, ",\n       ");
     }
     p[n++] = store_v_text(ctx->now);
     p[n++] = user_value(ctx);
     p[n++] = store_v_int(id);
     p[n++] = store_v_int(old_version);
-    core_buf_addf(&sql, "version = version + 1,\n       updated_at = $%zu,\n       updated_by = $%zu\n WHERE id = $%zu\n   AND version = $%zu",
-                  n - 3, n - 2, n - 1, n);
+    core_buf_adds(&sql, "version = version + 1,\n       updated_at = ");
+    sql_param(&sql, n - 3);
+    core_buf_adds(&sql, ",\n       updated_by = ");
+    sql_param(&sql, n - 2);
+    core_buf_adds(&sql, "\n WHERE id = ");
+    sql_param(&sql, n - 1);
+    core_buf_adds(&sql, "\n   AND version = ");
+    sql_param(&sql, n);
     if (!core_buf_ok(&sql) || n > MAX_PARAMS)
         return core_error_set(err, CORE_E_INTERNAL, "update statement too large");
     int64_t changes = 0;
@@ -544,7 +596,9 @@ int model_list(model_ctx *ctx, const model_resource *r, const model_list_req *re
     size_t n = 0;
     core_buf sql;
     core_buf_init_arena(&sql, ctx->arena, SQL_MAX);
-    core_buf_addf(&sql, "SELECT *\n  FROM %s\n WHERE id > $1", r->table);
+    core_buf_adds(&sql, "SELECT *\n  FROM ");
+    sql_ident(&sql, r->table);
+    core_buf_adds(&sql, "\n WHERE id > $1");
     p[n++] = store_v_int(req->after);
     if (r->parent) {
         const model_resource *parent = model_resource_find(r->parent);
@@ -555,7 +609,10 @@ int model_list(model_ctx *ctx, const model_resource *r, const model_list_req *re
             return core_error_set(err, CORE_E_NOT_FOUND, "no %s with id %lld", parent->name,
                                   (long long)req->parent_id);
         p[n++] = store_v_int(req->parent_id);
-        core_buf_addf(&sql, "\n   AND %s = $%zu", r->parent_key, n);
+        core_buf_adds(&sql, "\n   AND ");
+        sql_ident(&sql, r->parent_key);
+        core_buf_adds(&sql, " = ");
+        sql_param(&sql, n);
     }
     if (strcmp(r->table, "person") == 0)
         core_buf_adds(&sql, "\n   AND restricted = 0");
@@ -569,10 +626,14 @@ int model_list(model_ctx *ctx, const model_resource *r, const model_list_req *re
         if (rc)
             return rc;
         n++;
-        core_buf_addf(&sql, "\n   AND %s = $%zu", f->name, n);
+        core_buf_adds(&sql, "\n   AND ");
+        sql_ident(&sql, f->name);
+        core_buf_adds(&sql, " = ");
+        sql_param(&sql, n);
     }
     p[n++] = store_v_int(limit + 1);
-    core_buf_addf(&sql, "\n ORDER BY id\n LIMIT $%zu", n);
+    core_buf_adds(&sql, "\n ORDER BY id\n LIMIT ");
+    sql_param(&sql, n);
     if (!core_buf_ok(&sql))
         return core_error_set(err, CORE_E_INTERNAL, "list statement too large");
     return list_run(ctx, r, sql.data, p, n, limit, items, next, err);
