@@ -1,17 +1,777 @@
 /*
- * access.c — the access decision (contract in access.h).
+ * access.c — the access decision (contract in access.h, policy in docs/access.md).
  *
- * Foundation stage: every route and record check comes here, but there is no sign-in yet, so the decision
- * is "allow". The function is the single place the policy will live.
+ * Reading guide. access_decide() answers route-level questions (may this role use this route at all) from a
+ * table, then record-level ones in three steps:
+ *   1. walk the record up to what access is decided on — a person, a family or a front-door contact —
+ *      noting on the way the person it is about (for restriction) and any narrower sharing label
+ *      (a police-information case note, an assessment area);
+ *   2. find the principal's footing there (family_footing(), person_footing(), contact_footing()): the
+ *      relationships of docs/access.md, then live grants (duty, break glass), then "recorder";
+ *   3. check the section against the role (and for a partner, the agency type's shares and the family's
+ *      consent).
+ * Every query is a bound constant below; a local arena holds the statements of one decision so the
+ * statement cache is reused across the many decisions of one list request.
  */
-#include "access/access.h"
+#include <inttypes.h>
+#include <time.h>
 
-access_result access_decide(const access_principal *who, const char *permission, const access_target *what,
-                            core_error *err)
+#include "access/access.h"
+#include "core/core_date.h"
+
+/* ---- time ---- */
+
+typedef struct clock_now {
+    char now[24];      /* 'YYYY-MM-DDTHH:MM:SSZ' */
+    char today[11];    /* 'YYYY-MM-DD' */
+} clock_now;
+
+static void clock_read(clock_now *c)
 {
-    (void)who;
-    (void)permission;
-    (void)what;
-    (void)err;
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(c->now, sizeof(c->now), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    memcpy(c->today, c->now, 10);
+    c->today[10] = '\0';
+}
+
+static void days_before(const char *today, int64_t days, char out[11])
+{
+    core_date d;
+    if (core_date_parse(today, 10, &d) != 0 || days < 0 || days > 100000) {
+        memcpy(out, "0000-01-01", 11);
+        return;
+    }
+    core_date_format(core_date_add_days(d, (int32_t)-days), out);
+}
+
+/* ---- the decision's working state ---- */
+
+typedef struct decision {
+    store *db;
+    core_arena arena;
+    access_principal *who;
+    clock_now clock;
+    core_error *err;
+    int failed;        /* a store error: deny */
+} decision;
+
+static int role_is(const access_principal *w, const char *role)
+{
+    return w->role && strcmp(w->role, role) == 0;
+}
+
+static int in_list(const char *list, const char *item)
+{
+    size_t n = strlen(item);
+    for (const char *p = list; p && *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == n && memcmp(p, item, n) == 0)
+            return 1;
+        p = end ? end + 1 : NULL;
+    }
+    return 0;
+}
+
+/* One integer from a query, or fallback when it returns no row; a store error marks the decision failed. */
+static int64_t query_int(decision *d, const char *sql, const store_value *v, size_t n, int64_t fallback)
+{
+    int64_t out = fallback;
+    core_error e;
+    core_error_clear(&e);
+    int rc = store_query_int(d->db, &d->arena, sql, v, n, &out, &e);
+    if (rc == CORE_E_NOT_FOUND)
+        return fallback;
+    if (rc) {
+        if (!d->failed)
+            *d->err = e;
+        d->failed = 1;
+        return fallback;
+    }
+    return out;
+}
+
+/* ---- settings ---- */
+
+static const char SQL_SETTING[] =
+    "SELECT value\n"
+    "  FROM setting\n"
+    " WHERE name = $1";
+
+int64_t access_setting(store *db, const char *name, int64_t fallback)
+{
+    core_arena a = CORE_ARENA_INIT;
+    core_error e;
+    core_error_clear(&e);
+    int64_t v = fallback;
+    store_value p[] = {store_v_text(name)};
+    if (store_query_int(db, &a, SQL_SETTING, p, 1, &v, &e) != 0)
+        v = fallback;
+    core_arena_release(&a);
+    return v;
+}
+
+/* ---- route level ---- */
+
+static const char *const CASE_ROLES[] = {"front_door", "practitioner", "team_manager", "partner", "governance",
+                                         "analyst", "admin", NULL};
+static const char *const SEARCH_ROLES[] = {"front_door", "practitioner", "team_manager", "governance", NULL};
+static const char *const GOVERNANCE_ROLES[] = {"governance", NULL};
+static const char *const BREAK_GLASS_ROLES[] = {"front_door", "practitioner", "team_manager", NULL};
+
+static const struct route_rule {
+    const char *permission;
+    const char *const *roles;
+    const char *refusal;
+} route_rules[] = {
+    {"session.end", CASE_ROLES, NULL},
+    {"reference.read", CASE_ROLES, NULL},
+    {"record.list", CASE_ROLES, NULL},   /* each record is decided on its own */
+    {"record.read", CASE_ROLES, NULL},
+    {"record.create", CASE_ROLES, NULL},
+    {"record.write", CASE_ROLES, NULL},
+    {"person.search", SEARCH_ROLES, "searching the person index is for the front door, practitioners, team managers "
+                                    "and governance"},
+    {"governance.access_report", GOVERNANCE_ROLES, "access reports are for information governance"},
+    {"governance.review", GOVERNANCE_ROLES, "the break-glass review queue is for information governance"},
+    {"governance.restrict", GOVERNANCE_ROLES, "restricting processing is for information governance"},
+    {"governance.duty", GOVERNANCE_ROLES, "governance duties are for information governance"},
+    {"access.break_glass", BREAK_GLASS_ROLES, "break glass is for the front door, practitioners and team managers"},
+};
+
+static int role_in(const access_principal *w, const char *const *roles)
+{
+    for (; *roles; roles++)
+        if (role_is(w, *roles))
+            return 1;
+    return 0;
+}
+
+static access_result route_decide(access_principal *who, const char *permission, core_error *err)
+{
+    if (permission && strcmp(permission, "public") == 0)
+        return ACCESS_ALLOW;
+    if (!who->user_id || !who->role) {
+        core_error_set(err, CORE_E_UNAUTHENTICATED, "this needs a signed-in session");
+        return ACCESS_DENY;
+    }
+    if (!permission) {
+        core_error_set(err, CORE_E_FORBIDDEN, "this route names no permission");
+        return ACCESS_DENY;
+    }
+    if (who->scopes && strcmp(permission, "session.end") != 0 && !in_list(who->scopes, permission)) {
+        core_error_set(err, CORE_E_FORBIDDEN, "this token is not allowed %s", permission);
+        core_error_hint(err, "ask the administrator for a token whose scopes include %s", permission);
+        return ACCESS_DENY;
+    }
+    for (size_t i = 0; i < sizeof(route_rules) / sizeof(route_rules[0]); i++) {
+        const struct route_rule *r = &route_rules[i];
+        if (strcmp(r->permission, permission) != 0)
+            continue;
+        if (role_in(who, r->roles))
+            return ACCESS_ALLOW;
+        core_error_set(err, CORE_E_FORBIDDEN, "%s", r->refusal ? r->refusal : "your role does not allow this");
+        return ACCESS_DENY;
+    }
+    core_error_set(err, CORE_E_FORBIDDEN, "no rule allows %s", permission);
+    return ACCESS_DENY;
+}
+
+/* ---- step 1: walk a record up to a person, family or contact ---- */
+
+/* Each row: the table, what it hangs off, and a query giving (parent id, person it is about, sharing
+ * label) — the last two NULL when the table has none. */
+static const struct link {
+    const char *table;
+    const char *up;
+    const char *sql;
+} links[] = {
+    {"person_former_name", "person", "SELECT person_id, person_id, NULL FROM person_former_name WHERE id = $1"},
+    {"person_address", "person", "SELECT person_id, person_id, NULL FROM person_address WHERE id = $1"},
+    {"person_contact_detail", "person",
+     "SELECT person_id, person_id, NULL FROM person_contact_detail WHERE id = $1"},
+    {"family_member", "family", "SELECT family_id, person_id, NULL FROM family_member WHERE id = $1"},
+    {"contact_child", "contact", "SELECT contact_id, person_id, NULL FROM contact_child WHERE id = $1"},
+    {"phone_call", "contact", "SELECT contact_id, NULL, NULL FROM phone_call WHERE id = $1"},
+    {"referral", "family", "SELECT family_id, NULL, NULL FROM referral WHERE id = $1"},
+    {"consent", "family", "SELECT family_id, NULL, NULL FROM consent WHERE id = $1"},
+    {"sharing_basis", "family", "SELECT family_id, NULL, NULL FROM sharing_basis WHERE id = $1"},
+    {"episode", "family", "SELECT family_id, NULL, NULL FROM episode WHERE id = $1"},
+    {"episode_member", "episode", "SELECT episode_id, NULL, NULL FROM episode_member WHERE id = $1"},
+    {"assessment", "episode", "SELECT episode_id, NULL, NULL FROM assessment WHERE id = $1"},
+    {"assessment_area", "assessment",
+     "SELECT assessment_id, NULL, 'assessment.' || area FROM assessment_area WHERE id = $1"},
+    {"assessment_need", "assessment", "SELECT assessment_id, NULL, NULL FROM assessment_need WHERE id = $1"},
+    {"plan", "episode", "SELECT episode_id, NULL, NULL FROM plan WHERE id = $1"},
+    {"plan_goal", "plan", "SELECT plan_id, NULL, NULL FROM plan_goal WHERE id = $1"},
+    {"plan_action", "plan", "SELECT plan_id, NULL, NULL FROM plan_action WHERE id = $1"},
+    {"review", "episode", "SELECT episode_id, NULL, NULL FROM review WHERE id = $1"},
+    {"activity", "episode", "SELECT episode_id, NULL, NULL FROM activity WHERE id = $1"},
+    {"case_note", "episode", "SELECT episode_id, NULL, sharing_label FROM case_note WHERE id = $1"},
+};
+
+typedef struct anchor {
+    const char *kind;      /* "person", "family", "contact", "directory", or NULL: not found */
+    int64_t id;            /* 0: a phone call with no contact */
+    int64_t person_id;     /* the person the record is about (restriction), 0 if none */
+    char label[48];        /* a narrower sharing label than the resource's, or "" */
+} anchor;
+
+static const struct link *link_find(const char *table)
+{
+    for (size_t i = 0; i < sizeof(links) / sizeof(links[0]); i++)
+        if (strcmp(links[i].table, table) == 0)
+            return &links[i];
+    return NULL;
+}
+
+static const char SQL_FAMILY_FOUND[] = "SELECT count(*) FROM family WHERE id = $1";
+static const char SQL_PERSON_FOUND[] = "SELECT count(*) FROM person WHERE id = $1";
+static const char SQL_CONTACT_FOUND[] = "SELECT count(*) FROM contact WHERE id = $1";
+
+/* 0 and out filled; or CORE_E_NOT_FOUND when the record does not exist. */
+static int anchor_find(decision *d, const char *table, int64_t id, anchor *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (strcmp(table, "agency") == 0 || strcmp(table, "team") == 0) {
+        out->kind = "directory";
+        out->id = id;
+        return 0;
+    }
+    for (int depth = 0; depth < 6; depth++) {
+        if (strcmp(table, "person") == 0 || strcmp(table, "family") == 0 || strcmp(table, "contact") == 0) {
+            out->kind = strcmp(table, "person") == 0 ? "person" : strcmp(table, "family") == 0 ? "family" : "contact";
+            out->id = id;
+            store_value p[] = {store_v_int(id)};
+            const char *found = out->kind[0] == 'p' ? SQL_PERSON_FOUND : out->kind[0] == 'f' ? SQL_FAMILY_FOUND
+                                                                                             : SQL_CONTACT_FOUND;
+            if (query_int(d, found, p, 1, 0) == 0)
+                return d->failed ? CORE_E_STORE : CORE_E_NOT_FOUND;
+            if (out->kind[0] == 'p' && !out->person_id)
+                out->person_id = id;
+            return 0;
+        }
+        const struct link *l = link_find(table);
+        if (!l)
+            return core_error_set(d->err, CORE_E_INTERNAL, "access has no rule for table %s", table);
+        store_value p[] = {store_v_int(id)};
+        store_stmt *st;
+        int rc = store_query(d->db, &d->arena, l->sql, p, 1, &st, d->err);
+        if (rc == 0)
+            rc = store_next(st, d->err);
+        if (rc < 0) {
+            d->failed = 1;
+            return rc;
+        }
+        if (rc == 0)
+            return CORE_E_NOT_FOUND;
+        int up_null = store_col_type(st, 0) == STORE_NULL;
+        int64_t up = store_col_int(st, 0);
+        if (!out->person_id && store_col_type(st, 1) != STORE_NULL)
+            out->person_id = store_col_int(st, 1);
+        const char *label = store_col_text(st, 2, NULL);
+        if (label && !out->label[0])
+            snprintf(out->label, sizeof(out->label), "%s", label);
+        if (up_null) { /* a phone call not (yet) tied to a contact */
+            out->kind = "contact";
+            out->id = 0;
+            return 0;
+        }
+        table = l->up;
+        id = up;
+    }
+    return core_error_set(d->err, CORE_E_INTERNAL, "access walked too far from %s", table);
+}
+
+/* ---- step 2: footings ---- */
+
+static const char SQL_EPISODE_TIES[] =
+    "SELECT e.lead_user_id IS $2,\n"
+    "       EXISTS (SELECT 1\n"
+    "                 FROM episode_member m\n"
+    "                WHERE m.episode_id = e.id\n"
+    "                  AND m.user_id = $2\n"
+    "                  AND (m.to_date IS NULL OR m.to_date >= $4)),\n"
+    "       e.owning_team_id IS $3\n"
+    "  FROM episode e\n"
+    " WHERE e.family_id = $1\n"
+    "   AND (e.end_date IS NULL OR e.end_date >= $5)";
+
+static const char SQL_FAMILY_IN_TRIAGE[] =
+    "SELECT count(*)\n"
+    "  FROM contact\n"
+    " WHERE family_id = $1\n"
+    "   AND (decision IS NULL OR decision_date >= $2)";
+
+static const char SQL_CONTACT_TRIAGE[] =
+    "SELECT decision IS NULL OR decision_date >= $2, coalesce(family_id, 0)\n"
+    "  FROM contact\n"
+    " WHERE id = $1";
+
+static const char SQL_GRANT_FAMILY[] =
+    "SELECT id, kind, reason\n"
+    "  FROM access_grant\n"
+    " WHERE user_id = $1 AND family_id = $2 AND expires_at > $3\n"
+    " ORDER BY id DESC\n"
+    " LIMIT 1";
+
+static const char SQL_GRANT_PERSON[] =
+    "SELECT id, kind, reason\n"
+    "  FROM access_grant\n"
+    " WHERE user_id = $1 AND person_id = $2 AND expires_at > $3\n"
+    " ORDER BY id DESC\n"
+    " LIMIT 1";
+
+static const char SQL_FAMILY_RECORDER[] =
+    "SELECT count(*)\n"
+    "  FROM family f\n"
+    " WHERE f.id = $1 AND f.created_by = $2\n"
+    "   AND NOT EXISTS (SELECT 1 FROM episode WHERE family_id = f.id)\n"
+    "   AND NOT EXISTS (SELECT 1 FROM contact WHERE family_id = f.id)";
+
+static const char SQL_PERSON_RECORDER[] =
+    "SELECT count(*)\n"
+    "  FROM person p\n"
+    " WHERE p.id = $1 AND p.created_by = $2\n"
+    "   AND NOT EXISTS (SELECT 1 FROM family_member WHERE person_id = p.id)\n"
+    "   AND NOT EXISTS (SELECT 1 FROM contact_child WHERE person_id = p.id)";
+
+static const char SQL_PERSON_FAMILIES[] =
+    "SELECT family_id\n"
+    "  FROM family_member\n"
+    " WHERE person_id = $1\n"
+    " ORDER BY family_id\n"
+    " LIMIT 50";
+
+static const char SQL_PERSON_CONTACTS[] =
+    "SELECT contact_id\n"
+    "  FROM contact_child\n"
+    " WHERE person_id = $1\n"
+    " ORDER BY contact_id DESC\n"
+    " LIMIT 50";
+
+static const char SQL_PERSON_RESTRICTED[] =
+    "SELECT restricted\n"
+    "  FROM person\n"
+    " WHERE id = $1";
+
+/* A live grant (duty for governance, break glass for the roles that may break glass) into f. */
+static int grant_footing(decision *d, const char *sql, int64_t target, access_footing *f)
+{
+    access_principal *w = d->who;
+    store_value p[] = {store_v_int(w->user_id), store_v_int(target), store_v_text(d->clock.now)};
+    store_stmt *st;
+    int rc = store_query(d->db, &d->arena, sql, p, 3, &st, d->err);
+    if (rc == 0)
+        rc = store_next(st, d->err);
+    if (rc < 0) {
+        d->failed = 1;
+        return 0;
+    }
+    if (rc == 0)
+        return 0;
+    const char *kind = store_col_text(st, 1, NULL), *reason = store_col_text(st, 2, NULL);
+    int duty = kind && strcmp(kind, "duty") == 0;
+    if (duty ? !role_is(w, "governance") : !role_in(w, BREAK_GLASS_ROLES))
+        return 0;
+    f->basis = duty ? ACCESS_ON_DUTY : ACCESS_ON_BREAK_GLASS;
+    f->grant_id = store_col_int(st, 0);
+    /* Only a code goes into the footing (it is written into audit JSON unescaped). */
+    size_t n = 0;
+    for (const char *c = reason ? reason : ""; *c && n + 1 < sizeof(f->reason); c++)
+        if ((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_')
+            f->reason[n++] = *c;
+    f->reason[n] = '\0';
+    return 1;
+}
+
+static void family_footing_uncached(decision *d, int64_t family, access_footing *f)
+{
+    access_principal *w = d->who;
+    memset(f, 0, sizeof(*f));
+    f->family_id = family;
+    if (role_is(w, "admin") || role_is(w, "analyst"))
+        return;
+    if (!role_is(w, "governance")) {
+        char since[11], triage_since[11];
+        days_before(d->clock.today, access_setting(d->db, "closed_case_days", 30), since);
+        store_value p[] = {store_v_int(family), store_v_int(w->user_id),
+                           w->team_id ? store_v_int(w->team_id) : store_v_null(), store_v_text(d->clock.today),
+                           store_v_text(since)};
+        store_stmt *st;
+        int rc = store_query(d->db, &d->arena, SQL_EPISODE_TIES, p, 5, &st, d->err);
+        int lead = 0, taf = 0, manager = 0;
+        while (rc == 0 && (rc = store_next(st, d->err)) == 1) {
+            lead |= store_col_int(st, 0) != 0;
+            taf |= store_col_int(st, 1) != 0;
+            manager |= store_col_int(st, 2) != 0 && role_is(w, "team_manager");
+        }
+        if (rc < 0) {
+            d->failed = 1;
+            return;
+        }
+        f->basis = lead ? ACCESS_ON_LEAD : taf ? ACCESS_ON_TAF : manager ? ACCESS_ON_TEAM_MANAGER : ACCESS_ON_NONE;
+        if (f->basis)
+            return;
+        if (role_is(w, "partner"))
+            return; /* partners reach a family only through its Team Around the Family */
+        if (role_is(w, "front_door")) {
+            days_before(d->clock.today, access_setting(d->db, "triage_grace_days", 5), triage_since);
+            store_value q[] = {store_v_int(family), store_v_text(triage_since)};
+            if (query_int(d, SQL_FAMILY_IN_TRIAGE, q, 2, 0) > 0) {
+                f->basis = ACCESS_ON_FRONT_DOOR;
+                return;
+            }
+        }
+    }
+    if (grant_footing(d, SQL_GRANT_FAMILY, family, f))
+        return;
+    if (role_is(w, "governance"))
+        return;
+    store_value r[] = {store_v_int(family), store_v_int(w->user_id)};
+    if (query_int(d, SQL_FAMILY_RECORDER, r, 2, 0) > 0)
+        f->basis = ACCESS_ON_RECORDER;
+}
+
+static void family_footing(decision *d, int64_t family, access_footing *f)
+{
+    access_principal *w = d->who;
+    for (int i = 0; i < w->nfamilies; i++)
+        if (w->families[i].family_id == family) {
+            *f = w->families[i].footing;
+            return;
+        }
+    family_footing_uncached(d, family, f);
+    if (!d->failed && w->nfamilies < ACCESS_CACHE) {
+        w->families[w->nfamilies].family_id = family;
+        w->families[w->nfamilies].footing = *f;
+        w->nfamilies++;
+    }
+}
+
+static void contact_footing(decision *d, int64_t contact, access_footing *f)
+{
+    access_principal *w = d->who;
+    memset(f, 0, sizeof(*f));
+    if (contact == 0) { /* a phone call not tied to a contact: the front door's own record */
+        if (role_is(w, "front_door"))
+            f->basis = ACCESS_ON_FRONT_DOOR;
+        return;
+    }
+    char triage_since[11];
+    days_before(d->clock.today, access_setting(d->db, "triage_grace_days", 5), triage_since);
+    store_value p[] = {store_v_int(contact), store_v_text(triage_since)};
+    store_stmt *st;
+    int rc = store_query(d->db, &d->arena, SQL_CONTACT_TRIAGE, p, 2, &st, d->err);
+    if (rc == 0)
+        rc = store_next(st, d->err);
+    if (rc < 0) {
+        d->failed = 1;
+        return;
+    }
+    if (rc == 0)
+        return;
+    int in_triage = store_col_int(st, 0) != 0;
+    int64_t family = store_col_int(st, 1);
+    if (in_triage && role_is(w, "front_door")) {
+        f->basis = ACCESS_ON_FRONT_DOOR;
+        f->family_id = family;
+        return;
+    }
+    if (family)
+        family_footing(d, family, f);
+}
+
+static void person_footing(decision *d, int64_t person, access_footing *f)
+{
+    access_principal *w = d->who;
+    memset(f, 0, sizeof(*f));
+    if (role_is(w, "admin") || role_is(w, "analyst"))
+        return;
+    if (grant_footing(d, SQL_GRANT_PERSON, person, f))
+        return;
+    int64_t families[50], contacts[50];
+    int nf = 0, nc = 0;
+    store_value p[] = {store_v_int(person)};
+    store_stmt *st;
+    int rc = store_query(d->db, &d->arena, SQL_PERSON_FAMILIES, p, 1, &st, d->err);
+    while (rc == 0 && nf < 50 && (rc = store_next(st, d->err)) == 1)
+        families[nf++] = store_col_int(st, 0);
+    if (rc >= 0)
+        rc = store_query(d->db, &d->arena, SQL_PERSON_CONTACTS, p, 1, &st, d->err);
+    while (rc == 0 && nc < 50 && (rc = store_next(st, d->err)) == 1)
+        contacts[nc++] = store_col_int(st, 0);
+    if (rc < 0) {
+        d->failed = 1;
+        return;
+    }
+    for (int i = 0; i < nf && !d->failed; i++) {
+        family_footing(d, families[i], f);
+        if (f->basis)
+            return;
+    }
+    for (int i = 0; i < nc && !d->failed; i++) {
+        contact_footing(d, contacts[i], f);
+        if (f->basis)
+            return;
+    }
+    memset(f, 0, sizeof(*f));
+    if (nf == 0 && nc == 0 && !role_is(w, "governance")) {
+        store_value r[] = {store_v_int(person), store_v_int(w->user_id)};
+        if (query_int(d, SQL_PERSON_RECORDER, r, 2, 0) > 0)
+            f->basis = ACCESS_ON_RECORDER;
+    }
+}
+
+/* ---- step 3: sections ---- */
+
+static const char *const FRONT_DOOR_SECTIONS[] = {"person", "special_category", "family", "contact", "referral",
+                                                  "consent", "episode", NULL};
+/* Sections a partner never changes: the structure of the case is the council's. */
+static const char *const PARTNER_READ_ONLY[] = {"person", "family", "episode", "consent", NULL};
+
+static const char SQL_SECTION_SHARED[] =
+    "SELECT count(*)\n"
+    "  FROM section_share\n"
+    " WHERE section = $1 AND agency_type = $2";
+
+/* The family's consent (given, not withdrawn) covers the agency type, or a live sharing basis does. */
+static const char SQL_SHARING_COVERED[] =
+    "SELECT EXISTS (SELECT 1\n"
+    "                 FROM consent c\n"
+    "                WHERE c.family_id = $1\n"
+    "                  AND c.given_on <= $3\n"
+    "                  AND (c.withdrawn_on IS NULL OR c.withdrawn_on > $3)\n"
+    "                  AND (c.scope = 'share_all_partners'\n"
+    "                       OR (c.scope = 'share_named_agency_types'\n"
+    "                           AND instr(',' || replace(c.agency_types, ' ', '') || ',', ',' || $2 || ',') > 0)))\n"
+    "    OR EXISTS (SELECT 1\n"
+    "                 FROM sharing_basis b\n"
+    "                WHERE b.family_id = $1\n"
+    "                  AND b.recorded_on <= $3\n"
+    "                  AND (b.ended_on IS NULL OR b.ended_on > $3)\n"
+    "                  AND (b.agency_type IS NULL OR b.agency_type = $2))";
+
+static const char SQL_AGENCY_TYPE[] =
+    "SELECT a.agency_type\n"
+    "  FROM agency a\n"
+    " WHERE a.id = $1";
+
+static const char *agency_type(decision *d)
+{
+    access_principal *w = d->who;
+    if (!w->agency_type_known) {
+        w->agency_type[0] = '\0';
+        if (w->agency_id) {
+            store_value p[] = {store_v_int(w->agency_id)};
+            store_stmt *st;
+            int rc = store_query(d->db, &d->arena, SQL_AGENCY_TYPE, p, 1, &st, d->err);
+            if (rc == 0 && store_next(st, d->err) == 1) {
+                const char *t = store_col_text(st, 0, NULL);
+                snprintf(w->agency_type, sizeof(w->agency_type), "%s", t ? t : "");
+            }
+        }
+        w->agency_type_known = 1;
+    }
+    return w->agency_type;
+}
+
+/* May a partner see section on family? (shared with the agency type, and consent or a basis covers it) */
+static int partner_sees(decision *d, const char *section, int64_t family)
+{
+    const char *type = agency_type(d);
+    if (!type[0] || !family)
+        return 0;
+    store_value s[] = {store_v_text(section), store_v_text(type)};
+    if (query_int(d, SQL_SECTION_SHARED, s, 2, 0) == 0)
+        return 0;
+    store_value c[] = {store_v_int(family), store_v_text(type), store_v_text(d->clock.today)};
+    return query_int(d, SQL_SHARING_COVERED, c, 3, 0) != 0;
+}
+
+static int str_in(const char *s, const char *const *set)
+{
+    for (; *set; set++)
+        if (strcmp(s, *set) == 0)
+            return 1;
+    return 0;
+}
+
+/* The section check once a footing is found. Returns ACCESS_ALLOW or sets err. */
+static access_result section_decide(decision *d, const char *section, int write, access_footing *f)
+{
+    access_principal *w = d->who;
+    if (role_is(w, "front_door") && !str_in(section, FRONT_DOOR_SECTIONS)) {
+        core_error_set(d->err, CORE_E_FORBIDDEN, "the front door does not see %s records", section);
+        return ACCESS_DENY;
+    }
+    if (role_is(w, "partner")) {
+        if (write && str_in(section, PARTNER_READ_ONLY)) {
+            core_error_set(d->err, CORE_E_FORBIDDEN, "partner agencies do not change %s records", section);
+            return ACCESS_DENY;
+        }
+        if (!partner_sees(d, section, f->family_id)) {
+            core_error_set(d->err, CORE_E_NOT_FOUND, "not found");
+            return ACCESS_DENY;
+        }
+        f->omit_special = !partner_sees(d, "special_category", f->family_id);
+    }
     return ACCESS_ALLOW;
+}
+
+/* ---- top-level creates (no parent record): which roles record what ---- */
+
+static const struct create_rule {
+    const char *table;
+    const char *const *roles;
+} create_rules[] = {
+    {"person", (const char *const[]){"front_door", "practitioner", "team_manager", NULL}},
+    {"family", (const char *const[]){"front_door", "practitioner", "team_manager", NULL}},
+    {"contact", (const char *const[]){"front_door", NULL}},
+    {"phone_call", (const char *const[]){"front_door", NULL}},
+    {"agency", (const char *const[]){"admin", NULL}},
+    {"team", (const char *const[]){"admin", NULL}},
+};
+
+static access_result create_decide(decision *d, const char *table, access_footing *f)
+{
+    for (size_t i = 0; i < sizeof(create_rules) / sizeof(create_rules[0]); i++) {
+        if (strcmp(create_rules[i].table, table) != 0)
+            continue;
+        if (role_in(d->who, create_rules[i].roles)) {
+            f->basis = strcmp(table, "agency") == 0 || strcmp(table, "team") == 0 ? ACCESS_ON_DIRECTORY
+                                                                                   : ACCESS_ON_ROLE;
+            return ACCESS_ALLOW;
+        }
+        core_error_set(d->err, CORE_E_FORBIDDEN, "your role does not record new %s records", table);
+        return ACCESS_DENY;
+    }
+    core_error_set(d->err, CORE_E_FORBIDDEN, "%s records are created under their parent record", table);
+    return ACCESS_DENY;
+}
+
+/* ---- record level ---- */
+
+static access_result record_decide(decision *d, const char *permission, const access_target *what,
+                                   access_footing *f)
+{
+    access_principal *w = d->who;
+    int write = strcmp(permission, "record.write") == 0 || strcmp(permission, "record.create") == 0;
+    if (strcmp(permission, "record.create") == 0 && what->id == 0)
+        return create_decide(d, what->table, f);
+
+    anchor a;
+    int rc = anchor_find(d, what->table, what->id, &a);
+    if (rc == CORE_E_NOT_FOUND) {
+        /* Nothing to protect: the handler answers "not found" as it would for anyone. */
+        f->basis = ACCESS_ON_NONE;
+        return ACCESS_ALLOW;
+    }
+    if (rc)
+        return ACCESS_DENY;
+
+    if (strcmp(a.kind, "directory") == 0) {
+        f->basis = ACCESS_ON_DIRECTORY;
+        if (!write || role_is(w, "admin"))
+            return ACCESS_ALLOW;
+        core_error_set(d->err, CORE_E_FORBIDDEN, "only the administrator changes agencies and teams");
+        return ACCESS_DENY;
+    }
+    if (role_is(w, "admin") || role_is(w, "analyst")) {
+        core_error_set(d->err, CORE_E_FORBIDDEN, "your role does not give access to case records");
+        return ACCESS_DENY;
+    }
+    if (a.person_id) {
+        store_value p[] = {store_v_int(a.person_id)};
+        int64_t restricted = query_int(d, SQL_PERSON_RESTRICTED, p, 1, 0);
+        if (d->failed)
+            return ACCESS_DENY;
+        if (restricted && !role_is(w, "governance")) {
+            core_error_set(d->err, CORE_E_NOT_FOUND, "not found");
+            return ACCESS_DENY;
+        }
+        if (restricted && write) {
+            core_error_set(d->err, CORE_E_RESTRICTED,
+                           "this person's record is restricted (UK GDPR article 18): it is kept but not changed");
+            core_error_hint(d->err, "lift the restriction first: POST /api/v1/people/%" PRId64 "/restriction",
+                            a.person_id);
+            return ACCESS_DENY;
+        }
+    }
+
+    if (strcmp(a.kind, "family") == 0)
+        family_footing(d, a.id, f);
+    else if (strcmp(a.kind, "contact") == 0)
+        contact_footing(d, a.id, f);
+    else
+        person_footing(d, a.id, f);
+    if (d->failed)
+        return ACCESS_DENY;
+    if (!f->basis) {
+        if (strcmp(a.kind, "family") == 0)
+            core_error_set(d->err, CORE_E_FORBIDDEN, "you have no relationship to this family");
+        else if (strcmp(a.kind, "person") == 0)
+            core_error_set(d->err, CORE_E_FORBIDDEN, "you have no relationship to this person");
+        else
+            core_error_set(d->err, CORE_E_FORBIDDEN, "you have no relationship to this contact");
+        if (role_in(w, BREAK_GLASS_ROLES))
+            core_error_hint(d->err, "if a child or adult is at risk, record why and break glass: "
+                                    "POST /api/v1/access/break-glass");
+        else if (role_is(w, "governance"))
+            core_error_hint(d->err, "state your purpose first: POST /api/v1/access/duties");
+        return ACCESS_DENY;
+    }
+    const char *section = a.label[0] && what->id && strcmp(permission, "record.create") != 0 ? a.label
+                                                                                           : what->section;
+    return section_decide(d, section ? section : "", write, f);
+}
+
+access_result access_decide(store *db, access_principal *who, const char *permission, const access_target *what,
+                            access_footing *footing, core_error *err)
+{
+    access_footing scratch;
+    access_footing *f = footing ? footing : &scratch;
+    memset(f, 0, sizeof(*f));
+    core_error_clear(err);
+    if (route_decide(who, permission, err) != ACCESS_ALLOW)
+        return ACCESS_DENY;
+    if (!what || !what->table)
+        return ACCESS_ALLOW;
+    if (!db) {
+        core_error_set(err, CORE_E_INTERNAL, "a record decision needs the store");
+        return ACCESS_DENY;
+    }
+    decision d = {.db = db, .arena = CORE_ARENA_INIT, .who = who, .err = err};
+    clock_read(&d.clock);
+    access_result r = record_decide(&d, permission, what, f);
+    core_arena_release(&d.arena);
+    if (d.failed) {
+        if (!err->code)
+            core_error_set(err, CORE_E_STORE, "the access decision could not be made");
+        return ACCESS_DENY;
+    }
+    if (r != ACCESS_ALLOW && !err->code)
+        core_error_set(err, CORE_E_FORBIDDEN, "you do not have access to this record");
+    return r;
+}
+
+const char *access_basis_name(access_basis b)
+{
+    static const char *const names[] = {"none", "directory", "role", "lead", "taf", "team_manager",
+                                        "front_door", "recorder", "duty", "break_glass"};
+    return (size_t)b < sizeof(names) / sizeof(names[0]) ? names[b] : "none";
+}
+
+void access_footing_json(const access_footing *f, char *out, size_t size)
+{
+    /* Codes only (reason codes come from ref_code lists of [a-z_]), so no escaping is needed. */
+    if (f->grant_id)
+        snprintf(out, size, "{\"footing\":\"%s\",\"grant\":%" PRId64 ",\"reason\":\"%s\"}", access_basis_name(f->basis),
+                 f->grant_id, f->reason);
+    else if (f->family_id)
+        snprintf(out, size, "{\"footing\":\"%s\",\"family\":%" PRId64 "}", access_basis_name(f->basis), f->family_id);
+    else
+        snprintf(out, size, "{\"footing\":\"%s\"}", access_basis_name(f->basis));
 }

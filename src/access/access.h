@@ -1,10 +1,22 @@
 /*
- * access.h — the one policy decision: may this principal do this to this record?
+ * access.h — the one policy decision: may this principal do this to this record, and on what footing?
  *
  * Every route names a permission and every handler asks access_decide() before it reads or writes a
- * record; nothing else in Hearth decides access. Today (foundation) the decision has no sign-in to work
- * from, so it allows every request; the next piece of work (sign-in, relationships, consent, restriction,
- * break glass) fills in this function without any handler changing. Default deny will be the rule then.
+ * record; nothing else in Hearth decides access. The policy is written down in docs/access.md: default
+ * deny; a family's (or person's) records are open only on a footing — lead practitioner, Team Around the
+ * Family member, manager of the owning team, the front door during triage, the recorder of a record nobody
+ * works yet, a governance duty, or break glass — and then only the sections the role (for a partner: the
+ * agency type and the family's consent) allows. Restricted people (UK GDPR art. 18) are governance's alone.
+ *
+ * What it is not for: authenticating (auth/), recording the decision (the caller audits, with the footing
+ * this module gives), or shaping what is returned beyond saying which special-category fields to omit.
+ *
+ * Invariants
+ *   1. Anything not allowed by a rule is denied; a store error denies.
+ *   2. The decision reads only the store and the principal; it never writes.
+ *   3. A denial sets err: CORE_E_FORBIDDEN (no footing, or a role that never does this), CORE_E_NOT_FOUND
+ *      (hidden: a section not shared, a restricted person), CORE_E_RESTRICTED (governance changing a
+ *      restricted person), with a message fit for the user.
  */
 #ifndef HEARTH_ACCESS_H
 #define HEARTH_ACCESS_H
@@ -12,22 +24,68 @@
 #include <stdint.h>
 
 #include "core/core_error.h"
+#include "store/store.h"
+
+typedef enum {
+    ACCESS_ON_NONE = 0,
+    ACCESS_ON_DIRECTORY,   /* agencies, teams, reference data: not case records */
+    ACCESS_ON_ROLE,        /* creating a new top-level record the role may record (people, families, contacts) */
+    ACCESS_ON_LEAD,
+    ACCESS_ON_TAF,
+    ACCESS_ON_TEAM_MANAGER,
+    ACCESS_ON_FRONT_DOOR,
+    ACCESS_ON_RECORDER,
+    ACCESS_ON_DUTY,
+    ACCESS_ON_BREAK_GLASS,
+} access_basis;
+
+typedef struct access_footing {
+    access_basis basis;
+    int64_t family_id;     /* the family the footing came through (0: none, or a person/contact footing) */
+    int64_t grant_id;      /* duty or break glass */
+    char reason[48];       /* the grant's reason or purpose code */
+    int omit_special;      /* 1: leave special-category fields out of what is returned (partner) */
+} access_footing;
+
+enum { ACCESS_CACHE = 8 };
 
 typedef struct access_principal {
-    int64_t user_id;     /* 0: not signed in */
-    const char *role;    /* role code, or NULL */
+    int64_t user_id;       /* 0: not signed in */
+    const char *role;      /* role code, or NULL */
+    int64_t team_id;       /* 0: none */
+    int64_t agency_id;     /* 0: none */
+    const char *scopes;    /* API token: comma-separated permissions it is limited to; NULL: no limit */
+    /* per request: what the decision already worked out (filled by access_decide) */
+    char agency_type[40];
+    int agency_type_known;
+    int nfamilies;
+    struct {
+        int64_t family_id;
+        access_footing footing; /* basis ACCESS_ON_NONE: no footing */
+    } families[ACCESS_CACHE];
 } access_principal;
 
 typedef struct access_target {
-    const char *section; /* sharing label of the record kind (model_resource.section) */
-    const char *table;   /* the table of the record */
-    int64_t id;          /* the record, or 0 for a collection or a new record */
+    const char *section;   /* sharing label of the record kind (model_resource.section) */
+    const char *table;     /* the table of the record */
+    int64_t id;            /* the record, or 0 for a collection or a new record */
 } access_target;
 
 typedef enum { ACCESS_DENY = 0, ACCESS_ALLOW = 1 } access_result;
 
-/* Decide. On deny, err (may be NULL) says why in words fit for the user. */
-access_result access_decide(const access_principal *who, const char *permission, const access_target *what,
-                            core_error *err);
+/* Decide. db may be NULL only for route-level questions (what->table NULL). footing (may be NULL) is filled
+ * on allow. On deny, err says why (see invariant 3). */
+access_result access_decide(store *db, access_principal *who, const char *permission, const access_target *what,
+                            access_footing *footing, core_error *err);
+
+/* {"footing":"taf","family":12} / {"footing":"break_glass","grant":3,"reason":"serious_risk_of_harm"}: the
+ * footing as a JSON object text for the audit detail, into out (size at least 160). */
+void access_footing_json(const access_footing *f, char *out, size_t size);
+
+/* The footing's code ("taf", "duty", ...). */
+const char *access_basis_name(access_basis b);
+
+/* A setting from the setting table (docs/access.md), or fallback when absent. */
+int64_t access_setting(store *db, const char *name, int64_t fallback);
 
 #endif

@@ -25,5 +25,10 @@ int api_schema(http_req *req);
 int api_session_create(http_req *req);
 int api_session_delete(http_req *req);
 int api_access_report(http_req *req);
+int api_break_glass(http_req *req);
+int api_duty(http_req *req);
+int api_review_list(http_req *req);
+int api_review_record(http_req *req);
+int api_restriction(http_req *req);
 
 #endif

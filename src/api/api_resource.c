@@ -15,25 +15,71 @@
 
 enum { MAX_FILTERS = 16 };
 
-/* Ask the access decision; a denial is recorded (durably) before it is answered. */
-static int api_access(http_req *req, const model_resource *r, int64_t id, const char *perm, core_error *err)
+/* Ask the access decision about record (table, id) of section; a denial is recorded (durably) before it is
+ * answered. A hidden record answers exactly as an absent one would. */
+static int api_access_on(http_req *req, const char *section, const char *table, const char *name, int64_t id,
+                         const char *perm, access_footing *footing, core_error *err)
 {
-    access_target what = {r->section, r->table, id};
-    if (access_decide(&req->who, perm, &what, err) != ACCESS_ALLOW) {
-        if (!err->code)
-            core_error_set(err, CORE_E_FORBIDDEN, "you do not have access to this record");
-        core_error aerr;
-        char detail[96];
-        snprintf(detail, sizeof(detail), "{\"permission\":\"%s\"}", perm); /* perm is a route constant */
-        if (http_audit(req, "denied", r->table, id, detail, 1, &aerr))
-            *err = aerr;
-        return err->code;
-    }
-    return 0;
+    access_target what = {section, table, id};
+    if (access_decide(req->db, &req->who, perm, &what, footing, err) == ACCESS_ALLOW)
+        return 0;
+    json_t *d = json_pack("{s:s,s:s}", "permission", perm, "reason", err->detail);
+    char *dj = d ? json_dumps(d, JSON_COMPACT) : NULL;
+    json_decref(d);
+    core_error aerr;
+    int rc = http_audit(req, "denied", table, id, dj, 1, &aerr);
+    free(dj);
+    if (rc)
+        *err = aerr;
+    else if (err->code == CORE_E_NOT_FOUND)
+        core_error_set(err, CORE_E_NOT_FOUND, "no %s with id %" PRId64, name, id);
+    return err->code;
 }
 
-/* {"fields":["a","b"]}: which fields a write gave (names only, never values). Arena string. */
-static const char *fields_detail(http_req *req, json_t *body)
+static int api_access(http_req *req, const model_resource *r, int64_t id, const char *perm, access_footing *footing,
+                      core_error *err)
+{
+    return api_access_on(req, r->section, r->table, r->name, id, perm, footing, err);
+}
+
+/* The footing as audit detail, with the written fields' names when fields is given. Arena string. */
+static const char *footing_detail(http_req *req, const access_footing *f, json_t *fields)
+{
+    char fj[160];
+    access_footing_json(f, fj, sizeof(fj));
+    if (!fields)
+        return core_arena_strdup(&req->arena, fj);
+    json_t *d = json_loads(fj, 0, NULL);
+    if (!d) {
+        json_decref(fields);
+        return NULL;
+    }
+    json_object_set_new(d, "fields", fields);
+    char *s = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(d);
+    char *out = s ? core_arena_strdup(&req->arena, s) : NULL;
+    free(s);
+    return out;
+}
+
+/* Leave out what the footing does not show (special category fields for a partner without that share). */
+static void shape(const model_resource *r, const access_footing *f, json_t *row)
+{
+    if (!f->omit_special || !row)
+        return;
+    for (size_t i = 0; i < r->nfields; i++)
+        if (r->fields[i].flags & MODEL_F_SPECIAL)
+            json_object_del(row, r->fields[i].name);
+}
+
+static void model_ctx_for(model_ctx *ctx, http_req *req)
+{
+    model_ctx_init(ctx, req->db, &req->arena, req->who.user_id);
+    ctx->see_restricted = req->who.role && strcmp(req->who.role, "governance") == 0;
+}
+
+/* ["a","b"]: which fields a write gave (names only, never values). A new reference. */
+static json_t *field_names(json_t *body)
 {
     json_t *names = json_array();
     const char *key;
@@ -43,12 +89,7 @@ static const char *fields_detail(http_req *req, json_t *body)
         if (strcmp(key, "version") != 0)
             json_array_append_new(names, json_string(key));
     }
-    json_t *d = json_pack("{s:o}", "fields", names);
-    char *s = d ? json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
-    json_decref(d);
-    char *out = s ? core_arena_strdup(&req->arena, s) : NULL;
-    free(s);
-    return out;
+    return names;
 }
 
 static int reply_or_error(http_req *req, int rc, core_error *err, int status, json_t *body)
@@ -116,29 +157,58 @@ int api_resource_list(http_req *req)
     if (http_query_each(req, list_param, &lp))
         return http_reply_error(req, &err);
     int64_t parent = r->parent ? req->ids[0] : 0;
+    access_footing pf;
     if (r->parent) {
         const model_resource *pr = model_resource_find(r->parent);
-        if (api_access(req, pr, parent, "record.read", &err))
+        if (api_access(req, pr, parent, "record.read", &pf, &err))
             return http_reply_error(req, &err);
     }
     model_ctx ctx;
-    model_ctx_init(&ctx, req->db, &req->arena, req->who.user_id);
+    model_ctx_for(&ctx, req);
     model_list_req lr = {parent, lp.filters, lp.nfilters, lp.after, (int)lp.limit};
     json_t *items;
     int64_t next;
     int rc = model_list(&ctx, r, &lr, &items, &next, &err);
     if (rc)
         return http_reply_error(req, &err);
-    /* Each record in the page is a read: each is put to the access decision. */
+    /* Each record in the page is a read: each is put to the access decision, and what it does not allow is
+     * left out (not blanked), so the page does not show that it exists. */
+    json_t *shown = json_array();
+    int64_t withheld = 0;
     size_t i;
     json_t *it;
     json_array_foreach(items, i, it)
     {
         int64_t id = json_integer_value(json_object_get(it, "id"));
-        if (api_access(req, r, id, "record.read", &err) || http_audit(req, "read", r->table, id, NULL, 0, &err))
+        access_footing f;
+        access_target what = {r->section, r->table, id};
+        if (access_decide(req->db, &req->who, "record.read", &what, &f, &err) != ACCESS_ALLOW) {
+            if (err.code != CORE_E_FORBIDDEN && err.code != CORE_E_NOT_FOUND) {
+                json_decref(shown);
+                return http_reply_error(req, &err);
+            }
+            withheld++;
+            continue;
+        }
+        shape(r, &f, it);
+        if (http_audit(req, "read", r->table, id, footing_detail(req, &f, NULL), 0, &err)) {
+            json_decref(shown);
             return http_reply_error(req, &err);
+        }
+        json_array_append(shown, it);
     }
-    return reply_page(req, items, next);
+    core_error_clear(&err);
+    if (withheld) {
+        char detail[96];
+        snprintf(detail, sizeof(detail), "{\"permission\":\"record.list\",\"withheld\":%" PRId64 "}", withheld);
+        if (http_audit(req, "denied", r->table, 0, detail, 1, &err)) {
+            json_decref(shown);
+            return http_reply_error(req, &err);
+        }
+    }
+    rc = reply_page(req, shown, next);
+    json_decref(shown);
+    return rc;
 }
 
 int api_resource_create(http_req *req)
@@ -151,12 +221,14 @@ int api_resource_create(http_req *req)
     if (rc)
         return http_reply_error(req, &err);
     int64_t parent = r->parent ? req->ids[0] : 0;
-    if (r->parent && api_access(req, model_resource_find(r->parent), parent, "record.write", &err))
-        return http_reply_error(req, &err);
-    if (api_access(req, r, 0, "record.create", &err))
+    access_footing f;
+    /* A child record is created "in its section under its parent"; a top-level one by role. */
+    const model_resource *pr = r->parent ? model_resource_find(r->parent) : NULL;
+    if (api_access_on(req, r->section, pr ? pr->table : r->table, pr ? pr->name : r->name, parent,
+                      "record.create", &f, &err))
         return http_reply_error(req, &err);
     model_ctx ctx;
-    model_ctx_init(&ctx, req->db, &req->arena, req->who.user_id);
+    model_ctx_for(&ctx, req);
     rc = store_begin(req->db, &err);
     if (rc == 0)
         rc = model_create(&ctx, r, parent, body, &out, &err);
@@ -164,11 +236,12 @@ int api_resource_create(http_req *req)
         rc = store_commit(req->db, &err);
     if (rc == 0)
         rc = http_audit(req, "create", r->table, json_integer_value(json_object_get(out, "id")),
-                        fields_detail(req, body), 1, &err);
+                        footing_detail(req, &f, field_names(body)), 1, &err);
     if (rc) {
         store_rollback(req->db);
         return http_reply_error(req, &err);
     }
+    shape(r, &f, out);
     req->location = core_arena_printf(&req->arena, "/api/v1/%s/%" PRId64, r->name,
                                       (int64_t)json_integer_value(json_object_get(out, "id")));
     return reply_or_error(req, 0, &err, 201, out);
@@ -179,14 +252,16 @@ int api_resource_get(http_req *req)
     const model_resource *r = model_resource_find(req->route->data);
     core_error err;
     core_error_clear(&err);
-    if (api_access(req, r, req->ids[0], "record.read", &err))
+    access_footing f;
+    if (api_access(req, r, req->ids[0], "record.read", &f, &err))
         return http_reply_error(req, &err);
     model_ctx ctx;
-    model_ctx_init(&ctx, req->db, &req->arena, req->who.user_id);
+    model_ctx_for(&ctx, req);
     json_t *out = NULL;
     int rc = model_get(&ctx, r, req->ids[0], &out, &err);
     if (rc == 0)
-        rc = http_audit(req, "read", r->table, req->ids[0], NULL, 0, &err);
+        rc = http_audit(req, "read", r->table, req->ids[0], footing_detail(req, &f, NULL), 0, &err);
+    shape(r, &f, out);
     return reply_or_error(req, rc, &err, 200, out);
 }
 
@@ -199,20 +274,22 @@ int api_resource_update(http_req *req)
     int rc = http_body_json(req, &body, &err);
     if (rc)
         return http_reply_error(req, &err);
-    if (api_access(req, r, req->ids[0], "record.write", &err))
+    access_footing f;
+    if (api_access(req, r, req->ids[0], "record.write", &f, &err))
         return http_reply_error(req, &err);
     model_ctx ctx;
-    model_ctx_init(&ctx, req->db, &req->arena, req->who.user_id);
+    model_ctx_for(&ctx, req);
     rc = store_begin(req->db, &err);
     if (rc == 0)
         rc = model_update(&ctx, r, req->ids[0], body, &out, &err);
     if (rc == 0)
         rc = store_commit(req->db, &err);
     if (rc == 0)
-        rc = http_audit(req, "update", r->table, req->ids[0], fields_detail(req, body), 1, &err);
+        rc = http_audit(req, "update", r->table, req->ids[0], footing_detail(req, &f, field_names(body)), 1, &err);
     if (rc) {
         store_rollback(req->db);
         return http_reply_error(req, &err);
     }
+    shape(r, &f, out);
     return http_reply_json(req, 200, out);
 }

@@ -41,7 +41,8 @@
     X(CORE_E_FORBIDDEN,               -19, "forbidden",             403, "access denied")                     \
     X(CORE_E_MEDIA_TYPE,              -20, "unsupported_media_type",415, "unsupported media type")            \
     X(CORE_E_BAD_PARAMETER,           -21, "bad_parameter",         400, "query parameter is not valid")      \
-    X(CORE_E_STALE,                   -22, "stale_version",         409, "record was changed by someone else")
+    X(CORE_E_STALE,                   -22, "stale_version",         409, "record was changed by someone else")       \
+    X(CORE_E_RESTRICTED,              -23, "restricted",            409, "the person's record is restricted")
 
 enum core_error_code {
 #define CORE_ERROR_ENUM(sym, val, name, http, msg) sym = val,

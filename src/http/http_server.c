@@ -293,6 +293,8 @@ static void dispatch(http_server *s, http_req *req)
         }
         req->who.user_id = req->auth.user_id;
         req->who.role = req->auth.role;
+        req->who.team_id = req->auth.team_id;
+        req->who.agency_id = req->auth.agency_id;
     }
     if (!req->who.user_id && !(r->flags & HTTP_ROUTE_PUBLIC)) {
         core_error_set(&err, CORE_E_UNAUTHENTICATED, "this needs a signed-in session");
@@ -306,7 +308,7 @@ static void dispatch(http_server *s, http_req *req)
         return;
     }
     access_target what = {NULL, NULL, 0};
-    if (access_decide(&req->who, r->permission, &what, &err) != ACCESS_ALLOW) {
+    if (access_decide(req->db, &req->who, r->permission, &what, NULL, &err) != ACCESS_ALLOW) {
         if (!err.code)
             core_error_set(&err, CORE_E_FORBIDDEN, "you do not have access to this");
         core_error aerr;

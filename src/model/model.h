@@ -81,6 +81,7 @@ struct model_ctx {
     store *db;
     core_arena *arena;
     int64_t user_id;        /* 0 for the system */
+    int see_restricted;     /* 1: read restricted people too (governance; access/ has decided) */
     const char *now;        /* request time, 'YYYY-MM-DDTHH:MM:SSZ'; filled by model_ctx_init */
     char now_buf[24];
 };

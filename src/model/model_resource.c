@@ -26,6 +26,7 @@ static int contact_check(model_ctx *ctx, json_t *obj, core_error *err);
 static int episode_check(model_ctx *ctx, json_t *obj, core_error *err);
 static int dates_check(model_ctx *ctx, json_t *obj, core_error *err);
 static int taf_member_check(model_ctx *ctx, json_t *obj, core_error *err);
+static int sharing_basis_check(model_ctx *ctx, json_t *obj, core_error *err);
 
 static const model_field person_fields[] = {
     TEXT("given_name", MODEL_F_FILTER, NAME_MAX_LEN),
@@ -224,6 +225,15 @@ static const model_field case_note_fields[] = {
     {"occurred_at", MODEL_T_TIMESTAMP, MODEL_F_REQUIRED, NULL, 0, 0, 0},
     TEXT("subject", 0, NAME_MAX_LEN),
     TEXT("body", MODEL_F_REQUIRED, NOTE_MAX_LEN),
+    CODE("sharing_label", "note_section", MODEL_F_FILTER), /* narrower than ordinary case notes (docs/access.md) */
+};
+
+static const model_field sharing_basis_fields[] = {
+    CODE("basis", "sharing_basis", MODEL_F_REQUIRED | MODEL_F_FILTER),
+    CODE("agency_type", "agency_type", 0),
+    TEXT("reason", MODEL_F_REQUIRED, NOTE_MAX_LEN),
+    F("recorded_on", MODEL_T_DATE, MODEL_F_REQUIRED),
+    F("ended_on", MODEL_T_DATE, 0),
 };
 
 static const model_field agency_fields[] = {
@@ -251,6 +261,7 @@ static const model_resource resources[] = {
     RES("phone-calls", "phone_call", NULL, NULL, "contact", phone_call_fields, NULL),
     RES("referrals", "referral", "families", "family_id", "referral", referral_fields, NULL),
     RES("consents", "consent", "families", "family_id", "consent", consent_fields, NULL),
+    RES("sharing-bases", "sharing_basis", "families", "family_id", "consent", sharing_basis_fields, sharing_basis_check),
     RES("episodes", "episode", "families", "family_id", "episode", episode_fields, episode_check),
     RES("taf-members", "episode_member", "episodes", "episode_id", "episode", episode_member_fields, taf_member_check),
     RES("assessments", "assessment", "episodes", "episode_id", "assessment", assessment_fields, NULL),
@@ -350,6 +361,12 @@ static int taf_member_check(model_ctx *ctx, json_t *obj, core_error *err)
     if ((!user || json_is_null(user)) && !obj_str(obj, "name"))
         return core_error_set(err, CORE_E_MISSING_FIELD, "a team member needs user_id or name");
     return 0;
+}
+
+static int sharing_basis_check(model_ctx *ctx, json_t *obj, core_error *err)
+{
+    (void)ctx;
+    return date_order(obj, "recorded_on", "ended_on", err);
 }
 
 static int contact_check(model_ctx *ctx, json_t *obj, core_error *err)

@@ -433,10 +433,39 @@ class Gen:
 
 # ---- sending ---------------------------------------------------------------------------------------------------
 
-def send(port, path, body, content_type, chunked):
+# Who sends to each route: the flood tests input handling, so each route is sent to as a user the access
+# policy lets through (docs/access.md); every other route as the API cases' user.
+ROUTE_USER = {
+    "/api/v1/contacts": "frontdoor1",
+    "/api/v1/contacts/{id}/children": "frontdoor1",
+    "/api/v1/phone-calls": "frontdoor1",
+    "/api/v1/agencies": "admin",
+    "/api/v1/teams": "admin",
+    "/api/v1/access/duties": "governance1",
+    "/api/v1/people/{id}/restriction": "governance1",
+}
+
+
+def token_for(pattern):
+    user = ROUTE_USER.get(pattern)
+    return run.acting_as(user)[0] if user else run.SESSION["token"]
+
+
+def reachable(port, token, pattern, ids):
+    """The ids among ids whose parent record (the {id} of pattern) the token's user may read."""
+    parent = "/".join(pattern.split("/{id}")[0].split("/")[:4])  # /api/v1/<parent resource>
+    out = []
+    for i in ids:
+        status, _, _ = run.request(port, "GET", "%s/%d" % (parent, i), {"Authorization": "Bearer " + token}, b"")
+        if status == 200:
+            out.append(i)
+    return out
+
+
+def send(port, path, body, content_type, chunked, token):
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
-        headers = {"Content-Type": content_type, "Authorization": "Bearer " + run.SESSION["token"]}
+        headers = {"Content-Type": content_type, "Authorization": "Bearer " + token}
         if chunked:
             conn.request("POST", path, body=iter([body[i:i + 8192] for i in range(0, len(body), 8192)]),
                          headers=headers, encode_chunked=True)
@@ -481,6 +510,7 @@ def main():
     logins = os.path.join(tmp, "logins.json")
     subprocess.run([os.path.abspath(args.hearth), "demo", "--db", dbpath, "--logins", logins] + run.DEMO_ARGS,
                    check=True, stdout=subprocess.DEVNULL)
+    run.give_work(dbpath)
     server = run.Server(os.path.abspath(args.hearth), dbpath)
     run.sign_in(server.port, logins, run.USER)
     db, tables, error_status = Db(dbpath), resource_tables(), run.error_statuses()
@@ -499,15 +529,31 @@ def main():
         t = Target(pattern, resource, body_max, schema, db)
         parent = pattern.split("/{id}")[0].rsplit("/", 1)[1] if "{id}" in pattern else None
         t.parent_table = tables[parent] if parent else None
+        t.token = token_for(pattern)
+        base_parent = reachable(server.port, t.token, pattern, list(dict.fromkeys(
+            [db.max_id(t.parent_table)] + db.some_ids(t.parent_table, 400))))[:1] if parent else []
+        if parent and not base_parent:
+            fail("no %s record that %s may write under, for POST %s" % (parent, ROUTE_USER.get(pattern, run.USER),
+                                                                       pattern))
+            continue
         if schema:
-            path = pattern.replace("{id}", str(db.max_id(t.parent_table))) if parent else pattern
-            status, _, raw = run.request(server.port, "POST", path, {"Content-Type": "application/json"},
+            path = pattern.replace("{id}", str(base_parent[0])) if parent else pattern
+            status, _, raw = run.request(server.port, "POST", path, {"Content-Type": "application/json",
+                                                                     "Authorization": "Bearer " + t.token},
                                          dumps(t.base))
             if status != 201:
                 fail("base record for POST %s was refused (%d %s): the flood would not break one thing at a "
                      "time there" % (pattern, status, raw[:300]))
-        t.parent_ids = db.some_ids(t.parent_table) if parent else []
         targets.append(t)
+    # Parents to send to, once every base record is made (a record's footing can change as records are added:
+    # a family stops being its recorder's alone once an episode is opened on it).
+    for t in targets:
+        t.parent_ids = reachable(server.port, t.token, t.pattern, db.some_ids(t.parent_table, 400))[:20] \
+            if t.parent_table else []
+        if t.parent_table and not t.parent_ids:
+            fail("no %s record that %s may write under, for POST %s" % (t.parent_table,
+                                                                       ROUTE_USER.get(t.pattern, run.USER), t.pattern))
+    targets = [t for t in targets if t.parent_ids or not t.parent_table]
     print("flood: %d POST routes, seed %d" % (len(targets), args.seed))
 
     before = db.counts()
@@ -532,7 +578,7 @@ def main():
             statuses, codes = statuses | {404}, codes | {"not_found"}
         chunked = rng.random() < 0.1
         try:
-            status, got_ctype, raw = send(server.port, path, body, ctype, chunked)
+            status, got_ctype, raw = send(server.port, path, body, ctype, chunked, t.token)
         except OSError as e:
             fail("#%d %s %s: no answer (%s)" % (i, name, path, e))
             if not server.alive():

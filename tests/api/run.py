@@ -113,16 +113,34 @@ def totp(secret_base32, at=None):
 
 def sign_in(port, logins_path, username):
     """Sign in as a demo user (password and TOTP from the demo's logins file); later requests carry the token."""
+    SESSION["token"], SESSION["user_id"] = session_of(port, logins_path, username)
+    SESSION["port"], SESSION["logins"] = port, logins_path
+
+
+OTHERS = {}  # username -> (token, user id): the users exchanges act as with `As:` or a file's `# as:` line
+
+
+def session_of(port, logins_path, username):
+    """(token, user id) of a fresh session for a demo user."""
     with open(logins_path, encoding="utf-8") as f:
-        login = next(u for u in json.load(f) if u["username"] == username)
+        login = next((u for u in json.load(f) if u["username"] == username), None)
+    if login is None:
+        raise CaseError("no demo user %s" % username)
     body = json.dumps({"username": username, "password": login["password"],
                        "totp": totp(login["totp_secret"])}).encode()
-    SESSION["token"] = None
-    status, _, raw = request(port, "POST", "/api/v1/session", {"Content-Type": "application/json"}, body)
+    status, _, raw = request(port, "POST", "/api/v1/session",
+                             {"Content-Type": "application/json", "Authorization": "none"}, body)
     if status != 201:
         raise SystemExit("api: signing in as %s answered %d %s" % (username, status, raw[:200]))
     answer = json.loads(raw)
-    SESSION["token"], SESSION["user_id"] = answer["token"], answer["user"]["id"]
+    return answer["token"], answer["user"]["id"]
+
+
+def acting_as(username):
+    """(token, user id) of username, signing in the first time."""
+    if username not in OTHERS:
+        OTHERS[username] = session_of(SESSION["port"], SESSION["logins"], username)
+    return OTHERS[username]
 
 
 def request(port, method, path, headers, body):
@@ -261,9 +279,12 @@ def diff(want, got):
     return "\n".join(difflib.unified_diff(dump(want), dump(got), "expected", "got", lineterm=""))
 
 
-def check_exchange(port, ex, values, statuses):
+def check_exchange(port, ex, values, statuses, as_user=None):
     method, path = ex["method"], substitute(ex["path"], values)
     headers = {n: substitute(v, values) for n, v in ex["headers"]}
+    as_user = headers.pop("As", as_user)  # `As: USER`: this exchange acts as another demo user
+    if as_user and "Authorization" not in headers:
+        headers["Authorization"] = "Bearer " + acting_as(as_user)[0]
     body = encode_body(substitute(ex["body"], values))
     status, got_headers, raw = request(port, method, path, headers, body)
     label = "%s %s" % (method, path if len(path) < 100 else path[:100] + "...")
@@ -313,17 +334,24 @@ def check_exchange(port, ex, values, statuses):
 
 def run_case(port, path, statuses):
     """'ok', ('xfail', reason) or ('FAIL', text)."""
-    values = {"me": str(SESSION["user_id"])}  # {{me}}: the id of the user the cases act as
+    # {{me}}: the id of the user the cases act as; {{today}}: the UTC date (for windows that run from today)
+    values = {"me": str(SESSION["user_id"]), "today": time.strftime("%Y-%m-%d", time.gmtime())}
     try:
         with open(path, encoding="utf-8") as f:
-            exchanges = parse_case(f.read())
+            text = f.read()
+        exchanges = parse_case(text)
         if not exchanges:
             raise CaseError("no exchanges in the file")
+        # `# as: USER` in a file's opening comments: every exchange acts as USER, and {{me}} is USER's id
+        m = re.match(r"(?:#.*\n|\s*\n)*?#\s*as:\s*(\S+)", text)
+        file_user = m.group(1) if m else None
+        if file_user:
+            values["me"] = str(acting_as(file_user)[1])
     except (CaseError, OSError, UnicodeDecodeError) as e:
         return "FAIL", str(e)
     for i, ex in enumerate(exchanges, 1):
         try:
-            check_exchange(port, ex, values, statuses)
+            check_exchange(port, ex, values, statuses, file_user)
         except (CaseError, ValueError) as e:
             if ex["xfail"]:
                 return "xfail", ex["xfail"]
@@ -334,6 +362,20 @@ def run_case(port, path, statuses):
             return "FAIL", "exchange %d is marked xfail (%s) but passed: the bug is fixed, drop the mark" % (
                 i, ex["xfail"])
     return "ok", None
+
+
+def give_work(db):
+    """The cases' user (practitioner.n1: id 4, Early Help North, team 2) leads open work with the demo families
+    the validation cases use by id: episode 1 (family 6) is reopened and family 1 gets an open episode. Every
+    other relationship a case needs it makes itself, through the API."""
+    con = sqlite3.connect(db)
+    try:
+        with con:
+            con.execute("UPDATE episode SET end_date = NULL, closure_reason = NULL, lead_user_id = 4 WHERE id = 1")
+            con.execute("INSERT INTO episode (family_id, start_date, owning_team_id, lead_user_id, created_at, "
+                        "updated_at) VALUES (1, '2026-10-01', 2, 4, '2026-10-01T09:00:00Z', '2026-10-01T09:00:00Z')")
+    finally:
+        con.close()
 
 
 def error_statuses():
@@ -369,6 +411,7 @@ def main():
     logins = os.path.join(tmp, "logins.json")
     subprocess.run([hearth, "demo", "--db", db, "--logins", logins] + DEMO_ARGS, check=True,
                    stdout=subprocess.DEVNULL)
+    give_work(db)
     statuses = error_statuses()
     server = Server(hearth, db)
     sign_in(server.port, logins, USER)

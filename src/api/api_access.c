@@ -1,0 +1,408 @@
+/*
+ * api_access.c — the endpoints of the access policy itself (docs/access.md): break glass, governance duties,
+ * the governance review queue of break-glass accesses, and restriction of processing (UK GDPR art. 18).
+ *
+ * A grant (break glass or duty) names one family or one person, a reason from a fixed list and an
+ * explanation in the user's words; it lasts the hours the setting table says. Granting, reviewing and
+ * restricting are recorded durably in the audit trail before they are answered.
+ */
+#include <inttypes.h>
+#include <time.h>
+
+#include "api/api.h"
+#include "core/core_parse.h"
+#include "model/model.h"
+
+enum { EXPLANATION_MIN = 10, EXPLANATION_MAX = 2000, REVIEW_PAGE_DEFAULT = 50, REVIEW_PAGE_MAX = 500 };
+
+static const char SQL_FAMILY_EXISTS[] =
+    "SELECT count(*)\n"
+    "  FROM family\n"
+    " WHERE id = $1";
+
+static const char SQL_PERSON_STATE[] =
+    "SELECT restricted\n"
+    "  FROM person\n"
+    " WHERE id = $1";
+
+static const char SQL_GRANT_INSERT[] =
+    "INSERT INTO access_grant (user_id, kind, family_id, person_id, reason, explanation, granted_at, expires_at)\n"
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)\n"
+    "RETURNING id";
+
+static const char SQL_GRANT_COLUMNS[] =
+    "SELECT id, user_id, kind, family_id, person_id, reason, explanation, granted_at, expires_at,\n"
+    "       review_outcome, review_note, reviewed_by, reviewed_at\n"
+    "  FROM access_grant\n"
+    " WHERE id = $1";
+
+static const char SQL_REVIEWS_OPEN[] =
+    "SELECT id, user_id, kind, family_id, person_id, reason, explanation, granted_at, expires_at,\n"
+    "       review_outcome, review_note, reviewed_by, reviewed_at\n"
+    "  FROM access_grant\n"
+    " WHERE kind = 'break_glass' AND review_outcome IS NULL AND id > $1\n"
+    " ORDER BY id\n"
+    " LIMIT $2";
+
+static const char SQL_REVIEWS_ALL[] =
+    "SELECT id, user_id, kind, family_id, person_id, reason, explanation, granted_at, expires_at,\n"
+    "       review_outcome, review_note, reviewed_by, reviewed_at\n"
+    "  FROM access_grant\n"
+    " WHERE kind = 'break_glass' AND id > $1\n"
+    " ORDER BY id\n"
+    " LIMIT $2";
+
+static const char SQL_REVIEW_RECORD[] =
+    "UPDATE access_grant\n"
+    "   SET review_outcome = $2, review_note = $3, reviewed_by = $4, reviewed_at = $5\n"
+    " WHERE id = $1 AND kind = 'break_glass' AND review_outcome IS NULL";
+
+static const char SQL_RESTRICT[] =
+    "UPDATE person\n"
+    "   SET restricted = $2, version = version + 1, updated_at = $3, updated_by = $4\n"
+    " WHERE id = $1";
+
+/* ---- body helpers ---- */
+
+/* Refuse any member of body not in allowed (comma-separated). */
+static int only_fields(json_t *body, const char *allowed, core_error *err)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(body, key, v)
+    {
+        size_t n = strlen(key);
+        int found = 0;
+        for (const char *p = allowed; *p && !found;) {
+            const char *end = strchr(p, ',');
+            size_t len = end ? (size_t)(end - p) : strlen(p);
+            found = len == n && memcmp(p, key, n) == 0;
+            p = end ? end + 1 : p + len;
+        }
+        if (!found) {
+            core_error_set(err, CORE_E_UNKNOWN_FIELD, "unknown field %s", key);
+            return core_error_hint(err, "this request takes %s", allowed);
+        }
+    }
+    return 0;
+}
+
+static int text_field(json_t *body, const char *name, int required, size_t min, size_t max, const char **out,
+                      core_error *err)
+{
+    json_t *v = json_object_get(body, name);
+    *out = NULL;
+    if (!v || json_is_null(v)) {
+        if (required)
+            return core_error_set(err, CORE_E_MISSING_FIELD, "%s is required", name);
+        return 0;
+    }
+    if (!json_is_string(v))
+        return core_error_set(err, CORE_E_WRONG_TYPE, "%s must be text", name);
+    size_t len = json_string_length(v);
+    if (len < min || len > max)
+        return core_error_set(err, CORE_E_INVALID_VALUE, "%s must be %zu to %zu characters", name, min, max);
+    *out = json_string_value(v);
+    return 0;
+}
+
+static int code_field(http_req *req, json_t *body, const char *name, const char *list, const char **out,
+                      core_error *err)
+{
+    int rc = text_field(body, name, 1, 1, 64, out, err);
+    if (rc)
+        return rc;
+    model_ctx ctx;
+    model_ctx_init(&ctx, req->db, &req->arena, req->who.user_id);
+    rc = model_ref_code_exists(&ctx, list, *out, err);
+    if (rc < 0)
+        return rc;
+    if (rc == 0) {
+        core_error_set(err, CORE_E_INVALID_CODE, "%s is not a %s code", name, list);
+        return core_error_hint(err, "GET /api/v1/reference/%s lists them", list);
+    }
+    return 0;
+}
+
+static int id_field(json_t *body, const char *name, int64_t *out, core_error *err)
+{
+    json_t *v = json_object_get(body, name);
+    *out = 0;
+    if (!v || json_is_null(v))
+        return 0;
+    if (!json_is_integer(v) || json_integer_value(v) < 1)
+        return core_error_set(err, CORE_E_WRONG_TYPE, "%s must be a record id (a positive integer)", name);
+    *out = json_integer_value(v);
+    return 0;
+}
+
+static void utc_after_hours(int64_t hours, char out[24])
+{
+    time_t t = time(NULL) + (time_t)hours * 3600;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(out, 24, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* The grant (or review item) id as JSON. */
+static json_t *grant_json(http_req *req, int64_t id, core_error *err)
+{
+    store_value p[] = {store_v_int(id)};
+    store_stmt *st;
+    if (store_query(req->db, &req->arena, SQL_GRANT_COLUMNS, p, 1, &st, err))
+        return NULL;
+    int rc = store_next(st, err);
+    if (rc <= 0) {
+        if (rc == 0)
+            core_error_set(err, CORE_E_NOT_FOUND, "no review with id %" PRId64, id);
+        return NULL;
+    }
+    json_t *o = json_object();
+    for (int i = 0; i < store_col_count(st); i++) {
+        const char *name = store_col_name(st, i);
+        switch (store_col_type(st, i)) {
+        case STORE_NULL: json_object_set_new(o, name, json_null()); break;
+        case STORE_INT: json_object_set_new(o, name, json_integer(store_col_int(st, i))); break;
+        default: json_object_set_new(o, name, json_string(store_col_text(st, i, NULL))); break;
+        }
+    }
+    return o;
+}
+
+/* ---- break glass and duties ---- */
+
+static int grant(http_req *req, const char *kind, const char *reason_field, const char *reason_list,
+                 const char *hours_setting, int64_t hours_default)
+{
+    core_error err;
+    core_error_clear(&err);
+    json_t *body;
+    int64_t family = 0, person = 0;
+    const char *reason, *explanation;
+    char allowed[96];
+    snprintf(allowed, sizeof(allowed), "family_id,person_id,%s,explanation", reason_field);
+    if (http_body_json(req, &body, &err) || only_fields(body, allowed, &err) ||
+        id_field(body, "family_id", &family, &err) || id_field(body, "person_id", &person, &err) ||
+        code_field(req, body, reason_field, reason_list, &reason, &err) ||
+        text_field(body, "explanation", 1, EXPLANATION_MIN, EXPLANATION_MAX, &explanation, &err))
+        return http_reply_error(req, &err);
+    if (!family == !person) {
+        core_error_set(&err, CORE_E_MISSING_FIELD, "name one family_id or one person_id");
+        return http_reply_error(req, &err);
+    }
+    int64_t n = 0;
+    if (family) {
+        store_value p[] = {store_v_int(family)};
+        if (store_query_int(req->db, &req->arena, SQL_FAMILY_EXISTS, p, 1, &n, &err))
+            return http_reply_error(req, &err);
+        if (!n) {
+            core_error_set(&err, CORE_E_NOT_FOUND, "no families with id %" PRId64, family);
+            return http_reply_error(req, &err);
+        }
+    } else {
+        store_value p[] = {store_v_int(person)};
+        int rc = store_query_int(req->db, &req->arena, SQL_PERSON_STATE, p, 1, &n, &err);
+        /* A restricted person is no one's but governance's: break glass does not reach them. */
+        if (rc == CORE_E_NOT_FOUND || (rc == 0 && n && strcmp(kind, "duty") != 0)) {
+            core_error_set(&err, CORE_E_NOT_FOUND, "no people with id %" PRId64, person);
+            return http_reply_error(req, &err);
+        }
+        if (rc)
+            return http_reply_error(req, &err);
+    }
+    char now[24], expires[24];
+    model_now(now);
+    utc_after_hours(access_setting(req->db, hours_setting, hours_default), expires);
+    store_value v[] = {store_v_int(req->who.user_id), store_v_text(kind), family ? store_v_int(family) : store_v_null(),
+                       person ? store_v_int(person) : store_v_null(), store_v_text(reason), store_v_text(explanation),
+                       store_v_text(now), store_v_text(expires)};
+    int64_t id = 0;
+    int rc = store_begin(req->db, &err);
+    if (rc == 0)
+        rc = store_query_int(req->db, &req->arena, SQL_GRANT_INSERT, v, 8, &id, &err);
+    if (rc == 0)
+        rc = store_commit(req->db, &err);
+    if (rc) {
+        store_rollback(req->db);
+        return http_reply_error(req, &err);
+    }
+    char detail[160];
+    snprintf(detail, sizeof(detail), "{\"grant\":%" PRId64 ",\"reason\":\"%s\",\"%s\":%" PRId64 "}", id, reason,
+             family ? "family" : "person", family ? family : person); /* reason is a checked code */
+    if (http_audit(req, kind, family ? "family" : "person", family ? family : person, detail, 1, &err))
+        return http_reply_error(req, &err);
+    json_t *out = grant_json(req, id, &err);
+    if (!out)
+        return http_reply_error(req, &err);
+    req->location = core_arena_printf(&req->arena, "/api/v1/governance/reviews/%" PRId64, id);
+    int r = http_reply_json(req, 201, out);
+    json_decref(out);
+    return r;
+}
+
+int api_break_glass(http_req *req)
+{
+    return grant(req, "break_glass", "reason", "break_glass_reason", "break_glass_hours", 24);
+}
+
+int api_duty(http_req *req)
+{
+    return grant(req, "duty", "purpose", "governance_purpose", "duty_hours", 8);
+}
+
+/* ---- the governance review queue ---- */
+
+int api_review_list(http_req *req)
+{
+    core_error err;
+    core_error_clear(&err);
+    const char *state = http_query(req, "state"), *a = http_query(req, "after"), *l = http_query(req, "limit");
+    int64_t after = 0, limit = REVIEW_PAGE_DEFAULT;
+    if ((state && strcmp(state, "open") != 0 && strcmp(state, "all") != 0) ||
+        (a && core_parse_int64(a, strlen(a), 0, INT64_MAX, &after)) ||
+        (l && core_parse_int64(l, strlen(l), 1, REVIEW_PAGE_MAX, &limit))) {
+        core_error_set(&err, CORE_E_BAD_PARAMETER, "state is open or all, after a cursor, limit 1..%d",
+                       REVIEW_PAGE_MAX);
+        return http_reply_error(req, &err);
+    }
+    int all = state && strcmp(state, "all") == 0;
+    store_value p[] = {store_v_int(after), store_v_int(limit + 1)};
+    store_stmt *st;
+    if (store_query(req->db, &req->arena, all ? SQL_REVIEWS_ALL : SQL_REVIEWS_OPEN, p, 2, &st, &err))
+        return http_reply_error(req, &err);
+    json_t *items = json_array();
+    int rc, count = 0;
+    int64_t next = 0, last = 0;
+    while ((rc = store_next(st, &err)) == 1) {
+        if (count == limit) {
+            next = last;
+            break;
+        }
+        last = store_col_int(st, 0);
+        json_t *o = json_object();
+        for (int i = 0; i < store_col_count(st); i++) {
+            const char *name = store_col_name(st, i);
+            store_type t = store_col_type(st, i);
+            json_object_set_new(o, name, t == STORE_NULL ? json_null()
+                                         : t == STORE_INT ? json_integer(store_col_int(st, i))
+                                                          : json_string(store_col_text(st, i, NULL)));
+        }
+        json_array_append_new(items, o);
+        count++;
+    }
+    if (rc < 0) {
+        json_decref(items);
+        return http_reply_error(req, &err);
+    }
+    if (http_audit(req, "read", "access_grant", 0, all ? "{\"queue\":\"all\"}" : "{\"queue\":\"open\"}", 0, &err)) {
+        json_decref(items);
+        return http_reply_error(req, &err);
+    }
+    json_t *out = json_pack("{s:o,s:o}", "items", items, "next", next ? json_sprintf("%" PRId64, next) : json_null());
+    rc = http_reply_json(req, 200, out);
+    json_decref(out);
+    return rc;
+}
+
+int api_review_record(http_req *req)
+{
+    core_error err;
+    core_error_clear(&err);
+    json_t *body;
+    const char *outcome, *note;
+    int64_t id = req->ids[0];
+    if (http_body_json(req, &body, &err) || only_fields(body, "outcome,note", &err) ||
+        code_field(req, body, "outcome", "break_glass_outcome", &outcome, &err) ||
+        text_field(body, "note", 1, 1, EXPLANATION_MAX, &note, &err))
+        return http_reply_error(req, &err);
+    json_t *before = grant_json(req, id, &err);
+    if (!before)
+        return http_reply_error(req, &err);
+    const char *kind = json_string_value(json_object_get(before, "kind"));
+    int reviewed = !json_is_null(json_object_get(before, "review_outcome"));
+    json_decref(before);
+    if (!kind || strcmp(kind, "break_glass") != 0) {
+        core_error_set(&err, CORE_E_NOT_FOUND, "no review with id %" PRId64, id);
+        return http_reply_error(req, &err);
+    }
+    if (reviewed) {
+        core_error_set(&err, CORE_E_CONFLICT, "this break-glass access has already been reviewed");
+        return http_reply_error(req, &err);
+    }
+    char now[24];
+    model_now(now);
+    store_value v[] = {store_v_int(id), store_v_text(outcome), store_v_text(note), store_v_int(req->who.user_id),
+                       store_v_text(now)};
+    int64_t changed = 0;
+    int rc = store_begin(req->db, &err);
+    if (rc == 0)
+        rc = store_exec(req->db, &req->arena, SQL_REVIEW_RECORD, v, 5, &changed, &err);
+    if (rc == 0 && changed == 0)
+        rc = core_error_set(&err, CORE_E_CONFLICT, "this break-glass access has already been reviewed");
+    if (rc == 0)
+        rc = store_commit(req->db, &err);
+    if (rc) {
+        store_rollback(req->db);
+        return http_reply_error(req, &err);
+    }
+    char detail[96];
+    snprintf(detail, sizeof(detail), "{\"outcome\":\"%s\"}", outcome); /* a checked code */
+    if (http_audit(req, "review", "access_grant", id, detail, 1, &err))
+        return http_reply_error(req, &err);
+    json_t *out = grant_json(req, id, &err);
+    if (!out)
+        return http_reply_error(req, &err);
+    rc = http_reply_json(req, 200, out);
+    json_decref(out);
+    return rc;
+}
+
+/* ---- restriction (UK GDPR art. 18) ---- */
+
+int api_restriction(http_req *req)
+{
+    core_error err;
+    core_error_clear(&err);
+    json_t *body;
+    const char *reason;
+    int64_t person = req->ids[0];
+    if (http_body_json(req, &body, &err) || only_fields(body, "restricted,reason", &err) ||
+        text_field(body, "reason", 1, EXPLANATION_MIN, EXPLANATION_MAX, &reason, &err))
+        return http_reply_error(req, &err);
+    json_t *flag = json_object_get(body, "restricted");
+    if (!flag) {
+        core_error_set(&err, CORE_E_MISSING_FIELD, "restricted is required");
+        return http_reply_error(req, &err);
+    }
+    if (!json_is_boolean(flag)) {
+        core_error_set(&err, CORE_E_WRONG_TYPE, "restricted must be true or false");
+        return http_reply_error(req, &err);
+    }
+    int on = json_is_true(flag);
+    char now[24];
+    model_now(now);
+    store_value v[] = {store_v_int(person), store_v_int(on), store_v_text(now), store_v_int(req->who.user_id)};
+    int64_t changed = 0;
+    int rc = store_begin(req->db, &err);
+    if (rc == 0)
+        rc = store_exec(req->db, &req->arena, SQL_RESTRICT, v, 4, &changed, &err);
+    if (rc == 0 && changed == 0)
+        rc = core_error_set(&err, CORE_E_NOT_FOUND, "no people with id %" PRId64, person);
+    if (rc == 0)
+        rc = store_commit(req->db, &err);
+    if (rc) {
+        store_rollback(req->db);
+        return http_reply_error(req, &err);
+    }
+    json_t *d = json_pack("{s:b,s:s}", "restricted", on, "reason", reason);
+    char *dj = d ? json_dumps(d, JSON_COMPACT) : NULL;
+    json_decref(d);
+    rc = http_audit(req, on ? "restrict" : "unrestrict", "person", person, dj, 1, &err);
+    free(dj);
+    if (rc)
+        return http_reply_error(req, &err);
+    json_t *out = json_pack("{s:I,s:b}", "id", (json_int_t)person, "restricted", on);
+    rc = http_reply_json(req, 200, out);
+    json_decref(out);
+    return rc;
+}
