@@ -600,7 +600,7 @@ static int str_in(const char *s, const char *const *set)
 }
 
 /* The section check once a footing is found. Returns ACCESS_ALLOW or sets err. */
-static access_result section_decide(decision *d, const char *section, int write, access_footing *f)
+static access_result section_decide(decision *d, const char *section, int write, int create, access_footing *f)
 {
     access_principal *w = d->who;
     if (role_is(w, "front_door") && !str_in(section, FRONT_DOOR_SECTIONS)) {
@@ -613,7 +613,12 @@ static access_result section_decide(decision *d, const char *section, int write,
             return ACCESS_DENY;
         }
         if (!partner_sees(d, section, f->family_id)) {
-            core_error_set(d->err, CORE_E_NOT_FOUND, "not found");
+            /* Reading: hidden, as if absent. Recording a new one: the parent is visible, so say why. */
+            if (create)
+                core_error_set(d->err, CORE_E_FORBIDDEN, "%s records of this family are not shared with your agency",
+                               section);
+            else
+                core_error_set(d->err, CORE_E_NOT_FOUND, "not found");
             return ACCESS_DENY;
         }
         f->omit_special = !partner_sees(d, "special_category", f->family_id);
@@ -725,7 +730,7 @@ static access_result record_decide(decision *d, const char *permission, const ac
     }
     const char *section = a.label[0] && what->id && strcmp(permission, "record.create") != 0 ? a.label
                                                                                            : what->section;
-    return section_decide(d, section ? section : "", write, f);
+    return section_decide(d, section ? section : "", write, strcmp(permission, "record.create") == 0, f);
 }
 
 access_result access_decide(store *db, access_principal *who, const char *permission, const access_target *what,

@@ -166,6 +166,13 @@ static json_t *grant_json(http_req *req, int64_t id, core_error *err)
         default: json_object_set_new(o, name, json_string(store_col_text(st, i, NULL))); break;
         }
     }
+    /* Finish the statement so that it holds no read transaction open (a write may follow). */
+    while ((rc = store_next(st, err)) == 1)
+        ;
+    if (rc < 0) {
+        json_decref(o);
+        return NULL;
+    }
     return o;
 }
 
@@ -319,9 +326,10 @@ int api_review_record(http_req *req)
     if (!before)
         return http_reply_error(req, &err);
     const char *kind = json_string_value(json_object_get(before, "kind"));
+    int is_break_glass = kind && strcmp(kind, "break_glass") == 0;
     int reviewed = !json_is_null(json_object_get(before, "review_outcome"));
     json_decref(before);
-    if (!kind || strcmp(kind, "break_glass") != 0) {
+    if (!is_break_glass) {
         core_error_set(&err, CORE_E_NOT_FOUND, "no review with id %" PRId64, id);
         return http_reply_error(req, &err);
     }

@@ -3,8 +3,8 @@
  * (GET /api/v1/people/{id}/access-report). BRIEF section 3: "A person's access report answers 'who has looked
  * at my record'". It covers the person and the records that are theirs alone (former names, addresses,
  * contact details); it is itself recorded in the audit trail. The footing is the detail the access decision
- * recorded (relationship, duty or break-glass reason); until the access decision records footings, entries
- * show none.
+ * recorded: {"basis": "taf", "family": 12}, {"basis": "break_glass", "grant": 3, "reason": "court_order"},
+ * {"basis": "person_index"} for a search result; null for entries that record none (sign-ins, reports).
  */
 #include <inttypes.h>
 
@@ -71,7 +71,15 @@ int api_access_report(http_req *req)
         }
         const char *detail = store_col_text(st, 9, NULL);
         json_t *d = detail ? json_loads(detail, 0, NULL) : NULL;
-        json_t *footing = d && json_object_get(d, "footing") ? json_incref(json_object_get(d, "footing")) : json_null();
+        /* The footing recorded with the access: its basis, and the grant and reason for a duty or break glass. */
+        json_t *footing = json_null();
+        if (d && json_is_string(json_object_get(d, "footing"))) {
+            footing = json_pack("{s:O}", "basis", json_object_get(d, "footing"));
+            static const char *const keys[] = {"family", "grant", "reason"};
+            for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+                if (json_object_get(d, keys[k]))
+                    json_object_set(footing, keys[k], json_object_get(d, keys[k]));
+        }
         json_decref(d);
         const char *who = store_col_text(st, 3, NULL), *name = store_col_text(st, 4, NULL),
                    *role = store_col_text(st, 5, NULL);
