@@ -420,12 +420,25 @@ int audit_open(audit **out, const char *db_path, const audit_config *cfg, core_e
         audit_close(a, NULL);
         return rc;
     }
+#ifdef HEARTH_BENCH_NO_AUDIT
+    /* At error level, so that no HEARTH_LOG setting hides it (see audit_record()). */
+    core_log(CORE_LOG_ERROR, "audit_disabled_bench_build", "message",
+             "THIS BUILD RECORDS NO AUDIT EVENTS (meson -Dbench_no_audit=true): "
+             "it is for bench/api only, never deploy it",
+             CORE_LOG_END);
+#endif
     *out = a;
     return 0;
 }
 
 int audit_record(audit *a, const audit_event *ev, unsigned flags, core_error *err)
 {
+#ifdef HEARTH_BENCH_NO_AUDIT
+    /* BENCH BUILD ONLY (meson -Dbench_no_audit=true): record nothing, so that bench/api can measure what
+     * auditing costs against this build. Such a server serves personal data UNAUDITED: it exists only for
+     * bench/api and must never be deployed. audit_open() logs an error line saying so at every start. */
+    return 0;
+#endif
     size_t lens[5];
     int rc = check_event(ev, lens, err);
     if (rc)
