@@ -5,10 +5,15 @@
 -- What it is not for: timing. Requests/s and the latency distribution come from wrk itself (--latency).
 --
 -- Environment (set by bench/api):
---   BENCH_SCENARIO  static | person_read | note_write
---   BENCH_PATH      static:      the path of the static file, e.g. /person.json
---   BENCH_MAX_ID    person_read: GET /api/v1/people/<random id in 1..BENCH_MAX_ID>
---   BENCH_IDS_FILE  note_write:  a file of episode ids, one a line; POST /api/v1/episodes/<random one>/notes
+--   BENCH_SCENARIO  static | person_read | family_members | note_write
+--   BENCH_PATH      static: the path of the static file, e.g. /person.json
+--   BENCH_IDS_FILE  the others: a file of ids, one a line, each request taking one at random:
+--                     person_read     GET  /api/v1/people/<person id>
+--                     family_members  GET  /api/v1/families/<family id>/members
+--                     note_write      POST /api/v1/episodes/<episode id>/notes
+--                   bench/api writes only ids the signed-in user may read (and write to), so that every
+--                   request should answer 2xx under the access policy (docs/access.md).
+--   BENCH_TOKEN     the others: the session token sent as "Authorization: Bearer <token>"
 --
 -- Every scenario goes through request() and response(), so the client does the same Lua work per request
 -- whichever server it measures, and the ratios compare servers, not client code paths.
@@ -23,7 +28,7 @@ function setup(thread)
    thread:set("thread_no", #threads)
 end
 
-local scenario, max_id, ids, note_body, note_headers, static_req, read_headers
+local scenario, ids, note_body, note_headers, static_req, read_headers
 
 local function fail(msg)
    io.stderr:write("api.lua: " .. msg .. "\n")
@@ -38,40 +43,44 @@ function init(args)
    if scenario == "static" then
       local path = os.getenv("BENCH_PATH") or fail("BENCH_PATH is not set")
       static_req = wrk.format("GET", path)
-   elseif scenario == "person_read" then
-      read_headers = { ["Authorization"] = "Bearer " .. (os.getenv("BENCH_TOKEN") or fail("BENCH_TOKEN is not set")) }
-      max_id = tonumber(os.getenv("BENCH_MAX_ID") or "")
-      if not max_id or max_id < 1 then fail("BENCH_MAX_ID must be a positive integer") end
-   elseif scenario == "note_write" then
-      local name = os.getenv("BENCH_IDS_FILE") or fail("BENCH_IDS_FILE is not set")
-      local f = io.open(name, "r") or fail("cannot read " .. name)
-      ids = {}
-      for line in f:lines() do
-         local id = tonumber(line)
-         if id then ids[#ids + 1] = id end
-      end
-      f:close()
-      if #ids == 0 then fail(name .. " holds no episode ids") end
-      note_headers = { ["Content-Type"] = "application/json",
-                       ["Authorization"] = "Bearer " .. (os.getenv("BENCH_TOKEN") or fail("BENCH_TOKEN is not set")) }
+      return
+   end
+   if scenario ~= "person_read" and scenario ~= "family_members" and scenario ~= "note_write" then
+      fail("unknown BENCH_SCENARIO " .. scenario)
+   end
+   local name = os.getenv("BENCH_IDS_FILE") or fail("BENCH_IDS_FILE is not set")
+   local f = io.open(name, "r") or fail("cannot read " .. name)
+   ids = {}
+   for line in f:lines() do
+      local id = tonumber(line)
+      if id then ids[#ids + 1] = id end
+   end
+   f:close()
+   if #ids == 0 then fail(name .. " holds no ids") end
+   local auth = "Bearer " .. (os.getenv("BENCH_TOKEN") or fail("BENCH_TOKEN is not set"))
+   if scenario ~= "note_write" then
+      read_headers = { ["Authorization"] = auth }
+   else
+      note_headers = { ["Content-Type"] = "application/json", ["Authorization"] = auth }
       -- A typical short case note: about 400 bytes of JSON.
       note_body = '{"note_type":"case_note","occurred_at":"2026-11-20T10:00:00Z",' ..
          '"subject":"Home visit (benchmark)",' ..
          '"body":"Visited the family at home with the school nurse. Mum said mornings are calmer since ' ..
          'the new routine started; school attendance this week was four days out of five. We agreed to ' ..
          'meet again after half term and to ask the GP about the referral for the youngest child."}'
-   else
-      fail("unknown BENCH_SCENARIO " .. scenario)
    end
 end
 
 function request()
    if scenario == "static" then
       return static_req
-   elseif scenario == "person_read" then
-      return wrk.format("GET", "/api/v1/people/" .. math.random(max_id), read_headers)
+   end
+   local id = ids[math.random(#ids)]
+   if scenario == "person_read" then
+      return wrk.format("GET", "/api/v1/people/" .. id, read_headers)
+   elseif scenario == "family_members" then
+      return wrk.format("GET", "/api/v1/families/" .. id .. "/members", read_headers)
    else
-      local id = ids[math.random(#ids)]
       return wrk.format("POST", "/api/v1/episodes/" .. id .. "/notes", note_headers, note_body)
    end
 end
