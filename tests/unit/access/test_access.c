@@ -1,0 +1,329 @@
+/*
+ * test_access.c — the access decision (src/access/access.c) against a small fixed council:
+ *   - route level: roles that never use a route are refused; token scopes narrow what a session may do;
+ *   - footings: lead, Team Around the Family, manager of the owning team, the front door within the triage
+ *     window, the recorder of a record nobody works yet, a live duty, a live break-glass grant; another team,
+ *     an expired grant, a decided contact past its grace and a long-closed episode give none;
+ *   - sections: the front door's few sections, partners' shares within consent, special category fields
+ *     omitted, a narrower note label; hidden answers NOT_FOUND, never FORBIDDEN;
+ *   - restriction: hidden from all but governance, and unchangeable even by governance;
+ *   - admin and analyst see no case records; the directory is everyone's to read and the admin's to change;
+ *   - the footing's audit JSON.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "../test_tmpdb.h"
+#include "access/access.h"
+#include "store/store.h"
+
+/* Users: 1 front door, 2 lead (team 2), 3 TAF practitioner (team 2), 4 practitioner of team 3, 5 manager of
+ * team 2, 6 manager of team 3, 7 school partner on the TAF, 8 health partner on the TAF, 9 governance,
+ * 10 admin, 11 analyst. Family 1: open episode 1 of team 2; consent shares with schools only; person 1 a
+ * member, person 2 a restricted member; note 1 ordinary, note 2 police information; plan 1. Family 2: contact
+ * 1 in triage. Family 3: contact 2 decided in 2000. Family 4: recorded by user 4, nobody's case yet.
+ * Family 5: episode 2 closed in 2000. Grants: user 4's break glass on family 1 expired; user 9's duty on
+ * person 2 live. */
+static const char FIXTURE[] =
+    "INSERT INTO agency (id, name, agency_type, created_at, updated_at) VALUES\n"
+    "  (1, 'Council', 'early_help', 'x', 'x'), (2, 'School', 'school', 'x', 'x'),\n"
+    "  (3, 'Health visiting', 'health_visiting', 'x', 'x');\n"
+    "INSERT INTO team (id, name, agency_id, kind, created_at, updated_at) VALUES\n"
+    "  (1, 'Front door', 1, 'front_door', 'x', 'x'), (2, 'North', 1, 'early_help', 'x', 'x'),\n"
+    "  (3, 'South', 1, 'early_help', 'x', 'x');\n"
+    "INSERT INTO app_user (id, username, display_name, role, agency_id, team_id, password_hash, created_at,\n"
+    "                      updated_at) VALUES\n"
+    "  (1, 'fd', 'FD', 'front_door', 1, 1, 'h', 'x', 'x'), (2, 'lead', 'L', 'practitioner', 1, 2, 'h', 'x', 'x'),\n"
+    "  (3, 'taf', 'T', 'practitioner', 1, 2, 'h', 'x', 'x'), (4, 'other', 'O', 'practitioner', 1, 3, 'h', 'x', 'x'),\n"
+    "  (5, 'tm', 'M', 'team_manager', 1, 2, 'h', 'x', 'x'), (6, 'tmb', 'MB', 'team_manager', 1, 3, 'h', 'x', 'x'),\n"
+    "  (7, 'school', 'S', 'partner', 2, NULL, 'h', 'x', 'x'), (8, 'health', 'H', 'partner', 3, NULL, 'h', 'x', 'x'),\n"
+    "  (9, 'gov', 'G', 'governance', 1, NULL, 'h', 'x', 'x'), (10, 'admin', 'A', 'admin', 1, NULL, 'h', 'x', 'x'),\n"
+    "  (11, 'analyst', 'AN', 'analyst', 1, NULL, 'h', 'x', 'x');\n"
+    "INSERT INTO family (id, name, created_at, created_by, updated_at) VALUES\n"
+    "  (1, 'F1', 'x', 2, 'x'), (2, 'F2', 'x', 1, 'x'), (3, 'F3', 'x', 1, 'x'), (4, 'F4', 'x', 4, 'x'),\n"
+    "  (5, 'F5', 'x', 2, 'x');\n"
+    "INSERT INTO person (id, given_name, ethnicity, restricted, created_at, updated_at) VALUES\n"
+    "  (1, 'Child', 'WBRI', 0, 'x', 'x'), (2, 'Kept', NULL, 1, 'x', 'x'), (3, 'Triage', NULL, 0, 'x', 'x');\n"
+    "INSERT INTO family_member (family_id, person_id, role, created_at, updated_at) VALUES\n"
+    "  (1, 1, 'child', 'x', 'x'), (1, 2, 'child', 'x', 'x');\n"
+    "INSERT INTO episode (id, family_id, start_date, end_date, closure_reason, owning_team_id, lead_user_id,\n"
+    "                     created_at, updated_at) VALUES\n"
+    "  (1, 1, '2020-01-01', NULL, NULL, 2, 2, 'x', 'x'),\n"
+    "  (2, 5, '1999-01-01', '2000-01-01', 'needs_met', 2, 2, 'x', 'x');\n"
+    "INSERT INTO episode_member (episode_id, user_id, from_date, created_at, updated_at) VALUES\n"
+    "  (1, 3, '2020-01-01', 'x', 'x'), (1, 7, '2020-01-01', 'x', 'x'), (1, 8, '2020-01-01', 'x', 'x');\n"
+    "INSERT INTO consent (family_id, scope, agency_types, method, given_on, created_at, updated_at) VALUES\n"
+    "  (1, 'share_named_agency_types', 'school', 'written', '2020-01-01', 'x', 'x');\n"
+    "INSERT INTO case_note (id, episode_id, note_type, occurred_at, body, sharing_label, created_at,\n"
+    "                       updated_at) VALUES\n"
+    "  (1, 1, 'visit', '2020-01-02T10:00:00Z', 'b', NULL, 'x', 'x'),\n"
+    "  (2, 1, 'visit', '2020-01-02T10:00:00Z', 'b', 'police_information', 'x', 'x');\n"
+    "INSERT INTO plan (id, episode_id, agreed_on, created_at, updated_at) VALUES (1, 1, '2020-01-05', 'x', 'x');\n"
+    "INSERT INTO contact (id, received_on, channel, contactor_type, source_code, reason, family_id, decision,\n"
+    "                     decision_date, created_at, updated_at) VALUES\n"
+    "  (1, '2020-01-01', 'phone', 'professional', '2A', 'r', 2, NULL, NULL, 'x', 'x'),\n"
+    "  (2, '2000-01-01', 'phone', 'professional', '2A', 'r', 3, 'nfa', '2000-01-01', 'x', 'x');\n"
+    "INSERT INTO contact_child (contact_id, person_id, created_at, updated_at) VALUES (1, 3, 'x', 'x');\n"
+    "INSERT INTO access_grant (user_id, kind, family_id, person_id, reason, explanation, granted_at,\n"
+    "                          expires_at) VALUES\n"
+    "  (4, 'break_glass', 1, NULL, 'serious_risk_of_harm', 'expired', '2000-01-01T00:00:00Z',\n"
+    "   '2000-01-02T00:00:00Z'),\n"
+    "  (9, 'duty', NULL, 2, 'restriction', 'checking', '2020-01-01T00:00:00Z', '2999-01-01T00:00:00Z');\n";
+
+typedef struct fixture {
+    test_tmpdb tmp;
+    store *s;
+    core_error err;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    if (!f || test_tmpdb_make(&f->tmp))
+        return -1;
+    if (store_open(&f->s, f->tmp.path, &f->err) || store_migrate(f->s, &f->err) ||
+        store_exec_script(f->s, FIXTURE, &f->err)) {
+        fprintf(stderr, "fixture: %s %s\n", f->err.message, f->err.detail);
+        return -1;
+    }
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    store_close(f->s);
+    test_tmpdb_remove(&f->tmp);
+    free(f);
+    return 0;
+}
+
+static const char *const ROLES[] = {NULL, "front_door", "practitioner", "practitioner", "practitioner",
+                                    "team_manager", "team_manager", "partner", "partner", "governance", "admin",
+                                    "analyst"};
+static const int64_t TEAMS[] = {0, 1, 2, 2, 3, 2, 3, 0, 0, 0, 0, 0};
+static const int64_t AGENCIES[] = {0, 1, 1, 1, 1, 1, 1, 2, 3, 1, 1, 1};
+
+static access_principal who(int user)
+{
+    access_principal p;
+    memset(&p, 0, sizeof p);
+    p.user_id = user;
+    p.role = ROLES[user];
+    p.team_id = TEAMS[user];
+    p.agency_id = AGENCIES[user];
+    return p;
+}
+
+/* The decision for user on (section, table, id); *code gets the error code on deny (0 on allow). */
+static access_result ask(fixture *f, int user, const char *perm, const char *section, const char *table, int64_t id,
+                         access_footing *out, int *code)
+{
+    access_principal p = who(user);
+    access_target t = {section, table, id};
+    access_footing scratch;
+    access_result r = access_decide(f->s, &p, perm, &t, out ? out : &scratch, &f->err);
+    *code = r == ACCESS_ALLOW ? 0 : f->err.code;
+    return r;
+}
+
+#define ALLOWED(user, perm, section, table, id)                                                               \
+    do {                                                                                                      \
+        int code_;                                                                                            \
+        if (ask(f, user, perm, section, table, id, NULL, &code_) != ACCESS_ALLOW)                              \
+            fail_msg("user %d %s %s %d: denied (%s)", user, perm, table, (int)(id), f->err.detail);           \
+    } while (0)
+
+#define DENIED(user, perm, section, table, id, want)                                                          \
+    do {                                                                                                      \
+        int code_;                                                                                            \
+        if (ask(f, user, perm, section, table, id, NULL, &code_) == ACCESS_ALLOW)                              \
+            fail_msg("user %d %s %s %d: allowed", user, perm, table, (int)(id));                              \
+        if (code_ != (want))                                                                                  \
+            fail_msg("user %d %s %s %d: %s, expected %s", user, perm, table, (int)(id), core_error_name(code_),  \
+                     core_error_name(want));                                                                  \
+    } while (0)
+
+static void test_routes(void **state)
+{
+    fixture *f = *state;
+    access_principal p = who(11);
+    assert_int_equal(access_decide(NULL, &p, "person.search", NULL, NULL, &f->err), ACCESS_DENY);
+    assert_int_equal(f->err.code, CORE_E_FORBIDDEN);
+    p = who(9);
+    assert_int_equal(access_decide(NULL, &p, "governance.access_report", NULL, NULL, &f->err), ACCESS_ALLOW);
+    p = who(2);
+    assert_int_equal(access_decide(NULL, &p, "governance.access_report", NULL, NULL, &f->err), ACCESS_DENY);
+    assert_int_equal(access_decide(NULL, &p, "access.break_glass", NULL, NULL, &f->err), ACCESS_ALLOW);
+    assert_int_equal(access_decide(NULL, &p, "no.such.permission", NULL, NULL, &f->err), ACCESS_DENY);
+    p = who(7);
+    assert_int_equal(access_decide(NULL, &p, "access.break_glass", NULL, NULL, &f->err), ACCESS_DENY);
+    /* A token scoped to reading cannot write, but may always sign out. */
+    p = who(2);
+    p.scopes = "record.read,record.list";
+    assert_int_equal(access_decide(NULL, &p, "record.read", NULL, NULL, &f->err), ACCESS_ALLOW);
+    assert_int_equal(access_decide(NULL, &p, "record.write", NULL, NULL, &f->err), ACCESS_DENY);
+    assert_int_equal(access_decide(NULL, &p, "session.end", NULL, NULL, &f->err), ACCESS_ALLOW);
+    /* Nobody signed in. */
+    p = who(0);
+    assert_int_equal(access_decide(NULL, &p, "record.read", NULL, NULL, &f->err), ACCESS_DENY);
+    assert_int_equal(f->err.code, CORE_E_UNAUTHENTICATED);
+}
+
+static void test_relationships(void **state)
+{
+    fixture *f = *state;
+    access_footing ft;
+    int code;
+    assert_int_equal(ask(f, 2, "record.read", "case_note", "case_note", 1, &ft, &code), ACCESS_ALLOW);
+    assert_int_equal(ft.basis, ACCESS_ON_LEAD);
+    assert_int_equal(ft.family_id, 1);
+    assert_int_equal(ask(f, 3, "record.write", "case_note", "case_note", 1, &ft, &code), ACCESS_ALLOW);
+    assert_int_equal(ft.basis, ACCESS_ON_TAF);
+    assert_int_equal(ask(f, 5, "record.read", "plan", "plan", 1, &ft, &code), ACCESS_ALLOW);
+    assert_int_equal(ft.basis, ACCESS_ON_TEAM_MANAGER);
+    DENIED(4, "record.read", "case_note", "case_note", 1, CORE_E_FORBIDDEN);  /* another team */
+    DENIED(6, "record.read", "family", "family", 1, CORE_E_FORBIDDEN);        /* another team's manager */
+    DENIED(4, "record.read", "person", "person", 1, CORE_E_FORBIDDEN);        /* expired break glass */
+    DENIED(2, "record.read", "family", "family", 5, CORE_E_FORBIDDEN);        /* closed long ago */
+    /* The recorder of a family nobody works yet, and nobody else. */
+    assert_int_equal(ask(f, 4, "record.write", "family", "family", 4, &ft, &code), ACCESS_ALLOW);
+    assert_int_equal(ft.basis, ACCESS_ON_RECORDER);
+    DENIED(2, "record.read", "family", "family", 4, CORE_E_FORBIDDEN);
+    /* A record that does not exist is left to the handler to answer "not found". */
+    ALLOWED(2, "record.read", "case_note", "case_note", 999);
+}
+
+static void test_front_door(void **state)
+{
+    fixture *f = *state;
+    access_footing ft;
+    int code;
+    assert_int_equal(ask(f, 1, "record.write", "contact", "contact", 1, &ft, &code), ACCESS_ALLOW);
+    assert_int_equal(ft.basis, ACCESS_ON_FRONT_DOOR);
+    ALLOWED(1, "record.read", "family", "family", 2);   /* the family a contact in triage names */
+    ALLOWED(1, "record.read", "person", "person", 3);   /* a child of a contact in triage */
+    DENIED(1, "record.read", "contact", "contact", 2, CORE_E_FORBIDDEN); /* decided in 2000 */
+    DENIED(1, "record.read", "family", "family", 3, CORE_E_FORBIDDEN);
+    DENIED(2, "record.read", "contact", "contact", 1, CORE_E_FORBIDDEN); /* triage is the front door's */
+    /* Creating: contacts are the front door's to record; a family by any case role. */
+    ALLOWED(1, "record.create", "contact", "contact", 0);
+    DENIED(2, "record.create", "contact", "contact", 0, CORE_E_FORBIDDEN);
+    ALLOWED(2, "record.create", "family", "family", 0);
+    DENIED(7, "record.create", "family", "family", 0, CORE_E_FORBIDDEN);
+}
+
+static void test_partners(void **state)
+{
+    fixture *f = *state;
+    access_footing ft;
+    int code;
+    /* The school is on the team and the consent names schools: shared sections show, special fields do not. */
+    assert_int_equal(ask(f, 7, "record.read", "person", "person", 1, &ft, &code), ACCESS_ALLOW);
+    assert_int_equal(ft.omit_special, 1);
+    ALLOWED(7, "record.read", "plan", "plan", 1);
+    DENIED(7, "record.read", "case_note", "case_note", 1, CORE_E_NOT_FOUND);  /* not shared with schools */
+    DENIED(7, "record.write", "family", "family", 1, CORE_E_FORBIDDEN);       /* partners do not change it */
+    DENIED(7, "record.create", "case_note", "episode", 1, CORE_E_FORBIDDEN);  /* no notes to schools */
+    /* Health visiting is on the team but outside the consent: everything hidden. */
+    DENIED(8, "record.read", "family", "family", 1, CORE_E_NOT_FOUND);
+    DENIED(8, "record.read", "person", "person", 1, CORE_E_NOT_FOUND);
+    /* A safeguarding basis for health visiting opens what health visiting may see, and nothing more. */
+    assert_ok(store_exec_script(f->s,
+                                "INSERT INTO sharing_basis (family_id, basis, agency_type, reason, recorded_on,\n"
+                                "  created_at, updated_at)\n"
+                                "VALUES (1, 'safeguarding', 'health_visiting', 'r', '2020-01-01', 'x', 'x');",
+                                &f->err),
+              f->err);
+    assert_int_equal(ask(f, 8, "record.read", "person", "person", 1, &ft, &code), ACCESS_ALLOW);
+    assert_int_equal(ft.omit_special, 0); /* special category is shared with health agencies */
+    DENIED(8, "record.read", "case_note", "case_note", 2, CORE_E_NOT_FOUND); /* police information */
+    /* Consent withdrawn: the school loses sight at once. */
+    assert_ok(store_exec_script(f->s, "UPDATE consent SET withdrawn_on = '2020-06-01';", &f->err), f->err);
+    DENIED(7, "record.read", "plan", "plan", 1, CORE_E_NOT_FOUND);
+}
+
+static void test_restriction_and_governance(void **state)
+{
+    fixture *f = *state;
+    access_footing ft;
+    int code;
+    DENIED(2, "record.read", "person", "person", 2, CORE_E_NOT_FOUND);       /* even the lead */
+    DENIED(2, "record.read", "family", "family_member", 2, CORE_E_NOT_FOUND); /* their membership too */
+    assert_int_equal(ask(f, 9, "record.read", "person", "person", 2, &ft, &code), ACCESS_ALLOW);
+    assert_int_equal(ft.basis, ACCESS_ON_DUTY);
+    assert_string_equal(ft.reason, "restriction");
+    DENIED(9, "record.write", "person", "person", 2, CORE_E_RESTRICTED);
+    DENIED(9, "record.create", "person", "person", 2, CORE_E_RESTRICTED);   /* a new address for them */
+    /* Governance without a duty on the family sees nothing of it. */
+    DENIED(9, "record.read", "case_note", "case_note", 1, CORE_E_FORBIDDEN);
+}
+
+static void test_break_glass(void **state)
+{
+    fixture *f = *state;
+    assert_ok(store_exec_script(f->s,
+                                "INSERT INTO access_grant (user_id, kind, family_id, reason, explanation,\n"
+                                "  granted_at, expires_at)\n"
+                                "VALUES (4, 'break_glass', 1, 'court_order', 'e', '2020-01-01T00:00:00Z',\n"
+                                "        '2999-01-01T00:00:00Z');",
+                                &f->err),
+              f->err);
+    access_footing ft;
+    int code;
+    assert_int_equal(ask(f, 4, "record.read", "case_note", "case_note", 1, &ft, &code), ACCESS_ALLOW);
+    assert_int_equal(ft.basis, ACCESS_ON_BREAK_GLASS);
+    assert_string_equal(ft.reason, "court_order");
+    assert_true(ft.grant_id > 0);
+    ALLOWED(4, "record.read", "person", "person", 1); /* the family's grant covers its members */
+    DENIED(4, "record.read", "person", "person", 2, CORE_E_NOT_FOUND); /* but never a restricted one */
+    char json[160];
+    access_footing_json(&ft, json, sizeof json);
+    char want[160];
+    snprintf(want, sizeof want, "{\"footing\":\"break_glass\",\"grant\":%lld,\"reason\":\"court_order\"}",
+             (long long)ft.grant_id);
+    assert_string_equal(json, want);
+}
+
+static void test_admin_analyst_directory(void **state)
+{
+    fixture *f = *state;
+    DENIED(10, "record.read", "case_note", "case_note", 1, CORE_E_FORBIDDEN);
+    DENIED(10, "record.read", "person", "person", 1, CORE_E_FORBIDDEN);
+    DENIED(11, "record.read", "family", "family", 1, CORE_E_FORBIDDEN);
+    ALLOWED(10, "record.write", "directory", "team", 2);
+    ALLOWED(10, "record.create", "directory", "agency", 0);
+    ALLOWED(7, "record.read", "directory", "agency", 1);
+    DENIED(2, "record.write", "directory", "team", 2, CORE_E_FORBIDDEN);
+    DENIED(2, "record.create", "directory", "team", 0, CORE_E_FORBIDDEN);
+}
+
+static void test_settings(void **state)
+{
+    fixture *f = *state;
+    assert_int_equal(access_setting(f->s, "break_glass_hours", 1), 24);
+    assert_int_equal(access_setting(f->s, "no_such_setting", 7), 7);
+    /* A longer closed-case window reopens family 5 to its team (closed in 2000). */
+    assert_ok(store_exec_script(f->s, "UPDATE setting SET value = 100000 WHERE name = 'closed_case_days';", &f->err),
+              f->err);
+    ALLOWED(2, "record.read", "family", "family", 5);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_routes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_relationships, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_front_door, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_partners, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_restriction_and_governance, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_break_glass, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_admin_analyst_directory, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_settings, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
