@@ -145,9 +145,19 @@ static const char SQL_ACTIVITY[] =
     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)";
 
 static const char SQL_NOTE[] =
-    "INSERT INTO case_note (episode_id, note_type, occurred_at, subject, body, created_at, created_by,\n"
-    "                       updated_at, updated_by)\n"
-    "VALUES ($1, $2, $3, $4, $5, $3, $6, $3, $6)";
+    "INSERT INTO case_note (episode_id, note_type, occurred_at, subject, body, sharing_label, created_at,\n"
+    "                       created_by, updated_at, updated_by)\n"
+    "VALUES ($1, $2, $3, $4, $5, $7, $3, $6, $3, $6)";
+
+static const char SQL_GRANT[] =
+    "INSERT INTO access_grant (user_id, kind, family_id, reason, explanation, granted_at, expires_at,\n"
+    "                          review_outcome, review_note, reviewed_by, reviewed_at)\n"
+    "VALUES ($1, 'break_glass', $2, $3, $4, $5, $6, $7, $8, $9, $10)";
+
+static const char SQL_RESTRICT[] =
+    "UPDATE person\n"
+    "   SET restricted = 1\n"
+    " WHERE id = $1";
 
 /* ---- the directory ---- */
 
@@ -174,6 +184,10 @@ typedef struct council {
     int64_t managers[LOCALITIES];
     demo_stats *st;
     int64_t programme_seq;
+    /* open episodes seen so far (family, locality), for the governance examples at the end */
+    int64_t open_family[64];
+    int open_locality[64], nopen;
+    int64_t governance_user, restrict_candidate;
 } council;
 
 static int insert_id(council *c, const char *sql, store_value *p, size_t n, int64_t *id, core_error *err)
@@ -337,7 +351,7 @@ static int build_directory(council *c, FILE *f, core_error *err)
     }
     rc = rc ? rc : team(c, "Information Governance", c->la_agency, "governance", &gov_team, err);
     rc = rc ? rc : login_user(c, f, "governance1", "Information Governance Officer", "governance", c->la_agency,
-                              gov_team, la, "Information Governance", &id, err);
+                              gov_team, la, "Information Governance", &c->governance_user, err);
     rc = rc ? rc : login_user(c, f, "dpo", "Data Protection Officer", "governance", c->la_agency, gov_team, la,
                               "Information Governance", &id, err);
     rc = rc ? rc : team(c, "Performance and Analysis", c->la_agency, "analysis", &an_team, err);
@@ -444,6 +458,7 @@ static int add_person(council *c, household *h, const demo_identity *p, int age_
     if (rc)
         return rc;
     c->st->people++;
+    c->restrict_candidate = id; /* the last person made is the demo's restricted one */
     store_value mv[] = {store_v_int(h->family_id), store_v_int(id), store_v_text(role), store_v_int(in_household),
                         store_v_text(c->now)};
     rc = exec(c, SQL_MEMBER, mv, 5, err);
@@ -672,6 +687,11 @@ static int add_episode(council *c, household *h, int64_t contact_id, core_date s
     if (rc)
         return rc;
     c->st->episodes++;
+    if (!closed) { /* remember some open work for the governance examples (a ring of the latest) */
+        c->open_family[c->nopen % 64] = h->family_id;
+        c->open_locality[c->nopen % 64] = locality;
+        c->nopen++;
+    }
     /* Team Around the Family: the lead, and partners. */
     store_value tv[] = {store_v_int(episode), store_v_int(lead), store_v_int(c->eh_agency), store_v_null(),
                         store_v_text("lead practitioner"), store_v_text(d_start), store_v_null(), store_v_text(c->now)};
@@ -702,10 +722,13 @@ static int add_episode(council *c, household *h, int64_t contact_id, core_date s
         date_str(d, buf);
         snprintf(ts, sizeof(ts), "%sT%02d:%02d:00Z", buf, demo_rng_range(&c->rng, 8, 17), demo_rng_range(&c->rng, 0, 59));
         static const char *const types[] = {"visit", "phone_call", "meeting", "case_note", "email"};
+        /* A few notes carry information from the police or health, shared more narrowly (docs/access.md). */
+        unsigned label = (unsigned)demo_rng_below(&c->rng, 100);
+        const char *sharing = label < 4 ? "police_information" : label < 8 ? "health_information" : NULL;
         store_value nv[] = {store_v_int(episode), store_v_text(types[demo_rng_below(&c->rng, 5)]), store_v_text(ts),
                             store_v_text("Update"), store_v_text(note_bodies[demo_rng_below(&c->rng, 8)]),
-                            store_v_int(lead)};
-        rc = exec(c, SQL_NOTE, nv, 6, err);
+                            store_v_int(lead), store_v_text(sharing)};
+        rc = exec(c, SQL_NOTE, nv, 7, err);
         c->st->notes++;
     }
     if (rc || stage == 0)
@@ -893,6 +916,43 @@ static int build_contacts(council *c, household *h, int locality, core_error *er
     return rc;
 }
 
+/* What governance finds waiting: break-glass accesses of the last few days (two waiting for review, one
+ * reviewed), and one person whose record is restricted (UK GDPR art. 18). */
+static int governance_examples(council *c, core_error *err)
+{
+    static const char *const reasons[] = {"serious_risk_of_harm", "welfare_of_child", "crime_prevention_detection"};
+    static const char *const why[] = {
+        "Police called out of hours about a child at this address; needed the family's contacts and plan.",
+        "School raised an urgent welfare concern late on Friday; the lead practitioner was on leave.",
+        "Police requested information under the crime and disorder information-sharing protocol.",
+    };
+    int n = c->nopen < 64 ? c->nopen : 64;
+    int rc = 0;
+    for (int i = 0; i < 3 && i < n && rc == 0; i++) {
+        int k = (int)demo_rng_below(&c->rng, (uint64_t)n);
+        int other = (c->open_locality[k] + 1 + i % (LOCALITIES - 1)) % LOCALITIES; /* another locality */
+        char granted[24], expires[24], day[11];
+        core_date d = core_date_add_days(c->as_of, -(i + 1));
+        core_date_format(d, day);
+        snprintf(granted, sizeof(granted), "%sT%02d:15:00Z", day, 17 + i);
+        core_date_format(core_date_add_days(d, 1), day);
+        snprintf(expires, sizeof(expires), "%sT%02d:15:00Z", day, 17 + i);
+        int reviewed = i == 2;
+        store_value v[] = {store_v_int(pick_user(c, other)), store_v_int(c->open_family[k]), store_v_text(reasons[i]),
+                           store_v_text(why[i]), store_v_text(granted), store_v_text(expires),
+                           store_v_text(reviewed ? "justified" : NULL),
+                           store_v_text(reviewed ? "Checked with the police log: access was proportionate." : NULL),
+                           reviewed ? store_v_int(c->governance_user) : store_v_null(),
+                           store_v_text(reviewed ? c->now : NULL)};
+        rc = exec(c, SQL_GRANT, v, 10, err);
+    }
+    if (rc == 0 && c->restrict_candidate) {
+        store_value v[] = {store_v_int(c->restrict_candidate)};
+        rc = exec(c, SQL_RESTRICT, v, 1, err);
+    }
+    return rc;
+}
+
 int demo_council_build(store *s, const demo_options *o, demo_stats *stats, core_error *err)
 {
     core_arena a = CORE_ARENA_INIT;
@@ -941,6 +1001,9 @@ int demo_council_build(store *s, const demo_options *o, demo_stats *stats, core_
                 fputc('\n', stderr);
         }
     }
+    if (rc == 0)
+        rc = governance_examples(c, err);
+    core_arena_reset(&a);
     if (rc == 0)
         rc = store_commit(s, err);
     else
