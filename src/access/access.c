@@ -120,6 +120,8 @@ static const char *const CASE_ROLES[] = {"front_door", "practitioner", "team_man
 static const char *const SEARCH_ROLES[] = {"front_door", "practitioner", "team_manager", "governance", NULL};
 static const char *const GOVERNANCE_ROLES[] = {"governance", NULL};
 static const char *const BREAK_GLASS_ROLES[] = {"front_door", "practitioner", "team_manager", NULL};
+static const char *const SETTINGS_READERS[] = {"admin", "governance", NULL};
+static const char *const ADMIN_ROLES[] = {"admin", NULL};
 
 static const struct route_rule {
     const char *permission;
@@ -138,6 +140,8 @@ static const struct route_rule {
     {"governance.review", GOVERNANCE_ROLES, "the break-glass review queue is for information governance"},
     {"governance.restrict", GOVERNANCE_ROLES, "restricting processing is for information governance"},
     {"governance.duty", GOVERNANCE_ROLES, "governance duties are for information governance"},
+    {"settings.read", SETTINGS_READERS, "the access settings are for the administrator and governance"},
+    {"settings.write", ADMIN_ROLES, "only the administrator changes settings"},
     {"access.break_glass", BREAK_GLASS_ROLES, "break glass is for the front door, practitioners and team managers"},
 };
 

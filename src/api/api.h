@@ -30,5 +30,7 @@ int api_duty(http_req *req);
 int api_review_list(http_req *req);
 int api_review_record(http_req *req);
 int api_restriction(http_req *req);
+int api_settings_list(http_req *req);
+int api_setting_update(http_req *req);
 
 #endif

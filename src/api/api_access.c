@@ -414,3 +414,103 @@ int api_restriction(http_req *req)
     json_decref(out);
     return rc;
 }
+
+/* ---- settings (the administrator's configuration of the policy) ---- */
+
+static const char SQL_SETTINGS[] =
+    "SELECT name, value, unit, description\n"
+    "  FROM setting\n"
+    " ORDER BY name";
+
+static const char SQL_SETTING_ONE[] =
+    "SELECT name, value, unit, description\n"
+    "  FROM setting\n"
+    " WHERE name = $1";
+
+static const char SQL_SETTING_SET[] =
+    "UPDATE setting\n"
+    "   SET value = $2\n"
+    " WHERE name = $1";
+
+enum { SETTING_MAX = 100000 };
+
+static json_t *setting_row(store_stmt *st)
+{
+    return json_pack("{s:s,s:I,s:s,s:s}", "name", store_col_text(st, 0, NULL), "value",
+                     (json_int_t)store_col_int(st, 1), "unit", store_col_text(st, 2, NULL), "description",
+                     store_col_text(st, 3, NULL));
+}
+
+int api_settings_list(http_req *req)
+{
+    core_error err;
+    core_error_clear(&err);
+    store_stmt *st;
+    if (store_query(req->db, &req->arena, SQL_SETTINGS, NULL, 0, &st, &err))
+        return http_reply_error(req, &err);
+    json_t *items = json_array();
+    int rc;
+    while ((rc = store_next(st, &err)) == 1)
+        json_array_append_new(items, setting_row(st));
+    if (rc < 0) {
+        json_decref(items);
+        return http_reply_error(req, &err);
+    }
+    json_t *out = json_pack("{s:o}", "items", items);
+    rc = http_reply_json(req, 200, out);
+    json_decref(out);
+    return rc;
+}
+
+int api_setting_update(http_req *req)
+{
+    core_error err;
+    core_error_clear(&err);
+    json_t *body;
+    if (http_body_json(req, &body, &err) || only_fields(body, "value", &err))
+        return http_reply_error(req, &err);
+    json_t *v = json_object_get(body, "value");
+    if (!v) {
+        core_error_set(&err, CORE_E_MISSING_FIELD, "value is required");
+        return http_reply_error(req, &err);
+    }
+    if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > SETTING_MAX) {
+        core_error_set(&err, CORE_E_INVALID_VALUE, "value must be a whole number from 0 to %d", SETTING_MAX);
+        return http_reply_error(req, &err);
+    }
+    int64_t value = json_integer_value(v);
+    const char *name = req->names[0];
+    if (value == 0 && (strcmp(name, "break_glass_hours") == 0 || strcmp(name, "duty_hours") == 0)) {
+        core_error_set(&err, CORE_E_INVALID_VALUE, "%s must be at least 1", name);
+        return http_reply_error(req, &err);
+    }
+    store_value p[] = {store_v_text(name), store_v_int(value)};
+    int64_t changed = 0;
+    int rc = store_begin(req->db, &err);
+    if (rc == 0)
+        rc = store_exec(req->db, &req->arena, SQL_SETTING_SET, p, 2, &changed, &err);
+    if (rc == 0 && changed == 0) {
+        core_error_set(&err, CORE_E_NOT_FOUND, "no setting named %s", name);
+        rc = core_error_hint(&err, "GET /api/v1/settings lists them");
+    }
+    if (rc == 0)
+        rc = store_commit(req->db, &err);
+    if (rc) {
+        store_rollback(req->db);
+        return http_reply_error(req, &err);
+    }
+    json_t *d = json_pack("{s:s,s:I}", "setting", name, "value", (json_int_t)value);
+    char *dj = d ? json_dumps(d, JSON_COMPACT) : NULL;
+    json_decref(d);
+    rc = http_audit(req, "update", "setting", 0, dj, 1, &err);
+    free(dj);
+    if (rc)
+        return http_reply_error(req, &err);
+    store_stmt *st;
+    if (store_query(req->db, &req->arena, SQL_SETTING_ONE, p, 1, &st, &err) || store_next(st, &err) != 1)
+        return http_reply_error(req, &err);
+    json_t *out = setting_row(st);
+    rc = http_reply_json(req, 200, out);
+    json_decref(out);
+    return rc;
+}
