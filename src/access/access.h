@@ -47,7 +47,7 @@ typedef struct access_footing {
     int omit_special;      /* 1: leave special-category fields out of what is returned (partner) */
 } access_footing;
 
-enum { ACCESS_CACHE = 8 };
+enum { ACCESS_CACHE = 32 }; /* families whose footing one request remembers */
 
 typedef struct access_principal {
     int64_t user_id;       /* 0: not signed in */
