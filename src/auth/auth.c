@@ -1,5 +1,5 @@
 /*
- * auth.c — sign-in, sessions and TOTP (contract in auth.h).
+ * auth.c — sign-in, sessions, API tokens, recovery codes, CSRF tokens and TOTP (contract in auth.h).
  */
 #include <liboath/oath.h>
 #include <pthread.h>
@@ -13,16 +13,17 @@ static const char SQL_USER_BY_NAME[] =
     "  FROM app_user\n"
     " WHERE username = $1";
 
+/* A new session; returns its id. */
 static const char SQL_SESSION_INSERT[] =
     "INSERT INTO session (token_hash, user_id, kind, created_at, last_seen_at, expires_at, idle_seconds,\n"
-    "                     client_address)\n"
-    "VALUES ($1, $2, $3, $4, $4, $5, $6, $7)\n"
+    "                     client_address, scopes)\n"
+    "VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $8)\n"
     "RETURNING id";
 
 /* A live (not revoked) session with its user, by token hash. */
 static const char SQL_SESSION_BY_HASH[] =
     "SELECT s.id, s.last_seen_at, s.expires_at, s.idle_seconds, u.id, u.username, u.role,\n"
-    "       coalesce(u.team_id, 0), coalesce(u.agency_id, 0), u.disabled\n"
+    "       coalesce(u.team_id, 0), coalesce(u.agency_id, 0), u.disabled, s.kind, s.scopes\n"
     "  FROM session s\n"
     "  JOIN app_user u ON u.id = s.user_id\n"
     " WHERE s.token_hash = $1\n"
@@ -38,6 +39,61 @@ static const char SQL_SESSION_REVOKE[] =
     "   SET revoked_at = $2\n"
     " WHERE token_hash = $1\n"
     "   AND revoked_at IS NULL";
+
+/* 1 when a session has this id (revoked or not), else 0. */
+static const char SQL_SESSION_EXISTS[] =
+    "SELECT count(*)\n"
+    "  FROM session\n"
+    " WHERE id = $1";
+
+static const char SQL_SESSION_REVOKE_ID[] =
+    "UPDATE session\n"
+    "   SET revoked_at = $2\n"
+    " WHERE id = $1\n"
+    "   AND revoked_at IS NULL";
+
+static const char SQL_SESSION_REVOKE_USER[] =
+    "UPDATE session\n"
+    "   SET revoked_at = $2\n"
+    " WHERE user_id = $1\n"
+    "   AND revoked_at IS NULL";
+
+/* Sessions with their user, oldest first; every user's when $1 is 0. */
+static const char SQL_SESSION_LIST[] =
+    "SELECT s.id, s.user_id, u.username, s.kind, s.scopes, s.created_at, s.last_seen_at, s.expires_at,\n"
+    "       s.revoked_at\n"
+    "  FROM session s\n"
+    "  JOIN app_user u ON u.id = s.user_id\n"
+    " WHERE $1 = 0 OR s.user_id = $1\n"
+    " ORDER BY s.id";
+
+/* A user's unused recovery codes (hashes). */
+static const char SQL_RECOVERY_UNUSED[] =
+    "SELECT id, code_hash\n"
+    "  FROM recovery_code\n"
+    " WHERE user_id = $1\n"
+    "   AND used_at IS NULL";
+
+/* Mark a code used; changes no row when another sign-in used it first. */
+static const char SQL_RECOVERY_USE[] =
+    "UPDATE recovery_code\n"
+    "   SET used_at = $2\n"
+    " WHERE id = $1\n"
+    "   AND used_at IS NULL";
+
+static const char SQL_RECOVERY_LEFT[] =
+    "SELECT count(*)\n"
+    "  FROM recovery_code\n"
+    " WHERE user_id = $1\n"
+    "   AND used_at IS NULL";
+
+static const char SQL_RECOVERY_DELETE[] =
+    "DELETE FROM recovery_code\n"
+    " WHERE user_id = $1";
+
+static const char SQL_RECOVERY_INSERT[] =
+    "INSERT INTO recovery_code (user_id, code_hash, created_at)\n"
+    "VALUES ($1, $2, $3)";
 
 /* Recent failures for a username, and from an address. */
 static const char SQL_FAILURES_USER[] =
@@ -55,6 +111,14 @@ static const char SQL_FAILURES_ADDRESS[] =
 static const char SQL_FAILURE_INSERT[] =
     "INSERT INTO sign_in_failure (username, client_address, at)\n"
     "VALUES ($1, $2, $3)";
+
+static const char SQL_FAILURES_CLEAR[] =
+    "DELETE FROM sign_in_failure\n"
+    " WHERE username = $1";
+
+/* Crockford's base32: no I, L, O or U; what is typed is read leniently (auth_recovery_code_normalise). */
+static const char CROCKFORD[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+static const char CSRF_CONTEXT[] = "hearth-csrf-v1";
 
 static pthread_once_t auth_once = PTHREAD_ONCE_INIT;
 static char dummy_hash[crypto_pwhash_STRBYTES];
@@ -88,10 +152,11 @@ static time_t parse_iso_time(const char *s)
     return timegm(&tm);
 }
 
-static void token_hash_hex(const char *token, char hex[65])
+/* Hex of BLAKE2b-256 of a token or a normalised recovery code: what the database keeps instead. */
+static void hash_hex(const char *data, size_t len, char hex[65])
 {
     unsigned char h[32];
-    crypto_generichash(h, sizeof(h), (const unsigned char *)token, strlen(token), NULL, 0);
+    crypto_generichash(h, sizeof(h), (const unsigned char *)data, len, NULL, 0);
     sodium_bin2hex(hex, 65, h, sizeof(h));
 }
 
@@ -180,10 +245,70 @@ int auth_totp_valid(const char *secret_base32, const char *code, time_t now)
     return rc >= 0;
 }
 
+/* Open a session for user_id and write its token (invariant 1). */
+static int session_open(store *s, core_arena *a, int64_t user_id, const char *kind, const char *scopes,
+                        time_t now, int64_t lifetime, int64_t idle, const char *client_address,
+                        char token[AUTH_TOKEN_CHARS + 1], int64_t *id, core_error *err)
+{
+    unsigned char raw[32];
+    randombytes_buf(raw, sizeof(raw));
+    sodium_bin2base64(token, AUTH_TOKEN_CHARS + 1, raw, sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+    sodium_memzero(raw, sizeof(raw));
+    char hex[65], at[24], expires[24];
+    hash_hex(token, strlen(token), hex);
+    iso_time(now, at);
+    iso_time(now + lifetime, expires);
+    store_value sv[] = {store_v_text(hex),     store_v_int(user_id),          store_v_text(kind),
+                        store_v_text(at),      store_v_text(expires),         store_v_int(idle),
+                        store_v_text(client_address && client_address[0] ? client_address : NULL),
+                        store_v_text(scopes)};
+    int rc = store_query_int(s, a, SQL_SESSION_INSERT, sv, 8, id, err);
+    if (rc)
+        sodium_memzero(token, AUTH_TOKEN_CHARS + 1);
+    return rc;
+}
+
+/* Use one of the user's unused recovery codes: *ok 1 when code matched one (now marked used), else 0. Every
+ * stored hash is compared, in constant time, whether or not an earlier one matched. */
+static int recovery_code_use(store *s, core_arena *a, int64_t user_id, const char *code, time_t now, int *ok,
+                             core_error *err)
+{
+    *ok = 0;
+    char norm[AUTH_RECOVERY_CODE_CHARS + 1], hex[65];
+    if (!code || auth_recovery_code_normalise(code, norm) != 0)
+        return 0;
+    hash_hex(norm, AUTH_RECOVERY_CODE_CHARS, hex);
+    sodium_memzero(norm, sizeof(norm));
+    store_value p[] = {store_v_int(user_id)};
+    store_stmt *st;
+    int rc = store_query(s, a, SQL_RECOVERY_UNUSED, p, 1, &st, err);
+    if (rc)
+        return rc;
+    int64_t match = 0;
+    while ((rc = store_next(st, err)) == 1) {
+        size_t len = 0;
+        const char *stored = store_col_text(st, 1, &len);
+        if (stored && len == 64 && sodium_memcmp(stored, hex, 64) == 0)
+            match = store_col_int(st, 0);
+    }
+    if (rc < 0 || !match)
+        return rc < 0 ? rc : 0;
+    char at[24];
+    iso_time(now, at);
+    store_value u[] = {store_v_int(match), store_v_text(at)};
+    int64_t changed = 0;
+    rc = store_exec(s, a, SQL_RECOVERY_USE, u, 2, &changed, err);
+    if (rc)
+        return rc;
+    *ok = changed == 1; /* 0: a concurrent sign-in used it first */
+    return 0;
+}
+
 int auth_sign_in(store *s, core_arena *a, const auth_sign_in_req *req, char token[AUTH_TOKEN_CHARS + 1],
                  auth_principal *who, core_error *err)
 {
     pthread_once(&auth_once, auth_init);
+    memset(who, 0, sizeof(*who));
     time_t now = req->now ? req->now : time(NULL);
     if (!req->username || !req->password || strlen(req->username) > 64 || strlen(req->password) > 1024)
         return refuse(err);
@@ -221,32 +346,37 @@ int auth_sign_in(store *s, core_arena *a, const auth_sign_in_req *req, char toke
         ;
     if (rc < 0)
         return rc;
-    int ok = crypto_pwhash_str_verify(hash, req->password, strlen(req->password)) == 0;
-    if (ok && totp)
+    int ok = crypto_pwhash_str_verify(hash, req->password, strlen(req->password)) == 0 && !disabled;
+    /* The second factor is looked at only after the password, so a wrong password never uses up a code. */
+    if (ok && totp && req->recovery_code) {
+        rc = recovery_code_use(s, a, user_id, req->recovery_code, now, &ok, err);
+        if (rc)
+            return rc;
+        who->recovery_code_used = ok;
+    } else if (ok && totp) {
         ok = auth_totp_valid(totp, req->totp, now);
-    if (!ok || disabled) {
+    }
+    if (!ok) {
         rc = record_failure(s, a, req, now, err);
         return rc ? rc : refuse(err);
     }
-
-    unsigned char raw[32];
-    randombytes_buf(raw, sizeof(raw));
-    sodium_bin2base64(token, AUTH_TOKEN_CHARS + 1, raw, sizeof(raw), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
-    sodium_memzero(raw, sizeof(raw));
-    char hex[65], at[24], expires[24];
-    token_hash_hex(token, hex);
-    iso_time(now, at);
-    iso_time(now + AUTH_ABSOLUTE_SECONDS_DEFAULT, expires);
+    if (who->recovery_code_used) {
+        int64_t left = 0;
+        store_value lp[] = {store_v_int(user_id)};
+        rc = store_query_int(s, a, SQL_RECOVERY_LEFT, lp, 1, &left, err);
+        if (rc)
+            return rc;
+        who->recovery_codes_left = (int)left;
+    }
     const char *kind = req->kind && strcmp(req->kind, "browser") == 0 ? "browser" : "api";
-    store_value sv[] = {store_v_text(hex),     store_v_int(user_id),
-                        store_v_text(kind),    store_v_text(at),
-                        store_v_text(expires), store_v_int(AUTH_IDLE_SECONDS_DEFAULT),
-                        store_v_text(req->client_address)};
-    rc = store_query_int(s, a, SQL_SESSION_INSERT, sv, 7, &who->session_id, err);
+    rc = session_open(s, a, user_id, kind, NULL, now, AUTH_ABSOLUTE_SECONDS_DEFAULT, AUTH_IDLE_SECONDS_DEFAULT,
+                      req->client_address, token, &who->session_id, err);
     if (rc)
         return rc;
     who->user_id = user_id;
     who->username = core_arena_strdup(a, req->username);
+    who->kind = kind;
+    who->scopes = NULL;
     return 0;
 }
 
@@ -261,7 +391,7 @@ int auth_session_lookup(store *s, core_arena *a, const char *token, time_t now, 
         return core_error_hint(err, "sign in again: POST /api/v1/session");
     }
     char hex[65];
-    token_hash_hex(token, hex);
+    hash_hex(token, AUTH_TOKEN_CHARS, hex);
     store_value p[] = {store_v_text(hex)};
     store_stmt *st;
     int rc = store_query(s, a, SQL_SESSION_BY_HASH, p, 1, &st, err);
@@ -283,6 +413,8 @@ int auth_session_lookup(store *s, core_arena *a, const char *token, time_t now, 
         who->role = core_arena_strdup(a, store_col_text(st, 6, NULL));
         who->team_id = store_col_int(st, 7);
         who->agency_id = store_col_int(st, 8);
+        who->kind = core_arena_strdup(a, store_col_text(st, 10, NULL));
+        who->scopes = core_arena_strdup(a, store_col_text(st, 11, NULL));
         while ((rc = store_next(st, err)) == 1)
             ;
         if (rc < 0)
@@ -308,8 +440,250 @@ int auth_sign_out(store *s, core_arena *a, const char *token, core_error *err)
     if (!token)
         return 0;
     char hex[65], at[24];
-    token_hash_hex(token, hex);
+    hash_hex(token, strlen(token), hex);
     iso_time(time(NULL), at);
     store_value p[] = {store_v_text(hex), store_v_text(at)};
     return store_exec(s, a, SQL_SESSION_REVOKE, p, 2, NULL, err);
+}
+
+int auth_session_revoke(store *s, core_arena *a, int64_t session_id, time_t now, int64_t *revoked, core_error *err)
+{
+    int64_t n = 0;
+    store_value p[] = {store_v_int(session_id)};
+    int rc = store_query_int(s, a, SQL_SESSION_EXISTS, p, 1, &n, err);
+    if (rc)
+        return rc;
+    if (n == 0) {
+        core_error_set(err, CORE_E_NOT_FOUND, "no session or token has id %lld", (long long)session_id);
+        return core_error_hint(err, "hearth token list shows them");
+    }
+    char at[24];
+    iso_time(now ? now : time(NULL), at);
+    store_value q[] = {store_v_int(session_id), store_v_text(at)};
+    int64_t changed = 0;
+    rc = store_exec(s, a, SQL_SESSION_REVOKE_ID, q, 2, &changed, err);
+    if (rc == 0 && revoked)
+        *revoked = changed;
+    return rc;
+}
+
+int auth_sessions_revoke_user(store *s, core_arena *a, int64_t user_id, time_t now, int64_t *revoked,
+                              core_error *err)
+{
+    char at[24];
+    iso_time(now ? now : time(NULL), at);
+    store_value p[] = {store_v_int(user_id), store_v_text(at)};
+    return store_exec(s, a, SQL_SESSION_REVOKE_USER, p, 2, revoked, err);
+}
+
+int auth_failures_clear(store *s, core_arena *a, const char *username, int64_t *cleared, core_error *err)
+{
+    store_value p[] = {store_v_text(username)};
+    return store_exec(s, a, SQL_FAILURES_CLEAR, p, 1, cleared, err);
+}
+
+/* ---- API tokens ---- */
+
+int auth_token_add(store *s, core_arena *a, const auth_token_req *req, char token[AUTH_TOKEN_CHARS + 1],
+                   int64_t *session_id, core_error *err)
+{
+    pthread_once(&auth_once, auth_init);
+    if (req->days < 1 || req->days > AUTH_TOKEN_DAYS_MAX) {
+        core_error_set(err, CORE_E_INVALID_VALUE, "a token lasts 1 to %d days", AUTH_TOKEN_DAYS_MAX);
+        return core_error_hint(err, "make a new token when it runs out");
+    }
+    time_t now = req->now ? req->now : time(NULL);
+    int64_t lifetime = (int64_t)req->days * 24 * 60 * 60;
+    /* idle_seconds = the whole lifetime: only expires_at or revocation ends an API token (invariant 2) */
+    int rc = session_open(s, a, req->user_id, "api", req->scopes, now, lifetime, lifetime, NULL, token, session_id,
+                          err);
+    if (rc == CORE_E_CONFLICT)
+        core_error_set(err, CORE_E_CONFLICT, "the token's user does not exist");
+    return rc;
+}
+
+int auth_session_each(store *s, core_arena *a, int64_t user_id, int (*fn)(void *ctx, const auth_session_info *),
+                      void *ctx, core_error *err)
+{
+    store_value p[] = {store_v_int(user_id)};
+    store_stmt *st;
+    int rc = store_query(s, a, SQL_SESSION_LIST, p, 1, &st, err);
+    if (rc)
+        return rc;
+    while ((rc = store_next(st, err)) == 1) {
+        auth_session_info i = {store_col_int(st, 0),          store_col_int(st, 1),
+                               store_col_text(st, 2, NULL),   store_col_text(st, 3, NULL),
+                               store_col_text(st, 4, NULL),   store_col_text(st, 5, NULL),
+                               store_col_text(st, 6, NULL),   store_col_text(st, 7, NULL),
+                               store_col_text(st, 8, NULL)};
+        int stop = fn(ctx, &i);
+        if (stop) {
+            while ((rc = store_next(st, err)) == 1) /* finish the statement: the arena may be long-lived */
+                ;
+            return rc < 0 ? rc : stop;
+        }
+    }
+    return rc;
+}
+
+static int scope_char(char c, int first)
+{
+    return (c >= 'a' && c <= 'z') || (!first && ((c >= '0' && c <= '9') || c == '_' || c == '.'));
+}
+
+int auth_scopes_parse(const char *in, char *out, size_t size, core_error *err)
+{
+    if (size < AUTH_SCOPES_SIZE)
+        return core_error_set(err, CORE_E_INTERNAL, "scope list buffer too small");
+    out[0] = '\0';
+    size_t len = 0;
+    int items = 0;
+    for (const char *p = in ? in : ""; ;) {
+        while (*p == ' ')
+            p++;
+        const char *start = p;
+        while (*p && *p != ',' && *p != ' ')
+            p++;
+        size_t n = (size_t)(p - start);
+        while (*p == ' ')
+            p++;
+        if (*p && *p != ',')
+            return core_error_set(err, CORE_E_INVALID_VALUE, "scope %d has a space inside it", items + 1);
+        if (n == 0) {
+            core_error_set(err, CORE_E_INVALID_VALUE, "scope %d is empty", items + 1);
+            return core_error_hint(err, "write permissions separated by commas, e.g. record.read,record.list");
+        }
+        if (n > 64)
+            return core_error_set(err, CORE_E_INVALID_VALUE, "scope %d is longer than 64 characters", items + 1);
+        for (size_t i = 0; i < n; i++)
+            if (!scope_char(start[i], i == 0)) {
+                core_error_set(err, CORE_E_INVALID_VALUE, "scope %d is not a permission name", items + 1);
+                return core_error_hint(err, "a permission is lower-case letters, digits, '_' and '.', e.g. "
+                                            "record.read");
+            }
+        if (++items > AUTH_SCOPES_MAX)
+            return core_error_set(err, CORE_E_INVALID_VALUE, "a token takes at most %d scopes", AUTH_SCOPES_MAX);
+        /* repeated? compare with every item already in out */
+        for (const char *q = out; *q;) {
+            const char *e = strchr(q, ',');
+            size_t qn = e ? (size_t)(e - q) : strlen(q);
+            if (qn == n && memcmp(q, start, n) == 0)
+                return core_error_set(err, CORE_E_INVALID_VALUE, "scope %d repeats an earlier one", items);
+            q += qn + (e ? 1 : 0);
+        }
+        if (len + (len ? 1 : 0) + n + 1 > size)
+            return core_error_set(err, CORE_E_INVALID_VALUE, "the scope list is too long");
+        if (len)
+            out[len++] = ',';
+        memcpy(out + len, start, n);
+        len += n;
+        out[len] = '\0';
+        if (!*p)
+            return 0;
+        p++; /* the comma */
+    }
+}
+
+int auth_scope_allows(const char *scopes, const char *permission)
+{
+    if (!scopes)
+        return 1;
+    if (!permission)
+        return 0;
+    size_t pn = strlen(permission);
+    for (const char *q = scopes; *q;) {
+        const char *e = strchr(q, ',');
+        size_t n = e ? (size_t)(e - q) : strlen(q);
+        if (n == pn && memcmp(q, permission, n) == 0)
+            return 1;
+        q += n + (e ? 1 : 0);
+    }
+    return 0;
+}
+
+/* ---- recovery codes ---- */
+
+int auth_recovery_code_normalise(const char *in, char out[AUTH_RECOVERY_CODE_CHARS + 1])
+{
+    size_t n = 0;
+    for (const char *p = in; p && *p; p++) {
+        char c = *p;
+        if (c == '-' || c == ' ')
+            continue;
+        if (c >= 'a' && c <= 'z')
+            c = (char)(c - 'a' + 'A');
+        if (c == 'O')
+            c = '0';
+        else if (c == 'I' || c == 'L')
+            c = '1';
+        if (!strchr(CROCKFORD, c) || n == AUTH_RECOVERY_CODE_CHARS)
+            return -1;
+        out[n++] = c;
+    }
+    out[n] = '\0';
+    return n == AUTH_RECOVERY_CODE_CHARS ? 0 : -1;
+}
+
+int auth_recovery_codes_new(store *s, core_arena *a, int64_t user_id, time_t now,
+                            char codes[AUTH_RECOVERY_CODES][AUTH_RECOVERY_CODE_SIZE], core_error *err)
+{
+    pthread_once(&auth_once, auth_init);
+    char at[24];
+    iso_time(now ? now : time(NULL), at);
+    store_value d[] = {store_v_int(user_id)};
+    int rc = store_exec(s, a, SQL_RECOVERY_DELETE, d, 1, NULL, err);
+    for (int i = 0; i < AUTH_RECOVERY_CODES && rc == 0; i++) {
+        /* 10 random bytes are 80 bits: 16 base32 characters, five bits each */
+        unsigned char raw[10];
+        randombytes_buf(raw, sizeof(raw));
+        char norm[AUTH_RECOVERY_CODE_CHARS + 1], hex[65];
+        for (int k = 0; k < AUTH_RECOVERY_CODE_CHARS; k++) {
+            int bit = k * 5, byte = bit / 8, shift = bit % 8;
+            unsigned v = ((unsigned)raw[byte] << 8 | (byte + 1 < 10 ? raw[byte + 1] : 0u)) >> (11 - shift);
+            norm[k] = CROCKFORD[v & 31];
+        }
+        norm[AUTH_RECOVERY_CODE_CHARS] = '\0';
+        sodium_memzero(raw, sizeof(raw));
+        for (int k = 0, o = 0; k < AUTH_RECOVERY_CODE_CHARS; k++) {
+            if (k && k % 4 == 0)
+                codes[i][o++] = '-';
+            codes[i][o++] = norm[k];
+            codes[i][o] = '\0';
+        }
+        hash_hex(norm, AUTH_RECOVERY_CODE_CHARS, hex);
+        sodium_memzero(norm, sizeof(norm));
+        store_value p[] = {store_v_int(user_id), store_v_text(hex), store_v_text(at)};
+        rc = store_exec(s, a, SQL_RECOVERY_INSERT, p, 3, NULL, err);
+    }
+    if (rc)
+        sodium_memzero(codes, (size_t)AUTH_RECOVERY_CODES * AUTH_RECOVERY_CODE_SIZE);
+    return rc;
+}
+
+/* ---- browser sessions ---- */
+
+void auth_csrf_token(const char *token, char out[AUTH_CSRF_CHARS + 1])
+{
+    pthread_once(&auth_once, auth_init);
+    unsigned char h[32];
+    size_t n = token ? strlen(token) : 0;
+    /* The token is the key (BLAKE2b takes 16 to 64 key bytes; a token is 43); shorter input never gets here
+     * from a live session, but a fixed key keeps the function total. */
+    if (n < crypto_generichash_KEYBYTES_MIN || n > crypto_generichash_KEYBYTES_MAX)
+        crypto_generichash(h, sizeof(h), (const unsigned char *)CSRF_CONTEXT, sizeof(CSRF_CONTEXT) - 1, NULL, 0);
+    else
+        crypto_generichash(h, sizeof(h), (const unsigned char *)CSRF_CONTEXT, sizeof(CSRF_CONTEXT) - 1,
+                           (const unsigned char *)token, n);
+    sodium_bin2base64(out, AUTH_CSRF_CHARS + 1, h, sizeof(h), sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+}
+
+int auth_csrf_valid(const char *token, const char *presented)
+{
+    if (!token || !presented || strlen(token) != AUTH_TOKEN_CHARS || strlen(presented) != AUTH_CSRF_CHARS)
+        return 0;
+    char want[AUTH_CSRF_CHARS + 1];
+    auth_csrf_token(token, want);
+    int ok = sodium_memcmp(want, presented, AUTH_CSRF_CHARS) == 0;
+    sodium_memzero(want, sizeof(want));
+    return ok;
 }

@@ -13,6 +13,32 @@ static const char SQL_USER_INSERT[] =
     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)\n"
     "RETURNING id";
 
+/* A user by username. */
+static const char SQL_USER_FIND[] =
+    "SELECT id, username, role, coalesce(team_id, 0), coalesce(agency_id, 0), disabled,\n"
+    "       totp_secret IS NOT NULL\n"
+    "  FROM app_user\n"
+    " WHERE username = $1";
+
+static const char SQL_USER_SET_DISABLED[] =
+    "UPDATE app_user\n"
+    "   SET disabled = $2, version = version + 1, updated_at = $3, updated_by = $4\n"
+    " WHERE id = $1";
+
+/* A new password hash; the TOTP secret only when $3 is not NULL. */
+static const char SQL_USER_SET_PASSWORD[] =
+    "UPDATE app_user\n"
+    "   SET password_hash = $2, totp_secret = coalesce($3, totp_secret),\n"
+    "       version = version + 1, updated_at = $4, updated_by = $5\n"
+    " WHERE id = $1";
+
+/* A new role; team and agency only when given (not NULL). */
+static const char SQL_USER_SET_ROLE[] =
+    "UPDATE app_user\n"
+    "   SET role = $2, team_id = coalesce($3, team_id), agency_id = coalesce($4, agency_id),\n"
+    "       version = version + 1, updated_at = $5, updated_by = $6\n"
+    " WHERE id = $1";
+
 static const char *const roles[] = {"front_door", "practitioner", "team_manager", "partner",
                                     "governance", "analyst",      "admin"};
 
@@ -22,6 +48,13 @@ int model_user_role_valid(const char *role)
         if (strcmp(role, roles[i]) == 0)
             return 1;
     return 0;
+}
+
+static int role_refused(core_error *err)
+{
+    core_error_set(err, CORE_E_INVALID_CODE, "role is not a hearth role");
+    return core_error_hint(err,
+                           "one of front_door, practitioner, team_manager, partner, governance, analyst, admin");
 }
 
 static int username_valid(const char *u)
@@ -55,6 +88,90 @@ int model_user_hash_password(const char *password, char *out, size_t size, core_
     return 0;
 }
 
+int model_user_find(store *s, core_arena *a, const char *username, model_user_info *out, core_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    store_value p[] = {store_v_text(username)};
+    store_stmt *st;
+    int rc = store_query(s, a, SQL_USER_FIND, p, 1, &st, err);
+    if (rc)
+        return rc;
+    rc = store_next(st, err);
+    if (rc < 0)
+        return rc;
+    if (rc == 0) {
+        core_error_set(err, CORE_E_NOT_FOUND, "no user has that username");
+        return core_error_hint(err, "check the spelling: usernames are lower case");
+    }
+    out->id = store_col_int(st, 0);
+    out->username = core_arena_strdup(a, store_col_text(st, 1, NULL));
+    out->role = core_arena_strdup(a, store_col_text(st, 2, NULL));
+    out->team_id = store_col_int(st, 3);
+    out->agency_id = store_col_int(st, 4);
+    out->disabled = (int)store_col_int(st, 5);
+    out->has_totp = (int)store_col_int(st, 6);
+    while ((rc = store_next(st, err)) == 1)
+        ;
+    return rc;
+}
+
+/* Run one UPDATE of a user; CORE_E_NOT_FOUND when it changed no row. */
+static int user_update(store *s, core_arena *a, const char *sql, const store_value *p, size_t n, core_error *err)
+{
+    int64_t changed = 0;
+    int rc = store_exec(s, a, sql, p, n, &changed, err);
+    if (rc == 0 && changed == 0)
+        return core_error_set(err, CORE_E_NOT_FOUND, "no user has that id");
+    return rc;
+}
+
+int model_user_set_disabled(store *s, core_arena *a, int64_t id, int disabled, int64_t by, core_error *err)
+{
+    char now[24];
+    model_now(now);
+    store_value p[] = {store_v_int(id), store_v_int(disabled ? 1 : 0), store_v_text(now),
+                       by ? store_v_int(by) : store_v_null()};
+    return user_update(s, a, SQL_USER_SET_DISABLED, p, 4, err);
+}
+
+int model_user_set_password(store *s, core_arena *a, int64_t id, const char *password, const char *totp_secret,
+                            int64_t by, core_error *err)
+{
+    if (!password || strlen(password) < 10)
+        return core_error_set(err, CORE_E_INVALID_VALUE, "password must be at least 10 characters");
+    char hash[crypto_pwhash_STRBYTES];
+    int rc = model_user_hash_password(password, hash, sizeof(hash), err);
+    if (rc)
+        return rc;
+    char now[24];
+    model_now(now);
+    store_value p[] = {store_v_int(id), store_v_text(hash), store_v_text(totp_secret), store_v_text(now),
+                       by ? store_v_int(by) : store_v_null()};
+    return user_update(s, a, SQL_USER_SET_PASSWORD, p, 5, err);
+}
+
+int model_user_set_role(store *s, core_arena *a, int64_t id, const char *role, int64_t team_id, int64_t agency_id,
+                        int64_t by, core_error *err)
+{
+    if (!model_user_role_valid(role)) {
+        return role_refused(err);
+    }
+    char now[24];
+    model_now(now);
+    store_value p[] = {store_v_int(id),
+                       store_v_text(role),
+                       team_id ? store_v_int(team_id) : store_v_null(),
+                       agency_id ? store_v_int(agency_id) : store_v_null(),
+                       store_v_text(now),
+                       by ? store_v_int(by) : store_v_null()};
+    int rc = user_update(s, a, SQL_USER_SET_ROLE, p, 6, err);
+    if (rc == CORE_E_CONFLICT) {
+        core_error_set(err, CORE_E_CONFLICT, "the team or agency does not exist");
+        return core_error_hint(err, "check the --team and --agency ids");
+    }
+    return rc;
+}
+
 int model_user_add(store *s, core_arena *a, const model_user_new *u, int64_t *id, core_error *err)
 {
     if (!u->username || !username_valid(u->username)) {
@@ -62,9 +179,7 @@ int model_user_add(store *s, core_arena *a, const model_user_new *u, int64_t *id
         return core_error_hint(err, "use lower-case letters, digits, '.', '_' or '-'");
     }
     if (!model_user_role_valid(u->role)) {
-        core_error_set(err, CORE_E_INVALID_CODE, "role is not a hearth role");
-        return core_error_hint(err,
-                               "one of front_door, practitioner, team_manager, partner, governance, analyst, admin");
+        return role_refused(err);
     }
     if (!u->password || strlen(u->password) < 10)
         return core_error_set(err, CORE_E_INVALID_VALUE, "password must be at least 10 characters");
