@@ -7,7 +7,13 @@
 #ifndef HEARTH_CLI_H
 #define HEARTH_CLI_H
 
+#include <jansson.h>
+#include <stdint.h>
+
+#include "audit/audit.h"
+#include "core/core_arena.h"
 #include "core/core_error.h"
+#include "store/store.h"
 
 enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
 
@@ -28,11 +34,37 @@ const char *cli_db_only(int argc, char **argv, const char *command);
 /* 1 when argv has -h or --help. */
 int cli_wants_help(int argc, char **argv);
 
+/* A database opened by a command that changes it: the store, migrated, and its audit trail, so that the
+ * change is recorded like any change made through the API. The command line acts as the system: actor 0, no
+ * role, detail {"via":"cli", ...}. */
+typedef struct cli_db {
+    store *s;
+    audit *trail;
+    core_arena arena;
+} cli_db;
+
+/* Open and migrate the database at path and open its audit trail (creating the audit keys beside it when
+ * absent). On failure everything opened is closed again. */
+int cli_db_open(cli_db *d, const char *path, core_error *err);
+/* Record a committed change in the audit trail and wait until it is durable. detail is a JSON object (may be
+ * NULL) and is consumed; "via":"cli" is added to it. */
+int cli_db_record(cli_db *d, const char *action, const char *table, int64_t id, json_t *detail, core_error *err);
+/* Close the audit trail (final checkpoint) and the store. Returns 0 or the audit trail's error. */
+int cli_db_close(cli_db *d, core_error *err);
+
 int cli_check(int argc, char **argv);
 int cli_audit_verify(int argc, char **argv);
 int cli_init(int argc, char **argv);
 int cli_serve(int argc, char **argv);
 int cli_user_add(int argc, char **argv);
+int cli_user_disable(int argc, char **argv);
+int cli_user_enable(int argc, char **argv);
+int cli_user_reset(int argc, char **argv);
+int cli_user_role(int argc, char **argv);
+int cli_user_recovery_codes(int argc, char **argv);
+int cli_token_add(int argc, char **argv);
+int cli_token_list(int argc, char **argv);
+int cli_token_revoke(int argc, char **argv);
 int cli_demo(int argc, char **argv);
 
 #endif

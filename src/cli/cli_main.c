@@ -37,8 +37,70 @@ static const cli_command commands[] = {
      "ROLE is one of front_door, practitioner, team_manager, partner, governance, analyst, admin.\n"
      "The password is read from standard input with --password-stdin (first line); otherwise a random\n"
      "password is generated and printed once. Passwords are stored only as Argon2id hashes.\n"
-     "--totp enrols a second factor: a new TOTP secret is printed once, and sign-in then needs its code.\n",
+     "--totp enrols a second factor: a new TOTP secret is printed once, and sign-in then needs its code;\n"
+     "ten one-time recovery codes are printed with it (each signs in once in place of a code).\n"
+     "The addition is recorded in the audit trail.\n",
      cli_user_add},
+    {"user disable", "stop a user signing in and end their sessions",
+     "usage: hearth user disable --db PATH --username NAME\n"
+     "\n"
+     "Disable the user: sign-in is refused and every session and API token of theirs is revoked at once.\n"
+     "Nothing is deleted; `hearth user enable` lets them sign in again. Recorded in the audit trail.\n",
+     cli_user_disable},
+    {"user enable", "let a disabled user sign in again",
+     "usage: hearth user enable --db PATH --username NAME\n"
+     "\n"
+     "Enable a disabled user. Sessions revoked when they were disabled stay revoked. Recorded in the audit\n"
+     "trail.\n",
+     cli_user_enable},
+    {"user reset", "give a user a new password (and second factor)",
+     "usage: hearth user reset --db PATH --username NAME [--password-stdin] [--totp]\n"
+     "\n"
+     "Set a new password: read from standard input with --password-stdin (first line), otherwise generated\n"
+     "and printed once. --totp also enrols a new TOTP secret and a new set of recovery codes (printed once;\n"
+     "the old secret and codes stop working); without it the enrolled second factor is kept. The account's\n"
+     "failed sign-ins are cleared (lifting a lock-out) and all its sessions and API tokens are revoked.\n"
+     "Recorded in the audit trail.\n",
+     cli_user_reset},
+    {"user role", "change a user's role (and team or agency)",
+     "usage: hearth user role --db PATH --username NAME --role ROLE [--team ID] [--agency ID]\n"
+     "\n"
+     "ROLE is one of front_door, practitioner, team_manager, partner, governance, analyst, admin.\n"
+     "--team and --agency change the user's team and agency too; without them they are kept. All the\n"
+     "user's sessions and API tokens are revoked, so that nothing keeps acting in the old role.\n"
+     "Recorded in the audit trail.\n",
+     cli_user_role},
+    {"user recovery-codes", "replace a user's one-time recovery codes",
+     "usage: hearth user recovery-codes --db PATH --username NAME\n"
+     "\n"
+     "Make a new set of ten recovery codes for a user who has a second factor, print them once, and make\n"
+     "the old set (used or not) stop working. A code signs in once in place of a TOTP code:\n"
+     "POST /api/v1/session {\"username\", \"password\", \"recovery_code\"}. Only hashes are stored.\n"
+     "Recorded in the audit trail.\n",
+     cli_user_recovery_codes},
+    {"token add", "make an API token for a partner system",
+     "usage: hearth token add --db PATH --username NAME [--scopes P1,P2,...] [--days N]\n"
+     "\n"
+     "Make an API token that acts as the user (who must not be disabled) and print it once: it is sent as\n"
+     "Authorization: Bearer <token>, and only its hash is stored. --scopes limits it to those route\n"
+     "permissions (e.g. record.read,record.list; each must be a permission of some route); without it the\n"
+     "token may do what the user's role may. It lasts --days N days (default 30, at most 365); it has no\n"
+     "idle time-out. Ended early by `hearth token revoke`, or by disabling, resetting or changing the role of\n"
+     "its user. Recorded in the audit trail.\n",
+     cli_token_add},
+    {"token list", "list sessions and API tokens (never the tokens themselves)",
+     "usage: hearth token list --db PATH [--username NAME]\n"
+     "\n"
+     "Print every session and API token (sign-ins too), oldest first, one per line, tab-separated:\n"
+     "id, user, kind (browser or api), scopes, created, expires, revoked (\"-\" when not). Tokens are never\n"
+     "shown: only their hashes are stored.\n",
+     cli_token_list},
+    {"token revoke", "end a session or API token",
+     "usage: hearth token revoke --db PATH --id ID\n"
+     "\n"
+     "Revoke the session or API token with that id (from `hearth token list`): it stops working at once.\n"
+     "Revoking one already revoked is not an error. Recorded in the audit trail.\n",
+     cli_token_revoke},
     {"check", "check an identifier: nhs, upn, nino or postcode",
      "usage: hearth check {nhs|upn|nino|postcode} VALUE\n"
      "\n"
@@ -66,7 +128,7 @@ static void usage_all(FILE *f)
     fprintf(f, "usage: hearth COMMAND [OPTIONS]\n\nHearth — Early Help case management and information governance.\n\n"
                "commands:\n");
     for (size_t i = 0; i < ncommands; i++)
-        fprintf(f, "  %-13s %s\n", commands[i].name, commands[i].summary);
+        fprintf(f, "  %-20s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\nRun `hearth COMMAND --help` for a command's options.\n");
 }
 
@@ -104,6 +166,52 @@ void cli_print_error(const core_error *err)
     fprintf(stderr, "\n");
     if (err->hint[0])
         fprintf(stderr, "hint: %s\n", err->hint);
+}
+
+int cli_db_open(cli_db *d, const char *path, core_error *err)
+{
+    memset(d, 0, sizeof(*d));
+    int rc = store_open(&d->s, path, err);
+    if (rc == 0)
+        rc = store_migrate(d->s, err);
+    if (rc == 0)
+        rc = audit_open(&d->trail, path, NULL, err);
+    if (rc) {
+        if (d->s)
+            store_close(d->s);
+        d->s = NULL;
+    }
+    return rc;
+}
+
+int cli_db_record(cli_db *d, const char *action, const char *table, int64_t id, json_t *detail, core_error *err)
+{
+    json_t *j = detail ? detail : json_object();
+    if (!j || json_object_set_new(j, "via", json_string("cli")) != 0) {
+        json_decref(j);
+        return core_error_set(err, CORE_E_INTERNAL, "out of memory");
+    }
+    char *text = json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    if (!text)
+        return core_error_set(err, CORE_E_INTERNAL, "out of memory");
+    audit_event ev = {0, NULL, action, table, id, text, NULL};
+    int rc = audit_record(d->trail, &ev, AUDIT_DURABLE, err);
+    free(text);
+    if (rc)
+        core_error_hint(err, "the change was made but is not in the audit trail: check the database and run "
+                             "hearth audit verify");
+    return rc;
+}
+
+int cli_db_close(cli_db *d, core_error *err)
+{
+    core_arena_release(&d->arena); /* statements first: they belong to the store */
+    int rc = audit_close(d->trail, err);
+    if (d->s)
+        store_close(d->s);
+    memset(d, 0, sizeof(*d));
+    return rc;
 }
 
 int cli_main(int argc, char **argv)
