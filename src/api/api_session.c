@@ -1,14 +1,42 @@
 /*
  * api_session.c — sign in (POST /api/v1/session) and sign out (DELETE /api/v1/session).
  *
- * Sign-in takes {"username","password","totp"} (totp only when the user has a second factor) and answers
- * {"token":..., "token_type":"Bearer", "user":{"id","username","role"}}; every other API call then carries
- * Authorization: Bearer <token>. A wrong username, password or code gets the same 401.
+ * Sign-in takes {"username","password","totp"} (totp only when the user has a second factor), or
+ * {"username","password","recovery_code"} with one of the user's unused one-time recovery codes in place of
+ * the TOTP code, and optionally "kind": "api" (the default) or "browser". It answers
+ * {"token":..., "token_type":"Bearer", "expires_in":..., "user":{"id","username","role"}}; every other API
+ * call then carries Authorization: Bearer <token>. A browser sign-in also gets "csrf_token" and the cookie
+ * hearth_session (HttpOnly, SameSite=Strict), which the browser then sends instead of the header; with it,
+ * every request but GET and HEAD must carry X-CSRF-Token: <csrf_token> (http.h). After a recovery code the
+ * answer says how many are left ("recovery_codes_left"). A wrong username, password or code gets the same
+ * 401.
+ *
+ * Sign-out revokes the request's session, whichever way it came, and clears the cookie.
  */
 #include "api/api.h"
 #include <sodium.h>
 
 #include "auth/auth.h"
+
+/* 0 when the body has only sign-in fields, each a string; else the error (not yet answered). */
+static int only_strings(json_t *body, core_error *err)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach(body, key, v)
+    {
+        if (strcmp(key, "username") && strcmp(key, "password") && strcmp(key, "totp") &&
+            strcmp(key, "recovery_code") && strcmp(key, "kind")) {
+            return core_error_set(err, CORE_E_UNKNOWN_FIELD, "sign-in takes username, password, totp, "
+                                                             "recovery_code and kind only");
+        }
+        if (!json_is_string(v)) {
+            return core_error_set(err, CORE_E_WRONG_TYPE, "username, password, totp, recovery_code and kind "
+                                                          "must be strings");
+        }
+    }
+    return 0;
+}
 
 int api_session_create(http_req *req)
 {
@@ -17,29 +45,31 @@ int api_session_create(http_req *req)
     json_t *body;
     if (http_body_json(req, &body, &err))
         return http_reply_error(req, &err);
-    const char *key;
-    json_t *v;
-    json_object_foreach(body, key, v)
-    {
-        if (strcmp(key, "username") && strcmp(key, "password") && strcmp(key, "totp")) {
-            core_error_set(&err, CORE_E_UNKNOWN_FIELD, "sign-in takes username, password and totp only");
-            return http_reply_error(req, &err);
-        }
-        if (!json_is_string(v)) {
-            core_error_set(&err, CORE_E_WRONG_TYPE, "username, password and totp must be strings");
-            return http_reply_error(req, &err);
-        }
-    }
+    if (only_strings(body, &err))
+        return http_reply_error(req, &err);
+    const char *kind = json_string_value(json_object_get(body, "kind"));
     auth_sign_in_req in = {json_string_value(json_object_get(body, "username")),
                            json_string_value(json_object_get(body, "password")),
                            json_string_value(json_object_get(body, "totp")),
-                           "api",
+                           kind ? kind : "api",
                            req->client_address,
-                           0};
+                           0,
+                           json_string_value(json_object_get(body, "recovery_code"))};
     if (!in.username || !in.password) {
         core_error_set(&err, CORE_E_MISSING_FIELD, "username and password are required");
         return http_reply_error(req, &err);
     }
+    if (in.totp && in.recovery_code) {
+        core_error_set(&err, CORE_E_INVALID_VALUE, "send totp or recovery_code, not both");
+        core_error_hint(&err, "a recovery code is for when the authenticator is not at hand");
+        return http_reply_error(req, &err);
+    }
+    if (strcmp(in.kind, "api") != 0 && strcmp(in.kind, "browser") != 0) {
+        core_error_set(&err, CORE_E_INVALID_VALUE, "kind must be \"api\" or \"browser\"");
+        core_error_hint(&err, "a browser session is kept in a cookie and needs X-CSRF-Token on changes");
+        return http_reply_error(req, &err);
+    }
+    int browser = strcmp(in.kind, "browser") == 0;
     char token[AUTH_TOKEN_CHARS + 1];
     auth_principal who;
     memset(&who, 0, sizeof(who));
@@ -50,8 +80,9 @@ int api_session_create(http_req *req)
         core_error keep = err; /* the failure was recorded: keep it, then answer */
         if (store_commit(req->db, &err))
             store_rollback(req->db);
-        json_t *d = json_pack("{s:s,s:s}", "username", in.username, "result",
-                              rc == CORE_E_FORBIDDEN ? "locked_out" : "not_accepted");
+        json_t *d = json_pack("{s:s,s:s,s:s}", "username", in.username, "result",
+                              rc == CORE_E_FORBIDDEN ? "locked_out" : "not_accepted", "second_factor",
+                              in.recovery_code ? "recovery_code" : in.totp ? "totp" : "none");
         char *ds = d ? json_dumps(d, JSON_COMPACT) : NULL;
         json_decref(d);
         int arc = http_audit(req, "sign_in_failed", "app_user", 0, ds, 1, &err);
@@ -66,13 +97,29 @@ int api_session_create(http_req *req)
     }
     req->who.user_id = who.user_id; /* the sign-in is recorded as the user who signed in */
     req->who.role = who.role;
-    if (http_audit(req, "sign_in", "app_user", who.user_id, NULL, 1, &err)) {
+    json_t *d = who.recovery_code_used
+                    ? json_pack("{s:s,s:s,s:i}", "kind", who.kind, "second_factor", "recovery_code",
+                                "recovery_codes_left", who.recovery_codes_left)
+                    : json_pack("{s:s}", "kind", who.kind);
+    char *ds = d ? json_dumps(d, JSON_COMPACT) : NULL;
+    json_decref(d);
+    int arc = http_audit(req, "sign_in", "app_user", who.user_id, ds, 1, &err);
+    free(ds);
+    if (arc) {
         sodium_memzero(token, sizeof(token));
         return http_reply_error(req, &err);
     }
     json_t *out = json_pack("{s:s,s:s,s:i,s:{s:I,s:s,s:s}}", "token", token, "token_type", "Bearer", "expires_in",
                             AUTH_ABSOLUTE_SECONDS_DEFAULT, "user", "id", (json_int_t)who.user_id, "username",
                             who.username, "role", who.role);
+    if (browser) {
+        char csrf[AUTH_CSRF_CHARS + 1];
+        auth_csrf_token(token, csrf);
+        json_object_set_new(out, "csrf_token", json_string(csrf));
+        http_session_cookie(req, token);
+    }
+    if (who.recovery_code_used)
+        json_object_set_new(out, "recovery_codes_left", json_integer(who.recovery_codes_left));
     sodium_memzero(token, sizeof(token));
     http_reply_json(req, 201, out);
     json_decref(out);
@@ -88,10 +135,10 @@ int api_session_delete(http_req *req)
         core_error_hint(&err, "send Authorization: Bearer <token>");
         return http_reply_error(req, &err);
     }
-    const char *authz = http_header(req, "Authorization");
-    if (auth_sign_out(req->db, &req->arena, authz ? authz + 7 : NULL, &err) ||
+    if (auth_session_revoke(req->db, &req->arena, req->auth.session_id, 0, NULL, &err) ||
         http_audit(req, "sign_out", "app_user", req->who.user_id, NULL, 1, &err))
         return http_reply_error(req, &err);
+    http_session_cookie(req, NULL);
     json_t *out = json_pack("{s:b}", "signed_out", 1);
     http_reply_json(req, 200, out);
     json_decref(out);

@@ -24,11 +24,13 @@ static const cli_command commands[] = {
      "  --logins FILE   write the demo users as a JSON array: username, password, totp_secret, role, agency, team\n",
      cli_demo},
     {"serve", "serve the web API",
-     "usage: hearth serve --db PATH [--address ADDR] [--port PORT] [--connections N]\n"
+     "usage: hearth serve --db PATH [--address ADDR] [--port PORT] [--connections N] [--secure-cookies]\n"
      "\n"
      "Serve Hearth's JSON API on http://ADDR:PORT (default 127.0.0.1:8080) from the database at PATH,\n"
      "which is migrated first. PORT 0 picks a free port. The chosen address is printed as a log line\n"
-     "(event server_started). Stops cleanly on SIGINT or SIGTERM.\n",
+     "(event server_started). Stops cleanly on SIGINT or SIGTERM.\n"
+     "--secure-cookies marks the browser session cookie Secure: use it when clients reach Hearth over HTTPS\n"
+     "through a TLS-terminating proxy (Hearth itself serves plain HTTP).\n",
      cli_serve},
     {"user add", "add a user who can sign in",
      "usage: hearth user add --db PATH --username NAME --role ROLE [--name DISPLAY] [--team ID] [--agency ID]\n"

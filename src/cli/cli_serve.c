@@ -56,10 +56,12 @@ int cli_serve(int argc, char **argv)
 {
     const char *db = NULL, *address = "127.0.0.1";
     int64_t port = 8080, conns = 512;
+    int secure_cookies = 0;
     static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
                                          {"address", required_argument, NULL, 'a'},
                                          {"port", required_argument, NULL, 'p'},
                                          {"connections", required_argument, NULL, 'c'},
+                                         {"secure-cookies", no_argument, NULL, 's'},
                                          {NULL, 0, NULL, 0}};
     int c;
     optind = 1;
@@ -79,6 +81,7 @@ int cli_serve(int argc, char **argv)
                 return CLI_USAGE;
             }
             break;
+        case 's': secure_cookies = 1; break;
         default: return CLI_USAGE;
         }
     }
@@ -103,7 +106,8 @@ int cli_serve(int argc, char **argv)
     http_server *srv = NULL;
     int bound = 0;
     if (rc == 0) {
-        http_config cfg = {address, (int)port, api_routes, api_routes_count, pool, trail, (int)conns};
+        http_config cfg = {address, (int)port, api_routes,     api_routes_count,
+                           pool,    trail,     (int)conns, secure_cookies};
         rc = http_server_start(&srv, &cfg, &bound, &err);
     }
     if (rc) {

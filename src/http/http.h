@@ -11,9 +11,14 @@
  *   NEW      first callback: route matched (or not), Content-Length checked against the route's limit
  *   BODY     upload chunks appended to req->body up to the limit; past it the request is marked too large
  *   DISPATCH last callback: errors found so far are answered; else query parameters are checked, a store
- *            handle is taken from the pool, a bearer token is resolved to its principal (a token that is
- *            presented but not live is answered 401; a route that is not HTTP_ROUTE_PUBLIC answers 401
- *            to a request without a session), the access hook runs, then the handler
+ *            handle is taken from the pool, the session is resolved to its principal, the access hook runs,
+ *            then the handler. The session comes from Authorization: Bearer <token>, or, when there is no
+ *            Authorization header and the route is not HTTP_ROUTE_PUBLIC, from the HTTP_SESSION_COOKIE cookie
+ *            of a browser session. A token or cookie presented but not live is answered 401; a route that is
+ *            not HTTP_ROUTE_PUBLIC answers 401 to a request without a session; a cookie-authenticated request
+ *            other than GET or HEAD must carry X-CSRF-Token equal to the session's CSRF token
+ *            (auth_csrf_token), else 403 (CSRF: a browser sends the cookie on a forged cross-site request,
+ *            but the forger cannot read the cookie to work out the header). Each refusal is audited.
  *   DONE     the completion callback releases the arena (and with it every statement and JSON value),
  *            then gives the store handle back to the pool
  *
@@ -21,6 +26,8 @@
  *   1. A handler never sees a body larger than its route's body_max, nor an undeclared query parameter.
  *   2. Every response carries Content-Type, X-Content-Type-Options: nosniff and Cache-Control: no-store.
  *   3. Handlers allocate only from req->arena and reply exactly once through http_reply_*.
+ *   4. A session token is never logged nor audited; it leaves the server only in the sign-in answer and its
+ *      Set-Cookie header.
  */
 #ifndef HEARTH_HTTP_H
 #define HEARTH_HTTP_H
@@ -69,7 +76,9 @@ struct http_req {
     int nids, nnames;
     core_buf body;
     store *db;
-    auth_principal auth;      /* who signed in (user_id 0: nobody): from Authorization: Bearer */
+    auth_principal auth;      /* who signed in (user_id 0: nobody): from Authorization: Bearer, or the cookie */
+    const char *session_token; /* the token the session was found by (arena copy), or NULL: never logged */
+    int session_cookie;       /* 1 when it came from the session cookie (CSRF checked) */
     access_principal who;     /* the same, as the access decision sees it */
     const char *client_address;
     void *conn;               /* struct MHD_Connection */
@@ -80,6 +89,7 @@ struct http_req {
     size_t resp_len;
     const char *content_type;
     const char *location;
+    const char *set_cookie;   /* a Set-Cookie header value (http_session_cookie), or NULL */
     /* state of the request (see the lifecycle above) */
     int early_error;          /* a CORE_E_* code found before dispatch (no route, body too large) */
     int replied;
@@ -93,7 +103,15 @@ typedef struct http_config {
     store_pool *pool;
     audit *audit;             /* every access is recorded here (NULL only in tests that do not audit) */
     int max_connections;
+    int cookie_secure;        /* 1: clients reach the server over HTTPS (a TLS-terminating proxy in front), so
+                                 the session cookie is marked Secure; it is also marked on a TLS connection */
 } http_config;
+
+/* The browser session cookie: HttpOnly (scripts cannot read it), SameSite=Strict (not sent on cross-site
+ * requests), Path=/, and Secure when the request came over TLS or cookie_secure is set. Hearth itself
+ * serves plain HTTP today and does not trust X-Forwarded-Proto, so Secure comes from cookie_secure
+ * (`hearth serve --secure-cookies`) behind a TLS proxy. */
+#define HTTP_SESSION_COOKIE "hearth_session"
 
 /* Start serving in background threads. *port_out gets the port actually bound. */
 int http_server_start(http_server **out, const http_config *cfg, int *port_out, core_error *err);
@@ -104,6 +122,8 @@ void http_server_stop(http_server *s);
  * audit trail's error: a request whose access cannot be recorded must not be answered with data. */
 int http_audit(http_req *req, const char *action, const char *table, int64_t id, const char *detail_json,
                int durable, core_error *err);
+/* Set the session cookie to token on the response, or clear it (Max-Age=0) when token is NULL. */
+void http_session_cookie(http_req *req, const char *token);
 /* Value of request header name, or NULL. */
 const char *http_header(http_req *req, const char *name);
 /* Value of query parameter name, or NULL. */

@@ -220,6 +220,91 @@ static int method_known(const char *m)
            !strcmp(m, "DELETE") || !strcmp(m, "HEAD") || !strcmp(m, "OPTIONS");
 }
 
+/* Answer err; first, when reason is not NULL, audit the refusal as a denial (a request whose refusal cannot
+ * be recorded is answered with the audit trail's error instead). */
+static void refuse(http_req *req, const core_error *err, const char *reason)
+{
+    core_error aerr;
+    core_error_clear(&aerr);
+    if (reason && http_audit(req, "denied", NULL, 0, denial_detail(req, reason), 1, &aerr)) {
+        http_reply_error(req, &aerr);
+        return;
+    }
+    http_reply_error(req, err);
+}
+
+static int connection_is_tls(http_req *req)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+    return ci != NULL && ci->tls_session != NULL;
+}
+
+void http_session_cookie(http_req *req, const char *token)
+{
+    int secure = req->server->cfg.cookie_secure || connection_is_tls(req);
+    req->set_cookie = core_arena_printf(&req->arena, "%s=%s; HttpOnly; SameSite=Strict; Path=/%s%s",
+                                        HTTP_SESSION_COOKIE, token ? token : "", token ? "" : "; Max-Age=0",
+                                        secure ? "; Secure" : "");
+}
+
+/* Find the request's session (the DISPATCH step in http.h): Authorization: Bearer, else on a route that needs
+ * a session the browser cookie, whose changes must carry the CSRF token. Fills req->auth and req->who. 0 to
+ * go on (with a session or with nobody); -1 when a refusal has been answered. */
+static int session_resolve(http_req *req)
+{
+    core_error err;
+    core_error_clear(&err);
+    const char *authz = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
+    const char *cookie = NULL;
+    if (!authz && !(req->route->flags & HTTP_ROUTE_PUBLIC))
+        cookie = MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, HTTP_SESSION_COOKIE);
+    if (!authz && !cookie)
+        return 0;
+    const char *token = cookie ? cookie : strncmp(authz, "Bearer ", 7) == 0 ? authz + 7 : NULL;
+    int rc = CORE_E_UNAUTHENTICATED;
+    if (token)
+        rc = auth_session_lookup(req->db, &req->arena, token, 0, &req->auth, &err);
+    if (rc == 0 && cookie && strcmp(req->auth.kind, "browser") != 0) { /* API tokens never ride in cookies */
+        memset(&req->auth, 0, sizeof(req->auth));
+        rc = CORE_E_UNAUTHENTICATED;
+    }
+    if (rc != 0) {
+        if (rc != CORE_E_UNAUTHENTICATED) { /* a store failure, not a bad token */
+            refuse(req, &err, NULL);
+            return -1;
+        }
+        core_error_set(&err, CORE_E_UNAUTHENTICATED, "the session has ended or the token is not valid");
+        if (cookie) {
+            core_error_hint(&err, "sign in again: POST /api/v1/session with \"kind\": \"browser\"");
+            http_session_cookie(req, NULL); /* and let the browser forget it */
+        } else {
+            core_error_hint(&err, "send Authorization: Bearer <token> from POST /api/v1/session");
+        }
+        refuse(req, &err, cookie ? "session cookie not live" : "token not live");
+        return -1;
+    }
+    req->session_token = core_arena_strdup(&req->arena, token);
+    req->who.user_id = req->auth.user_id;
+    req->who.role = req->auth.role;
+    req->who.team_id = req->auth.team_id;
+    req->who.agency_id = req->auth.agency_id;
+    req->who.scopes = req->auth.scopes;
+    if (cookie) {
+        req->session_cookie = 1;
+        if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0 &&
+            !auth_csrf_valid(token, http_header(req, "X-CSRF-Token"))) {
+            core_error_set(&err, CORE_E_FORBIDDEN,
+                           "the X-CSRF-Token header is missing or does not match the session");
+            core_error_hint(&err, "send X-CSRF-Token: <csrf_token from sign-in> with every request that changes "
+                                  "something");
+            refuse(req, &err, "csrf token missing or wrong");
+            return -1;
+        }
+    }
+    return 0;
+}
+
 /* Find the route; set early_error when none (404, or 405 when the path exists with another method). */
 static void route_find(http_server *s, http_req *req)
 {
@@ -273,38 +358,12 @@ static void dispatch(http_server *s, http_req *req)
     /* The handle is given back in on_completed, after the arena has reset this request's statements: a
      * handle must not reach another thread while statements prepared on it are still live here. */
     req->db = store_pool_acquire(s->cfg.pool);
-    const char *authz = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION);
-    if (authz) {
-        if (strncmp(authz, "Bearer ", 7) != 0 ||
-            auth_session_lookup(req->db, &req->arena, authz + 7, 0, &req->auth, &err) != 0) {
-            if (err.code != CORE_E_UNAUTHENTICATED && err.code != 0) { /* a store failure, not a bad token */
-                http_reply_error(req, &err);
-                return;
-            }
-            core_error_set(&err, CORE_E_UNAUTHENTICATED, "the session has ended or the token is not valid");
-            core_error_hint(&err, "send Authorization: Bearer <token> from POST /api/v1/session");
-            core_error aerr;
-            if (http_audit(req, "denied", NULL, 0, denial_detail(req, "token not live"), 1, &aerr)) {
-                http_reply_error(req, &aerr);
-                return;
-            }
-            http_reply_error(req, &err);
-            return;
-        }
-        req->who.user_id = req->auth.user_id;
-        req->who.role = req->auth.role;
-        req->who.team_id = req->auth.team_id;
-        req->who.agency_id = req->auth.agency_id;
-    }
+    if (session_resolve(req) != 0)
+        return;
     if (!req->who.user_id && !(r->flags & HTTP_ROUTE_PUBLIC)) {
         core_error_set(&err, CORE_E_UNAUTHENTICATED, "this needs a signed-in session");
         core_error_hint(&err, "sign in with POST /api/v1/session and send Authorization: Bearer <token>");
-        core_error aerr;
-        if (http_audit(req, "denied", NULL, 0, denial_detail(req, "not signed in"), 1, &aerr)) {
-            http_reply_error(req, &aerr);
-            return;
-        }
-        http_reply_error(req, &err);
+        refuse(req, &err, "not signed in");
         return;
     }
     access_target what = {NULL, NULL, 0};
@@ -338,6 +397,8 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, http_req *req)
     MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
     if (req->location)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, req->location);
+    if (req->set_cookie)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, req->set_cookie);
     enum MHD_Result r = MHD_queue_response(c, (unsigned)req->status, resp);
     MHD_destroy_response(resp);
     return r;
