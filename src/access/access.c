@@ -408,6 +408,7 @@ static void family_footing_uncached(decision *d, int64_t family, access_footing 
         int rc = store_query(d->db, &d->arena, SQL_EPISODE_TIES, p, 5, &st, d->err);
         int lead = 0, taf = 0, manager = 0;
         while (rc == 0 && (rc = store_next(st, d->err)) == 1) {
+            rc = 0; /* a row: read on */
             lead |= store_col_int(st, 0) != 0;
             taf |= store_col_int(st, 1) != 0;
             manager |= store_col_int(st, 2) != 0 && role_is(w, "team_manager");
@@ -501,12 +502,16 @@ static void person_footing(decision *d, int64_t person, access_footing *f)
     store_value p[] = {store_v_int(person)};
     store_stmt *st;
     int rc = store_query(d->db, &d->arena, SQL_PERSON_FAMILIES, p, 1, &st, d->err);
-    while (rc == 0 && nf < 50 && (rc = store_next(st, d->err)) == 1)
+    while (rc == 0 && nf < 50 && (rc = store_next(st, d->err)) == 1) {
         families[nf++] = store_col_int(st, 0);
-    if (rc >= 0)
+        rc = 0;
+    }
+    if (rc == 0)
         rc = store_query(d->db, &d->arena, SQL_PERSON_CONTACTS, p, 1, &st, d->err);
-    while (rc == 0 && nc < 50 && (rc = store_next(st, d->err)) == 1)
+    while (rc == 0 && nc < 50 && (rc = store_next(st, d->err)) == 1) {
         contacts[nc++] = store_col_int(st, 0);
+        rc = 0;
+    }
     if (rc < 0) {
         d->failed = 1;
         return;

@@ -25,7 +25,8 @@
  * 10 admin, 11 analyst. Family 1: open episode 1 of team 2; consent shares with schools only; person 1 a
  * member, person 2 a restricted member; note 1 ordinary, note 2 police information; plan 1. Family 2: contact
  * 1 in triage. Family 3: contact 2 decided in 2000. Family 4: recorded by user 4, nobody's case yet.
- * Family 5: episode 2 closed in 2000. Grants: user 4's break glass on family 1 expired; user 9's duty on
+ * Family 5: episode 2 closed in 2000. Family 6: open episodes of team 3 (3, led by user 4) and of team 2
+ * (4, led by user 2); person 4 is a member of families 3 and 6. Grants: user 4's break glass on family 1 expired; user 9's duty on
  * person 2 live. */
 static const char FIXTURE[] =
     "INSERT INTO agency (id, name, agency_type, created_at, updated_at) VALUES\n"
@@ -44,15 +45,17 @@ static const char FIXTURE[] =
     "  (11, 'analyst', 'AN', 'analyst', 1, NULL, 'h', 'x', 'x');\n"
     "INSERT INTO family (id, name, created_at, created_by, updated_at) VALUES\n"
     "  (1, 'F1', 'x', 2, 'x'), (2, 'F2', 'x', 1, 'x'), (3, 'F3', 'x', 1, 'x'), (4, 'F4', 'x', 4, 'x'),\n"
-    "  (5, 'F5', 'x', 2, 'x');\n"
+    "  (5, 'F5', 'x', 2, 'x'), (6, 'F6', 'x', 2, 'x');\n"
     "INSERT INTO person (id, given_name, ethnicity, restricted, created_at, updated_at) VALUES\n"
-    "  (1, 'Child', 'WBRI', 0, 'x', 'x'), (2, 'Kept', NULL, 1, 'x', 'x'), (3, 'Triage', NULL, 0, 'x', 'x');\n"
+    "  (1, 'Child', 'WBRI', 0, 'x', 'x'), (2, 'Kept', NULL, 1, 'x', 'x'), (3, 'Triage', NULL, 0, 'x', 'x'),\n"
+    "  (4, 'Two homes', NULL, 0, 'x', 'x');\n"
     "INSERT INTO family_member (family_id, person_id, role, created_at, updated_at) VALUES\n"
-    "  (1, 1, 'child', 'x', 'x'), (1, 2, 'child', 'x', 'x');\n"
+    "  (1, 1, 'child', 'x', 'x'), (1, 2, 'child', 'x', 'x'), (3, 4, 'child', 'x', 'x'), (6, 4, 'child', 'x', 'x');\n"
     "INSERT INTO episode (id, family_id, start_date, end_date, closure_reason, owning_team_id, lead_user_id,\n"
     "                     created_at, updated_at) VALUES\n"
     "  (1, 1, '2020-01-01', NULL, NULL, 2, 2, 'x', 'x'),\n"
-    "  (2, 5, '1999-01-01', '2000-01-01', 'needs_met', 2, 2, 'x', 'x');\n"
+    "  (2, 5, '1999-01-01', '2000-01-01', 'needs_met', 2, 2, 'x', 'x'),\n"
+    "  (3, 6, '2020-01-01', NULL, NULL, 3, 4, 'x', 'x'), (4, 6, '2020-02-01', NULL, NULL, 2, 2, 'x', 'x');\n"
     "INSERT INTO episode_member (episode_id, user_id, from_date, created_at, updated_at) VALUES\n"
     "  (1, 3, '2020-01-01', 'x', 'x'), (1, 7, '2020-01-01', 'x', 'x'), (1, 8, '2020-01-01', 'x', 'x');\n"
     "INSERT INTO consent (family_id, scope, agency_types, method, given_on, created_at, updated_at) VALUES\n"
@@ -194,6 +197,13 @@ static void test_relationships(void **state)
     assert_int_equal(ask(f, 4, "record.write", "family", "family", 4, &ft, &code), ACCESS_ALLOW);
     assert_int_equal(ft.basis, ACCESS_ON_RECORDER);
     DENIED(2, "record.read", "family", "family", 4, CORE_E_FORBIDDEN);
+    /* Every episode of a family counts, not only the first; every family of a person, not only the first. */
+    assert_int_equal(ask(f, 2, "record.read", "family", "family", 6, &ft, &code), ACCESS_ALLOW);
+    assert_int_equal(ft.basis, ACCESS_ON_LEAD);
+    assert_int_equal(ask(f, 4, "record.read", "family", "family", 6, &ft, &code), ACCESS_ALLOW);
+    assert_int_equal(ft.basis, ACCESS_ON_LEAD);
+    assert_int_equal(ask(f, 2, "record.read", "person", "person", 4, &ft, &code), ACCESS_ALLOW);
+    assert_int_equal(ft.family_id, 6);
     /* A record that does not exist is left to the handler to answer "not found". */
     ALLOWED(2, "record.read", "case_note", "case_note", 999);
 }
