@@ -25,6 +25,7 @@ import string
 import subprocess
 import sys
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.path.join(HERE, "..", "..", "src")
@@ -556,7 +557,14 @@ def main():
     targets = [t for t in targets if t.parent_ids or not t.parent_table]
     print("flood: %d POST routes, seed %d" % (len(targets), args.seed))
 
+    # The reads above are audited by the server's writer thread, which may lag: count once it has caught up.
     before = db.counts()
+    for _ in range(50):
+        time.sleep(0.1)
+        again = db.counts()
+        if again == before:
+            break
+        before = again
     for i in range(args.count):
         t = targets[i % len(targets)]
         g = Gen(rng, t)
