@@ -10,6 +10,7 @@
  * bind() walks the statement's parameters, reads each one's name and binds value N to "$N" wherever and however
  * often it appears. A bare "?" or any other name is refused: SQL must use the portable form.
  */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdint.h>
 
@@ -63,8 +64,18 @@ static int sq_exec_script(store *s, const char *sql, core_error *err)
     return 0;
 }
 
+/* Once per process, before the first connection: no global memory statistics (they take a process-wide
+ * mutex on every allocation, which server threads then queue on). Refused harmlessly if SQLite is already
+ * initialised. */
+static void sq_configure(void)
+{
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
 static int sq_open(store **out, const char *target, core_error *err)
 {
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, sq_configure);
     sqlite3 *db = NULL;
     int rc = sqlite3_open_v2(target, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
     if (rc != SQLITE_OK) {
@@ -83,7 +94,11 @@ static int sq_open(store **out, const char *target, core_error *err)
                         "PRAGMA synchronous=FULL;\n"
                         "PRAGMA foreign_keys=ON;\n"
                         "PRAGMA temp_store=MEMORY;\n"
-                        "PRAGMA cache_size=-65536;\n",
+                        "PRAGMA cache_size=-65536;\n"
+                        /* Pages are read through a memory map: every commit (the audit writer's batches
+                         * included) makes other connections drop their page caches, and re-reading a page
+                         * is then a pointer, not a copy through pread(). */
+                        "PRAGMA mmap_size=2147418112;\n",
                         err);
     if (rc) {
         sqlite3_close(db);
