@@ -2,7 +2,8 @@
  * api_report.c — the access report: who has looked at a person's records, when, and on what footing
  * (GET /api/v1/people/{id}/access-report). BRIEF section 3: "A person's access report answers 'who has looked
  * at my record'". It covers the person and the records that are theirs alone (former names, addresses,
- * contact details); it is itself recorded in the audit trail. The footing is the detail the access decision
+ * contact details); it is itself recorded in the audit trail, which the server attaches to every store handle
+ * as schema "trail" (audit.h). The footing is the detail the access decision
  * recorded: {"basis": "taf", "family": 12}, {"basis": "break_glass", "grant": 3, "reason": "court_order"},
  * {"basis": "person_index"} for a search result; null for entries that record none (sign-ins, reports).
  */
@@ -15,7 +16,7 @@
 static const char SQL_ACCESS_REPORT[] =
     "SELECT e.seq, e.at, e.actor_user_id, u.username, u.display_name, e.actor_role, e.action,\n"
     "       e.target_table, e.target_id, e.detail\n"
-    "  FROM audit_event e\n"
+    "  FROM trail.audit_event e\n"
     "  LEFT JOIN app_user u ON u.id = e.actor_user_id\n"
     " WHERE e.seq > $2\n"
     "   AND ((e.target_table = 'person' AND e.target_id = $1)\n"

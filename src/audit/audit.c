@@ -35,6 +35,43 @@
 #include "core/core_log.h"
 #include "store/store.h"
 
+/* The trail's own database (PATH.audit): one table, append-only. One row per access: reads, searches (with
+ * their terms), writes (the fields changed), exports, disclosures, sign-ins and failures, denials. Rows name a
+ * table and a row id, never a person's details. seq is assigned by the writer (last seq + 1, in the inserting
+ * transaction), so it is gapless; the triggers refuse UPDATE and DELETE. STRICT: a value stored with another
+ * type would hash differently from what was written, so SQLite refuses it rather than leaving verification to
+ * trip over it. Applied by every audit_open(); IF NOT EXISTS makes that idempotent. */
+static const char SQL_SCHEMA[] =
+    "CREATE TABLE IF NOT EXISTS audit_event (\n"
+    "  seq            INTEGER PRIMARY KEY,     -- 1, 2, 3, ... without gaps\n"
+    "  at             TEXT NOT NULL,           -- UTC 'YYYY-MM-DDTHH:MM:SSZ' when the event was recorded\n"
+    "  actor_user_id  INTEGER,                 -- app_user id; NULL for the system or nobody signed in\n"
+    "  actor_role     TEXT,                    -- the role acted in\n"
+    "  action         TEXT NOT NULL,           -- read, search, create, update, export, disclosure, sign_in,\n"
+    "                                          -- sign_in_failed, denied, ...\n"
+    "  target_table   TEXT,                    -- e.g. 'person'; NULL when there is no single target\n"
+    "  target_id      INTEGER,                 -- row id in target_table\n"
+    "  detail         TEXT,                    -- JSON object: search terms, changed field names, footing\n"
+    "                                          -- ('team_member', a break-glass reason), ...\n"
+    "  client_address TEXT,                    -- client IP address\n"
+    "  prev_hash      TEXT NOT NULL,           -- hex of the previous row's hash (64 zeros for seq 1)\n"
+    "  hash           TEXT NOT NULL            -- hex BLAKE2b-256, keyed, over this row's fields and prev_hash\n"
+    ") STRICT;\n"
+    "\n"
+    "CREATE TRIGGER IF NOT EXISTS audit_event_no_update BEFORE UPDATE ON audit_event\n"
+    "BEGIN\n"
+    "  SELECT RAISE(ABORT, 'audit_event is append-only: rows cannot be changed');\n"
+    "END;\n"
+    "\n"
+    "CREATE TRIGGER IF NOT EXISTS audit_event_no_delete BEFORE DELETE ON audit_event\n"
+    "BEGIN\n"
+    "  SELECT RAISE(ABORT, 'audit_event is append-only: rows cannot be deleted');\n"
+    "END;\n"
+    "\n"
+    "-- The access report (\"who has looked at my record\") and a user's own activity.\n"
+    "CREATE INDEX IF NOT EXISTS audit_event_target ON audit_event(target_table, target_id) WHERE target_id IS NOT NULL;\n"
+    "CREATE INDEX IF NOT EXISTS audit_event_actor ON audit_event(actor_user_id) WHERE actor_user_id IS NOT NULL;\n";
+
 /* The chain's tail: the last entry's seq and hash (none: 0 and the empty result). */
 static const char SQL_TAIL[] = "SELECT seq, hash\n"
                                "  FROM audit_event\n"
@@ -401,8 +438,13 @@ int audit_open(audit **out, const char *db_path, const audit_config *cfg, core_e
     a->ring = core_xmalloc(sizeof(qevent *) * a->cap);
 
     int rc = audit_keys_load(db_path, 1, NULL, &a->keys, err);
+    if (rc == 0) {
+        char *trail = audit_trail_path(db_path);
+        rc = store_open(&a->db, trail, err);
+        free(trail);
+    }
     if (rc == 0)
-        rc = store_open(&a->db, db_path, err);
+        rc = store_exec_script(a->db, SQL_SCHEMA, err);
     if (rc == 0) {
         core_arena ar = CORE_ARENA_INIT;
         store_stmt *st;
@@ -418,8 +460,6 @@ int audit_open(audit **out, const char *db_path, const audit_config *cfg, core_e
             else
                 rc = 0;
         }
-        if (rc == CORE_E_STORE && strstr(err->detail, "no such table"))
-            core_error_hint(err, "the database is not migrated: run `hearth init --db PATH`");
         core_arena_release(&ar);
         a->cp_seq = a->last_seq; /* only what this handle writes is signed at close */
     }

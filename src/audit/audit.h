@@ -10,8 +10,11 @@
  * access was (search terms are the exception the brief asks for: they are the point of auditing a search).
  *
  * How it is tamper-evident
- *   - Table audit_event (store/migrations/sqlite/0005_audit.sql), one row per event, seq 1, 2, 3, ... with no
- *     gaps. Triggers refuse UPDATE and DELETE, so the program itself cannot change history.
+ *   - Table audit_event in its own SQLite file beside the database, PATH.audit (schema in audit.c), one row
+ *     per event, seq 1, 2, 3, ... with no gaps. Triggers refuse UPDATE and DELETE, so the program itself
+ *     cannot change history. Its own file, so that the writer's commits do not disturb the connections that
+ *     serve reads from PATH (their page caches, their memory maps); the server attaches it read-only in use
+ *     as schema "trail" for the access report.
  *   - A keyed hash chain: hash_n = BLAKE2b-256 keyed with a 32-byte secret (libsodium crypto_generichash)
  * over the canonical encoding of entry n (every field length-prefixed, see audit_entry_hash() in
  * audit_chain.c) followed by hash_{n-1}; hash_0 is 32 zero bytes. Both are stored in hex (prev_hash, hash).
@@ -150,6 +153,9 @@ typedef struct audit_verify_report {
  * server. Returns 0 with out->fault set (AUDIT_FAULT_NONE when the trail is good), or a negative code when
  * verification could not be done at all (no database, no audit table, unreadable key). */
 int audit_verify(const char *db_path, audit_verify_report *out, core_error *err);
+
+/* PATH.audit, the trail's database file for the database at db_path (malloc'd; the caller frees it). */
+char *audit_trail_path(const char *db_path);
 
 /* A short lowercase name for a fault ("hash mismatch", "gap", ...). */
 const char *audit_fault_name(audit_fault f);

@@ -23,6 +23,7 @@
  *   sign_seed=<64 hex>          (the Ed25519 key pair is derived from this seed)
  * Public key file: the Ed25519 public key in hex and a newline.
  */
+#include "audit/audit.h"
 #include "audit/audit_internal.h"
 
 #include <errno.h>
@@ -48,6 +49,11 @@ char *audit_path(const char *db_path, const char *suffix)
     memcpy(p, db_path, a);
     memcpy(p + a, suffix, b + 1);
     return p;
+}
+
+char *audit_trail_path(const char *db_path)
+{
+    return audit_path(db_path, ".audit");
 }
 
 void audit_keys_clear(audit_keys *k)

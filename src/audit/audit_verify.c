@@ -268,14 +268,17 @@ static int trail_is_empty(const char *db_path)
     free(cp);
     if (!cp_absent)
         return 0;
+    char *trail = audit_trail_path(db_path);
+    int trail_absent = stat(trail, &sb) != 0 && errno == ENOENT;
     store *s = NULL;
     core_arena ar = CORE_ARENA_INIT;
     int64_t n = -1;
-    if (store_open(&s, db_path, NULL) == 0)
+    if (!trail_absent && store_open(&s, trail, NULL) == 0)
         store_query_int(s, &ar, SQL_COUNT, NULL, 0, &n, NULL);
     core_arena_release(&ar);
     store_close(s);
-    return n == 0;
+    free(trail);
+    return trail_absent || n == 0;
 }
 
 int audit_verify(const char *db_path, audit_verify_report *out, core_error *err)
@@ -303,8 +306,14 @@ int audit_verify(const char *db_path, audit_verify_report *out, core_error *err)
     int present = 0;
     store *s = NULL;
     rc = read_checkpoints(db_path, &k, &cps, &ncps, &present, out, err);
+    char *trail = audit_trail_path(db_path);
+    if (rc == 0 && stat(trail, &sb) != 0) {
+        core_error_set(err, CORE_E_NOT_FOUND, "the audit trail file %s is absent, but its keys are present", trail);
+        rc = core_error_hint(err, "restore it from backup: a trail that was recorded cannot be verified without it");
+    }
     if (rc == 0)
-        rc = store_open(&s, db_path, err);
+        rc = store_open(&s, trail, err);
+    free(trail);
     int complete = 0;
     if (rc == 0) /* one snapshot for the whole read */
         rc = store_exec_script(s, "BEGIN", err);
@@ -312,8 +321,7 @@ int audit_verify(const char *db_path, audit_verify_report *out, core_error *err)
         rc = check_entries(s, &k, cps, ncps, out, &complete, err);
         store_exec_script(s, "COMMIT", NULL);
         if (rc == CORE_E_STORE && strstr(err->detail, "no such table"))
-            core_error_hint(err,
-                            "the database has no audit trail: run `hearth init --db PATH` to migrate it");
+            core_error_hint(err, "the audit trail file has no audit_event table: it is not a Hearth trail");
     }
     if (rc == 0) {
         out->checkpoints = (int64_t)ncps;

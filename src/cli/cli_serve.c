@@ -16,6 +16,8 @@
 
 enum { POOL_SIZE = 16, CHECKPOINT_SECONDS = 60 };
 
+static const char SQL_ATTACH_TRAIL[] = "ATTACH DATABASE $1 AS trail";
+
 int cli_init(int argc, char **argv)
 {
     const char *db = cli_db_only(argc, argv, "init");
@@ -103,6 +105,12 @@ int cli_serve(int argc, char **argv)
         rc = store_pool_open(&pool, db, POOL_SIZE, &err);
     if (rc == 0)
         rc = audit_open(&trail, db, NULL, &err);
+    if (rc == 0) { /* the trail, readable from every handle as schema "trail" (the access report reads it) */
+        char *trail_path = audit_trail_path(db);
+        store_value p[] = {store_v_text(trail_path)};
+        rc = store_pool_exec_each(pool, SQL_ATTACH_TRAIL, p, 1, &err);
+        free(trail_path);
+    }
     http_server *srv = NULL;
     int bound = 0;
     if (rc == 0) {

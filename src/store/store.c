@@ -248,6 +248,17 @@ int store_pool_open(store_pool **out, const char *target, int size, core_error *
     return 0;
 }
 
+int store_pool_exec_each(store_pool *p, const char *sql, const store_value *params, size_t n, core_error *err)
+{
+    int rc = 0;
+    for (int i = 0; i < p->size && rc == 0; i++) {
+        core_arena a = CORE_ARENA_INIT;
+        rc = store_exec(p->all[i], &a, sql, params, n, NULL, err);
+        core_arena_release(&a);
+    }
+    return rc;
+}
+
 store *store_pool_acquire(store_pool *p)
 {
     pthread_mutex_lock(&p->mu);

@@ -131,6 +131,8 @@ const char *store_col_text(store_stmt *st, int i, size_t *len);
 /* A fixed set of handles shared by server threads. acquire blocks until one is free. */
 int store_pool_open(store_pool **out, const char *target, int size, core_error *err);
 store *store_pool_acquire(store_pool *p);
+/* Run one statement on every handle of the pool (e.g. ATTACH), before the pool is shared between threads. */
+int store_pool_exec_each(store_pool *p, const char *sql, const store_value *params, size_t n, core_error *err);
 void store_pool_release(store_pool *p, store *s);
 void store_pool_close(store_pool *p);
 

@@ -545,7 +545,7 @@ class Matrix:
         self.sent = set()                         # (route, principal key) pairs sent at least once
         self.amb_seen = collections.defaultdict(collections.Counter)   # ambiguity -> statuses the server gave
         self.skipped = []
-        self.audit = sqlite3.connect(fx.db, timeout=30)
+        self.audit = sqlite3.connect(fx.db + ".audit", timeout=30)  # the trail's own database file
 
     # -- bookkeeping
     def max_seq(self):

@@ -388,7 +388,7 @@ def audit_check(hearth, db):
     p = subprocess.run([hearth, "audit", "verify", "--db", db], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if p.returncode != 0:
         return False, "audit verify exited %d: %s %s" % (p.returncode, p.stdout.decode(), p.stderr.decode())
-    con = sqlite3.connect(db)
+    con = sqlite3.connect(db + ".audit")  # the trail's own database file (src/audit/audit.h)
     try:
         kinds = dict(con.execute("SELECT action, count(*) FROM audit_event GROUP BY action"))
     finally:

@@ -271,7 +271,7 @@ def main():
         problem = server.stop()
     check(problem is None, "server stops cleanly", problem)
 
-    con = sqlite3.connect(db)
+    con = sqlite3.connect(db + ".audit")  # the trail's own database file
     try:
         rows = con.execute("SELECT action, detail FROM audit_event").fetchall()
     finally:

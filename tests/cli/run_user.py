@@ -40,12 +40,15 @@ def main():
                            universal_newlines=True)
         return p.returncode, p.stdout, p.stderr
 
-    def sql(query, *params):
-        con = sqlite3.connect(db)
+    def sql(query, *params, path=None):
+        con = sqlite3.connect(path or db)
         try:
             return con.execute(query, params).fetchall()
         finally:
             con.close()
+
+    def trail_sql(query, *params):  # the audit trail's own database file
+        return sql(query, *params, path=db + ".audit")
 
     def snapshot():
         """Everything the account commands may change."""
@@ -225,12 +228,12 @@ def main():
               "user recovery-codes replaces the set: %r" % out)
 
         # ---- the audit trail ----
-        actions = [a for (a,) in sql("SELECT action FROM audit_event ORDER BY seq")]
+        actions = [a for (a,) in trail_sql("SELECT action FROM audit_event ORDER BY seq")]
         want = ["user_add", "user_add", "token_add", "token_add", "token_revoke", "user_disable", "user_disable",
                 "user_enable", "token_add", "user_reset", "user_reset", "token_add", "user_role", "user_role",
                 "recovery_codes_new"]
         check(actions == want, "audit actions: %r" % actions)
-        details = [d for (d,) in sql("SELECT detail FROM audit_event")]
+        details = [d for (d,) in trail_sql("SELECT detail FROM audit_event")]
         check(all('"via":"cli"' in d for d in details) and not any(token in d for d in details),
               "audit details say via cli and hold no token")
         rc, out, err = run("audit", "verify", "--db", db)

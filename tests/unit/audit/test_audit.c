@@ -78,12 +78,23 @@ static char *path_with(const test_tmpdb *t, const char *suffix)
     return p;
 }
 
-/* Run raw SQL on the database as an attacker with file access would. */
+/* The trail's own database file (PATH.audit) of the database at db, opened as an attacker with file access
+ * would open it. */
+static void open_trail(const char *db, store **s)
+{
+    core_error err;
+    char *trail = audit_trail_path(db);
+    int rc = store_open(s, trail, &err);
+    free(trail);
+    assert_ok(rc, err);
+}
+
+/* Run raw SQL on the trail as an attacker with file access would. */
 static void attack_sql(const char *db, const char *sql)
 {
     store *s;
     core_error err;
-    assert_ok(store_open(&s, db, &err), err);
+    open_trail(db, &s);
     assert_ok(store_exec_script(s, sql, &err), err);
     store_close(s);
 }
@@ -94,7 +105,7 @@ static int64_t query_int(const char *db, const char *sql)
     core_error err;
     core_arena a = CORE_ARENA_INIT;
     int64_t v = -1;
-    assert_ok(store_open(&s, db, &err), err);
+    open_trail(db, &s);
     assert_ok(store_query_int(s, &a, sql, NULL, 0, &v, &err), err);
     core_arena_release(&a);
     store_close(s);
@@ -272,7 +283,7 @@ static void test_triggers_refuse_update_and_delete(void **state)
     copy_trail(*state, &t);
     store *s;
     core_error err;
-    assert_ok(store_open(&s, t.path, &err), err);
+    open_trail(t.path, &s);
     core_error_clear(&err);
     assert_int_equal(store_exec_script(s, "UPDATE audit_event SET detail = '{}' WHERE seq = 5", &err),
                      CORE_E_CONFLICT);
@@ -299,7 +310,7 @@ static void test_one_byte_change_in_detail(void **state)
     store *s;
     core_error err;
     core_arena a = CORE_ARENA_INIT;
-    assert_ok(store_open(&s, t.path, &err), err);
+    open_trail(t.path, &s);
     store_stmt *st;
     assert_ok(store_query(s, &a, "SELECT detail FROM audit_event WHERE seq = 100", NULL, 0, &st, &err), err);
     assert_int_equal(store_next(st, &err), 1);
@@ -570,9 +581,23 @@ static void test_verify_without_a_trail(void **state)
     assert_int_equal(r.entries, 0);
     assert_int_equal(r.checkpoints, 0);
     /* ... but not once it has an entry and the key is gone */
-    attack_sql(t.path,
-               "INSERT INTO audit_event (seq, at, action, prev_hash, hash) VALUES (1, 'x', 'read', '', '')");
+    attack_sql(t.path, "CREATE TABLE audit_event (seq INTEGER PRIMARY KEY, at TEXT, action TEXT, prev_hash TEXT,\n"
+                       "                          hash TEXT);\n"
+                       "INSERT INTO audit_event (seq, at, action, prev_hash, hash) VALUES (1, 'x', 'read', '', '')");
     assert_int_equal(audit_verify(t.path, &r, &err), CORE_E_NOT_FOUND);
+    test_tmpdb_remove(&t);
+}
+
+/* The trail's file removed whole (keys and checkpoints still there) is caught and named. */
+static void test_deleted_trail_file(void **state)
+{
+    test_tmpdb t;
+    copy_trail(*state, &t);
+    assert_int_equal(unlink(path_with(&t, ".audit")), 0);
+    audit_verify_report r;
+    core_error err;
+    assert_int_equal(audit_verify(t.path, &r, &err), CORE_E_NOT_FOUND);
+    assert_non_null(strstr(err.detail, ".audit is absent"));
     test_tmpdb_remove(&t);
 }
 
@@ -683,6 +708,7 @@ int main(void)
         cmocka_unit_test(test_replaced_public_key),
         cmocka_unit_test(test_key_file_readable_by_others_is_refused),
         cmocka_unit_test(test_verify_without_a_trail),
+        cmocka_unit_test(test_deleted_trail_file),
         cmocka_unit_test(test_reopen_continues_the_chain),
         cmocka_unit_test(test_record_refuses_malformed_events),
         cmocka_unit_test(test_writer_fails_closed),
