@@ -197,6 +197,11 @@ static int refuse(core_error *err)
     return core_error_hint(err, "check them and try again");
 }
 
+int auth_role_needs_second_factor(const char *role)
+{
+    return !role || strcmp(role, "admin") != 0;
+}
+
 void auth_totp_secret_new(char out[33])
 {
     pthread_once(&auth_once, auth_init);
@@ -359,6 +364,12 @@ int auth_sign_in(store *s, core_arena *a, const auth_sign_in_req *req, char toke
     if (!ok) {
         rc = record_failure(s, a, req, now, err);
         return rc ? rc : refuse(err);
+    }
+    /* Every role that can see case data signs in with a second factor; an account of such a role with none
+     * enrolled is refused (after the password, so this says nothing to someone without it). */
+    if (!totp && auth_role_needs_second_factor(who->role)) {
+        core_error_set(err, CORE_E_FORBIDDEN, "this account has no second factor, which its role requires");
+        return core_error_hint(err, "ask the administrator to enrol one: hearth user reset --totp");
     }
     if (who->recovery_code_used) {
         int64_t left = 0;

@@ -51,6 +51,10 @@
 #include "store/store.h"
 
 #define AUTH_TOKEN_CHARS 43
+
+/* 1 when a role sees case data and so signs in only with a second factor (every role but the administrator,
+ * who sees no case records). */
+int auth_role_needs_second_factor(const char *role);
 #define AUTH_IDLE_SECONDS_DEFAULT (30 * 60)
 #define AUTH_ABSOLUTE_SECONDS_DEFAULT (10 * 60 * 60)
 #define AUTH_TOUCH_SECONDS 60 /* last_seen_at moves at most this often */

@@ -166,6 +166,12 @@ int cli_user_add(int argc, char **argv)
     if (read_password(o.password_stdin, "user add", pw, sizeof(pw)))
         return CLI_USAGE;
     u.password = pw;
+    if (!o.totp && auth_role_needs_second_factor(o.role)) {
+        /* Every role that sees case data signs in with a second factor: enrol one now rather than make an
+         * account that cannot sign in. */
+        fprintf(stderr, "hearth user add: role %s needs a second factor: enrolling TOTP (as with --totp)\n", o.role);
+        o.totp = 1;
+    }
     if (o.totp) {
         auth_totp_secret_new(totp);
         u.totp_secret = totp;

@@ -94,8 +94,11 @@ def main():
         check(not any(c in open(db, "rb").read().decode("latin-1") or c.replace("-", "") in
                       open(db, "rb").read().decode("latin-1") for c in codes), "no recovery code in the database file")
         rc, out, err = run("user", "add", "--db", db, "--username", "bob", "--role", "analyst")
+        check(rc == 0 and CODE_RE.search(out) and "needs a second factor" in err,
+              "user add without --totp for a role that sees case data enrols TOTP anyway: %r %r" % (out, err))
+        rc, out, err = run("user", "add", "--db", db, "--username", "root2", "--role", "admin")
         pw = re.search(r"^password: (\S+)$", out, re.M)
-        check(rc == 0 and pw and not CODE_RE.search(out), "user add without --totp: a password, no codes: %r" % out)
+        check(rc == 0 and pw and not CODE_RE.search(out), "user add without --totp (admin): a password, no codes: %r" % out)
         alice = sql("SELECT id FROM app_user WHERE username = 'alice'")[0][0]
 
         # ---- refusals change nothing ----
@@ -110,7 +113,7 @@ def main():
                 (["user", "role", "--db", db, "--username", "alice", "--role", "admin", "--team", "999"], 1,
                  "the team or agency does not exist"),
                 (["user", "recovery-codes", "--db", db, "--username", "nobody"], 1, "no user has that username"),
-                (["user", "recovery-codes", "--db", db, "--username", "bob"], 1, "no second factor"),
+                (["user", "recovery-codes", "--db", db, "--username", "root2"], 1, "no second factor"),
                 (["token", "add", "--db", db, "--username", "nobody"], 1, "no user has that username"),
                 (["token", "add", "--db", db, "--username", "alice", "--scopes", "record.reed"], 1,
                  "not the permission of any route"),
@@ -229,7 +232,7 @@ def main():
 
         # ---- the audit trail ----
         actions = [a for (a,) in trail_sql("SELECT action FROM audit_event ORDER BY seq")]
-        want = ["user_add", "user_add", "token_add", "token_add", "token_revoke", "user_disable", "user_disable",
+        want = ["user_add", "user_add", "user_add", "token_add", "token_add", "token_revoke", "user_disable", "user_disable",
                 "user_enable", "token_add", "user_reset", "user_reset", "token_add", "user_role", "user_role",
                 "recovery_codes_new"]
         check(actions == want, "audit actions: %r" % actions)

@@ -46,9 +46,11 @@ static int setup(void **state)
     auth_totp_secret_new(f->secret);
     int64_t id;
     model_user_new with = {"alice", "Alice", "practitioner", 0, 0, "correct horse battery", f->secret};
-    model_user_new without = {"bob", "Bob", "analyst", 0, 0, "another good password", NULL};
+    model_user_new without = {"bob", "Bob", "admin", 0, 0, "another good password", NULL};
+    model_user_new unenrolled = {"dave", "Dave", "analyst", 0, 0, "a fourth good password", NULL};
     model_user_new gone = {"carol", "Carol", "practitioner", 0, 0, "a third good password", NULL};
     if (model_user_add(f->s, &f->a, &with, &id, &f->err) || model_user_add(f->s, &f->a, &without, &id, &f->err) ||
+        model_user_add(f->s, &f->a, &unenrolled, &id, &f->err) ||
         model_user_add(f->s, &f->a, &gone, &id, &f->err))
         return -1;
     store_value p[] = {store_v_int(id)};
@@ -100,9 +102,12 @@ static void test_sign_in(void **state)
     assert_int_equal(again.user_id, who.user_id);
     assert_string_equal(again.role, "practitioner");
 
-    /* a user without a second factor signs in with the password alone */
+    /* the administrator, who sees no case data, may sign in with the password alone */
     assert_int_equal(sign_in(f, "bob", "another good password", NULL, token, &who), 0);
-    assert_string_equal(who.role, "analyst");
+    assert_string_equal(who.role, "admin");
+    /* every other role needs a second factor: an account with none enrolled is refused, and told why */
+    assert_int_equal(sign_in(f, "dave", "a fourth good password", NULL, token, &who), CORE_E_FORBIDDEN);
+    assert_non_null(strstr(f->err.detail, "no second factor"));
 }
 
 static void test_refusals(void **state)
