@@ -1,0 +1,144 @@
+/*
+ * link.h — finding one person across records that disagree: reading records (a mapping file and CSV),
+ * normalising them, comparing fields, and scoring candidate pairs (Fellegi-Sunter, weights estimated by EM).
+ *
+ * What it is for: `hearth link dedupe|pair` on plain files, and later linking imported partner datasets to the
+ * person index, deduplicating the index and the front door's duplicate check — one engine for all of them.
+ * What it is not for: deciding. The engine suggests (link / review / no); a person decides (BRIEF §3).
+ *
+ * Parts (one file each):
+ *   link_input.c    the mapping file (JSON: Hearth field -> CSV column) and streaming CSV (libcsv) into
+ *                   link_records, normalising as it reads; rejects with line number and reason.
+ *   link_norm.c     normalisation: names (NFKC, case fold, accents stripped, tokens, placeholders such as
+ *                   "baby" or "twin 1"), nicknames (a built-in table plus optional lookup files), postcodes
+ *                   (full, sector, district), identifiers.
+ *   link_compare.c  string comparators written here: Jaro-Winkler, Damerau-Levenshtein (optimal string
+ *                   alignment), a phonetic code, token overlap.
+ *   link_engine.c   blocking (several keys, candidate pairs unioned, caps), comparison vectors, EM for m,
+ *                   random pairs for u, term-frequency adjustment, the decision thresholds, explanations.
+ *
+ * Invariants
+ *   1. Strings in a link_record are normalised once, at reading, and never change; they live in the
+ *      dataset's arena.
+ *   2. A missing value is NULL (strings) or LINK_NO_DATE; comparators never see NULL.
+ *   3. Comparators are pure functions of their arguments (thread-safe, no allocation beyond the stack).
+ */
+#ifndef HEARTH_LINK_H
+#define HEARTH_LINK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/core_arena.h"
+#include "core/core_error.h"
+
+/* ---- records ---- */
+
+#define LINK_NO_DATE INT32_MIN
+#define LINK_PHONETIC_MAX 16 /* a phonetic code and its NUL */
+
+typedef struct link_record {
+    const char *id;         /* the mapping's "id" column, as given (required) */
+    const char *given;      /* normalised given name(s): folded tokens joined by one space; NULL if missing or a
+                               placeholder ("baby", "unborn", "twin 1", ...) */
+    const char *given_nick; /* canonical form of the first given token through the nickname table (e.g. "bill"
+                               -> "william"); equals the first token when it has no nickname entry; NULL if
+                               given is NULL */
+    const char *family;     /* normalised family name: folded tokens (hyphens and apostrophes -> space) joined by
+                               one space; NULL if missing or a placeholder */
+    char given_phon[LINK_PHONETIC_MAX];  /* phonetic code of the first given token ("" if none) */
+    char family_phon[LINK_PHONETIC_MAX]; /* phonetic code of the family name with spaces removed ("" if none) */
+    int32_t dob;            /* date of birth as days since 1970-01-01 (core_date_to_days), or LINK_NO_DATE */
+    char sex;               /* 'M', 'F' or 0 (unknown) */
+    const char *postcode;   /* normalised postcode: upper case, no spaces ("SW1A1AA"; any country's code as
+                               given, alphanumerics only); NULL if missing */
+    const char *sector;     /* UK postcode sector "SW1A1" (outward + first inward digit); NULL if not UK-shaped */
+    const char *district;   /* UK outward code "SW1A"; NULL if not UK-shaped */
+    const char *address;    /* normalised address: folded tokens of the address column(s) joined by one space */
+    const char *town;       /* normalised town */
+    const char *email;      /* lower-cased, trimmed */
+    const char *nhs_number; /* identifiers: alphanumerics only, upper case; NULL if missing. Compared for
+                               equality as strong evidence; not validated here (import validates). */
+    const char *nino;
+    const char *upn;
+} link_record;
+
+typedef struct link_dataset {
+    core_arena arena;       /* owns every string of every record */
+    link_record *recs;
+    size_t n, cap;
+    size_t rejected;        /* rows refused while reading (see link_reject_fn) */
+} link_dataset;
+
+void link_dataset_free(link_dataset *d);
+
+/* ---- the mapping file ---- */
+
+/* Hearth field -> CSV column. Keys: id, given_name, family_name, full_name, date_of_birth, date_format, sex,
+ * postcode, address (a column name or an array of names), town, email, nhs_number, nino, upn. Unknown keys
+ * are an error; id is required; full_name is split into given (all tokens but the last) and family (the
+ * last) when given_name/family_name are not mapped. date_format is strftime-style (core_date_parse_fmt),
+ * default "%Y-%m-%d". */
+enum { LINK_MAP_ADDRESS_MAX = 8 };
+
+typedef struct link_mapping {
+    char *id, *given_name, *family_name, *full_name, *date_of_birth, *date_format, *sex, *postcode, *town, *email,
+        *nhs_number, *nino, *upn;
+    char *address[LINK_MAP_ADDRESS_MAX];
+    int naddress;
+} link_mapping;
+
+/* Parse a mapping from JSON text / from a file. On error nothing is allocated in m. */
+int link_mapping_parse(const char *json, size_t len, link_mapping *m, core_error *err);
+int link_mapping_load(const char *path, link_mapping *m, core_error *err);
+void link_mapping_free(link_mapping *m);
+
+/* ---- reading CSV ---- */
+
+/* Called for each refused row: its 1-based line number in the file and why (e.g. "12 fields, the header has
+ * 11", "date_of_birth '31/02/1990' is not a date in format %d/%m/%Y", "not valid UTF-8"). */
+typedef void (*link_reject_fn)(void *ctx, uint64_t line, const char *reason);
+
+/* Read a CSV file with a header row through the mapping into d (initialised here). Header columns the mapping
+ * names must exist (else an error, nothing read). Bad rows are passed to reject (may be NULL) and skipped;
+ * d->rejected counts them. Errors: CORE_E_IO (cannot read), CORE_E_INVALID_VALUE (mapping names an absent
+ * column, the file is not CSV, not UTF-8 in the header). */
+int link_csv_read(const char *path, const link_mapping *m, link_dataset *d, link_reject_fn reject, void *ctx,
+                  core_error *err);
+/* The same from memory (tests, fuzzing). */
+int link_csv_read_mem(const char *data, size_t len, const link_mapping *m, link_dataset *d, link_reject_fn reject,
+                      void *ctx, core_error *err);
+
+/* ---- normalisation (link_norm.c) ---- */
+
+/* Folded name: NFKC, case-folded, accents stripped; '-', '\'', '.', ',' and runs of spaces become one space;
+ * trimmed. NULL when nothing is left, or when the name is a placeholder (link_is_placeholder). Arena string. */
+const char *link_norm_name(core_arena *a, const char *raw);
+/* 1 when a folded name is a placeholder rather than a name: "baby", "unborn", "infant", "twin 1", "baby boy",
+ * "unknown", "not known", "nk", "child", ... */
+int link_is_placeholder(const char *folded);
+/* Canonical given name for a folded first token through the nickname table ("bill" -> "william",
+ * "siôn"/"sion" -> "john"); the token itself when it has no entry. Returned string is static or the argument. */
+const char *link_nick_canonical(const char *token);
+/* Add nickname pairs from a lookup file: the carltonnorthern format (header name1,relationship,name2) or the
+ * NHS England format (name, nickname, nickname, ...). Returns the number of pairs added, or negative on
+ * error. Not thread-safe: load before linking starts. */
+int link_nick_load(const char *path, core_error *err);
+/* Postcode: alphanumerics upper-cased into out; *sector_len / *district_len the lengths of the sector and
+ * district prefixes when UK-shaped (0 otherwise). Returns the length (0: no postcode). */
+size_t link_norm_postcode(const char *raw, char *out, size_t cap, size_t *sector_len, size_t *district_len);
+
+/* ---- comparators (link_compare.c) ---- */
+
+/* Jaro-Winkler similarity in [0, 1] (prefix scale 0.1, at most 4 prefix characters), on bytes. */
+double link_jaro_winkler(const char *a, size_t alen, const char *b, size_t blen);
+/* Damerau-Levenshtein distance (optimal string alignment: adjacent transpositions count 1), on bytes; stops
+ * early and returns max + 1 once the distance must exceed max. */
+int link_damerau(const char *a, size_t alen, const char *b, size_t blen, int max);
+/* A phonetic code of a folded name (NYSIIS, at most LINK_PHONETIC_MAX - 1 characters). */
+void link_phonetic(const char *name, char out[LINK_PHONETIC_MAX]);
+/* Token overlap of two space-separated token lists: |A ∩ B| / min(|A|, |B|) in [0, 1]; 0 when either is
+ * empty. */
+double link_token_overlap(const char *a, const char *b);
+
+#endif

@@ -1,0 +1,2 @@
+/* link_compare.c — see link.h. (Being written.) */
+#include "link/link.h"
