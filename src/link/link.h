@@ -78,7 +78,8 @@ void link_dataset_free(link_dataset *d);
  * postcode, address (a column name or an array of names), town, email, nhs_number, nino, upn. Unknown keys
  * are an error; id is required; full_name is split into given (all tokens but the last) and family (the
  * last) when given_name/family_name are not mapped. date_format is strftime-style (core_date_parse_fmt),
- * default "%Y-%m-%d". */
+ * default "%Y-%m-%d". invalid_dates is "reject" (default: a row whose date does not parse is refused) or
+ * "missing" (such a date is read as missing and the row kept: for files with corrupted dates, like FEBRL's). */
 enum { LINK_MAP_ADDRESS_MAX = 8 };
 
 typedef struct link_mapping {
@@ -86,6 +87,7 @@ typedef struct link_mapping {
         *nhs_number, *nino, *upn;
     char *address[LINK_MAP_ADDRESS_MAX];
     int naddress;
+    int invalid_dates_missing; /* "invalid_dates": "missing" */
 } link_mapping;
 
 /* Parse a mapping from JSON text / from a file. On error nothing is allocated in m. */
@@ -114,6 +116,9 @@ int link_csv_read_mem(const char *data, size_t len, const link_mapping *m, link_
 /* Folded name: NFKC, case-folded, accents stripped; '-', '\'', '.', ',' and runs of spaces become one space;
  * trimmed. NULL when nothing is left, or when the name is a placeholder (link_is_placeholder). Arena string. */
 const char *link_norm_name(core_arena *a, const char *raw);
+/* The same folding for other text (address lines, towns): len bytes of raw, no placeholder check; NULL when
+ * nothing is left or raw is not UTF-8. Arena string. */
+const char *link_norm_text(core_arena *a, const char *raw, size_t len);
 /* 1 when a folded name is a placeholder rather than a name: "baby", "unborn", "infant", "twin 1", "baby boy",
  * "unknown", "not known", "nk", "child", ... */
 int link_is_placeholder(const char *folded);

@@ -1,2 +1,911 @@
-/* link_input.c — see link.h. (Being written.) */
+/*
+ * link_input.c — reading records: the mapping file (JSON, jansson) and CSV streamed through libcsv into
+ * link_records, normalised as they are read (contract in link.h, sections "the mapping file" and "reading
+ * CSV"; design in link/README.md, "Reading records").
+ *
+ * The CSV reader is a state machine driven by libcsv's two callbacks: csv_field (one per field) and csv_row
+ * (one per row end). Options: CSV_STRICT (a '"' inside an unquoted field, or text after a closing '"', is a
+ * parse error rather than a guess), CSV_STRICT_FINI (a quoted field still open at the end of the file is an
+ * error), CSV_APPEND_NULL (fields arrive NUL-terminated), CSV_REPALL_NL (every unquoted line end is reported,
+ * blank lines too, so that physical lines can be counted). libcsv trims spaces and tabs around unquoted
+ * fields itself, which is what FEBRL's ", " separators need.
+ *
+ * Invariants
+ *   R1. line is the physical line (1-based, counted by LF) on which the next row starts: after each row end
+ *       it advances by the LFs inside the row's quoted fields plus one when the row ended with an LF. A CR
+ *       ends a row but not a line (CRLF files count right; bare-CR files count as one line).
+ *   R2. Only the header's names and the mapped columns of the current row are kept (row buffer); a field is
+ *       at most LINK_CSV_FIELD_MAX bytes (libcsv's buffer grows through csv_realloc_capped), the header at
+ *       most LINK_CSV_COLUMNS_MAX columns, the file at most LINK_CSV_ROWS_MAX rows: memory is bounded by
+ *       the records kept, never by what a file claims.
+ *   R3. Once a hard error is recorded (failed), callbacks do nothing and the caller frees the dataset:
+ *       "nothing read". Rejected rows are not errors: they go to the reject callback and are counted.
+ *   R4. The file is read in chunks of LINK_CSV_CHUNK bytes and never held whole.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <strings.h>
+
+#include <csv.h>
+#include <jansson.h>
+
+#include "core/core_buf.h"
+#include "core/core_date.h"
 #include "link/link.h"
+
+#define LINK_CSV_CHUNK (64 * 1024)
+#define LINK_CSV_FIELD_MAX (64 * 1024)        /* bytes in one field */
+#define LINK_CSV_COLUMNS_MAX 1024             /* columns in the header */
+#define LINK_CSV_ROWS_MAX ((size_t)20000000) /* data rows kept from one file */
+#define LINK_MAPPING_MAX (64 * 1024)          /* bytes in a mapping file */
+#define LINK_DATE_FORMAT_DEFAULT "%Y-%m-%d"
+
+/* ---- the mapping file -------------------------------------------------------------------------------------- */
+
+/* The mapping's keys and where each lives in link_mapping (address is handled apart: it may be an array). */
+static const struct {
+    const char *key;
+    size_t off;
+} map_keys[] = {
+    {"id", offsetof(link_mapping, id)},
+    {"given_name", offsetof(link_mapping, given_name)},
+    {"family_name", offsetof(link_mapping, family_name)},
+    {"full_name", offsetof(link_mapping, full_name)},
+    {"date_of_birth", offsetof(link_mapping, date_of_birth)},
+    {"date_format", offsetof(link_mapping, date_format)},
+    {"sex", offsetof(link_mapping, sex)},
+    {"postcode", offsetof(link_mapping, postcode)},
+    {"town", offsetof(link_mapping, town)},
+    {"email", offsetof(link_mapping, email)},
+    {"nhs_number", offsetof(link_mapping, nhs_number)},
+    {"nino", offsetof(link_mapping, nino)},
+    {"upn", offsetof(link_mapping, upn)},
+};
+#define MAP_KEYS_HINT                                                                                        \
+    "the keys are id, given_name, family_name, full_name, date_of_birth, date_format, sex, postcode, address, " \
+    "town, email, nhs_number, nino, upn, invalid_dates"
+
+static char **map_slot(link_mapping *m, size_t i)
+{
+    return (char **)((char *)m + map_keys[i].off);
+}
+
+static char *xstrdup(const char *s)
+{
+    size_t n = strlen(s);
+    char *r = core_xmalloc(n + 1);
+    memcpy(r, s, n + 1);
+    return r;
+}
+
+void link_mapping_free(link_mapping *m)
+{
+    if (!m)
+        return;
+    for (size_t i = 0; i < sizeof map_keys / sizeof map_keys[0]; i++)
+        free(*map_slot(m, i));
+    for (int i = 0; i < m->naddress; i++)
+        free(m->address[i]);
+    memset(m, 0, sizeof *m);
+}
+
+/* The string value of key, or an error naming the key. */
+static int map_string(const char *key, json_t *v, const char **out, core_error *err)
+{
+    if (!json_is_string(v)) {
+        core_error_set(err, CORE_E_WRONG_TYPE, "mapping key '%s' must be a column name (a string)", key);
+        return core_error_hint(err, "write \"%s\": \"the column's name in the CSV header\"", key);
+    }
+    if (json_string_length(v) == 0) {
+        core_error_set(err, CORE_E_INVALID_VALUE, "mapping key '%s' is an empty string", key);
+        return core_error_hint(err, "name a column of the CSV header, or leave the key out");
+    }
+    *out = json_string_value(v);
+    return 0;
+}
+
+/* A date format is usable when a date written with it reads back as the same date. */
+static int date_format_ok(const char *fmt)
+{
+    core_date d = {2001, 2, 3};
+    char buf[128];
+    int n = core_date_format_fmt(d, fmt, buf, sizeof buf);
+    core_date back;
+    return n > 0 && core_date_parse_fmt(buf, (size_t)n, fmt, 1950, &back) == 0 && core_date_cmp(back, d) == 0;
+}
+
+static int map_fill(json_t *root, link_mapping *m, core_error *err)
+{
+    if (!json_is_object(root)) {
+        core_error_set(err, CORE_E_WRONG_TYPE, "the mapping must be a JSON object");
+        return core_error_hint(err, "write {\"id\": \"rec_id\", \"given_name\": \"given_name\", ...}");
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(root, key, v) {
+        const char *s = NULL;
+        if (strcmp(key, "address") == 0) {
+            if (json_is_array(v)) {
+                size_t n = json_array_size(v);
+                if (n < 1 || n > LINK_MAP_ADDRESS_MAX) {
+                    core_error_set(err, CORE_E_INVALID_VALUE, "mapping key 'address' lists %zu columns", n);
+                    return core_error_hint(err, "give 1 to %d column names, joined in that order",
+                                           LINK_MAP_ADDRESS_MAX);
+                }
+                for (size_t i = 0; i < n; i++) {
+                    if (map_string("address", json_array_get(v, i), &s, err))
+                        return err ? err->code : CORE_E_INVALID_VALUE;
+                    m->address[m->naddress++] = xstrdup(s);
+                }
+                continue;
+            }
+            if (map_string("address", v, &s, err)) {
+                if (err && err->code == CORE_E_WRONG_TYPE)
+                    core_error_hint(err, "write a column name or an array of 1 to %d column names",
+                                    LINK_MAP_ADDRESS_MAX);
+                return err ? err->code : CORE_E_WRONG_TYPE;
+            }
+            m->address[m->naddress++] = xstrdup(s);
+            continue;
+        }
+        if (strcmp(key, "invalid_dates") == 0) {
+            if (map_string(key, v, &s, err))
+                return err ? err->code : CORE_E_WRONG_TYPE;
+            if (strcmp(s, "reject") != 0 && strcmp(s, "missing") != 0) {
+                core_error_set(err, CORE_E_INVALID_VALUE, "mapping key 'invalid_dates' is '%.32s'", s);
+                return core_error_hint(err, "write \"reject\" (refuse the row) or \"missing\" (keep the row "
+                                            "without its date)");
+            }
+            m->invalid_dates_missing = strcmp(s, "missing") == 0;
+            continue;
+        }
+        size_t i = 0;
+        while (i < sizeof map_keys / sizeof map_keys[0] && strcmp(map_keys[i].key, key) != 0)
+            i++;
+        if (i == sizeof map_keys / sizeof map_keys[0]) {
+            core_error_set(err, CORE_E_UNKNOWN_FIELD, "unknown mapping key '%.64s'", key);
+            return core_error_hint(err, MAP_KEYS_HINT);
+        }
+        int rc = map_string(key, v, &s, err);
+        if (rc)
+            return rc;
+        *map_slot(m, i) = xstrdup(s);
+    }
+    if (!m->id) {
+        core_error_set(err, CORE_E_MISSING_FIELD, "the mapping has no 'id' key");
+        return core_error_hint(err, "add \"id\": \"<the column holding each row's identifier>\"");
+    }
+    if (m->date_format && !date_format_ok(m->date_format)) {
+        core_error_set(err, CORE_E_INVALID_VALUE, "date_format '%.64s' cannot read a date", m->date_format);
+        return core_error_hint(err, "use %%Y or %%y, %%m, %%b or %%B, and %%d or %%e once each, e.g. %%d/%%m/%%Y "
+                                    "or %%Y%%m%%d");
+    }
+    if (!m->date_format)
+        m->date_format = xstrdup(LINK_DATE_FORMAT_DEFAULT);
+    return 0;
+}
+
+int link_mapping_parse(const char *json, size_t len, link_mapping *m, core_error *err)
+{
+    memset(m, 0, sizeof *m);
+    json_error_t je;
+    json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
+    if (!root) {
+        core_error_set(err, CORE_E_INVALID_JSON, "the mapping is not JSON: line %d column %d: %.120s", je.line,
+                       je.column, je.text);
+        return core_error_hint(err, "a mapping is one JSON object of Hearth field -> CSV column name");
+    }
+    link_mapping tmp;
+    memset(&tmp, 0, sizeof tmp);
+    int rc = map_fill(root, &tmp, err);
+    json_decref(root);
+    if (rc) {
+        link_mapping_free(&tmp);
+        return rc;
+    }
+    *m = tmp;
+    return 0;
+}
+
+int link_mapping_load(const char *path, link_mapping *m, core_error *err)
+{
+    memset(m, 0, sizeof *m);
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        core_error_set(err, CORE_E_IO, "cannot open mapping file '%s': %s", path, strerror(errno));
+        return core_error_hint(err, "check the path given with --mapping");
+    }
+    char *buf = core_xmalloc(LINK_MAPPING_MAX + 1);
+    size_t n = fread(buf, 1, LINK_MAPPING_MAX + 1, f);
+    int bad = ferror(f);
+    fclose(f);
+    int rc;
+    if (bad)
+        rc = core_error_set(err, CORE_E_IO, "cannot read mapping file '%s'", path);
+    else if (n > LINK_MAPPING_MAX)
+        rc = core_error_set(err, CORE_E_INVALID_VALUE, "mapping file '%s' is larger than %d bytes", path,
+                            LINK_MAPPING_MAX);
+    else
+        rc = link_mapping_parse(buf, n, m, err);
+    free(buf);
+    return rc;
+}
+
+/* ---- datasets ---------------------------------------------------------------------------------------------- */
+
+void link_dataset_free(link_dataset *d)
+{
+    if (!d)
+        return;
+    core_arena_release(&d->arena);
+    free(d->recs);
+    memset(d, 0, sizeof *d);
+}
+
+/* ---- reading CSV -------------------------------------------------------------------------------------------- */
+
+/* The mapped fields, each read from one column (address from up to LINK_MAP_ADDRESS_MAX). */
+enum {
+    F_ID,
+    F_GIVEN,
+    F_FAMILY,
+    F_FULL,
+    F_DOB,
+    F_SEX,
+    F_POSTCODE,
+    F_TOWN,
+    F_EMAIL,
+    F_NHS,
+    F_NINO,
+    F_UPN,
+    F_ADDRESS, /* F_ADDRESS + i for the i-th address column */
+    F_COUNT = F_ADDRESS + LINK_MAP_ADDRESS_MAX
+};
+
+typedef struct reader {
+    struct csv_parser p;
+    const link_mapping *m;
+    link_dataset *d;
+    link_reject_fn reject;
+    void *ctx;
+    core_error *err;
+    int failed;       /* R3 */
+    int have_header;
+    uint64_t line;    /* R1 */
+    uint64_t row_lf;  /* LFs inside the current row's fields */
+    uint64_t raw_lf;  /* LFs in the bytes fully given to the parser (for the line of a parse error) */
+    int32_t pivot;    /* %y: years pivot..pivot+99 */
+    const char *date_format;
+
+    /* the header, until it is matched against the mapping */
+    char **hdr;
+    size_t nhdr;
+
+    /* the mapping resolved against the header */
+    const char *want[F_COUNT]; /* column name of each mapped field, NULL when not mapped */
+    int *slot_of_col;          /* for each header column: its slot in the row buffer, or -1 when not mapped */
+    int col_of_field[F_COUNT]; /* for each mapped field: its column, or -1 */
+
+    /* the current row */
+    size_t nfields;
+    int bad_utf8, has_nul;
+    core_buf row;          /* the mapped columns' values, each NUL-terminated */
+    size_t *off, *len;     /* per slot (slot count = nhdr at most); complete once nfields == nhdr */
+    core_buf scratch;
+} reader;
+
+/* libcsv grows a field's buffer with this; past the maximum it gets NULL and reports CSV_ENOMEM (R2). The
+ * slack holds what libcsv keeps in the buffer until the field ends (a closing quote, the NUL); csv_field
+ * refuses a longer field that fits in it, so the limit is exactly LINK_CSV_FIELD_MAX either way. */
+static void *csv_realloc_capped(void *p, size_t n)
+{
+    return n > LINK_CSV_FIELD_MAX + 64 ? NULL : realloc(p, n);
+}
+
+/* 1 when s[0..n) is well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF). */
+static int utf8_valid(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned char c = s[i];
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        size_t k;
+        uint32_t cp;
+        if (c >= 0xC2 && c <= 0xDF)
+            k = 1, cp = c & 0x1F;
+        else if (c >= 0xE0 && c <= 0xEF)
+            k = 2, cp = c & 0x0F;
+        else if (c >= 0xF0 && c <= 0xF4)
+            k = 3, cp = c & 0x07;
+        else
+            return 0;
+        if (n - i <= k)
+            return 0;
+        for (size_t j = 1; j <= k; j++) {
+            if ((s[i + j] & 0xC0) != 0x80)
+                return 0;
+            cp = (cp << 6) | (s[i + j] & 0x3F);
+        }
+        if ((k == 2 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) || (k == 3 && (cp < 0x10000 || cp > 0x10FFFF)))
+            return 0;
+        i += k + 1;
+    }
+    return 1;
+}
+
+static uint64_t count_lf(const char *s, size_t n)
+{
+    uint64_t k = 0;
+    for (const char *p = s, *end = s + n; (p = memchr(p, '\n', (size_t)(end - p))) != NULL; p++)
+        k++;
+    return k;
+}
+
+/* Copy at most 40 bytes of a value into out for a reject reason, on a character boundary, controls as '?'. */
+static void quote_value(const char *v, char *out, size_t cap)
+{
+    size_t n = strlen(v), o = 0, lim = n > 40 ? 40 : n;
+    while (lim > 0 && lim < n && ((unsigned char)v[lim] & 0xC0) == 0x80)
+        lim--;
+    for (size_t i = 0; i < lim && o + 4 < cap; i++)
+        out[o++] = (unsigned char)v[i] < 0x20 ? '?' : v[i];
+    if (lim < n && o + 4 < cap)
+        out[o++] = '.', out[o++] = '.', out[o++] = '.';
+    out[o] = '\0';
+}
+
+static void reject_row(reader *r, uint64_t line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void reject_row(reader *r, uint64_t line, const char *fmt, ...)
+{
+    char reason[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    r->d->rejected++;
+    if (r->reject)
+        r->reject(r->ctx, line, reason);
+}
+
+static void fail(reader *r, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void fail(reader *r, int code, const char *fmt, ...)
+{
+    char detail[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(detail, sizeof detail, fmt, ap);
+    va_end(ap);
+    core_error_set(r->err, code, "%s", detail);
+    r->failed = 1;
+}
+
+static void field_too_long(reader *r)
+{
+    fail(r, CORE_E_INVALID_VALUE, "a field longer than %d bytes in the row starting on line %llu",
+         LINK_CSV_FIELD_MAX, (unsigned long long)r->line);
+    core_error_hint(r->err, "look for a '\"' that opens a quoted field and is never closed");
+}
+
+static int is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static void reset_row(reader *r)
+{
+    r->nfields = 0;
+    r->bad_utf8 = r->has_nul = 0;
+    r->row_lf = 0;
+    core_buf_reset(&r->row);
+}
+
+static void csv_field(void *data, size_t len, void *ctx)
+{
+    reader *r = ctx;
+    if (r->failed)
+        return;
+    if (len > LINK_CSV_FIELD_MAX) {
+        field_too_long(r);
+        return;
+    }
+    size_t i = r->nfields++;
+    r->row_lf += count_lf(data, len);
+    if (!r->has_nul && memchr(data, '\0', len))
+        r->has_nul = 1;
+    if (!r->bad_utf8 && !utf8_valid(data, len))
+        r->bad_utf8 = 1;
+    if (!r->have_header) {
+        if (i >= LINK_CSV_COLUMNS_MAX) {
+            fail(r, CORE_E_INVALID_VALUE, "the header row has more than %d columns", LINK_CSV_COLUMNS_MAX);
+            return;
+        }
+        const char *s = data;
+        while (len > 0 && is_space(*s))
+            s++, len--;
+        while (len > 0 && is_space(s[len - 1]))
+            len--;
+        r->hdr = core_xrealloc(r->hdr, (i + 1) * sizeof *r->hdr);
+        r->hdr[i] = core_xmalloc(len + 1);
+        memcpy(r->hdr[i], s, len);
+        r->hdr[i][len] = '\0';
+        r->nhdr = i + 1;
+        return;
+    }
+    if (i >= r->nhdr || r->slot_of_col[i] < 0)
+        return;
+    int s = r->slot_of_col[i];
+    r->off[s] = r->row.len;
+    r->len[s] = len;
+    core_buf_add(&r->row, data, len);
+    core_buf_addch(&r->row, '\0');
+}
+
+/* Match the header against the mapping (R3 on failure). */
+static void take_header(reader *r, uint64_t line)
+{
+    if (r->bad_utf8 || r->has_nul) {
+        fail(r, CORE_E_INVALID_VALUE, "the header row (line %llu) is not valid UTF-8", (unsigned long long)line);
+        core_error_hint(r->err, "save the file as UTF-8");
+        return;
+    }
+    r->slot_of_col = core_xmalloc(r->nhdr * sizeof *r->slot_of_col);
+    for (size_t c = 0; c < r->nhdr; c++)
+        r->slot_of_col[c] = -1;
+    int nslots = 0;
+    for (int f = 0; f < F_COUNT; f++) {
+        r->col_of_field[f] = -1;
+        if (!r->want[f])
+            continue;
+        int found = -1;
+        for (size_t c = 0; c < r->nhdr; c++) {
+            if (strcmp(r->hdr[c], r->want[f]) != 0)
+                continue;
+            if (found >= 0) {
+                fail(r, CORE_E_INVALID_VALUE, "column '%.64s' appears twice in the header (line %llu)", r->want[f],
+                     (unsigned long long)line);
+                core_error_hint(r->err, "rename one of them in the file");
+                return;
+            }
+            found = (int)c;
+        }
+        if (found < 0) {
+            fail(r, CORE_E_INVALID_VALUE, "the mapping names column '%.64s', which is not in the header",
+                 r->want[f]);
+            /* the hint lists the header, as far as it fits */
+            core_buf h;
+            core_buf_init(&h, sizeof r->err->hint - 1);
+            core_buf_adds(&h, "the header has:");
+            for (size_t c = 0; c < r->nhdr && core_buf_ok(&h); c++)
+                core_buf_addf(&h, "%s '%.40s'", c ? "," : "", r->hdr[c]);
+            core_error_hint(r->err, "%s%s", h.data, core_buf_ok(&h) ? "" : "...");
+            core_buf_release(&h);
+            return;
+        }
+        r->col_of_field[f] = found;
+        if (r->slot_of_col[found] < 0)
+            r->slot_of_col[found] = nslots++;
+    }
+    r->off = core_xmalloc(r->nhdr * sizeof *r->off);
+    r->len = core_xmalloc(r->nhdr * sizeof *r->len);
+    r->have_header = 1;
+}
+
+/* The value of a mapped field in the current row (NUL-terminated), or NULL when the field is not mapped. */
+static const char *value(const reader *r, int f, size_t *len)
+{
+    int c = r->col_of_field[f];
+    if (c < 0)
+        return NULL;
+    int s = r->slot_of_col[c];
+    *len = r->len[s];
+    return r->row.data + r->off[s];
+}
+
+/* Trimmed copy of s[0..n) in the arena; NULL when empty. */
+static const char *trimmed(core_arena *a, const char *s, size_t n)
+{
+    while (n > 0 && is_space(*s))
+        s++, n--;
+    while (n > 0 && is_space(s[n - 1]))
+        n--;
+    return n ? core_arena_strndup(a, s, n) : NULL;
+}
+
+/* Identifiers: ASCII letters and digits only, upper-cased; NULL when none. */
+static const char *identifier(core_arena *a, const char *s, size_t n)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += (s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z');
+    if (!k)
+        return NULL;
+    char *out = core_arena_alloc(a, k + 1), *o = out;
+    for (size_t i = 0; i < n; i++) {
+        char c = s[i];
+        if (c >= 'a' && c <= 'z')
+            *o++ = (char)(c - 'a' + 'A');
+        else if ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z'))
+            *o++ = c;
+    }
+    *o = '\0';
+    return out;
+}
+
+static char sex_code(const char *s, size_t n)
+{
+    while (n > 0 && is_space(*s))
+        s++, n--;
+    while (n > 0 && is_space(s[n - 1]))
+        n--;
+    if ((n == 1 && (*s == 'm' || *s == 'M')) || (n == 4 && strncasecmp(s, "male", 4) == 0))
+        return 'M';
+    if ((n == 1 && (*s == 'f' || *s == 'F')) || (n == 6 && strncasecmp(s, "female", 6) == 0))
+        return 'F';
+    return 0;
+}
+
+/* Split a full name at its last run of spaces, before folding, so that a double-barrelled family name stays
+ * whole ("Mary-Jane Okonkwo-Reyes": given "mary jane", family "okonkwo reyes"); each part is placeholder-checked,
+ * and so is the whole ("Not Known" is not given "not" and family "known"). */
+static void split_full(core_arena *a, const char *v, size_t n, const char **given, const char **family)
+{
+    const char *whole = link_norm_text(a, v, n);
+    if (!whole || link_is_placeholder(whole))
+        return;
+    while (n > 0 && is_space(v[n - 1]))
+        n--;
+    size_t cut = n;
+    while (cut > 0 && !is_space(v[cut - 1]))
+        cut--;
+    if (family) {
+        const char *f = link_norm_text(a, v + cut, n - cut);
+        *family = f && !link_is_placeholder(f) ? f : NULL;
+    }
+    if (given && cut > 0) {
+        const char *g = link_norm_text(a, v, cut);
+        *given = g && !link_is_placeholder(g) ? g : NULL;
+    }
+}
+
+/* Normalise the current row into a new record (the row has passed every check). */
+static void make_record(reader *r, const char *id, size_t idlen, int32_t dob)
+{
+    link_dataset *d = r->d;
+    core_arena *a = &d->arena;
+    if (d->n == d->cap) {
+        d->cap = d->cap ? d->cap * 2 : 1024;
+        d->recs = core_xrealloc(d->recs, d->cap * sizeof *d->recs);
+    }
+    link_record *rec = &d->recs[d->n++];
+    memset(rec, 0, sizeof *rec);
+    rec->id = trimmed(a, id, idlen);
+    rec->dob = dob;
+    size_t n;
+    const char *v;
+
+    /* names */
+    if ((v = value(r, F_GIVEN, &n)))
+        rec->given = link_norm_name(a, v);
+    if ((v = value(r, F_FAMILY, &n)))
+        rec->family = link_norm_name(a, v);
+    if ((v = value(r, F_FULL, &n)) && (r->col_of_field[F_GIVEN] < 0 || r->col_of_field[F_FAMILY] < 0))
+        split_full(a, v, n, r->col_of_field[F_GIVEN] < 0 ? &rec->given : NULL,
+                   r->col_of_field[F_FAMILY] < 0 ? &rec->family : NULL);
+    if (rec->given) {
+        const char *sp = strchr(rec->given, ' ');
+        const char *first = sp ? core_arena_strndup(a, rec->given, (size_t)(sp - rec->given)) : rec->given;
+        const char *canon = link_nick_canonical(first);
+        rec->given_nick = canon == first ? first : core_arena_strdup(a, canon);
+        link_phonetic(first, rec->given_phon);
+    }
+    if (rec->family) {
+        core_buf_reset(&r->scratch);
+        for (const char *p = rec->family; *p; p++)
+            if (*p != ' ')
+                core_buf_addch(&r->scratch, *p);
+        link_phonetic(r->scratch.data, rec->family_phon);
+    }
+
+    if ((v = value(r, F_SEX, &n)))
+        rec->sex = sex_code(v, n);
+
+    if ((v = value(r, F_POSTCODE, &n))) {
+        char *pc = core_arena_alloc(a, n + 1);
+        size_t sl, dl;
+        size_t pl = link_norm_postcode(v, pc, n + 1, &sl, &dl);
+        if (pl) {
+            rec->postcode = pc;
+            rec->sector = sl ? core_arena_strndup(a, pc, sl) : NULL;
+            rec->district = dl ? core_arena_strndup(a, pc, dl) : NULL;
+        }
+    }
+
+    if (r->m->naddress > 0) {
+        core_buf_reset(&r->scratch);
+        for (int i = 0; i < r->m->naddress; i++) {
+            if ((v = value(r, F_ADDRESS + i, &n))) {
+                core_buf_add(&r->scratch, v, n);
+                core_buf_addch(&r->scratch, ' ');
+            }
+        }
+        rec->address = link_norm_text(a, r->scratch.data, r->scratch.len);
+    }
+    if ((v = value(r, F_TOWN, &n)))
+        rec->town = link_norm_text(a, v, n);
+    if ((v = value(r, F_EMAIL, &n))) {
+        const char *e = trimmed(a, v, n);
+        if (e)
+            for (char *p = (char *)e; *p; p++)
+                if (*p >= 'A' && *p <= 'Z')
+                    *p = (char)(*p - 'A' + 'a');
+        rec->email = e;
+    }
+    if ((v = value(r, F_NHS, &n)))
+        rec->nhs_number = identifier(a, v, n);
+    if ((v = value(r, F_NINO, &n)))
+        rec->nino = identifier(a, v, n);
+    if ((v = value(r, F_UPN, &n)))
+        rec->upn = identifier(a, v, n);
+}
+
+/* Check one data row and keep it, or reject it with its reason. */
+static void take_row(reader *r, uint64_t line)
+{
+    if (r->nfields != r->nhdr) {
+        reject_row(r, line, "%zu field%s, the header has %zu", r->nfields, r->nfields == 1 ? "" : "s", r->nhdr);
+        return;
+    }
+    if (r->bad_utf8) {
+        reject_row(r, line, "not valid UTF-8");
+        return;
+    }
+    if (r->has_nul) {
+        reject_row(r, line, "contains a NUL byte");
+        return;
+    }
+    if (!core_buf_ok(&r->row)) {
+        reject_row(r, line, "the row is too long");
+        return;
+    }
+    size_t idlen = 0;
+    const char *id = value(r, F_ID, &idlen);
+    size_t k = 0;
+    while (k < idlen && is_space(id[k]))
+        k++;
+    if (k == idlen) {
+        reject_row(r, line, "the id column '%.64s' is empty", r->m->id);
+        return;
+    }
+    int32_t dob = LINK_NO_DATE;
+    size_t dlen = 0;
+    const char *dv = value(r, F_DOB, &dlen);
+    if (dv) {
+        while (dlen > 0 && is_space(*dv))
+            dv++, dlen--;
+        while (dlen > 0 && is_space(dv[dlen - 1]))
+            dlen--;
+    }
+    if (dv && dlen > 0) {
+        core_date date;
+        if (core_date_parse_fmt(dv, dlen, r->date_format, r->pivot, &date) == 0)
+            dob = core_date_to_days(date);
+        else if (!r->m->invalid_dates_missing) {
+            char q[64];
+            char *tmp = core_xmalloc(dlen + 1);
+            memcpy(tmp, dv, dlen);
+            tmp[dlen] = '\0';
+            quote_value(tmp, q, sizeof q);
+            free(tmp);
+            reject_row(r, line, "%s '%s' is not a date in format %s", r->m->date_of_birth, q, r->date_format);
+            return;
+        }
+    }
+    if (r->d->n >= LINK_CSV_ROWS_MAX) {
+        fail(r, CORE_E_INVALID_VALUE, "more than %zu rows", LINK_CSV_ROWS_MAX);
+        core_error_hint(r->err, "split the file");
+        return;
+    }
+    make_record(r, id, idlen, dob);
+}
+
+static void csv_row(int c, void *ctx)
+{
+    reader *r = ctx;
+    if (r->failed)
+        return;
+    uint64_t line = r->line;
+    r->line += r->row_lf + (c == '\n');
+    if (r->nfields > 0) {
+        if (r->have_header)
+            take_row(r, line);
+        else
+            take_header(r, line);
+    }
+    reset_row(r);
+}
+
+static void reader_init(reader *r, const link_mapping *m, link_dataset *d, link_reject_fn reject, void *ctx,
+                        core_error *err)
+{
+    memset(r, 0, sizeof *r);
+    memset(d, 0, sizeof *d);
+    r->m = m;
+    r->d = d;
+    r->reject = reject;
+    r->ctx = ctx;
+    r->err = err;
+    r->line = 1;
+    core_date today = core_date_today();
+    r->pivot = core_date_ok(today) ? today.y - 99 : 1926; /* a two-digit birth year is never in the future */
+    r->date_format = m->date_format ? m->date_format : LINK_DATE_FORMAT_DEFAULT;
+    r->want[F_ID] = m->id;
+    r->want[F_GIVEN] = m->given_name;
+    r->want[F_FAMILY] = m->family_name;
+    r->want[F_FULL] = m->full_name;
+    r->want[F_DOB] = m->date_of_birth;
+    r->want[F_SEX] = m->sex;
+    r->want[F_POSTCODE] = m->postcode;
+    r->want[F_TOWN] = m->town;
+    r->want[F_EMAIL] = m->email;
+    r->want[F_NHS] = m->nhs_number;
+    r->want[F_NINO] = m->nino;
+    r->want[F_UPN] = m->upn;
+    for (int i = 0; i < m->naddress && i < LINK_MAP_ADDRESS_MAX; i++)
+        r->want[F_ADDRESS + i] = m->address[i];
+    core_buf_init(&r->row, (size_t)F_COUNT * (LINK_CSV_FIELD_MAX + 1));
+    core_buf_init(&r->scratch, (size_t)LINK_MAP_ADDRESS_MAX * (LINK_CSV_FIELD_MAX + 1));
+    csv_init(&r->p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL | CSV_REPALL_NL);
+    csv_set_realloc_func(&r->p, csv_realloc_capped);
+    csv_set_blk_size(&r->p, 4096);
+}
+
+static void reader_release(reader *r)
+{
+    csv_free(&r->p);
+    for (size_t i = 0; i < r->nhdr; i++)
+        free(r->hdr[i]);
+    free(r->hdr);
+    free(r->slot_of_col);
+    free(r->off);
+    free(r->len);
+    core_buf_release(&r->row);
+    core_buf_release(&r->scratch);
+}
+
+/* Give bytes to libcsv, recovering from a strict-mode parse error by rejecting the row and skipping to the
+ * end of the line where the error is (R1: line restarts there). *skipping carries that skip across chunks. */
+static void feed(reader *r, const char *data, size_t len, int *skipping)
+{
+    while (len > 0 && !r->failed) {
+        if (*skipping) {
+            const char *nl = memchr(data, '\n', len);
+            if (!nl)
+                return;
+            size_t k = (size_t)(nl - data) + 1;
+            r->raw_lf++;
+            r->line = r->raw_lf + 1;
+            data += k;
+            len -= k;
+            *skipping = 0;
+            continue;
+        }
+        size_t n = csv_parse(&r->p, data, len, csv_field, csv_row, r);
+        if (r->failed)
+            return;
+        if (n == len) {
+            r->raw_lf += count_lf(data, len);
+            return;
+        }
+        int status = csv_error(&r->p);
+        uint64_t at = r->raw_lf + count_lf(data, n) + 1; /* the line of the offending byte */
+        if (status != CSV_EPARSE) {
+            field_too_long(r);
+            return;
+        }
+        if (!r->have_header) {
+            fail(r, CORE_E_INVALID_VALUE, "the header row is not valid CSV: a stray '\"' on line %llu",
+                 (unsigned long long)at);
+            core_error_hint(r->err, "a field with a '\"' must be quoted as a whole, the '\"' written twice");
+            return;
+        }
+        reject_row(r, r->line, "not valid CSV: a stray '\"' on line %llu (quote the whole field and double the "
+                               "'\"' inside)",
+                   (unsigned long long)at);
+        reset_row(r);
+        csv_fini(&r->p, NULL, NULL, NULL); /* back to "no row begun" */
+        r->raw_lf += count_lf(data, n);
+        data += n;
+        len -= n;
+        *skipping = 1;
+    }
+}
+
+/* The end of the input: the last row, and the checks that need the whole file. */
+static int finish(reader *r, int skipping)
+{
+    if (!r->failed && !skipping && csv_fini(&r->p, csv_field, csv_row, r) != 0 && !r->failed) {
+        fail(r, CORE_E_INVALID_VALUE, "a quoted field in the row starting on line %llu is never closed",
+             (unsigned long long)r->line);
+        core_error_hint(r->err, "look for a '\"' that opens a field and has no closing '\"'");
+    }
+    if (!r->failed && !r->have_header) {
+        fail(r, CORE_E_INVALID_VALUE, "the file has no header row");
+        core_error_hint(r->err, "the first row must name the columns");
+    }
+    int rc = r->failed ? (r->err ? r->err->code : CORE_E_INVALID_VALUE) : 0;
+    reader_release(r);
+    if (rc)
+        link_dataset_free(r->d);
+    return rc;
+}
+
+static size_t skip_bom(const char *data, size_t len)
+{
+    return len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+}
+
+int link_csv_read_mem(const char *data, size_t len, const link_mapping *m, link_dataset *d, link_reject_fn reject,
+                      void *ctx, core_error *err)
+{
+    core_error local;
+    if (!m->id) {
+        memset(d, 0, sizeof *d);
+        return core_error_set(err, CORE_E_USAGE, "the mapping has no id column");
+    }
+    reader r;
+    reader_init(&r, m, d, reject, ctx, err ? err : &local);
+    size_t b = skip_bom(data, len);
+    int skipping = 0;
+    feed(&r, data + b, len - b, &skipping);
+    return finish(&r, skipping);
+}
+
+/* Read up to cap bytes, looping over short reads; returns the count (0 at the end or on error). */
+static size_t read_full(FILE *f, char *buf, size_t cap)
+{
+    size_t n = 0;
+    while (n < cap) {
+        size_t k = fread(buf + n, 1, cap - n, f);
+        if (k == 0)
+            break;
+        n += k;
+    }
+    return n;
+}
+
+int link_csv_read(const char *path, const link_mapping *m, link_dataset *d, link_reject_fn reject, void *ctx,
+                  core_error *err)
+{
+    core_error local;
+    if (!err)
+        err = &local;
+    if (!m->id) {
+        memset(d, 0, sizeof *d);
+        return core_error_set(err, CORE_E_USAGE, "the mapping has no id column");
+    }
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        memset(d, 0, sizeof *d);
+        core_error_set(err, CORE_E_IO, "cannot open '%s': %s", path, strerror(errno));
+        return core_error_hint(err, "check the path and that the file can be read");
+    }
+    reader r;
+    reader_init(&r, m, d, reject, ctx, err);
+    char *buf = core_xmalloc(LINK_CSV_CHUNK);
+    int skipping = 0, first = 1;
+    size_t n;
+    while (!r.failed && (n = read_full(f, buf, LINK_CSV_CHUNK)) > 0) {
+        size_t b = first ? skip_bom(buf, n) : 0;
+        first = 0;
+        feed(&r, buf + b, n - b, &skipping);
+    }
+    if (!r.failed && ferror(f))
+        fail(&r, CORE_E_IO, "cannot read '%s': %s", path, strerror(errno));
+    free(buf);
+    fclose(f);
+    return finish(&r, skipping);
+}
