@@ -110,6 +110,29 @@ static const cli_command commands[] = {
      "HMRC prefix rules; postcode shape). Spaces and lower case are accepted.\n"
      "Exit 0 and print the canonical form when valid; exit 1 and print the reason when not.\n",
      cli_check},
+    {"link dedupe", "find records of one CSV file that are the same person",
+     "usage: hearth link dedupe --mapping M.json --out PAIRS.csv [OPTIONS] FILE.csv\n"
+     "\n"
+     "Read FILE.csv through the mapping M.json (Hearth field -> CSV column: id, given_name, family_name,\n"
+     "full_name, date_of_birth, date_format, sex, postcode, address, town, email, nhs_number, nino, upn),\n"
+     "find candidate pairs with several blocking rules, compare them field by field, weigh the evidence\n"
+     "(Fellegi-Sunter, m by EM, u from random pairs, no labels needed) and write PAIRS.csv:\n"
+     "  left_id,right_id,match_weight,probability,decision      (decision: link, review or no)\n"
+     "It only suggests: nothing is merged. Needs no database.\n"
+     "\n"
+     "  --rejects FILE     write each refused row (file:line: reason) to FILE\n"
+     "  --nicknames FILE   add nickname pairs from a lookup file (name1,relationship,name2 or name,nick,...)\n"
+     "  --no-identifiers   do not compare or block on NHS number, NINO or UPN\n"
+     "  --explain          add each comparison's contribution to the match weight as a column\n"
+     "  --threads N        threads (default: the processors online)\n"
+     "  --block-cap N      largest block compared (default 2000 records)\n",
+     cli_link_dedupe},
+    {"link pair", "find records of two CSV files that are the same person",
+     "usage: hearth link pair --mapping M.json --out PAIRS.csv [OPTIONS] A.csv B.csv\n"
+     "\n"
+     "As `hearth link dedupe`, for pairs of one record from A.csv and one from B.csv (both read through\n"
+     "the same mapping). left_id is A's id, right_id is B's.\n",
+     cli_link_pair},
     {"audit verify", "check the audit trail's hash chain and signed checkpoints",
      "usage: hearth audit verify --db PATH\n"
      "\n"

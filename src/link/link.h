@@ -146,4 +146,76 @@ void link_phonetic(const char *name, char out[LINK_PHONETIC_MAX]);
  * empty. */
 double link_token_overlap(const char *a, const char *b);
 
+/* ---- the engine (link_engine.c) ---- */
+
+/* The comparisons, each with its levels (level 0 is always "missing": either side has no value, and the
+ * comparison then says nothing about the pair). */
+enum {
+    LINK_C_GIVEN,
+    LINK_C_FAMILY,
+    LINK_C_DOB,
+    LINK_C_SEX,
+    LINK_C_POSTCODE,
+    LINK_C_ADDRESS,
+    LINK_C_TOWN,
+    LINK_C_ID,
+    LINK_C_EMAIL,
+    LINK_NCOMP
+};
+enum { LINK_MAX_LEVELS = 6 };
+
+typedef enum { LINK_NO = 0, LINK_REVIEW = 1, LINK_LINK = 2 } link_decision;
+
+typedef struct link_pair {
+    uint32_t left, right;          /* record indices (dedupe: both in the one dataset, left < right) */
+    uint8_t level[LINK_NCOMP];     /* the comparison vector */
+    uint8_t decision;              /* link_decision */
+    float weight;                  /* match weight: log2 of the posterior odds */
+} link_pair;
+
+typedef struct link_options {
+    int threads;                   /* 0: the number of online processors */
+    uint32_t block_cap;            /* largest block (records sharing a blocking key) compared; 0: default 2,000 */
+    uint32_t random_pairs;         /* pairs sampled to estimate u; 0: default 1,000,000 (fewer if fewer exist) */
+    int use_ids;                   /* 1: compare identifiers (NHS number, NINO, UPN) */
+    double review_probability;     /* lower threshold (probability) of the review band; 0: default 0.05 */
+    void (*progress)(void *ctx, const char *stage, uint64_t done, uint64_t total);
+    void *progress_ctx;
+} link_options;
+
+typedef struct link_model {
+    double lambda;                 /* the prior: chance that two records drawn at random are the same person */
+    double m[LINK_NCOMP][LINK_MAX_LEVELS], u[LINK_NCOMP][LINK_MAX_LEVELS];
+    double link_weight, review_weight; /* the decision thresholds as match weights */
+    int iterations;                /* EM iterations run */
+} link_model;
+
+typedef struct link_result {
+    link_pair *pairs;              /* malloc'd; every candidate pair, scored */
+    size_t npairs;
+    uint64_t candidates_before_union; /* pairs the blocking rules gave, before duplicates were removed */
+    uint32_t blocks_skipped;       /* blocks larger than block_cap, left out (with a warning) */
+    link_model model;
+    struct link_tf *tf;            /* name frequencies (term-frequency adjustment), owned */
+    double seconds_blocking, seconds_training, seconds_scoring;
+} link_result;
+
+/* Score the candidate pairs of a (dedupe: b NULL) or of a x b. */
+int link_run(const link_dataset *a, const link_dataset *b, const link_options *o, link_result *out,
+             core_error *err);
+void link_result_free(link_result *r);
+
+/* The comparisons' and levels' names ("given_name", "exact", ...), for explanations. */
+const char *link_comparison_name(int c);
+const char *link_level_name(int c, int level);
+int link_level_count(int c);
+
+/* Each comparison's contribution (log2 Bayes factor) to the pair's match weight, into contrib[LINK_NCOMP]
+ * (0 for missing); returns the prior's contribution (log2 of lambda / (1 - lambda)). */
+double link_explain(const link_result *r, const link_dataset *a, const link_dataset *b, const link_pair *p,
+                    double contrib[LINK_NCOMP]);
+
+/* The probability a match weight stands for. */
+double link_probability(double weight);
+
 #endif

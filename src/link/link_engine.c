@@ -1,2 +1,902 @@
-/* link_engine.c — see link.h. (Being written.) */
+/*
+ * link_engine.c — candidate pairs, comparison vectors, Fellegi-Sunter weights estimated without labels, and the
+ * decision (contract in link.h; the method and its sources in README.md).
+ *
+ * Reading guide, in the order link_run() does it:
+ *   1. blocking: each rule gives every record a key (a 64-bit hash); records sharing a key form a block and
+ *      every pair in a block (dedupe) or across the two datasets (pair) is a candidate. The rules' pairs are
+ *      unioned (sorted, duplicates removed). Blocks over block_cap records are skipped and counted.
+ *   2. comparison: each candidate pair gets a level per comparison (levels below); done in threads.
+ *   3. u from random pairs: the level frequencies among pairs drawn at random, which are almost all non-matches.
+ *   4. m and lambda by EM over the distinct comparison vectors of the candidates (u held fixed).
+ *   5. scoring: weight = log2(lambda / (1 - lambda)) + the sum of log2(m / u) over the comparisons with a value;
+ *      for an exact given or family name, u is the name's own frequency (term-frequency adjustment), so
+ *      "Smith" = "Smith" counts for less than "Kowalczyk" = "Kowalczyk". Done in threads.
+ *   6. decision: link when the posterior probability is at least 0.5 (the Bayes decision under the fitted
+ *      model), review down to review_probability, no below.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <pthread.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/core_date.h"
 #include "link/link.h"
+
+/* ---- comparisons and their levels ---- */
+
+static const struct comparison {
+    const char *name;
+    int nlevels;
+    const char *levels[LINK_MAX_LEVELS];
+} comparisons[LINK_NCOMP] = {
+    [LINK_C_GIVEN] = {"given_name", 6, {"missing", "exact", "nickname", "similar", "alike", "different"}},
+    [LINK_C_FAMILY] = {"family_name", 5, {"missing", "exact", "similar", "alike", "different"}},
+    [LINK_C_DOB] = {"date_of_birth", 6, {"missing", "exact", "day and month swapped", "one digit", "two digits",
+                                         "different"}},
+    [LINK_C_SEX] = {"sex", 3, {"missing", "same", "different"}},
+    [LINK_C_POSTCODE] = {"postcode", 5, {"missing", "exact", "sector", "district", "different"}},
+    [LINK_C_ADDRESS] = {"address", 5, {"missing", "exact", "most words", "some words", "different"}},
+    [LINK_C_TOWN] = {"town", 4, {"missing", "exact", "similar", "different"}},
+    [LINK_C_ID] = {"identifier", 4, {"missing", "exact", "one character", "different"}},
+    [LINK_C_EMAIL] = {"email", 3, {"missing", "exact", "different"}},
+};
+
+const char *link_comparison_name(int c)
+{
+    return c >= 0 && c < LINK_NCOMP ? comparisons[c].name : "";
+}
+
+const char *link_level_name(int c, int level)
+{
+    return c >= 0 && c < LINK_NCOMP && level >= 0 && level < comparisons[c].nlevels ? comparisons[c].levels[level]
+                                                                                   : "";
+}
+
+int link_level_count(int c)
+{
+    return c >= 0 && c < LINK_NCOMP ? comparisons[c].nlevels : 0;
+}
+
+static size_t first_token_len(const char *s)
+{
+    const char *sp = strchr(s, ' ');
+    return sp ? (size_t)(sp - s) : strlen(s);
+}
+
+static double jw(const char *a, const char *b)
+{
+    return link_jaro_winkler(a, strlen(a), b, strlen(b));
+}
+
+static int level_given(const char *a, const char *an, const char *ap, const char *b, const char *bn,
+                       const char *bp)
+{
+    size_t la = first_token_len(a), lb = first_token_len(b);
+    if (strcmp(a, b) == 0 || (la == lb && memcmp(a, b, la) == 0))
+        return 1;
+    if (an && bn && strcmp(an, bn) == 0)
+        return 2;
+    double s = link_jaro_winkler(a, la, b, lb);
+    if (s >= 0.92)
+        return 3;
+    if (s >= 0.80 || (ap[0] && strcmp(ap, bp) == 0))
+        return 4;
+    return 5;
+}
+
+static int level_family(const char *a, const char *ap, const char *b, const char *bp)
+{
+    if (strcmp(a, b) == 0)
+        return 1;
+    if (jw(a, b) >= 0.92 || link_token_overlap(a, b) >= 1.0)
+        return 2;
+    if (jw(a, b) >= 0.80 || (ap[0] && strcmp(ap, bp) == 0))
+        return 3;
+    return 4;
+}
+
+static int level_dob(int32_t a, int32_t b)
+{
+    if (a == b)
+        return 1;
+    core_date da = core_date_from_days(a), db = core_date_from_days(b);
+    if (da.y == db.y && da.m == db.d && da.d == db.m)
+        return 2;
+    char sa[16], sb[16];
+    snprintf(sa, sizeof(sa), "%04d%02d%02d", da.y, da.m, da.d);
+    snprintf(sb, sizeof(sb), "%04d%02d%02d", db.y, db.m, db.d);
+    int d = link_damerau(sa, strlen(sa), sb, strlen(sb), 2);
+    return d <= 1 ? 3 : d == 2 ? 4 : 5;
+}
+
+static int level_postcode(const link_record *a, const link_record *b)
+{
+    if (strcmp(a->postcode, b->postcode) == 0)
+        return 1;
+    if (a->sector && b->sector) {
+        if (strcmp(a->sector, b->sector) == 0)
+            return 2;
+        if (a->district && b->district && strcmp(a->district, b->district) == 0)
+            return 3;
+        return 4;
+    }
+    /* not UK-shaped: one character apart counts as "sector" */
+    return link_damerau(a->postcode, strlen(a->postcode), b->postcode, strlen(b->postcode), 1) <= 1 ? 2 : 4;
+}
+
+static int level_address(const char *a, const char *b)
+{
+    if (strcmp(a, b) == 0)
+        return 1;
+    double o = link_token_overlap(a, b);
+    if (o >= 0.75 || jw(a, b) >= 0.92)
+        return 2;
+    if (o >= 0.5)
+        return 3;
+    return 4;
+}
+
+static int level_ids(const link_record *a, const link_record *b)
+{
+    const char *pa[] = {a->nhs_number, a->nino, a->upn}, *pb[] = {b->nhs_number, b->nino, b->upn};
+    int any = 0, near = 0;
+    for (int i = 0; i < 3; i++) {
+        if (!pa[i] || !pb[i])
+            continue;
+        any = 1;
+        if (strcmp(pa[i], pb[i]) == 0)
+            return 1;
+        if (link_damerau(pa[i], strlen(pa[i]), pb[i], strlen(pb[i]), 1) <= 1)
+            near = 1;
+    }
+    return !any ? 0 : near ? 2 : 3;
+}
+
+static void compare(const link_record *a, const link_record *b, int use_ids, uint8_t lv[LINK_NCOMP])
+{
+    memset(lv, 0, LINK_NCOMP);
+    int swapped = a->given && a->family && b->given && b->family && strcmp(a->given, b->family) == 0 &&
+                  strcmp(a->family, b->given) == 0;
+    if (swapped) { /* given and family names written the other way round: good evidence, not exact */
+        lv[LINK_C_GIVEN] = 3;
+        lv[LINK_C_FAMILY] = 2;
+    } else {
+        if (a->given && b->given)
+            lv[LINK_C_GIVEN] = (uint8_t)level_given(a->given, a->given_nick, a->given_phon, b->given, b->given_nick,
+                                                    b->given_phon);
+        if (a->family && b->family)
+            lv[LINK_C_FAMILY] = (uint8_t)level_family(a->family, a->family_phon, b->family, b->family_phon);
+    }
+    if (a->dob != LINK_NO_DATE && b->dob != LINK_NO_DATE)
+        lv[LINK_C_DOB] = (uint8_t)level_dob(a->dob, b->dob);
+    if (a->sex && b->sex)
+        lv[LINK_C_SEX] = a->sex == b->sex ? 1 : 2;
+    if (a->postcode && b->postcode)
+        lv[LINK_C_POSTCODE] = (uint8_t)level_postcode(a, b);
+    if (a->address && b->address)
+        lv[LINK_C_ADDRESS] = (uint8_t)level_address(a->address, b->address);
+    if (a->town && b->town)
+        lv[LINK_C_TOWN] = strcmp(a->town, b->town) == 0 ? 1 : jw(a->town, b->town) >= 0.9 ? 2 : 3;
+    if (use_ids)
+        lv[LINK_C_ID] = (uint8_t)level_ids(a, b);
+    if (a->email && b->email)
+        lv[LINK_C_EMAIL] = strcmp(a->email, b->email) == 0 ? 1 : 2;
+}
+
+/* ---- hashing ---- */
+
+static uint64_t hash_bytes(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    for (size_t i = 0; i < n; i++) { /* FNV-1a, then mixed below */
+        h ^= s[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+static uint64_t hash_str(uint64_t h, const char *s)
+{
+    h = hash_bytes(h, s, strlen(s));
+    return hash_bytes(h, "\x1f", 1);
+}
+
+static uint64_t mix(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ULL;
+    x ^= x >> 33;
+    return x;
+}
+
+#define FNV_BASIS 14695981039346656037ULL
+
+/* ---- blocking ---- */
+
+/* A rule's key for a record, or 0 when the record has no key under this rule. */
+typedef uint64_t (*block_key_fn)(const link_record *r);
+
+/* The two names' phonetic codes in sorted order: catches given and family names swapped. */
+static uint64_t key_names_phonetic(const link_record *r)
+{
+    if (!r->given_phon[0] || !r->family_phon[0])
+        return 0;
+    const char *x = r->given_phon, *y = r->family_phon;
+    if (strcmp(x, y) > 0) {
+        const char *t = x;
+        x = y;
+        y = t;
+    }
+    return mix(hash_str(hash_str(FNV_BASIS ^ 1, x), y));
+}
+
+/* Year of birth with day and month in sorted order: catches day and month swapped. */
+static uint64_t key_dob(const link_record *r)
+{
+    if (r->dob == LINK_NO_DATE)
+        return 0;
+    core_date d = core_date_from_days(r->dob);
+    int lo = d.m < d.d ? d.m : d.d, hi = d.m < d.d ? d.d : d.m;
+    int32_t v = d.y * 10000 + lo * 100 + hi;
+    return mix(hash_bytes(FNV_BASIS ^ 2, &v, sizeof(v)));
+}
+
+static uint64_t key_postcode_initial(const link_record *r)
+{
+    if (!r->postcode || !r->given)
+        return 0;
+    return mix(hash_bytes(hash_str(FNV_BASIS ^ 3, r->postcode), r->given, 1));
+}
+
+static uint64_t key_family_dob_year(const link_record *r)
+{
+    if (!r->family_phon[0] || r->dob == LINK_NO_DATE)
+        return 0;
+    int y = core_date_from_days(r->dob).y;
+    return mix(hash_bytes(hash_str(FNV_BASIS ^ 4, r->family_phon), &y, sizeof(y)));
+}
+
+static uint64_t key_given_dob_month(const link_record *r)
+{
+    if (!r->given_nick || r->dob == LINK_NO_DATE)
+        return 0;
+    core_date d = core_date_from_days(r->dob);
+    int32_t v = d.m * 100 + d.d;
+    size_t n = first_token_len(r->given_nick);
+    return mix(hash_bytes(hash_bytes(FNV_BASIS ^ 5, r->given_nick, n), &v, sizeof(v)));
+}
+
+static uint64_t key_address_family(const link_record *r)
+{
+    if (!r->address || !r->family)
+        return 0;
+    return mix(hash_bytes(hash_str(FNV_BASIS ^ 6, r->address), r->family, 1));
+}
+
+static uint64_t key_id(const link_record *r, const char *v, uint64_t salt)
+{
+    (void)r;
+    return v ? mix(hash_str(FNV_BASIS ^ salt, v)) : 0;
+}
+
+static uint64_t key_nhs(const link_record *r)
+{
+    return key_id(r, r->nhs_number, 7);
+}
+
+static uint64_t key_nino(const link_record *r)
+{
+    return key_id(r, r->nino, 8);
+}
+
+static uint64_t key_upn(const link_record *r)
+{
+    return key_id(r, r->upn, 9);
+}
+
+static const block_key_fn rules[] = {key_names_phonetic, key_dob, key_postcode_initial, key_family_dob_year,
+                                     key_given_dob_month, key_address_family, key_nhs, key_nino, key_upn};
+enum { NRULES = sizeof(rules) / sizeof(rules[0]) };
+
+typedef struct keyed {
+    uint64_t key;
+    uint32_t idx;  /* record index; the top bit marks dataset b */
+} keyed;
+
+static int keyed_cmp(const void *x, const void *y)
+{
+    const keyed *a = x, *b = y;
+    if (a->key != b->key)
+        return a->key < b->key ? -1 : 1;
+    return a->idx < b->idx ? -1 : a->idx > b->idx;
+}
+
+static int u64_cmp(const void *x, const void *y)
+{
+    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+typedef struct pairbuf {
+    uint64_t *v;
+    size_t n, cap;
+} pairbuf;
+
+static void pairbuf_push(pairbuf *p, uint64_t x)
+{
+    if (p->n == p->cap) {
+        p->cap = p->cap ? p->cap * 2 : 1 << 16;
+        uint64_t *nv = realloc(p->v, p->cap * sizeof(*p->v));
+        if (!nv)
+            core_die("out of memory for candidate pairs");
+        p->v = nv;
+    }
+    p->v[p->n++] = x;
+}
+
+#define B_FLAG 0x80000000u
+
+/* Candidate pairs of one rule into pb (left << 32 | right). */
+static void block_rule(block_key_fn key, const link_dataset *a, const link_dataset *b, uint32_t cap, pairbuf *pb,
+                       uint32_t *skipped)
+{
+    size_t na = a->n, nb = b ? b->n : 0, n = 0;
+    keyed *k = core_xmalloc((na + nb + 1) * sizeof(*k));
+    for (size_t i = 0; i < na; i++) {
+        uint64_t h = key(&a->recs[i]);
+        if (h)
+            k[n++] = (keyed){h, (uint32_t)i};
+    }
+    for (size_t i = 0; i < nb; i++) {
+        uint64_t h = key(&b->recs[i]);
+        if (h)
+            k[n++] = (keyed){h, (uint32_t)i | B_FLAG};
+    }
+    qsort(k, n, sizeof(*k), keyed_cmp);
+    for (size_t s = 0; s < n;) {
+        size_t e = s + 1;
+        while (e < n && k[e].key == k[s].key)
+            e++;
+        if (e - s > cap) {
+            (*skipped)++;
+        } else if (!b) {
+            for (size_t i = s; i < e; i++)
+                for (size_t j = i + 1; j < e; j++)
+                    pairbuf_push(pb, (uint64_t)k[i].idx << 32 | k[j].idx);
+        } else {
+            /* a's records sort before b's within a block (the flag is the top bit) */
+            size_t mid = s;
+            while (mid < e && !(k[mid].idx & B_FLAG))
+                mid++;
+            for (size_t i = s; i < mid; i++)
+                for (size_t j = mid; j < e; j++)
+                    pairbuf_push(pb, (uint64_t)k[i].idx << 32 | (k[j].idx & ~B_FLAG));
+        }
+        s = e;
+    }
+    free(k);
+}
+
+/* ---- threads ---- */
+
+typedef struct job {
+    const link_dataset *a, *b;
+    const link_options *o;
+    link_pair *pairs;
+    size_t from, to;
+    const link_model *model;
+    const struct link_tf *tf;
+    int phase; /* 1: compare, 2: score */
+} job;
+
+static int thread_count(const link_options *o)
+{
+    if (o->threads > 0)
+        return o->threads > 64 ? 64 : o->threads;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n < 1 ? 1 : n > 64 ? 64 : (int)n;
+}
+
+/* ---- term frequencies of names ---- */
+
+typedef struct tf_table {
+    uint64_t *keys;
+    uint32_t *counts;
+    size_t cap;      /* a power of two */
+    double total;    /* names counted */
+} tf_table;
+
+static void tf_add(tf_table *t, const char *s)
+{
+    if (!s)
+        return;
+    uint64_t h = mix(hash_str(FNV_BASIS, s)) | 1;
+    size_t i = h & (t->cap - 1);
+    while (t->keys[i] && t->keys[i] != h)
+        i = (i + 1) & (t->cap - 1);
+    t->keys[i] = h;
+    t->counts[i]++;
+    t->total++;
+}
+
+static double tf_freq(const tf_table *t, const char *s)
+{
+    uint64_t h = mix(hash_str(FNV_BASIS, s)) | 1;
+    size_t i = h & (t->cap - 1);
+    while (t->keys[i] && t->keys[i] != h)
+        i = (i + 1) & (t->cap - 1);
+    return t->keys[i] && t->total > 0 ? t->counts[i] / t->total : 0;
+}
+
+static void tf_init(tf_table *t, size_t nvalues)
+{
+    t->cap = 16;
+    while (t->cap < nvalues * 2 + 16)
+        t->cap <<= 1;
+    t->keys = calloc(t->cap, sizeof(*t->keys));
+    t->counts = calloc(t->cap, sizeof(*t->counts));
+    if (!t->keys || !t->counts)
+        core_die("out of memory for name frequencies");
+    t->total = 0;
+}
+
+static void tf_free(tf_table *t)
+{
+    free(t->keys);
+    free(t->counts);
+}
+
+/* The name frequencies of a run (link_result.tf). */
+struct link_tf {
+    tf_table given, family;
+};
+
+/* ---- scoring ---- */
+
+static const link_record *left_of(const job *j, const link_pair *p)
+{
+    return &j->a->recs[p->left];
+}
+
+static const link_record *right_of(const job *j, const link_pair *p)
+{
+    return j->b ? &j->b->recs[p->right] : &j->a->recs[p->right];
+}
+
+/* u for the exact level of a name, adjusted to the name's own frequency (never above the average u). */
+static double tf_u(const tf_table *t, const char *name, double u_exact)
+{
+    double f = tf_freq(t, name);
+    if (f <= 0)
+        return u_exact;
+    return f < u_exact ? f : u_exact;
+}
+
+static double bf(const link_model *m, int c, int level)
+{
+    return log2(m->m[c][level] / m->u[c][level]);
+}
+
+static double pair_weight(const link_model *m, const struct link_tf *tf, const link_record *l, const link_record *r,
+                          const link_pair *p, double contrib[LINK_NCOMP])
+{
+    double w = log2(m->lambda / (1 - m->lambda));
+    for (int c = 0; c < LINK_NCOMP; c++) {
+        int lv = p->level[c];
+        double x = 0;
+        if (lv) {
+            x = bf(m, c, lv);
+            if (tf && lv == 1 && c == LINK_C_GIVEN)
+                x = log2(m->m[c][1] / tf_u(&tf->given, l->given, m->u[c][1]));
+            else if (tf && lv == 1 && c == LINK_C_FAMILY)
+                x = log2(m->m[c][1] / tf_u(&tf->family, l->family, m->u[c][1]));
+        }
+        if (contrib)
+            contrib[c] = x;
+        w += x;
+    }
+    (void)r;
+    return w;
+}
+
+double link_probability(double weight)
+{
+    return 1.0 / (1.0 + exp2(-weight));
+}
+
+static void *worker(void *arg)
+{
+    job *j = arg;
+    for (size_t i = j->from; i < j->to; i++) {
+        link_pair *p = &j->pairs[i];
+        const link_record *l = left_of(j, p), *r = right_of(j, p);
+        if (j->phase == 1) {
+            compare(l, r, j->o->use_ids, p->level);
+        } else {
+            double w = pair_weight(j->model, j->tf, l, r, p, NULL);
+            p->weight = (float)w;
+            p->decision = w >= j->model->link_weight     ? LINK_LINK
+                          : w >= j->model->review_weight ? LINK_REVIEW
+                                                         : LINK_NO;
+        }
+    }
+    return NULL;
+}
+
+static void run_threads(const link_dataset *a, const link_dataset *b, const link_options *o, link_pair *pairs,
+                        size_t n, int phase, const link_model *model, const struct link_tf *tf)
+{
+    int nt = thread_count(o);
+    if ((size_t)nt > n / 1024 + 1)
+        nt = (int)(n / 1024 + 1);
+    pthread_t th[64];
+    job jobs[64];
+    for (int t = 0; t < nt; t++) {
+        jobs[t] = (job){a, b, o, pairs, n * (size_t)t / (size_t)nt, n * (size_t)(t + 1) / (size_t)nt, model, tf,
+                        phase};
+        if (t > 0 && pthread_create(&th[t], NULL, worker, &jobs[t]) != 0)
+            core_die("cannot start a linking thread");
+    }
+    worker(&jobs[0]);
+    for (int t = 1; t < nt; t++)
+        pthread_join(th[t], NULL);
+}
+
+/* ---- u from random pairs ---- */
+
+static uint64_t rng_next(uint64_t *s)
+{
+    *s += 0x9e3779b97f4a7c15ULL;
+    return mix(*s);
+}
+
+static void estimate_u(const link_dataset *a, const link_dataset *b, const link_options *o, link_model *m)
+{
+    size_t na = a->n, nb = b ? b->n : a->n;
+    double possible = b ? (double)na * (double)nb : (double)na * (double)(na - 1) / 2;
+    size_t want = o->random_pairs ? o->random_pairs : 1000000;
+    if ((double)want > possible)
+        want = (size_t)possible;
+    link_pair *s = core_xmalloc((want + 1) * sizeof(*s));
+    uint64_t seed = 0x4865617274685531ULL; /* fixed: the same data gives the same model */
+    size_t n = 0;
+    while (n < want) {
+        uint32_t l = (uint32_t)(rng_next(&seed) % na), r = (uint32_t)(rng_next(&seed) % nb);
+        if (!b && l == r)
+            continue;
+        s[n].left = l;
+        s[n].right = r;
+        n++;
+    }
+    run_threads(a, b, o, s, n, 1, NULL, NULL);
+    double count[LINK_NCOMP][LINK_MAX_LEVELS] = {{0}}, present[LINK_NCOMP] = {0};
+    for (size_t i = 0; i < n; i++)
+        for (int c = 0; c < LINK_NCOMP; c++)
+            if (s[i].level[c]) {
+                count[c][s[i].level[c]]++;
+                present[c]++;
+            }
+    free(s);
+    for (int c = 0; c < LINK_NCOMP; c++) {
+        int L = comparisons[c].nlevels;
+        for (int l = 1; l < L; l++) /* smoothed: a level never seen at random is rare, not impossible */
+            m->u[c][l] = (count[c][l] + 0.5) / (present[c] + 0.5 * (L - 1));
+        m->u[c][0] = 1;
+    }
+}
+
+/* ---- m by EM, one blocking rule at a time ---- */
+
+/* The comparisons each blocking rule decides by (bit c set): their agreement among the rule's pairs is made by
+ * the rule, not evidence of a match, so EM over that rule's pairs must not estimate them. */
+static const unsigned rule_uses[] = {
+    1u << LINK_C_GIVEN | 1u << LINK_C_FAMILY,    /* names, phonetic */
+    1u << LINK_C_DOB,                            /* date of birth */
+    1u << LINK_C_POSTCODE | 1u << LINK_C_GIVEN,  /* postcode and initial */
+    1u << LINK_C_FAMILY | 1u << LINK_C_DOB,      /* family name and year of birth */
+    1u << LINK_C_GIVEN | 1u << LINK_C_DOB,       /* given name and day and month */
+    1u << LINK_C_ADDRESS | 1u << LINK_C_FAMILY,  /* address and family initial */
+    1u << LINK_C_ID, 1u << LINK_C_ID, 1u << LINK_C_ID,
+};
+
+_Static_assert(sizeof(rule_uses) / sizeof(rule_uses[0]) == NRULES, "one rule_uses entry per blocking rule");
+
+typedef struct pattern {
+    uint8_t level[LINK_NCOMP];
+    double count;
+} pattern;
+
+typedef struct pattern_set {
+    uint64_t *keys;
+    pattern *pats;
+    size_t cap, n;
+} pattern_set;
+
+static uint64_t pattern_hash(const uint8_t lv[LINK_NCOMP])
+{
+    return mix(hash_bytes(FNV_BASIS, lv, LINK_NCOMP)) | 1;
+}
+
+static void pattern_add(pattern_set *ps, const uint8_t lv[LINK_NCOMP])
+{
+    if (ps->n * 2 >= ps->cap) { /* grow and rehash */
+        size_t ocap = ps->cap;
+        uint64_t *okeys = ps->keys;
+        pattern *opats = ps->pats;
+        ps->cap = ocap ? ocap * 2 : 1024;
+        ps->keys = calloc(ps->cap, sizeof(*ps->keys));
+        ps->pats = calloc(ps->cap, sizeof(*ps->pats));
+        if (!ps->keys || !ps->pats)
+            core_die("out of memory for comparison patterns");
+        for (size_t i = 0; i < ocap; i++) {
+            if (!okeys[i])
+                continue;
+            size_t j = okeys[i] & (ps->cap - 1);
+            while (ps->keys[j])
+                j = (j + 1) & (ps->cap - 1);
+            ps->keys[j] = okeys[i];
+            ps->pats[j] = opats[i];
+        }
+        free(okeys);
+        free(opats);
+    }
+    uint64_t h = pattern_hash(lv);
+    size_t j = h & (ps->cap - 1);
+    while (ps->keys[j] && (ps->keys[j] != h || memcmp(ps->pats[j].level, lv, LINK_NCOMP) != 0))
+        j = (j + 1) & (ps->cap - 1);
+    if (!ps->keys[j]) {
+        ps->keys[j] = h;
+        memcpy(ps->pats[j].level, lv, LINK_NCOMP);
+        ps->n++;
+    }
+    ps->pats[j].count++;
+}
+
+static void pattern_free(pattern_set *ps)
+{
+    free(ps->keys);
+    free(ps->pats);
+}
+
+/* P(match) of a comparison vector under lambda, m and u. */
+static double posterior(const link_model *m, double lambda, const uint8_t lv[LINK_NCOMP])
+{
+    double lr = 1;
+    for (int c = 0; c < LINK_NCOMP; c++)
+        if (lv[c])
+            lr *= m->m[c][lv[c]] / m->u[c][lv[c]];
+    double odds = lambda / (1 - lambda) * lr;
+    return isinf(odds) ? 1 : odds / (1 + odds);
+}
+
+/* EM with u fixed over the vectors of ps: m of the comparisons present, and the share of matches. Into
+ * est (m) and *lambda; *iterations the rounds run. */
+static void em(const pattern_set *ps, const link_model *u, link_model *est, double *lambda, int *iterations)
+{
+    for (int c = 0; c < LINK_NCOMP; c++) { /* start: matches agree, most of them exactly */
+        int L = comparisons[c].nlevels;
+        double rest = 0.1 / (L - 2 > 0 ? L - 2 : 1);
+        est->m[c][0] = 1;
+        est->m[c][1] = 0.9;
+        for (int l = 2; l < L; l++)
+            est->m[c][l] = rest;
+        memcpy(est->u[c], u->u[c], sizeof(est->u[c]));
+    }
+    double total = 0;
+    for (size_t j = 0; j < ps->cap; j++)
+        if (ps->keys[j])
+            total += ps->pats[j].count;
+    *lambda = 0.1;
+    int it;
+    for (it = 0; it < 200 && total > 0; it++) {
+        double sm[LINK_NCOMP][LINK_MAX_LEVELS] = {{0}}, sw = 0;
+        for (size_t j = 0; j < ps->cap; j++) {
+            if (!ps->keys[j])
+                continue;
+            double cw = posterior(est, *lambda, ps->pats[j].level) * ps->pats[j].count;
+            sw += cw;
+            for (int c = 0; c < LINK_NCOMP; c++)
+                sm[c][ps->pats[j].level[c]] += cw;
+        }
+        double l = sw / total, change = fabs(l - *lambda);
+        *lambda = l < 1e-9 ? 1e-9 : l > 1 - 1e-9 ? 1 - 1e-9 : l;
+        for (int c = 0; c < LINK_NCOMP; c++) {
+            int L = comparisons[c].nlevels;
+            double present = 0;
+            for (int k = 1; k < L; k++)
+                present += sm[c][k];
+            if (present <= 0)
+                continue;
+            for (int k = 1; k < L; k++) {
+                double v = (sm[c][k] + 1e-3) / (present + 1e-3 * (L - 1));
+                change = fmax(change, fabs(v - est->m[c][k]));
+                est->m[c][k] = v;
+            }
+        }
+        if (change < 1e-7)
+            break;
+    }
+    *iterations = it;
+}
+
+/* m for every comparison: for each blocking rule, EM over the candidates that rule found with the rule's own
+ * comparisons left out; each comparison's m is the mean over the rules that could estimate it, weighted by
+ * the matches each rule's EM found. Then the prior (the chance that two records drawn at random are the same
+ * person) from the candidates: lambda = (expected matches among them) / (all possible pairs), solved as a
+ * fixed point, the pairs no rule found counting as non-matches. */
+static void estimate_m(const link_dataset *a, const link_dataset *b, const link_options *o, const link_pair *pairs,
+                       size_t n, double possible, link_model *m)
+{
+    double msum[LINK_NCOMP][LINK_MAX_LEVELS] = {{0}}, wsum[LINK_NCOMP] = {0};
+    int iterations = 0;
+    for (int r = 0; r < NRULES; r++) {
+        if (!o->use_ids && (rule_uses[r] & 1u << LINK_C_ID))
+            continue;
+        pattern_set ps = {0};
+        for (size_t i = 0; i < n; i++) {
+            const link_record *l = &a->recs[pairs[i].left], *rr = b ? &b->recs[pairs[i].right] : &a->recs[pairs[i].right];
+            uint64_t k = rules[r](l);
+            if (!k || k != rules[r](rr))
+                continue;
+            uint8_t lv[LINK_NCOMP];
+            memcpy(lv, pairs[i].level, LINK_NCOMP);
+            for (int c = 0; c < LINK_NCOMP; c++)
+                if (rule_uses[r] & 1u << c)
+                    lv[c] = 0;
+            pattern_add(&ps, lv);
+        }
+        if (ps.n) {
+            link_model est;
+            double lambda, total = 0;
+            int it;
+            em(&ps, m, &est, &lambda, &it);
+            iterations += it;
+            for (size_t j = 0; j < ps.cap; j++)
+                if (ps.keys[j])
+                    total += ps.pats[j].count;
+            double matches = lambda * total;
+            for (int c = 0; c < LINK_NCOMP; c++) {
+                if (rule_uses[r] & 1u << c)
+                    continue;
+                for (int k = 1; k < comparisons[c].nlevels; k++)
+                    msum[c][k] += matches * est.m[c][k];
+                wsum[c] += matches;
+            }
+        }
+        pattern_free(&ps);
+    }
+    for (int c = 0; c < LINK_NCOMP; c++) {
+        int L = comparisons[c].nlevels;
+        m->m[c][0] = 1;
+        for (int k = 1; k < L; k++) /* never estimated (no data): a neutral guess */
+            m->m[c][k] = wsum[c] > 0 ? msum[c][k] / wsum[c] : (k == 1 ? 0.9 : 0.1 / (L - 2 > 0 ? L - 2 : 1));
+    }
+    /* the prior, over all possible pairs */
+    pattern_set all = {0};
+    for (size_t i = 0; i < n; i++)
+        pattern_add(&all, pairs[i].level);
+    double lambda = n > 0 && possible > 0 ? 0.1 * (double)n / possible : 1e-6;
+    for (int it = 0; it < 200; it++) {
+        double expected = 0;
+        for (size_t j = 0; j < all.cap; j++)
+            if (all.keys[j])
+                expected += posterior(m, lambda, all.pats[j].level) * all.pats[j].count;
+        double next = expected / possible;
+        next = next < 1e-12 ? 1e-12 : next > 0.5 ? 0.5 : next;
+        if (fabs(next - lambda) < lambda * 1e-6) {
+            lambda = next;
+            break;
+        }
+        lambda = next;
+    }
+    pattern_free(&all);
+    m->lambda = lambda;
+    m->iterations = iterations;
+}
+
+/* ---- the whole run ---- */
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static void progress(const link_options *o, const char *stage, uint64_t done, uint64_t total)
+{
+    if (o->progress)
+        o->progress(o->progress_ctx, stage, done, total);
+}
+
+int link_run(const link_dataset *a, const link_dataset *b, const link_options *o, link_result *out,
+             core_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    if (a->n == 0 || (b && b->n == 0))
+        return 0;
+    if (a->n >= B_FLAG || (b && b->n >= B_FLAG))
+        return core_error_set(err, CORE_E_INVALID_VALUE, "more than 2^31 records in one dataset");
+    uint32_t cap = o->block_cap ? o->block_cap : 2000;
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+
+    /* 1. blocking */
+    pairbuf pb = {0};
+    for (int r = 0; r < NRULES; r++) {
+        if (!o->use_ids && (rules[r] == key_nhs || rules[r] == key_nino || rules[r] == key_upn))
+            continue;
+        block_rule(rules[r], a, b, cap, &pb, &out->blocks_skipped);
+        progress(o, "blocking", (uint64_t)r + 1, NRULES);
+    }
+    out->candidates_before_union = pb.n;
+    if (pb.n)
+        qsort(pb.v, pb.n, sizeof(*pb.v), u64_cmp);
+    size_t n = 0;
+    for (size_t i = 0; i < pb.n; i++)
+        if (n == 0 || pb.v[i] != pb.v[n - 1])
+            pb.v[n++] = pb.v[i];
+    out->pairs = core_xmalloc((n + 1) * sizeof(*out->pairs));
+    out->npairs = n;
+    for (size_t i = 0; i < n; i++) {
+        out->pairs[i].left = (uint32_t)(pb.v[i] >> 32);
+        out->pairs[i].right = (uint32_t)pb.v[i];
+    }
+    free(pb.v);
+    out->seconds_blocking = seconds_since(&t0);
+
+    /* 2-4. compare the candidates, u from random pairs, m and lambda by EM */
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    run_threads(a, b, o, out->pairs, n, 1, NULL, NULL);
+    progress(o, "comparing", n, n);
+    estimate_u(a, b, o, &out->model);
+    double possible = b ? (double)a->n * (double)b->n : (double)a->n * (double)(a->n - 1) / 2;
+    estimate_m(a, b, o, out->pairs, n, possible, &out->model);
+    double review = o->review_probability > 0 && o->review_probability < 0.5 ? o->review_probability : 0.05;
+    out->model.link_weight = 0; /* probability 0.5 */
+    out->model.review_weight = log2(review / (1 - review));
+    out->seconds_training = seconds_since(&t0);
+
+    /* 5-6. score and decide */
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    struct link_tf *tf = core_xmalloc(sizeof(*tf));
+    size_t nvalues = a->n + (b ? b->n : 0);
+    tf_init(&tf->given, nvalues);
+    tf_init(&tf->family, nvalues);
+    for (size_t i = 0; i < a->n; i++) {
+        tf_add(&tf->given, a->recs[i].given);
+        tf_add(&tf->family, a->recs[i].family);
+    }
+    for (size_t i = 0; b && i < b->n; i++) {
+        tf_add(&tf->given, b->recs[i].given);
+        tf_add(&tf->family, b->recs[i].family);
+    }
+    out->tf = tf;
+    run_threads(a, b, o, out->pairs, n, 2, &out->model, tf);
+    progress(o, "scoring", n, n);
+    out->seconds_scoring = seconds_since(&t0);
+    return 0;
+}
+
+double link_explain(const link_result *r, const link_dataset *a, const link_dataset *b, const link_pair *p,
+                    double contrib[LINK_NCOMP])
+{
+    const link_record *l = &a->recs[p->left], *rr = b ? &b->recs[p->right] : &a->recs[p->right];
+    pair_weight(&r->model, r->tf, l, rr, p, contrib);
+    return log2(r->model.lambda / (1 - r->model.lambda));
+}
+
+void link_result_free(link_result *r)
+{
+    if (r->tf) {
+        tf_free(&r->tf->given);
+        tf_free(&r->tf->family);
+        free(r->tf);
+    }
+    free(r->pairs);
+    memset(r, 0, sizeof(*r));
+}
