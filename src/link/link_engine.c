@@ -277,6 +277,28 @@ static uint64_t key_address_family(const link_record *r)
     return mix(hash_bytes(hash_str(FNV_BASIS ^ 6, r->address), r->family, 1));
 }
 
+static uint64_t key_family_initial(const link_record *r)
+{
+    if (!r->family_phon[0] || !r->given)
+        return 0;
+    return mix(hash_bytes(hash_str(FNV_BASIS ^ 10, r->family_phon), r->given, 1));
+}
+
+static uint64_t key_postcode_family(const link_record *r)
+{
+    if (!r->postcode || !r->family)
+        return 0;
+    return mix(hash_bytes(hash_str(FNV_BASIS ^ 11, r->postcode), r->family, 1));
+}
+
+static uint64_t key_town_dob_year(const link_record *r)
+{
+    if (!r->town || r->dob == LINK_NO_DATE)
+        return 0;
+    int y = core_date_from_days(r->dob).y;
+    return mix(hash_bytes(hash_str(FNV_BASIS ^ 12, r->town), &y, sizeof(y)));
+}
+
 static uint64_t key_id(const link_record *r, const char *v, uint64_t salt)
 {
     (void)r;
@@ -298,8 +320,9 @@ static uint64_t key_upn(const link_record *r)
     return key_id(r, r->upn, 9);
 }
 
-static const block_key_fn rules[] = {key_names_phonetic, key_dob, key_postcode_initial, key_family_dob_year,
-                                     key_given_dob_month, key_address_family, key_nhs, key_nino, key_upn};
+static const block_key_fn rules[] = {key_names_phonetic,  key_dob,          key_postcode_initial, key_family_dob_year,
+                                     key_given_dob_month, key_address_family, key_family_initial, key_postcode_family,
+                                     key_town_dob_year,   key_nhs,            key_nino,           key_upn};
 enum { NRULES = sizeof(rules) / sizeof(rules[0]) };
 
 typedef struct keyed {
@@ -600,6 +623,9 @@ static const unsigned rule_uses[] = {
     1u << LINK_C_FAMILY | 1u << LINK_C_DOB,      /* family name and year of birth */
     1u << LINK_C_GIVEN | 1u << LINK_C_DOB,       /* given name and day and month */
     1u << LINK_C_ADDRESS | 1u << LINK_C_FAMILY,  /* address and family initial */
+    1u << LINK_C_FAMILY | 1u << LINK_C_GIVEN,    /* family name, phonetic, and given initial */
+    1u << LINK_C_POSTCODE | 1u << LINK_C_FAMILY, /* postcode and family initial */
+    1u << LINK_C_TOWN | 1u << LINK_C_DOB,        /* town and year of birth */
     1u << LINK_C_ID, 1u << LINK_C_ID, 1u << LINK_C_ID,
 };
 
