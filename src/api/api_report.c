@@ -1,10 +1,10 @@
 /*
  * api_report.c — the access report: who has looked at a person's records, when, and on what footing
  * (GET /api/v1/people/{id}/access-report). BRIEF section 3: "A person's access report answers 'who has looked
- * at my record'". It covers the person and the records that are theirs alone (former names, addresses,
- * contact details); it is itself recorded in the audit trail, which the server attaches to every store handle
- * as schema "trail" (audit.h). The footing is the detail the access decision
- * recorded: {"basis": "taf", "family": 12}, {"basis": "break_glass", "grant": 3, "reason": "court_order"},
+ * at my record'". It covers the person, the records that are theirs alone (former names, addresses, contact
+ * details), their families' records and the contacts that name them (SQL_ACCESS_REPORT says which). It is
+ * itself recorded in the audit trail, which the server attaches to every store handle as schema "trail"
+ * (audit.h). The footing is the detail the access decision recorded: {"basis": "taf", "family": 12}, {"basis": "break_glass", "grant": 3, "reason": "court_order"},
  * {"basis": "person_index"} for a search result; null for entries that record none (sign-ins, reports).
  */
 #include <inttypes.h>
@@ -12,20 +12,49 @@
 #include "api/api.h"
 #include "core/core_parse.h"
 
-/* Audit entries about a person and their own records, oldest first, after a cursor. */
+/* Audit entries about a person's records, oldest first, after a cursor: the person and the records that are
+ * theirs alone (names, addresses, contact details), the records of every family they are a member of (the
+ * family, its members, referrals, consents, sharing bases, episodes and everything under them: the Team
+ * Around the Family, assessments with their areas and needs, plans with goals and actions, reviews,
+ * activities, case notes), and the front-door contacts that name them or their families with their calls.
+ * One indexed probe of the trail per kind of record (audit_event_target). */
 static const char SQL_ACCESS_REPORT[] =
+    "WITH fam(id) AS (SELECT family_id FROM family_member WHERE person_id = $1),\n"
+    "     ep(id) AS (SELECT id FROM episode WHERE family_id IN (SELECT id FROM fam)),\n"
+    "     asm(id) AS (SELECT id FROM assessment WHERE episode_id IN (SELECT id FROM ep)),\n"
+    "     pl(id) AS (SELECT id FROM plan WHERE episode_id IN (SELECT id FROM ep)),\n"
+    "     con(id) AS (SELECT contact_id FROM contact_child WHERE person_id = $1\n"
+    "                 UNION SELECT id FROM contact WHERE family_id IN (SELECT id FROM fam)),\n"
+    "     hit(table_name, id) AS (\n"
+    "       SELECT 'person', $1\n"
+    "       UNION ALL SELECT 'person_address', id FROM person_address WHERE person_id = $1\n"
+    "       UNION ALL SELECT 'person_former_name', id FROM person_former_name WHERE person_id = $1\n"
+    "       UNION ALL SELECT 'person_contact_detail', id FROM person_contact_detail WHERE person_id = $1\n"
+    "       UNION ALL SELECT 'family', id FROM fam\n"
+    "       UNION ALL SELECT 'family_member', id FROM family_member WHERE family_id IN (SELECT id FROM fam)\n"
+    "       UNION ALL SELECT 'referral', id FROM referral WHERE family_id IN (SELECT id FROM fam)\n"
+    "       UNION ALL SELECT 'consent', id FROM consent WHERE family_id IN (SELECT id FROM fam)\n"
+    "       UNION ALL SELECT 'sharing_basis', id FROM sharing_basis WHERE family_id IN (SELECT id FROM fam)\n"
+    "       UNION ALL SELECT 'episode', id FROM ep\n"
+    "       UNION ALL SELECT 'episode_member', id FROM episode_member WHERE episode_id IN (SELECT id FROM ep)\n"
+    "       UNION ALL SELECT 'assessment', id FROM asm\n"
+    "       UNION ALL SELECT 'assessment_area', id FROM assessment_area WHERE assessment_id IN (SELECT id FROM asm)\n"
+    "       UNION ALL SELECT 'assessment_need', id FROM assessment_need WHERE assessment_id IN (SELECT id FROM asm)\n"
+    "       UNION ALL SELECT 'plan', id FROM pl\n"
+    "       UNION ALL SELECT 'plan_goal', id FROM plan_goal WHERE plan_id IN (SELECT id FROM pl)\n"
+    "       UNION ALL SELECT 'plan_action', id FROM plan_action WHERE plan_id IN (SELECT id FROM pl)\n"
+    "       UNION ALL SELECT 'review', id FROM review WHERE episode_id IN (SELECT id FROM ep)\n"
+    "       UNION ALL SELECT 'activity', id FROM activity WHERE episode_id IN (SELECT id FROM ep)\n"
+    "       UNION ALL SELECT 'case_note', id FROM case_note WHERE episode_id IN (SELECT id FROM ep)\n"
+    "       UNION ALL SELECT 'contact', id FROM con\n"
+    "       UNION ALL SELECT 'contact_child', id FROM contact_child WHERE contact_id IN (SELECT id FROM con)\n"
+    "       UNION ALL SELECT 'phone_call', id FROM phone_call WHERE contact_id IN (SELECT id FROM con))\n"
     "SELECT e.seq, e.at, e.actor_user_id, u.username, u.display_name, e.actor_role, e.action,\n"
     "       e.target_table, e.target_id, e.detail\n"
-    "  FROM trail.audit_event e\n"
+    "  FROM hit h\n"
+    "  JOIN trail.audit_event e ON e.target_table = h.table_name AND e.target_id = h.id\n"
     "  LEFT JOIN app_user u ON u.id = e.actor_user_id\n"
     " WHERE e.seq > $2\n"
-    "   AND ((e.target_table = 'person' AND e.target_id = $1)\n"
-    "     OR (e.target_table = 'person_address'\n"
-    "         AND e.target_id IN (SELECT id FROM person_address WHERE person_id = $1))\n"
-    "     OR (e.target_table = 'person_former_name'\n"
-    "         AND e.target_id IN (SELECT id FROM person_former_name WHERE person_id = $1))\n"
-    "     OR (e.target_table = 'person_contact_detail'\n"
-    "         AND e.target_id IN (SELECT id FROM person_contact_detail WHERE person_id = $1)))\n"
     " ORDER BY e.seq\n"
     " LIMIT $3";
 
