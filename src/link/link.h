@@ -8,7 +8,8 @@
  *
  * Parts (one file each):
  *   link_input.c    the mapping file (JSON: Hearth field -> CSV column) and streaming CSV (libcsv) into
- *                   link_records, normalising as it reads; rejects with line number and reason.
+ *                   link_records, normalising as it reads — kept in a dataset, or handed over one row at a
+ *                   time (src/import/ reads partner files this way); rejects with line number and reason.
  *   link_norm.c     normalisation: names (NFKC, case fold, accents stripped, tokens, placeholders such as
  *                   "baby" or "twin 1"), nicknames (a built-in table plus optional lookup files), postcodes
  *                   (full, sector, district), identifiers.
@@ -75,12 +76,15 @@ void link_dataset_free(link_dataset *d);
 /* ---- the mapping file ---- */
 
 /* Hearth field -> CSV column. Keys: id, given_name, family_name, full_name, date_of_birth, date_format, sex,
- * postcode, address (a column name or an array of names), town, email, nhs_number, nino, upn. Unknown keys
- * are an error; id is required; full_name is split into given (all tokens but the last) and family (the
- * last) when given_name/family_name are not mapped. date_format is strftime-style (core_date_parse_fmt),
- * default "%Y-%m-%d". invalid_dates is "reject" (default: a row whose date does not parse is refused) or
- * "missing" (such a date is read as missing and the row kept: for files with corrupted dates, like FEBRL's). */
-enum { LINK_MAP_ADDRESS_MAX = 8 };
+ * postcode, address (a column name or an array of names), town, email, nhs_number, nino, upn, and
+ * attributes (an object: dataset attribute name -> column, read by `hearth import` and ignored by the link
+ * commands). Unknown keys are an error; id is required; full_name is split into given (all tokens but the
+ * last) and family (the last) when given_name/family_name are not mapped. date_format is strftime-style
+ * (core_date_parse_fmt), default "%Y-%m-%d". invalid_dates is "reject" (default: a row whose date does not
+ * parse is refused) or "missing" (such a date is read as missing and the row kept: for files with corrupted
+ * dates, like FEBRL's). An attribute name is 1..LINK_MAP_ATTRIBUTE_NAME_MAX ASCII letters, digits and '_',
+ * starting with a letter; there are 1..LINK_MAP_ATTRIBUTES_MAX of them, kept in the file's order. */
+enum { LINK_MAP_ADDRESS_MAX = 8, LINK_MAP_ATTRIBUTES_MAX = 64, LINK_MAP_ATTRIBUTE_NAME_MAX = 64 };
 
 typedef struct link_mapping {
     char *id, *given_name, *family_name, *full_name, *date_of_birth, *date_format, *sex, *postcode, *town, *email,
@@ -88,6 +92,9 @@ typedef struct link_mapping {
     char *address[LINK_MAP_ADDRESS_MAX];
     int naddress;
     int invalid_dates_missing; /* "invalid_dates": "missing" */
+    char *attr_name[LINK_MAP_ATTRIBUTES_MAX];   /* "attributes": name -> column, in the mapping's order */
+    char *attr_column[LINK_MAP_ATTRIBUTES_MAX];
+    int nattr;
 } link_mapping;
 
 /* Parse a mapping from JSON text / from a file. On error nothing is allocated in m. */
@@ -102,14 +109,63 @@ void link_mapping_free(link_mapping *m);
 typedef void (*link_reject_fn)(void *ctx, uint64_t line, const char *reason);
 
 /* Read a CSV file with a header row through the mapping into d (initialised here). Header columns the mapping
- * names must exist (else an error, nothing read). Bad rows are passed to reject (may be NULL) and skipped;
- * d->rejected counts them. Errors: CORE_E_IO (cannot read), CORE_E_INVALID_VALUE (mapping names an absent
- * column, the file is not CSV, not UTF-8 in the header). */
+ * names must exist (else an error, nothing read); attributes are ignored. Bad rows are passed to reject (may
+ * be NULL) and skipped; d->rejected counts them. Errors: CORE_E_IO (cannot read), CORE_E_INVALID_VALUE
+ * (mapping names an absent column, the file is not CSV, not UTF-8 in the header, begins with a UTF-16 or
+ * UTF-32 byte-order mark). */
 int link_csv_read(const char *path, const link_mapping *m, link_dataset *d, link_reject_fn reject, void *ctx,
                   core_error *err);
 /* The same from memory (tests, fuzzing). */
 int link_csv_read_mem(const char *data, size_t len, const link_mapping *m, link_dataset *d, link_reject_fn reject,
                       void *ctx, core_error *err);
+
+/* ---- reading CSV one row at a time (hearth import) ---- */
+
+/* The mapped fields of a row, indexing link_row.value (the i-th address column is LINK_F_ADDRESS + i). */
+typedef enum {
+    LINK_F_ID,
+    LINK_F_GIVEN,
+    LINK_F_FAMILY,
+    LINK_F_FULL,
+    LINK_F_DOB,
+    LINK_F_SEX,
+    LINK_F_POSTCODE,
+    LINK_F_TOWN,
+    LINK_F_EMAIL,
+    LINK_F_NHS,
+    LINK_F_NINO,
+    LINK_F_UPN,
+    LINK_F_ADDRESS,
+    LINK_F_COUNT = LINK_F_ADDRESS + LINK_MAP_ADDRESS_MAX
+} link_field;
+
+/* One accepted row, as link_csv_stream hands it over. Everything it points to lives until the callback
+ * returns. */
+typedef struct link_row {
+    uint64_t line;                   /* the physical line the row starts on (as in rejects) */
+    uint64_t offset;                 /* bytes of the input read so far: for progress (64 KiB granular) */
+    const link_record *rec;          /* the row normalised exactly as link_csv_read would keep it */
+    const char *value[LINK_F_COUNT]; /* each mapped field as in the file (libcsv trims spaces and tabs around
+                                        unquoted fields; quoted ones are exact): NUL-terminated, valid UTF-8
+                                        without NUL bytes; NULL when the field is not mapped */
+    const char *const *attr;         /* each attribute's value, in the same form, in m->attr_name order */
+    int nattr;
+} link_row;
+
+/* Called for each row that passed the reader's checks. Return 0 to go on; a negative code (with err filled)
+ * stops reading, and link_csv_stream returns that code. */
+typedef int (*link_row_fn)(void *ctx, const link_row *row, core_error *err);
+
+/* Stream a CSV file through the mapping: every accepted row to row, every refused one to reject (may be
+ * NULL), in file order, with the same checks, reasons and errors as link_csv_read. Attribute columns must
+ * exist in the header too. Memory does not grow with the file: one row is held at a time (no row limit).
+ * A hard error may come after rows were handed over: the caller decides what to undo (hearth import runs
+ * the whole stream in one transaction). */
+int link_csv_stream(const char *path, const link_mapping *m, link_row_fn row, link_reject_fn reject, void *ctx,
+                    core_error *err);
+/* The same from memory (tests, fuzzing). */
+int link_csv_stream_mem(const char *data, size_t len, const link_mapping *m, link_row_fn row,
+                        link_reject_fn reject, void *ctx, core_error *err);
 
 /* ---- normalisation (link_norm.c) ---- */
 

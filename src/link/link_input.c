@@ -16,11 +16,16 @@
  *       ends a row but not a line (CRLF files count right; bare-CR files count as one line).
  *   R2. Only the header's names and the mapped columns of the current row are kept (row buffer); a field is
  *       at most LINK_CSV_FIELD_MAX bytes (libcsv's buffer grows through csv_realloc_capped), the header at
- *       most LINK_CSV_COLUMNS_MAX columns, the file at most LINK_CSV_ROWS_MAX rows: memory is bounded by
- *       the records kept, never by what a file claims.
+ *       most LINK_CSV_COLUMNS_MAX columns; in dataset mode the file is at most LINK_CSV_ROWS_MAX rows: memory
+ *       is bounded by the records kept, never by what a file claims. In stream mode nothing outlives its row
+ *       (the record's strings live in row_arena, reset after each row), so there is no row limit.
  *   R3. Once a hard error is recorded (failed), callbacks do nothing and the caller frees the dataset:
  *       "nothing read". Rejected rows are not errors: they go to the reject callback and are counted.
  *   R4. The file is read in chunks of LINK_CSV_CHUNK bytes and never held whole.
+ *
+ * Two modes share every check: dataset mode (link_csv_read*) keeps each accepted row as a link_record in a
+ * link_dataset; stream mode (link_csv_stream*) hands each accepted row, normalised and raw, to a callback and
+ * keeps nothing. Attribute columns are resolved only in stream mode.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -64,7 +69,7 @@ static const struct {
 };
 #define MAP_KEYS_HINT                                                                                        \
     "the keys are id, given_name, family_name, full_name, date_of_birth, date_format, sex, postcode, address, " \
-    "town, email, nhs_number, nino, upn, invalid_dates"
+    "town, email, nhs_number, nino, upn, invalid_dates, attributes"
 
 static char **map_slot(link_mapping *m, size_t i)
 {
@@ -87,6 +92,10 @@ void link_mapping_free(link_mapping *m)
         free(*map_slot(m, i));
     for (int i = 0; i < m->naddress; i++)
         free(m->address[i]);
+    for (int i = 0; i < m->nattr; i++) {
+        free(m->attr_name[i]);
+        free(m->attr_column[i]);
+    }
     memset(m, 0, sizeof *m);
 }
 
@@ -113,6 +122,56 @@ static int date_format_ok(const char *fmt)
     int n = core_date_format_fmt(d, fmt, buf, sizeof buf);
     core_date back;
     return n > 0 && core_date_parse_fmt(buf, (size_t)n, fmt, 1950, &back) == 0 && core_date_cmp(back, d) == 0;
+}
+
+/* 1 when name is a usable attribute name: 1..LINK_MAP_ATTRIBUTE_NAME_MAX of [A-Za-z0-9_], a letter first. */
+static int attr_name_ok(const char *name)
+{
+    size_t n = strlen(name);
+    if (n == 0 || n > LINK_MAP_ATTRIBUTE_NAME_MAX)
+        return 0;
+    if (!((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= 'A' && name[0] <= 'Z')))
+        return 0;
+    for (size_t i = 1; i < n; i++) {
+        char c = name[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
+            return 0;
+    }
+    return 1;
+}
+
+/* "attributes": {"name": "column", ...}, kept in the object's order (jansson keeps insertion order). */
+static int map_attributes(json_t *v, link_mapping *m, core_error *err)
+{
+    if (!json_is_object(v)) {
+        core_error_set(err, CORE_E_WRONG_TYPE, "mapping key 'attributes' must be an object");
+        return core_error_hint(err, "write \"attributes\": {\"attendance_pct\": \"Attendance %%\", ...}: attribute "
+                                    "name -> column");
+    }
+    size_t n = json_object_size(v);
+    if (n < 1 || n > LINK_MAP_ATTRIBUTES_MAX) {
+        core_error_set(err, CORE_E_INVALID_VALUE, "mapping key 'attributes' names %zu attributes", n);
+        return core_error_hint(err, "give 1 to %d attributes, or leave the key out", LINK_MAP_ATTRIBUTES_MAX);
+    }
+    const char *name;
+    json_t *col;
+    json_object_foreach(v, name, col) {
+        if (!attr_name_ok(name)) {
+            core_error_set(err, CORE_E_INVALID_VALUE, "attribute name '%.64s' is not usable", name);
+            return core_error_hint(err, "an attribute name is 1 to %d letters, digits and '_', starting with a "
+                                        "letter (e.g. attendance_pct)",
+                                   LINK_MAP_ATTRIBUTE_NAME_MAX);
+        }
+        if (!json_is_string(col) || json_string_length(col) == 0) {
+            core_error_set(err, json_is_string(col) ? CORE_E_INVALID_VALUE : CORE_E_WRONG_TYPE,
+                           "attribute '%s' must name a column (a non-empty string)", name);
+            return core_error_hint(err, "write \"%s\": \"the column's name in the CSV header\"", name);
+        }
+        m->attr_name[m->nattr] = xstrdup(name);
+        m->attr_column[m->nattr] = xstrdup(json_string_value(col));
+        m->nattr++;
+    }
+    return 0;
 }
 
 static int map_fill(json_t *root, link_mapping *m, core_error *err)
@@ -147,6 +206,12 @@ static int map_fill(json_t *root, link_mapping *m, core_error *err)
                 return err ? err->code : CORE_E_WRONG_TYPE;
             }
             m->address[m->naddress++] = xstrdup(s);
+            continue;
+        }
+        if (strcmp(key, "attributes") == 0) {
+            int rc = map_attributes(v, m, err);
+            if (rc)
+                return rc;
             continue;
         }
         if (strcmp(key, "invalid_dates") == 0) {
@@ -245,28 +310,17 @@ void link_dataset_free(link_dataset *d)
 
 /* ---- reading CSV -------------------------------------------------------------------------------------------- */
 
-/* The mapped fields, each read from one column (address from up to LINK_MAP_ADDRESS_MAX). */
-enum {
-    F_ID,
-    F_GIVEN,
-    F_FAMILY,
-    F_FULL,
-    F_DOB,
-    F_SEX,
-    F_POSTCODE,
-    F_TOWN,
-    F_EMAIL,
-    F_NHS,
-    F_NINO,
-    F_UPN,
-    F_ADDRESS, /* F_ADDRESS + i for the i-th address column */
-    F_COUNT = F_ADDRESS + LINK_MAP_ADDRESS_MAX
-};
+/* The mapped fields are link.h's link_field (LINK_F_*), each read from one column (address from up to
+ * LINK_MAP_ADDRESS_MAX); in stream mode the attribute columns follow them: attribute i is LINK_F_COUNT + i. */
+enum { WANT_MAX = LINK_F_COUNT + LINK_MAP_ATTRIBUTES_MAX };
 
 typedef struct reader {
     struct csv_parser p;
     const link_mapping *m;
-    link_dataset *d;
+    link_dataset *d;       /* dataset mode (link_csv_read*): records kept here; NULL in stream mode */
+    link_row_fn row_fn;    /* stream mode (link_csv_stream*): each accepted row handed over here */
+    core_arena row_arena;  /* stream mode: the current record's strings, reset after each row (R4) */
+    uint64_t offset;       /* bytes of the input given to the parser, this chunk included */
     link_reject_fn reject;
     void *ctx;
     core_error *err;
@@ -283,9 +337,10 @@ typedef struct reader {
     size_t nhdr;
 
     /* the mapping resolved against the header */
-    const char *want[F_COUNT]; /* column name of each mapped field, NULL when not mapped */
-    int *slot_of_col;          /* for each header column: its slot in the row buffer, or -1 when not mapped */
-    int col_of_field[F_COUNT]; /* for each mapped field: its column, or -1 */
+    const char *want[WANT_MAX]; /* column name of each mapped field, NULL when not mapped */
+    int nwant;                  /* LINK_F_COUNT, plus the attributes in stream mode */
+    int *slot_of_col;           /* for each header column: its slot in the row buffer, or -1 when not mapped */
+    int col_of_field[WANT_MAX]; /* for each mapped field: its column, or -1 */
 
     /* the current row */
     size_t nfields;
@@ -366,7 +421,8 @@ static void reject_row(reader *r, uint64_t line, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(reason, sizeof reason, fmt, ap);
     va_end(ap);
-    r->d->rejected++;
+    if (r->d)
+        r->d->rejected++;
     if (r->reject)
         r->reject(r->ctx, line, reason);
 }
@@ -456,7 +512,7 @@ static void take_header(reader *r, uint64_t line)
     for (size_t c = 0; c < r->nhdr; c++)
         r->slot_of_col[c] = -1;
     int nslots = 0;
-    for (int f = 0; f < F_COUNT; f++) {
+    for (int f = 0; f < r->nwant; f++) {
         r->col_of_field[f] = -1;
         if (!r->want[f])
             continue;
@@ -571,16 +627,9 @@ static void split_full(core_arena *a, const char *v, size_t n, const char **give
     }
 }
 
-/* Normalise the current row into a new record (the row has passed every check). */
-static void make_record(reader *r, const char *id, size_t idlen, int32_t dob)
+/* Normalise the current row into rec, its strings in a (the row has passed every check). */
+static void make_record(reader *r, link_record *rec, core_arena *a, const char *id, size_t idlen, int32_t dob)
 {
-    link_dataset *d = r->d;
-    core_arena *a = &d->arena;
-    if (d->n == d->cap) {
-        d->cap = d->cap ? d->cap * 2 : 1024;
-        d->recs = core_xrealloc(d->recs, d->cap * sizeof *d->recs);
-    }
-    link_record *rec = &d->recs[d->n++];
     memset(rec, 0, sizeof *rec);
     rec->id = trimmed(a, id, idlen);
     rec->dob = dob;
@@ -588,13 +637,13 @@ static void make_record(reader *r, const char *id, size_t idlen, int32_t dob)
     const char *v;
 
     /* names */
-    if ((v = value(r, F_GIVEN, &n)))
+    if ((v = value(r, LINK_F_GIVEN, &n)))
         rec->given = link_norm_name(a, v);
-    if ((v = value(r, F_FAMILY, &n)))
+    if ((v = value(r, LINK_F_FAMILY, &n)))
         rec->family = link_norm_name(a, v);
-    if ((v = value(r, F_FULL, &n)) && (r->col_of_field[F_GIVEN] < 0 || r->col_of_field[F_FAMILY] < 0))
-        split_full(a, v, n, r->col_of_field[F_GIVEN] < 0 ? &rec->given : NULL,
-                   r->col_of_field[F_FAMILY] < 0 ? &rec->family : NULL);
+    if ((v = value(r, LINK_F_FULL, &n)) && (r->col_of_field[LINK_F_GIVEN] < 0 || r->col_of_field[LINK_F_FAMILY] < 0))
+        split_full(a, v, n, r->col_of_field[LINK_F_GIVEN] < 0 ? &rec->given : NULL,
+                   r->col_of_field[LINK_F_FAMILY] < 0 ? &rec->family : NULL);
     if (rec->given) {
         const char *sp = strchr(rec->given, ' ');
         const char *first = sp ? core_arena_strndup(a, rec->given, (size_t)(sp - rec->given)) : rec->given;
@@ -610,10 +659,10 @@ static void make_record(reader *r, const char *id, size_t idlen, int32_t dob)
         link_phonetic(r->scratch.data, rec->family_phon);
     }
 
-    if ((v = value(r, F_SEX, &n)))
+    if ((v = value(r, LINK_F_SEX, &n)))
         rec->sex = sex_code(v, n);
 
-    if ((v = value(r, F_POSTCODE, &n))) {
+    if ((v = value(r, LINK_F_POSTCODE, &n))) {
         char *pc = core_arena_alloc(a, n + 1);
         size_t sl, dl;
         size_t pl = link_norm_postcode(v, pc, n + 1, &sl, &dl);
@@ -627,16 +676,16 @@ static void make_record(reader *r, const char *id, size_t idlen, int32_t dob)
     if (r->m->naddress > 0) {
         core_buf_reset(&r->scratch);
         for (int i = 0; i < r->m->naddress; i++) {
-            if ((v = value(r, F_ADDRESS + i, &n))) {
+            if ((v = value(r, LINK_F_ADDRESS + i, &n))) {
                 core_buf_add(&r->scratch, v, n);
                 core_buf_addch(&r->scratch, ' ');
             }
         }
         rec->address = link_norm_text(a, r->scratch.data, r->scratch.len);
     }
-    if ((v = value(r, F_TOWN, &n)))
+    if ((v = value(r, LINK_F_TOWN, &n)))
         rec->town = link_norm_text(a, v, n);
-    if ((v = value(r, F_EMAIL, &n))) {
+    if ((v = value(r, LINK_F_EMAIL, &n))) {
         const char *e = trimmed(a, v, n);
         if (e)
             for (char *p = (char *)e; *p; p++)
@@ -644,12 +693,33 @@ static void make_record(reader *r, const char *id, size_t idlen, int32_t dob)
                     *p = (char)(*p - 'A' + 'a');
         rec->email = e;
     }
-    if ((v = value(r, F_NHS, &n)))
+    if ((v = value(r, LINK_F_NHS, &n)))
         rec->nhs_number = identifier(a, v, n);
-    if ((v = value(r, F_NINO, &n)))
+    if ((v = value(r, LINK_F_NINO, &n)))
         rec->nino = identifier(a, v, n);
-    if ((v = value(r, F_UPN, &n)))
+    if ((v = value(r, LINK_F_UPN, &n)))
         rec->upn = identifier(a, v, n);
+}
+
+/* Stream mode: normalise the row and hand it over with its raw values; a negative answer stops reading (R3). */
+static void stream_row(reader *r, uint64_t line, const char *id, size_t idlen, int32_t dob)
+{
+    link_record rec;
+    make_record(r, &rec, &r->row_arena, id, idlen, dob);
+    const char *attr[LINK_MAP_ATTRIBUTES_MAX];
+    link_row row = {.line = line, .offset = r->offset, .rec = &rec, .attr = attr, .nattr = r->m->nattr};
+    size_t n;
+    for (int f = 0; f < LINK_F_COUNT; f++)
+        row.value[f] = value(r, f, &n);
+    for (int i = 0; i < r->m->nattr; i++)
+        attr[i] = value(r, LINK_F_COUNT + i, &n);
+    int rc = r->row_fn(r->ctx, &row, r->err);
+    core_arena_reset(&r->row_arena);
+    if (rc < 0) {
+        if (r->err->code != rc)
+            core_error_set(r->err, rc, "reading stopped at line %llu", (unsigned long long)line);
+        r->failed = 1;
+    }
 }
 
 /* Check one data row and keep it, or reject it with its reason. */
@@ -672,7 +742,7 @@ static void take_row(reader *r, uint64_t line)
         return;
     }
     size_t idlen = 0;
-    const char *id = value(r, F_ID, &idlen);
+    const char *id = value(r, LINK_F_ID, &idlen);
     size_t k = 0;
     while (k < idlen && is_space(id[k]))
         k++;
@@ -682,7 +752,7 @@ static void take_row(reader *r, uint64_t line)
     }
     int32_t dob = LINK_NO_DATE;
     size_t dlen = 0;
-    const char *dv = value(r, F_DOB, &dlen);
+    const char *dv = value(r, LINK_F_DOB, &dlen);
     if (dv) {
         while (dlen > 0 && is_space(*dv))
             dv++, dlen--;
@@ -704,12 +774,21 @@ static void take_row(reader *r, uint64_t line)
             return;
         }
     }
-    if (r->d->n >= LINK_CSV_ROWS_MAX) {
+    if (r->row_fn) {
+        stream_row(r, line, id, idlen, dob);
+        return;
+    }
+    link_dataset *d = r->d;
+    if (d->n >= LINK_CSV_ROWS_MAX) {
         fail(r, CORE_E_INVALID_VALUE, "more than %zu rows", LINK_CSV_ROWS_MAX);
         core_error_hint(r->err, "split the file");
         return;
     }
-    make_record(r, id, idlen, dob);
+    if (d->n == d->cap) {
+        d->cap = d->cap ? d->cap * 2 : 1024;
+        d->recs = core_xrealloc(d->recs, d->cap * sizeof *d->recs);
+    }
+    make_record(r, &d->recs[d->n++], &d->arena, id, idlen, dob);
 }
 
 static void csv_row(int c, void *ctx)
@@ -728,13 +807,16 @@ static void csv_row(int c, void *ctx)
     reset_row(r);
 }
 
-static void reader_init(reader *r, const link_mapping *m, link_dataset *d, link_reject_fn reject, void *ctx,
-                        core_error *err)
+/* Dataset mode when d is set, stream mode (row_fn) otherwise. */
+static void reader_init(reader *r, const link_mapping *m, link_dataset *d, link_row_fn row_fn,
+                        link_reject_fn reject, void *ctx, core_error *err)
 {
     memset(r, 0, sizeof *r);
-    memset(d, 0, sizeof *d);
+    if (d)
+        memset(d, 0, sizeof *d);
     r->m = m;
     r->d = d;
+    r->row_fn = d ? NULL : row_fn;
     r->reject = reject;
     r->ctx = ctx;
     r->err = err;
@@ -742,21 +824,25 @@ static void reader_init(reader *r, const link_mapping *m, link_dataset *d, link_
     core_date today = core_date_today();
     r->pivot = core_date_ok(today) ? today.y - 99 : 1926; /* a two-digit birth year is never in the future */
     r->date_format = m->date_format ? m->date_format : LINK_DATE_FORMAT_DEFAULT;
-    r->want[F_ID] = m->id;
-    r->want[F_GIVEN] = m->given_name;
-    r->want[F_FAMILY] = m->family_name;
-    r->want[F_FULL] = m->full_name;
-    r->want[F_DOB] = m->date_of_birth;
-    r->want[F_SEX] = m->sex;
-    r->want[F_POSTCODE] = m->postcode;
-    r->want[F_TOWN] = m->town;
-    r->want[F_EMAIL] = m->email;
-    r->want[F_NHS] = m->nhs_number;
-    r->want[F_NINO] = m->nino;
-    r->want[F_UPN] = m->upn;
+    r->want[LINK_F_ID] = m->id;
+    r->want[LINK_F_GIVEN] = m->given_name;
+    r->want[LINK_F_FAMILY] = m->family_name;
+    r->want[LINK_F_FULL] = m->full_name;
+    r->want[LINK_F_DOB] = m->date_of_birth;
+    r->want[LINK_F_SEX] = m->sex;
+    r->want[LINK_F_POSTCODE] = m->postcode;
+    r->want[LINK_F_TOWN] = m->town;
+    r->want[LINK_F_EMAIL] = m->email;
+    r->want[LINK_F_NHS] = m->nhs_number;
+    r->want[LINK_F_NINO] = m->nino;
+    r->want[LINK_F_UPN] = m->upn;
     for (int i = 0; i < m->naddress && i < LINK_MAP_ADDRESS_MAX; i++)
-        r->want[F_ADDRESS + i] = m->address[i];
-    core_buf_init(&r->row, (size_t)F_COUNT * (LINK_CSV_FIELD_MAX + 1));
+        r->want[LINK_F_ADDRESS + i] = m->address[i];
+    r->nwant = LINK_F_COUNT;
+    if (r->row_fn) /* the link commands ignore attributes: their columns need not even exist */
+        for (int i = 0; i < m->nattr && i < LINK_MAP_ATTRIBUTES_MAX; i++)
+            r->want[r->nwant++] = m->attr_column[i];
+    core_buf_init(&r->row, (size_t)r->nwant * (LINK_CSV_FIELD_MAX + 1));
     core_buf_init(&r->scratch, (size_t)LINK_MAP_ADDRESS_MAX * (LINK_CSV_FIELD_MAX + 1));
     csv_init(&r->p, CSV_STRICT | CSV_STRICT_FINI | CSV_APPEND_NULL | CSV_REPALL_NL);
     csv_set_realloc_func(&r->p, csv_realloc_capped);
@@ -774,6 +860,7 @@ static void reader_release(reader *r)
     free(r->len);
     core_buf_release(&r->row);
     core_buf_release(&r->scratch);
+    core_arena_release(&r->row_arena);
 }
 
 /* Give bytes to libcsv, recovering from a strict-mode parse error by rejecting the row and skipping to the
@@ -843,25 +930,30 @@ static int finish(reader *r, int skipping)
     return rc;
 }
 
-static size_t skip_bom(const char *data, size_t len)
+/* The start of the input: a UTF-8 byte-order mark is skipped; a UTF-16 or UTF-32 one is an error (R3), so
+ * that such a file is named for what it is rather than as "not valid UTF-8". Returns the bytes to skip. */
+static size_t start_input(reader *r, const char *data, size_t len)
 {
-    return len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0;
+    const unsigned char *u = (const unsigned char *)data;
+    if (len >= 3 && u[0] == 0xEF && u[1] == 0xBB && u[2] == 0xBF)
+        return 3;
+    if ((len >= 2 && ((u[0] == 0xFF && u[1] == 0xFE) || (u[0] == 0xFE && u[1] == 0xFF))) ||
+        (len >= 4 && u[0] == 0 && u[1] == 0 && u[2] == 0xFE && u[3] == 0xFF)) {
+        fail(r, CORE_E_INVALID_VALUE, "the file is UTF-16 or UTF-32 (it begins with such a byte-order mark), not "
+                                      "UTF-8");
+        core_error_hint(r->err, "convert it to UTF-8 first, e.g. iconv -f UTF-16 -t UTF-8 FILE.csv > FILE-utf8.csv");
+        return len;
+    }
+    return 0;
 }
 
-int link_csv_read_mem(const char *data, size_t len, const link_mapping *m, link_dataset *d, link_reject_fn reject,
-                      void *ctx, core_error *err)
+static int run_mem(reader *r, const char *data, size_t len)
 {
-    core_error local;
-    if (!m->id) {
-        memset(d, 0, sizeof *d);
-        return core_error_set(err, CORE_E_USAGE, "the mapping has no id column");
-    }
-    reader r;
-    reader_init(&r, m, d, reject, ctx, err ? err : &local);
-    size_t b = skip_bom(data, len);
+    size_t b = start_input(r, data, len);
     int skipping = 0;
-    feed(&r, data + b, len - b, &skipping);
-    return finish(&r, skipping);
+    r->offset = len;
+    feed(r, data + b, len - b, &skipping);
+    return finish(r, skipping);
 }
 
 /* Read up to cap bytes, looping over short reads; returns the count (0 at the end or on error). */
@@ -877,35 +969,88 @@ static size_t read_full(FILE *f, char *buf, size_t cap)
     return n;
 }
 
+static FILE *open_input(const char *path, core_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        core_error_set(err, CORE_E_IO, "cannot open '%s': %s", path, strerror(errno));
+        core_error_hint(err, "check the path and that the file can be read");
+    }
+    return f;
+}
+
+/* Stream an open file through the reader in LINK_CSV_CHUNK pieces (R4); closes f. */
+static int run_file(reader *r, FILE *f, const char *path)
+{
+    char *buf = core_xmalloc(LINK_CSV_CHUNK);
+    int skipping = 0, first = 1;
+    size_t n;
+    while (!r->failed && (n = read_full(f, buf, LINK_CSV_CHUNK)) > 0) {
+        size_t b = first ? start_input(r, buf, n) : 0;
+        first = 0;
+        r->offset += n;
+        feed(r, buf + b, n - b, &skipping);
+    }
+    if (!r->failed && ferror(f))
+        fail(r, CORE_E_IO, "cannot read '%s': %s", path, strerror(errno));
+    free(buf);
+    fclose(f);
+    return finish(r, skipping);
+}
+
+int link_csv_read_mem(const char *data, size_t len, const link_mapping *m, link_dataset *d, link_reject_fn reject,
+                      void *ctx, core_error *err)
+{
+    core_error local;
+    if (!m->id) {
+        memset(d, 0, sizeof *d);
+        return core_error_set(err, CORE_E_USAGE, "the mapping has no id column");
+    }
+    reader r;
+    reader_init(&r, m, d, NULL, reject, ctx, err ? err : &local);
+    return run_mem(&r, data, len);
+}
+
 int link_csv_read(const char *path, const link_mapping *m, link_dataset *d, link_reject_fn reject, void *ctx,
                   core_error *err)
 {
     core_error local;
     if (!err)
         err = &local;
-    if (!m->id) {
-        memset(d, 0, sizeof *d);
+    memset(d, 0, sizeof *d);
+    if (!m->id)
         return core_error_set(err, CORE_E_USAGE, "the mapping has no id column");
-    }
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        memset(d, 0, sizeof *d);
-        core_error_set(err, CORE_E_IO, "cannot open '%s': %s", path, strerror(errno));
-        return core_error_hint(err, "check the path and that the file can be read");
-    }
+    FILE *f = open_input(path, err);
+    if (!f)
+        return err->code;
     reader r;
-    reader_init(&r, m, d, reject, ctx, err);
-    char *buf = core_xmalloc(LINK_CSV_CHUNK);
-    int skipping = 0, first = 1;
-    size_t n;
-    while (!r.failed && (n = read_full(f, buf, LINK_CSV_CHUNK)) > 0) {
-        size_t b = first ? skip_bom(buf, n) : 0;
-        first = 0;
-        feed(&r, buf + b, n - b, &skipping);
-    }
-    if (!r.failed && ferror(f))
-        fail(&r, CORE_E_IO, "cannot read '%s': %s", path, strerror(errno));
-    free(buf);
-    fclose(f);
-    return finish(&r, skipping);
+    reader_init(&r, m, d, NULL, reject, ctx, err);
+    return run_file(&r, f, path);
+}
+
+int link_csv_stream_mem(const char *data, size_t len, const link_mapping *m, link_row_fn row,
+                        link_reject_fn reject, void *ctx, core_error *err)
+{
+    core_error local;
+    if (!m->id || !row)
+        return core_error_set(err, CORE_E_USAGE, "the mapping has no id column, or no row callback was given");
+    reader r;
+    reader_init(&r, m, NULL, row, reject, ctx, err ? err : &local);
+    return run_mem(&r, data, len);
+}
+
+int link_csv_stream(const char *path, const link_mapping *m, link_row_fn row, link_reject_fn reject, void *ctx,
+                    core_error *err)
+{
+    core_error local;
+    if (!err)
+        err = &local;
+    if (!m->id || !row)
+        return core_error_set(err, CORE_E_USAGE, "the mapping has no id column, or no row callback was given");
+    FILE *f = open_input(path, err);
+    if (!f)
+        return err->code;
+    reader r;
+    reader_init(&r, m, NULL, row, reject, ctx, err);
+    return run_file(&r, f, path);
 }

@@ -12,7 +12,10 @@
  *             placeholders; FEBRL's ", " separators; a stray quote (row rejected, reading goes on); a quoted
  *             field never closed and a field past 64 KiB (errors); a file read in 64 KiB chunks with
  *             multi-line fields across chunk boundaries; every field of a record normalised; the FEBRL files,
- *             when ../shared/data is present (skipped otherwise);
+ *             when ../shared/data is present (skipped otherwise); a UTF-16 byte-order mark named as such;
+ *   import    the mapping's attributes (order, names, limits, errors); streaming rows to a callback with raw
+ *             values, attributes, lines and offsets, rejects between them, attribute columns required only
+ *             when streaming, a callback stopping the read, a hard error after rows were streamed, files;
  *   norm      accents (Zoë, Siân, Dvořák, Nguyễn), letters utf8proc leaves alone (ł, ø, æ, œ, ß, þ, đ, ı),
  *             compatibility forms (full-width, ligatures), marks kept in Devanagari, hyphens, apostrophes
  *             (straight and curly), dots, placeholders (exact and "baby of ..."), link_norm_text;
@@ -1028,6 +1031,187 @@ static void test_postcodes(void **state)
     assert_string_equal(small, "");
 }
 
+
+/* ---- attributes and streaming (hearth import) ------------------------------------------------------------ */
+
+static void test_mapping_attributes(void **state)
+{
+    (void)state;
+    link_mapping m = map_of("{\"id\":\"ref\",\"attributes\":{\"attendance_pct\":\"Attendance %\","
+                            "\"Year_group\":\"NC Year\",\"a1\":\"ref\"}}");
+    assert_int_equal(m.nattr, 3);
+    assert_string_equal(m.attr_name[0], "attendance_pct"); /* the mapping's order */
+    assert_string_equal(m.attr_column[0], "Attendance %");
+    assert_string_equal(m.attr_name[1], "Year_group");
+    assert_string_equal(m.attr_column[1], "NC Year");
+    assert_string_equal(m.attr_name[2], "a1");
+    assert_string_equal(m.attr_column[2], "ref"); /* a column may serve the id and an attribute */
+    link_mapping_free(&m);
+    assert_int_equal(m.nattr, 0);
+    assert_null(m.attr_name[0]);
+
+    mapping_fails("{\"id\":\"ref\",\"attributes\":[\"a\"]}", CORE_E_WRONG_TYPE, "'attributes' must be an object");
+    mapping_fails("{\"id\":\"ref\",\"attributes\":{}}", CORE_E_INVALID_VALUE, "names 0 attributes");
+    mapping_fails("{\"id\":\"ref\",\"attributes\":{\"1st\":\"x\"}}", CORE_E_INVALID_VALUE, "'1st' is not usable");
+    mapping_fails("{\"id\":\"ref\",\"attributes\":{\"a b\":\"x\"}}", CORE_E_INVALID_VALUE, "'a b'");
+    mapping_fails("{\"id\":\"ref\",\"attributes\":{\"\":\"x\"}}", CORE_E_INVALID_VALUE, "not usable");
+    mapping_fails("{\"id\":\"ref\",\"attributes\":{\"a\":3}}", CORE_E_WRONG_TYPE, "attribute 'a' must name a column");
+    mapping_fails("{\"id\":\"ref\",\"attributes\":{\"a\":\"\"}}", CORE_E_INVALID_VALUE, "attribute 'a'");
+    mapping_fails("{\"id\":\"ref\",\"attributes\":{\"a\":\"x\",\"a\":\"y\"}}", CORE_E_INVALID_JSON, "duplicate");
+    /* an error after some attributes were taken frees them (mapping_fails checks nothing is left) */
+    mapping_fails("{\"id\":\"ref\",\"attributes\":{\"a\":\"x\",\"b\":\"y\"},\"surname\":\"z\"}",
+                  CORE_E_UNKNOWN_FIELD, "'surname'");
+    char json[4096];
+    size_t n = (size_t)snprintf(json, sizeof json, "{\"id\":\"ref\",\"attributes\":{");
+    for (int i = 0; i <= LINK_MAP_ATTRIBUTES_MAX; i++)
+        n += (size_t)snprintf(json + n, sizeof json - n, "%s\"a%d\":\"c%d\"", i ? "," : "", i, i);
+    snprintf(json + n, sizeof json - n, "}}");
+    mapping_fails(json, CORE_E_INVALID_VALUE, "names 65 attributes");
+    char name[LINK_MAP_ATTRIBUTE_NAME_MAX + 2];
+    memset(name, 'a', sizeof name - 1);
+    name[sizeof name - 1] = '\0';
+    snprintf(json, sizeof json, "{\"id\":\"ref\",\"attributes\":{\"%s\":\"x\"}}", name);
+    mapping_fails(json, CORE_E_INVALID_VALUE, "not usable");
+    name[LINK_MAP_ATTRIBUTE_NAME_MAX] = '\0'; /* exactly the longest name */
+    snprintf(json, sizeof json, "{\"id\":\"ref\",\"attributes\":{\"%s\":\"x\"}}", name);
+    m = map_of(json);
+    assert_int_equal(m.nattr, 1);
+    link_mapping_free(&m);
+}
+
+/* What a stream callback saw: up to 8 rows' line, id, raw given name, normalised family, first attribute. */
+typedef struct streamed {
+    size_t n;
+    uint64_t line[8], offset[8];
+    char id[8][32], given_raw[8][64], family[8][64], attr0[8][64], attr1[8][64];
+    int stop_at; /* return CORE_E_CONFLICT on this row (1-based); 0: never */
+    rejects rj;  /* the reject callback shares the row callback's context */
+} streamed;
+
+static void on_stream_reject(void *ctx, uint64_t line, const char *reason)
+{
+    on_reject(&((streamed *)ctx)->rj, line, reason);
+}
+
+static void copy_or_null(char *out, size_t cap, const char *s)
+{
+    snprintf(out, cap, "%s", s ? s : "(null)");
+}
+
+static int on_row(void *ctx, const link_row *row, core_error *err)
+{
+    streamed *st = ctx;
+    size_t i = st->n++;
+    if (st->stop_at && (int)st->n == st->stop_at)
+        return core_error_set(err, CORE_E_CONFLICT, "stopped by the test at line %llu",
+                              (unsigned long long)row->line);
+    if (i < 8) {
+        st->line[i] = row->line;
+        st->offset[i] = row->offset;
+        copy_or_null(st->id[i], sizeof st->id[i], row->rec->id);
+        copy_or_null(st->given_raw[i], sizeof st->given_raw[i], row->value[LINK_F_GIVEN]);
+        copy_or_null(st->family[i], sizeof st->family[i], row->rec->family);
+        copy_or_null(st->attr0[i], sizeof st->attr0[i], row->nattr > 0 ? row->attr[0] : NULL);
+        copy_or_null(st->attr1[i], sizeof st->attr1[i], row->nattr > 1 ? row->attr[1] : NULL);
+    }
+    assert_null(row->value[LINK_F_TOWN]); /* not mapped */
+    return 0;
+}
+
+static const char *MAP_ATTR = "{\"id\":\"ref\",\"given_name\":\"first\",\"family_name\":\"last\","
+                              "\"attributes\":{\"attendance_pct\":\"Attendance %\",\"note\":\"Note\"}}";
+
+static void test_csv_stream(void **state)
+{
+    (void)state;
+    const char *csv = "ref,first,last,Attendance %,Note\n"
+                      "p1,\"  Zoë \",Kowalczyk-Evans,91.5,\"two\nlines\"\n"
+                      "p2,Ann,Lee,88\n"  /* ragged: rejected by the reader, never streamed */
+                      "p3,Bo,Li,,\n";
+    link_mapping m = map_of(MAP_ATTR);
+    streamed st;
+    memset(&st, 0, sizeof st);
+    core_error err;
+    assert_int_equal(link_csv_stream_mem(csv, strlen(csv), &m, on_row, on_stream_reject, &st, &err), 0);
+    assert_int_equal(st.n, 2);
+    assert_int_equal(st.line[0], 2);
+    assert_string_equal(st.id[0], "p1");
+    assert_string_equal(st.given_raw[0], "  Zoë "); /* raw: as in the file (quoted, so not trimmed) */
+    assert_string_equal(st.family[0], "kowalczyk evans"); /* normalised as link reads it */
+    assert_string_equal(st.attr0[0], "91.5");
+    assert_string_equal(st.attr1[0], "two\nlines");
+    assert_int_equal(st.offset[0], strlen(csv));
+    assert_int_equal(st.line[1], 5);
+    assert_string_equal(st.id[1], "p3");
+    assert_string_equal(st.attr0[1], ""); /* empty, not missing: the column is mapped */
+    assert_int_equal(st.rj.n, 1);
+    assert_int_equal(st.rj.line[0], 4);
+    assert_string_equal(st.rj.reason[0], "4 fields, the header has 5");
+
+    /* an attribute column absent from the header: an error in stream mode, nothing streamed ... */
+    const char *noattr = "ref,first,last,Attendance %\np1,Ann,Lee,90\n";
+    memset(&st, 0, sizeof st);
+    assert_int_equal(link_csv_stream_mem(noattr, strlen(noattr), &m, on_row, NULL, &st, &err), CORE_E_INVALID_VALUE);
+    assert_non_null(strstr(err.detail, "column 'Note'"));
+    assert_int_equal(st.n, 0);
+    /* ... and ignored by the link commands' reader */
+    link_dataset d;
+    assert_int_equal(link_csv_read_mem(noattr, strlen(noattr), &m, &d, NULL, NULL, &err), 0);
+    assert_int_equal(d.n, 1);
+    link_dataset_free(&d);
+
+    /* the callback stops the stream with its own error */
+    memset(&st, 0, sizeof st);
+    st.stop_at = 2;
+    assert_int_equal(link_csv_stream_mem(csv, strlen(csv), &m, on_row, NULL, &st, &err), CORE_E_CONFLICT);
+    assert_non_null(strstr(err.detail, "stopped by the test at line 5"));
+    assert_int_equal(st.n, 2);
+
+    /* a hard error after rows were streamed is still an error (the caller undoes what it did) */
+    const char *unclosed = "ref,first,last,Attendance %,Note\np1,Ann,Lee,90,x\np2,Bo,\"Li,80,y\n";
+    memset(&st, 0, sizeof st);
+    assert_int_equal(link_csv_stream_mem(unclosed, strlen(unclosed), &m, on_row, NULL, &st, &err),
+                     CORE_E_INVALID_VALUE);
+    assert_int_equal(st.n, 1);
+    assert_non_null(strstr(err.detail, "never closed"));
+
+    /* from a file, in chunks: offsets grow to the file's size; memory does not grow with rows (R2) */
+    size_t cap = 300000, n = 0;
+    char *big = malloc(cap);
+    assert_non_null(big);
+    n += (size_t)snprintf(big + n, cap - n, "ref,first,last,Attendance %%,Note\n");
+    for (int i = 0; n + 64 < cap; i++)
+        n += (size_t)snprintf(big + n, cap - n, "r%d,Given%d,Family,%d.5,note\n", i, i, i % 100);
+    char path[256];
+    temp_file(path, sizeof path, big, n);
+    memset(&st, 0, sizeof st);
+    assert_int_equal(link_csv_stream(path, &m, on_row, NULL, &st, &err), 0);
+    assert_true(st.n > 5000);
+    assert_int_equal(st.offset[0], 65536); /* the first chunk */
+    assert_string_equal(st.attr0[7], "7.5");
+    unlink(path);
+    assert_int_equal(link_csv_stream(path, &m, on_row, NULL, &st, &err), CORE_E_IO);
+    free(big);
+    link_mapping_free(&m);
+}
+
+static void test_csv_utf16_bom(void **state)
+{
+    (void)state;
+    const char le[] = "\xFF\xFEi\0d\0\n\0";
+    const char be[] = "\xFE\xFF\0i\0d\0\n";
+    link_dataset d;
+    rejects rj;
+    core_error err;
+    assert_int_equal(read_csv("{\"id\":\"id\"}", le, sizeof le - 1, &d, &rj, &err), CORE_E_INVALID_VALUE);
+    assert_non_null(strstr(err.detail, "UTF-16"));
+    assert_non_null(strstr(err.hint, "iconv"));
+    assert_int_equal(read_csv("{\"id\":\"id\"}", be, sizeof be - 1, &d, &rj, &err), CORE_E_INVALID_VALUE);
+    assert_non_null(strstr(err.detail, "UTF-16"));
+    assert_int_equal(d.n, 0);
+    assert_int_equal(rj.n, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1054,6 +1238,9 @@ int main(void)
         cmocka_unit_test(test_nicknames_nhs_file),
         cmocka_unit_test(test_nicknames_shared_files),
         cmocka_unit_test(test_postcodes),
+        cmocka_unit_test(test_mapping_attributes),
+        cmocka_unit_test(test_csv_stream),
+        cmocka_unit_test(test_csv_utf16_bom),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
