@@ -31,6 +31,10 @@ int api_review_list(http_req *req);
 int api_review_record(http_req *req);
 int api_restriction(http_req *req);
 int api_settings_list(http_req *req);
+int api_person_matches(http_req *req);
+/* The people who may be the same as the person just created (JSON object `created`): *out a JSON array of
+ * {id, probability, suggestion} (new reference; empty when none), each audited as read through the index. */
+int api_match_duplicates(http_req *req, json_t *created, json_t **out, core_error *err);
 int api_setting_update(http_req *req);
 
 #endif

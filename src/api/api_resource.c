@@ -241,6 +241,16 @@ int api_resource_create(http_req *req)
         store_rollback(req->db);
         return http_reply_error(req, &err);
     }
+    /* A person just recorded who may already be known: say so (the evidence is at POST /api/v1/people/matches). */
+    if (strcmp(r->table, "person") == 0) {
+        json_t *dups = NULL;
+        if (api_match_duplicates(req, out, &dups, &err))
+            return http_reply_error(req, &err);
+        if (json_array_size(dups))
+            json_object_set_new(out, "possible_duplicates", dups);
+        else
+            json_decref(dups);
+    }
     shape(r, &f, out);
     req->location = core_arena_printf(&req->arena, "/api/v1/%s/%" PRId64, r->name,
                                       (int64_t)json_integer_value(json_object_get(out, "id")));

@@ -28,6 +28,7 @@ const http_route api_routes[] = {
     {"DELETE", "/api/v1/session", api_session_delete, "session.end", 0, NULL, NULL, 0},
     {"GET", "/api/v1/people/search", api_person_search, "person.search", 0, "name,date_of_birth,identifier,after,limit",
      NULL, 0},
+    {"POST", "/api/v1/people/matches", api_person_matches, "person.search", 16384, NULL, NULL, 0},
     {"GET", "/api/v1/people/{id}/access-report", api_access_report, "governance.access_report", 0, "after,limit",
      NULL, 0},
     {"POST", "/api/v1/access/break-glass", api_break_glass, "access.break_glass", 16384, NULL, NULL, 0},

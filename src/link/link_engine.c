@@ -23,6 +23,7 @@
 
 #include "core/core_date.h"
 #include "link/link.h"
+#include "link/link_match.h"
 
 /* ---- comparisons and their levels ---- */
 
@@ -154,7 +155,7 @@ static int level_ids(const link_record *a, const link_record *b)
     return !any ? 0 : near ? 2 : 3;
 }
 
-static void compare(const link_record *a, const link_record *b, int use_ids, uint8_t lv[LINK_NCOMP])
+void link_compare_records(const link_record *a, const link_record *b, int use_ids, uint8_t lv[LINK_NCOMP])
 {
     memset(lv, 0, LINK_NCOMP);
     int swapped = a->given && a->family && b->given && b->family && strcmp(a->given, b->family) == 0 &&
@@ -538,7 +539,7 @@ static void *worker(void *arg)
         link_pair *p = &j->pairs[i];
         const link_record *l = left_of(j, p), *r = right_of(j, p);
         if (j->phase == 1) {
-            compare(l, r, j->o->use_ids, p->level);
+            link_compare_records(l, r, j->o->use_ids, p->level);
         } else {
             double w = pair_weight(j->model, j->tf, l, r, p, NULL);
             p->weight = (float)w;

@@ -93,6 +93,7 @@ FIXED_ROUTES = [
     "GET /api/v1/schema/{name}", "POST /api/v1/access/break-glass", "POST /api/v1/access/duties",
     "GET /api/v1/governance/reviews", "PATCH /api/v1/governance/reviews/{id}",
     "POST /api/v1/people/{id}/restriction", "GET /api/v1/settings", "PATCH /api/v1/settings/{name}",
+    "POST /api/v1/people/matches",
 ]
 PUBLIC = {"GET /healthz", "GET /api/v1/healthz", "POST /api/v1/session"}
 
@@ -868,6 +869,13 @@ class Matrix:
             return ["search returned the restricted person %d" % restricted] if restricted in ids else []
         cells.append(Cell(p, "GET /api/v1/people/search", "GET", "/api/v1/people/search?name=matrixone", exp,
                           check=no_restricted))
+
+        def no_restricted_match(doc):
+            ids = {(it.get("person") or {}).get("id") for it in (doc or {}).get("items", []) if isinstance(it, dict)}
+            return ["a match answered the restricted person %d" % restricted] if restricted in ids else []
+        # the front door's "already known?" check is a search of the index: the same people may use it
+        cells.append(Cell(p, "POST /api/v1/people/matches", "POST", "/api/v1/people/matches", exp,
+                          body={"given_name": "matrixone"}, check=no_restricted_match))
         if anon:
             exp = unauth
         elif p.role == "governance":

@@ -17,6 +17,7 @@
 
 #include "core/core_date.h"
 #include "link/link.h"
+#include "link/link_match.h"
 
 static const char *const GIVEN[] = {"william", "margaret", "robert", "elizabeth", "james", "catherine", "thomas",
                                     "alexandra", "siobhan", "dafydd", "priya", "mohammed", "zofia", "kacper",
@@ -312,6 +313,45 @@ static void test_two_datasets(void **state)
     link_dataset_free(&pop.d);
 }
 
+/* One pair at a time under the default parameters (the front door's check): the re-entered child links,
+ * someone else does not, and the evidence adds up to the weight. */
+static void test_one_pair_defaults(void **state)
+{
+    (void)state;
+    core_arena a = CORE_ARENA_INIT;
+    link_model m;
+    link_model_defaults(&m, 1000000);
+    link_record child, again, other;
+    link_record_from(&a, &child, "1", "William", "Kowalczyk-Evans", "2016-03-09", "M", "LS6 2QT", NULL, NULL, NULL);
+    link_record_from(&a, &again, "2", "Billy", "Kowalcyzk-Evans", "2016-09-03", "M", NULL, NULL, NULL, NULL);
+    link_record_from(&a, &other, "3", "Zebedee", "Quartermaine", "1933-01-01", "M", NULL, NULL, NULL, NULL);
+    uint8_t lv[LINK_NCOMP];
+    double contrib[LINK_NCOMP];
+    /* in an index of a million, without a postcode to agree on, the child is found for a person to review */
+    double w = link_score_pair(&m, &child, &again, lv, contrib);
+    assert_true(w >= m.review_weight && w < m.link_weight);
+    assert_int_equal(lv[LINK_C_GIVEN], 2);
+    assert_int_equal(lv[LINK_C_DOB], 2);
+    assert_int_equal(lv[LINK_C_POSTCODE], 0); /* missing on one side: no evidence either way */
+    double sum = log2(m.lambda / (1 - m.lambda));
+    for (int c = 0; c < LINK_NCOMP; c++)
+        sum += contrib[c];
+    assert_true(fabs(sum - w) < 1e-9);
+    assert_true(link_score_pair(&m, &child, &other, NULL, NULL) < m.review_weight);
+    /* with the same postcode as well, the suggestion is to link */
+    link_record again_home;
+    link_record_from(&a, &again_home, "6", "Billy", "Kowalcyzk-Evans", "2016-09-03", "M", "ls6 2qt", NULL, NULL, NULL);
+    assert_true(link_score_pair(&m, &child, &again_home, lv, NULL) >= m.link_weight);
+    assert_int_equal(lv[LINK_C_POSTCODE], 1);
+    /* the same NHS number is strong evidence even when the names differ */
+    link_record id1, id2;
+    link_record_from(&a, &id1, "4", "Ann", "Lee", "1990-01-01", "F", NULL, "943 476 5919", NULL, NULL);
+    link_record_from(&a, &id2, "5", "Anne", "Li", "1990-01-01", "F", NULL, "9434765919", NULL, NULL);
+    assert_true(link_score_pair(&m, &id1, &id2, lv, NULL) >= m.link_weight);
+    assert_int_equal(lv[LINK_C_ID], 1);
+    core_arena_release(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -321,6 +361,7 @@ int main(void)
         cmocka_unit_test(test_threads_and_reruns_agree),
         cmocka_unit_test(test_block_cap),
         cmocka_unit_test(test_two_datasets),
+        cmocka_unit_test(test_one_pair_defaults),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,273 @@
+/*
+ * api_match.c — is this person already known? POST /api/v1/people/matches takes what the front door knows of
+ * someone (names, date of birth, sex, postcode, identifiers) and answers the people of the index who may be
+ * the same person, best first, each with the probability, the engine's suggestion (link or review) and the
+ * evidence field by field. The same check runs when a person is recorded (api_match_duplicates(), used by
+ * the create handler), whose answer then carries "possible_duplicates". It only suggests: nothing is merged.
+ *
+ * Candidates come from indexed lookups (date of birth as given and with day and month swapped, family name
+ * key, given name key with year of birth, identifiers, current postcode), each capped, so the check costs a
+ * few small queries whatever the size of the index; they are scored with the matching engine's comparisons
+ * (src/link/link_match.h) under its default parameters. Restricted people are never candidates. Results are
+ * index cards, like person search, and each is recorded in the audit trail as read through the index.
+ */
+#include <inttypes.h>
+#include <math.h>
+
+#include "api/api.h"
+#include "core/core_date.h"
+#include "link/link_match.h"
+#include "model/model.h"
+
+enum { MATCH_MAX = 10, CANDIDATES_PER_KEY = 200 };
+
+static const char SQL_CANDIDATES[] =
+    "SELECT p.id, p.given_name, p.middle_names, p.family_name, p.preferred_name, p.date_of_birth,\n"
+    "       p.expected_date, p.sex, p.nhs_number, p.nino, p.upn,\n"
+    "       (SELECT a.postcode FROM person_address a\n"
+    "         WHERE a.person_id = p.id AND a.to_date IS NULL ORDER BY a.id DESC LIMIT 1)\n"
+    "  FROM person p\n"
+    " WHERE p.restricted = 0 AND p.id <> $10\n"
+    "   AND p.id IN (SELECT id FROM person WHERE date_of_birth = $1\n"
+    "                UNION SELECT id FROM person WHERE date_of_birth = $2\n"
+    "                UNION SELECT id FROM (SELECT id FROM person WHERE family_key = $3 LIMIT $11)\n"
+    "                UNION SELECT id FROM (SELECT id FROM person WHERE given_key = $4\n"
+    "                                       AND substr(date_of_birth, 1, 4) = $5 LIMIT $11)\n"
+    "                UNION SELECT id FROM person WHERE nhs_number = $6\n"
+    "                UNION SELECT id FROM person WHERE nino = $7\n"
+    "                UNION SELECT id FROM person WHERE upn = $8\n"
+    "                UNION SELECT person_id FROM (SELECT person_id FROM person_address\n"
+    "                                              WHERE postcode = $9 AND to_date IS NULL LIMIT $11))\n"
+    " LIMIT 2000";
+
+static const char SQL_PEOPLE_COUNT[] = "SELECT max(id) FROM person";
+
+typedef struct incoming {
+    const char *given, *family, *dob, *sex, *postcode, *nhs, *nino, *upn;
+} incoming;
+
+typedef struct match {
+    int64_t id;
+    double weight;
+    uint8_t lv[LINK_NCOMP];
+    double contrib[LINK_NCOMP];
+    json_t *card;
+} match;
+
+static const char *text(json_t *o, const char *k)
+{
+    return json_string_value(json_object_get(o, k));
+}
+
+static int by_weight(const void *x, const void *y)
+{
+    const match *a = x, *b = y;
+    return a->weight < b->weight ? 1 : a->weight > b->weight ? -1 : (a->id > b->id) - (a->id < b->id);
+}
+
+/* The day and month swapped, when that is a date: "2016-09-03" for "2016-03-09". */
+static void swapped_dob(const char *dob, char out[11])
+{
+    out[0] = '\0';
+    if (!dob || strlen(dob) != 10)
+        return;
+    char s[11];
+    memcpy(s, dob, 4);
+    s[4] = '-';
+    memcpy(s + 5, dob + 8, 2);
+    s[7] = '-';
+    memcpy(s + 8, dob + 5, 2);
+    s[10] = '\0';
+    core_date d;
+    if (core_date_parse(s, 10, &d) == 0)
+        memcpy(out, s, 11);
+}
+
+/* Up to MATCH_MAX people who may be `in`, best first, with probability at least the review threshold; *out is
+ * a JSON array (new reference). exclude: a person id never to answer (the one just created), or 0. */
+static int find(http_req *req, const incoming *in, int64_t exclude, json_t **out, core_error *err)
+{
+    *out = NULL;
+    link_record r;
+    link_record_from(&req->arena, &r, "", in->given, in->family, in->dob, in->sex, in->postcode, in->nhs, in->nino,
+                     in->upn);
+    int64_t people = 0;
+    int rc = store_query_int(req->db, &req->arena, SQL_PEOPLE_COUNT, NULL, 0, &people, err);
+    if (rc && rc != CORE_E_NOT_FOUND)
+        return rc;
+    link_model model;
+    link_model_defaults(&model, (uint64_t)(people > 0 ? people : 1));
+    char swapped[11], year[5] = "";
+    swapped_dob(in->dob, swapped);
+    if (in->dob && strlen(in->dob) >= 4) {
+        memcpy(year, in->dob, 4);
+        year[4] = '\0';
+    }
+    const char *fam_key = in->family ? model_name_key(&req->arena, in->family) : NULL,
+               *giv_key = in->given ? model_name_key(&req->arena, in->given) : NULL;
+    store_value p[] = {store_v_text(in->dob), store_v_text(swapped[0] ? swapped : NULL),
+                       store_v_text(fam_key && fam_key[0] ? fam_key : NULL),
+                       store_v_text(giv_key && giv_key[0] ? giv_key : NULL), store_v_text(year[0] ? year : NULL),
+                       store_v_text(r.nhs_number), store_v_text(r.nino), store_v_text(r.upn),
+                       store_v_text(in->postcode), store_v_int(exclude), store_v_int(CANDIDATES_PER_KEY)};
+    store_stmt *st;
+    rc = store_query(req->db, &req->arena, SQL_CANDIDATES, p, sizeof(p) / sizeof(p[0]), &st, err);
+    if (rc)
+        return rc;
+    match best[MATCH_MAX + 1];
+    int nbest = 0;
+    while ((rc = store_next(st, err)) == 1) {
+        const char *pc = store_col_text(st, 11, NULL);
+        link_record c;
+        link_record_from(&req->arena, &c, "", store_col_text(st, 1, NULL), store_col_text(st, 3, NULL),
+                         store_col_text(st, 5, NULL), store_col_text(st, 7, NULL), pc, store_col_text(st, 8, NULL),
+                         store_col_text(st, 9, NULL), store_col_text(st, 10, NULL));
+        match m;
+        m.id = store_col_int(st, 0);
+        m.weight = link_score_pair(&model, &r, &c, m.lv, m.contrib);
+        if (m.weight < model.review_weight)
+            continue;
+        static const char *const card[] = {"id", "given_name", "middle_names", "family_name", "preferred_name",
+                                           "date_of_birth", "expected_date", "sex"};
+        m.card = json_object();
+        for (int k = 0; k < 8; k++) {
+            store_type t = store_col_type(st, k);
+            json_object_set_new(m.card, card[k], t == STORE_NULL ? json_null()
+                                                 : t == STORE_INT ? json_integer(store_col_int(st, k))
+                                                                  : json_string(store_col_text(st, k, NULL)));
+        }
+        best[nbest++] = m;
+        qsort(best, (size_t)nbest, sizeof(best[0]), by_weight);
+        if (nbest > MATCH_MAX)
+            json_decref(best[--nbest].card);
+    }
+    if (rc < 0) {
+        for (int i = 0; i < nbest; i++)
+            json_decref(best[i].card);
+        return rc;
+    }
+    json_t *items = json_array();
+    for (int i = 0; i < nbest; i++) {
+        json_t *evidence = json_array();
+        for (int c = 0; c < LINK_NCOMP; c++)
+            if (best[i].lv[c])
+                json_array_append_new(evidence, json_pack("{s:s,s:s,s:f}", "field", link_comparison_name(c), "level",
+                                                          link_level_name(c, best[i].lv[c]), "weight",
+                                                          round(best[i].contrib[c] * 100) / 100));
+        json_t *it = json_pack("{s:o,s:f,s:f,s:s,s:o}", "person", best[i].card, "match_weight",
+                               round(best[i].weight * 100) / 100, "probability",
+                               round(link_probability(best[i].weight) * 10000) / 10000, "suggestion",
+                               best[i].weight >= model.link_weight ? "link" : "review", "evidence", evidence);
+        json_array_append_new(items, it);
+    }
+    *out = items;
+    return 0;
+}
+
+/* Each person answered is a read through the index. */
+static int audit_answers(http_req *req, json_t *items, core_error *err)
+{
+    size_t i;
+    json_t *it;
+    json_array_foreach(items, i, it)
+    {
+        int64_t id = json_integer_value(json_object_get(json_object_get(it, "person"), "id"));
+        if (!id)
+            id = json_integer_value(json_object_get(it, "id"));
+        if (http_audit(req, "read", "person", id, "{\"footing\":\"person_index\",\"via\":\"match\"}", 0, err))
+            return err->code;
+    }
+    return 0;
+}
+
+static const char *const FIELDS[] = {"given_name", "family_name", "date_of_birth", "sex", "postcode",
+                                     "nhs_number", "nino", "upn"};
+
+int api_person_matches(http_req *req)
+{
+    core_error err;
+    core_error_clear(&err);
+    json_t *body;
+    if (http_body_json(req, &body, &err))
+        return http_reply_error(req, &err);
+    const char *key;
+    json_t *v;
+    json_object_foreach(body, key, v)
+    {
+        int known = 0;
+        for (size_t k = 0; k < sizeof(FIELDS) / sizeof(FIELDS[0]); k++)
+            known |= strcmp(key, FIELDS[k]) == 0;
+        if (!known) {
+            core_error_set(&err, CORE_E_UNKNOWN_FIELD, "unknown field %s", key);
+            core_error_hint(&err, "a match takes given_name, family_name, date_of_birth, sex, postcode, nhs_number, "
+                                  "nino and upn");
+            return http_reply_error(req, &err);
+        }
+        if (!json_is_string(v) && !json_is_null(v)) {
+            core_error_set(&err, CORE_E_WRONG_TYPE, "%s must be text", key);
+            return http_reply_error(req, &err);
+        }
+    }
+    incoming in = {text(body, "given_name"), text(body, "family_name"), text(body, "date_of_birth"),
+                   text(body, "sex"),        text(body, "postcode"),    text(body, "nhs_number"),
+                   text(body, "nino"),       text(body, "upn")};
+    core_date d;
+    if (in.dob && core_date_parse(in.dob, strlen(in.dob), &d) != 0) {
+        core_error_set(&err, CORE_E_INVALID_DATE, "date_of_birth must be a date YYYY-MM-DD");
+        return http_reply_error(req, &err);
+    }
+    if (!in.given && !in.family && !in.dob && !in.nhs && !in.nino && !in.upn) {
+        core_error_set(&err, CORE_E_MISSING_FIELD, "a match needs a name, a date of birth or an identifier");
+        return http_reply_error(req, &err);
+    }
+    /* The terms are recorded before the search runs, as for person search. */
+    char *terms = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
+    int rc = http_audit(req, "search", "person", 0, terms, 0, &err);
+    free(terms);
+    if (rc)
+        return http_reply_error(req, &err);
+    json_t *items;
+    if (find(req, &in, 0, &items, &err) || audit_answers(req, items, &err)) {
+        json_decref(items);
+        return http_reply_error(req, &err);
+    }
+    json_t *out = json_pack("{s:o}", "items", items);
+    rc = http_reply_json(req, 200, out);
+    json_decref(out);
+    return rc;
+}
+
+int api_match_duplicates(http_req *req, json_t *created, json_t **out, core_error *err)
+{
+    *out = NULL;
+    char dob[11] = "";
+    const char *d = text(created, "date_of_birth");
+    if (d)
+        snprintf(dob, sizeof(dob), "%s", d);
+    incoming in = {text(created, "given_name"), text(created, "family_name"), d ? dob : NULL, text(created, "sex"),
+                   NULL, text(created, "nhs_number"), text(created, "nino"), text(created, "upn")};
+    if (!in.given && !in.family && !in.dob && !in.nhs && !in.nino && !in.upn)
+        return 0;
+    json_t *items;
+    int rc = find(req, &in, json_integer_value(json_object_get(created, "id")), &items, err);
+    if (rc == 0)
+        rc = audit_answers(req, items, err);
+    if (rc) {
+        json_decref(items);
+        return rc;
+    }
+    /* the warning is short: who, how likely, and where to see the evidence */
+    json_t *list = json_array();
+    size_t i;
+    json_t *it;
+    json_array_foreach(items, i, it)
+    {
+        json_t *person = json_object_get(it, "person");
+        json_array_append_new(list, json_pack("{s:O,s:O,s:O}", "id", json_object_get(person, "id"), "probability",
+                                              json_object_get(it, "probability"), "suggestion",
+                                              json_object_get(it, "suggestion")));
+    }
+    json_decref(items);
+    *out = list;
+    return 0;
+}
