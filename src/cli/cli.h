@@ -56,6 +56,7 @@ int cli_check(int argc, char **argv);
 int cli_audit_verify(int argc, char **argv);
 int cli_init(int argc, char **argv);
 int cli_serve(int argc, char **argv);
+int cli_import(int argc, char **argv);
 int cli_user_add(int argc, char **argv);
 int cli_user_disable(int argc, char **argv);
 int cli_user_enable(int argc, char **argv);

@@ -103,6 +103,25 @@ static const cli_command commands[] = {
      "Revoke the session or API token with that id (from `hearth token list`): it stops working at once.\n"
      "Revoking one already revoked is not an error. Recorded in the audit trail.\n",
      cli_token_revoke},
+    {"import", "import a partner's CSV file into a dataset",
+     "usage: hearth import --db PATH --dataset NAME --mapping MAPPING.json [--rejects FILE] [--section LABEL]\n"
+     "                     [--agency ID] FILE.csv\n"
+     "\n"
+     "Stream FILE.csv (UTF-8, with a header row; any size) through MAPPING.json — Hearth person fields to\n"
+     "columns (id, given_name, family_name, full_name, date_of_birth with date_format, sex, postcode, address,\n"
+     "town, email, nhs_number, nino, upn) and \"attributes\": {\"name\": \"column\", ...} for the dataset's own\n"
+     "columns; the file the link commands read — into dataset NAME (created on first use). Every row is\n"
+     "checked: field count, UTF-8, the date format, sex, postcode, NHS number, NINO and UPN check characters,\n"
+     "lengths. Good rows are imported, keyed by the id column; each bad one is written to the rejects file as\n"
+     "\"LINE: reason\" (default FILE.csv.rejects). Run it again and rows already held are updated when changed\n"
+     "and left alone when not; a key repeated within the file is a reject. A file that cannot be imported as a\n"
+     "whole (absent mapped column, header not UTF-8, an unclosed quote, ...) imports nothing. The import is\n"
+     "one transaction and is recorded in the audit trail (dataset and counts).\n"
+     "  --rejects FILE   where to write the rejected rows (replaced only when the import succeeds)\n"
+     "  --section LABEL  sharing label of a new dataset (default partner_data; a code of reference list section)\n"
+     "  --agency ID      the agency whose data a new dataset is\n"
+     "Exit 0 when imported (rejects or not), 1 when nothing was imported, 2 on usage errors.\n",
+     cli_import},
     {"check", "check an identifier: nhs, upn, nino or postcode",
      "usage: hearth check {nhs|upn|nino|postcode} VALUE\n"
      "\n"
