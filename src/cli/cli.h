@@ -69,5 +69,6 @@ int cli_token_revoke(int argc, char **argv);
 int cli_demo(int argc, char **argv);
 int cli_link_dedupe(int argc, char **argv);
 int cli_link_pair(int argc, char **argv);
+int cli_link_synth(int argc, char **argv);
 
 #endif

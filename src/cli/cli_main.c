@@ -152,6 +152,18 @@ static const cli_command commands[] = {
      "As `hearth link dedupe`, for pairs of one record from A.csv and one from B.csv (both read through\n"
      "the same mapping). left_id is A's id, right_id is B's.\n",
      cli_link_pair},
+    {"link synth", "write a synthetic person index, a partner dataset and the truth",
+     "usage: hearth link synth --people N --index INDEX.csv --partner PARTNER.csv [--truth TRUTH.csv]\n"
+     "                         [--seed S] [--overlap PERCENT]\n"
+     "\n"
+     "Write N synthetic people in households (UK-shaped names of the demo council's mix, dates of birth of\n"
+     "all ages, addresses and postcodes, some NHS numbers and NINOs) to INDEX.csv, and N rows to PARTNER.csv\n"
+     "of which PERCENT (default 70) are index people recorded again with realistic errors (typos,\n"
+     "nicknames, day and month swapped, moves, missing fields, names changed) and the rest new people.\n"
+     "TRUTH.csv gets index_id,partner_id for every re-recorded person. The same seed (default 1) gives the\n"
+     "same files. Columns: id, given_name, family_name, sex, date_of_birth (dd/mm/yyyy), address_1,\n"
+     "address_2, town, postcode, nhs_number, nino (bench/link-mappings/synth.json maps them).\n",
+     cli_link_synth},
     {"audit verify", "check the audit trail's hash chain and signed checkpoints",
      "usage: hearth audit verify --db PATH\n"
      "\n"
