@@ -131,13 +131,24 @@ static const char *const CONTENT_COLUMNS[C_COUNT] = {
     "address",    "town",        "email",     "nhs_number", "nino",          "upn", "attributes",
 };
 
+/* Bytes of a row's attributes as JSON: every value at most IMPORT_ATTRIBUTE_MAX, each byte escaped to at most
+ * 6 ("\u0001"), so no row within the per-value limit is ever refused for its JSON; and of the history JSON,
+ * which holds that text escaped once more (at most doubled: it is printable by then) and the other columns
+ * (each at most IMPORT_ADDRESS_MAX, escaped at most 6 times). Both buffers grow only as far as a row needs. */
+#define ATTRIBUTES_JSON_MAX                                                                                    \
+    ((size_t)LINK_MAP_ATTRIBUTES_MAX * (6 * IMPORT_ATTRIBUTE_MAX + 6 * LINK_MAP_ATTRIBUTE_NAME_MAX + 16) + 16)
+#define HISTORY_JSON_MAX (2 * ATTRIBUTES_JSON_MAX + (size_t)C_COUNT * (6 * IMPORT_ADDRESS_MAX + 32) + \
+                          6 * IMPORT_ROW_KEY_MAX + 1024)
+
 typedef struct importer {
     store *s;
     const link_mapping *m;
     const import_options *o;
     import_counts *c;
     core_arena row;       /* per row (reset after each) */
-    core_buf json;        /* attributes, then the previous content for row_history */
+    core_buf json;        /* the row's attributes (at most ATTRIBUTES_JSON_MAX) */
+    core_buf history;     /* the previous content for row_history: every column, the attributes' JSON text
+                             escaped once more, so up to twice as long plus the rest (HISTORY_JSON_MAX) */
     char now[24];         /* UTC timestamp of the import's start, used for every row */
     int32_t today;        /* days since 1970-01-01: dates of birth after it are refused */
     int person_mapped;    /* the mapping names at least one person field */
@@ -447,11 +458,11 @@ static int same(const char *a, const char *b)
     return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
-/* The previous content as JSON (row_history.previous) into im->json. */
+/* The previous content as JSON (row_history.previous) into im->history. */
 static const char *previous_json(importer *im, const char *key, int64_t version, int64_t import_id, int64_t line,
                                  const char *const old[C_COUNT])
 {
-    core_buf *j = &im->json;
+    core_buf *j = &im->history;
     core_buf_reset(j);
     core_buf_adds(j, "{\"row_key\":");
     core_buf_add_json_string(j, key, strlen(key));
@@ -696,7 +707,8 @@ static int run(store *s, const char *path, const char *data, size_t len, const l
     im.today = core_date_to_days(core_date_today());
     im.person_mapped = m->given_name || m->family_name || m->full_name || m->date_of_birth || m->postcode ||
                        m->naddress > 0 || m->town || m->email || m->nhs_number || m->nino || m->upn;
-    core_buf_init(&im.json, (size_t)LINK_MAP_ATTRIBUTES_MAX * (IMPORT_ATTRIBUTE_MAX + 80) + 8 * 1024);
+    core_buf_init(&im.json, ATTRIBUTES_JSON_MAX);
+    core_buf_init(&im.history, HISTORY_JSON_MAX);
 
     int rc = store_begin(s, err);
     if (rc == 0)
@@ -727,6 +739,7 @@ static int run(store *s, const char *path, const char *data, size_t len, const l
         progress(&im, out->bytes, 1);
     core_arena_release(&im.row);
     core_buf_release(&im.json);
+    core_buf_release(&im.history);
     return rc;
 }
 

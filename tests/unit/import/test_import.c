@@ -14,6 +14,8 @@
  *   atomicity a mapped column absent from the header, an unclosed quote after good rows, a header that is not
  *             UTF-8, a UTF-16 file, cancellation, a failing before_commit, a section or agency that does not
  *             fit: each returns its error and leaves every table exactly as before (fingerprinted);
+ *   sizes     the largest attributes (every character escaped) stored and kept in history on a change; one
+ *             byte more refused;
  *   files     a file of several 64 KiB chunks read from disk, progress reported with growing counts.
  * All names are invented; identifiers are test values (NHS 943 476 5919, UPN and NINO built to pass their
  * checks).
@@ -32,6 +34,7 @@
 
 #include "../test_tmpdb.h"
 #include "core/core_arena.h"
+#include "core/core_buf.h"
 #include "core/core_error.h"
 #include "import/import.h"
 #include "link/link.h"
@@ -526,6 +529,53 @@ static void test_dataset_options(void **state)
     link_mapping_free(&m);
 }
 
+/* The largest attributes: 40 columns of 8 KiB of '"' each (every one escaped in the JSON, and again in the
+ * history), a changed row's previous content still fits its history; one byte more is a reject. */
+static void test_large_attributes(void **state)
+{
+    fixture *f = *state;
+    core_buf map, csv;
+    core_buf_init(&map, 1 << 20);
+    core_buf_init(&csv, 8 << 20);
+    core_buf_adds(&map, "{\"id\":\"id\",\"attributes\":{");
+    core_buf_adds(&csv, "id");
+    for (int i = 0; i < 40; i++) {
+        core_buf_addf(&map, "%s\"a%d\":\"c%d\"", i ? "," : "", i, i);
+        core_buf_addf(&csv, ",c%d", i);
+    }
+    core_buf_adds(&map, "}}");
+    core_buf_addch(&csv, '\n');
+    for (int row = 0; row < 2; row++) {
+        core_buf_addf(&csv, "r%d", row);
+        for (int i = 0; i < 40; i++) {
+            core_buf_adds(&csv, ",\"");
+            for (int k = 0; k < IMPORT_ATTRIBUTE_MAX + (row == 1 && i == 39); k++)
+                core_buf_adds(&csv, "\"\"");
+            core_buf_addch(&csv, '"');
+        }
+        core_buf_addch(&csv, '\n');
+    }
+    assert_true(core_buf_ok(&map) && core_buf_ok(&csv));
+    import_counts c;
+    rejects rj;
+    core_error err;
+    assert_ok(import_text(f, map.data, "wide", csv.data, 0, &c, &rj, &err), err);
+    assert_counts(&c, 2, 1, 0, 0, 1);
+    assert_rejected(&rj, 3, "column 'c39' is longer than 8192 bytes");
+    /* change r0's last attribute to one character shorter: an update whose history holds the old text */
+    char *last = strrchr(csv.data, '\n');
+    *last = '\0';
+    last = strrchr(csv.data, '\n') + 1; /* the start of r1's row: drop it */
+    *last = '\0';
+    char *tail = strrchr(csv.data, ',');
+    memmove(tail + 2, tail + 4, strlen(tail + 4) + 1); /* one '""' fewer in r0's last field */
+    assert_ok(import_text(f, map.data, "wide", csv.data, 0, &c, &rj, &err), err);
+    assert_counts(&c, 1, 0, 1, 0, 0);
+    assert_true(count(f, "SELECT length(previous) FROM row_history") > 2 * 40 * 2 * IMPORT_ATTRIBUTE_MAX);
+    core_buf_release(&map);
+    core_buf_release(&csv);
+}
+
 /* ---- files -------------------------------------------------------------------------------------------------- */
 
 typedef struct seen_progress {
@@ -593,6 +643,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rerun_updates_only_changes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_errors_change_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dataset_options, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_large_attributes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_file_in_chunks, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
