@@ -17,8 +17,8 @@
 
 typedef struct link_opts {
     const char *mapping, *out, *rejects, *nicknames;
-    int64_t threads, block_cap;
-    int no_ids, explain;
+    int64_t threads, block_cap, rule_pairs;
+    int no_ids, explain, min_decision;
 } link_opts;
 
 static int parse(int argc, char **argv, const char *cmd, int nfiles, link_opts *o)
@@ -31,6 +31,8 @@ static int parse(int argc, char **argv, const char *cmd, int nfiles, link_opts *
                                          {"block-cap", required_argument, NULL, 'b'},
                                          {"no-identifiers", no_argument, NULL, 'i'},
                                          {"explain", no_argument, NULL, 'e'},
+                                         {"rule-pairs", required_argument, NULL, 'p'},
+                                         {"min-decision", required_argument, NULL, 'd'},
                                          {NULL, 0, NULL, 0}};
     memset(o, 0, sizeof(*o));
     optind = 1;
@@ -44,6 +46,19 @@ static int parse(int argc, char **argv, const char *cmd, int nfiles, link_opts *
         case 'n': o->nicknames = optarg; break;
         case 'i': o->no_ids = 1; break;
         case 'e': o->explain = 1; break;
+        case 'p':
+            if (core_parse_int64(optarg, strlen(optarg), 1, INT64_MAX, &o->rule_pairs)) {
+                fprintf(stderr, "hearth %s: --rule-pairs wants a whole number from 1\n", cmd);
+                return CLI_USAGE;
+            }
+            break;
+        case 'd':
+            if (strcmp(optarg, "no") == 0 || strcmp(optarg, "review") == 0 || strcmp(optarg, "link") == 0) {
+                o->min_decision = optarg[0] == 'n' ? LINK_NO : optarg[0] == 'r' ? LINK_REVIEW : LINK_LINK;
+                break;
+            }
+            fprintf(stderr, "hearth %s: --min-decision is no, review or link\n", cmd);
+            return CLI_USAGE;
         case 't':
         case 'b':
             if (core_parse_int64(optarg, strlen(optarg), 1, c == 't' ? 64 : 10000000,
@@ -114,7 +129,7 @@ static void csv_field(FILE *f, const char *s)
 }
 
 static int write_pairs(const char *path, const link_result *r, const link_dataset *a, const link_dataset *b,
-                       int explain, core_error *err)
+                       int explain, int min_decision, core_error *err)
 {
     FILE *f = fopen(path, "w");
     if (!f)
@@ -127,6 +142,8 @@ static int write_pairs(const char *path, const link_result *r, const link_datase
     static const char *const decisions[] = {"no", "review", "link"};
     for (size_t i = 0; i < r->npairs; i++) {
         const link_pair *p = &r->pairs[i];
+        if (p->decision < min_decision)
+            continue;
         csv_field(f, a->recs[p->left].id);
         fputc(',', f);
         csv_field(f, (b ? b : a)->recs[p->right].id);
@@ -151,17 +168,21 @@ static void summary(const link_result *r)
         counts[r->pairs[i].decision]++;
     fprintf(stderr,
             "hearth link: %" PRIu64 " candidate pairs from the blocking rules, %zu distinct; %u oversized blocks "
-            "skipped\n"
+            "skipped, %u over a rule's pair budget\n"
             "hearth link: model: %.4f of candidates are matches (EM, %d iterations); link at probability >= 0.5, "
             "review from %.3f\n"
             "hearth link: %zu link, %zu review, %zu no; %.2f s blocking, %.2f s training, %.2f s scoring\n",
-            r->candidates_before_union, r->npairs, r->blocks_skipped, r->model.lambda, r->model.iterations,
+            r->candidates_before_union, r->npairs, r->blocks_skipped, r->blocks_over_budget, r->model.lambda, r->model.iterations,
             link_probability(r->model.review_weight), counts[LINK_LINK], counts[LINK_REVIEW], counts[LINK_NO],
             r->seconds_blocking, r->seconds_training, r->seconds_scoring);
     if (r->blocks_skipped)
         fprintf(stderr, "hearth link: warning: %u blocks were larger than the block cap and were not compared "
                         "(raise --block-cap to compare them)\n",
                 r->blocks_skipped);
+    if (r->blocks_over_budget)
+        fprintf(stderr, "hearth link: note: %u of the largest blocks were left out to keep each blocking rule within "
+                        "its pair budget (--rule-pairs)\n",
+                r->blocks_over_budget);
 }
 
 static int run(int argc, char **argv, const char *cmd, int nfiles)
@@ -194,12 +215,12 @@ static int run(int argc, char **argv, const char *cmd, int nfiles)
     link_result r;
     memset(&r, 0, sizeof(r));
     if (rc == 0) {
-        link_options lo = {.threads = (int)o.threads, .block_cap = (uint32_t)o.block_cap, .use_ids = !o.no_ids,
-                           .progress = on_progress};
+        link_options lo = {.threads = (int)o.threads, .block_cap = (uint32_t)o.block_cap,
+                           .rule_pairs = (uint64_t)o.rule_pairs, .use_ids = !o.no_ids, .progress = on_progress};
         rc = link_run(&a, nfiles == 2 ? &b : NULL, &lo, &r, &err);
     }
     if (rc == 0)
-        rc = write_pairs(o.out, &r, &a, nfiles == 2 ? &b : NULL, o.explain, &err);
+        rc = write_pairs(o.out, &r, &a, nfiles == 2 ? &b : NULL, o.explain, o.min_decision, &err);
     if (rc == 0)
         summary(&r);
     if (rj.f)

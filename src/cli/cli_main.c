@@ -144,7 +144,10 @@ static const cli_command commands[] = {
      "  --no-identifiers   do not compare or block on NHS number, NINO or UPN\n"
      "  --explain          add each comparison's contribution to the match weight as a column\n"
      "  --threads N        threads (default: the processors online)\n"
-     "  --block-cap N      largest block compared (default 2000 records)\n",
+     "  --block-cap N      largest block compared (default 2000 records)\n"
+     "  --rule-pairs N     most pairs one blocking rule may offer; past it its largest blocks are left out\n"
+     "                     (default 4 per record read, at least 1000000)\n"
+     "  --min-decision D   write only pairs decided D or better: no (all, the default), review or link\n",
      cli_link_dedupe},
     {"link pair", "find records of two CSV files that are the same person",
      "usage: hearth link pair --mapping M.json --out PAIRS.csv [OPTIONS] A.csv B.csv\n"

@@ -226,12 +226,16 @@ typedef struct link_pair {
     uint32_t left, right;          /* record indices (dedupe: both in the one dataset, left < right) */
     uint8_t level[LINK_NCOMP];     /* the comparison vector */
     uint8_t decision;              /* link_decision */
+    uint16_t rules;                /* bit r set: blocking rule r offered the pair (EM estimates per rule) */
     float weight;                  /* match weight: log2 of the posterior odds */
 } link_pair;
 
 typedef struct link_options {
     int threads;                   /* 0: the number of online processors */
     uint32_t block_cap;            /* largest block (records sharing a blocking key) compared; 0: default 2,000 */
+    uint64_t rule_pairs;           /* most candidate pairs one blocking rule may offer: past it, the rule's largest
+                                      blocks are left out, largest first; 0: default, 4 per record of a and b
+                                      together, at least 1,000,000 */
     uint32_t random_pairs;         /* pairs sampled to estimate u; 0: default 1,000,000 (fewer if fewer exist) */
     int use_ids;                   /* 1: compare identifiers (NHS number, NINO, UPN) */
     double review_probability;     /* lower threshold (probability) of the review band; 0: default 0.05 */
@@ -251,6 +255,7 @@ typedef struct link_result {
     size_t npairs;
     uint64_t candidates_before_union; /* pairs the blocking rules gave, before duplicates were removed */
     uint32_t blocks_skipped;       /* blocks larger than block_cap, left out (with a warning) */
+    uint32_t blocks_over_budget;   /* blocks left out because their rule offered more than rule_pairs */
     link_model model;
     struct link_tf *tf;            /* name frequencies (term-frequency adjustment), owned */
     double seconds_blocking, seconds_training, seconds_scoring;

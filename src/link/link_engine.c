@@ -3,12 +3,15 @@
  * decision (contract in link.h; the method and its sources in README.md).
  *
  * Reading guide, in the order link_run() does it:
- *   1. blocking: each rule gives every record a key (a 64-bit hash); records sharing a key form a block and
- *      every pair in a block (dedupe) or across the two datasets (pair) is a candidate. The rules' pairs are
- *      unioned (sorted, duplicates removed). Blocks over block_cap records are skipped and counted.
+ *   1. blocking: each rule gives every record a key (a 64-bit hash, computed once per record and rule);
+ *      records sharing a key form a block and every pair in a block (dedupe) or across the two datasets
+ *      (pair) is a candidate. Blocks over block_cap records are left out, and so are a rule's largest blocks
+ *      when it would offer more than rule_pairs pairs. A pair is kept once, by the first rule that offers it,
+ *      with the mask of all the rules that do (no sort of the rules' pairs: see struct blocking).
  *   2. comparison: each candidate pair gets a level per comparison (levels below); done in threads.
  *   3. u from random pairs: the level frequencies among pairs drawn at random, which are almost all non-matches.
- *   4. m and lambda by EM over the distinct comparison vectors of the candidates (u held fixed).
+ *   4. m and lambda by EM over the distinct comparison vectors of the candidates (u held fixed), per
+ *      blocking rule that blocks on the person (rule_trains).
  *   5. scoring: weight = log2(lambda / (1 - lambda)) + the sum of log2(m / u) over the comparisons with a value;
  *      for an exact given or family name, u is the name's own frequency (term-frequency adjustment), so
  *      "Smith" = "Smith" counts for less than "Kowalczyk" = "Kowalczyk". Done in threads.
@@ -66,9 +69,42 @@ static size_t first_token_len(const char *s)
     return sp ? (size_t)(sp - s) : strlen(s);
 }
 
-static double jw(const char *a, const char *b)
+/* An upper bound of link_jaro_winkler(a, b), cheap (one pass over each string): Jaro's matches are at most the
+ * bytes the two share counted with multiplicity wherever they stand, transpositions only lower it, and the
+ * prefix boost (only above 0.7) adds at most 0.4 of what is left. Lets a comparison that needs "at least
+ * 0.80" skip the quadratic Jaro for strings that cannot reach it: most candidate pairs are non-matches. */
+static double jw_bound(const char *a, size_t la, const char *b, size_t lb)
 {
-    return link_jaro_winkler(a, strlen(a), b, strlen(b));
+    if (la == 0 || lb == 0)
+        return la == lb ? 1.0 : 0.0;
+    if (la > 256 || lb > 256) /* past link_jaro_winkler's cap the bound is not worth keeping tight */
+        return 1.0;
+    /* Bytes are counted in 64 buckets, (byte - 0x20) mod 64: lower-case letters, digits and the space each
+     * have their own; two bytes sharing a bucket only loosen the bound, never break it. */
+    uint8_t count[64] = {0};
+    size_t m = 0;
+    for (size_t i = 0; i < la; i++)
+        count[((unsigned char)a[i] - 0x20u) & 63u]++;
+    for (size_t i = 0; i < lb; i++) {
+        unsigned c = ((unsigned char)b[i] - 0x20u) & 63u;
+        if (count[c]) {
+            count[c]--;
+            m++;
+        }
+    }
+    double j = ((double)m / (double)la + (double)m / (double)lb + (m ? 1.0 : 0.0)) / 3.0;
+    return j > 0.7 ? j + 0.4 * (1.0 - j) : j;
+}
+
+/* link_jaro_winkler(a, b) when it may reach floor, else 0 (it cannot). */
+static double jw_from(const char *a, size_t la, const char *b, size_t lb, double floor)
+{
+    return jw_bound(a, la, b, lb) < floor ? 0.0 : link_jaro_winkler(a, la, b, lb);
+}
+
+static double jw(const char *a, const char *b, double floor)
+{
+    return jw_from(a, strlen(a), b, strlen(b), floor);
 }
 
 static int level_given(const char *a, const char *an, const char *ap, const char *b, const char *bn,
@@ -79,7 +115,7 @@ static int level_given(const char *a, const char *an, const char *ap, const char
         return 1;
     if (an && bn && strcmp(an, bn) == 0)
         return 2;
-    double s = link_jaro_winkler(a, la, b, lb);
+    double s = jw_from(a, la, b, lb, 0.80);
     if (s >= 0.92)
         return 3;
     if (s >= 0.80 || (ap[0] && strcmp(ap, bp) == 0))
@@ -91,9 +127,10 @@ static int level_family(const char *a, const char *ap, const char *b, const char
 {
     if (strcmp(a, b) == 0)
         return 1;
-    if (jw(a, b) >= 0.92 || link_token_overlap(a, b) >= 1.0)
+    double s = jw(a, b, 0.80);
+    if (s >= 0.92 || ((strchr(a, ' ') || strchr(b, ' ')) && link_token_overlap(a, b) >= 1.0))
         return 2;
-    if (jw(a, b) >= 0.80 || (ap[0] && strcmp(ap, bp) == 0))
+    if (s >= 0.80 || (ap[0] && strcmp(ap, bp) == 0))
         return 3;
     return 4;
 }
@@ -105,10 +142,14 @@ static int level_dob(int32_t a, int32_t b)
     core_date da = core_date_from_days(a), db = core_date_from_days(b);
     if (da.y == db.y && da.m == db.d && da.d == db.m)
         return 2;
-    char sa[16], sb[16];
-    snprintf(sa, sizeof(sa), "%04d%02d%02d", da.y, da.m, da.d);
-    snprintf(sb, sizeof(sb), "%04d%02d%02d", db.y, db.m, db.d);
-    int d = link_damerau(sa, strlen(sa), sb, strlen(sb), 2);
+    char sa[8], sb[8]; /* YYYYMMDD: the dates are days since 1970 of years 1..9999 */
+    int va[3] = {da.y, da.m, da.d}, vb[3] = {db.y, db.m, db.d}, width[3] = {4, 2, 2};
+    for (int f = 0, at = 0; f < 3; at += width[f], f++)
+        for (int k = width[f] - 1, x = va[f], y = vb[f]; k >= 0; k--, x /= 10, y /= 10) {
+            sa[at + k] = (char)('0' + x % 10);
+            sb[at + k] = (char)('0' + y % 10);
+        }
+    int d = link_damerau(sa, sizeof(sa), sb, sizeof(sb), 2);
     return d <= 1 ? 3 : d == 2 ? 4 : 5;
 }
 
@@ -132,7 +173,7 @@ static int level_address(const char *a, const char *b)
     if (strcmp(a, b) == 0)
         return 1;
     double o = link_token_overlap(a, b);
-    if (o >= 0.75 || jw(a, b) >= 0.92)
+    if (o >= 0.75 || jw(a, b, 0.92) >= 0.92)
         return 2;
     if (o >= 0.5)
         return 3;
@@ -179,7 +220,7 @@ void link_compare_records(const link_record *a, const link_record *b, int use_id
     if (a->address && b->address)
         lv[LINK_C_ADDRESS] = (uint8_t)level_address(a->address, b->address);
     if (a->town && b->town)
-        lv[LINK_C_TOWN] = strcmp(a->town, b->town) == 0 ? 1 : jw(a->town, b->town) >= 0.9 ? 2 : 3;
+        lv[LINK_C_TOWN] = strcmp(a->town, b->town) == 0 ? 1 : jw(a->town, b->town, 0.9) >= 0.9 ? 2 : 3;
     if (use_ids)
         lv[LINK_C_ID] = (uint8_t)level_ids(a, b);
     if (a->email && b->email)
@@ -325,18 +366,92 @@ static const block_key_fn rules[] = {key_names_phonetic,  key_dob,          key_
                                      key_given_dob_month, key_address_family, key_family_initial, key_postcode_family,
                                      key_town_dob_year,   key_nhs,            key_nino,           key_upn};
 enum { NRULES = sizeof(rules) / sizeof(rules[0]) };
+_Static_assert(NRULES <= 16, "a pair's rules are a 16-bit mask");
+
+static int rule_is_id(int r)
+{
+    return rules[r] == key_nhs || rules[r] == key_nino || rules[r] == key_upn;
+}
+
+static int thread_count(const link_options *o);
+static void progress(const link_options *o, const char *stage, uint64_t done, uint64_t total);
+
+/*
+ * The blocking state. Records are numbered together: a's 0..na-1, then b's na..na+nb-1 (dedupe: a's only).
+ * Invariants:
+ *   1. keys[i * NRULES + r] is record i's key under rule r, or 0 when it has none, when the rule is off
+ *      (identifiers without use_ids), or when its block under r was left out (too large, or over the rule's
+ *      pair budget). So "rule r offers the pair (i, j)" is exactly keys[i][r] == keys[j][r] != 0.
+ *   2. order[r] lists the records with a key under r, sorted by key and then by number: a block is a run of
+ *      equal keys, and within it a's records come before b's, each in ascending number.
+ * A pair is emitted once, by the first rule that offers it (the rules' pairs unioned without a sort), with
+ * the mask of every rule that offers it.
+ */
+typedef struct blocking {
+    const link_options *o;
+    size_t na, nb, n;          /* n = na + nb */
+    int dedupe;
+    uint32_t cap;              /* block_cap */
+    uint64_t budget;           /* rule_pairs */
+    uint64_t *keys;
+    uint32_t *order[NRULES];
+    size_t norder[NRULES];
+    uint64_t offered[NRULES];  /* pairs in the blocks kept, duplicates included */
+    uint32_t skipped[NRULES], over_budget[NRULES];
+} blocking;
+
+static const link_record *blocking_rec(const link_dataset *a, const link_dataset *b, size_t na, size_t i)
+{
+    return i < na ? &a->recs[i] : &b->recs[i - na];
+}
+
+typedef struct keyjob {
+    blocking *bl;
+    const link_dataset *a, *b;
+    size_t from, to;           /* records (keys), or rules (sorting: rules r with r % step == from) */
+    int step;
+} keyjob;
+
+static void *keys_worker(void *arg)
+{
+    keyjob *j = arg;
+    blocking *bl = j->bl;
+    for (size_t i = j->from; i < j->to; i++) {
+        const link_record *rec = blocking_rec(j->a, j->b, bl->na, i);
+        for (int r = 0; r < NRULES; r++)
+            bl->keys[i * NRULES + r] = !bl->o->use_ids && rule_is_id(r) ? 0 : rules[r](rec);
+    }
+    return NULL;
+}
 
 typedef struct keyed {
     uint64_t key;
-    uint32_t idx;  /* record index; the top bit marks dataset b */
+    uint32_t idx;
 } keyed;
 
-static int keyed_cmp(const void *x, const void *y)
+/* Stable LSD radix sort of v[0..n) by key, 16 bits a pass; tmp has room for n. Returns the sorted array (v
+ * or tmp). Passes where every key has the same digit are skipped. */
+static keyed *radix_sort(keyed *v, keyed *tmp, size_t n, size_t *count)
 {
-    const keyed *a = x, *b = y;
-    if (a->key != b->key)
-        return a->key < b->key ? -1 : 1;
-    return a->idx < b->idx ? -1 : a->idx > b->idx;
+    for (int shift = 0; shift < 64; shift += 16) {
+        memset(count, 0, 65537 * sizeof(*count));
+        for (size_t i = 0; i < n; i++)
+            count[((v[i].key >> shift) & 0xffff) + 1]++;
+        int trivial = 0;
+        for (size_t d = 1; d <= 65536; d++)
+            if (count[d] == n)
+                trivial = 1;
+        if (trivial)
+            continue;
+        for (size_t d = 1; d <= 65536; d++)
+            count[d] += count[d - 1];
+        for (size_t i = 0; i < n; i++)
+            tmp[count[(v[i].key >> shift) & 0xffff]++] = v[i];
+        keyed *t = v;
+        v = tmp;
+        tmp = t;
+    }
+    return v;
 }
 
 static int u64_cmp(const void *x, const void *y)
@@ -345,64 +460,262 @@ static int u64_cmp(const void *x, const void *y)
     return a < b ? -1 : a > b;
 }
 
-typedef struct pairbuf {
-    uint64_t *v;
-    size_t n, cap;
-} pairbuf;
-
-static void pairbuf_push(pairbuf *p, uint64_t x)
+/* The pairs a block of records [s, e) of order[r] would give; *mid is where b's records start. */
+static uint64_t block_pairs(const blocking *bl, const uint32_t *ord, size_t s, size_t e, size_t *mid)
 {
-    if (p->n == p->cap) {
-        p->cap = p->cap ? p->cap * 2 : 1 << 16;
-        uint64_t *nv = realloc(p->v, p->cap * sizeof(*p->v));
-        if (!nv)
-            core_die("out of memory for candidate pairs");
-        p->v = nv;
+    size_t m = s;
+    if (bl->dedupe) {
+        *mid = e;
+        return (uint64_t)(e - s) * (uint64_t)(e - s - 1) / 2;
     }
-    p->v[p->n++] = x;
+    while (m < e && ord[m] < bl->na)
+        m++;
+    *mid = m;
+    return (uint64_t)(m - s) * (uint64_t)(e - m);
 }
 
-#define B_FLAG 0x80000000u
-
-/* Candidate pairs of one rule into pb (left << 32 | right). */
-static void block_rule(block_key_fn key, const link_dataset *a, const link_dataset *b, uint32_t cap, pairbuf *pb,
-                       uint32_t *skipped)
+/* Rule r: sort its records by key; leave out blocks over the cap and, when the rule would offer more than the
+ * budget, its largest blocks (all blocks of a size or none, so the result depends on nothing but the data);
+ * zero the keys of the records left out (invariant 1); keep order[r] (invariant 2). */
+static void block_sort_rule(blocking *bl, int r, keyed *k, keyed *tmp, size_t *count)
 {
-    size_t na = a->n, nb = b ? b->n : 0, n = 0;
-    keyed *k = core_xmalloc((na + nb + 1) * sizeof(*k));
-    for (size_t i = 0; i < na; i++) {
-        uint64_t h = key(&a->recs[i]);
+    size_t n = 0;
+    for (size_t i = 0; i < bl->n; i++) {
+        uint64_t h = bl->keys[i * NRULES + r];
         if (h)
             k[n++] = (keyed){h, (uint32_t)i};
     }
-    for (size_t i = 0; i < nb; i++) {
-        uint64_t h = key(&b->recs[i]);
-        if (h)
-            k[n++] = (keyed){h, (uint32_t)i | B_FLAG};
-    }
-    qsort(k, n, sizeof(*k), keyed_cmp);
+    keyed *sorted = radix_sort(k, tmp, n, count);
+    uint32_t *ord = core_xmalloc((n + 1) * sizeof(*ord));
+    for (size_t i = 0; i < n; i++)
+        ord[i] = sorted[i].idx;
+    /* block sizes in pairs; over the cap: out */
+    uint64_t total = 0, *sizes = NULL;
+    size_t nsizes = 0, cap_sizes = 0;
     for (size_t s = 0; s < n;) {
-        size_t e = s + 1;
-        while (e < n && k[e].key == k[s].key)
+        size_t e = s + 1, mid;
+        while (e < n && sorted[e].key == sorted[s].key)
             e++;
-        if (e - s > cap) {
-            (*skipped)++;
-        } else if (!b) {
+        uint64_t p = block_pairs(bl, ord, s, e, &mid);
+        if (e - s > bl->cap) {
+            bl->skipped[r]++;
             for (size_t i = s; i < e; i++)
-                for (size_t j = i + 1; j < e; j++)
-                    pairbuf_push(pb, (uint64_t)k[i].idx << 32 | k[j].idx);
-        } else {
-            /* a's records sort before b's within a block (the flag is the top bit) */
-            size_t mid = s;
-            while (mid < e && !(k[mid].idx & B_FLAG))
-                mid++;
-            for (size_t i = s; i < mid; i++)
-                for (size_t j = mid; j < e; j++)
-                    pairbuf_push(pb, (uint64_t)k[i].idx << 32 | (k[j].idx & ~B_FLAG));
+                bl->keys[(size_t)ord[i] * NRULES + r] = 0;
+        } else if (p) {
+            total += p;
+            if (nsizes == cap_sizes) {
+                cap_sizes = cap_sizes ? cap_sizes * 2 : 1024;
+                sizes = core_xrealloc(sizes, cap_sizes * sizeof(*sizes));
+            }
+            sizes[nsizes++] = p;
         }
         s = e;
     }
+    /* over the budget: the smallest size that must go, so that the blocks below it fit */
+    uint64_t limit = UINT64_MAX;
+    if (total > bl->budget) {
+        qsort(sizes, nsizes, sizeof(*sizes), u64_cmp);
+        uint64_t sum = 0;
+        for (size_t i = 0; i < nsizes; i++) {
+            if (sum + sizes[i] > bl->budget) {
+                limit = sizes[i];
+                break;
+            }
+            sum += sizes[i];
+        }
+    }
+    free(sizes);
+    uint64_t offered = 0;
+    size_t kept = 0;
+    for (size_t s = 0; s < n;) {
+        size_t e = s + 1, mid;
+        while (e < n && sorted[e].key == sorted[s].key)
+            e++;
+        int gone = bl->keys[(size_t)ord[s] * NRULES + r] == 0; /* over the cap */
+        uint64_t p = block_pairs(bl, ord, s, e, &mid);
+        if (!gone && p >= limit) {
+            bl->over_budget[r]++;
+            gone = 1;
+            for (size_t i = s; i < e; i++)
+                bl->keys[(size_t)ord[i] * NRULES + r] = 0;
+        }
+        if (!gone) {
+            offered += p;
+            for (size_t i = s; i < e; i++) /* compact: order[r] keeps only the blocks kept */
+                ord[kept++] = ord[i];
+        }
+        s = e;
+    }
+    bl->order[r] = ord;
+    bl->norder[r] = kept;
+    bl->offered[r] = offered;
+}
+
+static void *sort_worker(void *arg)
+{
+    keyjob *j = arg;
+    blocking *bl = j->bl;
+    keyed *k = core_xmalloc((bl->n + 1) * sizeof(*k)), *tmp = core_xmalloc((bl->n + 1) * sizeof(*tmp));
+    size_t *count = core_xmalloc(65537 * sizeof(*count));
+    for (size_t r = j->from; r < NRULES; r += (size_t)j->step)
+        if (!(!bl->o->use_ids && rule_is_id((int)r)))
+            block_sort_rule(bl, (int)r, k, tmp, count);
     free(k);
+    free(tmp);
+    free(count);
+    return NULL;
+}
+
+/* A growing array of pairs. */
+typedef struct pairvec {
+    link_pair *v;
+    size_t n, cap;
+} pairvec;
+
+static void pairvec_push(pairvec *p, uint32_t left, uint32_t right, uint16_t mask)
+{
+    if (p->n == p->cap) {
+        p->cap = p->cap ? p->cap * 2 : 1 << 16;
+        p->v = core_xrealloc(p->v, p->cap * sizeof(*p->v));
+    }
+    link_pair *q = &p->v[p->n++];
+    memset(q, 0, sizeof(*q));
+    q->left = left;
+    q->right = right;
+    q->rules = mask;
+}
+
+typedef struct emitjob {
+    const blocking *bl;
+    int r;
+    size_t from, to; /* positions in order[r], on block boundaries */
+    pairvec out;
+} emitjob;
+
+/* The pairs of rule r's blocks in [from, to) that no earlier rule offers, with the mask of the rules that
+ * offer each. */
+static void *emit_worker(void *arg)
+{
+    emitjob *j = arg;
+    const blocking *bl = j->bl;
+    const uint32_t *ord = bl->order[j->r];
+    const uint64_t *keys = bl->keys;
+    int r = j->r;
+    for (size_t s = j->from; s < j->to;) {
+        size_t e = s + 1, mid;
+        uint64_t key = keys[(size_t)ord[s] * NRULES + r];
+        while (e < j->to && keys[(size_t)ord[e] * NRULES + r] == key)
+            e++;
+        block_pairs(bl, ord, s, e, &mid);
+        for (size_t x = s; x < (bl->dedupe ? e : mid); x++) {
+            const uint64_t *ki = &keys[(size_t)ord[x] * NRULES];
+            for (size_t y = bl->dedupe ? x + 1 : mid; y < e; y++) {
+                const uint64_t *kj = &keys[(size_t)ord[y] * NRULES];
+                int earlier = 0;
+                for (int q = 0; q < r && !earlier; q++)
+                    earlier = ki[q] && ki[q] == kj[q];
+                if (earlier)
+                    continue;
+                uint16_t mask = (uint16_t)(1u << r);
+                for (int q = r + 1; q < NRULES; q++)
+                    if (ki[q] && ki[q] == kj[q])
+                        mask |= (uint16_t)(1u << q);
+                pairvec_push(&j->out, ord[x], (uint32_t)(ord[y] - (bl->dedupe ? 0 : bl->na)), mask);
+            }
+        }
+        s = e;
+    }
+    return NULL;
+}
+
+/* Blocking: every candidate pair once, in the order rule, block, then record. The same data gives the same
+ * pairs in the same order whatever the number of threads. */
+static void block_all(const link_dataset *a, const link_dataset *b, const link_options *o, link_result *out)
+{
+    blocking bl;
+    memset(&bl, 0, sizeof(bl));
+    bl.o = o;
+    bl.na = a->n;
+    bl.nb = b ? b->n : 0;
+    bl.n = bl.na + bl.nb;
+    bl.dedupe = b == NULL;
+    bl.cap = o->block_cap ? o->block_cap : 2000;
+    bl.budget = o->rule_pairs ? o->rule_pairs : (uint64_t)bl.n * 4 > 1000000 ? (uint64_t)bl.n * 4 : 1000000;
+    bl.keys = core_xmalloc((bl.n * NRULES + 1) * sizeof(*bl.keys));
+    int nt = thread_count(o);
+    if ((size_t)nt > bl.n / 4096 + 1)
+        nt = (int)(bl.n / 4096 + 1);
+    pthread_t th[64];
+    keyjob kj[64];
+    for (int t = 0; t < nt; t++) { /* 1. every record's keys */
+        kj[t] = (keyjob){&bl, a, b, bl.n * (size_t)t / (size_t)nt, bl.n * (size_t)(t + 1) / (size_t)nt, 0};
+        if (t > 0 && pthread_create(&th[t], NULL, keys_worker, &kj[t]) != 0)
+            core_die("cannot start a linking thread");
+    }
+    keys_worker(&kj[0]);
+    for (int t = 1; t < nt; t++)
+        pthread_join(th[t], NULL);
+    /* 2. each rule's blocks, the rules shared out among the threads. A rule only zeroes its own keys, so the
+     * threads never write the same key. */
+    int ns = nt < NRULES ? nt : NRULES;
+    for (int t = 0; t < ns; t++) {
+        kj[t] = (keyjob){&bl, a, b, (size_t)t, 0, ns};
+        if (t > 0 && pthread_create(&th[t], NULL, sort_worker, &kj[t]) != 0)
+            core_die("cannot start a linking thread");
+    }
+    sort_worker(&kj[0]);
+    for (int t = 1; t < ns; t++)
+        pthread_join(th[t], NULL);
+    progress(o, "blocking", 1, 2);
+    /* 3. the pairs, rule by rule; within a rule its blocks are shared out in runs of about equal length */
+    pairvec all = {0};
+    emitjob ej[64];
+    memset(ej, 0, sizeof(ej));
+    for (int r = 0; r < NRULES; r++) {
+        size_t n = bl.norder[r];
+        if (!bl.order[r] || n == 0)
+            continue;
+        size_t from = 0;
+        for (int t = 0; t < nt; t++) {
+            size_t to = t == nt - 1 ? n : n * (size_t)(t + 1) / (size_t)nt;
+            if (to < from)
+                to = from;
+            while (to > from && to < n &&
+                   bl.keys[(size_t)bl.order[r][to] * NRULES + r] == bl.keys[(size_t)bl.order[r][to - 1] * NRULES + r])
+                to++;
+            ej[t].bl = &bl;
+            ej[t].r = r;
+            ej[t].from = from;
+            ej[t].to = to;
+            ej[t].out.n = 0;
+            from = to;
+            if (t > 0 && pthread_create(&th[t], NULL, emit_worker, &ej[t]) != 0)
+                core_die("cannot start a linking thread");
+        }
+        emit_worker(&ej[0]);
+        for (int t = 1; t < nt; t++)
+            pthread_join(th[t], NULL);
+        for (int t = 0; t < nt; t++) {
+            if (!ej[t].out.n)
+                continue;
+            if (all.n + ej[t].out.n > all.cap) {
+                all.cap = all.n + ej[t].out.n > all.cap * 3 / 2 ? all.n + ej[t].out.n : all.cap * 3 / 2;
+                all.v = core_xrealloc(all.v, all.cap * sizeof(*all.v));
+            }
+            memcpy(all.v + all.n, ej[t].out.v, ej[t].out.n * sizeof(*all.v));
+            all.n += ej[t].out.n;
+        }
+        out->candidates_before_union += bl.offered[r];
+        out->blocks_skipped += bl.skipped[r];
+        out->blocks_over_budget += bl.over_budget[r];
+    }
+    for (int t = 0; t < nt; t++)
+        free(ej[t].out.v);
+    for (int r = 0; r < NRULES; r++)
+        free(bl.order[r]);
+    free(bl.keys);
+    out->pairs = all.v ? all.v : core_xmalloc(sizeof(link_pair));
+    out->npairs = all.n;
 }
 
 /* ---- threads ---- */
@@ -535,13 +848,33 @@ double link_probability(double weight)
 static void *worker(void *arg)
 {
     job *j = arg;
+    double bft[LINK_NCOMP][LINK_MAX_LEVELS] = {{0}}, prior = 0;
+    if (j->phase == 2) {
+        prior = log2(j->model->lambda / (1 - j->model->lambda));
+        for (int c = 0; c < LINK_NCOMP; c++)
+            for (int lv = 1; lv < comparisons[c].nlevels; lv++)
+                bft[c][lv] = bf(j->model, c, lv);
+    }
     for (size_t i = j->from; i < j->to; i++) {
         link_pair *p = &j->pairs[i];
         const link_record *l = left_of(j, p), *r = right_of(j, p);
         if (j->phase == 1) {
             link_compare_records(l, r, j->o->use_ids, p->level);
         } else {
-            double w = pair_weight(j->model, j->tf, l, r, p, NULL);
+            /* pair_weight() with the Bayes factors looked up: the same sum in the same order, so the same
+             * weight to the last bit as link_explain() gives */
+            double w = prior;
+            for (int c = 0; c < LINK_NCOMP; c++) {
+                int lv = p->level[c];
+                if (!lv)
+                    continue;
+                if (lv == 1 && c == LINK_C_GIVEN)
+                    w += log2(j->model->m[c][1] / tf_u(&j->tf->given, l->given, j->model->u[c][1]));
+                else if (lv == 1 && c == LINK_C_FAMILY)
+                    w += log2(j->model->m[c][1] / tf_u(&j->tf->family, l->family, j->model->u[c][1]));
+                else
+                    w += bft[c][lv];
+            }
             p->weight = (float)w;
             p->decision = w >= j->model->link_weight     ? LINK_LINK
                           : w >= j->model->review_weight ? LINK_REVIEW
@@ -631,6 +964,15 @@ static const unsigned rule_uses[] = {
 };
 
 _Static_assert(sizeof(rule_uses) / sizeof(rule_uses[0]) == NRULES, "one rule_uses entry per blocking rule");
+
+/* The rules whose pairs EM learns m from: those that block on the person (names, date of birth,
+ * identifiers). A rule that blocks on where people live (postcode, address, town) gathers households —
+ * partners, siblings, twins, who share address, family name and town but not given name or date of birth —
+ * and EM over its pairs takes "same household" for "same person": m of a different given name or date of
+ * birth comes out high and neighbours are linked. Those rules still offer candidates. */
+static const unsigned char rule_trains[] = {1, 1, 0, 1, 1, 0, 1, 0, 0, 1, 1, 1};
+
+_Static_assert(sizeof(rule_trains) == NRULES, "one rule_trains entry per blocking rule");
 
 typedef struct pattern {
     uint8_t level[LINK_NCOMP];
@@ -755,19 +1097,16 @@ static void em(const pattern_set *ps, const link_model *u, link_model *est, doub
  * the matches each rule's EM found. Then the prior (the chance that two records drawn at random are the same
  * person) from the candidates: lambda = (expected matches among them) / (all possible pairs), solved as a
  * fixed point, the pairs no rule found counting as non-matches. */
-static void estimate_m(const link_dataset *a, const link_dataset *b, const link_options *o, const link_pair *pairs,
-                       size_t n, double possible, link_model *m)
+static void estimate_m(const link_options *o, const link_pair *pairs, size_t n, double possible, link_model *m)
 {
     double msum[LINK_NCOMP][LINK_MAX_LEVELS] = {{0}}, wsum[LINK_NCOMP] = {0};
     int iterations = 0;
     for (int r = 0; r < NRULES; r++) {
-        if (!o->use_ids && (rule_uses[r] & 1u << LINK_C_ID))
+        if (!rule_trains[r] || (!o->use_ids && (rule_uses[r] & 1u << LINK_C_ID)))
             continue;
         pattern_set ps = {0};
         for (size_t i = 0; i < n; i++) {
-            const link_record *l = &a->recs[pairs[i].left], *rr = b ? &b->recs[pairs[i].right] : &a->recs[pairs[i].right];
-            uint64_t k = rules[r](l);
-            if (!k || k != rules[r](rr))
+            if (!(pairs[i].rules & 1u << r))
                 continue;
             uint8_t lv[LINK_NCOMP];
             memcpy(lv, pairs[i].level, LINK_NCOMP);
@@ -846,34 +1185,14 @@ int link_run(const link_dataset *a, const link_dataset *b, const link_options *o
     memset(out, 0, sizeof(*out));
     if (a->n == 0 || (b && b->n == 0))
         return 0;
-    if (a->n >= B_FLAG || (b && b->n >= B_FLAG))
-        return core_error_set(err, CORE_E_INVALID_VALUE, "more than 2^31 records in one dataset");
-    uint32_t cap = o->block_cap ? o->block_cap : 2000;
+    if (a->n + (b ? b->n : 0) >= UINT32_MAX)
+        return core_error_set(err, CORE_E_INVALID_VALUE, "more than 2^32 - 1 records in the two datasets");
     struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
 
     /* 1. blocking */
-    pairbuf pb = {0};
-    for (int r = 0; r < NRULES; r++) {
-        if (!o->use_ids && (rules[r] == key_nhs || rules[r] == key_nino || rules[r] == key_upn))
-            continue;
-        block_rule(rules[r], a, b, cap, &pb, &out->blocks_skipped);
-        progress(o, "blocking", (uint64_t)r + 1, NRULES);
-    }
-    out->candidates_before_union = pb.n;
-    if (pb.n)
-        qsort(pb.v, pb.n, sizeof(*pb.v), u64_cmp);
-    size_t n = 0;
-    for (size_t i = 0; i < pb.n; i++)
-        if (n == 0 || pb.v[i] != pb.v[n - 1])
-            pb.v[n++] = pb.v[i];
-    out->pairs = core_xmalloc((n + 1) * sizeof(*out->pairs));
-    out->npairs = n;
-    for (size_t i = 0; i < n; i++) {
-        out->pairs[i].left = (uint32_t)(pb.v[i] >> 32);
-        out->pairs[i].right = (uint32_t)pb.v[i];
-    }
-    free(pb.v);
+    block_all(a, b, o, out);
+    size_t n = out->npairs;
     out->seconds_blocking = seconds_since(&t0);
 
     /* 2-4. compare the candidates, u from random pairs, m and lambda by EM */
@@ -882,7 +1201,7 @@ int link_run(const link_dataset *a, const link_dataset *b, const link_options *o
     progress(o, "comparing", n, n);
     estimate_u(a, b, o, &out->model);
     double possible = b ? (double)a->n * (double)b->n : (double)a->n * (double)(a->n - 1) / 2;
-    estimate_m(a, b, o, out->pairs, n, possible, &out->model);
+    estimate_m(o, out->pairs, n, possible, &out->model);
     double review = o->review_probability > 0 && o->review_probability < 0.5 ? o->review_probability : 0.05;
     out->model.link_weight = 0; /* probability 0.5 */
     out->model.review_weight = log2(review / (1 - review));
