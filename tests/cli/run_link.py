@@ -9,7 +9,9 @@ Pinned down here: PAIRS.csv has exactly the header the issue names and one row p
 decision of link, review or no; people re-entered with a nickname, a surname typo and day and month of birth
 swapped are linked, different people are not; bad rows are refused with their line and reason and the good
 rows still linked; bad mappings, missing columns and usage errors exit non-zero with a clear message and
-write no pairs file. All names are invented.
+write no pairs file; `--min-decision` filters what is written; `hearth link synth` writes its three files with
+the right row counts, the same bytes for the same seed, truth ids present in both files, and files that link.
+All names are invented.
 """
 import csv
 import io
@@ -160,9 +162,66 @@ def main():
                      ["link", "dedupe", "--mapping", mapping, "--out", out, "--frobnicate", one]):
             rc, so, se = run(*args)
             check(rc == 2 and se and not os.path.exists(out), "usage error %r: exit 2: %d %r" % (args, rc, se))
-        for cmd in ("dedupe", "pair"):
+        for cmd in ("dedupe", "pair", "synth"):
             rc, so, se = run("link", cmd, "--help")
             check(rc == 0 and "usage: hearth link " + cmd in so, "link %s --help" % cmd)
+
+        # --min-decision: only pairs decided at least that are written
+        rc, so, se = run("link", "pair", "--mapping", mapping, "--out", out, "--min-decision", "review", a, b)
+        got = pairs(out)
+        check(rc == 0 and got and all(p["decision"] in ("link", "review") for p in got),
+              "--min-decision review writes no 'no' pairs")
+        rc, so, se = run("link", "pair", "--mapping", mapping, "--out", out, "--min-decision", "maybe", a, b)
+        check(rc == 2 and "min-decision" in se, "--min-decision maybe is a usage error: %d %r" % (rc, se))
+
+        # link synth: files written, row counts, the same seed gives the same bytes, truth ids in both files,
+        # and the files link through bench/link-mappings/synth.json
+        def synth(tag, n, seed, *extra):
+            paths = [os.path.join(tmp, "%s-%s.csv" % (tag, k)) for k in ("index", "partner", "truth")]
+            r = run("link", "synth", "--people", str(n), "--seed", str(seed), "--index", paths[0],
+                    "--partner", paths[1], "--truth", paths[2], *extra)
+            return r, paths
+
+        (rc, so, se), (si, sp, st) = synth("s1", 400, 7)
+        check(rc == 0 and all(os.path.exists(x) for x in (si, sp, st)), "synth writes three files: %d %r" % (rc, se))
+        idx, par, tru = pairs(si), pairs(sp), pairs(st)
+        check(len(idx) == 400 and len(par) == 400, "synth: 400 index and 400 partner rows: %d %d" % (len(idx), len(par)))
+        check(len(tru) == 280, "synth: 70%% of the partner rows are index people: %d" % len(tru))
+        ids_i, ids_p = {r["id"] for r in idx}, {r["id"] for r in par}
+        check(len(ids_i) == 400 and len(ids_p) == 400 and not ids_i & ids_p, "synth: ids unique, unrelated")
+        check(all(t["index_id"] in ids_i and t["partner_id"] in ids_p for t in tru), "synth: truth ids exist")
+        check(len({t["partner_id"] for t in tru}) == len(tru) and len({t["index_id"] for t in tru}) == len(tru),
+              "synth: each person at most once on each side of the truth")
+        check(list(idx[0].keys()) == ["id", "given_name", "family_name", "sex", "date_of_birth", "address_1",
+                                      "address_2", "town", "postcode", "nhs_number", "nino"], "synth: columns")
+        check(all(r["given_name"] and r["family_name"] and r["date_of_birth"] and r["postcode"] for r in idx),
+              "synth: index rows are complete")
+        nhs = [r["nhs_number"] for r in idx if r["nhs_number"]]
+        check(nhs and all(n.startswith("999") and len(n) == 10 for n in nhs) and len(set(nhs)) == len(nhs),
+              "synth: NHS numbers unique, in the 999 test range")
+        (rc2, _, _), (si2, sp2, st2) = synth("s2", 400, 7)
+        same = all(open(x, "rb").read() == open(y, "rb").read() for x, y in ((si, si2), (sp, sp2), (st, st2)))
+        check(rc2 == 0 and same, "synth: the same seed gives the same files")
+        (rc3, _, _), (si3, _, _) = synth("s3", 400, 8)
+        check(rc3 == 0 and open(si, "rb").read() != open(si3, "rb").read(), "synth: another seed, other people")
+        (rc4, _, _), (_, _, st4) = synth("s4", 400, 7, "--overlap", "50")
+        check(rc4 == 0 and len(pairs(st4)) == 200, "synth --overlap 50")
+        synth_map = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench", "link-mappings",
+                                 "synth.json")
+        rc, so, se = run("link", "pair", "--mapping", synth_map, "--out", out, si, sp)
+        got = pairs(out)
+        truth = {(t["index_id"], t["partner_id"]) for t in tru}
+        found = sum(1 for p in got if (p["left_id"], p["right_id"]) in truth)
+        check(rc == 0 and "0 rejected" in se and found >= 0.95 * len(truth),
+              "synth files link: %d of %d true pairs among the candidates: %r" % (found, len(truth), se[-300:]))
+        for args in (["link", "synth", "--people", "10", "--index", si], ["link", "synth", "--people", "0",
+                     "--index", si, "--partner", sp], ["link", "synth", "--people", "10", "--index", si,
+                     "--partner", sp, "--overlap", "101"]):
+            rc, so, se = run(*args)
+            check(rc == 2 and se, "synth usage error %r: exit 2: %d %r" % (args, rc, se))
+        rc, so, se = run("link", "synth", "--people", "10", "--index", os.path.join(tmp, "no", "dir.csv"),
+                         "--partner", sp)
+        check(rc == 1 and "cannot write" in se, "synth: an unwritable path is a failure: %d %r" % (rc, se))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("link: %d passed, %d failed" % (passed, failed))
