@@ -4,8 +4,8 @@
 -- Portable SQL: TEXT/INTEGER columns, plain CREATE TABLE, multi-row INSERT ... VALUES (SQLite >= 3.7.11, PostgreSQL).
 -- No BEGIN/COMMIT here: the migration runner owns the transaction.
 --
--- Provenance: section numbers (§) refer to /work/shared/reference/domain.md; "BRIEF" to /work/shared/BRIEF.md;
--- "notices" to the five seed privacy notices in /work/shared/seeds/.
+-- Provenance: section numbers (§) refer to the product's domain reference (domain.md); "BRIEF" to the product
+-- brief; "notices" to the five seed councils' privacy notices the product is built from.
 --
 -- ref_list.verified:
 --   1 = the list is a verified national standard ([V] in domain.md, UK GDPR text) or a vocabulary fixed by the
