@@ -221,6 +221,18 @@ void link_compare_records(const link_record *a, const link_record *b, int use_id
         lv[LINK_C_ADDRESS] = (uint8_t)level_address(a->address, b->address);
     if (a->town && b->town)
         lv[LINK_C_TOWN] = strcmp(a->town, b->town) == 0 ? 1 : jw(a->town, b->town, 0.9) >= 0.9 ? 2 : 3;
+    /* Where someone lives is one piece of evidence, not three: people of one household share the address,
+     * the postcode and the town, so agreeing on all three must not count three times. The most specific
+     * agreement speaks: an address that agrees stands for its postcode and town; a postcode with a value on
+     * both sides stands for the town. Disagreements are kept (a different postcode is still evidence). */
+    if (lv[LINK_C_ADDRESS] == 1 || lv[LINK_C_ADDRESS] == 2) {
+        if (lv[LINK_C_POSTCODE] && lv[LINK_C_POSTCODE] <= 2)
+            lv[LINK_C_POSTCODE] = 0;
+        if (lv[LINK_C_TOWN] && lv[LINK_C_TOWN] <= 2)
+            lv[LINK_C_TOWN] = 0;
+    } else if (lv[LINK_C_POSTCODE] && lv[LINK_C_POSTCODE] <= 3 && lv[LINK_C_TOWN] && lv[LINK_C_TOWN] <= 2) {
+        lv[LINK_C_TOWN] = 0;
+    }
     if (use_ids)
         lv[LINK_C_ID] = (uint8_t)level_ids(a, b);
     if (a->email && b->email)
