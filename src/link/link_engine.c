@@ -825,6 +825,14 @@ static double tf_u(const tf_table *t, const char *name, double u_exact)
     return f < u_exact ? f : u_exact;
 }
 
+/* A rare family name is strong evidence between strangers, but not between people of one address: a household
+ * shares its family name, however rare. When the address agrees, an exact family name weighs what an average
+ * one does (no term-frequency adjustment). */
+static int address_agrees(const link_pair *p)
+{
+    return p->level[LINK_C_ADDRESS] == 1 || p->level[LINK_C_ADDRESS] == 2;
+}
+
 static double bf(const link_model *m, int c, int level)
 {
     return log2(m->m[c][level] / m->u[c][level]);
@@ -841,7 +849,7 @@ static double pair_weight(const link_model *m, const struct link_tf *tf, const l
             x = bf(m, c, lv);
             if (tf && lv == 1 && c == LINK_C_GIVEN)
                 x = log2(m->m[c][1] / tf_u(&tf->given, l->given, m->u[c][1]));
-            else if (tf && lv == 1 && c == LINK_C_FAMILY)
+            else if (tf && lv == 1 && c == LINK_C_FAMILY && !address_agrees(p))
                 x = log2(m->m[c][1] / tf_u(&tf->family, l->family, m->u[c][1]));
         }
         if (contrib)
@@ -882,7 +890,7 @@ static void *worker(void *arg)
                     continue;
                 if (lv == 1 && c == LINK_C_GIVEN)
                     w += log2(j->model->m[c][1] / tf_u(&j->tf->given, l->given, j->model->u[c][1]));
-                else if (lv == 1 && c == LINK_C_FAMILY)
+                else if (lv == 1 && c == LINK_C_FAMILY && !address_agrees(p))
                     w += log2(j->model->m[c][1] / tf_u(&j->tf->family, l->family, j->model->u[c][1]));
                 else
                     w += bft[c][lv];
