@@ -38,6 +38,7 @@
 #include "core/core_error.h"
 #include "import/import.h"
 #include "link/link.h"
+#include "../test_link_util.h"
 #include "store/store.h"
 
 /* ---- fixture: a migrated database per test ------------------------------------------------------------------ */
@@ -68,31 +69,6 @@ static int teardown(void **state)
     return 0;
 }
 
-/* Rejects collected by the callback. */
-typedef struct rejects {
-    size_t n;
-    uint64_t line[64];
-    char reason[64][320];
-} rejects;
-
-static void on_reject(void *ctx, uint64_t line, const char *reason)
-{
-    rejects *r = ctx;
-    if (r->n < 64) {
-        r->line[r->n] = line;
-        snprintf(r->reason[r->n], sizeof r->reason[r->n], "%s", reason);
-    }
-    r->n++;
-}
-
-static link_mapping map_of(const char *json)
-{
-    link_mapping m;
-    core_error err;
-    if (link_mapping_parse(json, strlen(json), &m, &err))
-        fail_msg("mapping %s: %s", json, err.detail);
-    return m;
-}
 
 static const char *MAP =
     "{\"id\":\"ref\",\"given_name\":\"first\",\"family_name\":\"last\",\"date_of_birth\":\"dob\","

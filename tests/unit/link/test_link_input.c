@@ -38,34 +38,10 @@
 
 #include "core/core_date.h"
 #include "link/link.h"
+#include "../test_link_util.h"
 
 /* ---- helpers -------------------------------------------------------------------------------------------- */
 
-typedef struct rejects {
-    size_t n;
-    uint64_t line[32];
-    char reason[32][256];
-} rejects;
-
-static void on_reject(void *ctx, uint64_t line, const char *reason)
-{
-    rejects *r = ctx;
-    if (r->n < 32) {
-        r->line[r->n] = line;
-        snprintf(r->reason[r->n], sizeof r->reason[r->n], "%s", reason);
-    }
-    r->n++;
-}
-
-static link_mapping map_of(const char *json)
-{
-    link_mapping m;
-    core_error err;
-    int rc = link_mapping_parse(json, strlen(json), &m, &err);
-    if (rc)
-        fail_msg("mapping %s: %s", json, err.detail);
-    return m;
-}
 
 /* Read csv through the mapping json; returns the code; rejects collected in *rj. */
 static int read_csv(const char *json, const char *csv, size_t len, link_dataset *d, rejects *rj, core_error *err)
