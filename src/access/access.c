@@ -122,6 +122,9 @@ static const char *const GOVERNANCE_ROLES[] = {"governance", NULL};
 static const char *const BREAK_GLASS_ROLES[] = {"front_door", "practitioner", "team_manager", NULL};
 static const char *const SETTINGS_READERS[] = {"admin", "governance", NULL};
 static const char *const ADMIN_ROLES[] = {"admin", NULL};
+static const char *const LINK_RUNNERS[] = {"governance", "analyst", NULL};
+static const char *const MATCH_REVIEWERS[] = {"front_door", "team_manager", "governance", NULL};
+static const char *const IDENTIFIERS[] = {"team_manager", "governance", NULL};
 
 static const struct route_rule {
     const char *permission;
@@ -143,6 +146,11 @@ static const struct route_rule {
     {"settings.read", SETTINGS_READERS, "the access settings are for the administrator and governance"},
     {"settings.write", ADMIN_ROLES, "only the administrator changes settings"},
     {"access.break_glass", BREAK_GLASS_ROLES, "break glass is for the front door, practitioners and team managers"},
+    {"link.run", LINK_RUNNERS, "running the matching engine is for information governance and analysts"},
+    {"match.review", MATCH_REVIEWERS, "the match review queue and merges are for the front door, team managers "
+                                      "and governance"},
+    {"identification.read", IDENTIFIERS, "the family identification list is for team managers and governance"},
+    {"identification.decide", IDENTIFIERS, "decisions on identified families are for team managers and governance"},
 };
 
 static int role_in(const access_principal *w, const char *const *roles)

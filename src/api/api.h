@@ -36,5 +36,32 @@ int api_person_matches(http_req *req);
  * {id, probability, suggestion} (new reference; empty when none), each audited as read through the index. */
 int api_match_duplicates(http_req *req, json_t *created, json_t **out, core_error *err);
 int api_setting_update(http_req *req);
+/* The person index (api_index.c). */
+int api_link_run_create(http_req *req);
+int api_link_run_list(http_req *req);
+int api_match_review_list(http_req *req);
+int api_match_review_get(http_req *req);
+int api_match_review_decide(http_req *req);
+int api_merge_create(http_req *req);
+int api_merge_list(http_req *req);
+int api_merge_undo(http_req *req);
+int api_person_partner_records(http_req *req);
+int api_identification_list(http_req *req);
+int api_identification_decide(http_req *req);
+int api_identification_indicators(http_req *req);
+
+/* Request bodies and result rows (api_json.c). Each returns 0 or a negative code with err filled. */
+/* Refuse a field not in allowed (comma-separated names). */
+int api_body_only(json_t *body, const char *allowed, core_error *err);
+/* A text field of min..max bytes into *out (NULL when absent or null and not required). */
+int api_body_text(json_t *body, const char *name, int required, size_t min, size_t max, const char **out,
+                  core_error *err);
+/* A required code of reference list `list`. */
+int api_body_code(http_req *req, json_t *body, const char *name, const char *list, const char **out,
+                  core_error *err);
+/* A record id (positive integer) into *out; 0 when absent or null. */
+int api_body_id(json_t *body, const char *name, int64_t *out, core_error *err);
+/* The current row of st as a JSON object: column name -> value (NULL as null). */
+json_t *api_row_json(store_stmt *st);
 
 #endif

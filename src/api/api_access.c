@@ -65,77 +65,6 @@ static const char SQL_RESTRICT[] =
 /* ---- body helpers ---- */
 
 /* Refuse any member of body not in allowed (comma-separated). */
-static int only_fields(json_t *body, const char *allowed, core_error *err)
-{
-    const char *key;
-    json_t *v;
-    json_object_foreach(body, key, v)
-    {
-        size_t n = strlen(key);
-        int found = 0;
-        for (const char *p = allowed; *p && !found;) {
-            const char *end = strchr(p, ',');
-            size_t len = end ? (size_t)(end - p) : strlen(p);
-            found = len == n && memcmp(p, key, n) == 0;
-            p = end ? end + 1 : p + len;
-        }
-        if (!found) {
-            core_error_set(err, CORE_E_UNKNOWN_FIELD, "unknown field %s", key);
-            return core_error_hint(err, "this request takes %s", allowed);
-        }
-    }
-    return 0;
-}
-
-static int text_field(json_t *body, const char *name, int required, size_t min, size_t max, const char **out,
-                      core_error *err)
-{
-    json_t *v = json_object_get(body, name);
-    *out = NULL;
-    if (!v || json_is_null(v)) {
-        if (required)
-            return core_error_set(err, CORE_E_MISSING_FIELD, "%s is required", name);
-        return 0;
-    }
-    if (!json_is_string(v))
-        return core_error_set(err, CORE_E_WRONG_TYPE, "%s must be text", name);
-    size_t len = json_string_length(v);
-    if (len < min || len > max)
-        return core_error_set(err, CORE_E_INVALID_VALUE, "%s must be %zu to %zu characters", name, min, max);
-    *out = json_string_value(v);
-    return 0;
-}
-
-static int code_field(http_req *req, json_t *body, const char *name, const char *list, const char **out,
-                      core_error *err)
-{
-    int rc = text_field(body, name, 1, 1, 64, out, err);
-    if (rc)
-        return rc;
-    model_ctx ctx;
-    model_ctx_init(&ctx, req->db, &req->arena, req->who.user_id);
-    rc = model_ref_code_exists(&ctx, list, *out, err);
-    if (rc < 0)
-        return rc;
-    if (rc == 0) {
-        core_error_set(err, CORE_E_INVALID_CODE, "%s is not a %s code", name, list);
-        return core_error_hint(err, "GET /api/v1/reference/%s lists them", list);
-    }
-    return 0;
-}
-
-static int id_field(json_t *body, const char *name, int64_t *out, core_error *err)
-{
-    json_t *v = json_object_get(body, name);
-    *out = 0;
-    if (!v || json_is_null(v))
-        return 0;
-    if (!json_is_integer(v) || json_integer_value(v) < 1)
-        return core_error_set(err, CORE_E_WRONG_TYPE, "%s must be a record id (a positive integer)", name);
-    *out = json_integer_value(v);
-    return 0;
-}
-
 static void utc_after_hours(int64_t hours, char out[24])
 {
     time_t t = time(NULL) + (time_t)hours * 3600;
@@ -157,15 +86,7 @@ static json_t *grant_json(http_req *req, int64_t id, core_error *err)
             core_error_set(err, CORE_E_NOT_FOUND, "no review with id %" PRId64, id);
         return NULL;
     }
-    json_t *o = json_object();
-    for (int i = 0; i < store_col_count(st); i++) {
-        const char *name = store_col_name(st, i);
-        switch (store_col_type(st, i)) {
-        case STORE_NULL: json_object_set_new(o, name, json_null()); break;
-        case STORE_INT: json_object_set_new(o, name, json_integer(store_col_int(st, i))); break;
-        default: json_object_set_new(o, name, json_string(store_col_text(st, i, NULL))); break;
-        }
-    }
+    json_t *o = api_row_json(st);
     /* Finish the statement so that it holds no read transaction open (a write may follow). */
     while ((rc = store_next(st, err)) == 1)
         ;
@@ -188,10 +109,10 @@ static int grant(http_req *req, const char *kind, const char *reason_field, cons
     const char *reason, *explanation;
     char allowed[96];
     snprintf(allowed, sizeof(allowed), "family_id,person_id,%s,explanation", reason_field);
-    if (http_body_json(req, &body, &err) || only_fields(body, allowed, &err) ||
-        id_field(body, "family_id", &family, &err) || id_field(body, "person_id", &person, &err) ||
-        code_field(req, body, reason_field, reason_list, &reason, &err) ||
-        text_field(body, "explanation", 1, EXPLANATION_MIN, EXPLANATION_MAX, &explanation, &err))
+    if (http_body_json(req, &body, &err) || api_body_only(body, allowed, &err) ||
+        api_body_id(body, "family_id", &family, &err) || api_body_id(body, "person_id", &person, &err) ||
+        api_body_code(req, body, reason_field, reason_list, &reason, &err) ||
+        api_body_text(body, "explanation", 1, EXPLANATION_MIN, EXPLANATION_MAX, &explanation, &err))
         return http_reply_error(req, &err);
     if (!family == !person) {
         core_error_set(&err, CORE_E_MISSING_FIELD, "name one family_id or one person_id");
@@ -286,15 +207,7 @@ int api_review_list(http_req *req)
             break;
         }
         last = store_col_int(st, 0);
-        json_t *o = json_object();
-        for (int i = 0; i < store_col_count(st); i++) {
-            const char *name = store_col_name(st, i);
-            store_type t = store_col_type(st, i);
-            json_object_set_new(o, name, t == STORE_NULL ? json_null()
-                                         : t == STORE_INT ? json_integer(store_col_int(st, i))
-                                                          : json_string(store_col_text(st, i, NULL)));
-        }
-        json_array_append_new(items, o);
+        json_array_append_new(items, api_row_json(st));
         count++;
     }
     if (rc < 0) {
@@ -318,9 +231,9 @@ int api_review_record(http_req *req)
     json_t *body;
     const char *outcome, *note;
     int64_t id = req->ids[0];
-    if (http_body_json(req, &body, &err) || only_fields(body, "outcome,note", &err) ||
-        code_field(req, body, "outcome", "break_glass_outcome", &outcome, &err) ||
-        text_field(body, "note", 1, 1, EXPLANATION_MAX, &note, &err))
+    if (http_body_json(req, &body, &err) || api_body_only(body, "outcome,note", &err) ||
+        api_body_code(req, body, "outcome", "break_glass_outcome", &outcome, &err) ||
+        api_body_text(body, "note", 1, 1, EXPLANATION_MAX, &note, &err))
         return http_reply_error(req, &err);
     json_t *before = grant_json(req, id, &err);
     if (!before)
@@ -374,8 +287,8 @@ int api_restriction(http_req *req)
     json_t *body;
     const char *reason;
     int64_t person = req->ids[0];
-    if (http_body_json(req, &body, &err) || only_fields(body, "restricted,reason", &err) ||
-        text_field(body, "reason", 1, EXPLANATION_MIN, EXPLANATION_MAX, &reason, &err))
+    if (http_body_json(req, &body, &err) || api_body_only(body, "restricted,reason", &err) ||
+        api_body_text(body, "reason", 1, EXPLANATION_MIN, EXPLANATION_MAX, &reason, &err))
         return http_reply_error(req, &err);
     json_t *flag = json_object_get(body, "restricted");
     if (!flag) {
@@ -467,7 +380,7 @@ int api_setting_update(http_req *req)
     core_error err;
     core_error_clear(&err);
     json_t *body;
-    if (http_body_json(req, &body, &err) || only_fields(body, "value", &err))
+    if (http_body_json(req, &body, &err) || api_body_only(body, "value", &err))
         return http_reply_error(req, &err);
     json_t *v = json_object_get(body, "value");
     if (!v) {

@@ -8,7 +8,8 @@
  * Candidates come from indexed lookups (date of birth as given and with day and month swapped, family name
  * key, given name key with year of birth, identifiers, current postcode), each capped, so the check costs a
  * few small queries whatever the size of the index; they are scored with the matching engine's comparisons
- * (src/link/link_match.h) under its default parameters. Restricted people are never candidates. Results are
+ * (src/link/link_match.h) under the newest model trained on the index (`hearth link index`), or the generic
+ * parameters when none has been. Restricted people are never candidates. Results are
  * index cards, like person search, and each is recorded in the audit trail as read through the index.
  */
 #include <inttypes.h>
@@ -18,6 +19,7 @@
 #include "core/core_date.h"
 #include "link/link_match.h"
 #include "model/model.h"
+#include "pindex/pindex.h"
 
 enum { MATCH_MAX = 10, CANDIDATES_PER_KEY = 200 };
 
@@ -27,7 +29,7 @@ static const char SQL_CANDIDATES[] =
     "       (SELECT a.postcode FROM person_address a\n"
     "         WHERE a.person_id = p.id AND a.to_date IS NULL ORDER BY a.id DESC LIMIT 1)\n"
     "  FROM person p\n"
-    " WHERE p.restricted = 0 AND p.id <> $10\n"
+    " WHERE p.restricted = 0 AND p.merged_into IS NULL AND p.id <> $10\n"
     "   AND p.id IN (SELECT id FROM person WHERE date_of_birth = $1\n"
     "                UNION SELECT id FROM person WHERE date_of_birth = $2\n"
     "                UNION SELECT id FROM (SELECT id FROM person WHERE family_key = $3 LIMIT $11)\n"
@@ -95,8 +97,19 @@ static int find(http_req *req, const incoming *in, int64_t exclude, json_t **out
     int rc = store_query_int(req->db, &req->arena, SQL_PEOPLE_COUNT, NULL, 0, &people, err);
     if (rc && rc != CORE_E_NOT_FOUND)
         return rc;
-    link_model model;
+    /* The newest model trained on the index (`hearth link index`), else the generic one; either way the prior
+     * is the front door's: the chance that the person asked about is one particular person of the index. */
+    link_model model, trained;
     link_model_defaults(&model, (uint64_t)(people > 0 ? people : 1));
+    rc = pindex_model_load(req->db, &trained, err);
+    if (rc < 0)
+        return rc;
+    if (rc == 1) {
+        trained.lambda = model.lambda;
+        trained.link_weight = model.link_weight;
+        trained.review_weight = model.review_weight;
+        model = trained;
+    }
     char swapped[11], year[5] = "";
     swapped_dob(in->dob, swapped);
     if (in->dob && strlen(in->dob) >= 4) {

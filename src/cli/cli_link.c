@@ -95,7 +95,7 @@ static void on_reject(void *ctx, uint64_t line, const char *reason)
         fprintf(r->f, "%s:%" PRIu64 ": %s\n", r->file, line, reason);
 }
 
-static void on_progress(void *ctx, const char *stage, uint64_t done, uint64_t total)
+void cli_link_progress(void *ctx, const char *stage, uint64_t done, uint64_t total)
 {
     (void)ctx;
     if (isatty(STDERR_FILENO))
@@ -216,7 +216,7 @@ static int run(int argc, char **argv, const char *cmd, int nfiles)
     memset(&r, 0, sizeof(r));
     if (rc == 0) {
         link_options lo = {.threads = (int)o.threads, .block_cap = (uint32_t)o.block_cap,
-                           .rule_pairs = (uint64_t)o.rule_pairs, .use_ids = !o.no_ids, .progress = on_progress};
+                           .rule_pairs = (uint64_t)o.rule_pairs, .use_ids = !o.no_ids, .progress = cli_link_progress};
         rc = link_run(&a, nfiles == 2 ? &b : NULL, &lo, &r, &err);
     }
     if (rc == 0)

@@ -167,6 +167,40 @@ static const cli_command commands[] = {
      "same files. Columns: id, given_name, family_name, sex, date_of_birth (dd/mm/yyyy), address_1,\n"
      "address_2, town, postcode, nhs_number, nino (bench/link-mappings/synth.json maps them).\n",
      cli_link_synth},
+    {"link index", "match a partner dataset, or the index itself, against the person index",
+     "usage: hearth link index --db PATH [--dataset NAME] [--threads N]\n"
+     "\n"
+     "Run the matching engine (as `hearth link dedupe`) over the person index and dataset NAME, imported with\n"
+     "`hearth import`; without --dataset, over the index against itself to find people recorded twice.\n"
+     "Restricted and merged people never take part. The engine estimates its weights on these records and\n"
+     "keeps them (the front door's check then uses the newest trained on the index). What it suggests is\n"
+     "kept for people to decide, with the evidence for each pair (GET /api/v1/match-reviews):\n"
+     "  - a dataset row above the upper threshold with exactly one such candidate, and no link yet, is\n"
+     "    linked to that person (undone by deciding the pair different);\n"
+     "  - every other suggestion, and every pair of two people, waits for review: nothing is merged.\n"
+     "A pair a person has decided is never asked again. One transaction; recorded in the audit trail with\n"
+     "counts only.\n"
+     "  --threads N   threads (default: the processors online)\n"
+     "Exit 0 when the suggestions were kept, 1 when nothing was (the database is as it was), 2 on usage errors.\n",
+     cli_link_index},
+    {"identify", "list families whose linked partner data shows needs under three or more headlines",
+     "usage: hearth identify --db PATH [--min-headlines N]\n"
+     "\n"
+     "Print, as JSON, the families whose members' linked partner rows meet indicators (see `hearth identify\n"
+     "indicators`) under at least N (default 3) Supporting Families headlines, most headlines first, each with\n"
+     "every piece of evidence and the latest decision recorded on it. It only lists: nothing is opened and\n"
+     "nobody is contacted. Recorded in the audit trail as a read.\n",
+     cli_identify},
+    {"identify indicators", "show or replace the indicators family identification uses",
+     "usage: hearth identify indicators --db PATH [--load FILE.json]\n"
+     "\n"
+     "Print the indicators as JSON: {code, label, dataset, attribute, op, value, need, headline}. An\n"
+     "indicator says that a row of partner dataset `dataset` whose attribute `attribute` passes the test\n"
+     "evidences the family need `need` (a code of the outcome framework, e.g. EDU_ATTENDANCE). op: lt, le,\n"
+     "gt, ge (numbers; a trailing % is allowed), eq, ne (text, any case), yes (yes, y, true or 1), present.\n"
+     "With --load, first replace every indicator with the JSON array in FILE.json (all or nothing; recorded\n"
+     "in the audit trail).\n",
+     cli_identify_indicators},
     {"audit verify", "check the audit trail's hash chain and signed checkpoints",
      "usage: hearth audit verify --db PATH\n"
      "\n"

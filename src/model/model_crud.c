@@ -617,7 +617,7 @@ int model_list(model_ctx *ctx, const model_resource *r, const model_list_req *re
         sql_param(&sql, n);
     }
     if (strcmp(r->table, "person") == 0)
-        core_buf_adds(&sql, "\n   AND restricted = 0");
+        core_buf_adds(&sql, "\n   AND restricted = 0 AND merged_into IS NULL");
     for (size_t i = 0; i < req->nfilters; i++) {
         const model_field *f = model_field_find(r, req->filters[i].field);
         if (!f || !(f->flags & MODEL_F_FILTER))
@@ -647,7 +647,7 @@ static const char SQL_PERSON_BY_IDENT[] =
     "  FROM person\n"
     " WHERE (nhs_number = $1 OR nino = $2 OR upn = $3)\n"
     "   AND id > $4\n"
-    "   AND restricted = 0\n"
+    "   AND restricted = 0 AND merged_into IS NULL\n"
     "   AND ($5 = '' OR date_of_birth = $5)\n"
     " ORDER BY id\n"
     " LIMIT $6";
@@ -658,7 +658,7 @@ static const char SQL_PERSON_BY_ONE_NAME[] =
     "  FROM person\n"
     " WHERE ((family_key >= $1 AND family_key < $2) OR (given_key >= $1 AND given_key < $2))\n"
     "   AND id > $3\n"
-    "   AND restricted = 0\n"
+    "   AND restricted = 0 AND merged_into IS NULL\n"
     "   AND ($4 = '' OR date_of_birth = $4)\n"
     " ORDER BY id\n"
     " LIMIT $5";
@@ -677,7 +677,7 @@ static const char SQL_PERSON_BY_TWO_NAMES[] =
     "     OR (family_key >= $9 AND family_key < $10)\n"
     "     OR (given_key >= $9 AND given_key < $10))\n"
     "   AND id > $11\n"
-    "   AND restricted = 0\n"
+    "   AND restricted = 0 AND merged_into IS NULL\n"
     "   AND ($12 = '' OR date_of_birth = $12)\n"
     " ORDER BY id\n"
     " LIMIT $13";
@@ -688,7 +688,7 @@ static const char SQL_PERSON_BY_DOB[] =
     "  FROM person\n"
     " WHERE date_of_birth = $1\n"
     "   AND id > $2\n"
-    "   AND restricted = 0\n"
+    "   AND restricted = 0 AND merged_into IS NULL\n"
     " ORDER BY id\n"
     " LIMIT $3";
 

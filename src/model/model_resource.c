@@ -50,6 +50,7 @@ static const model_field person_fields[] = {
     IDENT("upn", MODEL_IDENT_UPN, MODEL_F_FILTER),
     F("restricted", MODEL_T_BOOL, MODEL_F_INTERNAL),
     TEXT("source", 0, NAME_MAX_LEN),
+    F("merged_into", MODEL_T_INT, MODEL_F_INTERNAL), /* set by a merge (src/pindex/), cleared by its undoing */
 };
 
 static const model_field former_name_fields[] = {

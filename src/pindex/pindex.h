@@ -1,0 +1,114 @@
+/*
+ * pindex.h — the person index and what the matching engine says about it: linking a partner's dataset to the
+ * index, deduplicating the index, the decisions people make on the pairs, reversible merges, the model
+ * trained on the council's own records, and family identification from dataset attributes (migration 0008).
+ *
+ * What it is for: the database side of matching. The engine (src/link/) works on records in memory and only
+ * suggests; this module reads the records from the store, hands them to the engine, and keeps what it
+ * suggests as match_pair rows for people to decide on. The command line (`hearth link index`) and the API
+ * (src/api/api_index.c) call it; both record what they did in the audit trail.
+ * What it is not for: deciding who may see what (access/ does, before any of this is called), or scoring
+ * (link/).
+ *
+ * Invariants
+ *   P1. Nothing is merged by the engine. A dataset run links a partner's row to a person only when the pair is
+ *       above the upper threshold and the row has exactly one such candidate and no link yet; every other
+ *       suggestion waits in the review queue. Pairs of the index never link themselves: they wait.
+ *   P2. A pair is asked once: a pair a person decided (same, different) is kept as decided by later runs.
+ *   P3. Everything is reversible. An engine link is undone by deciding its pair "different"; a merge moves
+ *       rows and records each one it moved (person_merge.moved), and its undoing moves exactly those back.
+ *   P4. Restricted and merged people never take part in a run, and cannot be merged.
+ *   P5. Each function runs in its own transaction: an error leaves the database as it was.
+ */
+#ifndef HEARTH_PINDEX_H
+#define HEARTH_PINDEX_H
+
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "core/core_error.h"
+#include "link/link.h"
+#include "store/store.h"
+
+/* ---- runs (pindex_run.c) ---- */
+
+typedef struct pindex_run_options {
+    const char *dataset;      /* a partner dataset's name; NULL: the index against itself */
+    int64_t user_id;          /* who ran it (0: the system) */
+    int threads;              /* 0: the number of online processors */
+    void (*progress)(void *ctx, const char *stage, uint64_t done, uint64_t total); /* may be NULL */
+    void *progress_ctx;
+} pindex_run_options;
+
+typedef struct pindex_run_counts {
+    int64_t run_id, model_id, dataset_id;
+    uint64_t people;          /* people of the index taking part */
+    uint64_t records;         /* dataset rows taking part */
+    uint64_t candidates;      /* candidate pairs scored */
+    uint64_t linked;          /* partner rows linked by this run */
+    uint64_t queued;          /* pairs waiting for review (new or refreshed) */
+    uint64_t kept;            /* pairs already decided, left alone */
+    double seconds;
+} pindex_run_counts;
+
+/* Run the engine over the index (and a dataset) and keep its suggestions. Errors: CORE_E_NOT_FOUND (no such
+ * dataset), CORE_E_INVALID_VALUE (fewer than two people), CORE_E_STORE. */
+int pindex_run(store *s, const pindex_run_options *o, pindex_run_counts *c, core_error *err);
+
+/* The newest model trained on the index into m (returns 1), or 0 when none has been trained. */
+int pindex_model_load(store *s, link_model *m, core_error *err);
+
+/* A model's parameters as JSON / back (for link_model.params). */
+json_t *pindex_model_json(const link_model *m);
+int pindex_model_from_json(const json_t *j, link_model *m, core_error *err);
+
+/* ---- decisions and merges (pindex_merge.c) ---- */
+
+typedef struct pindex_decision {
+    int64_t pair_id;
+    const char *decision;     /* "same" or "different" */
+    const char *reason;       /* required: why */
+    int64_t keep;             /* a pair of two people decided "same": the record kept (one of the two; 0: the
+                                 lower id) */
+    int64_t user_id;
+} pindex_decision;
+
+/* Record a person's decision on a pair: "same" links the partner's row (or merges the two people, keeping
+ * `keep`), "different" undoes an engine link. Sets *merge_id when a merge was made (else 0).
+ * Errors: CORE_E_NOT_FOUND, CORE_E_CONFLICT (already decided by a person; the row already linked to
+ * somebody else; a merge refused, see pindex_merge), CORE_E_RESTRICTED, CORE_E_INVALID_VALUE. */
+int pindex_decide(store *s, const pindex_decision *d, int64_t *merge_id, core_error *err);
+
+/* Merge person `merge` into person `keep`: the rows about the merged record (former names, addresses, contact
+ * details, family memberships, contacts' children, consents, assessed needs, activities, partner rows) move
+ * to the kept one, unless the kept one already has the same membership (then the row stays where it was);
+ * the merged record is kept, marked merged_into. Refused (CORE_E_CONFLICT) when either is already merged,
+ * when their NHS numbers, NINOs or UPNs disagree, or they are one person; CORE_E_RESTRICTED when either is
+ * restricted. pair_id: the reviewed pair it comes from, or 0. */
+int pindex_merge(store *s, int64_t keep, int64_t merge, int64_t pair_id, const char *reason, int64_t user_id,
+                 int64_t *merge_id, core_error *err);
+
+/* Undo a merge: every row it moved goes back, the merged record is no longer merged, and a pair decided
+ * "same" that made it goes back to pending. Refused (CORE_E_CONFLICT) when already undone, or when the kept
+ * record has since been merged into another (undo that one first). */
+int pindex_unmerge(store *s, int64_t merge_id, const char *reason, int64_t user_id, core_error *err);
+
+/* ---- family identification (pindex_ident.c) ---- */
+
+/* Families whose members' linked partner rows meet indicators under at least min_headlines Supporting
+ * Families headlines, most headlines first: a JSON array of {family_id, family, headlines: [codes],
+ * members: [{person_id, evidence: [{indicator, label, need, headline, dataset, value}]}], decision (the latest
+ * family_identification row or null)}. Restricted and merged people are left out. */
+int pindex_identify(store *s, int min_headlines, json_t **out, core_error *err);
+
+/* Replace every indicator with the ones of a JSON array of {code, label, dataset, attribute, op, value, need}
+ * (validated: op known, value a number for lt..ge, need in sf_need, attribute a name). */
+int pindex_indicators_load(store *s, const json_t *list, core_error *err);
+/* The indicators, as a JSON array of the same objects. */
+int pindex_indicators_list(store *s, json_t **out, core_error *err);
+
+/* Does an attribute's text meet an indicator's test (op, value)? 1 yes, 0 no. */
+int pindex_indicator_met(const char *op, const char *value, const char *attribute_value);
+
+#endif

@@ -1,0 +1,498 @@
+/*
+ * pindex_run.c — one run of the matching engine over the person index: a partner's dataset against the index
+ * (`hearth link index --dataset NAME`, POST /api/v1/link-runs), or the index against itself.
+ *
+ * The people (restricted and merged ones never) and the dataset's rows are read into link_datasets in the
+ * engine's normal form (link_record_from, plus the current address and town), the engine scores its
+ * candidate pairs with weights it estimates on these very records (u from random pairs, m by EM), and the
+ * suggestions are kept, in one transaction, as match_pair rows with their evidence (pindex.h P1, P2). The
+ * parameters are kept as a link_model row: the front door's check uses the newest one trained on the index.
+ */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "model/model.h"
+#include "link/link_match.h"
+#include "pindex/pindex.h"
+
+static const char SQL_PEOPLE[] =
+    "SELECT p.id, p.given_name, p.family_name, p.date_of_birth, p.sex, p.nhs_number, p.nino, p.upn,\n"
+    "       a.line1, a.line2, a.town, a.postcode\n"
+    "  FROM person p\n"
+    "  LEFT JOIN person_address a\n"
+    "    ON a.id = (SELECT max(x.id) FROM person_address x WHERE x.person_id = p.id AND x.to_date IS NULL)\n"
+    " WHERE p.restricted = 0 AND p.merged_into IS NULL\n"
+    " ORDER BY p.id";
+
+static const char SQL_DATASET[] =
+    "SELECT id\n"
+    "  FROM partner_dataset\n"
+    " WHERE name = $1";
+
+static const char SQL_RECORDS[] =
+    "SELECT id, given_name, family_name, date_of_birth, sex, nhs_number, nino, upn, address, NULL, town,\n"
+    "       postcode, person_id\n"
+    "  FROM partner_record\n"
+    " WHERE dataset_id = $1\n"
+    " ORDER BY id";
+
+static const char SQL_MODEL_INSERT[] =
+    "INSERT INTO link_model (trained_on, records, pairs, params, created_at, created_by)\n"
+    "VALUES ($1, $2, $3, $4, $5, $6)";
+
+static const char SQL_MODEL_NEWEST[] =
+    "SELECT params\n"
+    "  FROM link_model\n"
+    " WHERE trained_on = 'index'\n"
+    " ORDER BY id DESC\n"
+    " LIMIT 1";
+
+static const char SQL_RUN_INSERT[] =
+    "INSERT INTO link_run (kind, dataset_id, model_id, started_at, finished_at, people, records,\n"
+    "                      candidate_pairs, linked, queued, kept, created_by)\n"
+    "VALUES ($1, $2, $3, $4, $4, $5, $6, $7, 0, 0, 0, $8)";
+
+static const char SQL_RUN_FINISH[] =
+    "UPDATE link_run\n"
+    "   SET finished_at = $2, linked = $3, queued = $4, kept = $5\n"
+    " WHERE id = $1";
+
+static const char SQL_PAIR_STATE[] =
+    "SELECT id, state\n"
+    "  FROM match_pair\n"
+    " WHERE pair_key = $1";
+
+static const char SQL_PAIR_INSERT[] =
+    "INSERT INTO match_pair (pair_key, kind, run_id, person_id, other_person_id, partner_record_id,\n"
+    "                        match_weight, probability, suggestion, evidence, state, decided_at, reason,\n"
+    "                        created_at, updated_at)\n"
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $14)";
+
+static const char SQL_PAIR_REFRESH[] =
+    "UPDATE match_pair\n"
+    "   SET run_id = $2, match_weight = $3, probability = $4, suggestion = $5, evidence = $6,\n"
+    "       state = $7, decided_at = $8, reason = $9, version = version + 1, updated_at = $10\n"
+    " WHERE id = $1 AND state = 'pending'";
+
+static const char SQL_RECORD_LINK[] =
+    "UPDATE partner_record\n"
+    "   SET person_id = $2, version = version + 1, updated_at = $3, updated_by = $4\n"
+    " WHERE id = $1 AND person_id IS NULL";
+
+static const char ENGINE_REASON[] = "above the upper threshold, the row's only such candidate";
+
+/* ---- reading ---- */
+
+/* A row of SQL_PEOPLE or SQL_RECORDS (the same columns 0..11) into the next record of d. */
+static void record_from_row(link_dataset *d, store_stmt *st)
+{
+    if (d->n == d->cap) {
+        d->cap = d->cap ? d->cap * 2 : 1024;
+        d->recs = core_xrealloc(d->recs, d->cap * sizeof *d->recs);
+    }
+    link_record *r = &d->recs[d->n++];
+    char id[24];
+    snprintf(id, sizeof id, "%" PRId64, store_col_int(st, 0));
+    link_record_from(&d->arena, r, id, store_col_text(st, 1, NULL), store_col_text(st, 2, NULL),
+                     store_col_text(st, 3, NULL), store_col_text(st, 4, NULL), store_col_text(st, 11, NULL),
+                     store_col_text(st, 5, NULL), store_col_text(st, 6, NULL), store_col_text(st, 7, NULL));
+    size_t l1 = 0, l2 = 0, lt = 0;
+    const char *line1 = store_col_text(st, 8, &l1), *line2 = store_col_text(st, 9, &l2),
+               *town = store_col_text(st, 10, &lt);
+    if (line1 || line2) {
+        char *joined = core_arena_printf(&d->arena, "%s %s", line1 ? line1 : "", line2 ? line2 : "");
+        r->address = link_norm_text(&d->arena, joined, strlen(joined));
+    }
+    if (town)
+        r->town = link_norm_text(&d->arena, town, lt);
+}
+
+/* Read a query's rows into d; ids[i] the row id of record i. */
+static int read_records(store *s, const char *sql, const store_value *p, size_t n, link_dataset *d, int64_t **ids,
+                        int64_t **linked, core_error *err)
+{
+    core_arena a = CORE_ARENA_INIT;
+    store_stmt *st;
+    int rc = store_query(s, &a, sql, p, n, &st, err);
+    size_t cap = 0;
+    while (rc == 0 && (rc = store_next(st, err)) == 1) {
+        if (d->n == cap) {
+            cap = cap ? cap * 2 : 1024;
+            *ids = core_xrealloc(*ids, cap * sizeof **ids);
+            if (linked)
+                *linked = core_xrealloc(*linked, cap * sizeof **linked);
+        }
+        (*ids)[d->n] = store_col_int(st, 0);
+        if (linked)
+            (*linked)[d->n] = store_col_type(st, 12) == STORE_NULL ? 0 : store_col_int(st, 12);
+        record_from_row(d, st);
+        rc = 0;
+    }
+    core_arena_release(&a);
+    return rc < 0 ? rc : 0;
+}
+
+/* ---- the model as JSON ---- */
+
+json_t *pindex_model_json(const link_model *m)
+{
+    json_t *comps = json_object();
+    for (int c = 0; c < LINK_NCOMP; c++) {
+        json_t *levels = json_array();
+        for (int l = 1; l < link_level_count(c); l++)
+            json_array_append_new(levels, json_pack("{s:s,s:f,s:f}", "level", link_level_name(c, l), "m",
+                                                    m->m[c][l], "u", m->u[c][l]));
+        json_object_set_new(comps, link_comparison_name(c), levels);
+    }
+    return json_pack("{s:f,s:f,s:f,s:i,s:o}", "lambda", m->lambda, "link_weight", m->link_weight,
+                     "review_weight", m->review_weight, "iterations", m->iterations, "comparisons", comps);
+}
+
+static int probability_ok(double x)
+{
+    return isfinite(x) && x > 0 && x < 1;
+}
+
+int pindex_model_from_json(const json_t *j, link_model *m, core_error *err)
+{
+    memset(m, 0, sizeof *m);
+    json_t *comps = json_object_get(j, "comparisons");
+    m->lambda = json_number_value(json_object_get(j, "lambda"));
+    m->link_weight = json_number_value(json_object_get(j, "link_weight"));
+    m->review_weight = json_number_value(json_object_get(j, "review_weight"));
+    m->iterations = (int)json_integer_value(json_object_get(j, "iterations"));
+    if (!json_is_object(comps) || !probability_ok(m->lambda))
+        return core_error_set(err, CORE_E_INVALID_VALUE, "a stored matching model is not well formed");
+    for (int c = 0; c < LINK_NCOMP; c++) {
+        json_t *levels = json_object_get(comps, link_comparison_name(c));
+        if (!json_is_array(levels) || (int)json_array_size(levels) != link_level_count(c) - 1)
+            return core_error_set(err, CORE_E_INVALID_VALUE, "a stored matching model has no levels for %s",
+                                  link_comparison_name(c));
+        for (int l = 1; l < link_level_count(c); l++) {
+            json_t *lv = json_array_get(levels, (size_t)l - 1);
+            const char *name = json_string_value(json_object_get(lv, "level"));
+            m->m[c][l] = json_number_value(json_object_get(lv, "m"));
+            m->u[c][l] = json_number_value(json_object_get(lv, "u"));
+            if (!name || strcmp(name, link_level_name(c, l)) != 0 || !probability_ok(m->m[c][l]) ||
+                !probability_ok(m->u[c][l]))
+                return core_error_set(err, CORE_E_INVALID_VALUE,
+                                      "a stored matching model's %s levels are not this engine's",
+                                      link_comparison_name(c));
+        }
+    }
+    return 0;
+}
+
+int pindex_model_load(store *s, link_model *m, core_error *err)
+{
+    core_arena a = CORE_ARENA_INIT;
+    store_stmt *st;
+    int rc = store_query(s, &a, SQL_MODEL_NEWEST, NULL, 0, &st, err), found = 0;
+    if (rc == 0 && (rc = store_next(st, err)) == 1) {
+        size_t len = 0;
+        const char *text = store_col_text(st, 0, &len);
+        json_error_t je;
+        json_t *j = json_loadb(text, len, 0, &je);
+        rc = j ? pindex_model_from_json(j, m, err)
+               : core_error_set(err, CORE_E_INVALID_VALUE, "a stored matching model is not JSON");
+        json_decref(j);
+        found = rc == 0;
+    }
+    core_arena_release(&a);
+    return rc < 0 ? rc : found;
+}
+
+/* ---- keeping the suggestions ---- */
+
+/* The person index's own model. Its records were entered with care and duplicates are rare, so EM has few
+ * true pairs to learn from and settles on what is common instead: households (one address, one family name,
+ * different given names and dates of birth). So for the index m is the engine's generic m (link_match.c),
+ * and what the index teaches is u — how often two different people of this council agree by chance (its
+ * names, its postcodes), from the engine's random pairs. The prior takes about one record in twenty to have a
+ * duplicate (lambda = 0.05 / n); the thresholds are the engine's defaults. */
+static void index_model(const link_result *res, size_t n, link_model *m)
+{
+    link_model_defaults(m, n);
+    memcpy(m->u, res->model.u, sizeof m->u);
+    m->lambda = 0.05 / (double)(n > 1 ? n : 1);
+    m->iterations = 0;
+}
+
+/* Re-weigh a pair of the index under m: its weight and decision, and each comparison's contribution. */
+static void index_score(const link_model *m, link_pair *p, double contrib[LINK_NCOMP])
+{
+    double w = log2(m->lambda / (1 - m->lambda));
+    for (int c = 0; c < LINK_NCOMP; c++) {
+        contrib[c] = p->level[c] ? log2(m->m[c][p->level[c]] / m->u[c][p->level[c]]) : 0;
+        w += contrib[c];
+    }
+    p->weight = (float)w;
+    p->decision = w >= m->link_weight ? LINK_LINK : w >= m->review_weight ? LINK_REVIEW : LINK_NO;
+}
+
+/* The evidence of a pair: the prior and, per comparison, its level and contribution. im: the index model
+ * (the pair was re-weighed under it), or NULL for the engine's own. */
+static char *evidence_json(const link_result *res, const link_model *im, const link_dataset *a,
+                           const link_dataset *b, const link_pair *p)
+{
+    double contrib[LINK_NCOMP];
+    double prior;
+    if (im) {
+        link_pair copy = *p;
+        index_score(im, &copy, contrib);
+        prior = log2(im->lambda / (1 - im->lambda));
+    } else {
+        prior = link_explain(res, a, b, p, contrib);
+    }
+    json_t *comps = json_array();
+    for (int c = 0; c < LINK_NCOMP; c++)
+        json_array_append_new(comps, json_pack("{s:s,s:s,s:f}", "comparison", link_comparison_name(c), "level",
+                                               link_level_name(c, p->level[c]), "contribution",
+                                               p->level[c] ? round(contrib[c] * 1000) / 1000 : 0.0));
+    json_t *o = json_pack("{s:f,s:o}", "prior", round(prior * 1000) / 1000, "comparisons", comps);
+    char *text = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    return text;
+}
+
+typedef struct keeper {
+    store *s;
+    core_arena *a;
+    const char *kind;
+    int64_t run_id, user_id;
+    const char *now;
+    pindex_run_counts *c;
+} keeper;
+
+/* Keep one suggestion: insert it, refresh it if pending, or leave it when a person (or the engine) has decided.
+ * link: the engine links the partner's row (dataset pairs only). */
+static int keep_pair(keeper *k, const char *key, int64_t person, int64_t other, int64_t record, const link_pair *p,
+                     const char *evidence, int link, core_error *err)
+{
+    store_value q[] = {store_v_text(key)};
+    store_stmt *st;
+    int rc = store_query(k->s, k->a, SQL_PAIR_STATE, q, 1, &st, err);
+    if (rc)
+        return rc;
+    int64_t existing = 0;
+    const char *state = NULL;
+    if ((rc = store_next(st, err)) == 1) {
+        existing = store_col_int(st, 0);
+        state = core_arena_strdup(k->a, store_col_text(st, 1, NULL));
+    } else if (rc < 0) {
+        return rc;
+    }
+    if (existing && strcmp(state, "pending") != 0) {
+        k->c->kept++;
+        return 0;
+    }
+    if (link) {   /* the row may have been linked since it was read: only an unlinked row is linked */
+        int64_t changed = 0;
+        store_value v[] = {store_v_int(record), store_v_int(person), store_v_text(k->now), store_v_int(k->user_id)};
+        if ((rc = store_exec(k->s, k->a, SQL_RECORD_LINK, v, 4, &changed, err)))
+            return rc;
+        link = changed == 1;
+    }
+    double prob = link_probability(p->weight);
+    const char *suggestion = p->decision == LINK_LINK ? "link" : "review";
+    if (existing) {
+        store_value v[] = {store_v_int(existing), store_v_int(k->run_id), store_v_real(p->weight),
+                           store_v_real(prob), store_v_text(suggestion), store_v_text(evidence),
+                           store_v_text(link ? "linked" : "pending"), link ? store_v_text(k->now) : store_v_null(),
+                           link ? store_v_text(ENGINE_REASON) : store_v_null(), store_v_text(k->now)};
+        rc = store_exec(k->s, k->a, SQL_PAIR_REFRESH, v, 10, NULL, err);
+    } else {
+        store_value v[] = {store_v_text(key), store_v_text(k->kind), store_v_int(k->run_id), store_v_int(person),
+                           other ? store_v_int(other) : store_v_null(), record ? store_v_int(record) : store_v_null(),
+                           store_v_real(p->weight), store_v_real(prob), store_v_text(suggestion),
+                           store_v_text(evidence), store_v_text(link ? "linked" : "pending"),
+                           link ? store_v_text(k->now) : store_v_null(),
+                           link ? store_v_text(ENGINE_REASON) : store_v_null(), store_v_text(k->now)};
+        rc = store_exec(k->s, k->a, SQL_PAIR_INSERT, v, 14, NULL, err);
+    }
+    if (rc == 0) {
+        if (link)
+            k->c->linked++;
+        else
+            k->c->queued++;
+    }
+    return rc;
+}
+
+static int by_right(const void *x, const void *y)
+{
+    const link_pair *a = *(const link_pair *const *)x, *b = *(const link_pair *const *)y;
+    if (a->right != b->right)
+        return a->right < b->right ? -1 : 1;
+    return a->left < b->left ? -1 : a->left > b->left;
+}
+
+static double seconds_since(const struct timespec *t0)
+{
+    struct timespec t1;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    return (double)(t1.tv_sec - t0->tv_sec) + (double)(t1.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+int pindex_run(store *s, const pindex_run_options *o, pindex_run_counts *c, core_error *err)
+{
+    struct timespec t0;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    memset(c, 0, sizeof *c);
+    char started[24];
+    model_now(started);
+    core_arena a = CORE_ARENA_INIT;
+    link_dataset people = {.arena = CORE_ARENA_INIT}, rows = {.arena = CORE_ARENA_INIT};
+    int64_t *person_ids = NULL, *row_ids = NULL, *row_linked = NULL;
+    link_result res;
+    memset(&res, 0, sizeof res);
+    int rc = 0, have_result = 0;
+
+    if (o->dataset) {
+        store_value p[] = {store_v_text(o->dataset)};
+        rc = store_query_int(s, &a, SQL_DATASET, p, 1, &c->dataset_id, err);
+        if (rc == 0 && !c->dataset_id)
+            rc = core_error_set(err, CORE_E_NOT_FOUND, "there is no dataset named %s", o->dataset);
+        if (rc)
+            core_error_hint(err, "import it first: hearth import --dataset %s", o->dataset);
+    }
+    if (rc == 0 && o->progress)
+        o->progress(o->progress_ctx, "reading the index", 0, 0);
+    if (rc == 0)
+        rc = read_records(s, SQL_PEOPLE, NULL, 0, &people, &person_ids, NULL, err);
+    if (rc == 0 && o->dataset) {
+        if (o->progress)
+            o->progress(o->progress_ctx, "reading the dataset", 0, 0);
+        store_value p[] = {store_v_int(c->dataset_id)};
+        rc = read_records(s, SQL_RECORDS, p, 1, &rows, &row_ids, &row_linked, err);
+    }
+    c->people = people.n;
+    c->records = rows.n;
+    if (rc == 0 && (people.n < 2 || (o->dataset && rows.n == 0)))
+        rc = core_error_set(err, CORE_E_INVALID_VALUE, o->dataset ? "the index or the dataset is empty"
+                                                                 : "the index has fewer than two people to compare");
+    if (rc == 0) {
+        link_options lo = {.threads = o->threads, .use_ids = 1, .progress = o->progress,
+                           .progress_ctx = o->progress_ctx};
+        rc = link_run(&people, o->dataset ? &rows : NULL, &lo, &res, err);
+        have_result = rc == 0;
+        c->candidates = res.npairs;
+    }
+    link_model im;
+    if (rc == 0 && !o->dataset) {
+        index_model(&res, people.n, &im);
+        double contrib[LINK_NCOMP];
+        for (size_t i = 0; i < res.npairs; i++)
+            index_score(&im, &res.pairs[i], contrib);
+    }
+    const link_model *kept_model = o->dataset ? &res.model : &im;
+
+    /* Everything below is one transaction: the model, the run and its pairs, or nothing. */
+    char now[24];
+    model_now(now);
+    int in_tx = 0;
+    if (rc == 0 && (rc = store_begin(s, err)) == 0)
+        in_tx = 1;
+    if (rc == 0) {
+        json_t *mj = pindex_model_json(kept_model);
+        char *params = json_dumps(mj, JSON_COMPACT);
+        json_decref(mj);
+        const char *on = o->dataset ? core_arena_printf(&a, "dataset:%s", o->dataset) : "index";
+        store_value v[] = {store_v_text(on), store_v_int((int64_t)(people.n + rows.n)),
+                           store_v_int((int64_t)res.npairs), store_v_text(params), store_v_text(now),
+                           o->user_id ? store_v_int(o->user_id) : store_v_null()};
+        rc = store_exec(s, &a, SQL_MODEL_INSERT, v, 6, NULL, err);
+        if (rc == 0)
+            rc = store_query_int(s, &a, "SELECT last_insert_rowid()", NULL, 0, &c->model_id, err);
+        free(params);
+    }
+    if (rc == 0) {
+        store_value v[] = {store_v_text(o->dataset ? "dataset" : "index"),
+                           o->dataset ? store_v_int(c->dataset_id) : store_v_null(), store_v_int(c->model_id),
+                           store_v_text(started), store_v_int((int64_t)c->people), store_v_int((int64_t)c->records),
+                           store_v_int((int64_t)c->candidates), o->user_id ? store_v_int(o->user_id) : store_v_null()};
+        rc = store_exec(s, &a, SQL_RUN_INSERT, v, 8, NULL, err);
+        if (rc == 0)
+            rc = store_query_int(s, &a, "SELECT last_insert_rowid()", NULL, 0, &c->run_id, err);
+    }
+
+    /* The suggestions, grouped by the partner's row for a dataset (a row links only with one candidate). */
+    size_t nsug = 0;
+    const link_pair **sug = NULL;
+    if (rc == 0) {
+        sug = core_xmalloc((res.npairs ? res.npairs : 1) * sizeof *sug);
+        for (size_t i = 0; i < res.npairs; i++)
+            if (res.pairs[i].decision != LINK_NO)
+                sug[nsug++] = &res.pairs[i];
+        if (o->dataset)
+            qsort(sug, nsug, sizeof *sug, by_right);
+    }
+    keeper k = {.s = s, .a = &a, .kind = o->dataset ? "dataset" : "index", .run_id = c->run_id,
+                .user_id = o->user_id, .now = now, .c = c};
+    for (size_t i = 0; rc == 0 && i < nsug;) {
+        size_t j = i + 1;
+        if (o->dataset)
+            while (j < nsug && sug[j]->right == sug[i]->right)
+                j++;
+        int links = 0;
+        for (size_t x = i; x < j; x++)
+            links += sug[x]->decision == LINK_LINK;
+        for (size_t x = i; rc == 0 && x < j; x++) {
+            const link_pair *p = sug[x];
+            core_arena_reset(&a);
+            char *ev = evidence_json(&res, o->dataset ? NULL : &im, &people, o->dataset ? &rows : NULL, p);
+            char key[64];
+            if (o->dataset) {
+                int64_t person = person_ids[p->left], record = row_ids[p->right];
+                if (row_linked[p->right]) { /* already linked (by a person or an earlier run): left alone */
+                    c->kept++;
+                    free(ev);
+                    continue;
+                }
+                snprintf(key, sizeof key, "r:%" PRId64 ":%" PRId64, person, record);
+                rc = keep_pair(&k, key, person, 0, record, p, ev,
+                               p->decision == LINK_LINK && links == 1, err);
+            } else {
+                int64_t lo = person_ids[p->left], hi = person_ids[p->right];
+                if (lo > hi) {
+                    int64_t t = lo;
+                    lo = hi;
+                    hi = t;
+                }
+                snprintf(key, sizeof key, "p:%" PRId64 ":%" PRId64, lo, hi);
+                rc = keep_pair(&k, key, lo, hi, 0, p, ev, 0, err);
+            }
+            free(ev);
+        }
+        if (o->progress && (i / 1000 != j / 1000 || j == nsug))
+            o->progress(o->progress_ctx, "keeping suggestions", j, nsug);
+        i = j;
+    }
+    free(sug);
+    if (rc == 0) {
+        core_arena_reset(&a);
+        model_now(now);
+        store_value v[] = {store_v_int(c->run_id), store_v_text(now), store_v_int((int64_t)c->linked),
+                           store_v_int((int64_t)c->queued), store_v_int((int64_t)c->kept)};
+        rc = store_exec(s, &a, SQL_RUN_FINISH, v, 5, NULL, err);
+    }
+    if (rc == 0 && in_tx)
+        rc = store_commit(s, err);
+    if (rc && in_tx)
+        store_rollback(s);
+
+    if (have_result)
+        link_result_free(&res);
+    link_dataset_free(&people);
+    link_dataset_free(&rows);
+    free(person_ids);
+    free(row_ids);
+    free(row_linked);
+    core_arena_release(&a);
+    c->seconds = seconds_since(&t0);
+    return rc;
+}
