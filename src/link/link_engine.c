@@ -135,15 +135,13 @@ static int level_family(const char *a, const char *ap, const char *b, const char
     return 4;
 }
 
-static int level_dob(int32_t a, int32_t b)
+/* The level of two different dates given as year, month and day (years 1..9999). */
+static int level_dob_parts(int ay, int am, int ad, int by, int bm, int bd)
 {
-    if (a == b)
-        return 1;
-    core_date da = core_date_from_days(a), db = core_date_from_days(b);
-    if (da.y == db.y && da.m == db.d && da.d == db.m)
+    if (ay == by && am == bd && ad == bm)
         return 2;
-    char sa[8], sb[8]; /* YYYYMMDD: the dates are days since 1970 of years 1..9999 */
-    int va[3] = {da.y, da.m, da.d}, vb[3] = {db.y, db.m, db.d}, width[3] = {4, 2, 2};
+    char sa[8], sb[8]; /* YYYYMMDD */
+    int va[3] = {ay, am, ad}, vb[3] = {by, bm, bd}, width[3] = {4, 2, 2};
     for (int f = 0, at = 0; f < 3; at += width[f], f++)
         for (int k = width[f] - 1, x = va[f], y = vb[f]; k >= 0; k--, x /= 10, y /= 10) {
             sa[at + k] = (char)('0' + x % 10);
@@ -151,6 +149,14 @@ static int level_dob(int32_t a, int32_t b)
         }
     int d = link_damerau(sa, sizeof(sa), sb, sizeof(sb), 2);
     return d <= 1 ? 3 : d == 2 ? 4 : 5;
+}
+
+static int level_dob(int32_t a, int32_t b)
+{
+    if (a == b)
+        return 1;
+    core_date da = core_date_from_days(a), db = core_date_from_days(b);
+    return level_dob_parts(da.y, da.m, da.d, db.y, db.m, db.d);
 }
 
 static int level_postcode(const link_record *a, const link_record *b)
@@ -730,17 +736,468 @@ static void block_all(const link_dataset *a, const link_dataset *b, const link_o
     out->npairs = all.n;
 }
 
-/* ---- threads ---- */
+/* ---- prepared records: values as numbers ---- */
 
-typedef struct job {
-    const link_dataset *a, *b;
-    const link_options *o;
-    link_pair *pairs;
-    size_t from, to;
-    const link_model *model;
-    const struct link_tf *tf;
-    int phase; /* 1: compare, 2: score */
-} job;
+/*
+ * Before the candidates are compared, every record is prepared once (prep_build; the fields shared out among
+ * threads): each value a comparison tests for equality becomes a number from a table of that field's values,
+ * the same number exactly when the bytes are the same (the bytes are compared on every hash hit, so a
+ * collision never merges two values). An address also gets the numbers of its distinct words, its length
+ * and the set of byte classes it holds; a date of birth its year, month and day. Comparing two records then
+ * reads two small structs (struct prep): equal numbers are equal strings, and the strings themselves are read
+ * only when the numbers cannot decide — for Jaro-Winkler, Damerau and the like — the name and town levels once
+ * per pair of distinct values a thread meets (struct memo). compare_prepped() gives exactly the levels of
+ * link_compare_records(), which stays the reference (the tests check the two agree on every candidate).
+ *
+ * Invariants
+ *   1. In every table number 0 is "no value" and stands for NULL; numbers of one table are equal exactly
+ *      when the values' bytes are.
+ *   2. gkey numbers everything level_given() reads of a record (first given token, nickname, code) and fkey
+ *      everything level_family() reads (family name, code), so each level is a function of the two numbers.
+ */
+
+typedef struct dict {
+    uint64_t *hash;   /* slot -> the hash of the value there; 0: empty */
+    uint32_t *id;     /* slot -> the value's number */
+    size_t cap;       /* slots, a power of two */
+    const char **str; /* number -> the value's bytes (not NUL-terminated in general) */
+    uint32_t *len;
+    size_t n, ncap;   /* numbers given, 0 included */
+    core_arena arena; /* values made here (the composite keys) */
+} dict;
+
+static void dict_init(dict *d, size_t expect)
+{
+    memset(d, 0, sizeof(*d));
+    d->cap = 1024;
+    while (d->cap < expect * 2)
+        d->cap <<= 1;
+    d->hash = calloc(d->cap, sizeof(*d->hash));
+    d->id = core_xmalloc(d->cap * sizeof(*d->id));
+    d->ncap = 1024;
+    d->str = core_xmalloc(d->ncap * sizeof(*d->str));
+    d->len = core_xmalloc(d->ncap * sizeof(*d->len));
+    if (!d->hash)
+        core_die("out of memory for value tables");
+    d->str[0] = NULL;
+    d->len[0] = 0;
+    d->n = 1;
+}
+
+static void dict_free(dict *d)
+{
+    free(d->hash);
+    free(d->id);
+    free(d->str);
+    free(d->len);
+    core_arena_release(&d->arena);
+}
+
+static void dict_grow(dict *d)
+{
+    size_t ocap = d->cap;
+    uint64_t *oh = d->hash;
+    uint32_t *oid = d->id;
+    d->cap = ocap * 2;
+    d->hash = calloc(d->cap, sizeof(*d->hash));
+    d->id = core_xmalloc(d->cap * sizeof(*d->id));
+    if (!d->hash)
+        core_die("out of memory for value tables");
+    for (size_t i = 0; i < ocap; i++) {
+        if (!oh[i])
+            continue;
+        size_t j = oh[i] & (d->cap - 1);
+        while (d->hash[j])
+            j = (j + 1) & (d->cap - 1);
+        d->hash[j] = oh[i];
+        d->id[j] = oid[i];
+    }
+    free(oh);
+    free(oid);
+}
+
+/* The number of the value s[0, n), a new one when the value is new. The bytes must outlive d unless copy. */
+static uint32_t dict_id(dict *d, const char *s, size_t n, int copy)
+{
+    if ((d->n + 1) * 2 > d->cap)
+        dict_grow(d);
+    uint64_t h = mix(hash_bytes(FNV_BASIS, s, n)) | 1;
+    size_t j = h & (d->cap - 1);
+    for (; d->hash[j]; j = (j + 1) & (d->cap - 1))
+        if (d->hash[j] == h && d->len[d->id[j]] == n && memcmp(d->str[d->id[j]], s, n) == 0)
+            return d->id[j];
+    if (d->n >= UINT32_MAX)
+        core_die("too many distinct values to compare");
+    if (d->n == d->ncap) {
+        d->ncap *= 2;
+        d->str = core_xrealloc(d->str, d->ncap * sizeof(*d->str));
+        d->len = core_xrealloc(d->len, d->ncap * sizeof(*d->len));
+    }
+    uint32_t id = (uint32_t)d->n++;
+    d->str[id] = copy ? core_arena_strndup(&d->arena, s, n) : s;
+    d->len[id] = (uint32_t)n;
+    d->hash[j] = h;
+    d->id[j] = id;
+    return id;
+}
+
+static uint32_t dict_str(dict *d, const char *s)
+{
+    return s ? dict_id(d, s, strlen(s), 0) : 0;
+}
+
+enum { PREP_WORDS = 16 }; /* distinct words of an address kept: link_token_overlap's TOK_CAP */
+
+typedef struct prep {
+    uint32_t given, family;     /* the names, both from one table (names written the other way round meet) */
+    uint32_t gkey, fkey;        /* invariant 2 */
+    uint32_t postcode, sector, district;
+    uint32_t address, town, email;
+    uint32_t ident[3];          /* NHS number, NINO, UPN */
+    uint32_t words;             /* the address's distinct words are prepared->words[words, words + nwords) */
+    uint8_t nwords;
+    char sex;
+    uint16_t address_len;       /* bytes of the address, at most 65535 (only <= 256 matters: see jw_mask_bound) */
+    int32_t dob;
+    int16_t dob_y;
+    int8_t dob_m, dob_d;
+    uint64_t address_mask;      /* bit ((byte - 0x20) & 63) set for every byte of the address */
+} prep;
+
+enum { PREP_NAMES, PREP_GKEYS, PREP_FKEYS, PREP_PLACES, PREP_ADDRESSES, PREP_WORDS_T, PREP_TOWNS, PREP_EMAILS,
+       PREP_IDENTS, PREP_NDICTS };
+
+typedef struct prepared {
+    const link_dataset *a, *b; /* records numbered as in blocking: a's, then b's (dedupe: a's only) */
+    size_t na, n;
+    prep *p;
+    uint32_t *words;           /* the addresses' word numbers */
+    size_t nwords;
+    dict d[PREP_NDICTS];
+} prepared;
+
+static const link_record *prep_rec(const prepared *pp, size_t i)
+{
+    return i < pp->na ? &pp->a->recs[i] : &pp->b->recs[i - pp->na];
+}
+
+static void scratch_add(char **buf, size_t *len, size_t *cap, const void *s, size_t n)
+{
+    if (*len + n > *cap) {
+        *cap = (*len + n) * 2 + 64;
+        *buf = core_xrealloc(*buf, *cap);
+    }
+    memcpy(*buf + *len, s, n);
+    *len += n;
+}
+
+/* The prepared fields of one group of tables, for every record in order. */
+static void prep_task(prepared *pp, int task)
+{
+    char *buf = NULL;
+    size_t cap = 0, wcap = 0;
+    for (size_t i = 0; i < pp->n; i++) {
+        const link_record *r = prep_rec(pp, i);
+        prep *x = &pp->p[i];
+        size_t len = 0;
+        switch (task) {
+        case PREP_NAMES:
+            x->given = dict_str(&pp->d[PREP_NAMES], r->given);
+            x->family = dict_str(&pp->d[PREP_NAMES], r->family);
+            break;
+        case PREP_GKEYS: /* the first given token, its nickname (or none) and its code, NUL between */
+            if (r->given) {
+                scratch_add(&buf, &len, &cap, r->given, first_token_len(r->given));
+                scratch_add(&buf, &len, &cap, r->given_nick ? "\0+" : "\0-", 2);
+                if (r->given_nick)
+                    scratch_add(&buf, &len, &cap, r->given_nick, strlen(r->given_nick));
+                scratch_add(&buf, &len, &cap, "", 1);
+                scratch_add(&buf, &len, &cap, r->given_phon, strnlen(r->given_phon, LINK_PHONETIC_MAX));
+                x->gkey = dict_id(&pp->d[PREP_GKEYS], buf, len, 1);
+            }
+            break;
+        case PREP_FKEYS:
+            if (r->family) {
+                scratch_add(&buf, &len, &cap, r->family, strlen(r->family) + 1);
+                scratch_add(&buf, &len, &cap, r->family_phon, strnlen(r->family_phon, LINK_PHONETIC_MAX));
+                x->fkey = dict_id(&pp->d[PREP_FKEYS], buf, len, 1);
+            }
+            break;
+        case PREP_PLACES: /* one table for the three: each is only ever compared with its own kind */
+            x->postcode = dict_str(&pp->d[PREP_PLACES], r->postcode);
+            x->sector = dict_str(&pp->d[PREP_PLACES], r->sector);
+            x->district = dict_str(&pp->d[PREP_PLACES], r->district);
+            x->sex = r->sex;
+            x->dob = r->dob;
+            if (r->dob != LINK_NO_DATE) {
+                core_date d = core_date_from_days(r->dob);
+                x->dob_y = (int16_t)d.y;
+                x->dob_m = d.m;
+                x->dob_d = d.d;
+            }
+            break;
+        case PREP_ADDRESSES:
+            x->address = dict_str(&pp->d[PREP_ADDRESSES], r->address);
+            if (r->address) {
+                size_t n = strlen(r->address);
+                uint64_t mask = 0;
+                for (size_t k = 0; k < n; k++)
+                    mask |= 1ULL << (((unsigned char)r->address[k] - 0x20u) & 63u);
+                x->address_len = (uint16_t)(n < 65535 ? n : 65535);
+                x->address_mask = mask;
+            }
+            break;
+        case PREP_WORDS_T: /* as link_token_overlap splits: on spaces, empty words skipped, distinct, 16 at most */
+            x->words = (uint32_t)pp->nwords;
+            for (const char *s = r->address; s && *s && x->nwords < PREP_WORDS;) {
+                size_t n = 0;
+                while (s[n] && s[n] != ' ')
+                    n++;
+                if (n > 0) {
+                    uint32_t w = dict_id(&pp->d[PREP_WORDS_T], s, n, 0);
+                    int seen = 0;
+                    for (size_t k = x->words; k < pp->nwords && !seen; k++)
+                        seen = pp->words[k] == w;
+                    if (!seen) {
+                        if (pp->nwords == wcap) {
+                            wcap = wcap ? wcap * 2 : 1 << 16;
+                            pp->words = core_xrealloc(pp->words, wcap * sizeof(*pp->words));
+                        }
+                        pp->words[pp->nwords++] = w;
+                        x->nwords++;
+                    }
+                }
+                s += n;
+                if (*s == ' ')
+                    s++;
+            }
+            break;
+        case PREP_TOWNS:
+            x->town = dict_str(&pp->d[PREP_TOWNS], r->town);
+            break;
+        case PREP_EMAILS:
+            x->email = dict_str(&pp->d[PREP_EMAILS], r->email);
+            break;
+        case PREP_IDENTS:
+            x->ident[0] = dict_str(&pp->d[PREP_IDENTS], r->nhs_number);
+            x->ident[1] = dict_str(&pp->d[PREP_IDENTS], r->nino);
+            x->ident[2] = dict_str(&pp->d[PREP_IDENTS], r->upn);
+            break;
+        }
+    }
+    free(buf);
+}
+
+typedef struct prepjob {
+    prepared *pp;
+    int *next; /* the next task to take (shared, atomic) */
+} prepjob;
+
+static void *prep_worker(void *arg)
+{
+    prepjob *j = arg;
+    for (int t; (t = __atomic_fetch_add(j->next, 1, __ATOMIC_RELAXED)) < PREP_NDICTS;)
+        prep_task(j->pp, t);
+    return NULL;
+}
+
+/* Prepare every record of a and b (tasks: one per table, taken by the threads in turn; each writes its own
+ * fields of every record, so the numbers do not depend on the number of threads). */
+static void prep_build(prepared *pp, const link_dataset *a, const link_dataset *b, const link_options *o)
+{
+    memset(pp, 0, sizeof(*pp));
+    pp->a = a;
+    pp->b = b;
+    pp->na = a->n;
+    pp->n = a->n + (b ? b->n : 0);
+    pp->p = calloc(pp->n + 1, sizeof(*pp->p));
+    if (!pp->p)
+        core_die("out of memory for prepared records");
+    size_t expect[PREP_NDICTS] = {[PREP_NAMES] = 4096, [PREP_GKEYS] = 4096, [PREP_FKEYS] = 4096,
+                                  [PREP_PLACES] = pp->n / 4, [PREP_ADDRESSES] = pp->n / 2, [PREP_WORDS_T] = 4096,
+                                  [PREP_TOWNS] = 1024, [PREP_EMAILS] = 1024, [PREP_IDENTS] = pp->n / 2};
+    for (int t = 0; t < PREP_NDICTS; t++)
+        dict_init(&pp->d[t], expect[t]);
+    int next = 0, nt = thread_count(o);
+    if (nt > PREP_NDICTS)
+        nt = PREP_NDICTS;
+    pthread_t th[PREP_NDICTS];
+    prepjob jobs[PREP_NDICTS];
+    for (int t = 0; t < nt; t++) {
+        jobs[t] = (prepjob){pp, &next};
+        if (t > 0 && pthread_create(&th[t], NULL, prep_worker, &jobs[t]) != 0)
+            core_die("cannot start a linking thread");
+    }
+    prep_worker(&jobs[0]);
+    for (int t = 1; t < nt; t++)
+        pthread_join(th[t], NULL);
+}
+
+static void prep_free(prepared *pp)
+{
+    for (int t = 0; t < PREP_NDICTS; t++)
+        dict_free(&pp->d[t]);
+    free(pp->p);
+    free(pp->words);
+    memset(pp, 0, sizeof(*pp));
+}
+
+/* An upper bound of link_jaro_winkler from the lengths and byte classes alone (no string read): every byte of
+ * a whose class b lacks is unmatched, and each such class holds at least one byte; so the matches are at most
+ * la minus the classes a has and b lacks (and the same the other way), never fewer than jw_bound() counts.
+ * The rest is jw_bound()'s formula. */
+static double jw_mask_bound(size_t la, uint64_t ma, size_t lb, uint64_t mb)
+{
+    if (la == 0 || lb == 0)
+        return la == lb ? 1.0 : 0.0;
+    if (la > 256 || lb > 256)
+        return 1.0;
+    size_t xa = la - (size_t)__builtin_popcountll(ma & ~mb), xb = lb - (size_t)__builtin_popcountll(mb & ~ma);
+    size_t m = xa < xb ? xa : xb;
+    double j = ((double)m / (double)la + (double)m / (double)lb + (m ? 1.0 : 0.0)) / 3.0;
+    return j > 0.7 ? j + 0.4 * (1.0 - j) : j;
+}
+
+/* The levels of pairs of distinct values already met (a direct-mapped cache per comparison and thread). */
+enum { MEMO_BITS = 14 };
+
+typedef struct memo {
+    uint64_t key[1u << MEMO_BITS]; /* the two values' numbers, (a << 32) | b; 0: empty (numbers start at 1) */
+    uint8_t level[1u << MEMO_BITS];
+} memo;
+
+typedef struct memos {
+    memo given, family, town;
+} memos;
+
+static size_t memo_slot(uint64_t key)
+{
+    return (size_t)((key * 0x9e3779b97f4a7c15ULL) >> (64 - MEMO_BITS));
+}
+
+/* The comparison vector of records i and j (numbered as in prepared): link_compare_records()'s levels. */
+static void compare_prepped(const prepared *pp, memos *mm, size_t i, size_t j, int use_ids, uint8_t lv[LINK_NCOMP])
+{
+    const prep *x = &pp->p[i], *y = &pp->p[j];
+    memset(lv, 0, LINK_NCOMP);
+    if (x->given && x->family && y->given && y->family && x->given == y->family && x->family == y->given) {
+        lv[LINK_C_GIVEN] = 3; /* the names written the other way round (link_compare_records) */
+        lv[LINK_C_FAMILY] = 2;
+    } else {
+        if (x->gkey && y->gkey) {
+            if (x->gkey == y->gkey) {
+                lv[LINK_C_GIVEN] = 1;
+            } else {
+                uint64_t k = (uint64_t)x->gkey << 32 | y->gkey;
+                size_t s = memo_slot(k);
+                if (mm->given.key[s] != k) {
+                    const link_record *a = prep_rec(pp, i), *b = prep_rec(pp, j);
+                    mm->given.key[s] = k;
+                    mm->given.level[s] = (uint8_t)level_given(a->given, a->given_nick, a->given_phon, b->given,
+                                                              b->given_nick, b->given_phon);
+                }
+                lv[LINK_C_GIVEN] = mm->given.level[s];
+            }
+        }
+        if (x->fkey && y->fkey) {
+            if (x->fkey == y->fkey) {
+                lv[LINK_C_FAMILY] = 1;
+            } else {
+                uint64_t k = (uint64_t)x->fkey << 32 | y->fkey;
+                size_t s = memo_slot(k);
+                if (mm->family.key[s] != k) {
+                    const link_record *a = prep_rec(pp, i), *b = prep_rec(pp, j);
+                    mm->family.key[s] = k;
+                    mm->family.level[s] = (uint8_t)level_family(a->family, a->family_phon, b->family, b->family_phon);
+                }
+                lv[LINK_C_FAMILY] = mm->family.level[s];
+            }
+        }
+    }
+    if (x->dob != LINK_NO_DATE && y->dob != LINK_NO_DATE)
+        lv[LINK_C_DOB] = x->dob == y->dob ? 1
+                                          : (uint8_t)level_dob_parts(x->dob_y, x->dob_m, x->dob_d, y->dob_y, y->dob_m,
+                                                                     y->dob_d);
+    if (x->sex && y->sex)
+        lv[LINK_C_SEX] = x->sex == y->sex ? 1 : 2;
+    if (x->postcode && y->postcode) {
+        if (x->postcode == y->postcode)
+            lv[LINK_C_POSTCODE] = 1;
+        else if (x->sector && y->sector)
+            lv[LINK_C_POSTCODE] = x->sector == y->sector                       ? 2
+                                  : x->district && y->district && x->district == y->district ? 3
+                                                                                              : 4;
+        else
+            lv[LINK_C_POSTCODE] = (uint8_t)level_postcode(prep_rec(pp, i), prep_rec(pp, j));
+    }
+    if (x->address && y->address) {
+        if (x->address == y->address) {
+            lv[LINK_C_ADDRESS] = 1;
+        } else { /* level_address() with the overlap counted on word numbers */
+            const uint32_t *wa = pp->words + x->words, *wb = pp->words + y->words;
+            size_t common = 0, na = x->nwords, nb = y->nwords;
+            for (size_t p = 0; p < na; p++)
+                for (size_t q = 0; q < nb; q++)
+                    if (wa[p] == wb[q]) {
+                        common++;
+                        break;
+                    }
+            double o = na == 0 || nb == 0 ? 0.0 : (double)common / (double)(na < nb ? na : nb);
+            int level = 4;
+            if (o >= 0.75)
+                level = 2;
+            else if (jw_mask_bound(x->address_len, x->address_mask, y->address_len, y->address_mask) >=
+                         0.92 - 1e-9 &&
+                     jw(prep_rec(pp, i)->address, prep_rec(pp, j)->address, 0.92) >= 0.92)
+                level = 2;
+            else if (o >= 0.5)
+                level = 3;
+            lv[LINK_C_ADDRESS] = (uint8_t)level;
+        }
+    }
+    if (x->town && y->town) {
+        if (x->town == y->town) {
+            lv[LINK_C_TOWN] = 1;
+        } else {
+            uint64_t k = (uint64_t)x->town << 32 | y->town;
+            size_t s = memo_slot(k);
+            if (mm->town.key[s] != k) {
+                mm->town.key[s] = k;
+                mm->town.level[s] = jw(prep_rec(pp, i)->town, prep_rec(pp, j)->town, 0.9) >= 0.9 ? 2 : 3;
+            }
+            lv[LINK_C_TOWN] = mm->town.level[s];
+        }
+    }
+    /* where someone lives counts once: as in link_compare_records */
+    if (lv[LINK_C_ADDRESS] == 1 || lv[LINK_C_ADDRESS] == 2) {
+        if (lv[LINK_C_POSTCODE] && lv[LINK_C_POSTCODE] <= 2)
+            lv[LINK_C_POSTCODE] = 0;
+        if (lv[LINK_C_TOWN] && lv[LINK_C_TOWN] <= 2)
+            lv[LINK_C_TOWN] = 0;
+    } else if (lv[LINK_C_POSTCODE] && lv[LINK_C_POSTCODE] <= 3 && lv[LINK_C_TOWN] && lv[LINK_C_TOWN] <= 2) {
+        lv[LINK_C_TOWN] = 0;
+    }
+    if (use_ids && (x->ident[0] | x->ident[1] | x->ident[2]) && (y->ident[0] | y->ident[1] | y->ident[2])) {
+        int any = 0, near = 0, level = 0;
+        for (int k = 0; k < 3 && !level; k++) {
+            if (!x->ident[k] || !y->ident[k])
+                continue;
+            any = 1;
+            if (x->ident[k] == y->ident[k]) {
+                level = 1;
+            } else if (!near) {
+                const dict *d = &pp->d[PREP_IDENTS];
+                near = link_damerau(d->str[x->ident[k]], d->len[x->ident[k]], d->str[y->ident[k]],
+                                    d->len[y->ident[k]], 1) <= 1;
+            }
+        }
+        lv[LINK_C_ID] = (uint8_t)(level ? level : !any ? 0 : near ? 2 : 3);
+    }
+    if (x->email && y->email)
+        lv[LINK_C_EMAIL] = x->email == y->email ? 1 : 2;
+}
+
+/* ---- threads ---- */
 
 static int thread_count(const link_options *o)
 {
@@ -749,6 +1206,7 @@ static int thread_count(const link_options *o)
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n < 1 ? 1 : n > 64 ? 64 : (int)n;
 }
+
 
 /* ---- term frequencies of names ---- */
 
@@ -759,17 +1217,18 @@ typedef struct tf_table {
     double total;    /* names counted */
 } tf_table;
 
-static void tf_add(tf_table *t, const char *s)
+/* Count the name s n times. */
+static void tf_add(tf_table *t, const char *s, uint32_t n)
 {
-    if (!s)
+    if (!s || !n)
         return;
     uint64_t h = mix(hash_str(FNV_BASIS, s)) | 1;
     size_t i = h & (t->cap - 1);
     while (t->keys[i] && t->keys[i] != h)
         i = (i + 1) & (t->cap - 1);
     t->keys[i] = h;
-    t->counts[i]++;
-    t->total++;
+    t->counts[i] += n;
+    t->total += n;
 }
 
 static double tf_freq(const tf_table *t, const char *s)
@@ -805,16 +1264,6 @@ struct link_tf {
 };
 
 /* ---- scoring ---- */
-
-static const link_record *left_of(const job *j, const link_pair *p)
-{
-    return &j->a->recs[p->left];
-}
-
-static const link_record *right_of(const job *j, const link_pair *p)
-{
-    return j->b ? &j->b->recs[p->right] : &j->a->recs[p->right];
-}
 
 /* u for the exact level of a name, adjusted to the name's own frequency (never above the average u). */
 static double tf_u(const tf_table *t, const char *name, double u_exact)
@@ -865,47 +1314,157 @@ double link_probability(double weight)
     return 1.0 / (1.0 + exp2(-weight));
 }
 
+
+/* ---- comparison patterns, counted while comparing ---- */
+
+/* A candidate's comparison vector and rule mask in one number: level c in bits 3c..3c+2, the mask from bit
+ * 32. EM needs only how many candidates share each (vector, mask), so the comparing threads count these
+ * instead of EM reading every pair again. */
+_Static_assert(LINK_NCOMP * 3 <= 32 && LINK_MAX_LEVELS <= 8, "a comparison vector packs into 32 bits");
+
+static uint64_t pattern_pack(const uint8_t lv[LINK_NCOMP], uint16_t mask)
+{
+    uint64_t k = 0;
+    for (int c = 0; c < LINK_NCOMP; c++)
+        k |= (uint64_t)lv[c] << (3 * c);
+    return k | (uint64_t)mask << 32;
+}
+
+static void pattern_unpack(uint64_t k, uint8_t lv[LINK_NCOMP])
+{
+    for (int c = 0; c < LINK_NCOMP; c++)
+        lv[c] = (uint8_t)(k >> (3 * c) & 7);
+}
+
+typedef struct pattern_count {
+    uint64_t key;   /* pattern_pack(), with bit 63 set so that 0 is an empty slot */
+    uint64_t count;
+} pattern_count;
+
+typedef struct pattern_counts {
+    pattern_count *v;
+    size_t cap, n;  /* cap a power of two (open addressing), or a plain array once pattern_counts_sort ran */
+} pattern_counts;
+
+static void pattern_count_add(pattern_counts *pc, uint64_t key, uint64_t n)
+{
+    key |= 1ULL << 63;
+    if ((pc->n + 1) * 2 > pc->cap) {
+        pattern_counts old = *pc;
+        pc->cap = old.cap ? old.cap * 2 : 4096;
+        pc->v = calloc(pc->cap, sizeof(*pc->v));
+        if (!pc->v)
+            core_die("out of memory for comparison patterns");
+        pc->n = 0;
+        for (size_t i = 0; i < old.cap; i++)
+            if (old.v[i].key)
+                pattern_count_add(pc, old.v[i].key, old.v[i].count);
+        free(old.v);
+    }
+    size_t j = (size_t)(mix(key) & (pc->cap - 1));
+    while (pc->v[j].key && pc->v[j].key != key)
+        j = (j + 1) & (pc->cap - 1);
+    if (!pc->v[j].key) {
+        pc->v[j].key = key;
+        pc->n++;
+    }
+    pc->v[j].count += n;
+}
+
+static int pattern_count_cmp(const void *x, const void *y)
+{
+    uint64_t a = ((const pattern_count *)x)->key, b = ((const pattern_count *)y)->key;
+    return a < b ? -1 : a > b;
+}
+
+/* Into a plain array of the n patterns in ascending key order: the same order however they were counted. */
+static void pattern_counts_sort(pattern_counts *pc)
+{
+    size_t n = 0;
+    for (size_t i = 0; pc->v && i < pc->cap; i++)
+        if (pc->v[i].key)
+            pc->v[n++] = pc->v[i];
+    if (n)
+        qsort(pc->v, n, sizeof(*pc->v), pattern_count_cmp);
+    pc->n = n;
+}
+
+/* ---- the comparing and scoring threads ---- */
+
+typedef struct job {
+    const prepared *pp;
+    const link_options *o;
+    link_pair *pairs;
+    size_t from, to;
+    int phase;                  /* 1: compare, 2: score */
+    int count;                  /* phase 1: count the patterns into pc */
+    pattern_counts pc;
+    const link_model *model;    /* phase 2 */
+    const double *tfw_given, *tfw_family; /* phase 2: an exact name's weight, by the name's number */
+} job;
+
 static void *worker(void *arg)
 {
     job *j = arg;
-    double bft[LINK_NCOMP][LINK_MAX_LEVELS] = {{0}}, prior = 0;
-    if (j->phase == 2) {
-        prior = log2(j->model->lambda / (1 - j->model->lambda));
-        for (int c = 0; c < LINK_NCOMP; c++)
-            for (int lv = 1; lv < comparisons[c].nlevels; lv++)
-                bft[c][lv] = bf(j->model, c, lv);
+    const prepared *pp = j->pp;
+    if (j->phase == 1) {
+        memos *mm = calloc(1, sizeof(*mm));
+        if (!mm)
+            core_die("out of memory for comparing");
+        size_t right0 = pp->b ? pp->na : 0;
+        uint64_t last = 0, run = 0; /* consecutive equal patterns counted once */
+        for (size_t i = j->from; i < j->to; i++) {
+            link_pair *p = &j->pairs[i];
+            compare_prepped(pp, mm, p->left, right0 + p->right, j->o->use_ids, p->level);
+            if (j->count) {
+                uint64_t k = pattern_pack(p->level, p->rules);
+                if (run && k != last) {
+                    pattern_count_add(&j->pc, last, run);
+                    run = 0;
+                }
+                last = k;
+                run++;
+            }
+        }
+        if (run)
+            pattern_count_add(&j->pc, last, run);
+        free(mm);
+        return NULL;
     }
+    double bft[LINK_NCOMP][LINK_MAX_LEVELS] = {{0}};
+    double prior = log2(j->model->lambda / (1 - j->model->lambda));
+    for (int c = 0; c < LINK_NCOMP; c++)
+        for (int lv = 1; lv < comparisons[c].nlevels; lv++)
+            bft[c][lv] = bf(j->model, c, lv);
     for (size_t i = j->from; i < j->to; i++) {
         link_pair *p = &j->pairs[i];
-        const link_record *l = left_of(j, p), *r = right_of(j, p);
-        if (j->phase == 1) {
-            link_compare_records(l, r, j->o->use_ids, p->level);
-        } else {
-            /* pair_weight() with the Bayes factors looked up: the same sum in the same order, so the same
-             * weight to the last bit as link_explain() gives */
-            double w = prior;
-            for (int c = 0; c < LINK_NCOMP; c++) {
-                int lv = p->level[c];
-                if (!lv)
-                    continue;
-                if (lv == 1 && c == LINK_C_GIVEN)
-                    w += log2(j->model->m[c][1] / tf_u(&j->tf->given, l->given, j->model->u[c][1]));
-                else if (lv == 1 && c == LINK_C_FAMILY && !address_agrees(p))
-                    w += log2(j->model->m[c][1] / tf_u(&j->tf->family, l->family, j->model->u[c][1]));
-                else
-                    w += bft[c][lv];
-            }
-            p->weight = (float)w;
-            p->decision = w >= j->model->link_weight     ? LINK_LINK
-                          : w >= j->model->review_weight ? LINK_REVIEW
-                                                         : LINK_NO;
+        const prep *l = &pp->p[p->left];
+        /* pair_weight() with the Bayes factors looked up: the same sum in the same order, so the same weight
+         * to the last bit as link_explain() gives */
+        double w = prior;
+        for (int c = 0; c < LINK_NCOMP; c++) {
+            int lv = p->level[c];
+            if (!lv)
+                continue;
+            if (lv == 1 && c == LINK_C_GIVEN)
+                w += j->tfw_given[l->given];
+            else if (lv == 1 && c == LINK_C_FAMILY && !address_agrees(p))
+                w += j->tfw_family[l->family];
+            else
+                w += bft[c][lv];
         }
+        p->weight = (float)w;
+        p->decision = w >= j->model->link_weight     ? LINK_LINK
+                      : w >= j->model->review_weight ? LINK_REVIEW
+                                                     : LINK_NO;
     }
     return NULL;
 }
 
-static void run_threads(const link_dataset *a, const link_dataset *b, const link_options *o, link_pair *pairs,
-                        size_t n, int phase, const link_model *model, const struct link_tf *tf)
+/* Phase 1 or 2 over pairs[0, n) in threads. With pc (phase 1), the patterns of all the pairs, sorted. */
+static void run_threads(const prepared *pp, const link_options *o, link_pair *pairs, size_t n, int phase,
+                        pattern_counts *pc, const link_model *model, const double *tfw_given,
+                        const double *tfw_family)
 {
     int nt = thread_count(o);
     if ((size_t)nt > n / 1024 + 1)
@@ -913,14 +1472,24 @@ static void run_threads(const link_dataset *a, const link_dataset *b, const link
     pthread_t th[64];
     job jobs[64];
     for (int t = 0; t < nt; t++) {
-        jobs[t] = (job){a, b, o, pairs, n * (size_t)t / (size_t)nt, n * (size_t)(t + 1) / (size_t)nt, model, tf,
-                        phase};
+        jobs[t] = (job){pp, o, pairs, n * (size_t)t / (size_t)nt, n * (size_t)(t + 1) / (size_t)nt, phase, pc != NULL,
+                        {0}, model, tfw_given, tfw_family};
         if (t > 0 && pthread_create(&th[t], NULL, worker, &jobs[t]) != 0)
             core_die("cannot start a linking thread");
     }
     worker(&jobs[0]);
     for (int t = 1; t < nt; t++)
         pthread_join(th[t], NULL);
+    if (!pc)
+        return;
+    *pc = jobs[0].pc;
+    for (int t = 1; t < nt; t++) {
+        for (size_t i = 0; i < jobs[t].pc.cap; i++)
+            if (jobs[t].pc.v[i].key)
+                pattern_count_add(pc, jobs[t].pc.v[i].key, jobs[t].pc.v[i].count);
+        free(jobs[t].pc.v);
+    }
+    pattern_counts_sort(pc);
 }
 
 /* ---- u from random pairs ---- */
@@ -931,10 +1500,10 @@ static uint64_t rng_next(uint64_t *s)
     return mix(*s);
 }
 
-static void estimate_u(const link_dataset *a, const link_dataset *b, const link_options *o, link_model *m)
+static void estimate_u(const prepared *pp, const link_options *o, link_model *m)
 {
-    size_t na = a->n, nb = b ? b->n : a->n;
-    double possible = b ? (double)na * (double)nb : (double)na * (double)(na - 1) / 2;
+    size_t na = pp->a->n, nb = pp->b ? pp->b->n : pp->a->n;
+    double possible = pp->b ? (double)na * (double)nb : (double)na * (double)(na - 1) / 2;
     size_t want = o->random_pairs ? o->random_pairs : 1000000;
     if ((double)want > possible)
         want = (size_t)possible;
@@ -943,13 +1512,13 @@ static void estimate_u(const link_dataset *a, const link_dataset *b, const link_
     size_t n = 0;
     while (n < want) {
         uint32_t l = (uint32_t)(rng_next(&seed) % na), r = (uint32_t)(rng_next(&seed) % nb);
-        if (!b && l == r)
+        if (!pp->b && l == r)
             continue;
         s[n].left = l;
         s[n].right = r;
         n++;
     }
-    run_threads(a, b, o, s, n, 1, NULL, NULL);
+    run_threads(pp, o, s, n, 1, NULL, NULL, NULL, NULL);
     double count[LINK_NCOMP][LINK_MAX_LEVELS] = {{0}}, present[LINK_NCOMP] = {0};
     for (size_t i = 0; i < n; i++)
         for (int c = 0; c < LINK_NCOMP; c++)
@@ -1010,7 +1579,8 @@ static uint64_t pattern_hash(const uint8_t lv[LINK_NCOMP])
     return mix(hash_bytes(FNV_BASIS, lv, LINK_NCOMP)) | 1;
 }
 
-static void pattern_add(pattern_set *ps, const uint8_t lv[LINK_NCOMP])
+/* Count the comparison vector lv n times. */
+static void pattern_add(pattern_set *ps, const uint8_t lv[LINK_NCOMP], double n)
 {
     if (ps->n * 2 >= ps->cap) { /* grow and rehash */
         size_t ocap = ps->cap;
@@ -1042,7 +1612,7 @@ static void pattern_add(pattern_set *ps, const uint8_t lv[LINK_NCOMP])
         memcpy(ps->pats[j].level, lv, LINK_NCOMP);
         ps->n++;
     }
-    ps->pats[j].count++;
+    ps->pats[j].count += n;
 }
 
 static void pattern_free(pattern_set *ps)
@@ -1116,8 +1686,9 @@ static void em(const pattern_set *ps, const link_model *u, link_model *est, doub
  * comparisons left out; each comparison's m is the mean over the rules that could estimate it, weighted by
  * the matches each rule's EM found. Then the prior (the chance that two records drawn at random are the same
  * person) from the candidates: lambda = (expected matches among them) / (all possible pairs), solved as a
- * fixed point, the pairs no rule found counting as non-matches. */
-static void estimate_m(const link_options *o, const link_pair *pairs, size_t n, double possible, link_model *m)
+ * fixed point, the pairs no rule found counting as non-matches. The candidates come as the counts of their
+ * (comparison vector, rule mask) patterns, in ascending order (pattern_counts_sort). */
+static void estimate_m(const link_options *o, const pattern_counts *pc, double possible, link_model *m)
 {
     double msum[LINK_NCOMP][LINK_MAX_LEVELS] = {{0}}, wsum[LINK_NCOMP] = {0};
     int iterations = 0;
@@ -1125,15 +1696,15 @@ static void estimate_m(const link_options *o, const link_pair *pairs, size_t n, 
         if (!rule_trains[r] || (!o->use_ids && (rule_uses[r] & 1u << LINK_C_ID)))
             continue;
         pattern_set ps = {0};
-        for (size_t i = 0; i < n; i++) {
-            if (!(pairs[i].rules & 1u << r))
+        for (size_t i = 0; i < pc->n; i++) {
+            if (!(pc->v[i].key >> 32 & 1u << r))
                 continue;
             uint8_t lv[LINK_NCOMP];
-            memcpy(lv, pairs[i].level, LINK_NCOMP);
+            pattern_unpack(pc->v[i].key, lv);
             for (int c = 0; c < LINK_NCOMP; c++)
                 if (rule_uses[r] & 1u << c)
                     lv[c] = 0;
-            pattern_add(&ps, lv);
+            pattern_add(&ps, lv, (double)pc->v[i].count);
         }
         if (ps.n) {
             link_model est;
@@ -1163,9 +1734,14 @@ static void estimate_m(const link_options *o, const link_pair *pairs, size_t n, 
     }
     /* the prior, over all possible pairs */
     pattern_set all = {0};
-    for (size_t i = 0; i < n; i++)
-        pattern_add(&all, pairs[i].level);
-    double lambda = n > 0 && possible > 0 ? 0.1 * (double)n / possible : 1e-6;
+    double n = 0;
+    for (size_t i = 0; i < pc->n; i++) {
+        uint8_t lv[LINK_NCOMP];
+        pattern_unpack(pc->v[i].key, lv);
+        pattern_add(&all, lv, (double)pc->v[i].count);
+        n += (double)pc->v[i].count;
+    }
+    double lambda = n > 0 && possible > 0 ? 0.1 * n / possible : 1e-6;
     for (int it = 0; it < 200; it++) {
         double expected = 0;
         for (size_t j = 0; j < all.cap; j++)
@@ -1215,34 +1791,57 @@ int link_run(const link_dataset *a, const link_dataset *b, const link_options *o
     size_t n = out->npairs;
     out->seconds_blocking = seconds_since(&t0);
 
-    /* 2-4. compare the candidates, u from random pairs, m and lambda by EM */
+    /* 2-4. prepare the records, compare the candidates (counting their patterns), u from random pairs, m and
+     * lambda by EM over the patterns */
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    run_threads(a, b, o, out->pairs, n, 1, NULL, NULL);
+    prepared pp;
+    prep_build(&pp, a, b, o);
+    pattern_counts pc = {0};
+    run_threads(&pp, o, out->pairs, n, 1, &pc, NULL, NULL, NULL);
     progress(o, "comparing", n, n);
-    estimate_u(a, b, o, &out->model);
+    estimate_u(&pp, o, &out->model);
     double possible = b ? (double)a->n * (double)b->n : (double)a->n * (double)(a->n - 1) / 2;
-    estimate_m(o, out->pairs, n, possible, &out->model);
+    estimate_m(o, &pc, possible, &out->model);
+    free(pc.v);
     double review = o->review_probability > 0 && o->review_probability < 0.5 ? o->review_probability : 0.05;
     out->model.link_weight = 0; /* probability 0.5 */
     out->model.review_weight = log2(review / (1 - review));
     out->seconds_training = seconds_since(&t0);
 
-    /* 5-6. score and decide */
+    /* 5-6. score and decide: the names' frequencies counted by their numbers, an exact name's weight once per
+     * name */
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    struct link_tf *tf = core_xmalloc(sizeof(*tf));
-    size_t nvalues = a->n + (b ? b->n : 0);
-    tf_init(&tf->given, nvalues);
-    tf_init(&tf->family, nvalues);
-    for (size_t i = 0; i < a->n; i++) {
-        tf_add(&tf->given, a->recs[i].given);
-        tf_add(&tf->family, a->recs[i].family);
+    const dict *names = &pp.d[PREP_NAMES];
+    uint32_t *gcount = calloc(names->n, sizeof(*gcount)), *fcount = calloc(names->n, sizeof(*fcount));
+    double *tfw = core_xmalloc(2 * names->n * sizeof(*tfw)), *tfw_family = tfw + names->n;
+    if (!gcount || !fcount)
+        core_die("out of memory for name frequencies");
+    for (size_t i = 0; i < pp.n; i++) {
+        gcount[pp.p[i].given]++;
+        fcount[pp.p[i].family]++;
     }
-    for (size_t i = 0; b && i < b->n; i++) {
-        tf_add(&tf->given, b->recs[i].given);
-        tf_add(&tf->family, b->recs[i].family);
+    struct link_tf *tf = core_xmalloc(sizeof(*tf));
+    tf_init(&tf->given, pp.n);
+    tf_init(&tf->family, pp.n);
+    for (size_t id = 1; id < names->n; id++) { /* the table's strings are the records' own (NUL-terminated) */
+        tf_add(&tf->given, names->str[id], gcount[id]);
+        tf_add(&tf->family, names->str[id], fcount[id]);
     }
     out->tf = tf;
-    run_threads(a, b, o, out->pairs, n, 2, &out->model, tf);
+    const link_model *md = &out->model;
+    tfw[0] = tfw_family[0] = 0;
+    for (size_t id = 1; id < names->n; id++) { /* as pair_weight() computes them */
+        tfw[id] = gcount[id] ? log2(md->m[LINK_C_GIVEN][1] / tf_u(&tf->given, names->str[id], md->u[LINK_C_GIVEN][1]))
+                             : 0;
+        tfw_family[id] =
+            fcount[id] ? log2(md->m[LINK_C_FAMILY][1] / tf_u(&tf->family, names->str[id], md->u[LINK_C_FAMILY][1]))
+                       : 0;
+    }
+    free(gcount);
+    free(fcount);
+    run_threads(&pp, o, out->pairs, n, 2, NULL, &out->model, tfw, tfw_family);
+    free(tfw);
+    prep_free(&pp);
     progress(o, "scoring", n, n);
     out->seconds_scoring = seconds_since(&t0);
     return 0;
