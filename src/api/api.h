@@ -36,6 +36,12 @@ int api_person_matches(http_req *req);
  * {id, probability, suggestion} (new reference; empty when none), each audited as read through the index. */
 int api_match_duplicates(http_req *req, json_t *created, json_t **out, core_error *err);
 int api_setting_update(http_req *req);
+/* Ask the access decision about record (table, id) of section for permission perm (api_resource.c); a denial
+ * is recorded (durably) before it is answered, and a hidden record answers exactly as an absent one would
+ * ("no NAME with id ID"). Returns 0 (footing filled) or the error's code. */
+struct access_footing;
+int api_access_on(http_req *req, const char *section, const char *table, const char *name, int64_t id,
+                  const char *perm, struct access_footing *footing, core_error *err);
 /* The person index (api_index.c). */
 int api_link_run_create(http_req *req);
 int api_link_run_list(http_req *req);

@@ -404,15 +404,8 @@ int api_person_partner_records(http_req *req)
     core_error err;
     core_error_clear(&err);
     access_footing f;
-    access_target t = {.section = "partner_data", .table = "person", .id = req->ids[0]};
-    if (access_decide(req->db, &req->who, "record.read", &t, &f, &err) != ACCESS_ALLOW) {
-        char detail[200];
-        snprintf(detail, sizeof detail, "{\"section\":\"partner_data\",\"error\":\"%s\"}", core_error_name(err.code));
-        core_error audit_err;
-        core_error_clear(&audit_err);
-        http_audit(req, "denied", "person", req->ids[0], detail, 0, &audit_err);
+    if (api_access_on(req, "partner_data", "person", "person", req->ids[0], "record.read", &f, &err))
         return http_reply_error(req, &err);
-    }
     store_value p[] = {store_v_int(req->ids[0])};
     store_stmt *st;
     if (store_query(req->db, &req->arena, SQL_PERSON_ROWS, p, 1, &st, &err))

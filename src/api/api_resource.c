@@ -15,9 +15,7 @@
 
 enum { MAX_FILTERS = 16 };
 
-/* Ask the access decision about record (table, id) of section; a denial is recorded (durably) before it is
- * answered. A hidden record answers exactly as an absent one would. */
-static int api_access_on(http_req *req, const char *section, const char *table, const char *name, int64_t id,
+int api_access_on(http_req *req, const char *section, const char *table, const char *name, int64_t id,
                          const char *perm, access_footing *footing, core_error *err)
 {
     access_target what = {section, table, id};

@@ -183,14 +183,6 @@ static const cli_command commands[] = {
      "  --threads N   threads (default: the processors online)\n"
      "Exit 0 when the suggestions were kept, 1 when nothing was (the database is as it was), 2 on usage errors.\n",
      cli_link_index},
-    {"identify", "list families whose linked partner data shows needs under three or more headlines",
-     "usage: hearth identify --db PATH [--min-headlines N]\n"
-     "\n"
-     "Print, as JSON, the families whose members' linked partner rows meet indicators (see `hearth identify\n"
-     "indicators`) under at least N (default 3) Supporting Families headlines, most headlines first, each with\n"
-     "every piece of evidence and the latest decision recorded on it. It only lists: nothing is opened and\n"
-     "nobody is contacted. Recorded in the audit trail as a read.\n",
-     cli_identify},
     {"identify indicators", "show or replace the indicators family identification uses",
      "usage: hearth identify indicators --db PATH [--load FILE.json]\n"
      "\n"
@@ -201,6 +193,14 @@ static const cli_command commands[] = {
      "With --load, first replace every indicator with the JSON array in FILE.json (all or nothing; recorded\n"
      "in the audit trail).\n",
      cli_identify_indicators},
+    {"identify", "list families whose linked partner data shows needs under three or more headlines",
+     "usage: hearth identify --db PATH [--min-headlines N]\n"
+     "\n"
+     "Print, as JSON, the families whose members' linked partner rows meet indicators (see `hearth identify\n"
+     "indicators`) under at least N (default 3) Supporting Families headlines, most headlines first, each with\n"
+     "every piece of evidence and the latest decision recorded on it. It only lists: nothing is opened and\n"
+     "nobody is contacted. Recorded in the audit trail as a read.\n",
+     cli_identify},
     {"audit verify", "check the audit trail's hash chain and signed checkpoints",
      "usage: hearth audit verify --db PATH\n"
      "\n"

@@ -355,6 +355,8 @@ int pindex_run(store *s, const pindex_run_options *o, pindex_run_counts *c, core
     if (o->dataset) {
         store_value p[] = {store_v_text(o->dataset)};
         rc = store_query_int(s, &a, SQL_DATASET, p, 1, &c->dataset_id, err);
+        if (rc == CORE_E_NOT_FOUND)
+            rc = 0;
         if (rc == 0 && !c->dataset_id)
             rc = core_error_set(err, CORE_E_NOT_FOUND, "there is no dataset named %s", o->dataset);
         if (rc)

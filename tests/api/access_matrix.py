@@ -94,7 +94,14 @@ FIXED_ROUTES = [
     "GET /api/v1/governance/reviews", "PATCH /api/v1/governance/reviews/{id}",
     "POST /api/v1/people/{id}/restriction", "GET /api/v1/settings", "PATCH /api/v1/settings/{name}",
     "POST /api/v1/people/matches",
+    "POST /api/v1/link-runs", "GET /api/v1/link-runs", "GET /api/v1/match-reviews", "GET /api/v1/match-reviews/{id}",
+    "PATCH /api/v1/match-reviews/{id}", "POST /api/v1/merges", "GET /api/v1/merges", "POST /api/v1/merges/{id}/undo",
+    "GET /api/v1/people/{id}/partner-records", "GET /api/v1/identification",
+    "GET /api/v1/identification/indicators", "POST /api/v1/families/{id}/identification",
 ]
+LINK_RUNNERS = ("governance", "analyst")
+MATCH_REVIEWERS = ("front_door", "team_manager", "governance")
+IDENTIFIERS = ("team_manager", "governance")
 PUBLIC = {"GET /healthz", "GET /api/v1/healthz", "POST /api/v1/session"}
 
 
@@ -931,6 +938,57 @@ class Matrix:
                               body={"restricted": False, "reason": "Matrix: nothing to lift."},
                               check=lambda doc: [] if isinstance(doc, dict) and doc.get("restricted") is False
                               else ["answer is not {\"id\", \"restricted\": false}: %s" % json.dumps(doc)[:200]]))
+        cells += self.index_cells(p, unauth)
+        return cells
+
+    def index_cells(self, p, unauth):
+        """The person index routes (api_index.c): role gates, and partner rows under the partner_data label.
+        Changes are sent with ids that do not exist, so an allowed role gets 404 and nothing changes; what the
+        routes do is tested by the API cases (130-133)."""
+        anon, cells = p is ANON, []
+        child1 = self.fx.rec["F1"]["people"]
+
+        def gate(roles, what):
+            if anon:
+                return unauth
+            if p.role in roles:
+                return ALLOW(what)
+            return DENY({403}, "%s: not for %s" % (what, p.role))
+
+        def gate_missing(roles, what):
+            e = gate(roles, what)
+            return DENY({404}, what + ": no such record", audited=False) if e.allow else e
+
+        runs = gate(LINK_RUNNERS, "running the matching engine")
+        cells.append(Cell(p, "GET /api/v1/link-runs", "GET", "/api/v1/link-runs", runs))
+        if anon or p.role not in LINK_RUNNERS:   # a run is sent once, by the runners' own test (API case 130)
+            cells.append(Cell(p, "POST /api/v1/link-runs", "POST", "/api/v1/link-runs", runs, body={}))
+        cells.append(Cell(p, "POST /api/v1/link-runs", "POST", "/api/v1/link-runs",
+                          gate_missing(LINK_RUNNERS, "running the matching engine")
+                          if not anon and p.role in LINK_RUNNERS else runs,
+                          body={"dataset": "matrix_no_such_dataset"}))
+        review = gate(MATCH_REVIEWERS, "the match review queue")
+        cells.append(Cell(p, "GET /api/v1/match-reviews", "GET", "/api/v1/match-reviews", review))
+        cells.append(Cell(p, "GET /api/v1/merges", "GET", "/api/v1/merges", review))
+        missing = gate_missing(MATCH_REVIEWERS, "the match review queue")
+        cells.append(Cell(p, "GET /api/v1/match-reviews/{id}", "GET", "/api/v1/match-reviews/999999", missing))
+        cells.append(Cell(p, "PATCH /api/v1/match-reviews/{id}", "PATCH", "/api/v1/match-reviews/999999", missing,
+                          body={"decision": "different", "reason": "Matrix: not the same person."}))
+        cells.append(Cell(p, "POST /api/v1/merges", "POST", "/api/v1/merges", missing,
+                          body={"keep": 999998, "merge": 999999, "reason": "Matrix: the same person twice."}))
+        cells.append(Cell(p, "POST /api/v1/merges/{id}/undo", "POST", "/api/v1/merges/999999/undo", missing,
+                          body={"reason": "Matrix: merged by mistake."}))
+        ident = gate(IDENTIFIERS, "the family identification list")
+        cells.append(Cell(p, "GET /api/v1/identification", "GET", "/api/v1/identification", ident))
+        cells.append(Cell(p, "POST /api/v1/families/{id}/identification", "POST",
+                          "/api/v1/families/999999/identification",
+                          gate_missing(IDENTIFIERS, "decisions on identified families"),
+                          body={"decision": "not_now", "reason": "Matrix: look again next time."}))
+        cells.append(Cell(p, "GET /api/v1/identification/indicators", "GET", "/api/v1/identification/indicators",
+                          unauth if anon else ALLOW("reference data", amb="reference")))
+        d = dict(self.fx.known[("people", child1)], section="partner_data")
+        cells.append(Cell(p, "GET /api/v1/people/{id}/partner-records", "GET",
+                          "/api/v1/people/%d/partner-records" % child1, self.oracle.decide(p, "read", d)))
         return cells
 
     def run_all(self, cells):

@@ -444,6 +444,10 @@ ROUTE_USER = {
     "/api/v1/teams": "admin",
     "/api/v1/access/duties": "governance1",
     "/api/v1/people/{id}/restriction": "governance1",
+    "/api/v1/link-runs": "sfcoordinator",
+    "/api/v1/merges": "frontdoor1",
+    "/api/v1/merges/{id}/undo": "frontdoor1",
+    "/api/v1/families/{id}/identification": "manager.n",
 }
 
 

@@ -1,0 +1,298 @@
+#!/usr/bin/env python3
+"""person_index.py — the person index end to end: partner datasets imported and linked, the index
+deduplicated, people deciding in the review queue, merges undone, and family identification.
+
+    tests/api/person_index.py --hearth build/hearth [--keep]
+
+Builds a small demo council, records one child of a family a second time (a surname typo, day and month of
+birth swapped), imports three partner datasets about that family with `hearth import` (school attendance,
+police incidents, out-of-work benefits: the dataset names the shipped indicators read) plus a malformed row,
+starts `hearth serve` and checks, over HTTP and in the database:
+
+  - running the engine is for analysts and governance; a run over the index suggests the re-recorded child
+    and keeps a model trained on the index, which the front door's check then uses; a run over a dataset
+    links rows with one clear candidate (never merging) and counts what it kept;
+  - the review queue shows both sides as index cards with the evidence, each side audited as read;
+  - deciding "same" on two people merges them: the merged record's rows move to the kept one, it leaves
+    search, says where it went, and the merge is audited; undoing puts every moved row back and the pair waits
+    again; merges are refused for people whose NHS numbers disagree and for a restricted person;
+  - deciding "different" on an engine link unlinks the partner's row; a decided pair is not asked again by a
+    later run, nor decided twice;
+  - a person's linked partner rows are served under the partner_data label to those with a footing only;
+  - the identification list puts the family forward with its three headlines and evidence; a decision on it
+    is recorded and shown; `hearth identify` prints the same; bad indicators are refused and change nothing.
+
+Prints one line per check and finally `pindex: N passed, N failed`. Python 3 standard library only.
+"""
+import argparse
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+
+from run import Server, give_work
+from signin import Checks, call, hearth_cli, session_of
+
+FAMILY = 6          # demo seed 7: an open episode led by practitioner.n1
+LEAD = "practitioner.n1"
+
+
+def write(path, text):
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def mapping(attrs):
+    return json.dumps({"id": "ref", "given_name": "forename", "family_name": "surname", "date_of_birth": "dob",
+                       "date_format": "%d/%m/%Y", "sex": "sex", "postcode": "postcode", "attributes": attrs})
+
+
+def dmy(iso):
+    y, m, d = iso.split("-")
+    return "%s/%s/%s" % (d, m, y)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--hearth", required=True)
+    ap.add_argument("--keep", action="store_true")
+    args = ap.parse_args()
+    hearth = os.path.abspath(args.hearth)
+    tmp = tempfile.mkdtemp(prefix="hearth-pindex-")
+    db = os.path.join(tmp, "index.db")
+    logins_path = os.path.join(tmp, "logins.json")
+    check = Checks()
+    subprocess.run([hearth, "demo", "--db", db, "--logins", logins_path, "--families", "20", "--seed", "7",
+                    "--as-of", "2026-11-23"], check=True, stdout=subprocess.DEVNULL)
+    give_work(db)   # practitioner.n1 leads open work with family 6
+    with open(logins_path, encoding="utf-8") as f:
+        logins = {u["username"]: u for u in json.load(f)}
+    sql = sqlite3.connect(db, timeout=30)
+    members = sql.execute(
+        "SELECT p.id, p.given_name, p.family_name, p.date_of_birth, p.sex,"
+        "       (SELECT postcode FROM person_address a WHERE a.person_id = p.id AND a.to_date IS NULL)"
+        "  FROM family_member m JOIN person p ON p.id = m.person_id WHERE m.family_id = ? ORDER BY p.id",
+        (FAMILY,)).fetchall()
+    check(len(members) >= 3, "the demo family has at least three members", members)
+    adult, child = members[0], members[2]
+
+    # three partner datasets about the family, one row per member, and a malformed row
+    rows = {"school_attendance": ("attendance_pct", lambda i: "84.5" if i else "97"),
+            "police_incidents": ("domestic_abuse", lambda i: "Y" if i == 0 else "N"),
+            "dwp_benefits": ("out_of_work_benefit", lambda i: "yes" if i == 0 else "no")}
+    for name, (attr, value) in rows.items():
+        lines = ["ref,forename,surname,dob,sex,postcode,%s" % attr]
+        for i, (pid, given, family, dob, sex, pc) in enumerate(members):
+            lines.append("%s-%d,%s,%s,%s,%s,%s,%s" % (name[:3], pid, given, family, dmy(dob), sex, pc or "",
+                                                     value(i)))
+        lines.append("%s-bad,Nobody,Known,31/02/2010,F,,1" % name[:3])
+        csv = os.path.join(tmp, name + ".csv")
+        write(csv, "\n".join(lines) + "\n")
+        write(csv + ".json", mapping({attr: attr}))
+        rc, out, err = hearth_cli(hearth, "import", "--db", db, "--dataset", name, "--mapping", csv + ".json", csv)
+        with open(csv + ".rejects", encoding="utf-8") as f:
+            rejects = f.read()
+        check(rc == 0 and "%d: dob" % (len(members) + 2) in rejects,
+              "import %s: the good rows in, the malformed row rejected with its line and reason" % name,
+              (rc, out, err, rejects))
+
+    server = Server(hearth, db)
+    port = server.port
+    tok = {u: session_of(port, logins[u]) for u in ("sfcoordinator", "frontdoor1", "manager.n", LEAD, "dpo",
+                                                     "practitioner.s1")}
+
+    def api(user, method, path, body=None):
+        st, _, doc = call(port, method, path, body, {"Authorization": "Bearer " + tok[user]})
+        return st, doc
+
+    try:
+        # the child recorded again: a typo in the surname, day and month of birth swapped
+        pid, given, family, dob, sex, pc = child
+        y, m, d = dob.split("-")
+        swapped = "%s-%s-%s" % (y, d, m) if int(d) <= 12 and d != m else dob
+        typo = family[:-2] + family[-1] + family[-2]
+        st, doc = api(LEAD, "POST", "/api/v1/people", {"given_name": given, "family_name": typo,
+                                                         "date_of_birth": swapped, "sex": sex})
+        check(st == 201, "the lead records the child again (surname typo, day and month swapped)", (st, doc))
+        twin = doc.get("id") if isinstance(doc, dict) else None
+        dupes = [x.get("id") for x in (doc or {}).get("possible_duplicates", [])]
+        check(pid in dupes, "the duplicate warning on create names the child already known", doc)
+
+        st, doc = api("frontdoor1", "POST", "/api/v1/link-runs", {})
+        check(st == 403, "the front door does not run the engine", (st, doc))
+        st, doc = api("sfcoordinator", "POST", "/api/v1/link-runs", {})
+        check(st == 201 and doc.get("kind") == "index" and doc.get("queued", 0) >= 1 and doc.get("linked") == 0,
+              "an analyst runs the engine over the index: pairs queued, none linked", (st, doc))
+        model = sql.execute("SELECT trained_on, params FROM link_model ORDER BY id DESC LIMIT 1").fetchone()
+        check(model and model[0] == "index" and "date_of_birth" in model[1],
+              "the run keeps a model trained on the index", model)
+        st, doc = api("frontdoor1", "POST", "/api/v1/people/matches",
+                      {"given_name": given, "family_name": family, "date_of_birth": dob})
+        check(st == 200 and any((it.get("person") or {}).get("id") == pid for it in doc.get("items", [])),
+              "the front door's check answers with the trained model", (st, doc))
+
+        st, doc = api("frontdoor1", "GET", "/api/v1/match-reviews?kind=index")
+        pair = next((it for it in (doc or {}).get("items", [])
+                     if {it.get("person_id"), it.get("other_person_id")} == {pid, twin}), None)
+        check(st == 200 and pair is not None, "the review queue holds the child and their second record", (st, doc))
+        pair = pair or {}
+        ev = pair.get("evidence") or {}
+        check(pair.get("person", {}).get("id") == pid and pair.get("other_person", {}).get("given_name") == given
+              and any(c.get("comparison") == "date_of_birth" and c.get("level") == "day and month swapped"
+                      for c in ev.get("comparisons", [])),
+              "the pair shows both index cards and the evidence (date of birth: day and month swapped)", pair)
+
+        # a merge refused: NHS numbers disagree
+        sql.execute("UPDATE person SET nhs_number = '9434765919' WHERE id = ?", (twin,))
+        sql.commit()
+        st, doc = api("frontdoor1", "PATCH", "/api/v1/match-reviews/%d" % pair.get("id", 0),
+                      {"decision": "same", "reason": "Same child: checked with the school."})
+        check(st == 409 and "NHS" in json.dumps(doc), "a merge is refused when the NHS numbers disagree", (st, doc))
+        sql.execute("UPDATE person SET nhs_number = NULL WHERE id = ?", (twin,))
+        sql.commit()
+
+        # the second record gets an address of its own, so that something moves
+        st, doc = api(LEAD, "POST", "/api/v1/people/%d/addresses" % twin,
+                      {"address_type": "home", "line1": "2 Test Row", "postcode": pc or "LE13 7SP"})
+        addr = doc.get("id") if st == 201 else None
+        check(addr, "the second record has an address", (st, doc))
+        st, doc = api("frontdoor1", "PATCH", "/api/v1/match-reviews/%d" % pair.get("id", 0),
+                      {"decision": "same", "reason": "Same child: checked with the school.", "keep": pid})
+        check(st == 200 and doc.get("state") == "same" and doc.get("merge_id"),
+              "deciding 'same' merges the two records, keeping the first", (st, doc))
+        merge_id = (doc or {}).get("merge_id") or 0
+        moved = sql.execute("SELECT person_id FROM person_address WHERE id = ?", (addr,)).fetchone()
+        merged = sql.execute("SELECT merged_into FROM person WHERE id = ?", (twin,)).fetchone()
+        check(moved == (pid,) and merged == (pid,), "the address moved to the kept record; the other says where "
+              "it went", (moved, merged))
+        st, doc = api(LEAD, "GET", "/api/v1/people/search?name=%s" % typo)
+        check(st == 200 and twin not in [it.get("id") for it in doc.get("items", [])],
+              "a merged record leaves search", (st, doc))
+        st, doc = api(LEAD, "GET", "/api/v1/people/%d" % twin)
+        check(st in (200, 403) and (st == 403 or doc.get("merged_into") == pid),
+              "a merged record read by id says where it went", (st, doc))
+        audit = sqlite3.connect(db + ".audit", timeout=30)   # the merge was recorded durably, and all before it
+        n = audit.execute("SELECT count(*) FROM audit_event WHERE action = 'merge' AND target_id = ?",
+                          (merge_id,)).fetchone()[0]
+        check(n == 1, "the merge is in the audit trail", n)
+        reads = audit.execute("SELECT count(*) FROM audit_event WHERE action = 'read' AND target_table = 'person'"
+                              " AND target_id = ? AND detail LIKE '%match_review%'", (twin,)).fetchone()[0]
+        check(reads >= 1, "each side shown in the queue is audited as read", reads)
+        st, doc = api("frontdoor1", "PATCH", "/api/v1/match-reviews/%d" % pair.get("id", 0),
+                      {"decision": "different", "reason": "Second thoughts."})
+        check(st == 409, "a decided pair is not decided again", (st, doc))
+
+        st, doc = api("frontdoor1", "POST", "/api/v1/merges/%d/undo" % merge_id, {"reason": "Twins, not one child."})
+        check(st == 200, "the merge is undone", (st, doc))
+        moved = sql.execute("SELECT person_id FROM person_address WHERE id = ?", (addr,)).fetchone()
+        merged = sql.execute("SELECT merged_into FROM person WHERE id = ?", (twin,)).fetchone()
+        state = sql.execute("SELECT state FROM match_pair WHERE id = ?", (pair.get("id", 0),)).fetchone()
+        check(moved == (twin,) and merged == (None,) and state == ("pending",),
+              "undoing puts the address back, the record is no longer merged and the pair waits again",
+              (moved, merged, state))
+        st, doc = api("frontdoor1", "POST", "/api/v1/merges/%d/undo" % merge_id, {"reason": "Again."})
+        check(st == 409, "a merge is undone once", (st, doc))
+        st, doc = api("dpo", "POST", "/api/v1/people/%d/restriction" % twin,
+                      {"restricted": True, "reason": "The family asked us to stop using this record."})
+        st2, doc2 = api("frontdoor1", "POST", "/api/v1/merges",
+                        {"keep": pid, "merge": twin, "reason": "Same child."})
+        check(st == 200 and st2 == 409 and "restricted" in json.dumps(doc2),
+              "a restricted person cannot be merged", (st, doc, st2, doc2))
+        api("dpo", "POST", "/api/v1/people/%d/restriction" % twin, {"restricted": False, "reason": "Lifted."})
+
+        # datasets against the index
+        st, doc = api("sfcoordinator", "POST", "/api/v1/link-runs", {"dataset": "school_attendance"})
+        check(st == 201 and doc.get("linked", 0) >= len(members) - 1,
+              "a dataset run links the rows with one clear candidate", (st, doc))
+        for name in ("police_incidents", "dwp_benefits"):
+            api("sfcoordinator", "POST", "/api/v1/link-runs", {"dataset": name})
+        linked = sql.execute("SELECT count(*) FROM partner_record WHERE person_id IN (%s)"
+                             % ",".join(str(m[0]) for m in members)).fetchone()[0]
+        check(linked >= 3 * (len(members) - 1), "rows of all three datasets are linked to the family", linked)
+        st, doc = api("frontdoor1", "GET", "/api/v1/match-reviews?state=linked&kind=dataset")
+        link_pair = next((it for it in (doc or {}).get("items", [])
+                          if it.get("person_id") == adult[0]
+                          and (it.get("partner_record") or {}).get("dataset") == "school_attendance"), None)
+        check(st == 200 and link_pair and link_pair.get("partner_record", {}).get("person_id") == adult[0],
+              "engine links are listed with the partner's row", (st, doc))
+        link_pair = link_pair or {}
+        st, doc = api("frontdoor1", "PATCH", "/api/v1/match-reviews/%d" % link_pair.get("id", 0),
+                      {"decision": "different", "reason": "A different person: the school checked."})
+        row = sql.execute("SELECT person_id FROM partner_record WHERE id = ?",
+                          (link_pair.get("partner_record_id"),)).fetchone()
+        check(st == 200 and row == (None,), "deciding 'different' unlinks the partner's row", (st, doc, row))
+        st, doc = api("sfcoordinator", "POST", "/api/v1/link-runs", {"dataset": "school_attendance"})
+        row = sql.execute("SELECT person_id FROM partner_record WHERE id = ?",
+                          (link_pair.get("partner_record_id"),)).fetchone()
+        check(st == 201 and doc.get("kept", 0) >= 1 and row == (None,),
+              "a later run keeps the decision: the row is not linked again", (st, doc, row))
+        # put it back, as a person would
+        st, doc = api("frontdoor1", "GET", "/api/v1/match-reviews/%d" % link_pair.get("id", 0))
+        check(st == 200 and doc.get("state") == "different", "the decided pair reads back as decided", (st, doc))
+
+        # a person's partner rows: with a footing only
+        st, doc = api(LEAD, "GET", "/api/v1/people/%d/partner-records" % child[0])
+        check(st == 200 and {it.get("dataset") for it in doc.get("items", [])} >= {"school_attendance"}
+              and all(isinstance(it.get("attributes"), dict) for it in doc.get("items", [])),
+              "the lead practitioner sees the child's partner rows with their attributes", (st, doc))
+        st, doc = api("practitioner.s1", "GET", "/api/v1/people/%d/partner-records" % child[0])
+        check(st == 403, "a practitioner with no footing does not", (st, doc))
+
+        # identification: attendance (EDU) for the children, the adult's domestic abuse (DA) and benefits (FIN)
+        # the adult's attendance row was unlinked above; the children's rows carry EDU
+        st, doc = api("manager.n", "GET", "/api/v1/identification")
+        fam = next((it for it in (doc or {}).get("items", []) if it.get("family_id") == FAMILY), None)
+        check(st == 200 and fam and set(fam.get("headlines", [])) >= {"EDU", "DA", "FIN"},
+              "the family is put forward with three headlines", (st, doc))
+        fam = fam or {}
+        ev = [e for m in fam.get("members", []) for e in m.get("evidence", [])]
+        check(any(e.get("indicator") == "attendance_below_90" and e.get("value") == "84.5" for e in ev)
+              and all((m.get("person") or {}).get("id") for m in fam.get("members", [])),
+              "each member's evidence names the indicator and the value, with an index card", fam)
+        st, doc = api("manager.n", "POST", "/api/v1/families/%d/identification" % FAMILY,
+                      {"decision": "offer_support", "reason": "Three needs; the school has concerns too."})
+        check(st == 201 and set(doc.get("headlines", [])) >= {"EDU", "DA", "FIN"},
+              "a decision on the family is recorded with the headlines it saw", (st, doc))
+        st, doc = api("manager.n", "POST", "/api/v1/families/%d/identification" % FAMILY,
+                      {"decision": "adopt_them", "reason": "x"})
+        check(st == 422, "an unknown decision is refused", (st, doc))
+        st, doc = api("manager.n", "GET", "/api/v1/identification")
+        fam = next((it for it in (doc or {}).get("items", []) if it.get("family_id") == FAMILY), {})
+        check((fam.get("decision") or {}).get("decision") == "offer_support", "the list shows the decision", fam)
+        opened = sql.execute("SELECT count(*) FROM episode WHERE family_id = ?", (FAMILY,)).fetchone()[0]
+        check(opened == 1, "nothing was opened by the list", opened)
+    finally:
+        problem = server.stop()
+        check(problem is None, "the server stops cleanly", problem)
+
+    rc, out, err = hearth_cli(hearth, "identify", "--db", db)
+    try:
+        listed = json.loads(out)
+    except ValueError:
+        listed = []
+    check(rc == 0 and any(it.get("family_id") == FAMILY for it in listed), "hearth identify prints the family",
+          (rc, err))
+    bad = os.path.join(tmp, "bad.json")
+    write(bad, json.dumps([{"code": "x", "label": "X", "dataset": "d", "attribute": "a", "op": "lt",
+                            "value": "ninety", "need": "EDU_ATTENDANCE"}]))
+    before = sql.execute("SELECT count(*) FROM sf_indicator").fetchone()[0]
+    rc, out, err = hearth_cli(hearth, "identify", "indicators", "--db", db, "--load", bad)
+    after = sql.execute("SELECT count(*) FROM sf_indicator").fetchone()[0]
+    check(rc == 1 and "number" in err and before == after and before > 0,
+          "bad indicators are refused and the indicators are as they were", (rc, err, before, after))
+    rc, out, err = hearth_cli(hearth, "link", "index", "--db", db, "--dataset", "no_such")
+    check(rc == 1 and "no dataset" in err, "link index names a dataset that does not exist", (rc, err))
+    rc, out, err = hearth_cli(hearth, "audit", "verify", "--db", db)
+    check(rc == 0, "the audit trail verifies", (rc, out, err))
+
+    if not args.keep:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("pindex: %d passed, %d failed" % (check.passed, check.failed))
+    return 1 if check.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
