@@ -1,0 +1,255 @@
+#!/usr/bin/env python3
+"""bench/frontdoor_client.py: the client of bench/frontdoor. It asks Hearth "is this person already known?"
+(POST /api/v1/people/matches) one request at a time on one keep-alive connection per server, times each
+request from sending it to reading the last byte of the answer, and checks the answers.
+
+Requests are built from a `hearth link synth` PARTNER.csv and TRUTH.csv and the loader's MAP.csv (which index
+person each index row became):
+  known  partner rows that are index people recorded again with at least one difference in name or date of
+         birth (nickname, typo, changed or capitalised family name, day and month swapped, ...); the answer
+         should hold the true person (recall in the top answer and in all the answers, at most ten);
+  new    partner rows of people not in the index; an answer here is a false suggestion.
+Each request carries what the partner row holds: names, date of birth, sex, postcode, NHS number, NINO.
+
+With several servers (--server NAME URL TOKEN SYNTH_DIR, repeated) the requests go in blocks, alternately,
+in ABBA order, so that drift during the run falls on every side. A warm-up of --warmup requests per server,
+not counted, comes first. --creates N then records N known people (POST /api/v1/people) on each server and
+times those requests too: a person recorded answers "possible_duplicates", found by the same check.
+
+Fails (exit 1) on any non-2xx answer, or if a restricted or merged person is ever answered. Writes its
+figures as JSON (--json) and prints them.
+"""
+import argparse
+import csv
+import http.client
+import json
+import random
+import sys
+import time
+import urllib.parse
+
+
+def iso(dmy):
+    """'16/02/1962' -> '1962-02-16'; None when missing or malformed."""
+    if len(dmy) == 10 and dmy[2] == "/" and dmy[5] == "/":
+        return dmy[6:] + "-" + dmy[3:5] + "-" + dmy[:2]
+    return None
+
+
+def sex_code(s):
+    return {"M": "M", "Male": "M", "F": "F", "Female": "F"}.get(s.strip())
+
+
+def body_of(row, with_address=True):
+    b = {
+        "given_name": row["given_name"] or None,
+        "family_name": row["family_name"] or None,
+        "date_of_birth": iso(row["date_of_birth"]),
+        "sex": sex_code(row["sex"]),
+        "nhs_number": row["nhs_number"] or None,
+        "nino": row["nino"] or None,
+    }
+    if with_address:
+        b["postcode"] = row["postcode"] or None
+    return {k: v for k, v in b.items() if v is not None}
+
+
+def differs(p, i):
+    """The kinds of difference between a partner row p and its index row i, as a list of labels."""
+    kinds = []
+    if p["given_name"].lower() != i["given_name"].lower():
+        kinds.append("given name")
+    if p["family_name"].lower() != i["family_name"].lower():
+        kinds.append("family name")
+    if p["date_of_birth"] != i["date_of_birth"]:
+        a, b = p["date_of_birth"], i["date_of_birth"]
+        swapped = len(a) == 10 and len(b) == 10 and a[:2] == b[3:5] and a[3:5] == b[:2] and a[6:] == b[6:]
+        kinds.append("day/month swapped" if swapped else "date of birth")
+    return kinds
+
+
+class Side:
+    """One server and the requests made for its index."""
+
+    def __init__(self, name, url, token, synth, nknown, nnew, ncreate, rng):
+        self.name = name
+        u = urllib.parse.urlsplit(url)
+        self.host, self.port = u.hostname, u.port
+        self.token = token
+        self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        self.person_of, self.special = {}, set()
+        with open(synth + "/map.csv", newline="") as f:
+            for r in csv.DictReader(f):
+                self.person_of[r["index_id"]] = int(r["person_id"])
+                if r["state"]:
+                    self.special.add(int(r["person_id"]))
+        truth = {}
+        with open(synth + "/truth.csv", newline="") as f:
+            for r in csv.DictReader(f):
+                truth[r["partner_id"]] = r["index_id"]
+        with open(synth + "/partner.csv", newline="") as f:
+            partner = list(csv.DictReader(f))
+        rng.shuffle(partner)
+        # The known people: index people whose partner row differs from their index row in name or date of
+        # birth (about one in seven of them; the others differ only in address or identifiers, or not at all).
+        known_candidates = [p for p in partner if p["id"] in truth
+                            and self.person_of[truth[p["id"]]] not in self.special]
+        want = {truth[p["id"]] for p in known_candidates}
+        index = {}
+        with open(synth + "/index.csv", newline="") as f:
+            for r in csv.reader(f):
+                if r[0] in want:
+                    index[r[0]] = {"given_name": r[1], "family_name": r[2], "date_of_birth": r[4]}
+        known = []
+        for p in known_candidates:
+            kinds = differs(p, index[truth[p["id"]]])
+            if kinds:
+                known.append((p, self.person_of[truth[p["id"]]], kinds))
+                if len(known) == nknown + ncreate:
+                    break
+        if len(known) < nknown + ncreate:
+            sys.exit("frontdoor_client: only %d index people re-entered with a difference in name or date of birth "
+                     "in %s (wanted %d: --known plus --creates); make that index bigger or ask for fewer"
+                     % (len(known), synth, nknown + ncreate))
+        new = [p for p in partner if p["id"] not in truth][:nnew]
+        if len(new) < nnew:
+            sys.exit("frontdoor_client: only %d new people in %s (wanted %d)" % (len(new), synth, nnew))
+        self.creates = known[nknown:nknown + ncreate]
+        self.requests = [("known", body_of(p), pid, kinds) for p, pid, kinds in known[:nknown]]
+        self.requests += [("new", body_of(p), None, []) for p in new]
+        rng.shuffle(self.requests)
+        self.lat = {"known": [], "new": [], "create": []}
+        self.found_top = self.found_any = 0
+        self.by_kind = {}  # difference -> [requests, found in the answers]
+        self.new_answered = self.new_linked = 0
+        self.answers = 0
+        self.create_found = 0
+
+    def post(self, path, body):
+        data = json.dumps(body).encode()
+        headers = {"Authorization": "Bearer " + self.token, "Content-Type": "application/json"}
+        t0 = time.perf_counter_ns()
+        self.conn.request("POST", path, body=data, headers=headers)
+        r = self.conn.getresponse()
+        raw = r.read()
+        t1 = time.perf_counter_ns()
+        if r.status // 100 != 2:
+            sys.exit("frontdoor_client: %s: POST %s answered %d: %s (body %s)"
+                     % (self.name, path, r.status, raw[:300].decode(errors="replace"), json.dumps(body)))
+        return (t1 - t0) / 1e6, json.loads(raw)
+
+    def match(self, req, count=True):
+        kind, body, pid, kinds = req
+        ms, out = self.post("/api/v1/people/matches", body)
+        if not count:
+            return
+        ids = [it["person"]["id"] for it in out["items"]]
+        bad = self.special.intersection(ids)
+        if bad:
+            sys.exit("frontdoor_client: %s: restricted or merged people answered: %s" % (self.name, sorted(bad)))
+        self.lat[kind].append(ms)
+        self.answers += len(ids)
+        if kind == "known":
+            self.found_top += bool(ids) and ids[0] == pid
+            self.found_any += pid in ids
+            for k in kinds:
+                c = self.by_kind.setdefault(k, [0, 0])
+                c[0] += 1
+                c[1] += pid in ids
+        else:
+            self.new_answered += bool(ids)
+            self.new_linked += any(it["suggestion"] == "link" for it in out["items"])
+
+    def create(self, p, pid):
+        body = body_of(p, with_address=False)
+        body.setdefault("sex", "U")  # required when recording a person; a partner row may not have it
+        ms, out = self.post("/api/v1/people", body)
+        ids = [d["id"] for d in out.get("possible_duplicates", [])]
+        bad = self.special.intersection(ids)
+        if bad:
+            sys.exit("frontdoor_client: %s: restricted or merged people warned of: %s" % (self.name, sorted(bad)))
+        self.lat["create"].append(ms)
+        self.create_found += pid in ids
+
+
+def pct(xs, q):
+    """The q-th percentile (nearest rank) of xs."""
+    s = sorted(xs)
+    return s[min(len(s) - 1, max(0, int(-(-q * len(s) // 100)) - 1))]
+
+
+def summary(xs):
+    return {"n": len(xs), "p50": pct(xs, 50), "p95": pct(xs, 95), "p99": pct(xs, 99), "max": max(xs),
+            "mean": sum(xs) / len(xs)}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--server", nargs=4, action="append", required=True,
+                    metavar=("NAME", "URL", "TOKEN", "SYNTH_DIR"))
+    ap.add_argument("--known", type=int, default=2000)
+    ap.add_argument("--new", type=int, default=1000)
+    ap.add_argument("--creates", type=int, default=200)
+    ap.add_argument("--warmup", type=int, default=200)
+    ap.add_argument("--block", type=int, default=100)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--json")
+    a = ap.parse_args()
+    rng = random.Random(a.seed)
+    sides = [Side(n, u, t, d, a.known, a.new, a.creates, rng) for n, u, t, d in a.server]
+
+    for s in sides:  # warm-up: the first requests of each kind, again later, not counted
+        for req in s.requests[: a.warmup]:
+            s.match(req, count=False)
+    total = len(sides[0].requests)
+    for b, start in enumerate(range(0, total, a.block)):
+        order = sides if b % 2 == 0 else sides[::-1]
+        for s in order:
+            for req in s.requests[start:start + a.block]:
+                s.match(req)
+    for b, start in enumerate(range(0, a.creates, max(1, a.block // 4))):
+        order = sides if b % 2 == 0 else sides[::-1]
+        for s in order:
+            for p, pid, _ in s.creates[start:start + max(1, a.block // 4)]:
+                s.create(p, pid)
+
+    out = {}
+    for s in sides:
+        allm = s.lat["known"] + s.lat["new"]
+        nk = len(s.lat["known"])
+        out[s.name] = {
+            "match": summary(allm),
+            "match_known": summary(s.lat["known"]),
+            "match_new": summary(s.lat["new"]),
+            "create": summary(s.lat["create"]) if s.lat["create"] else None,
+            "recall_top": s.found_top / nk,
+            "recall_any": s.found_any / nk,
+            "recall_by_difference": {k: {"requests": v[0], "found": v[1]} for k, v in sorted(s.by_kind.items())},
+            "new_answered": s.new_answered / len(s.lat["new"]),
+            "new_linked": s.new_linked / len(s.lat["new"]),
+            "answers_per_request": s.answers / len(allm),
+            "create_warned": s.create_found / len(s.lat["create"]) if s.lat["create"] else None,
+        }
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump(out, f, indent=1)
+    for name, o in out.items():
+        print("%s: %d match requests (%d known, %d new), %.2f answers each"
+              % (name, o["match"]["n"], o["match_known"]["n"], o["match_new"]["n"], o["answers_per_request"]))
+        for label in ("match", "match_known", "match_new", "create"):
+            m = o[label]
+            if m:
+                print("  %-12s p50 %6.2f ms  p95 %6.2f ms  p99 %6.2f ms  max %7.2f ms  (n %d)"
+                      % (label.replace("match_", "  "), m["p50"], m["p95"], m["p99"], m["max"], m["n"]))
+        print("  known people: true person first %.4f, among the answers %.4f"
+              % (o["recall_top"], o["recall_any"]))
+        for k, v in o["recall_by_difference"].items():
+            print("    %-18s %5d requests, found %.4f" % (k, v["requests"], v["found"] / v["requests"]))
+        print("  new people: answered with someone %.4f, with a 'link' suggestion %.4f"
+              % (o["new_answered"], o["new_linked"]))
+        if o["create"]:
+            print("  recording a known person: warned of the true person %.4f" % o["create_warned"])
+
+
+if __name__ == "__main__":
+    main()
