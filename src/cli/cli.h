@@ -67,6 +67,7 @@ int cli_token_add(int argc, char **argv);
 int cli_token_list(int argc, char **argv);
 int cli_token_revoke(int argc, char **argv);
 int cli_demo(int argc, char **argv);
+int cli_demo_partners(int argc, char **argv);
 int cli_link_dedupe(int argc, char **argv);
 int cli_link_pair(int argc, char **argv);
 int cli_link_synth(int argc, char **argv);

@@ -14,6 +14,18 @@ static const cli_command commands[] = {
      "Create the SQLite database at PATH (if absent) and apply every migration not yet applied.\n"
      "Safe to run again: an up-to-date database is left as it is.\n",
      cli_init},
+    {"demo partners", "write synthetic partner datasets about a demo council's people",
+     "usage: hearth demo partners --db PATH --out DIR [--truth FILE] [--seed S] [--as-of YYYY-MM-DD]\n"
+     "\n"
+     "Write four partner files about the people of the council at PATH, as partners would send them, with a\n"
+     "mapping file for each (DIR/NAME.json): school_attendance.csv (attendance_pct, persistent_absence),\n"
+     "police_incidents.csv (domestic_abuse, offending), dwp_benefits.csv (out_of_work_benefit) and\n"
+     "housing.csv (homelessness_risk, rent_arrears). About 1 row in 10 has a recording error (surname typo,\n"
+     "day and month swapped, missing postcode) and about 1 in 25 is a person the council does not know; a few\n"
+     "families show needs under several headlines. Import them with `hearth import` and link them with\n"
+     "`hearth link index` (script/server does both). Everything is synthetic; the database is only read.\n"
+     "  --truth FILE   write ref,person_id for every row about a person of the council (to measure linkage)\n",
+     cli_demo_partners},
     {"demo", "build a reproducible synthetic council",
      "usage: hearth demo --db PATH [--families N] [--seed S] [--logins FILE]\n"
      "\n"

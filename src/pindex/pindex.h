@@ -11,9 +11,10 @@
  * (link/).
  *
  * Invariants
- *   P1. Nothing is merged by the engine. A dataset run links a partner's row to a person only when the pair is
- *       above the upper threshold and the row has exactly one such candidate and no link yet; every other
- *       suggestion waits in the review queue. Pairs of the index never link themselves: they wait.
+ *   P1. Nothing is merged by the engine. A dataset run links a partner's row to a person only when that person
+ *       is the row's clear candidate (its odds beat "nobody here" and every other candidate together by the
+ *       upper threshold) and the row has no link yet; every other suggestion waits in the review queue.
+ *       Pairs of the index never link themselves: they wait.
  *   P2. A pair is asked once: a pair a person decided (same, different) is kept as decided by later runs.
  *   P3. Everything is reversible. An engine link is undone by deciding its pair "different"; a merge moves
  *       rows and records each one it moved (person_merge.moved), and its undoing moves exactly those back.

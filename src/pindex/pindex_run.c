@@ -3,10 +3,13 @@
  * (`hearth link index --dataset NAME`, POST /api/v1/link-runs), or the index against itself.
  *
  * The people (restricted and merged ones never) and the dataset's rows are read into link_datasets in the
- * engine's normal form (link_record_from, plus the current address and town), the engine scores its
- * candidate pairs with weights it estimates on these very records (u from random pairs, m by EM), and the
- * suggestions are kept, in one transaction, as match_pair rows with their evidence (pindex.h P1, P2). The
- * parameters are kept as a link_model row: the front door's check uses the newest one trained on the index.
+ * engine's normal form (link_record_from, plus the current address and town); the engine finds and compares
+ * the candidate pairs and learns u from random pairs of these very records; the pairs are weighed with the
+ * run's model (run_model below says why its m is not the engine's EM m); and the suggestions are kept, in one
+ * transaction, as match_pair rows with their evidence (pindex.h P1, P2). A partner's row with a clear
+ * candidate (clear_candidate) is linked to it and its weaker candidates are not queued (a person can still
+ * unlink it, and the next run then offers them). The model is kept as a link_model row: the front door's check uses the newest
+ * one trained on the index.
  */
 #include <inttypes.h>
 #include <math.h>
@@ -208,46 +211,125 @@ int pindex_model_load(store *s, link_model *m, core_error *err)
 
 /* ---- keeping the suggestions ---- */
 
-/* The person index's own model. Its records were entered with care and duplicates are rare, so EM has few
- * true pairs to learn from and settles on what is common instead: households (one address, one family name,
- * different given names and dates of birth). So for the index m is the engine's generic m (link_match.c),
- * and what the index teaches is u — how often two different people of this council agree by chance (its
- * names, its postcodes), from the engine's random pairs. The prior takes about one record in twenty to have a
- * duplicate (lambda = 0.05 / n); the thresholds are the engine's defaults. */
-static void index_model(const link_result *res, size_t n, link_model *m)
+/* The model a run keeps and scores with. Against the person index, EM has too little to go on: a curated
+ * index has few duplicates, and a partner's file about families puts each record beside its household (one
+ * postcode, one family name, other given names and dates of birth) more often than beside its true match. EM
+ * then settles on households as "matches" — on the demo council's school file it linked siblings at
+ * probability 0.86. So runs over the index take m, how true matches behave, from the engine's generic m
+ * (link_match.c), and learn u, how often two different people of this council agree by chance (its names,
+ * its postcodes), from the engine's random pairs of these very records. The prior: for a partner's row, a
+ * half chance that it is somebody of the index (lambda = 0.5 / n, as at the front door); within the index,
+ * about one record in twenty with a duplicate (0.05 / n). The thresholds are the engine's defaults. */
+static void run_model(const link_result *res, size_t n, int dataset, link_model *m)
 {
     link_model_defaults(m, n);
     memcpy(m->u, res->model.u, sizeof m->u);
-    m->lambda = 0.05 / (double)(n > 1 ? n : 1);
+    m->lambda = (dataset ? 0.5 : 0.05) / (double)(n > 1 ? n : 1);
     m->iterations = 0;
 }
 
-/* Re-weigh a pair of the index under m: its weight and decision, and each comparison's contribution. */
-static void index_score(const link_model *m, link_pair *p, double contrib[LINK_NCOMP])
+/* How common each given and family name is among the people of the index, for the term-frequency
+ * adjustment: two records agreeing exactly on a common name ("Noah", "Jones", "Kaur") are weaker evidence
+ * than the average exact agreement, so for an exact name the pair's u is the name's own frequency when that
+ * is larger than the average u. It is never made smaller: a rare family name shared within one household is
+ * no sign of one person (the engine's README, "households"). */
+typedef struct name_freq {
+    const char **v;    /* the names, sorted */
+    size_t n;
+} name_freq;
+
+typedef struct run_tf {
+    const link_dataset *people;
+    name_freq given, family;
+    int exact_given, exact_family;   /* the level called "exact" of each comparison */
+} run_tf;
+
+static int by_str(const void *x, const void *y)
 {
+    return strcmp(*(const char *const *)x, *(const char *const *)y);
+}
+
+static void freq_build(name_freq *f, const link_dataset *d, int family)
+{
+    f->v = core_xmalloc((d->n ? d->n : 1) * sizeof *f->v);
+    f->n = 0;
+    for (size_t i = 0; i < d->n; i++) {
+        const char *s = family ? d->recs[i].family : d->recs[i].given;
+        if (s)
+            f->v[f->n++] = s;
+    }
+    qsort(f->v, f->n, sizeof *f->v, by_str);
+}
+
+/* The share of named records that carry s (0 when none). */
+static double freq_of(const name_freq *f, const char *s)
+{
+    if (!s || !f->n)
+        return 0;
+    size_t lo = 0, hi = f->n;   /* first index with v >= s */
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(f->v[mid], s) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    size_t end = lo;
+    while (end < f->n && strcmp(f->v[end], s) == 0)
+        end++;
+    return (double)(end - lo) / (double)f->n;
+}
+
+static int level_named(int c, const char *name)
+{
+    for (int l = 1; l < link_level_count(c); l++)
+        if (strcmp(link_level_name(c, l), name) == 0)
+            return l;
+    return -1;
+}
+
+static void tf_build(run_tf *t, const link_dataset *people)
+{
+    t->people = people;
+    freq_build(&t->given, people, 0);
+    freq_build(&t->family, people, 1);
+    t->exact_given = level_named(LINK_C_GIVEN, "exact");
+    t->exact_family = level_named(LINK_C_FAMILY, "exact");
+}
+
+static void tf_free(run_tf *t)
+{
+    free(t->given.v);
+    free(t->family.v);
+}
+
+/* Re-weigh a pair under m (names adjusted by tf): its weight and decision, and each comparison's
+ * contribution. The pair's left record is a person of the index. */
+static void run_score(const link_model *m, const run_tf *tf, link_pair *p, double contrib[LINK_NCOMP])
+{
+    const link_record *l = &tf->people->recs[p->left];
     double w = log2(m->lambda / (1 - m->lambda));
     for (int c = 0; c < LINK_NCOMP; c++) {
-        contrib[c] = p->level[c] ? log2(m->m[c][p->level[c]] / m->u[c][p->level[c]]) : 0;
+        int lv = p->level[c];
+        double u = m->u[c][lv];
+        if (c == LINK_C_GIVEN && lv == tf->exact_given)
+            u = fmax(u, freq_of(&tf->given, l->given));
+        else if (c == LINK_C_FAMILY && lv == tf->exact_family)
+            u = fmax(u, freq_of(&tf->family, l->family));
+        contrib[c] = lv ? log2(m->m[c][lv] / u) : 0;
         w += contrib[c];
     }
     p->weight = (float)w;
     p->decision = w >= m->link_weight ? LINK_LINK : w >= m->review_weight ? LINK_REVIEW : LINK_NO;
 }
 
-/* The evidence of a pair: the prior and, per comparison, its level and contribution. im: the index model
- * (the pair was re-weighed under it), or NULL for the engine's own. */
-static char *evidence_json(const link_result *res, const link_model *im, const link_dataset *a,
-                           const link_dataset *b, const link_pair *p)
+/* The evidence of a pair (re-weighed under im): the prior and, per comparison, its level and contribution. */
+static char *evidence_json(const link_model *im, const run_tf *tf, const link_pair *p)
 {
     double contrib[LINK_NCOMP];
-    double prior;
-    if (im) {
-        link_pair copy = *p;
-        index_score(im, &copy, contrib);
-        prior = log2(im->lambda / (1 - im->lambda));
-    } else {
-        prior = link_explain(res, a, b, p, contrib);
-    }
+    link_pair copy = *p;
+    run_score(im, tf, &copy, contrib);
+    double prior = log2(im->lambda / (1 - im->lambda));
     json_t *comps = json_array();
     for (int c = 0; c < LINK_NCOMP; c++)
         json_array_append_new(comps, json_pack("{s:s,s:s,s:f}", "comparison", link_comparison_name(c), "level",
@@ -323,6 +405,26 @@ static int keep_pair(keeper *k, const char *key, int64_t person, int64_t other, 
     return rc;
 }
 
+/* The candidate of one partner's row (pairs p[0..n), all of that row) that the engine may link: under the
+ * assumption that the row is at most one person of the index, candidate i is the person with probability
+ * O_i / (1 + sum of every O_j), O being a pair's posterior odds; the best candidate is clear when that is at
+ * least the link threshold's probability, i.e. when O_best / (1 + the other O_j) reaches 2^link_weight. Two
+ * strong candidates (namesakes, twins) then leave the row for a person to decide. NULL when none is clear. */
+static const link_pair *clear_candidate(const link_model *m, const link_pair **p, size_t n)
+{
+    const link_pair *best = NULL;
+    for (size_t i = 0; i < n; i++)
+        if (!best || p[i]->weight > best->weight)
+            best = p[i];
+    if (!best || best->decision != LINK_LINK)
+        return NULL;
+    double others = 1; /* "none of them", in units of the best's odds below */
+    for (size_t i = 0; i < n; i++)
+        if (p[i] != best)
+            others += exp2((double)p[i]->weight);
+    return (double)best->weight - log2(others) >= m->link_weight ? best : NULL;
+}
+
 static int by_right(const void *x, const void *y)
 {
     const link_pair *a = *(const link_pair *const *)x, *b = *(const link_pair *const *)y;
@@ -385,13 +487,15 @@ int pindex_run(store *s, const pindex_run_options *o, pindex_run_counts *c, core
         c->candidates = res.npairs;
     }
     link_model im;
-    if (rc == 0 && !o->dataset) {
-        index_model(&res, people.n, &im);
+    run_tf tf;
+    memset(&tf, 0, sizeof tf);
+    if (rc == 0) {
+        run_model(&res, people.n, o->dataset != NULL, &im);
+        tf_build(&tf, &people);
         double contrib[LINK_NCOMP];
         for (size_t i = 0; i < res.npairs; i++)
-            index_score(&im, &res.pairs[i], contrib);
+            run_score(&im, &tf, &res.pairs[i], contrib);
     }
-    const link_model *kept_model = o->dataset ? &res.model : &im;
 
     /* Everything below is one transaction: the model, the run and its pairs, or nothing. */
     char now[24];
@@ -400,7 +504,7 @@ int pindex_run(store *s, const pindex_run_options *o, pindex_run_counts *c, core
     if (rc == 0 && (rc = store_begin(s, err)) == 0)
         in_tx = 1;
     if (rc == 0) {
-        json_t *mj = pindex_model_json(kept_model);
+        json_t *mj = pindex_model_json(&im);
         char *params = json_dumps(mj, JSON_COMPACT);
         json_decref(mj);
         const char *on = o->dataset ? core_arena_printf(&a, "dataset:%s", o->dataset) : "index";
@@ -440,13 +544,13 @@ int pindex_run(store *s, const pindex_run_options *o, pindex_run_counts *c, core
         if (o->dataset)
             while (j < nsug && sug[j]->right == sug[i]->right)
                 j++;
-        int links = 0;
-        for (size_t x = i; x < j; x++)
-            links += sug[x]->decision == LINK_LINK;
+        /* A partner's row is one person at most: its clear candidate, if any, is the one whose odds beat those
+         * of "none of them" and of every other candidate together (clear_candidate below). */
+        const link_pair *clear = o->dataset ? clear_candidate(&im, sug + i, j - i) : NULL;
         for (size_t x = i; rc == 0 && x < j; x++) {
             const link_pair *p = sug[x];
             core_arena_reset(&a);
-            char *ev = evidence_json(&res, o->dataset ? NULL : &im, &people, o->dataset ? &rows : NULL, p);
+            char *ev = evidence_json(&im, &tf, p);
             char key[64];
             if (o->dataset) {
                 int64_t person = person_ids[p->left], record = row_ids[p->right];
@@ -455,9 +559,12 @@ int pindex_run(store *s, const pindex_run_options *o, pindex_run_counts *c, core
                     free(ev);
                     continue;
                 }
+                if (clear && p != clear) { /* the row has its clear candidate: the others are not asked */
+                    free(ev);
+                    continue;
+                }
                 snprintf(key, sizeof key, "r:%" PRId64 ":%" PRId64, person, record);
-                rc = keep_pair(&k, key, person, 0, record, p, ev,
-                               p->decision == LINK_LINK && links == 1, err);
+                rc = keep_pair(&k, key, person, 0, record, p, ev, p == clear, err);
             } else {
                 int64_t lo = person_ids[p->left], hi = person_ids[p->right];
                 if (lo > hi) {
@@ -487,6 +594,7 @@ int pindex_run(store *s, const pindex_run_options *o, pindex_run_counts *c, core
     if (rc && in_tx)
         store_rollback(s);
 
+    tf_free(&tf);
     if (have_result)
         link_result_free(&res);
     link_dataset_free(&people);
