@@ -6,11 +6,13 @@
  * the create handler), whose answer then carries "possible_duplicates". It only suggests: nothing is merged.
  *
  * Candidates come from indexed lookups (date of birth as given and with day and month swapped, family name
- * key, given name key with year of birth, identifiers, current postcode), each capped, so the check costs a
- * few small queries whatever the size of the index; they are scored with the matching engine's comparisons
- * (src/link/link_match.h) under the newest model trained on the index (`hearth link index`), or the generic
- * parameters when none has been. Restricted people are never candidates. Results are
- * index cards, like person search, and each is recorded in the audit trail as read through the index.
+ * key with given name key or with year of birth, and alone when the name is rare, given name key with year
+ * of birth, identifiers, current postcode), each capped, so the check costs a few small queries whatever
+ * the size of the index (bench/frontdoor: a few milliseconds at a million people); they are scored with the
+ * matching engine's comparisons (src/link/link_match.h) under the newest model trained on the index
+ * (`hearth link index`), or the generic parameters when none has been. Restricted and merged people are
+ * never candidates. Results are index cards, like person search, and each is recorded in the audit trail as
+ * read through the index.
  */
 #include <inttypes.h>
 #include <math.h>
@@ -19,10 +21,18 @@
 #include "core/core_date.h"
 #include "link/link_match.h"
 #include "model/model.h"
+#include "model/model_ident.h"
 #include "pindex/pindex.h"
 
-enum { MATCH_MAX = 10, CANDIDATES_PER_KEY = 200 };
+enum { MATCH_MAX = 10, CANDIDATES_PER_KEY = 200, RARE_FAMILY_NAME = 50 };
 
+/* The candidates for one incoming person: the people found by any of the lookups below, each an index range
+ * (0001_schema.sql, 0009_match_indexes.sql), each capped at $11 rows, restricted and merged people left out.
+ * A family name alone finds everyone of that name only when the name is rare (fewer than $13 people; for a
+ * common one the key compared is NULL, which finds nobody without reading the name's entries): an arbitrary
+ * few hundred of a common name's thousands would cost time and find nobody in particular, so a common name
+ * is taken with the given name or with the year of birth instead. Returns the person's index card
+ * columns, identifiers and current postcode. */
 static const char SQL_CANDIDATES[] =
     "SELECT p.id, p.given_name, p.middle_names, p.family_name, p.preferred_name, p.date_of_birth,\n"
     "       p.expected_date, p.sex, p.nhs_number, p.nino, p.upn,\n"
@@ -32,9 +42,16 @@ static const char SQL_CANDIDATES[] =
     " WHERE p.restricted = 0 AND p.merged_into IS NULL AND p.id <> $10\n"
     "   AND p.id IN (SELECT id FROM person WHERE date_of_birth = $1\n"
     "                UNION SELECT id FROM person WHERE date_of_birth = $2\n"
-    "                UNION SELECT id FROM (SELECT id FROM person WHERE family_key = $3 LIMIT $11)\n"
+    "                UNION SELECT id FROM (SELECT id FROM person\n"
+    "                                       WHERE family_key = (SELECT $3 WHERE (SELECT count(*) FROM (\n"
+    "                                               SELECT 1 FROM person WHERE family_key = $3 LIMIT $13)) < $13)\n"
+    "                                       LIMIT $11)\n"
+    "                UNION SELECT id FROM (SELECT id FROM person WHERE family_key = $3 AND given_key = $4\n"
+    "                                       LIMIT $11)\n"
+    "                UNION SELECT id FROM (SELECT id FROM person WHERE family_key = $3\n"
+    "                                       AND date_of_birth BETWEEN $5 AND $12 LIMIT $11)\n"
     "                UNION SELECT id FROM (SELECT id FROM person WHERE given_key = $4\n"
-    "                                       AND substr(date_of_birth, 1, 4) = $5 LIMIT $11)\n"
+    "                                       AND date_of_birth BETWEEN $5 AND $12 LIMIT $11)\n"
     "                UNION SELECT id FROM person WHERE nhs_number = $6\n"
     "                UNION SELECT id FROM person WHERE nino = $7\n"
     "                UNION SELECT id FROM person WHERE upn = $8\n"
@@ -110,19 +127,27 @@ static int find(http_req *req, const incoming *in, int64_t exclude, json_t **out
         trained.review_weight = model.review_weight;
         model = trained;
     }
-    char swapped[11], year[5] = "";
+    /* the year of birth as the range of dates it spans: read from the index person_given_dob alone */
+    char swapped[11], year_first[11] = "", year_last[11] = "";
     swapped_dob(in->dob, swapped);
     if (in->dob && strlen(in->dob) >= 4) {
-        memcpy(year, in->dob, 4);
-        year[4] = '\0';
+        snprintf(year_first, sizeof(year_first), "%.4s-01-01", in->dob);
+        snprintf(year_last, sizeof(year_last), "%.4s-12-31", in->dob);
     }
+    /* the postcode as addresses are stored, canonical ("LE8 9YU" for "le89yu"); one that is not a postcode
+     * is no address's */
+    char postcode[MODEL_IDENT_MAX] = "";
+    if (in->postcode && model_ident_check(MODEL_IDENT_POSTCODE, in->postcode, strlen(in->postcode), postcode, NULL))
+        postcode[0] = '\0';
     const char *fam_key = in->family ? model_name_key(&req->arena, in->family) : NULL,
                *giv_key = in->given ? model_name_key(&req->arena, in->given) : NULL;
     store_value p[] = {store_v_text(in->dob), store_v_text(swapped[0] ? swapped : NULL),
                        store_v_text(fam_key && fam_key[0] ? fam_key : NULL),
-                       store_v_text(giv_key && giv_key[0] ? giv_key : NULL), store_v_text(year[0] ? year : NULL),
-                       store_v_text(r.nhs_number), store_v_text(r.nino), store_v_text(r.upn),
-                       store_v_text(in->postcode), store_v_int(exclude), store_v_int(CANDIDATES_PER_KEY)};
+                       store_v_text(giv_key && giv_key[0] ? giv_key : NULL),
+                       store_v_text(year_first[0] ? year_first : NULL), store_v_text(r.nhs_number),
+                       store_v_text(r.nino), store_v_text(r.upn), store_v_text(postcode[0] ? postcode : NULL), store_v_int(exclude),
+                       store_v_int(CANDIDATES_PER_KEY), store_v_text(year_last[0] ? year_last : NULL),
+                       store_v_int(RARE_FAMILY_NAME + 1)};
     store_stmt *st;
     rc = store_query(req->db, &req->arena, SQL_CANDIDATES, p, sizeof(p) / sizeof(p[0]), &st, err);
     if (rc)
