@@ -341,6 +341,8 @@ int pindex_decide(store *s, const pindex_decision *d, int64_t *merge_id, core_er
         rc = core_error_set(err, CORE_E_NOT_FOUND, "no suggested pair with id %" PRId64, d->pair_id);
     }
     /* pending, or an engine link a person now confirms or undoes: anything else was decided by a person */
+    if (rc == 0 && (!state || !kind))
+        rc = core_error_set(err, CORE_E_INTERNAL, "pair %" PRId64 " has no state", d->pair_id);
     if (rc == 0 && strcmp(state, "pending") != 0 && strcmp(state, "linked") != 0) {
         core_error_set(err, CORE_E_CONFLICT, "this pair has already been decided (%s)", state);
         rc = core_error_hint(err, strcmp(state, "same") == 0 && !record
