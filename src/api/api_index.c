@@ -419,6 +419,27 @@ int api_person_partner_records(http_req *req)
         json_object_set_new(o, "attributes", attrs ? attrs : json_null());
         json_array_append_new(items, o);
     }
+    /* A dataset imported under another sharing label (hearth import --section) is shown only where that label
+     * is: its rows are left out otherwise, as a list leaves out what its reader may not see. */
+    int64_t withheld = 0;
+    for (size_t k = json_array_size(items); rc == 0 && k-- > 0;) {
+        const char *section = json_string_value(json_object_get(json_array_get(items, k), "section"));
+        if (!section || strcmp(section, "partner_data") == 0)
+            continue;
+        access_target t = {section, "person", req->ids[0]};
+        access_footing g;
+        core_error denied;
+        core_error_clear(&denied);
+        if (access_decide(req->db, &req->who, "record.read", &t, &g, &denied) != ACCESS_ALLOW) {
+            json_array_remove(items, k);
+            withheld++;
+        }
+    }
+    if (rc == 0 && withheld) {
+        char detail[96];
+        snprintf(detail, sizeof detail, "{\"permission\":\"record.read\",\"withheld\":%" PRId64 "}", withheld);
+        rc = http_audit(req, "denied", "partner_record", 0, detail, 1, &err);
+    }
     char footing[160];
     access_footing_json(&f, footing, sizeof footing);
     size_t i;

@@ -241,6 +241,36 @@ def main():
         st, doc = api("practitioner.s1", "GET", "/api/v1/people/%d/partner-records" % child[0])
         check(st == 403, "a practitioner with no footing does not", (st, doc))
 
+        # a partner on the Team Around the Family, with the family's consent: partner rows only once the council
+        # shares partner_data with schools, and a dataset under the police label never
+        school = sql.execute("SELECT id, agency_id FROM app_user WHERE username = 'partner.school1'").fetchone()
+        sql.execute("INSERT INTO episode_member (episode_id, user_id, agency_id, from_date, created_at, updated_at)"
+                    " VALUES (1, ?, ?, '2026-10-01', '2026-10-01T09:00:00Z', '2026-10-01T09:00:00Z')", school)
+        sql.execute("INSERT INTO consent (family_id, scope, method, given_on, created_at, updated_at) VALUES"
+                    " (?, 'share_all_partners', 'verbal', '2026-10-01', '2026-10-01T09:00:00Z',"
+                    " '2026-10-01T09:00:00Z')", (FAMILY,))
+        sql.commit()
+        tok["partner.school1"] = session_of(port, logins["partner.school1"])
+        path = "/api/v1/people/%d/partner-records" % adult[0]
+        st, doc = api("partner.school1", "GET", path)
+        check(st == 404, "a partner sees no partner rows while partner_data is not shared with them", (st, doc))
+        sql.execute("INSERT INTO section_share (section, agency_type) VALUES ('partner_data', 'school')")
+        sql.commit()
+        intel = os.path.join(tmp, "police_intel.csv")
+        write(intel, "ref,forename,surname,dob,sex,postcode,domestic_abuse\n"
+                     "int-1,%s,%s,%s,%s,%s,Y\n" % (adult[1], adult[2], dmy(adult[3]), adult[4], adult[5] or ""))
+        write(intel + ".json", mapping({"domestic_abuse": "domestic_abuse"}))
+        rc, out, err = hearth_cli(hearth, "import", "--db", db, "--dataset", "police_intel", "--section",
+                                  "police_information", "--mapping", intel + ".json", intel)
+        api("sfcoordinator", "POST", "/api/v1/link-runs", {"dataset": "police_intel"})
+        st, doc = api("partner.school1", "GET", path)
+        seen = {it.get("dataset") for it in (doc or {}).get("items", [])}
+        check(rc == 0 and st == 200 and "dwp_benefits" in seen and "police_intel" not in seen,
+              "once shared, the partner sees the rows, but not a dataset under the police label", (rc, err, st, doc))
+        st, doc = api(LEAD, "GET", path)
+        seen = {it.get("dataset") for it in (doc or {}).get("items", [])}
+        check(st == 200 and "police_intel" in seen, "the lead practitioner sees the police-labelled rows", (st, doc))
+
         # identification: attendance (EDU) for the children, the adult's domestic abuse (DA) and benefits (FIN)
         # the adult's attendance row was unlinked above; the children's rows carry EDU
         st, doc = api("manager.n", "GET", "/api/v1/identification")
