@@ -21,6 +21,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -740,30 +741,41 @@ static void block_all(const link_dataset *a, const link_dataset *b, const link_o
 
 /*
  * Before the candidates are compared, every record is prepared once (prep_build; the fields shared out among
- * threads): each value a comparison tests for equality becomes a number from a table of that field's values,
- * the same number exactly when the bytes are the same (the bytes are compared on every hash hit, so a
- * collision never merges two values). An address also gets the numbers of its distinct words, its length
- * and the set of byte classes it holds; a date of birth its year, month and day. Comparing two records then
- * reads two small structs (struct prep): equal numbers are equal strings, and the strings themselves are read
- * only when the numbers cannot decide — for Jaro-Winkler, Damerau and the like — the name and town levels once
- * per pair of distinct values a thread meets (struct memo). compare_prepped() gives exactly the levels of
- * link_compare_records(), which stays the reference (the tests check the two agree on every candidate).
+ * threads) into a struct prep of two cache lines: each value a comparison tests for equality becomes a number
+ * from a table of that field's values, the same number exactly when the bytes are the same (the bytes are
+ * compared on every hash hit, so a collision never merges two values); the first given token, the family
+ * name and the address also get their length and the set of byte classes they hold (for a bound on
+ * Jaro-Winkler that reads no string), an address the numbers of its distinct words, a date of birth its year,
+ * month and day and how often each digit occurs in it. Comparing two records then reads two preps: equal
+ * numbers are equal strings, and the strings themselves are read only when the bounds cannot decide
+ * (Jaro-Winkler, a double-barrelled name's words, a non-UK postcode or an identifier one character apart), the
+ * name and town ones once per pair of distinct values a thread meets (struct memo). compare_prepped() gives
+ * exactly the levels of link_compare_records(), which stays the reference (the tests check that the two
+ * agree on every candidate pair).
  *
  * Invariants
- *   1. In every table number 0 is "no value" and stands for NULL; numbers of one table are equal exactly
- *      when the values' bytes are.
- *   2. gkey numbers everything level_given() reads of a record (first given token, nickname, code) and fkey
- *      everything level_family() reads (family name, code), so each level is a function of the two numbers.
+ *   1. In every table number 0 is "no value" and stands for NULL (or, for the phonetic codes, ""); numbers
+ *      of one table are equal exactly when the values' bytes are.
+ *   2. A memo keeps a function of its key's two values only (their Jaro-Winkler class, their words), never of
+ *      anything else in the records.
  */
 
+enum { DICT_INLINE = 16 }; /* values up to this long are kept in their slot: found without reading elsewhere */
+
+typedef struct dict_slot {
+    uint64_t hash;              /* of the value; 0: empty */
+    uint32_t id;                /* the value's number */
+    uint32_t len;
+    char bytes[DICT_INLINE];    /* the value, when len <= DICT_INLINE */
+} dict_slot;
+
 typedef struct dict {
-    uint64_t *hash;   /* slot -> the hash of the value there; 0: empty */
-    uint32_t *id;     /* slot -> the value's number */
+    dict_slot *slot;
     size_t cap;       /* slots, a power of two */
     const char **str; /* number -> the value's bytes (not NUL-terminated in general) */
     uint32_t *len;
     size_t n, ncap;   /* numbers given, 0 included */
-    core_arena arena; /* values made here (the composite keys) */
+    core_arena arena; /* values made here */
 } dict;
 
 static void dict_init(dict *d, size_t expect)
@@ -772,12 +784,11 @@ static void dict_init(dict *d, size_t expect)
     d->cap = 1024;
     while (d->cap < expect * 2)
         d->cap <<= 1;
-    d->hash = calloc(d->cap, sizeof(*d->hash));
-    d->id = core_xmalloc(d->cap * sizeof(*d->id));
+    d->slot = calloc(d->cap, sizeof(*d->slot));
     d->ncap = 1024;
     d->str = core_xmalloc(d->ncap * sizeof(*d->str));
     d->len = core_xmalloc(d->ncap * sizeof(*d->len));
-    if (!d->hash)
+    if (!d->slot)
         core_die("out of memory for value tables");
     d->str[0] = NULL;
     d->len[0] = 0;
@@ -786,8 +797,7 @@ static void dict_init(dict *d, size_t expect)
 
 static void dict_free(dict *d)
 {
-    free(d->hash);
-    free(d->id);
+    free(d->slot);
     free(d->str);
     free(d->len);
     core_arena_release(&d->arena);
@@ -796,24 +806,20 @@ static void dict_free(dict *d)
 static void dict_grow(dict *d)
 {
     size_t ocap = d->cap;
-    uint64_t *oh = d->hash;
-    uint32_t *oid = d->id;
+    dict_slot *old = d->slot;
     d->cap = ocap * 2;
-    d->hash = calloc(d->cap, sizeof(*d->hash));
-    d->id = core_xmalloc(d->cap * sizeof(*d->id));
-    if (!d->hash)
+    d->slot = calloc(d->cap, sizeof(*d->slot));
+    if (!d->slot)
         core_die("out of memory for value tables");
     for (size_t i = 0; i < ocap; i++) {
-        if (!oh[i])
+        if (!old[i].hash)
             continue;
-        size_t j = oh[i] & (d->cap - 1);
-        while (d->hash[j])
+        size_t j = old[i].hash & (d->cap - 1);
+        while (d->slot[j].hash)
             j = (j + 1) & (d->cap - 1);
-        d->hash[j] = oh[i];
-        d->id[j] = oid[i];
+        d->slot[j] = old[i];
     }
-    free(oh);
-    free(oid);
+    free(old);
 }
 
 /* The number of the value s[0, n), a new one when the value is new. The bytes must outlive d unless copy. */
@@ -823,9 +829,12 @@ static uint32_t dict_id(dict *d, const char *s, size_t n, int copy)
         dict_grow(d);
     uint64_t h = mix(hash_bytes(FNV_BASIS, s, n)) | 1;
     size_t j = h & (d->cap - 1);
-    for (; d->hash[j]; j = (j + 1) & (d->cap - 1))
-        if (d->hash[j] == h && d->len[d->id[j]] == n && memcmp(d->str[d->id[j]], s, n) == 0)
-            return d->id[j];
+    for (; d->slot[j].hash; j = (j + 1) & (d->cap - 1)) {
+        const dict_slot *e = &d->slot[j];
+        if (e->hash == h && e->len == n &&
+            memcmp(n <= DICT_INLINE ? e->bytes : d->str[e->id], s, n) == 0)
+            return e->id;
+    }
     if (d->n >= UINT32_MAX)
         core_die("too many distinct values to compare");
     if (d->n == d->ncap) {
@@ -836,8 +845,12 @@ static uint32_t dict_id(dict *d, const char *s, size_t n, int copy)
     uint32_t id = (uint32_t)d->n++;
     d->str[id] = copy ? core_arena_strndup(&d->arena, s, n) : s;
     d->len[id] = (uint32_t)n;
-    d->hash[j] = h;
-    d->id[j] = id;
+    dict_slot *e = &d->slot[j];
+    e->hash = h;
+    e->id = id;
+    e->len = (uint32_t)n;
+    if (n <= DICT_INLINE)
+        memcpy(e->bytes, s, n);
     return id;
 }
 
@@ -846,26 +859,48 @@ static uint32_t dict_str(dict *d, const char *s)
     return s ? dict_id(d, s, strlen(s), 0) : 0;
 }
 
-enum { PREP_WORDS = 16 }; /* distinct words of an address kept: link_token_overlap's TOK_CAP */
+enum {
+    PREP_WORDS = 16, /* distinct words of an address kept: link_token_overlap's TOK_CAP */
+};
+
+/* How many times each byte class (byte & 31) occurs in a string, four bits a class: classes 0-15 in lo, 16-31
+ * in hi. Kept only when no class occurs more than 15 times (ok). */
+typedef struct byte_counts {
+    uint64_t lo, hi;
+} byte_counts;
 
 typedef struct prep {
-    uint32_t given, family;     /* the names, both from one table (names written the other way round meet) */
-    uint32_t gkey, fkey;        /* invariant 2 */
+    uint32_t given, family;    /* the names, both from one table (names written the other way round meet) */
+    uint32_t first, nick;      /* the first given token and its canonical nickname */
+    uint32_t given_code, family_code; /* phonetic codes ("" is 0) */
     uint32_t postcode, sector, district;
     uint32_t address, town, email;
-    uint32_t ident[3];          /* NHS number, NINO, UPN */
-    uint32_t words;             /* the address's distinct words are prepared->words[words, words + nwords) */
-    uint8_t nwords;
+    uint32_t ident[3];         /* NHS number, NINO, UPN */
+    int32_t dob;               /* the date as the number YYYYMMDD, or LINK_NO_DATE */
     char sex;
-    uint16_t address_len;       /* bytes of the address, at most 65535 (only <= 256 matters: see jw_mask_bound) */
-    int32_t dob;
-    int16_t dob_y;
-    int8_t dob_m, dob_d;
-    uint64_t address_mask;      /* bit ((byte - 0x20) & 63) set for every byte of the address */
+    uint8_t nwords;            /* the address's distinct words, at prepared.words[words] */
+    uint8_t family_words;      /* 1 when the family name has a space (double-barrelled: level_family's overlap) */
+    uint8_t flags;             /* PREP_* below */
+    uint16_t first_len, family_len, address_len; /* bytes, at most 65535 (only <= 256 matters: jw_may_reach) */
+    uint16_t unused;
+    uint32_t first_mask;       /* bit (byte & 31) set for every byte of the first given token */
+    uint32_t words;
+    uint64_t word_bits;        /* bit (word number's hash & 63) set for every word of the address */
+    byte_counts family_counts, address_counts;
 } prep;
 
-enum { PREP_NAMES, PREP_GKEYS, PREP_FKEYS, PREP_PLACES, PREP_ADDRESSES, PREP_WORDS_T, PREP_TOWNS, PREP_EMAILS,
-       PREP_IDENTS, PREP_NDICTS };
+enum {
+    PREP_WORD_BITS_OK = 1,      /* the address's words have word_bits all different */
+    PREP_FAMILY_COUNTS_OK = 2,  /* family_counts kept */
+    PREP_ADDRESS_COUNTS_OK = 4, /* address_counts kept */
+};
+
+_Static_assert(sizeof(prep) == 128, "a prepared record is two cache lines");
+
+enum { PREP_NAMES, PREP_FIRSTS, PREP_NICKS, PREP_CODES, PREP_PLACES, PREP_ADDRESSES, PREP_WORDS_T, PREP_TOWNS,
+       PREP_EMAILS, PREP_IDENTS, PREP_NDICTS };
+
+enum { HUGE_PAGE = 2 << 20 };
 
 typedef struct prepared {
     const link_dataset *a, *b; /* records numbered as in blocking: a's, then b's (dedupe: a's only) */
@@ -881,97 +916,185 @@ static const link_record *prep_rec(const prepared *pp, size_t i)
     return i < pp->na ? &pp->a->recs[i] : &pp->b->recs[i - pp->na];
 }
 
-static void scratch_add(char **buf, size_t *len, size_t *cap, const void *s, size_t n)
+/* The byte classes of s[0, n): bit (byte & 31) for each byte. Two bytes of different classes are different,
+ * which is all the Jaro-Winkler bounds need. */
+static uint32_t byte_classes(const char *s, size_t n)
 {
-    if (*len + n > *cap) {
-        *cap = (*len + n) * 2 + 64;
-        *buf = core_xrealloc(*buf, *cap);
-    }
-    memcpy(*buf + *len, s, n);
-    *len += n;
+    uint32_t m = 0;
+    for (size_t k = 0; k < n; k++)
+        m |= 1u << ((unsigned char)s[k] & 31u);
+    return m;
 }
 
-/* The prepared fields of one group of tables, for every record in order. */
+/* byte_counts of s[0, n); 0 when a class occurs more than 15 times (the counts are not kept). */
+static int count_bytes(const char *s, size_t n, byte_counts *bc)
+{
+    uint8_t c[32] = {0};
+    for (size_t k = 0; k < n; k++)
+        if (++c[(unsigned char)s[k] & 31u] > 15)
+            return 0;
+    bc->lo = bc->hi = 0;
+    for (int k = 0; k < 16; k++) {
+        bc->lo |= (uint64_t)c[k] << (4 * k);
+        bc->hi |= (uint64_t)c[k + 16] << (4 * k);
+    }
+    return 1;
+}
+
+static unsigned popcount64(uint64_t x)
+{
+    x = x - ((x >> 1) & 0x5555555555555555ULL);
+    x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+    return (unsigned)((x * 0x0101010101010101ULL) >> 56);
+}
+
+/* The sum over the nibbles of min(a, b). */
+static unsigned nibble_min_sum(uint64_t a, uint64_t b)
+{
+    unsigned s = 0;
+    for (int half = 0; half < 2; half++, a >>= 4, b >>= 4) {
+        /* eight bytes each holding one nibble: min by the sign of a - b, bytewise */
+        uint64_t x = a & 0x0f0f0f0f0f0f0f0fULL, y = b & 0x0f0f0f0f0f0f0f0fULL;
+        uint64_t d = (x | 0x8080808080808080ULL) - y;        /* per byte: 0x80 + x - y, never borrows across */
+        uint64_t ge = (d & 0x8080808080808080ULL) >> 7;       /* 1 where x >= y */
+        uint64_t sel = ge * 0xff;                              /* 0xff where x >= y */
+        uint64_t m = (y & sel) | (x & ~sel);                   /* min per byte */
+        s += (unsigned)((m * 0x0101010101010101ULL) >> 56);  /* sum of the bytes (each <= 15, so no overflow) */
+    }
+    return s;
+}
+
+static unsigned byte_counts_common(const byte_counts *a, const byte_counts *b)
+{
+    return nibble_min_sum(a->lo, b->lo) + nibble_min_sum(a->hi, b->hi);
+}
+
+/* 0 when link_jaro_winkler of two strings of la and lb bytes that share at most m bytes (counted by class)
+ * is certainly below floor (>= 0.8); 1 when it may reach it. Jaro is at most (m/la + m/lb + 1) / 3 and the
+ * prefix boost at most 0.4 of what is left, only above 0.7; so reaching floor needs Jaro >= t = max(0.7,
+ * (floor - 0.4) / 0.6), that is m (la + lb) >= (3t - 1) la lb. The margin keeps rounding from ever skipping a
+ * pair that might reach it. */
+static int jw_may_reach(size_t la, size_t lb, size_t m, double floor)
+{
+    if (la == 0 || lb == 0 || la > 256 || lb > 256)
+        return 1;
+    double t = (floor - 0.4) / 0.6;
+    if (t < 0.7)
+        t = 0.7;
+    return (double)m * (double)(la + lb) >= (3 * t - 1 - 1e-9) * (double)la * (double)lb;
+}
+
+/* Matches at most: la minus the classes a has and b lacks (each holds at least one of a's bytes), and the
+ * same the other way. */
+static size_t mask_common(size_t la, uint32_t ma, size_t lb, uint32_t mb)
+{
+    size_t xa = la - popcount64(ma & ~mb), xb = lb - popcount64(mb & ~ma);
+    return xa < xb ? xa : xb;
+}
+
+static uint16_t len16(size_t n)
+{
+    return (uint16_t)(n < 65535 ? n : 65535);
+}
+
+/* The prepared fields of one table, for every record in order. */
 static void prep_task(prepared *pp, int task)
 {
-    char *buf = NULL;
-    size_t cap = 0, wcap = 0;
+    size_t wcap = 0;
     for (size_t i = 0; i < pp->n; i++) {
         const link_record *r = prep_rec(pp, i);
         prep *x = &pp->p[i];
-        size_t len = 0;
         switch (task) {
         case PREP_NAMES:
             x->given = dict_str(&pp->d[PREP_NAMES], r->given);
             x->family = dict_str(&pp->d[PREP_NAMES], r->family);
-            break;
-        case PREP_GKEYS: /* the first given token, its nickname (or none) and its code, NUL between */
-            if (r->given) {
-                scratch_add(&buf, &len, &cap, r->given, first_token_len(r->given));
-                scratch_add(&buf, &len, &cap, r->given_nick ? "\0+" : "\0-", 2);
-                if (r->given_nick)
-                    scratch_add(&buf, &len, &cap, r->given_nick, strlen(r->given_nick));
-                scratch_add(&buf, &len, &cap, "", 1);
-                scratch_add(&buf, &len, &cap, r->given_phon, strnlen(r->given_phon, LINK_PHONETIC_MAX));
-                x->gkey = dict_id(&pp->d[PREP_GKEYS], buf, len, 1);
-            }
-            break;
-        case PREP_FKEYS:
             if (r->family) {
-                scratch_add(&buf, &len, &cap, r->family, strlen(r->family) + 1);
-                scratch_add(&buf, &len, &cap, r->family_phon, strnlen(r->family_phon, LINK_PHONETIC_MAX));
-                x->fkey = dict_id(&pp->d[PREP_FKEYS], buf, len, 1);
+                size_t n = strlen(r->family);
+                x->family_len = len16(n);
+                x->family_words = strchr(r->family, ' ') != NULL;
+                if (n <= 256 && count_bytes(r->family, n, &x->family_counts))
+                    __atomic_fetch_or(&x->flags, PREP_FAMILY_COUNTS_OK, __ATOMIC_RELAXED);
             }
+            break;
+        case PREP_FIRSTS:
+            if (r->given) {
+                size_t n = first_token_len(r->given);
+                x->first = dict_id(&pp->d[PREP_FIRSTS], r->given, n, 0);
+                x->first_len = len16(n);
+                x->first_mask = byte_classes(r->given, n);
+            }
+            break;
+        case PREP_NICKS:
+            x->nick = dict_str(&pp->d[PREP_NICKS], r->given ? r->given_nick : NULL);
+            break;
+        case PREP_CODES: /* the empty code is 0, as level_given and level_family test ap[0] */
+            if (r->given && r->given_phon[0])
+                x->given_code =
+                    dict_id(&pp->d[PREP_CODES], r->given_phon, strnlen(r->given_phon, LINK_PHONETIC_MAX), 0);
+            if (r->family && r->family_phon[0])
+                x->family_code =
+                    dict_id(&pp->d[PREP_CODES], r->family_phon, strnlen(r->family_phon, LINK_PHONETIC_MAX), 0);
             break;
         case PREP_PLACES: /* one table for the three: each is only ever compared with its own kind */
             x->postcode = dict_str(&pp->d[PREP_PLACES], r->postcode);
             x->sector = dict_str(&pp->d[PREP_PLACES], r->sector);
             x->district = dict_str(&pp->d[PREP_PLACES], r->district);
             x->sex = r->sex;
-            x->dob = r->dob;
+            x->dob = LINK_NO_DATE;
             if (r->dob != LINK_NO_DATE) {
                 core_date d = core_date_from_days(r->dob);
-                x->dob_y = (int16_t)d.y;
-                x->dob_m = d.m;
-                x->dob_d = d.d;
+                x->dob = d.y * 10000 + d.m * 100 + d.d;
             }
             break;
         case PREP_ADDRESSES:
             x->address = dict_str(&pp->d[PREP_ADDRESSES], r->address);
             if (r->address) {
                 size_t n = strlen(r->address);
-                uint64_t mask = 0;
-                for (size_t k = 0; k < n; k++)
-                    mask |= 1ULL << (((unsigned char)r->address[k] - 0x20u) & 63u);
-                x->address_len = (uint16_t)(n < 65535 ? n : 65535);
-                x->address_mask = mask;
+                x->address_len = len16(n);
+                if (n <= 256 && count_bytes(r->address, n, &x->address_counts))
+                    __atomic_fetch_or(&x->flags, PREP_ADDRESS_COUNTS_OK, __ATOMIC_RELAXED);
             }
             break;
-        case PREP_WORDS_T: /* as link_token_overlap splits: on spaces, empty words skipped, distinct, 16 at most */
-            x->words = (uint32_t)pp->nwords;
-            for (const char *s = r->address; s && *s && x->nwords < PREP_WORDS;) {
+        case PREP_WORDS_T: { /* as link_token_overlap splits: on spaces, empty words skipped, distinct, 16 at most */
+            uint32_t w[PREP_WORDS];
+            size_t nw = 0;
+            for (const char *s = r->address; s && *s && nw < PREP_WORDS;) {
                 size_t n = 0;
                 while (s[n] && s[n] != ' ')
                     n++;
                 if (n > 0) {
-                    uint32_t w = dict_id(&pp->d[PREP_WORDS_T], s, n, 0);
+                    uint32_t id = dict_id(&pp->d[PREP_WORDS_T], s, n, 0);
                     int seen = 0;
-                    for (size_t k = x->words; k < pp->nwords && !seen; k++)
-                        seen = pp->words[k] == w;
-                    if (!seen) {
-                        if (pp->nwords == wcap) {
-                            wcap = wcap ? wcap * 2 : 1 << 16;
-                            pp->words = core_xrealloc(pp->words, wcap * sizeof(*pp->words));
-                        }
-                        pp->words[pp->nwords++] = w;
-                        x->nwords++;
-                    }
+                    for (size_t k = 0; k < nw && !seen; k++)
+                        seen = w[k] == id;
+                    if (!seen)
+                        w[nw++] = id;
                 }
                 s += n;
                 if (*s == ' ')
                     s++;
             }
+            x->nwords = (uint8_t)nw;
+            x->words = (uint32_t)pp->nwords;
+            if (pp->nwords + nw > wcap) {
+                wcap = (pp->nwords + nw) * 2;
+                pp->words = core_xrealloc(pp->words, wcap * sizeof(*pp->words));
+            }
+            memcpy(pp->words + pp->nwords, w, nw * sizeof(*w));
+            pp->nwords += nw;
+            uint64_t bits = 0;
+            unsigned distinct = 1;
+            for (size_t k = 0; k < nw; k++) {
+                uint64_t bit = 1ULL << (mix(w[k]) & 63);
+                distinct &= !(bits & bit);
+                bits |= bit;
+            }
+            x->word_bits = bits;
+            if (distinct)
+                __atomic_fetch_or(&x->flags, PREP_WORD_BITS_OK, __ATOMIC_RELAXED);
             break;
+        }
         case PREP_TOWNS:
             x->town = dict_str(&pp->d[PREP_TOWNS], r->town);
             break;
@@ -985,7 +1108,6 @@ static void prep_task(prepared *pp, int task)
             break;
         }
     }
-    free(buf);
 }
 
 typedef struct prepjob {
@@ -1001,8 +1123,9 @@ static void *prep_worker(void *arg)
     return NULL;
 }
 
-/* Prepare every record of a and b (tasks: one per table, taken by the threads in turn; each writes its own
- * fields of every record, so the numbers do not depend on the number of threads). */
+/* Prepare every record of a and b (tasks: one per table, taken by the threads in turn, the largest first;
+ * each writes its own fields of every record (flags atomically), so nothing depends on the number of
+ * threads). */
 static void prep_build(prepared *pp, const link_dataset *a, const link_dataset *b, const link_options *o)
 {
     memset(pp, 0, sizeof(*pp));
@@ -1010,12 +1133,18 @@ static void prep_build(prepared *pp, const link_dataset *a, const link_dataset *
     pp->b = b;
     pp->na = a->n;
     pp->n = a->n + (b ? b->n : 0);
-    pp->p = calloc(pp->n + 1, sizeof(*pp->p));
+    /* in huge pages where the system allows: the comparisons read the preps in no particular order, and with
+     * small pages most reads would also miss the TLB */
+    size_t bytes = ((pp->n + 1) * sizeof(*pp->p) + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+    pp->p = aligned_alloc(HUGE_PAGE, bytes);
     if (!pp->p)
         core_die("out of memory for prepared records");
-    size_t expect[PREP_NDICTS] = {[PREP_NAMES] = 4096, [PREP_GKEYS] = 4096, [PREP_FKEYS] = 4096,
-                                  [PREP_PLACES] = pp->n / 4, [PREP_ADDRESSES] = pp->n / 2, [PREP_WORDS_T] = 4096,
-                                  [PREP_TOWNS] = 1024, [PREP_EMAILS] = 1024, [PREP_IDENTS] = pp->n / 2};
+    madvise(pp->p, bytes, MADV_HUGEPAGE);
+    memset(pp->p, 0, bytes);
+    size_t expect[PREP_NDICTS] = {[PREP_NAMES] = 4096,          [PREP_FIRSTS] = 4096,  [PREP_NICKS] = 4096,
+                                  [PREP_CODES] = 4096,          [PREP_PLACES] = pp->n / 4,
+                                  [PREP_ADDRESSES] = pp->n / 2, [PREP_WORDS_T] = 4096, [PREP_TOWNS] = 1024,
+                                  [PREP_EMAILS] = 1024,         [PREP_IDENTS] = pp->n / 2};
     for (int t = 0; t < PREP_NDICTS; t++)
         dict_init(&pp->d[t], expect[t]);
     int next = 0, nt = thread_count(o);
@@ -1042,28 +1171,26 @@ static void prep_free(prepared *pp)
     memset(pp, 0, sizeof(*pp));
 }
 
-/* An upper bound of link_jaro_winkler from the lengths and byte classes alone (no string read): every byte of
- * a whose class b lacks is unmatched, and each such class holds at least one byte; so the matches are at most
- * la minus the classes a has and b lacks (and the same the other way), never fewer than jw_bound() counts.
- * The rest is jw_bound()'s formula. */
-static double jw_mask_bound(size_t la, uint64_t ma, size_t lb, uint64_t mb)
+/* A lower bound of the Damerau distance of two dates YYYYMMDD from their digits: each edit changes the digit
+ * counts by at most 2 in all (a swap of neighbours by 0), so the distance is at least half their difference. */
+static int dob_digits_bound(int32_t a, int32_t b)
 {
-    if (la == 0 || lb == 0)
-        return la == lb ? 1.0 : 0.0;
-    if (la > 256 || lb > 256)
-        return 1.0;
-    size_t xa = la - (size_t)__builtin_popcountll(ma & ~mb), xb = lb - (size_t)__builtin_popcountll(mb & ~ma);
-    size_t m = xa < xb ? xa : xb;
-    double j = ((double)m / (double)la + (double)m / (double)lb + (m ? 1.0 : 0.0)) / 3.0;
-    return j > 0.7 ? j + 0.4 * (1.0 - j) : j;
+    int diff[10] = {0}, sum = 0;
+    for (int k = 0; k < 8; k++, a /= 10, b /= 10) {
+        diff[a % 10]++;
+        diff[b % 10]--;
+    }
+    for (int k = 0; k < 10; k++)
+        sum += diff[k] < 0 ? -diff[k] : diff[k];
+    return sum / 2;
 }
 
-/* The levels of pairs of distinct values already met (a direct-mapped cache per comparison and thread). */
+/* What a pair of distinct values of a memo's field gave, kept per thread in a direct-mapped table. */
 enum { MEMO_BITS = 14 };
 
 typedef struct memo {
     uint64_t key[1u << MEMO_BITS]; /* the two values' numbers, (a << 32) | b; 0: empty (numbers start at 1) */
-    uint8_t level[1u << MEMO_BITS];
+    uint8_t val[1u << MEMO_BITS];
 } memo;
 
 typedef struct memos {
@@ -1075,6 +1202,87 @@ static size_t memo_slot(uint64_t key)
     return (size_t)((key * 0x9e3779b97f4a7c15ULL) >> (64 - MEMO_BITS));
 }
 
+/* Jaro-Winkler of the first given tokens in classes: 0 below 0.80 (or not computed: the bound says so), 1 from
+ * 0.80, 2 from 0.92 — what level_given() asks of it. */
+static int given_jw_class(const prepared *pp, memos *mm, const prep *x, const prep *y)
+{
+    if (!jw_may_reach(x->first_len, y->first_len, mask_common(x->first_len, x->first_mask, y->first_len,
+                                                                y->first_mask), 0.80))
+        return 0;
+    uint64_t k = (uint64_t)x->first << 32 | y->first;
+    size_t s = memo_slot(k);
+    if (mm->given.key[s] != k) {
+        const dict *d = &pp->d[PREP_FIRSTS];
+        double v = jw_from(d->str[x->first], d->len[x->first], d->str[y->first], d->len[y->first], 0.80);
+        mm->given.key[s] = k;
+        mm->given.val[s] = v >= 0.92 ? 2 : v >= 0.80 ? 1 : 0;
+    }
+    return mm->given.val[s];
+}
+
+/* The same for the family names (jw(), from 0.80), plus 4 when one of them has words and the other has all
+ * of them (level_family's double-barrelled case). */
+static int family_jw_class(const prepared *pp, memos *mm, const prep *x, const prep *y)
+{
+    int may_jw = 1;
+    if (x->flags & y->flags & PREP_FAMILY_COUNTS_OK)
+        may_jw = jw_may_reach(x->family_len, y->family_len, byte_counts_common(&x->family_counts, &y->family_counts),
+                              0.80);
+    if (!may_jw && !x->family_words && !y->family_words)
+        return 0;
+    uint64_t k = (uint64_t)x->family << 32 | y->family;
+    size_t s = memo_slot(k);
+    if (mm->family.key[s] != k) {
+        const dict *d = &pp->d[PREP_NAMES];
+        const char *a = d->str[x->family], *b = d->str[y->family];
+        double v = may_jw ? jw_from(a, d->len[x->family], b, d->len[y->family], 0.80) : 0.0;
+        int c = v >= 0.92 ? 2 : v >= 0.80 ? 1 : 0;
+        if ((x->family_words || y->family_words) && link_token_overlap(a, b) >= 1.0)
+            c |= 4;
+        mm->family.key[s] = k;
+        mm->family.val[s] = (uint8_t)c;
+    }
+    return mm->family.val[s];
+}
+
+/* level_address() for two different addresses: the overlap of their words counted on word numbers (or only
+ * bounded, when the bound is enough), Jaro-Winkler only when the byte counts leave it a chance. */
+static int address_level(const prepared *pp, const prep *x, const prep *y, size_t i, size_t j)
+{
+    size_t na = x->nwords, nb = y->nwords, lo = na < nb ? na : nb;
+    double o = 0.0;
+    if (lo > 0) {
+        size_t common = 0;
+        if ((x->flags | y->flags) & PREP_WORD_BITS_OK) /* one side's words all have their own bit */
+            common = popcount64(x->word_bits & y->word_bits);
+        if (!((x->flags | y->flags) & PREP_WORD_BITS_OK) || (double)common / (double)lo >= 0.5) {
+            const uint32_t *wa = pp->words + x->words, *wb = pp->words + y->words;
+            common = 0;
+            for (size_t p = 0; p < na; p++)
+                for (size_t q = 0; q < nb; q++)
+                    if (wa[p] == wb[q]) {
+                        common++;
+                        break;
+                    }
+        } /* else: the overlap is below 0.5 and its exact value does not matter */
+        o = (double)common / (double)lo;
+    }
+    if (o >= 0.75)
+        return 2;
+    int may_jw = 1;
+    if (x->flags & y->flags & PREP_ADDRESS_COUNTS_OK)
+        may_jw = jw_may_reach(x->address_len, y->address_len,
+                              byte_counts_common(&x->address_counts, &y->address_counts), 0.92);
+    if (may_jw) {
+        const dict *d = &pp->d[PREP_ADDRESSES];
+        if (jw_from(d->str[x->address], d->len[x->address], d->str[y->address], d->len[y->address], 0.92) >= 0.92)
+            return 2;
+    }
+    (void)i;
+    (void)j;
+    return o >= 0.5 ? 3 : 4;
+}
+
 /* The comparison vector of records i and j (numbered as in prepared): link_compare_records()'s levels. */
 static void compare_prepped(const prepared *pp, memos *mm, size_t i, size_t j, int use_ids, uint8_t lv[LINK_NCOMP])
 {
@@ -1084,77 +1292,53 @@ static void compare_prepped(const prepared *pp, memos *mm, size_t i, size_t j, i
         lv[LINK_C_GIVEN] = 3; /* the names written the other way round (link_compare_records) */
         lv[LINK_C_FAMILY] = 2;
     } else {
-        if (x->gkey && y->gkey) {
-            if (x->gkey == y->gkey) {
+        if (x->given && y->given) { /* level_given() */
+            if (x->first == y->first) {
                 lv[LINK_C_GIVEN] = 1;
+            } else if (x->nick && x->nick == y->nick) {
+                lv[LINK_C_GIVEN] = 2;
             } else {
-                uint64_t k = (uint64_t)x->gkey << 32 | y->gkey;
-                size_t s = memo_slot(k);
-                if (mm->given.key[s] != k) {
-                    const link_record *a = prep_rec(pp, i), *b = prep_rec(pp, j);
-                    mm->given.key[s] = k;
-                    mm->given.level[s] = (uint8_t)level_given(a->given, a->given_nick, a->given_phon, b->given,
-                                                              b->given_nick, b->given_phon);
-                }
-                lv[LINK_C_GIVEN] = mm->given.level[s];
+                int c = given_jw_class(pp, mm, x, y);
+                lv[LINK_C_GIVEN] = c == 2 ? 3 : c == 1 || (x->given_code && x->given_code == y->given_code) ? 4 : 5;
             }
         }
-        if (x->fkey && y->fkey) {
-            if (x->fkey == y->fkey) {
+        if (x->family && y->family) { /* level_family() */
+            if (x->family == y->family) {
                 lv[LINK_C_FAMILY] = 1;
             } else {
-                uint64_t k = (uint64_t)x->fkey << 32 | y->fkey;
-                size_t s = memo_slot(k);
-                if (mm->family.key[s] != k) {
-                    const link_record *a = prep_rec(pp, i), *b = prep_rec(pp, j);
-                    mm->family.key[s] = k;
-                    mm->family.level[s] = (uint8_t)level_family(a->family, a->family_phon, b->family, b->family_phon);
-                }
-                lv[LINK_C_FAMILY] = mm->family.level[s];
+                int c = family_jw_class(pp, mm, x, y);
+                lv[LINK_C_FAMILY] = (c & 3) == 2 || (c & 4)                                            ? 2
+                                    : (c & 3) == 1 || (x->family_code && x->family_code == y->family_code) ? 3
+                                                                                                        : 4;
             }
         }
     }
-    if (x->dob != LINK_NO_DATE && y->dob != LINK_NO_DATE)
-        lv[LINK_C_DOB] = x->dob == y->dob ? 1
-                                          : (uint8_t)level_dob_parts(x->dob_y, x->dob_m, x->dob_d, y->dob_y, y->dob_m,
-                                                                     y->dob_d);
+    if (x->dob != LINK_NO_DATE && y->dob != LINK_NO_DATE) { /* level_dob() */
+        if (x->dob == y->dob) {
+            lv[LINK_C_DOB] = 1;
+        } else {
+            int ay = x->dob / 10000, am = x->dob / 100 % 100, ad = x->dob % 100;
+            int by = y->dob / 10000, bm = y->dob / 100 % 100, bd = y->dob % 100;
+            if (!(ay == by && am == bd && ad == bm) && dob_digits_bound(x->dob, y->dob) > 2)
+                lv[LINK_C_DOB] = 5;
+            else
+                lv[LINK_C_DOB] = (uint8_t)level_dob_parts(ay, am, ad, by, bm, bd);
+        }
+    }
     if (x->sex && y->sex)
         lv[LINK_C_SEX] = x->sex == y->sex ? 1 : 2;
-    if (x->postcode && y->postcode) {
+    if (x->postcode && y->postcode) { /* level_postcode() */
         if (x->postcode == y->postcode)
             lv[LINK_C_POSTCODE] = 1;
         else if (x->sector && y->sector)
-            lv[LINK_C_POSTCODE] = x->sector == y->sector                       ? 2
+            lv[LINK_C_POSTCODE] = x->sector == y->sector                                       ? 2
                                   : x->district && y->district && x->district == y->district ? 3
                                                                                               : 4;
         else
             lv[LINK_C_POSTCODE] = (uint8_t)level_postcode(prep_rec(pp, i), prep_rec(pp, j));
     }
-    if (x->address && y->address) {
-        if (x->address == y->address) {
-            lv[LINK_C_ADDRESS] = 1;
-        } else { /* level_address() with the overlap counted on word numbers */
-            const uint32_t *wa = pp->words + x->words, *wb = pp->words + y->words;
-            size_t common = 0, na = x->nwords, nb = y->nwords;
-            for (size_t p = 0; p < na; p++)
-                for (size_t q = 0; q < nb; q++)
-                    if (wa[p] == wb[q]) {
-                        common++;
-                        break;
-                    }
-            double o = na == 0 || nb == 0 ? 0.0 : (double)common / (double)(na < nb ? na : nb);
-            int level = 4;
-            if (o >= 0.75)
-                level = 2;
-            else if (jw_mask_bound(x->address_len, x->address_mask, y->address_len, y->address_mask) >=
-                         0.92 - 1e-9 &&
-                     jw(prep_rec(pp, i)->address, prep_rec(pp, j)->address, 0.92) >= 0.92)
-                level = 2;
-            else if (o >= 0.5)
-                level = 3;
-            lv[LINK_C_ADDRESS] = (uint8_t)level;
-        }
-    }
+    if (x->address && y->address)
+        lv[LINK_C_ADDRESS] = x->address == y->address ? 1 : (uint8_t)address_level(pp, x, y, i, j);
     if (x->town && y->town) {
         if (x->town == y->town) {
             lv[LINK_C_TOWN] = 1;
@@ -1162,10 +1346,11 @@ static void compare_prepped(const prepared *pp, memos *mm, size_t i, size_t j, i
             uint64_t k = (uint64_t)x->town << 32 | y->town;
             size_t s = memo_slot(k);
             if (mm->town.key[s] != k) {
+                const dict *d = &pp->d[PREP_TOWNS];
                 mm->town.key[s] = k;
-                mm->town.level[s] = jw(prep_rec(pp, i)->town, prep_rec(pp, j)->town, 0.9) >= 0.9 ? 2 : 3;
+                mm->town.val[s] = jw(d->str[x->town], d->str[y->town], 0.9) >= 0.9 ? 2 : 3;
             }
-            lv[LINK_C_TOWN] = mm->town.level[s];
+            lv[LINK_C_TOWN] = mm->town.val[s];
         }
     }
     /* where someone lives counts once: as in link_compare_records */
@@ -1178,7 +1363,7 @@ static void compare_prepped(const prepared *pp, memos *mm, size_t i, size_t j, i
         lv[LINK_C_TOWN] = 0;
     }
     if (use_ids && (x->ident[0] | x->ident[1] | x->ident[2]) && (y->ident[0] | y->ident[1] | y->ident[2])) {
-        int any = 0, near = 0, level = 0;
+        int any = 0, near = 0, level = 0; /* level_ids() */
         for (int k = 0; k < 3 && !level; k++) {
             if (!x->ident[k] || !y->ident[k])
                 continue;
@@ -1403,6 +1588,8 @@ typedef struct job {
     const double *tfw_given, *tfw_family; /* phase 2: an exact name's weight, by the name's number */
 } job;
 
+enum { PREFETCH_AHEAD = 16 }; /* pairs */
+
 static void *worker(void *arg)
 {
     job *j = arg;
@@ -1414,6 +1601,14 @@ static void *worker(void *arg)
         size_t right0 = pp->b ? pp->na : 0;
         uint64_t last = 0, run = 0; /* consecutive equal patterns counted once */
         for (size_t i = j->from; i < j->to; i++) {
+            if (i + PREFETCH_AHEAD < j->to) { /* the preps of a pair a little ahead: memory, not work, is the cost */
+                const link_pair *q = &j->pairs[i + PREFETCH_AHEAD];
+                const char *pl = (const char *)&pp->p[q->left], *pr = (const char *)&pp->p[right0 + q->right];
+                __builtin_prefetch(pl);
+                __builtin_prefetch(pl + 64);
+                __builtin_prefetch(pr);
+                __builtin_prefetch(pr + 64);
+            }
             link_pair *p = &j->pairs[i];
             compare_prepped(pp, mm, p->left, right0 + p->right, j->o->use_ids, p->level);
             if (j->count) {
