@@ -1081,7 +1081,8 @@ static void prep_task(prepared *pp, int task)
                 wcap = (pp->nwords + nw) * 2;
                 pp->words = core_xrealloc(pp->words, wcap * sizeof(*pp->words));
             }
-            memcpy(pp->words + pp->nwords, w, nw * sizeof(*w));
+            if (nw)
+                memcpy(pp->words + pp->nwords, w, nw * sizeof(*w));
             pp->nwords += nw;
             uint64_t bits = 0;
             unsigned distinct = 1;

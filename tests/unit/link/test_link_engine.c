@@ -352,6 +352,170 @@ static void test_one_pair_defaults(void **state)
     core_arena_release(&a);
 }
 
+/* ---- the engine's comparisons agree with link_compare_records ---- */
+
+static const char *pick(const char *const *v, size_t n)
+{
+    return v[next_u32() % n];
+}
+
+#define PICK(v) pick(v, sizeof(v) / sizeof(v[0]))
+
+/* s with one change: a letter replaced, two neighbours swapped, one dropped or one doubled. */
+static const char *vary(core_arena *a, const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 2)
+        return s;
+    char *t = core_arena_alloc(a, n + 2);
+    size_t i = next_u32() % (n - 1);
+    switch (next_u32() % 4) {
+    case 0: memcpy(t, s, n + 1); t[i] = t[i] == 'z' || t[i] == '9' ? 'a' : (char)(t[i] + 1); break;
+    case 1: memcpy(t, s, n + 1); t[i] = s[i + 1]; t[i + 1] = s[i]; break;
+    case 2: memcpy(t, s, i); memcpy(t + i, s + i + 1, n - i); break;
+    default: memcpy(t, s, i + 1); memcpy(t + i + 1, s + i, n - i + 1); break;
+    }
+    return t;
+}
+
+/* Records with every field, near-misses of each other, and the odd cases the engine's prepared comparisons
+ * must get right: names written the other way round, double-barrelled names, a letter more than 15 times,
+ * values over 256 bytes, nicknames and codes that are not what the first token gives (records made by hand),
+ * addresses of more than 16 words and with stray spaces, non-UK postcodes, years before 1000, identifiers one
+ * character apart. */
+static void add_varied(link_dataset *d, size_t n)
+{
+    static const char *const STREETS[] = {"high street", "church road", "station road", "mill lane",
+                                          "the crescent", "church rd", "high st", "park view"};
+    static const char *const TOWNS[] = {"leeds", "leeds", "bradford", "bradfrod", "halifax", "otley", "ilkley"};
+    static const char *const POSTS[] = {"LS6 2QT", "LS6 2QU", "LS6 3AB", "LS7 1AA", "BD1 1AA", "4223", "4224",
+                                        "42231", "HX1"};
+    static const char *const ODD_FAMILY[] = {"smith jones", "jones", "okonkwo reyes", "reyes okonkwo",
+                                             "aaaaaaaaaaaaaaaaaa", "aaaaaaaaaaaaaaaaab", "de la cruz", "cruz"};
+    char buf[700];
+    for (size_t i = 0; i < n; i++) {
+        if (d->n == d->cap) {
+            d->cap = d->cap ? d->cap * 2 : 64;
+            d->recs = realloc(d->recs, d->cap * sizeof(*d->recs));
+            assert_non_null(d->recs);
+        }
+        link_record *r = &d->recs[d->n++];
+        memset(r, 0, sizeof(*r));
+        core_arena *a = &d->arena;
+        snprintf(buf, sizeof(buf), "v%zu", d->n);
+        r->id = core_arena_strdup(a, buf);
+        unsigned k = next_u32() % 20;
+        const char *given = k == 0 ? NULL : k < 3 ? PICK(NICK) : PICK(GIVEN);
+        if (given && k == 3)
+            given = vary(a, given);
+        if (given && k == 4) {
+            snprintf(buf, sizeof(buf), "%s %s", given, PICK(GIVEN));
+            given = core_arena_strdup(a, buf);
+        }
+        const char *family = k == 5 ? NULL : k < 9 ? PICK(ODD_FAMILY) : PICK(FAMILY);
+        if (family && k == 9)
+            family = vary(a, family);
+        if (k == 10) { /* the other way round */
+            const char *t = given;
+            given = family;
+            family = t;
+        }
+        r->given = given ? core_arena_strdup(a, given) : NULL;
+        r->family = family ? core_arena_strdup(a, family) : NULL;
+        if (r->given) {
+            char *first = core_arena_strndup(a, r->given, strcspn(r->given, " "));
+            r->given_nick = k == 11 ? NULL : k == 12 ? "william" : link_nick_canonical(first);
+            link_phonetic(k == 13 ? "smith" : first, r->given_phon);
+        }
+        if (r->family)
+            link_phonetic(k == 14 ? "jones" : r->family, r->family_phon);
+        if (next_u32() % 10) {
+            core_date dt = {next_u32() % 8 ? 1990 + (int)(next_u32() % 4) : 900 + (int)(next_u32() % 200),
+                            1 + (int)(next_u32() % 12), 1 + (int)(next_u32() % 12)};
+            r->dob = core_date_to_days(dt);
+        } else {
+            r->dob = LINK_NO_DATE;
+        }
+        r->sex = "MF\0"[next_u32() % 3];
+        if (next_u32() % 8) {
+            size_t sl = 0, dl = 0, pn = link_norm_postcode(PICK(POSTS), buf, sizeof(buf), &sl, &dl);
+            r->postcode = core_arena_strndup(a, buf, pn);
+            r->sector = sl ? core_arena_strndup(a, buf, sl) : NULL;
+            r->district = dl ? core_arena_strndup(a, buf, dl) : NULL;
+        }
+        unsigned h = next_u32() % 12;
+        if (h == 0) {
+            r->address = NULL;
+        } else if (h == 1) { /* more than 16 words, some repeated */
+            size_t at = 0;
+            for (int w = 0; w < 22; w++)
+                at += (size_t)snprintf(buf + at, sizeof(buf) - at, "%sw%u", w ? " " : "", next_u32() % 18);
+            r->address = core_arena_strdup(a, buf);
+        } else if (h == 2) { /* over 256 bytes */
+            memset(buf, 'a' + (int)(next_u32() % 3), 300);
+            buf[300] = '\0';
+            r->address = core_arena_strdup(a, buf);
+        } else if (h == 3) { /* stray spaces, as a record made by hand might have */
+            snprintf(buf, sizeof(buf), " %u  %s ", 1 + next_u32() % 3, PICK(STREETS));
+            r->address = core_arena_strdup(a, buf);
+        } else {
+            snprintf(buf, sizeof(buf), "%u %s", 1 + next_u32() % 6, PICK(STREETS));
+            r->address = h == 4 ? vary(a, buf) : core_arena_strdup(a, buf);
+        }
+        r->town = next_u32() % 6 ? PICK(TOWNS) : NULL;
+        r->email = next_u32() % 3 == 0 ? (next_u32() % 2 ? "a@example.org" : "b@example.org") : NULL;
+        static const char *const NHS[] = {"9434765919", "9434765991", "943476591", "94347659190", "9434765918",
+                                          "4934765919"};
+        r->nhs_number = next_u32() % 3 == 0 ? PICK(NHS) : NULL;
+        r->nino = next_u32() % 4 == 0 ? (next_u32() % 2 ? "AB123456C" : "AB123456D") : NULL;
+        r->upn = next_u32() % 6 == 0 ? "A801200005001" : NULL;
+    }
+}
+
+static void check_levels(const link_dataset *a, const link_dataset *b, const link_result *r, int use_ids)
+{
+    size_t differ = 0;
+    for (size_t i = 0; i < r->npairs; i++) {
+        const link_pair *p = &r->pairs[i];
+        uint8_t lv[LINK_NCOMP];
+        link_compare_records(&a->recs[p->left], b ? &b->recs[p->right] : &a->recs[p->right], use_ids, lv);
+        if (memcmp(lv, p->level, LINK_NCOMP) != 0 && differ++ < 5)
+            print_message("pair %zu (%u, %u): levels differ\n", i, p->left, p->right);
+    }
+    assert_int_equal(differ, 0);
+}
+
+static void test_levels_as_link_compare_records(void **state)
+{
+    (void)state;
+    rng = 7;
+    link_dataset d;
+    memset(&d, 0, sizeof(d));
+    add_varied(&d, 3000);
+    core_error err;
+    for (int use_ids = 0; use_ids <= 1; use_ids++) {
+        link_options o = {.threads = 2, .block_cap = 100000, .rule_pairs = 100000000, .random_pairs = 20000,
+                          .use_ids = use_ids};
+        link_result r;
+        assert_int_equal(link_run(&d, NULL, &o, &r, &err), 0);
+        assert_true(r.npairs > 100000);
+        check_levels(&d, NULL, &r, use_ids);
+        link_result_free(&r);
+    }
+    link_dataset a = d, b = d; /* the two halves, linked */
+    a.n = d.n / 2;
+    b.recs = d.recs + a.n;
+    b.n = d.n - a.n;
+    link_options o = {.threads = 3, .block_cap = 100000, .rule_pairs = 100000000, .random_pairs = 20000,
+                      .use_ids = 1};
+    link_result r;
+    assert_int_equal(link_run(&a, &b, &o, &r, &err), 0);
+    assert_true(r.npairs > 10000);
+    check_levels(&a, &b, &r, 1);
+    link_result_free(&r);
+    link_dataset_free(&d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -362,6 +526,7 @@ int main(void)
         cmocka_unit_test(test_block_cap),
         cmocka_unit_test(test_two_datasets),
         cmocka_unit_test(test_one_pair_defaults),
+        cmocka_unit_test(test_levels_as_link_compare_records),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
