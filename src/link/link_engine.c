@@ -1246,17 +1246,32 @@ static int family_jw_class(const prepared *pp, memos *mm, const prep *x, const p
     return mm->family.val[s];
 }
 
+/* For two addresses with words, a bound of how many words they share when one side's words all have their
+ * own bit (each shared word is a bit set on both sides), else -1. */
+static int words_common_bound(const prep *x, const prep *y)
+{
+    return (x->flags | y->flags) & PREP_WORD_BITS_OK ? (int)popcount64(x->word_bits & y->word_bits) : -1;
+}
+
+/* 1 when address_level() must count the shared words one by one: the bound allows an overlap of 0.5. */
+static int words_needed(const prep *x, const prep *y)
+{
+    size_t lo = x->nwords < y->nwords ? x->nwords : y->nwords;
+    int bound = words_common_bound(x, y);
+    return lo > 0 && (bound < 0 || (double)bound / (double)lo >= 0.5);
+}
+
 /* level_address() for two different addresses: the overlap of their words counted on word numbers (or only
  * bounded, when the bound is enough), Jaro-Winkler only when the byte counts leave it a chance. */
-static int address_level(const prepared *pp, const prep *x, const prep *y, size_t i, size_t j)
+static int address_level(const prepared *pp, const prep *x, const prep *y)
 {
     size_t na = x->nwords, nb = y->nwords, lo = na < nb ? na : nb;
     double o = 0.0;
     if (lo > 0) {
-        size_t common = 0;
-        if ((x->flags | y->flags) & PREP_WORD_BITS_OK) /* one side's words all have their own bit */
-            common = popcount64(x->word_bits & y->word_bits);
-        if (!((x->flags | y->flags) & PREP_WORD_BITS_OK) || (double)common / (double)lo >= 0.5) {
+        size_t common;
+        if (!words_needed(x, y)) { /* the overlap is below 0.5, and its exact value does not matter */
+            common = (size_t)words_common_bound(x, y);
+        } else {
             const uint32_t *wa = pp->words + x->words, *wb = pp->words + y->words;
             common = 0;
             for (size_t p = 0; p < na; p++)
@@ -1265,7 +1280,7 @@ static int address_level(const prepared *pp, const prep *x, const prep *y, size_
                         common++;
                         break;
                     }
-        } /* else: the overlap is below 0.5 and its exact value does not matter */
+        }
         o = (double)common / (double)lo;
     }
     if (o >= 0.75)
@@ -1279,8 +1294,6 @@ static int address_level(const prepared *pp, const prep *x, const prep *y, size_
         if (jw_from(d->str[x->address], d->len[x->address], d->str[y->address], d->len[y->address], 0.92) >= 0.92)
             return 2;
     }
-    (void)i;
-    (void)j;
     return o >= 0.5 ? 3 : 4;
 }
 
@@ -1339,7 +1352,7 @@ static void compare_prepped(const prepared *pp, memos *mm, size_t i, size_t j, i
             lv[LINK_C_POSTCODE] = (uint8_t)level_postcode(prep_rec(pp, i), prep_rec(pp, j));
     }
     if (x->address && y->address)
-        lv[LINK_C_ADDRESS] = x->address == y->address ? 1 : (uint8_t)address_level(pp, x, y, i, j);
+        lv[LINK_C_ADDRESS] = x->address == y->address ? 1 : (uint8_t)address_level(pp, x, y);
     if (x->town && y->town) {
         if (x->town == y->town) {
             lv[LINK_C_TOWN] = 1;
@@ -1609,6 +1622,14 @@ static void *worker(void *arg)
                 __builtin_prefetch(pl + 64);
                 __builtin_prefetch(pr);
                 __builtin_prefetch(pr + 64);
+            }
+            if (i + PREFETCH_AHEAD / 2 < j->to) { /* and, with its preps at hand by now, its addresses' words */
+                const link_pair *q = &j->pairs[i + PREFETCH_AHEAD / 2];
+                const prep *x = &pp->p[q->left], *y = &pp->p[right0 + q->right];
+                if (x->address && y->address && x->address != y->address && words_needed(x, y)) {
+                    __builtin_prefetch(pp->words + x->words);
+                    __builtin_prefetch(pp->words + y->words);
+                }
             }
             link_pair *p = &j->pairs[i];
             compare_prepped(pp, mm, p->left, right0 + p->right, j->o->use_ids, p->level);
