@@ -1172,18 +1172,39 @@ static void prep_free(prepared *pp)
     memset(pp, 0, sizeof(*pp));
 }
 
-/* A lower bound of the Damerau distance of two dates YYYYMMDD from their digits: each edit changes the digit
- * counts by at most 2 in all (a swap of neighbours by 0), so the distance is at least half their difference. */
-static int dob_digits_bound(int32_t a, int32_t b)
+/* level_dob_parts() for two different dates YYYYMMDD, not day and month swapped, without the Damerau table:
+ * for strings of one length, the distance is 1 when they differ in one place or in two neighbours swapped;
+ * it is 2 when they differ in two places, in a swapped pair and one more place, in two swapped pairs, or
+ * when one string is the other with a digit taken out at one end of the span where they differ and another
+ * put in at the other end; otherwise it is more than 2 (each substitution or swap mends at most two
+ * differing places, and an insertion needs a deletion to keep the length). */
+static int level_dob_digits(int32_t a, int32_t b)
 {
-    int diff[10] = {0}, sum = 0;
-    for (int k = 0; k < 8; k++, a /= 10, b /= 10) {
-        diff[a % 10]++;
-        diff[b % 10]--;
+    char x[8], y[8];
+    for (int k = 7; k >= 0; k--, a /= 10, b /= 10) {
+        x[k] = (char)(a % 10);
+        y[k] = (char)(b % 10);
     }
-    for (int k = 0; k < 10; k++)
-        sum += diff[k] < 0 ? -diff[k] : diff[k];
-    return sum / 2;
+    int at[8], h = 0;
+    for (int k = 0; k < 8; k++)
+        if (x[k] != y[k])
+            at[h++] = k;
+#define SWAPPED(p) (x[(p)] == y[(p) + 1] && x[(p) + 1] == y[(p)])
+    if (h == 1)
+        return 3;
+    if (h == 2)
+        return at[1] == at[0] + 1 && SWAPPED(at[0]) ? 3 : 4;
+    if (h == 3 && ((at[1] == at[0] + 1 && SWAPPED(at[0])) || (at[2] == at[1] + 1 && SWAPPED(at[1]))))
+        return 4;
+    if (h == 4 && at[1] == at[0] + 1 && SWAPPED(at[0]) && at[3] == at[2] + 1 && SWAPPED(at[2]))
+        return 4;
+#undef SWAPPED
+    int from = at[0], to = at[h - 1], left = 1, right = 1; /* the span where they differ, shifted by one */
+    for (int k = from; k < to; k++) {
+        left &= x[k + 1] == y[k];
+        right &= x[k] == y[k + 1];
+    }
+    return left || right ? 4 : 5;
 }
 
 /* What a pair of distinct values of a memo's field gave, kept per thread in a direct-mapped table. */
@@ -1333,10 +1354,7 @@ static void compare_prepped(const prepared *pp, memos *mm, size_t i, size_t j, i
         } else {
             int ay = x->dob / 10000, am = x->dob / 100 % 100, ad = x->dob % 100;
             int by = y->dob / 10000, bm = y->dob / 100 % 100, bd = y->dob % 100;
-            if (!(ay == by && am == bd && ad == bm) && dob_digits_bound(x->dob, y->dob) > 2)
-                lv[LINK_C_DOB] = 5;
-            else
-                lv[LINK_C_DOB] = (uint8_t)level_dob_parts(ay, am, ad, by, bm, bd);
+            lv[LINK_C_DOB] = ay == by && am == bd && ad == bm ? 2 : (uint8_t)level_dob_digits(x->dob, y->dob);
         }
     }
     if (x->sex && y->sex)

@@ -430,8 +430,9 @@ static void add_varied(link_dataset *d, size_t n)
         if (r->family)
             link_phonetic(k == 14 ? "jones" : r->family, r->family_phon);
         if (next_u32() % 10) {
-            core_date dt = {next_u32() % 8 ? 1990 + (int)(next_u32() % 4) : 900 + (int)(next_u32() % 200),
-                            1 + (int)(next_u32() % 12), 1 + (int)(next_u32() % 12)};
+            unsigned y = next_u32() % 8;
+            core_date dt = {y < 5 ? 1990 + (int)(next_u32() % 4) : y < 7 ? 1900 + (int)(next_u32() % 200) : 900 + (int)(next_u32() % 200),
+                            1 + (int)(next_u32() % 12), 1 + (int)(next_u32() % (y < 5 ? 12 : 28))};
             r->dob = core_date_to_days(dt);
         } else {
             r->dob = LINK_NO_DATE;
