@@ -63,9 +63,10 @@ int cli_link_index(int argc, char **argv)
             printf("run %" PRId64 ": %" PRIu64 " people of the index against each other, %" PRIu64
                    " candidate pairs in %.1f s\n", n.run_id, n.people, n.candidates, n.seconds);
         if (dataset)
-            printf("  %" PRIu64 " rows linked to a person (each its row's one clear candidate)\n", n.linked);
-        printf("  %" PRIu64 " pairs waiting for review\n", n.queued);
-        printf("  %" PRIu64 " pairs already decided, left as they were\n", n.kept);
+            printf("  %" PRIu64 " row%s linked to a person (each its row's one clear candidate)\n", n.linked,
+                   n.linked == 1 ? "" : "s");
+        printf("  %" PRIu64 " pair%s waiting for review\n", n.queued, n.queued == 1 ? "" : "s");
+        printf("  %" PRIu64 " pair%s already decided, left as they were\n", n.kept, n.kept == 1 ? "" : "s");
         json_t *detail = json_pack("{s:I,s:s?,s:I,s:I,s:I,s:I,s:I,s:I}", "run_id", (json_int_t)n.run_id, "dataset",
                                    dataset, "people", (json_int_t)n.people, "records", (json_int_t)n.records,
                                    "candidate_pairs", (json_int_t)n.candidates, "linked", (json_int_t)n.linked,

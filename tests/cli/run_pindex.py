@@ -70,7 +70,7 @@ def main():
     check(rc == 0 and "pairs waiting for review" in out, "link index over the index queues pairs", (rc, out, err))
     for d in DATASETS:
         rc, out, err = run("link", "index", "--db", db, "--dataset", d)
-        check(rc == 0 and "rows linked" in out, "link index --dataset %s" % d, (rc, out, err))
+        check(rc == 0 and " linked to a person" in out, "link index --dataset %s" % d, (rc, out, err))
 
     truth = {}
     with open(truth_path, encoding="utf-8") as f:
