@@ -760,7 +760,8 @@ static void block_all(const link_dataset *a, const link_dataset *b, const link_o
  *      anything else in the records.
  */
 
-enum { DICT_INLINE = 16 }; /* values up to this long are kept in their slot: found without reading elsewhere */
+enum { DICT_INLINE = 48 }; /* values up to this long are kept in their slot (of one cache line): found
+                             without reading the records */
 
 typedef struct dict_slot {
     uint64_t hash;              /* of the value; 0: empty */
@@ -768,6 +769,17 @@ typedef struct dict_slot {
     uint32_t len;
     char bytes[DICT_INLINE];    /* the value, when len <= DICT_INLINE */
 } dict_slot;
+
+_Static_assert(sizeof(dict_slot) == 64, "a table slot is one cache line");
+
+static dict_slot *slots_alloc(size_t n)
+{
+    dict_slot *v = aligned_alloc(64, n * sizeof(*v));
+    if (!v)
+        core_die("out of memory for value tables");
+    memset(v, 0, n * sizeof(*v));
+    return v;
+}
 
 typedef struct dict {
     dict_slot *slot;
@@ -784,12 +796,10 @@ static void dict_init(dict *d, size_t expect)
     d->cap = 1024;
     while (d->cap < expect * 2)
         d->cap <<= 1;
-    d->slot = calloc(d->cap, sizeof(*d->slot));
+    d->slot = slots_alloc(d->cap);
     d->ncap = 1024;
     d->str = core_xmalloc(d->ncap * sizeof(*d->str));
     d->len = core_xmalloc(d->ncap * sizeof(*d->len));
-    if (!d->slot)
-        core_die("out of memory for value tables");
     d->str[0] = NULL;
     d->len[0] = 0;
     d->n = 1;
@@ -808,9 +818,7 @@ static void dict_grow(dict *d)
     size_t ocap = d->cap;
     dict_slot *old = d->slot;
     d->cap = ocap * 2;
-    d->slot = calloc(d->cap, sizeof(*d->slot));
-    if (!d->slot)
-        core_die("out of memory for value tables");
+    d->slot = slots_alloc(d->cap);
     for (size_t i = 0; i < ocap; i++) {
         if (!old[i].hash)
             continue;
@@ -880,20 +888,15 @@ typedef struct prep {
     char sex;
     uint8_t nwords;            /* the address's distinct words, at prepared.words[words] */
     uint8_t family_words;      /* 1 when the family name has a space (double-barrelled: level_family's overlap) */
-    uint8_t flags;             /* PREP_* below */
+    uint8_t family_counted;    /* 1 when family_counts are kept */
     uint16_t first_len, family_len, address_len; /* bytes, at most 65535 (only <= 256 matters: jw_may_reach) */
-    uint16_t unused;
+    uint8_t address_counted;   /* 1 when address_counts are kept */
+    uint8_t word_bits_apart;   /* 1 when the address's words have word_bits all different */
     uint32_t first_mask;       /* bit (byte & 31) set for every byte of the first given token */
     uint32_t words;
     uint64_t word_bits;        /* bit (word number's hash & 63) set for every word of the address */
     byte_counts family_counts, address_counts;
 } prep;
-
-enum {
-    PREP_WORD_BITS_OK = 1,      /* the address's words have word_bits all different */
-    PREP_FAMILY_COUNTS_OK = 2,  /* family_counts kept */
-    PREP_ADDRESS_COUNTS_OK = 4, /* address_counts kept */
-};
 
 _Static_assert(sizeof(prep) == 128, "a prepared record is two cache lines");
 
@@ -998,7 +1001,34 @@ static uint16_t len16(size_t n)
     return (uint16_t)(n < 65535 ? n : 65535);
 }
 
-/* The prepared fields of one table, for every record in order. */
+/* The distinct words of an address as link_token_overlap splits it: on spaces, empty words skipped, 16 at
+ * most, into w; returns how many. */
+static size_t address_words(dict *d, const char *s, uint32_t w[PREP_WORDS])
+{
+    size_t nw = 0;
+    while (s && *s && nw < PREP_WORDS) {
+        size_t n = 0;
+        while (s[n] && s[n] != ' ')
+            n++;
+        if (n > 0) {
+            uint32_t id = dict_id(d, s, n, 0);
+            int seen = 0;
+            for (size_t k = 0; k < nw && !seen; k++)
+                seen = w[k] == id;
+            if (!seen)
+                w[nw++] = id;
+        }
+        s += n;
+        if (*s == ' ')
+            s++;
+    }
+    return nw;
+}
+
+/* The tasks of prep_build, the longest first: each fills its own fields of every record, all of them, in
+ * record order. */
+enum { TASK_ADDRESSES, TASK_NAMES, TASK_PLACES, TASK_IDENTS, NTASKS };
+
 static void prep_task(prepared *pp, int task)
 {
     size_t wcap = 0;
@@ -1006,40 +1036,34 @@ static void prep_task(prepared *pp, int task)
         const link_record *r = prep_rec(pp, i);
         prep *x = &pp->p[i];
         switch (task) {
-        case PREP_NAMES:
+        case TASK_NAMES: {
             x->given = dict_str(&pp->d[PREP_NAMES], r->given);
             x->family = dict_str(&pp->d[PREP_NAMES], r->family);
-            if (r->family) {
-                size_t n = strlen(r->family);
-                x->family_len = len16(n);
-                x->family_words = strchr(r->family, ' ') != NULL;
-                if (n <= 256 && count_bytes(r->family, n, &x->family_counts))
-                    __atomic_fetch_or(&x->flags, PREP_FAMILY_COUNTS_OK, __ATOMIC_RELAXED);
-            }
-            break;
-        case PREP_FIRSTS:
-            if (r->given) {
-                size_t n = first_token_len(r->given);
-                x->first = dict_id(&pp->d[PREP_FIRSTS], r->given, n, 0);
-                x->first_len = len16(n);
-                x->first_mask = byte_classes(r->given, n);
-            }
-            break;
-        case PREP_NICKS:
+            size_t fn = r->family ? strlen(r->family) : 0, gn = r->given ? first_token_len(r->given) : 0;
+            x->family_len = len16(fn);
+            x->family_words = r->family && strchr(r->family, ' ') != NULL;
+            x->family_counted = r->family && fn <= 256 && count_bytes(r->family, fn, &x->family_counts);
+            if (!x->family_counted)
+                x->family_counts = (byte_counts){0, 0};
+            x->first = r->given ? dict_id(&pp->d[PREP_FIRSTS], r->given, gn, 0) : 0;
+            x->first_len = len16(gn);
+            x->first_mask = r->given ? byte_classes(r->given, gn) : 0;
             x->nick = dict_str(&pp->d[PREP_NICKS], r->given ? r->given_nick : NULL);
+            /* the empty code is 0, as level_given and level_family test ap[0] */
+            x->given_code = r->given && r->given_phon[0] ? dict_id(&pp->d[PREP_CODES], r->given_phon,
+                                                                   strnlen(r->given_phon, LINK_PHONETIC_MAX), 0)
+                                                         : 0;
+            x->family_code = r->family && r->family_phon[0] ? dict_id(&pp->d[PREP_CODES], r->family_phon,
+                                                                      strnlen(r->family_phon, LINK_PHONETIC_MAX), 0)
+                                                            : 0;
             break;
-        case PREP_CODES: /* the empty code is 0, as level_given and level_family test ap[0] */
-            if (r->given && r->given_phon[0])
-                x->given_code =
-                    dict_id(&pp->d[PREP_CODES], r->given_phon, strnlen(r->given_phon, LINK_PHONETIC_MAX), 0);
-            if (r->family && r->family_phon[0])
-                x->family_code =
-                    dict_id(&pp->d[PREP_CODES], r->family_phon, strnlen(r->family_phon, LINK_PHONETIC_MAX), 0);
-            break;
-        case PREP_PLACES: /* one table for the three: each is only ever compared with its own kind */
+        }
+        case TASK_PLACES: { /* one table for postcode, sector and district: each is only compared with its kind */
             x->postcode = dict_str(&pp->d[PREP_PLACES], r->postcode);
             x->sector = dict_str(&pp->d[PREP_PLACES], r->sector);
             x->district = dict_str(&pp->d[PREP_PLACES], r->district);
+            x->town = dict_str(&pp->d[PREP_TOWNS], r->town);
+            x->email = dict_str(&pp->d[PREP_EMAILS], r->email);
             x->sex = r->sex;
             x->dob = LINK_NO_DATE;
             if (r->dob != LINK_NO_DATE) {
@@ -1047,34 +1071,16 @@ static void prep_task(prepared *pp, int task)
                 x->dob = d.y * 10000 + d.m * 100 + d.d;
             }
             break;
-        case PREP_ADDRESSES:
+        }
+        case TASK_ADDRESSES: {
             x->address = dict_str(&pp->d[PREP_ADDRESSES], r->address);
-            if (r->address) {
-                size_t n = strlen(r->address);
-                x->address_len = len16(n);
-                if (n <= 256 && count_bytes(r->address, n, &x->address_counts))
-                    __atomic_fetch_or(&x->flags, PREP_ADDRESS_COUNTS_OK, __ATOMIC_RELAXED);
-            }
-            break;
-        case PREP_WORDS_T: { /* as link_token_overlap splits: on spaces, empty words skipped, distinct, 16 at most */
+            size_t n = r->address ? strlen(r->address) : 0;
+            x->address_len = len16(n);
+            x->address_counted = r->address && n <= 256 && count_bytes(r->address, n, &x->address_counts);
+            if (!x->address_counted)
+                x->address_counts = (byte_counts){0, 0};
             uint32_t w[PREP_WORDS];
-            size_t nw = 0;
-            for (const char *s = r->address; s && *s && nw < PREP_WORDS;) {
-                size_t n = 0;
-                while (s[n] && s[n] != ' ')
-                    n++;
-                if (n > 0) {
-                    uint32_t id = dict_id(&pp->d[PREP_WORDS_T], s, n, 0);
-                    int seen = 0;
-                    for (size_t k = 0; k < nw && !seen; k++)
-                        seen = w[k] == id;
-                    if (!seen)
-                        w[nw++] = id;
-                }
-                s += n;
-                if (*s == ' ')
-                    s++;
-            }
+            size_t nw = address_words(&pp->d[PREP_WORDS_T], r->address, w);
             x->nwords = (uint8_t)nw;
             x->words = (uint32_t)pp->nwords;
             if (pp->nwords + nw > wcap) {
@@ -1085,24 +1091,17 @@ static void prep_task(prepared *pp, int task)
                 memcpy(pp->words + pp->nwords, w, nw * sizeof(*w));
             pp->nwords += nw;
             uint64_t bits = 0;
-            unsigned distinct = 1;
+            int apart = 1;
             for (size_t k = 0; k < nw; k++) {
                 uint64_t bit = 1ULL << (mix(w[k]) & 63);
-                distinct &= !(bits & bit);
+                apart &= !(bits & bit);
                 bits |= bit;
             }
             x->word_bits = bits;
-            if (distinct)
-                __atomic_fetch_or(&x->flags, PREP_WORD_BITS_OK, __ATOMIC_RELAXED);
+            x->word_bits_apart = (uint8_t)apart;
             break;
         }
-        case PREP_TOWNS:
-            x->town = dict_str(&pp->d[PREP_TOWNS], r->town);
-            break;
-        case PREP_EMAILS:
-            x->email = dict_str(&pp->d[PREP_EMAILS], r->email);
-            break;
-        case PREP_IDENTS:
+        case TASK_IDENTS:
             x->ident[0] = dict_str(&pp->d[PREP_IDENTS], r->nhs_number);
             x->ident[1] = dict_str(&pp->d[PREP_IDENTS], r->nino);
             x->ident[2] = dict_str(&pp->d[PREP_IDENTS], r->upn);
@@ -1119,14 +1118,14 @@ typedef struct prepjob {
 static void *prep_worker(void *arg)
 {
     prepjob *j = arg;
-    for (int t; (t = __atomic_fetch_add(j->next, 1, __ATOMIC_RELAXED)) < PREP_NDICTS;)
+    for (int t; (t = __atomic_fetch_add(j->next, 1, __ATOMIC_RELAXED)) < NTASKS;)
         prep_task(j->pp, t);
     return NULL;
 }
 
-/* Prepare every record of a and b (tasks: one per table, taken by the threads in turn, the largest first;
- * each writes its own fields of every record (flags atomically), so nothing depends on the number of
- * threads). */
+/* Prepare every record of a and b. The tasks are taken by the threads in turn; each writes its own fields of
+ * every record (the preps are not zeroed first: every field is written), so nothing depends on the number of
+ * threads. */
 static void prep_build(prepared *pp, const link_dataset *a, const link_dataset *b, const link_options *o)
 {
     memset(pp, 0, sizeof(*pp));
@@ -1136,23 +1135,22 @@ static void prep_build(prepared *pp, const link_dataset *a, const link_dataset *
     pp->n = a->n + (b ? b->n : 0);
     /* in huge pages where the system allows: the comparisons read the preps in no particular order, and with
      * small pages most reads would also miss the TLB */
-    size_t bytes = ((pp->n + 1) * sizeof(*pp->p) + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+    size_t bytes = (pp->n * sizeof(*pp->p) + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
     pp->p = aligned_alloc(HUGE_PAGE, bytes);
     if (!pp->p)
         core_die("out of memory for prepared records");
     madvise(pp->p, bytes, MADV_HUGEPAGE);
-    memset(pp->p, 0, bytes);
     size_t expect[PREP_NDICTS] = {[PREP_NAMES] = 4096,          [PREP_FIRSTS] = 4096,  [PREP_NICKS] = 4096,
-                                  [PREP_CODES] = 4096,          [PREP_PLACES] = pp->n / 4,
-                                  [PREP_ADDRESSES] = pp->n / 2, [PREP_WORDS_T] = 4096, [PREP_TOWNS] = 1024,
-                                  [PREP_EMAILS] = 1024,         [PREP_IDENTS] = pp->n / 2};
+                                  [PREP_CODES] = 4096,          [PREP_PLACES] = 65536,
+                                  [PREP_ADDRESSES] = pp->n / 4, [PREP_WORDS_T] = 4096, [PREP_TOWNS] = 1024,
+                                  [PREP_EMAILS] = 1024,         [PREP_IDENTS] = pp->n / 4};
     for (int t = 0; t < PREP_NDICTS; t++)
         dict_init(&pp->d[t], expect[t]);
     int next = 0, nt = thread_count(o);
-    if (nt > PREP_NDICTS)
-        nt = PREP_NDICTS;
-    pthread_t th[PREP_NDICTS];
-    prepjob jobs[PREP_NDICTS];
+    if (nt > NTASKS)
+        nt = NTASKS;
+    pthread_t th[NTASKS];
+    prepjob jobs[NTASKS];
     for (int t = 0; t < nt; t++) {
         jobs[t] = (prepjob){pp, &next};
         if (t > 0 && pthread_create(&th[t], NULL, prep_worker, &jobs[t]) != 0)
@@ -1247,7 +1245,7 @@ static int given_jw_class(const prepared *pp, memos *mm, const prep *x, const pr
 static int family_jw_class(const prepared *pp, memos *mm, const prep *x, const prep *y)
 {
     int may_jw = 1;
-    if (x->flags & y->flags & PREP_FAMILY_COUNTS_OK)
+    if (x->family_counted && y->family_counted)
         may_jw = jw_may_reach(x->family_len, y->family_len, byte_counts_common(&x->family_counts, &y->family_counts),
                               0.80);
     if (!may_jw && !x->family_words && !y->family_words)
@@ -1271,7 +1269,7 @@ static int family_jw_class(const prepared *pp, memos *mm, const prep *x, const p
  * own bit (each shared word is a bit set on both sides), else -1. */
 static int words_common_bound(const prep *x, const prep *y)
 {
-    return (x->flags | y->flags) & PREP_WORD_BITS_OK ? (int)popcount64(x->word_bits & y->word_bits) : -1;
+    return x->word_bits_apart || y->word_bits_apart ? (int)popcount64(x->word_bits & y->word_bits) : -1;
 }
 
 /* 1 when address_level() must count the shared words one by one: the bound allows an overlap of 0.5. */
@@ -1307,7 +1305,7 @@ static int address_level(const prepared *pp, const prep *x, const prep *y)
     if (o >= 0.75)
         return 2;
     int may_jw = 1;
-    if (x->flags & y->flags & PREP_ADDRESS_COUNTS_OK)
+    if (x->address_counted && y->address_counted)
         may_jw = jw_may_reach(x->address_len, y->address_len,
                               byte_counts_common(&x->address_counts, &y->address_counts), 0.92);
     if (may_jw) {
@@ -1672,6 +1670,8 @@ static void *worker(void *arg)
         for (int lv = 1; lv < comparisons[c].nlevels; lv++)
             bft[c][lv] = bf(j->model, c, lv);
     for (size_t i = j->from; i < j->to; i++) {
+        if (i + PREFETCH_AHEAD < j->to) /* the names of the pair's left record, for an exact name's weight */
+            __builtin_prefetch(&pp->p[j->pairs[i + PREFETCH_AHEAD].left]);
         link_pair *p = &j->pairs[i];
         const prep *l = &pp->p[p->left];
         /* pair_weight() with the Bayes factors looked up: the same sum in the same order, so the same weight
