@@ -8,13 +8,17 @@
  *      (pair) is a candidate. Blocks over block_cap records are left out, and so are a rule's largest blocks
  *      when it would offer more than rule_pairs pairs. A pair is kept once, by the first rule that offers it,
  *      with the mask of all the rules that do (no sort of the rules' pairs: see struct blocking).
- *   2. comparison: each candidate pair gets a level per comparison (levels below); done in threads.
+ *   2. comparison: every record is prepared once (struct prep: its values as numbers, with bounds' inputs),
+ *      then each candidate pair gets a level per comparison (levels below) from the two preps, exactly as
+ *      link_compare_records() would give it, which stays the reference; done in threads, which also count
+ *      how many candidates share each (comparison vector, rule mask) pattern. Each pair is compared once.
  *   3. u from random pairs: the level frequencies among pairs drawn at random, which are almost all non-matches.
- *   4. m and lambda by EM over the distinct comparison vectors of the candidates (u held fixed), per
- *      blocking rule that blocks on the person (rule_trains).
+ *   4. m and lambda by EM over those patterns and their counts (u held fixed), per blocking rule that blocks
+ *      on the person (rule_trains): EM never reads the pairs.
  *   5. scoring: weight = log2(lambda / (1 - lambda)) + the sum of log2(m / u) over the comparisons with a value;
  *      for an exact given or family name, u is the name's own frequency (term-frequency adjustment), so
- *      "Smith" = "Smith" counts for less than "Kowalczyk" = "Kowalczyk". Done in threads.
+ *      "Smith" = "Smith" counts for less than "Kowalczyk" = "Kowalczyk" (each name's weight computed once).
+ *      Done in threads, from the levels kept in step 2.
  *   6. decision: link when the posterior probability is at least 0.5 (the Bayes decision under the fitted
  *      model), review down to review_probability, no below.
  */
