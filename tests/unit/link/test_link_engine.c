@@ -430,9 +430,11 @@ static void add_varied(link_dataset *d, size_t n)
         if (r->family)
             link_phonetic(k == 14 ? "jones" : r->family, r->family_phon);
         if (next_u32() % 10) {
-            unsigned y = next_u32() % 8;
-            core_date dt = {y < 5 ? 1990 + (int)(next_u32() % 4) : y < 7 ? 1900 + (int)(next_u32() % 200) : 900 + (int)(next_u32() % 200),
-                            1 + (int)(next_u32() % 12), 1 + (int)(next_u32() % (y < 5 ? 12 : 28))};
+            unsigned y = next_u32() % 8; /* mostly a few years, so that dates come close; some far apart */
+            int year = y < 5 ? 1990 + (int)(next_u32() % 4)
+                       : y < 7 ? 1900 + (int)(next_u32() % 200)
+                               : 900 + (int)(next_u32() % 200);
+            core_date dt = {year, 1 + (int)(next_u32() % 12), 1 + (int)(next_u32() % (y < 5 ? 12 : 28))};
             r->dob = core_date_to_days(dt);
         } else {
             r->dob = LINK_NO_DATE;
