@@ -62,9 +62,9 @@ static const char SQL_RESTRICT[] =
     "   SET restricted = $2, version = version + 1, updated_at = $3, updated_by = $4\n"
     " WHERE id = $1";
 
-/* ---- body helpers ---- */
+/* ---- time ---- */
 
-/* Refuse any member of body not in allowed (comma-separated). */
+/* The UTC time `hours` from now, as an ISO timestamp. */
 static void utc_after_hours(int64_t hours, char out[24])
 {
     time_t t = time(NULL) + (time_t)hours * 3600;
