@@ -11,7 +11,7 @@
 // jaro_winkler_similarity, damerau_levenshtein and list functions, the match weight as the prior plus each
 // level's log2 Bayes factor (term-frequency adjusted for exact names), and the probability.
 //
-// The same as Hearth (src/link/link_engine.c): the twelve blocking rules and their keys, the block cap and the
+// The same as Hearth (src/link/link_engine.c): the thirteen blocking rules and their keys, the block cap and the
 // per-rule pair budget (Splink has neither; they are applied here as a filter on the keys so that both sides
 // compare the same kind of candidate set), the comparison levels and their thresholds, the decision at
 // probability 0.5 and the review band from 0.05.
@@ -129,10 +129,11 @@ SELECT *,
   CASE WHEN dob IS NOT NULL THEN town || '|' || year(dob) END AS k8,
   ${opt.ids ? 'nhs' : 'NULL::VARCHAR'} AS k9,
   ${opt.ids ? 'nino' : 'NULL::VARCHAR'} AS k10,
-  NULL::VARCHAR AS k11
+  NULL::VARCHAR AS k11,
+  CASE WHEN given IS NOT NULL AND family IS NOT NULL THEN left(given1, 3) || '|' || left(family, 3) END AS k12
 FROM g`;
 
-const nrules = 12;
+const nrules = 13;
 let na = 0, nb = 0;
 await timed('loading', async () => {
   await run(load('l', opt.index, 0));

@@ -364,6 +364,17 @@ static uint64_t key_town_dob_year(const link_record *r)
     return mix(hash_bytes(hash_str(FNV_BASIS ^ 12, r->town), &y, sizeof(y)));
 }
 
+/* The first three letters of the first given name and of the family name: catches pairs whose names are
+ * mistyped past their phonetic codes and whose other fields disagree too ("stelio kenney" and "stello
+ * kennedy"). */
+static uint64_t key_name_prefixes(const link_record *r)
+{
+    if (!r->given || !r->family)
+        return 0;
+    size_t g = first_token_len(r->given), f = strlen(r->family);
+    return mix(hash_bytes(hash_bytes(FNV_BASIS ^ 13, r->given, g < 3 ? g : 3), r->family, f < 3 ? f : 3));
+}
+
 static uint64_t key_id(const link_record *r, const char *v, uint64_t salt)
 {
     (void)r;
@@ -387,7 +398,8 @@ static uint64_t key_upn(const link_record *r)
 
 static const block_key_fn rules[] = {key_names_phonetic,  key_dob,          key_postcode_initial, key_family_dob_year,
                                      key_given_dob_month, key_address_family, key_family_initial, key_postcode_family,
-                                     key_town_dob_year,   key_nhs,            key_nino,           key_upn};
+                                     key_town_dob_year,   key_nhs,            key_nino,           key_upn,
+                                     key_name_prefixes};
 enum { NRULES = sizeof(rules) / sizeof(rules[0]) };
 _Static_assert(NRULES <= 16, "a pair's rules are a 16-bit mask");
 
@@ -1789,6 +1801,7 @@ static const unsigned rule_uses[] = {
     1u << LINK_C_POSTCODE | 1u << LINK_C_FAMILY, /* postcode and family initial */
     1u << LINK_C_TOWN | 1u << LINK_C_DOB,        /* town and year of birth */
     1u << LINK_C_ID, 1u << LINK_C_ID, 1u << LINK_C_ID,
+    1u << LINK_C_GIVEN | 1u << LINK_C_FAMILY,    /* the first three letters of both names */
 };
 
 _Static_assert(sizeof(rule_uses) / sizeof(rule_uses[0]) == NRULES, "one rule_uses entry per blocking rule");
@@ -1798,7 +1811,7 @@ _Static_assert(sizeof(rule_uses) / sizeof(rule_uses[0]) == NRULES, "one rule_use
  * partners, siblings, twins, who share address, family name and town but not given name or date of birth —
  * and EM over its pairs takes "same household" for "same person": m of a different given name or date of
  * birth comes out high and neighbours are linked. Those rules still offer candidates. */
-static const unsigned char rule_trains[] = {1, 1, 0, 1, 1, 0, 1, 0, 0, 1, 1, 1};
+static const unsigned char rule_trains[] = {1, 1, 0, 1, 1, 0, 1, 0, 0, 1, 1, 1, 1};
 
 _Static_assert(sizeof(rule_trains) == NRULES, "one rule_trains entry per blocking rule");
 
