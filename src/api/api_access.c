@@ -76,25 +76,7 @@ static void utc_after_hours(int64_t hours, char out[24])
 /* The grant (or review item) id as JSON. */
 static json_t *grant_json(http_req *req, int64_t id, core_error *err)
 {
-    store_value p[] = {store_v_int(id)};
-    store_stmt *st;
-    if (store_query(req->db, &req->arena, SQL_GRANT_COLUMNS, p, 1, &st, err))
-        return NULL;
-    int rc = store_next(st, err);
-    if (rc <= 0) {
-        if (rc == 0)
-            core_error_set(err, CORE_E_NOT_FOUND, "no review with id %" PRId64, id);
-        return NULL;
-    }
-    json_t *o = api_row_json(st);
-    /* Finish the statement so that it holds no read transaction open (a write may follow). */
-    while ((rc = store_next(st, err)) == 1)
-        ;
-    if (rc < 0) {
-        json_decref(o);
-        return NULL;
-    }
-    return o;
+    return api_row_by_id(req, SQL_GRANT_COLUMNS, id, "review", err);
 }
 
 /* ---- break glass and duties ---- */

@@ -149,22 +149,10 @@ static int reply(http_req *req, int status, json_t *out)
  * or restricted. */
 static json_t *card(http_req *req, int64_t id, const char *via, core_error *err)
 {
-    store_value p[] = {store_v_int(id)};
-    store_stmt *st;
-    if (store_query(req->db, &req->arena, SQL_CARD, p, 1, &st, err))
-        return NULL;
-    int rc = store_next(st, err);
-    if (rc <= 0) {
-        if (rc == 0)
-            core_error_set(err, CORE_E_NOT_FOUND, "no person with id %" PRId64, id);
-        return NULL;
-    }
-    json_t *o = api_row_json(st);
-    while ((rc = store_next(st, err)) == 1) {
-    }
+    json_t *o = api_row_by_id(req, SQL_CARD, id, "person", err);
     char detail[96];
     snprintf(detail, sizeof detail, "{\"footing\":\"person_index\",\"via\":\"%s\"}", via);
-    if (rc < 0 || http_audit(req, "read", "person", id, detail, 0, err)) {
+    if (o && http_audit(req, "read", "person", id, detail, 0, err)) {
         json_decref(o);
         return NULL;
     }
@@ -173,20 +161,8 @@ static json_t *card(http_req *req, int64_t id, const char *via, core_error *err)
 
 static json_t *partner_row(http_req *req, int64_t id, core_error *err)
 {
-    store_value p[] = {store_v_int(id)};
-    store_stmt *st;
-    if (store_query(req->db, &req->arena, SQL_PARTNER_ROW, p, 1, &st, err))
-        return NULL;
-    int rc = store_next(st, err);
-    if (rc <= 0) {
-        if (rc == 0)
-            core_error_set(err, CORE_E_NOT_FOUND, "no partner row with id %" PRId64, id);
-        return NULL;
-    }
-    json_t *o = api_row_json(st);
-    while ((rc = store_next(st, err)) == 1) {
-    }
-    if (rc < 0 || http_audit(req, "read", "partner_record", id, "{\"via\":\"match_review\"}", 0, err)) {
+    json_t *o = api_row_by_id(req, SQL_PARTNER_ROW, id, "partner row", err);
+    if (o && http_audit(req, "read", "partner_record", id, "{\"via\":\"match_review\"}", 0, err)) {
         json_decref(o);
         return NULL;
     }

@@ -1,8 +1,10 @@
 /*
- * api_body.c — reading a request body's fields, for the handlers that are not the generic resource ones:
- * only the named fields, text of a length, a code of a reference list, a record id. Each refusal is an
- * error in the house shape naming the field.
+ * api_json.c — the JSON in and out of the handlers that are not the generic resource ones: a request body's
+ * fields (only the named ones, text of a length, a code of a reference list, a record id; each refusal an
+ * error in the house shape naming the field) and result rows as JSON objects (one row by id, any row).
  */
+#include <inttypes.h>
+
 #include "api/api.h"
 #include "model/model.h"
 
@@ -87,6 +89,29 @@ json_t *api_row_json(store_stmt *st)
                                      : t == STORE_INT ? json_integer(store_col_int(st, i))
                                      : t == STORE_REAL ? json_real(store_col_real(st, i))
                                                        : json_string(store_col_text(st, i, NULL)));
+    }
+    return o;
+}
+
+json_t *api_row_by_id(http_req *req, const char *sql, int64_t id, const char *what, core_error *err)
+{
+    store_value p[] = {store_v_int(id)};
+    store_stmt *st;
+    if (store_query(req->db, &req->arena, sql, p, 1, &st, err))
+        return NULL;
+    int rc = store_next(st, err);
+    if (rc <= 0) {
+        if (rc == 0)
+            core_error_set(err, CORE_E_NOT_FOUND, "no %s with id %" PRId64, what, id);
+        return NULL;
+    }
+    json_t *o = api_row_json(st);
+    /* Finish the statement so that it holds no read transaction open (a write may follow). */
+    while ((rc = store_next(st, err)) == 1)
+        ;
+    if (rc < 0) {
+        json_decref(o);
+        return NULL;
     }
     return o;
 }

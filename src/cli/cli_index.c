@@ -15,43 +15,84 @@
 #include "core/core_parse.h"
 #include "pindex/pindex.h"
 
-int cli_link_index(int argc, char **argv)
+/* The options of these commands: --db PATH, at most one text option and at most one number option. */
+typedef struct index_args {
+    const char *db;
+    const char *text;     /* the text option's value, or NULL */
+    int64_t number;       /* the number option's value, or its default */
+} index_args;
+
+/* Parse argv: text_opt and num_opt name the command's options (NULL: none), num_opt taking lo..hi. Returns
+ * CLI_OK, or CLI_USAGE after saying why. */
+static int parse(int argc, char **argv, const char *command, const char *text_opt, const char *num_opt, int64_t lo,
+                 int64_t hi, index_args *a)
 {
-    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
-                                         {"dataset", required_argument, NULL, 's'},
-                                         {"threads", required_argument, NULL, 't'},
-                                         {NULL, 0, NULL, 0}};
-    const char *db = NULL, *dataset = NULL;
-    int64_t threads = 0;
-    int c;
+    struct option opts[4] = {{"db", required_argument, NULL, 'd'}};
+    int k = 1, c;
+    if (text_opt)
+        opts[k++] = (struct option){text_opt, required_argument, NULL, 's'};
+    if (num_opt)
+        opts[k++] = (struct option){num_opt, required_argument, NULL, 'n'};
+    opts[k] = (struct option){NULL, 0, NULL, 0};
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c == 'd')
-            db = optarg;
-        else if (c == 's')
-            dataset = optarg;
-        else if (c == 't' && core_parse_int64(optarg, strlen(optarg), 1, 256, &threads) == 0)
-            continue;
-        else {
-            fprintf(stderr, "hearth link index: --threads is a number from 1 to 256\n");
+        if (c == 'd') {
+            a->db = optarg;
+        } else if (c == 's') {
+            a->text = optarg;
+        } else if (c == 'n') {
+            if (core_parse_int64(optarg, strlen(optarg), lo, hi, &a->number)) {
+                fprintf(stderr, "hearth %s: --%s is a number from %" PRId64 " to %" PRId64 "\n", command, num_opt,
+                        lo, hi);
+                return CLI_USAGE;
+            }
+        } else {
             return CLI_USAGE;
         }
     }
-    if (!db || optind != argc) {
-        fprintf(stderr, "hearth link index: --db PATH is required (see --help)\n");
+    if (!a->db || optind != argc) {
+        fprintf(stderr, "hearth %s: --db PATH is required (see --help)\n", command);
         return CLI_USAGE;
     }
+    return CLI_OK;
+}
+
+static int open_db(cli_db *d, const char *path)
+{
     core_error err;
     core_error_clear(&err);
-    cli_db d;
-    if (cli_db_open(&d, db, &err)) {
+    if (cli_db_open(d, path, &err)) {
         cli_print_error(&err);
         return CLI_FAIL;
     }
-    pindex_run_options o = {.dataset = dataset, .threads = (int)threads, .progress = cli_link_progress};
+    return CLI_OK;
+}
+
+/* Close d (the trail's final checkpoint); status, or CLI_FAIL when closing fails. */
+static int close_db(cli_db *d, int status)
+{
+    core_error err;
+    core_error_clear(&err);
+    if (cli_db_close(d, &err)) {
+        cli_print_error(&err);
+        return CLI_FAIL;
+    }
+    return status;
+}
+
+int cli_link_index(int argc, char **argv)
+{
+    index_args args = {0};
+    cli_db d;
+    int status = parse(argc, argv, "link index", "dataset", "threads", 1, 256, &args);
+    if (status != CLI_OK || (status = open_db(&d, args.db)) != CLI_OK)
+        return status;
+    const char *dataset = args.text;
+    core_error err;
+    core_error_clear(&err);
+    pindex_run_options o = {.dataset = dataset, .threads = (int)args.number, .progress = cli_link_progress};
     pindex_run_counts n;
-    int rc = pindex_run(d.s, &o, &n, &err), status = CLI_OK;
-    if (rc) {
+    if (pindex_run(d.s, &o, &n, &err)) {
         cli_print_error(&err);
         fprintf(stderr, "hearth link index: nothing was kept; the database is as it was\n");
         status = CLI_FAIL;
@@ -76,47 +117,20 @@ int cli_link_index(int argc, char **argv)
             status = CLI_FAIL;
         }
     }
-    core_error cerr;
-    core_error_clear(&cerr);
-    if (cli_db_close(&d, &cerr)) {
-        cli_print_error(&cerr);
-        status = CLI_FAIL;
-    }
-    return status;
+    return close_db(&d, status);
 }
 
 int cli_identify(int argc, char **argv)
 {
-    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
-                                         {"min-headlines", required_argument, NULL, 'm'},
-                                         {NULL, 0, NULL, 0}};
-    const char *db = NULL;
-    int64_t min = 3;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c == 'd')
-            db = optarg;
-        else if (c == 'm' && core_parse_int64(optarg, strlen(optarg), 1, 10, &min) == 0)
-            continue;
-        else {
-            fprintf(stderr, "hearth identify: --min-headlines is a number from 1 to 10\n");
-            return CLI_USAGE;
-        }
-    }
-    if (!db || optind != argc) {
-        fprintf(stderr, "hearth identify: --db PATH is required (see --help)\n");
-        return CLI_USAGE;
-    }
+    index_args args = {.number = 3};
+    cli_db d;
+    int status = parse(argc, argv, "identify", NULL, "min-headlines", 1, 10, &args);
+    if (status != CLI_OK || (status = open_db(&d, args.db)) != CLI_OK)
+        return status;
+    int64_t min = args.number;
     core_error err;
     core_error_clear(&err);
-    cli_db d;
-    if (cli_db_open(&d, db, &err)) {
-        cli_print_error(&err);
-        return CLI_FAIL;
-    }
     json_t *list = NULL;
-    int status = CLI_OK;
     if (pindex_identify(d.s, (int)min, &list, &err) ||
         cli_db_record(&d, "read", "family_identification", 0,
                       json_pack("{s:s,s:I,s:I}", "list", "identification", "min_headlines", (json_int_t)min,
@@ -131,53 +145,31 @@ int cli_identify(int argc, char **argv)
                 json_array_size(list), min);
     }
     json_decref(list);
-    core_error cerr;
-    core_error_clear(&cerr);
-    if (cli_db_close(&d, &cerr)) {
-        cli_print_error(&cerr);
-        status = CLI_FAIL;
-    }
-    return status;
+    return close_db(&d, status);
 }
 
 int cli_identify_indicators(int argc, char **argv)
 {
-    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
-                                         {"load", required_argument, NULL, 'l'},
-                                         {NULL, 0, NULL, 0}};
-    const char *db = NULL, *load = NULL;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c == 'd')
-            db = optarg;
-        else if (c == 'l')
-            load = optarg;
-        else
-            return CLI_USAGE;
-    }
-    if (!db || optind != argc) {
-        fprintf(stderr, "hearth identify indicators: --db PATH is required (see --help)\n");
-        return CLI_USAGE;
-    }
-    core_error err;
-    core_error_clear(&err);
+    index_args args = {0};
+    int status = parse(argc, argv, "identify indicators", "load", NULL, 0, 0, &args);
+    if (status != CLI_OK)
+        return status;
     json_t *given = NULL;
-    if (load) {
+    if (args.text) {
         json_error_t je;
-        given = json_load_file(load, JSON_REJECT_DUPLICATES, &je);
+        given = json_load_file(args.text, JSON_REJECT_DUPLICATES, &je);
         if (!given) {
-            fprintf(stderr, "hearth identify indicators: %s:%d: %s\n", load, je.line, je.text);
+            fprintf(stderr, "hearth identify indicators: %s:%d: %s\n", args.text, je.line, je.text);
             return CLI_FAIL;
         }
     }
     cli_db d;
-    if (cli_db_open(&d, db, &err)) {
-        cli_print_error(&err);
+    if ((status = open_db(&d, args.db)) != CLI_OK) {
         json_decref(given);
-        return CLI_FAIL;
+        return status;
     }
-    int status = CLI_OK;
+    core_error err;
+    core_error_clear(&err);
     json_t *list = NULL;
     if (given && (pindex_indicators_load(d.s, given, &err) ||
                   cli_db_record(&d, "update", "sf_indicator", 0,
@@ -194,11 +186,5 @@ int cli_identify_indicators(int argc, char **argv)
     }
     json_decref(list);
     json_decref(given);
-    core_error cerr;
-    core_error_clear(&cerr);
-    if (cli_db_close(&d, &cerr)) {
-        cli_print_error(&cerr);
-        status = CLI_FAIL;
-    }
-    return status;
+    return close_db(&d, status);
 }

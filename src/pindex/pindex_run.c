@@ -86,7 +86,7 @@ static const char SQL_RECORD_LINK[] =
     "   SET person_id = $2, version = version + 1, updated_at = $3, updated_by = $4\n"
     " WHERE id = $1 AND person_id IS NULL";
 
-static const char ENGINE_REASON[] = "above the upper threshold, the row's only such candidate";
+static const char ENGINE_REASON[] = "the row's clear candidate, above the upper threshold";
 
 /* ---- reading ---- */
 

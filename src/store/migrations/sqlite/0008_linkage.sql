@@ -14,8 +14,8 @@
 --                     editable: the council's datasets are named by the council).
 --   family_identification  a person's decision on a family the identification list put forward.
 --
--- Nothing here is done without a person: the engine links a partner's row to a person only above the upper
--- threshold and only when that row has exactly one such candidate, and that link is itself a match_pair row
+-- Nothing here is done without a person: the engine links a partner's row to a person only when that person
+-- is the row's clear candidate above the upper threshold (src/pindex/pindex_run.c), and that link is a match_pair row
 -- with its evidence, undone by deciding the pair "different". People are merged only by a person.
 
 -- The person a merged record was merged into (NULL: not merged). A merged record is kept, never deleted:
