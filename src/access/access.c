@@ -16,6 +16,7 @@
 #include <inttypes.h>
 #include <time.h>
 
+#include "core/core_clock.h"
 #include "access/access.h"
 #include "core/core_date.h"
 
@@ -28,10 +29,7 @@ typedef struct clock_now {
 
 static void clock_read(clock_now *c)
 {
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(c->now, sizeof(c->now), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    core_clock_iso(0, c->now);
     memcpy(c->today, c->now, 10);
     c->today[10] = '\0';
 }

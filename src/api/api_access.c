@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <time.h>
 
+#include "core/core_clock.h"
 #include "api/api.h"
 #include "core/core_parse.h"
 #include "model/model.h"
@@ -67,10 +68,7 @@ static const char SQL_RESTRICT[] =
 /* The UTC time `hours` from now, as an ISO timestamp. */
 static void utc_after_hours(int64_t hours, char out[24])
 {
-    time_t t = time(NULL) + (time_t)hours * 3600;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 24, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    core_clock_iso((time_t)hours * 3600, out);
 }
 
 /* The grant (or review item) id as JSON. */

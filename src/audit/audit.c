@@ -18,6 +18,7 @@
  *      thread starts and after it has stopped).
  *   3. Checkpoint lines are appended with one write() and fsynced, under cp_mu, after the commit.
  */
+#include "core/core_clock.h"
 #include "audit/audit.h"
 
 #include <errno.h>
@@ -170,12 +171,8 @@ static int check_event(const audit_event *ev, size_t lens[5], core_error *err)
 
 static void utc_now(char out[AUDIT_TS_SIZE])
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    struct tm tm;
-    gmtime_r(&ts.tv_sec, &tm);
-    if (strftime(out, AUDIT_TS_SIZE, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-        core_die("audit timestamp does not fit");
+    _Static_assert(AUDIT_TS_SIZE >= 21, "an audit timestamp holds YYYY-MM-DDTHH:MM:SSZ");
+    core_clock_iso(0, out);
 }
 
 static qevent *qevent_make(const audit_event *ev, const size_t lens[5])

@@ -7,6 +7,7 @@
  * era and days within the year. All intermediate arithmetic is done in int64_t on validated inputs, so no
  * argument value can overflow (invariant 3 of the header).
  */
+#include "core/core_clock.h"
 #include "core/core_date.h"
 
 #include <string.h>
@@ -114,7 +115,7 @@ int core_date_weekday(core_date d)
 
 core_date core_date_today(void)
 {
-    time_t t = time(NULL);
+    time_t t = core_clock_now();
     if (t == (time_t)-1)
         return CORE_DATE_INVALID;
     int64_t secs = (int64_t)t;

@@ -18,6 +18,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "core/core_clock.h"
 #include "core/core_buf.h"
 #include "core/core_date.h"
 #include "import/import.h"
@@ -156,10 +157,7 @@ typedef struct importer {
 
 static void now_utc(char out[24])
 {
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 24, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    core_clock_iso(0, out);
 }
 
 int import_dataset_name_ok(const char *name)

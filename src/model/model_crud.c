@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "core/core_clock.h"
 #include "core/core_buf.h"
 #include "core/core_date.h"
 #include "core/core_parse.h"
@@ -39,10 +40,7 @@ static const char SQL_HISTORY_INSERT[] =
 
 void model_now(char out[24])
 {
-    time_t t = time(NULL);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(out, 24, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    core_clock_iso(0, out);
 }
 
 void model_ctx_init(model_ctx *ctx, store *db, core_arena *arena, int64_t user_id)

@@ -35,7 +35,8 @@ import run as api  # noqa: E402  (Server, sign_in, request)
 ROUTES_C = os.path.join(HERE, "..", "..", "src", "api", "api_routes.c")
 PASSWORD = "matrix-password-0123456789"
 
-_now = datetime.datetime.now(datetime.timezone.utc)
+# The server's clock (run.py sets HEARTH_NOW for everything the suites start), never the machine's.
+_now = datetime.datetime.strptime(api.TEST_NOW, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=datetime.timezone.utc)
 TODAY = _now.date()
 NOW_TS = _now.strftime("%Y-%m-%dT%H:%M:%SZ")
 NOW_MINUTE = _now.strftime("%Y-%m-%dT%H:%MZ")

@@ -36,6 +36,9 @@ ERROR_KEYS = ["code", "detail", "hint", "message"]
 ALWAYS_HEADERS = {"Content-Type": "application/json; charset=utf-8", "X-Content-Type-Options": "nosniff",
                   "Cache-Control": "no-store"}
 DIRECTIVES = ("capture ", "count ", "lacks ", "xfail ")
+# The clock of every server and command the suites start (src/core/core_clock.h; script/test builds with
+# -Dtest_clock=true): the demo council's --as-of day, so no answer depends on the machine's date.
+TEST_NOW = os.environ.setdefault("HEARTH_NOW", "2026-11-23T12:00:00Z")
 
 
 class CaseError(Exception):
@@ -334,8 +337,8 @@ def check_exchange(port, ex, values, statuses, as_user=None):
 
 def run_case(port, path, statuses):
     """'ok', ('xfail', reason) or ('FAIL', text)."""
-    # {{me}}: the id of the user the cases act as; {{today}}: the UTC date (for windows that run from today)
-    values = {"me": str(SESSION["user_id"]), "today": time.strftime("%Y-%m-%d", time.gmtime())}
+    # {{me}}: the id of the user the cases act as; {{today}}: the date of the servers' clock (TEST_NOW)
+    values = {"me": str(SESSION["user_id"]), "today": TEST_NOW[:10]}
     try:
         with open(path, encoding="utf-8") as f:
             text = f.read()
