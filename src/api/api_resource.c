@@ -15,11 +15,13 @@
 
 enum { MAX_FILTERS = 16 };
 
-int api_access_on(http_req *req, const char *section, const char *table, const char *name, int64_t id,
-                         const char *perm, access_footing *footing, core_error *err)
+/* The access decision for what, with a refusal audited as 'denied' (and a hidden record named as absent). */
+static int api_decide(http_req *req, const access_target *what, const char *name, const char *perm,
+                      access_footing *footing, core_error *err)
 {
-    access_target what = {section, table, id};
-    if (access_decide(req->db, &req->who, perm, &what, footing, err) == ACCESS_ALLOW)
+    const char *table = what->table;
+    int64_t id = what->id;
+    if (access_decide(req->db, &req->who, perm, what, footing, err) == ACCESS_ALLOW)
         return 0;
     json_t *d = json_pack("{s:s,s:s}", "permission", perm, "reason", err->detail);
     char *dj = d ? json_dumps(d, JSON_COMPACT) : NULL;
@@ -32,6 +34,13 @@ int api_access_on(http_req *req, const char *section, const char *table, const c
     else if (err->code == CORE_E_NOT_FOUND)
         core_error_set(err, CORE_E_NOT_FOUND, "no %s with id %" PRId64, name, id);
     return err->code;
+}
+
+int api_access_on(http_req *req, const char *section, const char *table, const char *name, int64_t id,
+                  const char *perm, access_footing *footing, core_error *err)
+{
+    access_target what = {section, table, id, NULL, 0};
+    return api_decide(req, &what, name, perm, footing, err);
 }
 
 static int api_access(http_req *req, const model_resource *r, int64_t id, const char *perm, access_footing *footing,
@@ -60,20 +69,22 @@ static const char *footing_detail(http_req *req, const access_footing *f, json_t
     return out;
 }
 
-/* Leave out what the footing does not show (special category fields for a partner without that share). */
+/* Leave out what the footing does not show: special category fields, and NHS and National Insurance
+ * numbers, for a partner without those shares. */
 static void shape(const model_resource *r, const access_footing *f, json_t *row)
 {
-    if (!f->omit_special || !row)
+    if ((!f->omit_special && !f->omit_identifiers) || !row)
         return;
     for (size_t i = 0; i < r->nfields; i++)
-        if (r->fields[i].flags & MODEL_F_SPECIAL)
+        if (((r->fields[i].flags & MODEL_F_SPECIAL) && f->omit_special) ||
+            ((r->fields[i].flags & MODEL_F_NATIONAL_ID) && f->omit_identifiers))
             json_object_del(row, r->fields[i].name);
 }
 
 static void model_ctx_for(model_ctx *ctx, http_req *req)
 {
     model_ctx_init(ctx, req->db, &req->arena, req->who.user_id);
-    ctx->see_restricted = req->who.role && strcmp(req->who.role, "governance") == 0;
+    ctx->see_restricted = access_role_of(&req->who) == ACCESS_ROLE_GOVERNANCE;
 }
 
 /* ["a","b"]: which fields a write gave (names only, never values). A new reference. */
@@ -220,13 +231,19 @@ int api_resource_create(http_req *req)
         return http_reply_error(req, &err);
     int64_t parent = r->parent ? req->ids[0] : 0;
     access_footing f;
-    /* A child record is created "in its section under its parent"; a top-level one by role. */
-    const model_resource *pr = r->parent ? model_resource_find(r->parent) : NULL;
-    if (api_access_on(req, r->section, pr ? pr->table : r->table, pr ? pr->name : r->name, parent,
-                      "record.create", &f, &err))
-        return http_reply_error(req, &err);
     model_ctx ctx;
     model_ctx_for(&ctx, req);
+    /* A child record is created "in its section under its parent" — the section it will carry (an area's,
+     * a labelled note's) — and a top-level one by role. */
+    const model_resource *pr = r->parent ? model_resource_find(r->parent) : NULL;
+    const char *label = NULL;
+    if (model_record_label(&ctx, r, body, &label, &err))
+        return http_reply_error(req, &err);
+    access_target what = {label ? label : r->section, pr ? pr->table : r->table, parent, NULL,
+                          strcmp(r->table, "episode_member") == 0 ? ACCESS_STAFF_TAF : 0};
+    if (api_decide(req, &what, pr ? pr->name : r->name, "record.create", &f, &err) ||
+        api_create_rules(req, r, parent, body, &f, &ctx, &err))
+        return http_reply_error(req, &err);
     rc = store_begin(req->db, &err);
     if (rc == 0)
         rc = model_create(&ctx, r, parent, body, &out, &err);
@@ -283,10 +300,18 @@ int api_resource_update(http_req *req)
     if (rc)
         return http_reply_error(req, &err);
     access_footing f;
-    if (api_access(req, r, req->ids[0], "record.write", &f, &err))
-        return http_reply_error(req, &err);
     model_ctx ctx;
     model_ctx_for(&ctx, req);
+    /* A change of the record's sharing label is checked against the label it will carry too. */
+    const char *label = NULL;
+    if (model_record_label(&ctx, r, body, &label, &err))
+        return http_reply_error(req, &err);
+    int relabel = json_object_get(body, "sharing_label") || json_object_get(body, "headline");
+    access_target what = {r->section, r->table, req->ids[0], relabel ? (label ? label : r->section) : NULL,
+                          api_staffing_write(r, body)};
+    if (api_decide(req, &what, r->name, "record.write", &f, &err) ||
+        api_update_rules(req, r, req->ids[0], body, &ctx, &err))
+        return http_reply_error(req, &err);
     rc = store_begin(req->db, &err);
     if (rc == 0)
         rc = model_update(&ctx, r, req->ids[0], body, &out, &err);
