@@ -7,7 +7,8 @@
  *                                            index against itself (link.run: counts only, no one's details)
  *   GET   /api/v1/link-runs                  the runs so far
  *   GET   /api/v1/match-reviews              suggested pairs (?state=pending|linked|same|different|all,
- *                                            kind=index|dataset, after, limit), each side as an index card
+ *                                            kind=index|dataset, after, limit), each side as far as the viewer
+ *                                            may see it ("view": "full" or "card")
  *   GET   /api/v1/match-reviews/{id}         one pair with its evidence
  *   PATCH /api/v1/match-reviews/{id}         {"decision": "same"|"different", "reason", "keep"}
  *   POST  /api/v1/merges                     {"keep", "merge", "reason"}: merge two people found otherwise
@@ -18,8 +19,16 @@
  *   POST  /api/v1/families/{id}/identification  {"decision", "reason"}: a person's decision on one of them
  *   GET   /api/v1/identification/indicators  what the list is built from
  *
- * Every person and partner row shown is recorded in the audit trail as read (through the index, the review
- * queue or the identification list); every decision, merge and undoing as a change with its reason.
+ * What a side of a pair shows depends on the viewer (docs/access.md): without a footing, the index card only
+ * (names, date of birth or expected date, sex) and the evidence on those fields with the overall score; a
+ * person's postcode needs a footing on the person's own records (section person), a partner's row's dataset,
+ * row key and address a partner_data footing on the pair's person, and the evidence on other fields every side
+ * whole. The one access decision (access_decide, record.read) answers each side.
+ *
+ * Every person and partner row shown is recorded in the audit trail as read, with the footing it was shown on
+ * (person_index for a card), what it was read through (via: match_review, partner_records, identification) and
+ * for a partner's row the person it was shown about; the access report finds them all (api_report.c). Every
+ * decision, merge and undoing is recorded as a change with its reason.
  */
 #include <inttypes.h>
 

@@ -13,6 +13,12 @@
  * (`hearth link index`), or the generic parameters when none has been. Restricted and merged people are
  * never candidates. Results are index cards, like person search, and each is recorded in the audit trail as
  * read through the index.
+ *
+ * The evidence is the caller's to see only as far as their footing goes (docs/access.md): for a candidate the
+ * caller has no footing on (access_decide, record.read on the person) the score and the evidence use the index
+ * card's fields alone (names, date of birth, sex), so that whether a guessed postcode or identifier agrees
+ * with one the caller may not read changes neither the score nor whether the person is answered ("view":
+ * "card"); on a footing every field counts ("view": "full") and the read is recorded with that footing.
  */
 #include <inttypes.h>
 #include <math.h>
