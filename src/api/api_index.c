@@ -171,15 +171,38 @@ static void card_only(http_req *req, json_t *o)
     }
 }
 
+/* The decisions one answer has asked already: a person is a side of several pairs (one per dataset), and is
+ * decided once per section. Held in the request's arena. */
+typedef struct decided {
+    const char *section;
+    int64_t person;
+    int allowed;
+    access_footing footing;
+} decided;
+
+typedef struct decisions {
+    decided *v;
+    size_t n, cap;
+} decisions;
+
 /* May the viewer see more of person `person` than the index card: a footing for `section` on the person (the
  * one access decision, record.read)? 1 with *f filled, else 0. Any denial (no footing, a section the role never
- * sees, a store error: access.h invariant 1) leaves the card only, so it is not an error here. */
-static int footing_on(http_req *req, const char *section, int64_t person, access_footing *f)
+ * sees, a store error: access.h invariant 1) leaves the card only, so it is not an error here. memo (may be
+ * NULL) keeps the answers of one request. */
+static int footing_on(http_req *req, decisions *memo, const char *section, int64_t person, access_footing *f)
 {
+    for (size_t i = 0; memo && i < memo->n; i++)
+        if (memo->v[i].person == person && strcmp(memo->v[i].section, section) == 0) {
+            *f = memo->v[i].footing;
+            return memo->v[i].allowed;
+        }
     access_target t = {section, "person", person};
     core_error denied;
     core_error_clear(&denied);
-    return access_decide(req->db, &req->who, "record.read", &t, f, &denied) == ACCESS_ALLOW;
+    int allowed = access_decide(req->db, &req->who, "record.read", &t, f, &denied) == ACCESS_ALLOW;
+    if (memo && memo->n < memo->cap)
+        memo->v[memo->n++] = (decided){section, person, allowed, *f};
+    return allowed;
 }
 
 /* The audit detail of a read shown through a view of the index: the footing it was shown on (NULL: the index
@@ -206,13 +229,13 @@ static const char *read_detail(http_req *req, const access_footing *f, const cha
 /* A person as shown through a view of the index (via), recorded as read: the whole card (with the current
  * postcode) on a footing on the person's own records (section person), else the index card only. *full (may
  * be NULL) says which. NULL (err set) when absent or restricted. */
-static json_t *card(http_req *req, int64_t id, const char *via, int *full, core_error *err)
+static json_t *card(http_req *req, decisions *memo, int64_t id, const char *via, int *full, core_error *err)
 {
     json_t *o = api_row_by_id(req, SQL_CARD, id, "person", err);
     if (!o)
         return NULL;
     access_footing f;
-    int more = footing_on(req, "person", id, &f);
+    int more = footing_on(req, memo, "person", id, &f);
     if (!more)
         card_only(req, o);
     if (full)
@@ -226,13 +249,13 @@ static json_t *card(http_req *req, int64_t id, const char *via, int *full, core_
 
 /* A partner's row shown beside person `person` in the review queue, recorded as read: whole (its dataset, row
  * key and address) on a partner_data footing on the person, else its index card only. */
-static json_t *partner_row(http_req *req, int64_t id, int64_t person, int *full, core_error *err)
+static json_t *partner_row(http_req *req, decisions *memo, int64_t id, int64_t person, int *full, core_error *err)
 {
     json_t *o = api_row_by_id(req, SQL_PARTNER_ROW, id, "partner row", err);
     if (!o)
         return NULL;
     access_footing f;
-    *full = footing_on(req, "partner_data", person, &f);
+    *full = footing_on(req, memo, "partner_data", person, &f);
     if (!*full)
         card_only(req, o);
     if (http_audit(req, "read", "partner_record", id, read_detail(req, *full ? &f : NULL, "match_review", person), 0,
@@ -246,14 +269,14 @@ static json_t *partner_row(http_req *req, int64_t id, int64_t person, int *full,
 /* A pair row made whole: the evidence parsed, each side shown as far as the viewer may see it. The evidence on
  * fields other than the card's (postcode, address, identifiers, ...) is shown only when every side is shown
  * whole; "view" says which: "full", or "card" when anything was left out. */
-static int pair_sides(http_req *req, json_t *pair, core_error *err)
+static int pair_sides(http_req *req, decisions *memo, json_t *pair, core_error *err)
 {
     json_t *ev = json_object_get(pair, "evidence");
     json_error_t je;
     json_t *parsed = json_is_string(ev) ? json_loads(json_string_value(ev), 0, &je) : NULL;
     int64_t person = json_integer_value(json_object_get(pair, "person_id"));
     int full_left = 0, full_right = 0;
-    json_t *left = card(req, person, "match_review", &full_left, err);
+    json_t *left = card(req, memo, person, "match_review", &full_left, err);
     if (!left) {
         json_decref(parsed);
         return err->code;
@@ -261,8 +284,8 @@ static int pair_sides(http_req *req, json_t *pair, core_error *err)
     json_object_set_new(pair, "person", left);
     json_t *other = json_object_get(pair, "other_person_id");
     json_t *right = json_is_integer(other)
-                        ? card(req, json_integer_value(other), "match_review", &full_right, err)
-                        : partner_row(req, json_integer_value(json_object_get(pair, "partner_record_id")), person,
+                        ? card(req, memo, json_integer_value(other), "match_review", &full_right, err)
+                        : partner_row(req, memo, json_integer_value(json_object_get(pair, "partner_record_id")), person,
                                       &full_right, err);
     if (!right) {
         json_decref(parsed);
@@ -334,10 +357,12 @@ static int pairs_query(http_req *req, int64_t id, const char *state, const char 
                        store_v_int(id)};
     if (paged(req, SQL_PAIRS, p, 5, limit, out, err))
         return err->code;
+    size_t sides = 2 * json_array_size(json_object_get(*out, "items"));
+    decisions memo = {core_arena_alloc(&req->arena, (sides ? sides : 1) * sizeof(decided)), 0, sides};
     size_t i;
     json_t *it;
     json_array_foreach(json_object_get(*out, "items"), i, it) {
-        if (pair_sides(req, it, err)) {
+        if (pair_sides(req, &memo, it, err)) {
             json_decref(*out);
             return err->code;
         }
@@ -569,7 +594,7 @@ int api_identification_list(http_req *req)
     json_array_foreach(list, i, fam) {
         json_array_foreach(json_object_get(fam, "members"), j, mem) {
             int64_t person = json_integer_value(json_object_get(mem, "person_id"));
-            json_t *c = card(req, person, "identification", NULL, &err);
+            json_t *c = card(req, NULL, person, "identification", NULL, &err);
             if (!c || identification_evidence_read(req, person, json_object_get(mem, "evidence"), &err)) {
                 json_decref(c);
                 json_decref(list);
