@@ -12,7 +12,9 @@ starts `hearth serve` and checks, over HTTP and in the database:
   - running the engine is for analysts and governance; a run over the index suggests the re-recorded child
     and keeps a model trained on the index, which the front door's check then uses; a run over a dataset
     links rows with one clear candidate (never merging) and counts what it kept;
-  - the review queue shows both sides as index cards with the evidence, each side audited as read;
+  - the review queue shows both sides with the evidence, each side audited as read; outside a footing (the front
+    door) each side is its index card only, with no dataset name, postcode or address and evidence on the card's
+    fields only, while the family's team manager, on a footing, sees the partner's row whole (finding 7);
   - deciding "same" on two people merges them: the merged record's rows move to the kept one, it leaves
     search, says where it went, and the merge is audited; undoing puts every moved row back and the pair waits
     again; merges are refused for people whose NHS numbers disagree and for a restricted person;
@@ -20,7 +22,12 @@ starts `hearth serve` and checks, over HTTP and in the database:
     later run, nor decided twice;
   - a person's linked partner rows are served under the partner_data label to those with a footing only;
   - the identification list puts the family forward with its three headlines and evidence; a decision on it
-    is recorded and shown; `hearth identify` prints the same; bad indicators are refused and change nothing.
+    is recorded and shown; `hearth identify` prints the same; bad indicators are refused and change nothing;
+  - partner rows read directly, through the queue and through the identification list are in the person's
+    access report, each saying what it was read through (finding 18);
+  - the front door's check and the duplicate warning answer someone the caller has no footing on from the
+    index card's fields alone, so a guessed postcode or NHS number changes nothing; the lead, on a footing, is
+    answered on every field (finding 8).
 
 Prints one line per check and finally `pindex: N passed, N failed`. Python 3 standard library only.
 """
