@@ -56,6 +56,9 @@ int api_create_rules(http_req *req, const struct model_resource *r, int64_t pare
 /* Before changing record id of r with body: a contact moved to another family. 0 or the error's code. */
 int api_update_rules(http_req *req, const struct model_resource *r, int64_t id, json_t *body,
                      struct model_ctx *ctx, core_error *err);
+/* Triage's view of what a contact names; governance's list of links to known records (api_triage.c). */
+int api_contact_history(http_req *req);
+int api_linked_records(http_req *req);
 /* The person index (api_index.c). */
 int api_link_run_create(http_req *req);
 int api_link_run_list(http_req *req);

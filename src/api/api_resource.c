@@ -157,6 +157,13 @@ static int reply_page(http_req *req, json_t *items, int64_t next)
     return rc;
 }
 
+/* How many rows one scan of a list asks the model for: the page is filled from as many scans as it takes. */
+enum { LIST_SCAN = 200 };
+
+/* A list is filtered by what the caller may read, and the page is built from what is left: it holds up to
+ * `limit` records the caller may read, and `next` is given only when a further record the caller may read
+ * exists (so an empty page never hides records further on, and the cursor tells nothing of records the
+ * caller may not see). Roles that never read case records are answered at once with no records. */
 int api_resource_list(http_req *req)
 {
     const model_resource *r = model_resource_find(req->route->data);
@@ -172,39 +179,56 @@ int api_resource_list(http_req *req)
         if (api_access(req, pr, parent, "record.read", &pf, &err))
             return http_reply_error(req, &err);
     }
+    json_t *shown = json_array();
+    access_role role = access_role_of(&req->who);
+    if (strcmp(r->section, "directory") != 0 && (role == ACCESS_ROLE_ADMIN || role == ACCESS_ROLE_ANALYST)) {
+        int rc = reply_page(req, shown, 0);
+        json_decref(shown);
+        return rc;
+    }
     model_ctx ctx;
     model_ctx_for(&ctx, req);
-    model_list_req lr = {parent, lp.filters, lp.nfilters, lp.after, (int)lp.limit};
-    json_t *items;
-    int64_t next;
-    int rc = model_list(&ctx, r, &lr, &items, &next, &err);
-    if (rc)
-        return http_reply_error(req, &err);
-    /* Each record in the page is a read: each is put to the access decision, and what it does not allow is
-     * left out (not blanked), so the page does not show that it exists. */
-    json_t *shown = json_array();
-    int64_t withheld = 0;
-    size_t i;
-    json_t *it;
-    json_array_foreach(items, i, it)
-    {
-        int64_t id = json_integer_value(json_object_get(it, "id"));
-        access_footing f;
-        access_target what = {r->section, r->table, id};
-        if (access_decide(req->db, &req->who, "record.read", &what, &f, &err) != ACCESS_ALLOW) {
-            if (err.code != CORE_E_FORBIDDEN && err.code != CORE_E_NOT_FOUND) {
-                json_decref(shown);
-                return http_reply_error(req, &err);
-            }
-            withheld++;
-            continue;
-        }
-        shape(r, &f, it);
-        if (http_audit(req, "read", r->table, id, footing_detail(req, &f, NULL), 0, &err)) {
+    int want = lp.limit ? (int)lp.limit : MODEL_LIST_DEFAULT;
+    int64_t after = lp.after, next = 0, withheld = 0, last_shown = 0;
+    for (int more = 1; more;) {
+        model_list_req lr = {parent, lp.filters, lp.nfilters, after, LIST_SCAN};
+        json_t *items;
+        int64_t scan_next;
+        int rc = model_list(&ctx, r, &lr, &items, &scan_next, &err);
+        if (rc) {
             json_decref(shown);
             return http_reply_error(req, &err);
         }
-        json_array_append(shown, it);
+        more = scan_next != 0;
+        size_t i;
+        json_t *it;
+        json_array_foreach(items, i, it)
+        {
+            int64_t id = json_integer_value(json_object_get(it, "id"));
+            after = id;
+            access_footing f;
+            access_target what = {r->section, r->table, id, NULL, 0};
+            if (access_decide(req->db, &req->who, "record.read", &what, &f, &err) != ACCESS_ALLOW) {
+                if (err.code != CORE_E_FORBIDDEN && err.code != CORE_E_NOT_FOUND) {
+                    json_decref(shown);
+                    return http_reply_error(req, &err);
+                }
+                withheld++;
+                continue;
+            }
+            if ((int)json_array_size(shown) == want) { /* one more readable record: there is a next page */
+                next = last_shown;
+                more = 0;
+                break;
+            }
+            shape(r, &f, it);
+            if (http_audit(req, "read", r->table, id, footing_detail(req, &f, NULL), 0, &err)) {
+                json_decref(shown);
+                return http_reply_error(req, &err);
+            }
+            json_array_append(shown, it);
+            last_shown = id;
+        }
     }
     core_error_clear(&err);
     if (withheld) {
@@ -215,7 +239,7 @@ int api_resource_list(http_req *req)
             return http_reply_error(req, &err);
         }
     }
-    rc = reply_page(req, shown, next);
+    int rc = reply_page(req, shown, next);
     json_decref(shown);
     return rc;
 }

@@ -152,6 +152,15 @@ char *model_name_key(core_arena *a, const char *name);
  * the record takes its resource's section. The label is an arena string. 0, or negative with err set. */
 int model_record_label(model_ctx *ctx, const model_resource *r, json_t *obj, const char **label, core_error *err);
 
+/* Triage's view of what contact contact_id names (model_triage.c): {contact_id, family_id, people: [index
+ * cards], open_episodes: [{id, family_id, start_date, owning_team_id, owning_team, lead_user_id, lead}],
+ * earlier_contacts: [{id, family_id, received_on, source_code, decision, decision_date}]}. Arena-owned. */
+int model_triage_history(model_ctx *ctx, int64_t contact_id, json_t **out, core_error *err);
+
+/* Links that named something already known, for governance (model_triage.c): up to limit (1..500) rows of
+ * {kind, id, family_id, contact_id, person_id, created_by, created_at}, newest first. Arena-owned. */
+int model_linked_list(model_ctx *ctx, int limit, json_t **items, core_error *err);
+
 /* Current UTC time as 'YYYY-MM-DDTHH:MM:SSZ' into out[24]. */
 void model_now(char out[24]);
 
