@@ -177,7 +177,7 @@ int api_governance_changes(http_req *req)
         json_object_set_new(c, "seq", json_integer(last));
         json_object_set_new(c, "at", json_string(store_col_text(st, 1, NULL)));
         json_object_set_new(c, "by", by);
-        json_object_set_new(c, "record", json_string(store_col_text(st, 7, NULL)));
+        json_object_set_new(c, "record", string_or_null(store_col_text(st, 7, NULL)));
         json_object_set_new(c, "record_id", store_col_type(st, 8) == STORE_NULL ? json_null()
                                                                                 : json_integer(store_col_int(st, 8)));
         json_array_append_new(items, c);
