@@ -23,7 +23,8 @@ checks, over HTTP against the real server and with the CLI beside it:
   - a TOTP code signs in once (finding 13): the same code again, or the code of the step before it, is refused
     with "this code has already been used to sign in" and recorded as a failed sign-in, while the next step's
     code still signs in;
-  - the administrator signs in with a second factor too (finding 15): the password alone is refused;
+  - the administrator signs in with a second factor too (finding 15): `user add --role admin` enrols TOTP,
+    the password alone is refused, and an administrator account with none enrolled is refused saying why;
   - the access settings have upper bounds (finding 15): a value past one is 422 with a hint and changes
     nothing; every change of a setting, of an agency's type and of an account at the command line is shown to
     governance with its old and new value (GET /api/v1/governance/changes), newest first, and to no one else;
@@ -139,15 +140,36 @@ def finding_13(check, port, login):
     check(st == 201, "finding_13: the next step's code (an authenticator a little ahead) still signs in", (st, doc))
 
 
-def finding_15_admin_needs_second_factor(check, port, login):
-    """The administrator's password alone is refused; with the TOTP code it signs in. Returns the token."""
+def finding_15_admin_needs_second_factor(check, hearth, db, port, login):
+    """An administrator added at the command line gets a second factor like every role and cannot sign in with
+    the password alone; an administrator account without one (made before) is refused, saying why. The demo's
+    administrator signs in with the TOTP code of its login. Returns that session's token."""
+    password = "the second administrator's password"
+    rc, out, err = hearth_cli(hearth, "user", "add", "--db", db, "--username", "admin.two", "--role", "admin",
+                              "--password-stdin", stdin=password + "\n")
+    secret = re.search(r"^totp secret .*: ([A-Z2-7]{32})$", out, re.M)
+    check(rc == 0 and secret and len(CODE_RE.findall(out)) == 10,
+          "finding_15_admin_needs_second_factor: user add --role admin enrols TOTP without --totp", (rc, out, err))
+    body = {"username": "admin.two", "password": password}
+    st, _, doc = sign_in(port, body)
+    check(st == 401 and doc["error"]["detail"] == NOT_ACCEPTED,
+          "finding_15_admin_needs_second_factor: the administrator's password alone is refused", (st, doc))
+    st, _, doc = sign_in(port, dict(body, totp=fresh_totp(secret.group(1)) if secret else ""))
+    check(st == 201 and doc["user"]["role"] == "admin", "... and with the TOTP code it signs in", (st, doc))
+    con = sqlite3.connect(db)  # an administrator account from before every role needed a second factor
+    with con:
+        con.execute("UPDATE app_user SET totp_secret = NULL WHERE username = 'admin.two'")
+    con.close()
+    st, _, doc = sign_in(port, body)
+    check(st == 403 and "no second factor" in doc["error"]["detail"] and "user reset --totp" in doc["error"]["hint"],
+          "finding_15_admin_needs_second_factor: an administrator without a second factor is refused, told why",
+          (st, doc))
     body = {"username": login["username"], "password": login["password"]}
     st, _, doc = sign_in(port, body)
-    check(st == 401 and doc["error"]["detail"] == NOT_ACCEPTED and login.get("totp_secret"),
-          "finding_15_admin_needs_second_factor: the administrator's password alone is refused", (st, doc))
+    check(st == 401 and login.get("totp_secret"), "the demo administrator's password alone is refused", (st, doc))
     st, _, doc = sign_in(port, dict(body, totp=fresh_totp(login["totp_secret"])))
-    check(st == 201 and doc["user"]["role"] == "admin",
-          "finding_15_admin_needs_second_factor: ... and with the demo login's TOTP code it signs in", (st, doc))
+    check(st == 201 and doc["user"]["role"] == "admin", "... and the TOTP secret of its demo login signs in",
+          (st, doc))
     return (doc or {}).get("token", "")
 
 
@@ -190,7 +212,7 @@ def finding_15_changes_shown_to_governance(check, port, db, admin, gov, practiti
     st, _, doc = call(port, "GET", "/api/v1/governance/changes?limit=100", headers=bearer(gov))
     items = (doc or {}).get("items", []) if st == 200 else []
     seqs = [it.get("seq") for it in items]
-    check(st == 200 and seqs == sorted(seqs, reverse=True) and len(items) >= 9,
+    check(st == 200 and seqs == sorted(seqs, reverse=True) and len(items) >= 10,
           "finding_15_changes_shown_to_governance: governance lists the changes, newest first", (st, doc))
     got = [(it.get("what"), it.get("name"), it.get("old"), it.get("new"), (it.get("by") or {}).get("username"),
             (it.get("by") or {}).get("via")) for it in items]
@@ -198,6 +220,7 @@ def finding_15_changes_shown_to_governance(check, port, db, admin, gov, practiti
             ("agency_type", None, kind, "early_years", "admin", "api"),
             ("setting", "triage_grace_days", 30, 5, "admin", "api"),
             ("setting", "triage_grace_days", 5, 30, "admin", "api"),
+            ("user_add", None, None, "admin", None, "cli"),
             ("user_role", None, "practitioner", "team_manager", None, "cli"),
             ("user_reset", None, None, "password", None, "cli"),
             ("user_enable", None, "disabled", "enabled", None, "cli"),
@@ -391,7 +414,7 @@ def main():
               "user recovery-codes: a new set works and the old one does not", (rc, out, st_old, st_new))
 
         finding_13(check, port, logins["practitioner.s1"])
-        admin = finding_15_admin_needs_second_factor(check, port, logins["admin"])
+        admin = finding_15_admin_needs_second_factor(check, hearth, db, port, logins["admin"])
         finding_15_settings_bounds(check, port, admin)
         finding_15_changes_shown_to_governance(check, port, db, admin, session_of(port, logins["dpo"]),
                                                n1_token)
