@@ -99,8 +99,9 @@ def main():
               "user add without --totp for a role that sees case data enrols TOTP anyway: %r %r" % (out, err))
         rc, out, err = run("user", "add", "--db", db, "--username", "root2", "--role", "admin")
         pw = re.search(r"^password: (\S+)$", out, re.M)
-        check(rc == 0 and pw and len(CODE_RE.findall(out)) == 10 and re.search(r"^totp secret .*: [A-Z2-7]{32}$", out, re.M)
-              and "role admin needs a second factor" in err and
+        check(rc == 0 and pw and len(CODE_RE.findall(out)) == 10 and
+              re.search(r"^totp secret .*: [A-Z2-7]{32}$", out, re.M) and
+              "role admin needs a second factor" in err and
               sql("SELECT totp_secret IS NOT NULL FROM app_user WHERE username = 'root2'") == [(1,)],
               "finding_15_admin_needs_second_factor: user add without --totp (admin) enrols TOTP and prints "
               "recovery codes, like every role: %r %r" % (out, err))
