@@ -115,19 +115,23 @@ def totp(secret_base32, at=None):
 
 
 # The TOTP step this process last signed in with, per secret: the server takes each step once per user
-# (src/auth/auth.h, invariant 9), so a second sign-in within the same 30 seconds waits for the next step.
+# (src/auth/auth.h, invariant 9), and one step either side of its clock (an authenticator running slow or
+# fast). So a second sign-in within the same 30 seconds uses the next step's code, and only a third waits.
 USED_STEPS = {}
 
 
-def fresh_totp(secret_base32, margin=0.0):
-    """A code for a step this process has not signed in with yet: the current one, or, when it was used (or
-    fewer than margin seconds of it are left), the next one after waiting for it. Marks the step used."""
+def fresh_totp(secret_base32, margin=0.0, ahead=True):
+    """A code for a step this process has not signed in with yet: the current one, else (ahead) the next one,
+    else, after waiting for the next step, that step's. margin: the current step must have at least that many
+    seconds left (a check that needs the current step for a while). Marks the step used."""
     while True:
         now = time.time()
         step = int(now // 30)
-        if step > USED_STEPS.get(secret_base32, 0) and (step + 1) * 30 - now >= margin:
-            USED_STEPS[secret_base32] = step
-            return totp(secret_base32, step * 30)
+        if (step + 1) * 30 - now >= margin:
+            for s in (step, step + 1) if ahead else (step,):
+                if s > USED_STEPS.get(secret_base32, 0):
+                    USED_STEPS[secret_base32] = s
+                    return totp(secret_base32, s * 30)
         time.sleep((step + 1) * 30 - now + 0.05)
 
 

@@ -32,7 +32,7 @@ checks, over HTTP against the real server and with the CLI beside it:
     entries interleaved with the server's.
 
 A user signs in with each TOTP step once, so the sign-ins of USER that are not about the TOTP code use its
-recovery codes, and run.fresh_totp() waits for a new step only when this run already used the current one.
+recovery codes, and run.fresh_totp() never sends a step this run already used.
 
 Prints one line per check and finally `signin: N passed, N failed`. Python 3 standard library only; the server
 helper and TOTP come from run.py.
@@ -123,7 +123,7 @@ def finding_13(check, port, login):
     """A TOTP code signs in once; after it the code of the step before is refused; the next step's is not."""
     secret = login["totp_secret"]
     body = {"username": login["username"], "password": login["password"]}
-    code = fresh_totp(secret, margin=10)  # room for the four sign-ins below within one step
+    code = fresh_totp(secret, margin=10, ahead=False)  # the current step, with room for the sign-ins below
     step = int(time.time() // 30)
     st, _, doc = sign_in(port, dict(body, totp=code))
     check(st == 201, "finding_13: a fresh code signs in", (st, doc))
@@ -135,7 +135,7 @@ def finding_13(check, port, login):
     st, _, doc = sign_in(port, dict(body, totp=earlier))
     check(st == 401 and earlier != code,
           "finding_13_neighbouring_step_after_use_refused: the step before a used one is refused", (st, doc))
-    later = fresh_totp(secret) if int(time.time() // 30) > step else totp(secret, (step + 1) * 30)
+    later = fresh_totp(secret)  # the next step's: ahead of the clock, or the clock's own by now
     st, _, doc = sign_in(port, dict(body, totp=later))
     check(st == 201, "finding_13: the next step's code (an authenticator a little ahead) still signs in", (st, doc))
 
