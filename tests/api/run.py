@@ -115,23 +115,21 @@ def totp(secret_base32, at=None):
 
 
 # The TOTP step this process last signed in with, per secret: the server takes each step once per user
-# (src/auth/auth.h, invariant 9), and one step either side of its clock (an authenticator running slow or
-# fast). So a second sign-in within the same 30 seconds uses the next step's code, and only a third waits.
+# (src/auth/auth.h, invariant 9), so a second sign-in within the same 30 seconds waits for the next step. The
+# code is always the one of this process's clock: the server takes one step either side of its own, so the
+# two clocks may differ by up to 30 seconds (faketime starting each process at a set instant) and still agree.
 USED_STEPS = {}
 
 
-def fresh_totp(secret_base32, margin=0.0, ahead=True):
-    """A code for a step this process has not signed in with yet: the current one, else (ahead) the next one,
-    else, after waiting for the next step, that step's. margin: the current step must have at least that many
-    seconds left (a check that needs the current step for a while). Marks the step used."""
+def fresh_totp(secret_base32, margin=0.0):
+    """The code of the current step when this process has not signed in with it yet and at least margin
+    seconds of it are left; otherwise, after waiting for the next step, that step's. Marks the step used."""
     while True:
         now = time.time()
         step = int(now // 30)
-        if (step + 1) * 30 - now >= margin:
-            for s in (step, step + 1) if ahead else (step,):
-                if s > USED_STEPS.get(secret_base32, 0):
-                    USED_STEPS[secret_base32] = s
-                    return totp(secret_base32, s * 30)
+        if step > USED_STEPS.get(secret_base32, 0) and (step + 1) * 30 - now >= margin:
+            USED_STEPS[secret_base32] = step
+            return totp(secret_base32, step * 30)
         time.sleep((step + 1) * 30 - now + 0.05)
 
 
