@@ -336,13 +336,17 @@ int api_resource_update(http_req *req)
     if (api_decide(req, &what, r->name, "record.write", &f, &err) ||
         api_update_rules(req, r, req->ids[0], body, &ctx, &err))
         return http_reply_error(req, &err);
+    const char *was = NULL; /* an agency's type before the change, for the trail (api_governance.c) */
     rc = store_begin(req->db, &err);
+    if (rc == 0)
+        rc = api_config_before(req, r->table, req->ids[0], body, &was, &err);
     if (rc == 0)
         rc = model_update(&ctx, r, req->ids[0], body, &out, &err);
     if (rc == 0)
         rc = store_commit(req->db, &err);
     if (rc == 0)
-        rc = http_audit(req, "update", r->table, req->ids[0], footing_detail(req, &f, field_names(body)), 1, &err);
+        rc = http_audit(req, "update", r->table, req->ids[0],
+                        api_config_detail(req, footing_detail(req, &f, field_names(body)), was, out), 1, &err);
     if (rc) {
         store_rollback(req->db);
         return http_reply_error(req, &err);

@@ -92,7 +92,7 @@ FIXED_ROUTES = [
     "GET /healthz", "GET /api/v1/healthz", "POST /api/v1/session", "DELETE /api/v1/session",
     "GET /api/v1/people/search", "GET /api/v1/people/{id}/access-report", "GET /api/v1/reference/{name}",
     "GET /api/v1/schema/{name}", "POST /api/v1/access/break-glass", "POST /api/v1/access/duties",
-    "GET /api/v1/governance/reviews", "PATCH /api/v1/governance/reviews/{id}",
+    "GET /api/v1/governance/reviews", "PATCH /api/v1/governance/reviews/{id}", "GET /api/v1/governance/changes",
     "POST /api/v1/people/{id}/restriction", "GET /api/v1/settings", "PATCH /api/v1/settings/{name}",
     "POST /api/v1/people/matches",
     "POST /api/v1/link-runs", "GET /api/v1/link-runs", "GET /api/v1/match-reviews", "GET /api/v1/match-reviews/{id}",
@@ -934,6 +934,9 @@ class Matrix:
         exp = unauth if anon else (ALLOW("the review queue is governance's") if p.role == "governance"
                                    else DENY({403}, "only governance reads the review queue"))
         cells.append(Cell(p, "GET /api/v1/governance/reviews", "GET", "/api/v1/governance/reviews", exp))
+        exp = unauth if anon else (ALLOW("configuration changes are shown to governance") if p.role == "governance"
+                                   else DENY({403}, "only governance lists configuration changes"))
+        cells.append(Cell(p, "GET /api/v1/governance/changes", "GET", "/api/v1/governance/changes", exp))
         if anon or p.role != "governance":
             cells.append(Cell(p, "POST /api/v1/access/duties", "POST", "/api/v1/access/duties",
                               unauth if anon else DENY({403}, "only governance takes a duty"),
