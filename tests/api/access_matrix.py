@@ -1225,16 +1225,20 @@ def run_findings(m, fx, by):
     cell(4, p1, "GET", "/api/v1/contacts/%d" % ct1, ALLOW("the contact still names F1"),
          check=lambda doc: [] if (doc or {}).get("family_id") == F["F1"] else ["the contact was moved"])
 
-    # 5. A partner records nothing in a section not shared with its agency type.
-    s1 = by["S1"]
+    # 5. A partner records nothing in a section not shared with its agency type: health visiting, on F1's team
+    #    with a sharing basis since step 7, records a health area but no education one, no education need and
+    #    no police information.
+    h1 = by["H1"]
     a1 = r["F1"]["assessments"]
-    cell(5, s1, "POST", "/api/v1/assessments/%d/areas" % a1, DENY({403}, "health is not shared with schools"),
-         body={"area": "health", "scale": 3})
-    cell(5, s1, "POST", "/api/v1/assessments/%d/needs" % a1, DENY({403}, "a health need is not the school's"),
-         body={"headline": "HLT", "framework": "2022-10"})
-    cell(5, s1, "POST", "/api/v1/episodes/%d/notes" % r["F1"]["episodes"],
-         DENY({403}, "police information is not the school's"),
+    cell(5, h1, "POST", "/api/v1/assessments/%d/areas" % a1, DENY({403}, "education is not health visiting's"),
+         body={"area": "education_skills", "scale": 3})
+    cell(5, h1, "POST", "/api/v1/assessments/%d/needs" % a1, DENY({403}, "an education need is not health's"),
+         body={"headline": "EDU", "framework": "2022-10"})
+    cell(5, h1, "POST", "/api/v1/episodes/%d/notes" % r["F1"]["episodes"],
+         DENY({403}, "police information is not health visiting's"),
          body={"note_type": "case_note", "occurred_at": NOW_MINUTE, "body": "x", "sharing_label": "police_information"})
+    cell(5, h1, "POST", "/api/v1/assessments/%d/areas" % a1, ALLOW("health is shared with health visiting"),
+         body={"area": "health", "scale": 3})
 
     # 6. A lead or team member is someone who can work the case.
     tm = by["TM_A"]
