@@ -988,6 +988,29 @@ int access_link_opens(store *db, access_principal *who, access_link kind, int64_
     return (int)opens;
 }
 
+/* A live duty of the user's (governance reads case records only on one). */
+static const char SQL_LIVE_DUTY[] =
+    "SELECT count(*)\n"
+    "  FROM access_grant\n"
+    " WHERE user_id = $1 AND kind = 'duty' AND expires_at > $2";
+
+int access_may_read_cases(store *db, access_principal *who, core_error *err)
+{
+    core_error_clear(err);
+    if (role_in(who, NO_CASE_RECORDS) || access_role_of(who) == ACCESS_ROLE_NONE)
+        return 0;
+    if (!role_is(who, ACCESS_ROLE_GOVERNANCE))
+        return 1;
+    decision d = {.db = db, .arena = CORE_ARENA_INIT, .who = who, .err = err};
+    clock_read(&d.clock);
+    store_value p[] = {store_v_int(who->user_id), store_v_text(d.clock.now)};
+    int64_t n = query_int(&d, SQL_LIVE_DUTY, p, 2, 0);
+    core_arena_release(&d.arena);
+    if (d.failed)
+        return err->code ? err->code : core_error_set(err, CORE_E_STORE, "could not read the duties");
+    return n > 0;
+}
+
 const char *access_basis_name(access_basis b)
 {
     static const char *const names[] = {"none", "directory", "role", "lead", "taf", "team_manager",

@@ -107,6 +107,11 @@ access_role access_role_of(access_principal *who);
 access_result access_decide(store *db, access_principal *who, const char *permission, const access_target *what,
                             access_footing *footing, core_error *err);
 
+/* Could who read any case record now? 0 for the administrator and the analyst, and for governance without a
+ * live duty; 1 otherwise (each record is still decided on its own). Negative with err set on a store error.
+ * Lists use it to answer at once instead of deciding every record. */
+int access_may_read_cases(store *db, access_principal *who, core_error *err);
+
 /* May who allocate a case to team_id (create an episode owned by it with a lead, docs/access.md)? Only the
  * manager of that team. ACCESS_ALLOW, or ACCESS_DENY with err set. */
 access_result access_may_allocate(access_principal *who, int64_t team_id, core_error *err);
