@@ -752,6 +752,15 @@ static access_result section_decide(decision *d, const char *section, int write,
             core_error_set(d->err, CORE_E_NOT_FOUND, "not found");
         return ACCESS_DENY;
     }
+    if (write && strcmp(section, "consent") == 0 && (f->basis == ACCESS_ON_TAF || f->basis == ACCESS_ON_BREAK_GLASS)) {
+        /* Consent and sharing bases decide what partners see: recorded by those who hold the case (the lead,
+         * the manager, the front door in triage, the family's recorder, a rectification duty), not by every
+         * member of the team nor on break glass. */
+        core_error_set(d->err, CORE_E_FORBIDDEN, "consent and sharing bases are recorded by the lead practitioner or "
+                                                 "the team manager");
+        core_error_hint(d->err, "ask the family's lead practitioner");
+        return ACCESS_DENY;
+    }
     if (write && f->basis == ACCESS_ON_DUTY) {
         store_value p[] = {store_v_text(f->reason)};
         if (query_int(d, SQL_DUTY_WRITES, p, 1, 0) == 0) {

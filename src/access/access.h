@@ -90,7 +90,8 @@ typedef struct access_target {
 
 /* What a staffing write allocates (access_target.staffing). */
 enum {
-    ACCESS_STAFF_TAF = 1,  /* a Team Around the Family member: the lead or the owning team's manager */
+    ACCESS_STAFF_TAF = 1,  /* a Team Around the Family member, or an episode's dates (closing or reopening it):
+                              the lead or the owning team's manager */
     ACCESS_STAFF_LEAD = 2, /* an episode's lead practitioner or owning team: the owning team's manager */
 };
 

@@ -549,6 +549,8 @@ class Oracle:
             if action == "create":
                 return DENY({403}, "%s is recorded by the lead or the manager" % sec)
             return DENY({404}, "%s: not for footing %s" % (sec, basis))
+        if action != "read" and base == "consent" and basis in ("taf", "break_glass"):
+            return DENY({403}, "consent and sharing bases are the lead's or the manager's to record")
         if action != "read" and basis == "duty" and self.fx.duty_purpose not in DUTY_WRITES:
             return DENY({403}, "a %s duty reads; it does not change records" % self.fx.duty_purpose)
         if action != "read" and d.get("staffing") and not (basis == "team_manager" or
@@ -1249,6 +1251,26 @@ def run_findings(m, fx, by):
         cell(6, tm, "POST", "/api/v1/episodes/%d/taf-members" % r["F1"]["episodes"],
              DENY({422}, "%s can never open the case" % k, err="invalid_value", audited=False),
              body={"user_id": by[k].user_id, "taf_role": "member", "from_date": day(0)})
+
+    # 1-3, by other routes: consent and sharing bases (which decide what partners see), an episode's dates
+    #    (closing or reopening it) and a contact's decision (the front door's window) are not for everyone
+    #    with a footing.
+    p2 = by["P2"]
+    cell(3, p2, "POST", "/api/v1/families/%d/sharing-bases" % F["F1"],
+         DENY({403}, "a TAF member does not open the family to partners"),
+         body={"basis": "crime", "agency_type": "police", "reason": "Matrix: widened by a member.",
+               "recorded_on": day(0)})
+    cell(3, by["P2"], "PATCH", "/api/v1/episodes/%d" % r["F1"]["episodes"],
+         DENY({403}, "closing a case is the lead's or the manager's"),
+         body={"end_date": day(0), "closure_reason": "needs_met"})
+    ct2 = r["F2"]["contacts"]
+    cell(2, fd, "PATCH", "/api/v1/contacts/%d" % ct2, ALLOW("the front door decides the contact"),
+         body={"decision": "nfa", "decision_date": day(0), "decided_by": fd.user_id})
+    cell(2, fd, "PATCH", "/api/v1/contacts/%d" % ct2, DENY({409}, "a decided contact is not reopened",
+                                                         err="conflict"),
+         body={"decision": None, "decision_date": None})
+    cell(2, fd, "PATCH", "/api/v1/contacts/%d" % ct2, DENY({409}, "nor its decision moved later", err="conflict"),
+         body={"decision_date": day(30)})
 
     # 9. A list page and its cursor tell nothing of records the caller may not see.
     def page(items, nxt):
