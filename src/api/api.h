@@ -40,6 +40,9 @@ int api_setting_update(http_req *req);
  * is recorded (durably) before it is answered, and a hidden record answers exactly as an absent one would
  * ("no NAME with id ID"). Returns 0 (footing filled) or the error's code. */
 struct access_footing;
+/* Audit err (a refusal of perm on record table/id) as 'denied', durably, and return its code (the audit's
+ * own error instead, when recording fails). */
+int api_refusal_audit(http_req *req, const char *perm, const char *table, int64_t id, core_error *err);
 int api_access_on(http_req *req, const char *section, const char *table, const char *name, int64_t id,
                   const char *perm, struct access_footing *footing, core_error *err);
 /* The write rules beyond one record's access decision (api_rules.c): links, moving a contact, staffing. */

@@ -15,14 +15,8 @@
 
 enum { MAX_FILTERS = 16 };
 
-/* The access decision for what, with a refusal audited as 'denied' (and a hidden record named as absent). */
-static int api_decide(http_req *req, const access_target *what, const char *name, const char *perm,
-                      access_footing *footing, core_error *err)
+int api_refusal_audit(http_req *req, const char *perm, const char *table, int64_t id, core_error *err)
 {
-    const char *table = what->table;
-    int64_t id = what->id;
-    if (access_decide(req->db, &req->who, perm, what, footing, err) == ACCESS_ALLOW)
-        return 0;
     json_t *d = json_pack("{s:s,s:s}", "permission", perm, "reason", err->detail);
     char *dj = d ? json_dumps(d, JSON_COMPACT) : NULL;
     json_decref(d);
@@ -31,8 +25,18 @@ static int api_decide(http_req *req, const access_target *what, const char *name
     free(dj);
     if (rc)
         *err = aerr;
-    else if (err->code == CORE_E_NOT_FOUND)
-        core_error_set(err, CORE_E_NOT_FOUND, "no %s with id %" PRId64, name, id);
+    return err->code;
+}
+
+/* The access decision for what, with a refusal audited as 'denied' (and a hidden record named as absent). */
+static int api_decide(http_req *req, const access_target *what, const char *name, const char *perm,
+                      access_footing *footing, core_error *err)
+{
+    if (access_decide(req->db, &req->who, perm, what, footing, err) == ACCESS_ALLOW)
+        return 0;
+    int code = err->code;
+    if (api_refusal_audit(req, perm, what->table, what->id, err) == CORE_E_NOT_FOUND && code == CORE_E_NOT_FOUND)
+        core_error_set(err, CORE_E_NOT_FOUND, "no %s with id %" PRId64, name, what->id);
     return err->code;
 }
 

@@ -26,15 +26,7 @@
 /* Record a refusal made here and hand its code back. */
 static int refused(http_req *req, const char *table, int64_t id, core_error *err)
 {
-    json_t *d = json_pack("{s:s,s:s}", "permission", "record.write", "reason", err->message);
-    char *dj = d ? json_dumps(d, JSON_COMPACT) : NULL;
-    json_decref(d);
-    core_error aerr;
-    int rc = http_audit(req, "denied", table, id, dj, 1, &aerr);
-    free(dj);
-    if (rc)
-        *err = aerr;
-    return err->code;
+    return api_refusal_audit(req, "record.write", table, id, err);
 }
 
 /* A positive integer field of body, or 0. */
