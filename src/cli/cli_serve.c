@@ -20,9 +20,24 @@ static const char SQL_ATTACH_TRAIL[] = "ATTACH DATABASE $1 AS trail";
 
 int cli_init(int argc, char **argv)
 {
-    const char *db = cli_db_only(argc, argv, "init");
-    if (!db)
+    const char *db = NULL;
+    audit_config acfg = {0};
+    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
+                                         {"signing-key", required_argument, NULL, 'k'},
+                                         {NULL, 0, NULL, 0}};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': db = optarg; break;
+        case 'k': acfg.signing_key = optarg; break;
+        default: return CLI_USAGE;
+        }
+    }
+    if (!db || optind != argc) {
+        fprintf(stderr, "hearth init: --db PATH is required (--signing-key FILE optional)\n");
         return CLI_USAGE;
+    }
     core_error err;
     core_error_clear(&err);
     store *s;
@@ -32,9 +47,9 @@ int cli_init(int argc, char **argv)
     int version = 0;
     if (rc == 0)
         rc = store_schema_version(s, &version, &err);
-    audit *trail = NULL; /* creates the audit keys beside the database when they are absent */
+    audit *trail = NULL; /* creates the audit keys when they are absent (src/audit/README.md: Keys) */
     if (rc == 0)
-        rc = audit_open(&trail, db, NULL, &err);
+        rc = audit_open(&trail, db, &acfg, &err);
     if (rc == 0)
         rc = audit_close(trail, &err);
     if (rc == 0)
@@ -59,7 +74,9 @@ int cli_serve(int argc, char **argv)
     const char *db = NULL, *address = "127.0.0.1";
     int64_t port = 8080, conns = 512;
     int secure_cookies = 0;
+    audit_config acfg = {0};
     static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
+                                         {"signing-key", required_argument, NULL, 'k'},
                                          {"address", required_argument, NULL, 'a'},
                                          {"port", required_argument, NULL, 'p'},
                                          {"connections", required_argument, NULL, 'c'},
@@ -84,6 +101,7 @@ int cli_serve(int argc, char **argv)
             }
             break;
         case 's': secure_cookies = 1; break;
+        case 'k': acfg.signing_key = optarg; break;
         default: return CLI_USAGE;
         }
     }
@@ -104,7 +122,7 @@ int cli_serve(int argc, char **argv)
     if (rc == 0)
         rc = store_pool_open(&pool, db, POOL_SIZE, &err);
     if (rc == 0)
-        rc = audit_open(&trail, db, NULL, &err);
+        rc = audit_open(&trail, db, &acfg, &err);
     if (rc == 0) { /* the trail, readable from every handle as schema "trail" (the access report reads it) */
         char *trail_path = audit_trail_path(db);
         store_value p[] = {store_v_text(trail_path)};
@@ -134,12 +152,22 @@ int cli_serve(int argc, char **argv)
     snprintf(portbuf, sizeof(portbuf), "%d", bound);
     snprintf(url, sizeof(url), "http://%s:%d", address, bound);
     core_log(CORE_LOG_INFO, "server_started", "url", url, "port", portbuf, "database", db, CORE_LOG_END);
-    /* A signed checkpoint every minute, so that cutting off the newest audit entries is caught. */
+    /* A signed checkpoint every minute, so that cutting off the newest audit entries is caught. A checkpoint
+     * that cannot be written (a full disk) is logged and tried again at the next tick: the server keeps
+     * running, and the audit writer's sticky error already refuses reads it cannot record (fail closed), so
+     * stopping would only turn a recoverable full disk into an outage (finding 20 of issue 9). */
+    int cp_failing = 0;
     for (int ticks = 0; !stop_requested; ticks++) {
         sleep(1);
-        if (ticks % CHECKPOINT_SECONDS == CHECKPOINT_SECONDS - 1 && audit_checkpoint(trail, &err) != 0) {
-            core_log(CORE_LOG_ERROR, "audit_checkpoint_failed", "detail", err.detail, CORE_LOG_END);
-            break; /* the trail can no longer be trusted: stop serving rather than serve unaudited */
+        if (ticks % CHECKPOINT_SECONDS == CHECKPOINT_SECONDS - 1) {
+            if (audit_checkpoint(trail, &err) != 0) {
+                if (!cp_failing)
+                    core_log(CORE_LOG_ERROR, "audit_checkpoint_failed", "detail", err.detail, CORE_LOG_END);
+                cp_failing = 1;
+            } else if (cp_failing) {
+                core_log(CORE_LOG_INFO, "audit_checkpoint_recovered", CORE_LOG_END);
+                cp_failing = 0;
+            }
         }
     }
     core_log(CORE_LOG_INFO, "server_stopping", CORE_LOG_END);

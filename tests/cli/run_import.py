@@ -207,7 +207,7 @@ def main():
         check(rc == 1 and "unknown mapping key 'surname'" in se, "an unknown mapping key: %d %r" % (rc, se))
 
         # 5. the audit trail: one entry per import with the dataset and counts, never a row's contents
-        rc, so, se = run("audit", "verify", "--db", db)
+        rc, so, se = run("audit", "verify", "--db", db, "--public-key", db + ".audit-pubkey")
         check(rc == 0, "the audit trail verifies: %r %r" % (so, se))
         trail = sqlite3.connect(db + ".audit")
         entries = trail.execute("SELECT action, target_table, detail FROM audit_event WHERE action = 'import'"

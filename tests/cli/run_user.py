@@ -239,7 +239,7 @@ def main():
         details = [d for (d,) in trail_sql("SELECT detail FROM audit_event")]
         check(all('"via":"cli"' in d for d in details) and not any(token in d for d in details),
               "audit details say via cli and hold no token")
-        rc, out, err = run("audit", "verify", "--db", db)
+        rc, out, err = run("audit", "verify", "--db", db, "--public-key", db + ".audit-pubkey")
         check(rc == 0 and out.startswith("%d entries verified" % len(want)), "audit verify: %d %r %r" % (rc, out, err))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
