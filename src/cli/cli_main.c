@@ -125,7 +125,7 @@ static const cli_command commands[] = {
      cli_token_revoke},
     {"import", "import a partner's CSV file into a dataset",
      "usage: hearth import --db PATH --dataset NAME --mapping MAPPING.json [--rejects FILE] [--section LABEL]\n"
-     "                     [--agency ID] FILE.csv\n"
+     "                     [--agency ID] [--batch-rows N] FILE.csv\n"
      "\n"
      "Stream FILE.csv (UTF-8, with a header row; any size) through MAPPING.json — Hearth person fields to\n"
      "columns (id, given_name, family_name, full_name, date_of_birth with date_format, sex, postcode, address,\n"
@@ -134,13 +134,18 @@ static const cli_command commands[] = {
      "checked: field count, UTF-8, the date format, sex, postcode, NHS number, NINO and UPN check characters,\n"
      "lengths. Good rows are imported, keyed by the id column; each bad one is written to the rejects file as\n"
      "\"LINE: reason\" (default FILE.csv.rejects). Run it again and rows already held are updated when changed\n"
-     "and left alone when not; a key repeated within the file is a reject. A file that cannot be imported as a\n"
-     "whole (absent mapped column, header not UTF-8, an unclosed quote, ...) imports nothing. The import is\n"
-     "one transaction and is recorded in the audit trail (dataset and counts).\n"
+     "and left alone when not; a key repeated within the file is a reject. A file that cannot be imported\n"
+     "(absent mapped column, header not UTF-8, ...) imports nothing. The import commits every 10,000 rows, so\n"
+     "a running server's writes are not held up for its whole length: an error found later in the file (an\n"
+     "unclosed quote, Ctrl-C) keeps the batches already committed, says so, and running the import again\n"
+     "finishes it; a file of at most one batch is all or nothing. Recorded in the audit trail (dataset and\n"
+     "counts; a partial import as partial).\n"
      "  --rejects FILE   where to write the rejected rows (replaced only when the import succeeds)\n"
      "  --section LABEL  sharing label of a new dataset (default partner_data; a code of reference list section)\n"
      "  --agency ID      the agency whose data a new dataset is\n"
-     "Exit 0 when imported (rejects or not), 1 when nothing was imported, 2 on usage errors.\n",
+     "  --batch-rows N   rows per transaction (default 10000)\n"
+     "Exit 0 when imported (rejects or not), 1 when the import stopped (nothing, or only earlier batches,\n"
+     "imported), 2 on usage errors.\n",
      cli_import},
     {"check", "check an identifier: nhs, upn, nino or postcode",
      "usage: hearth check {nhs|upn|nino|postcode} VALUE\n"
