@@ -154,7 +154,9 @@ struct audit {
     qevent **ring;
     uint32_t head, count;
     uint64_t recorded, written;
-    uint64_t durable_ticket;  /* the highest ticket a producer waits for durably (0: none yet) */
+    uint64_t durable_ticket;  /* the highest ticket a producer waits for (0: none yet) */
+    uint64_t sync_ticket;     /* the highest ticket that must reach the disk (fsync) before its wait ends */
+    int sync_full;            /* the writer's trail handle is at synchronous=FULL (else NORMAL) */
     int writer_idle;          /* the writer waits on not_empty: a producer must signal it */
     int stopping;
     int fail_code;
@@ -295,7 +297,7 @@ static int write_checkpoint(audit *a, int64_t seq, const unsigned char hash[AUDI
  * does not hold its outbox id yet (read inside the transaction: another process may have moved it), and its
  * id is remembered in the same transaction. On success *last_seq/last_hash are the batch's last entry and
  * cps[0..*ncps) the checkpoints it reached. */
-static int write_batch(audit *a, qevent **ev, uint32_t n, int64_t *last_seq,
+static int write_batch(audit *a, qevent **ev, uint32_t n, int full, int64_t *last_seq,
                        unsigned char last_hash[AUDIT_HASH_BYTES], cp_pending *cps, uint32_t *ncps,
                        core_error *err)
 {
@@ -303,6 +305,15 @@ static int write_batch(audit *a, qevent **ev, uint32_t n, int64_t *last_seq,
     int64_t seq = 0;
     unsigned char prev[AUDIT_HASH_BYTES] = {0};
     *ncps = 0;
+    /* A batch only reads wait for is committed without a sync of the log (it survives the process being
+     * killed; the next synced commit or checkpoint takes it to the disk); one holding an event that must
+     * survive a power cut (AUDIT_DURABLE, audit_flush, the outbox) is synced, and with it all before it. */
+    if (full != a->sync_full) {
+        int src = store_exec_script(a->db, full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", err);
+        if (src)
+            return src;
+        a->sync_full = full;
+    }
     int rc = store_begin(a->db, err);
     if (rc)
         return rc;
@@ -456,7 +467,7 @@ static int outbox_drain(audit *a, qevent **batch, cp_pending *cps, int64_t *low,
         int64_t last_seq = 0;
         unsigned char last_hash[AUDIT_HASH_BYTES];
         uint32_t ncps = 0;
-        rc = write_batch(a, batch, n, &last_seq, last_hash, cps, &ncps, err);
+        rc = write_batch(a, batch, n, 1, &last_seq, last_hash, cps, &ncps, err);
         for (uint32_t i = 0; i < n; i++)
             free(batch[i]);
         if (rc)
@@ -563,6 +574,7 @@ static void *writer_main(void *arg)
         uint32_t n = a->count < a->batch_max ? a->count : a->batch_max;
         for (uint32_t i = 0; i < n; i++)
             batch[i] = a->ring[(a->head + i) % a->cap];
+        int full = a->sync_ticket > a->written;
         pthread_mutex_unlock(&a->mu);
 
         core_error e;
@@ -570,7 +582,7 @@ static void *writer_main(void *arg)
         int64_t last_seq = 0;
         unsigned char last_hash[AUDIT_HASH_BYTES];
         uint32_t ncps = 0;
-        int rc = write_batch(a, batch, n, &last_seq, last_hash, cps, &ncps, &e);
+        int rc = write_batch(a, batch, n, full, &last_seq, last_hash, cps, &ncps, &e);
         if (rc == 0) {
             for (uint32_t i = 0; i < ncps; i++)
                 write_checkpoint(a, cps[i].seq, cps[i].hash);
@@ -725,6 +737,7 @@ int audit_open(audit **out, const char *db_path, const audit_config *cfg, core_e
     pthread_cond_init(&a->not_full, NULL);
     pthread_cond_init(&a->progress, NULL);
     a->ring = core_xmalloc(sizeof(qevent *) * a->cap);
+    a->sync_full = 1; /* store_open's setting */
 
     char *sign_path = audit_signing_key_path(db_path, cfg ? cfg->signing_key : NULL);
     int rc = audit_keys_load(db_path, sign_path, 1, &a->keys, err);
@@ -847,7 +860,7 @@ int audit_record_ticket(audit *a, const audit_event *ev, unsigned flags, uint64_
     uint64_t ticket = ++a->recorded;
     *ticket_out = ticket;
     if (flags & AUDIT_DURABLE)
-        a->durable_ticket = ticket;
+        a->durable_ticket = a->sync_ticket = ticket;
     /* Wake the writer only when it waits: for the first event, for a durable one, or when a batch is full. */
     if (a->writer_idle && (a->count == 1 || (flags & AUDIT_DURABLE) || a->count >= a->batch_max / 2))
         pthread_cond_signal(&a->not_empty);
@@ -948,6 +961,8 @@ int audit_flush(audit *a, core_error *err)
     uint64_t target = a->recorded;
     if (target > a->durable_ticket)
         a->durable_ticket = target; /* a flush is a durable wait: the writer stops lingering */
+    if (target > a->sync_ticket)
+        a->sync_ticket = target; /* and what it waits for reaches the disk */
     if (a->writer_idle)
         pthread_cond_signal(&a->not_empty);
     while (a->written < target && !a->fail_code && a->thread_started)
@@ -992,6 +1007,8 @@ int audit_close(audit *a, core_error *err)
         return 0;
     int rc = 0;
     if (a->thread_started) {
+        /* what the outbox holds goes into the chain before the closing checkpoint (else the next open) */
+        audit_outbox_await(a, INT64_MAX, NULL);
         rc = audit_checkpoint(a, err); /* flushes first */
         pthread_mutex_lock(&a->mu);
         a->stopping = 1;

@@ -61,8 +61,13 @@
  * Invariants
  *   1. Rows are only ever appended; seq is assigned by the writer inside the inserting transaction as
  *      (the table's last seq) + 1, so seq is gapless and in commit order.
- *   2. An event is durable (committed with synchronous=FULL) once audit_flush() returns 0 after it was
- *      recorded, or once audit_record(..., AUDIT_DURABLE, ...) returns 0.
+ *   2. An event is durable against a power cut (committed and the log synced: synchronous=FULL) once
+ *      audit_flush() returns 0 after it was recorded, or once audit_record(..., AUDIT_DURABLE, ...) returns 0;
+ *      outbox rows are moved with a synced commit before they leave the outbox. An event is committed once
+ *      audit_await() returns 0 for its ticket: it then survives the process being killed (kill -9, a crash),
+ *      and reaches the disk with the next synced commit or WAL checkpoint (a batch that only reads wait for
+ *      is committed at synchronous=NORMAL: what a power cut can take is the last moments of read events,
+ *      never a write's, a denial's or a sign-in's).
  *   3. A checkpoint line is written only after the rows it names are committed.
  *   4. Fail closed: when the writer cannot write (database error), the error is sticky: audit_record(),
  *      audit_flush() and audit_close() return it, so the caller refuses the access instead of serving it

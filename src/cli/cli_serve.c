@@ -14,7 +14,7 @@
 #include "http/http.h"
 #include "store/store.h"
 
-enum { POOL_SIZE = 16, CHECKPOINT_SECONDS = 60 };
+enum { POOL_SIZE = 16, CHECKPOINT_SECONDS = 60, WAL_KEEPER_MS = 2000, WAL_TRUNCATE_FRAMES = 4096 };
 
 static const char SQL_ATTACH_TRAIL[] = "ATTACH DATABASE $1 AS trail";
 
@@ -129,6 +129,15 @@ int cli_serve(int argc, char **argv)
         rc = store_pool_exec_each(pool, SQL_ATTACH_TRAIL, p, 1, &err);
         free(trail_path);
     }
+    /* The write-ahead logs of the database and the trail are checkpointed while serving (finding 20). */
+    store_wal_keeper *keep_db = NULL, *keep_trail = NULL;
+    if (rc == 0)
+        rc = store_wal_keeper_start(&keep_db, db, WAL_KEEPER_MS, WAL_TRUNCATE_FRAMES, &err);
+    if (rc == 0) {
+        char *trail_path = audit_trail_path(db);
+        rc = store_wal_keeper_start(&keep_trail, trail_path, WAL_KEEPER_MS, WAL_TRUNCATE_FRAMES, &err);
+        free(trail_path);
+    }
     http_server *srv = NULL;
     int bound = 0;
     if (rc == 0) {
@@ -138,6 +147,8 @@ int cli_serve(int argc, char **argv)
     }
     if (rc) {
         cli_print_error(&err);
+        store_wal_keeper_stop(keep_db);
+        store_wal_keeper_stop(keep_trail);
         audit_close(trail, NULL);
         store_pool_close(pool);
         return CLI_FAIL;
@@ -148,6 +159,7 @@ int cli_serve(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN); /* a file-size limit is a full disk (storage_full), not a reason to die */
     char portbuf[16], url[96];
     snprintf(portbuf, sizeof(portbuf), "%d", bound);
     snprintf(url, sizeof(url), "http://%s:%d", address, bound);
@@ -172,6 +184,8 @@ int cli_serve(int argc, char **argv)
     }
     core_log(CORE_LOG_INFO, "server_stopping", CORE_LOG_END);
     http_server_stop(srv);
+    store_wal_keeper_stop(keep_db);
+    store_wal_keeper_stop(keep_trail);
     int crc = audit_close(trail, &err);
     store_pool_close(pool);
     if (crc) {

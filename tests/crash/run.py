@@ -17,6 +17,12 @@ left unsigned) and checks, naming each check after the finding of issue 9 it cov
   finding_19_verify_with_anchor            `hearth audit verify --public-key --anchor` passes with the anchor
                                            taken after the previous trial, and a new anchor is taken
 
+Then a full disk (finding_20_full_disk_*, finding_17_full_disk_*): the server restarted with RLIMIT_FSIZE a
+little above its largest file, 90 KB notes until a write is refused: it must be 507 `storage_full` with a
+hint, the server must keep answering, nothing refused may be stored, and once the limit is lifted (prlimit on
+the running server) writes and reads must succeed again without a restart. At the end the trail is verified
+once more with the public key and the last anchor.
+
 Prints one line per failed check, a summary per trial, and `crash: N passed, N failed` (one check = one
 pass or fail). Exit status 0 only when nothing failed. Python 3 standard library only.
 """
@@ -24,6 +30,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import shutil
 import signal
 import sqlite3
@@ -107,11 +114,18 @@ class Load:
             t.join(30)
 
 
-def serve(hearth, db, key):
-    """hearth serve on a free port with the signing key given explicitly (api.Server, with --signing-key)."""
+def serve(hearth, db, key, fsize=None):
+    """hearth serve on a free port with the signing key given explicitly (api.Server, with --signing-key); with
+    fsize, no file it writes may grow past fsize bytes (RLIMIT_FSIZE: a full disk, without root or a tmpfs)."""
     real_popen = subprocess.Popen
 
+    def limit():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # the server ignores it too; here it holds from exec on
+        resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, resource.RLIM_INFINITY))
+
     def popen(args, **kw):
+        if fsize is not None:
+            kw["preexec_fn"] = limit
         return real_popen(list(args) + ["--signing-key", key], **kw)
 
     subprocess.Popen = popen
@@ -199,6 +213,82 @@ def check_trial(hearth, db, pub, anchor, load, since_seq, me, checks):
     return len(stored)
 
 
+def full_disk(hearth, db, key, token, episode, checks):
+    """finding_20_full_disk: with no room to grow any file (RLIMIT_FSIZE a little above the largest file now), a
+    write is answered 507 storage_full with a hint and stores nothing, the server keeps answering, and once
+    the limit is lifted (room again) writes and reads succeed without a restart; nothing answered 507 is stored
+    and every stored note has its create event."""
+    sizes = [os.path.getsize(p) for p in (db, db + "-wal", db + ".audit", db + ".audit-wal",
+                                          db + ".audit-checkpoints") if os.path.exists(p)]
+    server = serve(hearth, db, key, fsize=max(sizes) + 256 * 1024)
+    load = Load(server.port, token, episode, 0, [1], 0)
+    big = "z" * 90000
+    answers, full_error, refused, stored_ok = [], None, [], []
+    for n in range(200):
+        subject = "%s full %d" % (MARK, n)
+        status, _, raw = load.call("POST", "/api/v1/episodes/%d/notes" % episode,
+                                   {"note_type": "visit", "occurred_at": "2026-11-20T10:00Z", "subject": subject,
+                                    "body": big})
+        answers.append(status)
+        if status == 201:
+            stored_ok.append(json.loads(raw)["id"])
+        else:
+            refused.append(subject)
+            if full_error is None:
+                full_error = (status, json.loads(raw).get("error", {}))
+            if len(refused) >= 3:
+                break
+    ok = full_error is not None and full_error[0] == 507 and full_error[1].get("code") == "storage_full" and \
+        "full" in full_error[1].get("hint", "")
+    checks.result("finding_20_full_disk_error", ok, "no storage_full answer with a hint after %d notes: %r" % (
+        len(answers), full_error))
+    time.sleep(3)  # the checkpoint thread and the audit writer run into the limit meanwhile
+    alive = server.alive()
+    health = api.request(server.port, "GET", "/healthz", {"Authorization": "none"}, b"")[0] if alive else 0
+    checks.result("finding_20_full_disk_keeps_serving", alive and health == 200,
+                  "server alive %s, /healthz %s" % (alive, health))
+    if not alive:
+        return
+    resource.prlimit(server.proc.pid, resource.RLIMIT_FSIZE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+    status = 0
+    for _ in range(50):  # the audit writer retries every 200 ms
+        status, _, raw = load.call("POST", "/api/v1/episodes/%d/notes" % episode,
+                                   {"note_type": "visit", "occurred_at": "2026-11-20T10:00Z",
+                                    "subject": "%s full recovered" % MARK, "body": "synthetic"})
+        if status == 201:
+            stored_ok.append(json.loads(raw)["id"])
+            status = load.call("GET", "/api/v1/notes/%d" % stored_ok[-1])[0]
+            if status == 200:
+                break
+        time.sleep(0.2)
+    checks.result("finding_20_full_disk_recovers", status == 200,
+                  "after the limit was lifted the server still answers %d" % status)
+    problem = server.stop()
+    checks.result("finding_20_full_disk_shutdown", problem is None, problem or "")
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    try:
+        kept = [r[0] for r in con.execute("SELECT subject FROM case_note WHERE subject LIKE ?",
+                                           (MARK + " full %",))]
+        ids = [r[0] for r in con.execute("SELECT id FROM case_note WHERE subject LIKE ?", (MARK + " full %",))]
+    finally:
+        con.close()
+    stored_refused = [x for x in refused if x in kept]
+    checks.result("finding_17_full_disk_refused_writes_not_stored", not stored_refused and
+                  all(i in ids for i in stored_ok),
+                  "answered 507 but stored: %r; answered 201 but absent: %r" % (
+                      stored_refused, [i for i in stored_ok if i not in ids]))
+    tr = sqlite3.connect("file:%s.audit?mode=ro" % db, uri=True)
+    try:
+        audited = {r[0] for r in tr.execute("SELECT target_id FROM audit_event WHERE action = 'create' AND "
+                                            "target_table = 'case_note'")}
+    finally:
+        tr.close()
+    checks.result("finding_17_full_disk_stored_writes_audited", all(i in audited for i in ids),
+                  "stored without a create event: %r" % [i for i in ids if i not in audited])
+    print("full disk: %d notes stored before the limit, %d refused, answered %r" % (
+        len(stored_ok), len(refused), full_error))
+
+
 def setup(port, token):
     """A family, an episode practitioner.n1 leads, and five notes for the readers: ids (family, episode, notes)."""
     def call(method, path, body):
@@ -265,6 +355,7 @@ def main():
             (", other answers %r" % load.errors) if load.errors else ""))
     problem = server.stop()
     checks.result("server_shutdown", problem is None, problem or "")
+    full_disk(hearth, db, key, token, episode, checks)
     v = subprocess.run([hearth, "audit", "verify", "--db", db, "--public-key", pub, "--anchor", anchor],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     checks.result("finding_19_verify_after_shutdown", v.returncode == 0, v.stdout.decode() + v.stderr.decode())
