@@ -479,6 +479,10 @@ static int outbox_drain(audit *a, qevent **batch, cp_pending *cps, int64_t *low,
         memcpy(a->last_hash, last_hash, sizeof last_hash);
         if (ncps > 0 && cps[ncps - 1].seq == last_seq)
             a->cp_seq = last_seq;
+        if (high > a->outbox_low) { /* in the chain now: whoever waits for them need not wait for the delete */
+            a->outbox_low = high;
+            pthread_cond_broadcast(&a->progress);
+        }
         pthread_mutex_unlock(&a->mu);
         /* The rows are in the chain (and marked done there): a failed delete only means they are skipped
          * next time. */
