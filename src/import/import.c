@@ -14,6 +14,7 @@
  *
  * Per-row memory comes from im->row (statements, cleaned strings, old content) and is reset after each row.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <strings.h>
 #include <time.h>
@@ -609,6 +610,12 @@ static int on_row(void *ctx, const link_row *row, core_error *err)
         if (rc == 0) {
             im->c->committed = im->c->read;
             im->in_batch = 0;
+            /* Leave the lock free for a moment: a writer in another process (the server) waits in SQLite's
+             * busy handler, which looks again only every 100 ms once it has waited a while; begun again at
+             * once, the import would take the lock back before it ever looked. */
+            struct timespec pause = {0, (long)IMPORT_YIELD_MS * 1000000L};
+            while (nanosleep(&pause, &pause) != 0 && errno == EINTR && !(im->o->cancel && *im->o->cancel))
+                ;
             rc = store_begin(im->s, err);
         }
     }

@@ -52,6 +52,7 @@
 #define IMPORT_ATTRIBUTE_MAX 8192    /* bytes in one attribute value */
 #define IMPORT_SECTION_DEFAULT "partner_data"
 #define IMPORT_BATCH_ROWS_DEFAULT 10000 /* rows per transaction (I1) */
+#define IMPORT_YIELD_MS 100 /* the pause after each batch, for other processes' writers (I1) */
 
 /* What happened, for the summary, the partner_import row and the audit trail. */
 typedef struct import_counts {
