@@ -2,14 +2,18 @@
  * audit_verify.c — checking an audit trail from genesis (contract in audit.h: audit_verify()).
  *
  * Order of work, chosen so that a live server appending meanwhile cannot cause a false alarm:
- *   1. load the keys (and check the public key file matches);
- *   2. read and check every checkpoint line (signature, shape). Checkpoints are written only after their rows
- *      commit (audit.h invariant 3), so every checkpoint read now names rows already in the table;
+ *   1. load the hash key (PATH.audit-key) and the public key the caller names; never the signing key;
+ *   2. read and check every checkpoint line (signature, shape), and the anchor when one is given (signed by the
+ *      public key, still present in the checkpoint file; it then counts as one more checkpoint). Checkpoints
+ *      are written only after their rows commit (audit.h invariant 3), so every checkpoint read now names
+ *      rows already in the table;
  *   3. in one read transaction, stream audit_event in seq order, recomputing the chain and comparing each
  *      validly signed checkpoint with the entry it names; stop at the first bad entry;
  *   4. the table must reach the highest validly signed checkpoint.
- * The report names the lowest bad seq over every fault found; file-level faults (key mismatch, missing or
- * malformed checkpoint file) come first, since they say the evidence itself is unusable.
+ * The report names the lowest bad seq over every fault found; file-level faults (missing or malformed
+ * checkpoint file, a lost or unsigned anchor) come first, since they say the evidence itself is unusable.
+ * audit_chain_check() is step 3 from a given entry on, without checkpoints (audit_open uses it to check the
+ * unsigned tail before signing it); audit_anchor() prints the newest checkpoint as an anchor.
  */
 #include "audit/audit.h"
 
