@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit/audit.h"
 #include "cli/cli.h"
 #include "core/core_parse.h"
 #include "import/import.h"
@@ -176,6 +177,23 @@ static void summary(const import_cli *o, const import_counts *c)
                 c->not_utf8, o->file);
 }
 
+/* In the first batch's transaction (import.h: in_first_batch): the import's start, with its dataset and run,
+ * goes into the audit outbox, so every committed batch is in the trail even if the command dies part-way (the
+ * next process that opens the trail moves it there). The final counts follow as the `import` event. */
+static int audit_start(void *ctx, store *s, const import_counts *c, core_error *err)
+{
+    const import_cli *o = ctx;
+    json_t *d = json_pack("{s:s,s:I,s:s}", "dataset", o->dataset, "import_id", (json_int_t)c->import_id, "via", "cli");
+    char *text = d ? json_dumps(d, JSON_COMPACT) : NULL;
+    json_decref(d);
+    if (!text)
+        return core_error_set(err, CORE_E_INTERNAL, "out of memory");
+    audit_event ev = {0, NULL, "import_started", "partner_dataset", c->dataset_id, text, NULL};
+    int rc = audit_outbox_add(s, &ev, NULL, err);
+    free(text);
+    return rc;
+}
+
 int cli_import(int argc, char **argv)
 {
     import_cli o;
@@ -225,7 +243,8 @@ int cli_import(int argc, char **argv)
                              .progress = on_progress,
                              .ctx = &o,
                              .cancel = &interrupted,
-                             .before_commit = rejects_flush};
+                             .before_commit = rejects_flush,
+                             .in_first_batch = audit_start};
         rc = import_csv_file(d.s, o.file, &m, &io, &c, &err);
         sigaction(SIGINT, &old_int, NULL);
         sigaction(SIGTERM, &old_term, NULL);

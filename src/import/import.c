@@ -736,6 +736,8 @@ static int run(store *s, const char *path, const char *data, size_t len, const l
         rc = store_query_int(s, &im.row, SQL_IMPORT_INSERT, p, 3, &out->import_id, err);
     }
     core_arena_reset(&im.row);
+    if (rc == 0 && o->in_first_batch)
+        rc = o->in_first_batch(o->ctx, s, out, err);
     if (rc == 0)
         rc = path ? link_csv_stream(path, m, on_row, on_reject, &im, err)
                   : link_csv_stream_mem(data, len, m, on_row, on_reject, &im, err);

@@ -85,6 +85,11 @@ typedef struct import_options {
     /* Called after the last row, before COMMIT (may be NULL): a negative code (err filled) rolls the import
      * back. The command line makes sure the rejects file is written here. */
     int (*before_commit)(void *ctx, core_error *err);
+    /* Called once inside the first batch's transaction, once the run's partner_import row exists (c->import_id,
+     * c->dataset_id set), on s (may be NULL): what it writes commits with the first batch or not at all. A
+     * negative code (err filled) stops the import with nothing imported. The command line puts the import's
+     * audit event in the audit outbox here, so a crash part-way leaves no committed batch unaudited. */
+    int (*in_first_batch)(void *ctx, store *s, const import_counts *c, core_error *err);
 } import_options;
 
 /* Import the CSV file at path through mapping m into o->dataset, on s (which must not be in a transaction:

@@ -302,6 +302,15 @@ def main():
               "finding_20: a file of one batch is all or nothing: %d %r, %d datasets" % (rc, se, held))
         rc, so, se = run("audit", "verify", "--db", db, "--public-key", db + ".audit-pubkey")
         check(rc == 0, "finding_20: the trail verifies after the partial import: %r %r" % (so, se))
+        # finding_17: each run's start is in the trail, committed with its first batch (through the outbox):
+        # the two runs that stored rows have one, the one that stored nothing has none
+        trail = sqlite3.connect(db + ".audit")
+        started = [json.loads(d)["dataset"] for (d,) in trail.execute(
+            "SELECT detail FROM audit_event WHERE action = 'import_started'")]
+        trail.close()
+        check(started.count("finding_20_batches") == 2 and "finding_20_one_batch" not in started,
+              "finding_17: import_started with the first batch, not without it: %r" % started)
+        check(query("SELECT count(*) FROM audit_outbox")[0][0] == 0, "finding_17: the outbox is empty after")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("import: %d passed, %d failed" % (passed, failed))
