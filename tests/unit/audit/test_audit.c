@@ -998,13 +998,14 @@ static void test_finding_17_outbox_commits_with_the_write(void **state)
     assert_ok(audit_outbox_await(a, id, &err), err);
     assert_int_equal(query_int(t.path, "SELECT count(*) FROM audit_event WHERE target_id = 502"), 1);
     assert_int_equal(query_int(t.path, "SELECT count(*) FROM audit_outbox_done"), 1);
-    assert_int_equal(main_int(t.path, "SELECT count(*) FROM audit_outbox"), 0);
     /* a malformed event is refused before it is stored */
     assert_ok(store_open(&s, t.path, &err), err);
     audit_event bad = {.action = "Create"};
     assert_int_equal(audit_outbox_add(s, &bad, NULL, &err), CORE_E_INVALID_VALUE);
     store_close(s);
     assert_ok(audit_close(a, &err), err);
+    /* the row leaves the outbox once it is in the chain (waiters are let go before that delete) */
+    assert_int_equal(main_int(t.path, "SELECT count(*) FROM audit_outbox"), 0);
     assert_int_equal(verify(t.path).entries, TOTAL + 1);
     test_tmpdb_remove(&t);
 }
