@@ -42,7 +42,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "api"))
-import run as api  # noqa: E402  (the API runner's server, sign-in and request helpers)
+import run as api  # noqa: E402  (the API runner's server, sign-in and request functions)
 
 DEMO_ARGS = ["--families", "20", "--seed", "11", "--as-of", "2026-11-23"]
 USER = "practitioner.n1"
