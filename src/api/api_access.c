@@ -128,20 +128,21 @@ static int grant(http_req *req, const char *kind, const char *reason_field, cons
                        person ? store_v_int(person) : store_v_null(), store_v_text(reason), store_v_text(explanation),
                        store_v_text(now), store_v_text(expires)};
     int64_t id = 0;
+    char detail[160];
     int rc = store_begin(req->db, &err);
     if (rc == 0)
         rc = store_query_int(req->db, &req->arena, SQL_GRANT_INSERT, v, 8, &id, &err);
+    if (rc == 0) { /* in the write's transaction (finding 17) */
+        snprintf(detail, sizeof(detail), "{\"grant\":%" PRId64 ",\"reason\":\"%s\",\"%s\":%" PRId64 "}", id, reason,
+                 family ? "family" : "person", family ? family : person); /* reason is a checked code */
+        rc = http_audit_write(req, kind, family ? "family" : "person", family ? family : person, detail, &err);
+    }
     if (rc == 0)
         rc = store_commit(req->db, &err);
     if (rc) {
         store_rollback(req->db);
         return http_reply_error(req, &err);
     }
-    char detail[160];
-    snprintf(detail, sizeof(detail), "{\"grant\":%" PRId64 ",\"reason\":\"%s\",\"%s\":%" PRId64 "}", id, reason,
-             family ? "family" : "person", family ? family : person); /* reason is a checked code */
-    if (http_audit(req, kind, family ? "family" : "person", family ? family : person, detail, 1, &err))
-        return http_reply_error(req, &err);
     json_t *out = grant_json(req, id, &err);
     if (!out)
         return http_reply_error(req, &err);
@@ -238,21 +239,21 @@ int api_review_record(http_req *req)
     store_value v[] = {store_v_int(id), store_v_text(outcome), store_v_text(note), store_v_int(req->who.user_id),
                        store_v_text(now)};
     int64_t changed = 0;
+    char detail[96];
+    snprintf(detail, sizeof(detail), "{\"outcome\":\"%s\"}", outcome); /* a checked code */
     int rc = store_begin(req->db, &err);
     if (rc == 0)
         rc = store_exec(req->db, &req->arena, SQL_REVIEW_RECORD, v, 5, &changed, &err);
     if (rc == 0 && changed == 0)
         rc = core_error_set(&err, CORE_E_CONFLICT, "this break-glass access has already been reviewed");
+    if (rc == 0) /* in the write's transaction (finding 17) */
+        rc = http_audit_write(req, "review", "access_grant", id, detail, &err);
     if (rc == 0)
         rc = store_commit(req->db, &err);
     if (rc) {
         store_rollback(req->db);
         return http_reply_error(req, &err);
     }
-    char detail[96];
-    snprintf(detail, sizeof(detail), "{\"outcome\":\"%s\"}", outcome); /* a checked code */
-    if (http_audit(req, "review", "access_grant", id, detail, 1, &err))
-        return http_reply_error(req, &err);
     json_t *out = grant_json(req, id, &err);
     if (!out)
         return http_reply_error(req, &err);
@@ -287,24 +288,23 @@ int api_restriction(http_req *req)
     model_now(now);
     store_value v[] = {store_v_int(person), store_v_int(on), store_v_text(now), store_v_int(req->who.user_id)};
     int64_t changed = 0;
+    json_t *d = json_pack("{s:b,s:s}", "restricted", on, "reason", reason);
+    char *dj = d ? json_dumps(d, JSON_COMPACT) : NULL;
+    json_decref(d);
     int rc = store_begin(req->db, &err);
     if (rc == 0)
         rc = store_exec(req->db, &req->arena, SQL_RESTRICT, v, 4, &changed, &err);
     if (rc == 0 && changed == 0)
         rc = core_error_set(&err, CORE_E_NOT_FOUND, "no people with id %" PRId64, person);
+    if (rc == 0) /* in the write's transaction (finding 17) */
+        rc = http_audit_write(req, on ? "restrict" : "unrestrict", "person", person, dj, &err);
+    free(dj);
     if (rc == 0)
         rc = store_commit(req->db, &err);
     if (rc) {
         store_rollback(req->db);
         return http_reply_error(req, &err);
     }
-    json_t *d = json_pack("{s:b,s:s}", "restricted", on, "reason", reason);
-    char *dj = d ? json_dumps(d, JSON_COMPACT) : NULL;
-    json_decref(d);
-    rc = http_audit(req, on ? "restrict" : "unrestrict", "person", person, dj, 1, &err);
-    free(dj);
-    if (rc)
-        return http_reply_error(req, &err);
     json_t *out = json_pack("{s:I,s:b}", "id", (json_int_t)person, "restricted", on);
     rc = http_reply_json(req, 200, out);
     json_decref(out);
@@ -425,20 +425,19 @@ int api_setting_update(http_req *req)
     }
     if (rc == 0)
         rc = store_exec(req->db, &req->arena, SQL_SETTING_SET, p, 2, &changed, &err);
+    if (rc == 0) { /* old and new, in the write's transaction (finding 17): governance sees every change */
+        json_t *d = json_pack("{s:s,s:I,s:I}", "setting", name, "old", (json_int_t)old, "new", (json_int_t)value);
+        char *dj = d ? json_dumps(d, JSON_COMPACT) : NULL;
+        json_decref(d);
+        rc = http_audit_write(req, "update", "setting", 0, dj, &err);
+        free(dj);
+    }
     if (rc == 0)
         rc = store_commit(req->db, &err);
     if (rc) {
         store_rollback(req->db);
         return http_reply_error(req, &err);
     }
-    /* old and new: governance sees every change (GET /api/v1/governance/changes) */
-    json_t *d = json_pack("{s:s,s:I,s:I}", "setting", name, "old", (json_int_t)old, "new", (json_int_t)value);
-    char *dj = d ? json_dumps(d, JSON_COMPACT) : NULL;
-    json_decref(d);
-    rc = http_audit(req, "update", "setting", 0, dj, 1, &err);
-    free(dj);
-    if (rc)
-        return http_reply_error(req, &err);
     if (store_query(req->db, &req->arena, SQL_SETTING_ONE, p, 1, &st, &err) || store_next(st, &err) != 1)
         return http_reply_error(req, &err);
     json_t *out = setting_row(st);

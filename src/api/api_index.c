@@ -674,16 +674,20 @@ int api_identification_decide(http_req *req)
     store_value v[] = {store_v_int(family), store_v_text(decision), store_v_text(reason), store_v_text(htext),
                        store_v_text(now), store_v_int(req->who.user_id)};
     int64_t id = 0;
+    char detail[96];
+    snprintf(detail, sizeof detail, "{\"family\":%" PRId64 "}", family);
     int rc = store_begin(req->db, &err);
     if (rc == 0)
         rc = store_exec(req->db, &req->arena, SQL_IDENTIFICATION_INSERT, v, 6, NULL, &err);
     if (rc == 0)
         rc = store_query_int(req->db, &req->arena, "SELECT last_insert_rowid()", NULL, 0, &id, &err);
+    if (rc == 0) /* in the write's transaction (finding 17) */
+        rc = http_audit_write(req, "create", "family_identification", id, detail, &err);
     rc = rc == 0 ? store_commit(req->db, &err) : (store_rollback(req->db), rc);
+    if (rc)
+        store_rollback(req->db); /* a failed commit leaves the transaction open */
     free(htext);
-    char detail[96];
-    snprintf(detail, sizeof detail, "{\"family\":%" PRId64 "}", family);
-    if (rc || http_audit(req, "create", "family_identification", id, detail, 1, &err)) {
+    if (rc) {
         json_decref(headlines);
         return http_reply_error(req, &err);
     }

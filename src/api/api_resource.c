@@ -278,11 +278,11 @@ int api_resource_create(http_req *req)
     rc = store_begin(req->db, &err);
     if (rc == 0)
         rc = model_create(&ctx, r, parent, body, &out, &err);
+    if (rc == 0) /* in the write's transaction: the record and its event commit together (finding 17) */
+        rc = http_audit_write(req, "create", r->table, json_integer_value(json_object_get(out, "id")),
+                              footing_detail(req, &f, field_names(body)), &err);
     if (rc == 0)
         rc = store_commit(req->db, &err);
-    if (rc == 0)
-        rc = http_audit(req, "create", r->table, json_integer_value(json_object_get(out, "id")),
-                        footing_detail(req, &f, field_names(body)), 1, &err);
     if (rc) {
         store_rollback(req->db);
         return http_reply_error(req, &err);
@@ -349,11 +349,11 @@ int api_resource_update(http_req *req)
         rc = api_config_before(req, r->table, req->ids[0], body, &was, &err);
     if (rc == 0)
         rc = model_update(&ctx, r, req->ids[0], body, &out, &err);
+    if (rc == 0) /* in the write's transaction (finding 17) */
+        rc = http_audit_write(req, "update", r->table, req->ids[0],
+                              api_config_detail(req, footing_detail(req, &f, field_names(body)), was, out), &err);
     if (rc == 0)
         rc = store_commit(req->db, &err);
-    if (rc == 0)
-        rc = http_audit(req, "update", r->table, req->ids[0],
-                        api_config_detail(req, footing_detail(req, &f, field_names(body)), was, out), 1, &err);
     if (rc) {
         store_rollback(req->db);
         return http_reply_error(req, &err);

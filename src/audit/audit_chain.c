@@ -17,11 +17,15 @@
  *
  * Checkpoint signature: Ed25519 over "hearth-audit-checkpoint-v1" || seq (8 bytes big-endian) || hash.
  *
- * Key file (text, mode 0600):
- *   hearth-audit-key-v1
- *   hash_key=<64 hex>
- *   sign_seed=<64 hex>          (the Ed25519 key pair is derived from this seed)
- * Public key file: the Ed25519 public key in hex and a newline.
+ * Key files (text, mode 0600; refused when group or others can read them):
+ *   PATH.audit-key, beside the database      hearth-audit-hash-key-v2\n hash_key=<64 hex>\n
+ *   the signing key, kept apart (see below)  hearth-audit-signing-key-v1\n sign_seed=<64 hex>\n
+ *                                            (the Ed25519 key pair is derived from the seed)
+ * Public key file: the Ed25519 public key in hex and a newline (PATH.audit-pubkey, written on first open).
+ * The signing key's path is --signing-key FILE, else $HEARTH_AUDIT_SIGNING_KEY, else PATH.audit-signing-key
+ * (audit_signing_key_path()). An old combined file (hearth-audit-key-v1: hash_key= and sign_seed= together)
+ * is split into the two on the first open that may write. A key is made only for a trail that has no
+ * entries and no checkpoints: a missing key for a started trail is an error, never silently replaced.
  */
 #include "audit/audit.h"
 #include "audit/audit_internal.h"
@@ -35,8 +39,16 @@
 
 #include "core/core_arena.h"
 #include "core/core_buf.h"
+#include "core/core_log.h"
+#include "store/store.h"
 
-static const char KEY_MAGIC[] = "hearth-audit-key-v1";
+static const char KEY_V1_MAGIC[] = "hearth-audit-key-v1"; /* the old combined layout, split on open */
+static const char HASH_MAGIC[] = "hearth-audit-hash-key-v2";
+static const char SIGN_MAGIC[] = "hearth-audit-signing-key-v1";
+
+/* How many entries the trail holds (audit_trail_started()). */
+static const char SQL_TRAIL_COUNT[] = "SELECT count(*)\n"
+                                      "  FROM audit_event";
 static const char ENTRY_TAG[] = "hearth-audit-entry-v1";
 static const char CP_TAG[] = "hearth-audit-checkpoint-v1";
 
@@ -181,91 +193,234 @@ static int write_temp(const char *final, const char *data, size_t len, char **tm
     return 0;
 }
 
-static int parse_key_file(const char *path, const char *text, size_t len, audit_keys *k, core_error *err)
+/* Parse "MAGIC\nNAME=<64 hex>\n" exactly: anything else is refused, not guessed at. */
+static int parse_one_key(const char *text, size_t len, const char *magic, const char *name, unsigned char *out,
+                         size_t out_len)
 {
-    /* Exactly three lines in a fixed order: anything else is refused, not guessed at. */
-    char hk[AUDIT_HASH_HEX + 1], sd[AUDIT_HASH_HEX + 1];
-    const size_t magic_len = sizeof KEY_MAGIC - 1;
-    const size_t want = magic_len + 1 + 9 + AUDIT_HASH_HEX + 1 + 10 + AUDIT_HASH_HEX + 1;
-    if (len != want || memcmp(text, KEY_MAGIC, magic_len) != 0 || text[magic_len] != '\n')
-        goto bad;
-    const char *p = text + magic_len + 1;
-    if (memcmp(p, "hash_key=", 9) != 0)
-        goto bad;
-    memcpy(hk, p + 9, AUDIT_HASH_HEX);
-    hk[AUDIT_HASH_HEX] = '\0';
-    p += 9 + AUDIT_HASH_HEX;
-    if (*p++ != '\n' || memcmp(p, "sign_seed=", 10) != 0)
-        goto bad;
-    memcpy(sd, p + 10, AUDIT_HASH_HEX);
-    sd[AUDIT_HASH_HEX] = '\0';
-    p += 10 + AUDIT_HASH_HEX;
-    if (*p != '\n')
-        goto bad;
-    unsigned char seed[crypto_sign_SEEDBYTES];
-    if (audit_hex_parse(hk, AUDIT_HASH_HEX, k->hash_key, sizeof k->hash_key) != 0 ||
-        audit_hex_parse(sd, AUDIT_HASH_HEX, seed, sizeof seed) != 0)
-        goto bad;
-    crypto_sign_seed_keypair(k->sign_pk, k->sign_sk, seed);
-    sodium_memzero(seed, sizeof seed);
-    sodium_memzero(hk, sizeof hk);
-    sodium_memzero(sd, sizeof sd);
-    return 0;
-bad:
-    sodium_memzero(hk, sizeof hk);
-    sodium_memzero(sd, sizeof sd);
-    core_error_set(err, CORE_E_IO, "audit key file %s is malformed", path);
-    return core_error_hint(err, "restore it from the secrets store; a new key cannot verify the old trail");
+    size_t ml = strlen(magic), nl = strlen(name);
+    if (len != ml + 1 + nl + 1 + 2 * out_len + 1 || memcmp(text, magic, ml) != 0 || text[ml] != '\n' ||
+        memcmp(text + ml + 1, name, nl) != 0 || text[ml + 1 + nl] != '=' || text[len - 1] != '\n')
+        return -1;
+    return audit_hex_parse(text + ml + 1 + nl + 1, 2 * out_len, out, out_len);
 }
 
-static int create_key_file(const char *key_path, core_error *err)
+/* The old layout (hearth-audit-key-v1): hash key and signing seed in one file. */
+static int parse_v1_key_file(const char *text, size_t len, unsigned char hk[crypto_generichash_KEYBYTES],
+                             unsigned char seed[crypto_sign_SEEDBYTES])
 {
-    unsigned char hk[crypto_generichash_KEYBYTES], seed[crypto_sign_SEEDBYTES];
-    char hkx[AUDIT_HASH_HEX + 1], sdx[AUDIT_HASH_HEX + 1];
-    randombytes_buf(hk, sizeof hk);
-    randombytes_buf(seed, sizeof seed);
-    sodium_bin2hex(hkx, sizeof hkx, hk, sizeof hk);
-    sodium_bin2hex(sdx, sizeof sdx, seed, sizeof seed);
+    const size_t magic_len = sizeof KEY_V1_MAGIC - 1;
+    const size_t want = magic_len + 1 + 9 + AUDIT_HASH_HEX + 1 + 10 + AUDIT_HASH_HEX + 1;
+    if (len != want || memcmp(text, KEY_V1_MAGIC, magic_len) != 0 || text[magic_len] != '\n')
+        return -1;
+    const char *p = text + magic_len + 1;
+    if (memcmp(p, "hash_key=", 9) != 0 || audit_hex_parse(p + 9, AUDIT_HASH_HEX, hk, crypto_generichash_KEYBYTES))
+        return -1;
+    p += 9 + AUDIT_HASH_HEX;
+    if (*p++ != '\n' || memcmp(p, "sign_seed=", 10) != 0 ||
+        audit_hex_parse(p + 10, AUDIT_HASH_HEX, seed, crypto_sign_SEEDBYTES))
+        return -1;
+    return p[10 + AUDIT_HASH_HEX] == '\n' ? 0 : -1;
+}
+
+/* Write "MAGIC\nNAME=<hex of key>\n" to path with mode 0600, atomically (link of a finished temporary file).
+ * With exclusive, an existing file wins (EEXIST: another process made it first); without, path is replaced. */
+static int write_key_file(const char *path, const char *magic, const char *name, const unsigned char *key,
+                          size_t key_len, int exclusive, core_error *err)
+{
+    char hex[2 * 64 + 1];
+    sodium_bin2hex(hex, sizeof hex, key, key_len);
     char text[256];
-    int n = snprintf(text, sizeof text, "%s\nhash_key=%s\nsign_seed=%s\n", KEY_MAGIC, hkx, sdx);
-    sodium_memzero(hk, sizeof hk);
-    sodium_memzero(seed, sizeof seed);
-    sodium_memzero(hkx, sizeof hkx);
-    sodium_memzero(sdx, sizeof sdx);
+    int n = snprintf(text, sizeof text, "%s\n%s=%s\n", magic, name, hex);
+    sodium_memzero(hex, sizeof hex);
     if (n < 0 || (size_t)n >= sizeof text)
         return core_error_set(err, CORE_E_INTERNAL, "audit key text does not fit");
     char *tmp = NULL;
-    int rc = write_temp(key_path, text, (size_t)n, &tmp, err);
+    int rc = write_temp(path, text, (size_t)n, &tmp, err);
     sodium_memzero(text, sizeof text);
     if (rc)
         return rc;
-    /* link() fails with EEXIST when another process made the key first: then theirs is the key. */
-    if (link(tmp, key_path) != 0 && errno != EEXIST) {
+    if (exclusive ? link(tmp, path) != 0 && errno != EEXIST : rename(tmp, path) != 0) {
         int e = errno;
         unlink(tmp);
         free(tmp);
-        return core_error_set(err, CORE_E_IO, "cannot create audit key file %s: %s", key_path, strerror(e));
+        return core_error_set(err, CORE_E_IO, "cannot create audit key file %s: %s", path, strerror(e));
     }
-    unlink(tmp);
+    if (exclusive)
+        unlink(tmp);
     free(tmp);
-    sync_dir_of(key_path);
+    sync_dir_of(path);
     return 0;
 }
 
-static int check_pubkey_file(const char *db_path, const audit_keys *k, int create, int *mismatch,
+/* Read a key file, refusing one that group or others can read. */
+static int read_key_file(const char *path, char *text, size_t cap, size_t *len, core_error *err)
+{
+    struct stat st;
+    int rc = read_small_file(path, text, cap, len, &st, err);
+    if (rc == 0 && (st.st_mode & 077)) {
+        sodium_memzero(text, cap);
+        rc = core_error_set(err, CORE_E_IO, "audit key file %s can be read by others (mode %03o)", path,
+                            (unsigned)(st.st_mode & 0777));
+        core_error_hint(
+            err, "chmod 600 it, and treat the key as disclosed: anyone holding it can rewrite the trail");
+    }
+    return rc;
+}
+
+int audit_trail_started(const char *db_path)
+{
+    char *cp = audit_path(db_path, ".audit-checkpoints");
+    struct stat sb;
+    int started = stat(cp, &sb) == 0 && sb.st_size > 0;
+    free(cp);
+    if (started)
+        return 1;
+    char *trail = audit_trail_path(db_path);
+    if (stat(trail, &sb) == 0 && sb.st_size > 0) {
+        store *s = NULL;
+        core_arena ar = CORE_ARENA_INIT;
+        int64_t n = 0;
+        /* A trail file that cannot be read, or has no table, counts as started only when it has rows. */
+        if (store_open(&s, trail, NULL) == 0 && store_query_int(s, &ar, SQL_TRAIL_COUNT, NULL, 0, &n, NULL) == 0)
+            started = n > 0;
+        core_arena_release(&ar);
+        store_close(s);
+    }
+    free(trail);
+    return started;
+}
+
+/* Move an old combined key file (hash key and signing seed together) into the split layout: the seed into
+ * sign_path (unless a signing key is already there), then the hash key file rewritten without it. */
+static int split_v1_key_file(const char *key_path, const char *sign_path, const char *text, size_t len,
                              core_error *err)
 {
-    char *path = audit_path(db_path, ".audit-pubkey");
-    char want[AUDIT_HASH_HEX + 2];
-    sodium_bin2hex(want, sizeof want, k->sign_pk, sizeof k->sign_pk);
-    want[AUDIT_HASH_HEX] = '\n';
-    want[AUDIT_HASH_HEX + 1] = '\0';
+    unsigned char hk[crypto_generichash_KEYBYTES], seed[crypto_sign_SEEDBYTES];
+    int rc = 0;
+    if (parse_v1_key_file(text, len, hk, seed) != 0) {
+        rc = core_error_set(err, CORE_E_IO, "audit key file %s is malformed", key_path);
+        core_error_hint(err, "restore it from the secrets store; a new key cannot verify the old trail");
+    }
+    if (rc == 0)
+        rc = write_key_file(sign_path, SIGN_MAGIC, "sign_seed", seed, sizeof seed, 1, err);
+    if (rc == 0)
+        rc = write_key_file(key_path, HASH_MAGIC, "hash_key", hk, sizeof hk, 0, err);
+    if (rc == 0)
+        core_log(CORE_LOG_WARN, "audit_keys_split", "message",
+                 "the audit signing seed was moved out of the hash key file into its own file", "signing_key",
+                 sign_path, CORE_LOG_END);
+    sodium_memzero(hk, sizeof hk);
+    sodium_memzero(seed, sizeof seed);
+    return rc;
+}
+
+int audit_hash_key_load(const char *db_path, int create, const char *sign_path,
+                        unsigned char key[crypto_generichash_KEYBYTES], core_error *err)
+{
+    if (sodium_init() < 0)
+        return core_error_set(err, CORE_E_INTERNAL, "libsodium cannot start");
+    char *path = audit_path(db_path, ".audit-key");
+    char text[KEY_FILE_MAX];
+    size_t len = 0;
+    int rc = read_key_file(path, text, sizeof text, &len, err);
+    if (rc == CORE_E_NOT_FOUND && create && !audit_trail_started(db_path)) {
+        unsigned char k[crypto_generichash_KEYBYTES];
+        randombytes_buf(k, sizeof k);
+        rc = write_key_file(path, HASH_MAGIC, "hash_key", k, sizeof k, 1, err);
+        sodium_memzero(k, sizeof k);
+        if (rc == 0)
+            rc = read_key_file(path, text, sizeof text, &len, err);
+    }
+    if (rc == CORE_E_NOT_FOUND)
+        core_error_hint(err, "the audit hash key lives beside the database as PATH.audit-key: restore it from "
+                             "backup; a new key cannot verify the old trail");
+    if (rc == 0 && len > sizeof KEY_V1_MAGIC && memcmp(text, KEY_V1_MAGIC, sizeof KEY_V1_MAGIC - 1) == 0 &&
+        text[sizeof KEY_V1_MAGIC - 1] == '\n') {
+        if (!sign_path) { /* the verifier never reads a signing seed: say what to do instead */
+            rc = core_error_set(err, CORE_E_IO, "audit key file %s still holds the signing seed", path);
+            core_error_hint(err, "run `hearth init --db PATH` once to move the seed into its own file");
+        } else {
+            rc = split_v1_key_file(path, sign_path, text, len, err);
+            if (rc == 0)
+                rc = read_key_file(path, text, sizeof text, &len, err);
+        }
+    }
+    if (rc == 0 && parse_one_key(text, len, HASH_MAGIC, "hash_key", key, crypto_generichash_KEYBYTES) != 0) {
+        rc = core_error_set(err, CORE_E_IO, "audit key file %s is malformed", path);
+        core_error_hint(err, "restore it from backup; a new key cannot verify the old trail");
+    }
+    sodium_memzero(text, sizeof text);
+    free(path);
+    return rc;
+}
+
+char *audit_signing_key_path(const char *db_path, const char *configured)
+{
+    if (configured && configured[0])
+        return audit_path(configured, "");
+    const char *env = getenv("HEARTH_AUDIT_SIGNING_KEY");
+    if (env && env[0])
+        return audit_path(env, "");
+    return audit_path(db_path, ".audit-signing-key");
+}
+
+int audit_sign_key_load(const char *db_path, const char *sign_path, int create, audit_keys *k, core_error *err)
+{
+    char text[KEY_FILE_MAX];
+    size_t len = 0;
+    int rc = read_key_file(sign_path, text, sizeof text, &len, err);
+    if (rc == CORE_E_NOT_FOUND && create && !audit_trail_started(db_path)) {
+        unsigned char seed[crypto_sign_SEEDBYTES];
+        randombytes_buf(seed, sizeof seed);
+        rc = write_key_file(sign_path, SIGN_MAGIC, "sign_seed", seed, sizeof seed, 1, err);
+        sodium_memzero(seed, sizeof seed);
+        if (rc == 0)
+            rc = read_key_file(sign_path, text, sizeof text, &len, err);
+    }
+    if (rc == CORE_E_NOT_FOUND)
+        core_error_hint(err, "the trail has entries already: give the signing key that signed it with "
+                             "--signing-key FILE (or HEARTH_AUDIT_SIGNING_KEY); a new key is made only for a "
+                             "new trail");
+    unsigned char seed[crypto_sign_SEEDBYTES];
+    if (rc == 0 && parse_one_key(text, len, SIGN_MAGIC, "sign_seed", seed, sizeof seed) != 0) {
+        rc = core_error_set(err, CORE_E_IO, "audit signing key file %s is malformed", sign_path);
+        core_error_hint(err, "restore it from the secrets store");
+    }
+    if (rc == 0)
+        crypto_sign_seed_keypair(k->sign_pk, k->sign_sk, seed);
+    sodium_memzero(seed, sizeof seed);
+    sodium_memzero(text, sizeof text);
+    return rc;
+}
+
+int audit_pubkey_read(const char *path, unsigned char pk[crypto_sign_PUBLICKEYBYTES], core_error *err)
+{
     char have[256];
     size_t len = 0;
     struct stat st;
+    int rc = read_small_file(path, have, sizeof have, &len, &st, err);
+    if (rc == 0) {
+        while (len > 0 && (have[len - 1] == '\n' || have[len - 1] == '\r' || have[len - 1] == ' '))
+            len--;
+        if (audit_hex_parse(have, len, pk, crypto_sign_PUBLICKEYBYTES) != 0)
+            rc = core_error_set(err, CORE_E_IO, "public key file %s does not hold one public key in hex",
+                                path);
+    }
+    return rc;
+}
+
+/* PATH.audit-pubkey: written when absent; when present it must be the signing key's (else someone replaced
+ * one of the two). */
+static int check_pubkey_file(const char *db_path, const audit_keys *k, core_error *err)
+{
+    char *path = audit_path(db_path, ".audit-pubkey");
+    unsigned char have[crypto_sign_PUBLICKEYBYTES];
     core_error e2;
-    int rc = read_small_file(path, have, sizeof have, &len, &st, &e2);
-    if (rc == CORE_E_NOT_FOUND && create) {
+    int rc = audit_pubkey_read(path, have, &e2);
+    if (rc == CORE_E_NOT_FOUND) {
+        char want[AUDIT_HASH_HEX + 2];
+        sodium_bin2hex(want, sizeof want, k->sign_pk, sizeof k->sign_pk);
+        want[AUDIT_HASH_HEX] = '\n';
         char *tmp = NULL;
         rc = write_temp(path, want, AUDIT_HASH_HEX + 1, &tmp, err);
         if (rc == 0) {
@@ -277,51 +432,24 @@ static int check_pubkey_file(const char *db_path, const audit_keys *k, int creat
             free(tmp);
             sync_dir_of(path);
         }
-    } else if (rc == CORE_E_NOT_FOUND) {
-        rc = 0; /* verification without a public key file uses the key file's */
     } else if (rc) {
         *err = e2;
-    } else if ((len != AUDIT_HASH_HEX + 1 || memcmp(have, want, len) != 0) && mismatch) {
-        *mismatch = 1;
-    } else if (len != AUDIT_HASH_HEX + 1 || memcmp(have, want, len) != 0) {
-        rc = core_error_set(err, CORE_E_IO, "audit public key file %s does not match the key file", path);
+    } else if (sodium_memcmp(have, k->sign_pk, sizeof have) != 0) {
+        rc = core_error_set(err, CORE_E_IO, "audit public key file %s does not match the signing key", path);
         core_error_hint(err, "one of the two was replaced: restore both from the secrets store");
     }
     free(path);
     return rc;
 }
 
-int audit_keys_load(const char *db_path, int create, int *pubkey_mismatch, audit_keys *k, core_error *err)
+int audit_keys_load(const char *db_path, const char *sign_path, int create, audit_keys *k, core_error *err)
 {
-    if (pubkey_mismatch)
-        *pubkey_mismatch = 0;
-    if (sodium_init() < 0)
-        return core_error_set(err, CORE_E_INTERNAL, "libsodium cannot start");
-    char *path = audit_path(db_path, ".audit-key");
-    char text[KEY_FILE_MAX];
-    size_t len = 0;
-    struct stat st;
-    int rc = read_small_file(path, text, sizeof text, &len, &st, err);
-    if (rc == CORE_E_NOT_FOUND && create) {
-        rc = create_key_file(path, err);
-        if (rc == 0)
-            rc = read_small_file(path, text, sizeof text, &len, &st, err);
-    }
-    if (rc == CORE_E_NOT_FOUND)
-        core_error_hint(
-            err, "the audit key lives beside the database as PATH.audit-key (or in the secrets store)");
-    if (rc == 0 && (st.st_mode & 077)) {
-        rc = core_error_set(err, CORE_E_IO, "audit key file %s can be read by others (mode %03o)", path,
-                            (unsigned)(st.st_mode & 0777));
-        core_error_hint(
-            err, "chmod 600 it, and treat the key as disclosed: anyone holding it can rewrite the trail");
-    }
+    memset(k, 0, sizeof *k);
+    int rc = audit_hash_key_load(db_path, create, sign_path, k->hash_key, err);
     if (rc == 0)
-        rc = parse_key_file(path, text, len, k, err);
-    sodium_memzero(text, sizeof text);
-    free(path);
+        rc = audit_sign_key_load(db_path, sign_path, create, k, err);
     if (rc == 0)
-        rc = check_pubkey_file(db_path, k, create, pubkey_mismatch, err);
+        rc = check_pubkey_file(db_path, k, err);
     if (rc)
         audit_keys_clear(k);
     return rc;

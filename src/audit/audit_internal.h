@@ -11,6 +11,7 @@
 
 #include <sodium.h>
 
+#include "audit/audit.h"
 #include "core/core_error.h"
 
 enum {
@@ -28,13 +29,26 @@ typedef struct audit_keys {
     unsigned char sign_sk[crypto_sign_SECRETKEYBYTES];
 } audit_keys;
 
-/* Load the key file of db_path (db_path.audit-key). With create, make it (and db_path.audit-pubkey) when
- * absent, atomically (link of a finished temporary file), so two processes starting at once share one key.
- * A key file readable by group or others is refused. A public key file that does not match the key file is
- * refused (CORE_E_IO) when pubkey_mismatch is NULL; otherwise *pubkey_mismatch is set to 1 and the key
- * file's own public key is used. Returns 0 or CORE_E_IO / CORE_E_NOT_FOUND (no key file and !create). */
-int audit_keys_load(const char *db_path, int create, int *pubkey_mismatch, audit_keys *k, core_error *err);
+/* Load every key the writer needs: the hash key (db_path.audit-key), the signing key (sign_path, from
+ * audit_signing_key_path()), and check db_path.audit-pubkey against it (written when absent). With create,
+ * missing keys are made (atomically: a link of a finished temporary file, so two processes starting at once
+ * share one key) but only while the trail has no entries and no checkpoints (audit_trail_started()); an old
+ * combined key file is split. Key files readable by group or others are refused. Returns 0 or CORE_E_IO /
+ * CORE_E_NOT_FOUND (a key is absent and may not be made). */
+int audit_keys_load(const char *db_path, const char *sign_path, int create, audit_keys *k, core_error *err);
 void audit_keys_clear(audit_keys *k);
+
+/* The hash key alone (what a verifier needs besides the public key). sign_path NULL: an old combined key file
+ * is refused rather than split (the verifier never reads a signing seed). Returns 0, CORE_E_NOT_FOUND or
+ * CORE_E_IO. */
+int audit_hash_key_load(const char *db_path, int create, const char *sign_path,
+                        unsigned char key[crypto_generichash_KEYBYTES], core_error *err);
+/* The Ed25519 key pair from the signing key file sign_path into k->sign_pk / k->sign_sk. */
+int audit_sign_key_load(const char *db_path, const char *sign_path, int create, audit_keys *k, core_error *err);
+/* An Ed25519 public key in hex (surrounding white space allowed) from path. 0, CORE_E_NOT_FOUND or CORE_E_IO. */
+int audit_pubkey_read(const char *path, unsigned char pk[crypto_sign_PUBLICKEYBYTES], core_error *err);
+/* 1 when the trail of db_path has entries or a non-empty checkpoint file: its keys must not be made anew. */
+int audit_trail_started(const char *db_path);
 
 /* db_path followed by suffix (".audit-key", ...), on the heap: the caller frees it. */
 char *audit_path(const char *db_path, const char *suffix);
@@ -76,6 +90,13 @@ int audit_checkpoint_parse(const char *line, size_t len, int64_t *seq, unsigned 
 int audit_checkpoint_signed(const unsigned char pk[crypto_sign_PUBLICKEYBYTES], int64_t seq,
                             const unsigned char hash[AUDIT_HASH_BYTES],
                             const unsigned char sig[crypto_sign_BYTES]);
+
+/* Check the chain from entry from (whose hash is from_hash; 0 and NULL: from genesis) to the end of the
+ * table through s, without checkpoints. Faults go into r (r->last_seq: the last good entry). Returns 0 or
+ * the store's error. */
+struct store;
+int audit_chain_check(struct store *s, const audit_keys *k, int64_t from,
+                      const unsigned char from_hash[AUDIT_HASH_BYTES], audit_verify_report *r, core_error *err);
 
 /* Parse exactly AUDIT_HASH_HEX lowercase hex digits. Returns 0 or -1. */
 int audit_hex_parse(const char *hex, size_t len, unsigned char *out, size_t out_len);

@@ -54,6 +54,7 @@ int cli_db_close(cli_db *d, core_error *err);
 
 int cli_check(int argc, char **argv);
 int cli_audit_verify(int argc, char **argv);
+int cli_audit_anchor(int argc, char **argv);
 int cli_init(int argc, char **argv);
 int cli_serve(int argc, char **argv);
 int cli_import(int argc, char **argv);

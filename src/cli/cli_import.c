@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit/audit.h"
 #include "cli/cli.h"
 #include "core/core_parse.h"
 #include "import/import.h"
@@ -33,6 +34,7 @@ static void on_signal(int sig)
 typedef struct import_cli {
     const char *db, *dataset, *mapping, *rejects, *section, *file;
     int64_t agency;
+    int64_t batch_rows; /* rows per transaction; 0: the default */
     FILE *rj;           /* the temporary rejects file */
     char *rj_tmp;       /* its name */
     uint64_t size;      /* the input's size, 0 when unknown (not a regular file) */
@@ -55,6 +57,7 @@ static int parse(int argc, char **argv, import_cli *o)
                                          {"rejects", required_argument, NULL, 'r'},
                                          {"section", required_argument, NULL, 's'},
                                          {"agency", required_argument, NULL, 'a'},
+                                         {"batch-rows", required_argument, NULL, 'b'},
                                          {NULL, 0, NULL, 0}};
     optind = 1;
     opterr = 0;
@@ -69,6 +72,12 @@ static int parse(int argc, char **argv, import_cli *o)
         case 'a':
             if (core_parse_int64(optarg, strlen(optarg), 1, INT64_MAX, &o->agency)) {
                 fprintf(stderr, "hearth import: --agency must be a positive id\n");
+                return CLI_USAGE;
+            }
+            break;
+        case 'b':
+            if (core_parse_int64(optarg, strlen(optarg), 1, 100000000, &o->batch_rows)) {
+                fprintf(stderr, "hearth import: --batch-rows must be 1..100000000\n");
                 return CLI_USAGE;
             }
             break;
@@ -168,6 +177,23 @@ static void summary(const import_cli *o, const import_counts *c)
                 c->not_utf8, o->file);
 }
 
+/* In the first batch's transaction (import.h: in_first_batch): the import's start, with its dataset and run,
+ * goes into the audit outbox, so every committed batch is in the trail even if the command dies part-way (the
+ * next process that opens the trail moves it there). The final counts follow as the `import` event. */
+static int audit_start(void *ctx, store *s, const import_counts *c, core_error *err)
+{
+    const import_cli *o = ctx;
+    json_t *d = json_pack("{s:s,s:I,s:s}", "dataset", o->dataset, "import_id", (json_int_t)c->import_id, "via", "cli");
+    char *text = d ? json_dumps(d, JSON_COMPACT) : NULL;
+    json_decref(d);
+    if (!text)
+        return core_error_set(err, CORE_E_INTERNAL, "out of memory");
+    audit_event ev = {0, NULL, "import_started", "partner_dataset", c->dataset_id, text, NULL};
+    int rc = audit_outbox_add(s, &ev, NULL, err);
+    free(text);
+    return rc;
+}
+
 int cli_import(int argc, char **argv)
 {
     import_cli o;
@@ -212,11 +238,13 @@ int cli_import(int argc, char **argv)
                              .file = base ? base + 1 : o.file,
                              .section = o.section,
                              .agency_id = o.agency,
+                             .batch_rows = (uint64_t)o.batch_rows,
                              .reject = on_reject,
                              .progress = on_progress,
                              .ctx = &o,
                              .cancel = &interrupted,
-                             .before_commit = rejects_flush};
+                             .before_commit = rejects_flush,
+                             .in_first_batch = audit_start};
         rc = import_csv_file(d.s, o.file, &m, &io, &c, &err);
         sigaction(SIGINT, &old_int, NULL);
         sigaction(SIGTERM, &old_term, NULL);
@@ -239,10 +267,23 @@ int cli_import(int argc, char **argv)
     }
     if (!committed) {
         cli_print_error(&err);
-        if (have_db)
+        if (have_db && c.committed == 0)
             fprintf(stderr, "hearth import: nothing was imported; the database is as it was\n");
         status = CLI_FAIL;
-    } else {
+    }
+    if (!committed && have_db && c.committed > 0) {
+        /* Earlier batches were committed (import.h I1): say so, and record what was written. */
+        fprintf(stderr,
+                "hearth import: the first %" PRIu64 " rows of the file were committed in earlier batches; run the "
+                "import again to finish it (rows already imported count as unchanged)\n",
+                c.committed);
+        json_t *detail = json_pack("{s:s,s:I,s:b,s:I}", "dataset", o.dataset, "import_id", (json_int_t)c.import_id,
+                                   "partial", 1, "rows_committed", (json_int_t)c.committed);
+        core_error aerr;
+        core_error_clear(&aerr);
+        if (cli_db_record(&d, "import", "partner_dataset", c.dataset_id, detail, &aerr) != 0)
+            cli_print_error(&aerr);
+    } else if (committed) {
         summary(&o, &c);
         json_t *detail = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I}", "dataset", o.dataset, "import_id",
                                    (json_int_t)c.import_id, "rows_read", (json_int_t)c.read, "inserted",

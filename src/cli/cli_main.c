@@ -9,9 +9,13 @@
 
 static const cli_command commands[] = {
     {"init", "create a database and apply every migration",
-     "usage: hearth init --db PATH\n"
+     "usage: hearth init --db PATH [--signing-key FILE]\n"
      "\n"
-     "Create the SQLite database at PATH (if absent) and apply every migration not yet applied.\n"
+     "Create the SQLite database at PATH (if absent) and apply every migration not yet applied, and the\n"
+     "audit trail's keys when it has none: the hash key PATH.audit-key, the public key PATH.audit-pubkey and\n"
+     "the Ed25519 signing key (mode 0600) at FILE, else $HEARTH_AUDIT_SIGNING_KEY, else\n"
+     "PATH.audit-signing-key. In production keep the signing key apart from the database, owned by the\n"
+     "service account, where the database's administrators cannot read or write (src/audit/README.md).\n"
      "Safe to run again: an up-to-date database is left as it is.\n",
      cli_init},
     {"demo partners", "write synthetic partner datasets about a demo council's people",
@@ -38,6 +42,7 @@ static const cli_command commands[] = {
     {"serve", "serve the web API",
      "usage: hearth serve --db PATH [--address ADDR] [--port PORT] [--connections N] [--threads N]\n"
      "                    [--idle-timeout SECONDS] [--per-address-limit N] [--secure-cookies]\n"
+     "                    [--signing-key FILE]\n"
      "\n"
      "Serve Hearth's JSON API on http://ADDR:PORT (default 127.0.0.1:8080) from the database at PATH,\n"
      "which is migrated first. PORT 0 picks a free port. The chosen address is printed as a log line\n"
@@ -51,7 +56,10 @@ static const cli_command commands[] = {
      "                         behind a reverse proxy every client has the proxy's address, so limit\n"
      "                         per client at the proxy and leave this 0, or set it above the proxy's own)\n"
      "--secure-cookies marks the browser session cookie Secure: use it when clients reach Hearth over HTTPS\n"
-     "through a TLS-terminating proxy (Hearth itself serves plain HTTP).\n",
+     "through a TLS-terminating proxy (Hearth itself serves plain HTTP).\n"
+     "--signing-key FILE: the audit trail's signing key (as `hearth init`; default $HEARTH_AUDIT_SIGNING_KEY,\n"
+     "else PATH.audit-signing-key). At start the server moves what a crash left in the audit outbox into the\n"
+     "trail and signs entries a crash left unsigned.\n",
      cli_serve},
     {"user add", "add a user who can sign in",
      "usage: hearth user add --db PATH --username NAME --role ROLE [--name DISPLAY] [--team ID] [--agency ID]\n"
@@ -126,7 +134,7 @@ static const cli_command commands[] = {
      cli_token_revoke},
     {"import", "import a partner's CSV file into a dataset",
      "usage: hearth import --db PATH --dataset NAME --mapping MAPPING.json [--rejects FILE] [--section LABEL]\n"
-     "                     [--agency ID] FILE.csv\n"
+     "                     [--agency ID] [--batch-rows N] FILE.csv\n"
      "\n"
      "Stream FILE.csv (UTF-8, with a header row; any size) through MAPPING.json — Hearth person fields to\n"
      "columns (id, given_name, family_name, full_name, date_of_birth with date_format, sex, postcode, address,\n"
@@ -135,13 +143,18 @@ static const cli_command commands[] = {
      "checked: field count, UTF-8, the date format, sex, postcode, NHS number, NINO and UPN check characters,\n"
      "lengths. Good rows are imported, keyed by the id column; each bad one is written to the rejects file as\n"
      "\"LINE: reason\" (default FILE.csv.rejects). Run it again and rows already held are updated when changed\n"
-     "and left alone when not; a key repeated within the file is a reject. A file that cannot be imported as a\n"
-     "whole (absent mapped column, header not UTF-8, an unclosed quote, ...) imports nothing. The import is\n"
-     "one transaction and is recorded in the audit trail (dataset and counts).\n"
+     "and left alone when not; a key repeated within the file is a reject. A file that cannot be imported\n"
+     "(absent mapped column, header not UTF-8, ...) imports nothing. The import commits every 10,000 rows, so\n"
+     "a running server's writes are not held up for its whole length: an error found later in the file (an\n"
+     "unclosed quote, Ctrl-C) keeps the batches already committed, says so, and running the import again\n"
+     "finishes it; a file of at most one batch is all or nothing. Recorded in the audit trail (dataset and\n"
+     "counts; a partial import as partial).\n"
      "  --rejects FILE   where to write the rejected rows (replaced only when the import succeeds)\n"
      "  --section LABEL  sharing label of a new dataset (default partner_data; a code of reference list section)\n"
      "  --agency ID      the agency whose data a new dataset is\n"
-     "Exit 0 when imported (rejects or not), 1 when nothing was imported, 2 on usage errors.\n",
+     "  --batch-rows N   rows per transaction (default 10000)\n"
+     "Exit 0 when imported (rejects or not), 1 when the import stopped (nothing, or only earlier batches,\n"
+     "imported), 2 on usage errors.\n",
      cli_import},
     {"check", "check an identifier: nhs, upn, nino or postcode",
      "usage: hearth check {nhs|upn|nino|postcode} VALUE\n"
@@ -223,17 +236,30 @@ static const cli_command commands[] = {
      "every piece of evidence and the latest decision recorded on it. It only lists: nothing is opened and\n"
      "nobody is contacted. Recorded in the audit trail as a read.\n",
      cli_identify},
-    {"audit verify", "check the audit trail's hash chain and signed checkpoints",
-     "usage: hearth audit verify --db PATH\n"
+    {"audit verify", "check the audit trail's hash chain, signed checkpoints and an anchor",
+     "usage: hearth audit verify --db PATH --public-key FILE [--anchor FILE]\n"
      "\n"
      "Recompute the audit trail of the database at PATH from its first entry: every entry's keyed hash\n"
-     "(key in PATH.audit-key), that entries are numbered 1, 2, 3, ... without gaps, every signed checkpoint\n"
-     "in PATH.audit-checkpoints (public key in PATH.audit-pubkey), that each checkpoint matches the entry it\n"
-     "names, and that no entries are missing after the last checkpoint. Reads only; safe beside a running server.\n"
+     "(hash key in PATH.audit-key), that entries are numbered 1, 2, 3, ... without gaps, every signed\n"
+     "checkpoint in PATH.audit-checkpoints against the public key in FILE (keep a copy where the database's\n"
+     "administrators cannot write; PATH.audit-pubkey is written when the trail starts), that each checkpoint\n"
+     "matches the entry it names, and that no entries are missing after the last checkpoint. With --anchor,\n"
+     "also that the checkpoint `hearth audit anchor` printed is still in the checkpoint file and that every\n"
+     "entry up to it is present and unchanged: cutting the tail together with its checkpoints is caught.\n"
+     "Never reads the signing key. Reads only; safe beside a running server.\n"
      "Exit 0 and print \"N entries verified, M checkpoints\" when the trail is intact; exit 1 naming the first\n"
-     "bad entry (changed, removed, reordered, inserted or cut off) or a bad checkpoint when it is not, or when\n"
-     "it cannot be checked; exit 2 on usage errors.\n",
+     "bad entry (changed, removed, reordered, inserted or cut off), a bad checkpoint or a lost anchor when it\n"
+     "is not, or when it cannot be checked; exit 2 on usage errors.\n",
      cli_audit_verify},
+    {"audit anchor", "print the audit trail's latest signed checkpoint, to keep elsewhere",
+     "usage: hearth audit anchor --db PATH\n"
+     "\n"
+     "Print the latest signed checkpoint of the audit trail of PATH as one line of JSON (format, seq, hash,\n"
+     "signature, public_key). The data protection officer keeps it away from the server (and the database's\n"
+     "administrators); `hearth audit verify --anchor FILE` later fails if the trail no longer holds it or\n"
+     "anything up to it was cut. A server signs a checkpoint every minute and when it starts and stops.\n"
+     "Exit 0, or 1 when there is no checkpoint yet.\n",
+     cli_audit_anchor},
 };
 
 static const size_t ncommands = sizeof(commands) / sizeof(commands[0]);

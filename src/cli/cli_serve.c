@@ -23,6 +23,8 @@
 
 enum {
     CHECKPOINT_SECONDS = 60,
+    WAL_KEEPER_MS = 2000,
+    WAL_TRUNCATE_FRAMES = 4096,
     /* files besides the connections: the listen socket, event-loop descriptors, the log, the audit trail,
      * and per store handle the database, its WAL and shared memory, and the attached trail with its own */
     FILES_BASE = 64,
@@ -33,9 +35,24 @@ static const char SQL_ATTACH_TRAIL[] = "ATTACH DATABASE $1 AS trail";
 
 int cli_init(int argc, char **argv)
 {
-    const char *db = cli_db_only(argc, argv, "init");
-    if (!db)
+    const char *db = NULL;
+    audit_config acfg = {0};
+    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
+                                         {"signing-key", required_argument, NULL, 'k'},
+                                         {NULL, 0, NULL, 0}};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': db = optarg; break;
+        case 'k': acfg.signing_key = optarg; break;
+        default: return CLI_USAGE;
+        }
+    }
+    if (!db || optind != argc) {
+        fprintf(stderr, "hearth init: --db PATH is required (--signing-key FILE optional)\n");
         return CLI_USAGE;
+    }
     core_error err;
     core_error_clear(&err);
     store *s;
@@ -45,9 +62,9 @@ int cli_init(int argc, char **argv)
     int version = 0;
     if (rc == 0)
         rc = store_schema_version(s, &version, &err);
-    audit *trail = NULL; /* creates the audit keys beside the database when they are absent */
+    audit *trail = NULL; /* creates the audit keys when they are absent (src/audit/README.md: Keys) */
     if (rc == 0)
-        rc = audit_open(&trail, db, NULL, &err);
+        rc = audit_open(&trail, db, &acfg, &err);
     if (rc == 0)
         rc = audit_close(trail, &err);
     if (rc == 0)
@@ -105,7 +122,9 @@ int cli_serve(int argc, char **argv)
     int64_t port = 8080, conns = HTTP_DEFAULT_CONNECTIONS, threads = http_default_threads();
     int64_t idle = HTTP_DEFAULT_IDLE_TIMEOUT, per_address = 0;
     int secure_cookies = 0;
+    audit_config acfg = {0};
     static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
+                                         {"signing-key", required_argument, NULL, 'k'},
                                          {"address", required_argument, NULL, 'a'},
                                          {"port", required_argument, NULL, 'p'},
                                          {"connections", required_argument, NULL, 'c'},
@@ -151,6 +170,7 @@ int cli_serve(int argc, char **argv)
             }
             break;
         case 's': secure_cookies = 1; break;
+        case 'k': acfg.signing_key = optarg; break;
         default: return CLI_USAGE;
         }
     }
@@ -171,11 +191,20 @@ int cli_serve(int argc, char **argv)
     if (rc == 0)
         rc = store_pool_open(&pool, db, (int)threads, &err); /* one handle per handler thread */
     if (rc == 0)
-        rc = audit_open(&trail, db, NULL, &err);
+        rc = audit_open(&trail, db, &acfg, &err);
     if (rc == 0) { /* the trail, readable from every handle as schema "trail" (the access report reads it) */
         char *trail_path = audit_trail_path(db);
         store_value p[] = {store_v_text(trail_path)};
         rc = store_pool_exec_each(pool, SQL_ATTACH_TRAIL, p, 1, &err);
+        free(trail_path);
+    }
+    /* The write-ahead logs of the database and the trail are checkpointed while serving (finding 20). */
+    store_wal_keeper *keep_db = NULL, *keep_trail = NULL;
+    if (rc == 0)
+        rc = store_wal_keeper_start(&keep_db, db, WAL_KEEPER_MS, WAL_TRUNCATE_FRAMES, &err);
+    if (rc == 0) {
+        char *trail_path = audit_trail_path(db);
+        rc = store_wal_keeper_start(&keep_trail, trail_path, WAL_KEEPER_MS, WAL_TRUNCATE_FRAMES, &err);
         free(trail_path);
     }
     http_server *srv = NULL;
@@ -197,6 +226,8 @@ int cli_serve(int argc, char **argv)
     }
     if (rc) {
         cli_print_error(&err);
+        store_wal_keeper_stop(keep_db);
+        store_wal_keeper_stop(keep_trail);
         audit_close(trail, NULL);
         store_pool_close(pool);
         return CLI_FAIL;
@@ -207,6 +238,7 @@ int cli_serve(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN); /* a file-size limit is a full disk (storage_full), not a reason to die */
     char portbuf[16], url[96], nthreads[24], nconns[24], nidle[24], nper[24];
     snprintf(portbuf, sizeof(portbuf), "%d", bound);
     snprintf(url, sizeof(url), "http://%s:%d", address, bound);
@@ -216,16 +248,28 @@ int cli_serve(int argc, char **argv)
     snprintf(nper, sizeof(nper), "%" PRId64, per_address);
     core_log(CORE_LOG_INFO, "server_started", "url", url, "port", portbuf, "database", db, "threads", nthreads,
              "connections", nconns, "idle_timeout", nidle, "per_address_limit", nper, CORE_LOG_END);
-    /* A signed checkpoint every minute, so that cutting off the newest audit entries is caught. */
+    /* A signed checkpoint every minute, so that cutting off the newest audit entries is caught. A checkpoint
+     * that cannot be written (a full disk) is logged and tried again at the next tick: the server keeps
+     * running, and the audit writer's sticky error already refuses reads it cannot record (fail closed), so
+     * stopping would only turn a recoverable full disk into an outage (finding 20 of issue 9). */
+    int cp_failing = 0;
     for (int ticks = 0; !stop_requested; ticks++) {
         sleep(1);
-        if (ticks % CHECKPOINT_SECONDS == CHECKPOINT_SECONDS - 1 && audit_checkpoint(trail, &err) != 0) {
-            core_log(CORE_LOG_ERROR, "audit_checkpoint_failed", "detail", err.detail, CORE_LOG_END);
-            break; /* the trail can no longer be trusted: stop serving rather than serve unaudited */
+        if (ticks % CHECKPOINT_SECONDS == CHECKPOINT_SECONDS - 1) {
+            if (audit_checkpoint(trail, &err) != 0) {
+                if (!cp_failing)
+                    core_log(CORE_LOG_ERROR, "audit_checkpoint_failed", "detail", err.detail, CORE_LOG_END);
+                cp_failing = 1;
+            } else if (cp_failing) {
+                core_log(CORE_LOG_INFO, "audit_checkpoint_recovered", CORE_LOG_END);
+                cp_failing = 0;
+            }
         }
     }
     core_log(CORE_LOG_INFO, "server_stopping", CORE_LOG_END);
     http_server_stop(srv);
+    store_wal_keeper_stop(keep_db);
+    store_wal_keeper_stop(keep_trail);
     int crc = audit_close(trail, &err);
     store_pool_close(pool);
     if (crc) {

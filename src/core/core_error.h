@@ -42,7 +42,8 @@
     X(CORE_E_MEDIA_TYPE,              -20, "unsupported_media_type",415, "unsupported media type")            \
     X(CORE_E_BAD_PARAMETER,           -21, "bad_parameter",         400, "query parameter is not valid")      \
     X(CORE_E_STALE,                   -22, "stale_version",         409, "record was changed by someone else")       \
-    X(CORE_E_RESTRICTED,              -23, "restricted",            409, "the person's record is restricted")
+    X(CORE_E_RESTRICTED,              -23, "restricted",            409, "the person's record is restricted") \
+    X(CORE_E_STORAGE_FULL,            -24, "storage_full",          507, "storage is full")
 
 enum core_error_code {
 #define CORE_ERROR_ENUM(sym, val, name, http, msg) sym = val,

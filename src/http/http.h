@@ -110,6 +110,8 @@ struct http_req {
     int replied;
     int dispatched;           /* 1 once a handler thread has run DISPATCH: the resumed connection sends the reply */
     http_req *queue_next;     /* the handler queue's link (owned by the server while queued) */
+    uint64_t audit_ticket;    /* the last event http_audit() queued (http_audit_settle() waits for it) */
+    int64_t audit_outbox_id;  /* the last outbox row http_audit_write() inserted */
 };
 
 typedef struct http_config {
@@ -150,6 +152,16 @@ void http_server_stop(http_server *s);
  * audit trail's error: a request whose access cannot be recorded must not be answered with data. */
 int http_audit(http_req *req, const char *action, const char *table, int64_t id, const char *detail_json,
                int durable, core_error *err);
+/* Record a write's event in the audit outbox inside the write's open transaction on req->db (audit.h:
+ * audit_outbox_add()), so the write and its event commit together or not at all: call it before
+ * store_commit(), and on an error roll back. Returns 0 or the error. */
+int http_audit_write(http_req *req, const char *action, const char *table, int64_t id, const char *detail_json,
+                     core_error *err);
+/* Before the response is queued: wait until every event the request recorded is durable (one group commit
+ * shared by concurrent requests) and its outbox rows are in the chain. When a read's events cannot be made
+ * durable the response is replaced by the audit trail's error; a committed write keeps its answer (its event
+ * is safe in the outbox, and an error would make the client repeat the write). */
+void http_audit_settle(http_req *req);
 /* Set the session cookie to token on the response, or clear it (Max-Age=0) when token is NULL. */
 void http_session_cookie(http_req *req, const char *token);
 /* Value of request header name, or NULL. */

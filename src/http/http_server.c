@@ -146,7 +146,40 @@ int http_audit(http_req *req, const char *action, const char *table, int64_t id,
         return 0;
     audit_event ev = {req->who.user_id, req->who.role,          action, table, id, detail_json,
                       req->client_address && req->client_address[0] ? req->client_address : NULL};
-    return audit_record(a, &ev, durable ? AUDIT_DURABLE : 0, err);
+    uint64_t ticket = 0;
+    int rc = audit_record_ticket(a, &ev, durable ? AUDIT_DURABLE : 0, &ticket, err);
+    if (ticket > req->audit_ticket)
+        req->audit_ticket = ticket;
+    return rc;
+}
+
+int http_audit_write(http_req *req, const char *action, const char *table, int64_t id, const char *detail_json,
+                     core_error *err)
+{
+    if (!req->server->cfg.audit)
+        return 0;
+    audit_event ev = {req->who.user_id, req->who.role,          action, table, id, detail_json,
+                      req->client_address && req->client_address[0] ? req->client_address : NULL};
+    int64_t outbox_id = 0;
+    int rc = audit_outbox_add(req->db, &ev, &outbox_id, err);
+    if (outbox_id > req->audit_outbox_id)
+        req->audit_outbox_id = outbox_id;
+    return rc;
+}
+
+void http_audit_settle(http_req *req)
+{
+    audit *a = req->server->cfg.audit;
+    if (!a)
+        return;
+    core_error err;
+    core_error_clear(&err);
+    if (audit_await(a, req->audit_ticket, &err) != 0 && req->audit_outbox_id == 0) {
+        http_reply_error(req, &err);
+        return;
+    }
+    if (audit_outbox_await(a, req->audit_outbox_id, &err) != 0)
+        core_log(CORE_LOG_WARN, "audit_outbox_pending", "detail", err.detail, CORE_LOG_END);
 }
 
 /* {"permission":..., "path":...} for a denial: the route, never the body or query values. */
@@ -498,6 +531,7 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&s->mu);
         struct MHD_Connection *c = req->conn;
         dispatch(s, req);
+        http_audit_settle(req); /* every audited event of the request is durable before the answer goes */
         req->dispatched = 1;
         MHD_resume_connection(c); /* from here on req belongs to the event loop again */
     }
@@ -564,6 +598,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         http_reply_error(req, &err);
     } else {
         dispatch(s, req); /* an early error is answered without the store or a handler */
+        http_audit_settle(req); /* its denial, if audited, is durable before the answer goes */
     }
     return send_reply(c, req);
 }

@@ -14,6 +14,7 @@
  *
  * Per-row memory comes from im->row (statements, cleaned strings, old content) and is reset after each row.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <strings.h>
 #include <time.h>
@@ -153,6 +154,8 @@ typedef struct importer {
     char now[24];         /* UTC timestamp of the import's start, used for every row */
     int32_t today;        /* days since 1970-01-01: dates of birth after it are refused */
     int person_mapped;    /* the mapping names at least one person field */
+    uint64_t batch_rows;  /* rows per transaction (I1) */
+    uint64_t in_batch;    /* rows read since the last commit */
 } importer;
 
 static void now_utc(char out[24])
@@ -587,7 +590,7 @@ static int on_row(void *ctx, const link_row *row, core_error *err)
     im->c->read++;
     if (im->o->cancel && *im->o->cancel) {
         core_error_set(err, CORE_E_IO, "the import was interrupted at line %llu", (unsigned long long)row->line);
-        return core_error_hint(err, "nothing was imported; run it again to import the file");
+        return core_error_hint(err, "run it again to import the file");
     }
     int rc = 0;
     const char *key = row->rec->id, *v[C_COUNT];
@@ -601,6 +604,21 @@ static int on_row(void *ctx, const link_row *row, core_error *err)
         rc = write_row(im, row, key, v, err);
     }
     core_arena_reset(&im->row);
+    /* I1: a batch commits and the next begins, so the write lock is given up between batches. */
+    if (rc == 0 && ++im->in_batch >= im->batch_rows) {
+        rc = store_commit(im->s, err);
+        if (rc == 0) {
+            im->c->committed = im->c->read;
+            im->in_batch = 0;
+            /* Leave the lock free for a moment: a writer in another process (the server) waits in SQLite's
+             * busy handler, which looks again only every 100 ms once it has waited a while; begun again at
+             * once, the import would take the lock back before it ever looked. */
+            struct timespec pause = {0, (long)IMPORT_YIELD_MS * 1000000L};
+            while (nanosleep(&pause, &pause) != 0 && errno == EINTR && !(im->o->cancel && *im->o->cancel))
+                ;
+            rc = store_begin(im->s, err);
+        }
+    }
     progress(im, row->offset, 0);
     return rc;
 }
@@ -705,6 +723,7 @@ static int run(store *s, const char *path, const char *data, size_t len, const l
     im.today = core_date_to_days(core_date_today());
     im.person_mapped = m->given_name || m->family_name || m->full_name || m->date_of_birth || m->postcode ||
                        m->naddress > 0 || m->town || m->email || m->nhs_number || m->nino || m->upn;
+    im.batch_rows = o->batch_rows ? o->batch_rows : IMPORT_BATCH_ROWS_DEFAULT;
     core_buf_init(&im.json, ATTRIBUTES_JSON_MAX);
     core_buf_init(&im.history, HISTORY_JSON_MAX);
 
@@ -717,12 +736,14 @@ static int run(store *s, const char *path, const char *data, size_t len, const l
         rc = store_query_int(s, &im.row, SQL_IMPORT_INSERT, p, 3, &out->import_id, err);
     }
     core_arena_reset(&im.row);
+    if (rc == 0 && o->in_first_batch)
+        rc = o->in_first_batch(o->ctx, s, out, err);
     if (rc == 0)
         rc = path ? link_csv_stream(path, m, on_row, on_reject, &im, err)
                   : link_csv_stream_mem(data, len, m, on_row, on_reject, &im, err);
     if (rc == 0 && o->cancel && *o->cancel) {
         core_error_set(err, CORE_E_IO, "the import was interrupted");
-        rc = core_error_hint(err, "nothing was imported; run it again to import the file");
+        rc = core_error_hint(err, "run it again to import the file");
     }
     if (rc == 0)
         rc = finish(&im, err);
@@ -733,6 +754,8 @@ static int run(store *s, const char *path, const char *data, size_t len, const l
         rc = store_commit(s, err);
     if (rc)
         store_rollback(s);
+    if (rc == 0)
+        out->committed = out->read;
     if (rc == 0)
         progress(&im, out->bytes, 1);
     core_arena_release(&im.row);

@@ -4,8 +4,12 @@
  */
 #include "store/store.h"
 
+#include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <time.h>
 
+#include "core/core_log.h"
 #include "store/store_internal.h"
 
 int store_open(store **out, const char *target, core_error *err)
@@ -179,6 +183,12 @@ int store_schema_version(store *s, int *out, core_error *err)
     return rc;
 }
 
+/* 1 when migration $1 has been applied. */
+static const char SQL_MIGRATION_APPLIED[] =
+    "SELECT count(*)\n"
+    "  FROM schema_migration\n"
+    " WHERE version = $1";
+
 int store_migrate(store *s, core_error *err)
 {
     int current = 0;
@@ -187,9 +197,21 @@ int store_migrate(store *s, core_error *err)
         return rc;
     for (size_t i = 0; i < store_migrations_count; i++) {
         const struct store_migration *m = &store_migrations[i];
-        if (m->version <= current)
-            continue;
+        /* Applied or not is asked per migration, not read off the highest number: numbers are handed out to
+         * work in progress, so one may land after a higher one has been applied (it is applied then). */
+        int64_t applied = 0;
         core_arena a = CORE_ARENA_INIT;
+        store_value pv = store_v_int(m->version);
+        rc = m->version <= current ? store_query_int(s, &a, SQL_MIGRATION_APPLIED, &pv, 1, &applied, err) : 0;
+        core_arena_reset(&a);
+        if (rc) {
+            core_arena_release(&a);
+            return rc;
+        }
+        if (applied) {
+            core_arena_release(&a);
+            continue;
+        }
         rc = store_begin(s, err);
         if (rc == 0)
             rc = store_exec_script(s, m->sql, err);
@@ -290,4 +312,105 @@ void store_pool_close(store_pool *p)
     free(p->free_list);
     free(p->all);
     free(p);
+}
+
+/* ---- keeping the write-ahead log small ---- */
+
+int store_wal_checkpoint(store *s, int truncate, int64_t *wal_frames, core_error *err)
+{
+    return s->be->checkpoint(s, truncate, wal_frames, err);
+}
+
+struct store_wal_keeper {
+    store *s;
+    char *target; /* for the log lines */
+    unsigned interval_ms;
+    int64_t truncate_frames;
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int stopping;
+};
+
+static void *keeper_main(void *arg)
+{
+    store_wal_keeper *k = arg;
+    int failing = 0;
+    pthread_mutex_lock(&k->mu);
+    while (!k->stopping) {
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += k->interval_ms / 1000;
+        until.tv_nsec += (long)(k->interval_ms % 1000) * 1000000L;
+        until.tv_sec += until.tv_nsec / 1000000000L;
+        until.tv_nsec %= 1000000000L;
+        while (!k->stopping && pthread_cond_timedwait(&k->cv, &k->mu, &until) != ETIMEDOUT)
+            ;
+        if (k->stopping)
+            break;
+        pthread_mutex_unlock(&k->mu);
+        core_error err;
+        core_error_clear(&err);
+        int64_t frames = 0;
+        int rc = store_wal_checkpoint(k->s, 0, &frames, &err);
+        if (rc == 0 && frames > k->truncate_frames)
+            rc = store_wal_checkpoint(k->s, 1, NULL, &err);
+        if (rc && rc != CORE_E_BUSY && !failing) {
+            core_log(CORE_LOG_ERROR, "wal_checkpoint_failed", "database", k->target, "code", core_error_name(rc),
+                     "detail", err.detail, CORE_LOG_END);
+            failing = 1;
+        } else if (rc == 0 && failing) {
+            core_log(CORE_LOG_INFO, "wal_checkpoint_recovered", "database", k->target, CORE_LOG_END);
+            failing = 0;
+        }
+        pthread_mutex_lock(&k->mu);
+    }
+    pthread_mutex_unlock(&k->mu);
+    return NULL;
+}
+
+int store_wal_keeper_start(store_wal_keeper **out, const char *target, unsigned interval_ms, int64_t truncate_frames,
+                           core_error *err)
+{
+    *out = NULL;
+    store_wal_keeper *k = core_xmalloc(sizeof(*k));
+    memset(k, 0, sizeof(*k));
+    int rc = store_open(&k->s, target, err);
+    if (rc) {
+        free(k);
+        return rc;
+    }
+    size_t n = strlen(target);
+    k->target = core_xmalloc(n + 1);
+    memcpy(k->target, target, n + 1);
+    k->interval_ms = interval_ms ? interval_ms : 1000;
+    k->truncate_frames = truncate_frames;
+    pthread_mutex_init(&k->mu, NULL);
+    pthread_cond_init(&k->cv, NULL);
+    if (pthread_create(&k->thread, NULL, keeper_main, k) != 0) {
+        store_close(k->s);
+        pthread_mutex_destroy(&k->mu);
+        pthread_cond_destroy(&k->cv);
+        free(k->target);
+        free(k);
+        return core_error_set(err, CORE_E_INTERNAL, "cannot start the checkpoint thread");
+    }
+    *out = k;
+    return 0;
+}
+
+void store_wal_keeper_stop(store_wal_keeper *k)
+{
+    if (!k)
+        return;
+    pthread_mutex_lock(&k->mu);
+    k->stopping = 1;
+    pthread_cond_signal(&k->cv);
+    pthread_mutex_unlock(&k->mu);
+    pthread_join(k->thread, NULL);
+    store_close(k->s);
+    pthread_mutex_destroy(&k->mu);
+    pthread_cond_destroy(&k->cv);
+    free(k->target);
+    free(k);
 }

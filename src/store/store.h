@@ -22,7 +22,11 @@
  *      on failure. A constraint violation is CORE_E_CONFLICT; SQLITE_BUSY after the busy timeout is
  *      CORE_E_BUSY; anything else CORE_E_STORE.
  *   4. The SQLite back end runs with WAL, synchronous=FULL (no acknowledged write is lost on power cut) and
- *      foreign keys on.
+ *      foreign keys on; the log is checkpointed automatically (wal_autocheckpoint) and, in a server, by a
+ *      keeper thread (store_wal_keeper_start) that truncates it, so it does not grow while serving.
+ *   5. A full disk (SQLITE_FULL, or ENOSPC/EDQUOT/EFBIG under an I/O error) is CORE_E_STORAGE_FULL
+ *      ("storage_full", HTTP 507) with a hint: the statement or transaction failed and stored nothing, and
+ *      the handle stays usable, so the same call succeeds once there is room again.
  */
 #ifndef HEARTH_STORE_H
 #define HEARTH_STORE_H
@@ -88,6 +92,7 @@ struct store_backend {
     int64_t (*col_int)(store_stmt *st, int i);
     double (*col_real)(store_stmt *st, int i);
     const char *(*col_text)(store_stmt *st, int i, size_t *len);
+    int (*checkpoint)(store *s, int truncate, int64_t *wal_frames, core_error *err);
 };
 
 extern const struct store_backend store_sqlite_backend;
@@ -135,6 +140,22 @@ store *store_pool_acquire(store_pool *p);
 int store_pool_exec_each(store_pool *p, const char *sql, const store_value *params, size_t n, core_error *err);
 void store_pool_release(store_pool *p, store *s);
 void store_pool_close(store_pool *p);
+
+/* Checkpoint the write-ahead log: PASSIVE (copy what can be copied, never wait) or, with truncate, TRUNCATE
+ * (wait at most a moment for readers, then copy everything and cut the log file to zero). *wal_frames (may be
+ * NULL) gets the log's size in frames before the call. Returns 0, CORE_E_BUSY (readers or a writer in the
+ * way: try later) or another error. */
+int store_wal_checkpoint(store *s, int truncate, int64_t *wal_frames, core_error *err);
+
+/* A background thread that keeps a database's write-ahead log small while a server runs (finding 20 of
+ * issue 9): every interval_ms it runs a PASSIVE checkpoint on its own handle and, when the log holds more than
+ * truncate_frames frames, a TRUNCATE one (which gives up after a moment when readers are in the way, and is
+ * tried again next time). Failures are logged once until a checkpoint succeeds again; they never stop it. */
+typedef struct store_wal_keeper store_wal_keeper;
+int store_wal_keeper_start(store_wal_keeper **out, const char *target, unsigned interval_ms, int64_t truncate_frames,
+                           core_error *err);
+/* Stop the thread and close its handle; k may be NULL. */
+void store_wal_keeper_stop(store_wal_keeper *k);
 
 /* Embedded migrations (generated at build time from migrations/sqlite/NNNN_name.sql). */
 struct store_migration {

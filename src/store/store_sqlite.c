@@ -10,14 +10,17 @@
  * bind() walks the statement's parameters, reads each one's name and binds value N to "$N" wherever and however
  * often it appears. A bare "?" or any other name is refused: SQL must use the portable form.
  */
+#include <errno.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdint.h>
+#include <sys/resource.h>
+#include <sys/statvfs.h>
 
 #include "core/core_parse.h"
 #include "store/store_internal.h"
 
-enum { STMT_CACHE_MAX = 256, BUSY_TIMEOUT_MS = 10000 };
+enum { STMT_CACHE_MAX = 256, BUSY_TIMEOUT_MS = 10000, CHECKPOINT_BUSY_MS = 100 };
 
 typedef struct sqlite_stmt {
     store_stmt base;
@@ -35,15 +38,55 @@ typedef struct sqlite_store {
     int ncache;
 } sqlite_store;
 
-static int sqlite_fail(sqlite3 *db, int rc, core_error *err, const char *what)
+/* Whether a failed write was for want of room. SQLite says SQLITE_FULL for ENOSPC, but a quota (EDQUOT) or a
+ * file-size limit (EFBIG) arrives as SQLITE_IOERR_WRITE, and the errno it keeps may have been overwritten by
+ * the rollback since: so also when the process has a file-size limit, or the disk holding the database has
+ * less than 4 MiB left. */
+static int looks_full(sqlite3 *db)
+{
+    int e = sqlite3_system_errno(db);
+    if (e == ENOSPC || e == EDQUOT || e == EFBIG)
+        return 1;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_FSIZE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY)
+        return 1;
+    const char *file = sqlite3_db_filename(db, "main");
+    struct statvfs sv;
+    return file && file[0] && statvfs(file, &sv) == 0 && (uint64_t)sv.f_bavail * sv.f_frsize < (4u << 20);
+}
+
+/* A full disk (or a quota, or a file-size limit) is its own error, storage_full, with a hint that says what
+ * to do and that nothing was stored: SQLite reports it as SQLITE_FULL, or as an I/O error whose system errno
+ * is ENOSPC, EDQUOT or EFBIG (finding 20 of issue 9). */
+static int result_code(sqlite3 *db, int rc)
 {
     int prim = rc & 0xff;
-    int code = prim == SQLITE_CONSTRAINT ? CORE_E_CONFLICT
-             : (prim == SQLITE_BUSY || prim == SQLITE_LOCKED) ? CORE_E_BUSY
-                                                               : CORE_E_STORE;
-    core_error_set(err, code, "%s: %s", what, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+    if (prim == SQLITE_CONSTRAINT)
+        return CORE_E_CONFLICT;
+    if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
+        return CORE_E_BUSY;
+    if (prim == SQLITE_FULL)
+        return CORE_E_STORAGE_FULL;
+    if (prim == SQLITE_IOERR && db &&
+        (rc == SQLITE_IOERR_WRITE || rc == SQLITE_IOERR_TRUNCATE || rc == SQLITE_IOERR_SHMSIZE) && looks_full(db))
+        return CORE_E_STORAGE_FULL;
+    return CORE_E_STORE;
+}
+
+static void code_hint(core_error *err, int code)
+{
     if (code == CORE_E_BUSY)
         core_error_hint(err, "try again in a moment");
+    else if (code == CORE_E_STORAGE_FULL)
+        core_error_hint(err, "the disk holding the database is full: nothing of this was stored; free space "
+                             "there and try again (the server keeps running and goes on when there is room)");
+}
+
+static int sqlite_fail(sqlite3 *db, int rc, core_error *err, const char *what)
+{
+    int code = result_code(db, rc);
+    core_error_set(err, code, "%s: %s", what, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+    code_hint(err, code);
     return code;
 }
 
@@ -53,11 +96,9 @@ static int sq_exec_script(store *s, const char *sql, core_error *err)
     char *msg = NULL;
     int rc = sqlite3_exec(q->db, sql, NULL, NULL, &msg);
     if (rc != SQLITE_OK) {
-        int prim = rc & 0xff;
-        int code = prim == SQLITE_CONSTRAINT ? CORE_E_CONFLICT
-                 : (prim == SQLITE_BUSY || prim == SQLITE_LOCKED) ? CORE_E_BUSY
-                                                                   : CORE_E_STORE;
+        int code = result_code(q->db, rc);
         core_error_set(err, code, "sql script failed: %s", msg ? msg : sqlite3_errstr(rc));
+        code_hint(err, code);
         sqlite3_free(msg);
         return code;
     }
@@ -95,6 +136,12 @@ static int sq_open(store **out, const char *target, core_error *err)
                         "PRAGMA foreign_keys=ON;\n"
                         "PRAGMA temp_store=MEMORY;\n"
                         "PRAGMA cache_size=-65536;\n"
+                        /* The write-ahead log is checkpointed by whichever connection commits past 1000
+                         * pages (PASSIVE: it never waits), and after a checkpoint that resets it the file is
+                         * cut back to 64 MiB; store_wal_keeper_start() adds a periodic TRUNCATE, since
+                         * constant readers can keep a PASSIVE checkpoint from ever reaching the end. */
+                        "PRAGMA wal_autocheckpoint=1000;\n"
+                        "PRAGMA journal_size_limit=67108864;\n"
                         /* Pages are read through a memory map: every commit (the audit writer's batches
                          * included) makes other connections drop their page caches, and re-reading a page
                          * is then a pointer, not a copy through pread(). */
@@ -279,6 +326,25 @@ static const char *sq_col_text(store_stmt *st, int i, size_t *len)
     return t;
 }
 
+static int sq_checkpoint(store *s, int truncate, int64_t *wal_frames, core_error *err)
+{
+    sqlite_store *q = (sqlite_store *)s;
+    int log = 0, done = 0;
+    /* TRUNCATE waits for readers through the busy handler while holding the write lock: wait briefly, and
+     * try again at the next tick rather than hold writers up. */
+    if (truncate)
+        sqlite3_busy_timeout(q->db, CHECKPOINT_BUSY_MS);
+    int rc = sqlite3_wal_checkpoint_v2(q->db, NULL, truncate ? SQLITE_CHECKPOINT_TRUNCATE : SQLITE_CHECKPOINT_PASSIVE,
+                                       &log, &done);
+    if (truncate)
+        sqlite3_busy_timeout(q->db, BUSY_TIMEOUT_MS);
+    if (wal_frames)
+        *wal_frames = log < 0 ? 0 : log;
+    if (rc != SQLITE_OK)
+        return sqlite_fail(q->db, rc, err, "checkpoint failed");
+    return 0;
+}
+
 const struct store_backend store_sqlite_backend = {
     .name = "sqlite",
     .open = sq_open,
@@ -294,4 +360,5 @@ const struct store_backend store_sqlite_backend = {
     .col_int = sq_col_int,
     .col_real = sq_col_real,
     .col_text = sq_col_text,
+    .checkpoint = sq_checkpoint,
 };

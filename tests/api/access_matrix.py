@@ -1511,7 +1511,7 @@ def main():
                  (server.proc.returncode, "\n    ".join(server.log[-20:])))
     problem = server.stop() if alive else None
     m.result("server", problem is None, "server-shutdown: %s" % problem)
-    v = subprocess.run([hearth, "audit", "verify", "--db", fx.db], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    v = subprocess.run([hearth, "audit", "verify", "--db", fx.db, "--public-key", fx.db + ".audit-pubkey"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     m.result("audit", v.returncode == 0, "audit verify exited %d: %s %s" % (v.returncode, v.stdout.decode().strip(),
                                                                             v.stderr.decode().strip()))
 

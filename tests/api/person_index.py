@@ -415,7 +415,7 @@ def main():
           "bad indicators are refused and the indicators are as they were", (rc, err, before, after))
     rc, out, err = hearth_cli(hearth, "link", "index", "--db", db, "--dataset", "no_such")
     check(rc == 1 and "no dataset" in err, "link index names a dataset that does not exist", (rc, err))
-    rc, out, err = hearth_cli(hearth, "audit", "verify", "--db", db)
+    rc, out, err = hearth_cli(hearth, "audit", "verify", "--db", db, "--public-key", db + ".audit-pubkey")
     check(rc == 0, "the audit trail verifies", (rc, out, err))
 
     if not args.keep:

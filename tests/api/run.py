@@ -409,7 +409,7 @@ def error_statuses():
 
 def audit_check(hearth, db):
     """(ok, why): `hearth audit verify` passes, and reads, searches, writes, sign-ins and denials were recorded."""
-    p = subprocess.run([hearth, "audit", "verify", "--db", db], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p = subprocess.run([hearth, "audit", "verify", "--db", db, "--public-key", db + ".audit-pubkey"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if p.returncode != 0:
         return False, "audit verify exited %d: %s %s" % (p.returncode, p.stdout.decode(), p.stderr.decode())
     con = sqlite3.connect(db + ".audit")  # the trail's own database file (src/audit/audit.h)

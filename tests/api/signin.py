@@ -448,7 +448,7 @@ def main():
               "recovery_codes_new"}
     check(wanted <= {a for a, _ in details}, "every account command is in the audit trail",
           sorted(wanted - {a for a, _ in details}))
-    rc, out, err = hearth_cli(hearth, "audit", "verify", "--db", db)
+    rc, out, err = hearth_cli(hearth, "audit", "verify", "--db", db, "--public-key", db + ".audit-pubkey")
     check(rc == 0, "the audit trail verifies with the command line's entries among the server's", (rc, out, err))
 
     if args.keep:

@@ -124,7 +124,7 @@ def main():
     trail = sqlite3.connect(db + ".audit")
     runs = trail.execute("SELECT count(*) FROM audit_event WHERE action = 'link_run'").fetchone()[0]
     check(runs == 6, "every run is in the audit trail", runs)
-    rc, out, err = run("audit", "verify", "--db", db)
+    rc, out, err = run("audit", "verify", "--db", db, "--public-key", db + ".audit-pubkey")
     check(rc == 0, "the audit trail verifies", (rc, out, err))
     rc, out, err = run("link", "index", "--db", db, "--threads", "0")
     check(rc == 2, "a bad option is a usage error", (rc, err))

@@ -259,7 +259,7 @@ def main():
         check(was == [False, True, True] and roles == [("practitioner", "partner"), ("partner", "practitioner")],
               "finding_15_changes_shown_to_governance: disable, enable and role record the old value: %r %r" %
               (was, roles))
-        rc, out, err = run("audit", "verify", "--db", db)
+        rc, out, err = run("audit", "verify", "--db", db, "--public-key", db + ".audit-pubkey")
         check(rc == 0 and out.startswith("%d entries verified" % len(want)), "audit verify: %d %r %r" % (rc, out, err))
     finally:
         shutil.rmtree(tmp, ignore_errors=True)

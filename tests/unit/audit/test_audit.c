@@ -112,13 +112,31 @@ static int64_t query_int(const char *db, const char *sql)
     return v;
 }
 
-static audit_verify_report verify(const char *db)
+/* Verify with the public key written beside the database (PATH.audit-pubkey) and, when not NULL, an anchor. */
+static audit_verify_report verify_anchored(const char *db, const char *anchor)
 {
     audit_verify_report r;
     core_error err;
     core_error_clear(&err);
-    assert_ok(audit_verify(db, &r, &err), err);
+    char pk[700];
+    snprintf(pk, sizeof pk, "%s.audit-pubkey", db);
+    audit_verify_options o = {pk, anchor};
+    assert_ok(audit_verify(db, &o, &r, &err), err);
     return r;
+}
+
+static audit_verify_report verify(const char *db)
+{
+    return verify_anchored(db, NULL);
+}
+
+/* audit_verify with the public key beside the database; returns its code. */
+static int verify_rc(const char *db, audit_verify_report *r, core_error *err)
+{
+    char pk[700];
+    snprintf(pk, sizeof pk, "%s.audit-pubkey", db);
+    audit_verify_options o = {pk, NULL};
+    return audit_verify(db, &o, r, err);
 }
 
 static void expect_fault(const char *db, audit_fault fault, int64_t seq)
@@ -127,6 +145,25 @@ static void expect_fault(const char *db, audit_fault fault, int64_t seq)
     if (r.fault != fault || r.first_bad_seq != seq)
         fail_msg("expected %s at %lld, got %s at %lld: %s", audit_fault_name(fault), (long long)seq,
                  audit_fault_name(r.fault), (long long)r.first_bad_seq, r.what);
+}
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *fp = fopen(path, "wb");
+    assert_non_null(fp);
+    fputs(text, fp);
+    assert_int_equal(fclose(fp), 0);
+}
+
+static char *read_text(const char *path)
+{
+    FILE *fp = fopen(path, "rb");
+    assert_non_null(fp);
+    static char buf[65536];
+    size_t n = fread(buf, 1, sizeof buf - 1, fp);
+    buf[n] = '\0';
+    fclose(fp);
+    return buf;
 }
 
 /* Rewrite the file with one byte at offset changed (to a different hex digit). */
@@ -275,6 +312,8 @@ static void test_intact_trail_verifies(void **state)
     assert_int_equal(st.st_mode & 0777, 0600);
     assert_int_equal(stat(path_with(&f->pristine, ".audit-pubkey"), &st), 0);
     assert_int_equal(st.st_size, 65);
+    assert_int_equal(stat(path_with(&f->pristine, ".audit-signing-key"), &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
 }
 
 static void test_triggers_refuse_update_and_delete(void **state)
@@ -534,7 +573,8 @@ static void test_replaced_public_key(void **state)
     test_tmpdb t;
     copy_trail(*state, &t);
     flip_file_byte(path_with(&t, ".audit-pubkey"), 3);
-    expect_fault(t.path, AUDIT_FAULT_KEY_MISMATCH, 0);
+    /* no checkpoint is signed by the replaced key: the first one is named */
+    expect_fault(t.path, AUDIT_FAULT_BAD_SIGNATURE, EVERY);
     /* audit_open refuses to write with a mismatched pair */
     audit *a = NULL;
     core_error err;
@@ -553,12 +593,24 @@ static void test_key_file_readable_by_others_is_refused(void **state)
     assert_int_equal(audit_open(&a, t.path, NULL, &err), CORE_E_IO);
     assert_non_null(strstr(err.detail, "read by others"));
     audit_verify_report r;
-    assert_int_equal(audit_verify(t.path, &r, &err), CORE_E_IO);
+    assert_int_equal(verify_rc(t.path, &r, &err), CORE_E_IO);
+    test_tmpdb_remove(&t);
+
+    copy_trail(*state, &t);
+    assert_int_equal(chmod(path_with(&t, ".audit-signing-key"), 0640), 0);
+    assert_int_equal(audit_open(&a, t.path, NULL, &err), CORE_E_IO);
     test_tmpdb_remove(&t);
 
     copy_trail(*state, &t);
     assert_int_equal(unlink(path_with(&t, ".audit-key")), 0);
-    assert_int_equal(audit_verify(t.path, &r, &err), CORE_E_NOT_FOUND);
+    assert_int_equal(verify_rc(t.path, &r, &err), CORE_E_NOT_FOUND);
+    /* a started trail never gets a new key made for it */
+    assert_int_equal(audit_open(&a, t.path, NULL, &err), CORE_E_NOT_FOUND);
+    test_tmpdb_remove(&t);
+
+    copy_trail(*state, &t);
+    assert_int_equal(unlink(path_with(&t, ".audit-signing-key")), 0);
+    assert_int_equal(audit_open(&a, t.path, NULL, &err), CORE_E_NOT_FOUND);
     test_tmpdb_remove(&t);
 }
 
@@ -567,7 +619,7 @@ static void test_verify_without_a_trail(void **state)
     (void)state;
     audit_verify_report r;
     core_error err;
-    assert_int_equal(audit_verify("/nonexistent/hearth.db", &r, &err), CORE_E_NOT_FOUND);
+    assert_int_equal(verify_rc("/nonexistent/hearth.db", &r, &err), CORE_E_NOT_FOUND);
 
     /* a migrated database nobody has audited yet (no key, no checkpoints) verifies as empty */
     test_tmpdb t;
@@ -576,7 +628,11 @@ static void test_verify_without_a_trail(void **state)
     assert_ok(store_open(&s, t.path, &err), err);
     assert_ok(store_migrate(s, &err), err);
     store_close(s);
-    assert_ok(audit_verify(t.path, &r, &err), err);
+    /* the public key is required even so */
+    audit_verify_options none = {NULL, NULL};
+    assert_int_equal(audit_verify(t.path, &none, &r, &err), CORE_E_USAGE);
+    write_text(path_with(&t, ".audit-pubkey"), "3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29\n");
+    assert_ok(verify_rc(t.path, &r, &err), err);
     assert_int_equal(r.fault, AUDIT_FAULT_NONE);
     assert_int_equal(r.entries, 0);
     assert_int_equal(r.checkpoints, 0);
@@ -584,7 +640,7 @@ static void test_verify_without_a_trail(void **state)
     attack_sql(t.path, "CREATE TABLE audit_event (seq INTEGER PRIMARY KEY, at TEXT, action TEXT, prev_hash TEXT,\n"
                        "                          hash TEXT);\n"
                        "INSERT INTO audit_event (seq, at, action, prev_hash, hash) VALUES (1, 'x', 'read', '', '')");
-    assert_int_equal(audit_verify(t.path, &r, &err), CORE_E_NOT_FOUND);
+    assert_int_equal(verify_rc(t.path, &r, &err), CORE_E_NOT_FOUND);
     test_tmpdb_remove(&t);
 }
 
@@ -596,7 +652,7 @@ static void test_deleted_trail_file(void **state)
     assert_int_equal(unlink(path_with(&t, ".audit")), 0);
     audit_verify_report r;
     core_error err;
-    assert_int_equal(audit_verify(t.path, &r, &err), CORE_E_NOT_FOUND);
+    assert_int_equal(verify_rc(t.path, &r, &err), CORE_E_NOT_FOUND);
     assert_non_null(strstr(err.detail, ".audit is absent"));
     test_tmpdb_remove(&t);
 }
@@ -692,6 +748,308 @@ static void test_writer_fails_closed(void **state)
     test_tmpdb_remove(&t);
 }
 
+/* ---- finding 19: keys kept apart, anchors, a starting server seals what a crash left unsigned ---- */
+
+/* Drop the checkpoint file's lines after the first keep lines (what cutting the tail together with its
+ * checkpoints does). */
+static void keep_checkpoint_lines(const char *db, int keep)
+{
+    char path[700];
+    snprintf(path, sizeof path, "%s.audit-checkpoints", db);
+    long off = line_offset(path, keep + 1);
+    assert_int_equal(truncate(path, off), 0);
+}
+
+static void anchor_to_file(const char *db, const char *file)
+{
+    char *json = NULL;
+    core_error err;
+    assert_ok(audit_anchor(db, &json, &err), err);
+    FILE *fp = fopen(file, "wb");
+    assert_non_null(fp);
+    fputs(json, fp);
+    fclose(fp);
+    free(json);
+}
+
+static void test_finding_19_signing_key_is_its_own_file(void **state)
+{
+    fixture *f = *state;
+    /* the hash key file holds no signing seed, and verification needs no signing key at all */
+    const char *hk = read_text(path_with(&f->pristine, ".audit-key"));
+    assert_null(strstr(hk, "sign_seed"));
+    assert_non_null(strstr(hk, "hearth-audit-hash-key-v2\nhash_key="));
+    test_tmpdb t;
+    copy_trail(f, &t);
+    assert_int_equal(unlink(path_with(&t, ".audit-signing-key")), 0);
+    assert_int_equal(verify(t.path).fault, AUDIT_FAULT_NONE);
+    test_tmpdb_remove(&t);
+
+    /* a configured signing key path: made there (0600), nothing beside the database */
+    assert_int_equal(test_tmpdb_make(&t), 0);
+    core_error err;
+    store *s;
+    assert_ok(store_open(&s, t.path, &err), err);
+    assert_ok(store_migrate(s, &err), err);
+    store_close(s);
+    char keyfile[700];
+    snprintf(keyfile, sizeof keyfile, "%s/elsewhere.key", t.dir);
+    audit_config cfg = {.signing_key = keyfile};
+    audit *a;
+    assert_ok(audit_open(&a, t.path, &cfg, &err), err);
+    audit_event ev = {.action = "read", .target_table = "person", .target_id = 7};
+    assert_ok(audit_record(a, &ev, 0, &err), err);
+    assert_ok(audit_close(a, &err), err);
+    struct stat st;
+    assert_int_equal(stat(keyfile, &st), 0);
+    assert_int_equal(st.st_mode & 0777, 0600);
+    assert_non_null(strstr(read_text(keyfile), "hearth-audit-signing-key-v1\nsign_seed="));
+    assert_int_not_equal(stat(path_with(&t, ".audit-signing-key"), &st), 0);
+    assert_int_equal(verify(t.path).entries, 1);
+    /* opening without it (the default path has no key) is refused, not answered with a new key */
+    assert_int_equal(audit_open(&a, t.path, NULL, &err), CORE_E_NOT_FOUND);
+    test_tmpdb_remove(&t);
+}
+
+static void test_finding_19_old_combined_key_file_is_split(void **state)
+{
+    (void)state;
+    test_tmpdb t;
+    assert_int_equal(test_tmpdb_make(&t), 0);
+    core_error err;
+    store *s;
+    assert_ok(store_open(&s, t.path, &err), err);
+    assert_ok(store_migrate(s, &err), err);
+    store_close(s);
+    const char *v1 = "hearth-audit-key-v1\n"
+                     "hash_key=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n"
+                     "sign_seed=ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100\n";
+    write_text(path_with(&t, ".audit-key"), v1);
+    assert_int_equal(chmod(path_with(&t, ".audit-key"), 0600), 0);
+    /* the verifier does not read a seed, even to split it */
+    audit_verify_report r;
+    write_text(path_with(&t, ".audit-pubkey"), "3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29\n");
+    assert_int_equal(verify_rc(t.path, &r, &err), CORE_E_IO);
+    assert_non_null(strstr(err.detail, "still holds the signing seed"));
+    assert_int_equal(unlink(path_with(&t, ".audit-pubkey")), 0);
+    audit *a;
+    assert_ok(audit_open(&a, t.path, NULL, &err), err);
+    audit_event ev = {.action = "read", .target_table = "person", .target_id = 1};
+    assert_ok(audit_record(a, &ev, 0, &err), err);
+    assert_ok(audit_close(a, &err), err);
+    assert_null(strstr(read_text(path_with(&t, ".audit-key")), "sign_seed"));
+    assert_non_null(strstr(read_text(path_with(&t, ".audit-signing-key")),
+                           "sign_seed=ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"));
+    assert_int_equal(verify(t.path).fault, AUDIT_FAULT_NONE);
+    test_tmpdb_remove(&t);
+}
+
+static void test_finding_19_anchor_catches_a_cut_tail(void **state)
+{
+    test_tmpdb t;
+    copy_trail(*state, &t);
+    char anchor[700];
+    snprintf(anchor, sizeof anchor, "%s/anchor.json", t.dir);
+    anchor_to_file(t.path, anchor);
+    const char *a = read_text(anchor);
+    assert_non_null(strstr(a, "\"format\":\"hearth-audit-anchor-v1\""));
+    assert_non_null(strstr(a, "\"seq\":360"));
+    assert_int_equal(verify_anchored(t.path, anchor).fault, AUDIT_FAULT_NONE);
+
+    /* cut entries 321..360 and the checkpoint line for 360: without the anchor this passes (the hole of
+     * finding 19); with it, it fails */
+    attack_sql(t.path, DROP_TRIGGERS);
+    attack_sql(t.path, "DELETE FROM audit_event WHERE seq > 320");
+    keep_checkpoint_lines(t.path, 5);
+    assert_int_equal(verify(t.path).fault, AUDIT_FAULT_NONE);
+    audit_verify_report r = verify_anchored(t.path, anchor);
+    assert_int_equal(r.fault, AUDIT_FAULT_ANCHOR);
+    test_tmpdb_remove(&t);
+
+    /* the checkpoint line kept but the entries cut: truncated up to the anchor */
+    copy_trail(*state, &t);
+    snprintf(anchor, sizeof anchor, "%s/anchor.json", t.dir);
+    anchor_to_file(t.path, anchor);
+    attack_sql(t.path, DROP_TRIGGERS);
+    attack_sql(t.path, "DELETE FROM audit_event WHERE seq > 300");
+    expect_fault(t.path, AUDIT_FAULT_TRUNCATED, 301);
+    test_tmpdb_remove(&t);
+
+    /* an anchor from another key (or a forged one) is refused */
+    copy_trail(*state, &t);
+    snprintf(anchor, sizeof anchor, "%s/anchor.json", t.dir);
+    anchor_to_file(t.path, anchor);
+    char *text = strdup(read_text(anchor));
+    char *sig = strstr(text, "\"signature\":\"");
+    assert_non_null(sig);
+    sig[14] = sig[14] == '0' ? '1' : '0';
+    write_text(anchor, text);
+    free(text);
+    assert_int_equal(verify_anchored(t.path, anchor).fault, AUDIT_FAULT_ANCHOR);
+    test_tmpdb_remove(&t);
+}
+
+static void test_finding_19_open_signs_what_a_crash_left_unsigned(void **state)
+{
+    test_tmpdb t;
+    copy_trail(*state, &t);
+    /* 360 entries, the last checkpoint line (360) lost as in a crash: 40 entries unsigned */
+    keep_checkpoint_lines(t.path, 5);
+    audit_verify_report r = verify(t.path);
+    assert_int_equal(r.fault, AUDIT_FAULT_NONE);
+    assert_int_equal(r.unsealed, 40);
+    audit *a;
+    core_error err;
+    assert_ok(audit_open(&a, t.path, NULL, &err), err);
+    r = verify(t.path); /* signed at open, before anything is recorded */
+    assert_int_equal(r.unsealed, 0);
+    assert_int_equal(r.last_checkpoint_seq, TOTAL);
+    assert_ok(audit_close(a, &err), err);
+    test_tmpdb_remove(&t);
+
+    /* an unsigned tail that was changed is not sealed: the open is refused */
+    copy_trail(*state, &t);
+    keep_checkpoint_lines(t.path, 5);
+    attack_sql(t.path, DROP_TRIGGERS);
+    attack_sql(t.path, "UPDATE audit_event SET detail = '{\"thread\":9}' WHERE seq = 350");
+    assert_int_equal(audit_open(&a, t.path, NULL, &err), CORE_E_IO);
+    assert_non_null(strstr(err.detail, "does not verify"));
+    test_tmpdb_remove(&t);
+}
+
+/* ---- finding 16: a ticket per event, awaited before an answer goes ---- */
+
+static void test_finding_16_await_makes_the_event_durable(void **state)
+{
+    test_tmpdb t;
+    copy_trail(*state, &t);
+    audit *a;
+    core_error err;
+    audit_config cfg = {.batch_max = 1024};
+    assert_ok(audit_open(&a, t.path, &cfg, &err), err);
+    uint64_t last = 0;
+    for (int i = 0; i < 5; i++) {
+        audit_event ev = {.action = "read", .target_table = "person", .target_id = 900000 + i};
+        uint64_t ticket = 0;
+        assert_ok(audit_record_ticket(a, &ev, 0, &ticket, &err), err);
+        assert_true(ticket > last);
+        last = ticket;
+    }
+    assert_ok(audit_await(a, last, &err), err);
+    /* committed when audit_await returns: all five, in one or more shared commits */
+    assert_int_equal(query_int(t.path, "SELECT count(*) FROM audit_event WHERE target_id >= 900000"), 5);
+    assert_ok(audit_await(a, 0, &err), err); /* nothing to wait for */
+    assert_ok(audit_close(a, &err), err);
+    test_tmpdb_remove(&t);
+}
+
+/* ---- finding 17: a write's event in the outbox, committed with the write ---- */
+
+static int64_t main_int(const char *db, const char *sql)
+{
+    store *s;
+    core_error err;
+    core_arena ar = CORE_ARENA_INIT;
+    int64_t v = -1;
+    assert_ok(store_open(&s, db, &err), err);
+    assert_ok(store_query_int(s, &ar, sql, NULL, 0, &v, &err), err);
+    core_arena_release(&ar);
+    store_close(s);
+    return v;
+}
+
+static void outbox_write(const char *db, int64_t target, int commit)
+{
+    store *s;
+    core_error err;
+    assert_ok(store_open(&s, db, &err), err);
+    assert_ok(store_begin(s, &err), err);
+    audit_event ev = {.actor_user_id = 2, .actor_role = "practitioner", .action = "create",
+                      .target_table = "case_note", .target_id = target, .detail = "{\"fields\":[\"body\"]}"};
+    int64_t id = 0;
+    assert_ok(audit_outbox_add(s, &ev, &id, &err), err);
+    assert_true(id > 0);
+    if (commit)
+        assert_ok(store_commit(s, &err), err);
+    else
+        store_rollback(s);
+    store_close(s);
+}
+
+static void test_finding_17_outbox_commits_with_the_write(void **state)
+{
+    test_tmpdb t;
+    copy_trail(*state, &t);
+    audit *a;
+    core_error err;
+    assert_ok(audit_open(&a, t.path, NULL, &err), err);
+    /* a write that rolls back leaves no event anywhere */
+    outbox_write(t.path, 501, 0);
+    assert_int_equal(main_int(t.path, "SELECT count(*) FROM audit_outbox"), 0);
+    /* a committed one is moved into the chain when awaited, and leaves the outbox */
+    store *s;
+    assert_ok(store_open(&s, t.path, &err), err);
+    assert_ok(store_begin(s, &err), err);
+    audit_event ev = {.action = "create", .target_table = "case_note", .target_id = 502};
+    int64_t id = 0;
+    assert_ok(audit_outbox_add(s, &ev, &id, &err), err);
+    assert_ok(store_commit(s, &err), err);
+    store_close(s);
+    assert_ok(audit_outbox_await(a, id, &err), err);
+    assert_int_equal(query_int(t.path, "SELECT count(*) FROM audit_event WHERE target_id = 502"), 1);
+    assert_int_equal(query_int(t.path, "SELECT count(*) FROM audit_outbox_done"), 1);
+    /* a malformed event is refused before it is stored */
+    assert_ok(store_open(&s, t.path, &err), err);
+    audit_event bad = {.action = "Create"};
+    assert_int_equal(audit_outbox_add(s, &bad, NULL, &err), CORE_E_INVALID_VALUE);
+    store_close(s);
+    assert_ok(audit_close(a, &err), err);
+    /* the row leaves the outbox once it is in the chain (waiters are let go before that delete) */
+    assert_int_equal(main_int(t.path, "SELECT count(*) FROM audit_outbox"), 0);
+    assert_int_equal(verify(t.path).entries, TOTAL + 1);
+    test_tmpdb_remove(&t);
+}
+
+static void test_finding_17_open_drains_a_crashed_outbox_once(void **state)
+{
+    test_tmpdb t;
+    copy_trail(*state, &t);
+    /* writes committed while no audit writer ran (as when the server died before moving them) */
+    outbox_write(t.path, 601, 1);
+    outbox_write(t.path, 602, 1);
+    outbox_write(t.path, 603, 1);
+    audit *a;
+    core_error err;
+    assert_ok(audit_open(&a, t.path, NULL, &err), err); /* drained before it returns */
+    assert_int_equal(query_int(t.path, "SELECT count(*) FROM audit_event WHERE target_id BETWEEN 601 AND 603"),
+                     3);
+    assert_int_equal(main_int(t.path, "SELECT count(*) FROM audit_outbox"), 0);
+    assert_ok(audit_close(a, &err), err);
+
+    /* a crash after the trail committed but before the outbox rows were deleted: put one back as it was (its
+     * id is in audit_outbox_done); the next open must not append it again */
+    store *s;
+    core_arena ar = CORE_ARENA_INIT;
+    assert_ok(store_open(&s, t.path, &err), err);
+    assert_ok(store_exec_script(s,
+                                "INSERT INTO audit_outbox (id, at, action, target_table, target_id)\n"
+                                "VALUES (2, '2026-11-23T12:00:00Z', 'create', 'case_note', 602)",
+                                &err),
+              err);
+    core_arena_release(&ar);
+    store_close(s);
+    outbox_write(t.path, 604, 1);
+    assert_ok(audit_open(&a, t.path, NULL, &err), err);
+    assert_int_equal(query_int(t.path, "SELECT count(*) FROM audit_event WHERE target_id = 602"), 1);
+    assert_int_equal(query_int(t.path, "SELECT count(*) FROM audit_event WHERE target_id = 604"), 1);
+    assert_int_equal(main_int(t.path, "SELECT count(*) FROM audit_outbox"), 0);
+    assert_ok(audit_close(a, &err), err);
+    audit_verify_report r = verify(t.path);
+    assert_int_equal(r.fault, AUDIT_FAULT_NONE);
+    assert_int_equal(r.entries, TOTAL + 4);
+    test_tmpdb_remove(&t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -712,6 +1070,13 @@ int main(void)
         cmocka_unit_test(test_reopen_continues_the_chain),
         cmocka_unit_test(test_record_refuses_malformed_events),
         cmocka_unit_test(test_writer_fails_closed),
+        cmocka_unit_test(test_finding_19_signing_key_is_its_own_file),
+        cmocka_unit_test(test_finding_19_old_combined_key_file_is_split),
+        cmocka_unit_test(test_finding_19_anchor_catches_a_cut_tail),
+        cmocka_unit_test(test_finding_19_open_signs_what_a_crash_left_unsigned),
+        cmocka_unit_test(test_finding_16_await_makes_the_event_durable),
+        cmocka_unit_test(test_finding_17_outbox_commits_with_the_write),
+        cmocka_unit_test(test_finding_17_open_drains_a_crashed_outbox_once),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }
