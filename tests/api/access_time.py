@@ -6,8 +6,8 @@
 Builds a small council with `hearth init`, `hearth user add --totp` and direct SQL, starts `hearth serve --port
 0` at the suites' clock (run.py's TEST_NOW, passed as HEARTH_NOW) and checks each time limit of docs/access.md
 one day (or, for the limits counted in hours, one hour) inside and outside it. The oracle is docs/access.md, not
-src/access/; the limits are the values the server reports (GET /api/v1/settings), so a council's own settings
-move the fixture with them.
+src/access/; the limits are read from the new database's setting table (and must be what GET /api/v1/settings
+reports), so a change of a default moves the fixture with it.
 
   closed_case_days   two episodes of team A (lead L, Team Around the Family member T, manager M of the owning
                      team), one closed closed_case_days-1 days before today, one closed closed_case_days+1 days
