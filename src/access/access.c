@@ -12,6 +12,12 @@
  *      consent).
  * Every query is a bound constant below; a local arena holds the statements of one decision so the
  * statement cache is reused across the many decisions of one list request.
+ *
+ * No footing from what you record yourself (docs/access.md): a link record (a person added to a family or
+ * named as a contact's child, a family named by a contact) opens the linked record only when its column
+ * opens_person / opens_family says so, which access_link_opens() decided when the link was recorded; and
+ * staffing a case (its lead, its team, its Team Around the Family) needs the owning team's manager (or,
+ * for the team, the lead).
  */
 #include <inttypes.h>
 #include <time.h>
@@ -55,9 +61,47 @@ typedef struct decision {
     int failed;        /* a store error: deny */
 } decision;
 
-static int role_is(const access_principal *w, const char *role)
+/* ---- roles ---- */
+
+static const struct {
+    const char *code;
+    access_role role;
+} role_codes[] = {
+    {"front_door", ACCESS_ROLE_FRONT_DOOR}, {"practitioner", ACCESS_ROLE_PRACTITIONER},
+    {"team_manager", ACCESS_ROLE_TEAM_MANAGER}, {"partner", ACCESS_ROLE_PARTNER},
+    {"governance", ACCESS_ROLE_GOVERNANCE}, {"analyst", ACCESS_ROLE_ANALYST}, {"admin", ACCESS_ROLE_ADMIN},
+};
+
+access_role access_role_parse(const char *code)
 {
-    return w->role && strcmp(w->role, role) == 0;
+    for (size_t i = 0; code && i < sizeof(role_codes) / sizeof(role_codes[0]); i++)
+        if (strcmp(role_codes[i].code, code) == 0)
+            return role_codes[i].role;
+    return ACCESS_ROLE_NONE;
+}
+
+access_role access_role_of(access_principal *who)
+{
+    if (!who->role_resolved) {
+        who->role_kind = access_role_parse(who->role);
+        who->role_resolved = 1;
+    }
+    return who->role_kind;
+}
+
+/* Sets of roles, as bit masks. */
+#define R(x) (1u << ACCESS_ROLE_##x)
+typedef unsigned role_set;
+
+static int role_is(access_principal *w, access_role role)
+{
+    return access_role_of(w) == role;
+}
+
+static int role_in(access_principal *w, role_set set)
+{
+    access_role r = access_role_of(w);
+    return r != ACCESS_ROLE_NONE && (set & (1u << r)) != 0;
 }
 
 static int in_list(const char *list, const char *item)
@@ -98,35 +142,46 @@ static const char SQL_SETTING[] =
     "  FROM setting\n"
     " WHERE name = $1";
 
-int64_t access_setting(store *db, const char *name, int64_t fallback)
+int access_setting(store *db, const char *name, int64_t fallback, int64_t *out, core_error *err)
 {
     core_arena a = CORE_ARENA_INIT;
-    core_error e;
-    core_error_clear(&e);
-    int64_t v = fallback;
+    *out = fallback;
     store_value p[] = {store_v_text(name)};
-    if (store_query_int(db, &a, SQL_SETTING, p, 1, &v, &e) != 0)
-        v = fallback;
+    int rc = store_query_int(db, &a, SQL_SETTING, p, 1, out, err);
     core_arena_release(&a);
-    return v;
+    if (rc == CORE_E_NOT_FOUND) {
+        core_error_clear(err);
+        *out = fallback;
+        return 0;
+    }
+    return rc;
+}
+
+/* A setting within a decision: a store error fails the decision (and so denies). */
+static int64_t setting(decision *d, const char *name, int64_t fallback)
+{
+    store_value p[] = {store_v_text(name)};
+    return query_int(d, SQL_SETTING, p, 1, fallback);
 }
 
 /* ---- route level ---- */
 
-static const char *const CASE_ROLES[] = {"front_door", "practitioner", "team_manager", "partner", "governance",
-                                         "analyst", "admin", NULL};
-static const char *const SEARCH_ROLES[] = {"front_door", "practitioner", "team_manager", "governance", NULL};
-static const char *const GOVERNANCE_ROLES[] = {"governance", NULL};
-static const char *const BREAK_GLASS_ROLES[] = {"front_door", "practitioner", "team_manager", NULL};
-static const char *const SETTINGS_READERS[] = {"admin", "governance", NULL};
-static const char *const ADMIN_ROLES[] = {"admin", NULL};
-static const char *const LINK_RUNNERS[] = {"governance", "analyst", NULL};
-static const char *const MATCH_REVIEWERS[] = {"front_door", "team_manager", "governance", NULL};
-static const char *const IDENTIFIERS[] = {"team_manager", "governance", NULL};
+static const role_set CASE_ROLES = R(FRONT_DOOR) | R(PRACTITIONER) | R(TEAM_MANAGER) | R(PARTNER) | R(GOVERNANCE) |
+                                  R(ANALYST) | R(ADMIN);
+static const role_set SEARCH_ROLES = R(FRONT_DOOR) | R(PRACTITIONER) | R(TEAM_MANAGER) | R(GOVERNANCE);
+static const role_set GOVERNANCE_ROLES = R(GOVERNANCE);
+static const role_set BREAK_GLASS_ROLES = R(FRONT_DOOR) | R(PRACTITIONER) | R(TEAM_MANAGER);
+static const role_set SETTINGS_READERS = R(ADMIN) | R(GOVERNANCE);
+static const role_set ADMIN_ROLES = R(ADMIN);
+static const role_set LINK_RUNNERS = R(GOVERNANCE) | R(ANALYST);
+static const role_set MATCH_REVIEWERS = R(FRONT_DOOR) | R(TEAM_MANAGER) | R(GOVERNANCE);
+static const role_set IDENTIFIERS = R(TEAM_MANAGER) | R(GOVERNANCE);
+/* Roles that never open a case record (and so never lead or sit on a Team Around the Family). */
+static const role_set NO_CASE_RECORDS = R(ADMIN) | R(ANALYST);
 
 static const struct route_rule {
     const char *permission;
-    const char *const *roles;
+    role_set roles;
     const char *refusal;
 } route_rules[] = {
     {"session.end", CASE_ROLES, NULL},
@@ -151,19 +206,11 @@ static const struct route_rule {
     {"identification.decide", IDENTIFIERS, "decisions on identified families are for team managers and governance"},
 };
 
-static int role_in(const access_principal *w, const char *const *roles)
-{
-    for (; *roles; roles++)
-        if (role_is(w, *roles))
-            return 1;
-    return 0;
-}
-
 static access_result route_decide(access_principal *who, const char *permission, core_error *err)
 {
     if (permission && strcmp(permission, "public") == 0)
         return ACCESS_ALLOW;
-    if (!who->user_id || !who->role) {
+    if (!who->user_id || access_role_of(who) == ACCESS_ROLE_NONE) {
         core_error_set(err, CORE_E_UNAUTHENTICATED, "this needs a signed-in session");
         return ACCESS_DENY;
     }
@@ -191,8 +238,30 @@ static access_result route_decide(access_principal *who, const char *permission,
 
 /* ---- step 1: walk a record up to a person, family or contact ---- */
 
+/* What access is decided on: the kinds of record a footing is found for. */
+typedef enum {
+    ANCHOR_NONE = 0,   /* not found */
+    ANCHOR_PERSON,
+    ANCHOR_FAMILY,
+    ANCHOR_CONTACT,
+    ANCHOR_DIRECTORY,  /* agencies and teams: not case records */
+} anchor_kind;
+
+static const struct {
+    const char *table;
+    anchor_kind kind;
+    const char *found_sql; /* one row when the record exists */
+} anchors[] = {
+    {"person", ANCHOR_PERSON, "SELECT count(*) FROM person WHERE id = $1"},
+    {"family", ANCHOR_FAMILY, "SELECT count(*) FROM family WHERE id = $1"},
+    {"contact", ANCHOR_CONTACT, "SELECT count(*) FROM contact WHERE id = $1"},
+    {"agency", ANCHOR_DIRECTORY, NULL},
+    {"team", ANCHOR_DIRECTORY, NULL},
+};
+
 /* Each row: the table, what it hangs off, and a query giving (parent id, person it is about, sharing
- * label) — the last two NULL when the table has none. */
+ * label) — the last two NULL when the table has none. A need takes the section of the assessment area its
+ * headline belongs to (headline_area), as an area does. */
 static const struct link {
     const char *table;
     const char *up;
@@ -213,7 +282,11 @@ static const struct link {
     {"assessment", "episode", "SELECT episode_id, NULL, NULL FROM assessment WHERE id = $1"},
     {"assessment_area", "assessment",
      "SELECT assessment_id, NULL, 'assessment.' || area FROM assessment_area WHERE id = $1"},
-    {"assessment_need", "assessment", "SELECT assessment_id, NULL, NULL FROM assessment_need WHERE id = $1"},
+    {"assessment_need", "assessment",
+     "SELECT n.assessment_id, NULL, 'assessment.' || h.area\n"
+     "  FROM assessment_need n\n"
+     "  LEFT JOIN headline_area h ON h.headline = n.headline\n"
+     " WHERE n.id = $1"},
     {"plan", "episode", "SELECT episode_id, NULL, NULL FROM plan WHERE id = $1"},
     {"plan_goal", "plan", "SELECT plan_id, NULL, NULL FROM plan_goal WHERE id = $1"},
     {"plan_action", "plan", "SELECT plan_id, NULL, NULL FROM plan_action WHERE id = $1"},
@@ -223,7 +296,7 @@ static const struct link {
 };
 
 typedef struct anchor {
-    const char *kind;      /* "person", "family", "contact", "directory", or NULL: not found */
+    anchor_kind kind;
     int64_t id;            /* 0: a phone call with no contact */
     int64_t person_id;     /* the person the record is about (restriction), 0 if none */
     char label[48];        /* a narrower sharing label than the resource's, or "" */
@@ -237,29 +310,31 @@ static const struct link *link_find(const char *table)
     return NULL;
 }
 
-static const char SQL_FAMILY_FOUND[] = "SELECT count(*) FROM family WHERE id = $1";
-static const char SQL_PERSON_FOUND[] = "SELECT count(*) FROM person WHERE id = $1";
-static const char SQL_CONTACT_FOUND[] = "SELECT count(*) FROM contact WHERE id = $1";
+static int anchor_index(const char *table)
+{
+    for (size_t i = 0; i < sizeof(anchors) / sizeof(anchors[0]); i++)
+        if (strcmp(anchors[i].table, table) == 0)
+            return (int)i;
+    return -1;
+}
 
 /* 0 and out filled; or CORE_E_NOT_FOUND when the record does not exist. */
 static int anchor_find(decision *d, const char *table, int64_t id, anchor *out)
 {
     memset(out, 0, sizeof(*out));
-    if (strcmp(table, "agency") == 0 || strcmp(table, "team") == 0) {
-        out->kind = "directory";
-        out->id = id;
-        return 0;
-    }
     for (int depth = 0; depth < 6; depth++) {
-        if (strcmp(table, "person") == 0 || strcmp(table, "family") == 0 || strcmp(table, "contact") == 0) {
-            out->kind = strcmp(table, "person") == 0 ? "person" : strcmp(table, "family") == 0 ? "family" : "contact";
+        int ai = anchor_index(table);
+        if (ai >= 0) {
+            out->kind = anchors[ai].kind;
             out->id = id;
+            if (!anchors[ai].found_sql)
+                return 0;
             store_value p[] = {store_v_int(id)};
-            const char *found = out->kind[0] == 'p' ? SQL_PERSON_FOUND : out->kind[0] == 'f' ? SQL_FAMILY_FOUND
-                                                                                             : SQL_CONTACT_FOUND;
-            if (query_int(d, found, p, 1, 0) == 0)
+            if (query_int(d, anchors[ai].found_sql, p, 1, 0) == 0) {
+                out->kind = ANCHOR_NONE;
                 return d->failed ? CORE_E_STORE : CORE_E_NOT_FOUND;
-            if (out->kind[0] == 'p' && !out->person_id)
+            }
+            if (out->kind == ANCHOR_PERSON && !out->person_id)
                 out->person_id = id;
             return 0;
         }
@@ -285,7 +360,7 @@ static int anchor_find(decision *d, const char *table, int64_t id, anchor *out)
         if (label && !out->label[0])
             snprintf(out->label, sizeof(out->label), "%s", label);
         if (up_null) { /* a phone call not (yet) tied to a contact */
-            out->kind = "contact";
+            out->kind = ANCHOR_CONTACT;
             out->id = 0;
             return 0;
         }
@@ -309,14 +384,17 @@ static const char SQL_EPISODE_TIES[] =
     " WHERE e.family_id = $1\n"
     "   AND (e.end_date IS NULL OR e.end_date >= $5)";
 
+/* The front door reaches a family through a contact in triage only when the contact opened it: a family
+ * that existed before the contact named it stays behind its own footings (triage sees its history). */
 static const char SQL_FAMILY_IN_TRIAGE[] =
     "SELECT count(*)\n"
     "  FROM contact\n"
     " WHERE family_id = $1\n"
+    "   AND opens_family = 1\n"
     "   AND (decision IS NULL OR decision_date >= $2)";
 
 static const char SQL_CONTACT_TRIAGE[] =
-    "SELECT decision IS NULL OR decision_date >= $2, coalesce(family_id, 0)\n"
+    "SELECT decision IS NULL OR decision_date >= $2, coalesce(family_id, 0), opens_family\n"
     "  FROM contact\n"
     " WHERE id = $1";
 
@@ -348,10 +426,14 @@ static const char SQL_PERSON_RECORDER[] =
     "   AND NOT EXISTS (SELECT 1 FROM family_member WHERE person_id = p.id)\n"
     "   AND NOT EXISTS (SELECT 1 FROM contact_child WHERE person_id = p.id)";
 
+/* The families and contacts through which a person's own records are reached: only links that opened the
+ * person (a person added to a family, or named on a contact, after they were known stays behind their own
+ * footings). */
 static const char SQL_PERSON_FAMILIES[] =
     "SELECT family_id\n"
     "  FROM family_member\n"
     " WHERE person_id = $1\n"
+    "   AND opens_person = 1\n"
     " ORDER BY family_id\n"
     " LIMIT 50";
 
@@ -359,6 +441,7 @@ static const char SQL_PERSON_CONTACTS[] =
     "SELECT contact_id\n"
     "  FROM contact_child\n"
     " WHERE person_id = $1\n"
+    "   AND opens_person = 1\n"
     " ORDER BY contact_id DESC\n"
     " LIMIT 50";
 
@@ -384,7 +467,7 @@ static int grant_footing(decision *d, const char *sql, int64_t target, access_fo
         return 0;
     const char *kind = store_col_text(st, 1, NULL), *reason = store_col_text(st, 2, NULL);
     int duty = kind && strcmp(kind, "duty") == 0;
-    if (duty ? !role_is(w, "governance") : !role_in(w, BREAK_GLASS_ROLES))
+    if (duty ? !role_is(w, ACCESS_ROLE_GOVERNANCE) : !role_in(w, BREAK_GLASS_ROLES))
         return 0;
     f->basis = duty ? ACCESS_ON_DUTY : ACCESS_ON_BREAK_GLASS;
     f->grant_id = store_col_int(st, 0);
@@ -402,11 +485,13 @@ static void family_footing_uncached(decision *d, int64_t family, access_footing 
     access_principal *w = d->who;
     memset(f, 0, sizeof(*f));
     f->family_id = family;
-    if (role_is(w, "admin") || role_is(w, "analyst"))
+    if (role_in(w, NO_CASE_RECORDS))
         return;
-    if (!role_is(w, "governance")) {
+    if (!role_is(w, ACCESS_ROLE_GOVERNANCE)) {
         char since[11], triage_since[11];
-        days_before(d->clock.today, access_setting(d->db, "closed_case_days", 30), since);
+        days_before(d->clock.today, setting(d, "closed_case_days", 30), since);
+        if (d->failed)
+            return;
         store_value p[] = {store_v_int(family), store_v_int(w->user_id),
                            w->team_id ? store_v_int(w->team_id) : store_v_null(), store_v_text(d->clock.today),
                            store_v_text(since)};
@@ -417,7 +502,7 @@ static void family_footing_uncached(decision *d, int64_t family, access_footing 
             rc = 0; /* a row: read on */
             lead |= store_col_int(st, 0) != 0;
             taf |= store_col_int(st, 1) != 0;
-            manager |= store_col_int(st, 2) != 0 && role_is(w, "team_manager");
+            manager |= store_col_int(st, 2) != 0 && role_is(w, ACCESS_ROLE_TEAM_MANAGER);
         }
         if (rc < 0) {
             d->failed = 1;
@@ -426,20 +511,20 @@ static void family_footing_uncached(decision *d, int64_t family, access_footing 
         f->basis = lead ? ACCESS_ON_LEAD : taf ? ACCESS_ON_TAF : manager ? ACCESS_ON_TEAM_MANAGER : ACCESS_ON_NONE;
         if (f->basis)
             return;
-        if (role_is(w, "partner"))
+        if (role_is(w, ACCESS_ROLE_PARTNER))
             return; /* partners reach a family only through its Team Around the Family */
-        if (role_is(w, "front_door")) {
-            days_before(d->clock.today, access_setting(d->db, "triage_grace_days", 5), triage_since);
+        if (role_is(w, ACCESS_ROLE_FRONT_DOOR)) {
+            days_before(d->clock.today, setting(d, "triage_grace_days", 5), triage_since);
             store_value q[] = {store_v_int(family), store_v_text(triage_since)};
-            if (query_int(d, SQL_FAMILY_IN_TRIAGE, q, 2, 0) > 0) {
+            if (!d->failed && query_int(d, SQL_FAMILY_IN_TRIAGE, q, 2, 0) > 0) {
                 f->basis = ACCESS_ON_FRONT_DOOR;
                 return;
             }
         }
     }
-    if (grant_footing(d, SQL_GRANT_FAMILY, family, f))
+    if (d->failed || grant_footing(d, SQL_GRANT_FAMILY, family, f))
         return;
-    if (role_is(w, "governance"))
+    if (role_is(w, ACCESS_ROLE_GOVERNANCE))
         return;
     store_value r[] = {store_v_int(family), store_v_int(w->user_id)};
     if (query_int(d, SQL_FAMILY_RECORDER, r, 2, 0) > 0)
@@ -467,12 +552,14 @@ static void contact_footing(decision *d, int64_t contact, access_footing *f)
     access_principal *w = d->who;
     memset(f, 0, sizeof(*f));
     if (contact == 0) { /* a phone call not tied to a contact: the front door's own record */
-        if (role_is(w, "front_door"))
+        if (role_is(w, ACCESS_ROLE_FRONT_DOOR))
             f->basis = ACCESS_ON_FRONT_DOOR;
         return;
     }
     char triage_since[11];
-    days_before(d->clock.today, access_setting(d->db, "triage_grace_days", 5), triage_since);
+    days_before(d->clock.today, setting(d, "triage_grace_days", 5), triage_since);
+    if (d->failed)
+        return;
     store_value p[] = {store_v_int(contact), store_v_text(triage_since)};
     store_stmt *st;
     int rc = store_query(d->db, &d->arena, SQL_CONTACT_TRIAGE, p, 2, &st, d->err);
@@ -486,9 +573,11 @@ static void contact_footing(decision *d, int64_t contact, access_footing *f)
         return;
     int in_triage = store_col_int(st, 0) != 0;
     int64_t family = store_col_int(st, 1);
-    if (in_triage && role_is(w, "front_door")) {
+    int opens_family = store_col_int(st, 2) != 0;
+    if (in_triage && role_is(w, ACCESS_ROLE_FRONT_DOOR)) {
+        /* The contact itself, its children's rows and its calls; the family only if the contact opened it. */
         f->basis = ACCESS_ON_FRONT_DOOR;
-        f->family_id = family;
+        f->family_id = opens_family ? family : 0;
         return;
     }
     if (family)
@@ -499,9 +588,9 @@ static void person_footing(decision *d, int64_t person, access_footing *f)
 {
     access_principal *w = d->who;
     memset(f, 0, sizeof(*f));
-    if (role_is(w, "admin") || role_is(w, "analyst"))
+    if (role_in(w, NO_CASE_RECORDS))
         return;
-    if (grant_footing(d, SQL_GRANT_PERSON, person, f))
+    if (grant_footing(d, SQL_GRANT_PERSON, person, f) || d->failed)
         return;
     int64_t families[50], contacts[50];
     int nf = 0, nc = 0;
@@ -533,7 +622,7 @@ static void person_footing(decision *d, int64_t person, access_footing *f)
             return;
     }
     memset(f, 0, sizeof(*f));
-    if (nf == 0 && nc == 0 && !role_is(w, "governance")) {
+    if (!d->failed && !role_is(w, ACCESS_ROLE_GOVERNANCE)) {
         store_value r[] = {store_v_int(person), store_v_int(w->user_id)};
         if (query_int(d, SQL_PERSON_RECORDER, r, 2, 0) > 0)
             f->basis = ACCESS_ON_RECORDER;
@@ -546,6 +635,10 @@ static const char *const FRONT_DOOR_SECTIONS[] = {"person", "special_category", 
                                                   "consent", "episode", NULL};
 /* Sections a partner never changes: the structure of the case is the council's. */
 static const char *const PARTNER_READ_ONLY[] = {"person", "family", "episode", "consent", NULL};
+/* Labels kept from those working a family who do not need them (Shropshire's notice: police and health
+ * information is "not made generally available to all practitioners working with a family"): within the
+ * council, only the lead, the owning team's manager, a governance duty and break glass see them. */
+static const char *const NEED_TO_KNOW_LABELS[] = {"police_information", "health_information", NULL};
 
 static const char SQL_SECTION_SHARED[] =
     "SELECT count(*)\n"
@@ -574,6 +667,12 @@ static const char SQL_AGENCY_TYPE[] =
     "  FROM agency a\n"
     " WHERE a.id = $1";
 
+/* A governance duty whose purpose changes records (duty_purpose_write). */
+static const char SQL_DUTY_WRITES[] =
+    "SELECT count(*)\n"
+    "  FROM duty_purpose_write\n"
+    " WHERE purpose = $1";
+
 static const char *agency_type(decision *d)
 {
     access_principal *w = d->who;
@@ -583,7 +682,13 @@ static const char *agency_type(decision *d)
             store_value p[] = {store_v_int(w->agency_id)};
             store_stmt *st;
             int rc = store_query(d->db, &d->arena, SQL_AGENCY_TYPE, p, 1, &st, d->err);
-            if (rc == 0 && store_next(st, d->err) == 1) {
+            if (rc == 0)
+                rc = store_next(st, d->err);
+            if (rc < 0) {
+                d->failed = 1;
+                return "";
+            }
+            if (rc == 1) {
                 const char *t = store_col_text(st, 0, NULL);
                 snprintf(w->agency_type, sizeof(w->agency_type), "%s", t ? t : "");
             }
@@ -618,11 +723,11 @@ static int str_in(const char *s, const char *const *set)
 static access_result section_decide(decision *d, const char *section, int write, int create, access_footing *f)
 {
     access_principal *w = d->who;
-    if (role_is(w, "front_door") && !str_in(section, FRONT_DOOR_SECTIONS)) {
+    if (role_is(w, ACCESS_ROLE_FRONT_DOOR) && !str_in(section, FRONT_DOOR_SECTIONS)) {
         core_error_set(d->err, CORE_E_FORBIDDEN, "the front door does not see %s records", section);
         return ACCESS_DENY;
     }
-    if (role_is(w, "partner")) {
+    if (role_is(w, ACCESS_ROLE_PARTNER)) {
         if (write && str_in(section, PARTNER_READ_ONLY)) {
             core_error_set(d->err, CORE_E_FORBIDDEN, "partner agencies do not change %s records", section);
             return ACCESS_DENY;
@@ -637,22 +742,41 @@ static access_result section_decide(decision *d, const char *section, int write,
             return ACCESS_DENY;
         }
         f->omit_special = !partner_sees(d, "special_category", f->family_id);
+        f->omit_identifiers = !partner_sees(d, "identifiers", f->family_id);
+    } else if (str_in(section, NEED_TO_KNOW_LABELS) && f->basis != ACCESS_ON_LEAD &&
+               f->basis != ACCESS_ON_TEAM_MANAGER && f->basis != ACCESS_ON_DUTY && f->basis != ACCESS_ON_BREAK_GLASS) {
+        if (create)
+            core_error_set(d->err, CORE_E_FORBIDDEN, "%s is recorded by the lead practitioner or the team manager",
+                           section);
+        else
+            core_error_set(d->err, CORE_E_NOT_FOUND, "not found");
+        return ACCESS_DENY;
     }
-    return ACCESS_ALLOW;
+    if (write && f->basis == ACCESS_ON_DUTY) {
+        store_value p[] = {store_v_text(f->reason)};
+        if (query_int(d, SQL_DUTY_WRITES, p, 1, 0) == 0) {
+            if (!d->failed) {
+                core_error_set(d->err, CORE_E_FORBIDDEN, "a %s duty reads records; it does not change them", f->reason);
+                core_error_hint(d->err, "to correct a record, state a rectification duty: POST /api/v1/access/duties");
+            }
+            return ACCESS_DENY;
+        }
+    }
+    return d->failed ? ACCESS_DENY : ACCESS_ALLOW;
 }
 
 /* ---- top-level creates (no parent record): which roles record what ---- */
 
 static const struct create_rule {
     const char *table;
-    const char *const *roles;
+    role_set roles;
 } create_rules[] = {
-    {"person", (const char *const[]){"front_door", "practitioner", "team_manager", NULL}},
-    {"family", (const char *const[]){"front_door", "practitioner", "team_manager", NULL}},
-    {"contact", (const char *const[]){"front_door", NULL}},
-    {"phone_call", (const char *const[]){"front_door", NULL}},
-    {"agency", (const char *const[]){"admin", NULL}},
-    {"team", (const char *const[]){"admin", NULL}},
+    {"person", R(FRONT_DOOR) | R(PRACTITIONER) | R(TEAM_MANAGER)},
+    {"family", R(FRONT_DOOR) | R(PRACTITIONER) | R(TEAM_MANAGER)},
+    {"contact", R(FRONT_DOOR)},
+    {"phone_call", R(FRONT_DOOR)},
+    {"agency", R(ADMIN)},
+    {"team", R(ADMIN)},
 };
 
 static access_result create_decide(decision *d, const char *table, access_footing *f)
@@ -661,8 +785,9 @@ static access_result create_decide(decision *d, const char *table, access_footin
         if (strcmp(create_rules[i].table, table) != 0)
             continue;
         if (role_in(d->who, create_rules[i].roles)) {
-            f->basis = strcmp(table, "agency") == 0 || strcmp(table, "team") == 0 ? ACCESS_ON_DIRECTORY
-                                                                                   : ACCESS_ON_ROLE;
+            f->basis = anchor_index(table) >= 0 && anchors[anchor_index(table)].kind == ANCHOR_DIRECTORY
+                           ? ACCESS_ON_DIRECTORY
+                           : ACCESS_ON_ROLE;
             return ACCESS_ALLOW;
         }
         core_error_set(d->err, CORE_E_FORBIDDEN, "your role does not record new %s records", table);
@@ -672,14 +797,56 @@ static access_result create_decide(decision *d, const char *table, access_footin
     return ACCESS_DENY;
 }
 
+/* ---- staffing: who allocates people to a case ---- */
+
+/* The lead, the owning team and the Team Around the Family are allocations: the owning team's manager makes
+ * them, and the lead may add and change Team Around the Family members. Nobody staffs a case on a footing
+ * of recording, triage, a duty or break glass. */
+static access_result staffing_decide(decision *d, int staffing, const access_footing *f)
+{
+    if (f->basis == ACCESS_ON_TEAM_MANAGER)
+        return ACCESS_ALLOW;
+    if (f->basis == ACCESS_ON_LEAD && staffing == ACCESS_STAFF_TAF)
+        return ACCESS_ALLOW;
+    core_error_set(d->err, CORE_E_FORBIDDEN, "staffing a case is for the manager of the team that owns it");
+    core_error_hint(d->err, staffing == ACCESS_STAFF_TAF ? "ask the lead practitioner or the team manager to add "
+                                                           "the member"
+                                                         : "ask the team manager to allocate the case");
+    return ACCESS_DENY;
+}
+
+access_result access_may_allocate(access_principal *who, int64_t team_id, core_error *err)
+{
+    core_error_clear(err);
+    if (role_is(who, ACCESS_ROLE_TEAM_MANAGER) && who->team_id && who->team_id == team_id)
+        return ACCESS_ALLOW;
+    core_error_set(err, CORE_E_FORBIDDEN, "allocating a lead practitioner is for the manager of the owning team");
+    core_error_hint(err, "record the episode without lead_user_id; the team manager allocates the lead");
+    return ACCESS_DENY;
+}
+
 /* ---- record level ---- */
+
+static access_result no_footing(decision *d, anchor_kind kind)
+{
+    access_principal *w = d->who;
+    core_error_set(d->err, CORE_E_FORBIDDEN, "you have no relationship to this %s",
+                   kind == ANCHOR_FAMILY ? "family" : kind == ANCHOR_PERSON ? "person" : "contact");
+    if (role_in(w, BREAK_GLASS_ROLES))
+        core_error_hint(d->err, "if a child or adult is at risk, record why and break glass: "
+                                "POST /api/v1/access/break-glass");
+    else if (role_is(w, ACCESS_ROLE_GOVERNANCE))
+        core_error_hint(d->err, "state your purpose first: POST /api/v1/access/duties");
+    return ACCESS_DENY;
+}
 
 static access_result record_decide(decision *d, const char *permission, const access_target *what,
                                    access_footing *f)
 {
     access_principal *w = d->who;
-    int write = strcmp(permission, "record.write") == 0 || strcmp(permission, "record.create") == 0;
-    if (strcmp(permission, "record.create") == 0 && what->id == 0)
+    int create = strcmp(permission, "record.create") == 0;
+    int write = create || strcmp(permission, "record.write") == 0;
+    if (create && what->id == 0)
         return create_decide(d, what->table, f);
 
     anchor a;
@@ -692,60 +859,56 @@ static access_result record_decide(decision *d, const char *permission, const ac
     if (rc)
         return ACCESS_DENY;
 
-    if (strcmp(a.kind, "directory") == 0) {
+    if (a.kind == ANCHOR_DIRECTORY) {
         f->basis = ACCESS_ON_DIRECTORY;
-        if (!write || role_is(w, "admin"))
+        if (!write || role_is(w, ACCESS_ROLE_ADMIN))
             return ACCESS_ALLOW;
         core_error_set(d->err, CORE_E_FORBIDDEN, "only the administrator changes agencies and teams");
         return ACCESS_DENY;
     }
-    if (role_is(w, "admin") || role_is(w, "analyst")) {
+    if (role_in(w, NO_CASE_RECORDS)) {
         core_error_set(d->err, CORE_E_FORBIDDEN, "your role does not give access to case records");
         return ACCESS_DENY;
     }
+    int64_t restricted = 0;
     if (a.person_id) {
         store_value p[] = {store_v_int(a.person_id)};
-        int64_t restricted = query_int(d, SQL_PERSON_RESTRICTED, p, 1, 0);
+        restricted = query_int(d, SQL_PERSON_RESTRICTED, p, 1, 0);
         if (d->failed)
             return ACCESS_DENY;
-        if (restricted && !role_is(w, "governance")) {
-            core_error_set(d->err, CORE_E_NOT_FOUND, "not found");
-            return ACCESS_DENY;
-        }
-        if (restricted && write) {
-            core_error_set(d->err, CORE_E_RESTRICTED,
-                           "this person's record is restricted (UK GDPR article 18): it is kept but not changed");
-            core_error_hint(d->err, "lift the restriction first: POST /api/v1/people/%" PRId64 "/restriction",
-                            a.person_id);
-            return ACCESS_DENY;
-        }
     }
 
-    if (strcmp(a.kind, "family") == 0)
+    if (a.kind == ANCHOR_FAMILY)
         family_footing(d, a.id, f);
-    else if (strcmp(a.kind, "contact") == 0)
+    else if (a.kind == ANCHOR_CONTACT)
         contact_footing(d, a.id, f);
     else
         person_footing(d, a.id, f);
     if (d->failed)
         return ACCESS_DENY;
-    if (!f->basis) {
-        if (strcmp(a.kind, "family") == 0)
-            core_error_set(d->err, CORE_E_FORBIDDEN, "you have no relationship to this family");
-        else if (strcmp(a.kind, "person") == 0)
-            core_error_set(d->err, CORE_E_FORBIDDEN, "you have no relationship to this person");
-        else
-            core_error_set(d->err, CORE_E_FORBIDDEN, "you have no relationship to this contact");
-        if (role_in(w, BREAK_GLASS_ROLES))
-            core_error_hint(d->err, "if a child or adult is at risk, record why and break glass: "
-                                    "POST /api/v1/access/break-glass");
-        else if (role_is(w, "governance"))
-            core_error_hint(d->err, "state your purpose first: POST /api/v1/access/duties");
+    if (!f->basis)
+        return no_footing(d, a.kind); /* a restricted person too: the same answer as anyone unrelated gets */
+    if (restricted && !role_is(w, ACCESS_ROLE_GOVERNANCE)) {
+        /* Art. 18: kept, not processed; answered as if absent to everyone but governance. */
+        core_error_set(d->err, CORE_E_NOT_FOUND, "not found");
         return ACCESS_DENY;
     }
-    const char *section = a.label[0] && what->id && strcmp(permission, "record.create") != 0 ? a.label
-                                                                                           : what->section;
-    return section_decide(d, section ? section : "", write, strcmp(permission, "record.create") == 0, f);
+    if (restricted && write) {
+        core_error_set(d->err, CORE_E_RESTRICTED,
+                       "this person's record is restricted (UK GDPR article 18): it is kept but not changed");
+        core_error_hint(d->err, "lift the restriction first: POST /api/v1/people/%" PRId64 "/restriction",
+                        a.person_id);
+        return ACCESS_DENY;
+    }
+    const char *section = a.label[0] && what->id && !create ? a.label : what->section;
+    if (section_decide(d, section ? section : "", write, create, f) != ACCESS_ALLOW)
+        return ACCESS_DENY;
+    if (write && what->new_label && what->new_label[0] && (!section || strcmp(what->new_label, section) != 0) &&
+        section_decide(d, what->new_label, write, 1, f) != ACCESS_ALLOW)
+        return ACCESS_DENY;
+    if (write && what->staffing)
+        return staffing_decide(d, what->staffing, f);
+    return ACCESS_ALLOW;
 }
 
 access_result access_decide(store *db, access_principal *who, const char *permission, const access_target *what,
@@ -768,13 +931,61 @@ access_result access_decide(store *db, access_principal *who, const char *permis
     access_result r = record_decide(&d, permission, what, f);
     core_arena_release(&d.arena);
     if (d.failed) {
-        if (!err->code)
+        if (!err->code || err->code == CORE_E_NOT_FOUND || err->code == CORE_E_FORBIDDEN)
             core_error_set(err, CORE_E_STORE, "the access decision could not be made");
+        memset(f, 0, sizeof(*f));
         return ACCESS_DENY;
     }
     if (r != ACCESS_ALLOW && !err->code)
         core_error_set(err, CORE_E_FORBIDDEN, "you do not have access to this record");
     return r;
+}
+
+/* ---- links: does recording one open what it links? ---- */
+
+/* The person is new with the link: recorded by this user and tied to nothing yet (no family, no contact,
+ * no partner row). */
+static const char SQL_PERSON_NEW_WITH_LINK[] =
+    "SELECT count(*)\n"
+    "  FROM person p\n"
+    " WHERE p.id = $1 AND p.created_by = $2\n"
+    "   AND NOT EXISTS (SELECT 1 FROM family_member WHERE person_id = p.id)\n"
+    "   AND NOT EXISTS (SELECT 1 FROM contact_child WHERE person_id = p.id)\n"
+    "   AND NOT EXISTS (SELECT 1 FROM partner_record WHERE person_id = p.id)";
+
+/* The family is new with the contact: recorded by this user, with no episode and named by no other contact. */
+static const char SQL_FAMILY_NEW_WITH_CONTACT[] =
+    "SELECT count(*)\n"
+    "  FROM family f\n"
+    " WHERE f.id = $1 AND f.created_by = $2\n"
+    "   AND NOT EXISTS (SELECT 1 FROM episode WHERE family_id = f.id)\n"
+    "   AND NOT EXISTS (SELECT 1 FROM contact WHERE family_id = f.id AND id IS NOT $3)";
+
+int access_link_opens(store *db, access_principal *who, access_link kind, int64_t parent, int64_t target,
+                      core_error *err)
+{
+    core_error_clear(err);
+    decision d = {.db = db, .arena = CORE_ARENA_INIT, .who = who, .err = err};
+    clock_read(&d.clock);
+    int64_t opens = 0;
+    if (kind == ACCESS_LINK_CONTACT_FAMILY) {
+        store_value p[] = {store_v_int(target), store_v_int(who->user_id), parent ? store_v_int(parent)
+                                                                                  : store_v_null()};
+        opens = query_int(&d, SQL_FAMILY_NEW_WITH_CONTACT, p, 3, 0) > 0;
+    } else {
+        store_value p[] = {store_v_int(target), store_v_int(who->user_id)};
+        opens = query_int(&d, SQL_PERSON_NEW_WITH_LINK, p, 2, 0) > 0;
+        if (!opens && !d.failed && kind == ACCESS_LINK_MEMBER && role_is(who, ACCESS_ROLE_TEAM_MANAGER)) {
+            /* The manager of a team working the family decides who is in the case: an allocation. */
+            access_footing f;
+            family_footing(&d, parent, &f);
+            opens = f.basis == ACCESS_ON_TEAM_MANAGER;
+        }
+    }
+    core_arena_release(&d.arena);
+    if (d.failed)
+        return err->code ? err->code : core_error_set(err, CORE_E_STORE, "could not decide what the link opens");
+    return (int)opens;
 }
 
 const char *access_basis_name(access_basis b)

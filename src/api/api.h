@@ -42,6 +42,23 @@ int api_setting_update(http_req *req);
 struct access_footing;
 int api_access_on(http_req *req, const char *section, const char *table, const char *name, int64_t id,
                   const char *perm, struct access_footing *footing, core_error *err);
+/* The write rules beyond one record's access decision (api_rules.c): links, moving a contact, staffing. */
+struct model_resource;
+struct model_ctx;
+/* What a write of body to a record of r allocates (access_target.staffing: ACCESS_STAFF_TAF for TAF members,
+ * ACCESS_STAFF_LEAD for an episode's lead or team), or 0. */
+int api_staffing_write(const struct model_resource *r, json_t *body);
+/* Before creating a record of r under parent with body (f: the footing the decision gave): decide what a
+ * link opens (into ctx->link_opens) and refuse an episode the user may not record. 0 or the error's code
+ * (refusals audited). */
+int api_create_rules(http_req *req, const struct model_resource *r, int64_t parent, json_t *body,
+                     const struct access_footing *f, struct model_ctx *ctx, core_error *err);
+/* Before changing record id of r with body: a contact moved to another family. 0 or the error's code. */
+int api_update_rules(http_req *req, const struct model_resource *r, int64_t id, json_t *body,
+                     struct model_ctx *ctx, core_error *err);
+/* Triage's view of what a contact names; governance's list of links to known records (api_triage.c). */
+int api_contact_history(http_req *req);
+int api_linked_records(http_req *req);
 /* The person index (api_index.c). */
 int api_link_run_create(http_req *req);
 int api_link_run_list(http_req *req);

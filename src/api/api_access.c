@@ -120,7 +120,10 @@ static int grant(http_req *req, const char *kind, const char *reason_field, cons
     }
     char now[24], expires[24];
     model_now(now);
-    utc_after_hours(access_setting(req->db, hours_setting, hours_default), expires);
+    int64_t hours = 0;
+    if (access_setting(req->db, hours_setting, hours_default, &hours, &err))
+        return http_reply_error(req, &err);
+    utc_after_hours(hours, expires);
     store_value v[] = {store_v_int(req->who.user_id), store_v_text(kind), family ? store_v_int(family) : store_v_null(),
                        person ? store_v_int(person) : store_v_null(), store_v_text(reason), store_v_text(explanation),
                        store_v_text(now), store_v_text(expires)};

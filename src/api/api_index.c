@@ -7,7 +7,8 @@
  *                                            index against itself (link.run: counts only, no one's details)
  *   GET   /api/v1/link-runs                  the runs so far
  *   GET   /api/v1/match-reviews              suggested pairs (?state=pending|linked|same|different|all,
- *                                            kind=index|dataset, after, limit), each side as an index card
+ *                                            kind=index|dataset, after, limit), each side as far as the viewer
+ *                                            may see it ("view": "full" or "card")
  *   GET   /api/v1/match-reviews/{id}         one pair with its evidence
  *   PATCH /api/v1/match-reviews/{id}         {"decision": "same"|"different", "reason", "keep"}
  *   POST  /api/v1/merges                     {"keep", "merge", "reason"}: merge two people found otherwise
@@ -18,8 +19,16 @@
  *   POST  /api/v1/families/{id}/identification  {"decision", "reason"}: a person's decision on one of them
  *   GET   /api/v1/identification/indicators  what the list is built from
  *
- * Every person and partner row shown is recorded in the audit trail as read (through the index, the review
- * queue or the identification list); every decision, merge and undoing as a change with its reason.
+ * What a side of a pair shows depends on the viewer (docs/access.md): without a footing, the index card only
+ * (names, date of birth or expected date, sex) and the evidence on those fields with the overall score; a
+ * person's postcode needs a footing on the person's own records (section person), a partner's row's dataset,
+ * row key and address a partner_data footing on the pair's person, and the evidence on other fields every side
+ * whole. The one access decision (access_decide, record.read) answers each side.
+ *
+ * Every person and partner row shown is recorded in the audit trail as read, with the footing it was shown on
+ * (person_index for a card), what it was read through (via: match_review, partner_records, identification) and
+ * for a partner's row the person it was shown about; the access report finds them all (api_report.c). Every
+ * decision, merge and undoing is recorded as a change with its reason.
  */
 #include <inttypes.h>
 
@@ -145,48 +154,153 @@ static int reply(http_req *req, int status, json_t *out)
     return rc;
 }
 
-/* An index card of a person, recorded as read (via names the way it was shown); NULL (err set) when absent
- * or restricted. */
-static json_t *card(http_req *req, int64_t id, const char *via, core_error *err)
+/* What anyone reviewing sees of a person or of a partner's row without a footing: the index card's own fields
+ * (names, date of birth or expected date, sex) and the row's id. Everything else (postcode, address, town, the
+ * dataset's name and row key, whom a row is linked to) is shown only on a footing (docs/access.md). */
+static const char CARD_KEYS[] = ",id,given_name,middle_names,family_name,preferred_name,date_of_birth,expected_date,"
+                                "sex,";
+
+static void card_only(http_req *req, json_t *o)
+{
+    const char *key;
+    json_t *v;
+    void *tmp;
+    json_object_foreach_safe(o, tmp, key, v) {
+        if (!strstr(CARD_KEYS, core_arena_printf(&req->arena, ",%s,", key)))
+            json_object_del(o, key);
+    }
+}
+
+/* The decisions one answer has asked already: a person is a side of several pairs (one per dataset), and is
+ * decided once per section. Held in the request's arena. */
+typedef struct decided {
+    const char *section;
+    int64_t person;
+    int allowed;
+    access_footing footing;
+} decided;
+
+typedef struct decisions {
+    decided *v;
+    size_t n, cap;
+} decisions;
+
+/* May the viewer see more of person `person` than the index card: a footing for `section` on the person (the
+ * one access decision, record.read)? 1 with *f filled, else 0. Any denial (no footing, a section the role never
+ * sees, a store error: access.h invariant 1) leaves the card only, so it is not an error here. memo (may be
+ * NULL) keeps the answers of one request. */
+static int footing_on(http_req *req, decisions *memo, const char *section, int64_t person, access_footing *f)
+{
+    for (size_t i = 0; memo && i < memo->n; i++)
+        if (memo->v[i].person == person && strcmp(memo->v[i].section, section) == 0) {
+            *f = memo->v[i].footing;
+            return memo->v[i].allowed;
+        }
+    access_target t = {section, "person", person};
+    core_error denied;
+    core_error_clear(&denied);
+    int allowed = access_decide(req->db, &req->who, "record.read", &t, f, &denied) == ACCESS_ALLOW;
+    if (memo && memo->n < memo->cap)
+        memo->v[memo->n++] = (decided){section, person, allowed, *f};
+    return allowed;
+}
+
+/* The audit detail of a read shown through a view of the index: the footing it was shown on (NULL: the index
+ * card only, footing person_index), what it was read through (via) and, for a partner's row, the person it was
+ * shown with (0: none). An arena string. */
+static const char *read_detail(http_req *req, const access_footing *f, const char *via, int64_t person)
+{
+    char fj[160] = "{\"footing\":\"person_index\"}";
+    if (f)
+        access_footing_json(f, fj, sizeof fj);
+    json_t *d = json_loads(fj, 0, NULL);
+    if (!d)
+        d = json_object();
+    json_object_set_new(d, "via", json_string(via));
+    if (person)
+        json_object_set_new(d, "person", json_integer(person));
+    char *text = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(d);
+    const char *out = core_arena_strdup(&req->arena, text ? text : "{}");
+    free(text);
+    return out;
+}
+
+/* A person as shown through a view of the index (via), recorded as read: the whole card (with the current
+ * postcode) on a footing on the person's own records (section person), else the index card only. *full (may
+ * be NULL) says which. NULL (err set) when absent or restricted. */
+static json_t *card(http_req *req, decisions *memo, int64_t id, const char *via, int *full, core_error *err)
 {
     json_t *o = api_row_by_id(req, SQL_CARD, id, "person", err);
-    char detail[96];
-    snprintf(detail, sizeof detail, "{\"footing\":\"person_index\",\"via\":\"%s\"}", via);
-    if (o && http_audit(req, "read", "person", id, detail, 0, err)) {
+    if (!o)
+        return NULL;
+    access_footing f;
+    int more = footing_on(req, memo, "person", id, &f);
+    if (!more)
+        card_only(req, o);
+    if (full)
+        *full = more;
+    if (http_audit(req, "read", "person", id, read_detail(req, more ? &f : NULL, via, 0), 0, err)) {
         json_decref(o);
         return NULL;
     }
     return o;
 }
 
-static json_t *partner_row(http_req *req, int64_t id, core_error *err)
+/* A partner's row shown beside person `person` in the review queue, recorded as read: whole (its dataset, row
+ * key and address) on a partner_data footing on the person, else its index card only. */
+static json_t *partner_row(http_req *req, decisions *memo, int64_t id, int64_t person, int *full, core_error *err)
 {
     json_t *o = api_row_by_id(req, SQL_PARTNER_ROW, id, "partner row", err);
-    if (o && http_audit(req, "read", "partner_record", id, "{\"via\":\"match_review\"}", 0, err)) {
+    if (!o)
+        return NULL;
+    access_footing f;
+    *full = footing_on(req, memo, "partner_data", person, &f);
+    if (!*full)
+        card_only(req, o);
+    if (http_audit(req, "read", "partner_record", id, read_detail(req, *full ? &f : NULL, "match_review", person), 0,
+                   err)) {
         json_decref(o);
         return NULL;
     }
     return o;
 }
 
-/* A pair row made whole: the evidence parsed, each side shown. */
-static int pair_sides(http_req *req, json_t *pair, core_error *err)
+/* A pair row made whole: the evidence parsed, each side shown as far as the viewer may see it. The evidence on
+ * fields other than the card's (postcode, address, identifiers, ...) is shown only when every side is shown
+ * whole; "view" says which: "full", or "card" when anything was left out. */
+static int pair_sides(http_req *req, decisions *memo, json_t *pair, core_error *err)
 {
     json_t *ev = json_object_get(pair, "evidence");
     json_error_t je;
     json_t *parsed = json_is_string(ev) ? json_loads(json_string_value(ev), 0, &je) : NULL;
-    json_object_set_new(pair, "evidence", parsed ? parsed : json_null());
-    json_t *left = card(req, json_integer_value(json_object_get(pair, "person_id")), "match_review", err);
-    if (!left)
+    int64_t person = json_integer_value(json_object_get(pair, "person_id"));
+    int full_left = 0, full_right = 0;
+    json_t *left = card(req, memo, person, "match_review", &full_left, err);
+    if (!left) {
+        json_decref(parsed);
         return err->code;
+    }
     json_object_set_new(pair, "person", left);
     json_t *other = json_object_get(pair, "other_person_id");
-    json_t *right = json_is_integer(other) ? card(req, json_integer_value(other), "match_review", err)
-                                           : partner_row(req, json_integer_value(json_object_get(pair,
-                                                                                   "partner_record_id")), err);
-    if (!right)
+    json_t *right = json_is_integer(other)
+                        ? card(req, memo, json_integer_value(other), "match_review", &full_right, err)
+                        : partner_row(req, memo, json_integer_value(json_object_get(pair, "partner_record_id")), person,
+                                      &full_right, err);
+    if (!right) {
+        json_decref(parsed);
         return err->code;
+    }
     json_object_set_new(pair, json_is_integer(other) ? "other_person" : "partner_record", right);
+    int full = full_left && full_right;
+    json_t *comps = json_object_get(parsed, "comparisons");
+    for (size_t k = json_array_size(comps); !full && k-- > 0;) {
+        const char *name = json_string_value(json_object_get(json_array_get(comps, k), "comparison"));
+        if (!pindex_card_comparison_named(name))
+            json_array_remove(comps, k);
+    }
+    json_object_set_new(pair, "evidence", parsed ? parsed : json_null());
+    json_object_set_new(pair, "view", json_string(full ? "full" : "card"));
     return 0;
 }
 
@@ -243,10 +357,12 @@ static int pairs_query(http_req *req, int64_t id, const char *state, const char 
                        store_v_int(id)};
     if (paged(req, SQL_PAIRS, p, 5, limit, out, err))
         return err->code;
+    size_t sides = 2 * json_array_size(json_object_get(*out, "items"));
+    decisions memo = {core_arena_alloc(&req->arena, (sides ? sides : 1) * sizeof(decided)), 0, sides};
     size_t i;
     json_t *it;
     json_array_foreach(json_object_get(*out, "items"), i, it) {
-        if (pair_sides(req, it, err)) {
+        if (pair_sides(req, &memo, it, err)) {
             json_decref(*out);
             return err->code;
         }
@@ -416,8 +532,7 @@ int api_person_partner_records(http_req *req)
         snprintf(detail, sizeof detail, "{\"permission\":\"record.read\",\"withheld\":%" PRId64 "}", withheld);
         rc = http_audit(req, "denied", "partner_record", 0, detail, 1, &err);
     }
-    char footing[160];
-    access_footing_json(&f, footing, sizeof footing);
+    const char *footing = read_detail(req, &f, "partner_records", req->ids[0]);
     size_t i;
     json_t *it;
     json_array_foreach(rc < 0 ? NULL : items, i, it) {
@@ -433,6 +548,33 @@ int api_person_partner_records(http_req *req)
 }
 
 /* ---- family identification ---- */
+
+/* Each partner's row whose values a member's evidence shows is read, on the list's own permission (footing
+ * "role", identification.read), through the identification list, about that member. */
+static int identification_evidence_read(http_req *req, int64_t person, json_t *evidence, core_error *err)
+{
+    static const char base[] = "{\"footing\":\"role\",\"permission\":\"identification.read\"}";
+    json_t *d = json_loads(base, 0, NULL);
+    json_object_set_new(d, "via", json_string("identification"));
+    json_object_set_new(d, "person", json_integer(person));
+    char *detail = json_dumps(d, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(d);
+    int rc = 0;
+    size_t i;
+    json_t *e;
+    json_array_foreach(evidence, i, e) {
+        int64_t row = json_integer_value(json_object_get(e, "partner_record_id"));
+        int seen = 0; /* one row evidencing two needs is one read */
+        for (size_t j = 0; j < i && !seen; j++)
+            seen = row == json_integer_value(json_object_get(json_array_get(evidence, j), "partner_record_id"));
+        if (seen)
+            continue;
+        if ((rc = http_audit(req, "read", "partner_record", row, detail, 0, err)))
+            break;
+    }
+    free(detail);
+    return rc;
+}
 
 int api_identification_list(http_req *req)
 {
@@ -451,8 +593,10 @@ int api_identification_list(http_req *req)
     json_t *fam, *mem;
     json_array_foreach(list, i, fam) {
         json_array_foreach(json_object_get(fam, "members"), j, mem) {
-            json_t *c = card(req, json_integer_value(json_object_get(mem, "person_id")), "identification", &err);
-            if (!c) {
+            int64_t person = json_integer_value(json_object_get(mem, "person_id"));
+            json_t *c = card(req, NULL, person, "identification", NULL, &err);
+            if (!c || identification_evidence_read(req, person, json_object_get(mem, "evidence"), &err)) {
+                json_decref(c);
                 json_decref(list);
                 return http_reply_error(req, &err);
             }

@@ -13,10 +13,17 @@
  * (`hearth link index`), or the generic parameters when none has been. Restricted and merged people are
  * never candidates. Results are index cards, like person search, and each is recorded in the audit trail as
  * read through the index.
+ *
+ * The evidence is the caller's to see only as far as their footing goes (docs/access.md): for a candidate the
+ * caller has no footing on (access_decide, record.read on the person) the score and the evidence use the index
+ * card's fields alone (names, date of birth, sex), so that whether a guessed postcode or identifier agrees
+ * with one the caller may not read changes neither the score nor whether the person is answered ("view":
+ * "card"); on a footing every field counts ("view": "full") and the read is recorded with that footing.
  */
 #include <inttypes.h>
 #include <math.h>
 
+#include "access/access.h"
 #include "api/api.h"
 #include "core/core_date.h"
 #include "link/link_match.h"
@@ -71,7 +78,45 @@ typedef struct match {
     uint8_t lv[LINK_NCOMP];
     double contrib[LINK_NCOMP];
     json_t *card;
+    int footed;             /* 1: the caller has a footing on the person, which the evidence used */
+    access_footing footing; /* that footing, when footed */
 } match;
+
+/* Score candidate m as the caller may see it. On a footing on the person's own records (the one access
+ * decision, record.read, section person) the weight and evidence use every field; otherwise only the index
+ * card's (names, date of birth, sex: pindex_card_comparison), so that neither the score, nor whether the person
+ * is answered at all, nor the evidence says whether a postcode or identifier the caller guessed agrees with one
+ * they may not read. The decision is asked only when it would change the answer: a field beyond the card was
+ * compared and the pair reaches the review threshold either way. Returns 1 to answer m, 0 to leave it out. */
+static int as_seen(http_req *req, const link_model *model, match *m)
+{
+    double card = m->weight;
+    int beyond = 0;
+    for (int c = 0; c < LINK_NCOMP; c++)
+        if (!pindex_card_comparison(c) && m->lv[c]) {
+            card -= m->contrib[c];
+            beyond = 1;
+        }
+    m->footed = 0;
+    if (!beyond)
+        return m->weight >= model->review_weight;
+    if (m->weight < model->review_weight && card < model->review_weight)
+        return 0;
+    access_target t = {"person", "person", m->id};
+    core_error denied;
+    core_error_clear(&denied);
+    if (access_decide(req->db, &req->who, "record.read", &t, &m->footing, &denied) == ACCESS_ALLOW) {
+        m->footed = 1;
+        return m->weight >= model->review_weight;
+    }
+    for (int c = 0; c < LINK_NCOMP; c++)
+        if (!pindex_card_comparison(c)) {
+            m->lv[c] = 0;
+            m->contrib[c] = 0;
+        }
+    m->weight = card;
+    return m->weight >= model->review_weight;
+}
 
 static const char *text(json_t *o, const char *k)
 {
@@ -163,7 +208,7 @@ static int find(http_req *req, const incoming *in, int64_t exclude, json_t **out
         match m;
         m.id = store_col_int(st, 0);
         m.weight = link_score_pair(&model, &r, &c, m.lv, m.contrib);
-        if (m.weight < model.review_weight)
+        if (!as_seen(req, &model, &m))
             continue;
         static const char *const card[] = {"id", "given_name", "middle_names", "family_name", "preferred_name",
                                            "date_of_birth", "expected_date", "sex"};
@@ -192,29 +237,28 @@ static int find(http_req *req, const incoming *in, int64_t exclude, json_t **out
                 json_array_append_new(evidence, json_pack("{s:s,s:s,s:f}", "field", link_comparison_name(c), "level",
                                                           link_level_name(c, best[i].lv[c]), "weight",
                                                           round(best[i].contrib[c] * 100) / 100));
-        json_t *it = json_pack("{s:o,s:f,s:f,s:s,s:o}", "person", best[i].card, "match_weight",
+        json_t *it = json_pack("{s:o,s:f,s:f,s:s,s:o,s:s}", "person", best[i].card, "match_weight",
                                round(best[i].weight * 100) / 100, "probability",
                                round(link_probability(best[i].weight) * 10000) / 10000, "suggestion",
-                               best[i].weight >= model.link_weight ? "link" : "review", "evidence", evidence);
+                               best[i].weight >= model.link_weight ? "link" : "review", "evidence", evidence,
+                               "view", best[i].footed ? "full" : "card");
         json_array_append_new(items, it);
     }
-    *out = items;
-    return 0;
-}
-
-/* Each person answered is a read through the index. */
-static int audit_answers(http_req *req, json_t *items, core_error *err)
-{
-    size_t i;
-    json_t *it;
-    json_array_foreach(items, i, it)
-    {
-        int64_t id = json_integer_value(json_object_get(json_object_get(it, "person"), "id"));
-        if (!id)
-            id = json_integer_value(json_object_get(it, "id"));
-        if (http_audit(req, "read", "person", id, "{\"footing\":\"person_index\",\"via\":\"match\"}", 0, err))
-            return err->code;
+    /* Each person answered is a read through the index: on the footing the evidence used, or as an index card. */
+    for (int i = 0; i < nbest; i++) {
+        char detail[224] = "{\"footing\":\"person_index\",\"via\":\"match\"}";
+        if (best[i].footed) {
+            char fj[160];
+            access_footing_json(&best[i].footing, fj, sizeof fj);
+            size_t n = strlen(fj);
+            snprintf(detail, sizeof detail, "%.*s,\"via\":\"match\"}", (int)(n ? n - 1 : 0), fj);
+        }
+        if ((rc = http_audit(req, "read", "person", best[i].id, detail, 0, err))) {
+            json_decref(items);
+            return rc;
+        }
     }
+    *out = items;
     return 0;
 }
 
@@ -265,10 +309,8 @@ int api_person_matches(http_req *req)
     if (rc)
         return http_reply_error(req, &err);
     json_t *items;
-    if (find(req, &in, 0, &items, &err) || audit_answers(req, items, &err)) {
-        json_decref(items);
+    if (find(req, &in, 0, &items, &err))
         return http_reply_error(req, &err);
-    }
     json_t *out = json_pack("{s:o}", "items", items);
     rc = http_reply_json(req, 200, out);
     json_decref(out);
@@ -288,12 +330,8 @@ int api_match_duplicates(http_req *req, json_t *created, json_t **out, core_erro
         return 0;
     json_t *items;
     int rc = find(req, &in, json_integer_value(json_object_get(created, "id")), &items, err);
-    if (rc == 0)
-        rc = audit_answers(req, items, err);
-    if (rc) {
-        json_decref(items);
+    if (rc)
         return rc;
-    }
     /* the warning is short: who, how likely, and where to see the evidence */
     json_t *list = json_array();
     size_t i;

@@ -2,7 +2,10 @@
  * api_report.c — the access report: who has looked at a person's records, when, and on what footing
  * (GET /api/v1/people/{id}/access-report). BRIEF section 3: "A person's access report answers 'who has looked
  * at my record'". It covers the person, the records that are theirs alone (former names, addresses, contact
- * details), their families' records and the contacts that name them (SQL_ACCESS_REPORT says which). It is
+ * details), their families' records, the contacts that name them, and the partners' rows, review-queue pairs
+ * and merges the person index holds about them (SQL_ACCESS_REPORT says which). Each entry says what the record
+ * was read through ("via": partner_records, identification, match_review, match; null when the read was of
+ * the record itself). It is
  * itself recorded in the audit trail, which the server attaches to every store handle as schema "trail"
  * (audit.h). The footing is the detail the access decision recorded: {"basis": "taf", "family": 12}, {"basis": "break_glass", "grant": 3, "reason": "court_order"},
  * {"basis": "person_index"} for a search result; null for entries that record none (sign-ins, reports).
@@ -16,8 +19,10 @@
  * theirs alone (names, addresses, contact details), the records of every family they are a member of (the
  * family, its members, referrals, consents, sharing bases, episodes and everything under them: the Team
  * Around the Family, assessments with their areas and needs, plans with goals and actions, reviews,
- * activities, case notes), and the front-door contacts that name them or their families with their calls.
- * One indexed probe of the trail per kind of record (audit_event_target). */
+ * activities, case notes), the front-door contacts that name them or their families with their calls, and
+ * what the person index holds about them: partners' rows linked to them, paired with them in the review queue
+ * (so a row read there, or unlinked since, still counts) or moved by a merge of theirs, the pairs they are a
+ * side of and their merges. One indexed probe of the trail per kind of record (audit_event_target). */
 static const char SQL_ACCESS_REPORT[] =
     "WITH fam(id) AS (SELECT family_id FROM family_member WHERE person_id = $1),\n"
     "     ep(id) AS (SELECT id FROM episode WHERE family_id IN (SELECT id FROM fam)),\n"
@@ -48,7 +53,17 @@ static const char SQL_ACCESS_REPORT[] =
     "       UNION ALL SELECT 'case_note', id FROM case_note WHERE episode_id IN (SELECT id FROM ep)\n"
     "       UNION ALL SELECT 'contact', id FROM con\n"
     "       UNION ALL SELECT 'contact_child', id FROM contact_child WHERE contact_id IN (SELECT id FROM con)\n"
-    "       UNION ALL SELECT 'phone_call', id FROM phone_call WHERE contact_id IN (SELECT id FROM con))\n"
+    "       UNION ALL SELECT 'phone_call', id FROM phone_call WHERE contact_id IN (SELECT id FROM con)\n"
+    "       UNION ALL SELECT 'partner_record', id FROM (\n"
+    "                   SELECT id FROM partner_record WHERE person_id = $1\n"
+    "                   UNION SELECT partner_record_id FROM match_pair\n"
+    "                          WHERE person_id = $1 AND partner_record_id IS NOT NULL\n"
+    "                   UNION SELECT json_extract(j.value, '$[1]') FROM person_merge g, json_each(g.moved) j\n"
+    "                          WHERE (g.merged_id = $1 OR g.survivor_id = $1)\n"
+    "                            AND json_extract(j.value, '$[0]') = 'partner_record')\n"
+    "       UNION ALL SELECT 'match_pair', id FROM match_pair WHERE person_id = $1\n"
+    "       UNION ALL SELECT 'match_pair', id FROM match_pair WHERE other_person_id = $1\n"
+    "       UNION ALL SELECT 'person_merge', id FROM person_merge WHERE survivor_id = $1 OR merged_id = $1)\n"
     "SELECT e.seq, e.at, e.actor_user_id, u.username, u.display_name, e.actor_role, e.action,\n"
     "       e.target_table, e.target_id, e.detail\n"
     "  FROM hit h\n"
@@ -102,7 +117,7 @@ int api_access_report(http_req *req)
         const char *detail = store_col_text(st, 9, NULL);
         json_t *d = detail ? json_loads(detail, 0, NULL) : NULL;
         /* The footing recorded with the access: its basis, and the grant and reason for a duty or break glass. */
-        json_t *footing = json_null();
+        json_t *footing = json_null(), *via = json_null();
         if (d && json_is_string(json_object_get(d, "footing"))) {
             footing = json_pack("{s:O}", "basis", json_object_get(d, "footing"));
             static const char *const keys[] = {"family", "grant", "reason"};
@@ -110,18 +125,21 @@ int api_access_report(http_req *req)
                 if (json_object_get(d, keys[k]))
                     json_object_set(footing, keys[k], json_object_get(d, keys[k]));
         }
+        /* What the record was read through: partner_records, identification, match_review, match, ... */
+        if (d && json_is_string(json_object_get(d, "via")))
+            via = json_incref(json_object_get(d, "via"));
         json_decref(d);
         const char *who = store_col_text(st, 3, NULL), *name = store_col_text(st, 4, NULL),
                    *role = store_col_text(st, 5, NULL);
         last = store_col_int(st, 0);
         json_array_append_new(
-            items, json_pack("{s:I,s:s,s:{s:o,s:o,s:o,s:o},s:s,s:s,s:I,s:o}", "seq", (json_int_t)last, "at",
+            items, json_pack("{s:I,s:s,s:{s:o,s:o,s:o,s:o},s:s,s:s,s:I,s:o,s:o}", "seq", (json_int_t)last, "at",
                              store_col_text(st, 1, NULL), "by", "user_id",
                              store_col_type(st, 2) == STORE_NULL ? json_null() : json_integer(store_col_int(st, 2)),
                              "username", who ? json_string(who) : json_null(), "name",
                              name ? json_string(name) : json_null(), "role", role ? json_string(role) : json_null(),
                              "action", store_col_text(st, 6, NULL), "record", store_col_text(st, 7, NULL), "record_id",
-                             (json_int_t)store_col_int(st, 8), "footing", footing));
+                             (json_int_t)store_col_int(st, 8), "footing", footing, "via", via));
         count++;
     }
     if (rc < 0) {

@@ -15,11 +15,13 @@
 
 enum { MAX_FILTERS = 16 };
 
-int api_access_on(http_req *req, const char *section, const char *table, const char *name, int64_t id,
-                         const char *perm, access_footing *footing, core_error *err)
+/* The access decision for what, with a refusal audited as 'denied' (and a hidden record named as absent). */
+static int api_decide(http_req *req, const access_target *what, const char *name, const char *perm,
+                      access_footing *footing, core_error *err)
 {
-    access_target what = {section, table, id};
-    if (access_decide(req->db, &req->who, perm, &what, footing, err) == ACCESS_ALLOW)
+    const char *table = what->table;
+    int64_t id = what->id;
+    if (access_decide(req->db, &req->who, perm, what, footing, err) == ACCESS_ALLOW)
         return 0;
     json_t *d = json_pack("{s:s,s:s}", "permission", perm, "reason", err->detail);
     char *dj = d ? json_dumps(d, JSON_COMPACT) : NULL;
@@ -32,6 +34,13 @@ int api_access_on(http_req *req, const char *section, const char *table, const c
     else if (err->code == CORE_E_NOT_FOUND)
         core_error_set(err, CORE_E_NOT_FOUND, "no %s with id %" PRId64, name, id);
     return err->code;
+}
+
+int api_access_on(http_req *req, const char *section, const char *table, const char *name, int64_t id,
+                  const char *perm, access_footing *footing, core_error *err)
+{
+    access_target what = {section, table, id, NULL, 0};
+    return api_decide(req, &what, name, perm, footing, err);
 }
 
 static int api_access(http_req *req, const model_resource *r, int64_t id, const char *perm, access_footing *footing,
@@ -60,20 +69,22 @@ static const char *footing_detail(http_req *req, const access_footing *f, json_t
     return out;
 }
 
-/* Leave out what the footing does not show (special category fields for a partner without that share). */
+/* Leave out what the footing does not show: special category fields, and NHS and National Insurance
+ * numbers, for a partner without those shares. */
 static void shape(const model_resource *r, const access_footing *f, json_t *row)
 {
-    if (!f->omit_special || !row)
+    if ((!f->omit_special && !f->omit_identifiers) || !row)
         return;
     for (size_t i = 0; i < r->nfields; i++)
-        if (r->fields[i].flags & MODEL_F_SPECIAL)
+        if (((r->fields[i].flags & MODEL_F_SPECIAL) && f->omit_special) ||
+            ((r->fields[i].flags & MODEL_F_NATIONAL_ID) && f->omit_identifiers))
             json_object_del(row, r->fields[i].name);
 }
 
 static void model_ctx_for(model_ctx *ctx, http_req *req)
 {
     model_ctx_init(ctx, req->db, &req->arena, req->who.user_id);
-    ctx->see_restricted = req->who.role && strcmp(req->who.role, "governance") == 0;
+    ctx->see_restricted = access_role_of(&req->who) == ACCESS_ROLE_GOVERNANCE;
 }
 
 /* ["a","b"]: which fields a write gave (names only, never values). A new reference. */
@@ -146,6 +157,13 @@ static int reply_page(http_req *req, json_t *items, int64_t next)
     return rc;
 }
 
+/* How many rows one scan of a list asks the model for: the page is filled from as many scans as it takes. */
+enum { LIST_SCAN = 200 };
+
+/* A list is filtered by what the caller may read, and the page is built from what is left: it holds up to
+ * `limit` records the caller may read, and `next` is given only when a further record the caller may read
+ * exists (so an empty page never hides records further on, and the cursor tells nothing of records the
+ * caller may not see). Roles that never read case records are answered at once with no records. */
 int api_resource_list(http_req *req)
 {
     const model_resource *r = model_resource_find(req->route->data);
@@ -161,39 +179,56 @@ int api_resource_list(http_req *req)
         if (api_access(req, pr, parent, "record.read", &pf, &err))
             return http_reply_error(req, &err);
     }
+    json_t *shown = json_array();
+    access_role role = access_role_of(&req->who);
+    if (strcmp(r->section, "directory") != 0 && (role == ACCESS_ROLE_ADMIN || role == ACCESS_ROLE_ANALYST)) {
+        int rc = reply_page(req, shown, 0);
+        json_decref(shown);
+        return rc;
+    }
     model_ctx ctx;
     model_ctx_for(&ctx, req);
-    model_list_req lr = {parent, lp.filters, lp.nfilters, lp.after, (int)lp.limit};
-    json_t *items;
-    int64_t next;
-    int rc = model_list(&ctx, r, &lr, &items, &next, &err);
-    if (rc)
-        return http_reply_error(req, &err);
-    /* Each record in the page is a read: each is put to the access decision, and what it does not allow is
-     * left out (not blanked), so the page does not show that it exists. */
-    json_t *shown = json_array();
-    int64_t withheld = 0;
-    size_t i;
-    json_t *it;
-    json_array_foreach(items, i, it)
-    {
-        int64_t id = json_integer_value(json_object_get(it, "id"));
-        access_footing f;
-        access_target what = {r->section, r->table, id};
-        if (access_decide(req->db, &req->who, "record.read", &what, &f, &err) != ACCESS_ALLOW) {
-            if (err.code != CORE_E_FORBIDDEN && err.code != CORE_E_NOT_FOUND) {
-                json_decref(shown);
-                return http_reply_error(req, &err);
-            }
-            withheld++;
-            continue;
-        }
-        shape(r, &f, it);
-        if (http_audit(req, "read", r->table, id, footing_detail(req, &f, NULL), 0, &err)) {
+    int want = lp.limit ? (int)lp.limit : MODEL_LIST_DEFAULT;
+    int64_t after = lp.after, next = 0, withheld = 0, last_shown = 0;
+    for (int more = 1; more;) {
+        model_list_req lr = {parent, lp.filters, lp.nfilters, after, LIST_SCAN};
+        json_t *items;
+        int64_t scan_next;
+        int rc = model_list(&ctx, r, &lr, &items, &scan_next, &err);
+        if (rc) {
             json_decref(shown);
             return http_reply_error(req, &err);
         }
-        json_array_append(shown, it);
+        more = scan_next != 0;
+        size_t i;
+        json_t *it;
+        json_array_foreach(items, i, it)
+        {
+            int64_t id = json_integer_value(json_object_get(it, "id"));
+            after = id;
+            access_footing f;
+            access_target what = {r->section, r->table, id, NULL, 0};
+            if (access_decide(req->db, &req->who, "record.read", &what, &f, &err) != ACCESS_ALLOW) {
+                if (err.code != CORE_E_FORBIDDEN && err.code != CORE_E_NOT_FOUND) {
+                    json_decref(shown);
+                    return http_reply_error(req, &err);
+                }
+                withheld++;
+                continue;
+            }
+            if ((int)json_array_size(shown) == want) { /* one more readable record: there is a next page */
+                next = last_shown;
+                more = 0;
+                break;
+            }
+            shape(r, &f, it);
+            if (http_audit(req, "read", r->table, id, footing_detail(req, &f, NULL), 0, &err)) {
+                json_decref(shown);
+                return http_reply_error(req, &err);
+            }
+            json_array_append(shown, it);
+            last_shown = id;
+        }
     }
     core_error_clear(&err);
     if (withheld) {
@@ -204,7 +239,7 @@ int api_resource_list(http_req *req)
             return http_reply_error(req, &err);
         }
     }
-    rc = reply_page(req, shown, next);
+    int rc = reply_page(req, shown, next);
     json_decref(shown);
     return rc;
 }
@@ -220,13 +255,19 @@ int api_resource_create(http_req *req)
         return http_reply_error(req, &err);
     int64_t parent = r->parent ? req->ids[0] : 0;
     access_footing f;
-    /* A child record is created "in its section under its parent"; a top-level one by role. */
-    const model_resource *pr = r->parent ? model_resource_find(r->parent) : NULL;
-    if (api_access_on(req, r->section, pr ? pr->table : r->table, pr ? pr->name : r->name, parent,
-                      "record.create", &f, &err))
-        return http_reply_error(req, &err);
     model_ctx ctx;
     model_ctx_for(&ctx, req);
+    /* A child record is created "in its section under its parent" — the section it will carry (an area's,
+     * a labelled note's) — and a top-level one by role. */
+    const model_resource *pr = r->parent ? model_resource_find(r->parent) : NULL;
+    const char *label = NULL;
+    if (model_record_label(&ctx, r, body, &label, &err))
+        return http_reply_error(req, &err);
+    access_target what = {label ? label : r->section, pr ? pr->table : r->table, parent, NULL,
+                          strcmp(r->table, "episode_member") == 0 ? ACCESS_STAFF_TAF : 0};
+    if (api_decide(req, &what, pr ? pr->name : r->name, "record.create", &f, &err) ||
+        api_create_rules(req, r, parent, body, &f, &ctx, &err))
+        return http_reply_error(req, &err);
     rc = store_begin(req->db, &err);
     if (rc == 0)
         rc = model_create(&ctx, r, parent, body, &out, &err);
@@ -283,10 +324,18 @@ int api_resource_update(http_req *req)
     if (rc)
         return http_reply_error(req, &err);
     access_footing f;
-    if (api_access(req, r, req->ids[0], "record.write", &f, &err))
-        return http_reply_error(req, &err);
     model_ctx ctx;
     model_ctx_for(&ctx, req);
+    /* A change of the record's sharing label is checked against the label it will carry too. */
+    const char *label = NULL;
+    if (model_record_label(&ctx, r, body, &label, &err))
+        return http_reply_error(req, &err);
+    int relabel = json_object_get(body, "sharing_label") || json_object_get(body, "headline");
+    access_target what = {r->section, r->table, req->ids[0], relabel ? (label ? label : r->section) : NULL,
+                          api_staffing_write(r, body)};
+    if (api_decide(req, &what, r->name, "record.write", &f, &err) ||
+        api_update_rules(req, r, req->ids[0], body, &ctx, &err))
+        return http_reply_error(req, &err);
     rc = store_begin(req->db, &err);
     if (rc == 0)
         rc = model_update(&ctx, r, req->ids[0], body, &out, &err);

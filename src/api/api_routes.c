@@ -36,6 +36,8 @@ const http_route api_routes[] = {
     {"GET", "/api/v1/governance/reviews", api_review_list, "governance.review", 0, "state,after,limit", NULL, 0},
     {"PATCH", "/api/v1/governance/reviews/{id}", api_review_record, "governance.review", 16384, NULL, NULL, 0},
     {"POST", "/api/v1/people/{id}/restriction", api_restriction, "governance.restrict", 16384, NULL, NULL, 0},
+    {"GET", "/api/v1/contacts/{id}/history", api_contact_history, "record.read", 0, NULL, NULL, 0},
+    {"GET", "/api/v1/governance/linked-records", api_linked_records, "governance.review", 0, "limit", NULL, 0},
     {"GET", "/api/v1/settings", api_settings_list, "settings.read", 0, NULL, NULL, 0},
     {"PATCH", "/api/v1/settings/{name}", api_setting_update, "settings.write", 4096, NULL, NULL, 0},
     {"POST", "/api/v1/link-runs", api_link_run_create, "link.run", 4096, NULL, NULL, 0},

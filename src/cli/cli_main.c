@@ -36,11 +36,20 @@ static const cli_command commands[] = {
      "  --logins FILE   write the demo users as a JSON array: username, password, totp_secret, role, agency, team\n",
      cli_demo},
     {"serve", "serve the web API",
-     "usage: hearth serve --db PATH [--address ADDR] [--port PORT] [--connections N] [--secure-cookies]\n"
+     "usage: hearth serve --db PATH [--address ADDR] [--port PORT] [--connections N] [--threads N]\n"
+     "                    [--idle-timeout SECONDS] [--per-address-limit N] [--secure-cookies]\n"
      "\n"
      "Serve Hearth's JSON API on http://ADDR:PORT (default 127.0.0.1:8080) from the database at PATH,\n"
      "which is migrated first. PORT 0 picks a free port. The chosen address is printed as a log line\n"
      "(event server_started). Stops cleanly on SIGINT or SIGTERM.\n"
+     "An event loop holds the connections; handler threads answer the requests.\n"
+     "  --connections N        open connections at most (default 8192); the open-file limit is raised to\n"
+     "                         fit them within the hard limit (event open_files), or N lowered to fit\n"
+     "  --threads N            handler threads, each with a database handle (default 4 per core, 8..64)\n"
+     "  --idle-timeout SECONDS close a connection that sends nothing for this long (default 30)\n"
+     "  --per-address-limit N  open connections from one client address at most (default 0: no limit;\n"
+     "                         behind a reverse proxy every client has the proxy's address, so limit\n"
+     "                         per client at the proxy and leave this 0, or set it above the proxy's own)\n"
      "--secure-cookies marks the browser session cookie Secure: use it when clients reach Hearth over HTTPS\n"
      "through a TLS-terminating proxy (Hearth itself serves plain HTTP).\n",
      cli_serve},

@@ -1,9 +1,16 @@
 /*
  * cli_serve.c — `hearth init` and `hearth serve`.
+ *
+ * serve sizes the server (src/http/http.h, Threading): --connections open connections at most (the open-file
+ * limit is raised to fit them, within the hard limit, and the limit is lowered with a warning when the hard
+ * limit is too low), --threads handler threads (the store pool gets one handle each), --idle-timeout seconds
+ * of silence before a connection is closed, --per-address-limit connections from one address.
  */
 #include <getopt.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "api/api.h"
@@ -14,7 +21,13 @@
 #include "http/http.h"
 #include "store/store.h"
 
-enum { POOL_SIZE = 16, CHECKPOINT_SECONDS = 60 };
+enum {
+    CHECKPOINT_SECONDS = 60,
+    /* files besides the connections: the listen socket, event-loop descriptors, the log, the audit trail,
+     * and per store handle the database, its WAL and shared memory, and the attached trail with its own */
+    FILES_BASE = 64,
+    FILES_PER_HANDLE = 8,
+};
 
 static const char SQL_ATTACH_TRAIL[] = "ATTACH DATABASE $1 AS trail";
 
@@ -48,6 +61,38 @@ int cli_init(int argc, char **argv)
 
 static volatile sig_atomic_t stop_requested;
 
+/* Raise the soft open-file limit to what conns connections and threads store handles need, within the hard
+ * limit; when the hard limit is lower, lower conns to fit and warn. Logged either way (event open_files). */
+static void files_fit(int64_t *conns, int threads)
+{
+    rlim_t extra = FILES_BASE + (rlim_t)threads * FILES_PER_HANDLE;
+    rlim_t need = (rlim_t)*conns + extra;
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    rlim_t was = rl.rlim_cur;
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+        rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= need ? need : rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            rl.rlim_cur = was;
+    }
+    char soft[24], hard[24], before[24], wanted[24], conn[24];
+    snprintf(soft, sizeof(soft), "%ju", (uintmax_t)rl.rlim_cur);
+    snprintf(hard, sizeof(hard), "%ju", rl.rlim_max == RLIM_INFINITY ? UINTMAX_MAX : (uintmax_t)rl.rlim_max);
+    snprintf(before, sizeof(before), "%ju", (uintmax_t)was);
+    snprintf(wanted, sizeof(wanted), "%" PRId64, *conns);
+    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+        *conns = rl.rlim_cur > extra + 16 ? (int64_t)(rl.rlim_cur - extra) : 16;
+        snprintf(conn, sizeof(conn), "%" PRId64, *conns);
+        core_log(CORE_LOG_WARN, "open_files", "soft_limit", soft, "hard_limit", hard, "connections_wanted", wanted,
+                 "connections", conn, "hint", "raise the hard limit (ulimit -Hn, LimitNOFILE=) to serve more",
+                 CORE_LOG_END);
+        return;
+    }
+    core_log(CORE_LOG_INFO, "open_files", "soft_limit", soft, "was", before, "hard_limit", hard, "connections", wanted,
+             CORE_LOG_END);
+}
+
 static void on_signal(int sig)
 {
     (void)sig;
@@ -57,12 +102,16 @@ static void on_signal(int sig)
 int cli_serve(int argc, char **argv)
 {
     const char *db = NULL, *address = "127.0.0.1";
-    int64_t port = 8080, conns = 512;
+    int64_t port = 8080, conns = HTTP_DEFAULT_CONNECTIONS, threads = http_default_threads();
+    int64_t idle = HTTP_DEFAULT_IDLE_TIMEOUT, per_address = 0;
     int secure_cookies = 0;
     static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
                                          {"address", required_argument, NULL, 'a'},
                                          {"port", required_argument, NULL, 'p'},
                                          {"connections", required_argument, NULL, 'c'},
+                                         {"threads", required_argument, NULL, 't'},
+                                         {"idle-timeout", required_argument, NULL, 'i'},
+                                         {"per-address-limit", required_argument, NULL, 'l'},
                                          {"secure-cookies", no_argument, NULL, 's'},
                                          {NULL, 0, NULL, 0}};
     int c;
@@ -78,8 +127,26 @@ int cli_serve(int argc, char **argv)
             }
             break;
         case 'c':
-            if (core_parse_int64(optarg, strlen(optarg), 1, 10000, &conns)) {
-                fprintf(stderr, "hearth serve: --connections must be 1..10000\n");
+            if (core_parse_int64(optarg, strlen(optarg), 16, 1000000, &conns)) {
+                fprintf(stderr, "hearth serve: --connections must be 16..1000000\n");
+                return CLI_USAGE;
+            }
+            break;
+        case 't':
+            if (core_parse_int64(optarg, strlen(optarg), 1, 256, &threads)) {
+                fprintf(stderr, "hearth serve: --threads must be 1..256\n");
+                return CLI_USAGE;
+            }
+            break;
+        case 'i':
+            if (core_parse_int64(optarg, strlen(optarg), 1, 3600, &idle)) {
+                fprintf(stderr, "hearth serve: --idle-timeout must be 1..3600 seconds\n");
+                return CLI_USAGE;
+            }
+            break;
+        case 'l':
+            if (core_parse_int64(optarg, strlen(optarg), 0, 1000000, &per_address)) {
+                fprintf(stderr, "hearth serve: --per-address-limit must be 0 (no limit)..1000000\n");
                 return CLI_USAGE;
             }
             break;
@@ -102,7 +169,7 @@ int cli_serve(int argc, char **argv)
     store_pool *pool = NULL;
     audit *trail = NULL;
     if (rc == 0)
-        rc = store_pool_open(&pool, db, POOL_SIZE, &err);
+        rc = store_pool_open(&pool, db, (int)threads, &err); /* one handle per handler thread */
     if (rc == 0)
         rc = audit_open(&trail, db, NULL, &err);
     if (rc == 0) { /* the trail, readable from every handle as schema "trail" (the access report reads it) */
@@ -114,8 +181,18 @@ int cli_serve(int argc, char **argv)
     http_server *srv = NULL;
     int bound = 0;
     if (rc == 0) {
-        http_config cfg = {address, (int)port, api_routes,     api_routes_count,
-                           pool,    trail,     (int)conns, secure_cookies};
+        files_fit(&conns, (int)threads);
+        http_config cfg = {.address = address,
+                           .port = (int)port,
+                           .routes = api_routes,
+                           .nroutes = api_routes_count,
+                           .pool = pool,
+                           .audit = trail,
+                           .max_connections = (int)conns,
+                           .threads = (int)threads,
+                           .idle_timeout = (int)idle,
+                           .per_address_limit = (int)per_address,
+                           .cookie_secure = secure_cookies};
         rc = http_server_start(&srv, &cfg, &bound, &err);
     }
     if (rc) {
@@ -130,10 +207,15 @@ int cli_serve(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
-    char portbuf[16], url[96];
+    char portbuf[16], url[96], nthreads[24], nconns[24], nidle[24], nper[24];
     snprintf(portbuf, sizeof(portbuf), "%d", bound);
     snprintf(url, sizeof(url), "http://%s:%d", address, bound);
-    core_log(CORE_LOG_INFO, "server_started", "url", url, "port", portbuf, "database", db, CORE_LOG_END);
+    snprintf(nthreads, sizeof(nthreads), "%" PRId64, threads);
+    snprintf(nconns, sizeof(nconns), "%" PRId64, conns);
+    snprintf(nidle, sizeof(nidle), "%" PRId64, idle);
+    snprintf(nper, sizeof(nper), "%" PRId64, per_address);
+    core_log(CORE_LOG_INFO, "server_started", "url", url, "port", portbuf, "database", db, "threads", nthreads,
+             "connections", nconns, "idle_timeout", nidle, "per_address_limit", nper, CORE_LOG_END);
     /* A signed checkpoint every minute, so that cutting off the newest audit entries is caught. */
     for (int ticks = 0; !stop_requested; ticks++) {
         sleep(1);

@@ -19,8 +19,23 @@
  *            other than GET or HEAD must carry X-CSRF-Token equal to the session's CSRF token
  *            (auth_csrf_token), else 403 (CSRF: a browser sends the cookie on a forged cross-site request,
  *            but the forger cannot read the cookie to work out the header). Each refusal is audited.
+ *            DISPATCH does not run on the thread that reads the socket: the connection is suspended and the
+ *            request queued for a handler thread, which resumes the connection when it has replied (see
+ *            Threading). A request refused before DISPATCH (no route, body too large) is answered at once.
  *   DONE     the completion callback releases the arena (and with it every statement and JSON value),
  *            then gives the store handle back to the pool
+ *
+ * Threading (why: a thread per connection let 512 idle sockets take every thread, and /healthz timed out)
+ *   - libmicrohttpd's event loop (epoll on Linux) in io_threads threads reads and writes every connection;
+ *     an idle or slow connection costs a socket and a little memory, never a thread. A connection that
+ *     sends nothing for idle_timeout seconds is closed (a request being handled is not timed out).
+ *   - threads handler threads take queued requests in arrival order and run DISPATCH, which may block
+ *     (SQLite, Argon2id at sign-in). The store pool has one handle per handler thread, so a handler never
+ *     waits for a handle, and one slow handler holds one thread, not the server.
+ *   - connection_limit bounds open connections (past it new ones wait in the listen queue);
+ *     per_address_limit, when not 0, bounds them per client address (past it a new one is closed at once).
+ *   - http_server_stop: requests already queued are handled and answered; a request that arrives after the
+ *     stop began is answered 503 without running its handler; then every connection is closed.
  *
  * Invariants
  *   1. A handler never sees a body larger than its route's body_max, nor an undeclared query parameter.
@@ -93,6 +108,8 @@ struct http_req {
     /* state of the request (see the lifecycle above) */
     int early_error;          /* a CORE_E_* code found before dispatch (no route, body too large) */
     int replied;
+    int dispatched;           /* 1 once a handler thread has run DISPATCH: the resumed connection sends the reply */
+    http_req *queue_next;     /* the handler queue's link (owned by the server while queued) */
 };
 
 typedef struct http_config {
@@ -102,7 +119,12 @@ typedef struct http_config {
     size_t nroutes;
     store_pool *pool;
     audit *audit;             /* every access is recorded here (NULL only in tests that do not audit) */
-    int max_connections;
+    int max_connections;      /* open connections at most (0: HTTP_DEFAULT_CONNECTIONS); needs as many files */
+    int threads;              /* handler threads (0: http_default_threads()); the store pool needs as many
+                                 handles */
+    int io_threads;           /* event-loop threads (0: one per core, at most 4) */
+    int idle_timeout;         /* seconds a connection may send nothing before it is closed (0: 30) */
+    int per_address_limit;    /* open connections per client address at most (0: no limit) */
     int cookie_secure;        /* 1: clients reach the server over HTTPS (a TLS-terminating proxy in front), so
                                  the session cookie is marked Secure; it is also marked on a TLS connection */
 } http_config;
@@ -113,8 +135,14 @@ typedef struct http_config {
  * (`hearth serve --secure-cookies`) behind a TLS proxy. */
 #define HTTP_SESSION_COOKIE "hearth_session"
 
+enum { HTTP_DEFAULT_CONNECTIONS = 8192, HTTP_DEFAULT_IDLE_TIMEOUT = 30 };
+
+/* Handler threads by default: four per core (handlers mostly wait on the database), 8..64. */
+int http_default_threads(void);
+
 /* Start serving in background threads. *port_out gets the port actually bound. */
 int http_server_start(http_server **out, const http_config *cfg, int *port_out, core_error *err);
+/* Stop: answer what is queued, refuse what comes after (503), close every connection, join every thread. */
 void http_server_stop(http_server *s);
 
 /* Record an access by the request's principal (action "read", "search", "create", "update", "denied",

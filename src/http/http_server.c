@@ -1,13 +1,19 @@
 /*
  * http_server.c — libmicrohttpd glue, route matching and dispatch (contract and lifecycle in http.h).
  *
- * Threading: libmicrohttpd runs one thread per connection (MHD_USE_THREAD_PER_CONNECTION), so a handler
- * may block on the database without stalling other clients; the store pool bounds how many run at once.
+ * Threading (the rules are in http.h): libmicrohttpd's event loop reads and writes every connection and never
+ * runs a handler; the last callback of a request suspends its connection and queues the request; a handler
+ * thread runs DISPATCH and resumes the connection; libmicrohttpd then calls on_request once more, which
+ * queues the reply it finds ready. While a connection is suspended its event-loop thread does not touch it,
+ * so the handler thread may read its headers and query (http_header, http_query); after the resume it never
+ * touches the request again (on_completed may already have freed it).
  */
 #include <arpa/inet.h>
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <microhttpd.h>
+#include <pthread.h>
+#include <unistd.h>
 
 #include "access/access.h"
 #include "core/core_log.h"
@@ -17,6 +23,13 @@
 struct http_server {
     struct MHD_Daemon *d;
     http_config cfg;
+    /* the handler queue: requests waiting for a handler thread, oldest first (guarded by mu) */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    http_req *head, *tail;
+    int stopping;             /* set by http_server_stop: nothing more is queued */
+    pthread_t *workers;
+    int nworkers;
 };
 
 /* ---- route matching ---- */
@@ -404,6 +417,76 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, http_req *req)
     return r;
 }
 
+/* ---- the handler threads ---- */
+
+int http_default_threads(void)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cores < 1)
+        cores = 1;
+    return cores * 4 < 8 ? 8 : cores * 4 > 64 ? 64 : (int)(cores * 4);
+}
+
+/* Called from on_request (the only place libmicrohttpd allows a suspend): suspend the connection and queue
+ * the request. 0 when queued; -1 when the server is stopping (nothing suspended, nothing queued). The
+ * suspend comes before the request is visible to a handler thread, so a resume never precedes it. */
+static int queue_push(http_server *s, http_req *req)
+{
+    pthread_mutex_lock(&s->mu);
+    if (s->stopping) {
+        pthread_mutex_unlock(&s->mu);
+        return -1;
+    }
+    MHD_suspend_connection(req->conn);
+    req->queue_next = NULL;
+    if (s->tail)
+        s->tail->queue_next = req;
+    else
+        s->head = req;
+    s->tail = req;
+    pthread_cond_signal(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    return 0;
+}
+
+/* A handler thread: take the oldest request, run DISPATCH, resume its connection. Exits once the server is
+ * stopping and the queue is empty, so every suspended connection has been resumed by the time all have
+ * exited. */
+static void *worker_main(void *arg)
+{
+    http_server *s = arg;
+    for (;;) {
+        pthread_mutex_lock(&s->mu);
+        while (!s->head && !s->stopping)
+            pthread_cond_wait(&s->cv, &s->mu);
+        http_req *req = s->head;
+        if (!req) {
+            pthread_mutex_unlock(&s->mu);
+            return NULL;
+        }
+        s->head = req->queue_next;
+        if (!s->head)
+            s->tail = NULL;
+        pthread_mutex_unlock(&s->mu);
+        struct MHD_Connection *c = req->conn;
+        dispatch(s, req);
+        req->dispatched = 1;
+        MHD_resume_connection(c); /* from here on req belongs to the event loop again */
+    }
+}
+
+/* Stop the handler threads: the queue is drained first (see worker_main). */
+static void workers_stop(http_server *s)
+{
+    pthread_mutex_lock(&s->mu);
+    s->stopping = 1;
+    pthread_cond_broadcast(&s->cv);
+    pthread_mutex_unlock(&s->mu);
+    for (int i = 0; i < s->nworkers; i++)
+        pthread_join(s->workers[i], NULL);
+    s->nworkers = 0;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                   const char *version, const char *upload, size_t *upload_size, void **con_cls)
 {
@@ -441,7 +524,19 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         *upload_size = 0;
         return MHD_YES;
     }
-    dispatch(s, req);
+    if (req->dispatched) /* resumed: a handler thread has replied */
+        return send_reply(c, req);
+    if (!req->early_error && queue_push(s, req) == 0)
+        return MHD_YES; /* suspended until a handler thread has replied */
+    if (!req->early_error) { /* stopping: refuse without running the handler */
+        core_error err;
+        core_error_clear(&err);
+        core_error_set(&err, CORE_E_BUSY, "the server is stopping");
+        core_error_hint(&err, "try again in a moment");
+        http_reply_error(req, &err);
+    } else {
+        dispatch(s, req); /* an early error is answered without the store or a handler */
+    }
     return send_reply(c, req);
 }
 
@@ -471,33 +566,74 @@ __attribute__((format(printf, 2, 0))) static void mhd_log(void *cls, const char 
     core_log(CORE_LOG_WARN, "http_library", "message", msg, CORE_LOG_END);
 }
 
+static void server_free(http_server *s)
+{
+    pthread_cond_destroy(&s->cv);
+    pthread_mutex_destroy(&s->mu);
+    free(s->workers);
+    free(s);
+}
+
 int http_server_start(http_server **out, const http_config *cfg, int *port_out, core_error *err)
 {
     http_server *s = core_xmalloc(sizeof(*s));
+    memset(s, 0, sizeof(*s));
     s->cfg = *cfg;
+    http_config *k = &s->cfg;
+    if (k->max_connections <= 0)
+        k->max_connections = HTTP_DEFAULT_CONNECTIONS;
+    if (k->threads <= 0)
+        k->threads = http_default_threads();
+    if (k->io_threads <= 0) {
+        long cores = sysconf(_SC_NPROCESSORS_ONLN);
+        k->io_threads = cores < 1 ? 1 : cores > 4 ? 4 : (int)cores;
+    }
+    if (k->io_threads > k->max_connections)
+        k->io_threads = k->max_connections; /* each event-loop thread takes a share of the connections */
+    if (k->idle_timeout <= 0)
+        k->idle_timeout = HTTP_DEFAULT_IDLE_TIMEOUT;
+    if (k->per_address_limit < 0)
+        k->per_address_limit = 0;
+    pthread_mutex_init(&s->mu, NULL);
+    pthread_cond_init(&s->cv, NULL);
     struct sockaddr_in sa;
     memset(&sa, 0, sizeof(sa));
     sa.sin_family = AF_INET;
-    sa.sin_port = htons((uint16_t)cfg->port);
-    if (inet_pton(AF_INET, cfg->address, &sa.sin_addr) != 1) {
-        free(s);
-        return core_error_set(err, CORE_E_USAGE, "address %s is not an IPv4 address", cfg->address);
+    sa.sin_port = htons((uint16_t)k->port);
+    if (inet_pton(AF_INET, k->address, &sa.sin_addr) != 1) {
+        core_error_set(err, CORE_E_USAGE, "address %s is not an IPv4 address", k->address);
+        server_free(s);
+        return err->code;
     }
-    s->d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG,
-                            (uint16_t)cfg->port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
-                            MHD_OPTION_SOCK_ADDR, &sa,
-                            MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_CONNECTION_TIMEOUT,
-                            (unsigned)60, MHD_OPTION_CONNECTION_LIMIT,
-                            (unsigned)(cfg->max_connections ? cfg->max_connections : 512),
-                            MHD_OPTION_END);
+    s->workers = core_xmalloc(sizeof(*s->workers) * (size_t)k->threads);
+    for (int i = 0; i < k->threads; i++) {
+        if (pthread_create(&s->workers[i], NULL, worker_main, s) != 0) {
+            workers_stop(s);
+            core_error_set(err, CORE_E_INTERNAL, "cannot start handler thread %d of %d", i + 1, k->threads);
+            core_error_hint(err, "start with fewer --threads");
+            server_free(s);
+            return err->code;
+        }
+        s->nworkers++;
+    }
+    /* MHD_USE_AUTO: epoll on Linux (poll elsewhere), never select, whose descriptors stop at 1024. */
+    s->d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO | MHD_ALLOW_SUSPEND_RESUME |
+                                MHD_USE_ERROR_LOG,
+                            (uint16_t)k->port, NULL, NULL, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log, NULL,
+                            MHD_OPTION_SOCK_ADDR, &sa, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                            MHD_OPTION_THREAD_POOL_SIZE, (unsigned)k->io_threads,
+                            MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)k->idle_timeout,
+                            MHD_OPTION_CONNECTION_LIMIT, (unsigned)k->max_connections,
+                            MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)k->per_address_limit, MHD_OPTION_END);
     if (!s->d) {
-        free(s);
+        workers_stop(s);
+        server_free(s);
         core_error_set(err, CORE_E_IO, "cannot listen on %s port %d", cfg->address, cfg->port);
         return core_error_hint(err, "is another program using that port? choose one with --port");
     }
     const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
     if (port_out)
-        *port_out = info ? info->port : cfg->port;
+        *port_out = info ? info->port : k->port;
     *out = s;
     return 0;
 }
@@ -506,6 +642,9 @@ void http_server_stop(http_server *s)
 {
     if (!s)
         return;
+    /* Handler threads first: once they have drained the queue every suspended connection has been resumed,
+     * which libmicrohttpd requires before MHD_stop_daemon. Requests completed meanwhile are answered 503. */
+    workers_stop(s);
     MHD_stop_daemon(s->d);
-    free(s);
+    server_free(s);
 }

@@ -51,6 +51,7 @@ enum {
     MODEL_F_INTERNAL = 1 << 5,  /* derived by the model, shown but never accepted from input */
     MODEL_F_HIDDEN = 1 << 6,    /* derived, neither shown nor accepted (search keys) */
     MODEL_F_NOT_NULL = 1 << 7,  /* never null: left out on create it takes the column's default; null refused */
+    MODEL_F_NATIONAL_ID = 1 << 8, /* NHS or National Insurance number: section 'identifiers' for partners */
 };
 
 typedef struct model_field {
@@ -82,6 +83,8 @@ struct model_ctx {
     core_arena *arena;
     int64_t user_id;        /* 0 for the system */
     int see_restricted;     /* 1: read restricted people too (governance; access/ has decided) */
+    int link_opens;         /* a link record's opens_person/opens_family as access_link_opens() decided it
+                               (0 or 1), or -1: not decided, leave as is (model_ctx_init sets -1) */
     const char *now;        /* request time, 'YYYY-MM-DDTHH:MM:SSZ'; filled by model_ctx_init */
     char now_buf[24];
 };
@@ -143,6 +146,20 @@ int model_ref_code_exists(model_ctx *ctx, const char *list, const char *code, co
 /* Fold a name to its search key: NFKC, case-folded, accents stripped, runs of spaces and punctuation
  * other than '-' and '\'' collapsed to one space, trimmed. Returns an arena string ("" for NULL). */
 char *model_name_key(core_arena *a, const char *name);
+
+/* The sharing label a record of r carries when it holds obj's values (docs/access.md): an area's
+ * 'assessment.<area>', a need's area by its headline (headline_area), a case note's sharing_label; NULL when
+ * the record takes its resource's section. The label is an arena string. 0, or negative with err set. */
+int model_record_label(model_ctx *ctx, const model_resource *r, json_t *obj, const char **label, core_error *err);
+
+/* Triage's view of what contact contact_id names (model_triage.c): {contact_id, family_id, people: [index
+ * cards], open_episodes: [{id, family_id, start_date, owning_team_id, owning_team, lead_user_id, lead}],
+ * earlier_contacts: [{id, family_id, received_on, source_code, decision, decision_date}]}. Arena-owned. */
+int model_triage_history(model_ctx *ctx, int64_t contact_id, json_t **out, core_error *err);
+
+/* Links that named something already known, for governance (model_triage.c): up to limit (1..500) rows of
+ * {kind, id, family_id, contact_id, person_id, created_by, created_at}, newest first. Arena-owned. */
+int model_linked_list(model_ctx *ctx, int limit, json_t **items, core_error *err);
 
 /* Current UTC time as 'YYYY-MM-DDTHH:MM:SSZ' into out[24]. */
 void model_now(char out[24]);

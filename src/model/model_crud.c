@@ -14,6 +14,7 @@
 #include "core/core_buf.h"
 #include "core/core_date.h"
 #include "core/core_parse.h"
+#include "core/core_log.h"
 #include "model/model.h"
 #include "model/model_ident.h"
 
@@ -49,6 +50,7 @@ void model_ctx_init(model_ctx *ctx, store *db, core_arena *arena, int64_t user_i
     ctx->arena = arena;
     ctx->user_id = user_id;
     ctx->see_restricted = 0;
+    ctx->link_opens = -1;
     model_now(ctx->now_buf);
     ctx->now = ctx->now_buf;
 }
@@ -100,6 +102,24 @@ static void sql_param(core_buf *b, size_t n)
     core_buf_adds(b, p);
 }
 
+/* A store failure of an insert or update said in the model's words: the database's own text (which names
+ * tables, columns and constraints) goes to the log, never to the user. */
+static int store_failure(const model_resource *r, int rc, core_error *err)
+{
+    core_log(CORE_LOG_WARN, "store_write_failed", "resource", r->name, "error", err->message, CORE_LOG_END);
+    if (rc == CORE_E_CONFLICT) {
+        core_error_set(err, CORE_E_CONFLICT, "this %s record is already recorded", r->name);
+        return core_error_hint(err, "GET the existing record instead of recording it again");
+    }
+    if (rc == CORE_E_BUSY) {
+        core_error_set(err, CORE_E_BUSY, "the database is busy");
+        return core_error_hint(err, "try again in a moment");
+    }
+    return core_error_set(err, rc, "the %s record could not be stored", r->name);
+}
+
+/* Does the row exist? A restricted person exists only for those who see restricted people (governance):
+ * to everyone else a reference to one is refused exactly as a reference to nobody (docs/access.md). */
 static int row_exists(model_ctx *ctx, const char *table, int64_t id, core_error *err)
 {
     core_buf sql;
@@ -107,6 +127,8 @@ static int row_exists(model_ctx *ctx, const char *table, int64_t id, core_error 
     core_buf_adds(&sql, "SELECT count(*)\n  FROM ");
     sql_ident(&sql, table);
     core_buf_adds(&sql, "\n WHERE id = $1");
+    if (strcmp(table, "person") == 0 && !ctx->see_restricted)
+        core_buf_adds(&sql, "\n   AND restricted = 0");
     store_value p[] = {store_v_int(id)};
     int64_t n = 0;
     int rc = store_query_int(ctx->db, ctx->arena, sql.data, p, 1, &n, err);
@@ -453,7 +475,7 @@ int model_create(model_ctx *ctx, const model_resource *r, int64_t parent_id, jso
     int64_t id = 0;
     rc = store_query_int(ctx->db, ctx->arena, sql.data, p, n, &id, err);
     if (rc)
-        return rc;
+        return store_failure(r, rc, err);
     return row_read(ctx, r, id, 0, out, err);
 }
 
@@ -516,7 +538,7 @@ int model_update(model_ctx *ctx, const model_resource *r, int64_t id, json_t *bo
     int64_t changes = 0;
     rc = store_exec(ctx->db, ctx->arena, sql.data, p, n, &changes, err);
     if (rc)
-        return rc;
+        return store_failure(r, rc, err);
     if (changes != 1)
         return core_error_set(err, CORE_E_STALE, "%s %lld changed while it was being updated", r->name, (long long)id);
     return row_read(ctx, r, id, 0, out, err);
@@ -767,4 +789,41 @@ int model_person_search(model_ctx *ctx, const model_person_query *q, json_t **it
         return list_run(ctx, r, SQL_PERSON_BY_DOB, p, 3, limit, items, next, err);
     }
     return core_error_set(err, CORE_E_BAD_PARAMETER, "search needs name, date_of_birth or identifier");
+}
+
+/* ---- a record's sharing label ---- */
+
+/* The assessment area a Supporting Families headline's needs belong to. */
+static const char SQL_HEADLINE_AREA[] =
+    "SELECT area\n"
+    "  FROM headline_area\n"
+    " WHERE headline = $1";
+
+int model_record_label(model_ctx *ctx, const model_resource *r, json_t *obj, const char **label, core_error *err)
+{
+    *label = NULL;
+    if (strcmp(r->table, "assessment_area") == 0) {
+        const char *area = json_string_value(json_object_get(obj, "area"));
+        if (area)
+            *label = core_arena_printf(ctx->arena, "assessment.%s", area);
+    } else if (strcmp(r->table, "case_note") == 0) {
+        const char *l = json_string_value(json_object_get(obj, "sharing_label"));
+        if (l)
+            *label = core_arena_strdup(ctx->arena, l);
+    } else if (strcmp(r->table, "assessment_need") == 0) {
+        const char *headline = json_string_value(json_object_get(obj, "headline"));
+        if (!headline)
+            return 0;
+        store_value p[] = {store_v_text(headline)};
+        store_stmt *st;
+        int rc = store_query(ctx->db, ctx->arena, SQL_HEADLINE_AREA, p, 1, &st, err);
+        if (rc == 0)
+            rc = store_next(st, err);
+        if (rc < 0)
+            return rc;
+        const char *area = rc == 1 ? store_col_text(st, 0, NULL) : NULL;
+        if (area)
+            *label = core_arena_printf(ctx->arena, "assessment.%s", area);
+    }
+    return 0;
 }

@@ -27,6 +27,8 @@ static int episode_check(model_ctx *ctx, json_t *obj, core_error *err);
 static int dates_check(model_ctx *ctx, json_t *obj, core_error *err);
 static int taf_member_check(model_ctx *ctx, json_t *obj, core_error *err);
 static int sharing_basis_check(model_ctx *ctx, json_t *obj, core_error *err);
+static int member_check(model_ctx *ctx, json_t *obj, core_error *err);
+static int contact_child_check(model_ctx *ctx, json_t *obj, core_error *err);
 
 static const model_field person_fields[] = {
     TEXT("given_name", MODEL_F_FILTER, NAME_MAX_LEN),
@@ -45,8 +47,8 @@ static const model_field person_fields[] = {
     TEXT("nationality", 0, 100),
     CODE("disability", "yes_no_unknown", MODEL_F_SPECIAL),
     CODE("send_status", "send_status", MODEL_F_SPECIAL),
-    IDENT("nhs_number", MODEL_IDENT_NHS, MODEL_F_FILTER),
-    IDENT("nino", MODEL_IDENT_NINO, MODEL_F_FILTER),
+    IDENT("nhs_number", MODEL_IDENT_NHS, MODEL_F_FILTER | MODEL_F_NATIONAL_ID),
+    IDENT("nino", MODEL_IDENT_NINO, MODEL_F_FILTER | MODEL_F_NATIONAL_ID),
     IDENT("upn", MODEL_IDENT_UPN, MODEL_F_FILTER),
     F("restricted", MODEL_T_BOOL, MODEL_F_INTERNAL),
     TEXT("source", 0, NAME_MAX_LEN),
@@ -90,6 +92,7 @@ static const model_field family_member_fields[] = {
     F("in_household", MODEL_T_BOOL, MODEL_F_NOT_NULL),
     F("from_date", MODEL_T_DATE, 0),
     F("to_date", MODEL_T_DATE, 0),
+    F("opens_person", MODEL_T_BOOL, MODEL_F_INTERNAL), /* the link opens the person's records (access_link_opens) */
 };
 
 static const model_field contact_fields[] = {
@@ -104,10 +107,12 @@ static const model_field contact_fields[] = {
     CODE("decision", "contact_decision", MODEL_F_FILTER),
     F("decision_date", MODEL_T_DATE, 0),
     REF("decided_by", "app_user", 0),
+    F("opens_family", MODEL_T_BOOL, MODEL_F_INTERNAL), /* the contact opens the family it names (access_link_opens) */
 };
 
 static const model_field contact_child_fields[] = {
     REF("person_id", "person", MODEL_F_REQUIRED | MODEL_F_CREATE_ONLY | MODEL_F_FILTER),
+    F("opens_person", MODEL_T_BOOL, MODEL_F_INTERNAL), /* the link opens the person's records (access_link_opens) */
 };
 
 static const model_field phone_call_fields[] = {
@@ -256,9 +261,9 @@ static const model_resource resources[] = {
     RES("addresses", "person_address", "people", "person_id", "person", address_fields, dates_check),
     RES("contact-details", "person_contact_detail", "people", "person_id", "person", contact_detail_fields, NULL),
     RES("families", "family", NULL, NULL, "family", family_fields, NULL),
-    RES("members", "family_member", "families", "family_id", "family", family_member_fields, NULL),
+    RES("members", "family_member", "families", "family_id", "family", family_member_fields, member_check),
     RES("contacts", "contact", NULL, NULL, "contact", contact_fields, contact_check),
-    RES("children", "contact_child", "contacts", "contact_id", "contact", contact_child_fields, NULL),
+    RES("children", "contact_child", "contacts", "contact_id", "contact", contact_child_fields, contact_child_check),
     RES("phone-calls", "phone_call", NULL, NULL, "contact", phone_call_fields, NULL),
     RES("referrals", "referral", "families", "family_id", "referral", referral_fields, NULL),
     RES("consents", "consent", "families", "family_id", "consent", consent_fields, NULL),
@@ -355,13 +360,60 @@ static int dates_check(model_ctx *ctx, json_t *obj, core_error *err)
 
 /* A Team Around the Family member is a Hearth user or a named professional (the table's CHECK, said first here
  * so that a body missing both is a 422 naming the fields, not a database conflict). */
+/* A user who can work a case: enabled, and of a role that opens case records (docs/access.md: never the
+ * administrator or an analyst, who can never open the case; governance works cases only on a duty). */
+static const char SQL_USER_WORKS_CASES[] =
+    "SELECT count(*)\n"
+    "  FROM app_user\n"
+    " WHERE id = $1\n"
+    "   AND disabled = 0\n"
+    "   AND role IN ('front_door', 'practitioner', 'team_manager', 'partner')";
+
+static int user_works_cases(model_ctx *ctx, json_t *obj, const char *field, core_error *err)
+{
+    json_t *user = json_object_get(obj, field);
+    if (!user || json_is_null(user))
+        return 0;
+    store_value p[] = {store_v_int(json_integer_value(user))};
+    int64_t n = 0;
+    int rc = store_query_int(ctx->db, ctx->arena, SQL_USER_WORKS_CASES, p, 1, &n, err);
+    if (rc)
+        return rc;
+    if (n == 0) {
+        core_error_set(err, CORE_E_INVALID_VALUE, "field %s names a user who cannot work a case", field);
+        return core_error_hint(err, "choose an enabled practitioner, team manager or partner; administrators and "
+                                    "analysts never open case records");
+    }
+    return 0;
+}
+
+/* The link's opens column, when the caller decided it (model_ctx.link_opens). */
+static void link_opens_set(model_ctx *ctx, json_t *obj, const char *column)
+{
+    if (ctx->link_opens >= 0)
+        json_object_set_new(obj, column, json_boolean(ctx->link_opens));
+}
+
+static int member_check(model_ctx *ctx, json_t *obj, core_error *err)
+{
+    (void)err;
+    link_opens_set(ctx, obj, "opens_person");
+    return 0;
+}
+
+static int contact_child_check(model_ctx *ctx, json_t *obj, core_error *err)
+{
+    (void)err;
+    link_opens_set(ctx, obj, "opens_person");
+    return 0;
+}
+
 static int taf_member_check(model_ctx *ctx, json_t *obj, core_error *err)
 {
-    (void)ctx;
     json_t *user = json_object_get(obj, "user_id");
     if ((!user || json_is_null(user)) && !obj_str(obj, "name"))
         return core_error_set(err, CORE_E_MISSING_FIELD, "a team member needs user_id or name");
-    return 0;
+    return user_works_cases(ctx, obj, "user_id", err);
 }
 
 static int sharing_basis_check(model_ctx *ctx, json_t *obj, core_error *err)
@@ -372,7 +424,7 @@ static int sharing_basis_check(model_ctx *ctx, json_t *obj, core_error *err)
 
 static int contact_check(model_ctx *ctx, json_t *obj, core_error *err)
 {
-    (void)ctx;
+    link_opens_set(ctx, obj, "opens_family");
     int has_decision = obj_str(obj, "decision") != NULL, has_date = obj_str(obj, "decision_date") != NULL;
     if (has_decision != has_date)
         return core_error_set(err, CORE_E_MISSING_FIELD, "decision and decision_date go together");
@@ -381,11 +433,13 @@ static int contact_check(model_ctx *ctx, json_t *obj, core_error *err)
 
 static int episode_check(model_ctx *ctx, json_t *obj, core_error *err)
 {
-    (void)ctx;
+    int rc = user_works_cases(ctx, obj, "lead_user_id", err);
+    if (rc)
+        return rc;
     int has_end = obj_str(obj, "end_date") != NULL, has_reason = obj_str(obj, "closure_reason") != NULL;
     if (has_end != has_reason)
         return core_error_set(err, CORE_E_MISSING_FIELD, "end_date and closure_reason go together");
-    int rc = date_order(obj, "start_date", "end_date", err);
+    rc = date_order(obj, "start_date", "end_date", err);
     if (rc == 0)
         rc = date_order(obj, "programme_start", "programme_end", err);
     return rc;

@@ -64,6 +64,14 @@ int pindex_model_load(store *s, link_model *m, core_error *err);
 json_t *pindex_model_json(const link_model *m);
 int pindex_model_from_json(const json_t *j, link_model *m, core_error *err);
 
+/* What anyone who may use the index sees of a pair's evidence (docs/access.md): the comparisons of the index
+ * card's own fields (given name, family name, date of birth, sex). The others (postcode, address, town,
+ * identifiers, email) say whether a value nobody showed agrees, and so are shown only on a footing on the
+ * person. 1 for a card comparison (LINK_C_*), 0 otherwise. */
+int pindex_card_comparison(int c);
+/* The same by the comparison's name as the evidence writes it ("date_of_birth"); 0 for NULL or unknown. */
+int pindex_card_comparison_named(const char *name);
+
 /* ---- decisions and merges (pindex_merge.c) ---- */
 
 typedef struct pindex_decision {

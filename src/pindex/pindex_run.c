@@ -323,6 +323,19 @@ static void run_score(const link_model *m, const run_tf *tf, link_pair *p, doubl
     p->decision = w >= m->link_weight ? LINK_LINK : w >= m->review_weight ? LINK_REVIEW : LINK_NO;
 }
 
+int pindex_card_comparison(int c)
+{
+    return c == LINK_C_GIVEN || c == LINK_C_FAMILY || c == LINK_C_DOB || c == LINK_C_SEX;
+}
+
+int pindex_card_comparison_named(const char *name)
+{
+    for (int c = 0; name && c < LINK_NCOMP; c++)
+        if (strcmp(name, link_comparison_name(c)) == 0)
+            return pindex_card_comparison(c);
+    return 0;
+}
+
 /* The evidence of a pair (re-weighed under im): the prior and, per comparison, its level and contribution. */
 static char *evidence_json(const link_model *im, const run_tf *tf, const link_pair *p)
 {

@@ -99,6 +99,7 @@ FIXED_ROUTES = [
     "PATCH /api/v1/match-reviews/{id}", "POST /api/v1/merges", "GET /api/v1/merges", "POST /api/v1/merges/{id}/undo",
     "GET /api/v1/people/{id}/partner-records", "GET /api/v1/identification",
     "GET /api/v1/identification/indicators", "POST /api/v1/families/{id}/identification",
+    "GET /api/v1/contacts/{id}/history", "GET /api/v1/governance/linked-records",
 ]
 LINK_RUNNERS = ("governance", "analyst")
 MATCH_REVIEWERS = ("front_door", "team_manager", "governance")
@@ -146,14 +147,16 @@ def table_routes(path=ROUTES_C):
 
 
 class Expect:
-    """What the oracle says: allowed (2xx), or denied with one of `codes` (and the error code `err`).
+    """What the oracle says: allowed (2xx), or denied with exactly one status (and the error code `err`).
 
-    amb names a point docs/access.md leaves open; such a cell accepts every answer the readings allow and
-    the note is printed. alt: for an allowed list, denial codes that are also acceptable (see amb)."""
+    amb names a point docs/access.md once left open and now settles; the note and the server's answers are
+    printed. Every cell expects exactly one answer (issue 9, item 6): a set of codes is refused here."""
 
     def __init__(self, allow, codes=(), why="", err=None, hint=False, amb=None, alt=(), audited=True):
         self.allow, self.codes, self.why, self.err, self.hint, self.amb, self.alt = (
             allow, set(codes), why, err, hint, amb, set(alt))
+        if len(self.codes) > 1 or self.alt:
+            raise AssertionError("a cell must expect exactly one answer: %s" % why)
         self.audited = audited   # False only for a refusal that is not about access (a second review)
 
     def __str__(self):
@@ -228,6 +231,7 @@ class Fixture:
         self.fam = {}        # family key -> what the oracle needs: team, lead, taf, triage, consent, ...
         self.known = {}      # (resource, id) -> descriptor: family, section, parent, restricted, ...
         self.agency, self.team, self.users = {}, {}, {}
+        self.duty_purpose = "subject_access"
 
     def add(self, table, **cols):
         cols.setdefault("created_at", NOW_TS)
@@ -303,7 +307,7 @@ class Fixture:
             return self.add("person", given_name=given, family_name=surname, given_key=given.lower(),
                             family_key=surname.lower(), date_of_birth=dob, sex="F", created_by=by, **kw)
 
-        child = r["people"] = person("Child", "2016-03-04", ethnicity="WBRI", disability="N")
+        child = r["people"] = person("Child", "2016-03-04", ethnicity="WBRI", disability="N", nhs_number="9434765919")
         parent = r["parent"] = person("Parent", "1988-07-08")
         for pid in (child, parent):
             self.know("people", pid, key)
@@ -398,7 +402,7 @@ class Fixture:
         self.know("areas", r["area_safe_community"], key, a, section="assessment.safe_community")
         r["needs"] = self.add("assessment_need", assessment_id=a, headline="EDU", need_code="EDU_ATTENDANCE",
                               framework="2022-10", person_id=child, created_by=by)
-        self.know("needs", r["needs"], key, a)
+        self.know("needs", r["needs"], key, a, section="assessment.education_skills")   # EDU: headline_area
         pl = r["plans"] = self.add("plan", episode_id=ep, agreed_on=day(-50), created_by=by)
         self.know("plans", pl, key, ep)
         r["goals"] = self.add("plan_goal", plan_id=pl, description="Matrix: attend every day.", headline="EDU",
@@ -437,6 +441,21 @@ class Fixture:
 
 
 # ---- the oracle ------------------------------------------------------------------------------------------------
+
+# Labels within the council only for the lead, the owning team's manager, a duty and break glass.
+NEED_TO_KNOW = {"police_information", "health_information"}
+# Duty purposes that change records (duty_purpose_write); the matrix's duties are for subject access.
+DUTY_WRITES = {"rectification"}
+
+
+def chosen(foot):
+    """The one footing the decision settles on when a user has several (docs/access.md: the relationship
+    first, then triage, then a grant, then recording)."""
+    for b in ("lead", "taf", "team_manager", "front_door", "duty", "break_glass", "recorder"):
+        if b in foot:
+            return b
+    return None
+
 
 class Oracle:
     def __init__(self, fx):
@@ -490,9 +509,8 @@ class Oracle:
                 return ALLOW("directory")
             return DENY({403}, "only admin changes agencies and teams")
         if p.role in ("admin", "analyst"):
-            if d.get("restricted"):
-                return DENY({403, 404}, "restricted person", amb="admin_restricted")
-            return DENY({403}, "%s has no case records" % p.role)
+            return DENY({403}, "%s has no case records" % p.role,
+                        amb="admin_restricted" if d.get("restricted") else None)
         if action == "create" and d.get("top"):
             if sec == "contact":
                 if p.role == "front_door":
@@ -504,34 +522,45 @@ class Oracle:
                 return DENY({403}, "governance: case records only on a duty", amb="gov_create")
             return DENY({403}, "partners do not write person or family records")
         foot = self.footings(p, d)
+        if not foot:   # a restricted person too: answered as anyone unrelated is answered
+            return DENY({403}, "no footing", hint=p.role in BG_ROLES,
+                        amb="gov_restricted_no_duty" if d.get("restricted") else None)
         if d.get("restricted"):
             if p.role != "governance":
                 return DENY({404}, "restricted person")
-            if "duty" not in foot:
-                return DENY({403, 404} if action == "read" else {403, 404, 409}, "restricted person, no duty",
-                            amb="gov_restricted_no_duty")
             if action == "read":
                 return ALLOW("duty")
             return DENY({409}, "change to a restricted person", err="restricted")
-        if not foot:
-            return DENY({403}, "no footing", hint=p.role in BG_ROLES)
+        basis = chosen(foot)
         base = sec.split(".")[0]
         if p.role == "front_door" and sec not in FD_SECTIONS:
-            return DENY({403, 404}, "front door does not see %s" % sec, amb="fd_section")
+            return DENY({403}, "front door does not see %s" % sec, amb="fd_section")
         if p.role == "partner":
             visible = self.partner_sees(p, d["family"], sec)
-            covered = self.partner_sees(p, d["family"], "person") or self.partner_sees(p, d["family"], "family")
-            amb = None if covered else "h1_no_consent"
             if action != "read" and base in NO_PARTNER_WRITE:
-                return DENY({403} if visible else {403, 404}, "partners do not write %s records" % base,
-                            amb=None if visible else "partner_write_hidden")
+                return DENY({403}, "partners do not write %s records" % base)
             if not visible:
-                if action == "read":
-                    return DENY({404} if covered else {403, 404}, "section %s not shared" % sec, amb=amb)
-                return DENY({403, 404}, "section %s not shared" % sec, amb="partner_write_hidden")
+                if action == "create":
+                    return DENY({403}, "section %s not shared: recording one is refused" % sec,
+                                amb="partner_write_hidden")
+                return DENY({404}, "section %s not shared" % sec, amb="h1_no_consent" if action == "read" else
+                            "partner_write_hidden")
+        elif sec in NEED_TO_KNOW and basis not in ("lead", "team_manager", "duty", "break_glass"):
+            if action == "create":
+                return DENY({403}, "%s is recorded by the lead or the manager" % sec)
+            return DENY({404}, "%s: not for footing %s" % (sec, basis))
+        if action != "read" and basis == "duty" and self.fx.duty_purpose not in DUTY_WRITES:
+            return DENY({403}, "a %s duty reads; it does not change records" % self.fx.duty_purpose)
+        if action != "read" and d.get("staffing") and not (basis == "team_manager" or
+                                                            (basis == "lead" and d["staffing"] == "taf")):
+            return DENY({403}, "staffing is for the owning team's manager (TAF members: or the lead)")
+        if action == "create" and d.get("res") == "episodes":
+            if basis != "front_door" and not (p.team == d.get("team") and basis in ("recorder", "lead",
+                                                                                     "team_manager")):
+                return DENY({403}, "an episode is recorded by the front door or for one's own team")
         if action != "read" and sec == "contact" and p.role != "front_door":
-            return ALLOW("footing %s; only the front door records contacts and calls" % "+".join(sorted(foot)),
-                         alt={403}, amb="contact_write")
+            return ALLOW("footing %s: a contact is corrected on any footing on its family" % basis,
+                         amb="contact_write")
         return ALLOW("footing " + "+".join(sorted(foot)))
 
 
@@ -680,6 +709,11 @@ class Matrix:
         child = self.fx.fam.get(fam, {}).get("child") if fam else None
         if doc.get("id") != child:
             return []
+        if p.role == "partner" and not self.oracle.partner_sees(p, fam, "identifiers") and "nhs_number" in doc:
+            return ["finding 11: the NHS number was returned to a partner without the 'identifiers' section"]
+        if (p.role != "partner" or self.oracle.partner_sees(p, fam, "identifiers")) and \
+                doc.get("nhs_number") != "9434765919":
+            return ["nhs_number is %r, expected '9434765919' for this reader" % doc.get("nhs_number")]
         if p.role == "partner" and not self.oracle.partner_sees(p, fam, "special_category"):
             leaked = [f for f in SPECIAL_FIELDS if doc.get(f) is not None]
             return ["special-category field %s returned to a partner without that section" % ", ".join(leaked)] \
@@ -706,7 +740,7 @@ class Matrix:
                     elif is_dir:
                         exp = ALLOW("directory")
                     elif p.role in ("admin", "analyst"):
-                        exp = ALLOW("an empty list", alt={403}, amb="top_list_none")
+                        exp = ALLOW("an empty list", amb="top_list_none")
                     else:
                         exp = ALLOW("list, leaving out what may not be read", amb="top_list")
                     cells.append(Cell(p, route, "GET", "/api/v1/%s?limit=500" % coll, exp,
@@ -770,13 +804,11 @@ class Matrix:
 
                 def member_expect(p=p, m=m):
                     foot = o.footings(p, desc("members", m))
-                    if p.role == "governance" and foot:
-                        return DENY({409}, "membership of a restricted person", err="restricted")
+                    if not foot:
+                        return DENY({403}, "membership of a restricted person, no footing", amb="restricted_member")
                     if p.role == "governance":
-                        return DENY({403, 404, 409}, "restricted person, no duty", amb="gov_restricted_no_duty")
-                    if foot:
-                        return DENY({404, 409}, "membership of a restricted person", amb="restricted_member")
-                    return DENY({403, 404}, "membership of a restricted person, no footing", amb="restricted_member")
+                        return DENY({409}, "membership of a restricted person", err="restricted")
+                    return DENY({404}, "membership of a restricted person", amb="restricted_member")
                 cells.append(Cell(p, "PATCH /api/v1/members/{id}", "PATCH", "/api/v1/members/%d" % m,
                                   member_expect, body={"in_household": True}))
         return cells
@@ -790,7 +822,7 @@ class Matrix:
                 return e
             sec = RES[res]["section"]
             if p is not ANON and p.role == "front_door" and sec not in FD_SECTIONS:
-                return ALLOW("list without the hidden section", alt={403, 404}, amb="fd_section")
+                return ALLOW("list without the hidden section", amb="fd_section")
             return ALLOW("parent readable: " + e.why)
         return exp
 
@@ -799,24 +831,31 @@ class Matrix:
                       lambda: self.oracle.decide(p, "read", d), note=note,
                       check=(lambda doc: self.special_problems(p, doc)) if name == "people" else None)]
         if not reads_only:
+            wd = dict(d, staffing="taf") if name == "taf-members" else d
             cells.append(Cell(p, "PATCH /api/v1/%s/{id}" % name, "PATCH", "/api/v1/%s/%d" % (name, rid),
-                              lambda: self.oracle.decide(p, "write", d), body=PATCH_BODY[name]))
+                              lambda: self.oracle.decide(p, "write", wd), body=PATCH_BODY[name]))
         return cells
 
     def create_cell(self, p, fam, name, coll, pd, pid):
         section = RES[name]["section"]
         nd = {"res": name, "family": pd.get("family"), "parent": pid, "section": section,
               "restricted": pd.get("restricted", False)}
-        if name == "areas":
+        if name in ("areas", "needs"):
             nd["section"] = "assessment.education_skills"
+        if name == "taf-members":
+            nd["staffing"] = "taf"
+        if name == "episodes":
+            nd["team"] = self.fx.fam.get(fam, {}).get("team") or "A"
 
         def exp():
             if pd.get("restricted"):   # under a restricted person: the change rule decides (404, 409, ...)
                 return self.oracle.decide(p, "create", nd)
             e = self.oracle.decide(p, "read", pd)
             if not e.allow:
-                if p is not ANON and p.role == "partner" and 404 in e.codes:   # writing under a hidden parent
-                    return DENY({403, 404}, e.why, amb="partner_write_hidden")
+                if p is not ANON and p.role == "partner" and e.codes == {404}:
+                    # On the team but the parent's section is not shared: recording under it is refused
+                    # with the reason (the partner knows the family; the new record's section is not theirs).
+                    return DENY({403}, e.why + ": recording under it is refused", amb="partner_write_hidden")
                 return e
             return self.oracle.decide(p, "create", nd)
         holder = {}
@@ -939,6 +978,14 @@ class Matrix:
                               body={"restricted": False, "reason": "Matrix: nothing to lift."},
                               check=lambda doc: [] if isinstance(doc, dict) and doc.get("restricted") is False
                               else ["answer is not {\"id\", \"restricted\": false}: %s" % json.dumps(doc)[:200]]))
+        # triage's view of a contact in triage (F2): on the contact's footing; governance's list of links
+        ct = r["F2"]["contacts"]
+        cells.append(Cell(p, "GET /api/v1/contacts/{id}/history", "GET", "/api/v1/contacts/%d/history" % ct,
+                          unauth if anon else self.oracle.decide(p, "read", fx.known[("contacts", ct)])))
+        cells.append(Cell(p, "GET /api/v1/governance/linked-records", "GET", "/api/v1/governance/linked-records",
+                          unauth if anon else (ALLOW("governance reviews links to known records")
+                                               if p.role == "governance" else
+                                               DENY({403}, "the review of links is governance's"))))
         cells += self.index_cells(p, unauth)
         return cells
 
@@ -1080,6 +1127,177 @@ PATCH_BODY = {
     "agencies": {"name": "Matrix Council Early Help"},
     "teams": {"name": "Locality A"},
 }
+
+
+# ---- the findings of issue 9: each a scenario that failed before the fix ----------------------------------------
+
+def run_findings(m, fx, by):
+    """Nobody widens their own or anyone else's access by recording something, and what lists and errors give
+    away (issue 9, findings 1-6 and 9-12). Each scenario's cells are counted under 'finding N'."""
+    F = {k: v["id"] for k, v in fx.fam.items()}
+    r = fx.rec
+
+    def cell(n, p, method, path, expect, body=None, check=None):
+        saved, p.label = p.label, "finding %d %s" % (n, p.key)
+        route = "%s %s" % (method, re.sub(r"/\d+", "/{id}", path.split("?")[0]))
+        out = m.run(Cell(p, route, method, path, expect, body=body, check=check)) or (None, None)
+        p.label = saved
+        return out[1] if isinstance(out, tuple) else None
+
+    def new_family(n, p, name):
+        doc = cell(n, p, "POST", "/api/v1/families", ALLOW("a new family"), body={"name": name})
+        return doc.get("id") if isinstance(doc, dict) else 0
+
+    no_footing = DENY({403}, "no footing: what existed before the link stays behind its own footings")
+    f4_child, f4_parent = r["F4"]["people"], r["F4"]["parent"]
+    f4_address = r["F4"]["addresses"]
+
+    # 1. Adding an existing person to a family one records opens nothing of theirs (a practitioner, a team
+    #    manager, the front door); a person recorded with the family still opens to its recorder.
+    for k, person in (("P1", f4_child), ("TM_A", f4_child), ("FD", f4_parent)):
+        p = by[k]
+        fam = new_family(1, p, "Finding one %s household" % k)
+        cell(1, p, "POST", "/api/v1/families/%d/members" % fam, ALLOW("the link is recorded"),
+             body={"person_id": person, "role": "other_adult"})
+        cell(1, p, "GET", "/api/v1/people/%d" % person, no_footing)
+        cell(1, p, "GET", "/api/v1/people/%d/addresses" % person, no_footing)
+        cell(1, p, "GET", "/api/v1/addresses/%d" % f4_address, no_footing)
+        cell(1, p, "GET", "/api/v1/people/%d/partner-records" % person, no_footing)
+    p1 = by["P1"]
+    fam = new_family(1, p1, "Finding one new household")
+    doc = cell(1, p1, "POST", "/api/v1/people", ALLOW("a new person"),
+               body={"given_name": "Newborn", "family_name": "Findingone", "sex": "F", "date_of_birth": day(-3)})
+    newborn = doc.get("id") if isinstance(doc, dict) else 0
+    cell(1, p1, "POST", "/api/v1/families/%d/members" % fam, ALLOW("the recorder's own person"),
+         body={"person_id": newborn, "role": "child"})
+    cell(1, p1, "GET", "/api/v1/people/%d" % newborn, ALLOW("recorded together: the recorder reads them"))
+
+    # 2. A contact naming a known family opens nothing of it; triage sees its history only, and governance
+    #    sees the contact in its list of links to known records.
+    fd, g = by["FD"], by["G"]
+    doc = cell(2, fd, "POST", "/api/v1/contacts", ALLOW("the front door records a contact"),
+               body={"received_on": day(0), "channel": "phone", "contactor_type": "public", "source_code": "9",
+                     "reason": "x", "family_id": F["F4"]})
+    c2 = doc.get("id") if isinstance(doc, dict) else 0
+    cell(2, fd, "GET", "/api/v1/families/%d" % F["F4"], no_footing)
+    cell(2, fd, "GET", "/api/v1/families/%d/members" % F["F4"], no_footing)
+    cell(2, fd, "GET", "/api/v1/people/%d" % f4_child, no_footing)
+    cell(2, fd, "GET", "/api/v1/contacts/%d" % c2, ALLOW("the front door's own contact in triage"))
+
+    def history_is_cards(doc):
+        people = (doc or {}).get("people") or []
+        ids = {x.get("id") for x in people}
+        out = [] if {f4_child, f4_parent} <= ids else ["the history lacks F4's index cards: %r" % sorted(ids)]
+        extra = {k for x in people for k in x} - {"id", "given_name", "family_name", "date_of_birth",
+                                                   "expected_date", "sex"}
+        if extra:
+            out.append("the history shows more than index cards: %s" % ", ".join(sorted(extra)))
+        eps = {e.get("id") for e in (doc or {}).get("open_episodes") or []}
+        if r["F4"]["episodes"] not in eps:
+            out.append("the history lacks F4's open episode")
+        if r["F4"]["contacts"] not in {c.get("id") for c in (doc or {}).get("earlier_contacts") or []}:
+            out.append("the history lacks F4's earlier contact")
+        return out
+    cell(2, fd, "GET", "/api/v1/contacts/%d/history" % c2, ALLOW("triage's history of what it names"),
+         check=history_is_cards)
+    cell(2, g, "GET", "/api/v1/governance/linked-records", ALLOW("governance's list"),
+         check=lambda doc: [] if any(x.get("kind") == "contact_family" and x.get("id") == c2
+                                     for x in (doc or {}).get("items") or [])
+         else ["the contact naming a known family is not in governance's list"])
+
+    # 3. The front door does not staff a case: no TAF member, no lead; the owning team's manager does.
+    ep6 = r["F6"]["episodes"]
+    cell(3, fd, "POST", "/api/v1/episodes/%d/taf-members" % ep6, DENY({403}, "the front door does not staff"),
+         body={"user_id": by["PB"].user_id, "taf_role": "member", "from_date": day(0)})
+    cell(3, fd, "PATCH", "/api/v1/episodes/%d" % ep6, DENY({403}, "the front door does not allocate"),
+         body={"lead_user_id": by["PB"].user_id})
+    cell(3, by["PB"], "GET", "/api/v1/episodes/%d/notes" % ep6, no_footing)
+    cell(3, by["TM_A"], "POST", "/api/v1/episodes/%d/taf-members" % ep6, ALLOW("the owning team's manager"),
+         body={"user_id": by["P3"].user_id, "taf_role": "member", "from_date": day(0)})
+
+    # 4. A contact is not moved into a family its user does not work.
+    ct1 = r["F1"]["contacts"]
+    cell(4, p1, "PATCH", "/api/v1/contacts/%d" % ct1, DENY({403}, "moving a contact to an unrelated family"),
+         body={"family_id": F["F4"]})
+    cell(4, p1, "GET", "/api/v1/contacts/%d" % ct1, ALLOW("the contact still names F1"),
+         check=lambda doc: [] if (doc or {}).get("family_id") == F["F1"] else ["the contact was moved"])
+
+    # 5. A partner records nothing in a section not shared with its agency type.
+    s1 = by["S1"]
+    a1 = r["F1"]["assessments"]
+    cell(5, s1, "POST", "/api/v1/assessments/%d/areas" % a1, DENY({403}, "health is not shared with schools"),
+         body={"area": "health", "scale": 3})
+    cell(5, s1, "POST", "/api/v1/assessments/%d/needs" % a1, DENY({403}, "a health need is not the school's"),
+         body={"headline": "HLT", "framework": "2022-10"})
+    cell(5, s1, "POST", "/api/v1/episodes/%d/notes" % r["F1"]["episodes"],
+         DENY({403}, "police information is not the school's"),
+         body={"note_type": "case_note", "occurred_at": NOW_MINUTE, "body": "x", "sharing_label": "police_information"})
+
+    # 6. A lead or team member is someone who can work the case.
+    tm = by["TM_A"]
+    for k in ("ADMIN", "AN"):
+        cell(6, tm, "PATCH", "/api/v1/episodes/%d" % r["F1"]["episodes"],
+             DENY({422}, "%s can never open the case" % k, err="invalid_value", audited=False),
+             body={"lead_user_id": by[k].user_id})
+        cell(6, tm, "POST", "/api/v1/episodes/%d/taf-members" % r["F1"]["episodes"],
+             DENY({422}, "%s can never open the case" % k, err="invalid_value", audited=False),
+             body={"user_id": by[k].user_id, "taf_role": "member", "from_date": day(0)})
+
+    # 9. A list page and its cursor tell nothing of records the caller may not see.
+    def page(items, nxt):
+        return lambda doc: [] if (len((doc or {}).get("items") or []) == items and (doc or {}).get("next") == nxt) \
+            else ["expected %d items and next %r: %s" % (items, nxt, json.dumps(doc)[:200])]
+    for k in ("AN", "ADMIN", "S1"):
+        cell(9, by[k], "GET", "/api/v1/people?limit=1&after=0&family_name=Matrixfour", ALLOW("nothing visible"),
+             check=page(0, None))
+    cell(9, by["TM_B"], "GET", "/api/v1/people?limit=1&family_name=Matrixone", ALLOW("nothing visible"),
+         check=page(0, None))
+    cell(9, p1, "GET", "/api/v1/people?limit=1&family_name=Matrixone", ALLOW("the first page is never empty"),
+         check=page(1, str(r["F1"]["people"])))
+
+    # 10. A restricted person is answered as nobody would be, for everyone but governance.
+    rp = r["F1"]["restricted"]
+    f5 = new_family(10, p1, "Finding ten household")
+    got = {}
+    for pid in (rp, 99999999):
+        doc = cell(10, p1, "POST", "/api/v1/families/%d/members" % f5,
+                   DENY({422}, "a restricted person is refused as an unknown one", err="invalid_value",
+                        audited=False),
+                   body={"person_id": pid, "role": "child"})
+        got[pid] = ((doc or {}).get("error") or {}).get("detail")
+    if got[rp] != got[99999999]:
+        m.result("finding 10", False, "finding 10: the refusal for a restricted person (%r) differs from an "
+                                      "unknown one (%r)" % (got[rp], got[99999999]))
+    else:
+        m.result("finding 10", True)
+    cell(10, by["S1"], "GET", "/api/v1/people/%d" % rp, DENY({404}, "restricted: as if absent, on a footing"))
+    cell(10, by["TM_B"], "GET", "/api/v1/people/%d" % rp, DENY({403}, "restricted: as anyone unrelated"))
+    cell(10, by["TM_B"], "GET", "/api/v1/people/%d" % r["F1"]["parent"], DENY({403}, "unrelated"))
+    doc = cell(10, p1, "POST", "/api/v1/families/%d/members" % F["F1"],
+               DENY({409}, "already a member", err="conflict", audited=False),
+               body={"person_id": r["F1"]["parent"], "role": "parent"})
+    text = json.dumps(doc or {})
+    m.result("finding 10", not re.search(r"UNIQUE|constraint|SQL|sqlite|family_member\.", text),
+             "finding 10: an error carries SQL text: %s" % text[:200])
+
+    # 11. Police and health notes reach only those whose role needs them.
+    for label in ("police_information", "health_information"):
+        nid = r["F1"]["note_" + label]
+        cell(11, by["P2"], "GET", "/api/v1/notes/%d" % nid, DENY({404}, "a TAF practitioner does not see %s" % label))
+        cell(11, p1, "GET", "/api/v1/notes/%d" % nid, ALLOW("the lead sees %s" % label))
+        cell(11, by["TM_A"], "GET", "/api/v1/notes/%d" % nid, ALLOW("the manager sees %s" % label))
+
+    # 12. A duty is limited to its purpose: subject access reads and does not edit; rectification corrects.
+    g4 = dict(family_id=F["F4"], explanation="Matrix: the family asked for a copy of their records.")
+    cell(12, g, "POST", "/api/v1/access/duties", ALLOW("a subject access duty"), body=dict(g4, purpose="subject_access"))
+    note4 = r["F4"]["notes"]
+    cell(12, g, "GET", "/api/v1/notes/%d" % note4, ALLOW("subject access reads"))
+    cell(12, g, "PATCH", "/api/v1/notes/%d" % note4, DENY({403}, "subject access does not edit"),
+         body={"subject": "Matrix: edited under subject access"})
+    cell(12, g, "POST", "/api/v1/access/duties", ALLOW("a rectification duty"),
+         body=dict(g4, purpose="rectification", explanation="Matrix: the family asked for a correction."))
+    cell(12, g, "PATCH", "/api/v1/notes/%d" % note4, ALLOW("rectification corrects"),
+         body={"subject": "Matrix: corrected on request"})
 
 
 # ---- the run ---------------------------------------------------------------------------------------------------
@@ -1231,6 +1449,9 @@ def main():
         m.run(Cell(by[k], "POST /api/v1/access/break-glass", "POST", "/api/v1/access/break-glass",
                    ALLOW("%s breaks glass" % by[k].role), body=glass_body(F["F3"]),
                    check=grant_check("break_glass", F["F3"])))
+
+    # 10b. The findings of issue 9, each a scenario of its own.
+    run_findings(m, fx, by)
 
     # 11. Everyone signs out.
     for p in ps:

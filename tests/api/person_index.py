@@ -12,7 +12,9 @@ starts `hearth serve` and checks, over HTTP and in the database:
   - running the engine is for analysts and governance; a run over the index suggests the re-recorded child
     and keeps a model trained on the index, which the front door's check then uses; a run over a dataset
     links rows with one clear candidate (never merging) and counts what it kept;
-  - the review queue shows both sides as index cards with the evidence, each side audited as read;
+  - the review queue shows both sides with the evidence, each side audited as read; outside a footing (the front
+    door) each side is its index card only, with no dataset name, postcode or address and evidence on the card's
+    fields only, while the family's team manager, on a footing, sees the partner's row whole (finding 7);
   - deciding "same" on two people merges them: the merged record's rows move to the kept one, it leaves
     search, says where it went, and the merge is audited; undoing puts every moved row back and the pair waits
     again; merges are refused for people whose NHS numbers disagree and for a restricted person;
@@ -20,7 +22,12 @@ starts `hearth serve` and checks, over HTTP and in the database:
     later run, nor decided twice;
   - a person's linked partner rows are served under the partner_data label to those with a footing only;
   - the identification list puts the family forward with its three headlines and evidence; a decision on it
-    is recorded and shown; `hearth identify` prints the same; bad indicators are refused and change nothing.
+    is recorded and shown; `hearth identify` prints the same; bad indicators are refused and change nothing;
+  - partner rows read directly, through the queue and through the identification list are in the person's
+    access report, each saying what it was read through (finding 18);
+  - the front door's check and the duplicate warning answer someone the caller has no footing on from the
+    index card's fields alone, so a guessed postcode or NHS number changes nothing; the lead, on a footing, is
+    answered on every field (finding 8).
 
 Prints one line per check and finally `pindex: N passed, N failed`. Python 3 standard library only.
 """
@@ -36,8 +43,13 @@ import tempfile
 from run import Server, give_work
 from signin import Checks, call, hearth_cli, session_of
 
-FAMILY = 6          # demo seed 7: an open episode led by practitioner.n1
+FAMILY = 6          # demo seed 7: an open episode led by practitioner.n1 (team 2, managed by manager.n)
 LEAD = "practitioner.n1"
+# what is shown of a person, of a partner's row and of the evidence outside a footing: the index card
+PERSON_CARD = {"id", "given_name", "middle_names", "family_name", "preferred_name", "date_of_birth", "expected_date",
+               "sex"}
+ROW_CARD = {"id", "given_name", "family_name", "date_of_birth", "sex"}
+CARD_FIELDS = {"given_name", "family_name", "date_of_birth", "sex"}
 
 
 def write(path, text):
@@ -212,13 +224,38 @@ def main():
         linked = sql.execute("SELECT count(*) FROM partner_record WHERE person_id IN (%s)"
                              % ",".join(str(m[0]) for m in members)).fetchone()[0]
         check(linked >= 3 * (len(members) - 1), "rows of all three datasets are linked to the family", linked)
-        st, doc = api("frontdoor1", "GET", "/api/v1/match-reviews?state=linked&kind=dataset")
+        # finding 7: outside a footing the queue shows index cards only (no dataset, row, postcode or address, and
+        # evidence on the card's fields only); the family's team manager, on a footing, sees the partner's row
+        st, doc = api("frontdoor1", "GET", "/api/v1/match-reviews?state=all&kind=dataset")
+        items = (doc or {}).get("items", [])
+        text = json.dumps(doc)
+        leaks = [it for it in items
+                 if set(it.get("person") or {"?": 1}) - PERSON_CARD or set(it.get("partner_record") or {"?": 1}) - ROW_CARD
+                 or {c.get("comparison") for c in (it.get("evidence") or {}).get("comparisons", [])} - CARD_FIELDS
+                 or it.get("view") != "card"]
+        check(st == 200 and len(items) >= 3 * (len(members) - 1) and not leaks
+              and not any(name in text for name in rows) and (adult[5] or "LE") not in text,
+              "finding_7_front_door_queue_without_footing_shows_index_cards_only", (st, leaks[:2] or text[:600]))
+        fd_pair = items[0] if items else {}
+        st, doc = api("frontdoor1", "GET", "/api/v1/match-reviews/%d" % fd_pair.get("id", 0))
+        text = json.dumps(doc)
+        check(st == 200 and set((doc or {}).get("partner_record") or {"?": 1}) <= ROW_CARD
+              and not any(name in text for name in rows) and (adult[5] or "LE") not in text,
+              "finding_7_front_door_one_pair_without_footing_shows_index_cards_only", (st, doc))
+        st, doc = api("manager.n", "GET", "/api/v1/match-reviews?state=linked&kind=dataset")
         link_pair = next((it for it in (doc or {}).get("items", [])
                           if it.get("person_id") == adult[0]
                           and (it.get("partner_record") or {}).get("dataset") == "school_attendance"), None)
         check(st == 200 and link_pair and link_pair.get("partner_record", {}).get("person_id") == adult[0],
               "engine links are listed with the partner's row", (st, doc))
         link_pair = link_pair or {}
+        comps = {c.get("comparison") for c in (link_pair.get("evidence") or {}).get("comparisons", [])}
+        check(link_pair.get("view") == "full" and link_pair.get("partner_record", {}).get("postcode") == adult[5]
+              and link_pair.get("person", {}).get("postcode") == adult[5] and "postcode" in comps,
+              "finding_7_team_manager_on_a_footing_sees_dataset_postcode_and_all_evidence", link_pair)
+        st, doc = api("manager.n", "GET", "/api/v1/match-reviews/%d" % fd_pair.get("id", 0))
+        check(st == 200 and (doc.get("partner_record") or {}).get("dataset") in rows and doc.get("view") == "full",
+              "finding_7_team_manager_on_a_footing_sees_one_pair_whole", (st, doc))
         st, doc = api("frontdoor1", "PATCH", "/api/v1/match-reviews/%d" % link_pair.get("id", 0),
                       {"decision": "different", "reason": "A different person: the school checked."})
         row = sql.execute("SELECT person_id FROM partner_record WHERE id = ?",
@@ -294,6 +331,57 @@ def main():
         check((fam.get("decision") or {}).get("decision") == "offer_support", "the list shows the decision", fam)
         opened = sql.execute("SELECT count(*) FROM episode WHERE family_id = ?", (FAMILY,)).fetchone()[0]
         check(opened == 1, "nothing was opened by the list", opened)
+
+        # finding 18: partner rows read directly, through the review queue and through the identification list are
+        # each in the person's access report, saying what they were read through
+        st, doc = api("dpo", "GET", "/api/v1/people/%d/access-report?limit=1000" % child[0])
+        reads = {(it.get("record"), it.get("via"), (it.get("by") or {}).get("username"))
+                 for it in (doc or {}).get("items", []) if it.get("action") == "read"}
+        check(st == 200 and ("partner_record", "partner_records", LEAD) in reads,
+              "finding_18_partner_records_read_is_in_the_access_report", (st, sorted(map(str, reads))))
+        check(("partner_record", "match_review", "frontdoor1") in reads
+              and ("partner_record", "match_review", "manager.n") in reads
+              and ("person", "match_review", "frontdoor1") in reads,
+              "finding_18_match_review_cards_and_rows_are_in_the_access_report", sorted(map(str, reads)))
+        check(("partner_record", "identification", "manager.n") in reads
+              and ("person", "identification", "manager.n") in reads,
+              "finding_18_identification_evidence_is_in_the_access_report", sorted(map(str, reads)))
+        lead_read = next((it for it in (doc or {}).get("items", []) if it.get("via") == "partner_records"), {})
+        check((lead_read.get("footing") or {}).get("basis") == "lead",
+              "finding_18_the_report_gives_the_footing_of_a_partner_records_read", lead_read)
+
+        # finding 8: outside a footing the check answers the index card and a score from the card's fields alone, so
+        # a guessed postcode or NHS number changes nothing; on a footing the evidence uses every field
+        apid, agiven, afamily, adob, asex, apc = adult
+        nhs = sql.execute("SELECT nhs_number FROM person WHERE id = ?", (apid,)).fetchone()[0]
+        probe = {"given_name": agiven, "family_name": afamily, "date_of_birth": adob, "sex": asex}
+
+        def answer(user, **extra):
+            st, doc = api(user, "POST", "/api/v1/people/matches", dict(probe, **extra))
+            it = next((x for x in (doc or {}).get("items", []) if (x.get("person") or {}).get("id") == apid), None)
+            return st, it
+
+        st1, right = answer("frontdoor1", postcode=apc, nhs_number=nhs)
+        st2, wrong = answer("frontdoor1", postcode="ZZ99 9ZZ", nhs_number="9434765919")
+        st3, none = answer("frontdoor1")
+        fields = {e.get("field") for x in (right, wrong) for e in (x or {}).get("evidence", [])}
+        check(st1 == st2 == st3 == 200 and right and right == wrong == none and fields <= CARD_FIELDS
+              and set(right.get("person", {})) <= PERSON_CARD,
+              "finding_8_matches_without_footing_say_nothing_of_a_guessed_postcode_or_nhs_number",
+              (st1, right, st2, wrong))
+        st1, right = answer(LEAD, postcode=apc, nhs_number=nhs)
+        st2, wrong = answer(LEAD, postcode="ZZ99 9ZZ", nhs_number="9434765919")
+        levels = {e.get("field"): e.get("level") for e in (right or {}).get("evidence", [])}
+        check(st1 == st2 == 200 and right and levels.get("postcode") == "exact" and levels.get("identifier") == "exact"
+              and right.get("view") == "full" and (not wrong or wrong.get("probability") < right.get("probability")),
+              "finding_8_matches_on_a_footing_show_evidence_on_every_field", (st1, right, st2, wrong))
+        dupes = []
+        for number in (nhs, "9434765919"):
+            st, doc = api("frontdoor1", "POST", "/api/v1/people", dict(probe, nhs_number=number))
+            dupes.append((st, next((d for d in (doc or {}).get("possible_duplicates", []) if d.get("id") == apid),
+                                   None)))
+        check(dupes[0][0] == dupes[1][0] == 201 and dupes[0][1] and dupes[0][1] == dupes[1][1],
+              "finding_8_possible_duplicates_without_footing_say_nothing_of_a_guessed_nhs_number", dupes)
     finally:
         problem = server.stop()
         check(problem is None, "the server stops cleanly", problem)

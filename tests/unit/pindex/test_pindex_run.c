@@ -5,7 +5,8 @@
  *               later run and a decided one kept; restricted and merged people take no part;
  *   a dataset   rows with one clear candidate are linked (and their pairs say so), a row already linked is
  *               left alone, an absent dataset and an empty index are errors that keep nothing;
- *   the model   JSON round trip; a stored model that is not this engine's is refused.
+ *   the model   JSON round trip; a stored model that is not this engine's is refused;
+ *   the card    which comparisons are the index card's (shown outside a footing: findings 7 and 8).
  * All names are invented.
  */
 #include <setjmp.h>
@@ -137,12 +138,35 @@ static void the_model(void **state)
     assert_int_equal(pindex_model_load(f->s, &back, &f->err), CORE_E_INVALID_VALUE);
 }
 
+/* Findings 7 and 8: the evidence shown outside a footing is the index card's fields, by enum and by the name
+ * the evidence writes; everything else (postcode, address, town, identifiers, email) is not. */
+static void finding_8_card_comparisons(void **state)
+{
+    (void)state;
+    int card = 0;
+    for (int c = 0; c < LINK_NCOMP; c++) {
+        int expected = c == LINK_C_GIVEN || c == LINK_C_FAMILY || c == LINK_C_DOB || c == LINK_C_SEX;
+        assert_int_equal(pindex_card_comparison(c), expected);
+        assert_int_equal(pindex_card_comparison_named(link_comparison_name(c)), expected);
+        card += expected;
+    }
+    assert_int_equal(card, 4);
+    assert_int_equal(pindex_card_comparison_named("date_of_birth"), 1);
+    assert_int_equal(pindex_card_comparison_named("postcode"), 0);
+    assert_int_equal(pindex_card_comparison_named("identifier"), 0);
+    assert_int_equal(pindex_card_comparison_named(NULL), 0);
+    assert_int_equal(pindex_card_comparison_named("nhs_number"), 0);
+    assert_int_equal(pindex_card_comparison(-1), 0);
+    assert_int_equal(pindex_card_comparison(LINK_NCOMP), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(the_index, setup, teardown),
         cmocka_unit_test_setup_teardown(a_dataset, setup, teardown),
         cmocka_unit_test_setup_teardown(the_model, setup, teardown),
+        cmocka_unit_test(finding_8_card_comparisons),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

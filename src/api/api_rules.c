@@ -1,0 +1,123 @@
+/*
+ * api_rules.c — the write rules beyond one record's access decision (docs/access.md, "No footing from what
+ * you record yourself").
+ *
+ * The access decision answers "may this user write this record?". Some writes also change who may see what,
+ * and for those a footing on the record is not enough:
+ *   - a link (a person added to a family or named as a contact's child, a family named by a contact) opens
+ *     the linked record only when access_link_opens() says so; the link is recorded either way, and what
+ *     existed before it stays behind its own footings;
+ *   - a contact is moved to another family only onto a family the user may write (or by the front door
+ *     while the contact is in triage, which does not open that family);
+ *   - a case is staffed (its lead, its team, its Team Around the Family) by the owning team's manager — the
+ *     decision checks that with access_target.staffing — and an episode is recorded by the front door during
+ *     triage, or for the user's own team on a family they recorded or work (without a lead: only the team's
+ *     manager names one).
+ * Every refusal here is audited as 'denied', like the decision's own.
+ */
+#include <inttypes.h>
+
+#include "access/access.h"
+#include "api/api.h"
+#include "model/model.h"
+
+/* Record a refusal made here and hand its code back. */
+static int refused(http_req *req, const char *table, int64_t id, core_error *err)
+{
+    json_t *d = json_pack("{s:s,s:s}", "permission", "record.write", "reason", err->message);
+    char *dj = d ? json_dumps(d, JSON_COMPACT) : NULL;
+    json_decref(d);
+    core_error aerr;
+    int rc = http_audit(req, "denied", table, id, dj, 1, &aerr);
+    free(dj);
+    if (rc)
+        *err = aerr;
+    return err->code;
+}
+
+/* A positive integer field of body, or 0. */
+static int64_t body_id(json_t *body, const char *name)
+{
+    json_t *v = json_object_get(body, name);
+    return json_is_integer(v) && json_integer_value(v) > 0 ? (int64_t)json_integer_value(v) : 0;
+}
+
+int api_staffing_write(const model_resource *r, json_t *body)
+{
+    if (strcmp(r->table, "episode_member") == 0)
+        return ACCESS_STAFF_TAF;
+    if (strcmp(r->table, "episode") == 0 &&
+        (json_object_get(body, "lead_user_id") || json_object_get(body, "owning_team_id")))
+        return ACCESS_STAFF_LEAD;
+    return 0;
+}
+
+/* ctx->link_opens for a link to target through parent. */
+static int link_decide(http_req *req, access_link kind, int64_t parent, int64_t target, model_ctx *ctx,
+                       core_error *err)
+{
+    if (!target)
+        return 0; /* the model refuses a missing or malformed id */
+    int opens = access_link_opens(req->db, &req->who, kind, parent, target, err);
+    if (opens < 0)
+        return opens;
+    ctx->link_opens = opens;
+    return 0;
+}
+
+int api_create_rules(http_req *req, const model_resource *r, int64_t parent, json_t *body,
+                     const struct access_footing *f, model_ctx *ctx, core_error *err)
+{
+    if (strcmp(r->table, "family_member") == 0)
+        return link_decide(req, ACCESS_LINK_MEMBER, parent, body_id(body, "person_id"), ctx, err);
+    if (strcmp(r->table, "contact_child") == 0)
+        return link_decide(req, ACCESS_LINK_CONTACT_CHILD, parent, body_id(body, "person_id"), ctx, err);
+    if (strcmp(r->table, "contact") == 0)
+        return link_decide(req, ACCESS_LINK_CONTACT_FAMILY, 0, body_id(body, "family_id"), ctx, err);
+    if (strcmp(r->table, "episode") == 0) {
+        /* An episode hands the family to a team: the front door does so as the outcome of triage; otherwise
+         * a member of the team that will own it, on a footing that is not borrowed (the family's recorder,
+         * its lead or the team's manager). Only that team's manager names the lead. */
+        json_t *lead = json_object_get(body, "lead_user_id");
+        if (lead && !json_is_null(lead)) {
+            if (access_may_allocate(&req->who, body_id(body, "owning_team_id"), err) != ACCESS_ALLOW)
+                return refused(req, "family", parent, err);
+            return 0;
+        }
+        if (f->basis == ACCESS_ON_FRONT_DOOR)
+            return 0;
+        int own_team = req->who.team_id && req->who.team_id == body_id(body, "owning_team_id");
+        if (!own_team || (f->basis != ACCESS_ON_RECORDER && f->basis != ACCESS_ON_LEAD &&
+                          f->basis != ACCESS_ON_TEAM_MANAGER)) {
+            core_error_set(err, CORE_E_FORBIDDEN, "an episode is recorded by the front door, or for your own team "
+                                                  "on a family you recorded or work");
+            core_error_hint(err, "refer the family through the front door");
+            return refused(req, "family", parent, err);
+        }
+    }
+    return 0;
+}
+
+int api_update_rules(http_req *req, const model_resource *r, int64_t id, json_t *body, model_ctx *ctx,
+                     core_error *err)
+{
+    if (strcmp(r->table, "contact") != 0 || !json_object_get(body, "family_id"))
+        return 0;
+    int64_t family = body_id(body, "family_id");
+    if (!family)
+        return 0; /* null: the contact names no family; a malformed id is the model's to refuse */
+    /* Moving a contact: onto a family the user may already write, or — the front door, while it triages
+     * the contact — onto a known family, which the contact then does not open. */
+    if (access_role_of(&req->who) != ACCESS_ROLE_FRONT_DOOR) {
+        access_target what = {"family", "family", family, NULL, 0};
+        access_footing f;
+        if (access_decide(req->db, &req->who, "record.write", &what, &f, err) != ACCESS_ALLOW || !f.basis) {
+            if (err->code == CORE_E_STORE)
+                return err->code;
+            core_error_set(err, CORE_E_FORBIDDEN, "a contact is moved only to a family you work with");
+            core_error_hint(err, "ask the front door or the family's lead practitioner to correct it");
+            return refused(req, "contact", id, err);
+        }
+    }
+    return link_decide(req, ACCESS_LINK_CONTACT_FAMILY, id, family, ctx, err);
+}

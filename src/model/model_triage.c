@@ -1,0 +1,147 @@
+/*
+ * model_triage.c — what the front door may see of what a contact names, and the links governance reviews.
+ *
+ * A contact may name a family, or children, that Hearth already knows. Naming them does not open their
+ * records (docs/access.md, "No footing from what you record yourself"); triage needs only their history:
+ * who they are (the index card: names, date of birth or expected date, sex), the open episodes and who holds
+ * them, and the earlier contacts and their decisions. model_triage_history() answers exactly that and no
+ * more. model_linked_list() lists the links that named something already known (contacts naming a known
+ * family, people added to a family or named on a contact after they were known), for governance to review.
+ *
+ * Restricted and merged people are never in either answer.
+ */
+#include <inttypes.h>
+
+#include "model/model.h"
+
+enum { HISTORY_MAX = 500 }; /* rows of one answer: the queries' own LIMITs are lower or equal */
+
+/* The contact's family (0 when it names none). */
+static const char SQL_CONTACT_FAMILY[] =
+    "SELECT coalesce(family_id, 0)\n"
+    "  FROM contact\n"
+    " WHERE id = $1";
+
+/* The families in question: the one the contact names, and those its children belong to. */
+#define FAMILIES_IN_QUESTION                                                                                     \
+    "SELECT $2 AS id\n"                                                                                        \
+    " UNION\n"                                                                                                 \
+    "SELECT m.family_id\n"                                                                                     \
+    "  FROM family_member m\n"                                                                                 \
+    "  JOIN contact_child cc ON cc.person_id = m.person_id\n"                                                 \
+    " WHERE cc.contact_id = $1"
+
+/* Index cards: the named family's members and the contact's children. */
+static const char SQL_HISTORY_PEOPLE[] =
+    "SELECT p.id, p.given_name, p.family_name, p.date_of_birth, p.expected_date, p.sex\n"
+    "  FROM person p\n"
+    " WHERE p.restricted = 0\n"
+    "   AND p.merged_into IS NULL\n"
+    "   AND (p.id IN (SELECT person_id FROM family_member WHERE family_id = $2)\n"
+    "        OR p.id IN (SELECT person_id FROM contact_child WHERE contact_id = $1))\n"
+    " ORDER BY p.id\n"
+    " LIMIT 100";
+
+/* Open episodes of the families in question, with the team and the lead. */
+static const char SQL_HISTORY_EPISODES[] =
+    "SELECT e.id, e.family_id, e.start_date, e.owning_team_id, t.name AS owning_team,\n"
+    "       e.lead_user_id, u.display_name AS lead\n"
+    "  FROM episode e\n"
+    "  JOIN team t ON t.id = e.owning_team_id\n"
+    "  LEFT JOIN app_user u ON u.id = e.lead_user_id\n"
+    " WHERE e.end_date IS NULL\n"
+    "   AND e.family_id IN (" FAMILIES_IN_QUESTION ")\n"
+    " ORDER BY e.id\n"
+    " LIMIT 100";
+
+/* Earlier contacts about the families in question or the contact's children, newest first. */
+static const char SQL_HISTORY_CONTACTS[] =
+    "SELECT c.id, c.family_id, c.received_on, c.source_code, c.decision, c.decision_date\n"
+    "  FROM contact c\n"
+    " WHERE c.id <> $1\n"
+    "   AND (c.family_id IN (" FAMILIES_IN_QUESTION ")\n"
+    "        OR c.id IN (SELECT cc.contact_id\n"
+    "                      FROM contact_child cc\n"
+    "                     WHERE cc.person_id IN (SELECT person_id FROM contact_child WHERE contact_id = $1)))\n"
+    " ORDER BY c.received_on DESC, c.id DESC\n"
+    " LIMIT 100";
+
+static void json_release(void *p)
+{
+    json_decref(p);
+}
+
+/* The rows sql gives as a JSON array of objects (column -> value). */
+static int rows_json(model_ctx *ctx, const char *sql, const store_value *p, size_t n, json_t **out, core_error *err)
+{
+    store_stmt *st;
+    int rc = store_query(ctx->db, ctx->arena, sql, p, n, &st, err);
+    if (rc)
+        return rc;
+    json_t *a = json_array();
+    core_arena_on_release(ctx->arena, json_release, a);
+    while ((rc = store_next(st, err)) == 1 && json_array_size(a) < HISTORY_MAX) {
+        json_t *o = json_object();
+        for (int i = 0; i < store_col_count(st); i++) {
+            store_type t = store_col_type(st, i);
+            json_object_set_new(o, store_col_name(st, i), t == STORE_NULL  ? json_null()
+                                                          : t == STORE_INT ? json_integer(store_col_int(st, i))
+                                                                           : json_string(store_col_text(st, i, NULL)));
+        }
+        json_array_append_new(a, o);
+    }
+    if (rc < 0)
+        return rc;
+    *out = a;
+    return 0;
+}
+
+int model_triage_history(model_ctx *ctx, int64_t contact_id, json_t **out, core_error *err)
+{
+    store_value c[] = {store_v_int(contact_id)};
+    int64_t family = 0;
+    int rc = store_query_int(ctx->db, ctx->arena, SQL_CONTACT_FAMILY, c, 1, &family, err);
+    if (rc)
+        return rc;
+    store_value p[] = {store_v_int(contact_id), family ? store_v_int(family) : store_v_null()};
+    json_t *people, *episodes, *contacts;
+    if ((rc = rows_json(ctx, SQL_HISTORY_PEOPLE, p, 2, &people, err)) ||
+        (rc = rows_json(ctx, SQL_HISTORY_EPISODES, p, 2, &episodes, err)) ||
+        (rc = rows_json(ctx, SQL_HISTORY_CONTACTS, p, 2, &contacts, err)))
+        return rc;
+    json_t *o = json_object();
+    json_object_set_new(o, "contact_id", json_integer(contact_id));
+    json_object_set_new(o, "family_id", family ? json_integer(family) : json_null());
+    json_object_set(o, "people", people);
+    json_object_set(o, "open_episodes", episodes);
+    json_object_set(o, "earlier_contacts", contacts);
+    core_arena_on_release(ctx->arena, json_release, o);
+    *out = o;
+    return 0;
+}
+
+/* Links that named something already known, newest first: a contact naming a family it did not open, a
+ * person added to a family or named on a contact without opening them. */
+static const char SQL_LINKED[] =
+    "SELECT kind, id, family_id, contact_id, person_id, created_by, created_at\n"
+    "  FROM (SELECT 'contact_family' AS kind, c.id, c.family_id, c.id AS contact_id, NULL AS person_id,\n"
+    "               c.created_by, c.created_at\n"
+    "          FROM contact c\n"
+    "         WHERE c.opens_family = 0 AND c.family_id IS NOT NULL\n"
+    "        UNION ALL\n"
+    "        SELECT 'family_member', m.id, m.family_id, NULL, m.person_id, m.created_by, m.created_at\n"
+    "          FROM family_member m\n"
+    "         WHERE m.opens_person = 0\n"
+    "        UNION ALL\n"
+    "        SELECT 'contact_child', cc.id, c.family_id, cc.contact_id, cc.person_id, cc.created_by, cc.created_at\n"
+    "          FROM contact_child cc\n"
+    "          JOIN contact c ON c.id = cc.contact_id\n"
+    "         WHERE cc.opens_person = 0)\n"
+    " ORDER BY created_at DESC, kind, id DESC\n"
+    " LIMIT $1";
+
+int model_linked_list(model_ctx *ctx, int limit, json_t **items, core_error *err)
+{
+    store_value p[] = {store_v_int(limit)};
+    return rows_json(ctx, SQL_LINKED, p, 1, items, err);
+}
