@@ -21,9 +21,10 @@
 # ahead of it, so this adds verify_asan_link_order=0 to ASAN_OPTIONS (harmless: libfaketime replaces no
 # allocator).
 #
-# Time: the suites cost about 135 s of CPU for both offsets under ASan, a third of it Argon2id password hashing
+# Time: the suites cost 115-135 s of CPU for both offsets under ASan, a third of it Argon2id password hashing
 # (the demo councils' 32 users, `hearth user add`, every sign-in) and much of the rest ASan's process and thread
-# start-up; on a 2-core machine shared with other work that was 6m54s one suite at a time. So the eight runs go
+# start-up; one suite at a time took 3m28s to 6m54s on a 2-core machine shared with other work (load 5 to 8),
+# the access matrix the longest (40-95 s per offset). So the eight runs go
 # through a pool: DATES_JOBS at a time, by default as many as the machine has idle cores (its core count less
 # the 1-minute load average; at least 1, at most 4). Each suite is its own council, temporary directory and
 # server on a free port, so they do not meet.
