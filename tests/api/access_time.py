@@ -329,31 +329,9 @@ def grant(r, kind, path, body, check, hours):
     return doc.get("id")
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--hearth", required=True, help="path to the hearth program")
-    ap.add_argument("--keep", action="store_true", help="keep the temporary directory (database, server log)")
-    args = ap.parse_args()
-    hearth = os.path.abspath(args.hearth)
-    tmp = tempfile.mkdtemp(prefix="hearth-access-time-")
-    check = Checks()
-    council = Council(hearth, tmp)
-    limits = council.settings()
-    missing = [n for n in LIMITS if n not in limits]
-    if missing:
-        raise SystemExit("access_time: the setting table lacks %s" % ", ".join(missing))
+def run_checks(r, check, rec, limits):
+    """Every check, against one server restarted at moved clocks (the last one is left running)."""
     n, g, bg, duty = (limits[k] for k in LIMITS)
-    council.build(limits)
-    print("# clock %s; closed_case_days %d, triage_grace_days %d, break_glass_hours %d, duty_hours %d" %
-          (api.TEST_NOW, n, g, bg, duty))
-    for key, username, role, _, what in USERS:
-        print("# %-5s %-13s %-12s %s" % (key, username, role, what))
-    rec = council.rec
-    print("# closed %s (inside) and %s (outside); contacts decided %s (inside) and %s (outside)" % (
-        rec["inside"]["end_date"], rec["outside"]["end_date"], rec["triage_inside"]["decided_on"],
-        rec["triage_outside"]["decided_on"]))
-
-    r = Run(hearth, council, check)
     r.start(api.TEST_NOW)
     r.sign_in_all()
     # The server reports the limits the fixture was built from.
@@ -409,6 +387,39 @@ def main():
         who = "PB" if kind == "break_glass" else "G"
         r.expect("item_1_%s_%s_%+dh" % (kind, state, hours - (bg if kind == "break_glass" else duty)), who, gpath,
                  state == "live", kind if state == "live" else None)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--hearth", required=True, help="path to the hearth program")
+    ap.add_argument("--keep", action="store_true", help="keep the temporary directory (database, server log)")
+    args = ap.parse_args()
+    hearth = os.path.abspath(args.hearth)
+    tmp = tempfile.mkdtemp(prefix="hearth-access-time-")
+    check = Checks()
+    council = Council(hearth, tmp)
+    limits = council.settings()
+    missing = [n for n in LIMITS if n not in limits]
+    if missing:
+        raise SystemExit("access_time: the setting table lacks %s" % ", ".join(missing))
+    n, g, bg, duty = (limits[k] for k in LIMITS)
+    council.build(limits)
+    print("# clock %s; closed_case_days %d, triage_grace_days %d, break_glass_hours %d, duty_hours %d" %
+          (api.TEST_NOW, n, g, bg, duty))
+    for key, username, role, _, what in USERS:
+        print("# %-5s %-13s %-12s %s" % (key, username, role, what))
+    rec = council.rec
+    print("# closed %s (inside) and %s (outside); contacts decided %s (inside) and %s (outside)" % (
+        rec["inside"]["end_date"], rec["outside"]["end_date"], rec["triage_inside"]["decided_on"],
+        rec["triage_outside"]["decided_on"]))
+
+    r = Run(hearth, council, check)
+    try:
+        run_checks(r, check, rec, limits)
+    except BaseException:
+        if r.server and r.server.alive():   # never leave a server behind
+            r.server.proc.kill()
+        raise
 
     alive = r.server.alive()
     check(alive, "server_alive", "the server exited (status %s)\n    %s" % (
