@@ -752,6 +752,15 @@ static access_result section_decide(decision *d, const char *section, int write,
             core_error_set(d->err, CORE_E_NOT_FOUND, "not found");
         return ACCESS_DENY;
     }
+    if (write && strcmp(section, "consent") == 0 && (f->basis == ACCESS_ON_TAF || f->basis == ACCESS_ON_BREAK_GLASS)) {
+        /* Consent and sharing bases decide what partners see: recorded by those who hold the case (the lead,
+         * the manager, the front door in triage, the family's recorder, a rectification duty), not by every
+         * member of the team nor on break glass. */
+        core_error_set(d->err, CORE_E_FORBIDDEN, "consent and sharing bases are recorded by the lead practitioner or "
+                                                 "the team manager");
+        core_error_hint(d->err, "ask the family's lead practitioner");
+        return ACCESS_DENY;
+    }
     if (write && f->basis == ACCESS_ON_DUTY) {
         store_value p[] = {store_v_text(f->reason)};
         if (query_int(d, SQL_DUTY_WRITES, p, 1, 0) == 0) {
@@ -986,6 +995,29 @@ int access_link_opens(store *db, access_principal *who, access_link kind, int64_
     if (d.failed)
         return err->code ? err->code : core_error_set(err, CORE_E_STORE, "could not decide what the link opens");
     return (int)opens;
+}
+
+/* A live duty of the user's (governance reads case records only on one). */
+static const char SQL_LIVE_DUTY[] =
+    "SELECT count(*)\n"
+    "  FROM access_grant\n"
+    " WHERE user_id = $1 AND kind = 'duty' AND expires_at > $2";
+
+int access_may_read_cases(store *db, access_principal *who, core_error *err)
+{
+    core_error_clear(err);
+    if (role_in(who, NO_CASE_RECORDS) || access_role_of(who) == ACCESS_ROLE_NONE)
+        return 0;
+    if (!role_is(who, ACCESS_ROLE_GOVERNANCE))
+        return 1;
+    decision d = {.db = db, .arena = CORE_ARENA_INIT, .who = who, .err = err};
+    clock_read(&d.clock);
+    store_value p[] = {store_v_int(who->user_id), store_v_text(d.clock.now)};
+    int64_t n = query_int(&d, SQL_LIVE_DUTY, p, 2, 0);
+    core_arena_release(&d.arena);
+    if (d.failed)
+        return err->code ? err->code : core_error_set(err, CORE_E_STORE, "could not read the duties");
+    return n > 0;
 }
 
 const char *access_basis_name(access_basis b)

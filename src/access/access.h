@@ -90,7 +90,8 @@ typedef struct access_target {
 
 /* What a staffing write allocates (access_target.staffing). */
 enum {
-    ACCESS_STAFF_TAF = 1,  /* a Team Around the Family member: the lead or the owning team's manager */
+    ACCESS_STAFF_TAF = 1,  /* a Team Around the Family member, or an episode's dates (closing or reopening it):
+                              the lead or the owning team's manager */
     ACCESS_STAFF_LEAD = 2, /* an episode's lead practitioner or owning team: the owning team's manager */
 };
 
@@ -106,6 +107,11 @@ access_role access_role_of(access_principal *who);
  * on allow. On deny, err says why (see invariant 3). */
 access_result access_decide(store *db, access_principal *who, const char *permission, const access_target *what,
                             access_footing *footing, core_error *err);
+
+/* Could who read any case record now? 0 for the administrator and the analyst, and for governance without a
+ * live duty; 1 otherwise (each record is still decided on its own). Negative with err set on a store error.
+ * Lists use it to answer at once instead of deciding every record. */
+int access_may_read_cases(store *db, access_principal *who, core_error *err);
 
 /* May who allocate a case to team_id (create an episode owned by it with a lead, docs/access.md)? Only the
  * manager of that team. ACCESS_ALLOW, or ACCESS_DENY with err set. */

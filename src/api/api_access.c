@@ -328,7 +328,31 @@ static const char SQL_SETTING_SET[] =
     "   SET value = $2\n"
     " WHERE name = $1";
 
-enum { SETTING_MAX = 100000 };
+enum { SETTING_MAX = 100000 }; /* a setting the bounds below do not name */
+
+/* The range of each setting (docs/access.md, "Settings"). Every one of them widens access as it grows, so
+ * each has an upper bound that no administrator can pass: a stolen or careless admin account cannot hold
+ * cases open to their old teams for years, or make break glass a standing permission. */
+static const struct setting_bounds {
+    const char *name;
+    int64_t min, max;
+    const char *why; /* the hint when a value is refused */
+} SETTING_BOUNDS[] = {
+    {"triage_grace_days", 0, 30, "triage is a matter of days; a family needing longer is allocated to a team"},
+    {"closed_case_days", 0, 365, "a year covers a case stepped down and re-referred; older cases are a team's "
+                                 "only through a new episode"},
+    {"break_glass_hours", 1, 72, "break glass is for an emergency (a weekend at most); longer needs an "
+                                 "allocation or a governance duty"},
+    {"duty_hours", 1, 24, "a duty is for one task in a working day; take another duty to go on"},
+};
+
+static const struct setting_bounds *setting_bounds_of(const char *name)
+{
+    for (size_t i = 0; i < sizeof(SETTING_BOUNDS) / sizeof(SETTING_BOUNDS[0]); i++)
+        if (strcmp(SETTING_BOUNDS[i].name, name) == 0)
+            return &SETTING_BOUNDS[i];
+    return NULL;
+}
 
 static json_t *setting_row(store_stmt *st)
 {
@@ -376,33 +400,45 @@ int api_setting_update(http_req *req)
     }
     int64_t value = json_integer_value(v);
     const char *name = req->names[0];
-    if (value == 0 && (strcmp(name, "break_glass_hours") == 0 || strcmp(name, "duty_hours") == 0)) {
-        core_error_set(&err, CORE_E_INVALID_VALUE, "%s must be at least 1", name);
-        return http_reply_error(req, &err);
-    }
     store_value p[] = {store_v_text(name), store_v_int(value)};
-    int64_t changed = 0;
+    int64_t changed = 0, old = 0;
+    const char *unit = NULL;
     int rc = store_begin(req->db, &err);
+    store_stmt *st;
+    /* the value before, for the trail; and whether there is such a setting at all */
     if (rc == 0)
-        rc = store_exec(req->db, &req->arena, SQL_SETTING_SET, p, 2, &changed, &err);
-    if (rc == 0 && changed == 0) {
+        rc = store_query(req->db, &req->arena, SQL_SETTING_ONE, p, 1, &st, &err);
+    while (rc == 0 && (rc = store_next(st, &err)) == 1) {
+        old = store_col_int(st, 1);
+        unit = core_arena_strdup(&req->arena, store_col_text(st, 2, NULL));
+        rc = 0;
+    }
+    if (rc == 0 && !unit) {
         core_error_set(&err, CORE_E_NOT_FOUND, "no setting named %s", name);
         rc = core_error_hint(&err, "GET /api/v1/settings lists them");
     }
+    const struct setting_bounds *b = rc == 0 ? setting_bounds_of(name) : NULL;
+    if (b && (value < b->min || value > b->max)) {
+        core_error_set(&err, CORE_E_INVALID_VALUE, "%s must be from %" PRId64 " to %" PRId64 " %s", name, b->min,
+                       b->max, unit);
+        rc = core_error_hint(&err, "%s", b->why);
+    }
+    if (rc == 0)
+        rc = store_exec(req->db, &req->arena, SQL_SETTING_SET, p, 2, &changed, &err);
     if (rc == 0)
         rc = store_commit(req->db, &err);
     if (rc) {
         store_rollback(req->db);
         return http_reply_error(req, &err);
     }
-    json_t *d = json_pack("{s:s,s:I}", "setting", name, "value", (json_int_t)value);
+    /* old and new: governance sees every change (GET /api/v1/governance/changes) */
+    json_t *d = json_pack("{s:s,s:I,s:I}", "setting", name, "old", (json_int_t)old, "new", (json_int_t)value);
     char *dj = d ? json_dumps(d, JSON_COMPACT) : NULL;
     json_decref(d);
     rc = http_audit(req, "update", "setting", 0, dj, 1, &err);
     free(dj);
     if (rc)
         return http_reply_error(req, &err);
-    store_stmt *st;
     if (store_query(req->db, &req->arena, SQL_SETTING_ONE, p, 1, &st, &err) || store_next(st, &err) != 1)
         return http_reply_error(req, &err);
     json_t *out = setting_row(st);

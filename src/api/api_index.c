@@ -88,6 +88,12 @@ static const char SQL_PERSON_ROWS[] =
     " WHERE r.person_id = $1\n"
     " ORDER BY d.name, r.id";
 
+/* The two people of a suggested pair of the index (other_person_id NULL for a partner's row). */
+static const char SQL_PAIR_PEOPLE[] =
+    "SELECT person_id, coalesce(other_person_id, 0)\n"
+    "  FROM match_pair\n"
+    " WHERE id = $1";
+
 static const char SQL_MERGES[] =
     "SELECT id, survivor_id, merged_id, pair_id, reason, merged_at, merged_by, undone_at, undone_by, undo_reason,\n"
     "       json_array_length(moved) AS rows_moved\n"
@@ -408,6 +414,20 @@ int api_match_review_get(http_req *req)
     return reply(req, 200, it);
 }
 
+/* A merge moves one person's records onto the other: outside governance, only someone who may already change
+ * both records may make it (otherwise merging would be a way to reach a record one has no footing on). A
+ * person the caller may not see — restricted ones included — is refused exactly as anyone unrelated is. */
+static int merge_allowed(http_req *req, int64_t a, int64_t b, core_error *err)
+{
+    if (access_role_of(&req->who) == ACCESS_ROLE_GOVERNANCE)
+        return 0;
+    access_footing f;
+    if (api_access_on(req, "person", "person", "people", a, "record.write", &f, err) ||
+        api_access_on(req, "person", "person", "people", b, "record.write", &f, err))
+        return err->code;
+    return 0;
+}
+
 int api_match_review_decide(http_req *req)
 {
     core_error err;
@@ -419,6 +439,18 @@ int api_match_review_decide(http_req *req)
         api_body_text(body, "reason", 1, 1, REASON_MAX, &d.reason, &err) || api_body_id(body, "keep", &d.keep, &err))
         return http_reply_error(req, &err);
     int64_t merge_id = 0;
+    if (strcmp(d.decision, "same") == 0) { /* a pair of two people: deciding "same" merges them */
+        store_value p[] = {store_v_int(d.pair_id)};
+        store_stmt *st;
+        int rc = store_query(req->db, &req->arena, SQL_PAIR_PEOPLE, p, 1, &st, &err);
+        if (rc == 0)
+            rc = store_next(st, &err);
+        int64_t a = rc == 1 ? store_col_int(st, 0) : 0, b = rc == 1 ? store_col_int(st, 1) : 0;
+        if (rc == 1)
+            store_next(st, &err); /* finish the statement */
+        if (rc < 0 || (b && merge_allowed(req, a, b, &err)))
+            return http_reply_error(req, &err);
+    }
     if (pindex_decide(req->db, &d, &merge_id, &err))
         return http_reply_error(req, &err);
     json_t *detail = json_pack("{s:s,s:o}", "decision", d.decision, "merge_id",
@@ -439,6 +471,7 @@ int api_match_review_decide(http_req *req)
 
 /* ---- merges ---- */
 
+
 int api_merge_create(http_req *req)
 {
     core_error err;
@@ -454,7 +487,8 @@ int api_merge_create(http_req *req)
         core_error_set(&err, CORE_E_MISSING_FIELD, "keep and merge are required: the ids of the two people");
         return http_reply_error(req, &err);
     }
-    if (pindex_merge(req->db, keep, merge, 0, reason, req->who.user_id, &id, &err) ||
+    if (merge_allowed(req, keep, merge, &err) ||
+        pindex_merge(req->db, keep, merge, 0, reason, req->who.user_id, &id, &err) ||
         http_audit(req, "merge", "person_merge", id, "{\"via\":\"merge\"}", 1, &err))
         return http_reply_error(req, &err);
     return reply(req, 201, json_pack("{s:I,s:I,s:I}", "id", (json_int_t)id, "survivor_id", (json_int_t)keep,

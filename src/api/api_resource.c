@@ -163,7 +163,8 @@ enum { LIST_SCAN = 200 };
 /* A list is filtered by what the caller may read, and the page is built from what is left: it holds up to
  * `limit` records the caller may read, and `next` is given only when a further record the caller may read
  * exists (so an empty page never hides records further on, and the cursor tells nothing of records the
- * caller may not see). Roles that never read case records are answered at once with no records. */
+ * caller may not see). A caller who could read no case record now (the administrator, the analyst, governance
+ * without a duty) is answered at once with no records. */
 int api_resource_list(http_req *req)
 {
     const model_resource *r = model_resource_find(req->route->data);
@@ -180,11 +181,13 @@ int api_resource_list(http_req *req)
             return http_reply_error(req, &err);
     }
     json_t *shown = json_array();
-    access_role role = access_role_of(&req->who);
-    if (strcmp(r->section, "directory") != 0 && (role == ACCESS_ROLE_ADMIN || role == ACCESS_ROLE_ANALYST)) {
-        int rc = reply_page(req, shown, 0);
-        json_decref(shown);
-        return rc;
+    if (strcmp(r->section, "directory") != 0) {
+        int may = access_may_read_cases(req->db, &req->who, &err);
+        if (may <= 0) {
+            int rc = may < 0 ? http_reply_error(req, &err) : reply_page(req, shown, 0);
+            json_decref(shown);
+            return rc;
+        }
     }
     model_ctx ctx;
     model_ctx_for(&ctx, req);
@@ -336,13 +339,17 @@ int api_resource_update(http_req *req)
     if (api_decide(req, &what, r->name, "record.write", &f, &err) ||
         api_update_rules(req, r, req->ids[0], body, &ctx, &err))
         return http_reply_error(req, &err);
+    const char *was = NULL; /* an agency's type before the change, for the trail (api_governance.c) */
     rc = store_begin(req->db, &err);
+    if (rc == 0)
+        rc = api_config_before(req, r->table, req->ids[0], body, &was, &err);
     if (rc == 0)
         rc = model_update(&ctx, r, req->ids[0], body, &out, &err);
     if (rc == 0)
         rc = store_commit(req->db, &err);
     if (rc == 0)
-        rc = http_audit(req, "update", r->table, req->ids[0], footing_detail(req, &f, field_names(body)), 1, &err);
+        rc = http_audit(req, "update", r->table, req->ids[0],
+                        api_config_detail(req, footing_detail(req, &f, field_names(body)), was, out), 1, &err);
     if (rc) {
         store_rollback(req->db);
         return http_reply_error(req, &err);

@@ -35,6 +35,7 @@ const http_route api_routes[] = {
     {"POST", "/api/v1/access/duties", api_duty, "governance.duty", 16384, NULL, NULL, 0},
     {"GET", "/api/v1/governance/reviews", api_review_list, "governance.review", 0, "state,after,limit", NULL, 0},
     {"PATCH", "/api/v1/governance/reviews/{id}", api_review_record, "governance.review", 16384, NULL, NULL, 0},
+    {"GET", "/api/v1/governance/changes", api_governance_changes, "governance.review", 0, "after,limit", NULL, 0},
     {"POST", "/api/v1/people/{id}/restriction", api_restriction, "governance.restrict", 16384, NULL, NULL, 0},
     {"GET", "/api/v1/contacts/{id}/history", api_contact_history, "record.read", 0, NULL, NULL, 0},
     {"GET", "/api/v1/governance/linked-records", api_linked_records, "governance.review", 0, "limit", NULL, 0},

@@ -9,6 +9,8 @@
  *     existed before it stays behind its own footings;
  *   - a contact is moved to another family only onto a family the user may write (or by the front door
  *     while the contact is in triage, which does not open that family);
+ *   - a decided contact is not reopened (its decision cleared, or its date moved later): that would extend
+ *     the front door's triage by recording;
  *   - a case is staffed (its lead, its team, its Team Around the Family) by the owning team's manager — the
  *     decision checks that with access_target.staffing — and an episode is recorded by the front door during
  *     triage, or for the user's own team on a family they recorded or work (without a lead: only the team's
@@ -49,6 +51,10 @@ int api_staffing_write(const model_resource *r, json_t *body)
     if (strcmp(r->table, "episode") == 0 &&
         (json_object_get(body, "lead_user_id") || json_object_get(body, "owning_team_id")))
         return ACCESS_STAFF_LEAD;
+    if (strcmp(r->table, "episode") == 0 &&
+        (json_object_get(body, "end_date") || json_object_get(body, "start_date") ||
+         json_object_get(body, "closure_reason")))
+        return ACCESS_STAFF_TAF; /* closing or reopening a case moves everyone's footing: the lead or manager */
     return 0;
 }
 
@@ -98,9 +104,44 @@ int api_create_rules(http_req *req, const model_resource *r, int64_t parent, jso
     return 0;
 }
 
+/* A contact's decision as stored: 1 and *date filled when it has one. */
+static const char SQL_CONTACT_DECISION[] =
+    "SELECT decision_date\n"
+    "  FROM contact\n"
+    " WHERE id = $1 AND decision IS NOT NULL";
+
+/* A decided contact is not reopened: clearing its decision, or moving its date later, would extend the
+ * front door's triage footing by recording (docs/access.md). A new contact is recorded instead. */
+static int decision_kept(http_req *req, int64_t id, json_t *body, core_error *err)
+{
+    json_t *dec = json_object_get(body, "decision"), *date = json_object_get(body, "decision_date");
+    if (!dec && !date)
+        return 0;
+    store_value p[] = {store_v_int(id)};
+    store_stmt *st;
+    int rc = store_query(req->db, &req->arena, SQL_CONTACT_DECISION, p, 1, &st, err);
+    if (rc == 0)
+        rc = store_next(st, err);
+    if (rc <= 0)
+        return rc; /* undecided (or absent: the model answers) */
+    const char *was = store_col_text(st, 0, NULL);
+    char stored[11] = "";
+    snprintf(stored, sizeof(stored), "%s", was ? was : "");
+    store_next(st, err); /* finish the statement */
+    const char *now = json_string_value(date);
+    if ((dec && json_is_null(dec)) || (date && (!now || strcmp(now, stored) > 0))) {
+        core_error_set(err, CORE_E_CONFLICT, "a decided contact is not reopened");
+        core_error_hint(err, "record a new contact if the family comes back to the front door");
+        return refused(req, "contact", id, err);
+    }
+    return 0;
+}
+
 int api_update_rules(http_req *req, const model_resource *r, int64_t id, json_t *body, model_ctx *ctx,
                      core_error *err)
 {
+    if (strcmp(r->table, "contact") == 0 && decision_kept(req, id, body, err))
+        return err->code;
     if (strcmp(r->table, "contact") != 0 || !json_object_get(body, "family_id"))
         return 0;
     int64_t family = body_id(body, "family_id");

@@ -9,7 +9,8 @@
  * hearth_session (HttpOnly, SameSite=Strict), which the browser then sends instead of the header; with it,
  * every request but GET and HEAD must carry X-CSRF-Token: <csrf_token> (http.h). After a recovery code the
  * answer says how many are left ("recovery_codes_left"). A wrong username, password or code gets the same
- * 401.
+ * 401. A TOTP code signs in once (auth.h invariant 9): used again, or after a later one, it gets 401 "this
+ * code has already been used to sign in", recorded like any failure with "result": "code_already_used".
  *
  * Sign-out revokes the request's session, whichever way it came, and clears the cookie.
  */
@@ -81,7 +82,10 @@ int api_session_create(http_req *req)
         if (store_commit(req->db, &err))
             store_rollback(req->db);
         json_t *d = json_pack("{s:s,s:s,s:s}", "username", in.username, "result",
-                              rc == CORE_E_FORBIDDEN ? "locked_out" : "not_accepted", "second_factor",
+                              rc == CORE_E_FORBIDDEN ? "locked_out"
+                              : who.totp_used        ? "code_already_used"
+                                                     : "not_accepted",
+                              "second_factor",
                               in.recovery_code ? "recovery_code" : in.totp ? "totp" : "none");
         char *ds = d ? json_dumps(d, JSON_COMPACT) : NULL;
         json_decref(d);

@@ -9,9 +9,18 @@
 
 /* The user signing in, by username. */
 static const char SQL_USER_BY_NAME[] =
-    "SELECT id, password_hash, totp_secret, disabled, role, coalesce(team_id, 0), coalesce(agency_id, 0)\n"
+    "SELECT id, password_hash, totp_secret, disabled, role, coalesce(team_id, 0), coalesce(agency_id, 0),\n"
+    "       coalesce(totp_last_step, 0)\n"
     "  FROM app_user\n"
     " WHERE username = $1";
+
+/* Remember the time step of the TOTP code that signed a user in (invariant 9); changes no row when a
+ * concurrent sign-in already used this step or a later one. */
+static const char SQL_TOTP_STEP_USE[] =
+    "UPDATE app_user\n"
+    "   SET totp_last_step = $2\n"
+    " WHERE id = $1\n"
+    "   AND coalesce(totp_last_step, 0) < $2";
 
 /* A new session; returns its id. */
 static const char SQL_SESSION_INSERT[] =
@@ -199,7 +208,10 @@ static int refuse(core_error *err)
 
 int auth_role_needs_second_factor(const char *role)
 {
-    return !role || strcmp(role, "admin") != 0;
+    /* Every role: the administrator sees no case records but can change who sees them (settings, users,
+     * agency types), so a stolen password alone must not be enough for that account either. */
+    (void)role;
+    return 1;
 }
 
 void auth_totp_secret_new(char out[33])
@@ -236,18 +248,41 @@ int auth_totp_now(const char *secret_base32, time_t now, char out[7])
 
 int auth_totp_valid(const char *secret_base32, const char *code, time_t now)
 {
+    int64_t step = 0;
+    return auth_totp_check(secret_base32, code, now, 0, &step) == AUTH_TOTP_OK;
+}
+
+auth_totp_result auth_totp_check(const char *secret_base32, const char *code, time_t now, int64_t last_step,
+                                 int64_t *step)
+{
     pthread_once(&auth_once, auth_init);
-    if (!code || strlen(code) != 6 || strspn(code, "0123456789") != 6)
-        return 0;
+    *step = 0;
+    if (!code || strlen(code) != 6 || strspn(code, "0123456789") != 6 || now < AUTH_TOTP_STEP_SECONDS)
+        return AUTH_TOTP_WRONG;
     char *raw = NULL;
     size_t len = 0;
     if (totp_secret_raw(secret_base32, &raw, &len))
-        return 0;
-    int rc = oath_totp_validate(raw, len, now, OATH_TOTP_DEFAULT_TIME_STEP_SIZE, OATH_TOTP_DEFAULT_START_TIME, 1,
-                                code);
+        return AUTH_TOTP_WRONG;
+    /* Every step of the window is computed and compared in constant time, whichever matches; the latest
+     * matching step counts (two steps sharing a code is a one-in-a-million chance, and the later one is the
+     * one that must not be used twice). */
+    int64_t current = (int64_t)now / AUTH_TOTP_STEP_SECONDS, matched = 0;
+    for (int64_t d = -AUTH_TOTP_WINDOW_BACK; d <= AUTH_TOTP_WINDOW_AHEAD; d++) {
+        char want[7];
+        time_t at = (time_t)((current + d) * AUTH_TOTP_STEP_SECONDS);
+        if (oath_totp_generate(raw, len, at, AUTH_TOTP_STEP_SECONDS, OATH_TOTP_DEFAULT_START_TIME, 6, want) !=
+            OATH_OK)
+            continue;
+        if (sodium_memcmp(want, code, 6) == 0)
+            matched = current + d;
+        sodium_memzero(want, sizeof(want));
+    }
     sodium_memzero(raw, len);
     free(raw);
-    return rc >= 0;
+    if (!matched)
+        return AUTH_TOTP_WRONG;
+    *step = matched;
+    return matched > last_step ? AUTH_TOTP_OK : AUTH_TOTP_USED;
 }
 
 /* Open a session for user_id and write its token (invariant 1). */
@@ -347,6 +382,7 @@ int auth_sign_in(store *s, core_arena *a, const auth_sign_in_req *req, char toke
     who->role = core_arena_strdup(a, store_col_text(st, 4, NULL));
     who->team_id = store_col_int(st, 5);
     who->agency_id = store_col_int(st, 6);
+    int64_t last_step = store_col_int(st, 7);
     while ((rc = store_next(st, err)) == 1)
         ;
     if (rc < 0)
@@ -359,7 +395,29 @@ int auth_sign_in(store *s, core_arena *a, const auth_sign_in_req *req, char toke
             return rc;
         who->recovery_code_used = ok;
     } else if (ok && totp) {
-        ok = auth_totp_valid(totp, req->totp, now);
+        int64_t step = 0;
+        auth_totp_result r = auth_totp_check(totp, req->totp, now, last_step, &step);
+        if (r == AUTH_TOTP_OK) {
+            /* Claim the step; a concurrent sign-in that claimed it (or a later one) first wins. */
+            store_value u[] = {store_v_int(user_id), store_v_int(step)};
+            int64_t changed = 0;
+            rc = store_exec(s, a, SQL_TOTP_STEP_USE, u, 2, &changed, err);
+            if (rc)
+                return rc;
+            if (changed != 1)
+                r = AUTH_TOTP_USED;
+        }
+        if (r == AUTH_TOTP_USED) {
+            /* The password was right, so saying why tells nobody without it anything (invariant 9). */
+            who->totp_used = 1;
+            rc = record_failure(s, a, req, now, err);
+            if (rc)
+                return rc;
+            core_error_set(err, CORE_E_UNAUTHENTICATED, "this code has already been used to sign in");
+            return core_error_hint(err, "wait for the next code from your authenticator (a new one every %d "
+                                        "seconds), or use a recovery code", AUTH_TOTP_STEP_SECONDS);
+        }
+        ok = r == AUTH_TOTP_OK;
     }
     if (!ok) {
         rc = record_failure(s, a, req, now, err);

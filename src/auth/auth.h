@@ -21,7 +21,8 @@
  *        API token (token add)      kind 'api', idle_seconds = its whole lifetime (so only expires_at, 1 to
  *                                   AUTH_TOKEN_DAYS_MAX days, or revocation ends it: a partner system calls
  *                                   at its own pace, e.g. nightly), scopes usually set
- *   3. A failed sign-in says only "username, password or code not accepted": never which part was wrong.
+ *   3. A failed sign-in says only "username, password or code not accepted": never which part was wrong
+ *      (the one exception, after the right password: a TOTP code already used, invariant 9).
  *   4. Password checks take the same Argon2id time whether or not the username exists.
  *   5. Every failed sign-in is recorded (sign_in_failure). With AUTH_LOCK_USER_FAILURES failures for a username,
  *      or AUTH_LOCK_ADDRESS_FAILURES from an address, in the last AUTH_LOCK_WINDOW_SECONDS, sign-in is refused
@@ -39,6 +40,16 @@
  *      and it is compared in constant time.
  *   8. Scopes: an API token may be limited to a list of route permissions ("record.read,record.list"); the
  *      principal carries the list and access/ refuses any other permission. NULL: no limit beyond the role.
+ *   9. A TOTP code signs in once. app_user.totp_last_step keeps the time step (Unix time / 30) of the last
+ *      code that signed the user in; a code is accepted only for a step later than that one, within
+ *      AUTH_TOTP_WINDOW_BACK step behind and AUTH_TOTP_WINDOW_AHEAD ahead of the wall clock (an
+ *      authenticator's clock drifts). So a code cannot be replayed, and once a code is used neither it nor
+ *      the code of the step before it opens another session: a user signing in twice within 30 seconds
+ *      waits for the next code (or uses a recovery code). A used code after the right password is a failed
+ *      sign-in (recorded, counted for lock-out) answered "this code has already been used to sign in".
+ *      Every role signs in with a second factor, the administrator too (auth_role_needs_second_factor).
+ *      The steps follow the wall clock (time()), never core/core_clock.h's test clock: the authenticator
+ *      does.
  */
 #ifndef HEARTH_AUTH_H
 #define HEARTH_AUTH_H
@@ -52,8 +63,9 @@
 
 #define AUTH_TOKEN_CHARS 43
 
-/* 1 when a role sees case data and so signs in only with a second factor (every role but the administrator,
- * who sees no case records). */
+/* 1 when a role signs in only with a second factor: every role. The administrator sees no case records but
+ * decides who may (settings, users, agency types), so a password alone is not enough there either. Kept as
+ * a function so that `hearth user add` and sign-in ask one place. */
 int auth_role_needs_second_factor(const char *role);
 #define AUTH_IDLE_SECONDS_DEFAULT (30 * 60)
 #define AUTH_ABSOLUTE_SECONDS_DEFAULT (10 * 60 * 60)
@@ -69,6 +81,9 @@ int auth_role_needs_second_factor(const char *role);
 #define AUTH_TOKEN_DAYS_MAX 365            /* ... at most */
 #define AUTH_SCOPES_MAX 32                 /* permissions in a scope list, at most */
 #define AUTH_SCOPES_SIZE 1024              /* bytes of a canonical scope list with its NUL, at most */
+#define AUTH_TOTP_STEP_SECONDS 30          /* RFC 6238's time step */
+#define AUTH_TOTP_WINDOW_BACK 1            /* steps behind the wall clock still accepted (invariant 9) ... */
+#define AUTH_TOTP_WINDOW_AHEAD 1           /* ... and ahead of it */
 
 typedef struct auth_principal {
     int64_t user_id;       /* 0: nobody */
@@ -81,6 +96,7 @@ typedef struct auth_principal {
     const char *scopes;    /* API token: comma-separated permissions it is limited to; NULL: no limit */
     int recovery_code_used;  /* auth_sign_in only: 1 when a recovery code stood in for the TOTP code */
     int recovery_codes_left; /* ... and then how many unused codes the user has left */
+    int totp_used;           /* auth_sign_in only: refused because the TOTP code's step was already used */
 } auth_principal;
 
 typedef struct auth_sign_in_req {
@@ -188,8 +204,22 @@ int auth_csrf_valid(const char *token, const char *presented);
 
 /* A new random TOTP secret, base32 (32 characters for 20 bytes) into out[33]. */
 void auth_totp_secret_new(char out[33]);
-/* 1 when code is the TOTP of the base32 secret at now, allowing one step either side for clock drift. */
+/* 1 when code is the TOTP of the base32 secret at now, within the window of invariant 9 (no memory of
+ * used steps: auth_totp_check is what sign-in uses). */
 int auth_totp_valid(const char *secret_base32, const char *code, time_t now);
+
+typedef enum auth_totp_result {
+    AUTH_TOTP_WRONG = 0, /* not the code of any step in the window (or not six digits) */
+    AUTH_TOTP_OK = 1,    /* the code of a step in the window later than last_step: *step gets it */
+    AUTH_TOTP_USED = 2,  /* the code of a step in the window, but not later than last_step (invariant 9) */
+} auth_totp_result;
+
+/* Check code against the base32 secret at now (the wall clock), within AUTH_TOTP_WINDOW_BACK steps behind
+ * and AUTH_TOTP_WINDOW_AHEAD ahead, refusing any step not later than last_step (0: none used yet). *step
+ * gets the matching step (0 when none). Compares in constant time. Records nothing: the caller claims the
+ * step (auth_sign_in does, in its transaction). */
+auth_totp_result auth_totp_check(const char *secret_base32, const char *code, time_t now, int64_t last_step,
+                                 int64_t *step);
 /* The 6-digit TOTP of secret at now into out[7] (for tests and enrolment checks). 0 or -1. */
 int auth_totp_now(const char *secret_base32, time_t now, char out[7]);
 

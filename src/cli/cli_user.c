@@ -237,7 +237,10 @@ static int set_disabled(int argc, char **argv, int disabled)
                    plural(revoked, "session", "sessions"));
         else
             printf("user %s enabled%s\n", u.username, was);
-        json_t *detail = disabled ? json_pack("{s:I}", "sessions_revoked", (json_int_t)revoked) : NULL;
+        /* was_disabled: the old value, for governance's list of changes (GET /api/v1/governance/changes) */
+        json_t *detail = disabled ? json_pack("{s:b,s:I}", "was_disabled", u.disabled, "sessions_revoked",
+                                              (json_int_t)revoked)
+                                  : json_pack("{s:b}", "was_disabled", u.disabled);
         rc = cli_db_record(&d, disabled ? "user_disable" : "user_enable", "app_user", u.id, detail, &err);
     }
     return finish(&d, rc, &err);

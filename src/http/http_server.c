@@ -95,8 +95,36 @@ int http_reply_json(http_req *req, int status, json_t *body)
     return 0;
 }
 
+/* Does the detail come from the database engine (its own words name tables, columns and constraints)? */
+static int engine_words(const char *detail)
+{
+    static const char *const marks[] = {"constraint failed", "sqlite", "SQL", "no such table", "no such column",
+                                        "syntax error", "database is locked", "disk I/O error", "ERROR:", NULL};
+    for (const char *const *m = marks; *m; m++)
+        if (strstr(detail, *m))
+            return 1;
+    return 0;
+}
+
 int http_reply_error(http_req *req, const core_error *err)
 {
+    /* A server-side failure, or any text of the database engine, is logged, never answered: the user gets
+     * what failed in Hearth's words (no SQL, no table or column names). */
+    core_error shown = *err;
+    int server_side = err->code == CORE_E_INTERNAL || err->code == CORE_E_IO || err->code == CORE_E_STORE;
+    if (server_side || engine_words(err->detail) || engine_words(err->hint)) {
+        core_log(CORE_LOG_ERROR, "request_failed", "code", core_error_name(err->code), "detail", err->detail,
+                 "route", req->route ? req->route->pattern : "", CORE_LOG_END);
+        if (err->code == CORE_E_CONFLICT)
+            core_error_set(&shown, CORE_E_CONFLICT, "this record conflicts with one already stored");
+        else
+            core_error_set(&shown, err->code, "the server could not complete this request");
+        core_error_hint(&shown, err->code == CORE_E_CONFLICT ? "GET the existing record instead of recording it "
+                                                               "again"
+                                                             : "try again; if it goes on, tell the administrator "
+                                                               "(the server log has the cause)");
+        err = &shown;
+    }
     json_t *e = json_pack("{s:{s:s,s:s,s:s,s:s}}", "error", "code", core_error_name(err->code), "message",
                           err->message, "detail", err->detail, "hint", err->hint);
     if (!e) { /* a detail that is not UTF-8 (never expected): answer without it */

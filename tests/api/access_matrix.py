@@ -92,7 +92,7 @@ FIXED_ROUTES = [
     "GET /healthz", "GET /api/v1/healthz", "POST /api/v1/session", "DELETE /api/v1/session",
     "GET /api/v1/people/search", "GET /api/v1/people/{id}/access-report", "GET /api/v1/reference/{name}",
     "GET /api/v1/schema/{name}", "POST /api/v1/access/break-glass", "POST /api/v1/access/duties",
-    "GET /api/v1/governance/reviews", "PATCH /api/v1/governance/reviews/{id}",
+    "GET /api/v1/governance/reviews", "PATCH /api/v1/governance/reviews/{id}", "GET /api/v1/governance/changes",
     "POST /api/v1/people/{id}/restriction", "GET /api/v1/settings", "PATCH /api/v1/settings/{name}",
     "POST /api/v1/people/matches",
     "POST /api/v1/link-runs", "GET /api/v1/link-runs", "GET /api/v1/match-reviews", "GET /api/v1/match-reviews/{id}",
@@ -549,6 +549,8 @@ class Oracle:
             if action == "create":
                 return DENY({403}, "%s is recorded by the lead or the manager" % sec)
             return DENY({404}, "%s: not for footing %s" % (sec, basis))
+        if action != "read" and base == "consent" and basis in ("taf", "break_glass"):
+            return DENY({403}, "consent and sharing bases are the lead's or the manager's to record")
         if action != "read" and basis == "duty" and self.fx.duty_purpose not in DUTY_WRITES:
             return DENY({403}, "a %s duty reads; it does not change records" % self.fx.duty_purpose)
         if action != "read" and d.get("staffing") and not (basis == "team_manager" or
@@ -934,6 +936,9 @@ class Matrix:
         exp = unauth if anon else (ALLOW("the review queue is governance's") if p.role == "governance"
                                    else DENY({403}, "only governance reads the review queue"))
         cells.append(Cell(p, "GET /api/v1/governance/reviews", "GET", "/api/v1/governance/reviews", exp))
+        exp = unauth if anon else (ALLOW("configuration changes are shown to governance") if p.role == "governance"
+                                   else DENY({403}, "only governance lists configuration changes"))
+        cells.append(Cell(p, "GET /api/v1/governance/changes", "GET", "/api/v1/governance/changes", exp))
         if anon or p.role != "governance":
             cells.append(Cell(p, "POST /api/v1/access/duties", "POST", "/api/v1/access/duties",
                               unauth if anon else DENY({403}, "only governance takes a duty"),
@@ -1222,16 +1227,20 @@ def run_findings(m, fx, by):
     cell(4, p1, "GET", "/api/v1/contacts/%d" % ct1, ALLOW("the contact still names F1"),
          check=lambda doc: [] if (doc or {}).get("family_id") == F["F1"] else ["the contact was moved"])
 
-    # 5. A partner records nothing in a section not shared with its agency type.
-    s1 = by["S1"]
+    # 5. A partner records nothing in a section not shared with its agency type: health visiting, on F1's team
+    #    with a sharing basis since step 7, records a health area but no education one, no education need and
+    #    no police information.
+    h1 = by["H1"]
     a1 = r["F1"]["assessments"]
-    cell(5, s1, "POST", "/api/v1/assessments/%d/areas" % a1, DENY({403}, "health is not shared with schools"),
-         body={"area": "health", "scale": 3})
-    cell(5, s1, "POST", "/api/v1/assessments/%d/needs" % a1, DENY({403}, "a health need is not the school's"),
-         body={"headline": "HLT", "framework": "2022-10"})
-    cell(5, s1, "POST", "/api/v1/episodes/%d/notes" % r["F1"]["episodes"],
-         DENY({403}, "police information is not the school's"),
+    cell(5, h1, "POST", "/api/v1/assessments/%d/areas" % a1, DENY({403}, "education is not health visiting's"),
+         body={"area": "education_skills", "scale": 3})
+    cell(5, h1, "POST", "/api/v1/assessments/%d/needs" % a1, DENY({403}, "an education need is not health's"),
+         body={"headline": "EDU", "framework": "2022-10"})
+    cell(5, h1, "POST", "/api/v1/episodes/%d/notes" % r["F1"]["episodes"],
+         DENY({403}, "police information is not health visiting's"),
          body={"note_type": "case_note", "occurred_at": NOW_MINUTE, "body": "x", "sharing_label": "police_information"})
+    cell(5, h1, "POST", "/api/v1/assessments/%d/areas" % a1, ALLOW("health is shared with health visiting"),
+         body={"area": "health", "scale": 3})
 
     # 6. A lead or team member is someone who can work the case.
     tm = by["TM_A"]
@@ -1242,6 +1251,26 @@ def run_findings(m, fx, by):
         cell(6, tm, "POST", "/api/v1/episodes/%d/taf-members" % r["F1"]["episodes"],
              DENY({422}, "%s can never open the case" % k, err="invalid_value", audited=False),
              body={"user_id": by[k].user_id, "taf_role": "member", "from_date": day(0)})
+
+    # 1-3, by other routes: consent and sharing bases (which decide what partners see), an episode's dates
+    #    (closing or reopening it) and a contact's decision (the front door's window) are not for everyone
+    #    with a footing.
+    p2 = by["P2"]
+    cell(3, p2, "POST", "/api/v1/families/%d/sharing-bases" % F["F1"],
+         DENY({403}, "a TAF member does not open the family to partners"),
+         body={"basis": "crime", "agency_type": "police", "reason": "Matrix: widened by a member.",
+               "recorded_on": day(0)})
+    cell(3, by["P2"], "PATCH", "/api/v1/episodes/%d" % r["F1"]["episodes"],
+         DENY({403}, "closing a case is the lead's or the manager's"),
+         body={"end_date": day(0), "closure_reason": "needs_met"})
+    ct2 = r["F2"]["contacts"]
+    cell(2, fd, "PATCH", "/api/v1/contacts/%d" % ct2, ALLOW("the front door decides the contact"),
+         body={"decision": "nfa", "decision_date": day(0), "decided_by": fd.user_id})
+    cell(2, fd, "PATCH", "/api/v1/contacts/%d" % ct2, DENY({409}, "a decided contact is not reopened",
+                                                         err="conflict"),
+         body={"decision": None, "decision_date": None})
+    cell(2, fd, "PATCH", "/api/v1/contacts/%d" % ct2, DENY({409}, "nor its decision moved later", err="conflict"),
+         body={"decision_date": day(30)})
 
     # 9. A list page and its cursor tell nothing of records the caller may not see.
     def page(items, nxt):

@@ -44,6 +44,7 @@ from run import Server, give_work
 from signin import Checks, call, hearth_cli, session_of
 
 FAMILY = 6          # demo seed 7: an open episode led by practitioner.n1 (team 2, managed by manager.n)
+MERGER = "dpo"   # governance merges; the front door only with a footing on both people
 LEAD = "practitioner.n1"
 # what is shown of a person, of a partner's row and of the evidence outside a footing: the index card
 PERSON_CARD = {"id", "given_name", "middle_names", "family_name", "preferred_name", "date_of_birth", "expected_date",
@@ -157,10 +158,17 @@ def main():
                       for c in ev.get("comparisons", [])),
               "the pair shows both index cards and the evidence (date of birth: day and month swapped)", pair)
 
+        # Merges move one person's records onto another: governance makes them, or someone who may already
+        # change both records; the front door, with no footing on either child, may not (issue 9: no footing
+        # from what you record).
+        st, doc = api("frontdoor1", "POST", "/api/v1/merges", {"keep": pid, "merge": twin, "reason": "Same child."})
+        check(st == 403 and doc.get("error", {}).get("code") == "forbidden",
+              "finding_1 a merge needs a footing on both people (or governance)", (st, doc))
+
         # a merge refused: NHS numbers disagree
         sql.execute("UPDATE person SET nhs_number = '9434765919' WHERE id = ?", (twin,))
         sql.commit()
-        st, doc = api("frontdoor1", "PATCH", "/api/v1/match-reviews/%d" % pair.get("id", 0),
+        st, doc = api(MERGER, "PATCH", "/api/v1/match-reviews/%d" % pair.get("id", 0),
                       {"decision": "same", "reason": "Same child: checked with the school."})
         check(st == 409 and "NHS" in json.dumps(doc), "a merge is refused when the NHS numbers disagree", (st, doc))
         sql.execute("UPDATE person SET nhs_number = NULL WHERE id = ?", (twin,))
@@ -171,7 +179,7 @@ def main():
                       {"address_type": "home", "line1": "2 Test Row", "postcode": pc or "LE13 7SP"})
         addr = doc.get("id") if st == 201 else None
         check(addr, "the second record has an address", (st, doc))
-        st, doc = api("frontdoor1", "PATCH", "/api/v1/match-reviews/%d" % pair.get("id", 0),
+        st, doc = api(MERGER, "PATCH", "/api/v1/match-reviews/%d" % pair.get("id", 0),
                       {"decision": "same", "reason": "Same child: checked with the school.", "keep": pid})
         check(st == 200 and doc.get("state") == "same" and doc.get("merge_id"),
               "deciding 'same' merges the two records, keeping the first", (st, doc))
@@ -193,11 +201,11 @@ def main():
         reads = audit.execute("SELECT count(*) FROM audit_event WHERE action = 'read' AND target_table = 'person'"
                               " AND target_id = ? AND detail LIKE '%match_review%'", (twin,)).fetchone()[0]
         check(reads >= 1, "each side shown in the queue is audited as read", reads)
-        st, doc = api("frontdoor1", "PATCH", "/api/v1/match-reviews/%d" % pair.get("id", 0),
+        st, doc = api(MERGER, "PATCH", "/api/v1/match-reviews/%d" % pair.get("id", 0),
                       {"decision": "different", "reason": "Second thoughts."})
         check(st == 409, "a decided pair is not decided again", (st, doc))
 
-        st, doc = api("frontdoor1", "POST", "/api/v1/merges/%d/undo" % merge_id, {"reason": "Twins, not one child."})
+        st, doc = api(MERGER, "POST", "/api/v1/merges/%d/undo" % merge_id, {"reason": "Twins, not one child."})
         check(st == 200, "the merge is undone", (st, doc))
         moved = sql.execute("SELECT person_id FROM person_address WHERE id = ?", (addr,)).fetchone()
         merged = sql.execute("SELECT merged_into FROM person WHERE id = ?", (twin,)).fetchone()
@@ -205,14 +213,18 @@ def main():
         check(moved == (twin,) and merged == (None,) and state == ("pending",),
               "undoing puts the address back, the record is no longer merged and the pair waits again",
               (moved, merged, state))
-        st, doc = api("frontdoor1", "POST", "/api/v1/merges/%d/undo" % merge_id, {"reason": "Again."})
+        st, doc = api(MERGER, "POST", "/api/v1/merges/%d/undo" % merge_id, {"reason": "Again."})
         check(st == 409, "a merge is undone once", (st, doc))
         st, doc = api("dpo", "POST", "/api/v1/people/%d/restriction" % twin,
                       {"restricted": True, "reason": "The family asked us to stop using this record."})
-        st2, doc2 = api("frontdoor1", "POST", "/api/v1/merges",
+        st2, doc2 = api(MERGER, "POST", "/api/v1/merges",
                         {"keep": pid, "merge": twin, "reason": "Same child."})
         check(st == 200 and st2 == 409 and "restricted" in json.dumps(doc2),
               "a restricted person cannot be merged", (st, doc, st2, doc2))
+        # finding 10: to anyone but governance the refusal is the one anyone unrelated gets, naming nothing
+        st3, doc3 = api("frontdoor1", "POST", "/api/v1/merges", {"keep": pid, "merge": twin, "reason": "Same child."})
+        check(st3 == 403 and "restrict" not in json.dumps(doc3),
+              "finding_10 a merge refusal does not name the restriction", (st3, doc3))
         api("dpo", "POST", "/api/v1/people/%d/restriction" % twin, {"restricted": False, "reason": "Lifted."})
 
         # datasets against the index

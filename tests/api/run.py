@@ -114,10 +114,31 @@ def totp(secret_base32, at=None):
     return "%06d" % ((struct.unpack(">I", mac[o:o + 4])[0] & 0x7FFFFFFF) % 1000000)
 
 
+# The TOTP step this process last signed in with, per secret: the server takes each step once per user
+# (src/auth/auth.h, invariant 9), so a second sign-in within the same 30 seconds waits for the next step. The
+# code is always the one of this process's clock: the server takes one step either side of its own, so the
+# two clocks may differ by up to 30 seconds (faketime starting each process at a set instant) and still agree.
+USED_STEPS = {}
+
+
+def fresh_totp(secret_base32, margin=0.0):
+    """The code of the current step when this process has not signed in with it yet and at least margin
+    seconds of it are left; otherwise, after waiting for the next step, that step's. Marks the step used."""
+    while True:
+        now = time.time()
+        step = int(now // 30)
+        if step > USED_STEPS.get(secret_base32, 0) and (step + 1) * 30 - now >= margin:
+            USED_STEPS[secret_base32] = step
+            return totp(secret_base32, step * 30)
+        time.sleep((step + 1) * 30 - now + 0.05)
+
+
 def sign_in(port, logins_path, username):
-    """Sign in as a demo user (password and TOTP from the demo's logins file); later requests carry the token."""
+    """Sign in as a demo user (password and TOTP from the demo's logins file); later requests carry the token.
+    The session is also the one acting_as(username) hands out, so the user signs in once per run."""
     SESSION["token"], SESSION["user_id"] = session_of(port, logins_path, username)
     SESSION["port"], SESSION["logins"] = port, logins_path
+    OTHERS[username] = (SESSION["token"], SESSION["user_id"])
 
 
 OTHERS = {}  # username -> (token, user id): the users exchanges act as with `As:` or a file's `# as:` line
@@ -130,7 +151,7 @@ def session_of(port, logins_path, username):
     if login is None:
         raise CaseError("no demo user %s" % username)
     body = json.dumps({"username": username, "password": login["password"],
-                       "totp": totp(login["totp_secret"])}).encode()
+                       "totp": fresh_totp(login["totp_secret"])}).encode()
     status, _, raw = request(port, "POST", "/api/v1/session",
                              {"Content-Type": "application/json", "Authorization": "none"}, body)
     if status != 201:

@@ -20,8 +20,19 @@ checks, over HTTP against the real server and with the CLI beside it:
     `hearth token revoke`;
   - `hearth user disable` ends a live session and refuses sign-in, `user enable` lets the user back,
     `user reset` lifts a lock-out and ends sessions, `user role` ends sessions;
+  - a TOTP code signs in once (finding 13): the same code again, or the code of the step before it, is refused
+    with "this code has already been used to sign in" and recorded as a failed sign-in, while the next step's
+    code still signs in;
+  - the administrator signs in with a second factor too (finding 15): `user add --role admin` enrols TOTP,
+    the password alone is refused, and an administrator account with none enrolled is refused saying why;
+  - the access settings have upper bounds (finding 15): a value past one is 422 with a hint and changes
+    nothing; every change of a setting, of an agency's type and of an account at the command line is shown to
+    governance with its old and new value (GET /api/v1/governance/changes), newest first, and to no one else;
   - the audit trail records the recovery-code sign-in and the CSRF denial, and verifies with the CLI's
     entries interleaved with the server's.
+
+A user signs in with each TOTP step once, so the sign-ins of USER that are not about the TOTP code use its
+recovery codes, and run.fresh_totp() never sends a step this run already used.
 
 Prints one line per check and finally `signin: N passed, N failed`. Python 3 standard library only; the server
 helper and TOTP come from run.py.
@@ -36,8 +47,9 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 
-from run import Server, totp
+from run import Server, fresh_totp, totp
 
 USER, PASSWORD = "signin.test", "a password for the sign-in tests"
 CODE_RE = re.compile(r"^\s+([0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4})$", re.M)
@@ -99,8 +111,140 @@ def sign_in(port, body):
 def session_of(port, login):
     """A token of a fresh sign-in as a demo user (password and TOTP from the logins file)."""
     st, _, doc = sign_in(port, {"username": login["username"], "password": login["password"],
-                                "totp": totp(login["totp_secret"])})
+                                "totp": fresh_totp(login["totp_secret"])})
     return doc["token"] if st == 201 else ""
+
+
+def bearer(token):
+    return {"Authorization": "Bearer " + token}
+
+
+def finding_13(check, port, login):
+    """A TOTP code signs in once; after it the code of the step before is refused."""
+    secret = login["totp_secret"]
+    body = {"username": login["username"], "password": login["password"]}
+    code = fresh_totp(secret, margin=10)  # the current step, with room for the three sign-ins below
+    step = int(time.time() // 30)
+    st, _, doc = sign_in(port, dict(body, totp=code))
+    check(st == 201, "finding_13: a fresh code signs in", (st, doc))
+    st, _, doc = sign_in(port, dict(body, totp=code))
+    check(st == 401 and doc["error"]["detail"] == "this code has already been used to sign in" and
+          "next code" in doc["error"]["hint"],
+          "finding_13_code_used_once: the same code again is refused, saying why", (st, doc))
+    earlier = totp(secret, (step - 1) * 30)
+    st, _, doc = sign_in(port, dict(body, totp=earlier))
+    check(st == 401 and earlier != code,
+          "finding_13_neighbouring_step_after_use_refused: the step before a used one is refused", (st, doc))
+
+
+def finding_13_next_step(check, port, login):
+    """At the end of the run (a step or more later, so seldom a wait): a later step's code still signs in."""
+    st, _, doc = sign_in(port, {"username": login["username"], "password": login["password"],
+                                "totp": fresh_totp(login["totp_secret"])})
+    check(st == 201, "finding_13: after a used code, the next step's code signs in", (st, doc))
+
+
+def finding_15_admin_needs_second_factor(check, hearth, db, port, login):
+    """An administrator added at the command line gets a second factor like every role and cannot sign in with
+    the password alone; an administrator account without one (made before) is refused, saying why. The demo's
+    administrator signs in with the TOTP code of its login. Returns that session's token."""
+    password = "the second administrator's password"
+    rc, out, err = hearth_cli(hearth, "user", "add", "--db", db, "--username", "admin.two", "--role", "admin",
+                              "--password-stdin", stdin=password + "\n")
+    secret = re.search(r"^totp secret .*: ([A-Z2-7]{32})$", out, re.M)
+    check(rc == 0 and secret and len(CODE_RE.findall(out)) == 10,
+          "finding_15_admin_needs_second_factor: user add --role admin enrols TOTP without --totp", (rc, out, err))
+    body = {"username": "admin.two", "password": password}
+    st, _, doc = sign_in(port, body)
+    check(st == 401 and doc["error"]["detail"] == NOT_ACCEPTED,
+          "finding_15_admin_needs_second_factor: the administrator's password alone is refused", (st, doc))
+    st, _, doc = sign_in(port, dict(body, totp=fresh_totp(secret.group(1)) if secret else ""))
+    check(st == 201 and doc["user"]["role"] == "admin", "... and with the TOTP code it signs in", (st, doc))
+    con = sqlite3.connect(db)  # an administrator account from before every role needed a second factor
+    with con:
+        con.execute("UPDATE app_user SET totp_secret = NULL WHERE username = 'admin.two'")
+    con.close()
+    st, _, doc = sign_in(port, body)
+    check(st == 403 and "no second factor" in doc["error"]["detail"] and "user reset --totp" in doc["error"]["hint"],
+          "finding_15_admin_needs_second_factor: an administrator without a second factor is refused, told why",
+          (st, doc))
+    body = {"username": login["username"], "password": login["password"]}
+    st, _, doc = sign_in(port, body)
+    check(st == 401 and login.get("totp_secret"), "the demo administrator's password alone is refused", (st, doc))
+    st, _, doc = sign_in(port, dict(body, totp=fresh_totp(login["totp_secret"])))
+    check(st == 201 and doc["user"]["role"] == "admin", "... and the TOTP secret of its demo login signs in",
+          (st, doc))
+    return (doc or {}).get("token", "")
+
+
+SETTING_MAX = {"triage_grace_days": 30, "closed_case_days": 365, "break_glass_hours": 72, "duty_hours": 24}
+
+
+def settings_now(port, token):
+    st, _, doc = call(port, "GET", "/api/v1/settings", headers=bearer(token))
+    return {it["name"]: it["value"] for it in (doc or {}).get("items", [])} if st == 200 else {}
+
+
+def finding_15_settings_bounds(check, port, admin):
+    """Past its upper bound a setting is refused 422 with a hint and nothing changes; at the bound it is set."""
+    before = settings_now(port, admin)
+    for name, top in SETTING_MAX.items():
+        st, _, doc = call(port, "PATCH", "/api/v1/settings/" + name, {"value": top + 1}, bearer(admin))
+        err = (doc or {}).get("error", {})
+        check(st == 422 and err.get("code") == "invalid_value" and "to %d" % top in err.get("detail", "") and
+              len(err.get("hint", "")) > 20 and settings_now(port, admin) == before,
+              "finding_15_settings_bounds: %s %d is refused with a hint, nothing changed" % (name, top + 1), (st, doc))
+    st, _, doc = call(port, "PATCH", "/api/v1/settings/triage_grace_days", {"value": 30}, bearer(admin))
+    check(st == 200 and doc["value"] == 30, "finding_15_settings_bounds: at its bound a setting is set", (st, doc))
+    st, _, doc = call(port, "PATCH", "/api/v1/settings/triage_grace_days", {"value": before.get("triage_grace_days")},
+                      bearer(admin))
+    check(st == 200 and settings_now(port, admin) == before, "... and set back", (st, doc))
+
+
+def finding_15_changes_shown_to_governance(check, port, db, admin, gov, practitioner):
+    """Settings, agency types and account changes at the command line, with old and new, newest first."""
+    con = sqlite3.connect(db)
+    agency, version, kind = con.execute("SELECT id, version, agency_type FROM agency WHERE agency_type = 'school' "
+                                        "ORDER BY id LIMIT 1").fetchone()
+    con.close()
+    path = "/api/v1/agencies/%d" % agency
+    st1, _, doc = call(port, "PATCH", path, {"version": version, "agency_type": "early_years"}, bearer(admin))
+    st2, _, doc = call(port, "PATCH", path, {"version": version + 1, "agency_type": kind}, bearer(admin))
+    st3, _, _ = call(port, "PATCH", path, {"version": version + 2, "name": "Renamed, not retyped"}, bearer(admin))
+    check(st1 == st2 == st3 == 200, "the administrator changes an agency's type and back, then its name",
+          (st1, st2, st3, doc))
+    st, _, doc = call(port, "GET", "/api/v1/governance/changes?limit=100", headers=bearer(gov))
+    items = (doc or {}).get("items", []) if st == 200 else []
+    seqs = [it.get("seq") for it in items]
+    check(st == 200 and seqs == sorted(seqs, reverse=True) and len(items) >= 10,
+          "finding_15_changes_shown_to_governance: governance lists the changes, newest first", (st, doc))
+    got = [(it.get("what"), it.get("name"), it.get("old"), it.get("new"), (it.get("by") or {}).get("username"),
+            (it.get("by") or {}).get("via")) for it in items]
+    want = [("agency_type", None, "early_years", kind, "admin", "api"),
+            ("agency_type", None, kind, "early_years", "admin", "api"),
+            ("setting", "triage_grace_days", 30, 5, "admin", "api"),
+            ("setting", "triage_grace_days", 5, 30, "admin", "api"),
+            ("user_add", None, None, "admin", None, "cli"),
+            ("user_role", None, "practitioner", "team_manager", None, "cli"),
+            ("user_reset", None, None, "password", None, "cli"),
+            ("user_enable", None, "disabled", "enabled", None, "cli"),
+            ("user_disable", None, "enabled", "disabled", None, "cli"),
+            ("user_add", None, None, "practitioner", None, "cli")]
+    check(got == want, "finding_15_changes_shown_to_governance: each change with who, old and new value "
+          "(an agency update that left the type is not one)", got)
+    check(all(it.get("at") and it.get("record") in ("agency", "setting", "app_user") for it in items),
+          "... with when and which record", items[:2])
+    if len(items) >= 2:
+        st, _, page = call(port, "GET", "/api/v1/governance/changes?limit=1", headers=bearer(gov))
+        st2, _, page2 = call(port, "GET", "/api/v1/governance/changes?limit=1&after=" + str((page or {}).get("next")),
+                             headers=bearer(gov))
+        check(st == st2 == 200 and page["items"] == items[:1] and page["next"] == str(items[0]["seq"]) and
+              page2["items"] == items[1:2], "the changes page with limit and after", (page, page2))
+    for who, token in (("the administrator", admin), ("a practitioner", practitioner)):
+        st, _, doc = call(port, "GET", "/api/v1/governance/changes", headers=bearer(token))
+        check(st == 403, "finding_15_changes_shown_to_governance: %s may not list them" % who, (st, doc))
+    st, _, doc = call(port, "GET", "/api/v1/governance/changes?limit=0", headers=bearer(gov))
+    check(st == 400, "a limit out of range: 400", (st, doc))
 
 
 def main():
@@ -116,7 +260,8 @@ def main():
     subprocess.run([hearth, "demo", "--db", db, "--logins", logins_path, "--families", "5", "--seed", "7",
                     "--as-of", "2026-11-23"], check=True, stdout=subprocess.DEVNULL)
     with open(logins_path, encoding="utf-8") as f:
-        n1 = next(u for u in json.load(f) if u["username"] == "practitioner.n1")
+        logins = {u["username"]: u for u in json.load(f)}
+    n1 = logins["practitioner.n1"]
 
     rc, out, err = hearth_cli(hearth, "user", "add", "--db", db, "--username", USER, "--role", "practitioner",
                               "--team", "2", "--totp", "--password-stdin", stdin=PASSWORD + "\n")
@@ -136,8 +281,10 @@ def main():
 
     server = Server(hearth, db)
     port = server.port
-    tok = btok = btok2 = atok = live = ""
+    tok = btok = btok2 = atok = live = n1_token = ""
     try:
+        finding_13(check, port, logins["practitioner.s1"])
+
         # ---- recovery codes ----
         st, h, doc = sign_in(port, {"username": USER, "password": PASSWORD, "recovery_code": codes[0]})
         check(st == 201 and doc.get("recovery_codes_left") == 9 and len(doc.get("token", "")) == 43,
@@ -169,7 +316,8 @@ def main():
               "two codes are marked used; only 64-hex-digit hashes are stored", (used, stored[:2]))
 
         # ---- browser sessions: cookie and CSRF ----
-        st, h, doc = sign_in(port, {"username": USER, "password": PASSWORD, "totp": totp(secret), "kind": "browser"})
+        st, h, doc = sign_in(port, {"username": USER, "password": PASSWORD, "recovery_code": codes[4],
+                                    "kind": "browser"})
         btok, csrf = (doc or {}).get("token", ""), (doc or {}).get("csrf_token", "")
         check(st == 201 and len(csrf) == 43 and csrf != btok, "a browser sign-in answers a csrf_token", (st, doc))
         check(header(h, "set-cookie") == "hearth_session=%s; HttpOnly; SameSite=Strict; Path=/" % btok,
@@ -195,7 +343,7 @@ def main():
         st, h, doc = call(port, "GET", READ, headers=cookie)
         check(st == 401 and header(h, "set-cookie", ) == "hearth_session=; HttpOnly; SameSite=Strict; Path=/; "
               "Max-Age=0", "a signed-out cookie: 401, and the browser is told to forget it", (st, doc))
-        st, _, doc = sign_in(port, {"username": USER, "password": PASSWORD, "totp": totp(secret)})
+        st, _, doc = sign_in(port, {"username": USER, "password": PASSWORD, "recovery_code": codes[5]})
         atok = (doc or {}).get("token", "")
         check(st == 201 and "csrf_token" not in doc, "an API sign-in (the default kind) has no csrf_token", doc)
         st, _, doc = call(port, "GET", READ, headers={"Cookie": "hearth_session=" + atok})
@@ -203,7 +351,8 @@ def main():
         st, _, doc = call(port, "GET", READ, headers={"Authorization": "Bearer " + atok})
         check(st == 200, "... while it works as a bearer token", st)
         st, _, doc = call(port, "POST", "/api/v1/session", {"username": USER, "password": PASSWORD,
-                                                             "totp": totp(secret), "kind": "browser"}, headers=cookie)
+                                                             "recovery_code": codes[6], "kind": "browser"},
+                          headers=cookie)
         check(st == 201, "a stale cookie does not stop signing in again", (st, doc))
         btok2 = (doc or {}).get("token", "")
 
@@ -216,8 +365,8 @@ def main():
               "the token's scopes are enforced: a permission outside them is refused", (st, doc))
         st, _, doc = call(port, "GET", "/api/v1/people?limit=1", headers={"Authorization": "Bearer " + api_token})
         check(st == 403, "... also record.list, which the same user's sign-in may use", (st, doc))
-        st, _, doc = call(port, "GET", "/api/v1/people?limit=1",
-                          headers={"Authorization": "Bearer " + session_of(port, n1)})
+        n1_token = session_of(port, n1)
+        st, _, doc = call(port, "GET", "/api/v1/people?limit=1", headers={"Authorization": "Bearer " + n1_token})
         check(st == 200, "... (the same user signed in: 200)", (st, doc))
         con = sqlite3.connect(db)
         tid = con.execute("SELECT id FROM session WHERE scopes IS NOT NULL").fetchone()[0]
@@ -237,7 +386,7 @@ def main():
         st, _, doc = sign_in(port, {"username": USER, "password": PASSWORD, "totp": totp(secret)})
         check(st == 401 and doc["error"]["detail"] == NOT_ACCEPTED, "a disabled user cannot sign in", (st, doc))
         rc, out, err = hearth_cli(hearth, "user", "enable", "--db", db, "--username", USER)
-        st, _, doc = sign_in(port, {"username": USER, "password": PASSWORD, "totp": totp(secret)})
+        st, _, doc = sign_in(port, {"username": USER, "password": PASSWORD, "recovery_code": codes[7]})
         check(rc == 0 and st == 201, "user enable lets the user sign in again", (rc, out, st, doc))
         live = (doc or {}).get("token", "")
         # failures so far: the used code, the wrong code, the disabled sign-in; now five more and the locked try
@@ -251,11 +400,13 @@ def main():
               "user reset clears the failures and ends the session", (rc, out, err))
         st, _, _ = call(port, "GET", READ, headers={"Authorization": "Bearer " + live})
         check(st == 401, "the session before the reset is over", st)
-        st, _, doc = sign_in(port, {"username": USER, "password": "a brand new password", "totp": totp(secret)})
+        st, _, doc = sign_in(port, {"username": USER, "password": "a brand new password",
+                                    "totp": fresh_totp(secret)})
         check(st == 201, "after the reset: the new password and the kept TOTP secret sign in", (st, doc))
         live = (doc or {}).get("token", "")
         rc, out, err = hearth_cli(hearth, "user", "role", "--db", db, "--username", USER, "--role", "team_manager")
-        st, _, doc = sign_in(port, {"username": USER, "password": "a brand new password", "totp": totp(secret)})
+        st, _, doc = sign_in(port, {"username": USER, "password": "a brand new password",
+                                    "recovery_code": codes[8]})
         st0, _, _ = call(port, "GET", READ, headers={"Authorization": "Bearer " + live})
         check(rc == 0 and st0 == 401 and st == 201 and doc["user"]["role"] == "team_manager",
               "user role ends sessions; the next sign-in has the new role", (rc, out, st0, st, doc))
@@ -267,6 +418,12 @@ def main():
                                       "recovery_code": fresh[0] if fresh else ""})
         check(rc == 0 and len(fresh) == 10 and st_old == 401 and st_new == 201,
               "user recovery-codes: a new set works and the old one does not", (rc, out, st_old, st_new))
+
+        admin = finding_15_admin_needs_second_factor(check, hearth, db, port, logins["admin"])
+        finding_15_settings_bounds(check, port, admin)
+        finding_15_changes_shown_to_governance(check, port, db, admin, session_of(port, logins["dpo"]),
+                                               n1_token)
+        finding_13_next_step(check, port, logins["practitioner.s1"])
     finally:
         problem = server.stop()
     check(problem is None, "server stops cleanly", problem)
@@ -281,6 +438,9 @@ def main():
               for a, d in details), "the audit trail says a recovery code signed in", None)
     check(any(a == "denied" and d.get("reason") == "csrf token missing or wrong" for a, d in details),
           "the CSRF refusal is an audited denial", None)
+    check(sum(1 for a, d in details if a == "sign_in_failed" and d.get("result") == "code_already_used") == 2,
+          "finding_13_code_used_once: each used code is an audited failed sign-in (result code_already_used)",
+          [d for a, d in details if a == "sign_in_failed"])
     tokens = [t for t in (tok, btok, btok2, atok, live, api_token) if t]
     check(len(tokens) == 6 and not any(t in (d or "") for t in tokens for _, d in rows),
           "no token appears in the audit trail", None)

@@ -9,6 +9,7 @@ Pinned down here: a refusal (unknown user, bad role, bad scope, unknown token) e
 nothing; secrets are printed once and stored only as hashes (the TOTP secret excepted); every change is in the
 audit trail, which verifies afterwards.
 """
+import json
 import os
 import re
 import shutil
@@ -98,8 +99,19 @@ def main():
               "user add without --totp for a role that sees case data enrols TOTP anyway: %r %r" % (out, err))
         rc, out, err = run("user", "add", "--db", db, "--username", "root2", "--role", "admin")
         pw = re.search(r"^password: (\S+)$", out, re.M)
-        check(rc == 0 and pw and not CODE_RE.search(out), "user add without --totp (admin): a password, no codes: %r" % out)
+        check(rc == 0 and pw and len(CODE_RE.findall(out)) == 10 and
+              re.search(r"^totp secret .*: [A-Z2-7]{32}$", out, re.M) and
+              "role admin needs a second factor" in err and
+              sql("SELECT totp_secret IS NOT NULL FROM app_user WHERE username = 'root2'") == [(1,)],
+              "finding_15_admin_needs_second_factor: user add without --totp (admin) enrols TOTP and prints "
+              "recovery codes, like every role: %r %r" % (out, err))
         alice = sql("SELECT id FROM app_user WHERE username = 'alice'")[0][0]
+        # an account from before every role needed a second factor (made here by hand: user add enrols one)
+        con = sqlite3.connect(db)
+        with con:
+            con.execute("UPDATE app_user SET totp_secret = NULL WHERE username = 'root2'")
+            con.execute("DELETE FROM recovery_code WHERE user_id = (SELECT id FROM app_user WHERE username = 'root2')")
+        con.close()
 
         # ---- refusals change nothing ----
         before = snapshot()
@@ -239,6 +251,14 @@ def main():
         details = [d for (d,) in trail_sql("SELECT detail FROM audit_event")]
         check(all('"via":"cli"' in d for d in details) and not any(token in d for d in details),
               "audit details say via cli and hold no token")
+        # the old value of each account change, for governance's list of changes (GET /api/v1/governance/changes)
+        was = [json.loads(d).get("was_disabled") for (d,) in trail_sql(
+            "SELECT detail FROM audit_event WHERE action IN ('user_disable', 'user_enable') ORDER BY seq")]
+        roles = [(json.loads(d).get("previous_role"), json.loads(d).get("role")) for (d,) in trail_sql(
+            "SELECT detail FROM audit_event WHERE action = 'user_role' ORDER BY seq")]
+        check(was == [False, True, True] and roles == [("practitioner", "partner"), ("partner", "practitioner")],
+              "finding_15_changes_shown_to_governance: disable, enable and role record the old value: %r %r" %
+              (was, roles))
         rc, out, err = run("audit", "verify", "--db", db)
         check(rc == 0 and out.startswith("%d entries verified" % len(want)), "audit verify: %d %r %r" % (rc, out, err))
     finally:

@@ -8,7 +8,11 @@
  *     omitted, a narrower note label; hidden answers NOT_FOUND, never FORBIDDEN;
  *   - restriction: hidden from all but governance, and unchangeable even by governance;
  *   - admin and analyst see no case records; the directory is everyone's to read and the admin's to change;
- *   - the footing's audit JSON.
+ *   - the footing's audit JSON;
+ *   - issue 9: roles resolved once (an unknown code is no role); links open only what is new with them;
+ *     staffing is the owning team's manager's (TAF members also the lead's); police notes only on the lead's,
+ *     the manager's, a duty's or break glass's footing; a duty writes only for a writing purpose; a restricted
+ *     person without a footing answers as anyone unrelated; governance without a duty reads no case lists.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -127,7 +131,7 @@ static access_result ask(fixture *f, int user, const char *perm, const char *sec
                          access_footing *out, int *code)
 {
     access_principal p = who(user);
-    access_target t = {section, table, id};
+    access_target t = {section, table, id, NULL, 0};
     access_footing scratch;
     access_result r = access_decide(f->s, &p, perm, &t, out ? out : &scratch, &f->err);
     *code = r == ACCESS_ALLOW ? 0 : f->err.code;
@@ -326,6 +330,158 @@ static void test_settings(void **state)
     ALLOWED(2, "record.read", "family", "family", 5);
 }
 
+
+static void test_roles_typed(void **state)
+{
+    (void)state;
+    assert_int_equal(access_role_parse("front_door"), ACCESS_ROLE_FRONT_DOOR);
+    assert_int_equal(access_role_parse("admin"), ACCESS_ROLE_ADMIN);
+    assert_int_equal(access_role_parse("Admin"), ACCESS_ROLE_NONE);
+    assert_int_equal(access_role_parse("governence"), ACCESS_ROLE_NONE);
+    assert_int_equal(access_role_parse(NULL), ACCESS_ROLE_NONE);
+    access_principal p;
+    memset(&p, 0, sizeof p);
+    p.user_id = 1;
+    p.role = "superuser"; /* not a role: denied everything, even reference data */
+    core_error err;
+    assert_int_equal(access_decide(NULL, &p, "reference.read", NULL, NULL, &err), ACCESS_DENY);
+    assert_int_equal(err.code, CORE_E_UNAUTHENTICATED);
+}
+
+static void test_link_opens(void **state)
+{
+    fixture *f = *state;
+    assert_ok(store_exec_script(f->s,
+                                "INSERT INTO person (id, given_name, created_by, created_at, updated_at) VALUES\n"
+                                "  (10, 'Mine', 2, 'x', 'x'), (11, 'Theirs', 4, 'x', 'x');\n"
+                                "INSERT INTO family (id, name, created_at, created_by, updated_at) VALUES\n"
+                                "  (10, 'Mine', 'x', 1, 'x');",
+                                &f->err),
+              f->err);
+    access_principal lead = who(2), tm = who(5), fd = who(1);
+    /* finding 1: a person recorded by the user and tied to nothing opens; anyone else's person does not */
+    assert_int_equal(access_link_opens(f->s, &lead, ACCESS_LINK_MEMBER, 1, 10, &f->err), 1);
+    assert_int_equal(access_link_opens(f->s, &lead, ACCESS_LINK_MEMBER, 1, 11, &f->err), 0);
+    assert_int_equal(access_link_opens(f->s, &lead, ACCESS_LINK_MEMBER, 1, 1, &f->err), 0); /* in family 1 */
+    /* the owning team's manager allocates: an existing person added to the family opens */
+    assert_int_equal(access_link_opens(f->s, &tm, ACCESS_LINK_MEMBER, 1, 11, &f->err), 1);
+    assert_int_equal(access_link_opens(f->s, &tm, ACCESS_LINK_CONTACT_CHILD, 1, 11, &f->err), 0);
+    /* finding 2: a family the front door just recorded opens; a known family does not */
+    assert_int_equal(access_link_opens(f->s, &fd, ACCESS_LINK_CONTACT_FAMILY, 0, 10, &f->err), 1);
+    assert_int_equal(access_link_opens(f->s, &fd, ACCESS_LINK_CONTACT_FAMILY, 0, 1, &f->err), 0);
+    assert_int_equal(access_link_opens(f->s, &fd, ACCESS_LINK_CONTACT_FAMILY, 0, 2, &f->err), 0); /* contact 1 */
+    assert_int_equal(access_link_opens(f->s, &fd, ACCESS_LINK_CONTACT_FAMILY, 1, 2, &f->err), 1); /* its own */
+    /* a link that did not open leaves the person behind their own footings */
+    assert_ok(store_exec_script(f->s,
+                                "INSERT INTO family_member (family_id, person_id, role, opens_person, created_at,\n"
+                                "                           updated_at) VALUES (4, 1, 'child', 0, 'x', 'x');",
+                                &f->err),
+              f->err);
+    ALLOWED(4, "record.read", "family", "family", 4);      /* user 4 recorded family 4 */
+    DENIED(4, "record.read", "person", "person", 1, CORE_E_FORBIDDEN);
+}
+
+static void test_staffing(void **state)
+{
+    fixture *f = *state;
+    access_footing fo;
+    access_principal p;
+    access_target taf = {"episode", "episode", 1, NULL, ACCESS_STAFF_TAF};
+    access_target lead = {"episode", "episode", 1, NULL, ACCESS_STAFF_LEAD};
+    p = who(5); /* the owning team's manager */
+    assert_int_equal(access_decide(f->s, &p, "record.write", &lead, &fo, &f->err), ACCESS_ALLOW);
+    p = who(2); /* the lead: TAF members, not the lead */
+    assert_int_equal(access_decide(f->s, &p, "record.create", &taf, &fo, &f->err), ACCESS_ALLOW);
+    assert_int_equal(access_decide(f->s, &p, "record.write", &lead, &fo, &f->err), ACCESS_DENY);
+    assert_int_equal(f->err.code, CORE_E_FORBIDDEN);
+    p = who(3); /* on the TAF: neither */
+    assert_int_equal(access_decide(f->s, &p, "record.create", &taf, &fo, &f->err), ACCESS_DENY);
+    p = who(6); /* another team's manager: no footing at all */
+    assert_int_equal(access_decide(f->s, &p, "record.write", &lead, &fo, &f->err), ACCESS_DENY);
+    p = who(5);
+    assert_int_equal(access_may_allocate(&p, 2, &f->err), ACCESS_ALLOW);
+    assert_int_equal(access_may_allocate(&p, 3, &f->err), ACCESS_DENY);
+    p = who(2);
+    assert_int_equal(access_may_allocate(&p, 2, &f->err), ACCESS_DENY);
+}
+
+static void test_need_to_know(void **state)
+{
+    fixture *f = *state;
+    /* finding 11: the police note: the lead and the manager, not the TAF practitioner */
+    ALLOWED(2, "record.read", "case_note", "case_note", 2);
+    ALLOWED(5, "record.read", "case_note", "case_note", 2);
+    DENIED(3, "record.read", "case_note", "case_note", 2, CORE_E_NOT_FOUND);
+    ALLOWED(3, "record.read", "case_note", "case_note", 1);
+    /* a need takes its headline's area: a school sees an education need, not a health one */
+    assert_ok(store_exec_script(f->s,
+                                "INSERT INTO assessment (id, episode_id, started_on, organisation, created_at,\n"
+                                "                        updated_at) VALUES (1, 1, '2020-01-01', 'x', 'x', 'x');\n"
+                                "INSERT INTO assessment_need (id, assessment_id, headline, framework, created_at,\n"
+                                "                             updated_at) VALUES\n"
+                                "  (1, 1, 'EDU', '2022-10', 'x', 'x'), (2, 1, 'HLT', '2022-10', 'x', 'x');",
+                                &f->err),
+              f->err);
+    ALLOWED(7, "record.read", "assessment", "assessment_need", 1);
+    DENIED(7, "record.read", "assessment", "assessment_need", 2, CORE_E_NOT_FOUND);
+    /* finding 5: recording an area in a section not shared is refused */
+    access_principal p = who(7);
+    access_footing fo;
+    access_target area = {"assessment.health", "assessment", 1, NULL, 0};
+    assert_int_equal(access_decide(f->s, &p, "record.create", &area, &fo, &f->err), ACCESS_DENY);
+    assert_int_equal(f->err.code, CORE_E_FORBIDDEN);
+    access_target edu = {"assessment.education_skills", "assessment", 1, NULL, 0};
+    assert_int_equal(access_decide(f->s, &p, "record.create", &edu, &fo, &f->err), ACCESS_ALLOW);
+    /* the school reads the child without NHS and National Insurance numbers */
+    assert_int_equal(access_decide(f->s, &p, "record.read", &(access_target){"person", "person", 1, NULL, 0}, &fo,
+                                   &f->err),
+                     ACCESS_ALLOW);
+    assert_int_equal(fo.omit_identifiers, 1);
+}
+
+static void test_duty_purpose(void **state)
+{
+    fixture *f = *state;
+    /* finding 12: a duty whose purpose reads (restriction) does not change; rectification does */
+    assert_ok(store_exec_script(f->s,
+                                "INSERT INTO access_grant (user_id, kind, family_id, reason, explanation, granted_at,\n"
+                                "                          expires_at) VALUES\n"
+                                "  (9, 'duty', 5, 'subject_access', 'sar', '2020-01-01T00:00:00Z',\n"
+                                "   '2999-01-01T00:00:00Z');",
+                                &f->err),
+              f->err);
+    ALLOWED(9, "record.read", "family", "family", 5);
+    DENIED(9, "record.write", "family", "family", 5, CORE_E_FORBIDDEN);
+    assert_ok(store_exec_script(f->s,
+                                "INSERT INTO access_grant (user_id, kind, family_id, reason, explanation, granted_at,\n"
+                                "                          expires_at) VALUES\n"
+                                "  (9, 'duty', 5, 'rectification', 'fix', '2020-01-01T00:00:00Z',\n"
+                                "   '2999-01-01T00:00:00Z');",
+                                &f->err),
+              f->err);
+    ALLOWED(9, "record.write", "family", "family", 5);
+}
+
+static void test_restricted_as_unrelated(void **state)
+{
+    fixture *f = *state;
+    /* finding 10: without a footing a restricted person answers as anyone unrelated (403), with one as if
+     * absent (404) */
+    DENIED(4, "record.read", "person", "person", 2, CORE_E_FORBIDDEN);
+    DENIED(4, "record.read", "person", "person", 1, CORE_E_FORBIDDEN);
+    DENIED(2, "record.read", "person", "person", 2, CORE_E_NOT_FOUND);
+    /* governance without a duty on the family reads no case lists; with one it may */
+    access_principal g = who(9);
+    assert_int_equal(access_may_read_cases(f->s, &g, &f->err), 1); /* the live duty on person 2 */
+    assert_ok(store_exec_script(f->s, "DELETE FROM access_grant WHERE kind = 'duty';", &f->err), f->err);
+    g = who(9);
+    assert_int_equal(access_may_read_cases(f->s, &g, &f->err), 0);
+    access_principal a = who(10);
+    assert_int_equal(access_may_read_cases(f->s, &a, &f->err), 0);
+    access_principal l = who(2);
+    assert_int_equal(access_may_read_cases(f->s, &l, &f->err), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -337,6 +493,12 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_break_glass, setup, teardown),
         cmocka_unit_test_setup_teardown(test_admin_analyst_directory, setup, teardown),
         cmocka_unit_test_setup_teardown(test_settings, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_roles_typed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_link_opens, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_staffing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_need_to_know, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_duty_purpose, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_restricted_as_unrelated, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,7 +5,9 @@
  *   - only the token's hash is stored; the token resolves to its principal;
  *   - idle and absolute time-outs end a session; sign-out revokes it; a token of the wrong length is refused;
  *   - five failures lock an account and twenty lock an address, for the lock-out window;
- *   - TOTP codes are accepted one step either side and refused further away;
+ *   - TOTP codes are accepted one step either side and refused further away; a code signs in once, and
+ *     after it neither it nor an earlier step's code does (finding 13); every role, the administrator too,
+ *     needs a second factor (finding 15);
  *   - recovery codes: ten in a set, only hashes stored, each signs in once in place of the TOTP code (any
  *     case, with or without dashes), a wrong one is a recorded failure, a wrong password does not use one up,
  *     a new set ends the old one;
@@ -31,7 +33,8 @@ typedef struct fixture {
     store *s;
     core_arena a;
     core_error err;
-    char secret[33];
+    char secret[33];     /* alice's TOTP secret */
+    char bob_secret[33]; /* bob's (the administrator) */
 } fixture;
 
 static const time_t T0 = 1795000000; /* a fixed moment in 2026 */
@@ -44,10 +47,11 @@ static int setup(void **state)
     if (store_open(&f->s, f->tmp.path, &f->err) || store_migrate(f->s, &f->err))
         return -1;
     auth_totp_secret_new(f->secret);
+    auth_totp_secret_new(f->bob_secret);
     int64_t id;
     model_user_new with = {"alice", "Alice", "practitioner", 0, 0, "correct horse battery", f->secret};
-    model_user_new without = {"bob", "Bob", "admin", 0, 0, "another good password", NULL};
-    model_user_new unenrolled = {"dave", "Dave", "analyst", 0, 0, "a fourth good password", NULL};
+    model_user_new without = {"bob", "Bob", "admin", 0, 0, "another good password", f->bob_secret};
+    model_user_new unenrolled = {"dave", "Dave", "admin", 0, 0, "a fourth good password", NULL};
     model_user_new gone = {"carol", "Carol", "practitioner", 0, 0, "a third good password", NULL};
     if (model_user_add(f->s, &f->a, &with, &id, &f->err) || model_user_add(f->s, &f->a, &without, &id, &f->err) ||
         model_user_add(f->s, &f->a, &unenrolled, &id, &f->err) ||
@@ -78,6 +82,18 @@ static int sign_in(fixture *f, const char *user, const char *pw, const char *cod
     return auth_sign_in(f->s, &f->a, &r, token, who, &f->err);
 }
 
+static int sign_in_at(fixture *f, const char *user, const char *pw, const char *addr, time_t now);
+
+/* bob (the administrator) with his code at now */
+static int bob_in(fixture *f, const char *kind, time_t now, char token[AUTH_TOKEN_CHARS + 1], auth_principal *who)
+{
+    char code[7];
+    assert_int_equal(auth_totp_now(f->bob_secret, now, code), 0);
+    auth_sign_in_req r = {"bob", "another good password", code, kind, "127.0.0.1", now};
+    core_error_clear(&f->err);
+    return auth_sign_in(f->s, &f->a, &r, token, who, &f->err);
+}
+
 static void test_sign_in(void **state)
 {
     fixture *f = *state;
@@ -102,12 +118,64 @@ static void test_sign_in(void **state)
     assert_int_equal(again.user_id, who.user_id);
     assert_string_equal(again.role, "practitioner");
 
-    /* the administrator, who sees no case data, may sign in with the password alone */
-    assert_int_equal(sign_in(f, "bob", "another good password", NULL, token, &who), 0);
+    /* finding 15: the administrator signs in with a second factor too: the password alone is refused */
+    assert_int_equal(sign_in(f, "bob", "another good password", NULL, token, &who), CORE_E_UNAUTHENTICATED);
+    assert_int_equal(bob_in(f, "api", T0, token, &who), 0);
     assert_string_equal(who.role, "admin");
-    /* every other role needs a second factor: an account with none enrolled is refused, and told why */
+    /* every role needs a second factor: an account with none enrolled is refused, and told why */
     assert_int_equal(sign_in(f, "dave", "a fourth good password", NULL, token, &who), CORE_E_FORBIDDEN);
     assert_non_null(strstr(f->err.detail, "no second factor"));
+}
+
+/* finding 13: a TOTP code signs in once; after it, neither it nor the code of an earlier step does, while a
+ * later step's code does. */
+static void test_totp_once(void **state)
+{
+    fixture *f = *state;
+    char code[7], earlier[7], token[AUTH_TOKEN_CHARS + 1];
+    auth_principal who;
+    assert_int_equal(auth_totp_now(f->secret, T0, code), 0);
+    assert_int_equal(auth_totp_now(f->secret, T0 - 30, earlier), 0);
+    assert_int_equal(sign_in(f, "alice", "correct horse battery", code, token, &who), 0);
+    /* the same code again, at once and 20 seconds later */
+    assert_int_equal(sign_in(f, "alice", "correct horse battery", code, token, &who), CORE_E_UNAUTHENTICATED);
+    assert_int_equal(who.totp_used, 1);
+    assert_string_equal(f->err.detail, "this code has already been used to sign in");
+    assert_non_null(strstr(f->err.hint, "next code"));
+    auth_sign_in_req r = {"alice", "correct horse battery", code, "api", "127.0.0.1", T0 + 20};
+    core_error_clear(&f->err);
+    assert_int_equal(auth_sign_in(f->s, &f->a, &r, token, &who, &f->err), CORE_E_UNAUTHENTICATED);
+    /* the step before it, still inside the drift window */
+    r.totp = earlier;
+    r.now = T0;
+    assert_int_equal(auth_sign_in(f->s, &f->a, &r, token, &who, &f->err), CORE_E_UNAUTHENTICATED);
+    /* each refusal was a recorded failure */
+    int64_t n = -1;
+    assert_ok(store_query_int(f->s, &f->a, "SELECT count(*) FROM sign_in_failure WHERE username = 'alice'", NULL, 0,
+                              &n, &f->err),
+              f->err);
+    assert_int_equal(n, 3);
+    /* the next step's code signs in, and then the step it replaced is used too */
+    assert_int_equal(sign_in_at(f, "alice", "correct horse battery", "127.0.0.1", T0 + 30), 0);
+    assert_int_equal(sign_in_at(f, "alice", "correct horse battery", "127.0.0.1", T0 + 30), CORE_E_UNAUTHENTICATED);
+    /* a code one step ahead of the clock (a fast authenticator) is accepted, and then the clock's own is not */
+    char ahead[7];
+    assert_int_equal(auth_totp_now(f->secret, T0 + 90, ahead), 0);
+    r.totp = ahead;
+    r.now = T0 + 60;
+    assert_int_equal(auth_sign_in(f->s, &f->a, &r, token, &who, &f->err), 0);
+    assert_int_equal(sign_in_at(f, "alice", "correct horse battery", "127.0.0.1", T0 + 90), CORE_E_UNAUTHENTICATED);
+    /* the step is kept in the database: the last accepted one */
+    assert_ok(store_query_int(f->s, &f->a, "SELECT totp_last_step FROM app_user WHERE username = 'alice'", NULL, 0,
+                              &n, &f->err),
+              f->err);
+    assert_int_equal(n, (T0 + 90) / 30);
+    int64_t step = 0;
+    assert_int_equal(auth_totp_check(f->secret, ahead, T0 + 90, n, &step), AUTH_TOTP_USED);
+    assert_int_equal(step, n);
+    assert_int_equal(auth_totp_check(f->secret, ahead, T0 + 90, n - 1, &step), AUTH_TOTP_OK);
+    assert_int_equal(auth_totp_check(f->secret, "000000", T0 + 90, 0, &step),
+                     strcmp(ahead, "000000") == 0 ? AUTH_TOTP_OK : AUTH_TOTP_WRONG);
 }
 
 static void test_refusals(void **state)
@@ -137,7 +205,7 @@ static void test_timeouts_and_sign_out(void **state)
     fixture *f = *state;
     char token[AUTH_TOKEN_CHARS + 1];
     auth_principal who;
-    assert_int_equal(sign_in(f, "bob", "another good password", NULL, token, &who), 0);
+    assert_int_equal(bob_in(f, "api", T0, token, &who), 0);
     /* used every 20 minutes, the session lives until the absolute time-out */
     time_t t = T0;
     for (; t + 20 * 60 < T0 + AUTH_ABSOLUTE_SECONDS_DEFAULT; t += 20 * 60)
@@ -146,15 +214,15 @@ static void test_timeouts_and_sign_out(void **state)
                      CORE_E_UNAUTHENTICATED);
     assert_int_equal(who.user_id, 0);
 
-    /* idle for longer than the idle time-out (plus the touch granularity) */
-    assert_int_equal(sign_in(f, "bob", "another good password", NULL, token, &who), 0);
+    /* idle for longer than the idle time-out (plus the touch granularity); a sign-in in the next step */
+    assert_int_equal(bob_in(f, "api", T0 + 30, token, &who), 0);
     assert_int_equal(auth_session_lookup(f->s, &f->a, token, T0 + AUTH_IDLE_SECONDS_DEFAULT - 1, &who, &f->err), 0);
     assert_int_equal(auth_session_lookup(f->s, &f->a, token,
                                          T0 + 2 * AUTH_IDLE_SECONDS_DEFAULT + AUTH_TOUCH_SECONDS + 1, &who, &f->err),
                      CORE_E_UNAUTHENTICATED);
 
     /* sign-out */
-    assert_int_equal(sign_in(f, "bob", "another good password", NULL, token, &who), 0);
+    assert_int_equal(bob_in(f, "api", T0 + 60, token, &who), 0);
     assert_int_equal(auth_sign_out(f->s, &f->a, token, &f->err), 0);
     assert_int_equal(auth_session_lookup(f->s, &f->a, token, T0 + 1, &who, &f->err), CORE_E_UNAUTHENTICATED);
     assert_int_equal(auth_sign_out(f->s, &f->a, token, &f->err), 0); /* again: not an error */
@@ -163,11 +231,15 @@ static void test_timeouts_and_sign_out(void **state)
     assert_int_equal(auth_session_lookup(f->s, &f->a, NULL, T0, &who, &f->err), CORE_E_UNAUTHENTICATED);
 }
 
+/* Sign in at now with the user's TOTP code of that moment (alice's and bob's; none for the others). */
 static int sign_in_at(fixture *f, const char *user, const char *pw, const char *addr, time_t now)
 {
-    char token[AUTH_TOKEN_CHARS + 1];
+    char token[AUTH_TOKEN_CHARS + 1], code[7] = "";
     auth_principal who;
-    auth_sign_in_req r = {user, pw, NULL, "api", addr, now};
+    const char *secret = strcmp(user, "alice") == 0 ? f->secret : strcmp(user, "bob") == 0 ? f->bob_secret : NULL;
+    if (secret)
+        assert_int_equal(auth_totp_now(secret, now, code), 0);
+    auth_sign_in_req r = {user, pw, secret ? code : NULL, "api", addr, now};
     core_error_clear(&f->err);
     return auth_sign_in(f->s, &f->a, &r, token, &who, &f->err);
 }
@@ -435,8 +507,7 @@ static void test_api_tokens(void **state)
 
     /* a sign-in session has no scopes and its kind; revoking the user ends it and the token */
     char signed_in[AUTH_TOKEN_CHARS + 1];
-    auth_sign_in_req r = {"bob", "another good password", NULL, "browser", "127.0.0.1", T0};
-    assert_ok(auth_sign_in(f->s, &f->a, &r, signed_in, &who, &f->err), f->err);
+    assert_ok(bob_in(f, "browser", T0, signed_in, &who), f->err);
     assert_string_equal(who.kind, "browser");
     assert_null(who.scopes);
     assert_ok(auth_session_lookup(f->s, &f->a, signed_in, T0 + 1, &who, &f->err), f->err);
@@ -464,13 +535,14 @@ static void test_api_tokens(void **state)
     int64_t cleared = 0;
     assert_ok(auth_failures_clear(f->s, &f->a, "bob", &cleared, &f->err), f->err);
     assert_int_equal(cleared, AUTH_LOCK_USER_FAILURES + 1);
-    assert_int_equal(sign_in_at(f, "bob", "another good password", "10.0.0.2", T0 + 11), 0);
+    assert_int_equal(sign_in_at(f, "bob", "another good password", "10.0.0.2", T0 + 30), 0); /* the next step */
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_sign_in, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_totp_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_timeouts_and_sign_out, setup, teardown),
         cmocka_unit_test_setup_teardown(test_lockout, setup, teardown),

@@ -1,4 +1,4 @@
--- 0010_need_to_know.sql — no footing from what you record yourself (issue 9, docs/access.md).
+-- 0011_need_to_know.sql — no footing from what you record yourself (issue 9, docs/access.md).
 --
 -- A record that links two others (a person added to a family, a person named as a contact's child, a family
 -- named by a contact) must not open what existed before the link to the user who recorded it. Each link
