@@ -32,7 +32,7 @@ void core_log(enum core_log_level level, const char *event, ...)
     if (level < log_level)
         return;
     char ts[32];
-    time_t now = time(NULL);
+    time_t now = time(NULL); /* the machine's clock, not core_clock: logs line up with the machine's other logs */
     struct tm tm;
     gmtime_r(&now, &tm);
     strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%SZ", &tm);
