@@ -427,8 +427,8 @@ def main():
     log = r.server.log
     if alive:
         r.stop()
-    v = subprocess.run([hearth, "audit", "verify", "--db", council.db, "--public-key", council.db + ".audit-pubkey"], stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE)
+    v = subprocess.run([hearth, "audit", "verify", "--db", council.db, "--public-key", council.db + ".audit-pubkey"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     check(v.returncode == 0, "audit_verify", "exited %d: %s %s" % (v.returncode, v.stdout.decode().strip(),
                                                                    v.stderr.decode().strip()))
     r.audit.close()
