@@ -51,11 +51,15 @@ struct model_ctx;
 /* What a write of body to a record of r allocates (access_target.staffing: ACCESS_STAFF_TAF for TAF members,
  * ACCESS_STAFF_LEAD for an episode's lead or team), or 0. */
 int api_staffing_write(const struct model_resource *r, json_t *body);
-/* Before creating a record of r under parent with body (f: the footing the decision gave): decide what a
- * link opens (into ctx->link_opens) and refuse an episode the user may not record. 0 or the error's code
- * (refusals audited). */
+/* Before creating a record of r under parent with body: decide what a link opens (into ctx->link_opens).
+ * 0 or the error's code. */
 int api_create_rules(http_req *req, const struct model_resource *r, int64_t parent, json_t *body,
-                     const struct access_footing *f, struct model_ctx *ctx, core_error *err);
+                     struct model_ctx *ctx, core_error *err);
+/* After creating a record of r (row: as stored), inside the write's transaction: refuse an episode the user
+ * may not record (the owning team, the lead). 0, or the error's code with err set and nothing audited: the
+ * caller rolls back, then audits the refusal (api_refusal_audit). */
+int api_created_rules(http_req *req, const struct model_resource *r, json_t *row, const struct access_footing *f,
+                      core_error *err);
 /* Before changing record id of r with body: a contact moved to another family. 0 or the error's code. */
 int api_update_rules(http_req *req, const struct model_resource *r, int64_t id, json_t *body,
                      struct model_ctx *ctx, core_error *err);

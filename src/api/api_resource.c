@@ -273,11 +273,16 @@ int api_resource_create(http_req *req)
     access_target what = {label ? label : r->section, pr ? pr->table : r->table, parent, NULL,
                           strcmp(r->table, "episode_member") == 0 ? ACCESS_STAFF_TAF : 0};
     if (api_decide(req, &what, pr ? pr->name : r->name, "record.create", &f, &err) ||
-        api_create_rules(req, r, parent, body, &f, &ctx, &err))
+        api_create_rules(req, r, parent, body, &ctx, &err))
         return http_reply_error(req, &err);
     rc = store_begin(req->db, &err);
     if (rc == 0)
         rc = model_create(&ctx, r, parent, body, &out, &err);
+    if (rc == 0 && api_created_rules(req, r, out, &f, &err)) {
+        store_rollback(req->db); /* refused: nothing stored, then the refusal audited */
+        api_refusal_audit(req, "record.create", pr ? pr->table : r->table, parent, &err);
+        return http_reply_error(req, &err);
+    }
     if (rc == 0) /* in the write's transaction: the record and its event commit together (finding 17) */
         rc = http_audit_write(req, "create", r->table, json_integer_value(json_object_get(out, "id")),
                               footing_detail(req, &f, field_names(body)), &err);

@@ -63,8 +63,8 @@ static int link_decide(http_req *req, access_link kind, int64_t parent, int64_t 
     return 0;
 }
 
-int api_create_rules(http_req *req, const model_resource *r, int64_t parent, json_t *body,
-                     const struct access_footing *f, model_ctx *ctx, core_error *err)
+int api_create_rules(http_req *req, const model_resource *r, int64_t parent, json_t *body, model_ctx *ctx,
+                     core_error *err)
 {
     if (strcmp(r->table, "family_member") == 0)
         return link_decide(req, ACCESS_LINK_MEMBER, parent, body_id(body, "person_id"), ctx, err);
@@ -72,27 +72,6 @@ int api_create_rules(http_req *req, const model_resource *r, int64_t parent, jso
         return link_decide(req, ACCESS_LINK_CONTACT_CHILD, parent, body_id(body, "person_id"), ctx, err);
     if (strcmp(r->table, "contact") == 0)
         return link_decide(req, ACCESS_LINK_CONTACT_FAMILY, 0, body_id(body, "family_id"), ctx, err);
-    if (strcmp(r->table, "episode") == 0) {
-        /* An episode hands the family to a team: the front door does so as the outcome of triage; otherwise
-         * a member of the team that will own it, on a footing that is not borrowed (the family's recorder,
-         * its lead or the team's manager). Only that team's manager names the lead. */
-        json_t *lead = json_object_get(body, "lead_user_id");
-        if (lead && !json_is_null(lead)) {
-            if (access_may_allocate(&req->who, body_id(body, "owning_team_id"), err) != ACCESS_ALLOW)
-                return refused(req, "family", parent, err);
-            return 0;
-        }
-        if (f->basis == ACCESS_ON_FRONT_DOOR)
-            return 0;
-        int own_team = req->who.team_id && req->who.team_id == body_id(body, "owning_team_id");
-        if (!own_team || (f->basis != ACCESS_ON_RECORDER && f->basis != ACCESS_ON_LEAD &&
-                          f->basis != ACCESS_ON_TEAM_MANAGER)) {
-            core_error_set(err, CORE_E_FORBIDDEN, "an episode is recorded by the front door, or for your own team "
-                                                  "on a family you recorded or work");
-            core_error_hint(err, "refer the family through the front door");
-            return refused(req, "family", parent, err);
-        }
-    }
     return 0;
 }
 
@@ -101,6 +80,31 @@ static const char SQL_CONTACT_DECISION[] =
     "SELECT decision_date\n"
     "  FROM contact\n"
     " WHERE id = $1 AND decision IS NOT NULL";
+
+int api_created_rules(http_req *req, const model_resource *r, json_t *row, const struct access_footing *f,
+                      core_error *err)
+{
+    if (strcmp(r->table, "episode") != 0)
+        return 0;
+    /* An episode hands the family to a team: the front door does so as the outcome of triage; otherwise a
+     * member of the team that will own it, on a footing that is not borrowed (the family's recorder, its lead
+     * or the team's manager). Only that team's manager names the lead. Decided on the row as stored, so the
+     * model's own refusals (an unknown team, a malformed body) come first. */
+    int64_t team = json_integer_value(json_object_get(row, "owning_team_id"));
+    json_t *lead = json_object_get(row, "lead_user_id");
+    if (lead && !json_is_null(lead))
+        return access_may_allocate(&req->who, team, err) == ACCESS_ALLOW ? 0 : err->code;
+    if (f->basis == ACCESS_ON_FRONT_DOOR)
+        return 0;
+    int own_team = req->who.team_id && req->who.team_id == team;
+    if (!own_team || (f->basis != ACCESS_ON_RECORDER && f->basis != ACCESS_ON_LEAD &&
+                      f->basis != ACCESS_ON_TEAM_MANAGER)) {
+        core_error_set(err, CORE_E_FORBIDDEN, "an episode is recorded by the front door, or for your own team "
+                                              "on a family you recorded or work");
+        return core_error_hint(err, "refer the family through the front door");
+    }
+    return 0;
+}
 
 /* A decided contact is not reopened: clearing its decision, or moving its date later, would extend the
  * front door's triage footing by recording (docs/access.md). A new contact is recorded instead. */
