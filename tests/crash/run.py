@@ -301,8 +301,14 @@ def setup(port, token):
 
     me = api.SESSION["user_id"]
     family = call("POST", "/api/v1/families", {"name": "Testfamily-Crash"})
-    episode = call("POST", "/api/v1/families/%d/episodes" % family,
-                   {"start_date": "2026-09-01", "owning_team_id": 2, "lead_user_id": me})
+    episode = call("POST", "/api/v1/families/%d/episodes" % family, {"start_date": "2026-09-01", "owning_team_id": 2})
+    # the owning team's manager allocates the lead (docs/access.md: nobody allocates a case to themselves)
+    mtoken = api.acting_as("manager.n")[0]
+    status, _, raw = api.request(port, "PATCH", "/api/v1/episodes/%d" % episode,
+                                 {"Authorization": "Bearer " + mtoken, "Content-Type": "application/json"},
+                                 json.dumps({"lead_user_id": me}).encode())
+    if status != 200:
+        raise SystemExit("crash: setup allocating the lead answered %d %s" % (status, raw[:200]))
     notes = [call("POST", "/api/v1/episodes/%d/notes" % episode,
                   {"note_type": "visit", "occurred_at": "2026-10-01T14:30Z", "subject": "reader %d" % i,
                    "body": "synthetic"}) for i in range(5)]
