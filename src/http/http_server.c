@@ -112,7 +112,17 @@ int http_reply_error(http_req *req, const core_error *err)
      * what failed in Hearth's words (no SQL, no table or column names). */
     core_error shown = *err;
     int server_side = err->code == CORE_E_INTERNAL || err->code == CORE_E_IO || err->code == CORE_E_STORE;
-    if (server_side || engine_words(err->detail) || engine_words(err->hint)) {
+    if (err->code == CORE_E_STORAGE_FULL) { /* its own words and hint, without the engine's text */
+        core_log(CORE_LOG_ERROR, "request_failed", "code", core_error_name(err->code), "detail", err->detail,
+                 "route", req->route ? req->route->pattern : "", CORE_LOG_END);
+        if (engine_words(err->detail)) {
+            char hint[sizeof(shown.hint)];
+            snprintf(hint, sizeof(hint), "%s", err->hint);
+            core_error_set(&shown, CORE_E_STORAGE_FULL, "the disk holding the database is full");
+            core_error_hint(&shown, "%s", hint[0] ? hint : "free space on the server's disk; Hearth recovers");
+        }
+        err = &shown;
+    } else if (server_side || engine_words(err->detail) || engine_words(err->hint)) {
         core_log(CORE_LOG_ERROR, "request_failed", "code", core_error_name(err->code), "detail", err->detail,
                  "route", req->route ? req->route->pattern : "", CORE_LOG_END);
         if (err->code == CORE_E_CONFLICT)
