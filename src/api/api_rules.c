@@ -75,12 +75,6 @@ int api_create_rules(http_req *req, const model_resource *r, int64_t parent, jso
     return 0;
 }
 
-/* A contact's decision as stored: 1 and *date filled when it has one. */
-static const char SQL_CONTACT_DECISION[] =
-    "SELECT decision_date\n"
-    "  FROM contact\n"
-    " WHERE id = $1 AND decision IS NOT NULL";
-
 int api_created_rules(http_req *req, const model_resource *r, json_t *row, const struct access_footing *f,
                       core_error *err)
 {
@@ -113,17 +107,12 @@ static int decision_kept(http_req *req, int64_t id, json_t *body, core_error *er
     json_t *dec = json_object_get(body, "decision"), *date = json_object_get(body, "decision_date");
     if (!dec && !date)
         return 0;
-    store_value p[] = {store_v_int(id)};
-    store_stmt *st;
-    int rc = store_query(req->db, &req->arena, SQL_CONTACT_DECISION, p, 1, &st, err);
-    if (rc == 0)
-        rc = store_next(st, err);
+    model_ctx ctx;
+    model_ctx_init(&ctx, req->db, &req->arena, req->who.user_id);
+    char stored[11] = "";
+    int rc = model_contact_decided(&ctx, id, stored, err);
     if (rc <= 0)
         return rc; /* undecided (or absent: the model answers) */
-    const char *was = store_col_text(st, 0, NULL);
-    char stored[11] = "";
-    snprintf(stored, sizeof(stored), "%s", was ? was : "");
-    store_next(st, err); /* finish the statement */
     const char *now = json_string_value(date);
     if ((dec && json_is_null(dec)) || (date && (!now || strcmp(now, stored) > 0))) {
         core_error_set(err, CORE_E_CONFLICT, "a decided contact is not reopened");

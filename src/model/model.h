@@ -161,6 +161,10 @@ int model_triage_history(model_ctx *ctx, int64_t contact_id, json_t **out, core_
  * {kind, id, family_id, contact_id, person_id, created_by, created_at}, newest first. Arena-owned. */
 int model_linked_list(model_ctx *ctx, int limit, json_t **items, core_error *err);
 
+/* Has contact contact_id a decision? 1 with its decision_date in date, 0 when undecided or absent, negative
+ * with err set on a store error (model_triage.c). */
+int model_contact_decided(model_ctx *ctx, int64_t contact_id, char date[11], core_error *err);
+
 /* Current UTC time as 'YYYY-MM-DDTHH:MM:SSZ' into out[24]. */
 void model_now(char out[24]);
 

@@ -120,6 +120,26 @@ int model_triage_history(model_ctx *ctx, int64_t contact_id, json_t **out, core_
     return 0;
 }
 
+static const char SQL_CONTACT_DECISION[] =
+    "SELECT decision_date\n"
+    "  FROM contact\n"
+    " WHERE id = $1 AND decision IS NOT NULL";
+
+int model_contact_decided(model_ctx *ctx, int64_t contact_id, char date[11], core_error *err)
+{
+    store_value p[] = {store_v_int(contact_id)};
+    store_stmt *st;
+    int rc = store_query(ctx->db, ctx->arena, SQL_CONTACT_DECISION, p, 1, &st, err);
+    if (rc == 0)
+        rc = store_next(st, err);
+    if (rc <= 0)
+        return rc;
+    const char *d = store_col_text(st, 0, NULL);
+    snprintf(date, 11, "%s", d ? d : "");
+    store_next(st, err); /* finish the statement */
+    return 1;
+}
+
 /* Links that named something already known, newest first: a contact naming a family it did not open, a
  * person added to a family or named on a contact without opening them. */
 static const char SQL_LINKED[] =
