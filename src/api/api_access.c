@@ -441,6 +441,7 @@ int api_setting_update(http_req *req)
     if (store_query(req->db, &req->arena, SQL_SETTING_ONE, p, 1, &st, &err) || store_next(st, &err) != 1)
         return http_reply_error(req, &err);
     json_t *out = setting_row(st);
+    store_done(st);
     rc = http_reply_json(req, 200, out);
     json_decref(out);
     return rc;

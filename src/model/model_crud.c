@@ -399,6 +399,7 @@ static int row_read(model_ctx *ctx, const model_resource *r, int64_t id, int hid
     if (rc == 0)
         return core_error_set(err, CORE_E_NOT_FOUND, "no %s with id %lld", r->name, (long long)id);
     *out = arena_json(ctx->arena, row_to_json(r, st, hidden));
+    store_done(st); /* one row by its key: a write may follow on this handle */
     return 0;
 }
 
@@ -824,6 +825,7 @@ int model_record_label(model_ctx *ctx, const model_resource *r, json_t *obj, con
         const char *area = rc == 1 ? store_col_text(st, 0, NULL) : NULL;
         if (area)
             *label = core_arena_printf(ctx->arena, "assessment.%s", area);
+        store_done(st);
     }
     return 0;
 }

@@ -68,6 +68,12 @@ int store_exec(store *s, core_arena *a, const char *sql, const store_value *para
     return 0;
 }
 
+void store_done(store_stmt *st)
+{
+    if (st)
+        st->s->be->reset(st);
+}
+
 int store_query_int(store *s, core_arena *a, const char *sql, const store_value *params, size_t n, int64_t *out,
                     core_error *err)
 {
@@ -97,6 +103,15 @@ int store_begin(store *s, core_error *err)
 {
     if (s->in_tx)
         return core_error_set(err, CORE_E_INTERNAL, "a transaction is already open on this handle");
+    /* A statement that returned a row and was not finished holds a read snapshot: BEGIN IMMEDIATE then fails
+     * at once (SQLITE_BUSY_SNAPSHOT, no busy wait) whenever another handle wrote since, so a missing
+     * store_done() would show only as a rare 503 under load. It is refused every time instead. */
+    const char *open = s->be->open_read ? s->be->open_read(s) : NULL;
+    if (open) {
+        core_log(CORE_LOG_ERROR, "store_read_open", "sql", open, CORE_LOG_END);
+        core_error_set(err, CORE_E_INTERNAL, "a read on this handle is still open: %s", open);
+        return core_error_hint(err, "finish the read with store_done() before beginning a transaction");
+    }
     if (s->write_lock)
         pthread_mutex_lock(s->write_lock);
     int rc = s->be->exec_script(s, "BEGIN IMMEDIATE", err);

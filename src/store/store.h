@@ -93,6 +93,10 @@ struct store_backend {
     double (*col_real)(store_stmt *st, int i);
     const char *(*col_text)(store_stmt *st, int i, size_t *len);
     int (*checkpoint)(store *s, int truncate, int64_t *wal_frames, core_error *err);
+    /* The text of a statement on this handle that has returned a row and not yet finished (it holds a read
+     * snapshot open), or NULL. */
+    const char *(*open_read)(store *s);
+    void (*reset)(store_stmt *st);
 };
 
 extern const struct store_backend store_sqlite_backend;
@@ -111,6 +115,10 @@ int store_query(store *s, core_arena *a, const char *sql, const store_value *par
                 core_error *err);
 /* Step: 1 when a row is ready, 0 when done, negative on error. */
 int store_next(store_stmt *st, core_error *err);
+/* Finish a read before its last row: a statement that returned a row holds a read snapshot open until it is
+ * done, and store_begin() refuses while one is open (the transaction could not write). Values read from it
+ * are invalid afterwards. Reaching the end (store_next() returning 0) finishes it too. */
+void store_done(store_stmt *st);
 /* Run a statement that returns no rows (or ignore its rows); *changes (may be NULL) gets rows changed. */
 int store_exec(store *s, core_arena *a, const char *sql, const store_value *params, size_t n, int64_t *changes,
                core_error *err);

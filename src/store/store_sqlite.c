@@ -345,6 +345,20 @@ static int sq_checkpoint(store *s, int truncate, int64_t *wal_frames, core_error
     return 0;
 }
 
+static void sq_reset(store_stmt *st)
+{
+    sqlite3_reset(((sqlite_stmt *)st)->st);
+}
+
+static const char *sq_open_read(store *s)
+{
+    sqlite3 *db = ((sqlite_store *)s)->db;
+    for (sqlite3_stmt *st = sqlite3_next_stmt(db, NULL); st; st = sqlite3_next_stmt(db, st))
+        if (sqlite3_stmt_busy(st))
+            return sqlite3_sql(st);
+    return NULL;
+}
+
 const struct store_backend store_sqlite_backend = {
     .name = "sqlite",
     .open = sq_open,
@@ -361,4 +375,6 @@ const struct store_backend store_sqlite_backend = {
     .col_real = sq_col_real,
     .col_text = sq_col_text,
     .checkpoint = sq_checkpoint,
+    .open_read = sq_open_read,
+    .reset = sq_reset,
 };

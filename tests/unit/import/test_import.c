@@ -117,7 +117,9 @@ static const char *col(fixture *f, const char *key, const char *column)
             fail_msg("no row with key %s", key);
         size_t n;
         const char *t = store_col_text(st, 0, &n);
-        return t ? core_arena_strndup(&f->a, t, n) : "(null)";
+        const char *copy = t ? core_arena_strndup(&f->a, t, n) : "(null)";
+        store_done(st); /* the import that follows begins a transaction on this handle */
+        return copy;
     }
     fail_msg("unknown column %s", column);
     return NULL;
@@ -146,7 +148,9 @@ static const char *fingerprint(fixture *f)
     assert_int_equal(store_next(st, &err), 1);
     size_t n;
     const char *t = store_col_text(st, 0, &n);
-    return core_arena_strndup(&f->a, t, n);
+    const char *copy = core_arena_strndup(&f->a, t, n);
+    store_done(st);
+    return copy;
 }
 
 static void assert_counts(const import_counts *c, uint64_t read, uint64_t ins, uint64_t upd, uint64_t same,

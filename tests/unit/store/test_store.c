@@ -395,6 +395,44 @@ static void test_transactions(void **state)
     assert_int_equal(count_rows(f, "SELECT count(*) FROM t"), 1);
 }
 
+/* A read left open (a row taken, the statement not finished) holds its snapshot: once another handle has
+ * written, SQLite cannot begin a write transaction on it and says busy at once, without waiting. store_begin
+ * refuses such a handle every time, naming the statement, so the mistake shows in every test rather than as
+ * a rare 503 under load; store_done() finishes the read. */
+static void test_begin_refused_while_a_read_is_open(void **state)
+{
+    fixture *f = *state;
+    assert_ok(store_exec_script(f->s, "CREATE TABLE t (n INTEGER NOT NULL);"
+                                      "INSERT INTO t VALUES (1), (2), (3);", &f->err), f->err);
+    const char *sel = "SELECT n FROM t ORDER BY n";
+    store_stmt *st;
+    assert_ok(store_query(f->s, &f->a, sel, NULL, 0, &st, &f->err), f->err);
+    assert_int_equal(store_next(st, &f->err), 1);
+
+    store *other;
+    core_arena oa = CORE_ARENA_INIT;
+    assert_ok(store_open(&other, f->tmp.path, &f->err), f->err);
+    assert_ok(store_exec(other, &oa, "INSERT INTO t VALUES (4)", NULL, 0, NULL, &f->err), f->err);
+
+    assert_int_equal(store_begin(f->s, &f->err), CORE_E_INTERNAL);
+    assert_non_null(strstr(f->err.detail, "SELECT n FROM t"));
+    store_done(st);
+    assert_ok(store_begin(f->s, &f->err), f->err);
+    assert_ok(store_exec(f->s, &f->a, "INSERT INTO t VALUES (5)", NULL, 0, NULL, &f->err), f->err);
+    assert_ok(store_commit(f->s, &f->err), f->err);
+    assert_int_equal(count_rows(f, "SELECT count(*) FROM t"), 5);
+
+    /* a read run to its end is finished without store_done() */
+    assert_ok(store_query(f->s, &f->a, "SELECT n FROM t WHERE n = 1", NULL, 0, &st, &f->err), f->err);
+    assert_int_equal(store_next(st, &f->err), 1);
+    assert_int_equal(store_next(st, &f->err), 0);
+    assert_ok(store_exec(other, &oa, "INSERT INTO t VALUES (6)", NULL, 0, NULL, &f->err), f->err);
+    assert_ok(store_begin(f->s, &f->err), f->err);
+    assert_ok(store_commit(f->s, &f->err), f->err);
+    core_arena_release(&oa);
+    store_close(other);
+}
+
 static void test_query_int(void **state)
 {
     fixture *f = *state;
@@ -738,6 +776,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_conflicts, setup_migrated, teardown),
         cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_query_int, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_begin_refused_while_a_read_is_open, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cache_same_sql_repeated, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cache_two_open_statements, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cache_many_distinct, setup, teardown),
