@@ -100,6 +100,7 @@ FIXED_ROUTES = [
     "GET /api/v1/people/{id}/partner-records", "GET /api/v1/identification",
     "GET /api/v1/identification/indicators", "POST /api/v1/families/{id}/identification",
     "GET /api/v1/contacts/{id}/history", "GET /api/v1/governance/linked-records",
+    "POST /api/v1/requests", "GET /api/v1/requests", "GET /api/v1/requests/{id}", "POST /api/v1/requests/{id}/events",
 ]
 LINK_RUNNERS = ("governance", "analyst")
 MATCH_REVIEWERS = ("front_door", "team_manager", "governance")
@@ -1020,6 +1021,16 @@ class Matrix:
                           gate_missing(LINK_RUNNERS, "running the matching engine")
                           if not anon and p.role in LINK_RUNNERS else runs,
                           body={"dataset": "matrix_no_such_dataset"}))
+        # the register of data-subject requests: governance's alone (what it does: API case 124)
+        reg = gate(("governance",), "the register of data-subject requests")
+        cells.append(Cell(p, "GET /api/v1/requests", "GET", "/api/v1/requests", reg))
+        cells.append(Cell(p, "POST /api/v1/requests", "POST", "/api/v1/requests", reg,
+                          body={"kind": "access", "person_id": child1, "requester": "parent",
+                                "requester_name": "Matrix Parent", "received_on": "2026-11-20"}))
+        reg_missing = gate_missing(("governance",), "the register of data-subject requests")
+        cells.append(Cell(p, "GET /api/v1/requests/{id}", "GET", "/api/v1/requests/999999", reg_missing))
+        cells.append(Cell(p, "POST /api/v1/requests/{id}/events", "POST", "/api/v1/requests/999999/events",
+                          reg_missing, body={"event": "withdraw"}))
         review = gate(MATCH_REVIEWERS, "the match review queue")
         cells.append(Cell(p, "GET /api/v1/match-reviews", "GET", "/api/v1/match-reviews", review))
         cells.append(Cell(p, "GET /api/v1/merges", "GET", "/api/v1/merges", review))

@@ -1,0 +1,139 @@
+/*
+ * api_requests.c — the register of data-subject requests, for information governance (docs/requests.md):
+ *
+ *   POST /api/v1/requests              register one: {kind, person_id, requester, requester_name, received_on,
+ *                                      details?, identity_checked_on?, identity_method?}  -> 201, the request
+ *   GET  /api/v1/requests?state=       open (default: open and paused), overdue, or all; overdue first
+ *   GET  /api/v1/requests/{id}         one, with its deadline and its events
+ *   POST /api/v1/requests/{id}/events  {event, on?, reason?, note?}: pause, resume, identity, extend, complete,
+ *                                      refuse, withdraw  -> 200, the request as it now stands
+ *
+ * The register and its deadlines live in src/gov/; this file parses, checks the body's shape, and puts every
+ * read and change on the audit trail against the request (target subject_request, which the person's access
+ * report lists), a change in the write's own transaction.
+ */
+#include <inttypes.h>
+
+#include "api/api.h"
+#include "gov/gov.h"
+
+enum { TEXT_MAX = 20000 };
+
+/* {"person_id": N, "kind"/"event": CODE}: codes and ids only, safe in the trail. */
+static const char *detail_of(http_req *req, int64_t person, const char *key, const char *value)
+{
+    json_t *j = json_pack("{s:I,s:s}", "person_id", (json_int_t)person, key, value);
+    char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    json_decref(j);
+    const char *copy = s ? core_arena_strdup(&req->arena, s) : NULL;
+    free(s);
+    return copy;
+}
+
+static int reply_request(http_req *req, int status, int64_t id)
+{
+    core_error err;
+    core_error_clear(&err);
+    json_t *out;
+    if (gov_request_get(req->db, &req->arena, id, &out, &err))
+        return http_reply_error(req, &err);
+    int rc = http_reply_json(req, status, out);
+    json_decref(out);
+    return rc;
+}
+
+int api_request_create(http_req *req)
+{
+    core_error err;
+    core_error_clear(&err);
+    json_t *body;
+    gov_request_new in = {0};
+    if (http_body_json(req, &body, &err) ||
+        api_body_only(body, "kind,person_id,requester,requester_name,received_on,details,identity_checked_on,"
+                            "identity_method", &err) ||
+        api_body_text(body, "kind", 1, 1, 64, &in.kind, &err) || api_body_id(body, "person_id", &in.person_id, &err) ||
+        api_body_text(body, "requester", 1, 1, 64, &in.requester, &err) ||
+        api_body_text(body, "requester_name", 1, 1, 200, &in.requester_name, &err) ||
+        api_body_text(body, "received_on", 1, 1, 32, &in.received_on, &err) ||
+        api_body_text(body, "details", 0, 0, TEXT_MAX, &in.details, &err) ||
+        api_body_text(body, "identity_checked_on", 0, 1, 32, &in.identity_checked_on, &err) ||
+        api_body_text(body, "identity_method", 0, 1, 200, &in.identity_method, &err))
+        return http_reply_error(req, &err);
+    if (!in.person_id) {
+        core_error_set(&err, CORE_E_MISSING_FIELD, "person_id is required");
+        return http_reply_error(req, &err);
+    }
+    int64_t id = 0;
+    int rc = store_begin(req->db, &err);
+    if (rc == 0)
+        rc = gov_request_create(req->db, &req->arena, &in, req->who.user_id, &id, &err);
+    if (rc == 0)
+        rc = http_audit_write(req, "create", "subject_request", id, detail_of(req, in.person_id, "kind", in.kind),
+                              &err);
+    if (rc == 0)
+        rc = store_commit(req->db, &err);
+    if (rc) {
+        store_rollback(req->db);
+        return http_reply_error(req, &err);
+    }
+    req->location = core_arena_printf(&req->arena, "/api/v1/requests/%" PRId64, id);
+    return reply_request(req, 201, id);
+}
+
+int api_request_list(http_req *req)
+{
+    core_error err;
+    core_error_clear(&err);
+    const char *state = http_query(req, "state");
+    json_t *items;
+    if (gov_request_list(req->db, &req->arena, state, &items, &err))
+        return http_reply_error(req, &err);
+    if (http_audit(req, "read", "subject_request", 0, "{\"register\":true}", 0, &err)) {
+        json_decref(items);
+        return http_reply_error(req, &err);
+    }
+    json_t *out = json_pack("{s:o}", "items", items);
+    int rc = http_reply_json(req, 200, out);
+    json_decref(out);
+    return rc;
+}
+
+int api_request_get(http_req *req)
+{
+    core_error err;
+    core_error_clear(&err);
+    int64_t id = req->ids[0], person = 0;
+    if (gov_request_person(req->db, &req->arena, id, &person, &err) ||
+        http_audit(req, "read", "subject_request", id, detail_of(req, person, "view", "request"), 0, &err))
+        return http_reply_error(req, &err);
+    return reply_request(req, 200, id);
+}
+
+int api_request_event(http_req *req)
+{
+    core_error err;
+    core_error_clear(&err);
+    json_t *body;
+    gov_request_event ev = {0};
+    int64_t id = req->ids[0], person = 0;
+    if (http_body_json(req, &body, &err) || api_body_only(body, "event,on,reason,note", &err) ||
+        api_body_text(body, "event", 1, 1, 32, &ev.event, &err) ||
+        api_body_text(body, "on", 0, 1, 32, &ev.on, &err) ||
+        api_body_text(body, "reason", 0, 1, TEXT_MAX, &ev.reason, &err) ||
+        api_body_text(body, "note", 0, 1, TEXT_MAX, &ev.note, &err))
+        return http_reply_error(req, &err);
+    int rc = store_begin(req->db, &err);
+    if (rc == 0)
+        rc = gov_request_person(req->db, &req->arena, id, &person, &err);
+    if (rc == 0)
+        rc = gov_request_apply(req->db, &req->arena, id, &ev, req->who.user_id, &err);
+    if (rc == 0)
+        rc = http_audit_write(req, "update", "subject_request", id, detail_of(req, person, "event", ev.event), &err);
+    if (rc == 0)
+        rc = store_commit(req->db, &err);
+    if (rc) {
+        store_rollback(req->db);
+        return http_reply_error(req, &err);
+    }
+    return reply_request(req, 200, id);
+}

@@ -1,0 +1,69 @@
+/*
+ * gov.h — information governance's own records: the register of data-subject requests (docs/requests.md).
+ *
+ * What it is for: a request a person makes about their data (access, rectification, erasure, restriction,
+ * portability, objection, withdrawal of consent) is registered the day it arrives, its clock is stopped and
+ * restarted as Hearth waits for identity, clarification or a fee, it may be extended once (notified within the
+ * first month), and it ends completed, refused (for erasure, with the art. 17(3) ground) or withdrawn. The
+ * statutory deadline is worked out here, never stored, under the ICO's rules: one calendar month from the day
+ * the clock last started (the corresponding date, or the month's last day, moved to the next working day past
+ * weekends and the bank holidays of ref_bank_holiday), three months when extended.
+ *
+ * What it is not for: access decisions and the audit trail. The caller (src/api/api_requests.c) checks the
+ * route's permission, opens the transaction, and writes the audit event in it.
+ *
+ * Invariants:
+ *   1. A request's state follows: open <-> paused, then one of completed, refused, withdrawn, after which
+ *      nothing changes it (CORE_E_CONFLICT).
+ *   2. Every change is a subject_request_event row written in the same transaction as the request's row.
+ *   3. No event is dated before the request was received or after today (the clock core_clock reads).
+ *   4. Functions returning int give 0 or a negative core error code with err filled; JSON results are new
+ *      references the caller owns.
+ */
+#ifndef HEARTH_GOV_H
+#define HEARTH_GOV_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "core/core_arena.h"
+#include "core/core_error.h"
+#include "store/store.h"
+
+/* A new request, as the API body gives it (strings borrowed). */
+typedef struct gov_request_new {
+    const char *kind;           /* ref 'request_kind' */
+    int64_t person_id;          /* whose data */
+    const char *requester;      /* ref 'request_requester' */
+    const char *requester_name; /* 1..200 bytes */
+    const char *received_on;    /* YYYY-MM-DD, not after today */
+    const char *details;        /* optional */
+    const char *identity_checked_on; /* optional YYYY-MM-DD */
+    const char *identity_method;     /* required with identity_checked_on */
+} gov_request_new;
+
+/* An event on a request (strings borrowed). */
+typedef struct gov_request_event {
+    const char *event;  /* pause, resume, identity, extend, complete, refuse, withdraw */
+    const char *on;     /* YYYY-MM-DD; default today */
+    const char *reason; /* pause: ref 'request_pause_reason'; extend: why; refuse: ground (see docs) */
+    const char *note;   /* complete and refuse: the outcome; otherwise optional */
+} gov_request_event;
+
+/* Register a request inside the caller's transaction. *id gets the new request's id. CORE_E_INVALID_VALUE
+ * (with the field named) for a bad code or date, CORE_E_NOT_FOUND for an unknown person. */
+int gov_request_create(store *s, core_arena *a, const gov_request_new *in, int64_t user_id, int64_t *id,
+                       core_error *err);
+/* Apply one event inside the caller's transaction; CORE_E_CONFLICT when the request's state does not allow
+ * it (closed, not paused, already extended, an extension notified after the first month). */
+int gov_request_apply(store *s, core_arena *a, int64_t id, const gov_request_event *ev, int64_t user_id,
+                      core_error *err);
+/* The request with its deadline, days left (negative when overdue), overdue flag and events. */
+int gov_request_get(store *s, core_arena *a, int64_t id, json_t **out, core_error *err);
+/* Requests, overdue first, then open ones by deadline, then paused, then closed newest first.
+ * which: "open" (open and paused, the default), "overdue", or "all". *out is a JSON array. */
+int gov_request_list(store *s, core_arena *a, const char *which, json_t **out, core_error *err);
+/* The person a request is about (for the audit trail); CORE_E_NOT_FOUND when there is no such request. */
+int gov_request_person(store *s, core_arena *a, int64_t id, int64_t *person_id, core_error *err);
+
+#endif
