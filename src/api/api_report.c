@@ -1,83 +1,13 @@
 /*
- * api_report.c — the access report: who has looked at a person's records, when, and on what footing
- * (GET /api/v1/people/{id}/access-report). BRIEF section 3: "A person's access report answers 'who has looked
- * at my record'". It covers the person, the records that are theirs alone (former names, addresses, contact
- * details), their families' records, the contacts that name them, and the partners' rows, review-queue pairs
- * and merges the person index holds about them (SQL_ACCESS_REPORT says which). Each entry says what the record
- * was read through ("via": partner_records, identification, match_review, match; null when the read was of
- * the record itself). It is
- * itself recorded in the audit trail, which the server attaches to every store handle as schema "trail"
- * (audit.h). The footing is the detail the access decision recorded: {"basis": "taf", "family": 12}, {"basis": "break_glass", "grant": 3, "reason": "court_order"},
- * {"basis": "person_index"} for a search result; null for entries that record none (sign-ins, reports).
+ * api_report.c — the access report over HTTP: GET /api/v1/people/{id}/access-report?after=&limit= (what it
+ * covers, and each entry's footing and "via": src/gov/gov_report.c). The report is itself an access, recorded
+ * (durably) before the trail is read, so it appears in the report it returns.
  */
 #include <inttypes.h>
 
 #include "api/api.h"
 #include "core/core_parse.h"
-
-/* Audit entries about a person's records, oldest first, after a cursor: the person and the records that are
- * theirs alone (names, addresses, contact details), the records of every family they are a member of (the
- * family, its members, referrals, consents, sharing bases, episodes and everything under them: the Team
- * Around the Family, assessments with their areas and needs, plans with goals and actions, reviews,
- * activities, case notes), the front-door contacts that name them or their families with their calls, and
- * what the person index holds about them: partners' rows linked to them, paired with them in the review queue
- * (so a row read there, or unlinked since, still counts) or moved by a merge of theirs, the pairs they are a
- * side of and their merges. One indexed probe of the trail per kind of record (audit_event_target). */
-static const char SQL_ACCESS_REPORT[] =
-    "WITH fam(id) AS (SELECT family_id FROM family_member WHERE person_id = $1),\n"
-    "     ep(id) AS (SELECT id FROM episode WHERE family_id IN (SELECT id FROM fam)),\n"
-    "     asm(id) AS (SELECT id FROM assessment WHERE episode_id IN (SELECT id FROM ep)),\n"
-    "     pl(id) AS (SELECT id FROM plan WHERE episode_id IN (SELECT id FROM ep)),\n"
-    "     con(id) AS (SELECT contact_id FROM contact_child WHERE person_id = $1\n"
-    "                 UNION SELECT id FROM contact WHERE family_id IN (SELECT id FROM fam)),\n"
-    "     hit(table_name, id) AS (\n"
-    "       SELECT 'person', $1\n"
-    "       UNION ALL SELECT 'person_address', id FROM person_address WHERE person_id = $1\n"
-    "       UNION ALL SELECT 'person_former_name', id FROM person_former_name WHERE person_id = $1\n"
-    "       UNION ALL SELECT 'person_contact_detail', id FROM person_contact_detail WHERE person_id = $1\n"
-    "       UNION ALL SELECT 'family', id FROM fam\n"
-    "       UNION ALL SELECT 'family_member', id FROM family_member WHERE family_id IN (SELECT id FROM fam)\n"
-    "       UNION ALL SELECT 'referral', id FROM referral WHERE family_id IN (SELECT id FROM fam)\n"
-    "       UNION ALL SELECT 'consent', id FROM consent WHERE family_id IN (SELECT id FROM fam)\n"
-    "       UNION ALL SELECT 'sharing_basis', id FROM sharing_basis WHERE family_id IN (SELECT id FROM fam)\n"
-    "       UNION ALL SELECT 'episode', id FROM ep\n"
-    "       UNION ALL SELECT 'episode_member', id FROM episode_member WHERE episode_id IN (SELECT id FROM ep)\n"
-    "       UNION ALL SELECT 'assessment', id FROM asm\n"
-    "       UNION ALL SELECT 'assessment_area', id FROM assessment_area WHERE assessment_id IN (SELECT id FROM asm)\n"
-    "       UNION ALL SELECT 'assessment_need', id FROM assessment_need WHERE assessment_id IN (SELECT id FROM asm)\n"
-    "       UNION ALL SELECT 'plan', id FROM pl\n"
-    "       UNION ALL SELECT 'plan_goal', id FROM plan_goal WHERE plan_id IN (SELECT id FROM pl)\n"
-    "       UNION ALL SELECT 'plan_action', id FROM plan_action WHERE plan_id IN (SELECT id FROM pl)\n"
-    "       UNION ALL SELECT 'review', id FROM review WHERE episode_id IN (SELECT id FROM ep)\n"
-    "       UNION ALL SELECT 'activity', id FROM activity WHERE episode_id IN (SELECT id FROM ep)\n"
-    "       UNION ALL SELECT 'case_note', id FROM case_note WHERE episode_id IN (SELECT id FROM ep)\n"
-    "       UNION ALL SELECT 'contact', id FROM con\n"
-    "       UNION ALL SELECT 'contact_child', id FROM contact_child WHERE contact_id IN (SELECT id FROM con)\n"
-    "       UNION ALL SELECT 'phone_call', id FROM phone_call WHERE contact_id IN (SELECT id FROM con)\n"
-    "       UNION ALL SELECT 'subject_request', id FROM subject_request WHERE person_id = $1\n"
-    "       UNION ALL SELECT 'partner_record', id FROM (\n"
-    "                   SELECT id FROM partner_record WHERE person_id = $1\n"
-    "                   UNION SELECT partner_record_id FROM match_pair\n"
-    "                          WHERE person_id = $1 AND partner_record_id IS NOT NULL\n"
-    "                   UNION SELECT json_extract(j.value, '$[1]') FROM person_merge g, json_each(g.moved) j\n"
-    "                          WHERE (g.merged_id = $1 OR g.survivor_id = $1)\n"
-    "                            AND json_extract(j.value, '$[0]') = 'partner_record')\n"
-    "       UNION ALL SELECT 'match_pair', id FROM match_pair WHERE person_id = $1\n"
-    "       UNION ALL SELECT 'match_pair', id FROM match_pair WHERE other_person_id = $1\n"
-    "       UNION ALL SELECT 'person_merge', id FROM person_merge WHERE survivor_id = $1 OR merged_id = $1)\n"
-    "SELECT e.seq, e.at, e.actor_user_id, u.username, u.display_name, e.actor_role, e.action,\n"
-    "       e.target_table, e.target_id, e.detail\n"
-    "  FROM hit h\n"
-    "  JOIN trail.audit_event e ON e.target_table = h.table_name AND e.target_id = h.id\n"
-    "  LEFT JOIN app_user u ON u.id = e.actor_user_id\n"
-    " WHERE e.seq > $2\n"
-    " ORDER BY e.seq\n"
-    " LIMIT $3";
-
-static const char SQL_PERSON_EXISTS[] =
-    "SELECT count(*)\n"
-    "  FROM person\n"
-    " WHERE id = $1";
+#include "gov/gov.h"
 
 enum { REPORT_PAGE_DEFAULT = 100, REPORT_PAGE_MAX = 1000 };
 
@@ -85,68 +15,20 @@ int api_access_report(http_req *req)
 {
     core_error err;
     core_error_clear(&err);
-    int64_t person = req->ids[0], after = 0, limit = REPORT_PAGE_DEFAULT;
+    int64_t person = req->ids[0], after = 0, limit = REPORT_PAGE_DEFAULT, next = 0;
     const char *a = http_query(req, "after"), *l = http_query(req, "limit");
     if ((a && core_parse_int64(a, strlen(a), 0, INT64_MAX, &after)) ||
         (l && core_parse_int64(l, strlen(l), 1, REPORT_PAGE_MAX, &limit))) {
         core_error_set(&err, CORE_E_BAD_PARAMETER, "after must be a cursor and limit 1..%d", REPORT_PAGE_MAX);
         return http_reply_error(req, &err);
     }
-    store_value pe[] = {store_v_int(person)};
-    int64_t n = 0;
-    if (store_query_int(req->db, &req->arena, SQL_PERSON_EXISTS, pe, 1, &n, &err))
+    if (gov_person_exists(req->db, &req->arena, person, &err))
         return http_reply_error(req, &err);
-    if (!n) {
-        core_error_set(&err, CORE_E_NOT_FOUND, "no people with id %" PRId64, person);
-        return http_reply_error(req, &err);
-    }
     /* The report is an access too; and everything recorded so far must be in the table before it is read. */
-    if (http_audit(req, "access_report", "person", person, NULL, 1, &err))
+    json_t *items;
+    if (http_audit(req, "access_report", "person", person, NULL, 1, &err) ||
+        gov_access_report(req->db, &req->arena, person, after, limit, &items, &next, &err))
         return http_reply_error(req, &err);
-    store_value p[] = {store_v_int(person), store_v_int(after), store_v_int(limit + 1)};
-    store_stmt *st;
-    if (store_query(req->db, &req->arena, SQL_ACCESS_REPORT, p, 3, &st, &err))
-        return http_reply_error(req, &err);
-    json_t *items = json_array();
-    int rc, count = 0;
-    int64_t next = 0, last = 0;
-    while ((rc = store_next(st, &err)) == 1) {
-        if (count == limit) {
-            next = last;
-            break;
-        }
-        const char *detail = store_col_text(st, 9, NULL);
-        json_t *d = detail ? json_loads(detail, 0, NULL) : NULL;
-        /* The footing recorded with the access: its basis, and the grant and reason for a duty or break glass. */
-        json_t *footing = json_null(), *via = json_null();
-        if (d && json_is_string(json_object_get(d, "footing"))) {
-            footing = json_pack("{s:O}", "basis", json_object_get(d, "footing"));
-            static const char *const keys[] = {"family", "grant", "reason"};
-            for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
-                if (json_object_get(d, keys[k]))
-                    json_object_set(footing, keys[k], json_object_get(d, keys[k]));
-        }
-        /* What the record was read through: partner_records, identification, match_review, match, ... */
-        if (d && json_is_string(json_object_get(d, "via")))
-            via = json_incref(json_object_get(d, "via"));
-        json_decref(d);
-        const char *who = store_col_text(st, 3, NULL), *name = store_col_text(st, 4, NULL),
-                   *role = store_col_text(st, 5, NULL);
-        last = store_col_int(st, 0);
-        json_array_append_new(
-            items, json_pack("{s:I,s:s,s:{s:o,s:o,s:o,s:o},s:s,s:s,s:I,s:o,s:o}", "seq", (json_int_t)last, "at",
-                             store_col_text(st, 1, NULL), "by", "user_id",
-                             store_col_type(st, 2) == STORE_NULL ? json_null() : json_integer(store_col_int(st, 2)),
-                             "username", who ? json_string(who) : json_null(), "name",
-                             name ? json_string(name) : json_null(), "role", role ? json_string(role) : json_null(),
-                             "action", store_col_text(st, 6, NULL), "record", store_col_text(st, 7, NULL), "record_id",
-                             (json_int_t)store_col_int(st, 8), "footing", footing, "via", via));
-        count++;
-    }
-    if (rc < 0) {
-        json_decref(items);
-        return http_reply_error(req, &err);
-    }
     json_t *out = json_pack("{s:I,s:o,s:o}", "person_id", (json_int_t)person, "items", items, "next",
                             next ? json_sprintf("%" PRId64, next) : json_null());
     http_reply_json(req, 200, out);

@@ -7,6 +7,8 @@
  *   GET  /api/v1/requests/{id}         one, with its deadline and its events
  *   POST /api/v1/requests/{id}/events  {event, on?, reason?, note?}: pause, resume, identity, extend, complete,
  *                                      refuse, withdraw  -> 200, the request as it now stands
+ *   GET  /api/v1/requests/{id}/pack    an access request's subject-access pack: application/zip (gov_sar.c
+ *                                      says what it holds); recorded, durably, before anything is read
  *
  * The register and its deadlines live in src/gov/; this file parses, checks the body's shape, and puts every
  * read and change on the audit trail against the request (target subject_request, which the person's access
@@ -15,6 +17,7 @@
 #include <inttypes.h>
 
 #include "api/api.h"
+#include "core/core_clock.h"
 #include "gov/gov.h"
 
 enum { TEXT_MAX = 20000 };
@@ -136,4 +139,40 @@ int api_request_event(http_req *req)
         return http_reply_error(req, &err);
     }
     return reply_request(req, 200, id);
+}
+
+int api_request_pack(http_req *req)
+{
+    core_error err;
+    core_error_clear(&err);
+    int64_t id = req->ids[0];
+    json_t *r;
+    if (gov_request_get(req->db, &req->arena, id, &r, &err))
+        return http_reply_error(req, &err);
+    const char *kind = json_string_value(json_object_get(r, "kind"));
+    const char *state = json_string_value(json_object_get(r, "state"));
+    int64_t person = json_integer_value(json_object_get(r, "person_id"));
+    int fits = kind && (strcmp(kind, "access") == 0 || strcmp(kind, "portability") == 0) && state &&
+               strcmp(state, "withdrawn") != 0 && strcmp(state, "refused") != 0;
+    json_decref(r);
+    if (!fits) {
+        core_error_set(&err, CORE_E_CONFLICT, "a pack is made for an access or portability request that is not "
+                                              "withdrawn or refused");
+        return http_reply_error(req, &err);
+    }
+    /* The pack reads everything about the person: on the record, durably, before it is read. */
+    if (http_audit(req, "subject_access_pack", "person", person, detail_of(req, person, "request", "pack"), 1, &err))
+        return http_reply_error(req, &err);
+    gov_sar sar;
+    if (gov_sar_collect(req->db, &req->arena, person, &sar, &err))
+        return http_reply_error(req, &err);
+    char generated[21], *zip = NULL, name[64];
+    size_t len = 0;
+    core_clock_iso(0, generated);
+    int rc = gov_sar_pack(&sar, generated, &zip, &len, &err);
+    gov_sar_release(&sar);
+    if (rc)
+        return http_reply_error(req, &err);
+    snprintf(name, sizeof name, "subject-access-request-%" PRId64 ".zip", id);
+    return http_reply_bytes(req, 200, "application/zip", name, zip, len);
 }

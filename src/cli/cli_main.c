@@ -156,6 +156,17 @@ static const cli_command commands[] = {
      "Exit 0 when imported (rejects or not), 1 when the import stopped (nothing, or only earlier batches,\n"
      "imported), 2 on usage errors.\n",
      cli_import},
+    {"sar pack", "a person's subject-access pack, as a ZIP file",
+     "usage: hearth sar pack --db PATH --person ID --out FILE.zip\n"
+     "\n"
+     "Gather every record about person ID (their own records, their families' records, the contacts naming\n"
+     "them, partners' rows linked to them, match decisions, their requests) into FILE.zip: a readable report\n"
+     "(report.html, their chronology in plain sentences), records.json and one CSV per kind of record, the\n"
+     "access report of who has seen the records, withheld.csv (other people's information left out, with the\n"
+     "reason) and review.csv (free-text fields a person reads before the pack is released). See\n"
+     "docs/requests.md. Recorded in the audit trail before anything is read. The file appears only when\n"
+     "complete. Exit 0 when written, 1 when not (an unknown person, a database error), 2 on usage errors.\n",
+     cli_sar_pack},
     {"check", "check an identifier: nhs, upn, nino or postcode",
      "usage: hearth check {nhs|upn|nino|postcode} VALUE\n"
      "\n"

@@ -66,4 +66,36 @@ int gov_request_list(store *s, core_arena *a, const char *which, json_t **out, c
 /* The person a request is about (for the audit trail); CORE_E_NOT_FOUND when there is no such request. */
 int gov_request_person(store *s, core_arena *a, int64_t id, int64_t *person_id, core_error *err);
 
+/* ---- the access report (gov_report.c) ---- */
+
+/* CORE_E_NOT_FOUND ("no people with id N") unless the person exists. */
+int gov_person_exists(store *s, core_arena *a, int64_t person, core_error *err);
+/* Who has looked at the person's records: up to limit entries of the trail after seq `after`, oldest first,
+ * as {seq, at, by: {user_id, username, name, role}, action, record, record_id, footing, via}. *out is a new
+ * array; *next the cursor for the next page, or 0 when there is none. Needs the trail attached ("trail"). */
+int gov_access_report(store *s, core_arena *a, int64_t person, int64_t after, int64_t limit, json_t **out,
+                      int64_t *next, core_error *err);
+
+/* ---- the subject-access pack (gov_sar.c, gov_sar_pack.c) ---- */
+
+/* Everything about one person, as gov_sar_collect() gathers it (all JSON owned by the struct). */
+typedef struct gov_sar {
+    int64_t person_id;
+    json_t *sections;   /* [{record, title, rows: [...]}] in the pack's order; rows already cut down */
+    json_t *redactions; /* [{record, record_id, field ("*": the whole row), reason}] */
+    json_t *review;     /* [{record, record_id, field}]: free text to read before release */
+    json_t *chronology; /* [{date, record, record_id, text}] in date order, plain sentences, no free text */
+    json_t *access;     /* the access report, every entry (gov_access_report) */
+    json_t *labels;     /* {list: {code: label}} */
+    uint64_t records;   /* rows included */
+    uint64_t withheld;  /* rows withheld whole */
+} gov_sar;
+
+/* Gather every record about person (docs/requests.md, "What the pack holds"), withholding what is about
+ * someone else, with the reasons. Reads the trail (schema "trail"). On error nothing is left to release. */
+int gov_sar_collect(store *s, core_arena *a, int64_t person, gov_sar *sar, core_error *err);
+void gov_sar_release(gov_sar *sar);
+/* The pack as a ZIP archive in memory: *out (the caller frees it) of *out_len bytes. */
+int gov_sar_pack(const gov_sar *sar, const char *generated_at, char **out, size_t *out_len, core_error *err);
+
 #endif

@@ -12,6 +12,7 @@
  *   overdue      still open (not paused, not closed) and today is past the deadline
  */
 #include "gov/gov.h"
+#include "gov/gov_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -295,8 +296,7 @@ static json_t *date_json(core_date d)
     return json_string(s);
 }
 
-/* The row as JSON with the clock's fields added. */
-static json_t *row_json(store_stmt *st, const holidays *h, core_date now)
+json_t *gov_row_json(store_stmt *st)
 {
     json_t *o = json_object();
     int n = store_col_count(st);
@@ -305,6 +305,7 @@ static json_t *row_json(store_stmt *st, const holidays *h, core_date now)
         switch (store_col_type(st, i)) {
         case STORE_NULL: json_object_set_new(o, name, json_null()); break;
         case STORE_INT: json_object_set_new(o, name, json_integer(store_col_int(st, i))); break;
+        case STORE_REAL: json_object_set_new(o, name, json_real(store_col_real(st, i))); break;
         default: {
             size_t len = 0;
             const char *t = store_col_text(st, i, &len);
@@ -312,6 +313,13 @@ static json_t *row_json(store_stmt *st, const holidays *h, core_date now)
         }
         }
     }
+    return o;
+}
+
+/* The row as JSON with the clock's fields added. */
+static json_t *row_json(store_stmt *st, const holidays *h, core_date now)
+{
+    json_t *o = gov_row_json(st);
     clock_view c = clock_of(o, h, now);
     json_object_set_new(o, "deadline", date_json(c.deadline));
     json_object_set_new(o, "extension_notice_by", date_json(c.open || c.paused ? c.extend_by : CORE_DATE_INVALID));

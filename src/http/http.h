@@ -105,6 +105,7 @@ struct http_req {
     const char *content_type;
     const char *location;
     const char *set_cookie;   /* a Set-Cookie header value (http_session_cookie), or NULL */
+    const char *disposition;  /* a Content-Disposition header value (http_reply_bytes), or NULL */
     /* state of the request (see the lifecycle above) */
     int early_error;          /* a CORE_E_* code found before dispatch (no route, body too large) */
     int replied;
@@ -176,6 +177,10 @@ int http_body_json(http_req *req, json_t **out, core_error *err);
 
 /* Reply with a JSON value (not consumed: the caller's reference stays with the arena or the caller). */
 int http_reply_json(http_req *req, int status, json_t *body);
+/* Reply with bytes of a content type, as a download named filename (a plain file name: letters, digits, '.',
+ * '-' and '_'; NULL: shown inline). Takes ownership of data (malloc'd), freed with the request's arena. */
+int http_reply_bytes(http_req *req, int status, const char *content_type, const char *filename, char *data,
+                     size_t len);
 /* Reply {"error":{"code","message","detail","hint"}} with the error's HTTP status. */
 int http_reply_error(http_req *req, const core_error *err);
 

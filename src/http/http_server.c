@@ -95,6 +95,25 @@ int http_reply_json(http_req *req, int status, json_t *body)
     return 0;
 }
 
+int http_reply_bytes(http_req *req, int status, const char *content_type, const char *filename, char *data,
+                     size_t len)
+{
+    core_arena_on_release(&req->arena, free_cb, data);
+    req->status = status;
+    req->resp = data;
+    req->resp_len = len;
+    req->content_type = content_type;
+    if (filename) {
+        for (const char *c = filename; *c; c++)
+            if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '.' ||
+                  *c == '-' || *c == '_'))
+                core_die("http_reply_bytes: a file name outside [A-Za-z0-9._-]");
+        req->disposition = core_arena_printf(&req->arena, "attachment; filename=\"%s\"", filename);
+    }
+    req->replied = 1;
+    return 0;
+}
+
 /* Does the detail come from the database engine (its own words name tables, columns and constraints)? */
 static int engine_words(const char *detail)
 {
@@ -483,6 +502,8 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, http_req *req)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, req->location);
     if (req->set_cookie)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_SET_COOKIE, req->set_cookie);
+    if (req->disposition)
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_DISPOSITION, req->disposition);
     enum MHD_Result r = MHD_queue_response(c, (unsigned)req->status, resp);
     MHD_destroy_response(resp);
     return r;

@@ -101,6 +101,7 @@ FIXED_ROUTES = [
     "GET /api/v1/identification/indicators", "POST /api/v1/families/{id}/identification",
     "GET /api/v1/contacts/{id}/history", "GET /api/v1/governance/linked-records",
     "POST /api/v1/requests", "GET /api/v1/requests", "GET /api/v1/requests/{id}", "POST /api/v1/requests/{id}/events",
+    "GET /api/v1/requests/{id}/pack",
 ]
 LINK_RUNNERS = ("governance", "analyst")
 MATCH_REVIEWERS = ("front_door", "team_manager", "governance")
@@ -1031,6 +1032,7 @@ class Matrix:
         cells.append(Cell(p, "GET /api/v1/requests/{id}", "GET", "/api/v1/requests/999999", reg_missing))
         cells.append(Cell(p, "POST /api/v1/requests/{id}/events", "POST", "/api/v1/requests/999999/events",
                           reg_missing, body={"event": "withdraw"}))
+        cells.append(Cell(p, "GET /api/v1/requests/{id}/pack", "GET", "/api/v1/requests/999999/pack", reg_missing))
         review = gate(MATCH_REVIEWERS, "the match review queue")
         cells.append(Cell(p, "GET /api/v1/match-reviews", "GET", "/api/v1/match-reviews", review))
         cells.append(Cell(p, "GET /api/v1/merges", "GET", "/api/v1/merges", review))

@@ -1,0 +1,231 @@
+#!/usr/bin/env python3
+"""Subject-access packs (src/gov/gov_sar.c): every record about a person, none of a sibling's.
+
+For demo people chosen to cover the cases (a child with siblings and an open case, a parent, someone with
+partners' rows and review-queue pairs), `hearth sar pack` is compared with an independent reading of the
+database in Python (sqlite3): the pack must hold exactly the rows this file's own rules say are about the
+person, withhold every row about another person (listed in withheld.csv), and hold none of a sibling's
+special category data or name. Then over HTTP: governance registers an access request and downloads its pack
+(a ZIP with the same records), nobody else may, and the pack is on the person's access report.
+
+    python3 tests/rights/run.py --hearth build/hearth
+"""
+import argparse
+import csv
+import io
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import zipfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "api"))
+import run as api  # noqa: E402  (the API suite's server, sign-in and request helpers)
+
+SPECIAL = ("ethnicity", "religion", "gender_identity", "disability", "send_status")
+
+# Which rows are about person P, written from docs/requests.md independently of the C code: (table, SQL).
+FAM = "(SELECT family_id FROM family_member WHERE person_id = :p)"
+EP = "(SELECT id FROM episode WHERE family_id IN %s)" % FAM
+ASM = "(SELECT id FROM assessment WHERE episode_id IN %s)" % EP
+PL = "(SELECT id FROM plan WHERE episode_id IN %s)" % EP
+CON = "(SELECT contact_id FROM contact_child WHERE person_id = :p UNION SELECT id FROM contact WHERE family_id IN %s)" % FAM
+ABOUT = {
+    "person": "SELECT id FROM person WHERE id = :p",
+    "person_address": "SELECT id FROM person_address WHERE person_id = :p",
+    "person_contact_detail": "SELECT id FROM person_contact_detail WHERE person_id = :p",
+    "person_former_name": "SELECT id FROM person_former_name WHERE person_id = :p",
+    "family": "SELECT id FROM family WHERE id IN %s" % FAM,
+    "family_member": "SELECT id FROM family_member WHERE family_id IN %s AND person_id = :p" % FAM,
+    "contact": "SELECT id FROM contact WHERE id IN %s" % CON,
+    "contact_child": "SELECT id FROM contact_child WHERE contact_id IN %s AND person_id = :p" % CON,
+    "referral": "SELECT id FROM referral WHERE family_id IN %s" % FAM,
+    "episode": "SELECT id FROM episode WHERE id IN %s" % EP,
+    "episode_member": "SELECT id FROM episode_member WHERE episode_id IN %s" % EP,
+    "assessment": "SELECT id FROM assessment WHERE id IN %s" % ASM,
+    "assessment_area": "SELECT id FROM assessment_area WHERE assessment_id IN %s" % ASM,
+    "assessment_need": "SELECT id FROM assessment_need WHERE assessment_id IN %s AND (person_id IS NULL OR person_id = :p)" % ASM,
+    "plan": "SELECT id FROM plan WHERE id IN %s" % PL,
+    "plan_goal": "SELECT id FROM plan_goal WHERE plan_id IN %s" % PL,
+    "plan_action": "SELECT id FROM plan_action WHERE plan_id IN %s" % PL,
+    "review": "SELECT id FROM review WHERE episode_id IN %s" % EP,
+    "activity": "SELECT id FROM activity WHERE episode_id IN %s AND (person_id IS NULL OR person_id = :p)" % EP,
+    "case_note": "SELECT id FROM case_note WHERE episode_id IN %s" % EP,
+    "partner_record": "SELECT id FROM partner_record WHERE person_id = :p",
+    "match_pair": "SELECT id FROM match_pair WHERE person_id = :p OR other_person_id = :p",
+    "subject_request": "SELECT id FROM subject_request WHERE person_id = :p",
+}
+# Rows about someone else in the same lists: each must be withheld whole (field "*").
+OTHERS = {
+    "family_member": "SELECT id FROM family_member WHERE family_id IN %s AND person_id != :p" % FAM,
+    "contact_child": "SELECT id FROM contact_child WHERE contact_id IN %s AND person_id != :p" % CON,
+    "assessment_need": "SELECT id FROM assessment_need WHERE assessment_id IN %s AND person_id != :p" % ASM,
+    "activity": "SELECT id FROM activity WHERE episode_id IN %s AND person_id != :p" % EP,
+}
+
+
+class Results:
+    def __init__(self):
+        self.passed = self.failed = 0
+
+    def check(self, name, problems):
+        if problems:
+            self.failed += 1
+            print("FAIL %s\n    %s" % (name, "\n    ".join(problems[:10])))
+        else:
+            self.passed += 1
+            print("ok   %s" % name)
+
+
+def pick_people(con):
+    """A child with a sibling in a family with an episode, a parent of a family with an assessment need about a
+    child, and the person with the most partners' rows or pairs."""
+    child = con.execute(
+        "SELECT fm.person_id FROM family_member fm JOIN episode e ON e.family_id = fm.family_id"
+        " WHERE fm.role = 'child' AND (SELECT count(*) FROM family_member s WHERE s.family_id = fm.family_id"
+        "   AND s.role IN ('child', 'sibling') AND s.person_id != fm.person_id) > 0"
+        " ORDER BY (SELECT count(*) FROM assessment a WHERE a.episode_id = e.id) DESC, fm.person_id LIMIT 1").fetchone()
+    parent = con.execute(
+        "SELECT fm.person_id FROM family_member fm WHERE fm.role = 'parent' AND fm.family_id IN"
+        " (SELECT e.family_id FROM episode e JOIN assessment a ON a.episode_id = e.id"
+        "   JOIN assessment_need n ON n.assessment_id = a.id WHERE n.person_id IS NOT NULL)"
+        " ORDER BY fm.person_id LIMIT 1").fetchone()
+    linked = con.execute(
+        "SELECT person_id FROM (SELECT person_id FROM partner_record WHERE person_id IS NOT NULL"
+        " UNION ALL SELECT person_id FROM match_pair WHERE person_id IS NOT NULL)"
+        " GROUP BY person_id ORDER BY count(*) DESC, person_id LIMIT 1").fetchone()
+    return [("child with siblings", child), ("parent", parent), ("person with partners' rows", linked)]
+
+
+def pack_problems(con, person, z):
+    problems = []
+    doc = json.loads(z.read("records.json"))
+    got = {s["record"]: sorted(r["id"] for r in s["rows"]) for s in doc["sections"]}
+    for table, sql in ABOUT.items():
+        want = sorted(r[0] for r in con.execute(sql, {"p": person}))
+        if got.get(table, []) != want:
+            problems.append("%s: pack has ids %s, the database says %s" % (table, got.get(table), want))
+    withheld = {(w["record"], int(w["record_id"])) for w in csv.DictReader(io.TextIOWrapper(z.open("withheld.csv"), "utf-8"))
+                if w["field"] == "*"}
+    for table, sql in OTHERS.items():
+        for (rid,) in con.execute(sql, {"p": person}):
+            if (table, rid) not in withheld:
+                problems.append("%s %d (another person's) is not listed as withheld" % (table, rid))
+    # No other member of their families: no name, no special category value tied to them, no row of theirs.
+    text = "\n".join(z.read(n).decode("utf-8") for n in z.namelist())
+    others = con.execute("SELECT DISTINCT p.* FROM person p JOIN family_member fm ON fm.person_id = p.id"
+                         " WHERE fm.family_id IN %s AND p.id != :p" % FAM, {"p": person}).fetchall()
+    cols = [d[0] for d in con.execute("SELECT * FROM person LIMIT 0").description]
+    me = dict(zip(cols, con.execute("SELECT * FROM person WHERE id = ?", (person,)).fetchone()))
+    for row in others:
+        o = dict(zip(cols, row))
+        full = "%s %s" % (o["given_name"], o["family_name"])
+        if o["given_name"] and o["given_name"] != me["given_name"] and '"given_name": "%s"' % o["given_name"] in text:
+            problems.append("another member's given name %r is in the pack" % o["given_name"])
+        if full in text:
+            problems.append("another member's full name %r is in the pack" % full)
+    for sec in doc["sections"]:
+        if sec["record"] == "person":
+            ids = [r["id"] for r in sec["rows"]]
+            if ids != [person]:
+                problems.append("the person section holds %s" % ids)
+    needs = [r for s in doc["sections"] if s["record"] == "assessment_need" for r in s["rows"]]
+    for n in needs:
+        if n.get("person_id") not in (None, person):
+            problems.append("need %s about person %s is in the pack" % (n["id"], n["person_id"]))
+    # The readable report is there, escaped, and names the person.
+    html = z.read("report.html").decode("utf-8")
+    if me["given_name"] not in html or "<h1>" not in html:
+        problems.append("report.html does not name the person")
+    return problems, doc
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--hearth", required=True)
+    args = ap.parse_args()
+    hearth = os.path.abspath(args.hearth)
+    res = Results()
+    with tempfile.TemporaryDirectory(prefix="hearth-rights-") as tmp:
+        db = os.path.join(tmp, "r.db")
+        logins = os.path.join(tmp, "logins.json")
+        subprocess.run([hearth, "demo", "--db", db, "--logins", logins] + api.DEMO_ARGS, check=True,
+                       stdout=subprocess.DEVNULL)
+        # One partner's file imported and linked, so people have partners' rows and review-queue pairs.
+        parts = os.path.join(tmp, "partners")
+        subprocess.run([hearth, "demo", "partners", "--db", db, "--out", parts, "--seed", "7", "--as-of",
+                        "2026-11-23"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run([hearth, "import", "--db", db, "--dataset", "police", "--mapping",
+                        os.path.join(parts, "police_incidents.json"), os.path.join(parts, "police_incidents.csv")],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run([hearth, "link", "index", "--db", db, "--dataset", "police"], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        con = sqlite3.connect(db)
+        people = pick_people(con)
+        for what, row in people:
+            if not row:
+                res.check("pack for a %s" % what, ["the demo council has no such person"])
+                continue
+            person = row[0]
+            out = os.path.join(tmp, "p%d.zip" % person)
+            p = subprocess.run([hearth, "sar", "pack", "--db", db, "--person", str(person), "--out", out],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            if p.returncode != 0:
+                res.check("pack for a %s (%d)" % (what, person), ["exit %d: %s" % (p.returncode, p.stderr.decode())])
+                continue
+            with zipfile.ZipFile(out) as z:
+                problems, _ = pack_problems(con, person, z)
+            res.check("pack for a %s (person %d): every record about them, nobody else's" % (what, person), problems)
+        # Bad input: an unknown person, a missing option; nothing written.
+        out = os.path.join(tmp, "none.zip")
+        p = subprocess.run([hearth, "sar", "pack", "--db", db, "--person", "999999", "--out", out],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        res.check("unknown person: exit 1, nothing written",
+                  [] if p.returncode == 1 and not os.path.exists(out) else ["exit %d, file %s" % (p.returncode, os.path.exists(out))])
+        p = subprocess.run([hearth, "sar", "pack", "--db", db, "--out", out], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        res.check("no --person: usage error", [] if p.returncode == 2 else ["exit %d" % p.returncode])
+
+        # Over HTTP: the pack of an access request, governance's only, and on the access report.
+        child = people[0][1][0] if people[0][1] else 1
+        con.close()
+        server = api.Server(hearth, db)
+        try:
+            gov_token = api.session_of(server.port, logins, "governance1")[0]
+            prac_token = api.session_of(server.port, logins, "practitioner.n1")[0]
+            body = json.dumps({"kind": "access", "person_id": child, "requester": "parent",
+                               "requester_name": "A Parent", "received_on": "2026-11-20"}).encode()
+            st, _, raw = api.request(server.port, "POST", "/api/v1/requests",
+                                     {"Authorization": "Bearer " + gov_token, "Content-Type": "application/json"}, body)
+            rid = json.loads(raw).get("id") if st == 201 else None
+            res.check("governance registers an access request", [] if rid else ["status %d: %s" % (st, raw[:200])])
+            st, headers, raw = api.request(server.port, "GET", "/api/v1/requests/%s/pack" % rid,
+                                           {"Authorization": "Bearer " + gov_token}, b"")
+            problems = []
+            if st != 200 or headers.get("content-type") != "application/zip":
+                problems.append("status %d, content type %r" % (st, headers.get("content-type")))
+            else:
+                if 'filename="subject-access-request-%s.zip"' % rid not in headers.get("content-disposition", ""):
+                    problems.append("content-disposition %r" % headers.get("content-disposition"))
+                con = sqlite3.connect(db)
+                with zipfile.ZipFile(io.BytesIO(raw)) as z:
+                    more, doc = pack_problems(con, child, z)
+                    problems += more
+                    if not any(e["action"] == "subject_access_pack" for e in doc["access_report"]):
+                        problems.append("the pack's own making is not in its access report")
+                con.close()
+            res.check("governance downloads the pack over HTTP (a ZIP of the same records)", problems)
+            st, _, _ = api.request(server.port, "GET", "/api/v1/requests/%s/pack" % rid,
+                                   {"Authorization": "Bearer " + prac_token}, b"")
+            res.check("a practitioner may not download a pack", [] if st == 403 else ["status %d" % st])
+        finally:
+            problem = server.stop()
+            res.check("server shutdown", [problem] if problem else [])
+    print("rights: %d passed, %d failed" % (res.passed, res.failed))
+    return 1 if res.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
