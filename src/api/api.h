@@ -91,6 +91,11 @@ int api_request_list(http_req *req);
 int api_request_get(http_req *req);
 int api_request_event(http_req *req);
 int api_request_pack(http_req *req);
+/* The register of breaches (api_breaches.c, src/gov/gov_breach.c). */
+int api_breach_create(http_req *req);
+int api_breach_update(http_req *req);
+int api_breach_list(http_req *req);
+int api_breach_get(http_req *req);
 int api_config_before(http_req *req, const char *table, int64_t id, json_t *body, const char **was,
                       core_error *err);
 const char *api_config_detail(http_req *req, const char *detail, const char *was, json_t *row);

@@ -16,9 +16,7 @@ static pthread_once_t clock_once = PTHREAD_ONCE_INIT;
 static time_t clock_offset;
 static int clock_set;
 
-#ifdef HEARTH_TEST_CLOCK
-/* 'YYYY-MM-DDTHH:MM:SSZ' as seconds since the epoch, or -1. */
-static int parse_instant(const char *s, time_t *out)
+int core_clock_parse(const char *s, time_t *out)
 {
     if (!s || strlen(s) != 20 || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != 'Z')
         return -1;
@@ -40,7 +38,6 @@ static int parse_instant(const char *s, time_t *out)
     *out = (time_t)core_date_to_days(d) * 86400 + hh * 3600 + mm * 60 + ss;
     return 0;
 }
-#endif
 
 static void clock_init(void)
 {
@@ -49,7 +46,7 @@ static void clock_init(void)
     if (!v || !*v)
         return;
     time_t at;
-    if (parse_instant(v, &at) != 0) {
+    if (core_clock_parse(v, &at) != 0) {
         fprintf(stderr, "hearth: HEARTH_NOW is not YYYY-MM-DDTHH:MM:SSZ; using the machine's clock\n");
         return;
     }

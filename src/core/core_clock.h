@@ -32,6 +32,10 @@ void core_clock_iso(time_t offset, char out[21]);
 /* 'YYYY-MM-DD' into out (at least 11 bytes): today, UTC. */
 void core_clock_today(char out[11]);
 
+/* 'YYYY-MM-DDTHH:MM:SSZ' (exactly: UTC, no fraction) into seconds since the epoch: 0, or -1 when it is not
+ * such an instant. */
+int core_clock_parse(const char *s, time_t *out);
+
 /* 1 when this build honours HEARTH_NOW and it is set and valid. */
 int core_clock_is_set(void);
 

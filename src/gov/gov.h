@@ -1,5 +1,6 @@
 /*
- * gov.h — information governance's own records: the register of data-subject requests (docs/requests.md).
+ * gov.h — information governance's own records: the register of data-subject requests (docs/requests.md),
+ * the subject-access pack and the access report, and the register of breaches (docs/breaches.md).
  *
  * What it is for: a request a person makes about their data (access, rectification, erasure, restriction,
  * portability, objection, withdrawal of consent) is registered the day it arrives, its clock is stopped and
@@ -75,6 +76,21 @@ int gov_person_exists(store *s, core_arena *a, int64_t person, core_error *err);
  * array; *next the cursor for the next page, or 0 when there is none. Needs the trail attached ("trail"). */
 int gov_access_report(store *s, core_arena *a, int64_t person, int64_t after, int64_t limit, json_t **out,
                       int64_t *next, core_error *err);
+
+/* ---- the register of breaches (gov_breach.c, docs/breaches.md) ---- */
+
+/* Register a breach from a JSON body (title, what_happened, discovered_at required; any field of
+ * gov_breach_update besides) inside the caller's transaction. Fields are checked here; unknown fields are the
+ * caller's to refuse. */
+int gov_breach_create(store *s, core_arena *a, json_t *body, int64_t user_id, int64_t *id, core_error *err);
+/* Change fields of a breach (null clears an optional one; person_ids adds people affected) and check that the
+ * register still hangs together (a decision has its reason; reported only when the decision was to report;
+ * a risk is reported; closed only when complete). CORE_E_INVALID_VALUE naming what is missing. */
+int gov_breach_update(store *s, core_arena *a, int64_t id, json_t *body, int64_t user_id, core_error *err);
+/* One breach with ico_deadline, hours_left, overdue, tell_people and person_ids. */
+int gov_breach_get(store *s, core_arena *a, int64_t id, json_t **out, core_error *err);
+/* The newest 1,000: overdue first, then those whose people must still be told, then open, then closed. */
+int gov_breach_list(store *s, core_arena *a, json_t **out, core_error *err);
 
 /* ---- the subject-access pack (gov_sar.c, gov_sar_pack.c) ---- */
 

@@ -124,6 +124,9 @@ static const section SECTIONS[] = {
      "SELECT * FROM person_merge WHERE survivor_id = $1 OR merged_id = $1 ORDER BY id", R_NONE, NULL, NULL, NULL},
     {"subject_request", "Your requests about your information",
      "SELECT * FROM subject_request WHERE person_id = $1 ORDER BY id", R_NONE, NULL, NULL, NULL},
+    {"breach", "Breaches that affected your information",
+     "SELECT b.* FROM breach b JOIN breach_person bp ON bp.breach_id = b.id WHERE bp.person_id = $1 ORDER BY b.id",
+     R_NONE, NULL, NULL, "what_happened,data_affected,decision_reason,people_told_how"},
     {"access_grant", "Emergency and governance access to your family's records",
      SETS "SELECT * FROM access_grant WHERE family_id IN (SELECT id FROM fam) OR person_id = $1 ORDER BY id",
      R_NONE, NULL, NULL, NULL},
@@ -268,6 +271,9 @@ static void chronicle(gov_sar *sar, const char *t, json_t *r)
     } else if (strcmp(t, "subject_request") == 0) {
         say(sar, GET("received_on"), t, id,
             json_sprintf("You asked: %s.", label(sar, "request_kind", GET("kind"))));
+    } else if (strcmp(t, "breach") == 0) {
+        say(sar, GET("discovered_at"), t, id, json_sprintf("The council found a breach affecting your information."));
+        say(sar, GET("people_told_on"), t, id, json_sprintf("You were told about the breach."));
     } else if (strcmp(t, "access_grant") == 0) {
         const char *kind = json_string_value(GET("kind"));
         say(sar, GET("granted_at"), t, id,

@@ -102,6 +102,7 @@ FIXED_ROUTES = [
     "GET /api/v1/contacts/{id}/history", "GET /api/v1/governance/linked-records",
     "POST /api/v1/requests", "GET /api/v1/requests", "GET /api/v1/requests/{id}", "POST /api/v1/requests/{id}/events",
     "GET /api/v1/requests/{id}/pack",
+    "POST /api/v1/breaches", "GET /api/v1/breaches", "GET /api/v1/breaches/{id}", "PATCH /api/v1/breaches/{id}",
 ]
 LINK_RUNNERS = ("governance", "analyst")
 MATCH_REVIEWERS = ("front_door", "team_manager", "governance")
@@ -1033,6 +1034,16 @@ class Matrix:
         cells.append(Cell(p, "POST /api/v1/requests/{id}/events", "POST", "/api/v1/requests/999999/events",
                           reg_missing, body={"event": "withdraw"}))
         cells.append(Cell(p, "GET /api/v1/requests/{id}/pack", "GET", "/api/v1/requests/999999/pack", reg_missing))
+        # the register of breaches: governance's alone (API case 127)
+        breaches = gate(("governance",), "the register of breaches")
+        cells.append(Cell(p, "GET /api/v1/breaches", "GET", "/api/v1/breaches", breaches))
+        cells.append(Cell(p, "POST /api/v1/breaches", "POST", "/api/v1/breaches", breaches,
+                          body={"title": "Matrix", "what_happened": "Matrix: a breach registered.",
+                                "discovered_at": "2026-11-20T09:00:00Z"}))
+        b_missing = gate_missing(("governance",), "the register of breaches")
+        cells.append(Cell(p, "GET /api/v1/breaches/{id}", "GET", "/api/v1/breaches/999999", b_missing))
+        cells.append(Cell(p, "PATCH /api/v1/breaches/{id}", "PATCH", "/api/v1/breaches/999999", b_missing,
+                          body={"title": "Matrix"}))
         review = gate(MATCH_REVIEWERS, "the match review queue")
         cells.append(Cell(p, "GET /api/v1/match-reviews", "GET", "/api/v1/match-reviews", review))
         cells.append(Cell(p, "GET /api/v1/merges", "GET", "/api/v1/merges", review))

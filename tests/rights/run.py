@@ -57,6 +57,7 @@ ABOUT = {
     "partner_record": "SELECT id FROM partner_record WHERE person_id = :p",
     "match_pair": "SELECT id FROM match_pair WHERE person_id = :p OR other_person_id = :p",
     "subject_request": "SELECT id FROM subject_request WHERE person_id = :p",
+    "breach": "SELECT breach_id FROM breach_person WHERE person_id = :p",
 }
 # Rows about someone else in the same lists: each must be withheld whole (field "*").
 OTHERS = {
@@ -201,6 +202,11 @@ def main():
                                      {"Authorization": "Bearer " + gov_token, "Content-Type": "application/json"}, body)
             rid = json.loads(raw).get("id") if st == 201 else None
             res.check("governance registers an access request", [] if rid else ["status %d: %s" % (st, raw[:200])])
+            body = json.dumps({"title": "Letter to the wrong address", "what_happened": "Sent to a neighbour.",
+                               "discovered_at": "2026-11-21T09:00:00Z", "person_ids": [child]}).encode()
+            st, _, raw = api.request(server.port, "POST", "/api/v1/breaches",
+                                     {"Authorization": "Bearer " + gov_token, "Content-Type": "application/json"}, body)
+            res.check("governance registers a breach affecting the child", [] if st == 201 else ["status %d" % st])
             st, headers, raw = api.request(server.port, "GET", "/api/v1/requests/%s/pack" % rid,
                                            {"Authorization": "Bearer " + gov_token}, b"")
             problems = []
