@@ -7,6 +7,9 @@
  *   GET  /api/v1/requests/{id}         one, with its deadline and its events
  *   POST /api/v1/requests/{id}/events  {event, on?, reason?, note?}: pause, resume, identity, extend, complete,
  *                                      refuse, withdraw  -> 200, the request as it now stands
+ *   POST /api/v1/people/{id}/objections {request_id, matching?, research?}: an objection (art. 21) upheld or
+ *                                      lifted, under the person's own objection request
+ *                                      -> 200 {id, objects_matching, objects_research}
  *   GET  /api/v1/requests/{id}/pack    an access request's subject-access pack: application/zip (gov_sar.c
  *                                      says what it holds); recorded, durably, before anything is read
  *
@@ -175,4 +178,66 @@ int api_request_pack(http_req *req)
         return http_reply_error(req, &err);
     snprintf(name, sizeof name, "subject-access-request-%" PRId64 ".zip", id);
     return http_reply_bytes(req, 200, "application/zip", name, zip, len);
+}
+
+/* A flag of the body: -1 absent, 0 or 1; CORE_E_WRONG_TYPE when not a boolean. */
+static int flag(json_t *body, const char *name, int *out, core_error *err)
+{
+    json_t *v = json_object_get(body, name);
+    *out = -1;
+    if (!v)
+        return 0;
+    if (!json_is_boolean(v))
+        return core_error_set(err, CORE_E_WRONG_TYPE, "%s must be true or false", name);
+    *out = json_is_true(v);
+    return 0;
+}
+
+int api_objection(http_req *req)
+{
+    core_error err;
+    core_error_clear(&err);
+    json_t *body;
+    int matching, research, m = 0, r = 0;
+    int64_t person = req->ids[0], request_id = 0;
+    if (http_body_json(req, &body, &err) || api_body_only(body, "request_id,matching,research", &err) ||
+        api_body_id(body, "request_id", &request_id, &err) || flag(body, "matching", &matching, &err) ||
+        flag(body, "research", &research, &err))
+        return http_reply_error(req, &err);
+    if (!request_id || (matching < 0 && research < 0)) {
+        core_error_set(&err, CORE_E_MISSING_FIELD, "request_id and matching or research are required");
+        return http_reply_error(req, &err);
+    }
+    /* Under the person's own objection: the request says who asked, when, and (when it ends) the outcome. */
+    json_t *rq;
+    if (gov_request_get(req->db, &req->arena, request_id, &rq, &err))
+        return http_reply_error(req, &err);
+    const char *kind = json_string_value(json_object_get(rq, "kind"));
+    int fits = kind && strcmp(kind, "objection") == 0 && json_integer_value(json_object_get(rq, "person_id")) == person;
+    json_decref(rq);
+    if (!fits) {
+        core_error_set(&err, CORE_E_CONFLICT, "request %" PRId64 " is not this person's objection", request_id);
+        return http_reply_error(req, &err);
+    }
+    json_t *d = json_pack("{s:o,s:o,s:I}", "matching", matching < 0 ? json_null() : json_boolean(matching),
+                          "research", research < 0 ? json_null() : json_boolean(research), "request_id",
+                          (json_int_t)request_id);
+    char *dj = d ? json_dumps(d, JSON_COMPACT) : NULL;
+    json_decref(d);
+    int rc = store_begin(req->db, &err);
+    if (rc == 0)
+        rc = gov_person_object(req->db, &req->arena, person, matching, research, req->who.user_id, &m, &r, &err);
+    if (rc == 0)
+        rc = http_audit_write(req, "objection", "person", person, dj, &err);
+    free(dj);
+    if (rc == 0)
+        rc = store_commit(req->db, &err);
+    if (rc) {
+        store_rollback(req->db);
+        return http_reply_error(req, &err);
+    }
+    json_t *out = json_pack("{s:I,s:b,s:b}", "id", (json_int_t)person, "objects_matching", m, "objects_research", r);
+    rc = http_reply_json(req, 200, out);
+    json_decref(out);
+    return rc;
 }

@@ -77,6 +77,14 @@ int gov_person_exists(store *s, core_arena *a, int64_t person, core_error *err);
 int gov_access_report(store *s, core_arena *a, int64_t person, int64_t after, int64_t limit, json_t **out,
                       int64_t *next, core_error *err);
 
+/* ---- objections (gov_objection.c) ---- */
+
+/* Set or clear a person's upheld objections inside the caller's transaction: matching / research 1 to set,
+ * 0 to clear, -1 to leave as it is. *now_matching and *now_research get the flags as they now stand.
+ * CORE_E_NOT_FOUND for an unknown person. */
+int gov_person_object(store *s, core_arena *a, int64_t person, int matching, int research, int64_t user_id,
+                      int *now_matching, int *now_research, core_error *err);
+
 /* ---- the register of breaches (gov_breach.c, docs/breaches.md) ---- */
 
 /* Register a breach from a JSON body (title, what_happened, discovered_at required; any field of

@@ -51,6 +51,8 @@ static const model_field person_fields[] = {
     IDENT("nino", MODEL_IDENT_NINO, MODEL_F_FILTER | MODEL_F_NATIONAL_ID),
     IDENT("upn", MODEL_IDENT_UPN, MODEL_F_FILTER),
     F("restricted", MODEL_T_BOOL, MODEL_F_INTERNAL),
+    F("objects_matching", MODEL_T_BOOL, MODEL_F_INTERNAL), /* set by an upheld objection (src/gov/) */
+    F("objects_research", MODEL_T_BOOL, MODEL_F_INTERNAL),
     TEXT("source", 0, NAME_MAX_LEN),
     F("merged_into", MODEL_T_INT, MODEL_F_INTERNAL), /* set by a merge (src/pindex/), cleared by its undoing */
 };

@@ -29,6 +29,7 @@ static const char SQL_PEOPLE[] =
     "  LEFT JOIN person_address a\n"
     "    ON a.id = (SELECT max(x.id) FROM person_address x WHERE x.person_id = p.id AND x.to_date IS NULL)\n"
     " WHERE p.restricted = 0 AND p.merged_into IS NULL\n"
+    "   AND p.objects_matching = 0\n"   /* an upheld objection to matching (UK GDPR art. 21) */
     " ORDER BY p.id";
 
 static const char SQL_DATASET[] =

@@ -144,6 +144,14 @@ def pack_problems(con, person, z):
     return problems, doc
 
 
+def link_dataset(hearth, db, parts, name):
+    """Import a demo partner file into dataset `name` and run the matching engine over it."""
+    subprocess.run([hearth, "import", "--db", db, "--dataset", name, "--mapping", os.path.join(parts, name + ".json"),
+                    os.path.join(parts, name + ".csv")], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run([hearth, "link", "index", "--db", db, "--dataset", name], check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--hearth", required=True)
@@ -159,11 +167,7 @@ def main():
         parts = os.path.join(tmp, "partners")
         subprocess.run([hearth, "demo", "partners", "--db", db, "--out", parts, "--seed", "7", "--as-of",
                         "2026-11-23"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        subprocess.run([hearth, "import", "--db", db, "--dataset", "police", "--mapping",
-                        os.path.join(parts, "police_incidents.json"), os.path.join(parts, "police_incidents.csv")],
-                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        subprocess.run([hearth, "link", "index", "--db", db, "--dataset", "police"], check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        link_dataset(hearth, db, parts, "police_incidents")
         con = sqlite3.connect(db)
         people = pick_people(con)
         for what, row in people:
@@ -226,9 +230,56 @@ def main():
             st, _, _ = api.request(server.port, "GET", "/api/v1/requests/%s/pack" % rid,
                                    {"Authorization": "Bearer " + prac_token}, b"")
             res.check("a practitioner may not download a pack", [] if st == 403 else ["status %d" % st])
+            # An objection to matching (art. 21), upheld under the person's own request: the engine leaves them
+            # out. The person is the one a copy of the council (no objection) links most in a new partner file.
+            base = os.path.join(tmp, "base.db")
+            sqlite3.connect(db).backup(sqlite3.connect(base))
+            link_dataset(hearth, base, parts, "dwp_benefits")
+            bc = sqlite3.connect(base)
+            row = bc.execute("SELECT person_id, count(*) FROM (SELECT person_id FROM match_pair WHERE person_id IS NOT NULL"
+                             " AND partner_record_id IN (SELECT r.id FROM partner_record r JOIN partner_dataset d"
+                             " ON d.id = r.dataset_id WHERE d.name = 'dwp_benefits')"
+                             " UNION ALL SELECT r.person_id FROM partner_record r JOIN partner_dataset d ON d.id = r.dataset_id"
+                             " WHERE d.name = 'dwp_benefits' AND r.person_id IS NOT NULL) GROUP BY person_id"
+                             " ORDER BY count(*) DESC, person_id LIMIT 1").fetchone()
+            bc.close()
+            problems = [] if row else ["the copy without objections links nobody in dwp_benefits"]
+            if row:
+                objector, base_count = row
+                body = json.dumps({"kind": "objection", "person_id": objector, "requester": "self",
+                                   "requester_name": "The person", "received_on": "2026-11-20",
+                                   "details": "I object to my records being matched with other organisations' data"}).encode()
+                st, _, raw = api.request(server.port, "POST", "/api/v1/requests",
+                                         {"Authorization": "Bearer " + gov_token, "Content-Type": "application/json"}, body)
+                oid = json.loads(raw).get("id") if st == 201 else 0
+                st, _, raw = api.request(server.port, "POST", "/api/v1/people/%d/objections" % objector,
+                                         {"Authorization": "Bearer " + gov_token, "Content-Type": "application/json"},
+                                         json.dumps({"request_id": oid, "matching": True}).encode())
+                doc = json.loads(raw) if raw else {}
+                if st != 200 or doc.get("objects_matching") is not True:
+                    problems.append("objection: status %d %s" % (st, raw[:200]))
+                st, _, _ = api.request(server.port, "POST", "/api/v1/people/%d/objections" % objector,
+                                       {"Authorization": "Bearer " + gov_token, "Content-Type": "application/json"},
+                                       json.dumps({"request_id": rid, "matching": True}).encode())
+                if st != 409:
+                    problems.append("an objection under an access request answered %d, not 409" % st)
         finally:
             problem = server.stop()
             res.check("server shutdown", [problem] if problem else [])
+        if row and not problems:
+            link_dataset(hearth, db, parts, "dwp_benefits")
+            con = sqlite3.connect(db)
+            after = con.execute("SELECT (SELECT count(*) FROM match_pair WHERE person_id = ? AND partner_record_id IN"
+                                " (SELECT r.id FROM partner_record r JOIN partner_dataset d ON d.id = r.dataset_id"
+                                "  WHERE d.name = 'dwp_benefits')) + (SELECT count(*) FROM partner_record r JOIN"
+                                " partner_dataset d ON d.id = r.dataset_id WHERE d.name = 'dwp_benefits' AND r.person_id = ?)",
+                                (objector, objector)).fetchone()[0]
+            con.close()
+            if after:
+                problems.append("person %d objected, yet the engine gave them %d pairs or links (%d without the "
+                                "objection)" % (objector, after, base_count))
+        res.check("an upheld objection keeps the person out of matching (%s pairs or links without it)" %
+                  (row[1] if row else "no"), problems)
     print("rights: %d passed, %d failed" % (res.passed, res.failed))
     return 1 if res.failed else 0
 
