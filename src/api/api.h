@@ -92,6 +92,7 @@ int api_request_get(http_req *req);
 int api_request_event(http_req *req);
 int api_request_pack(http_req *req);
 int api_objection(http_req *req);
+int api_person_history(http_req *req);
 /* The register of breaches (api_breaches.c, src/gov/gov_breach.c). */
 int api_breach_create(http_req *req);
 int api_breach_update(http_req *req);

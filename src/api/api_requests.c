@@ -10,6 +10,8 @@
  *   POST /api/v1/people/{id}/objections {request_id, matching?, research?}: an objection (art. 21) upheld or
  *                                      lifted, under the person's own objection request
  *                                      -> 200 {id, objects_matching, objects_research}
+ *   GET  /api/v1/people/{id}/history   earlier versions of the person's own records, with who changed them
+ *                                      (rectification keeps the previous value: governance sees it here)
  *   GET  /api/v1/requests/{id}/pack    an access request's subject-access pack: application/zip (gov_sar.c
  *                                      says what it holds); recorded, durably, before anything is read
  *
@@ -238,6 +240,22 @@ int api_objection(http_req *req)
     }
     json_t *out = json_pack("{s:I,s:b,s:b}", "id", (json_int_t)person, "objects_matching", m, "objects_research", r);
     rc = http_reply_json(req, 200, out);
+    json_decref(out);
+    return rc;
+}
+
+int api_person_history(http_req *req)
+{
+    core_error err;
+    core_error_clear(&err);
+    int64_t person = req->ids[0];
+    json_t *items;
+    if (gov_person_exists(req->db, &req->arena, person, &err) ||
+        http_audit(req, "read", "person", person, "{\"view\":\"history\"}", 0, &err) ||
+        gov_person_history(req->db, &req->arena, person, &items, &err))
+        return http_reply_error(req, &err);
+    json_t *out = json_pack("{s:I,s:o}", "person_id", (json_int_t)person, "items", items);
+    int rc = http_reply_json(req, 200, out);
     json_decref(out);
     return rc;
 }

@@ -41,6 +41,7 @@ const http_route api_routes[] = {
     {"GET", "/api/v1/requests", api_request_list, "governance.requests", 0, "state", NULL, 0},
     {"GET", "/api/v1/requests/{id}", api_request_get, "governance.requests", 0, NULL, NULL, 0},
     {"POST", "/api/v1/requests/{id}/events", api_request_event, "governance.requests", BODY_SMALL, NULL, NULL, 0},
+    {"GET", "/api/v1/people/{id}/history", api_person_history, "governance.requests", 0, NULL, NULL, 0},
     {"POST", "/api/v1/people/{id}/objections", api_objection, "governance.requests", 16384, NULL, NULL, 0},
     {"GET", "/api/v1/requests/{id}/pack", api_request_pack, "governance.requests", 0, NULL, NULL, 0},
     {"POST", "/api/v1/breaches", api_breach_create, "governance.breaches", BODY_SMALL, NULL, NULL, 0},

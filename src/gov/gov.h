@@ -77,6 +77,11 @@ int gov_person_exists(store *s, core_arena *a, int64_t person, core_error *err);
 int gov_access_report(store *s, core_arena *a, int64_t person, int64_t after, int64_t limit, json_t **out,
                       int64_t *next, core_error *err);
 
+/* The earlier versions of the person's own records (the person, addresses, contact details, former names):
+ * [{record, record_id, version, changed_at, changed_by: {user_id, username, name}, previous: {...}}], oldest
+ * first. What a rectification replaced stays visible to governance here. */
+int gov_person_history(store *s, core_arena *a, int64_t person, json_t **out, core_error *err);
+
 /* ---- objections (gov_objection.c) ---- */
 
 /* Set or clear a person's upheld objections inside the caller's transaction: matching / research 1 to set,

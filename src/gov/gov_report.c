@@ -147,3 +147,51 @@ int gov_access_report(store *s, core_arena *a, int64_t person, int64_t after, in
     *next_out = next;
     return 0;
 }
+
+/* Earlier versions of the records that are the person's alone, oldest change first, with who changed them.
+ * previous is the whole row as it stood before (model_crud.c writes it). */
+static const char SQL_HISTORY[] =
+    "WITH mine(table_name, id) AS (\n"
+    "       SELECT 'person', $1\n"
+    "       UNION ALL SELECT 'person_address', id FROM person_address WHERE person_id = $1\n"
+    "       UNION ALL SELECT 'person_contact_detail', id FROM person_contact_detail WHERE person_id = $1\n"
+    "       UNION ALL SELECT 'person_former_name', id FROM person_former_name WHERE person_id = $1)\n"
+    "SELECT h.table_name, h.row_id, h.version, h.changed_at, h.changed_by, u.username, u.display_name, h.previous\n"
+    "  FROM mine m\n"
+    "  JOIN row_history h ON h.table_name = m.table_name AND h.row_id = m.id\n"
+    "  LEFT JOIN app_user u ON u.id = h.changed_by\n"
+    " ORDER BY h.changed_at, h.id";
+
+static const char *const HIDDEN_KEYS[] = {"given_key", "family_key", NULL};
+
+int gov_person_history(store *s, core_arena *a, int64_t person, json_t **out, core_error *err)
+{
+    *out = NULL;
+    store_value p[] = {store_v_int(person)};
+    store_stmt *st;
+    int rc = store_query(s, a, SQL_HISTORY, p, 1, &st, err);
+    if (rc)
+        return rc;
+    json_t *items = json_array();
+    while ((rc = store_next(st, err)) == 1) {
+        size_t len = 0;
+        const char *prev = store_col_text(st, 7, &len);
+        json_t *was = prev ? json_loadb(prev, len, 0, NULL) : NULL;
+        for (const char *const *k = HIDDEN_KEYS; was && *k; k++)
+            json_object_del(was, *k);
+        const char *who = store_col_text(st, 5, NULL), *name = store_col_text(st, 6, NULL);
+        json_array_append_new(
+            items, json_pack("{s:s,s:I,s:I,s:s,s:{s:o,s:o,s:o},s:o}", "record", store_col_text(st, 0, NULL),
+                             "record_id", (json_int_t)store_col_int(st, 1), "version", (json_int_t)store_col_int(st, 2),
+                             "changed_at", store_col_text(st, 3, NULL), "changed_by", "user_id",
+                             store_col_type(st, 4) == STORE_NULL ? json_null() : json_integer(store_col_int(st, 4)),
+                             "username", who ? json_string(who) : json_null(), "name",
+                             name ? json_string(name) : json_null(), "previous", was ? was : json_null()));
+    }
+    if (rc < 0) {
+        json_decref(items);
+        return rc;
+    }
+    *out = items;
+    return 0;
+}

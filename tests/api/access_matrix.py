@@ -102,6 +102,7 @@ FIXED_ROUTES = [
     "GET /api/v1/contacts/{id}/history", "GET /api/v1/governance/linked-records",
     "POST /api/v1/requests", "GET /api/v1/requests", "GET /api/v1/requests/{id}", "POST /api/v1/requests/{id}/events",
     "GET /api/v1/requests/{id}/pack", "POST /api/v1/people/{id}/objections",
+    "GET /api/v1/people/{id}/history",
     "POST /api/v1/breaches", "GET /api/v1/breaches", "GET /api/v1/breaches/{id}", "PATCH /api/v1/breaches/{id}",
 ]
 LINK_RUNNERS = ("governance", "analyst")
@@ -1036,6 +1037,7 @@ class Matrix:
         cells.append(Cell(p, "GET /api/v1/requests/{id}/pack", "GET", "/api/v1/requests/999999/pack", reg_missing))
         cells.append(Cell(p, "POST /api/v1/people/{id}/objections", "POST", "/api/v1/people/%d/objections" % child1,
                           reg_missing, body={"request_id": 999999, "matching": True}))
+        cells.append(Cell(p, "GET /api/v1/people/{id}/history", "GET", "/api/v1/people/999999/history", reg_missing))
         # the register of breaches: governance's alone (API case 127)
         breaches = gate(("governance",), "the register of breaches")
         cells.append(Cell(p, "GET /api/v1/breaches", "GET", "/api/v1/breaches", breaches))
