@@ -157,6 +157,7 @@ int api_request_pack(http_req *req)
     const char *kind = json_string_value(json_object_get(r, "kind"));
     const char *state = json_string_value(json_object_get(r, "state"));
     int64_t person = json_integer_value(json_object_get(r, "person_id"));
+    const char *kind_copy = kind ? core_arena_strdup(&req->arena, kind) : "";
     int fits = kind && (strcmp(kind, "access") == 0 || strcmp(kind, "portability") == 0) && state &&
                strcmp(state, "withdrawn") != 0 && strcmp(state, "refused") != 0;
     json_decref(r);
@@ -169,7 +170,7 @@ int api_request_pack(http_req *req)
     if (http_audit(req, "subject_access_pack", "person", person, detail_of(req, person, "request", "pack"), 1, &err))
         return http_reply_error(req, &err);
     gov_sar sar;
-    if (gov_sar_collect(req->db, &req->arena, person, &sar, &err))
+    if (gov_sar_collect(req->db, &req->arena, person, strcmp(kind_copy, "portability") == 0, &sar, &err))
         return http_reply_error(req, &err);
     char generated[21], *zip = NULL, name[64];
     size_t len = 0;
@@ -178,7 +179,8 @@ int api_request_pack(http_req *req)
     gov_sar_release(&sar);
     if (rc)
         return http_reply_error(req, &err);
-    snprintf(name, sizeof name, "subject-access-request-%" PRId64 ".zip", id);
+    snprintf(name, sizeof name, "%s-request-%" PRId64 ".zip",
+             strcmp(kind_copy, "portability") == 0 ? "portability" : "subject-access", id);
     return http_reply_bytes(req, 200, "application/zip", name, zip, len);
 }
 

@@ -157,7 +157,7 @@ static const cli_command commands[] = {
      "imported), 2 on usage errors.\n",
      cli_import},
     {"sar pack", "a person's subject-access pack, as a ZIP file",
-     "usage: hearth sar pack --db PATH --person ID --out FILE.zip\n"
+     "usage: hearth sar pack --db PATH --person ID --out FILE.zip [--portable]\n"
      "\n"
      "Gather every record about person ID (their own records, their families' records, the contacts naming\n"
      "them, partners' rows linked to them, match decisions, their requests) into FILE.zip: a readable report\n"
@@ -165,7 +165,9 @@ static const cli_command commands[] = {
      "access report of who has seen the records, withheld.csv (other people's information left out, with the\n"
      "reason) and review.csv (free-text fields a person reads before the pack is released). See\n"
      "docs/requests.md. Recorded in the audit trail before anything is read. The file appears only when\n"
-     "complete. Exit 0 when written, 1 when not (an unknown person, a database error), 2 on usage errors.\n",
+     "complete. Exit 0 when written, 1 when not (an unknown person, a database error), 2 on usage errors.\n"
+     "  --portable   the portable copy instead (UK GDPR art. 20): what the person provided (their details, names,\n"
+     "               addresses, contact details) as JSON and CSV, for another system\n",
      cli_sar_pack},
     {"check", "check an identifier: nhs, upn, nino or postcode",
      "usage: hearth check {nhs|upn|nino|postcode} VALUE\n"

@@ -1,6 +1,7 @@
 /*
- * cli_sar.c — `hearth sar pack --db PATH --person ID --out FILE.zip`: a person's subject-access pack
- * (src/gov/gov_sar.c says what it holds, docs/requests.md why).
+ * cli_sar.c — `hearth sar pack --db PATH --person ID --out FILE.zip [--portable]`: a person's subject-access
+ * pack, or with --portable the portable copy of what they provided (src/gov/gov_sar.c says what each holds,
+ * docs/requests.md why).
  *
  * The pack is recorded in the audit trail (action subject_access_pack on the person) before the records are
  * read, so the access report inside it ends with its own making. The file is written beside FILE and renamed
@@ -43,9 +44,11 @@ static int write_file(const char *path, const char *data, size_t len, core_error
 int cli_sar_pack(int argc, char **argv)
 {
     const char *db = NULL, *out = NULL, *person_arg = NULL;
+    int portable = 0;
     static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
                                          {"person", required_argument, NULL, 'p'},
                                          {"out", required_argument, NULL, 'o'},
+                                         {"portable", no_argument, NULL, 'P'},
                                          {NULL, 0, NULL, 0}};
     int c;
     optind = 1;
@@ -54,6 +57,7 @@ int cli_sar_pack(int argc, char **argv)
         case 'd': db = optarg; break;
         case 'p': person_arg = optarg; break;
         case 'o': out = optarg; break;
+        case 'P': portable = 1; break;
         default: return CLI_USAGE;
         }
     }
@@ -85,7 +89,7 @@ int cli_sar_pack(int argc, char **argv)
     if (rc == 0)
         rc = cli_db_record(&d, "subject_access_pack", "person", person, NULL, &err);
     if (rc == 0)
-        rc = gov_sar_collect(d.s, &d.arena, person, &sar, &err);
+        rc = gov_sar_collect(d.s, &d.arena, person, portable, &sar, &err);
     if (rc == 0) {
         rc = gov_sar_pack(&sar, generated, &zip, &zip_len, &err);
         if (rc == 0)

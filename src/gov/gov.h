@@ -118,11 +118,14 @@ typedef struct gov_sar {
     json_t *labels;     /* {list: {code: label}} */
     uint64_t records;   /* rows included */
     uint64_t withheld;  /* rows withheld whole */
+    int portability;    /* 1: the portability copy (art. 20): only what the person provided, as data */
 } gov_sar;
 
 /* Gather every record about person (docs/requests.md, "What the pack holds"), withholding what is about
- * someone else, with the reasons. Reads the trail (schema "trail"). On error nothing is left to release. */
-int gov_sar_collect(store *s, core_arena *a, int64_t person, gov_sar *sar, core_error *err);
+ * someone else, with the reasons. Reads the trail (schema "trail"). With portability, only what the person
+ * provided (their record, names, addresses, contact details) and no access report. On error nothing is left
+ * to release. */
+int gov_sar_collect(store *s, core_arena *a, int64_t person, int portability, gov_sar *sar, core_error *err);
 void gov_sar_release(gov_sar *sar);
 /* The pack as a ZIP archive in memory: *out (the caller frees it) of *out_len bytes. */
 int gov_sar_pack(const gov_sar *sar, const char *generated_at, char **out, size_t *out_len, core_error *err);

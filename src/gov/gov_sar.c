@@ -46,6 +46,7 @@ enum rule {
     R_GIVEN_BY = 4,   /* a consent given by someone else: their name withheld */
     R_MATCH = 8,      /* a review-queue pair: the other person's side withheld */
     R_KEYS = 16,      /* internal search keys left out */
+    R_PROVIDED = 32,  /* what the person provided: the portability copy (art. 20) holds only these */
 };
 
 typedef struct section {
@@ -58,13 +59,13 @@ typedef struct section {
 } section;
 
 static const section SECTIONS[] = {
-    {"person", "Your record", "SELECT * FROM person WHERE id = $1", R_KEYS, NULL, NULL, NULL},
+    {"person", "Your record", "SELECT * FROM person WHERE id = $1", R_KEYS | R_PROVIDED, NULL, NULL, NULL},
     {"person_former_name", "Former names", "SELECT * FROM person_former_name WHERE person_id = $1 ORDER BY id",
-     R_KEYS, NULL, NULL, NULL},
-    {"person_address", "Addresses", "SELECT * FROM person_address WHERE person_id = $1 ORDER BY id", R_NONE,
+     R_KEYS | R_PROVIDED, NULL, NULL, NULL},
+    {"person_address", "Addresses", "SELECT * FROM person_address WHERE person_id = $1 ORDER BY id", R_PROVIDED,
      NULL, NULL, NULL},
     {"person_contact_detail", "Contact details",
-     "SELECT * FROM person_contact_detail WHERE person_id = $1 ORDER BY id", R_NONE, NULL, NULL, NULL},
+     "SELECT * FROM person_contact_detail WHERE person_id = $1 ORDER BY id", R_PROVIDED, NULL, NULL, NULL},
     {"family", "Families you are a member of", SETS "SELECT * FROM family WHERE id IN (SELECT id FROM fam) ORDER BY id",
      R_NONE, NULL, NULL, NULL},
     {"family_member", "Family memberships",
@@ -335,10 +336,11 @@ static int load_labels(store *s, core_arena *a, json_t *labels, core_error *err)
 
 enum { ACCESS_PAGE = 1000 };
 
-int gov_sar_collect(store *s, core_arena *a, int64_t person, gov_sar *sar, core_error *err)
+int gov_sar_collect(store *s, core_arena *a, int64_t person, int portability, gov_sar *sar, core_error *err)
 {
     memset(sar, 0, sizeof(*sar));
     sar->person_id = person;
+    sar->portability = portability;
     sar->sections = json_array();
     sar->redactions = json_array();
     sar->review = json_array();
@@ -349,6 +351,8 @@ int gov_sar_collect(store *s, core_arena *a, int64_t person, gov_sar *sar, core_
         rc = load_labels(s, a, sar->labels, err);
     for (size_t i = 0; rc == 0 && i < sizeof(SECTIONS) / sizeof(SECTIONS[0]); i++) {
         const section *sec = &SECTIONS[i];
+        if (portability && !(sec->rules & R_PROVIDED))
+            continue;
         store_value p[] = {store_v_int(person)};
         store_stmt *st;
         if ((rc = store_query(s, a, sec->sql, p, 1, &st, err)))
@@ -371,7 +375,7 @@ int gov_sar_collect(store *s, core_arena *a, int64_t person, gov_sar *sar, core_
     }
     /* Who has seen these records: the access report, every page. */
     sar->access = json_array();
-    for (int64_t after = 0; rc == 0;) {
+    for (int64_t after = 0; rc == 0 && !portability;) {
         json_t *page;
         int64_t next = 0;
         if ((rc = gov_access_report(s, a, person, after, ACCESS_PAGE, &page, &next, err)))

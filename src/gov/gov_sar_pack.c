@@ -219,6 +219,13 @@ static void report_html(core_buf *b, const gov_sar *sar, const char *generated_a
 
 static void readme(core_buf *b, const gov_sar *sar, const char *generated_at)
 {
+    if (sar->portability) {
+        core_buf_addf(b, "Portable copy (UK GDPR art. 20) for person %lld, prepared %s: the information the person "
+                         "provided (their details, names, addresses and contact details), as JSON (records.json) and "
+                         "CSV (records/TABLE.csv), for use in another system.\r\n",
+                      (long long)sar->person_id, generated_at);
+        return;
+    }
     core_buf_addf(b, "Subject-access pack for person %lld, prepared %s.\r\n\r\n", (long long)sar->person_id,
                   generated_at);
     core_buf_addf(b, "%zu records about the person are included; %zu whole records about other people were left "
@@ -274,10 +281,12 @@ static int add_files(zip_t *z, const gov_sar *sar, const char *generated_at, cor
     readme(&b, sar, generated_at);
     if ((rc = add(z, "README.txt", &b, err)))
         return rc;
-    core_buf_init(&b, PACK_MAX);
-    report_html(&b, sar, generated_at);
-    if ((rc = add(z, "report.html", &b, err)))
-        return rc;
+    if (!sar->portability) { /* the portability copy is data for another system, not a report */
+        core_buf_init(&b, PACK_MAX);
+        report_html(&b, sar, generated_at);
+        if ((rc = add(z, "report.html", &b, err)))
+            return rc;
+    }
     json_t *all = json_pack("{s:I,s:s,s:O,s:O,s:O,s:O,s:O}", "person_id", (json_int_t)sar->person_id,
                             "generated_at", generated_at, "sections", sar->sections, "chronology", sar->chronology,
                             "withheld", sar->redactions, "to_review", sar->review, "access_report", sar->access);
@@ -301,6 +310,8 @@ static int add_files(zip_t *z, const gov_sar *sar, const char *generated_at, cor
         if ((rc = add(z, name, &b, err)))
             return rc;
     }
+    if (sar->portability)
+        return 0;
     core_buf_init(&b, PACK_MAX);
     csv_rows(&b, sar->access, ACCESS_COLUMNS);
     if ((rc = add(z, "access-report.csv", &b, err)))

@@ -184,6 +184,26 @@ def main():
             with zipfile.ZipFile(out) as z:
                 problems, _ = pack_problems(con, person, z)
             res.check("pack for a %s (person %d): every record about them, nobody else's" % (what, person), problems)
+        # The portable copy (art. 20): what the person provided, as data; nothing else.
+        child0 = people[0][1][0] if people[0][1] else 1
+        out = os.path.join(tmp, "portable.zip")
+        p = subprocess.run([hearth, "sar", "pack", "--db", db, "--person", str(child0), "--out", out, "--portable"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        problems = [] if p.returncode == 0 else ["exit %d: %s" % (p.returncode, p.stderr.decode())]
+        if not problems:
+            with zipfile.ZipFile(out) as z:
+                doc = json.loads(z.read("records.json"))
+                kinds = [s_["record"] for s_ in doc["sections"]]
+                if kinds != ["person", "person_former_name", "person_address", "person_contact_detail"]:
+                    problems.append("portable copy holds %s" % kinds)
+                if "report.html" in z.namelist() or doc["access_report"]:
+                    problems.append("portable copy holds a report or an access report")
+                for t in ("person_address", "person_contact_detail"):
+                    want = sorted(r[0] for r in con.execute(ABOUT[t], {"p": child0}))
+                    got = sorted(r["id"] for s_ in doc["sections"] if s_["record"] == t for r in s_["rows"])
+                    if got != want:
+                        problems.append("%s: %s, expected %s" % (t, got, want))
+        res.check("portable copy (art. 20): the person's own details as data, nothing else", problems)
         # Bad input: an unknown person, a missing option; nothing written.
         out = os.path.join(tmp, "none.zip")
         p = subprocess.run([hearth, "sar", "pack", "--db", db, "--person", "999999", "--out", out],
