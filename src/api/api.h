@@ -93,6 +93,9 @@ int api_request_event(http_req *req);
 int api_request_pack(http_req *req);
 int api_objection(http_req *req);
 int api_person_history(http_req *req);
+/* After a consent is updated (in the write's transaction): a withdrawal is registered as the person's
+ * consent_withdrawal request, and audited. 0 or the store's code. */
+int api_consent_withdrawn(http_req *req, json_t *consent, core_error *err);
 /* The register of breaches (api_breaches.c, src/gov/gov_breach.c). */
 int api_breach_create(http_req *req);
 int api_breach_update(http_req *req);

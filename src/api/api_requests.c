@@ -261,3 +261,16 @@ int api_person_history(http_req *req)
     json_decref(out);
     return rc;
 }
+
+int api_consent_withdrawn(http_req *req, json_t *consent, core_error *err)
+{
+    int64_t id = 0;
+    int rc = gov_consent_withdrawal(req->db, &req->arena, consent, req->who.user_id, &id, err);
+    if (rc || !id)
+        return rc;
+    int64_t person = 0;
+    if ((rc = gov_request_person(req->db, &req->arena, id, &person, err)))
+        return rc;
+    return http_audit_write(req, "create", "subject_request", id,
+                            detail_of(req, person, "kind", "consent_withdrawal"), err);
+}

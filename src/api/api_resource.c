@@ -357,6 +357,8 @@ int api_resource_update(http_req *req)
     if (rc == 0) /* in the write's transaction (finding 17) */
         rc = http_audit_write(req, "update", r->table, req->ids[0],
                               api_config_detail(req, footing_detail(req, &f, field_names(body)), was, out), &err);
+    if (rc == 0 && strcmp(r->table, "consent") == 0) /* a withdrawal is recorded as the person's request too */
+        rc = api_consent_withdrawn(req, out, &err);
     if (rc == 0)
         rc = store_commit(req->db, &err);
     if (rc) {

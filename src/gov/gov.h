@@ -67,6 +67,11 @@ int gov_request_list(store *s, core_arena *a, const char *which, json_t **out, c
 /* The person a request is about (for the audit trail); CORE_E_NOT_FOUND when there is no such request. */
 int gov_request_person(store *s, core_arena *a, int64_t id, int64_t *person_id, core_error *err);
 
+/* A consent row (as the model returns it) whose withdrawn_on is set: register its withdrawal as a completed
+ * consent_withdrawal request of the person it was for (or who gave it), once per consent, inside the caller's
+ * transaction. *id gets the new request's id, or 0 when none was needed. */
+int gov_consent_withdrawal(store *s, core_arena *a, json_t *consent, int64_t user_id, int64_t *id, core_error *err);
+
 /* ---- the access report (gov_report.c) ---- */
 
 /* CORE_E_NOT_FOUND ("no people with id N") unless the person exists. */

@@ -56,7 +56,7 @@ static const char SQL_EVENT_INSERT[] =
 #define REQUEST_COLUMNS                                                                                        \
     "id, kind, person_id, requester, requester_name, received_on, identity_checked_on, identity_method,\n"    \
     "       details, state, clock_start, extended_on, extension_reason, closed_on, outcome, refusal_ground,\n" \
-    "       version, created_at, updated_at"
+    "       consent_id, version, created_at, updated_at"
 
 static const char SQL_ONE[] =
     "SELECT " REQUEST_COLUMNS "\n"
@@ -602,4 +602,56 @@ int gov_request_apply(store *s, core_arena *a, int64_t id, const gov_request_eve
                             store_v_text(now),
                             user_id ? store_v_int(user_id) : store_v_null()};
     return store_exec(s, a, SQL_EVENT_INSERT, ev_row, 7, NULL, err);
+}
+
+/* ---- a withdrawal of consent, recorded as a request ---- */
+
+/* A completed consent_withdrawal for consent $1, unless one is registered already. */
+static const char SQL_WITHDRAWAL[] =
+    "INSERT INTO subject_request (kind, person_id, requester, requester_name, received_on, state, clock_start,\n"
+    "                             closed_on, outcome, consent_id, created_at, created_by, updated_at, updated_by)\n"
+    "SELECT 'consent_withdrawal', $2, $3, $4, $5, 'completed', $5, $5,\n"
+    "       'consent withdrawn: sharing on it ended at once', $1, $6, $7, $6, $7\n"
+    " WHERE NOT EXISTS (SELECT 1 FROM subject_request WHERE consent_id = $1)\n"
+    "RETURNING id";
+
+int gov_consent_withdrawal(store *s, core_arena *a, json_t *consent, int64_t user_id, int64_t *id, core_error *err)
+{
+    *id = 0;
+    const char *on = json_string_value(json_object_get(consent, "withdrawn_on"));
+    json_t *for_whom = json_object_get(consent, "person_id"), *by = json_object_get(consent, "given_by_id");
+    int64_t person = json_is_integer(for_whom) ? json_integer_value(for_whom)
+                     : json_is_integer(by)      ? json_integer_value(by)
+                                                : 0;
+    if (!on || !person)
+        return 0; /* not withdrawn, or a family's consent given by someone not on the records */
+    const char *name = json_string_value(json_object_get(consent, "given_by_name"));
+    int self = json_is_integer(by) && json_integer_value(by) == person;
+    char now[24];
+    model_now(now);
+    store_value v[] = {store_v_int(json_integer_value(json_object_get(consent, "id"))),
+                       store_v_int(person),
+                       store_v_text(self ? "self" : "parent"),
+                       store_v_text(name ? name : "as recorded on the consent"),
+                       store_v_text(on),
+                       store_v_text(now),
+                       user_id ? store_v_int(user_id) : store_v_null()};
+    store_stmt *st;
+    int rc = store_query(s, a, SQL_WITHDRAWAL, v, 7, &st, err);
+    if (rc)
+        return rc;
+    if ((rc = store_next(st, err)) == 1)
+        *id = store_col_int(st, 0);
+    while (rc == 1)
+        rc = store_next(st, err);
+    if (rc < 0 || !*id)
+        return rc < 0 ? rc : 0;
+    const char *events[] = {"received", "complete"};
+    for (int i = 0; i < 2; i++) {
+        store_value e[] = {store_v_int(*id), store_v_text(events[i]), store_v_text(on), store_v_null(),
+                           store_v_null(), store_v_text(now), user_id ? store_v_int(user_id) : store_v_null()};
+        if ((rc = store_exec(s, a, SQL_EVENT_INSERT, e, 7, NULL, err)))
+            return rc;
+    }
+    return 0;
 }

@@ -51,6 +51,7 @@ CREATE TABLE subject_request (
   closed_on           TEXT,                   -- YYYY-MM-DD: completed, refused or withdrawn
   outcome             TEXT,                   -- what was done, or why it was refused
   refusal_ground      TEXT,                   -- erasure: ref 'erasure_refusal_ground'
+  consent_id          INTEGER REFERENCES consent(id),  -- consent_withdrawal: the consent withdrawn
   version             INTEGER NOT NULL DEFAULT 1,
   created_at          TEXT NOT NULL,
   created_by          INTEGER,
@@ -61,6 +62,7 @@ CREATE TABLE subject_request (
 );
 CREATE INDEX subject_request_person ON subject_request(person_id);
 CREATE INDEX subject_request_open ON subject_request(state, clock_start);
+CREATE UNIQUE INDEX subject_request_consent ON subject_request(consent_id) WHERE consent_id IS NOT NULL;
 
 -- What happened to a request, in order: received, pause, resume, identity, extend, complete, refuse,
 -- withdraw. `on_date` is the day it happened (the requester's reply arriving, the letter sent).
