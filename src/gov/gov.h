@@ -132,6 +132,8 @@ typedef struct gov_sar {
  * to release. */
 int gov_sar_collect(store *s, core_arena *a, int64_t person, int portability, gov_sar *sar, core_error *err);
 void gov_sar_release(gov_sar *sar);
+/* The report as a PDF in memory (gov_sar_pdf.c): *out (the caller frees it) of *out_len bytes. */
+int gov_sar_pdf(const gov_sar *sar, const char *generated_at, char **out, size_t *out_len, core_error *err);
 /* The pack as a ZIP archive in memory: *out (the caller frees it) of *out_len bytes. */
 int gov_sar_pack(const gov_sar *sar, const char *generated_at, char **out, size_t *out_len, core_error *err);
 

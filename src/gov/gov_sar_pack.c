@@ -4,6 +4,7 @@
  *   README.txt          what the pack is, what was withheld and why, what must be read before release
  *   report.html         the readable report: the person's chronology in plain sentences, then every record,
  *                       then who has seen them (every value escaped: core_buf_add_html)
+ *   report.pdf          the same report as a PDF (gov_sar_pdf.c)
  *   records.json        every record, the withheld list, the fields to review and the access report
  *   records/TABLE.csv   one file per kind of record (RFC 4180, libcsv's quoting)
  *   access-report.csv   who has seen the records, when, and on what footing
@@ -238,7 +239,7 @@ static void readme(core_buf *b, const gov_sar *sar, const char *generated_at)
                      "paragraph 16) or likely to cause serious harm (schedule 3, part 3, paragraph 7), recording "
                      "why.\r\n\r\n",
                   json_array_size(sar->review));
-    core_buf_adds(b, "report.html          the readable report\r\n"
+    core_buf_adds(b, "report.html          the readable report (report.pdf: the same, to print)\r\n"
                      "records.json         every record, the withheld list, the fields to review, the access report\r\n"
                      "records/TABLE.csv    one file per kind of record\r\n"
                      "access-report.csv    who has seen the records\r\n"
@@ -285,6 +286,15 @@ static int add_files(zip_t *z, const gov_sar *sar, const char *generated_at, cor
         core_buf_init(&b, PACK_MAX);
         report_html(&b, sar, generated_at);
         if ((rc = add(z, "report.html", &b, err)))
+            return rc;
+        char *pdf;
+        size_t pdf_len;
+        if ((rc = gov_sar_pdf(sar, generated_at, &pdf, &pdf_len, err)))
+            return rc;
+        core_buf_init(&b, PACK_MAX);
+        core_buf_add(&b, pdf, pdf_len);
+        free(pdf);
+        if ((rc = add(z, "report.pdf", &b, err)))
             return rc;
     }
     json_t *all = json_pack("{s:I,s:s,s:O,s:O,s:O,s:O,s:O}", "person_id", (json_int_t)sar->person_id,

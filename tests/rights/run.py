@@ -116,7 +116,7 @@ def pack_problems(con, person, z):
             if (table, rid) not in withheld:
                 problems.append("%s %d (another person's) is not listed as withheld" % (table, rid))
     # No other member of their families: no name, no special category value tied to them, no row of theirs.
-    text = "\n".join(z.read(n).decode("utf-8") for n in z.namelist())
+    text = "\n".join(z.read(n).decode("utf-8") for n in z.namelist() if not n.endswith(".pdf"))
     others = con.execute("SELECT DISTINCT p.* FROM person p JOIN family_member fm ON fm.person_id = p.id"
                          " WHERE fm.family_id IN %s AND p.id != :p" % FAM, {"p": person}).fetchall()
     cols = [d[0] for d in con.execute("SELECT * FROM person LIMIT 0").description]
@@ -141,6 +141,9 @@ def pack_problems(con, person, z):
     html = z.read("report.html").decode("utf-8")
     if me["given_name"] not in html or "<h1>" not in html:
         problems.append("report.html does not name the person")
+    pdf = z.read("report.pdf")
+    if not pdf.startswith(b"%PDF-") or b"%%EOF" not in pdf[-64:]:
+        problems.append("report.pdf is not a whole PDF")
     return problems, doc
 
 
