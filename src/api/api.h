@@ -93,6 +93,10 @@ int api_request_event(http_req *req);
 int api_request_pack(http_req *req);
 int api_objection(http_req *req);
 int api_person_history(http_req *req);
+/* Erasure carried out and the disposal records (api_disposals.c, src/gov/gov_dispose.c). */
+int api_request_erase(http_req *req);
+int api_disposal_list(http_req *req);
+int api_disposal_get(http_req *req);
 /* After a consent is updated (in the write's transaction): a withdrawal is registered as the person's
  * consent_withdrawal request, and audited. 0 or the store's code. */
 int api_consent_withdrawn(http_req *req, json_t *consent, core_error *err);

@@ -110,6 +110,39 @@ int gov_breach_get(store *s, core_arena *a, int64_t id, json_t **out, core_error
 /* The newest 1,000: overdue first, then those whose people must still be told, then open, then closed. */
 int gov_breach_list(store *s, core_arena *a, json_t **out, core_error *err);
 
+/* ---- disposal (gov_dispose.c) ---- */
+
+typedef struct gov_disposal {
+    const char *kind;         /* "retention" or "erasure" */
+    const char *record_table; /* episode, contact, family or person */
+    int64_t record_id;
+    const char *record_class; /* retention: the policy's class; else NULL */
+    const char *reason;       /* in words, kept in the disposal record (no personal data) */
+    int64_t plan_id, request_id, approved_by;
+} gov_disposal;
+
+typedef struct gov_disposal_result {
+    int64_t disposal_id;
+    char reference[24];  /* "D-000123": the certificate's */
+    int64_t rows;        /* rows removed in all, earlier versions included */
+    const char *counts;  /* JSON object table -> rows (arena) */
+} gov_disposal_result;
+
+/* Remove a record's personal data everywhere it lives, inside the caller's transaction (roll it back for a
+ * dry run): the record and everything under it with their earlier versions, then its family when nothing is
+ * left in it, and any person left on no record (docs/retention.md, "Disposal"). Keeps one disposal row.
+ * CORE_E_NOT_FOUND when the record is gone already; CORE_E_INVALID_VALUE for a kind not disposed of. */
+int gov_dispose(store *s, core_arena *a, const gov_disposal *d, int64_t user_id, gov_disposal_result *out,
+                core_error *err);
+
+/* The disposal record with its certificate: {id, reference, kind, record: {table, id}, record_class, reason,
+ * plan_id, request_id, approved_by: {user_id, username}, rows_removed: {table: n}, disposed_at, disposed_by,
+ * certificate}. */
+int gov_disposal_get(store *s, core_arena *a, int64_t id, json_t **out, core_error *err);
+/* Disposal records newest first, below id `before` (0: from the newest), up to limit; *next the cursor or 0. */
+int gov_disposal_list(store *s, core_arena *a, int64_t before, int64_t limit, json_t **out, int64_t *next,
+                      core_error *err);
+
 /* ---- the subject-access pack (gov_sar.c, gov_sar_pack.c) ---- */
 
 /* Everything about one person, as gov_sar_collect() gathers it (all JSON owned by the struct). */

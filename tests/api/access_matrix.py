@@ -102,7 +102,8 @@ FIXED_ROUTES = [
     "GET /api/v1/contacts/{id}/history", "GET /api/v1/governance/linked-records",
     "POST /api/v1/requests", "GET /api/v1/requests", "GET /api/v1/requests/{id}", "POST /api/v1/requests/{id}/events",
     "GET /api/v1/requests/{id}/pack", "POST /api/v1/people/{id}/objections",
-    "GET /api/v1/people/{id}/history",
+    "GET /api/v1/people/{id}/history", "POST /api/v1/requests/{id}/erase", "GET /api/v1/disposals",
+    "GET /api/v1/disposals/{id}",
     "POST /api/v1/breaches", "GET /api/v1/breaches", "GET /api/v1/breaches/{id}", "PATCH /api/v1/breaches/{id}",
 ]
 LINK_RUNNERS = ("governance", "analyst")
@@ -1038,6 +1039,10 @@ class Matrix:
         cells.append(Cell(p, "POST /api/v1/people/{id}/objections", "POST", "/api/v1/people/%d/objections" % child1,
                           reg_missing, body={"request_id": 999999, "matching": True}))
         cells.append(Cell(p, "GET /api/v1/people/{id}/history", "GET", "/api/v1/people/999999/history", reg_missing))
+        cells.append(Cell(p, "POST /api/v1/requests/{id}/erase", "POST", "/api/v1/requests/999999/erase", reg_missing,
+                          body={"confirm": False}))
+        cells.append(Cell(p, "GET /api/v1/disposals", "GET", "/api/v1/disposals", reg))
+        cells.append(Cell(p, "GET /api/v1/disposals/{id}", "GET", "/api/v1/disposals/999999", reg_missing))
         # the register of breaches: governance's alone (API case 127)
         breaches = gate(("governance",), "the register of breaches")
         cells.append(Cell(p, "GET /api/v1/breaches", "GET", "/api/v1/breaches", breaches))

@@ -147,6 +147,77 @@ def pack_problems(con, person, z):
     return problems, doc
 
 
+# Columns that name a person, table by table: after an erasure none may name them.
+PERSON_COLUMNS = [("person", "id"), ("person", "merged_into"), ("person_address", "person_id"),
+                  ("person_contact_detail", "person_id"), ("person_former_name", "person_id"),
+                  ("family_member", "person_id"), ("contact_child", "person_id"), ("assessment_need", "person_id"),
+                  ("activity", "person_id"), ("consent", "person_id"), ("consent", "given_by_id"),
+                  ("partner_record", "person_id"), ("match_pair", "person_id"), ("match_pair", "other_person_id"),
+                  ("person_merge", "survivor_id"), ("person_merge", "merged_id"), ("subject_request", "person_id"),
+                  ("breach_person", "person_id"), ("access_grant", "person_id")]
+
+
+def erasure_problems(port, gov_token, prac_token, db, person):
+    if not person:
+        return ["no person to erase"]
+    con = sqlite3.connect(db)
+    me = con.execute("SELECT given_name, family_name, nhs_number FROM person WHERE id = ?", (person,)).fetchone()
+    con.close()
+    gov = {"Authorization": "Bearer " + gov_token, "Content-Type": "application/json"}
+    body = json.dumps({"kind": "erasure", "person_id": person, "requester": "self", "requester_name": "The person",
+                       "received_on": "2026-11-20"}).encode()
+    st, _, raw = api.request(port, "POST", "/api/v1/requests", gov, body)
+    if st != 201:
+        return ["register: %d %s" % (st, raw[:200])]
+    rid = json.loads(raw)["id"]
+    problems = []
+    st, _, raw = api.request(port, "POST", "/api/v1/requests/%d/erase" % rid,
+                             {"Authorization": "Bearer " + prac_token, "Content-Type": "application/json"},
+                             b'{"confirm": true}')
+    if st != 403:
+        problems.append("a practitioner's erase answered %d" % st)
+    st, _, raw = api.request(port, "POST", "/api/v1/requests/%d/erase" % rid, gov, b"{}")
+    dry = json.loads(raw) if st == 200 else {}
+    if st != 200 or dry.get("dry_run") is not True or not dry.get("rows_removed"):
+        problems.append("dry run: %d %s" % (st, raw[:300]))
+    con = sqlite3.connect(db)
+    if not con.execute("SELECT count(*) FROM person WHERE id = ?", (person,)).fetchone()[0]:
+        problems.append("the dry run removed the person")
+    con.close()
+    st, _, raw = api.request(port, "POST", "/api/v1/requests/%d/erase" % rid, gov, b'{"confirm": true}')
+    done = json.loads(raw) if st == 200 else {}
+    if st != 200 or done.get("dry_run") is not False or not done.get("disposal"):
+        return problems + ["erase: %d %s" % (st, raw[:300])]
+    if done.get("rows_removed") != dry.get("rows_removed"):
+        problems.append("the dry run said %s rows, the erasure removed %s" % (dry.get("rows_removed"),
+                                                                               done.get("rows_removed")))
+    con = sqlite3.connect(db)
+    for table, col in PERSON_COLUMNS:
+        n = con.execute("SELECT count(*) FROM %s WHERE %s = ?" % (table, col), (person,)).fetchone()[0]
+        if n:
+            problems.append("%s.%s still names the person (%d rows)" % (table, col, n))
+    history = con.execute("SELECT count(*) FROM row_history WHERE previous LIKE ? OR previous LIKE ?",
+                          ("%%\"nhs_number\":\"%s\"%%" % me[2] if me[2] else "%%no-such%%",
+                           "%%\"person_id\":%d,%%" % person)).fetchone()[0]
+    if history:
+        problems.append("%d earlier versions of the person's rows are left" % history)
+    n = con.execute("SELECT count(*) FROM partner_record WHERE given_name = ? AND family_name = ?"
+                    " AND person_id IS NULL", (me[0], me[1])).fetchone()[0]
+    if n:
+        problems.append("%d unlinked partner rows still carry the person's name" % n)
+    con.close()
+    st, _, raw = api.request(port, "GET", "/api/v1/disposals", gov, b"")
+    items = json.loads(raw).get("items", []) if st == 200 else []
+    mine = [d for d in items if d.get("reference") == done["disposal"]]
+    if not mine or mine[0].get("kind") != "erasure" or mine[0].get("record") != {"table": "person", "id": person} \
+            or mine[0].get("request_id") != rid or "certificate" not in mine[0]:
+        problems.append("disposal record: %s" % (mine[0] if mine else items[:1]))
+    st, _, raw = api.request(port, "POST", "/api/v1/requests/%d/erase" % rid, gov, b'{"confirm": true}')
+    if st != 404:
+        problems.append("erasing again answered %d, not 404 (the request went with the person)" % st)
+    return problems
+
+
 def link_dataset(hearth, db, parts, name):
     """Import a demo partner file into dataset `name` and run the matching engine over it."""
     subprocess.run([hearth, "import", "--db", db, "--dataset", name, "--mapping", os.path.join(parts, name + ".json"),
@@ -253,6 +324,10 @@ def main():
             st, _, _ = api.request(server.port, "GET", "/api/v1/requests/%s/pack" % rid,
                                    {"Authorization": "Bearer " + prac_token}, b"")
             res.check("a practitioner may not download a pack", [] if st == 403 else ["status %d" % st])
+            # Erasure carried out: a dry run changes nothing; confirmed, the person's data goes everywhere, and a
+            # disposal record with its certificate stays.
+            res.check("erasure of a person with family and partners' records", erasure_problems(
+                server.port, gov_token, prac_token, db, people[2][1][0] if people[2][1] else 0))
             # An objection to matching (art. 21), upheld under the person's own request: the engine leaves them
             # out. The person is the one a copy of the council (no objection) links most in a new partner file.
             base = os.path.join(tmp, "base.db")
