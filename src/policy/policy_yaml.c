@@ -218,6 +218,10 @@ static int push(reader *r, json_t *node, int is_map, int line)
         json_decref(node);
         return -1;
     }
+    /* A mapping or list that is a member's value is placed at its key ("dpo:"), where a reader looks for
+     * it, rather than at its first entry (libyaml's start mark for a block mapping). */
+    if (r->depth > 0 && r->stack[r->depth - 1].is_map && r->stack[r->depth - 1].key)
+        line = r->stack[r->depth - 1].key_line;
     policy_lines_put(r->lines, node, NULL, POLICY_LINE_SELF, line);
     r->stack[r->depth++] = (frame){node, is_map, NULL, 0};
     return 0;
