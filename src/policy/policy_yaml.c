@@ -109,10 +109,15 @@ void policy_err(policy_errs *e, int line, const char *fmt, ...)
     if (e->count > POLICY_MAX_ERRORS)
         return;
     core_buf_addf(&e->text, "%s:%d: ", e->name, line);
+    size_t from = e->text.len;
     va_list ap;
     va_start(ap, fmt);
     core_buf_vaddf(&e->text, fmt, ap);
     va_end(ap);
+    /* One error, one line: a value quoted in the message may hold line breaks or other control bytes. */
+    for (size_t i = from; i < e->text.len; i++)
+        if ((unsigned char)e->text.data[i] < 0x20 || e->text.data[i] == 0x7f)
+            e->text.data[i] = '?';
     core_buf_addch(&e->text, '\n');
 }
 
