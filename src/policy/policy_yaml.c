@@ -320,8 +320,12 @@ int policy_yaml_read(const char *text, size_t len, json_t **doc, policy_lines *l
             int line = (int)parser.problem_mark.line + 1;
             if (parser.error == YAML_MEMORY_ERROR)
                 core_die("out of memory");
-            policy_err(e, line, "not valid YAML: %s%s%s", parser.problem ? parser.problem : "unreadable",
-                       parser.context ? " " : "", parser.context ? parser.context : "");
+            if (parser.context) /* where what was being read began: an unclosed [ is found lines later */
+                policy_err(e, line, "not valid YAML: %s %s that starts on line %d",
+                           parser.problem ? parser.problem : "unreadable", parser.context,
+                           (int)parser.context_mark.line + 1);
+            else
+                policy_err(e, line, "not valid YAML: %s", parser.problem ? parser.problem : "unreadable");
             rc = -1;
             break;
         }
