@@ -313,7 +313,7 @@ int policy_load_ex(const char *path, policy **out, core_error *err, core_buf *er
     FILE *f = fopen(path, "rb");
     struct stat st;
     if (!f || fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        int saved = f ? (errno ? errno : EISDIR) : errno;
+        int saved = f ? EISDIR : errno; /* opened but not a regular file: a directory, most likely */
         if (f)
             fclose(f);
         core_error_set(err, CORE_E_IO, "%s: cannot be read (%s)", path, strerror(saved));
