@@ -502,6 +502,10 @@ static void test_error_many(void **state)
     assert_non_null(strstr(all.data, "t.yaml:2: service"));
     assert_non_null(strstr(all.data, "t.yaml:3: automated_decisions"));
     assert_non_null(strstr(err.detail, "t.yaml:1: profile"));
+    /* in file order, though the missing keys (line 1) were found after the wrong kinds */
+    assert_true(strstr(all.data, "t.yaml:1: profile") < strstr(all.data, "t.yaml:2: service"));
+    assert_true(strstr(all.data, "t.yaml:1: the policy has no 'controller'") < strstr(all.data, "t.yaml:2: "));
+    assert_true(strstr(all.data, "t.yaml:2: service") < strstr(all.data, "t.yaml:3: automated_decisions"));
     assert_non_null(strstr(err.message, "not valid"));
     core_buf_release(&all);
 
