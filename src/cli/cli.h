@@ -53,6 +53,8 @@ int cli_db_record(cli_db *d, const char *action, const char *table, int64_t id, 
 int cli_db_close(cli_db *d, core_error *err);
 
 int cli_check(int argc, char **argv);
+int cli_policy_check(int argc, char **argv);
+int cli_notice(int argc, char **argv);
 int cli_audit_verify(int argc, char **argv);
 int cli_audit_anchor(int argc, char **argv);
 int cli_init(int argc, char **argv);
