@@ -34,6 +34,7 @@
 
 #include "access/access.h"
 #include "api/api.h"
+#include "policy/policy.h"
 #include "core/core_parse.h"
 #include "model/model.h"
 #include "pindex/pindex.h"
@@ -321,7 +322,11 @@ int api_link_run_create(http_req *req)
     if (http_body_json(req, &body, &err) || api_body_only(body, "dataset", &err) ||
         api_body_text(body, "dataset", 0, 1, 64, &dataset, &err))
         return http_reply_error(req, &err);
-    pindex_run_options o = {.dataset = dataset, .user_id = req->who.user_id};
+    /* A council whose policy promises a person in every decision gets every link queued for review. */
+    const api_app *app = http_app(req);
+    pindex_run_options o = {.dataset = dataset,
+                            .user_id = req->who.user_id,
+                            .review_only = app && app->policy && !app->policy->automated_decisions};
     pindex_run_counts c;
     if (pindex_run(req->db, &o, &c, &err))
         return http_reply_error(req, &err);

@@ -21,6 +21,7 @@
 
 #include "access/access.h"
 #include "api/api.h"
+#include "policy/policy.h"
 #include "model/model.h"
 
 /* Record a refusal made here and hand its code back. */
@@ -63,6 +64,23 @@ static int link_decide(http_req *req, access_link kind, int64_t parent, int64_t 
     return 0;
 }
 
+/* A council whose policy says an assessment starts only with the family's agreement (Cumbria: "only initiated
+ * with your agreement") refuses one until a consent to support is recorded for the family and not withdrawn. */
+static int agreement_kept(http_req *req, int64_t episode, model_ctx *ctx, core_error *err)
+{
+    const api_app *app = http_app(req);
+    if (!app || !app->policy || !app->policy->assessment_needs_agreement)
+        return 0;
+    int agreed = 0;
+    int rc = model_episode_agreed(ctx, episode, &agreed, err);
+    if (rc || agreed)
+        return rc;
+    core_error_set(err, CORE_E_CONFLICT, "this council starts an assessment only with the family's agreement, and "
+                                         "none is recorded");
+    return core_error_hint(err, "record the family's consent to support (scope support) first: POST "
+                                "/api/v1/families/{id}/consents");
+}
+
 int api_create_rules(http_req *req, const model_resource *r, int64_t parent, json_t *body, model_ctx *ctx,
                      core_error *err)
 {
@@ -72,6 +90,8 @@ int api_create_rules(http_req *req, const model_resource *r, int64_t parent, jso
         return link_decide(req, ACCESS_LINK_CONTACT_CHILD, parent, body_id(body, "person_id"), ctx, err);
     if (strcmp(r->table, "contact") == 0)
         return link_decide(req, ACCESS_LINK_CONTACT_FAMILY, 0, body_id(body, "family_id"), ctx, err);
+    if (strcmp(r->table, "assessment") == 0)
+        return agreement_kept(req, parent, ctx, err);
     return 0;
 }
 

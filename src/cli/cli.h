@@ -52,6 +52,12 @@ int cli_db_record(cli_db *d, const char *action, const char *table, int64_t id, 
 /* Close the audit trail (final checkpoint) and the store. Returns 0 or the audit trail's error. */
 int cli_db_close(cli_db *d, core_error *err);
 
+struct policy;
+/* The council's policy for a command: path, or without one the default (policy/durham.yaml in the working
+ * directory, else beside the program's source tree); *out NULL when there is none. CLI_FAIL after printing
+ * every FILE:LINE error when it does not load. The caller frees *out with policy_free(). */
+int cli_policy_open(const char *path, struct policy **out);
+
 int cli_check(int argc, char **argv);
 int cli_policy_check(int argc, char **argv);
 int cli_notice(int argc, char **argv);

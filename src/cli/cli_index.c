@@ -14,10 +14,15 @@
 #include "cli/cli.h"
 #include "core/core_parse.h"
 #include "pindex/pindex.h"
+#include "policy/policy.h"
+
+/* index_args.policy before parse(): the command takes --policy FILE. */
+static const char POLICY_OPTION[] = "";
 
 /* The options of these commands: --db PATH, at most one text option and at most one number option. */
 typedef struct index_args {
     const char *db;
+    const char *policy;   /* --policy FILE (link index only), or NULL */
     const char *text;     /* the text option's value, or NULL */
     int64_t number;       /* the number option's value, or its default */
 } index_args;
@@ -27,17 +32,22 @@ typedef struct index_args {
 static int parse(int argc, char **argv, const char *command, const char *text_opt, const char *num_opt, int64_t lo,
                  int64_t hi, index_args *a)
 {
-    struct option opts[4] = {{"db", required_argument, NULL, 'd'}};
+    struct option opts[5] = {{"db", required_argument, NULL, 'd'}};
     int k = 1, c;
     if (text_opt)
         opts[k++] = (struct option){text_opt, required_argument, NULL, 's'};
     if (num_opt)
         opts[k++] = (struct option){num_opt, required_argument, NULL, 'n'};
+    if (a->policy == POLICY_OPTION) /* the commands that take the council's policy */
+        opts[k++] = (struct option){"policy", required_argument, NULL, 'P'};
+    a->policy = NULL;
     opts[k] = (struct option){NULL, 0, NULL, 0};
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (c == 'd') {
             a->db = optarg;
+        } else if (c == 'P') {
+            a->policy = optarg;
         } else if (c == 's') {
             a->text = optarg;
         } else if (c == 'n') {
@@ -82,15 +92,25 @@ static int close_db(cli_db *d, int status)
 
 int cli_link_index(int argc, char **argv)
 {
-    index_args args = {0};
+    index_args args = {.policy = POLICY_OPTION};
     cli_db d;
     int status = parse(argc, argv, "link index", "dataset", "threads", 1, 256, &args);
-    if (status != CLI_OK || (status = open_db(&d, args.db)) != CLI_OK)
+    if (status != CLI_OK)
+        return status;
+    policy *pol = NULL;
+    if (cli_policy_open(args.policy, &pol) != CLI_OK)
+        return CLI_FAIL;
+    int review_only = pol && !pol->automated_decisions;
+    policy_free(pol);
+    if ((status = open_db(&d, args.db)) != CLI_OK)
         return status;
     const char *dataset = args.text;
     core_error err;
     core_error_clear(&err);
-    pindex_run_options o = {.dataset = dataset, .threads = (int)args.number, .progress = cli_link_progress};
+    pindex_run_options o = {.dataset = dataset,
+                            .threads = (int)args.number,
+                            .progress = cli_link_progress,
+                            .review_only = review_only};
     pindex_run_counts n;
     if (pindex_run(d.s, &o, &n, &err)) {
         cli_print_error(&err);

@@ -241,7 +241,7 @@ static const cli_command commands[] = {
      "address_2, town, postcode, nhs_number, nino (bench/link-mappings/synth.json maps them).\n",
      cli_link_synth},
     {"link index", "match a partner dataset, or the index itself, against the person index",
-     "usage: hearth link index --db PATH [--dataset NAME] [--threads N]\n"
+     "usage: hearth link index --db PATH [--dataset NAME] [--threads N] [--policy FILE]\n"
      "\n"
      "Run the matching engine (as `hearth link dedupe`) over the person index and dataset NAME, imported with\n"
      "`hearth import`; without --dataset, over the index against itself to find people recorded twice.\n"
@@ -250,11 +250,13 @@ static const cli_command commands[] = {
      "index; src/pindex/README.md says why true matches' behaviour is the engine's generic one). What it\n"
      "suggests is kept for people to decide, with the evidence for each pair (GET /api/v1/match-reviews):\n"
      "  - a dataset row whose one clear candidate passes the upper threshold (a row is one person at most),\n"
-     "    and that has no link yet, is linked to that person (undone by deciding the pair different);\n"
+     "    and that has no link yet, is linked to that person (undone by deciding the pair different) --\n"
+     "    unless the council's policy says automated_decisions: false, when it waits for review like the rest;\n"
      "  - every other suggestion, and every pair of two people, waits for review: nothing is merged.\n"
      "A pair a person has decided is never asked again. One transaction; recorded in the audit trail with\n"
      "counts only.\n"
      "  --threads N   threads (default: the processors online)\n"
+     "  --policy FILE the council's policy (default: policy/durham.yaml, as `hearth serve`)\n"
      "Exit 0 when the suggestions were kept, 1 when nothing was (the database is as it was), 2 on usage errors.\n",
      cli_link_index},
     {"identify indicators", "show or replace the indicators family identification uses",

@@ -6,6 +6,9 @@
  */
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "policy/policy.h"
@@ -26,6 +29,43 @@ static policy *load_or_report(const char *path)
     }
     core_buf_release(&lines);
     return p;
+}
+
+static const char DEFAULT_POLICY[] = "policy/durham.yaml";
+
+/* The default policy's path (heap), or NULL when there is none (see the file's comment). */
+static char *default_policy_path(void)
+{
+    if (access(DEFAULT_POLICY, R_OK) == 0)
+        return strdup(DEFAULT_POLICY);
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n <= 0)
+        return NULL;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return NULL;
+    *slash = '\0';
+    char *path = NULL;
+    if (asprintf(&path, "%s/../%s", exe, DEFAULT_POLICY) < 0)
+        return NULL;
+    if (access(path, R_OK) != 0) {
+        free(path);
+        return NULL;
+    }
+    return path;
+}
+
+int cli_policy_open(const char *path, policy **out)
+{
+    *out = NULL;
+    char *found = path ? NULL : default_policy_path();
+    if (!path && !found)
+        return CLI_OK;
+    *out = load_or_report(path ? path : found);
+    free(found);
+    return *out ? CLI_OK : CLI_FAIL;
 }
 
 static size_t count(const json_t *doc, const char *key)

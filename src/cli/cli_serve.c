@@ -37,32 +37,6 @@ enum {
 };
 
 static const char SQL_ATTACH_TRAIL[] = "ATTACH DATABASE $1 AS trail";
-static const char DEFAULT_POLICY[] = "policy/durham.yaml";
-
-/* The default policy's path (heap), or NULL when there is none (see the file's comment). */
-static char *default_policy_path(void)
-{
-    if (access(DEFAULT_POLICY, R_OK) == 0)
-        return strdup(DEFAULT_POLICY);
-    char exe[4096];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    if (n <= 0)
-        return NULL;
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (!slash)
-        return NULL;
-    *slash = '\0';
-    char *path = NULL;
-    if (asprintf(&path, "%s/../%s", exe, DEFAULT_POLICY) < 0)
-        return NULL;
-    if (access(path, R_OK) != 0) {
-        free(path);
-        return NULL;
-    }
-    return path;
-}
-
 int cli_init(int argc, char **argv)
 {
     const char *db = NULL;
@@ -214,26 +188,14 @@ int cli_serve(int argc, char **argv)
     core_error err;
     core_error_clear(&err);
     /* The council's policy first: a policy that does not load stops the server before anything is opened. */
-    char *found = policy_path ? NULL : default_policy_path();
     policy *pol = NULL;
-    if (policy_path || found) {
-        core_buf lines;
-        core_buf_init(&lines, 256 * 1024);
-        int prc = policy_load_ex(policy_path ? policy_path : found, &pol, &err, &lines);
-        if (prc) {
-            fputs(lines.data, stderr);
-            core_buf_release(&lines);
-            free(found);
-            cli_print_error(&err);
-            return CLI_FAIL;
-        }
-        core_buf_release(&lines);
+    if (cli_policy_open(policy_path, &pol) != CLI_OK)
+        return CLI_FAIL;
+    if (pol)
         core_log(CORE_LOG_INFO, "policy_loaded", "policy", pol->path, "profile", pol->profile, CORE_LOG_END);
-    } else {
+    else
         core_log(CORE_LOG_WARN, "no_policy", "hint", "start with --policy FILE: GET /privacy answers 404 until then",
                  CORE_LOG_END);
-    }
-    free(found);
     api_app app = {pol};
     store *s = NULL;
     int rc = store_open(&s, db, &err);

@@ -140,6 +140,9 @@ typedef struct model_person_query {
 int model_person_search(model_ctx *ctx, const model_person_query *q, json_t **items, int64_t *next,
                         core_error *err);
 
+/* Whether the episode's family has agreed to support: a consent of scope 'support' recorded and not withdrawn
+ * (model_consent.c). *agreed 1 or 0; 0 or the store's code. */
+int model_episode_agreed(model_ctx *ctx, int64_t episode, int *agreed, core_error *err);
 /* Is code in ref_code list `list` (active)? 1 yes, 0 no, negative on error. */
 int model_ref_code_exists(model_ctx *ctx, const char *list, const char *code, core_error *err);
 

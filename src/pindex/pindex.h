@@ -40,6 +40,8 @@ typedef struct pindex_run_options {
     int threads;              /* 0: the number of online processors */
     void (*progress)(void *ctx, const char *stage, uint64_t done, uint64_t total); /* may be NULL */
     void *progress_ctx;
+    int review_only;          /* 1: nothing is linked without a person: every suggestion waits for review (the
+                                 council's policy says automated_decisions: false) */
 } pindex_run_options;
 
 typedef struct pindex_run_counts {

@@ -560,7 +560,7 @@ int pindex_run(store *s, const pindex_run_options *o, pindex_run_counts *c, core
                 j++;
         /* A partner's row is one person at most: its clear candidate, if any, is the one whose odds beat those
          * of "none of them" and of every other candidate together (clear_candidate below). */
-        const link_pair *clear = o->dataset ? clear_candidate(&im, sug + i, j - i) : NULL;
+        const link_pair *clear = o->dataset && !o->review_only ? clear_candidate(&im, sug + i, j - i) : NULL;
         for (size_t x = i; rc == 0 && x < j; x++) {
             const link_pair *p = sug[x];
             core_arena_reset(&a);

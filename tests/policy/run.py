@@ -14,7 +14,11 @@ Cases:
   - follows: a period edited in a temporary copy of durham.yaml changes the notice;
   - formats: --format html is escaped (a hostile label), --format json parses and carries the policy;
   - serve: GET /privacy from `hearth serve --policy`, in each format, without signing in; a server with no
-    policy answers 404 with an error saying so; `serve --policy` of a broken file refuses to start.
+    policy answers 404 with an error saying so; `serve --policy` of a broken file refuses to start;
+  - behaviour: the policy drives what Hearth does, not only the notice: under Cumbria's an assessment is refused
+    until the family's agreement (a consent to support) is recorded, under Durham's it is not; under Oldham's
+    ("all the decisions we make about you involve human intervention") the matching engine links no partner's
+    row by itself and queues them for review, under Durham's it links the clear ones.
 Prints one line per failure and finally `policy: N passed, N failed`.
 """
 import http.client
@@ -90,7 +94,7 @@ BROKEN = [  # (what, old, new, words on stderr)
     ("a period of nothing", "period: {years: 2}", "period: {years: 0}", "longer than nothing"),
     ("a negative period", "period: {years: 25}", "period: {years: -25}", "whole number from 0"),
     ("an impossible date", "from: 2015-03-12", "from: 2015-02-30", "not a real date"),
-    ("yes for a boolean", "automated_decisions: false", "automated_decisions: no", "true or false"),
+    ("yes for a boolean", "assessment_needs_agreement: false", "assessment_needs_agreement: no", "true or false"),
     ("a trigger out of its list", "trigger: programme_end", "trigger: programme_ending", "is not one of"),
     ("a code used twice", "- code: early_help", "- code: contact_nfa", "already used"),
     ("a code with capitals", "- code: supporting_families", "- code: Supporting-Families", "lower-case"),
@@ -315,6 +319,79 @@ def serve(hearth, tmp):
           "serve --policy with a broken file: exit 1 and FILE:LINE (got %d %s)" % (p.returncode, e[-400:]))
 
 
+def behaviour(hearth, tmp):
+    sys.path.insert(0, os.path.join(ROOT, "tests", "api"))
+    import run as api  # the API suite's sign-in and request helpers
+    import sqlite3
+    db = os.path.join(tmp, "behaviour.db")
+    logins = os.path.join(tmp, "logins.json")
+    rc, _, err = run(hearth, ["demo", "--db", db, "--logins", logins] + api.DEMO_ARGS)
+    check(rc == 0, "hearth demo: %s" % err)
+    con = sqlite3.connect(db)
+    # An open episode and its lead practitioner; its family's agreement to support is withdrawn for the test.
+    row = con.execute("SELECT e.id, e.family_id, u.username FROM episode e JOIN app_user u ON u.id = e.lead_user_id"
+                      " WHERE e.end_date IS NULL AND u.role = 'practitioner' ORDER BY e.id LIMIT 1").fetchone()
+    check(row is not None, "the demo has an open episode with a lead practitioner")
+    if row is None:
+        return
+    episode, family, lead = row
+    with con:
+        con.execute("UPDATE consent SET withdrawn_on = '2026-11-01' WHERE family_id = ? AND scope = 'support'"
+                    " AND withdrawn_on IS NULL", (family,))
+    con.close()
+    body = json.dumps({"started_on": "2026-11-20", "organisation": "Early Help", "summary": "Policy test."}).encode()
+    results = {}
+    for council in ("durham", "cumbria"):
+        s = Server(hearth, db, ["--policy", profile(council)])
+        if s.port is None:
+            check(False, "serve --policy %s did not start" % council)
+            continue
+        token = api.session_of(s.port, logins, lead)[0]
+        hdr = {"Authorization": "Bearer " + token, "Content-Type": "application/json"}
+        st, _, raw = api.request(s.port, "POST", "/api/v1/episodes/%d/assessments" % episode, hdr, body)
+        results[council] = (st, raw)
+        if council == "cumbria":
+            detail = json.loads(raw).get("error", {}).get("detail", "") if st == 409 else ""
+            check(st == 409 and "agreement" in detail,
+                  "cumbria: an assessment without the family's agreement is refused (got %d %s)" % (st, raw[:200]))
+            consent = json.dumps({"scope": "support", "method": "verbal", "given_on": "2026-11-21",
+                                  "given_by_name": "The family"}).encode()
+            st, _, raw = api.request(s.port, "POST", "/api/v1/families/%d/consents" % family, hdr, consent)
+            check(st == 201, "cumbria: the family's agreement is recorded (got %d %s)" % (st, raw[:200]))
+            st, _, raw = api.request(s.port, "POST", "/api/v1/episodes/%d/assessments" % episode, hdr, body)
+            check(st == 201, "cumbria: with the agreement recorded the assessment starts (got %d %s)" % (st, raw[:200]))
+        else:
+            check(st == 201, "durham: an assessment needs no recorded agreement (got %d %s)" % (st, raw[:200]))
+        stop = s.stop()
+        check(stop is None, "server stops cleanly: %s" % stop)
+
+    # Linking partners' rows: Oldham's policy keeps a person in every decision; Durham's lets the engine link.
+    parts = os.path.join(tmp, "partners")
+    rc, _, err = run(hearth, ["demo", "partners", "--db", db, "--out", parts, "--seed", "7", "--as-of", "2026-11-23"])
+    check(rc == 0, "hearth demo partners: %s" % err)
+    counts = {}
+    for council in ("oldham", "durham"):
+        copy = os.path.join(tmp, "link-%s.db" % council)
+        sqlite3.connect(db).backup(sqlite3.connect(copy))
+        rc, _, err = run(hearth, ["import", "--db", copy, "--dataset", "police", "--mapping",
+                                  os.path.join(parts, "police_incidents.json"),
+                                  os.path.join(parts, "police_incidents.csv")])
+        check(rc == 0, "import police_incidents: %s" % err)
+        rc, out, err = run(hearth, ["link", "index", "--db", copy, "--dataset", "police", "--policy", profile(council)])
+        check(rc == 0, "link index --policy %s: %s" % (council, err))
+        c = sqlite3.connect(copy)
+        counts[council] = c.execute("SELECT (SELECT count(*) FROM partner_record WHERE person_id IS NOT NULL),"
+                                    " (SELECT count(*) FROM match_pair WHERE state = 'pending')").fetchone()
+        c.close()
+    linked, queued = counts.get("oldham", (None, None))
+    check(linked == 0 and queued, "oldham: the engine links nothing by itself and queues its suggestions for review "
+          "(linked %s, queued %s)" % (linked, queued))
+    d_linked, d_queued = counts.get("durham", (0, 0))
+    check(d_linked > 0 and queued >= d_linked + d_queued - 0 if queued else False,
+          "durham: the engine links the clear candidates itself (linked %s, queued %s; oldham queued %s)" %
+          (d_linked, d_queued, queued))
+
+
 def main():
     hearth = os.path.abspath(sys.argv[1])
     tmp = tempfile.mkdtemp(prefix="hearth-policy-")
@@ -324,6 +401,7 @@ def main():
         follows(hearth, tmp)
         formats(hearth, tmp)
         serve(hearth, tmp)
+        behaviour(hearth, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("policy: %d passed, %d failed" % (passed, failed))
