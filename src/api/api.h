@@ -85,6 +85,11 @@ int api_identification_indicators(http_req *req);
  * store's code. api_config_detail: detail (an audit detail JSON object) with "changes":
  * {"agency_type": {"old", "new"}} added when row's agency_type differs from was; else detail itself. */
 int api_governance_changes(http_req *req);
+/* Legal holds on single records, for governance (api_retention.c; the SQL is src/retention/'s). */
+int api_legal_hold_create(http_req *req);
+int api_legal_hold_list(http_req *req);
+int api_legal_hold_get(http_req *req);
+int api_legal_hold_end(http_req *req);
 int api_config_before(http_req *req, const char *table, int64_t id, json_t *body, const char **was,
                       core_error *err);
 const char *api_config_detail(http_req *req, const char *detail, const char *was, json_t *row);

@@ -1,0 +1,165 @@
+/*
+ * api_retention.c — legal holds for information governance: /api/v1/legal-holds (docs/retention.md).
+ *
+ *   POST  /api/v1/legal-holds        {reason, scope_table, scope_id, from_date?, note?}  -> 201 the hold
+ *   GET   /api/v1/legal-holds        ?standing=1&after=ID&limit=N                        -> {items, next}
+ *   GET   /api/v1/legal-holds/{id}                                                      -> the hold
+ *   PATCH /api/v1/legal-holds/{id}   {until_date, version?}  ends it                     -> the hold
+ *
+ * Only governance (permission governance.hold, src/access/access.c). The SQL and the checks are the retention
+ * module's (retention_hold_*); a write and its audit event commit together; reads are audited.
+ */
+#include <inttypes.h>
+
+#include "api/api.h"
+#include "core/core_parse.h"
+#include "retention/retention.h"
+
+enum { HOLD_PAGE_DEFAULT = 50, HOLD_PAGE_MAX = 500 };
+
+static json_t *hold_json(const retention_hold *h)
+{
+    return json_pack("{s:I,s:s,s:s,s:I,s:s,s:o,s:o,s:I,s:s,s:o,s:s,s:o}", "id", (json_int_t)h->id, "reason",
+                     h->reason, "scope_table", h->scope_table, "scope_id", (json_int_t)h->scope_id, "from_date",
+                     h->from_date, "until_date", h->until_date ? json_string(h->until_date) : json_null(), "note",
+                     h->note ? json_string(h->note) : json_null(), "version", (json_int_t)h->version, "created_at",
+                     h->created_at, "created_by", h->created_by ? json_integer(h->created_by) : json_null(),
+                     "updated_at", h->updated_at, "updated_by",
+                     h->updated_by ? json_integer(h->updated_by) : json_null());
+}
+
+static int reply_hold(http_req *req, int status, int64_t id, core_error *err)
+{
+    retention_hold h;
+    if (retention_hold_get(req->db, &req->arena, id, &h, err))
+        return http_reply_error(req, err);
+    json_t *out = hold_json(&h);
+    int rc = http_reply_json(req, status, out);
+    json_decref(out);
+    return rc;
+}
+
+/* A date field of the body: absent or null gives NULL. */
+static int body_date(json_t *body, const char *name, int required, const char **out, core_error *err)
+{
+    return api_body_text(body, name, required, 10, 10, out, err);
+}
+
+int api_legal_hold_create(http_req *req)
+{
+    core_error err;
+    core_error_clear(&err);
+    json_t *body;
+    const char *reason, *table, *from = NULL, *note = NULL;
+    int64_t scope_id = 0;
+    if (http_body_json(req, &body, &err) || api_body_only(body, "reason,scope_table,scope_id,from_date,note", &err) ||
+        api_body_text(body, "reason", 1, 1, 64, &reason, &err) ||
+        api_body_text(body, "scope_table", 1, 1, 16, &table, &err) || api_body_id(body, "scope_id", &scope_id, &err) ||
+        body_date(body, "from_date", 0, &from, &err) ||
+        api_body_text(body, "note", 0, 0, RETENTION_HOLD_NOTE_MAX, &note, &err))
+        return http_reply_error(req, &err);
+    if (!scope_id) {
+        core_error_set(&err, CORE_E_MISSING_FIELD, "scope_id is required");
+        return http_reply_error(req, &err);
+    }
+    int64_t id = 0;
+    int rc = store_begin(req->db, &err);
+    if (rc == 0)
+        rc = retention_hold_add(req->db, &req->arena, reason, table, scope_id, from, note, req->who.user_id, &id,
+                                &err);
+    if (rc == 0) {
+        json_t *d = json_pack("{s:s,s:s,s:I}", "reason", reason, "scope_table", table, "scope_id",
+                              (json_int_t)scope_id);
+        char *dj = d ? json_dumps(d, JSON_COMPACT) : NULL;
+        json_decref(d);
+        rc = http_audit_write(req, "create", "legal_hold", id, dj, &err); /* in the write's transaction */
+        free(dj);
+    }
+    if (rc == 0)
+        rc = store_commit(req->db, &err);
+    if (rc) {
+        store_rollback(req->db);
+        return http_reply_error(req, &err);
+    }
+    req->location = core_arena_printf(&req->arena, "/api/v1/legal-holds/%" PRId64, id);
+    return reply_hold(req, 201, id, &err);
+}
+
+int api_legal_hold_list(http_req *req)
+{
+    core_error err;
+    core_error_clear(&err);
+    const char *s = http_query(req, "standing"), *a = http_query(req, "after"), *l = http_query(req, "limit");
+    int64_t after = 0, limit = HOLD_PAGE_DEFAULT;
+    if ((s && strcmp(s, "0") != 0 && strcmp(s, "1") != 0) ||
+        (a && core_parse_int64(a, strlen(a), 0, INT64_MAX, &after)) ||
+        (l && core_parse_int64(l, strlen(l), 1, HOLD_PAGE_MAX, &limit))) {
+        core_error_set(&err, CORE_E_BAD_PARAMETER, "standing is 0 or 1, after a cursor, limit 1..%d",
+                       HOLD_PAGE_MAX);
+        return http_reply_error(req, &err);
+    }
+    retention_hold *h;
+    size_t n;
+    /* One more than asked says whether there is a next page. */
+    if (retention_hold_list(req->db, &req->arena, after, (int)limit + 1, s && s[0] == '1', &h, &n, &err))
+        return http_reply_error(req, &err);
+    if (http_audit(req, "read", "legal_hold", 0, s && s[0] == '1' ? "{\"standing\":true}" : NULL, 0, &err))
+        return http_reply_error(req, &err);
+    json_t *items = json_array();
+    size_t shown = n > (size_t)limit ? (size_t)limit : n;
+    for (size_t i = 0; i < shown; i++)
+        json_array_append_new(items, hold_json(&h[i]));
+    json_t *out = json_pack("{s:o,s:o}", "items", items, "next",
+                            n > shown ? json_sprintf("%" PRId64, h[shown - 1].id) : json_null());
+    int rc = http_reply_json(req, 200, out);
+    json_decref(out);
+    return rc;
+}
+
+int api_legal_hold_get(http_req *req)
+{
+    core_error err;
+    core_error_clear(&err);
+    retention_hold h;
+    if (retention_hold_get(req->db, &req->arena, req->ids[0], &h, &err) ||
+        http_audit(req, "read", "legal_hold", req->ids[0], NULL, 0, &err))
+        return http_reply_error(req, &err);
+    json_t *out = hold_json(&h);
+    int rc = http_reply_json(req, 200, out);
+    json_decref(out);
+    return rc;
+}
+
+int api_legal_hold_end(http_req *req)
+{
+    core_error err;
+    core_error_clear(&err);
+    json_t *body;
+    const char *until;
+    if (http_body_json(req, &body, &err) || api_body_only(body, "until_date,version", &err) ||
+        body_date(body, "until_date", 1, &until, &err))
+        return http_reply_error(req, &err);
+    json_t *v = json_object_get(body, "version");
+    if (v && !json_is_null(v) && (!json_is_integer(v) || json_integer_value(v) < 1)) {
+        core_error_set(&err, CORE_E_WRONG_TYPE, "version must be a positive integer");
+        return http_reply_error(req, &err);
+    }
+    int64_t id = req->ids[0], version = v && json_is_integer(v) ? (int64_t)json_integer_value(v) : 0;
+    int rc = store_begin(req->db, &err);
+    if (rc == 0)
+        rc = retention_hold_end(req->db, &req->arena, id, until, version, req->who.user_id, &err);
+    if (rc == 0) {
+        json_t *d = json_pack("{s:s}", "until_date", until);
+        char *dj = d ? json_dumps(d, JSON_COMPACT) : NULL;
+        json_decref(d);
+        rc = http_audit_write(req, "update", "legal_hold", id, dj, &err);
+        free(dj);
+    }
+    if (rc == 0)
+        rc = store_commit(req->db, &err);
+    if (rc) {
+        store_rollback(req->db);
+        return http_reply_error(req, &err);
+    }
+    return reply_hold(req, 200, id, &err);
+}
