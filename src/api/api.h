@@ -11,6 +11,12 @@
 
 #include "http/http.h"
 
+/* What the handlers need besides the database: http_config.app points at one (http_app() gives it back). */
+struct policy;
+typedef struct api_app {
+    const struct policy *policy; /* the council's loaded policy (GET /privacy), or NULL when none */
+} api_app;
+
 extern const http_route api_routes[];
 extern const size_t api_routes_count;
 
@@ -20,6 +26,8 @@ int api_resource_get(http_req *req);
 int api_resource_update(http_req *req);
 int api_person_search(http_req *req);
 int api_healthz(http_req *req);
+/* GET /privacy: the notice from the server's policy (api_notice.c). */
+int api_privacy(http_req *req);
 int api_reference_list(http_req *req);
 int api_schema(http_req *req);
 int api_session_create(http_req *req);

@@ -24,6 +24,7 @@ const http_route api_routes[] = {
     /* method  pattern                          handler             permission      body  params / data */
     {"GET", "/healthz", api_healthz, "public", 0, NULL, NULL, HTTP_ROUTE_PUBLIC},
     {"GET", "/api/v1/healthz", api_healthz, "public", 0, NULL, NULL, HTTP_ROUTE_PUBLIC},
+    {"GET", "/privacy", api_privacy, "public", 0, "format", NULL, HTTP_ROUTE_PUBLIC},
     {"POST", "/api/v1/session", api_session_create, "public", 4096, NULL, NULL, HTTP_ROUTE_PUBLIC},
     {"DELETE", "/api/v1/session", api_session_delete, "session.end", 0, NULL, NULL, 0},
     {"GET", "/api/v1/people/search", api_person_search, "person.search", 0, "name,date_of_birth,identifier,after,limit",

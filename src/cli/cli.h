@@ -53,6 +53,8 @@ int cli_db_record(cli_db *d, const char *action, const char *table, int64_t id, 
 int cli_db_close(cli_db *d, core_error *err);
 
 int cli_check(int argc, char **argv);
+int cli_policy_check(int argc, char **argv);
+int cli_notice(int argc, char **argv);
 int cli_audit_verify(int argc, char **argv);
 int cli_audit_anchor(int argc, char **argv);
 int cli_init(int argc, char **argv);
@@ -75,6 +77,7 @@ int cli_link_synth(int argc, char **argv);
 int cli_link_index(int argc, char **argv);
 int cli_identify(int argc, char **argv);
 int cli_identify_indicators(int argc, char **argv);
+int cli_retention_plan(int argc, char **argv);
 int cli_retention_hold_add(int argc, char **argv);
 int cli_retention_hold_end(int argc, char **argv);
 int cli_retention_hold_list(int argc, char **argv);

@@ -42,7 +42,7 @@ static const cli_command commands[] = {
     {"serve", "serve the web API",
      "usage: hearth serve --db PATH [--address ADDR] [--port PORT] [--connections N] [--threads N]\n"
      "                    [--idle-timeout SECONDS] [--per-address-limit N] [--secure-cookies]\n"
-     "                    [--signing-key FILE]\n"
+     "                    [--signing-key FILE] [--policy FILE]\n"
      "\n"
      "Serve Hearth's JSON API on http://ADDR:PORT (default 127.0.0.1:8080) from the database at PATH,\n"
      "which is migrated first. PORT 0 picks a free port. The chosen address is printed as a log line\n"
@@ -59,7 +59,12 @@ static const cli_command commands[] = {
      "through a TLS-terminating proxy (Hearth itself serves plain HTTP).\n"
      "--signing-key FILE: the audit trail's signing key (as `hearth init`; default $HEARTH_AUDIT_SIGNING_KEY,\n"
      "else PATH.audit-signing-key). At start the server moves what a crash left in the audit outbox into the\n"
-     "trail and signs entries a crash left unsigned.\n",
+     "trail and signs entries a crash left unsigned.\n"
+     "--policy FILE: the council's policy (policy/*.yaml; `hearth policy check`), whose privacy notice\n"
+     "GET /privacy serves to anyone, signed in or not (?format=text, html or json). A policy that is not valid\n"
+     "stops the server. Without --policy the server uses policy/durham.yaml from the working directory, else\n"
+     "from the source tree it was built in (BUILD_DIR/../policy/); when neither exists it serves without one,\n"
+     "logs a warning, and GET /privacy answers 404.\n",
      cli_serve},
     {"user add", "add a user who can sign in",
      "usage: hearth user add --db PATH --username NAME --role ROLE [--name DISPLAY] [--team ID] [--agency ID]\n"
@@ -163,6 +168,27 @@ static const cli_command commands[] = {
      "HMRC prefix rules; postcode shape). Spaces and lower case are accepted.\n"
      "Exit 0 and print the canonical form when valid; exit 1 and print the reason when not.\n",
      cli_check},
+    {"policy check", "check a council's policy file",
+     "usage: hearth policy check FILE\n"
+     "\n"
+     "Read the council's policy FILE (YAML: who the controller is, what is collected and on what lawful\n"
+     "basis, recipients, retention classes and holds, rights, research shares; docs/policy.md describes every\n"
+     "key) and check all of it: every key known (a misspelt key is an error, never ignored), every value of\n"
+     "its kind, codes from their lists, periods longer than nothing, real dates, codes unique, the article 9\n"
+     "and DPA 2018 Schedule 1 conditions paired. Exit 0 and print a one-line summary when the file is valid;\n"
+     "exit 1 and print each problem as FILE:LINE: what is wrong (up to 20) on standard error when it is not.\n",
+     cli_policy_check},
+    {"notice", "write the privacy notice made from a policy file",
+     "usage: hearth notice --policy FILE [--format text|html|json]\n"
+     "\n"
+     "Write the privacy notice of the council's policy FILE to standard output: who the controller is, what is\n"
+     "collected and from whom, why and on what basis, who receives it, how long each kind of record is kept\n"
+     "(from the retention classes themselves, so changing a period in the policy changes the notice), the\n"
+     "holds, the research shares and how to opt out, the rights and how to use them, and how to complain.\n"
+     "  --format F   text (default, wrapped at 78 columns), html (a page, every value escaped) or json (the\n"
+     "               sections and the whole policy)\n"
+     "Exit 1 with FILE:LINE errors when the policy is not valid (as `hearth policy check`).\n",
+     cli_notice},
     {"link dedupe", "find records of one CSV file that are the same person",
      "usage: hearth link dedupe --mapping M.json --out PAIRS.csv [OPTIONS] FILE.csv\n"
      "\n"
@@ -236,6 +262,26 @@ static const cli_command commands[] = {
      "every piece of evidence and the latest decision recorded on it. It only lists: nothing is opened and\n"
      "nobody is contacted. Recorded in the audit trail as a read.\n",
      cli_identify},
+    {"retention plan", "say which records fall due under a policy, and what happens to each",
+     "usage: hearth retention plan --db PATH --policy FILE [--as-of YYYY-MM-DD] [--format csv|json] [--out FILE]\n"
+     "\n"
+     "Work out the retention plan of the council's policy FILE (its retention classes and standing holds) over\n"
+     "the database at PATH as of a date (default today): for every contact, episode and family some class\n"
+     "covers, the first class in file order that matches it, the date its period runs from, the date it falls\n"
+     "due, the hold in force on it (the policy's standing holds, then legal holds placed on records: `hearth\n"
+     "retention hold`), and the action: keep (not due, or held), review (due, and the class says a person\n"
+     "decides) or dispose (due; the class destroys or archives). docs/retention.md states every rule.\n"
+     "Nothing is changed: the plan only reads, and the database is not migrated.\n"
+     "CSV (the default) has the header\n"
+     "  record_class,record_table,record_id,person_id,family_id,trigger,trigger_date,due_date,action,hold\n"
+     "and rows ordered by class (in policy order), then table, then record id; an empty date means none (an\n"
+     "open case or a current programme). person_id is the child whose date of birth decided a date_of_birth\n"
+     "trigger. A summary (rows, counts by action, held rows) goes to standard error.\n"
+     "  --as-of DATE   the day the plan is for (YYYY-MM-DD; default today, UTC)\n"
+     "  --format F     csv (default) or json (an array of objects with the same keys, plus disposal and label)\n"
+     "  --out FILE     write the plan to FILE (only once it is complete) instead of standard output\n"
+     "Exit 0 with the plan; 1 when the policy, database or output fails (nothing written); 2 on usage errors.\n",
+     cli_retention_plan},
     {"retention hold add", "place a legal hold on a person, family, episode or contact",
      "usage: hearth retention hold add --db PATH --reason CODE --table TABLE --record ID [--from YYYY-MM-DD]\n"
      "                                 [--note TEXT]\n"

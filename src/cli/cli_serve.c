@@ -5,6 +5,10 @@
  * limit is raised to fit them, within the hard limit, and the limit is lowered with a warning when the hard
  * limit is too low), --threads handler threads (the store pool gets one handle each), --idle-timeout seconds
  * of silence before a connection is closed, --per-address-limit connections from one address.
+ * --policy FILE is the council's policy (GET /privacy renders it); without it the server looks for
+ * DEFAULT_POLICY in the working directory, then in the source tree the program was built in (the program
+ * is BUILD_DIR/hearth, the profiles ../policy/), and serves without a policy (GET /privacy answers 404,
+ * and a warning is logged) when neither exists.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -19,6 +23,7 @@
 #include "core/core_log.h"
 #include "core/core_parse.h"
 #include "http/http.h"
+#include "policy/policy.h"
 #include "store/store.h"
 
 enum {
@@ -32,6 +37,31 @@ enum {
 };
 
 static const char SQL_ATTACH_TRAIL[] = "ATTACH DATABASE $1 AS trail";
+static const char DEFAULT_POLICY[] = "policy/durham.yaml";
+
+/* The default policy's path (heap), or NULL when there is none (see the file's comment). */
+static char *default_policy_path(void)
+{
+    if (access(DEFAULT_POLICY, R_OK) == 0)
+        return strdup(DEFAULT_POLICY);
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n <= 0)
+        return NULL;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return NULL;
+    *slash = '\0';
+    char *path = NULL;
+    if (asprintf(&path, "%s/../%s", exe, DEFAULT_POLICY) < 0)
+        return NULL;
+    if (access(path, R_OK) != 0) {
+        free(path);
+        return NULL;
+    }
+    return path;
+}
 
 int cli_init(int argc, char **argv)
 {
@@ -122,6 +152,7 @@ int cli_serve(int argc, char **argv)
     int64_t port = 8080, conns = HTTP_DEFAULT_CONNECTIONS, threads = http_default_threads();
     int64_t idle = HTTP_DEFAULT_IDLE_TIMEOUT, per_address = 0;
     int secure_cookies = 0;
+    const char *policy_path = NULL;
     audit_config acfg = {0};
     static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
                                          {"signing-key", required_argument, NULL, 'k'},
@@ -132,6 +163,7 @@ int cli_serve(int argc, char **argv)
                                          {"idle-timeout", required_argument, NULL, 'i'},
                                          {"per-address-limit", required_argument, NULL, 'l'},
                                          {"secure-cookies", no_argument, NULL, 's'},
+                                         {"policy", required_argument, NULL, 'P'},
                                          {NULL, 0, NULL, 0}};
     int c;
     optind = 1;
@@ -171,6 +203,7 @@ int cli_serve(int argc, char **argv)
             break;
         case 's': secure_cookies = 1; break;
         case 'k': acfg.signing_key = optarg; break;
+        case 'P': policy_path = optarg; break;
         default: return CLI_USAGE;
         }
     }
@@ -180,6 +213,28 @@ int cli_serve(int argc, char **argv)
     }
     core_error err;
     core_error_clear(&err);
+    /* The council's policy first: a policy that does not load stops the server before anything is opened. */
+    char *found = policy_path ? NULL : default_policy_path();
+    policy *pol = NULL;
+    if (policy_path || found) {
+        core_buf lines;
+        core_buf_init(&lines, 256 * 1024);
+        int prc = policy_load_ex(policy_path ? policy_path : found, &pol, &err, &lines);
+        if (prc) {
+            fputs(lines.data, stderr);
+            core_buf_release(&lines);
+            free(found);
+            cli_print_error(&err);
+            return CLI_FAIL;
+        }
+        core_buf_release(&lines);
+        core_log(CORE_LOG_INFO, "policy_loaded", "policy", pol->path, "profile", pol->profile, CORE_LOG_END);
+    } else {
+        core_log(CORE_LOG_WARN, "no_policy", "hint", "start with --policy FILE: GET /privacy answers 404 until then",
+                 CORE_LOG_END);
+    }
+    free(found);
+    api_app app = {pol};
     store *s = NULL;
     int rc = store_open(&s, db, &err);
     if (rc == 0)
@@ -221,7 +276,8 @@ int cli_serve(int argc, char **argv)
                            .threads = (int)threads,
                            .idle_timeout = (int)idle,
                            .per_address_limit = (int)per_address,
-                           .cookie_secure = secure_cookies};
+                           .cookie_secure = secure_cookies,
+                           .app = &app};
         rc = http_server_start(&srv, &cfg, &bound, &err);
     }
     if (rc) {
@@ -230,6 +286,7 @@ int cli_serve(int argc, char **argv)
         store_wal_keeper_stop(keep_trail);
         audit_close(trail, NULL);
         store_pool_close(pool);
+        policy_free(pol);
         return CLI_FAIL;
     }
     struct sigaction sa;
@@ -272,6 +329,7 @@ int cli_serve(int argc, char **argv)
     store_wal_keeper_stop(keep_trail);
     int crc = audit_close(trail, &err);
     store_pool_close(pool);
+    policy_free(pol);
     if (crc) {
         cli_print_error(&err);
         return CLI_FAIL;

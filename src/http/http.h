@@ -129,6 +129,8 @@ typedef struct http_config {
     int per_address_limit;    /* open connections per client address at most (0: no limit) */
     int cookie_secure;        /* 1: clients reach the server over HTTPS (a TLS-terminating proxy in front), so
                                  the session cookie is marked Secure; it is also marked on a TLS connection */
+    const void *app;          /* what the handlers need besides the database, opaque here (api/: api_app, the
+                                 council's loaded policy); read-only while serving, owned by the caller */
 } http_config;
 
 /* The browser session cookie: HttpOnly (scripts cannot read it), SameSite=Strict (not sent on cross-site
@@ -176,6 +178,11 @@ int http_body_json(http_req *req, json_t **out, core_error *err);
 
 /* Reply with a JSON value (not consumed: the caller's reference stays with the arena or the caller). */
 int http_reply_json(http_req *req, int status, json_t *body);
+/* Reply with len bytes of body (copied into the arena) as content_type, e.g. "text/html; charset=utf-8".
+ * An HTML body must have been written with core_buf_add_html() for every value in it. */
+int http_reply_body(http_req *req, int status, const char *content_type, const char *body, size_t len);
+/* The server's http_config.app (NULL when it has none). */
+const void *http_app(const http_req *req);
 /* Reply {"error":{"code","message","detail","hint"}} with the error's HTTP status. */
 int http_reply_error(http_req *req, const core_error *err);
 

@@ -95,6 +95,23 @@ int http_reply_json(http_req *req, int status, json_t *body)
     return 0;
 }
 
+int http_reply_body(http_req *req, int status, const char *content_type, const char *body, size_t len)
+{
+    char *copy = core_arena_alloc(&req->arena, len + 1);
+    memcpy(copy, body, len);
+    req->status = status;
+    req->resp = copy;
+    req->resp_len = len;
+    req->content_type = content_type;
+    req->replied = 1;
+    return 0;
+}
+
+const void *http_app(const http_req *req)
+{
+    return req->server ? req->server->cfg.app : NULL;
+}
+
 /* Does the detail come from the database engine (its own words name tables, columns and constraints)? */
 static int engine_words(const char *detail)
 {

@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "core/core_arena.h"
+#include "core/core_buf.h"
 #include "core/core_error.h"
 
 /* The Hearth records a retention class can cover (its `records:` key in the file). Each names a record table
@@ -109,9 +110,27 @@ typedef struct policy {
 int policy_load(const char *path, policy **out, core_error *err);
 void policy_free(policy *p);
 
+/* Added with the loader (the functions above keep their meaning):
+ *
+ * A file's checks find every error they can, up to POLICY_MAX_ERRORS, in file order of discovery; err->detail
+ * (256 bytes) holds as many whole "FILE:LINE: ..." lines as fit, newline-separated, and says how many more
+ * there were. A caller that wants them all passes a core_buf as `errors`: every error line is appended to it,
+ * each ending in a newline. A file larger than POLICY_MAX_BYTES is refused unread. */
+#define POLICY_MAX_ERRORS 20
+#define POLICY_MAX_BYTES ((size_t)1024 * 1024)
+
+/* policy_load() with every error line appended to errors (may be NULL). */
+int policy_load_ex(const char *path, policy **out, core_error *err, core_buf *errors);
+/* The same checks on len bytes of text already in memory (need not be NUL-terminated), named `name` in
+ * messages (the fuzz driver and the tests use it). p->path is name. */
+int policy_parse(const char *name, const char *text, size_t len, policy **out, core_error *err,
+                 core_buf *errors);
+
 /* Codes as the file writes them; NULL for a value out of range. */
 const char *policy_records_name(policy_records r);
 const char *policy_trigger_name(policy_trigger t);
 const char *policy_disposal_name(policy_disposal d);
+/* Added: "children", "all"; NULL for a value out of range. */
+const char *policy_hold_scope_name(policy_hold_scope s);
 
 #endif

@@ -89,7 +89,7 @@ RES = {r[0]: {"parent": r[1], "collection": r[2], "section": r[3]} for r in RESO
 # The routes of the policy itself (docs/access.md, "Endpoints of the policy") and the others that are not
 # resources. Public routes answer without a session.
 FIXED_ROUTES = [
-    "GET /healthz", "GET /api/v1/healthz", "POST /api/v1/session", "DELETE /api/v1/session",
+    "GET /healthz", "GET /api/v1/healthz", "GET /privacy", "POST /api/v1/session", "DELETE /api/v1/session",
     "GET /api/v1/people/search", "GET /api/v1/people/{id}/access-report", "GET /api/v1/reference/{name}",
     "GET /api/v1/schema/{name}", "POST /api/v1/access/break-glass", "POST /api/v1/access/duties",
     "GET /api/v1/governance/reviews", "PATCH /api/v1/governance/reviews/{id}", "GET /api/v1/governance/changes",
@@ -106,7 +106,7 @@ FIXED_ROUTES = [
 LINK_RUNNERS = ("governance", "analyst")
 MATCH_REVIEWERS = ("front_door", "team_manager", "governance")
 IDENTIFIERS = ("team_manager", "governance")
-PUBLIC = {"GET /healthz", "GET /api/v1/healthz", "POST /api/v1/session"}
+PUBLIC = {"GET /healthz", "GET /api/v1/healthz", "GET /privacy", "POST /api/v1/session"}
 
 
 def matrix_routes():
@@ -900,7 +900,7 @@ class Matrix:
         cells = []
         anon = p is ANON
         unauth = DENY({401}, "not signed in", err="unauthenticated")
-        for route in ("GET /healthz", "GET /api/v1/healthz"):
+        for route in ("GET /healthz", "GET /api/v1/healthz", "GET /privacy"):
             cells.append(Cell(p, route, "GET", route.split(" ")[1], ALLOW("public")))
         cells.append(Cell(p, "GET /api/v1/reference/{name}", "GET", "/api/v1/reference/sex",
                           unauth if anon else ALLOW("reference data", amb="reference")))
