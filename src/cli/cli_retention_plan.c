@@ -26,7 +26,23 @@ static void date_text(core_date d, char out[CORE_DATE_ISO_SIZE])
         out[0] = '\0';
 }
 
-/* CSV needs no quoting: every value is a code, a number or a date (class codes are [a-z0-9_]+). */
+/* A hold's reason as a CSV field: quoted when it holds a comma, quote or line break (the codes of
+ * legal_hold_reason are the council's to add). Every other value is a code of [a-z0-9_]+, a number or a date. */
+static void csv_field(FILE *f, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', f);
+        fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
 static int write_row(void *ctx, const retention_row *r, core_error *err)
 {
     plan_out *o = ctx;
@@ -39,20 +55,23 @@ static int write_row(void *ctx, const retention_row *r, core_error *err)
         snprintf(fid, sizeof fid, "%lld", (long long)r->family_id);
     int w;
     if (!o->json) {
-        w = fprintf(o->f, "%s,%s,%lld,%s,%s,%s,%s,%s,%s,%s\n", r->cls->code, r->record_table,
-                    (long long)r->record_id, pid, fid, retention_trigger_code(r->cls->trigger), trig, due,
-                    retention_action_name(r->action), r->hold ? r->hold : "");
+        w = fprintf(o->f, "%s,%s,%lld,%s,%s,%s,%s,%s,%s,", r->cls->code, r->record_table, (long long)r->record_id,
+                    pid, fid, policy_trigger_name(r->cls->trigger), trig, due, retention_action_name(r->action));
+        if (r->hold)
+            csv_field(o->f, r->hold);
+        if (fputc('\n', o->f) == EOF)
+            w = -1;
     } else {
         json_t *row = json_pack("{s:s,s:s,s:I,s:o,s:o,s:s,s:o,s:o,s:s,s:o,s:s,s:o}", "record_class", r->cls->code,
                                 "record_table", r->record_table, "record_id", (json_int_t)r->record_id,
                                 "person_id", r->person_id ? json_integer(r->person_id) : json_null(),
                                 "family_id", r->family_id ? json_integer(r->family_id) : json_null(),
-                                "trigger", retention_trigger_code(r->cls->trigger),
+                                "trigger", policy_trigger_name(r->cls->trigger),
                                 "trigger_date", trig[0] ? json_string(trig) : json_null(),
                                 "due_date", due[0] ? json_string(due) : json_null(),
                                 "action", retention_action_name(r->action),
                                 "hold", r->hold ? json_string(r->hold) : json_null(),
-                                "disposal", retention_disposal_code(r->cls->disposal),
+                                "disposal", policy_disposal_name(r->cls->disposal),
                                 "label", r->cls->label ? json_string(r->cls->label) : json_null());
         char *text = row ? json_dumps(row, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
         json_decref(row);

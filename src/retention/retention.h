@@ -89,12 +89,10 @@ int retention_plan_build(store *s, const policy *p, const char *as_of, retention
  * leaves years 1..9999. */
 core_date retention_period_add(core_date trigger, policy_period period);
 
-/* Codes as the plan writes them. */
+/* Codes as the plan writes them (the policy's own codes are policy_records_name(), policy_trigger_name() and
+ * policy_disposal_name()). */
 const char *retention_action_name(retention_action a);
 const char *retention_records_table(policy_records r); /* "contact", "episode", "family"; NULL out of range */
-const char *retention_records_code(policy_records r);  /* "early_help_case", ...; NULL out of range */
-const char *retention_trigger_code(policy_trigger t);  /* "case_closure", ...; NULL out of range */
-const char *retention_disposal_code(policy_disposal d);/* "destroy", "archive", "review"; NULL out of range */
 
 /* ---- legal holds on single records ----------------------------------------------------------------------- */
 

@@ -105,12 +105,6 @@ static const char SQL_HOLDS_IN_FORCE[] =
 static const char *const action_names[RETENTION_ACTION_COUNT] = {"keep", "review", "dispose"};
 static const char *const records_tables[POLICY_RECORDS_COUNT] = {"contact", "episode", "episode", "episode",
                                                                  "family"};
-static const char *const records_codes[POLICY_RECORDS_COUNT] = {
-    "contact_no_further_action", "early_help_case", "stepped_up_case", "supporting_families_case",
-    "family_centre_client"};
-static const char *const trigger_codes[POLICY_TRIGGER_COUNT] = {"case_closure", "end_of_year_of_closure",
-                                                                "date_of_birth", "last_contact", "programme_end"};
-
 const char *retention_action_name(retention_action a)
 {
     return (unsigned)a < RETENTION_ACTION_COUNT ? action_names[a] : NULL;
@@ -118,23 +112,6 @@ const char *retention_action_name(retention_action a)
 const char *retention_records_table(policy_records r)
 {
     return (unsigned)r < POLICY_RECORDS_COUNT ? records_tables[r] : NULL;
-}
-const char *retention_records_code(policy_records r)
-{
-    return (unsigned)r < POLICY_RECORDS_COUNT ? records_codes[r] : NULL;
-}
-const char *retention_trigger_code(policy_trigger t)
-{
-    return (unsigned)t < POLICY_TRIGGER_COUNT ? trigger_codes[t] : NULL;
-}
-const char *retention_disposal_code(policy_disposal d)
-{
-    switch (d) {
-    case POLICY_DISPOSAL_DESTROY: return "destroy";
-    case POLICY_DISPOSAL_ARCHIVE: return "archive";
-    case POLICY_DISPOSAL_REVIEW: return "review";
-    }
-    return NULL;
 }
 
 core_date retention_period_add(core_date trigger, policy_period period)
@@ -818,8 +795,8 @@ static int check_policy(const policy *p, core_error *err)
 {
     for (uint32_t i = 0; i < p->nclasses; i++) {
         const policy_retention_class *c = &p->classes[i];
-        if (!retention_records_table(c->records) || !retention_trigger_code(c->trigger) ||
-            !retention_disposal_code(c->disposal))
+        if (!retention_records_table(c->records) || !policy_trigger_name(c->trigger) ||
+            !policy_disposal_name(c->disposal))
             return core_error_set(err, CORE_E_INVALID_VALUE, "retention class %s: records, trigger or disposal "
                                   "out of range", c->code ? c->code : "?");
         if (c->records == POLICY_RECORDS_CONTACT_NO_FURTHER_ACTION && c->trigger == POLICY_TRIGGER_PROGRAMME_END) {
