@@ -43,9 +43,21 @@ static void csv_field(FILE *f, const char *s)
     fputc('"', f);
 }
 
+static const char CSV_HEADER[] =
+    "record_class,record_table,record_id,person_id,family_id,trigger,trigger_date,due_date,action,hold\n";
+
+/* The header goes out with the first row (or after a plan of none), so that an error found while the plan
+ * reads the database leaves standard output empty. */
+static void write_header(plan_out *o)
+{
+    fputs(o->json ? "[" : CSV_HEADER, o->f);
+}
+
 static int write_row(void *ctx, const retention_row *r, core_error *err)
 {
     plan_out *o = ctx;
+    if (o->n == 0)
+        write_header(o);
     char trig[CORE_DATE_ISO_SIZE], due[CORE_DATE_ISO_SIZE], pid[24] = "", fid[24] = "";
     date_text(r->trigger_date, trig);
     date_text(r->due_date, due);
@@ -165,11 +177,10 @@ int cli_retention_plan(int argc, char **argv)
     }
     retention_summary sum = {0};
     if (rc == 0) {
-        fputs(o.json ? "[" : "record_class,record_table,record_id,person_id,family_id,trigger,trigger_date,due_date,"
-                             "action,hold\n",
-              o.f);
         rc = retention_plan_build(s, p, as_of, write_row, &o, &sum, &err);
-        if (o.json)
+        if (rc == 0 && o.n == 0)
+            write_header(&o);
+        if (rc == 0 && o.json)
             fputs(o.n ? "\n]\n" : "]\n", o.f);
         if (fflush(o.f) != 0 && rc == 0)
             rc = core_error_set(&err, CORE_E_IO, "cannot write the plan");

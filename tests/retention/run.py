@@ -551,11 +551,62 @@ def main():
             rc, out, err = run(hearth, "retention", "plan", "--db", db, "--policy", path, env=env)
             _, dated, _ = plan(hearth, db, path, "2026-11-23")
             check(rc == 0 and out == dated, "--as-of defaults to today by the clock", err[-300:])
+        # Every trigger on every kind of record: policies made here from the Northamptonshire test profile,
+        # one per trigger, each with a class for every selector (periods in years, months and days; review,
+        # archive and destroy), one with a standing hold on all records that lapses.
+        base_path = os.path.join(HERE, "northamptonshire.yaml")
+        with open(base_path, encoding="utf-8") as f:
+            base = yaml.safe_load(f)
+        for trig in ("case_closure", "end_of_year_of_closure", "date_of_birth", "last_contact", "programme_end"):
+            classes = [
+                {"code": "c_nfa", "label": "Contacts", "records": "contact_no_further_action",
+                 "period": {"years": 3, "months": 5, "days": 10}, "disposal": "review"},
+                {"code": "c_stepped", "label": "Stepped up", "records": "stepped_up_case",
+                 "period": {"years": 2, "months": 1}, "disposal": "archive"},
+                {"code": "c_sf", "label": "Programme", "records": "supporting_families_case",
+                 "period": {"years": 2, "months": 6}, "disposal": "destroy"},
+                {"code": "c_eh", "label": "Early help", "records": "early_help_case",
+                 "period": {"years": 1, "days": 45}, "disposal": "review"},
+                {"code": "c_fc", "label": "Family centre", "records": "family_centre_client",
+                 "period": {"years": 4}, "disposal": "destroy"}]
+            if trig == "programme_end":  # a contact has no programme: the plan refuses the class
+                classes = classes[1:]
+            for c in classes:
+                c["trigger"] = trig
+            pol = dict(base, profile="every_" + trig, retention={"classes": classes})
+            if trig == "last_contact":
+                pol["retention"]["holds"] = [{"code": "FUTURE-INQUIRY", "reason": "An inquiry.", "scope": "all",
+                                              "from": "2010-01-01", "until": "2030-06-30",
+                                              "release_after": {"months": 6}}]
+            path = os.path.join(tmp, "every_%s.yaml" % trig)
+            with open(path, "w", encoding="utf-8") as f:
+                yaml.safe_dump(pol, f, sort_keys=False)
+            pol = yaml.safe_load(open(path, encoding="utf-8"))
+            for as_of in ("2026-11-23", "2031-01-01", "2040-01-01"):
+                check_plan(check, hearth, db, path, "trigger %s" % trig, as_of, council, pol)
+        bad = dict(base, retention={"classes": [{"code": "c_nfa", "label": "Contacts",
+                                                 "records": "contact_no_further_action", "trigger": "programme_end",
+                                                 "period": {"years": 1}, "disposal": "destroy"}]})
+        path = os.path.join(tmp, "contact_programme.yaml")
+        with open(path, "w", encoding="utf-8") as f:
+            yaml.safe_dump(bad, f, sort_keys=False)
+        rc, out, err = plan(hearth, db, path, "2040-01-01")
+        check(rc == 1 and "programme_end does not apply to contact" in err and out == "",
+              "a contact class triggered by programme_end is refused", (rc, out[:200], err))
+        for what in ("review", "dispose"):
+            check(sum(SEEN[(k, "action", what)] for k in ("trigger",)) > 0, "the trigger plans include %s" % what)
+        check(SEEN[("trigger", "hold", "FUTURE-INQUIRY")] > 0, "the trigger plans include the standing hold on all")
+
         # The plans above must have met what they are meant to test.
         if "durham" in policies:
             check(SEEN[("durham", "hold", "IICSA-2015")] > 0 and SEEN[("durham", "hold", "LITIGATION")] > 0
                   and SEEN[("durham", "hold", "FUTURE-INQUIRY")] > 0 and SEEN[("durham", "action", "dispose")] > 0,
                   "durham: the plans show the IICSA hold, record holds and disposals", dict(SEEN))
+        empty = os.path.join(tmp, "empty.db")
+        rc, out, err = plan(hearth, empty, base_path, "2040-01-01")
+        check(rc == 0 and out == HEADER + "\n" and "0 rows" in err, "an empty database: the header alone", (rc, out, err))
+        rc, out, err = plan(hearth, empty, base_path, "2040-01-01", "--format", "json")
+        check(rc == 0 and json.loads(out) == [], "an empty database as json: []", (rc, out, err))
         rc, out, err = run(hearth, "retention", "plan", "--help")
         check(rc == 0 and "--as-of" in out and "record_class" in out, "--help explains the command", out[:200])
     finally:
