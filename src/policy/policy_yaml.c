@@ -109,10 +109,15 @@ void policy_err(policy_errs *e, int line, const char *fmt, ...)
     if (e->count > POLICY_MAX_ERRORS)
         return;
     core_buf_addf(&e->text, "%s:%d: ", e->name, line);
+    size_t from = e->text.len;
     va_list ap;
     va_start(ap, fmt);
     core_buf_vaddf(&e->text, fmt, ap);
     va_end(ap);
+    /* One error, one line: a value quoted in the message may hold line breaks or other control bytes. */
+    for (size_t i = from; i < e->text.len; i++)
+        if ((unsigned char)e->text.data[i] < 0x20 || e->text.data[i] == 0x7f)
+            e->text.data[i] = '?';
     core_buf_addch(&e->text, '\n');
 }
 
@@ -218,6 +223,10 @@ static int push(reader *r, json_t *node, int is_map, int line)
         json_decref(node);
         return -1;
     }
+    /* A mapping or list that is a member's value is placed at its key ("dpo:"), where a reader looks for
+     * it, rather than at its first entry (libyaml's start mark for a block mapping). */
+    if (r->depth > 0 && r->stack[r->depth - 1].is_map && r->stack[r->depth - 1].key)
+        line = r->stack[r->depth - 1].key_line;
     policy_lines_put(r->lines, node, NULL, POLICY_LINE_SELF, line);
     r->stack[r->depth++] = (frame){node, is_map, NULL, 0};
     return 0;

@@ -465,9 +465,7 @@ def main():
         policies = {}
         for name in PROFILES:
             path = os.path.join(ROOT, "policy", name + ".yaml")
-            if not os.path.exists(path):  # the policy branch's profile when there is one, else this test's
-                path = os.path.join(HERE, name + ".yaml")
-            if not check(os.path.exists(path), "a %s policy exists (%s)" % (name, os.path.relpath(path, ROOT))):
+            if not check(os.path.exists(path), "policy/%s.yaml exists" % name):
                 continue
             with open(path, encoding="utf-8") as f:
                 policies[name] = (path, yaml.safe_load(f))
@@ -554,7 +552,7 @@ def main():
         # Every trigger on every kind of record: policies made here from the Northamptonshire test profile,
         # one per trigger, each with a class for every selector (periods in years, months and days; review,
         # archive and destroy), one with a standing hold on all records that lapses.
-        base_path = os.path.join(HERE, "northamptonshire.yaml")
+        base_path = os.path.join(ROOT, "policy", "northamptonshire.yaml")
         with open(base_path, encoding="utf-8") as f:
             base = yaml.safe_load(f)
         for trig in ("case_closure", "end_of_year_of_closure", "date_of_birth", "last_contact", "programme_end"):
