@@ -38,7 +38,7 @@ import yaml  # noqa: E402
 
 HEADER = "record_class,record_table,record_id,person_id,family_id,trigger,trigger_date,due_date,action,hold"
 AS_OF = ["2026-11-23", "2029-12-31", "2033-06-30", "2045-01-01", "2070-01-01"]
-PROFILES = ["durham", "northamptonshire"]
+PROFILES = ["durham", "northamptonshire", "cumbria", "oldham", "shropshire"]  # the first two are required
 TABLE = {"contact_no_further_action": "contact", "early_help_case": "episode", "stepped_up_case": "episode",
          "supporting_families_case": "episode", "family_centre_client": "family"}
 CHILD_ROLES = {"child", "sibling", "unborn"}
