@@ -197,6 +197,7 @@ static const struct route_rule {
     {"governance.restrict", GOVERNANCE_ROLES, "restricting processing is for information governance"},
     {"governance.duty", GOVERNANCE_ROLES, "governance duties are for information governance"},
     {"governance.hold", GOVERNANCE_ROLES, "legal holds are for information governance"},
+    {"governance.retention", GOVERNANCE_ROLES, "retention plans are approved by information governance"},
     {"settings.read", SETTINGS_READERS, "the access settings are for the administrator and governance"},
     {"settings.write", ADMIN_ROLES, "only the administrator changes settings"},
     {"access.break_glass", BREAK_GLASS_ROLES, "break glass is for the front door, practitioners and team managers"},

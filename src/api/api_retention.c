@@ -1,12 +1,15 @@
 /*
- * api_retention.c — legal holds for information governance: /api/v1/legal-holds (docs/retention.md).
+ * api_retention.c — legal holds and saved retention plans, for information governance (docs/retention.md).
  *
  *   POST  /api/v1/legal-holds        {reason, scope_table, scope_id, from_date?, note?}  -> 201 the hold
  *   GET   /api/v1/legal-holds        ?standing=1&after=ID&limit=N                        -> {items, next}
  *   GET   /api/v1/legal-holds/{id}                                                      -> the hold
  *   PATCH /api/v1/legal-holds/{id}   {until_date, version?}  ends it                     -> the hold
  *
- * Only governance (permission governance.hold, src/access/access.c). The SQL and the checks are the retention
+ *   GET   /api/v1/retention-plans/{id}                                                  -> a saved plan
+ *   POST  /api/v1/retention-plans/{id}/approval {rows_digest}  a second person approves  -> the plan
+ *
+ * Only governance (permissions governance.hold and governance.retention, src/access/access.c). The SQL and the checks are the retention
  * module's (retention_hold_*); a write and its audit event commit together; reads are audited.
  */
 #include <inttypes.h>
@@ -162,4 +165,67 @@ int api_legal_hold_end(http_req *req)
         return http_reply_error(req, &err);
     }
     return reply_hold(req, 200, id, &err);
+}
+
+/* ---- saved retention plans: read one, approve it (docs/retention.md) ---- */
+
+static json_t *plan_json(const retention_plan_info *p)
+{
+    return json_pack("{s:I,s:s,s:s,s:s,s:s,s:I,s:o,s:{s:I,s:I,s:I},s:s,s:o,s:o,s:o}", "id", (json_int_t)p->id,
+                     "as_of", p->as_of, "policy_profile", p->policy_profile, "policy_digest", p->policy_digest,
+                     "state", p->state, "row_count", (json_int_t)p->row_count, "rows_digest",
+                     p->rows_digest ? json_string(p->rows_digest) : json_null(), "actions", "keep",
+                     (json_int_t)p->keep, "review", (json_int_t)p->review, "dispose", (json_int_t)p->dispose,
+                     "created_at", p->created_at, "created_by", p->created_by ? json_integer(p->created_by) : json_null(),
+                     "approved_at", p->approved_at ? json_string(p->approved_at) : json_null(), "approved_by",
+                     p->approved_by ? json_integer(p->approved_by) : json_null());
+}
+
+int api_retention_plan_get(http_req *req)
+{
+    core_error err;
+    core_error_clear(&err);
+    retention_plan_info p;
+    if (retention_plan_get(req->db, &req->arena, req->ids[0], &p, &err) ||
+        http_audit(req, "read", "retention_plan", req->ids[0], NULL, 0, &err))
+        return http_reply_error(req, &err);
+    json_t *out = plan_json(&p);
+    int rc = http_reply_json(req, 200, out);
+    json_decref(out);
+    return rc;
+}
+
+int api_retention_plan_approve(http_req *req)
+{
+    core_error err;
+    core_error_clear(&err);
+    json_t *body;
+    const char *digest;
+    int64_t id = req->ids[0];
+    if (http_body_json(req, &body, &err) || api_body_only(body, "rows_digest", &err) ||
+        api_body_text(body, "rows_digest", 1, RETENTION_DIGEST_HEX - 1, RETENTION_DIGEST_HEX - 1, &digest, &err))
+        return http_reply_error(req, &err);
+    int rc = store_begin(req->db, &err);
+    if (rc == 0)
+        rc = retention_plan_approve(req->db, &req->arena, id, digest, req->who.user_id, &err);
+    if (rc == 0) {
+        json_t *d = json_pack("{s:s}", "rows_digest", digest);
+        char *dj = d ? json_dumps(d, JSON_COMPACT) : NULL;
+        json_decref(d);
+        rc = http_audit_write(req, "approve", "retention_plan", id, dj, &err); /* in the write's transaction */
+        free(dj);
+    }
+    if (rc == 0)
+        rc = store_commit(req->db, &err);
+    if (rc) {
+        store_rollback(req->db);
+        return http_reply_error(req, &err);
+    }
+    retention_plan_info p;
+    if (retention_plan_get(req->db, &req->arena, id, &p, &err))
+        return http_reply_error(req, &err);
+    json_t *out = plan_json(&p);
+    rc = http_reply_json(req, 200, out);
+    json_decref(out);
+    return rc;
 }

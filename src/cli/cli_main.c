@@ -264,6 +264,7 @@ static const cli_command commands[] = {
      cli_identify},
     {"retention plan", "say which records fall due under a policy, and what happens to each",
      "usage: hearth retention plan --db PATH --policy FILE [--as-of YYYY-MM-DD] [--format csv|json] [--out FILE]\n"
+     "                             [--save]\n"
      "\n"
      "Work out the retention plan of the council's policy FILE (its retention classes and standing holds) over\n"
      "the database at PATH as of a date (default today): for every contact, episode and family some class\n"
@@ -271,7 +272,7 @@ static const cli_command commands[] = {
      "due, the hold in force on it (the policy's standing holds, then legal holds placed on records: `hearth\n"
      "retention hold`), and the action: keep (not due, or held), review (due, and the class says a person\n"
      "decides) or dispose (due; the class destroys or archives). docs/retention.md states every rule.\n"
-     "Nothing is changed: the plan only reads, and the database is not migrated.\n"
+     "Nothing is changed (unless --save): the plan only reads, and the database is not migrated.\n"
      "CSV (the default) has the header\n"
      "  record_class,record_table,record_id,person_id,family_id,trigger,trigger_date,due_date,action,hold\n"
      "and rows ordered by class (in policy order), then table, then record id; an empty date means none (an\n"
@@ -280,6 +281,10 @@ static const cli_command commands[] = {
      "  --as-of DATE   the day the plan is for (YYYY-MM-DD; default today, UTC)\n"
      "  --format F     csv (default) or json (an array of objects with the same keys, plus disposal and label)\n"
      "  --out FILE     write the plan to FILE (only once it is complete) instead of standard output\n"
+     "  --save         also keep the plan in the database as a draft for approval (retention_plan and its rows,\n"
+     "                 in one transaction, recorded in the audit trail); prints its id and rows digest, the\n"
+     "                 BLAKE2b-256 of the CSV (b2sum -l 256 plan.csv), which a second person in information\n"
+     "                 governance sends to approve it: POST /api/v1/retention-plans/{id}/approval\n"
      "Exit 0 with the plan; 1 when the policy, database or output fails (nothing written); 2 on usage errors.\n",
      cli_retention_plan},
     {"retention hold add", "place a legal hold on a person, family, episode or contact",

@@ -16,6 +16,7 @@ typedef struct plan_out {
     FILE *f;
     int json;
     uint64_t n;
+    core_buf line; /* one CSV row */
 } plan_out;
 
 static void date_text(core_date d, char out[CORE_DATE_ISO_SIZE])
@@ -26,31 +27,11 @@ static void date_text(core_date d, char out[CORE_DATE_ISO_SIZE])
         out[0] = '\0';
 }
 
-/* A hold's reason as a CSV field: quoted when it holds a comma, quote or line break (the codes of
- * legal_hold_reason are the council's to add). Every other value is a code of [a-z0-9_]+, a number or a date. */
-static void csv_field(FILE *f, const char *s)
-{
-    if (!strpbrk(s, ",\"\r\n")) {
-        fputs(s, f);
-        return;
-    }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
-static const char CSV_HEADER[] =
-    "record_class,record_table,record_id,person_id,family_id,trigger,trigger_date,due_date,action,hold\n";
-
 /* The header goes out with the first row (or after a plan of none), so that an error found while the plan
  * reads the database leaves standard output empty. */
 static void write_header(plan_out *o)
 {
-    fputs(o->json ? "[" : CSV_HEADER, o->f);
+    fputs(o->json ? "[" : retention_csv_header, o->f);
 }
 
 static int write_row(void *ctx, const retention_row *r, core_error *err)
@@ -58,21 +39,14 @@ static int write_row(void *ctx, const retention_row *r, core_error *err)
     plan_out *o = ctx;
     if (o->n == 0)
         write_header(o);
-    char trig[CORE_DATE_ISO_SIZE], due[CORE_DATE_ISO_SIZE], pid[24] = "", fid[24] = "";
+    char trig[CORE_DATE_ISO_SIZE], due[CORE_DATE_ISO_SIZE];
     date_text(r->trigger_date, trig);
     date_text(r->due_date, due);
-    if (r->person_id)
-        snprintf(pid, sizeof pid, "%lld", (long long)r->person_id);
-    if (r->family_id)
-        snprintf(fid, sizeof fid, "%lld", (long long)r->family_id);
     int w;
     if (!o->json) {
-        w = fprintf(o->f, "%s,%s,%lld,%s,%s,%s,%s,%s,%s,", r->cls->code, r->record_table, (long long)r->record_id,
-                    pid, fid, policy_trigger_name(r->cls->trigger), trig, due, retention_action_name(r->action));
-        if (r->hold)
-            csv_field(o->f, r->hold);
-        if (fputc('\n', o->f) == EOF)
-            w = -1;
+        core_buf_reset(&o->line);
+        retention_row_csv(r, &o->line);
+        w = fputs(o->line.data, o->f) == EOF ? -1 : 0;
     } else {
         json_t *row = json_pack("{s:s,s:s,s:I,s:o,s:o,s:s,s:o,s:o,s:s,s:o,s:s,s:o}", "record_class", r->cls->code,
                                 "record_table", r->record_table, "record_id", (json_int_t)r->record_id,
@@ -111,9 +85,10 @@ int cli_retention_plan(int argc, char **argv)
                                          {"as-of", required_argument, NULL, 'a'},
                                          {"format", required_argument, NULL, 'f'},
                                          {"out", required_argument, NULL, 'o'},
+                                         {"save", no_argument, NULL, 's'},
                                          {NULL, 0, NULL, 0}};
     const char *db = NULL, *policy_path = NULL, *as_of = NULL, *format = "csv", *out = NULL;
-    int c;
+    int c, save = 0;
     optind = 1;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -123,6 +98,7 @@ int cli_retention_plan(int argc, char **argv)
         case 'a': as_of = optarg; break;
         case 'f': format = optarg; break;
         case 'o': out = optarg; break;
+        case 's': save = 1; break;
         default: return usage_error("unknown option or missing value: ", argv[optind - 1]);
         }
     }
@@ -168,7 +144,20 @@ int cli_retention_plan(int argc, char **argv)
         core_error_hint(&err, "run hearth init --db %s to bring it up to date", db);
     }
 
+    /* Saving writes: the database is opened as every changing command opens it, with its audit trail. */
+    cli_db dbh = {0};
+    char policy_digest[RETENTION_DIGEST_HEX], rows_digest[RETENTION_DIGEST_HEX];
+    int64_t plan_id = 0;
+    if (rc == 0 && save) {
+        store_close(s);
+        s = NULL;
+        rc = retention_digest_file(policy_path, policy_digest, &err);
+        if (rc == 0 && (rc = cli_db_open(&dbh, db, &err)) == 0)
+            s = dbh.s;
+    }
+
     plan_out o = {.f = stdout, .json = strcmp(format, "json") == 0};
+    core_buf_init(&o.line, 64 * 1024);
     char *tmp = NULL;
     if (rc == 0 && out) {
         tmp = core_arena_printf(&p->arena, "%s.partial", out);
@@ -177,7 +166,10 @@ int cli_retention_plan(int argc, char **argv)
     }
     retention_summary sum = {0};
     if (rc == 0) {
-        rc = retention_plan_build(s, p, as_of, write_row, &o, &sum, &err);
+        if (save)
+            rc = retention_plan_save(s, p, policy_digest, as_of, 0, write_row, &o, &sum, &plan_id, rows_digest, &err);
+        else
+            rc = retention_plan_build(s, p, as_of, write_row, &o, &sum, &err);
         if (rc == 0 && o.n == 0)
             write_header(&o);
         if (rc == 0 && o.json)
@@ -201,10 +193,27 @@ int cli_retention_plan(int argc, char **argv)
                 (unsigned long long)sum.by_action[RETENTION_KEEP], (unsigned long long)sum.by_action[RETENTION_REVIEW],
                 (unsigned long long)sum.by_action[RETENTION_DISPOSE], (unsigned long long)sum.held,
                 (unsigned long long)sum.held_due);
-    else
+    if (rc == 0 && save) {
+        fprintf(stderr, "retention plan %lld saved as a draft: rows digest %s (b2sum -l 256 of the CSV)\n",
+                (long long)plan_id, rows_digest);
+        rc = cli_db_record(&dbh, "retention_plan_save", "retention_plan", plan_id,
+                           json_pack("{s:s,s:s,s:s,s:I,s:s}", "as_of", as_of, "policy_profile",
+                                     p->profile ? p->profile : "", "policy_digest", policy_digest, "rows",
+                                     (json_int_t)sum.rows, "rows_digest", rows_digest),
+                           &err);
+    }
+    if (rc)
         cli_print_error(&err);
-    if (s)
+    if (dbh.s) {
+        core_error cerr;
+        core_error_clear(&cerr);
+        if (cli_db_close(&dbh, &cerr) != 0) {
+            cli_print_error(&cerr);
+            rc = rc ? rc : CORE_E_IO;
+        }
+    } else if (s)
         store_close(s);
+    core_buf_release(&o.line);
     policy_free(p);
     return rc ? CLI_FAIL : CLI_OK;
 }

@@ -5,8 +5,8 @@
  * holds) and a date, saying for every record a class covers when it falls due and what happens to it then
  * (`hearth retention plan`); and keeping the legal holds placed on single records (`hearth retention hold`,
  * /api/v1/legal-holds). The rules are written out in docs/retention.md; this header is their contract.
- * What it is not for: disposing of anything. The plan only reads. (Saving a plan for approval and running an
- * approved one are the tables retention_plan and retention_plan_row, for later.)
+ * What it is not for: disposing of anything. The plan only reads; a plan can be saved (retention_plan,
+ * retention_plan_row) and approved by a second person, but running an approved plan is for later.
  *
  * The plan, in short (docs/retention.md has every case):
  *   - A record is a contact, episode or family row that some class's `records:` selector matches; it takes the
@@ -25,8 +25,8 @@
  *      then record table, then record id.
  *   2. Every date is a valid core_date or CORE_DATE_INVALID ("none"); a stored date that does not parse is
  *      treated as absent, never as a plausible wrong date.
- *   3. Functions return 0 or a negative CORE_E_* code with err filled; nothing is written to the database by
- *      the plan.
+ *   3. Functions return 0 or a negative CORE_E_* code with err filled; retention_plan_build() writes nothing
+ *      to the database (saving a plan is retention_plan_save()).
  *   4. A legal hold's SQL lives here (retention_hold.c), not in the API layer; every change to a hold bumps
  *      its version and keeps the previous row in row_history.
  */
@@ -36,6 +36,7 @@
 #include <stdint.h>
 
 #include "core/core_arena.h"
+#include "core/core_buf.h"
 #include "core/core_date.h"
 #include "core/core_error.h"
 #include "policy/policy.h"
@@ -93,6 +94,48 @@ core_date retention_period_add(core_date trigger, policy_period period);
  * policy_disposal_name()). */
 const char *retention_action_name(retention_action a);
 const char *retention_records_table(policy_records r); /* "contact", "episode", "family"; NULL out of range */
+
+/* The plan's CSV header line (with its newline), and one row as a CSV line (with its newline) appended to
+ * out. Every value is a code, a number or a date; a hold's reason code is quoted if it ever holds a comma,
+ * quote or line break. */
+extern const char retention_csv_header[];
+void retention_row_csv(const retention_row *r, core_buf *out);
+
+/* ---- saved plans, for approval ------------------------------------------------------------------------- */
+
+/* BLAKE2b-256 in hex (64 characters and a NUL): `b2sum -l 256 FILE` gives the same. */
+#define RETENTION_DIGEST_HEX 65
+
+/* Build the plan (as retention_plan_build) and keep it: a retention_plan row in state draft and one
+ * retention_plan_row per row, in one transaction on s (which must have none open), with rows_digest the
+ * BLAKE2b-256 of the plan's CSV exactly as `hearth retention plan` writes it (header and rows), so that
+ * whoever approves can check the file they were given. policy_digest is the digest of the policy file
+ * (retention_digest_file). fn (may be NULL) also sees every row. actor: the app_user saving it (0: system).
+ * On success *plan_id is the plan's id and rows_digest (may be NULL) gets the digest. */
+int retention_plan_save(store *s, const policy *p, const char *policy_digest, const char *as_of, int64_t actor,
+                        retention_row_fn fn, void *ctx, retention_summary *sum, int64_t *plan_id,
+                        char rows_digest[RETENTION_DIGEST_HEX], core_error *err);
+
+/* The digest of a file's bytes, as above. CORE_E_IO when it cannot be read. */
+int retention_digest_file(const char *path, char out[RETENTION_DIGEST_HEX], core_error *err);
+
+typedef struct retention_plan_info {
+    int64_t id;
+    const char *as_of, *policy_profile, *policy_digest, *state, *rows_digest;
+    int64_t row_count;
+    int64_t keep, review, dispose; /* rows by action */
+    const char *created_at, *approved_at;
+    int64_t created_by, approved_by; /* 0: the system / not approved */
+} retention_plan_info;
+
+/* One saved plan (strings on a). CORE_E_NOT_FOUND when absent. */
+int retention_plan_get(store *s, core_arena *a, int64_t id, retention_plan_info *out, core_error *err);
+
+/* Approve a draft plan: rows_digest must be the plan's (CORE_E_INVALID_VALUE otherwise: what was checked is
+ * not what was saved); the approver must not be the person who saved it (four eyes: CORE_E_CONFLICT);
+ * a plan already approved or run is CORE_E_CONFLICT. The caller holds the transaction. */
+int retention_plan_approve(store *s, core_arena *a, int64_t id, const char *rows_digest, int64_t actor,
+                           core_error *err);
 
 /* ---- legal holds on single records ----------------------------------------------------------------------- */
 

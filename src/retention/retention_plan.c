@@ -114,6 +114,38 @@ const char *retention_records_table(policy_records r)
     return (unsigned)r < POLICY_RECORDS_COUNT ? records_tables[r] : NULL;
 }
 
+const char retention_csv_header[] =
+    "record_class,record_table,record_id,person_id,family_id,trigger,trigger_date,due_date,action,hold\n";
+
+void retention_row_csv(const retention_row *r, core_buf *out)
+{
+    char trig[CORE_DATE_ISO_SIZE] = "", due[CORE_DATE_ISO_SIZE] = "";
+    if (core_date_ok(r->trigger_date))
+        core_date_format(r->trigger_date, trig);
+    if (core_date_ok(r->due_date))
+        core_date_format(r->due_date, due);
+    core_buf_addf(out, "%s,%s,%lld,", r->cls->code, r->record_table, (long long)r->record_id);
+    if (r->person_id)
+        core_buf_addf(out, "%lld", (long long)r->person_id);
+    core_buf_addch(out, ',');
+    if (r->family_id)
+        core_buf_addf(out, "%lld", (long long)r->family_id);
+    core_buf_addf(out, ",%s,%s,%s,%s,", policy_trigger_name(r->cls->trigger), trig, due,
+                  retention_action_name(r->action));
+    if (r->hold && !strpbrk(r->hold, ",\"\r\n"))
+        core_buf_adds(out, r->hold);
+    else if (r->hold) {
+        core_buf_addch(out, '"');
+        for (const char *c = r->hold; *c; c++) {
+            if (*c == '"')
+                core_buf_addch(out, '"');
+            core_buf_addch(out, *c);
+        }
+        core_buf_addch(out, '"');
+    }
+    core_buf_addch(out, '\n');
+}
+
 core_date retention_period_add(core_date trigger, policy_period period)
 {
     core_date d = core_date_add_years(trigger, period.years);

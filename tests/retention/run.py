@@ -20,6 +20,7 @@ import calendar
 import collections
 import csv
 import datetime
+import hashlib
 import io
 import json
 import os
@@ -370,8 +371,9 @@ def check_plan(check, hearth, db, policy, name, as_of, council, pol):
     return got
 
 
-def api_holds(check, hearth, db, logins, ids):
-    """Governance places, reads, lists and ends a hold over HTTP; a practitioner may not. Returns the id."""
+def api_holds(check, hearth, db, logins, ids, saved=None):
+    """Governance places, reads, lists and ends a hold over HTTP; a practitioner may not. Returns the id. With
+    saved = (plan id, CSV text): governance reads the saved plan and approves it with the CSV's digest."""
     from run import Server, session_of, request
     server = Server(hearth, db)
     hold_id = None
@@ -416,6 +418,23 @@ def api_holds(check, hearth, db, logins, ids):
         check(st == 409, "api: ending it again is a conflict", (st, doc))
         st, doc = call(prac, "GET", "/api/v1/legal-holds")
         check(st == 403, "api: a practitioner may not list holds", (st, doc))
+        if saved:
+            plan_id, csv_text = saved
+            digest = hashlib.blake2b(csv_text.encode(), digest_size=32).hexdigest()
+            rows = csv_text.count("\n") - 1
+            st, doc = call(gov, "GET", "/api/v1/retention-plans/%d" % plan_id)
+            check(st == 200 and doc.get("state") == "draft" and doc.get("rows_digest") == digest
+                  and doc.get("row_count") == rows and sum(doc.get("actions", {}).values()) == rows,
+                  "api: the saved plan is a draft whose digest is the CSV's BLAKE2b-256", (st, doc, digest))
+            st, doc = call(prac, "POST", "/api/v1/retention-plans/%d/approval" % plan_id, {"rows_digest": digest})
+            check(st == 403, "api: a practitioner may not approve a plan", (st, doc))
+            st, doc = call(gov, "POST", "/api/v1/retention-plans/%d/approval" % plan_id, {"rows_digest": "0" * 64})
+            check(st == 422, "api: approving with another digest is refused", (st, doc))
+            st, doc = call(gov, "POST", "/api/v1/retention-plans/%d/approval" % plan_id, {"rows_digest": digest})
+            check(st == 200 and doc.get("state") == "approved" and doc.get("approved_by"),
+                  "api: governance approves the plan it checked", (st, doc))
+            st, doc = call(gov, "POST", "/api/v1/retention-plans/%d/approval" % plan_id, {"rows_digest": digest})
+            check(st == 409, "api: a plan is approved once", (st, doc))
     finally:
         problem = server.stop()
         check(problem is None, "api: the server stops cleanly", problem)
@@ -459,7 +478,22 @@ def main():
         rc, out, err = run(hearth, "retention", "hold", "list", "--db", db, "--all")
         check(rc == 0 and out.count("\n") == 3 and "2020-01-01" in out, "hold list --all shows the ended one too", out)
 
-        api_holds(check, hearth, db, logins, ids)
+        # A plan saved for approval (before the API's holds change the records' holds).
+        saved_csv = os.path.join(tmp, "saved.csv")
+        rc, out, err = run(hearth, "retention", "plan", "--db", db, "--policy",
+                           os.path.join(ROOT, "policy", "durham.yaml"), "--as-of", "2040-01-01", "--save",
+                           "--out", saved_csv)
+        m = re.search(r"retention plan (\d+) saved as a draft: rows digest ([0-9a-f]{64})", err)
+        csv_text = open(saved_csv, encoding="utf-8").read() if rc == 0 else ""
+        check(rc == 0 and m and m.group(2) == hashlib.blake2b(csv_text.encode(), digest_size=32).hexdigest(),
+              "plan --save: a draft whose rows digest is the CSV's BLAKE2b-256", err)
+        con = sqlite3.connect(db)
+        stored = con.execute("SELECT count(*) FROM retention_plan_row WHERE plan_id = ?",
+                             (int(m.group(1)) if m else 0,)).fetchone()[0]
+        con.close()
+        check(stored == csv_text.count("\n") - 1, "plan --save keeps every row", (stored, csv_text.count("\n")))
+
+        api_holds(check, hearth, db, logins, ids, (int(m.group(1)), csv_text) if m else None)
 
         council = Council(db)
         policies = {}

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 #include <stdlib.h>
+#include <sodium.h>
 #include <string.h>
 
 #include "../test_tmpdb.h"
@@ -340,6 +341,74 @@ static void test_errors_and_periods(void **state)
     }
 }
 
+static int csv_row(void *ctx, const retention_row *r, core_error *err)
+{
+    (void)err;
+    retention_row_csv(r, ctx);
+    return 0;
+}
+
+static void test_save_and_approve(void **state)
+{
+    fixture *f = *state;
+    assert_ok(store_exec_script(f->s,
+                                "INSERT INTO app_user (id, username, display_name, role, password_hash, created_at,"
+                                " updated_at) VALUES (5, 'gov.a', 'A', 'governance', 'x', " T0 ", " T0 "),"
+                                " (6, 'gov.b', 'B', 'governance', 'x', " T0 ", " T0 ")",
+                                &f->err),
+              f->err);
+    core_buf csv;
+    core_buf_init(&csv, 1 << 20);
+    core_buf_adds(&csv, retention_csv_header);
+    retention_summary sum;
+    int64_t id = 0;
+    char digest[RETENTION_DIGEST_HEX];
+    assert_ok(retention_plan_save(f->s, &f->p, "policy-digest", "2027-01-01", 5, csv_row, &csv, &sum, &id, digest,
+                                  &f->err),
+              f->err);
+    /* The rows digest is BLAKE2b-256 of the CSV exactly as written. */
+    unsigned char h[32];
+    char want[RETENTION_DIGEST_HEX];
+    crypto_generichash(h, sizeof h, (const unsigned char *)csv.data, csv.len, NULL, 0);
+    sodium_bin2hex(want, sizeof want, h, sizeof h);
+    assert_string_equal(digest, want);
+    retention_plan_info info;
+    assert_ok(retention_plan_get(f->s, &f->a, id, &info, &f->err), f->err);
+    assert_string_equal(info.state, "draft");
+    assert_int_equal(info.row_count, 9);
+    assert_int_equal(info.keep + info.review + info.dispose, 9);
+    assert_int_equal(info.dispose, 3);
+    assert_string_equal(info.policy_profile, "test");
+
+    assert_int_equal(retention_plan_approve(f->s, &f->a, id, digest, 5, &f->err), CORE_E_CONFLICT); /* four eyes */
+    assert_int_equal(retention_plan_approve(f->s, &f->a, id, "00", 6, &f->err), CORE_E_INVALID_VALUE);
+    assert_ok(retention_plan_approve(f->s, &f->a, id, digest, 6, &f->err), f->err);
+    assert_ok(retention_plan_get(f->s, &f->a, id, &info, &f->err), f->err);
+    assert_string_equal(info.state, "approved");
+    assert_int_equal(info.approved_by, 6);
+    assert_int_equal(retention_plan_approve(f->s, &f->a, id, digest, 6, &f->err), CORE_E_CONFLICT);
+    assert_int_equal(retention_plan_get(f->s, &f->a, id + 1, &info, &f->err), CORE_E_NOT_FOUND);
+    /* A failed save keeps nothing. */
+    int64_t before = 0, after = 0;
+    assert_ok(store_query_int(f->s, &f->a, "SELECT count(*) FROM retention_plan_row", NULL, 0, &before, &f->err),
+              f->err);
+    assert_int_equal(retention_plan_save(f->s, &f->p, "d", "2027-02-30", 5, NULL, NULL, NULL, &id, NULL, &f->err),
+                     CORE_E_INVALID_DATE);
+    policy_retention_class bad = CLASSES[0];
+    bad.trigger = POLICY_TRIGGER_PROGRAMME_END;
+    policy p = f->p;
+    p.classes = &bad;
+    p.nclasses = 1;
+    assert_int_equal(retention_plan_save(f->s, &p, "d", "2027-01-01", 5, NULL, NULL, NULL, &id, NULL, &f->err),
+                     CORE_E_INVALID_VALUE);
+    assert_ok(store_query_int(f->s, &f->a, "SELECT count(*) FROM retention_plan_row", NULL, 0, &after, &f->err),
+              f->err);
+    assert_int_equal(before, after);
+    assert_ok(store_query_int(f->s, &f->a, "SELECT count(*) FROM retention_plan", NULL, 0, &after, &f->err), f->err);
+    assert_int_equal(after, 1);
+    core_buf_release(&csv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -349,6 +418,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_record_holds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_first_class_wins, setup, teardown),
         cmocka_unit_test_setup_teardown(test_errors_and_periods, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_save_and_approve, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
