@@ -29,7 +29,6 @@ int api_privacy(http_req *req)
     }
     core_buf out;
     core_buf_init_arena(&out, &req->arena, 4 * 1024 * 1024);
-    if (policy_notice_render(app->policy, f, &out, &err))
-        return http_reply_error(req, &err);
+    if (policy_notice_render(app->policy, f, &out, &err)) return http_reply_error(req, &err);
     return http_reply_body(req, 200, policy_notice_content_type(f), out.data, out.len);
 }

@@ -22,8 +22,7 @@ static policy *load_or_report(const char *path)
     if (policy_load_ex(path, &p, &err, &lines) != 0) {
         fputs(lines.data, stderr);
         fprintf(stderr, "hearth: %s\n", err.message);
-        if (err.hint[0])
-            fprintf(stderr, "hint: %s\n", err.hint);
+        if (err.hint[0]) fprintf(stderr, "hint: %s\n", err.hint);
     }
     core_buf_release(&lines);
     return p;
@@ -41,10 +40,10 @@ int cli_policy_check(int argc, char **argv)
         return CLI_USAGE;
     }
     policy *p = load_or_report(argv[1]);
-    if (!p)
-        return CLI_FAIL;
+    if (!p) return CLI_FAIL;
     const char *ctl = json_string_value(json_object_get(json_object_get(p->doc, "controller"), "name"));
-    printf("%s: valid policy '%s' (%s): data categories %zu, retention classes %u, holds %u, research shares %zu, "
+    printf("%s: valid policy '%s' (%s): data categories %zu, retention classes %u, holds %u, research shares "
+           "%zu, "
            "automated decisions %s, assessment %s\n",
            argv[1], p->profile, ctl, count(p->doc, "data_categories"), p->nclasses, p->nholds,
            count(p->doc, "research_shares"), p->automated_decisions ? "allowed" : "never",
@@ -64,14 +63,17 @@ int cli_notice(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'p': path = optarg; break;
+        case 'p':
+            path = optarg;
+            break;
         case 'f':
             if (policy_notice_format_parse(optarg, &f)) {
                 fprintf(stderr, "hearth notice: --format must be text, html or json\n");
                 return CLI_USAGE;
             }
             break;
-        default: return CLI_USAGE;
+        default:
+            return CLI_USAGE;
         }
     }
     if (!path || optind != argc) {
@@ -79,8 +81,7 @@ int cli_notice(int argc, char **argv)
         return CLI_USAGE;
     }
     policy *p = load_or_report(path);
-    if (!p)
-        return CLI_FAIL;
+    if (!p) return CLI_FAIL;
     core_error err;
     core_error_clear(&err);
     core_buf out;

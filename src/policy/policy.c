@@ -7,6 +7,7 @@
  * Nothing is returned unless every check passed (policy.h invariant 1).
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -45,8 +46,7 @@ const char *policy_hold_scope_name(policy_hold_scope s)
 static int index_of(const char *const *names, int n, const char *name)
 {
     for (int i = 0; i < n; i++)
-        if (strcmp(names[i], name) == 0)
-            return i;
+        if (strcmp(names[i], name) == 0) return i;
     return -1;
 }
 
@@ -77,8 +77,9 @@ static void unique_codes(const cross *x, const json_t *list, const char *what)
         for (size_t j = 0; ca && j < i; j++) {
             const char *cb = str(json_array_get(list, j), "code");
             if (cb && strcmp(ca, cb) == 0) {
-                policy_err(x->e, line_of(x, a, "code"), "%s[%zu]: code '%.40s' is already used by %s[%zu] (line %d)",
-                           what, i + 1, ca, what, j + 1, line_of(x, json_array_get(list, j), "code"));
+                policy_err(x->e, line_of(x, a, "code"),
+                           "%s[%zu]: code '%.40s' is already used by %s[%zu] (line %d)", what, i + 1, ca,
+                           what, j + 1, line_of(x, json_array_get(list, j), "code"));
                 break;
             }
         }
@@ -89,10 +90,9 @@ static void check_contact(const cross *x, const json_t *c, const char *what)
 {
     static const char *const routes[] = {"address", "email", "phone", "website"};
     for (size_t i = 0; i < 4; i++)
-        if (json_object_get(c, routes[i]))
-            return;
-    policy_err(x->e, line_of(x, c, NULL), "%s: give at least one way to reach them (address, email, phone or website)",
-               what);
+        if (json_object_get(c, routes[i])) return;
+    policy_err(x->e, line_of(x, c, NULL),
+               "%s: give at least one way to reach them (address, email, phone or website)", what);
 }
 
 static void check_categories(const cross *x, const json_t *list)
@@ -104,25 +104,32 @@ static void check_categories(const cross *x, const json_t *list)
         int l = line_of(x, c, "kind");
         if (strcmp(kind, "personal") == 0) {
             if (art9 || dpa)
-                policy_err(x->e, line_of(x, c, art9 ? "art9_condition" : "dpa_condition"),
-                           "data_categories[%zu]: personal information takes no art9_condition or dpa_condition "
-                           "(make its kind special or criminal_offence)", i + 1);
+                policy_err(
+                    x->e, line_of(x, c, art9 ? "art9_condition" : "dpa_condition"),
+                    "data_categories[%zu]: personal information takes no art9_condition or dpa_condition "
+                    "(make its kind special or criminal_offence)",
+                    i + 1);
         } else if (strcmp(kind, "special") == 0) {
             if (!art9)
-                policy_err(x->e, l, "data_categories[%zu]: special category information needs an art9_condition "
-                                    "(UK GDPR Article 9(2))", i + 1);
+                policy_err(x->e, l,
+                           "data_categories[%zu]: special category information needs an art9_condition "
+                           "(UK GDPR Article 9(2))",
+                           i + 1);
             else if (policy_art9_needs_dpa(art9) && !dpa)
                 policy_err(x->e, line_of(x, c, "art9_condition"),
-                           "data_categories[%zu]: %s needs a dpa_condition as well (DPA 2018 Schedule 1)", i + 1,
-                           art9);
+                           "data_categories[%zu]: %s needs a dpa_condition as well (DPA 2018 Schedule 1)",
+                           i + 1, art9);
         } else { /* criminal_offence: Article 10 and a Schedule 1 condition */
             if (art9)
                 policy_err(x->e, line_of(x, c, "art9_condition"),
                            "data_categories[%zu]: criminal offence information is Article 10, not Article 9: "
-                           "remove art9_condition", i + 1);
+                           "remove art9_condition",
+                           i + 1);
             if (!dpa)
-                policy_err(x->e, l, "data_categories[%zu]: criminal offence information needs a dpa_condition "
-                                    "(UK GDPR Article 10 with DPA 2018 Schedule 1)", i + 1);
+                policy_err(x->e, l,
+                           "data_categories[%zu]: criminal offence information needs a dpa_condition "
+                           "(UK GDPR Article 10 with DPA 2018 Schedule 1)",
+                           i + 1);
         }
     }
 }
@@ -136,8 +143,9 @@ static void check_age(const cross *x, const json_t *age)
         policy_err(x->e, line_of(x, age, "to"), "age_range: to (%d) is below from (%d)", (int)to,
                    (int)json_integer_value(from));
     if (dis && json_integer_value(dis) < to)
-        policy_err(x->e, line_of(x, age, "to_with_disability"), "age_range: to_with_disability (%d) is below to (%d)",
-                   (int)json_integer_value(dis), (int)to);
+        policy_err(x->e, line_of(x, age, "to_with_disability"),
+                   "age_range: to_with_disability (%d) is below to (%d)", (int)json_integer_value(dis),
+                   (int)to);
 }
 
 static void check_holds(const cross *x, const json_t *holds)
@@ -147,8 +155,8 @@ static void check_holds(const cross *x, const json_t *holds)
         const json_t *h = json_array_get(holds, i);
         const char *from = str(h, "from"), *until = str(h, "until");
         if (until && strcmp(until, from) < 0) /* both valid ISO dates: text order is date order */
-            policy_err(x->e, line_of(x, h, "until"), "retention.holds[%zu]: until %s is before from %s", i + 1, until,
-                       from);
+            policy_err(x->e, line_of(x, h, "until"), "retention.holds[%zu]: until %s is before from %s",
+                       i + 1, until, from);
     }
 }
 
@@ -158,13 +166,15 @@ static void check_research(const cross *x, const json_t *list)
     for (size_t i = 0; i < json_array_size(list); i++) {
         const json_t *r = json_array_get(list, i);
         if (json_object_get(r, "destroyed_after") && json_object_get(r, "destroyed_when"))
-            policy_err(x->e, line_of(x, r, "destroyed_when"),
-                       "research_shares[%zu]: give destroyed_after (a period) or destroyed_when (words), not both", i + 1);
+            policy_err(
+                x->e, line_of(x, r, "destroyed_when"),
+                "research_shares[%zu]: give destroyed_after (a period) or destroyed_when (words), not both",
+                i + 1);
         const json_t *fields = json_object_get(r, "fields");
         for (size_t a = 0; a < json_array_size(fields); a++)
             for (size_t b = 0; b < a; b++)
-                if (strcmp(json_string_value(json_array_get(fields, a)), json_string_value(json_array_get(fields, b))) ==
-                    0) {
+                if (strcmp(json_string_value(json_array_get(fields, a)),
+                           json_string_value(json_array_get(fields, b))) == 0) {
                     policy_err(x->e, policy_lines_get(x->lines, fields, NULL, a),
                                "research_shares[%zu]: field '%s' is listed twice", i + 1,
                                json_string_value(json_array_get(fields, a)));
@@ -178,8 +188,7 @@ static void cross_check(const cross *x, const json_t *doc)
     check_contact(x, json_object_get(doc, "controller"), "controller");
     check_contact(x, json_object_get(doc, "dpo"), "dpo");
     check_contact(x, json_object_get(doc, "ico"), "ico");
-    if (json_object_get(doc, "age_range"))
-        check_age(x, json_object_get(doc, "age_range"));
+    if (json_object_get(doc, "age_range")) check_age(x, json_object_get(doc, "age_range"));
     check_categories(x, json_object_get(doc, "data_categories"));
     const json_t *ret = json_object_get(doc, "retention");
     unique_codes(x, json_object_get(ret, "classes"), "retention.classes");
@@ -238,8 +247,45 @@ static void fill(policy *p, const policy_lines *lines)
 
 /* ---- errors out ---- */
 
+/* One error line of the list: where it starts, its length with the newline, its line number. */
+typedef struct err_line {
+    const char *s;
+    size_t len;
+    long line;
+    size_t order; /* found order, so that errors on one line keep it */
+} err_line;
+
+static int err_line_cmp(const void *a, const void *b)
+{
+    const err_line *x = a, *y = b;
+    if (x->line != y->line) return x->line < y->line ? -1 : 1;
+    return x->order < y->order ? -1 : x->order > y->order;
+}
+
+/* Put the error lines in file order (each "NAME:LINE: ..."): the steps find them in their own order. */
+static void sort_by_line(policy_errs *e)
+{
+    err_line lines[POLICY_MAX_ERRORS];
+    size_t n = 0, skip = strlen(e->name) + 1;
+    for (const char *s = e->text.data; *s && n < POLICY_MAX_ERRORS;) {
+        const char *nl = strchr(s, '\n');
+        size_t len = nl ? (size_t)(nl - s) + 1 : strlen(s);
+        lines[n] = (err_line){s, len, len > skip ? strtol(s + skip, NULL, 10) : 0, n};
+        n++;
+        s += len;
+    }
+    qsort(lines, n, sizeof(lines[0]), err_line_cmp);
+    core_buf sorted;
+    core_buf_init(&sorted, e->text.max);
+    for (size_t i = 0; i < n; i++)
+        core_buf_add(&sorted, lines[i].s, lines[i].len);
+    core_buf_release(&e->text);
+    e->text = sorted;
+}
+
 static int report(policy_errs *e, core_error *err, core_buf *errors)
 {
+    sort_by_line(e);
     if (errors) {
         core_buf_add(errors, e->text.data, e->text.len);
         if (e->count > POLICY_MAX_ERRORS)
@@ -254,8 +300,7 @@ static int report(policy_errs *e, core_error *err, core_buf *errors)
         while (s[n]) {
             const char *nl = strchr(s + n, '\n');
             size_t end = nl ? (size_t)(nl - s) : strlen(s);
-            if (end > cap)
-                break;
+            if (end > cap) break;
             n = nl ? end + 1 : end;
             shown++;
         }
@@ -275,7 +320,8 @@ static int report(policy_errs *e, core_error *err, core_buf *errors)
     return CORE_E_INVALID_VALUE;
 }
 
-int policy_parse(const char *name, const char *text, size_t len, policy **out, core_error *err, core_buf *errors)
+int policy_parse(const char *name, const char *text, size_t len, policy **out, core_error *err,
+                 core_buf *errors)
 {
     *out = NULL;
     policy_errs e;
@@ -287,7 +333,8 @@ int policy_parse(const char *name, const char *text, size_t len, policy **out, c
     int rc = 0;
     if (len > POLICY_MAX_BYTES)
         policy_err(&e, 1, "the file is larger than %zu bytes: this is not a policy file", POLICY_MAX_BYTES);
-    else if (policy_yaml_read(text, len, &doc, &lines, &e) == 0 && policy_schema_check(doc, &lines, &e) == 0) {
+    else if (policy_yaml_read(text, len, &doc, &lines, &e) == 0 &&
+             policy_schema_check(doc, &lines, &e) == 0) {
         cross x = {&lines, &e};
         cross_check(&x, doc);
     }
@@ -313,14 +360,12 @@ int policy_load_ex(const char *path, policy **out, core_error *err, core_buf *er
     FILE *f = fopen(path, "rb");
     struct stat st;
     if (!f || fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        int saved = f ? (errno ? errno : EISDIR) : errno;
-        if (f)
-            fclose(f);
+        int saved = f ? EISDIR : errno; /* opened but not a regular file: a directory, most likely */
+        if (f) fclose(f);
         core_error_set(err, CORE_E_IO, "%s: cannot be read (%s)", path, strerror(saved));
         core_error_message(err, "policy file cannot be read");
         core_error_hint(err, "give the path of a policy file, such as policy/durham.yaml");
-        if (errors)
-            core_buf_addf(errors, "%s: cannot be read (%s)\n", path, strerror(saved));
+        if (errors) core_buf_addf(errors, "%s: cannot be read (%s)\n", path, strerror(saved));
         return CORE_E_IO;
     }
     size_t size = st.st_size > (off_t)POLICY_MAX_BYTES ? POLICY_MAX_BYTES + 1 : (size_t)st.st_size;
@@ -332,12 +377,11 @@ int policy_load_ex(const char *path, policy **out, core_error *err, core_buf *er
         free(text);
         core_error_set(err, CORE_E_IO, "%s: reading failed", path);
         core_error_message(err, "policy file cannot be read");
-        if (errors)
-            core_buf_addf(errors, "%s: reading failed\n", path);
+        if (errors) core_buf_addf(errors, "%s: reading failed\n", path);
         return CORE_E_IO;
     }
-    int rc = policy_parse(path, text, st.st_size > (off_t)POLICY_MAX_BYTES ? POLICY_MAX_BYTES + 1 : got, out, err,
-                          errors);
+    int rc = policy_parse(path, text, st.st_size > (off_t)POLICY_MAX_BYTES ? POLICY_MAX_BYTES + 1 : got, out,
+                          err, errors);
     free(text);
     return rc;
 }
@@ -349,8 +393,7 @@ int policy_load(const char *path, policy **out, core_error *err)
 
 void policy_free(policy *p)
 {
-    if (!p)
-        return;
+    if (!p) return;
     json_decref(p->doc);
     core_arena_release(&p->arena);
     free(p);

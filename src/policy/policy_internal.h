@@ -25,8 +25,8 @@
 #define POLICY_MAX_NODES 50000
 
 /* Where each node of the tree came from. A member of a mapping is found by (mapping, key), an item of a
- * sequence by (sequence, index), and a mapping or sequence itself by (itself, NULL, POLICY_LINE_SELF). Keyed by
- * the container, never by the value: jansson shares true, false and null between trees. */
+ * sequence by (sequence, index), and a mapping or sequence itself by (itself, NULL, POLICY_LINE_SELF). Keyed
+ * by the container, never by the value: jansson shares true, false and null between trees. */
 #define POLICY_LINE_SELF ((size_t)-1)
 
 typedef struct policy_line_entry {
@@ -50,7 +50,7 @@ void policy_lines_release(policy_lines *t);
 typedef struct policy_errs {
     const char *name; /* the file's name as messages give it */
     core_buf text;
-    int count;        /* found, including those past the maximum */
+    int count; /* found, including those past the maximum */
 } policy_errs;
 
 void policy_err(policy_errs *e, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -59,7 +59,8 @@ void policy_err(policy_errs *e, int line, const char *fmt, ...) __attribute__((f
  * lines. Returns 0, or -1 after adding the errors to e (*doc is then NULL). */
 int policy_yaml_read(const char *text, size_t len, json_t **doc, policy_lines *lines, policy_errs *e);
 
-/* Check the tree against the schema (docs/policy.md). Adds an error for each problem; returns their number. */
+/* Check the tree against the schema (docs/policy.md). Adds an error for each problem; returns their number.
+ */
 int policy_schema_check(const json_t *doc, const policy_lines *lines, policy_errs *e);
 
 /* Code lists the schema and the notice share (NULL-terminated pairs: code, words). */

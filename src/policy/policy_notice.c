@@ -89,8 +89,7 @@ static const char *joined(notice *n, const json_t *strings, const char *sep)
     core_buf b;
     core_buf_init_arena(&b, &n->arena, 1024 * 1024);
     for (size_t i = 0; i < json_array_size(strings); i++) {
-        if (i)
-            core_buf_adds(&b, sep);
+        if (i) core_buf_adds(&b, sep);
         core_buf_adds(&b, json_string_value(json_array_get(strings, i)));
     }
     return b.data;
@@ -111,26 +110,19 @@ const char *policy_period_words(core_arena *a, policy_period p)
     const char *parts[3];
     int k = 0;
     char *y = NULL, *m = NULL, *d = NULL;
-    if (p.years)
-        parts[k++] = y = core_arena_printf(a, "%d year%s", p.years, p.years == 1 ? "" : "s");
-    if (p.months)
-        parts[k++] = m = core_arena_printf(a, "%d month%s", p.months, p.months == 1 ? "" : "s");
-    if (p.days)
-        parts[k++] = d = core_arena_printf(a, "%d day%s", p.days, p.days == 1 ? "" : "s");
+    if (p.years) parts[k++] = y = core_arena_printf(a, "%d year%s", p.years, p.years == 1 ? "" : "s");
+    if (p.months) parts[k++] = m = core_arena_printf(a, "%d month%s", p.months, p.months == 1 ? "" : "s");
+    if (p.days) parts[k++] = d = core_arena_printf(a, "%d day%s", p.days, p.days == 1 ? "" : "s");
     (void)y, (void)m, (void)d;
-    if (k == 0)
-        return "no time";
-    if (k == 1)
-        return parts[0];
-    if (k == 2)
-        return core_arena_printf(a, "%s and %s", parts[0], parts[1]);
+    if (k == 0) return "no time";
+    if (k == 1) return parts[0];
+    if (k == 2) return core_arena_printf(a, "%s and %s", parts[0], parts[1]);
     return core_arena_printf(a, "%s, %s and %s", parts[0], parts[1], parts[2]);
 }
 
 const char *policy_class_rule(core_arena *a, const policy_retention_class *c)
 {
-    if (c->notice_text)
-        return c->notice_text;
+    if (c->notice_text) return c->notice_text;
     const char *per = policy_period_words(a, c->period);
     const char *rule = "";
     switch (c->trigger) {
@@ -138,8 +130,11 @@ const char *policy_class_rule(core_arena *a, const policy_retention_class *c)
         rule = core_arena_printf(a, "Kept for %s from the date the case is closed", per);
         break;
     case POLICY_TRIGGER_END_OF_YEAR_OF_CLOSURE:
-        rule = core_arena_printf(a, "Kept for %s plus the current year from the date the case is closed (that is, "
-                                    "%s from the end of the year in which it closed)", per, per);
+        rule =
+            core_arena_printf(a,
+                              "Kept for %s plus the current year from the date the case is closed (that is, "
+                              "%s from the end of the year in which it closed)",
+                              per, per);
         break;
     case POLICY_TRIGGER_DATE_OF_BIRTH:
         rule = core_arena_printf(a, "Kept until %s from the child's date of birth", per);
@@ -148,16 +143,19 @@ const char *policy_class_rule(core_arena *a, const policy_retention_class *c)
         rule = core_arena_printf(a, "Kept for %s from our last contact with you", per);
         break;
     case POLICY_TRIGGER_PROGRAMME_END:
-        rule = core_arena_printf(a, "Kept while the case is current and part of the programme, plus %s after it "
-                                    "ends", per);
+        rule = core_arena_printf(a,
+                                 "Kept while the case is current and part of the programme, plus %s after it "
+                                 "ends",
+                                 per);
         break;
     case POLICY_TRIGGER_COUNT:
         break;
     }
-    const char *then = c->disposal == POLICY_DISPOSAL_ARCHIVE  ? "then archived (kept read-only, out of everyday use)"
-                       : c->disposal == POLICY_DISPOSAL_REVIEW ? "then reviewed by a person, who decides whether it "
-                                                                 "is kept longer or destroyed"
-                                                               : "then securely destroyed";
+    const char *then =
+        c->disposal == POLICY_DISPOSAL_ARCHIVE  ? "then archived (kept read-only, out of everyday use)"
+        : c->disposal == POLICY_DISPOSAL_REVIEW ? "then reviewed by a person, who decides whether it "
+                                                  "is kept longer or destroyed"
+                                                : "then securely destroyed";
     return core_arena_printf(a, "%s, %s.", rule, then);
 }
 
@@ -167,12 +165,9 @@ static void contact(notice *n, const json_t *c)
     json_t *ul = list(n);
     if (json_object_get(c, "address"))
         item(ul, fmt(n, "Address: %s", joined(n, json_object_get(c, "address"), ", ")));
-    if (get(c, "email"))
-        item(ul, fmt(n, "E-mail: %s", get(c, "email")));
-    if (get(c, "phone"))
-        item(ul, fmt(n, "Telephone: %s", get(c, "phone")));
-    if (get(c, "website"))
-        item(ul, fmt(n, "Website: %s", get(c, "website")));
+    if (get(c, "email")) item(ul, fmt(n, "E-mail: %s", get(c, "email")));
+    if (get(c, "phone")) item(ul, fmt(n, "Telephone: %s", get(c, "phone")));
+    if (get(c, "website")) item(ul, fmt(n, "Website: %s", get(c, "website")));
 }
 
 static const char *age_words(notice *n, const json_t *v)
@@ -184,26 +179,27 @@ static void who_we_are(notice *n)
 {
     const json_t *d = n->doc, *ctl = json_object_get(d, "controller"), *age = json_object_get(d, "age_range");
     section(n, "Who we are");
-    if (get(d, "about"))
-        para(n, get(d, "about"));
+    if (get(d, "about")) para(n, get(d, "about"));
     if (age) {
         const json_t *from = json_object_get(age, "from");
-        const char *start = json_is_integer(from) ? fmt(n, "from the age of %s", age_words(n, from))
-                                                  : "from pregnancy";
+        const char *start =
+            json_is_integer(from) ? fmt(n, "from the age of %s", age_words(n, from)) : "from pregnancy";
         int to = (int)json_integer_value(json_object_get(age, "to"));
         const json_t *dis = json_object_get(age, "to_with_disability");
         if (dis)
-            para(n, fmt(n, "We support children, young people and families %s until the young person is %d, and "
-                           "until %d for a young person with a disability.", start, to,
-                        (int)json_integer_value(dis)));
+            para(n, fmt(n,
+                        "We support children, young people and families %s until the young person is %d, and "
+                        "until %d for a young person with a disability.",
+                        start, to, (int)json_integer_value(dis)));
         else
-            para(n, fmt(n, "We support children, young people and families %s until the young person is %d.", start,
-                        to));
+            para(n, fmt(n, "We support children, young people and families %s until the young person is %d.",
+                        start, to));
     }
     if (get(ctl, "ico_registration"))
-        para(n, fmt(n, "%s is the data controller for your information (registered with the Information "
-                       "Commissioner as %s). You can reach the council:", get(ctl, "name"),
-                    get(ctl, "ico_registration")));
+        para(n, fmt(n,
+                    "%s is the data controller for your information (registered with the Information "
+                    "Commissioner as %s). You can reach the council:",
+                    get(ctl, "name"), get(ctl, "ico_registration")));
     else
         para(n, fmt(n, "%s is the data controller for your information. You can reach the council:",
                     get(ctl, "name")));
@@ -222,8 +218,7 @@ static void what_we_collect(notice *n)
         json_t *ul = NULL;
         for (size_t i = 0; i < json_array_size(cats); i++) {
             const json_t *c = json_array_get(cats, i);
-            if (strcmp(get(c, "kind"), kinds[k][0]) != 0)
-                continue;
+            if (strcmp(get(c, "kind"), kinds[k][0]) != 0) continue;
             if (!ul) {
                 para(n, kinds[k][1]);
                 ul = list(n);
@@ -245,8 +240,7 @@ static const char *codes_words(notice *n, const json_t *codes, const char *const
     core_buf_init_arena(&b, &n->arena, 64 * 1024);
     size_t k = json_array_size(codes);
     for (size_t i = 0; i < k; i++) {
-        if (i)
-            core_buf_adds(&b, i + 1 == k ? " and " : ", ");
+        if (i) core_buf_adds(&b, i + 1 == k ? " and " : ", ");
         const char *w = policy_code_words(pairs, json_string_value(json_array_get(codes, i)));
         core_buf_adds(&b, w ? w : json_string_value(json_array_get(codes, i)));
     }
@@ -272,8 +266,7 @@ static void why_and_basis(notice *n)
     size_t k = json_array_size(cats);
     char *done = core_arena_alloc(&n->arena, k + 1);
     for (size_t i = 0; i < k; i++) { /* categories with the same bases and conditions share one item */
-        if (done[i])
-            continue;
+        if (done[i]) continue;
         const json_t *c = json_array_get(cats, i);
         const char *sig = basis_signature(n, c);
         core_buf labels;
@@ -294,8 +287,11 @@ static void why_and_basis(notice *n)
             item(ul, fmt(n, "%s: %s; and, as special category information, %s.", labels.data, bases,
                          policy_code_words(policy_art9_conditions, art9)));
         else if (strcmp(kind, "criminal_offence") == 0)
-            item(ul, fmt(n, "%s: %s; and, as criminal offence information (UK GDPR Article 10), the condition of "
-                            "%s.", labels.data, bases, dpaw));
+            item(ul,
+                 fmt(n,
+                     "%s: %s; and, as criminal offence information (UK GDPR Article 10), the condition of "
+                     "%s.",
+                     labels.data, bases, dpaw));
         else
             item(ul, fmt(n, "%s: %s.", labels.data, bases));
     }
@@ -309,8 +305,9 @@ static void sharing(notice *n)
 {
     const json_t *d = n->doc;
     section(n, "Who we share it with");
-    para(n, "We share only what is relevant, with those involved in supporting you or where the law allows it. "
-            "They may include:");
+    para(n,
+         "We share only what is relevant, with those involved in supporting you or where the law allows it. "
+         "They may include:");
     list_of(n, json_object_get(d, "recipients"));
     if (json_object_get(d, "other_sharing")) {
         para(n, "We may also need to share information at other times, not linked to your support:");
@@ -334,11 +331,13 @@ static void research(notice *n)
         para(n, get(r, "purpose"));
         json_t *fields = json_object_get(r, "fields");
         para(n, fmt(n, "What we share: %s.", codes_words(n, fields, policy_research_fields)));
-        para(n, json_is_true(json_object_get(r, "pseudonymised"))
-                    ? "The information is pseudonymised before it leaves us: it carries a reference number, not "
-                      "anyone's identity."
-                    : "The information identifies you when we share it, so that it can be linked with other public "
-                      "records.");
+        para(n,
+             json_is_true(json_object_get(r, "pseudonymised"))
+                 ? "The information is pseudonymised before it leaves us: it carries a reference number, not "
+                   "anyone's identity."
+                 : "The information identifies you when we share it, so that it can be linked with other "
+                   "public "
+                   "records.");
         para(n, "The researchers work to these terms:");
         list_of(n, json_object_get(r, "terms"));
         if (json_object_get(r, "destroyed_after")) {
@@ -351,9 +350,9 @@ static void research(notice *n)
         } else if (get(r, "destroyed_when")) {
             para(n, fmt(n, "The data is destroyed %s.", get(r, "destroyed_when")));
         }
-        para(n, fmt(n, "If you do not want your information shared for this research: %s", get(r, "opt_out")));
-        if (get(r, "opt_out_email"))
-            para(n, fmt(n, "E-mail: %s", get(r, "opt_out_email")));
+        para(n,
+             fmt(n, "If you do not want your information shared for this research: %s", get(r, "opt_out")));
+        if (get(r, "opt_out_email")) para(n, fmt(n, "E-mail: %s", get(r, "opt_out_email")));
     }
 }
 
@@ -361,8 +360,7 @@ static void retention(notice *n, const policy *p)
 {
     const json_t *ret = json_object_get(n->doc, "retention");
     section(n, "How long we keep it");
-    if (get(ret, "schedule"))
-        para(n, get(ret, "schedule"));
+    if (get(ret, "schedule")) para(n, get(ret, "schedule"));
     para(n, "How long depends on the kind of record:");
     json_t *ul = list(n);
     for (uint32_t i = 0; i < p->nclasses; i++)
@@ -372,12 +370,18 @@ static void retention(notice *n, const policy *p)
         const char *who = h->scope == POLICY_HOLD_CHILDREN ? "records about children" : "records";
         const char *after = policy_period_words(&n->arena, h->release_after);
         if (h->until)
-            para(n, fmt(n, "%s From %s to %s, %s were not destroyed; they are kept until %s after %s, or for their "
-                           "normal period, whichever is later.", h->reason, date_words(n, h->from),
-                        date_words(n, h->until), who, after, date_words(n, h->until)));
+            para(n,
+                 fmt(n,
+                     "%s From %s to %s, %s were not destroyed; they are kept until %s after %s, or for their "
+                     "normal period, whichever is later.",
+                     h->reason, date_words(n, h->from), date_words(n, h->until), who, after,
+                     date_words(n, h->until)));
         else
-            para(n, fmt(n, "%s Since %s, %s are not destroyed; they will be kept until %s after this ends, or for "
-                           "their normal period, whichever is later.", h->reason, date_words(n, h->from), who, after));
+            para(n,
+                 fmt(n,
+                     "%s Since %s, %s are not destroyed; they will be kept until %s after this ends, or for "
+                     "their normal period, whichever is later.",
+                     h->reason, date_words(n, h->from), who, after));
     }
 }
 
@@ -386,36 +390,40 @@ static void decisions(notice *n, const policy *p)
     const json_t *d = n->doc;
     section(n, "Decisions about you");
     if (!p->automated_decisions)
-        para(n, "We do not make decisions about you by automated means: every decision about you and your family "
-                "is made by a person.");
+        para(
+            n,
+            "We do not make decisions about you by automated means: every decision about you and your family "
+            "is made by a person.");
     else
-        para(n, "Some decisions are made by automated means. You can ask for a person to look at any such decision "
+        para(n, "Some decisions are made by automated means. You can ask for a person to look at any such "
+                "decision "
                 "again.");
-    if (get(d, "automated_decisions_text"))
-        para(n, get(d, "automated_decisions_text"));
+    if (get(d, "automated_decisions_text")) para(n, get(d, "automated_decisions_text"));
     if (p->assessment_needs_agreement)
         para(n, "An assessment of your family's needs only starts with your agreement, and we record that "
                 "agreement.");
     section(n, "Outside the UK, marketing and security");
     para(n, get(d, "overseas_transfers"));
     para(n, get(d, "marketing"));
-    if (get(d, "security"))
-        para(n, get(d, "security"));
+    if (get(d, "security")) para(n, get(d, "security"));
 }
 
 static void rights(notice *n)
 {
-    static const char *const names[][2] = {
-        {"access", "Access"},           {"rectification", "Correction"},    {"erasure", "Erasure"},
-        {"restriction", "Restriction"}, {"objection", "Objection"},         {"portability", "Portability"},
-        {"automated_decision", "Decisions made without a person"},          {"withdraw_consent", "Consent"}};
+    static const char *const names[][2] = {{"access", "Access"},
+                                           {"rectification", "Correction"},
+                                           {"erasure", "Erasure"},
+                                           {"restriction", "Restriction"},
+                                           {"objection", "Objection"},
+                                           {"portability", "Portability"},
+                                           {"automated_decision", "Decisions made without a person"},
+                                           {"withdraw_consent", "Consent"}};
     const json_t *r = json_object_get(n->doc, "rights");
     section(n, "Your rights");
     para(n, "Subject to some exceptions in the law, you have the right to:");
     json_t *ul = list(n);
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-        if (get(r, names[i][0]))
-            item(ul, fmt(n, "%s: %s", names[i][1], get(r, names[i][0])));
+        if (get(r, names[i][0])) item(ul, fmt(n, "%s: %s", names[i][1], get(r, names[i][0])));
     para(n, get(r, "how_to_exercise"));
 }
 
@@ -423,7 +431,8 @@ static void contacts(notice *n)
 {
     const json_t *d = n->doc, *dpo = json_object_get(d, "dpo"), *ico = json_object_get(d, "ico");
     section(n, "Contact the Data Protection Officer");
-    para(n, fmt(n, "If you have a question about how we use your information, contact the %s:", get(dpo, "name")));
+    para(n, fmt(n, "If you have a question about how we use your information, contact the %s:",
+                get(dpo, "name")));
     contact(n, dpo);
     section(n, "Complaints");
     para(n, get(d, "complaints"));
@@ -448,8 +457,7 @@ static void wrap(core_buf *b, const char *text, const char *first, int indent)
         while (*s && *s != ' ' && *s != '\n' && *s != '\t' && *s != '\r')
             s++;
         size_t len = (size_t)(s - w);
-        if (!len)
-            break;
+        if (!len) break;
         if (!at_start && col + 1 + len > 78) {
             core_buf_addf(b, "\n%*s", indent, "");
             col = (size_t)indent;
@@ -478,20 +486,25 @@ static void write_text(core_buf *b, const char *title, const json_t *sections)
     underline(b, strlen(title), '=');
     size_t i;
     json_t *s;
-    json_array_foreach(sections, i, s) {
+    json_array_foreach(sections, i, s)
+    {
         const char *h = get(s, "heading");
         core_buf_addf(b, "\n%s\n", h);
         underline(b, strlen(h), '-');
         size_t j;
         json_t *blk;
-        json_array_foreach(json_object_get(s, "blocks"), j, blk) {
+        json_array_foreach(json_object_get(s, "blocks"), j, blk)
+        {
             if (get(blk, "p")) {
                 core_buf_addch(b, '\n');
                 wrap(b, get(blk, "p"), "", 0);
             } else {
                 size_t k;
                 json_t *li;
-                json_array_foreach(json_object_get(blk, "ul"), k, li) wrap(b, json_string_value(li), "  - ", 4);
+                json_array_foreach(json_object_get(blk, "ul"), k, li)
+                {
+                    wrap(b, json_string_value(li), "  - ", 4);
+                }
             }
         }
     }
@@ -511,13 +524,15 @@ static void write_html(core_buf *b, const char *title, const json_t *sections)
     core_buf_adds(b, "</h1>\n");
     size_t i;
     json_t *s;
-    json_array_foreach(sections, i, s) {
+    json_array_foreach(sections, i, s)
+    {
         core_buf_adds(b, "<section>\n<h2>");
         html_text(b, get(s, "heading"));
         core_buf_adds(b, "</h2>\n");
         size_t j;
         json_t *blk;
-        json_array_foreach(json_object_get(s, "blocks"), j, blk) {
+        json_array_foreach(json_object_get(s, "blocks"), j, blk)
+        {
             if (get(blk, "p")) {
                 core_buf_adds(b, "<p>");
                 html_text(b, get(blk, "p"));
@@ -526,7 +541,8 @@ static void write_html(core_buf *b, const char *title, const json_t *sections)
                 core_buf_adds(b, "<ul>\n");
                 size_t k;
                 json_t *li;
-                json_array_foreach(json_object_get(blk, "ul"), k, li) {
+                json_array_foreach(json_object_get(blk, "ul"), k, li)
+                {
                     core_buf_adds(b, "<li>");
                     html_text(b, json_string_value(li));
                     core_buf_adds(b, "</li>\n");
@@ -541,8 +557,7 @@ static void write_html(core_buf *b, const char *title, const json_t *sections)
 
 int policy_notice_format_parse(const char *s, policy_notice_format *out)
 {
-    if (!s)
-        return -1;
+    if (!s) return -1;
     if (strcmp(s, "text") == 0)
         *out = POLICY_NOTICE_TEXT;
     else if (strcmp(s, "html") == 0)
@@ -582,11 +597,10 @@ int policy_notice_render(const policy *p, policy_notice_format f, core_buf *out,
     } else if (f == POLICY_NOTICE_HTML) {
         write_html(out, title, n.sections);
     } else {
-        json_t *j = json_pack("{s:s,s:s,s:O,s:O}", "profile", p->profile, "title", title, "sections", n.sections,
-                              "policy", p->doc);
+        json_t *j = json_pack("{s:s,s:s,s:O,s:O}", "profile", p->profile, "title", title, "sections",
+                              n.sections, "policy", p->doc);
         char *s = j ? json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER) : NULL;
-        if (!s)
-            core_die("out of memory");
+        if (!s) core_die("out of memory");
         core_buf_adds(out, s);
         core_buf_addch(out, '\n');
         free(s);

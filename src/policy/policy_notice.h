@@ -2,10 +2,10 @@
  * policy_notice.h — the privacy notice, made from a loaded policy (`hearth notice`, GET /privacy).
  *
  * What it is for: every sentence of the notice comes from the policy Hearth enforces: who the controller is,
- * what is collected and from whom, why and on what lawful basis, who receives it, how long each kind of record
- * is kept (rendered from each retention class's rule, so changing a period changes the notice) and the holds,
- * the rights and how to use them, the research shares and how to opt out, and how to complain.
- * What it is not for: deciding anything. The notice reads the policy; it never reads the database.
+ * what is collected and from whom, why and on what lawful basis, who receives it, how long each kind of
+ * record is kept (rendered from each retention class's rule, so changing a period changes the notice) and the
+ * holds, the rights and how to use them, the research shares and how to opt out, and how to complain. What it
+ * is not for: deciding anything. The notice reads the policy; it never reads the database.
  *
  * Invariants
  *   1. The notice is built once as a list of sections (heading, paragraphs, lists of items: plain strings),
@@ -23,7 +23,8 @@
 typedef enum policy_notice_format {
     POLICY_NOTICE_TEXT, /* plain text, wrapped at 78 columns */
     POLICY_NOTICE_HTML, /* a complete HTML page */
-    POLICY_NOTICE_JSON, /* {"profile", "title", "sections": [{"heading", "blocks": [{"p"} | {"ul"}]}], "policy"} */
+    POLICY_NOTICE_JSON, /* {"profile", "title", "sections": [{"heading", "blocks": [{"p"} | {"ul"}]}],
+                           "policy"} */
 } policy_notice_format;
 
 /* "text", "html" or "json" into *out: 0, or -1 for anything else (*out untouched). */

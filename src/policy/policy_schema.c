@@ -13,7 +13,9 @@
 #include "core/core_date.h"
 #include "policy/policy_internal.h"
 
-/* ---- code lists (code, words) ---- */
+/* ---- code lists (code, words): one pair a line, as the tables they are ---- */
+
+/* clang-format off */
 
 const char *const policy_art6_bases[] = {
     "art6_1_a", "consent (UK GDPR Article 6(1)(a))",
@@ -103,23 +105,42 @@ const char *const policy_hold_codes[] = {
     "FUTURE-INQUIRY", "a future or announced inquiry",
     NULL, NULL};
 
-static const char *const kinds[] = {"personal", "personal information",
-                                    "special", "special category information",
-                                    "criminal_offence", "criminal offence information",
-                                    NULL, NULL};
-static const char *const records[] = {
-    "contact_no_further_action", "", "early_help_case", "", "stepped_up_case", "",
-    "supporting_families_case", "", "family_centre_client", "", NULL, NULL};
-static const char *const triggers[] = {"case_closure", "", "end_of_year_of_closure", "", "date_of_birth", "",
-                                       "last_contact", "", "programme_end", "", NULL, NULL};
+/* clang-format on */
+
+static const char *const kinds[] = {
+    "personal",         "personal information",         "special", "special category information",
+    "criminal_offence", "criminal offence information", NULL,      NULL};
+static const char *const records[] = {"contact_no_further_action",
+                                      "",
+                                      "early_help_case",
+                                      "",
+                                      "stepped_up_case",
+                                      "",
+                                      "supporting_families_case",
+                                      "",
+                                      "family_centre_client",
+                                      "",
+                                      NULL,
+                                      NULL};
+static const char *const triggers[] = {"case_closure",
+                                       "",
+                                       "end_of_year_of_closure",
+                                       "",
+                                       "date_of_birth",
+                                       "",
+                                       "last_contact",
+                                       "",
+                                       "programme_end",
+                                       "",
+                                       NULL,
+                                       NULL};
 static const char *const disposals[] = {"destroy", "", "archive", "", "review", "", NULL, NULL};
 static const char *const scopes[] = {"children", "", "all", "", NULL, NULL};
 
 const char *policy_code_words(const char *const *pairs, const char *code)
 {
     for (size_t i = 0; pairs[i]; i += 2)
-        if (strcmp(pairs[i], code) == 0)
-            return pairs[i + 1];
+        if (strcmp(pairs[i], code) == 0) return pairs[i + 1];
     return NULL;
 }
 
@@ -127,18 +148,17 @@ int policy_art9_needs_dpa(const char *code)
 {
     static const char *const need[] = {"art9_2_b", "art9_2_g", "art9_2_h", "art9_2_i", "art9_2_j", NULL};
     for (size_t i = 0; need[i]; i++)
-        if (strcmp(need[i], code) == 0)
-            return 1;
+        if (strcmp(need[i], code) == 0) return 1;
     return 0;
 }
 
 /* ---- shapes ---- */
 
 typedef enum kind {
-    K_TEXT,    /* a non-empty string */
-    K_WORD,    /* a code: [a-z0-9_]+ */
-    K_EMAIL,   /* name@domain.tld */
-    K_DATE,    /* YYYY-MM-DD, a real date */
+    K_TEXT,  /* a non-empty string */
+    K_WORD,  /* a code: [a-z0-9_]+ */
+    K_EMAIL, /* name@domain.tld */
+    K_DATE,  /* YYYY-MM-DD, a real date */
     K_DATE_OR_NULL,
     K_BOOL,
     K_INT,     /* 0..200 */
@@ -164,102 +184,108 @@ struct shape {
     const field *fields;
 };
 
-#define END {NULL, K_TEXT, 0, NULL, NULL}
+#define END                                                                                                  \
+    {                                                                                                        \
+        NULL, K_TEXT, 0, NULL, NULL                                                                          \
+    }
 
-static const field f_controller[] = {
-    {"name", K_TEXT, 1, NULL, NULL},          {"address", K_LINES, 0, NULL, NULL},
-    {"email", K_EMAIL, 0, NULL, NULL},        {"phone", K_TEXT, 0, NULL, NULL},
-    {"website", K_TEXT, 0, NULL, NULL},       {"ico_registration", K_TEXT, 0, NULL, NULL},
-    END};
+static const field f_controller[] = {{"name", K_TEXT, 1, NULL, NULL},
+                                     {"address", K_LINES, 0, NULL, NULL},
+                                     {"email", K_EMAIL, 0, NULL, NULL},
+                                     {"phone", K_TEXT, 0, NULL, NULL},
+                                     {"website", K_TEXT, 0, NULL, NULL},
+                                     {"ico_registration", K_TEXT, 0, NULL, NULL},
+                                     END};
 static const shape s_controller = {"the controller", f_controller};
-static const field f_contact[] = {
-    {"name", K_TEXT, 1, NULL, NULL},    {"address", K_LINES, 0, NULL, NULL}, {"email", K_EMAIL, 0, NULL, NULL},
-    {"phone", K_TEXT, 0, NULL, NULL},   {"website", K_TEXT, 0, NULL, NULL},  END};
+static const field f_contact[] = {{"name", K_TEXT, 1, NULL, NULL},    {"address", K_LINES, 0, NULL, NULL},
+                                  {"email", K_EMAIL, 0, NULL, NULL},  {"phone", K_TEXT, 0, NULL, NULL},
+                                  {"website", K_TEXT, 0, NULL, NULL}, END};
 static const shape s_contact = {"a contact", f_contact};
 static const field f_age[] = {{"from", K_AGE, 1, NULL, NULL},
                               {"to", K_INT, 1, NULL, NULL},
                               {"to_with_disability", K_INT, 0, NULL, NULL},
                               END};
 static const shape s_age = {"the age range", f_age};
-static const field f_category[] = {
-    {"code", K_WORD, 1, NULL, NULL},
-    {"label", K_TEXT, 1, NULL, NULL},
-    {"kind", K_CHOICE, 1, NULL, kinds},
-    {"lawful_bases", K_CHOICES, 1, NULL, policy_art6_bases},
-    {"art9_condition", K_CHOICE, 0, NULL, policy_art9_conditions},
-    {"dpa_condition", K_CHOICE, 0, NULL, policy_dpa_conditions},
-    END};
+static const field f_category[] = {{"code", K_WORD, 1, NULL, NULL},
+                                   {"label", K_TEXT, 1, NULL, NULL},
+                                   {"kind", K_CHOICE, 1, NULL, kinds},
+                                   {"lawful_bases", K_CHOICES, 1, NULL, policy_art6_bases},
+                                   {"art9_condition", K_CHOICE, 0, NULL, policy_art9_conditions},
+                                   {"dpa_condition", K_CHOICE, 0, NULL, policy_dpa_conditions},
+                                   END};
 static const shape s_category = {"a data category", f_category};
-static const field f_period[] = {{"years", K_INT, 0, NULL, NULL},
-                                 {"months", K_INT, 0, NULL, NULL},
-                                 {"days", K_INT, 0, NULL, NULL},
-                                 END};
+static const field f_period[] = {
+    {"years", K_INT, 0, NULL, NULL}, {"months", K_INT, 0, NULL, NULL}, {"days", K_INT, 0, NULL, NULL}, END};
 static const shape s_period = {"a period", f_period};
 static const field f_class[] = {
-    {"code", K_WORD, 1, NULL, NULL},           {"label", K_TEXT, 1, NULL, NULL},
-    {"records", K_CHOICE, 1, NULL, records},   {"trigger", K_CHOICE, 1, NULL, triggers},
-    {"period", K_PERIOD, 1, &s_period, NULL},  {"disposal", K_CHOICE, 1, NULL, disposals},
-    {"notice_text", K_TEXT, 0, NULL, NULL},    END};
+    {"code", K_WORD, 1, NULL, NULL},          {"label", K_TEXT, 1, NULL, NULL},
+    {"records", K_CHOICE, 1, NULL, records},  {"trigger", K_CHOICE, 1, NULL, triggers},
+    {"period", K_PERIOD, 1, &s_period, NULL}, {"disposal", K_CHOICE, 1, NULL, disposals},
+    {"notice_text", K_TEXT, 0, NULL, NULL},   END};
 static const shape s_class = {"a retention class", f_class};
-static const field f_hold[] = {
-    {"code", K_CHOICE, 1, NULL, policy_hold_codes}, {"reason", K_TEXT, 1, NULL, NULL},
-    {"scope", K_CHOICE, 1, NULL, scopes},           {"from", K_DATE, 1, NULL, NULL},
-    {"until", K_DATE_OR_NULL, 0, NULL, NULL},       {"release_after", K_PERIOD, 1, &s_period, NULL},
-    END};
+static const field f_hold[] = {{"code", K_CHOICE, 1, NULL, policy_hold_codes},
+                               {"reason", K_TEXT, 1, NULL, NULL},
+                               {"scope", K_CHOICE, 1, NULL, scopes},
+                               {"from", K_DATE, 1, NULL, NULL},
+                               {"until", K_DATE_OR_NULL, 0, NULL, NULL},
+                               {"release_after", K_PERIOD, 1, &s_period, NULL},
+                               END};
 static const shape s_hold = {"a hold", f_hold};
 static const field f_retention[] = {{"schedule", K_TEXT, 0, NULL, NULL},
                                     {"classes", K_OBJS, 1, &s_class, NULL},
                                     {"holds", K_OBJS, 0, &s_hold, NULL},
                                     END};
 static const shape s_retention = {"retention", f_retention};
-static const field f_rights[] = {
-    {"access", K_TEXT, 1, NULL, NULL},        {"rectification", K_TEXT, 0, NULL, NULL},
-    {"erasure", K_TEXT, 0, NULL, NULL},       {"restriction", K_TEXT, 0, NULL, NULL},
-    {"objection", K_TEXT, 0, NULL, NULL},     {"portability", K_TEXT, 0, NULL, NULL},
-    {"automated_decision", K_TEXT, 0, NULL, NULL}, {"withdraw_consent", K_TEXT, 0, NULL, NULL},
-    {"how_to_exercise", K_TEXT, 1, NULL, NULL}, END};
+static const field f_rights[] = {{"access", K_TEXT, 1, NULL, NULL},
+                                 {"rectification", K_TEXT, 0, NULL, NULL},
+                                 {"erasure", K_TEXT, 0, NULL, NULL},
+                                 {"restriction", K_TEXT, 0, NULL, NULL},
+                                 {"objection", K_TEXT, 0, NULL, NULL},
+                                 {"portability", K_TEXT, 0, NULL, NULL},
+                                 {"automated_decision", K_TEXT, 0, NULL, NULL},
+                                 {"withdraw_consent", K_TEXT, 0, NULL, NULL},
+                                 {"how_to_exercise", K_TEXT, 1, NULL, NULL},
+                                 END};
 static const shape s_rights = {"the rights", f_rights};
-static const field f_research[] = {
-    {"code", K_WORD, 1, NULL, NULL},
-    {"recipient", K_TEXT, 1, NULL, NULL},
-    {"commissioned_by", K_TEXT, 0, NULL, NULL},
-    {"purpose", K_TEXT, 1, NULL, NULL},
-    {"fields", K_CHOICES, 1, NULL, policy_research_fields},
-    {"pseudonymised", K_BOOL, 1, NULL, NULL},
-    {"terms", K_LINES, 1, NULL, NULL},
-    {"destroyed_after", K_PERIOD, 0, &s_period, NULL},
-    {"destroyed_when", K_TEXT, 0, NULL, NULL},
-    {"opt_out", K_TEXT, 1, NULL, NULL},
-    {"opt_out_email", K_EMAIL, 0, NULL, NULL},
-    END};
+static const field f_research[] = {{"code", K_WORD, 1, NULL, NULL},
+                                   {"recipient", K_TEXT, 1, NULL, NULL},
+                                   {"commissioned_by", K_TEXT, 0, NULL, NULL},
+                                   {"purpose", K_TEXT, 1, NULL, NULL},
+                                   {"fields", K_CHOICES, 1, NULL, policy_research_fields},
+                                   {"pseudonymised", K_BOOL, 1, NULL, NULL},
+                                   {"terms", K_LINES, 1, NULL, NULL},
+                                   {"destroyed_after", K_PERIOD, 0, &s_period, NULL},
+                                   {"destroyed_when", K_TEXT, 0, NULL, NULL},
+                                   {"opt_out", K_TEXT, 1, NULL, NULL},
+                                   {"opt_out_email", K_EMAIL, 0, NULL, NULL},
+                                   END};
 static const shape s_research = {"a research share", f_research};
-static const field f_top[] = {
-    {"profile", K_WORD, 1, NULL, NULL},
-    {"service", K_TEXT, 1, NULL, NULL},
-    {"about", K_TEXT, 0, NULL, NULL},
-    {"controller", K_OBJ, 1, &s_controller, NULL},
-    {"dpo", K_OBJ, 1, &s_contact, NULL},
-    {"ico", K_OBJ, 1, &s_contact, NULL},
-    {"age_range", K_OBJ, 0, &s_age, NULL},
-    {"data_categories", K_OBJS, 1, &s_category, NULL},
-    {"sources", K_LINES, 1, NULL, NULL},
-    {"channels", K_LINES, 1, NULL, NULL},
-    {"purposes", K_LINES, 1, NULL, NULL},
-    {"legislation", K_LINES, 0, NULL, NULL},
-    {"recipients", K_LINES, 1, NULL, NULL},
-    {"other_sharing", K_LINES, 0, NULL, NULL},
-    {"other_uses", K_LINES, 0, NULL, NULL},
-    {"research_shares", K_OBJS, 0, &s_research, NULL},
-    {"retention", K_OBJ, 1, &s_retention, NULL},
-    {"rights", K_OBJ, 1, &s_rights, NULL},
-    {"automated_decisions", K_BOOL, 1, NULL, NULL},
-    {"automated_decisions_text", K_TEXT, 0, NULL, NULL},
-    {"assessment_needs_agreement", K_BOOL, 1, NULL, NULL},
-    {"overseas_transfers", K_TEXT, 1, NULL, NULL},
-    {"marketing", K_TEXT, 1, NULL, NULL},
-    {"security", K_TEXT, 0, NULL, NULL},
-    {"complaints", K_TEXT, 1, NULL, NULL},
-    END};
+static const field f_top[] = {{"profile", K_WORD, 1, NULL, NULL},
+                              {"service", K_TEXT, 1, NULL, NULL},
+                              {"about", K_TEXT, 0, NULL, NULL},
+                              {"controller", K_OBJ, 1, &s_controller, NULL},
+                              {"dpo", K_OBJ, 1, &s_contact, NULL},
+                              {"ico", K_OBJ, 1, &s_contact, NULL},
+                              {"age_range", K_OBJ, 0, &s_age, NULL},
+                              {"data_categories", K_OBJS, 1, &s_category, NULL},
+                              {"sources", K_LINES, 1, NULL, NULL},
+                              {"channels", K_LINES, 1, NULL, NULL},
+                              {"purposes", K_LINES, 1, NULL, NULL},
+                              {"legislation", K_LINES, 0, NULL, NULL},
+                              {"recipients", K_LINES, 1, NULL, NULL},
+                              {"other_sharing", K_LINES, 0, NULL, NULL},
+                              {"other_uses", K_LINES, 0, NULL, NULL},
+                              {"research_shares", K_OBJS, 0, &s_research, NULL},
+                              {"retention", K_OBJ, 1, &s_retention, NULL},
+                              {"rights", K_OBJ, 1, &s_rights, NULL},
+                              {"automated_decisions", K_BOOL, 1, NULL, NULL},
+                              {"automated_decisions_text", K_TEXT, 0, NULL, NULL},
+                              {"assessment_needs_agreement", K_BOOL, 1, NULL, NULL},
+                              {"overseas_transfers", K_TEXT, 1, NULL, NULL},
+                              {"marketing", K_TEXT, 1, NULL, NULL},
+                              {"security", K_TEXT, 0, NULL, NULL},
+                              {"complaints", K_TEXT, 1, NULL, NULL},
+                              END};
 static const shape s_top = {"the policy", f_top};
 
 /* ---- the walk ---- */
@@ -271,47 +297,48 @@ typedef struct walk {
 
 static int is_word(const char *s)
 {
-    if (!*s)
-        return 0;
+    if (!*s) return 0;
     for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_'))
-            return 0;
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '_')) return 0;
     return 1;
 }
 
 static int is_email(const char *s)
 {
     const char *at = strchr(s, '@');
-    if (!at || at == s || strchr(at + 1, '@'))
-        return 0;
+    if (!at || at == s || strchr(at + 1, '@')) return 0;
     const char *dot = strrchr(at + 1, '.');
-    if (!dot || dot == at + 1 || dot[1] == '\0')
-        return 0;
+    if (!dot || dot == at + 1 || dot[1] == '\0') return 0;
     for (const char *p = s; *p; p++)
-        if ((unsigned char)*p <= ' ' || *p == '<' || *p == '>' || *p == '"')
-            return 0;
+        if ((unsigned char)*p <= ' ' || *p == '<' || *p == '>' || *p == '"') return 0;
     return 1;
 }
 
 static int is_blank(const char *s)
 {
     for (; *s; s++)
-        if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r')
-            return 0;
+        if (*s != ' ' && *s != '\t' && *s != '\n' && *s != '\r') return 0;
     return 1;
 }
 
 static const char *type_name(const json_t *v)
 {
     switch (json_typeof(v)) {
-    case JSON_OBJECT: return "a mapping";
-    case JSON_ARRAY: return "a list";
-    case JSON_STRING: return "text";
-    case JSON_INTEGER: return "a number";
-    case JSON_REAL: return "a number";
+    case JSON_OBJECT:
+        return "a mapping";
+    case JSON_ARRAY:
+        return "a list";
+    case JSON_STRING:
+        return "text";
+    case JSON_INTEGER:
+        return "a number";
+    case JSON_REAL:
+        return "a number";
     case JSON_TRUE:
-    case JSON_FALSE: return "true/false";
-    case JSON_NULL: return "empty";
+    case JSON_FALSE:
+        return "true/false";
+    case JSON_NULL:
+        return "empty";
     }
     return "unknown";
 }
@@ -324,8 +351,7 @@ static void choices_text(const char *const *pairs, char *out, size_t cap)
     for (size_t i = 0; pairs[i] && n + 1 < cap; i += 2) {
         int w = snprintf(out + n, cap - n, "%s%s", i ? ", " : "", pairs[i]);
         if (w < 0 || (size_t)w >= cap - n) {
-            if (cap > 4)
-                memcpy(out + cap - 4, "...", 4);
+            if (cap > 4) memcpy(out + cap - 4, "...", 4);
             return;
         }
         n += (size_t)w;
@@ -355,8 +381,7 @@ static void check_period(walk *w, const json_t *v, const char *path, int line)
     }
     int before = w->e->count;
     check_shape(w, &s_period, v, path);
-    if (w->e->count != before)
-        return;
+    if (w->e->count != before) return;
     json_int_t sum = 0;
     const char *k;
     json_t *x;
@@ -375,8 +400,7 @@ static void check_value(walk *w, const field *f, const json_t *v, const char *pa
     case K_EMAIL:
     case K_DATE:
     case K_DATE_OR_NULL:
-        if (f->k == K_DATE_OR_NULL && json_is_null(v))
-            return;
+        if (f->k == K_DATE_OR_NULL && json_is_null(v)) return;
         if (!json_is_string(v)) {
             policy_err(w->e, line, "%s should be text, not %s%s", full, type_name(v),
                        json_is_null(v) ? " (give a value or remove the key)" : "");
@@ -407,8 +431,7 @@ static void check_value(walk *w, const field *f, const json_t *v, const char *pa
             policy_err(w->e, line, "%s should be a whole number from 0 to 200", full);
         return;
     case K_AGE:
-        if (json_is_string(v) && strcmp(json_string_value(v), "pregnancy") == 0)
-            return;
+        if (json_is_string(v) && strcmp(json_string_value(v), "pregnancy") == 0) return;
         if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > 30)
             policy_err(w->e, line, "%s should be pregnancy or an age from 0 to 30", full);
         return;
@@ -459,7 +482,8 @@ static void check_shape(walk *w, const shape *s, const json_t *obj, const char *
     int self = policy_lines_get(w->lines, obj, NULL, POLICY_LINE_SELF);
     const char *k;
     json_t *v;
-    json_object_foreach((json_t *)obj, k, v) {
+    json_object_foreach((json_t *)obj, k, v)
+    {
         const field *f = s->fields;
         while (f->name && strcmp(f->name, k) != 0)
             f++;
@@ -470,8 +494,7 @@ static void check_shape(walk *w, const shape *s, const json_t *obj, const char *
             list[0] = '\0';
             for (const field *g = s->fields; g->name && n + 1 < sizeof(list); g++) {
                 int c = snprintf(list + n, sizeof(list) - n, "%s%s", g == s->fields ? "" : ", ", g->name);
-                if (c < 0 || (size_t)c >= sizeof(list) - n)
-                    break;
+                if (c < 0 || (size_t)c >= sizeof(list) - n) break;
                 n += (size_t)c;
             }
             if (*path)

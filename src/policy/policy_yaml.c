@@ -35,10 +35,8 @@ static size_t line_hash(const json_t *c, const char *key, size_t index)
 
 static int line_same(const policy_line_entry *s, const json_t *c, const char *key, size_t index)
 {
-    if (s->container != c || s->index != index)
-        return 0;
-    if (!s->key || !key)
-        return s->key == key;
+    if (s->container != c || s->index != index) return 0;
+    if (!s->key || !key) return s->key == key;
     return strcmp(s->key, key) == 0;
 }
 
@@ -82,12 +80,10 @@ void policy_lines_put(policy_lines *t, const json_t *container, const char *key,
 
 int policy_lines_get(const policy_lines *t, const json_t *container, const char *key, size_t index)
 {
-    if (!t->cap)
-        return 0;
+    if (!t->cap) return 0;
     size_t j = line_hash(container, key, index) & (t->cap - 1);
     while (t->slots[j].container) {
-        if (line_same(&t->slots[j], container, key, index))
-            return t->slots[j].line;
+        if (line_same(&t->slots[j], container, key, index)) return t->slots[j].line;
         j = (j + 1) & (t->cap - 1);
     }
     return 0;
@@ -106,8 +102,7 @@ void policy_lines_release(policy_lines *t)
 void policy_err(policy_errs *e, int line, const char *fmt, ...)
 {
     e->count++;
-    if (e->count > POLICY_MAX_ERRORS)
-        return;
+    if (e->count > POLICY_MAX_ERRORS) return;
     core_buf_addf(&e->text, "%s:%d: ", e->name, line);
     size_t from = e->text.len;
     va_list ap;
@@ -116,8 +111,7 @@ void policy_err(policy_errs *e, int line, const char *fmt, ...)
     va_end(ap);
     /* One error, one line: a value quoted in the message may hold line breaks or other control bytes. */
     for (size_t i = from; i < e->text.len; i++)
-        if ((unsigned char)e->text.data[i] < 0x20 || e->text.data[i] == 0x7f)
-            e->text.data[i] = '?';
+        if ((unsigned char)e->text.data[i] < 0x20 || e->text.data[i] == 0x7f) e->text.data[i] = '?';
     core_buf_addch(&e->text, '\n');
 }
 
@@ -126,13 +120,13 @@ void policy_err(policy_errs *e, int line, const char *fmt, ...)
 typedef struct frame {
     json_t *node;
     int is_map;
-    char *key;    /* a mapping's key waiting for its value (heap), or NULL */
+    char *key; /* a mapping's key waiting for its value (heap), or NULL */
     int key_line;
 } frame;
 
 typedef struct reader {
     frame stack[POLICY_MAX_DEPTH + 1];
-    int depth;    /* frames in use */
+    int depth; /* frames in use */
     long nodes;
     json_t *root;
     policy_lines *lines;
@@ -145,22 +139,17 @@ static json_t *scalar_value(reader *r, const yaml_event_t *ev, int line)
     const char *s = (const char *)ev->data.scalar.value;
     size_t n = ev->data.scalar.length;
     if (ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
-        if ((n == 4 && memcmp(s, "true", 4) == 0))
-            return json_true();
-        if ((n == 5 && memcmp(s, "false", 5) == 0))
-            return json_false();
-        if (n == 0 || (n == 1 && s[0] == '~') || (n == 4 && memcmp(s, "null", 4) == 0))
-            return json_null();
+        if ((n == 4 && memcmp(s, "true", 4) == 0)) return json_true();
+        if ((n == 5 && memcmp(s, "false", 5) == 0)) return json_false();
+        if (n == 0 || (n == 1 && s[0] == '~') || (n == 4 && memcmp(s, "null", 4) == 0)) return json_null();
         int digits = n > 0 && n <= 18;
         for (size_t i = 0; digits && i < n; i++)
             digits = (s[i] >= '0' && s[i] <= '9') || (i == 0 && s[i] == '-' && n > 1);
         int64_t v;
-        if (digits && core_parse_int64(s, n, -999999999, 999999999, &v) == 0)
-            return json_integer(v);
+        if (digits && core_parse_int64(s, n, -999999999, 999999999, &v) == 0) return json_integer(v);
     }
     json_t *j = json_stringn(s, n);
-    if (!j)
-        policy_err(r->e, line, "text is not valid UTF-8 or holds a NUL byte");
+    if (!j) policy_err(r->e, line, "text is not valid UTF-8 or holds a NUL byte");
     return j;
 }
 
@@ -306,8 +295,7 @@ int policy_yaml_read(const char *text, size_t len, json_t **doc, policy_lines *l
 {
     *doc = NULL;
     yaml_parser_t parser;
-    if (!yaml_parser_initialize(&parser))
-        core_die("out of memory");
+    if (!yaml_parser_initialize(&parser)) core_die("out of memory");
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
     reader r;
     memset(&r, 0, sizeof(r));
@@ -318,10 +306,13 @@ int policy_yaml_read(const char *text, size_t len, json_t **doc, policy_lines *l
         yaml_event_t ev;
         if (!yaml_parser_parse(&parser, &ev)) {
             int line = (int)parser.problem_mark.line + 1;
-            if (parser.error == YAML_MEMORY_ERROR)
-                core_die("out of memory");
-            policy_err(e, line, "not valid YAML: %s%s%s", parser.problem ? parser.problem : "unreadable",
-                       parser.context ? " " : "", parser.context ? parser.context : "");
+            if (parser.error == YAML_MEMORY_ERROR) core_die("out of memory");
+            if (parser.context) /* where what was being read began: an unclosed [ is found lines later */
+                policy_err(e, line, "not valid YAML: %s %s that starts on line %d",
+                           parser.problem ? parser.problem : "unreadable", parser.context,
+                           (int)parser.context_mark.line + 1);
+            else
+                policy_err(e, line, "not valid YAML: %s", parser.problem ? parser.problem : "unreadable");
             rc = -1;
             break;
         }
@@ -335,8 +326,7 @@ int policy_yaml_read(const char *text, size_t len, json_t **doc, policy_lines *l
         json_decref(f->node);
     }
     if (rc < 0 || !r.root) {
-        if (rc == 0)
-            policy_err(e, 1, "the file is empty: a policy starts with profile:, controller:, ...");
+        if (rc == 0) policy_err(e, 1, "the file is empty: a policy starts with profile:, controller:, ...");
         json_decref(r.root);
         return -1;
     }

@@ -4,8 +4,9 @@
  *
  * Per input, the bytes are a policy file. Asserted:
  *   - refused: the code is CORE_E_INVALID_VALUE, nothing is returned, every error line names the file and a
- *     line within the input ("f.yaml:N: ..." with 1 <= N <= lines + 1, lines counted as YAML breaks them), there are at most POLICY_MAX_ERRORS
- *     of them (then one line counting the rest), and err->detail is NUL-terminated and starts with the first;
+ *     line within the input ("f.yaml:N: ..." with 1 <= N <= lines + 1, lines counted as YAML breaks them),
+ * there are at most POLICY_MAX_ERRORS of them (then one line counting the rest), and err->detail is
+ * NUL-terminated and starts with the first;
  *   - accepted: every retention class and hold is filled as policy.h documents (codes set, enums in range,
  *     periods non-negative with one above zero, dates YYYY-MM-DD), and the notice renders in all three
  *     formats: the HTML has no '<' that the renderer did not write (every value escaped), the JSON parses.
@@ -76,10 +77,10 @@ static void check_policy(const policy *p)
     core_buf_reset(&b);
     assert(policy_notice_render(p, POLICY_NOTICE_HTML, &b, NULL) == 0);
     /* every '<' in the page opens a tag the renderer writes */
-    static const char *const tags[] = {"<!doctype", "<html", "</html", "<head", "</head", "<meta", "<title",
-                                       "</title", "<body", "</body", "<main", "</main", "<h1", "</h1", "<h2",
-                                       "</h2", "<section", "</section", "<p>", "</p>", "<ul>", "</ul>", "<li>",
-                                       "</li>", NULL};
+    static const char *const tags[] = {
+        "<!doctype", "<html", "</html", "<head", "</head", "<meta", "<title", "</title",  "<body",
+        "</body",    "<main", "</main", "<h1",   "</h1",   "<h2",   "</h2",   "<section", "</section",
+        "<p>",       "</p>",  "<ul>",   "</ul>", "<li>",   "</li>", NULL};
     for (const char *s = strchr(b.data, '<'); s; s = strchr(s + 1, '<')) {
         int known = 0;
         for (size_t i = 0; tags[i] && !known; i++)

@@ -2,18 +2,17 @@
  * test_policy.c — unit tests for src/policy/: the loader (policy.c, policy_yaml.c, policy_schema.c) and the
  * notice (policy_notice.c).
  *   loading     a small valid policy, every field of the retention classes and holds as policy.h documents
- *               them, the switches, the names of the enums; the five shipped profiles (policy/NAME.yaml) load,
- *               Durham's classes in order with their periods and the IICSA hold, Cumbria's agreement switch
- *   errors      every kind of error, each with its FILE:LINE (found by searching the text for the line the
- *               error is about): unknown key, wrong kind, yes/no for a boolean, missing key, a period of
- *               nothing, a negative period, an impossible date, a bad code, a code out of its list, codes
- *               used twice, the art 9 / Schedule 1 pairing, criminal offence data with art 9, a hold ending
- *               before it starts, a YAML syntax error, a key twice, aliases, tags, an empty file, a list at
- *               the top, several errors at once, more than POLICY_MAX_ERRORS, an unreadable file, a file too
- *               large; err->code and err->hint in each
- *   the notice  rendered from the rules (Durham's phrases), a changed period changing the notice, HTML
- *               escaping of a hostile label, JSON that parses and carries the policy
- * The shipped profiles are found through HEARTH_SOURCE_ROOT (tests/meson.build sets it).
+ *               them, the switches, the names of the enums; the five shipped profiles (policy/NAME.yaml)
+ * load, Durham's classes in order with their periods and the IICSA hold, Cumbria's agreement switch errors
+ * every kind of error, each with its FILE:LINE (found by searching the text for the line the error is about):
+ * unknown key, wrong kind, yes/no for a boolean, missing key, a period of nothing, a negative period, an
+ * impossible date, a bad code, a code out of its list, codes used twice, the art 9 / Schedule 1 pairing,
+ * criminal offence data with art 9, a hold ending before it starts, a YAML syntax error, a key twice,
+ * aliases, tags, an empty file, a list at the top, several errors at once, more than POLICY_MAX_ERRORS, an
+ * unreadable file, a file too large; err->code and err->hint in each the notice  rendered from the rules
+ * (Durham's phrases), a changed period changing the notice, HTML escaping of a hostile label, JSON that
+ * parses and carries the policy The shipped profiles are found through HEARTH_SOURCE_ROOT (tests/meson.build
+ * sets it).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -30,89 +29,87 @@
 #include "policy/policy_notice.h"
 
 /* A small valid policy. Tests change one line of it (edit()) and look for the error on that line. */
-static const char BASE[] =
-    "# a test council\n"
-    "profile: test\n"
-    "service: Early Help\n"
-    "controller:\n"
-    "  name: Test Council\n"
-    "  email: info@test.example.org\n"
-    "dpo:\n"
-    "  name: Data Protection Officer\n"
-    "  email: dpo@test.example.org\n"
-    "ico:\n"
-    "  name: Information Commissioner's Office\n"
-    "  website: ico.org.uk\n"
-    "age_range:\n"
-    "  from: pregnancy\n"
-    "  to: 19\n"
-    "  to_with_disability: 25\n"
-    "data_categories:\n"
-    "  - code: basic\n"
-    "    label: Name and address\n"
-    "    kind: personal\n"
-    "    lawful_bases: [art6_1_e]\n"
-    "  - code: health\n"
-    "    label: Health information\n"
-    "    kind: special\n"
-    "    lawful_bases: [art6_1_e]\n"
-    "    art9_condition: art9_2_h\n"
-    "    dpa_condition: sch1_para_2\n"
-    "sources: [You and your family]\n"
-    "channels: [Face to face]\n"
-    "purposes: [To support you]\n"
-    "recipients: [Schools]\n"
-    "research_shares:\n"
-    "  - code: ons\n"
-    "    recipient: the Office for National Statistics\n"
-    "    purpose: To evaluate the programme.\n"
-    "    fields: [name, date_of_birth]\n"
-    "    pseudonymised: false\n"
-    "    terms: [Used only for research]\n"
-    "    destroyed_after: {years: 5}\n"
-    "    opt_out: tell your lead worker.\n"
-    "retention:\n"
-    "  classes:\n"
-    "    - code: contact_nfa\n"
-    "      label: Contacts with no further action\n"
-    "      records: contact_no_further_action\n"
-    "      trigger: case_closure\n"
-    "      period: {years: 2}\n"
-    "      disposal: destroy\n"
-    "    - code: early_help\n"
-    "      label: Early Help Services\n"
-    "      records: early_help_case\n"
-    "      trigger: end_of_year_of_closure\n"
-    "      period: {years: 6, months: 3}\n"
-    "      disposal: archive\n"
-    "      notice_text: Kept for a while.\n"
-    "  holds:\n"
-    "    - code: IICSA-2015\n"
-    "      reason: An inquiry.\n"
-    "      scope: children\n"
-    "      from: 2015-03-12\n"
-    "      release_after: {years: 6}\n"
-    "    - code: LITIGATION\n"
-    "      reason: A claim.\n"
-    "      scope: all\n"
-    "      from: 2020-01-01\n"
-    "      until: 2021-06-30\n"
-    "      release_after: {days: 30}\n"
-    "rights:\n"
-    "  access: ask for a copy.\n"
-    "  how_to_exercise: Write to us.\n"
-    "automated_decisions: false\n"
-    "assessment_needs_agreement: true\n"
-    "overseas_transfers: None.\n"
-    "marketing: Never.\n"
-    "complaints: Tell us first.\n";
+static const char BASE[] = "# a test council\n"
+                           "profile: test\n"
+                           "service: Early Help\n"
+                           "controller:\n"
+                           "  name: Test Council\n"
+                           "  email: info@test.example.org\n"
+                           "dpo:\n"
+                           "  name: Data Protection Officer\n"
+                           "  email: dpo@test.example.org\n"
+                           "ico:\n"
+                           "  name: Information Commissioner's Office\n"
+                           "  website: ico.org.uk\n"
+                           "age_range:\n"
+                           "  from: pregnancy\n"
+                           "  to: 19\n"
+                           "  to_with_disability: 25\n"
+                           "data_categories:\n"
+                           "  - code: basic\n"
+                           "    label: Name and address\n"
+                           "    kind: personal\n"
+                           "    lawful_bases: [art6_1_e]\n"
+                           "  - code: health\n"
+                           "    label: Health information\n"
+                           "    kind: special\n"
+                           "    lawful_bases: [art6_1_e]\n"
+                           "    art9_condition: art9_2_h\n"
+                           "    dpa_condition: sch1_para_2\n"
+                           "sources: [You and your family]\n"
+                           "channels: [Face to face]\n"
+                           "purposes: [To support you]\n"
+                           "recipients: [Schools]\n"
+                           "research_shares:\n"
+                           "  - code: ons\n"
+                           "    recipient: the Office for National Statistics\n"
+                           "    purpose: To evaluate the programme.\n"
+                           "    fields: [name, date_of_birth]\n"
+                           "    pseudonymised: false\n"
+                           "    terms: [Used only for research]\n"
+                           "    destroyed_after: {years: 5}\n"
+                           "    opt_out: tell your lead worker.\n"
+                           "retention:\n"
+                           "  classes:\n"
+                           "    - code: contact_nfa\n"
+                           "      label: Contacts with no further action\n"
+                           "      records: contact_no_further_action\n"
+                           "      trigger: case_closure\n"
+                           "      period: {years: 2}\n"
+                           "      disposal: destroy\n"
+                           "    - code: early_help\n"
+                           "      label: Early Help Services\n"
+                           "      records: early_help_case\n"
+                           "      trigger: end_of_year_of_closure\n"
+                           "      period: {years: 6, months: 3}\n"
+                           "      disposal: archive\n"
+                           "      notice_text: Kept for a while.\n"
+                           "  holds:\n"
+                           "    - code: IICSA-2015\n"
+                           "      reason: An inquiry.\n"
+                           "      scope: children\n"
+                           "      from: 2015-03-12\n"
+                           "      release_after: {years: 6}\n"
+                           "    - code: LITIGATION\n"
+                           "      reason: A claim.\n"
+                           "      scope: all\n"
+                           "      from: 2020-01-01\n"
+                           "      until: 2021-06-30\n"
+                           "      release_after: {days: 30}\n"
+                           "rights:\n"
+                           "  access: ask for a copy.\n"
+                           "  how_to_exercise: Write to us.\n"
+                           "automated_decisions: false\n"
+                           "assessment_needs_agreement: true\n"
+                           "overseas_transfers: None.\n"
+                           "marketing: Never.\n"
+                           "complaints: Tell us first.\n";
 
 /* The 1-based line of the first line of text that contains needle (0 when none). */
 static int line_of(const char *text, const char *needle)
 {
     const char *at = strstr(text, needle);
-    if (!at)
-        return 0;
+    if (!at) return 0;
     int line = 1;
     for (const char *p = text; p < at; p++)
         line += *p == '\n';
@@ -163,8 +160,7 @@ static policy *parse_ok(const char *text)
     core_buf all;
     core_buf_init(&all, 1 << 20);
     int rc = policy_parse("t.yaml", text, strlen(text), &p, &err, &all);
-    if (rc)
-        fail_msg("expected a valid policy; got:\n%s", all.data);
+    if (rc) fail_msg("expected a valid policy; got:\n%s", all.data);
     core_buf_release(&all);
     assert_non_null(p);
     return p;
@@ -223,7 +219,8 @@ static void test_base_loads(void **state)
 static void test_names(void **state)
 {
     (void)state;
-    assert_string_equal(policy_records_name(POLICY_RECORDS_CONTACT_NO_FURTHER_ACTION), "contact_no_further_action");
+    assert_string_equal(policy_records_name(POLICY_RECORDS_CONTACT_NO_FURTHER_ACTION),
+                        "contact_no_further_action");
     assert_string_equal(policy_records_name(POLICY_RECORDS_FAMILY_CENTRE_CLIENT), "family_centre_client");
     assert_null(policy_records_name(POLICY_RECORDS_COUNT));
     assert_string_equal(policy_trigger_name(POLICY_TRIGGER_END_OF_YEAR_OF_CLOSURE), "end_of_year_of_closure");
@@ -254,8 +251,7 @@ static policy *load_profile(const char *name)
     policy *p = NULL;
     core_error err;
     core_error_clear(&err);
-    if (policy_load(profile_path(name), &p, &err))
-        fail_msg("%s: %s: %s", name, err.message, err.detail);
+    if (policy_load(profile_path(name), &p, &err)) fail_msg("%s: %s: %s", name, err.message, err.detail);
     assert_string_equal(p->profile, name);
     return p;
 }
@@ -438,7 +434,8 @@ static void test_error_conditions(void **state)
     expect_error(t, line_of(t, "art9_condition"), "Article 10, not Article 9");
     t = edit("    kind: personal\n", "    kind: criminal_offence\n");
     expect_error(t, line_of(t, "kind: criminal_offence"), "needs a dpa_condition");
-    t = edit("    art9_condition: art9_2_h\n    dpa_condition: sch1_para_2\n", "    art9_condition: art9_2_a\n");
+    t = edit("    art9_condition: art9_2_h\n    dpa_condition: sch1_para_2\n",
+             "    art9_condition: art9_2_a\n");
     policy_free(parse_ok(t)); /* explicit consent needs no Schedule 1 condition */
     t = edit("  to: 19", "  to: 12\n  from_x: 1");
     expect_error(t, line_of(t, "from_x"), "unknown key");
@@ -446,7 +443,8 @@ static void test_error_conditions(void **state)
     expect_error(t, line_of(t, "to_with_disability"), "below to");
     t = edit("  email: dpo@test.example.org\n", "");
     expect_error(t, line_of(t, "dpo:"), "at least one way to reach");
-    t = edit("    destroyed_after: {years: 5}\n", "    destroyed_after: {years: 5}\n    destroyed_when: later\n");
+    t = edit("    destroyed_after: {years: 5}\n",
+             "    destroyed_after: {years: 5}\n    destroyed_when: later\n");
     expect_error(t, line_of(t, "destroyed_when"), "not both");
 }
 
@@ -504,6 +502,10 @@ static void test_error_many(void **state)
     assert_non_null(strstr(all.data, "t.yaml:2: service"));
     assert_non_null(strstr(all.data, "t.yaml:3: automated_decisions"));
     assert_non_null(strstr(err.detail, "t.yaml:1: profile"));
+    /* in file order, though the missing keys (line 1) were found after the wrong kinds */
+    assert_true(strstr(all.data, "t.yaml:1: profile") < strstr(all.data, "t.yaml:2: service"));
+    assert_true(strstr(all.data, "t.yaml:1: the policy has no 'controller'") < strstr(all.data, "t.yaml:2: "));
+    assert_true(strstr(all.data, "t.yaml:2: service") < strstr(all.data, "t.yaml:3: automated_decisions"));
     assert_non_null(strstr(err.message, "not valid"));
     core_buf_release(&all);
 
@@ -567,8 +569,7 @@ static char *flat(char *s)
     size_t j = 0;
     for (size_t i = 0; s[i]; i++) {
         int ws = s[i] == ' ' || s[i] == '\n';
-        if (ws && j > 0 && s[j - 1] == ' ')
-            continue;
+        if (ws && j > 0 && s[j - 1] == ' ') continue;
         s[j++] = ws ? ' ' : s[i];
     }
     s[j] = '\0';
@@ -621,7 +622,8 @@ static void test_notice_follows_period(void **state)
 static void test_notice_html_escaped(void **state)
 {
     (void)state;
-    policy *p = parse_ok(edit("label: Name and address", "label: \"<script>alert('x')</script> & \\\"more\\\"\""));
+    policy *p =
+        parse_ok(edit("label: Name and address", "label: \"<script>alert('x')</script> & \\\"more\\\"\""));
     char *h = render(p, POLICY_NOTICE_HTML);
     assert_null(strstr(h, "<script>"));
     assert_non_null(strstr(h, "&lt;script&gt;alert("));
@@ -649,22 +651,14 @@ static void test_notice_html_escaped(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_base_loads),
-        cmocka_unit_test(test_names),
-        cmocka_unit_test(test_profiles_load),
-        cmocka_unit_test(test_durham),
-        cmocka_unit_test(test_error_unknown_key),
-        cmocka_unit_test(test_error_kinds),
-        cmocka_unit_test(test_error_missing),
-        cmocka_unit_test(test_error_periods),
-        cmocka_unit_test(test_error_dates),
-        cmocka_unit_test(test_error_codes),
-        cmocka_unit_test(test_error_conditions),
-        cmocka_unit_test(test_error_yaml),
-        cmocka_unit_test(test_error_many),
-        cmocka_unit_test(test_error_files),
-        cmocka_unit_test(test_notice_rules),
-        cmocka_unit_test(test_notice_follows_period),
+        cmocka_unit_test(test_base_loads),          cmocka_unit_test(test_names),
+        cmocka_unit_test(test_profiles_load),       cmocka_unit_test(test_durham),
+        cmocka_unit_test(test_error_unknown_key),   cmocka_unit_test(test_error_kinds),
+        cmocka_unit_test(test_error_missing),       cmocka_unit_test(test_error_periods),
+        cmocka_unit_test(test_error_dates),         cmocka_unit_test(test_error_codes),
+        cmocka_unit_test(test_error_conditions),    cmocka_unit_test(test_error_yaml),
+        cmocka_unit_test(test_error_many),          cmocka_unit_test(test_error_files),
+        cmocka_unit_test(test_notice_rules),        cmocka_unit_test(test_notice_follows_period),
         cmocka_unit_test(test_notice_html_escaped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
