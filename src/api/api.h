@@ -99,6 +99,7 @@ int api_legal_hold_list(http_req *req);
 int api_legal_hold_get(http_req *req);
 int api_legal_hold_end(http_req *req);
 int api_retention_plan_get(http_req *req);
+int api_retention_plan_rows(http_req *req);
 int api_retention_plan_approve(http_req *req);
 int api_config_before(http_req *req, const char *table, int64_t id, json_t *body, const char **was,
                       core_error *err);

@@ -7,6 +7,7 @@
  *   PATCH /api/v1/legal-holds/{id}   {until_date, version?}  ends it                     -> the hold
  *
  *   GET   /api/v1/retention-plans/{id}                                                  -> a saved plan
+ *   GET   /api/v1/retention-plans/{id}/rows   ?action=&after=&limit=                    -> {items, next}
  *   POST  /api/v1/retention-plans/{id}/approval {rows_digest}  a second person approves  -> the plan
  *
  * Only governance (permissions governance.hold and governance.retention, src/access/access.c). The SQL and the checks are the retention
@@ -226,6 +227,41 @@ int api_retention_plan_approve(http_req *req)
         return http_reply_error(req, &err);
     json_t *out = plan_json(&p);
     rc = http_reply_json(req, 200, out);
+    json_decref(out);
+    return rc;
+}
+
+int api_retention_plan_rows(http_req *req)
+{
+    core_error err;
+    core_error_clear(&err);
+    const char *act = http_query(req, "action"), *a = http_query(req, "after"), *l = http_query(req, "limit");
+    int64_t after = 0, limit = HOLD_PAGE_DEFAULT;
+    if ((a && core_parse_int64(a, strlen(a), 0, INT64_MAX, &after)) ||
+        (l && core_parse_int64(l, strlen(l), 1, HOLD_PAGE_MAX, &limit))) {
+        core_error_set(&err, CORE_E_BAD_PARAMETER, "after is a cursor, limit 1..%d", HOLD_PAGE_MAX);
+        return http_reply_error(req, &err);
+    }
+    retention_saved_row *r;
+    size_t n;
+    if (retention_plan_rows(req->db, &req->arena, req->ids[0], after, (int)limit + 1, act, &r, &n, &err) ||
+        http_audit(req, "read", "retention_plan", req->ids[0], "{\"rows\":true}", 0, &err))
+        return http_reply_error(req, &err);
+    json_t *items = json_array();
+    size_t shown = n > (size_t)limit ? (size_t)limit : n;
+    for (size_t i = 0; i < shown; i++)
+        json_array_append_new(
+            items, json_pack("{s:s,s:s,s:I,s:o,s:o,s:s,s:o,s:o,s:s,s:s,s:o}", "record_class", r[i].record_class,
+                             "record_table", r[i].record_table, "record_id", (json_int_t)r[i].record_id, "person_id",
+                             r[i].person_id ? json_integer(r[i].person_id) : json_null(), "family_id",
+                             r[i].family_id ? json_integer(r[i].family_id) : json_null(), "trigger", r[i].trigger,
+                             "trigger_date", r[i].trigger_date ? json_string(r[i].trigger_date) : json_null(),
+                             "due_date", r[i].due_date ? json_string(r[i].due_date) : json_null(), "action",
+                             r[i].action, "disposal", r[i].disposal, "hold",
+                             r[i].hold ? json_string(r[i].hold) : json_null()));
+    json_t *out = json_pack("{s:o,s:o}", "items", items, "next",
+                            n > shown ? json_sprintf("%" PRId64, r[shown - 1].row_id) : json_null());
+    int rc = http_reply_json(req, 200, out);
     json_decref(out);
     return rc;
 }

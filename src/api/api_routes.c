@@ -45,6 +45,8 @@ const http_route api_routes[] = {
     {"GET", "/api/v1/legal-holds/{id}", api_legal_hold_get, "governance.hold", 0, NULL, NULL, 0},
     {"PATCH", "/api/v1/legal-holds/{id}", api_legal_hold_end, "governance.hold", 16384, NULL, NULL, 0},
     {"GET", "/api/v1/retention-plans/{id}", api_retention_plan_get, "governance.retention", 0, NULL, NULL, 0},
+    {"GET", "/api/v1/retention-plans/{id}/rows", api_retention_plan_rows, "governance.retention", 0,
+     "action,after,limit", NULL, 0},
     {"POST", "/api/v1/retention-plans/{id}/approval", api_retention_plan_approve, "governance.retention", 4096, NULL,
      NULL, 0},
     {"GET", "/api/v1/settings", api_settings_list, "settings.read", 0, NULL, NULL, 0},

@@ -131,6 +131,20 @@ typedef struct retention_plan_info {
 /* One saved plan (strings on a). CORE_E_NOT_FOUND when absent. */
 int retention_plan_get(store *s, core_arena *a, int64_t id, retention_plan_info *out, core_error *err);
 
+/* One row of a saved plan, as stored (strings on the caller's arena; NULL for an empty value). */
+typedef struct retention_saved_row {
+    int64_t row_id; /* retention_plan_row.id: the cursor for the next page */
+    const char *record_class, *record_table;
+    int64_t record_id, person_id, family_id; /* 0 when none */
+    const char *trigger, *trigger_date, *due_date, *action, *disposal, *hold;
+} retention_saved_row;
+
+/* A saved plan's rows with row_id > after, in plan order, at most limit (1..1000); only those whose action is
+ * `action` when it is not NULL (keep, review or dispose; anything else is CORE_E_BAD_PARAMETER). *out is an
+ * array on a, *n its length. CORE_E_NOT_FOUND when the plan does not exist. */
+int retention_plan_rows(store *s, core_arena *a, int64_t plan_id, int64_t after, int limit, const char *action,
+                        retention_saved_row **out, size_t *n, core_error *err);
+
 /* Approve a draft plan: rows_digest must be the plan's (CORE_E_INVALID_VALUE otherwise: what was checked is
  * not what was saved); the approver must not be the person who saved it (four eyes: CORE_E_CONFLICT);
  * a plan already approved or run is CORE_E_CONFLICT. The caller holds the transaction. */

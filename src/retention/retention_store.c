@@ -43,6 +43,23 @@ static const char SQL_PLAN_GET[] =
     "  FROM retention_plan p\n"
     " WHERE p.id = $1";
 
+/* 1 when plan $1 exists. */
+static const char SQL_PLAN_EXISTS[] =
+    "SELECT count(*)\n"
+    "  FROM retention_plan\n"
+    " WHERE id = $1";
+
+/* A page of a saved plan's rows in plan order (rows were inserted in it); $4 NULL for every action. */
+static const char SQL_PLAN_ROWS[] =
+    "SELECT id, record_class, record_table, record_id, person_id, family_id, trigger_code, trigger_date,\n"
+    "       due_date, action, disposal, hold\n"
+    "  FROM retention_plan_row\n"
+    " WHERE plan_id = $1\n"
+    "   AND id > $2\n"
+    "   AND ($4 IS NULL OR action = $4)\n"
+    " ORDER BY id\n"
+    " LIMIT $3";
+
 /* Approve a draft plan whose digest is $2, by $3 at $4. */
 static const char SQL_PLAN_APPROVE[] =
     "UPDATE retention_plan\n"
@@ -223,4 +240,42 @@ int retention_plan_approve(store *s, core_arena *a, int64_t id, const char *rows
     if (changed != 1)
         return core_error_set(err, CORE_E_CONFLICT, "retention plan %lld changed meanwhile", (long long)id);
     return 0;
+}
+
+int retention_plan_rows(store *s, core_arena *a, int64_t plan_id, int64_t after, int limit, const char *action,
+                        retention_saved_row **out, size_t *n, core_error *err)
+{
+    if (limit < 1 || limit > 1000)
+        return core_error_set(err, CORE_E_BAD_PARAMETER, "limit must be 1..1000");
+    if (action && strcmp(action, "keep") != 0 && strcmp(action, "review") != 0 && strcmp(action, "dispose") != 0)
+        return core_error_set(err, CORE_E_BAD_PARAMETER, "action is keep, review or dispose");
+    int64_t exists = 0;
+    int rc = store_query_int(s, a, SQL_PLAN_EXISTS, (store_value[]){store_v_int(plan_id)}, 1, &exists, err);
+    if (rc < 0)
+        return rc;
+    if (!exists)
+        return core_error_set(err, CORE_E_NOT_FOUND, "no retention plan with id %lld", (long long)plan_id);
+    store_stmt *st;
+    const char *act = action ? core_arena_strdup(a, action) : NULL;
+    store_value v[] = {store_v_int(plan_id), store_v_int(after), store_v_int(limit), store_v_text(act)};
+    if ((rc = store_query(s, a, SQL_PLAN_ROWS, v, 4, &st, err)) < 0)
+        return rc;
+    *out = core_arena_calloc(a, (size_t)limit, sizeof **out);
+    *n = 0;
+    while ((rc = store_next(st, err)) == 1) {
+        retention_saved_row *r = &(*out)[(*n)++];
+        r->row_id = store_col_int(st, 0);
+        r->record_class = core_arena_strdup(a, store_col_text(st, 1, NULL));
+        r->record_table = core_arena_strdup(a, store_col_text(st, 2, NULL));
+        r->record_id = store_col_int(st, 3);
+        r->person_id = store_col_type(st, 4) == STORE_NULL ? 0 : store_col_int(st, 4);
+        r->family_id = store_col_type(st, 5) == STORE_NULL ? 0 : store_col_int(st, 5);
+        r->trigger = core_arena_strdup(a, store_col_text(st, 6, NULL));
+        r->trigger_date = core_arena_strdup(a, store_col_text(st, 7, NULL));
+        r->due_date = core_arena_strdup(a, store_col_text(st, 8, NULL));
+        r->action = core_arena_strdup(a, store_col_text(st, 9, NULL));
+        r->disposal = core_arena_strdup(a, store_col_text(st, 10, NULL));
+        r->hold = core_arena_strdup(a, store_col_text(st, 11, NULL));
+    }
+    return rc < 0 ? rc : 0;
 }

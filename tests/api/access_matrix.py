@@ -101,7 +101,8 @@ FIXED_ROUTES = [
     "GET /api/v1/identification/indicators", "POST /api/v1/families/{id}/identification",
     "GET /api/v1/contacts/{id}/history", "GET /api/v1/governance/linked-records",
     "POST /api/v1/legal-holds", "GET /api/v1/legal-holds", "GET /api/v1/legal-holds/{id}",
-    "PATCH /api/v1/legal-holds/{id}", "GET /api/v1/retention-plans/{id}", "POST /api/v1/retention-plans/{id}/approval",
+    "PATCH /api/v1/legal-holds/{id}", "GET /api/v1/retention-plans/{id}",
+    "GET /api/v1/retention-plans/{id}/rows", "POST /api/v1/retention-plans/{id}/approval",
 ]
 LINK_RUNNERS = ("governance", "analyst")
 MATCH_REVIEWERS = ("front_door", "team_manager", "governance")
@@ -1005,6 +1006,8 @@ class Matrix:
         cells.append(Cell(p, "PATCH /api/v1/legal-holds/{id}", "PATCH", "/api/v1/legal-holds/999999", hold_missing,
                           body={"until_date": "2026-11-23"}))
         cells.append(Cell(p, "GET /api/v1/retention-plans/{id}", "GET", "/api/v1/retention-plans/999999",
+                          hold_missing))
+        cells.append(Cell(p, "GET /api/v1/retention-plans/{id}/rows", "GET", "/api/v1/retention-plans/999999/rows",
                           hold_missing))
         cells.append(Cell(p, "POST /api/v1/retention-plans/{id}/approval", "POST",
                           "/api/v1/retention-plans/999999/approval", hold_missing, body={"rows_digest": "0" * 64}))

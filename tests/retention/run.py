@@ -426,6 +426,29 @@ def api_holds(check, hearth, db, logins, ids, saved=None):
             check(st == 200 and doc.get("state") == "draft" and doc.get("rows_digest") == digest
                   and doc.get("row_count") == rows and sum(doc.get("actions", {}).values()) == rows,
                   "api: the saved plan is a draft whose digest is the CSV's BLAKE2b-256", (st, doc, digest))
+            # The rows as saved, page by page, are the CSV's rows.
+            got, after, pages = [], None, 0
+            while pages < 100:
+                st, doc = call(gov, "GET", "/api/v1/retention-plans/%d/rows?limit=40%s"
+                               % (plan_id, "&after=" + after if after else ""))
+                if st != 200:
+                    break
+                pages += 1
+                for it in doc["items"]:
+                    got.append(",".join("" if it[k] is None else str(it[k]) for k in HEADER.split(",")))
+                after = doc.get("next")
+                if not after:
+                    break
+            check(got == csv_text.rstrip("\n").split("\n")[1:] and pages > 1,
+                  "api: the saved rows, page by page, are the CSV's rows (%d pages)" % pages, (st, got[:2]))
+            st, doc = call(gov, "GET", "/api/v1/retention-plans/%d/rows?action=dispose&limit=500" % plan_id)
+            want = [r for r in csv_text.split("\n")[1:] if r.split(",")[8:9] == ["dispose"]]
+            check(st == 200 and len(doc["items"]) == len(want) and all(it["action"] == "dispose" for it in doc["items"]),
+                  "api: ?action=dispose gives the rows to dispose of (%d)" % len(want), (st, doc))
+            st, doc = call(gov, "GET", "/api/v1/retention-plans/%d/rows?action=destroy" % plan_id)
+            check(st == 400, "api: an unknown action is a bad parameter", (st, doc))
+            st, doc = call(prac, "GET", "/api/v1/retention-plans/%d/rows" % plan_id)
+            check(st == 403, "api: a practitioner may not read a plan's rows", (st, doc))
             st, doc = call(prac, "POST", "/api/v1/retention-plans/%d/approval" % plan_id, {"rows_digest": digest})
             check(st == 403, "api: a practitioner may not approve a plan", (st, doc))
             st, doc = call(gov, "POST", "/api/v1/retention-plans/%d/approval" % plan_id, {"rows_digest": "0" * 64})
