@@ -198,6 +198,8 @@ static const struct route_rule {
     {"governance.duty", GOVERNANCE_ROLES, "governance duties are for information governance"},
     {"governance.requests", GOVERNANCE_ROLES, "the register of data-subject requests is for information governance"},
     {"governance.breaches", GOVERNANCE_ROLES, "the register of breaches is for information governance"},
+    {"governance.hold", GOVERNANCE_ROLES, "legal holds are for information governance"},
+    {"governance.retention", GOVERNANCE_ROLES, "retention plans are approved by information governance"},
     {"settings.read", SETTINGS_READERS, "the access settings are for the administrator and governance"},
     {"settings.write", ADMIN_ROLES, "only the administrator changes settings"},
     {"access.break_glass", BREAK_GLASS_ROLES, "break glass is for the front door, practitioners and team managers"},

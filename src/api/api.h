@@ -113,6 +113,14 @@ int api_breach_create(http_req *req);
 int api_breach_update(http_req *req);
 int api_breach_list(http_req *req);
 int api_breach_get(http_req *req);
+/* Legal holds on single records, for governance (api_retention.c; the SQL is src/retention/'s). */
+int api_legal_hold_create(http_req *req);
+int api_legal_hold_list(http_req *req);
+int api_legal_hold_get(http_req *req);
+int api_legal_hold_end(http_req *req);
+int api_retention_plan_get(http_req *req);
+int api_retention_plan_rows(http_req *req);
+int api_retention_plan_approve(http_req *req);
 int api_config_before(http_req *req, const char *table, int64_t id, json_t *body, const char **was,
                       core_error *err);
 const char *api_config_detail(http_req *req, const char *detail, const char *was, json_t *row);

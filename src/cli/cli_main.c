@@ -277,6 +277,56 @@ static const cli_command commands[] = {
      "every piece of evidence and the latest decision recorded on it. It only lists: nothing is opened and\n"
      "nobody is contacted. Recorded in the audit trail as a read.\n",
      cli_identify},
+    {"retention plan", "say which records fall due under a policy, and what happens to each",
+     "usage: hearth retention plan --db PATH --policy FILE [--as-of YYYY-MM-DD] [--format csv|json] [--out FILE]\n"
+     "                             [--save]\n"
+     "\n"
+     "Work out the retention plan of the council's policy FILE (its retention classes and standing holds) over\n"
+     "the database at PATH as of a date (default today): for every contact, episode and family some class\n"
+     "covers, the first class in file order that matches it, the date its period runs from, the date it falls\n"
+     "due, the hold in force on it (the policy's standing holds, then legal holds placed on records: `hearth\n"
+     "retention hold`), and the action: keep (not due, or held), review (due, and the class says a person\n"
+     "decides) or dispose (due; the class destroys or archives). docs/retention.md states every rule.\n"
+     "Nothing is changed (unless --save): the plan only reads, and the database is not migrated.\n"
+     "CSV (the default) has the header\n"
+     "  record_class,record_table,record_id,person_id,family_id,trigger,trigger_date,due_date,action,hold\n"
+     "and rows ordered by class (in policy order), then table, then record id; an empty date means none (an\n"
+     "open case or a current programme). person_id is the child whose date of birth decided a date_of_birth\n"
+     "trigger. A summary (rows, counts by action, held rows) goes to standard error.\n"
+     "  --as-of DATE   the day the plan is for (YYYY-MM-DD; default today, UTC)\n"
+     "  --format F     csv (default) or json (an array of objects with the same keys, plus disposal and label)\n"
+     "  --out FILE     write the plan to FILE (only once it is complete) instead of standard output\n"
+     "  --save         also keep the plan in the database as a draft for approval (retention_plan and its rows,\n"
+     "                 in one transaction, recorded in the audit trail); prints its id and rows digest, the\n"
+     "                 BLAKE2b-256 of the CSV (b2sum -l 256 plan.csv), which a second person in information\n"
+     "                 governance sends to approve it: POST /api/v1/retention-plans/{id}/approval\n"
+     "Exit 0 with the plan; 1 when the policy, database or output fails (nothing written); 2 on usage errors.\n",
+     cli_retention_plan},
+    {"retention hold add", "place a legal hold on a person, family, episode or contact",
+     "usage: hearth retention hold add --db PATH --reason CODE --table TABLE --record ID [--from YYYY-MM-DD]\n"
+     "                                 [--note TEXT]\n"
+     "\n"
+     "Place a legal hold (reason CODE of the reference list legal_hold_reason: IICSA-2015, LITIGATION, SAR-OPEN,\n"
+     "FUTURE-INQUIRY, ...) on record ID of TABLE (person, family, episode or contact), in force from --from\n"
+     "(default today). While it stands the retention plan keeps the record whatever its class says: a hold on a\n"
+     "person covers every record about them (contacts naming them as a child, their families' episodes and\n"
+     "family records); a hold on a family covers its episodes and contacts (docs/retention.md). Prints the\n"
+     "hold's id. Recorded in the audit trail.\n",
+     cli_retention_hold_add},
+    {"retention hold end", "end a legal hold",
+     "usage: hearth retention hold end --db PATH --id ID [--until YYYY-MM-DD]\n"
+     "\n"
+     "End legal hold ID: it is no longer in force from --until (default today) on. The hold is kept, so a plan\n"
+     "as of an earlier date still sees it; the previous row is kept in row_history. Ending a hold already ended\n"
+     "is an error. Recorded in the audit trail.\n",
+     cli_retention_hold_end},
+    {"retention hold list", "list legal holds",
+     "usage: hearth retention hold list --db PATH [--all]\n"
+     "\n"
+     "Print the standing legal holds (with --all, ended ones too) by id, tab-separated with a header line:\n"
+     "id, reason, scope_table, scope_id, from_date, until_date (\"-\" while it stands), note.\n"
+     "The standing holds the policy declares (the IICSA moratorium) are in the policy file, not here.\n",
+     cli_retention_hold_list},
     {"audit verify", "check the audit trail's hash chain, signed checkpoints and an anchor",
      "usage: hearth audit verify --db PATH --public-key FILE [--anchor FILE]\n"
      "\n"
@@ -405,12 +455,15 @@ int cli_main(int argc, char **argv)
     }
     for (size_t i = 0; i < ncommands; i++) {
         const cli_command *c = &commands[i];
-        const char *sp = strchr(c->name, ' ');
-        int words = sp ? 2 : 1;
-        if (words == 1 && strcmp(argv[1], c->name) != 0)
-            continue;
-        if (words == 2 && (argc < 3 || strncmp(argv[1], c->name, (size_t)(sp - c->name)) != 0 ||
-                           strlen(argv[1]) != (size_t)(sp - c->name) || strcmp(argv[2], sp + 1) != 0))
+        /* A command's name is one or more words: each must be the next argument. */
+        int words = 0, match = 1;
+        for (const char *w = c->name; match && *w; words++) {
+            const char *sp = strchr(w, ' ');
+            size_t len = sp ? (size_t)(sp - w) : strlen(w);
+            match = 1 + words < argc && strlen(argv[1 + words]) == len && strncmp(argv[1 + words], w, len) == 0;
+            w += len + (sp ? 1 : 0);
+        }
+        if (!match)
             continue;
         int cargc = argc - words;
         char **cargv = argv + words;

@@ -105,6 +105,9 @@ FIXED_ROUTES = [
     "GET /api/v1/people/{id}/history", "POST /api/v1/requests/{id}/erase", "GET /api/v1/disposals",
     "GET /api/v1/disposals/{id}",
     "POST /api/v1/breaches", "GET /api/v1/breaches", "GET /api/v1/breaches/{id}", "PATCH /api/v1/breaches/{id}",
+    "POST /api/v1/legal-holds", "GET /api/v1/legal-holds", "GET /api/v1/legal-holds/{id}",
+    "PATCH /api/v1/legal-holds/{id}", "GET /api/v1/retention-plans/{id}",
+    "GET /api/v1/retention-plans/{id}/rows", "POST /api/v1/retention-plans/{id}/approval",
 ]
 LINK_RUNNERS = ("governance", "analyst")
 MATCH_REVIEWERS = ("front_door", "team_manager", "governance")
@@ -996,6 +999,23 @@ class Matrix:
                           unauth if anon else (ALLOW("governance reviews links to known records")
                                                if p.role == "governance" else
                                                DENY({403}, "the review of links is governance's"))))
+        # legal holds (docs/retention.md): governance's alone. Changes name records that do not exist, so
+        # governance gets 404 and nothing changes; what the routes do is tested by tests/retention/run.py.
+        holds = unauth if anon else (ALLOW("legal holds are governance's") if p.role == "governance"
+                                     else DENY({403}, "legal holds are for information governance"))
+        hold_missing = DENY({404}, "legal holds: no such record", audited=False) if holds.allow else holds
+        cells.append(Cell(p, "GET /api/v1/legal-holds", "GET", "/api/v1/legal-holds", holds))
+        cells.append(Cell(p, "POST /api/v1/legal-holds", "POST", "/api/v1/legal-holds", hold_missing,
+                          body={"reason": "LITIGATION", "scope_table": "family", "scope_id": 999999}))
+        cells.append(Cell(p, "GET /api/v1/legal-holds/{id}", "GET", "/api/v1/legal-holds/999999", hold_missing))
+        cells.append(Cell(p, "PATCH /api/v1/legal-holds/{id}", "PATCH", "/api/v1/legal-holds/999999", hold_missing,
+                          body={"until_date": "2026-11-23"}))
+        cells.append(Cell(p, "GET /api/v1/retention-plans/{id}", "GET", "/api/v1/retention-plans/999999",
+                          hold_missing))
+        cells.append(Cell(p, "GET /api/v1/retention-plans/{id}/rows", "GET", "/api/v1/retention-plans/999999/rows",
+                          hold_missing))
+        cells.append(Cell(p, "POST /api/v1/retention-plans/{id}/approval", "POST",
+                          "/api/v1/retention-plans/999999/approval", hold_missing, body={"rows_digest": "0" * 64}))
         cells += self.index_cells(p, unauth)
         return cells
 
