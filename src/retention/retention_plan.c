@@ -89,7 +89,9 @@ static const char SQL_ACTIVITY_LATEST[] =
     " GROUP BY episode_id\n"
     " ORDER BY episode_id";
 
-/* Record-level holds in force on $1: started on or before it and not ended on or before it. */
+/* Record-level holds in force on $1: started on or before it and not ended on or before it; and, after them,
+ * every data-subject request still open (or waiting on the requester) at $1, as a hold SAR-OPEN on its
+ * person (its hold id offset past any legal_hold's, so the placed holds come first). */
 static const char SQL_HOLDS_IN_FORCE[] =
     "SELECT id,\n"
     "       reason,\n"
@@ -98,7 +100,15 @@ static const char SQL_HOLDS_IN_FORCE[] =
     "  FROM legal_hold\n"
     " WHERE from_date <= $1\n"
     "   AND (until_date IS NULL OR until_date > $1)\n"
-    " ORDER BY id";
+    "UNION ALL\n"
+    "SELECT 1000000000000 + id,\n"
+    "       'SAR-OPEN',\n"
+    "       'person',\n"
+    "       person_id\n"
+    "  FROM subject_request\n"
+    " WHERE received_on <= $1\n"
+    "   AND (closed_on IS NULL OR closed_on > $1)\n"
+    " ORDER BY 1";
 
 /* ---- names ----------------------------------------------------------------------------------------------- */
 

@@ -123,6 +123,9 @@ class Council:
         for fid, on in q("SELECT e.family_id, a.attended_on FROM activity a JOIN episode e ON e.id = a.episode_id"):
             self.activity[fid].append(d(on))
         self.holds = q("SELECT id, reason, scope_table, scope_id, from_date, until_date FROM legal_hold ORDER BY id")
+        # An open data-subject request holds its person's records (docs/retention.md), after the placed holds.
+        self.holds += q("SELECT 1000000000000 + id, 'SAR-OPEN', 'person', person_id, received_on, closed_on"
+                        " FROM subject_request ORDER BY id")
         con.close()
 
     # facts about a family
@@ -340,6 +343,7 @@ def enrich(db):
     # An adults-only family (no child by role or age): no standing children's hold on its records.
     f2 = ids["f_adults"] = family("Adults household", "2015-01-01T00:00:00Z")
     a1, a2 = person("Adult", "1970-01-01"), person("Carer", "1972-02-02")
+    ids["p_adult"] = a1
     member(f2, a1, "parent"), member(f2, a2, "carer")
     e2 = ids["e_adults"] = episode(f2, "2015-02-01", "2016-12-31", "moved_away")
     activity(e2, "2015-03-03")
@@ -429,6 +433,13 @@ def api_holds(check, hearth, db, logins, ids, saved=None):
               "api: governance ends the hold on 2040-01-01", (st, doc))
         st, doc = call(gov, "PATCH", "/api/v1/legal-holds/%s" % hold_id, {"until_date": "2041-01-01"})
         check(st == 409, "api: ending it again is a conflict", (st, doc))
+        # An open data-subject request holds its person's records (SAR-OPEN) until it closes: an access request
+        # by the adults' household member, received 2020-01-01 and completed 2031-05-01.
+        adult = ids.get("p_adult")
+        if adult:
+            st, doc = call(gov, "POST", "/api/v1/requests", {"kind": "access", "person_id": adult, "requester": "self",
+                                                            "requester_name": "Synthetic", "received_on": "2020-01-01"})
+            check(st == 201, "api: governance registers an access request (it holds the person's records)", (st, doc))
         st, doc = call(prac, "GET", "/api/v1/legal-holds")
         check(st == 403, "api: a practitioner may not list holds", (st, doc))
         if saved:
@@ -666,6 +677,8 @@ def main():
             check(SEEN[("durham", "hold", "IICSA-2015")] > 0 and SEEN[("durham", "hold", "LITIGATION")] > 0
                   and SEEN[("durham", "hold", "FUTURE-INQUIRY")] > 0 and SEEN[("durham", "action", "dispose")] > 0,
                   "durham: the plans show the IICSA hold, record holds and disposals", dict(SEEN))
+        check(sum(v for (k, what, code), v in SEEN.items() if what == "hold" and code == "SAR-OPEN") > 0,
+              "an open data-subject request holds its person's records (SAR-OPEN)", dict(SEEN))
         empty = os.path.join(tmp, "empty.db")
         rc, out, err = plan(hearth, empty, base_path, "2040-01-01")
         check(rc == 0 and out == HEADER + "\n" and "0 rows" in err, "an empty database: the header alone", (rc, out, err))
