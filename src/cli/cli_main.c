@@ -302,6 +302,21 @@ static const cli_command commands[] = {
      "                 governance sends to approve it: POST /api/v1/retention-plans/{id}/approval\n"
      "Exit 0 with the plan; 1 when the policy, database or output fails (nothing written); 2 on usage errors.\n",
      cli_retention_plan},
+    {"retention run", "carry out an approved retention plan: destroy or archive what is due",
+     "usage: hearth retention run --db PATH --plan ID [--policy FILE] [--confirm]\n"
+     "\n"
+     "Carry out retention plan ID, saved with `hearth retention plan --save` and approved by governance, under\n"
+     "the policy file it was made with (its digest is checked; default policy/durham.yaml as `hearth serve`).\n"
+     "The plan is worked out again as of today first: a record held since the approval (a legal hold, an open\n"
+     "data-subject request) or no longer due is spared. Every other row due for disposal is destroyed (its\n"
+     "personal data removed everywhere, earlier versions included, a disposal record kept: GET\n"
+     "/api/v1/disposals) or archived (left out of working lists), as its class says. Without --confirm it is a\n"
+     "dry run that changes nothing and says what would happen. Each record is its own transaction: an\n"
+     "interrupted run keeps what it did, and running it again goes on; when every row is done the plan is\n"
+     "marked run. Each disposal is recorded in the audit trail. See docs/retention.md.\n"
+     "Exit 0 when done (or the dry run finished), 1 when it stopped (a plan not approved, another policy file,\n"
+     "a database error), 2 on usage errors.\n",
+     cli_retention_run},
     {"retention hold add", "place a legal hold on a person, family, episode or contact",
      "usage: hearth retention hold add --db PATH --reason CODE --table TABLE --record ID [--from YYYY-MM-DD]\n"
      "                                 [--note TEXT]\n"

@@ -135,6 +135,10 @@ typedef struct gov_disposal_result {
 int gov_dispose(store *s, core_arena *a, const gov_disposal *d, int64_t user_id, gov_disposal_result *out,
                 core_error *err);
 
+/* Archive an episode, contact or family (archived_on = today, migration 0018): it leaves working lists and
+ * stays for governance. *archived 1 when this call archived it, 0 when it was archived already or is gone. */
+int gov_archive(store *s, core_arena *a, const char *table, int64_t id, int *archived, core_error *err);
+
 /* The disposal record with its certificate: {id, reference, kind, record: {table, id}, record_class, reason,
  * plan_id, request_id, approved_by: {user_id, username}, rows_removed: {table: n}, disposed_at, disposed_by,
  * certificate}. */

@@ -436,3 +436,27 @@ int gov_disposal_list(store *s, core_arena *a, int64_t before, int64_t limit, js
     *out = items;
     return 0;
 }
+
+/* ---- archiving ---- */
+
+static const char SQL_ARCHIVE_EPISODE[] = "UPDATE episode SET archived_on = $2 WHERE id = $1 AND archived_on IS NULL";
+static const char SQL_ARCHIVE_CONTACT[] = "UPDATE contact SET archived_on = $2 WHERE id = $1 AND archived_on IS NULL";
+static const char SQL_ARCHIVE_FAMILY[] = "UPDATE family SET archived_on = $2 WHERE id = $1 AND archived_on IS NULL";
+
+int gov_archive(store *s, core_arena *a, const char *table, int64_t id, int *archived, core_error *err)
+{
+    *archived = 0;
+    const char *sql = strcmp(table, "episode") == 0   ? SQL_ARCHIVE_EPISODE
+                      : strcmp(table, "contact") == 0 ? SQL_ARCHIVE_CONTACT
+                      : strcmp(table, "family") == 0  ? SQL_ARCHIVE_FAMILY
+                                                      : NULL;
+    if (!sql)
+        return core_error_set(err, CORE_E_INVALID_VALUE, "records of kind %s are not archived", table);
+    char today[11];
+    core_clock_today(today);
+    int64_t changed = 0;
+    store_value p[] = {store_v_int(id), store_v_text(today)};
+    int rc = store_exec(s, a, sql, p, 2, &changed, err);
+    *archived = changed == 1;
+    return rc;
+}

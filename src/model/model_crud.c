@@ -639,6 +639,11 @@ int model_list(model_ctx *ctx, const model_resource *r, const model_list_req *re
     }
     if (strcmp(r->table, "person") == 0)
         core_buf_adds(&sql, "\n   AND restricted = 0 AND merged_into IS NULL");
+    /* An archived record (its retention period over, the policy archiving it) leaves working lists; governance
+     * still lists it. */
+    if (!ctx->see_restricted && (strcmp(r->table, "episode") == 0 || strcmp(r->table, "contact") == 0 ||
+                                 strcmp(r->table, "family") == 0))
+        core_buf_adds(&sql, "\n   AND archived_on IS NULL");
     for (size_t i = 0; i < req->nfilters; i++) {
         const model_field *f = model_field_find(r, req->filters[i].field);
         if (!f || !(f->flags & MODEL_F_FILTER))

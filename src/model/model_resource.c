@@ -86,6 +86,7 @@ static const model_field contact_detail_fields[] = {
 static const model_field family_fields[] = {
     TEXT("name", MODEL_F_REQUIRED, NAME_MAX_LEN),
     TEXT("source", 0, NAME_MAX_LEN),
+    F("archived_on", MODEL_T_DATE, MODEL_F_HIDDEN | MODEL_F_INTERNAL), /* set by a retention run (archive) */
 };
 
 static const model_field family_member_fields[] = {
@@ -110,6 +111,7 @@ static const model_field contact_fields[] = {
     F("decision_date", MODEL_T_DATE, 0),
     REF("decided_by", "app_user", 0),
     F("opens_family", MODEL_T_BOOL, MODEL_F_INTERNAL), /* the contact opens the family it names (access_link_opens) */
+    F("archived_on", MODEL_T_DATE, MODEL_F_HIDDEN | MODEL_F_INTERNAL), /* set by a retention run (archive) */
 };
 
 static const model_field contact_child_fields[] = {
@@ -157,6 +159,7 @@ static const model_field episode_fields[] = {
     F("programme_start", MODEL_T_DATE, 0),
     F("programme_end", MODEL_T_DATE, 0),
     CODE("closure_reason", "closure_reason", MODEL_F_FILTER),
+    F("archived_on", MODEL_T_DATE, MODEL_F_HIDDEN | MODEL_F_INTERNAL), /* set by a retention run (archive) */
 };
 
 static const model_field episode_member_fields[] = {

@@ -6,7 +6,8 @@
  * (`hearth retention plan`); and keeping the legal holds placed on single records (`hearth retention hold`,
  * /api/v1/legal-holds). The rules are written out in docs/retention.md; this header is their contract.
  * What it is not for: disposing of anything. The plan only reads; a plan can be saved (retention_plan,
- * retention_plan_row) and approved by a second person, but running an approved plan is for later.
+ * retention_plan_row) and approved by a second person; running an approved plan is `hearth retention run`
+ * (src/cli/cli_retention_run.c), which disposes through src/gov/gov_dispose.c.
  *
  * The plan, in short (docs/retention.md has every case):
  *   - A record is a contact, episode or family row that some class's `records:` selector matches; it takes the
@@ -191,5 +192,8 @@ int retention_hold_get(store *s, core_arena *a, int64_t id, retention_hold *out,
  * *out is an array on a, *n its length. */
 int retention_hold_list(store *s, core_arena *a, int64_t after, int limit, int standing_only, retention_hold **out,
                         size_t *n, core_error *err);
+
+/* Mark an approved plan run (its disposals done); a plan in any other state is left as it is. */
+int retention_plan_mark_run(store *s, core_arena *a, int64_t id, int64_t actor, core_error *err);
 
 #endif

@@ -279,3 +279,19 @@ int retention_plan_rows(store *s, core_arena *a, int64_t plan_id, int64_t after,
     }
     return rc < 0 ? rc : 0;
 }
+
+/* An approved plan, marked run once every row due for disposal has been disposed of. */
+static const char SQL_PLAN_RUN[] =
+    "UPDATE retention_plan\n"
+    "   SET state = 'run', version = version + 1, updated_at = $2, updated_by = $3\n"
+    " WHERE id = $1\n"
+    "   AND state = 'approved'";
+
+int retention_plan_mark_run(store *s, core_arena *a, int64_t id, int64_t actor, core_error *err)
+{
+    char now[21];
+    core_clock_iso(0, now);
+    store_value v[] = {store_v_int(id), store_v_text(core_arena_strdup(a, now)),
+                       actor > 0 ? store_v_int(actor) : store_v_null()};
+    return store_exec(s, a, SQL_PLAN_RUN, v, 3, NULL, err);
+}

@@ -488,6 +488,98 @@ def api_holds(check, hearth, db, logins, ids, saved=None):
     return hold_id
 
 
+def run_plan(check, hearth, db, logins, base, tmp):
+    """`hearth retention run`: an approved plan carried out on a copy of the council. Short periods make the old
+    records due today; one due episode is held after the approval and must be spared; a dry run changes
+    nothing; the run destroys what its classes destroy (every row under it, earlier versions included, a
+    disposal record each) and archives what they archive; a second run finds it all done."""
+    import hashlib
+    import sqlite3
+    from run import Server, session_of, request
+    copy = os.path.join(tmp, "run.db")
+    sqlite3.connect(db).backup(sqlite3.connect(copy))
+    for ext in (".audit", ".audit-key", ".audit-pubkey", ".audit-signing-key", ".audit-checkpoints"):
+        if os.path.exists(db + ext):
+            shutil.copy(db + ext, copy + ext)
+    pol = dict(base, profile="run_test", retention={"classes": [
+        {"code": "r_nfa", "label": "Contacts", "records": "contact_no_further_action", "trigger": "case_closure",
+         "period": {"years": 1}, "disposal": "destroy"},
+        {"code": "r_fc", "label": "Family centre", "records": "family_centre_client", "trigger": "last_contact",
+         "period": {"years": 1}, "disposal": "archive"},
+        {"code": "r_eh", "label": "Early help", "records": "early_help_case", "trigger": "case_closure",
+         "period": {"years": 1}, "disposal": "destroy"}]})
+    path = os.path.join(tmp, "run_test.yaml")
+    save_policy(pol, path)
+    out_csv = os.path.join(tmp, "run_plan.csv")
+    rc, out, err = plan(hearth, copy, path, AS_OF[0], "--save", "--out", out_csv)
+    m = re.search(r"retention plan (\d+) saved", err)
+    if not check(rc == 0 and m, "run: the plan is saved", err[-300:]):
+        return
+    plan_id = int(m.group(1))
+    text = open(out_csv, "rb").read()
+    rows = [r.split(",") for r in text.decode().splitlines()[1:]]
+    due = [(r[1], int(r[2]), r[0]) for r in rows if r[8] == "dispose"]
+    destroy = [(t, i) for t, i, c in due if c != "r_fc"]
+    archive = [(t, i) for t, i, c in due if c == "r_fc"]
+    check(len(destroy) > 1 and archive, "run: the plan has records to destroy and to archive", (len(destroy), archive))
+    rc, _, err = run(hearth, "retention", "run", "--db", copy, "--plan", str(plan_id), "--policy", path)
+    check(rc == 1 and "has not been approved" in err, "run: a draft plan does not run", err[-300:])
+    server = Server(hearth, copy)
+    try:
+        gov, _ = session_of(server.port, logins, "dpo")
+        digest = hashlib.blake2b(text, digest_size=32).hexdigest()
+        st, _, raw = request(server.port, "POST", "/api/v1/retention-plans/%d/approval" % plan_id,
+                             {"Authorization": "Bearer " + gov, "Content-Type": "application/json"},
+                             json.dumps({"rows_digest": digest}).encode())
+        check(st == 200, "run: governance approves the plan", (st, raw[:300]))
+    finally:
+        server.stop()
+    held = next((i for t, i in destroy if t == "episode"), None)
+    rc, out, err = run(hearth, "retention", "hold", "add", "--db", copy, "--reason", "LITIGATION", "--table",
+                       "episode", "--record", str(held), "--from", "2026-11-01")
+    check(rc == 0, "run: a hold placed after the approval", err)
+
+    def count(sql, *args):
+        c = sqlite3.connect(copy)
+        try:
+            return c.execute(sql, args).fetchone()[0]
+        finally:
+            c.close()
+    tables = ("contact", "episode", "family", "case_note", "assessment", "row_history", "disposal")
+    before = {t: count("SELECT count(*) FROM %s" % t) for t in tables}
+    other = os.path.join(tmp, "other.yaml")
+    save_policy(dict(pol, profile="other"), other)
+    rc, _, err = run(hearth, "retention", "run", "--db", copy, "--plan", str(plan_id), "--policy", other)
+    check(rc == 1 and "not the policy file" in err, "run: another policy file is refused", err[-300:])
+    rc, _, err = run(hearth, "retention", "run", "--db", copy, "--plan", str(plan_id), "--policy", path)
+    after_dry = {t: count("SELECT count(*) FROM %s" % t) for t in tables}
+    check(rc == 0 and "dry run" in err and after_dry == before, "run: a dry run changes nothing", (err[-300:], before,
+                                                                                                after_dry))
+    rc, out, err = run(hearth, "retention", "run", "--db", copy, "--plan", str(plan_id), "--policy", path, "--confirm")
+    check(rc == 0, "run --confirm", err[-300:])
+    gone = [(t, i) for t, i in destroy if (t, i) != ("episode", held)
+            and count("SELECT count(*) FROM %s WHERE id = ?" % t, i)]
+    check(not gone, "run: every due record destroyed but the held one", gone[:10])
+    check(count("SELECT count(*) FROM episode WHERE id = ?", held) == 1, "run: the record held since approval is spared")
+    orphans = count("SELECT (SELECT count(*) FROM case_note WHERE episode_id NOT IN (SELECT id FROM episode))"
+                    " + (SELECT count(*) FROM assessment WHERE episode_id NOT IN (SELECT id FROM episode))"
+                    " + (SELECT count(*) FROM contact_child WHERE contact_id NOT IN (SELECT id FROM contact))"
+                    " + (SELECT count(*) FROM row_history h WHERE h.table_name = 'episode'"
+                    "    AND h.row_id NOT IN (SELECT id FROM episode))")
+    check(orphans == 0, "run: nothing under a destroyed record, nor its earlier versions, is left", orphans)
+    disposed = [(t, i) for t, i in destroy if (t, i) != ("episode", held)]
+    n_disposal = count("SELECT count(*) FROM disposal WHERE kind = 'retention' AND plan_id = ?", plan_id)
+    check(n_disposal >= len(disposed) - sum(1 for t, i in disposed if t == "family"),
+          "run: a disposal record per record destroyed (%d for %d)" % (n_disposal, len(disposed)))
+    not_archived = [i for t, i in archive if count("SELECT count(*) FROM %s WHERE id = ? AND archived_on IS NULL" % t, i)]
+    check(not not_archived, "run: records of an archiving class are archived", not_archived)
+    rc, out2, err = run(hearth, "retention", "run", "--db", copy, "--plan", str(plan_id), "--policy", path, "--confirm")
+    check(rc == 0 and re.search(r" 0 destroyed", err) and " 0 archived" in err,
+          "run: running it again does nothing more", err[-300:])
+    rc, out, err = run(hearth, "audit", "verify", "--db", copy, "--public-key", copy + ".audit-pubkey")
+    check(rc == 0, "run: the audit trail verifies after the run", (out, err))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--hearth", required=True)
@@ -686,6 +778,7 @@ def main():
         check(rc == 0 and json.loads(out) == [], "an empty database as json: []", (rc, out, err))
         rc, out, err = run(hearth, "retention", "plan", "--help")
         check(rc == 0 and "--as-of" in out and "record_class" in out, "--help explains the command", out[:200])
+        run_plan(check, hearth, db, logins, base, tmp)
     finally:
         if a.keep:
             print("kept " + tmp)

@@ -1,0 +1,235 @@
+/*
+ * cli_retention_run.c — `hearth retention run --db PATH --plan ID [--policy FILE] [--confirm]`: carry out an
+ * approved retention plan (docs/retention.md, "Running a plan").
+ *
+ * Only a plan governance approved runs, under the very policy file it was made with (its digest is checked).
+ * Before anything goes, the plan is worked out again as of today: a record held since the approval (a legal
+ * hold placed, a data-subject request opened) or no longer due is left alone and counted. Each remaining row
+ * whose action is dispose is then, by its class's disposal, destroyed (src/gov/gov_dispose.c: its personal
+ * data removed everywhere, a disposal record kept) or archived (archived_on: out of working lists). A dry run
+ * unless --confirm: then it only says what would happen. Each record is its own transaction, so an
+ * interrupted run keeps what it finished, and running it again goes on from there (records already destroyed
+ * or archived are counted, not repeated); once every row is done the plan is marked run. Each disposal is on
+ * the audit trail (action dispose or archive, with the disposal reference); the certificate of each is
+ * GET /api/v1/disposals/{id}.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "core/core_clock.h"
+#include "core/core_parse.h"
+#include "gov/gov.h"
+#include "retention/retention.h"
+
+enum { PAGE = 500 };
+
+/* A record's action in the plan worked out again today: sorted by (table, id) for lookup. */
+typedef struct fresh_row {
+    char table; /* 'c', 'e', 'f' */
+    int64_t id;
+    retention_action action;
+} fresh_row;
+
+typedef struct fresh {
+    fresh_row *v;
+    size_t n, cap;
+} fresh;
+
+static int fresh_add(void *ctx, const retention_row *r, core_error *err)
+{
+    (void)err;
+    fresh *f = ctx;
+    if (f->n == f->cap) {
+        f->cap = f->cap ? f->cap * 2 : 1024;
+        f->v = core_xrealloc(f->v, f->cap * sizeof(*f->v));
+    }
+    f->v[f->n++] = (fresh_row){r->record_table[0], r->record_id, r->action};
+    return 0;
+}
+
+static int fresh_cmp(const void *x, const void *y)
+{
+    const fresh_row *a = x, *b = y;
+    if (a->table != b->table)
+        return a->table < b->table ? -1 : 1;
+    return a->id < b->id ? -1 : a->id > b->id;
+}
+
+/* The record's action today, or -1 when the fresh plan no longer covers it. */
+static int fresh_action(const fresh *f, const char *table, int64_t id)
+{
+    fresh_row key = {table[0], id, RETENTION_KEEP};
+    fresh_row *hit = bsearch(&key, f->v, f->n, sizeof(*f->v), fresh_cmp);
+    return hit ? (int)hit->action : -1;
+}
+
+typedef struct run_counts {
+    uint64_t due, destroyed, archived, already, held_since, rows_removed;
+} run_counts;
+
+/* One row: destroy or archive it (dry: inside a transaction rolled back). */
+static int one(cli_db *d, const retention_plan_info *plan, const retention_saved_row *r, int confirm,
+               run_counts *c, core_error *err)
+{
+    core_arena a = CORE_ARENA_INIT;
+    int archive = r->disposal && strcmp(r->disposal, "archive") == 0;
+    gov_disposal g = {.kind = "retention",
+                      .record_table = r->record_table,
+                      .record_id = r->record_id,
+                      .record_class = r->record_class,
+                      .reason = core_arena_printf(&a, "due %s under %s", r->due_date ? r->due_date : "?",
+                                                  r->record_class),
+                      .plan_id = plan->id,
+                      .approved_by = plan->approved_by};
+    gov_disposal_result res = {0};
+    int archived = 0;
+    int rc = store_begin(d->s, err);
+    if (rc == 0)
+        rc = archive ? gov_archive(d->s, &a, r->record_table, r->record_id, &archived, err)
+                     : gov_dispose(d->s, &a, &g, 0, &res, err);
+    if (rc == CORE_E_NOT_FOUND || (rc == 0 && archive && !archived)) { /* done by an earlier run (or with its family) */
+        store_rollback(d->s);
+        c->already++;
+        core_arena_release(&a);
+        core_error_clear(err);
+        return 0;
+    }
+    if (rc == 0 && confirm)
+        rc = store_commit(d->s, err);
+    else
+        store_rollback(d->s);
+    if (rc == 0) {
+        if (archive) {
+            c->archived++;
+        } else {
+            c->destroyed++;
+            c->rows_removed += (uint64_t)res.rows;
+        }
+        if (confirm) {
+            json_t *detail = json_pack("{s:I,s:s,s:s?}", "plan_id", (json_int_t)plan->id, "class", r->record_class,
+                                       "disposal", archive ? NULL : res.reference);
+            rc = cli_db_record(d, archive ? "archive" : "dispose", r->record_table, r->record_id, detail, err);
+            if (rc == 0 && !archive)
+                printf("%s  %s %" PRId64 "  %s  %" PRId64 " rows\n", res.reference, r->record_table, r->record_id,
+                       r->record_class, res.rows);
+            else if (rc == 0)
+                printf("archived  %s %" PRId64 "  %s\n", r->record_table, r->record_id, r->record_class);
+        }
+    }
+    core_arena_release(&a);
+    return rc;
+}
+
+int cli_retention_run(int argc, char **argv)
+{
+    const char *db = NULL, *policy_path = NULL, *plan_arg = NULL;
+    int confirm = 0;
+    static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
+                                         {"plan", required_argument, NULL, 'p'},
+                                         {"policy", required_argument, NULL, 'P'},
+                                         {"confirm", no_argument, NULL, 'c'},
+                                         {NULL, 0, NULL, 0}};
+    int ch;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'd': db = optarg; break;
+        case 'p': plan_arg = optarg; break;
+        case 'P': policy_path = optarg; break;
+        case 'c': confirm = 1; break;
+        default: return CLI_USAGE;
+        }
+    }
+    int64_t plan_id = 0;
+    if (!db || !plan_arg || optind != argc || core_parse_int64(plan_arg, strlen(plan_arg), 1, INT64_MAX, &plan_id)) {
+        fprintf(stderr, "hearth retention run: --db PATH and --plan ID are required (see --help)\n");
+        return CLI_USAGE;
+    }
+    policy *pol = NULL;
+    if (cli_policy_open(policy_path, &pol) != CLI_OK)
+        return CLI_FAIL;
+    core_error err;
+    core_error_clear(&err);
+    if (!pol) {
+        core_error_set(&err, CORE_E_USAGE, "no policy file: the plan runs under the policy it was made with");
+        core_error_hint(&err, "give it with --policy FILE");
+        cli_print_error(&err);
+        return CLI_FAIL;
+    }
+    cli_db d;
+    if (cli_db_open(&d, db, &err)) {
+        cli_print_error(&err);
+        policy_free(pol);
+        return CLI_FAIL;
+    }
+    int status = CLI_OK, rc = 0;
+    retention_plan_info plan;
+    char digest[RETENTION_DIGEST_HEX], today[11];
+    core_clock_today(today);
+    fresh f = {0};
+    run_counts c = {0};
+    rc = retention_plan_get(d.s, &d.arena, plan_id, &plan, &err);
+    if (rc == 0 && strcmp(plan.state, "draft") == 0) {
+        core_error_set(&err, CORE_E_CONFLICT, "retention plan %" PRId64 " has not been approved", plan_id);
+        rc = core_error_hint(&err, "governance approves it first: POST /api/v1/retention-plans/%" PRId64 "/approval",
+                             plan_id);
+    }
+    if (rc == 0 && strcmp(today, plan.as_of) < 0)
+        rc = core_error_set(&err, CORE_E_CONFLICT, "retention plan %" PRId64 " is as of %s, which has not come",
+                            plan_id, plan.as_of);
+    if (rc == 0)
+        rc = retention_digest_file(pol->path, digest, &err);
+    if (rc == 0 && strcmp(digest, plan.policy_digest) != 0) {
+        core_error_set(&err, CORE_E_CONFLICT, "%s is not the policy file plan %" PRId64 " was made with", pol->path,
+                       plan_id);
+        rc = core_error_hint(&err, "run it with the same file (its BLAKE2b digest is %.16s...), or make and approve "
+                                   "a new plan", plan.policy_digest);
+    }
+    if (rc == 0) /* the plan again, as of today: holds placed since, and records no longer due, are spared */
+        rc = retention_plan_build(d.s, pol, today, fresh_add, &f, NULL, &err);
+    if (rc == 0)
+        qsort(f.v, f.n, sizeof(*f.v), fresh_cmp);
+    for (int64_t after = 0; rc == 0;) {
+        retention_saved_row *rows;
+        size_t n = 0;
+        core_arena page = CORE_ARENA_INIT;
+        rc = retention_plan_rows(d.s, &page, plan_id, after, PAGE, "dispose", &rows, &n, &err);
+        for (size_t i = 0; rc == 0 && i < n; i++) {
+            c.due++;
+            if (fresh_action(&f, rows[i].record_table, rows[i].record_id) != RETENTION_DISPOSE) {
+                c.held_since++;
+                continue;
+            }
+            rc = one(&d, &plan, &rows[i], confirm, &c, &err);
+        }
+        if (n)
+            after = rows[n - 1].row_id;
+        core_arena_release(&page);
+        if (n < PAGE)
+            break;
+    }
+    if (rc == 0 && confirm && c.held_since == 0) /* every row done: the plan has run */
+        rc = retention_plan_mark_run(d.s, &d.arena, plan_id, 0, &err);
+    free(f.v);
+    if (rc) {
+        cli_print_error(&err);
+        status = CLI_FAIL;
+    }
+    fprintf(stderr,
+            "hearth retention run: plan %" PRId64 "%s: %" PRIu64 " due for disposal; %s %" PRIu64 " destroyed (%" PRIu64
+            " rows removed), %" PRIu64 " archived; %" PRIu64 " done before; %" PRIu64 " spared (held or no longer due "
+            "today)\n",
+            plan_id, confirm ? "" : " (dry run: nothing changed; --confirm to carry it out)", c.due,
+            confirm ? "" : "would be", c.destroyed, c.rows_removed, c.archived, c.already, c.held_since);
+    core_error_clear(&err);
+    if (cli_db_close(&d, &err)) {
+        cli_print_error(&err);
+        status = CLI_FAIL;
+    }
+    policy_free(pol);
+    return status;
+}
