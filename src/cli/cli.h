@@ -84,6 +84,7 @@ int cli_link_index(int argc, char **argv);
 int cli_identify(int argc, char **argv);
 int cli_sar_pack(int argc, char **argv);
 int cli_retention_run(int argc, char **argv);
+int cli_policy_ropa(int argc, char **argv);
 int cli_identify_indicators(int argc, char **argv);
 int cli_retention_plan(int argc, char **argv);
 int cli_retention_hold_add(int argc, char **argv);

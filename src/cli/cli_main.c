@@ -302,6 +302,16 @@ static const cli_command commands[] = {
      "                 governance sends to approve it: POST /api/v1/retention-plans/{id}/approval\n"
      "Exit 0 with the plan; 1 when the policy, database or output fails (nothing written); 2 on usage errors.\n",
      cli_retention_plan},
+    {"policy ropa", "the record of processing activities (UK GDPR art. 30), from the policy",
+     "usage: hearth policy ropa [--policy FILE] [--format csv|html]\n"
+     "\n"
+     "Write the council's record of processing activities to standard output, made from its policy file (default\n"
+     "policy/durham.yaml, as `hearth serve`): one row per category of data with the controller and DPO and\n"
+     "their contacts, the purposes, the data subjects, the category with its lawful basis and condition, the\n"
+     "sources and channels, the recipients and other sharing, the research shares, transfers outside the UK,\n"
+     "how long each kind of record is kept (as the notice says it) with the holds, and the security measures.\n"
+     "CSV by default; --format html for a page. Change the policy and the record changes with the notice.\n",
+     cli_policy_ropa},
     {"retention run", "carry out an approved retention plan: destroy or archive what is due",
      "usage: hearth retention run --db PATH --plan ID [--policy FILE] [--confirm]\n"
      "\n"

@@ -137,3 +137,51 @@ int cli_notice(int argc, char **argv)
     }
     return CLI_OK;
 }
+
+int cli_policy_ropa(int argc, char **argv)
+{
+    const char *path = NULL;
+    int html = 0;
+    static const struct option opts[] = {{"policy", required_argument, NULL, 'p'},
+                                         {"format", required_argument, NULL, 'f'},
+                                         {NULL, 0, NULL, 0}};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'p') {
+            path = optarg;
+        } else if (c == 'f' && (strcmp(optarg, "csv") == 0 || strcmp(optarg, "html") == 0)) {
+            html = strcmp(optarg, "html") == 0;
+        } else {
+            fprintf(stderr, "hearth policy ropa: --format is csv or html\n");
+            return CLI_USAGE;
+        }
+    }
+    if (optind != argc) {
+        fprintf(stderr, "hearth policy ropa: takes --policy FILE and --format csv|html only\n");
+        return CLI_USAGE;
+    }
+    policy *p = NULL;
+    if (cli_policy_open(path, &p) != CLI_OK)
+        return CLI_FAIL;
+    core_error err;
+    core_error_clear(&err);
+    if (!p) {
+        core_error_set(&err, CORE_E_USAGE, "no policy file");
+        core_error_hint(&err, "give it with --policy FILE");
+        cli_print_error(&err);
+        return CLI_FAIL;
+    }
+    core_buf out;
+    core_buf_init(&out, CORE_BUF_DEFAULT_MAX);
+    int rc = policy_ropa_render(p, html, &out, &err);
+    if (rc == 0 && fwrite(out.data, 1, out.len, stdout) != out.len)
+        rc = core_error_set(&err, CORE_E_IO, "standard output could not be written");
+    core_buf_release(&out);
+    policy_free(p);
+    if (rc) {
+        cli_print_error(&err);
+        return CLI_FAIL;
+    }
+    return CLI_OK;
+}

@@ -43,4 +43,10 @@ const char *policy_period_words(core_arena *a, policy_period p);
  * destroyed."). Into the arena. */
 const char *policy_class_rule(core_arena *a, const policy_retention_class *c);
 
+/* The record of processing activities (UK GDPR art. 30(1); policy_ropa.c): one row per data category with
+ * the controller and DPO, purposes, data subjects, the category, lawful basis and condition, sources,
+ * recipients, research shares, overseas transfers, retention and security, as CSV (html 0) or an HTML page
+ * (html 1, every value escaped). 0, or CORE_E_INTERNAL when out passed its maximum. */
+int policy_ropa_render(const policy *p, int html, core_buf *out, core_error *err);
+
 #endif

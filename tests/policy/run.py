@@ -319,6 +319,36 @@ def serve(hearth, tmp):
           "serve --policy with a broken file: exit 1 and FILE:LINE (got %d %s)" % (p.returncode, e[-400:]))
 
 
+def ropa(hearth, tmp):
+    """`hearth policy ropa`: the article 30 record, one row per data category, following the policy."""
+    import csv
+    import io
+    for council in COUNCILS:
+        rc, out, err = run(hearth, ["policy", "ropa", "--policy", profile(council)])
+        rows = list(csv.DictReader(io.StringIO(out))) if rc == 0 else []
+        rc2, js, _ = run(hearth, ["notice", "--policy", profile(council), "--format", "json"])
+        doc = json.loads(js)["policy"] if rc2 == 0 else {}
+        cats = [c["label"] for c in doc.get("data_categories", [])]
+        check(rc == 0 and [r["data_category"] for r in rows] == cats and all(
+            r["controller"] == doc["controller"]["name"] and r["retention"] and r["lawful_basis"] for r in rows),
+            "%s: the record of processing has a row per data category with controller, basis and retention (%s)"
+            % (council, err[-200:]))
+    with open(profile("durham"), encoding="utf-8") as f:
+        text, _ = edit_line(f.read(), "period: {years: 2}", "period: {years: 3}")
+    changed = os.path.join(tmp, "ropa-durham.yaml")
+    with open(changed, "w", encoding="utf-8") as f:
+        f.write(text)
+    _, before, _ = run(hearth, ["policy", "ropa", "--policy", profile("durham")])
+    _, after, _ = run(hearth, ["policy", "ropa", "--policy", changed])
+    check("Kept for 2 years" in before and "Kept for 3 years" in after and "Kept for 2 years" not in after,
+          "a period changed in the policy changes the record of processing")
+    rc, html, _ = run(hearth, ["policy", "ropa", "--policy", profile("durham"), "--format", "html"])
+    check(rc == 0 and html.startswith("<!DOCTYPE html>") and "<h1>Record of processing activities" in html,
+          "--format html writes a page")
+    rc, _, _ = run(hearth, ["policy", "ropa", "--format", "pdf"])
+    check(rc == 2, "ropa --format pdf is a usage error")
+
+
 def behaviour(hearth, tmp):
     sys.path.insert(0, os.path.join(ROOT, "tests", "api"))
     import run as api  # the API suite's sign-in and request helpers
@@ -401,6 +431,7 @@ def main():
         follows(hearth, tmp)
         formats(hearth, tmp)
         serve(hearth, tmp)
+        ropa(hearth, tmp)
         behaviour(hearth, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
