@@ -14,7 +14,9 @@
 
 #include "api/api.h"
 #include "core/core_parse.h"
+#include "core/core_clock.h"
 #include "gov/gov.h"
+#include "retention/retention.h"
 
 enum { DISPOSALS_PAGE_DEFAULT = 50, DISPOSALS_PAGE_MAX = 500 };
 
@@ -42,6 +44,18 @@ int api_request_erase(http_req *req)
     json_decref(r);
     if (!fits) {
         core_error_set(&err, CORE_E_CONFLICT, "only an open erasure request is carried out");
+        return http_reply_error(req, &err);
+    }
+    /* A legal hold blocks disposal: erasure waits, or is refused on art. 17(3)(e) (legal claims). */
+    const char *held = NULL;
+    char today[11];
+    core_clock_today(today);
+    if (retention_person_held(req->db, &req->arena, person, today, &held, &err))
+        return http_reply_error(req, &err);
+    if (held) {
+        core_error_set(&err, CORE_E_CONFLICT, "a legal hold (%s) stands on this person's records", held);
+        core_error_hint(&err, "end the hold first, or refuse the request on its ground (event refuse, reason "
+                              "art17_3_e for legal claims)");
         return http_reply_error(req, &err);
     }
     gov_disposal d = {.kind = "erasure",

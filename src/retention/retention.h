@@ -193,6 +193,11 @@ int retention_hold_get(store *s, core_arena *a, int64_t id, retention_hold *out,
 int retention_hold_list(store *s, core_arena *a, int64_t after, int limit, int standing_only, retention_hold **out,
                         size_t *n, core_error *err);
 
+/* The reason code of the first legal hold in force on date `on` (YYYY-MM-DD) over a person or a family they
+ * are a member of, in *reason (arena), or NULL when none: an erasure is refused while one stands. */
+int retention_person_held(store *s, core_arena *a, int64_t person, const char *on, const char **reason,
+                          core_error *err);
+
 /* Mark an approved plan run (its disposals done); a plan in any other state is left as it is. */
 int retention_plan_mark_run(store *s, core_arena *a, int64_t id, int64_t actor, core_error *err);
 

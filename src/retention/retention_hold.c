@@ -243,3 +243,30 @@ int retention_hold_end(store *s, core_arena *a, int64_t id, const char *until_da
         return core_error_set(err, CORE_E_STALE, "legal hold %lld changed meanwhile", (long long)id);
     return 0;
 }
+
+/* The first legal hold in force on $2 over person $1 or a family they are a member of. */
+static const char SQL_PERSON_HELD[] =
+    "SELECT h.reason\n"
+    "  FROM legal_hold h\n"
+    " WHERE h.from_date <= $2\n"
+    "   AND (h.until_date IS NULL OR h.until_date > $2)\n"
+    "   AND ((h.scope_table = 'person' AND h.scope_id = $1)\n"
+    "        OR (h.scope_table = 'family' AND h.scope_id IN (SELECT family_id FROM family_member\n"
+    "                                                         WHERE person_id = $1)))\n"
+    " ORDER BY h.id\n"
+    " LIMIT 1";
+
+int retention_person_held(store *s, core_arena *a, int64_t person, const char *on, const char **reason,
+                          core_error *err)
+{
+    *reason = NULL;
+    store_value p[] = {store_v_int(person), store_v_text(on)};
+    store_stmt *st;
+    int rc = store_query(s, a, SQL_PERSON_HELD, p, 2, &st, err);
+    if (rc)
+        return rc;
+    if ((rc = store_next(st, err)) == 1)
+        *reason = core_arena_strdup(a, store_col_text(st, 0, NULL));
+    store_done(st);
+    return rc < 0 ? rc : 0;
+}

@@ -184,6 +184,18 @@ def erasure_problems(port, gov_token, prac_token, db, person):
     if not con.execute("SELECT count(*) FROM person WHERE id = ?", (person,)).fetchone()[0]:
         problems.append("the dry run removed the person")
     con.close()
+    # A legal hold on the person blocks the erasure until it ends.
+    st, _, raw = api.request(port, "POST", "/api/v1/legal-holds", gov, json.dumps(
+        {"reason": "LITIGATION", "scope_table": "person", "scope_id": person, "from_date": "2026-11-01",
+         "note": "Synthetic: a claim is expected."}).encode())
+    hold = json.loads(raw) if st == 201 else {}
+    st, _, raw = api.request(port, "POST", "/api/v1/requests/%d/erase" % rid, gov, b'{"confirm": true}')
+    if st != 409 or "LITIGATION" not in raw.decode():
+        problems.append("erasure under a legal hold answered %d %s" % (st, raw[:200]))
+    st, _, raw = api.request(port, "PATCH", "/api/v1/legal-holds/%s" % hold.get("id"), gov, json.dumps(
+        {"until_date": "2026-11-23", "version": hold.get("version", 1)}).encode())
+    if st != 200:
+        problems.append("ending the hold: %d %s" % (st, raw[:200]))
     st, _, raw = api.request(port, "POST", "/api/v1/requests/%d/erase" % rid, gov, b'{"confirm": true}')
     done = json.loads(raw) if st == 200 else {}
     if st != 200 or done.get("dry_run") is not False or not done.get("disposal"):
