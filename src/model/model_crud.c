@@ -644,6 +644,10 @@ int model_list(model_ctx *ctx, const model_resource *r, const model_list_req *re
     if (!ctx->see_restricted && (strcmp(r->table, "episode") == 0 || strcmp(r->table, "contact") == 0 ||
                                  strcmp(r->table, "family") == 0))
         core_buf_adds(&sql, "\n   AND archived_on IS NULL");
+    if (!ctx->see_restricted && strcmp(r->table, "person") == 0) /* as LIVE_PERSON below, for a list */
+        core_buf_adds(&sql, "\n   AND (NOT EXISTS (SELECT 1 FROM family_member fm WHERE fm.person_id = person.id)"
+                            "\n        OR EXISTS (SELECT 1 FROM family_member fm JOIN family f ON f.id = fm.family_id"
+                            "\n                    WHERE fm.person_id = person.id AND f.archived_on IS NULL))");
     for (size_t i = 0; i < req->nfilters; i++) {
         const model_field *f = model_field_find(r, req->filters[i].field);
         if (!f || !(f->flags & MODEL_F_FILTER))
@@ -667,6 +671,13 @@ int model_list(model_ctx *ctx, const model_resource *r, const model_list_req *re
     return list_run(ctx, r, sql.data, p, n, limit, items, next, err);
 }
 
+/* A person still in use: governance ($N = 1) sees everyone; others see a person unless every family they belong
+ * to is archived (their records' retention period over and the policy archiving them: docs/retention.md). */
+#define LIVE_PERSON(n)                                                                                         \
+    "   AND ($" #n " = 1 OR NOT EXISTS (SELECT 1 FROM family_member fm WHERE fm.person_id = person.id)\n"          \
+    "        OR EXISTS (SELECT 1 FROM family_member fm JOIN family f ON f.id = fm.family_id\n"                      \
+    "                    WHERE fm.person_id = person.id AND f.archived_on IS NULL))\n"
+
 /* People whose identifiers match, in id order (restricted people never). */
 static const char SQL_PERSON_BY_IDENT[] =
     "SELECT *\n"
@@ -675,6 +686,7 @@ static const char SQL_PERSON_BY_IDENT[] =
     "   AND id > $4\n"
     "   AND restricted = 0 AND merged_into IS NULL\n"
     "   AND ($5 = '' OR date_of_birth = $5)\n"
+    LIVE_PERSON(7)
     " ORDER BY id\n"
     " LIMIT $6";
 
@@ -686,6 +698,7 @@ static const char SQL_PERSON_BY_ONE_NAME[] =
     "   AND id > $3\n"
     "   AND restricted = 0 AND merged_into IS NULL\n"
     "   AND ($4 = '' OR date_of_birth = $4)\n"
+    LIVE_PERSON(6)
     " ORDER BY id\n"
     " LIMIT $5";
 
@@ -705,6 +718,7 @@ static const char SQL_PERSON_BY_TWO_NAMES[] =
     "   AND id > $11\n"
     "   AND restricted = 0 AND merged_into IS NULL\n"
     "   AND ($12 = '' OR date_of_birth = $12)\n"
+    LIVE_PERSON(14)
     " ORDER BY id\n"
     " LIMIT $13";
 
@@ -715,6 +729,7 @@ static const char SQL_PERSON_BY_DOB[] =
     " WHERE date_of_birth = $1\n"
     "   AND id > $2\n"
     "   AND restricted = 0 AND merged_into IS NULL\n"
+    LIVE_PERSON(4)
     " ORDER BY id\n"
     " LIMIT $3";
 
@@ -740,7 +755,7 @@ int model_person_search(model_ctx *ctx, const model_person_query *q, json_t **it
     }
     if (q->identifier) {
         char canon[3][MODEL_IDENT_MAX];
-        store_value p[6];
+        store_value p[7];
         int any = 0;
         model_ident_kind kinds[3] = {MODEL_IDENT_NHS, MODEL_IDENT_NINO, MODEL_IDENT_UPN};
         for (int k = 0; k < 3; k++) {
@@ -762,7 +777,8 @@ int model_person_search(model_ctx *ctx, const model_person_query *q, json_t **it
         p[3] = store_v_int(q->after);
         p[4] = store_v_text(dob);
         p[5] = store_v_int(limit + 1);
-        return list_run(ctx, r, SQL_PERSON_BY_IDENT, p, 6, limit, items, next, err);
+        p[6] = store_v_int(ctx->see_restricted);
+        return list_run(ctx, r, SQL_PERSON_BY_IDENT, p, 7, limit, items, next, err);
     }
     if (q->name) {
         /* One word: a prefix of the family or the given name. More: see SQL_PERSON_BY_TWO_NAMES ("sean o bri",
@@ -773,12 +789,13 @@ int model_person_search(model_ctx *ctx, const model_person_query *q, json_t **it
         const char *first = strchr(key, ' '), *last = strrchr(key, ' ');
         if (!first) {
             store_value p[] = {store_v_text(key), store_v_text(prefix_end(ctx->arena, key)),
-                               store_v_int(q->after), store_v_text(dob), store_v_int(limit + 1)};
-            return list_run(ctx, r, SQL_PERSON_BY_ONE_NAME, p, 5, limit, items, next, err);
+                               store_v_int(q->after), store_v_text(dob), store_v_int(limit + 1),
+                               store_v_int(ctx->see_restricted)};
+            return list_run(ctx, r, SQL_PERSON_BY_ONE_NAME, p, 6, limit, items, next, err);
         }
         const char *tok[4] = {core_arena_strndup(ctx->arena, key, (size_t)(first - key)), first + 1,
                               core_arena_strndup(ctx->arena, key, (size_t)(last - key)), last + 1};
-        store_value p[13];
+        store_value p[14];
         for (int i = 0; i < 4; i++) {
             p[2 * i] = store_v_text(tok[i]);
             p[2 * i + 1] = store_v_text(prefix_end(ctx->arena, tok[i]));
@@ -788,11 +805,13 @@ int model_person_search(model_ctx *ctx, const model_person_query *q, json_t **it
         p[10] = store_v_int(q->after);
         p[11] = store_v_text(dob);
         p[12] = store_v_int(limit + 1);
-        return list_run(ctx, r, SQL_PERSON_BY_TWO_NAMES, p, 13, limit, items, next, err);
+        p[13] = store_v_int(ctx->see_restricted);
+        return list_run(ctx, r, SQL_PERSON_BY_TWO_NAMES, p, 14, limit, items, next, err);
     }
     if (q->date_of_birth) {
-        store_value p[] = {store_v_text(dob), store_v_int(q->after), store_v_int(limit + 1)};
-        return list_run(ctx, r, SQL_PERSON_BY_DOB, p, 3, limit, items, next, err);
+        store_value p[] = {store_v_text(dob), store_v_int(q->after), store_v_int(limit + 1),
+                           store_v_int(ctx->see_restricted)};
+        return list_run(ctx, r, SQL_PERSON_BY_DOB, p, 4, limit, items, next, err);
     }
     return core_error_set(err, CORE_E_BAD_PARAMETER, "search needs name, date_of_birth or identifier");
 }

@@ -573,6 +573,31 @@ def run_plan(check, hearth, db, logins, base, tmp):
           "run: a disposal record per record destroyed (%d for %d)" % (n_disposal, len(disposed)))
     not_archived = [i for t, i in archive if count("SELECT count(*) FROM %s WHERE id = ? AND archived_on IS NULL" % t, i)]
     check(not not_archived, "run: records of an archiving class are archived", not_archived)
+    # Archived records leave working lists and searches: the front door no longer finds a member of an archived
+    # family, and still finds a member of a family in use (the control).
+    fam = archive[0][1] if archive and archive[0][0] == "family" else None
+    c = sqlite3.connect(copy)
+    pick = ("SELECT p.id, p.given_name, p.family_name FROM person p JOIN family_member fm ON fm.person_id = p.id"
+            " WHERE %s AND p.restricted = 0 AND p.merged_into IS NULL ORDER BY p.id LIMIT 1")
+    member = c.execute(pick % "fm.family_id = ? AND NOT EXISTS (SELECT 1 FROM family_member o JOIN family f"
+                       " ON f.id = o.family_id WHERE o.person_id = p.id AND f.archived_on IS NULL)", (fam,)).fetchone() \
+        if fam else None
+    control = c.execute(pick % "fm.family_id IN (SELECT id FROM family WHERE archived_on IS NULL)").fetchone()
+    c.close()
+    if check(member is not None and control is not None, "run: an archived family has a member to search for", fam):
+        server = Server(hearth, copy)
+        try:
+            token, _ = session_of(server.port, logins, "frontdoor1")
+            found = {}
+            for who in (member, control):
+                q = "/api/v1/people/search?name=%s%%20%s&limit=500" % (who[1].replace(" ", "%20"),
+                                                                        who[2].replace(" ", "%20"))
+                st, _, raw = request(server.port, "GET", q, {"Authorization": "Bearer " + token}, b"")
+                found[who[0]] = st == 200 and who[0] in [i["id"] for i in json.loads(raw).get("items", [])]
+            check(not found[member[0]] and found[control[0]],
+                  "run: a member of an archived family leaves the front door's search; others are still found", found)
+        finally:
+            server.stop()
     rc, out2, err = run(hearth, "retention", "run", "--db", copy, "--plan", str(plan_id), "--policy", path, "--confirm")
     check(rc == 0 and re.search(r" 0 destroyed", err) and " 0 archived" in err,
           "run: running it again does nothing more", err[-300:])
