@@ -302,6 +302,31 @@ static const cli_command commands[] = {
      "                 governance sends to approve it: POST /api/v1/retention-plans/{id}/approval\n"
      "Exit 0 with the plan; 1 when the policy, database or output fails (nothing written); 2 on usage errors.\n",
      cli_retention_plan},
+    {"extract national", "the national evaluation extract, encrypted to the recipient, with its disclosure log",
+     "usage: hearth extract national --db PATH --period FROM..TO --recipient-key FILE --out FILE\n"
+     "                               [--policy FILE] [--share CODE] [--la-code CODE]\n"
+     "\n"
+     "For every person of a family on the Supporting Families programme in the period (dates YYYY-MM-DD),\n"
+     "write the policy's research share (default: its first that is not pseudonymised) to FILE: the LA code,\n"
+     "programme, family and person references, and exactly the fields the share lists (and the notice\n"
+     "promises). People who objected and restricted people are left out and counted, never named. FILE is\n"
+     "sealed to the recipient's public key (64 hex characters; libsodium's sealed box): Hearth keeps no\n"
+     "readable copy. Each person sent is a row of the disclosure log (recipient, fields, basis, date, when\n"
+     "it must be destroyed), shown in their access report and subject-access pack; recorded in the audit\n"
+     "trail. See docs/extracts.md.\n",
+     cli_extract_national},
+    {"extract keypair", "make a recipient's key pair for extracts",
+     "usage: hearth extract keypair --public FILE --secret FILE\n"
+     "\n"
+     "Write a new key pair as 64 hexadecimal characters each: the public key goes to the council (its\n"
+     "--recipient-key), the secret key stays with the recipient (written readable by its owner only).\n",
+     cli_extract_keypair},
+    {"extract open", "open an extract with the recipient's secret key",
+     "usage: hearth extract open --secret-key FILE --in FILE\n"
+     "\n"
+     "What the recipient does: write the extract FILE, decrypted with their secret key, to standard output.\n"
+     "Exit 1 when the key does not open it.\n",
+     cli_extract_open},
     {"policy ropa", "the record of processing activities (UK GDPR art. 30), from the policy",
      "usage: hearth policy ropa [--policy FILE] [--format csv|html]\n"
      "\n"

@@ -56,6 +56,7 @@ static const char SQL_ACCESS_REPORT[] =
     "       UNION ALL SELECT 'phone_call', id FROM phone_call WHERE contact_id IN (SELECT id FROM con)\n"
     "       UNION ALL SELECT 'subject_request', id FROM subject_request WHERE person_id = $1\n"
     "       UNION ALL SELECT 'breach', breach_id FROM breach_person WHERE person_id = $1\n"
+    "       UNION ALL SELECT 'disclosure', id FROM disclosure WHERE person_id = $1\n"
     "       UNION ALL SELECT 'partner_record', id FROM (\n"
     "                   SELECT id FROM partner_record WHERE person_id = $1\n"
     "                   UNION SELECT partner_record_id FROM match_pair\n"

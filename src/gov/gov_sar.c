@@ -128,6 +128,8 @@ static const section SECTIONS[] = {
     {"breach", "Breaches that affected your information",
      "SELECT b.* FROM breach b JOIN breach_person bp ON bp.breach_id = b.id WHERE bp.person_id = $1 ORDER BY b.id",
      R_NONE, NULL, NULL, "what_happened,data_affected,decision_reason,people_told_how"},
+    {"disclosure", "Your information sent to national research",
+     "SELECT * FROM disclosure WHERE person_id = $1 ORDER BY id", R_NONE, NULL, NULL, NULL},
     {"access_grant", "Emergency and governance access to your family's records",
      SETS "SELECT * FROM access_grant WHERE family_id IN (SELECT id FROM fam) OR person_id = $1 ORDER BY id",
      R_NONE, NULL, NULL, NULL},
@@ -272,6 +274,11 @@ static void chronicle(gov_sar *sar, const char *t, json_t *r)
     } else if (strcmp(t, "subject_request") == 0) {
         say(sar, GET("received_on"), t, id,
             json_sprintf("You asked: %s.", label(sar, "request_kind", GET("kind"))));
+    } else if (strcmp(t, "disclosure") == 0) {
+        const char *due = json_string_value(GET("destroy_due"));
+        say(sar, GET("disclosed_on"), t, id,
+            json_sprintf("Your information was sent to %s for national research%s%s.",
+                         json_string_value(GET("recipient")), due ? "; it is to be destroyed by " : "", due ? due : ""));
     } else if (strcmp(t, "breach") == 0) {
         say(sar, GET("discovered_at"), t, id, json_sprintf("The council found a breach affecting your information."));
         say(sar, GET("people_told_on"), t, id, json_sprintf("You were told about the breach."));

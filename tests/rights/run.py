@@ -58,6 +58,7 @@ ABOUT = {
     "match_pair": "SELECT id FROM match_pair WHERE person_id = :p OR other_person_id = :p",
     "subject_request": "SELECT id FROM subject_request WHERE person_id = :p",
     "breach": "SELECT breach_id FROM breach_person WHERE person_id = :p",
+    "disclosure": "SELECT id FROM disclosure WHERE person_id = :p",
 }
 # Rows about someone else in the same lists: each must be withheld whole (field "*").
 OTHERS = {

@@ -1,0 +1,181 @@
+#!/usr/bin/env python3
+"""The national evaluation extract (src/report/, docs/extracts.md), through the `hearth` program and the API.
+
+On a demo council (Durham's policy): one person in scope objects to research under their own objection request
+(over the API) and one is restricted; `hearth extract national` must then send exactly the people an
+independent reading of the database puts in scope, minus those two (counted on stderr, never named), with
+exactly the columns Durham's research share lists, sealed so that only the recipient's secret key opens it
+(another key does not, and no name is in the file); one disclosure row per person sent, to be destroyed five
+years on; and the disclosure on the person's access report and in their subject-access pack. Bad input writes
+nothing.
+
+    python3 tests/extract/run.py --hearth build/hearth
+"""
+import argparse
+import csv
+import io
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import zipfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "tests", "api"))
+import run as api  # noqa: E402
+
+PERIOD = "2024-01-01..2026-11-23"
+# Durham's share lists name, date of birth, postcode, programme id, start and end, NINO and UPN: the columns.
+COLUMNS = ["la_code", "programme_id", "family_reference", "person_reference", "given_name", "family_name",
+           "date_of_birth", "postcode", "programme_start", "programme_end", "nino", "upn"]
+IN_SCOPE = ("SELECT DISTINCT p.id FROM episode e JOIN family_member fm ON fm.family_id = e.family_id"
+            " JOIN person p ON p.id = fm.person_id WHERE e.programme_id IS NOT NULL AND e.programme_start <= ?"
+            " AND (e.programme_end IS NULL OR e.programme_end >= ?) AND p.merged_into IS NULL")
+
+
+class Results:
+    def __init__(self):
+        self.passed = self.failed = 0
+
+    def check(self, name, problems):
+        if problems:
+            self.failed += 1
+            print("FAIL %s\n    %s" % (name, "\n    ".join(str(p) for p in problems[:10])))
+        else:
+            self.passed += 1
+            print("ok   %s" % name)
+
+
+def run(hearth, *args):
+    p = subprocess.run([hearth] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return p.returncode, p.stdout, p.stderr.decode("utf-8", "replace")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--hearth", required=True)
+    hearth = os.path.abspath(ap.parse_args().hearth)
+    res = Results()
+    durham = os.path.join(ROOT, "policy", "durham.yaml")
+    frm, to = PERIOD.split("..")
+    with tempfile.TemporaryDirectory(prefix="hearth-extract-") as tmp:
+        db, logins = os.path.join(tmp, "x.db"), os.path.join(tmp, "logins.json")
+        subprocess.run([hearth, "demo", "--db", db, "--logins", logins] + api.DEMO_ARGS, check=True,
+                       stdout=subprocess.DEVNULL)
+        con = sqlite3.connect(db)
+        scope = [r[0] for r in con.execute(IN_SCOPE + " ORDER BY p.id", (to, frm))]
+        res.check("the demo council has people on the programme", [] if len(scope) >= 4 else [scope])
+        objector, restricted = scope[0], scope[1]
+        with con:
+            con.execute("UPDATE person SET restricted = 1 WHERE id = ?", (restricted,))
+        names = {r[0]: (r[1], r[2]) for r in con.execute("SELECT id, given_name, family_name FROM person")}
+        con.close()
+
+        # The objection, under the person's own request, over the API.
+        server = api.Server(hearth, db)
+        try:
+            gov = {"Authorization": "Bearer " + api.session_of(server.port, logins, "governance1")[0],
+                   "Content-Type": "application/json"}
+            st, _, raw = api.request(server.port, "POST", "/api/v1/requests", gov, json.dumps(
+                {"kind": "objection", "person_id": objector, "requester": "self", "requester_name": "Synthetic",
+                 "received_on": "2026-11-20", "details": "no national research"}).encode())
+            rid = json.loads(raw).get("id") if st == 201 else 0
+            st, _, raw = api.request(server.port, "POST", "/api/v1/people/%d/objections" % objector, gov,
+                                     json.dumps({"request_id": rid, "research": True}).encode())
+            res.check("an objection to research is upheld over the API",
+                      [] if st == 200 and json.loads(raw).get("objects_research") is True else [st, raw[:200]])
+        finally:
+            server.stop()
+
+        pub, sec = os.path.join(tmp, "ons.pub"), os.path.join(tmp, "ons.sec")
+        other_pub, other_sec = os.path.join(tmp, "other.pub"), os.path.join(tmp, "other.sec")
+        for p_, s_ in ((pub, sec), (other_pub, other_sec)):
+            rc, _, err = run(hearth, "extract", "keypair", "--public", p_, "--secret", s_)
+            res.check("a recipient's key pair", [] if rc == 0 and oct(os.stat(s_).st_mode & 0o777) == "0o600"
+                      else [rc, err])
+        out = os.path.join(tmp, "national.enc")
+        rc, _, err = run(hearth, "extract", "national", "--db", db, "--period", PERIOD, "--recipient-key", pub,
+                         "--out", out, "--policy", durham, "--la-code", "840")
+        want = [p for p in scope if p not in (objector, restricted)]
+        res.check("the extract is written, with its counts (not names) on stderr",
+                  [] if rc == 0 and "%d people disclosed" % len(want) in err and "1 left out who objected" in err
+                  and "1 left out whose processing is restricted" in err else [rc, err])
+        sealed = open(out, "rb").read() if os.path.exists(out) else b""
+        leaked = [n for n in (names[p][1] for p in want) if n and n.encode() in sealed]
+        res.check("the file holds no readable name", leaked)
+        rc, _, err = run(hearth, "extract", "open", "--secret-key", other_sec, "--in", out)
+        res.check("another key does not open it", [] if rc == 1 and "does not open" in err else [rc, err])
+        rc, plain, err = run(hearth, "extract", "open", "--secret-key", sec, "--in", out)
+        rows = list(csv.reader(io.StringIO(plain.decode("utf-8")))) if rc == 0 else []
+        problems = [] if rc == 0 else [err]
+        if rows:
+            if rows[0] != COLUMNS:
+                problems.append("columns %s" % rows[0])
+            sent = sorted({int(r[3][1:]) for r in rows[1:]})
+            if sent != sorted(want):
+                problems.append("people sent %s, in scope without the objector and the restricted %s" % (sent, want))
+            for r in rows[1:]:
+                pid = int(r[3][1:])
+                if r[0] != "840" or (r[4], r[5]) != names[pid]:
+                    problems.append("row %s" % r)
+                    break
+        res.check("the recipient's key opens it: exactly the people in scope, exactly the share's columns", problems)
+
+        con = sqlite3.connect(db)
+        log = con.execute("SELECT person_id, recipient, dataset, destroy_due, fields FROM disclosure").fetchall()
+        con.close()
+        problems = []
+        if sorted(r[0] for r in log) != sorted(want):
+            problems.append("disclosure rows for %s" % sorted(r[0] for r in log))
+        if any(r[1] != "the Office for National Statistics" or r[2] != "ons_supporting_families"
+               or r[3] != "2031-11-23" for r in log):
+            problems.append("a row %s" % (log[:1],))
+        res.check("one disclosure row per person sent, to be destroyed five years on", problems)
+
+        # The disclosure is on the person's access report, and in their subject-access pack.
+        person = want[0]
+        server = api.Server(hearth, db)
+        try:
+            gov = {"Authorization": "Bearer " + api.session_of(server.port, logins, "governance1")[0]}
+            st, _, raw = api.request(server.port, "GET", "/api/v1/people/%d/access-report?limit=1000" % person, gov,
+                                     b"")
+            items = json.loads(raw).get("items", []) if st == 200 else []
+            res.check("the disclosure is on the person's access report",
+                      [] if any(i["action"] == "disclose" and i["record"] == "disclosure" for i in items)
+                      else [st, items[-3:]])
+        finally:
+            server.stop()
+        pack = os.path.join(tmp, "pack.zip")
+        rc, _, err = run(hearth, "sar", "pack", "--db", db, "--person", str(person), "--out", pack)
+        problems = [] if rc == 0 else [err]
+        if rc == 0:
+            with zipfile.ZipFile(pack) as z:
+                doc = json.loads(z.read("records.json"))
+            rows = [r for s in doc["sections"] if s["record"] == "disclosure" for r in s["rows"]]
+            said = [c["text"] for c in doc["chronology"] if c["record"] == "disclosure"]
+            if len(rows) != 1 or not said or "destroyed by 2031-11-23" not in said[0]:
+                problems.append((rows, said))
+        res.check("the disclosure is in the person's subject-access pack, with its destruction date", problems)
+
+        # Bad input writes nothing.
+        bad = os.path.join(tmp, "bad.enc")
+        for what, args, want_rc in (
+                ("a period that ends before it starts", ["--period", "2026-01-01..2025-01-01"], 1),
+                ("a share the policy lacks", ["--period", PERIOD, "--share", "no_such_share"], 1),
+                ("no period", [], 2)):
+            rc, _, err = run(hearth, "extract", "national", "--db", db, "--recipient-key", pub, "--out", bad,
+                             "--policy", durham, *args)
+            res.check("%s: exit %d, nothing written" % (what, want_rc),
+                      [] if rc == want_rc and not os.path.exists(bad) else [rc, err])
+        rc, _, err = run(hearth, "extract", "national", "--db", db, "--period", PERIOD, "--recipient-key", sec + "x",
+                         "--out", bad, "--policy", durham)
+        res.check("an unreadable key: exit 1, nothing written", [] if rc == 1 and not os.path.exists(bad) else [rc, err])
+    print("extract: %d passed, %d failed" % (res.passed, res.failed))
+    return 1 if res.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
