@@ -169,6 +169,11 @@ typedef struct gov_sar {
  * to release. */
 int gov_sar_collect(store *s, core_arena *a, int64_t person, int portability, gov_sar *sar, core_error *err);
 void gov_sar_release(gov_sar *sar);
+/* The readable report's words for a column (e.g. "NHS number", "Date of birth"), or NULL for bookkeeping left
+ * out of it (version, who changed it); and a value as words: a code as its label, a flag as yes or no. Strings
+ * from the arena or the pack. */
+const char *gov_sar_field_label(core_arena *a, const char *field);
+const char *gov_sar_value_text(const gov_sar *sar, core_arena *a, const char *table, const char *field, json_t *v);
 /* The report as a PDF in memory (gov_sar_pdf.c): *out (the caller frees it) of *out_len bytes. */
 int gov_sar_pdf(const gov_sar *sar, const char *generated_at, char **out, size_t *out_len, core_error *err);
 /* The pack as a ZIP archive in memory: *out (the caller frees it) of *out_len bytes. */

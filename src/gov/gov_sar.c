@@ -23,6 +23,7 @@
  */
 #include "gov/gov.h"
 #include "gov/gov_internal.h"
+#include "model/model.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -319,6 +320,60 @@ static void sort_chronology(json_t *arr)
     for (size_t i = 0; i < n; i++)
         json_array_append_new(arr, v[i]);
     free(v);
+}
+
+/* ---- the readable report's words ---- */
+
+static const struct {
+    const char *field, *label;
+} FIELD_WORDS[] = {
+    {"id", "Reference"},           {"nhs_number", "NHS number"},     {"nino", "National Insurance number"},
+    {"upn", "Unique pupil number"}, {"created_at", "Recorded"},       {"updated_at", "Last changed"},
+    {"send_status", "Special educational needs"}, {"uprn", "Property reference (UPRN)"},
+};
+
+/* Columns the readable report leaves out: bookkeeping, not information about the person. */
+static const char *const BOOKKEEPING[] = {"version", "created_by", "updated_by", "opens_person", "opens_family",
+                                          "objects_matching", "objects_research", "archived_on", NULL};
+
+const char *gov_sar_field_label(core_arena *a, const char *field)
+{
+    for (const char *const *b = BOOKKEEPING; *b; b++)
+        if (strcmp(*b, field) == 0)
+            return NULL;
+    for (size_t i = 0; i < sizeof(FIELD_WORDS) / sizeof(FIELD_WORDS[0]); i++)
+        if (strcmp(FIELD_WORDS[i].field, field) == 0)
+            return FIELD_WORDS[i].label;
+    char *w = core_arena_strdup(a, field);
+    for (char *c = w; *c; c++)
+        if (*c == '_')
+            *c = ' ';
+    if (w[0] >= 'a' && w[0] <= 'z')
+        w[0] = (char)(w[0] - 'a' + 'A');
+    return w;
+}
+
+const char *gov_sar_value_text(const gov_sar *sar, core_arena *a, const char *table, const char *field, json_t *v)
+{
+    const model_resource *r = NULL;
+    for (size_t i = 0; (r = model_resource_at(i)) != NULL; i++)
+        if (strcmp(r->table, table) == 0)
+            break;
+    const model_field *f = r ? model_field_find(r, field) : NULL;
+    if (f && f->type == MODEL_T_CODE && json_is_string(v)) {
+        const char *l = label(sar, f->ref, v);
+        return l ? l : json_string_value(v);
+    }
+    if (f && f->type == MODEL_T_BOOL && (json_is_integer(v) || json_is_boolean(v)))
+        return json_is_true(v) || json_integer_value(v) ? "yes" : "no";
+    if (json_is_string(v))
+        return json_string_value(v);
+    if (json_is_null(v))
+        return "";
+    char *t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+    const char *copy = t ? core_arena_strdup(a, t) : "";
+    free(t);
+    return copy;
 }
 
 /* ---- collecting ---- */

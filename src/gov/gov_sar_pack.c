@@ -158,27 +158,29 @@ static void report_html(core_buf *b, const gov_sar *sar, const char *generated_a
         core_buf_adds(b, "<h2>");
         html(b, json_string_value(json_object_get(sec, "title")));
         core_buf_adds(b, "</h2>\n");
+        const char *table = json_string_value(json_object_get(sec, "record"));
         size_t r;
         json_t *row;
         json_array_foreach(rows, r, row)
         {
+            core_arena words = CORE_ARENA_INIT;
             core_buf_adds(b, "<table>\n");
             const char *k;
             json_t *v;
             json_object_foreach(row, k, v)
             {
-                char *owned;
-                const char *t = cell_text(v, &owned);
+                const char *label = gov_sar_field_label(&words, k); /* NULL: bookkeeping */
+                const char *t = label ? gov_sar_value_text(sar, &words, table, k, v) : "";
                 if (t[0]) {
                     core_buf_adds(b, "<tr><th>");
-                    html(b, k);
+                    html(b, label);
                     core_buf_adds(b, "</th><td>");
                     html(b, t);
                     core_buf_adds(b, "</td></tr>\n");
                 }
-                free(owned);
             }
             core_buf_adds(b, "</table>\n");
+            core_arena_release(&words);
         }
     }
 

@@ -149,28 +149,28 @@ static void content(pdf *p, const gov_sar *sar, const char *generated_at)
             continue;
         gap(p, 12);
         text(p, str(sec, "title"), 13, 1, p->margin);
+        const char *table = str(sec, "record");
         size_t r;
         json_t *row;
         json_array_foreach(rows, r, row)
         {
             gap(p, 4);
+            core_arena words = CORE_ARENA_INIT;
             const char *k;
             json_t *v;
             json_object_foreach(row, k, v)
             {
-                if (json_is_null(v))
-                    continue;
-                char *owned = json_is_string(v) ? NULL : json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-                const char *t = owned ? owned : json_string_value(v);
-                if (t && t[0]) {
-                    size_t n = strlen(k) + strlen(t) + 3;
+                const char *label = gov_sar_field_label(&words, k); /* NULL: bookkeeping */
+                const char *t = label ? gov_sar_value_text(sar, &words, table, k, v) : "";
+                if (t[0]) {
+                    size_t n = strlen(label) + strlen(t) + 3;
                     char *kv = core_xmalloc(n);
-                    snprintf(kv, n, "%s: %s", k, t);
+                    snprintf(kv, n, "%s: %s", label, t);
                     text(p, kv, 9, 0, p->margin + 10);
                     free(kv);
                 }
-                free(owned);
             }
+            core_arena_release(&words);
         }
     }
 
