@@ -208,6 +208,18 @@ int cli_extract_national(int argc, char **argv)
         policy_free(pol);
         return CLI_FAIL;
     }
+    /* A pseudonymised share's references are keyed with the research key beside the database. */
+    unsigned char research_key[32];
+    if (report_share_pseudonymised(pol, o.share) == 1) {
+        if (report_research_key(db, research_key, &err)) {
+            cli_print_error(&err);
+            core_error_clear(&err);
+            cli_db_close(&d, &err);
+            policy_free(pol);
+            return CLI_FAIL;
+        }
+        o.research_key = research_key;
+    }
     report_national_result res;
     unsigned char *sealed = NULL;
     size_t sealed_len = 0;
@@ -218,6 +230,7 @@ int cli_extract_national(int argc, char **argv)
     if (rc == 0 && (rc = report_national_log(d.s, &d.arena, &o, &res, &err)) != 0)
         remove(out); /* no extract leaves unlogged */
     free(sealed);
+    sodium_memzero(research_key, sizeof research_key);
     if (rc) {
         cli_print_error(&err);
         status = CLI_FAIL;

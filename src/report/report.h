@@ -30,11 +30,12 @@
 
 typedef struct report_national_options {
     const policy *policy;
-    const char *share;       /* the research share's code; NULL: the policy's first share that is not pseudonymised */
+    const char *share;       /* the research share's code; NULL: the policy's first share */
     const char *from, *to;   /* the period, YYYY-MM-DD, inclusive */
     const char *la_code;     /* the DfE local-authority code for the la_code column (may be NULL: left empty) */
     unsigned char recipient_pk[crypto_box_PUBLICKEYBYTES];
     int64_t user_id;         /* who ran it (0: the command line) */
+    const unsigned char *research_key; /* for a pseudonymised share: report_research_key()'s (else NULL) */
 } report_national_options;
 
 typedef struct report_national_result {
@@ -59,5 +60,23 @@ int report_national_build(store *s, core_arena *a, const report_national_options
  * event per person, in one transaction on s. Call after the sealed file is safely written. */
 int report_national_log(store *s, core_arena *a, const report_national_options *o,
                         const report_national_result *res, core_error *err);
+
+/* ---- pseudonymised shares (report_pseudo.c) ----
+ *
+ * A share the policy marks pseudonymised leaves no direct identifier: its references (programme, family,
+ * person) are keyed pseudonyms, stable per recipient and different between recipients; date of birth goes as
+ * the month (YYYY-MM), postcode as its sector ("LE13 7"); names and national identifiers are refused; free text
+ * is never an extract field. A share whose fields are all family-level (family_reference, needs) is one row per
+ * family. */
+
+#define REPORT_PSEUDONYM_SIZE 33 /* 32 hex characters and a NUL */
+
+/* The research key beside the database (PATH.research-key), made on first use. 0 or CORE_E_IO. */
+int report_research_key(const char *db_path, unsigned char key[32], core_error *err);
+/* The pseudonym of (recipient, kind, id) under key. */
+void report_pseudonym(const unsigned char key[32], const char *recipient, const char *kind, int64_t id,
+                      char out[REPORT_PSEUDONYM_SIZE]);
+/* 1 when the share (by code, or the default) is pseudonymised, 0 when not, -1 when the policy lacks it. */
+int report_share_pseudonymised(const policy *p, const char *share);
 
 #endif

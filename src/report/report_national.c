@@ -48,7 +48,7 @@ static const char SQL_IN_SCOPE[] =
     " ORDER BY e.id, p.id";
 
 enum { C_ID, C_GIVEN, C_FAMILY_NAME, C_DOB, C_SEX, C_NINO, C_UPN, C_NHS, C_RESTRICTED, C_OBJECTS, C_FAMILY,
-       C_PROGRAMME, C_START, C_END, C_POSTCODE, C_NEEDS };
+       C_PROGRAMME, C_START, C_END, C_POSTCODE, C_NEEDS, C_FAMILY_NEEDS };
 
 static const char SQL_LOG[] =
     "INSERT INTO disclosure (extract_ref, recipient, dataset, person_id, family_id, fields, legal_basis,\n"
@@ -62,19 +62,20 @@ static const struct field {
     const char *code;
     const char *columns[2];
     int cols[2];
+    int direct;       /* a direct identifier: never in a pseudonymised share */
+    int person_level; /* about one person (else the family's, or the programme's) */
 } FIELDS[] = {
-    {"name", {"given_name", "family_name"}, {C_GIVEN, C_FAMILY_NAME}},
-    {"date_of_birth", {"date_of_birth", NULL}, {C_DOB, -1}},
-    {"postcode", {"postcode", NULL}, {C_POSTCODE, -1}},
-    {"programme_id", {NULL, NULL}, {-1, -1}}, /* always there: the programme reference */
-    {"programme_start", {"programme_start", NULL}, {C_START, -1}},
-    {"programme_end", {"programme_end", NULL}, {C_END, -1}},
-    {"nino", {"nino", NULL}, {C_NINO, -1}},
-    {"upn", {"upn", NULL}, {C_UPN, -1}},
-    {"nhs_number", {"nhs_number", NULL}, {C_NHS, -1}},
-    {"family_reference", {NULL, NULL}, {-1, -1}}, /* always there */
-    {"needs", {"needs_by_headline", NULL}, {C_NEEDS, -1}},
-    {"sex", {"sex", NULL}, {C_SEX, -1}},
+    {"name", {"given_name", "family_name"}, {C_GIVEN, C_FAMILY_NAME}, 1, 1},
+    {"date_of_birth", {"date_of_birth", NULL}, {C_DOB, -1}, 0, 1},
+    {"postcode", {"postcode", NULL}, {C_POSTCODE, -1}, 0, 1},
+    {"programme_id", {NULL, NULL}, {-1, -1}, 0, 0}, /* always there: the programme reference */
+    {"programme_start", {"programme_start", NULL}, {C_START, -1}, 0, 0},
+    {"programme_end", {"programme_end", NULL}, {C_END, -1}, 0, 0},
+    {"nino", {"nino", NULL}, {C_NINO, -1}, 1, 1},
+    {"upn", {"upn", NULL}, {C_UPN, -1}, 1, 1},
+    {"nhs_number", {"nhs_number", NULL}, {C_NHS, -1}, 1, 1},
+    {"family_reference", {NULL, NULL}, {-1, -1}, 0, 0}, /* always there */
+    {"needs", {"needs_by_headline", NULL}, {C_NEEDS, -1}, 0, 0},
 };
 
 static const struct field *field_named(const char *code)
@@ -92,10 +93,30 @@ static const json_t *find_share(const policy *p, const char *code)
     json_array_foreach(json_object_get(p->doc, "research_shares"), i, s)
     {
         const char *c = json_string_value(json_object_get(s, "code"));
-        if (code ? c && strcmp(c, code) == 0 : !json_is_true(json_object_get(s, "pseudonymised")))
+        if (!code || (c && strcmp(c, code) == 0))
             return s;
     }
     return NULL;
+}
+
+int report_share_pseudonymised(const policy *p, const char *share)
+{
+    const json_t *s = find_share(p, share);
+    return s ? json_is_true(json_object_get(s, "pseudonymised")) : -1;
+}
+
+/* A date of birth as its month; a postcode as its sector (outward code and the inward code's digit). */
+static const char *coarsen(core_arena *a, int col, const char *v)
+{
+    if (!v)
+        return "";
+    if (col == C_DOB)
+        return core_arena_printf(a, "%.7s", v);
+    if (col == C_POSTCODE) {
+        const char *sp = strchr(v, ' ');
+        return sp && sp[1] ? core_arena_printf(a, "%.*s", (int)(sp - v) + 2, v) : "";
+    }
+    return v;
 }
 
 static void csv_cell(core_buf *b, const char *s, int first)
@@ -125,6 +146,14 @@ typedef struct disclosed {
     int64_t *person, *family;
     size_t n, cap;
 } disclosed;
+
+static int disclosed_has_family(const disclosed *d, int64_t family)
+{
+    for (size_t i = 0; i < d->n; i++)
+        if (d->family[i] == family)
+            return 1;
+    return 0;
+}
 
 static void disclosed_add(core_arena *a, disclosed *d, int64_t person, int64_t family)
 {
@@ -156,8 +185,8 @@ int report_national_build(store *s, core_arena *a, const report_national_options
     const json_t *share = find_share(o->policy, o->share);
     if (!share) {
         core_error_set(err, CORE_E_INVALID_VALUE, o->share ? "the policy has no research share '%s'"
-                                                           : "the policy has no research share that is not "
-                                                             "pseudonymised%s", o->share ? o->share : "");
+                                                           : "the policy has no research share%s",
+                       o->share ? o->share : "");
         return core_error_hint(err, "a council's research shares are declared in its policy file (docs/policy.md)");
     }
     res->share = json_string_value(json_object_get(share, "code"));
@@ -167,19 +196,31 @@ int report_national_build(store *s, core_arena *a, const report_national_options
     size_t nf = 0;
     size_t i;
     json_t *f;
+    int pseudo = json_is_true(json_object_get(share, "pseudonymised")), person_level = 0;
+    if (pseudo && !o->research_key)
+        return core_error_set(err, CORE_E_INTERNAL, "a pseudonymised share needs the research key");
     json_array_foreach(json_object_get(share, "fields"), i, f)
     {
         const struct field *x = field_named(json_string_value(f));
         if (!x)
             return core_error_set(err, CORE_E_INVALID_VALUE, "the share's field '%s' is not one an extract can fill",
                                   json_string_value(f));
+        if (pseudo && x->direct) {
+            core_error_set(err, CORE_E_INVALID_VALUE, "the share is pseudonymised but lists '%s', a direct "
+                                                      "identifier", x->code);
+            return core_error_hint(err, "take it out of the share's fields in the policy, or mark the share not "
+                                        "pseudonymised (and say so in the notice)");
+        }
+        person_level |= x->person_level;
         if (nf < sizeof(fields) / sizeof(fields[0]))
             fields[nf++] = x;
     }
     core_buf csv;
     core_buf_init(&csv, (size_t)256 * 1024 * 1024);
+    /* A pseudonymised share of family-level fields only is one row per family: no person reference. */
+    int per_family = pseudo && !person_level;
     const char *fixed[] = {"la_code", "programme_id", "family_reference", "person_reference"};
-    for (int k = 0; k < 4; k++)
+    for (int k = 0; k < (per_family ? 3 : 4); k++)
         csv_cell(&csv, fixed[k], k == 0);
     for (size_t k = 0; k < nf; k++)
         for (int c = 0; c < 2; c++)
@@ -204,22 +245,40 @@ int report_national_build(store *s, core_arena *a, const report_national_options
             res->objected++;
             continue;
         }
-        char ref[32];
-        csv_cell(&csv, o->la_code ? o->la_code : "", 1);
+        int64_t person = store_col_int(st, C_ID), family = store_col_int(st, C_FAMILY);
         const char *prog = store_col_text(st, C_PROGRAMME, NULL);
-        csv_cell(&csv, prog ? prog : "", 0);
-        snprintf(ref, sizeof ref, "F%" PRId64, store_col_int(st, C_FAMILY));
-        csv_cell(&csv, ref, 0);
-        snprintf(ref, sizeof ref, "P%" PRId64, store_col_int(st, C_ID));
-        csv_cell(&csv, ref, 0);
+        int64_t episode_key = 0; /* a programme id pseudonymised: by its text's position is not stable, so by hash */
+        char fref[REPORT_PSEUDONYM_SIZE + 8], pref[REPORT_PSEUDONYM_SIZE + 8], gref[REPORT_PSEUDONYM_SIZE + 8];
+        if (pseudo) {
+            unsigned char h[8];
+            crypto_generichash(h, sizeof h, (const unsigned char *)(prog ? prog : ""), prog ? strlen(prog) : 0, NULL,
+                               0);
+            memcpy(&episode_key, h, sizeof episode_key);
+            report_pseudonym(o->research_key, res->recipient ? res->recipient : "", "programme", episode_key, gref);
+            report_pseudonym(o->research_key, res->recipient ? res->recipient : "", "family", family, fref);
+            report_pseudonym(o->research_key, res->recipient ? res->recipient : "", "person", person, pref);
+        } else {
+            snprintf(gref, sizeof gref, "%s", prog ? prog : "");
+            snprintf(fref, sizeof fref, "F%" PRId64, family);
+            snprintf(pref, sizeof pref, "P%" PRId64, person);
+        }
+        int first_of_family = !per_family || !disclosed_has_family(d, family);
+        disclosed_add(a, d, person, family);
+        if (!first_of_family)
+            continue;
+        csv_cell(&csv, o->la_code ? o->la_code : "", 1);
+        csv_cell(&csv, gref, 0);
+        csv_cell(&csv, fref, 0);
+        if (!per_family)
+            csv_cell(&csv, pref, 0);
         for (size_t k = 0; k < nf; k++)
             for (int c = 0; c < 2; c++)
                 if (fields[k]->columns[c]) {
-                    const char *v = store_col_text(st, fields[k]->cols[c], NULL);
-                    csv_cell(&csv, v ? v : "", 0);
+                    int col = per_family && fields[k]->cols[c] == C_NEEDS ? C_FAMILY_NEEDS : fields[k]->cols[c];
+                    const char *v = store_col_text(st, col, NULL);
+                    csv_cell(&csv, pseudo ? coarsen(a, col, v) : (v ? v : ""), 0);
                 }
         core_buf_adds(&csv, "\r\n");
-        disclosed_add(a, d, store_col_int(st, C_ID), store_col_int(st, C_FAMILY));
     }
     if (rc < 0 || !core_buf_ok(&csv)) {
         sodium_memzero(csv.data, csv.len);

@@ -16,6 +16,7 @@ import csv
 import io
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -159,6 +160,77 @@ def main():
             if len(rows) != 1 or not said or "destroyed by 2031-11-23" not in said[0]:
                 problems.append((rows, said))
         res.check("the disclosure is in the person's subject-access pack, with its destruction date", problems)
+
+        # Pseudonymised shares: Oldham's is family-level (family reference and needs): one row per family, keyed
+        # references stable for one recipient and different for another, no name or plain reference.
+        def extract(policy_path, name, *more):
+            out_ = os.path.join(tmp, name)
+            rc_, _, err_ = run(hearth, "extract", "national", "--db", db, "--period", PERIOD, "--recipient-key", pub,
+                               "--out", out_, "--policy", policy_path, *more)
+            if rc_ != 0:
+                return None, err_
+            rc_, plain_, err_ = run(hearth, "extract", "open", "--secret-key", sec, "--in", out_)
+            return (list(csv.reader(io.StringIO(plain_.decode("utf-8")))) if rc_ == 0 else None), err_
+        oldham = os.path.join(ROOT, "policy", "oldham.yaml")
+        first, err = extract(oldham, "oldham1.enc")
+        again, _ = extract(oldham, "oldham2.enc")
+        problems = [] if first and again else [err]
+        con = sqlite3.connect(db)
+        families = sorted({r[0] for r in con.execute(
+            "SELECT DISTINCT fm.family_id FROM family_member fm WHERE fm.person_id IN (%s)" % ",".join(map(str, want)))})
+        con.close()
+        if first:
+            if first[0] != ["la_code", "programme_id", "family_reference", "needs_by_headline"]:
+                problems.append("columns %s" % first[0])
+            refs = [r[2] for r in first[1:]]
+            if len(refs) != len(set(refs)) or len(refs) != len(families):
+                problems.append("%d rows for %d families" % (len(refs), len(families)))
+            if not all(len(x) == 32 and all(ch in "0123456789abcdef" for ch in x) for x in refs + [r[1] for r in first[1:]]):
+                problems.append("references are not keyed pseudonyms: %s" % refs[:3])
+            text = "\n".join(",".join(r) for r in first)
+            if any(names[p][1] in text for p in want) or re.search(r"\bF\d+\b|SF-\d", text):
+                problems.append("a name or a plain reference is in the pseudonymised file")
+            if again and sorted(refs) != sorted(r[2] for r in again[1:]):
+                problems.append("the same recipient got different references the second time")
+        key_file = db + ".research-key"
+        if not os.path.exists(key_file) or oct(os.stat(key_file).st_mode & 0o777) != "0o600":
+            problems.append("the research key is not beside the database, readable by its owner only")
+        res.check("a pseudonymised family-level share: one row per family, stable keyed references, no identity",
+                  problems)
+        _, js, _ = run(hearth, "notice", "--policy", oldham, "--format", "json")
+        pol = json.loads(js)["policy"]
+        other = dict(pol, research_shares=[dict(pol["research_shares"][0], recipient="another research team")])
+        other_path = os.path.join(tmp, "oldham-other.yaml")
+        with open(other_path, "w", encoding="utf-8") as f:
+            json.dump(other, f)
+        theirs, err = extract(other_path, "other.enc")
+        res.check("another recipient gets unrelated references",
+                  [] if theirs and first and not ({r[2] for r in theirs[1:]} & {r[2] for r in first[1:]}) else [err])
+        person_level = dict(pol, research_shares=[dict(pol["research_shares"][0],
+                                                       fields=["family_reference", "date_of_birth", "postcode", "needs"])])
+        pl_path = os.path.join(tmp, "oldham-people.yaml")
+        with open(pl_path, "w", encoding="utf-8") as f:
+            json.dump(person_level, f)
+        rows, err = extract(pl_path, "people.enc")
+        problems = [] if rows else [err]
+        if rows:
+            if rows[0] != ["la_code", "programme_id", "family_reference", "person_reference", "date_of_birth",
+                           "postcode", "needs_by_headline"]:
+                problems.append("columns %s" % rows[0])
+            for r in rows[1:]:
+                if not re.fullmatch(r"\d{4}-\d{2}", r[4]) or (r[5] and not re.fullmatch(r"[A-Z0-9]{2,4} \d", r[5])):
+                    problems.append("not coarsened: %s" % r)
+                    break
+            if len(rows) - 1 != len(want):
+                problems.append("%d rows for %d people" % (len(rows) - 1, len(want)))
+        res.check("a pseudonymised person-level share: birth month and postcode sector only", problems)
+        named = dict(pol, research_shares=[dict(pol["research_shares"][0], fields=["family_reference", "name"])])
+        named_path = os.path.join(tmp, "oldham-named.yaml")
+        with open(named_path, "w", encoding="utf-8") as f:
+            json.dump(named, f)
+        rows, err = extract(named_path, "named.enc")
+        res.check("a pseudonymised share that lists names is refused",
+                  [] if rows is None and "direct identifier" in err else [err])
 
         # Bad input writes nothing.
         bad = os.path.join(tmp, "bad.enc")
