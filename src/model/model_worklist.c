@@ -1,0 +1,66 @@
+/*
+ * model_worklist.c — which records each role's worklist starts from (the web application's `/`).
+ *
+ * These queries choose ids only: the caller (web/, through api_record_read and api_record_list) then reads
+ * every record through the access decision and the audit trail, as the API would, so a worklist shows
+ * nothing the principal could not read and records every read it shows.
+ */
+#include <string.h>
+
+#include "model/model.h"
+
+/* A practitioner's caseload: open episodes they lead or sit on the Team Around the Family of (a member row
+ * current on $2, the request's day), oldest first. */
+static const char SQL_CASELOAD[] =
+    "SELECT e.id, e.family_id\n"
+    "  FROM episode e\n"
+    " WHERE e.end_date IS NULL\n"
+    "   AND (e.lead_user_id = $1\n"
+    "        OR EXISTS (SELECT 1\n"
+    "                     FROM episode_member m\n"
+    "                    WHERE m.episode_id = e.id\n"
+    "                      AND m.user_id = $1\n"
+    "                      AND m.from_date <= $2\n"
+    "                      AND (m.to_date IS NULL OR m.to_date >= $2)))\n"
+    " ORDER BY e.start_date, e.id\n"
+    " LIMIT $3";
+
+/* The front door's queue: contacts not yet decided, oldest received first. */
+static const char SQL_UNDECIDED[] =
+    "SELECT c.id, 0\n"
+    "  FROM contact c\n"
+    " WHERE c.decision IS NULL\n"
+    " ORDER BY c.received_on, c.id\n"
+    " LIMIT $1";
+
+static int pairs(model_ctx *ctx, const char *sql, const store_value *p, size_t n, int limit, model_id_pair *out,
+                 int *count, core_error *err)
+{
+    store_stmt *st;
+    *count = 0;
+    int rc = store_query(ctx->db, ctx->arena, sql, p, n, &st, err);
+    if (rc)
+        return rc;
+    while ((rc = store_next(st, err)) == 1 && *count < limit) {
+        out[*count].id = store_col_int(st, 0);
+        out[*count].parent_id = store_col_int(st, 1);
+        (*count)++;
+    }
+    return rc < 0 ? rc : 0;
+}
+
+int model_worklist_caseload(model_ctx *ctx, int64_t user_id, int limit, model_id_pair *out, int *count,
+                            core_error *err)
+{
+    char day[11];
+    memcpy(day, ctx->now, 10);
+    day[10] = '\0';
+    store_value p[] = {store_v_int(user_id), store_v_text(day), store_v_int(limit)};
+    return pairs(ctx, SQL_CASELOAD, p, 3, limit, out, count, err);
+}
+
+int model_worklist_undecided(model_ctx *ctx, int limit, model_id_pair *out, int *count, core_error *err)
+{
+    store_value p[] = {store_v_int(limit)};
+    return pairs(ctx, SQL_UNDECIDED, p, 1, limit, out, count, err);
+}

@@ -1,0 +1,90 @@
+/*
+ * web_strings.h — every word the web application shows, in one place, so that a Welsh version can follow.
+ *
+ * Pages never write English in C or in templates' values: they ask web_str(WEB_S_...). Templates hold only
+ * markup. A second language is a second column of web_strings.c and a choice of column per request.
+ */
+#ifndef HEARTH_WEB_STRINGS_H
+#define HEARTH_WEB_STRINGS_H
+
+typedef enum {
+    WEB_S_LANG,
+    WEB_S_SERVICE,
+    WEB_S_SKIP_LINK,
+    WEB_S_SIGNED_IN_AS,
+    WEB_S_SIGN_OUT,
+    WEB_S_SUPPORT_LINKS,
+    WEB_S_PRIVACY,
+    WEB_S_ERROR_PREFIX,
+    WEB_S_ERROR_SUMMARY,
+    WEB_S_TITLE_ERROR_PREFIX,
+    WEB_S_HOME,
+    WEB_S_SIGN_IN,
+    WEB_S_USERNAME,
+    WEB_S_PASSWORD,
+    WEB_S_CODE,
+    WEB_S_CODE_HINT,
+    WEB_S_SIGN_IN_BUTTON,
+    WEB_S_ERR_USERNAME,
+    WEB_S_ERR_PASSWORD,
+    WEB_S_ERR_CODE,
+    WEB_S_ERR_CODE_FORMAT,
+    WEB_S_ERR_NOT_ACCEPTED,
+    WEB_S_ERR_LOCKED,
+    WEB_S_ERR_CODE_USED,
+    WEB_S_PAGE_NOT_FOUND,
+    WEB_S_PAGE_NOT_FOUND_BODY,
+    WEB_S_FORBIDDEN,
+    WEB_S_FORBIDDEN_BODY,
+    WEB_S_CSRF_BODY,
+    WEB_S_PROBLEM,
+    WEB_S_PROBLEM_BODY,
+    WEB_S_BAD_REQUEST,
+    WEB_S_WORKLIST,
+    WEB_S_MY_CASELOAD,
+    WEB_S_MY_CASELOAD_NONE,
+    WEB_S_FRONT_DOOR,
+    WEB_S_FRONT_DOOR_NONE,
+    WEB_S_NO_WORKLIST,
+    WEB_S_COL_FAMILY,
+    WEB_S_COL_EPISODE_START,
+    WEB_S_COL_MY_PART,
+    WEB_S_COL_NEXT_REVIEW,
+    WEB_S_COL_REVIEW_STATE,
+    WEB_S_PART_LEAD,
+    WEB_S_PART_TAF,
+    WEB_S_REVIEW_OVERDUE,
+    WEB_S_REVIEW_DUE,
+    WEB_S_REVIEW_NONE,
+    WEB_S_COL_CONTACT,
+    WEB_S_COL_RECEIVED,
+    WEB_S_COL_WAITING,
+    WEB_S_COL_REASON,
+    WEB_S_DAYS,
+    WEB_S_TODAY,
+    WEB_S_CONTACT_N,
+    WEB_S_FAMILY,
+    WEB_S_MEMBERS,
+    WEB_S_MEMBERS_NONE,
+    WEB_S_COL_NAME,
+    WEB_S_COL_DOB,
+    WEB_S_COL_ROLE,
+    WEB_S_NOT_SHOWN,
+    WEB_S_CHRONOLOGY,
+    WEB_S_CHRONOLOGY_NONE,
+    WEB_S_COL_DECISION,
+    WEB_S_UNDECIDED,
+    WEB_S_EPISODES,
+    WEB_S_EPISODES_NONE,
+    WEB_S_COL_START,
+    WEB_S_COL_END,
+    WEB_S_OPEN,
+    WEB_S_NOTES,
+    WEB_S_NOTES_NONE,
+    WEB_S_COUNT_
+} web_str_id;
+
+/* The English text of id (never NULL). */
+const char *web_str(web_str_id id);
+
+#endif
