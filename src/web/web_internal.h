@@ -47,9 +47,6 @@ web_raw web_paragraph(http_req *req, const char *text);
 /* Text of a JSON member (strings as they are, integers in decimal, else NULL): an arena string. */
 const char *web_json_text(http_req *req, json_t *obj, const char *key);
 
-/* Days from the date at the start of iso (YYYY-MM-DD...) to the request's day; 0 with *ok 0 when unreadable. */
-int web_days_since(const char *iso, int *ok);
-
 /* Handlers. */
 int web_sign_in_form(http_req *req);
 int web_sign_in(http_req *req);

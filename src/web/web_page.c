@@ -6,8 +6,6 @@
 
 #include "access/access.h"
 #include "auth/auth.h"
-#include "core/core_clock.h"
-#include "core/core_date.h"
 #include "web/web_internal.h"
 
 const web_app *web_app_of(http_req *req)
@@ -142,13 +140,4 @@ const char *web_json_text(http_req *req, json_t *obj, const char *key)
     if (json_is_integer(v))
         return core_arena_printf(&req->arena, "%" PRId64, (int64_t)json_integer_value(v));
     return NULL;
-}
-
-int web_days_since(const char *iso, int *ok)
-{
-    core_date d, today;
-    char t[11];
-    core_clock_today(t);
-    *ok = iso && strlen(iso) >= 10 && core_date_parse(iso, 10, &d) == 0 && core_date_parse(t, 10, &today) == 0;
-    return *ok ? (int)(core_date_to_days(today) - core_date_to_days(d)) : 0;
 }

@@ -272,6 +272,16 @@ def run(hearth, tmp):
         check("worklist writes the same audit events as the API reading the same records",
               page_events == api_events and len(page_events) >= 3 and page_seq_end > seq,
               (page_events, api_events))
+        seq3 = audit_seq(db)
+        st, doc = api_get(port, token, "/api/v1/worklist/caseload")
+        wl_events = audit_since(db, seq3)
+        check("GET /api/v1/worklist/caseload lists the same families", st == 200 and
+              sorted(it["family"]["id"] for it in doc["items"]) == sorted(f for _, f in expected), doc)
+        check("... marks the overdue review and the practitioner's part",
+              any(it["review"] == "overdue" and it["part"] == "lead" for it in doc["items"]) and
+              any(it["part"] == "taf" for it in doc["items"]), doc)
+        check("... and writes the same audit events as the page", wl_events == page_events,
+              (wl_events, page_events))
         # the family page
         seq = audit_seq(db)
         st, h, html = b.go("GET", "/families/6")
@@ -333,6 +343,11 @@ def run(hearth, tmp):
         check("the front door sees the undecided contacts, oldest first", st == 200 and got == want, (got, want))
         check("... with the time since each was received", re.search(r">\d+ days<|>Today<", html) is not None)
         check("... and a hostile reason as text", EVIL not in html and "&lt;script&gt;" in html)
+        st, _, raw = fd.go("GET", "/api/v1/worklist/front-door")  # the API with the browser's cookie session
+        doc = json.loads(raw) if st == 200 else raw
+        check("GET /api/v1/worklist/front-door lists the same contacts in the same order",
+              st == 200 and [str(it["contact"]["id"]) for it in doc["items"]] == want and
+              all(isinstance(it["days_waiting"], int) for it in doc["items"]), doc)
         # assets
         m = re.search(r'href="(/assets/govuk-frontend-[0-9a-f]+\.min\.css)"', html)
         js = re.search(r'src="(/assets/hearth-init-[0-9a-f]+\.js)"', html)
