@@ -18,7 +18,9 @@
  *            not HTTP_ROUTE_PUBLIC answers 401 to a request without a session; a cookie-authenticated request
  *            other than GET or HEAD must carry X-CSRF-Token equal to the session's CSRF token
  *            (auth_csrf_token), else 403 (CSRF: a browser sends the cookie on a forged cross-site request,
- *            but the forger cannot read the cookie to work out the header). Each refusal is audited.
+ *            but the forger cannot read the cookie to work out the header). Each refusal is audited. On an
+ *            HTTP_ROUTE_PAGE route the token may come as the form field csrf_token instead, a visitor
+ *            without a live session is redirected to HTTP_SIGN_IN_PATH, and errors are HTML pages.
  *            DISPATCH does not run on the thread that reads the socket: the connection is suspended and the
  *            request queued for a handler thread, which resumes the connection when it has replied (see
  *            Threading). A request refused before DISPATCH (no route, body too large) is answered at once.
@@ -204,6 +206,8 @@ const char *http_form(http_req *req, const char *name);
 const char *http_cookie(http_req *req, const char *name);
 /* Reply 303 See Other to location (a path on this server, from Hearth's own code, never from input). */
 int http_reply_redirect(http_req *req, const char *location);
+/* 1 when cookies set on this request should be marked Secure (TLS, or http_config.cookie_secure). */
+int http_cookie_secure(http_req *req);
 /* Set a Set-Cookie header value of the caller's making (HttpOnly and SameSite=Strict are the caller's to
  * include); replaces any set before. */
 void http_set_cookie(http_req *req, const char *value);

@@ -357,6 +357,13 @@ int http_reply_redirect(http_req *req, const char *location)
     return http_reply_body(req, 303, "text/plain; charset=utf-8", body, sizeof(body) - 1);
 }
 
+static int connection_is_tls(http_req *req);
+
+int http_cookie_secure(http_req *req)
+{
+    return req->server->cfg.cookie_secure || connection_is_tls(req);
+}
+
 void http_set_cookie(http_req *req, const char *value)
 {
     req->set_cookie = core_arena_strdup(&req->arena, value);

@@ -7,7 +7,8 @@
  *
  * Before there is a session the form cannot carry the session's CSRF token, so the sign-in form carries its
  * own (login CSRF: a forged form must not sign a victim into the forger's account): GET sets a random token
- * in the cookie hearth_sign_in (HttpOnly, SameSite=Strict, Path=/sign-in) and in the form; POST is refused
+ * in the cookie hearth_sign_in (HttpOnly, SameSite=Strict, Path=/sign-in, Secure as the session cookie is) and
+ * in the form; POST is refused
  * (403) unless the two are present and equal.
  */
 #include <sodium.h>
@@ -31,8 +32,8 @@ static const char *new_token(http_req *req)
     randombytes_buf(raw, sizeof(raw));
     char *hex = core_arena_alloc(&req->arena, sizeof(raw) * 2 + 1);
     sodium_bin2hex(hex, sizeof(raw) * 2 + 1, raw, sizeof(raw));
-    http_set_cookie(req, core_arena_printf(&req->arena, "%s=%s; HttpOnly; SameSite=Strict; Path=/sign-in",
-                                           SIGN_IN_COOKIE, hex));
+    http_set_cookie(req, core_arena_printf(&req->arena, "%s=%s; HttpOnly; SameSite=Strict; Path=/sign-in%s",
+                                           SIGN_IN_COOKIE, hex, http_cookie_secure(req) ? "; Secure" : ""));
     return hex;
 }
 
