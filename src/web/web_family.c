@@ -6,10 +6,11 @@
  * /api/v1/families/{id}/members and GET /api/v1/people/{person} for each member; GET
  * /api/v1/contacts?family_id={id}; GET /api/v1/families/{id}/episodes; GET /api/v1/episodes/{e}/notes for
  * each episode. The family itself refused answers the page 403 or 404 as the API would (a hidden family is
- * named as absent); a section the access decision does not open is left out, and a member whose person
+ * named as absent); contacts are shown newest first; a section the access decision does not open is left out, and a member whose person
  * record is hidden is shown as "not shown to you", never by name.
  */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "model/model.h"
@@ -76,6 +77,19 @@ static int members(http_req *req, int64_t family, core_buf *out, core_error *err
     return 0;
 }
 
+/* qsort: received_on descending, then id descending. */
+static int newest_first(const void *a, const void *b)
+{
+    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+    const char *dx = json_string_value(json_object_get(x, "received_on"));
+    const char *dy = json_string_value(json_object_get(y, "received_on"));
+    int c = strcmp(dy ? dy : "", dx ? dx : "");
+    if (c)
+        return c;
+    json_int_t ix = json_integer_value(json_object_get(x, "id")), iy = json_integer_value(json_object_get(y, "id"));
+    return iy > ix ? 1 : iy < ix ? -1 : 0;
+}
+
 static int contacts(http_req *req, int64_t family, core_buf *out, core_error *err)
 {
     json_t *items;
@@ -83,11 +97,15 @@ static int contacts(http_req *req, int64_t family, core_buf *out, core_error *er
     model_filter f = {"family_id", core_arena_printf(&req->arena, "%" PRId64, family)};
     if (api_record_list(req, model_resource_find("contacts"), 0, &f, 1, 0, MODEL_LIST_MAX, &items, &next, err))
         return refused(err) ? (core_error_clear(err), 0) : err->code;
+    /* a chronology: newest first (the API lists in id order) */
+    size_t n = json_array_size(items);
+    json_t **sorted = core_arena_calloc(&req->arena, n ? n : 1, sizeof(*sorted));
+    for (size_t i = 0; i < n; i++)
+        sorted[i] = json_array_get(items, i);
+    qsort(sorted, n, sizeof(*sorted), newest_first);
     core_buf *rows = web_buf(req);
-    size_t i;
-    json_t *c;
-    json_array_foreach(items, i, c)
-    {
+    for (size_t i = 0; i < n; i++) {
+        json_t *c = sorted[i];
         core_buf *cells = web_buf(req);
         cell(cells, web_json_text(req, c, "received_on"));
         cell(cells, web_json_text(req, c, "reason"));

@@ -290,6 +290,12 @@ def run(hearth, tmp):
         page_shape("family page", html, "&quot;&#39;&amp; &lt;script&gt;")
         for sec in ("Members", "Contacts", "Episodes of support", "Case notes"):
             check("family page shows %s" % sec, ">%s</h2>" % sec in html)
+        chron = html[html.find('id="contacts"'):html.find('id="episodes"')]
+        dates = re.findall(r'<td class="govuk-table__cell">(\d{4}-\d\d-\d\d)</td>', chron)
+        want_dates = [d for (d,) in db_rows(db, "SELECT received_on FROM contact WHERE family_id = 6 "
+                                                "ORDER BY received_on DESC, id DESC")]
+        check("family page's contacts are a chronology, newest first", dates == want_dates and dates,
+              (dates, want_dates))
         check("family page shows hostile names and notes as text", EVIL not in html and
               "&lt;script&gt;alert(1)&lt;/script&gt; O&#39;Brien &quot;&amp;&quot;" in html and
               "&quot;&#39;&amp; &lt;script&gt;alert(1)&lt;/script&gt;" in html, re.findall(r"alert.{0,40}", html))
