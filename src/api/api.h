@@ -45,11 +45,13 @@ int api_privacy(http_req *req);
 int api_reference_list(http_req *req);
 int api_schema(http_req *req);
 int api_session_create(http_req *req);
-/* Worklists (api_worklist.c): GET /api/v1/worklist/caseload and /front-door, and the item lists under them
+/* Worklists (api_worklist.c): GET /api/v1/worklist/caseload, /team and /front-door, and the item lists under them
  * (arena-owned arrays), which the web application's `/` renders. 0 or the error's code with err set. */
 enum { API_WORKLIST_MAX = 100, API_WORKLIST_REVIEW_SOON_DAYS = 14 };
 int api_worklist_caseload(http_req *req);
 int api_worklist_front_door(http_req *req);
+int api_worklist_team(http_req *req);
+int api_worklist_team_items(http_req *req, json_t **items, core_error *err);
 int api_worklist_caseload_items(http_req *req, json_t **items, core_error *err);
 int api_worklist_undecided_items(http_req *req, json_t **items, core_error *err);
 /* Sign in (api_session.c), shared with the sign-in page: the transaction, the attempt recorded, and the

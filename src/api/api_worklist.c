@@ -6,6 +6,9 @@
  * first, each {"episode", "family", "part": "lead"|"taf", "next_review_due": date|null, "review":
  * "overdue"|"due"|"later"|"none"} — due within WORKLIST_REVIEW_SOON_DAYS of today; the next review is the one the
  * latest review held set.
+ * team: the open episodes owned by the principal's team, allocated or not, each as a caseload row with "lead":
+ * {"id", "name"} or null (unallocated) in place of "part" — for a team manager; another role sees only the
+ * cases the access decision opens to them.
  * front-door: the contacts without a decision, oldest received first, each {"contact", "days_waiting"}.
  * Both answer {"items": [...]} of at most WORKLIST_MAX rows (no paging: a worklist longer than that is a
  * problem for a manager, not a page).
@@ -70,6 +73,40 @@ static int withheld_audit(http_req *req, const char *table, int64_t withheld, co
     return http_audit(req, "denied", table, 0, detail, 1, err);
 }
 
+/* One case of a worklist: the episode, its family and its reviews read as their own GETs read them, as
+ * {"episode", "family", "next_review_due", "review"}; *item NULL when the episode is refused (not audited
+ * here: the caller counts it). 0 or the error's code. */
+static int case_item(http_req *req, const model_id_pair *id, json_t **item, core_error *err)
+{
+    const model_resource *episodes = model_resource_find("episodes"), *families = model_resource_find("families"),
+                         *reviews = model_resource_find("reviews");
+    *item = NULL;
+    int rc = readable(req, episodes, id->id, err);
+    if (rc <= 0)
+        return rc;
+    json_t *ep, *fam, *revs;
+    int64_t next;
+    if ((rc = api_record_read(req, episodes, id->id, &ep, err)) ||
+        (rc = api_record_read(req, families, id->parent_id, &fam, err)) ||
+        (rc = api_record_list(req, reviews, id->id, NULL, 0, 0, 0, &revs, &next, err)))
+        return rc;
+    const char *due = NULL, *held = NULL; /* the latest review held, and the next it set */
+    size_t k;
+    json_t *r;
+    json_array_foreach(revs, k, r)
+    {
+        const char *h = json_string_value(json_object_get(r, "held_on"));
+        if (h && (!held || strcmp(h, held) >= 0)) {
+            held = h;
+            due = json_string_value(json_object_get(r, "next_review_due"));
+        }
+    }
+    int ok, days = days_since(due, &ok);
+    const char *state = !ok ? "none" : days > 0 ? "overdue" : -days <= API_WORKLIST_REVIEW_SOON_DAYS ? "due" : "later";
+    *item = json_pack("{s:O,s:O,s:s?,s:s}", "episode", ep, "family", fam, "next_review_due", due, "review", state);
+    return 0;
+}
+
 int api_worklist_caseload_items(http_req *req, json_t **out, core_error *err)
 {
     model_id_pair ids[API_WORKLIST_MAX];
@@ -79,41 +116,54 @@ int api_worklist_caseload_items(http_req *req, json_t **out, core_error *err)
     int rc = model_worklist_caseload(&ctx, req->who.user_id, API_WORKLIST_MAX, ids, &n, err);
     if (rc)
         return rc;
-    const model_resource *episodes = model_resource_find("episodes"), *families = model_resource_find("families"),
-                         *reviews = model_resource_find("reviews");
     json_t *items = arena_array(req);
     int64_t withheld = 0;
     for (int i = 0; i < n; i++) {
-        int may = readable(req, episodes, ids[i].id, err);
-        if (may < 0)
-            return may;
-        if (may == 0) {
+        json_t *item;
+        if ((rc = case_item(req, &ids[i], &item, err)))
+            return rc;
+        if (!item) {
             withheld++;
             continue;
         }
-        json_t *ep, *fam, *revs;
-        int64_t next;
-        if ((rc = api_record_read(req, episodes, ids[i].id, &ep, err)) ||
-            (rc = api_record_read(req, families, ids[i].parent_id, &fam, err)) ||
-            (rc = api_record_list(req, reviews, ids[i].id, NULL, 0, 0, 0, &revs, &next, err)))
-            return rc;
-        const char *due = NULL, *held = NULL; /* the latest review held, and the next it set */
-        size_t k;
-        json_t *r;
-        json_array_foreach(revs, k, r)
-        {
-            const char *h = json_string_value(json_object_get(r, "held_on"));
-            if (h && (!held || strcmp(h, held) >= 0)) {
-                held = h;
-                due = json_string_value(json_object_get(r, "next_review_due"));
-            }
-        }
-        int ok, days = days_since(due, &ok);
-        const char *state = !ok ? "none" : days > 0 ? "overdue" : -days <= API_WORKLIST_REVIEW_SOON_DAYS ? "due" : "later";
-        json_t *lead = json_object_get(ep, "lead_user_id");
+        json_t *lead = json_object_get(json_object_get(item, "episode"), "lead_user_id");
         int is_lead = json_is_integer(lead) && json_integer_value(lead) == req->who.user_id;
-        json_array_append_new(items, json_pack("{s:O,s:O,s:s,s:s?,s:s}", "episode", ep, "family", fam, "part",
-                                               is_lead ? "lead" : "taf", "next_review_due", due, "review", state));
+        json_object_set_new(item, "part", json_string(is_lead ? "lead" : "taf"));
+        json_array_append_new(items, item);
+    }
+    if ((rc = withheld_audit(req, "episode", withheld, err)))
+        return rc;
+    *out = items;
+    return 0;
+}
+
+int api_worklist_team_items(http_req *req, json_t **out, core_error *err)
+{
+    model_id_pair ids[API_WORKLIST_MAX];
+    int n = 0, rc;
+    model_ctx ctx;
+    model_ctx_init(&ctx, req->db, &req->arena, req->who.user_id);
+    json_t *items = arena_array(req);
+    if (req->who.team_id && (rc = model_worklist_team(&ctx, req->who.team_id, API_WORKLIST_MAX, ids, &n, err)))
+        return rc;
+    int64_t withheld = 0;
+    for (int i = 0; i < n; i++) {
+        json_t *item;
+        if ((rc = case_item(req, &ids[i], &item, err)))
+            return rc;
+        if (!item) {
+            withheld++;
+            continue;
+        }
+        json_t *lead = json_object_get(json_object_get(item, "episode"), "lead_user_id");
+        const char *name = NULL;
+        if (json_is_integer(lead) && (rc = model_staff_name(&ctx, json_integer_value(lead), &name, err)))
+            return rc;
+        json_object_set_new(item, "lead",
+                            json_is_integer(lead) ? json_pack("{s:I,s:s?}", "id", (json_int_t)json_integer_value(lead),
+                                                              "name", name)
+                                                  : json_null());
+        json_array_append_new(items, item);
     }
     if ((rc = withheld_audit(req, "episode", withheld, err)))
         return rc;
@@ -170,6 +220,11 @@ static int reply_items(http_req *req, int (*fn)(http_req *, json_t **, core_erro
 int api_worklist_caseload(http_req *req)
 {
     return reply_items(req, api_worklist_caseload_items);
+}
+
+int api_worklist_team(http_req *req)
+{
+    return reply_items(req, api_worklist_team_items);
 }
 
 int api_worklist_front_door(http_req *req)

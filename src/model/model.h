@@ -180,6 +180,11 @@ typedef struct model_id_pair {
 int model_worklist_caseload(model_ctx *ctx, int64_t user_id, int limit, model_id_pair *out, int *count,
                             core_error *err);
 int model_worklist_undecided(model_ctx *ctx, int limit, model_id_pair *out, int *count, core_error *err);
+/* team: open episodes owned by team_id, allocated or not, oldest first (id: the episode, parent_id: its family). */
+int model_worklist_team(model_ctx *ctx, int64_t team_id, int limit, model_id_pair *out, int *count, core_error *err);
+/* The display name of member of staff user_id (arena string), or NULL when there is none. 0 or the store's
+ * code. Staff names are the directory, not case records: no access decision is asked. */
+int model_staff_name(model_ctx *ctx, int64_t user_id, const char **name, core_error *err);
 
 /* Current UTC time as 'YYYY-MM-DDTHH:MM:SSZ' into out[24]. */
 void model_now(char out[24]);

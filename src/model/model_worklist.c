@@ -29,6 +29,21 @@ static const char SQL_CASELOAD[] =
     " ORDER BY start_date, id\n"
     " LIMIT $3";
 
+/* A team's open episodes, allocated or not, oldest first (episode_team). */
+static const char SQL_TEAM[] =
+    "SELECT e.id, e.family_id\n"
+    "  FROM episode e\n"
+    " WHERE e.owning_team_id = $1\n"
+    "   AND e.end_date IS NULL\n"
+    " ORDER BY e.start_date, e.id\n"
+    " LIMIT $2";
+
+/* A member of staff's name as the directory shows it (never a case record). */
+static const char SQL_STAFF_NAME[] =
+    "SELECT display_name\n"
+    "  FROM app_user\n"
+    " WHERE id = $1";
+
 /* The front door's queue: contacts not yet decided, oldest received first. */
 static const char SQL_UNDECIDED[] =
     "SELECT c.id, 0\n"
@@ -61,6 +76,26 @@ int model_worklist_caseload(model_ctx *ctx, int64_t user_id, int limit, model_id
     day[10] = '\0';
     store_value p[] = {store_v_int(user_id), store_v_text(day), store_v_int(limit)};
     return pairs(ctx, SQL_CASELOAD, p, 3, limit, out, count, err);
+}
+
+int model_worklist_team(model_ctx *ctx, int64_t team_id, int limit, model_id_pair *out, int *count, core_error *err)
+{
+    store_value p[] = {store_v_int(team_id), store_v_int(limit)};
+    return pairs(ctx, SQL_TEAM, p, 2, limit, out, count, err);
+}
+
+int model_staff_name(model_ctx *ctx, int64_t user_id, const char **name, core_error *err)
+{
+    *name = NULL;
+    store_value p[] = {store_v_int(user_id)};
+    store_stmt *st;
+    int rc = store_query(ctx->db, ctx->arena, SQL_STAFF_NAME, p, 1, &st, err);
+    if (rc)
+        return rc;
+    rc = store_next(st, err);
+    if (rc == 1)
+        *name = core_arena_strdup(ctx->arena, store_col_text(st, 0, NULL));
+    return rc < 0 ? rc : 0;
 }
 
 int model_worklist_undecided(model_ctx *ctx, int limit, model_id_pair *out, int *count, core_error *err)

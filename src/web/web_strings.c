@@ -41,6 +41,10 @@ static const char *const en[WEB_S_COUNT_] = {
     [WEB_S_MY_CASELOAD] = "My caseload",
     [WEB_S_MY_CASELOAD_NONE] = "You are not the lead practitioner or on the Team Around the Family of any open "
                                "case.",
+    [WEB_S_TEAM_CASELOAD] = "Team caseload",
+    [WEB_S_TEAM_CASELOAD_NONE] = "Your team has no open cases.",
+    [WEB_S_COL_LEAD] = "Lead practitioner",
+    [WEB_S_UNALLOCATED] = "Not allocated",
     [WEB_S_FRONT_DOOR] = "Contacts waiting for a decision",
     [WEB_S_FRONT_DOOR_NONE] = "There are no contacts waiting for a decision.",
     [WEB_S_NO_WORKLIST] = "There is no worklist for your role yet.",

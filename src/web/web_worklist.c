@@ -1,12 +1,13 @@
 /*
  * web_worklist.c — `/`: the signed-in role's worklist.
  *
- * The practitioner (and the team manager, for the cases they lead or sit on) sees their caseload: each open
- * episode they lead or are on the Team Around the Family of, its family, and when its next review is due
- * (the latest review's next_review_due: overdue when past, due within 14 days). The front door sees the
+ * The practitioner sees their caseload: each open episode they lead or are on the Team Around the Family of,
+ * its family, and when its next review is due (the latest review's next_review_due: overdue when past, due
+ * within 14 days). The team manager sees the team's caseload: every open episode the team owns, with its
+ * lead practitioner's name or "Not allocated". The front door sees the
  * contacts waiting for a decision, oldest first, with the days since each was received.
  *
- * The rows are those of GET /api/v1/worklist/caseload and /front-door (api_worklist.c: the same function),
+ * The rows are those of GET /api/v1/worklist/caseload, /team and /front-door (api_worklist.c: the same functions),
  * which read every record as the API's own GETs do — so the page writes the audit events the API worklist
  * writes, which are those of GET /api/v1/episodes/{e}, /families/{f} and /episodes/{e}/reviews per case, or
  * GET /api/v1/contacts/{c} per contact.
@@ -22,7 +23,8 @@ static void cell(core_buf *b, const char *text)
     web_tpl_td(b, &(web_tpl_td_args){text});
 }
 
-static void caseload(http_req *req, json_t *items, core_buf *out)
+/* A table of cases: the caseload's (team 0: "My part") or the team's (team 1: the lead, or "Not allocated"). */
+static void cases(http_req *req, json_t *items, int team, core_buf *out)
 {
     core_buf *rows = web_buf(req);
     size_t i;
@@ -40,8 +42,17 @@ static void caseload(http_req *req, json_t *items, core_buf *out)
                                                              (int64_t)json_integer_value(json_object_get(fam, "id"))),
                                    .text = web_json_text(req, fam, "name")});
         cell(cells, web_json_text(req, ep, "start_date"));
-        cell(cells, web_str(strcmp(json_string_value(json_object_get(it, "part")), "lead") == 0 ? WEB_S_PART_LEAD
-                                                                                                : WEB_S_PART_TAF));
+        if (team) {
+            json_t *lead = json_object_get(it, "lead");
+            if (json_is_object(lead))
+                cell(cells, web_json_text(req, lead, "name"));
+            else
+                web_tpl_td_tag(cells, &(web_tpl_td_tag_args){.text = web_str(WEB_S_UNALLOCATED),
+                                                             .tag_class = "govuk-tag--orange"});
+        } else {
+            const char *part = json_string_value(json_object_get(it, "part"));
+            cell(cells, web_str(part && strcmp(part, "lead") == 0 ? WEB_S_PART_LEAD : WEB_S_PART_TAF));
+        }
         cell(cells, due);
         web_tpl_td_tag(cells, &(web_tpl_td_tag_args){
                                   .text = overdue ? web_str(WEB_S_REVIEW_OVERDUE)
@@ -51,16 +62,17 @@ static void caseload(http_req *req, json_t *items, core_buf *out)
                                   .tag_class = overdue ? "govuk-tag--red" : soon ? "govuk-tag--yellow" : "govuk-tag--grey"});
         web_tpl_tr(rows, &(web_tpl_tr_args){web_render(cells)});
     }
+    web_str_id heading = team ? WEB_S_TEAM_CASELOAD : WEB_S_MY_CASELOAD;
     web_raw body;
     if (json_array_size(items)) {
         const char *const heads[] = {web_str(WEB_S_COL_FAMILY), web_str(WEB_S_COL_EPISODE_START),
-                                     web_str(WEB_S_COL_MY_PART), web_str(WEB_S_COL_NEXT_REVIEW),
-                                     web_str(WEB_S_COL_REVIEW_STATE)};
-        body = web_table(req, web_str(WEB_S_MY_CASELOAD), web_th(req, heads, 5), web_render(rows));
+                                     web_str(team ? WEB_S_COL_LEAD : WEB_S_COL_MY_PART),
+                                     web_str(WEB_S_COL_NEXT_REVIEW), web_str(WEB_S_COL_REVIEW_STATE)};
+        body = web_table(req, web_str(heading), web_th(req, heads, 5), web_render(rows));
     } else {
-        body = web_paragraph(req, web_str(WEB_S_MY_CASELOAD_NONE));
+        body = web_paragraph(req, web_str(team ? WEB_S_TEAM_CASELOAD_NONE : WEB_S_MY_CASELOAD_NONE));
     }
-    web_raw sec = web_section(req, "caseload", web_str(WEB_S_MY_CASELOAD), NULL, body);
+    web_raw sec = web_section(req, team ? "team-caseload" : "caseload", web_str(heading), NULL, body);
     core_buf_adds(out, sec.html ? sec.html : "");
 }
 
@@ -104,11 +116,15 @@ int web_worklist(http_req *req)
     core_buf *sections = web_buf(req);
     json_t *items;
     switch (access_role_of(&req->who)) {
-    case ACCESS_ROLE_PRACTITIONER:
     case ACCESS_ROLE_TEAM_MANAGER:
+        if (api_worklist_team_items(req, &items, &err))
+            return http_reply_error(req, &err);
+        cases(req, items, 1, sections);
+        break;
+    case ACCESS_ROLE_PRACTITIONER:
         if (api_worklist_caseload_items(req, &items, &err))
             return http_reply_error(req, &err);
-        caseload(req, items, sections);
+        cases(req, items, 0, sections);
         break;
     case ACCESS_ROLE_FRONT_DOOR:
         if (api_worklist_undecided_items(req, &items, &err))

@@ -34,7 +34,7 @@ _spec.loader.exec_module(api)  # the demo council's arguments, the server, TOTP 
 
 EVIL = "<script>alert(1)</script>"
 EVIL_TEXT = "\"'& " + EVIL
-PRACTITIONER, OTHER_PRACTITIONER, FRONT_DOOR = "practitioner.n1", "practitioner.n2", "frontdoor1"
+PRACTITIONER, OTHER_PRACTITIONER, FRONT_DOOR, MANAGER = "practitioner.n1", "practitioner.n2", "frontdoor1", "manager.n"
 CSP_NEEDS = ["default-src 'self'", "script-src 'self'", "frame-ancestors 'none'"]
 
 RESULTS = []
@@ -120,7 +120,7 @@ def api_get(port, token, path):
 def give_work(db):
     """practitioner.n1 (id 4, team 2) leads episode 1 (family 6, a review overdue) and is on the Team Around the
     Family of episode 5 (family 24, led by practitioner.n3); practitioner.n2 alone leads a new episode of family
-    1; three contacts wait for a decision; and hostile text stands in family 6's name, a member's names, a note
+    1; family 2 has an open episode of team 2 nobody leads yet; three contacts wait for a decision; and hostile text stands in family 6's name, a member's names, a note
     and a waiting contact's reason."""
     con = sqlite3.connect(db)
     try:
@@ -133,6 +133,8 @@ def give_work(db):
                         "'2026-01-01T09:00:00Z')")
             con.execute("INSERT INTO episode (family_id, start_date, owning_team_id, lead_user_id, created_at, "
                         "updated_at) VALUES (1, '2026-10-01', 2, 5, '2026-10-01T09:00:00Z', '2026-10-01T09:00:00Z')")
+            con.execute("INSERT INTO episode (family_id, start_date, owning_team_id, created_at, updated_at) "
+                        "VALUES (2, '2026-11-02', 2, '2026-11-02T09:00:00Z', '2026-11-02T09:00:00Z')")
             con.execute("INSERT INTO review (episode_id, held_on, outcome, next_review_due, created_at, updated_at) "
                         "SELECT 1, '2026-08-01', outcome, '2026-11-01', '2026-08-01T09:00:00Z', "
                         "'2026-08-01T09:00:00Z' FROM review LIMIT 1")
@@ -354,6 +356,28 @@ def run(hearth, tmp):
         check("GET /api/v1/worklist/front-door lists the same contacts in the same order",
               st == 200 and [str(it["contact"]["id"]) for it in doc["items"]] == want and
               all(isinstance(it["days_waiting"], int) for it in doc["items"]), doc)
+        # the team manager's team caseload
+        mg = Browser(port)
+        sign_in(mg, logins, MANAGER)
+        seq = audit_seq(db)
+        st, _, html = mg.go("GET", "/")
+        page_events = audit_since(db, seq)
+        team = db_rows(db, "SELECT team_id FROM app_user WHERE username = ?", (MANAGER,))[0][0]
+        want_fams = sorted(f for (f,) in db_rows(db, "SELECT family_id FROM episode WHERE owning_team_id = ? AND "
+                                                     "end_date IS NULL", (team,)))
+        got_fams = sorted(int(x) for x in re.findall(r'href="/families/(\d+)"', html))
+        check("the team manager sees every open case of the team", st == 200 and got_fams == want_fams,
+              (got_fams, want_fams))
+        lead_name = db_rows(db, "SELECT display_name FROM app_user WHERE username = ?", (OTHER_PRACTITIONER,))[0][0]
+        check("... with the lead practitioner's name, and the unallocated marked",
+              ">Team caseload</h2>" in html and lead_name in html and "Not allocated" in html)
+        seq = audit_seq(db)
+        st, _, raw = mg.go("GET", "/api/v1/worklist/team")
+        doc = json.loads(raw) if st == 200 else {}
+        check("GET /api/v1/worklist/team lists the same cases and writes the same audit events as the page",
+              sorted(it["family"]["id"] for it in doc.get("items", [])) == want_fams and
+              audit_since(db, seq) == page_events and any(it["lead"] is None for it in doc["items"]),
+              (doc, len(page_events)))
         # assets
         m = re.search(r'href="(/assets/govuk-frontend-[0-9a-f]+\.min\.css)"', html)
         js = re.search(r'src="(/assets/hearth-init-[0-9a-f]+\.js)"', html)
@@ -376,7 +400,7 @@ def run(hearth, tmp):
               st)
         # every response of the run carried the security headers
         bad = []
-        for browser in (b, fd):
+        for browser in (b, fd, mg):
             for method, path, st, h in browser.seen:
                 csp = h.get("content-security-policy", "")
                 if not (all(x in csp for x in CSP_NEEDS) and "unsafe-inline" not in csp and
