@@ -15,12 +15,26 @@
 struct policy;
 typedef struct api_app {
     const struct policy *policy; /* the council's loaded policy (GET /privacy), or NULL when none */
+    const void *web;             /* the web application's data (web/: web_app), opaque here, or NULL */
 } api_app;
 
 extern const http_route api_routes[];
 extern const size_t api_routes_count;
 
 int api_resource_list(http_req *req);
+/* The reads under the generic handlers, shared with the web pages (web/) so that a page reading a record
+ * makes exactly the access decisions and audit events the API does (src/web/README.md).
+ * api_record_read: record id of r as GET /api/v1/<r>/{id} reads it — the access decision (a refusal audited
+ * as 'denied', a hidden record named as absent), the read, the 'read' event with its footing, and the fields
+ * the footing hides left out. *out is arena-owned. 0, or the error's code with err set (not answered).
+ * api_record_list: up to want (0: MODEL_LIST_DEFAULT) records of r under parent (0 for a top-level resource)
+ * the principal may read, after cursor after, as GET /api/v1/<collection> lists them (each read audited,
+ * the withheld counted in one 'denied' event). *items arena-owned, *next the next cursor or 0. */
+struct model_resource;
+struct model_filter;
+int api_record_read(http_req *req, const struct model_resource *r, int64_t id, json_t **out, core_error *err);
+int api_record_list(http_req *req, const struct model_resource *r, int64_t parent, const struct model_filter *filters,
+                    size_t nfilters, int64_t after, int want, json_t **items, int64_t *next, core_error *err);
 int api_resource_create(http_req *req);
 int api_resource_get(http_req *req);
 int api_resource_update(http_req *req);
@@ -31,6 +45,22 @@ int api_privacy(http_req *req);
 int api_reference_list(http_req *req);
 int api_schema(http_req *req);
 int api_session_create(http_req *req);
+/* Worklists (api_worklist.c): GET /api/v1/worklist/caseload, /team and /front-door, and the item lists under them
+ * (arena-owned arrays), which the web application's `/` renders. 0 or the error's code with err set. */
+enum { API_WORKLIST_MAX = 100, API_WORKLIST_REVIEW_SOON_DAYS = 14 };
+int api_worklist_caseload(http_req *req);
+int api_worklist_front_door(http_req *req);
+int api_worklist_team(http_req *req);
+int api_worklist_team_items(http_req *req, json_t **items, core_error *err);
+int api_worklist_caseload_items(http_req *req, json_t **items, core_error *err);
+int api_worklist_undecided_items(http_req *req, json_t **items, core_error *err);
+/* Sign in (api_session.c), shared with the sign-in page: the transaction, the attempt recorded, and the
+ * event audited ('sign_in', or 'sign_in_failed' with why) exactly as POST /api/v1/session does. 0 with token
+ * (a live session token: wipe it after use) and *who filled; else the error's code with err set. */
+int api_sign_in(http_req *req, const auth_sign_in_req *in, char token[AUTH_TOKEN_CHARS + 1], auth_principal *who,
+                core_error *err);
+/* Sign out: revoke the request's session, audit 'sign_out', clear the cookie. 0 or the error's code. */
+int api_sign_out(http_req *req, core_error *err);
 int api_session_delete(http_req *req);
 int api_access_report(http_req *req);
 int api_break_glass(http_req *req);

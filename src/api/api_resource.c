@@ -164,6 +164,84 @@ static int reply_page(http_req *req, json_t *items, int64_t next)
 /* How many rows one scan of a list asks the model for: the page is filled from as many scans as it takes. */
 enum { LIST_SCAN = 200 };
 
+static void json_release(void *p)
+{
+    json_decref(p);
+}
+
+int api_record_list(http_req *req, const model_resource *r, int64_t parent, const model_filter *filters,
+                    size_t nfilters, int64_t after, int want, json_t **items_out, int64_t *next_out, core_error *err)
+{
+    *items_out = NULL;
+    *next_out = 0;
+    access_footing pf;
+    if (r->parent) {
+        const model_resource *pr = model_resource_find(r->parent);
+        if (api_access(req, pr, parent, "record.read", &pf, err))
+            return err->code;
+    }
+    json_t *shown = json_array();
+    core_arena_on_release(&req->arena, json_release, shown);
+    if (strcmp(r->section, "directory") != 0) {
+        int may = access_may_read_cases(req->db, &req->who, err);
+        if (may < 0)
+            return err->code;
+        if (may == 0) {
+            *items_out = shown;
+            return 0;
+        }
+    }
+    model_ctx ctx;
+    model_ctx_for(&ctx, req);
+    if (want <= 0)
+        want = MODEL_LIST_DEFAULT;
+    int64_t next = 0, withheld = 0, last_shown = 0;
+    for (int more = 1; more;) {
+        model_list_req lr = {parent, filters, nfilters, after, LIST_SCAN};
+        json_t *items;
+        int64_t scan_next;
+        int rc = model_list(&ctx, r, &lr, &items, &scan_next, err);
+        if (rc)
+            return rc;
+        more = scan_next != 0;
+        size_t i;
+        json_t *it;
+        json_array_foreach(items, i, it)
+        {
+            int64_t id = json_integer_value(json_object_get(it, "id"));
+            after = id;
+            access_footing f;
+            access_target what = {r->section, r->table, id, NULL, 0};
+            if (access_decide(req->db, &req->who, "record.read", &what, &f, err) != ACCESS_ALLOW) {
+                if (err->code != CORE_E_FORBIDDEN && err->code != CORE_E_NOT_FOUND)
+                    return err->code;
+                withheld++;
+                continue;
+            }
+            if ((int)json_array_size(shown) == want) { /* one more readable record: there is a next page */
+                next = last_shown;
+                more = 0;
+                break;
+            }
+            shape(r, &f, it);
+            if (http_audit(req, "read", r->table, id, footing_detail(req, &f, NULL), 0, err))
+                return err->code;
+            json_array_append(shown, it);
+            last_shown = id;
+        }
+    }
+    core_error_clear(err);
+    if (withheld) {
+        char detail[96];
+        snprintf(detail, sizeof(detail), "{\"permission\":\"record.list\",\"withheld\":%" PRId64 "}", withheld);
+        if (http_audit(req, "denied", r->table, 0, detail, 1, err))
+            return err->code;
+    }
+    *items_out = shown;
+    *next_out = next;
+    return 0;
+}
+
 /* A list is filtered by what the caller may read, and the page is built from what is left: it holds up to
  * `limit` records the caller may read, and `next` is given only when a further record the caller may read
  * exists (so an empty page never hides records further on, and the cursor tells nothing of records the
@@ -177,78 +255,12 @@ int api_resource_list(http_req *req)
     struct list_params lp = {.r = r, .err = &err};
     if (http_query_each(req, list_param, &lp))
         return http_reply_error(req, &err);
-    int64_t parent = r->parent ? req->ids[0] : 0;
-    access_footing pf;
-    if (r->parent) {
-        const model_resource *pr = model_resource_find(r->parent);
-        if (api_access(req, pr, parent, "record.read", &pf, &err))
-            return http_reply_error(req, &err);
-    }
-    json_t *shown = json_array();
-    if (strcmp(r->section, "directory") != 0) {
-        int may = access_may_read_cases(req->db, &req->who, &err);
-        if (may <= 0) {
-            int rc = may < 0 ? http_reply_error(req, &err) : reply_page(req, shown, 0);
-            json_decref(shown);
-            return rc;
-        }
-    }
-    model_ctx ctx;
-    model_ctx_for(&ctx, req);
-    int want = lp.limit ? (int)lp.limit : MODEL_LIST_DEFAULT;
-    int64_t after = lp.after, next = 0, withheld = 0, last_shown = 0;
-    for (int more = 1; more;) {
-        model_list_req lr = {parent, lp.filters, lp.nfilters, after, LIST_SCAN};
-        json_t *items;
-        int64_t scan_next;
-        int rc = model_list(&ctx, r, &lr, &items, &scan_next, &err);
-        if (rc) {
-            json_decref(shown);
-            return http_reply_error(req, &err);
-        }
-        more = scan_next != 0;
-        size_t i;
-        json_t *it;
-        json_array_foreach(items, i, it)
-        {
-            int64_t id = json_integer_value(json_object_get(it, "id"));
-            after = id;
-            access_footing f;
-            access_target what = {r->section, r->table, id, NULL, 0};
-            if (access_decide(req->db, &req->who, "record.read", &what, &f, &err) != ACCESS_ALLOW) {
-                if (err.code != CORE_E_FORBIDDEN && err.code != CORE_E_NOT_FOUND) {
-                    json_decref(shown);
-                    return http_reply_error(req, &err);
-                }
-                withheld++;
-                continue;
-            }
-            if ((int)json_array_size(shown) == want) { /* one more readable record: there is a next page */
-                next = last_shown;
-                more = 0;
-                break;
-            }
-            shape(r, &f, it);
-            if (http_audit(req, "read", r->table, id, footing_detail(req, &f, NULL), 0, &err)) {
-                json_decref(shown);
-                return http_reply_error(req, &err);
-            }
-            json_array_append(shown, it);
-            last_shown = id;
-        }
-    }
-    core_error_clear(&err);
-    if (withheld) {
-        char detail[96];
-        snprintf(detail, sizeof(detail), "{\"permission\":\"record.list\",\"withheld\":%" PRId64 "}", withheld);
-        if (http_audit(req, "denied", r->table, 0, detail, 1, &err)) {
-            json_decref(shown);
-            return http_reply_error(req, &err);
-        }
-    }
-    int rc = reply_page(req, shown, next);
-    json_decref(shown);
-    return rc;
+    json_t *items;
+    int64_t next;
+    if (api_record_list(req, r, r->parent ? req->ids[0] : 0, lp.filters, lp.nfilters, lp.after, (int)lp.limit,
+                        &items, &next, &err))
+        return http_reply_error(req, &err);
+    return reply_page(req, items, next);
 }
 
 int api_resource_create(http_req *req)
@@ -308,21 +320,32 @@ int api_resource_create(http_req *req)
     return reply_or_error(req, 0, &err, 201, out);
 }
 
+int api_record_read(http_req *req, const model_resource *r, int64_t id, json_t **out, core_error *err)
+{
+    *out = NULL;
+    access_footing f;
+    if (api_access(req, r, id, "record.read", &f, err))
+        return err->code;
+    model_ctx ctx;
+    model_ctx_for(&ctx, req);
+    int rc = model_get(&ctx, r, id, out, err);
+    if (rc == 0)
+        rc = http_audit(req, "read", r->table, id, footing_detail(req, &f, NULL), 0, err);
+    if (rc) {
+        *out = NULL;
+        return rc;
+    }
+    shape(r, &f, *out);
+    return 0;
+}
+
 int api_resource_get(http_req *req)
 {
     const model_resource *r = model_resource_find(req->route->data);
     core_error err;
     core_error_clear(&err);
-    access_footing f;
-    if (api_access(req, r, req->ids[0], "record.read", &f, &err))
-        return http_reply_error(req, &err);
-    model_ctx ctx;
-    model_ctx_for(&ctx, req);
     json_t *out = NULL;
-    int rc = model_get(&ctx, r, req->ids[0], &out, &err);
-    if (rc == 0)
-        rc = http_audit(req, "read", r->table, req->ids[0], footing_detail(req, &f, NULL), 0, &err);
-    shape(r, &f, out);
+    int rc = api_record_read(req, r, req->ids[0], &out, &err);
     return reply_or_error(req, rc, &err, 200, out);
 }
 

@@ -78,6 +78,9 @@ const http_route api_routes[] = {
     {"GET", "/api/v1/identification/indicators", api_identification_indicators, "reference.read", 0, NULL, NULL, 0},
     {"POST", "/api/v1/families/{id}/identification", api_identification_decide, "identification.decide", 16384,
      NULL, NULL, 0},
+    {"GET", "/api/v1/worklist/caseload", api_worklist_caseload, "record.list", 0, NULL, NULL, 0},
+    {"GET", "/api/v1/worklist/team", api_worklist_team, "record.list", 0, NULL, NULL, 0},
+    {"GET", "/api/v1/worklist/front-door", api_worklist_front_door, "record.list", 0, NULL, NULL, 0},
     {"GET", "/api/v1/reference/{name}", api_reference_list, "reference.read", 0, NULL, NULL, 0},
     {"GET", "/api/v1/schema/{name}", api_schema, "reference.read", 0, NULL, NULL, 0},
 

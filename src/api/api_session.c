@@ -39,6 +39,70 @@ static int only_strings(json_t *body, core_error *err)
     return 0;
 }
 
+int api_sign_in(http_req *req, const auth_sign_in_req *inp, char token[AUTH_TOKEN_CHARS + 1], auth_principal *whop,
+                core_error *errp)
+{
+    auth_sign_in_req in = *inp;
+    core_error err = *errp;
+    auth_principal who;
+    memset(&who, 0, sizeof(who));
+    int rc = store_begin(req->db, &err);
+    if (rc == 0)
+        rc = auth_sign_in(req->db, &req->arena, &in, token, &who, &err);
+    if (rc == CORE_E_UNAUTHENTICATED || rc == CORE_E_FORBIDDEN) {
+        core_error keep = err; /* the failure was recorded: keep it, then answer */
+        if (store_commit(req->db, &err))
+            store_rollback(req->db);
+        json_t *d = json_pack("{s:s,s:s,s:s}", "username", in.username, "result",
+                              rc == CORE_E_FORBIDDEN ? "locked_out"
+                              : who.totp_used        ? "code_already_used"
+                                                     : "not_accepted",
+                              "second_factor",
+                              in.recovery_code ? "recovery_code" : in.totp ? "totp" : "none");
+        char *ds = d ? json_dumps(d, JSON_COMPACT) : NULL;
+        json_decref(d);
+        int arc = http_audit(req, "sign_in_failed", "app_user", 0, ds, 1, &err);
+        free(ds);
+        *errp = arc ? err : keep;
+        return errp->code;
+    }
+    if (rc == 0)
+        rc = store_commit(req->db, &err);
+    if (rc) {
+        store_rollback(req->db);
+        *errp = err;
+        return rc;
+    }
+    req->who.user_id = who.user_id; /* the sign-in is recorded as the user who signed in */
+    req->who.role = who.role;
+    json_t *d = who.recovery_code_used
+                    ? json_pack("{s:s,s:s,s:i}", "kind", who.kind, "second_factor", "recovery_code",
+                                "recovery_codes_left", who.recovery_codes_left)
+                    : json_pack("{s:s}", "kind", who.kind);
+    char *ds = d ? json_dumps(d, JSON_COMPACT) : NULL;
+    json_decref(d);
+    int arc = http_audit(req, "sign_in", "app_user", who.user_id, ds, 1, &err);
+    free(ds);
+    if (arc) {
+        sodium_memzero(token, AUTH_TOKEN_CHARS + 1);
+        *errp = err;
+        return arc;
+    }
+    *whop = who;
+    return 0;
+}
+
+int api_sign_out(http_req *req, core_error *err)
+{
+    if (!req->auth.user_id)
+        return core_error_set(err, CORE_E_UNAUTHENTICATED, "there is no session to end");
+    if (auth_session_revoke(req->db, &req->arena, req->auth.session_id, 0, NULL, err) ||
+        http_audit(req, "sign_out", "app_user", req->who.user_id, NULL, 1, err))
+        return err->code;
+    http_session_cookie(req, NULL);
+    return 0;
+}
+
 int api_session_create(http_req *req)
 {
     core_error err;
@@ -73,46 +137,8 @@ int api_session_create(http_req *req)
     int browser = strcmp(in.kind, "browser") == 0;
     char token[AUTH_TOKEN_CHARS + 1];
     auth_principal who;
-    memset(&who, 0, sizeof(who));
-    int rc = store_begin(req->db, &err);
-    if (rc == 0)
-        rc = auth_sign_in(req->db, &req->arena, &in, token, &who, &err);
-    if (rc == CORE_E_UNAUTHENTICATED || rc == CORE_E_FORBIDDEN) {
-        core_error keep = err; /* the failure was recorded: keep it, then answer */
-        if (store_commit(req->db, &err))
-            store_rollback(req->db);
-        json_t *d = json_pack("{s:s,s:s,s:s}", "username", in.username, "result",
-                              rc == CORE_E_FORBIDDEN ? "locked_out"
-                              : who.totp_used        ? "code_already_used"
-                                                     : "not_accepted",
-                              "second_factor",
-                              in.recovery_code ? "recovery_code" : in.totp ? "totp" : "none");
-        char *ds = d ? json_dumps(d, JSON_COMPACT) : NULL;
-        json_decref(d);
-        int arc = http_audit(req, "sign_in_failed", "app_user", 0, ds, 1, &err);
-        free(ds);
-        return http_reply_error(req, arc ? &err : &keep);
-    }
-    if (rc == 0)
-        rc = store_commit(req->db, &err);
-    if (rc) {
-        store_rollback(req->db);
+    if (api_sign_in(req, &in, token, &who, &err))
         return http_reply_error(req, &err);
-    }
-    req->who.user_id = who.user_id; /* the sign-in is recorded as the user who signed in */
-    req->who.role = who.role;
-    json_t *d = who.recovery_code_used
-                    ? json_pack("{s:s,s:s,s:i}", "kind", who.kind, "second_factor", "recovery_code",
-                                "recovery_codes_left", who.recovery_codes_left)
-                    : json_pack("{s:s}", "kind", who.kind);
-    char *ds = d ? json_dumps(d, JSON_COMPACT) : NULL;
-    json_decref(d);
-    int arc = http_audit(req, "sign_in", "app_user", who.user_id, ds, 1, &err);
-    free(ds);
-    if (arc) {
-        sodium_memzero(token, sizeof(token));
-        return http_reply_error(req, &err);
-    }
     json_t *out = json_pack("{s:s,s:s,s:i,s:{s:I,s:s,s:s}}", "token", token, "token_type", "Bearer", "expires_in",
                             AUTH_ABSOLUTE_SECONDS_DEFAULT, "user", "id", (json_int_t)who.user_id, "username",
                             who.username, "role", who.role);
@@ -134,15 +160,11 @@ int api_session_delete(http_req *req)
 {
     core_error err;
     core_error_clear(&err);
-    if (!req->auth.user_id) {
-        core_error_set(&err, CORE_E_UNAUTHENTICATED, "there is no session to end");
-        core_error_hint(&err, "send Authorization: Bearer <token>");
+    if (api_sign_out(req, &err)) {
+        if (err.code == CORE_E_UNAUTHENTICATED)
+            core_error_hint(&err, "send Authorization: Bearer <token>");
         return http_reply_error(req, &err);
     }
-    if (auth_session_revoke(req->db, &req->arena, req->auth.session_id, 0, NULL, &err) ||
-        http_audit(req, "sign_out", "app_user", req->who.user_id, NULL, 1, &err))
-        return http_reply_error(req, &err);
-    http_session_cookie(req, NULL);
     json_t *out = json_pack("{s:b}", "signed_out", 1);
     http_reply_json(req, 200, out);
     json_decref(out);

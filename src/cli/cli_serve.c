@@ -9,6 +9,11 @@
  * DEFAULT_POLICY in the working directory, then in the source tree the program was built in (the program
  * is BUILD_DIR/hearth, the profiles ../policy/), and serves without a policy (GET /privacy answers 404,
  * and a warning is logged) when neither exists.
+ * --assets DIR is govuk-frontend's built files (node_modules/govuk-frontend/dist/govuk, installed by
+ * script/bootstrap from package-lock.json), served under /assets/; without it the server looks for
+ * DEFAULT_ASSETS the same way as the policy (the working directory, then the source tree), and serves pages
+ * unstyled (a warning is logged) when neither exists. The web pages' routes (web/web_routes.c) come first in
+ * the one array the server matches, then the API's.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -25,6 +30,7 @@
 #include "http/http.h"
 #include "policy/policy.h"
 #include "store/store.h"
+#include "web/web.h"
 
 enum {
     CHECKPOINT_SECONDS = 60,
@@ -35,6 +41,32 @@ enum {
     FILES_BASE = 64,
     FILES_PER_HANDLE = 8,
 };
+
+static const char DEFAULT_ASSETS[] = "node_modules/govuk-frontend/dist/govuk";
+
+/* The default assets directory (heap), or NULL when there is none: as cli_policy.c finds the policy. */
+static char *default_assets_dir(void)
+{
+    if (access(DEFAULT_ASSETS, R_OK) == 0)
+        return strdup(DEFAULT_ASSETS);
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    if (n <= 0)
+        return NULL;
+    exe[n] = '\0';
+    char *slash = strrchr(exe, '/');
+    if (!slash)
+        return NULL;
+    *slash = '\0';
+    char *path = NULL;
+    if (asprintf(&path, "%s/../%s", exe, DEFAULT_ASSETS) < 0)
+        return NULL;
+    if (access(path, R_OK) != 0) {
+        free(path);
+        return NULL;
+    }
+    return path;
+}
 
 static const char SQL_ATTACH_TRAIL[] = "ATTACH DATABASE $1 AS trail";
 int cli_init(int argc, char **argv)
@@ -126,7 +158,7 @@ int cli_serve(int argc, char **argv)
     int64_t port = 8080, conns = HTTP_DEFAULT_CONNECTIONS, threads = http_default_threads();
     int64_t idle = HTTP_DEFAULT_IDLE_TIMEOUT, per_address = 0;
     int secure_cookies = 0;
-    const char *policy_path = NULL;
+    const char *policy_path = NULL, *assets_dir = NULL;
     audit_config acfg = {0};
     static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
                                          {"signing-key", required_argument, NULL, 'k'},
@@ -138,6 +170,7 @@ int cli_serve(int argc, char **argv)
                                          {"per-address-limit", required_argument, NULL, 'l'},
                                          {"secure-cookies", no_argument, NULL, 's'},
                                          {"policy", required_argument, NULL, 'P'},
+                                         {"assets", required_argument, NULL, 'A'},
                                          {NULL, 0, NULL, 0}};
     int c;
     optind = 1;
@@ -178,6 +211,7 @@ int cli_serve(int argc, char **argv)
         case 's': secure_cookies = 1; break;
         case 'k': acfg.signing_key = optarg; break;
         case 'P': policy_path = optarg; break;
+        case 'A': assets_dir = optarg; break;
         default: return CLI_USAGE;
         }
     }
@@ -196,7 +230,27 @@ int cli_serve(int argc, char **argv)
     else
         core_log(CORE_LOG_WARN, "no_policy", "hint", "start with --policy FILE: GET /privacy answers 404 until then",
                  CORE_LOG_END);
-    api_app app = {pol};
+    /* The web application: govuk-frontend's files, and the council's name for every page title. */
+    char *found_assets = assets_dir ? NULL : default_assets_dir();
+    const char *council = pol ? json_string_value(json_object_get(json_object_get(pol->doc, "controller"), "name"))
+                              : NULL;
+    web_app *web = NULL;
+    if (web_app_open(&web, assets_dir ? assets_dir : found_assets, council, &err) != 0) {
+        free(found_assets);
+        cli_print_error(&err);
+        policy_free(pol);
+        return CLI_FAIL;
+    }
+    free(found_assets);
+    char nassets[16];
+    snprintf(nassets, sizeof(nassets), "%d", web_app_asset_count(web));
+    core_log(CORE_LOG_INFO, "web_assets_loaded", "files", nassets, CORE_LOG_END);
+    api_app app = {pol, web};
+    /* One route array for the server: the pages, then the API. */
+    size_t nroutes = web_routes_count + api_routes_count;
+    http_route *routes = core_xmalloc(nroutes * sizeof(*routes));
+    memcpy(routes, web_routes, web_routes_count * sizeof(*routes));
+    memcpy(routes + web_routes_count, api_routes, api_routes_count * sizeof(*routes));
     store *s = NULL;
     int rc = store_open(&s, db, &err);
     if (rc == 0)
@@ -230,8 +284,9 @@ int cli_serve(int argc, char **argv)
         files_fit(&conns, (int)threads);
         http_config cfg = {.address = address,
                            .port = (int)port,
-                           .routes = api_routes,
-                           .nroutes = api_routes_count,
+                           .routes = routes,
+                           .nroutes = nroutes,
+                           .page_error = web_page_error,
                            .pool = pool,
                            .audit = trail,
                            .max_connections = (int)conns,
@@ -249,6 +304,8 @@ int cli_serve(int argc, char **argv)
         audit_close(trail, NULL);
         store_pool_close(pool);
         policy_free(pol);
+        web_app_free(web);
+        free(routes);
         return CLI_FAIL;
     }
     struct sigaction sa;
@@ -292,6 +349,8 @@ int cli_serve(int argc, char **argv)
     int crc = audit_close(trail, &err);
     store_pool_close(pool);
     policy_free(pol);
+    web_app_free(web);
+    free(routes);
     if (crc) {
         cli_print_error(&err);
         return CLI_FAIL;

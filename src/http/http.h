@@ -18,7 +18,9 @@
  *            not HTTP_ROUTE_PUBLIC answers 401 to a request without a session; a cookie-authenticated request
  *            other than GET or HEAD must carry X-CSRF-Token equal to the session's CSRF token
  *            (auth_csrf_token), else 403 (CSRF: a browser sends the cookie on a forged cross-site request,
- *            but the forger cannot read the cookie to work out the header). Each refusal is audited.
+ *            but the forger cannot read the cookie to work out the header). Each refusal is audited. On an
+ *            HTTP_ROUTE_PAGE route the token may come as the form field csrf_token instead, a visitor
+ *            without a live session is redirected to HTTP_SIGN_IN_PATH, and errors are HTML pages.
  *            DISPATCH does not run on the thread that reads the socket: the connection is suspended and the
  *            request queued for a handler thread, which resumes the connection when it has replied (see
  *            Threading). A request refused before DISPATCH (no route, body too large) is answered at once.
@@ -39,7 +41,9 @@
  *
  * Invariants
  *   1. A handler never sees a body larger than its route's body_max, nor an undeclared query parameter.
- *   2. Every response carries Content-Type, X-Content-Type-Options: nosniff and Cache-Control: no-store.
+ *   2. Every response carries Content-Type, X-Content-Type-Options: nosniff, Referrer-Policy: no-referrer,
+ *      Content-Security-Policy: HTTP_CSP, X-Frame-Options: DENY, and Cache-Control: no-store unless the
+ *      handler set req->cache_control (static assets only: immutable, a year).
  *   3. Handlers allocate only from req->arena and reply exactly once through http_reply_*.
  *   4. A session token is never logged nor audited; it leaves the server only in the sign-in answer and its
  *      Set-Cookie header.
@@ -65,7 +69,23 @@ typedef int (*http_handler)(http_req *req);
 enum {
     HTTP_ROUTE_FILTERS = 1 << 0, /* the handler validates its own query parameters (resource filters) */
     HTTP_ROUTE_PUBLIC = 1 << 1,  /* no sign-in needed (health check) */
+    HTTP_ROUTE_PAGE = 1 << 2,    /* an HTML page (web/): a body is a form (application/x-www-form-urlencoded) and
+                                    a cookie session's change carries the CSRF token as the form field csrf_token
+                                    (or X-CSRF-Token); nobody signed in is sent to HTTP_SIGN_IN_PATH (303); errors
+                                    are answered by http_config.page_error as an HTML page */
+    HTTP_ROUTE_PREFIX = 1 << 3,  /* the pattern is a prefix ending in '/': every path under it matches (static
+                                    assets; the handler looks the path up in a fixed table, never on disk) */
 };
+
+/* Where HTTP_ROUTE_PAGE routes send a visitor who is not signed in. */
+#define HTTP_SIGN_IN_PATH "/sign-in"
+
+/* Sent on every response (invariant 2): no inline script or style, no framing, nothing but Hearth's own
+ * origin. */
+#define HTTP_CSP                                                                                                 \
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; "            \
+    "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
 
 typedef struct http_route {
     const char *method;       /* "GET", "POST", "PATCH" */
@@ -106,6 +126,9 @@ struct http_req {
     const char *location;
     const char *set_cookie;   /* a Set-Cookie header value (http_session_cookie), or NULL */
     const char *disposition;  /* a Content-Disposition header value (http_reply_bytes), or NULL */
+    const char *cache_control; /* NULL: no-store; else this Cache-Control value (static assets) */
+    struct http_form_field *form; /* the parsed form body (http_form), or NULL before it is parsed */
+    int form_parsed;
     /* state of the request (see the lifecycle above) */
     int early_error;          /* a CORE_E_* code found before dispatch (no route, body too large) */
     int replied;
@@ -132,6 +155,8 @@ typedef struct http_config {
                                  the session cookie is marked Secure; it is also marked on a TLS connection */
     const void *app;          /* what the handlers need besides the database, opaque here (api/: api_app, the
                                  council's loaded policy); read-only while serving, owned by the caller */
+    /* Answers an error on an HTTP_ROUTE_PAGE route as an HTML page (web/: web_page_error); NULL: as JSON. */
+    int (*page_error)(http_req *req, const core_error *err);
 } http_config;
 
 /* The browser session cookie: HttpOnly (scripts cannot read it), SameSite=Strict (not sent on cross-site
@@ -173,6 +198,19 @@ const char *http_header(http_req *req, const char *name);
 const char *http_query(http_req *req, const char *name);
 /* Call fn for every query parameter; stops at the first nonzero return and returns it. */
 int http_query_each(http_req *req, int (*fn)(void *ctx, const char *key, const char *value), void *ctx);
+
+/* Value of form field name in an application/x-www-form-urlencoded body ('+' and %XX decoded; the first
+ * when repeated), or NULL. The body is parsed once, into the arena. A value holding a NUL byte is NULL. */
+const char *http_form(http_req *req, const char *name);
+/* Value of cookie name, or NULL. */
+const char *http_cookie(http_req *req, const char *name);
+/* Reply 303 See Other to location (a path on this server, from Hearth's own code, never from input). */
+int http_reply_redirect(http_req *req, const char *location);
+/* 1 when cookies set on this request should be marked Secure (TLS, or http_config.cookie_secure). */
+int http_cookie_secure(http_req *req);
+/* Set a Set-Cookie header value of the caller's making (HttpOnly and SameSite=Strict are the caller's to
+ * include); replaces any set before. */
+void http_set_cookie(http_req *req, const char *value);
 
 /* Parse the body as a JSON object (duplicate keys refused). The value is owned by the arena. */
 int http_body_json(http_req *req, json_t **out, core_error *err);

@@ -144,6 +144,8 @@ static int engine_words(const char *detail)
 
 int http_reply_error(http_req *req, const core_error *err)
 {
+    if (req->route && (req->route->flags & HTTP_ROUTE_PAGE) && req->server->cfg.page_error)
+        return req->server->cfg.page_error(req, err);
     /* A server-side failure, or any text of the database engine, is logged, never answered: the user gets
      * what failed in Hearth's words (no SQL, no table or column names). */
     core_error shown = *err;
@@ -273,6 +275,100 @@ int http_query_each(http_req *req, int (*fn)(void *ctx, const char *key, const c
     return q.rc;
 }
 
+/* ---- forms and cookies ---- */
+
+struct http_form_field {
+    const char *name, *value;
+    struct http_form_field *next;
+};
+
+static int hexval(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Decode n bytes of s ('+' is a space, %XX a byte) into an arena string; NULL when it holds a NUL byte or a
+ * broken escape. */
+static char *form_decode(core_arena *a, const char *s, size_t n)
+{
+    char *out = core_arena_alloc(a, n + 1);
+    size_t j = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '+') {
+            out[j++] = ' ';
+        } else if (s[i] == '%') {
+            if (n - i < 3) /* fewer than two characters follow */
+                return NULL;
+            int hi = hexval(s[i + 1]), lo = hexval(s[i + 2]);
+            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
+                return NULL;
+            out[j++] = (char)(hi * 16 + lo);
+            i += 2;
+        } else {
+            out[j++] = s[i];
+        }
+    }
+    out[j] = '\0';
+    return out;
+}
+
+static void form_parse(http_req *req)
+{
+    req->form_parsed = 1;
+    const char *p = req->body.data, *end = p ? p + req->body.len : NULL;
+    struct http_form_field **tail = &req->form;
+    while (p && p < end) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        const char *stop = amp ? amp : end;
+        const char *eq = memchr(p, '=', (size_t)(stop - p));
+        if (eq && eq > p) {
+            struct http_form_field *f = core_arena_alloc(&req->arena, sizeof(*f));
+            f->name = form_decode(&req->arena, p, (size_t)(eq - p));
+            f->value = form_decode(&req->arena, eq + 1, (size_t)(stop - eq - 1));
+            f->next = NULL;
+            if (f->name) {
+                *tail = f;
+                tail = &f->next;
+            }
+        }
+        p = amp ? amp + 1 : end;
+    }
+}
+
+const char *http_form(http_req *req, const char *name)
+{
+    if (!req->form_parsed)
+        form_parse(req);
+    for (struct http_form_field *f = req->form; f; f = f->next)
+        if (strcmp(f->name, name) == 0)
+            return f->value;
+    return NULL;
+}
+
+const char *http_cookie(http_req *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
+}
+
+int http_reply_redirect(http_req *req, const char *location)
+{
+    req->location = core_arena_strdup(&req->arena, location);
+    static const char body[] = "See other\n";
+    return http_reply_body(req, 303, "text/plain; charset=utf-8", body, sizeof(body) - 1);
+}
+
+static int connection_is_tls(http_req *req);
+
+int http_cookie_secure(http_req *req)
+{
+    return req->server->cfg.cookie_secure || connection_is_tls(req);
+}
+
+void http_set_cookie(http_req *req, const char *value)
+{
+    req->set_cookie = core_arena_strdup(&req->arena, value);
+}
+
 static void json_release(void *p)
 {
     json_decref(p);
@@ -395,6 +491,11 @@ static int session_resolve(http_req *req)
             return -1;
         }
         core_error_set(&err, CORE_E_UNAUTHENTICATED, "the session has ended or the token is not valid");
+        if (cookie && (req->route->flags & HTTP_ROUTE_PAGE)) { /* a page: forget it, then the sign-in form */
+            memset(&req->auth, 0, sizeof(req->auth));
+            http_session_cookie(req, NULL);
+            return 0;
+        }
         if (cookie) {
             core_error_hint(&err, "sign in again: POST /api/v1/session with \"kind\": \"browser\"");
             http_session_cookie(req, NULL); /* and let the browser forget it */
@@ -412,8 +513,10 @@ static int session_resolve(http_req *req)
     req->who.scopes = req->auth.scopes;
     if (cookie) {
         req->session_cookie = 1;
-        if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0 &&
-            !auth_csrf_valid(token, http_header(req, "X-CSRF-Token"))) {
+        const char *csrf = http_header(req, "X-CSRF-Token");
+        if (!csrf && (req->route->flags & HTTP_ROUTE_PAGE))
+            csrf = http_form(req, "csrf_token"); /* a page's form carries it as a hidden field */
+        if (strcmp(req->method, "GET") != 0 && strcmp(req->method, "HEAD") != 0 && !auth_csrf_valid(token, csrf)) {
             core_error_set(&err, CORE_E_FORBIDDEN,
                            "the X-CSRF-Token header is missing or does not match the session");
             core_error_hint(&err, "send X-CSRF-Token: <csrf_token from sign-in> with every request that changes "
@@ -431,7 +534,10 @@ static void route_find(http_server *s, http_req *req)
     int path_seen = 0;
     for (size_t i = 0; i < s->cfg.nroutes; i++) {
         const http_route *r = &s->cfg.routes[i];
-        if (!http_route_match(r->pattern, req->path, req->ids, &req->nids, req->names, &req->nnames, &req->arena))
+        if (r->flags & HTTP_ROUTE_PREFIX) {
+            if (strncmp(req->path, r->pattern, strlen(r->pattern)) != 0)
+                continue;
+        } else if (!http_route_match(r->pattern, req->path, req->ids, &req->nids, req->names, &req->nnames, &req->arena))
             continue;
         path_seen = 1;
         if (strcmp(r->method, req->method) == 0) {
@@ -467,7 +573,14 @@ static void dispatch(http_server *s, http_req *req)
             return;
         }
     }
-    if (r->body_max > 0 && req->body.len > 0) {
+    if (r->body_max > 0 && req->body.len > 0 && (r->flags & HTTP_ROUTE_PAGE)) {
+        const char *ct = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+        if (!ct || strncmp(ct, "application/x-www-form-urlencoded", 33) != 0) {
+            core_error_set(&err, CORE_E_MEDIA_TYPE, "a form must be sent as application/x-www-form-urlencoded");
+            http_reply_error(req, &err);
+            return;
+        }
+    } else if (r->body_max > 0 && req->body.len > 0) {
         const char *ct = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
         if (ct && !(strncmp(ct, "application/json", 16) == 0 && (ct[16] == '\0' || ct[16] == ';' || ct[16] == ' '))) {
             core_error_set(&err, CORE_E_MEDIA_TYPE, "request body must be application/json");
@@ -480,6 +593,10 @@ static void dispatch(http_server *s, http_req *req)
     req->db = store_pool_acquire(s->cfg.pool);
     if (session_resolve(req) != 0)
         return;
+    if (!req->who.user_id && !(r->flags & HTTP_ROUTE_PUBLIC) && (r->flags & HTTP_ROUTE_PAGE)) {
+        http_reply_redirect(req, HTTP_SIGN_IN_PATH); /* a page: to the sign-in form, not an error */
+        return;
+    }
     if (!req->who.user_id && !(r->flags & HTTP_ROUTE_PUBLIC)) {
         core_error_set(&err, CORE_E_UNAUTHENTICATED, "this needs a signed-in session");
         core_error_hint(&err, "sign in with POST /api/v1/session and send Authorization: Bearer <token>");
@@ -513,8 +630,10 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, http_req *req)
         return MHD_NO;
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, req->content_type);
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, req->cache_control ? req->cache_control : "no-store");
     MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    MHD_add_response_header(resp, "Content-Security-Policy", HTTP_CSP);
+    MHD_add_response_header(resp, "X-Frame-Options", "DENY");
     if (req->location)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_LOCATION, req->location);
     if (req->set_cookie)

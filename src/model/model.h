@@ -168,6 +168,24 @@ int model_linked_list(model_ctx *ctx, int limit, json_t **items, core_error *err
  * with err set on a store error (model_triage.c). */
 int model_contact_decided(model_ctx *ctx, int64_t contact_id, char date[11], core_error *err);
 
+/* Worklists (model_worklist.c): the ids a role's worklist starts from, at most limit of them, into out
+ * (*count filled). The caller reads each record through the access decision and the audit trail.
+ * caseload: open episodes user_id leads or is a current Team Around the Family member of, oldest first
+ * (id: the episode, parent_id: its family). undecided: contacts without a decision, oldest received first
+ * (id: the contact). 0 or the store's code. */
+typedef struct model_id_pair {
+    int64_t id;
+    int64_t parent_id;
+} model_id_pair;
+int model_worklist_caseload(model_ctx *ctx, int64_t user_id, int limit, model_id_pair *out, int *count,
+                            core_error *err);
+int model_worklist_undecided(model_ctx *ctx, int limit, model_id_pair *out, int *count, core_error *err);
+/* team: open episodes owned by team_id, allocated or not, oldest first (id: the episode, parent_id: its family). */
+int model_worklist_team(model_ctx *ctx, int64_t team_id, int limit, model_id_pair *out, int *count, core_error *err);
+/* The display name of member of staff user_id (arena string), or NULL when there is none. 0 or the store's
+ * code. Staff names are the directory, not case records: no access decision is asked. */
+int model_staff_name(model_ctx *ctx, int64_t user_id, const char **name, core_error *err);
+
 /* Current UTC time as 'YYYY-MM-DDTHH:MM:SSZ' into out[24]. */
 void model_now(char out[24]);
 

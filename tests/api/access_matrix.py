@@ -99,6 +99,7 @@ FIXED_ROUTES = [
     "PATCH /api/v1/match-reviews/{id}", "POST /api/v1/merges", "GET /api/v1/merges", "POST /api/v1/merges/{id}/undo",
     "GET /api/v1/people/{id}/partner-records", "GET /api/v1/identification",
     "GET /api/v1/identification/indicators", "POST /api/v1/families/{id}/identification",
+    "GET /api/v1/worklist/caseload", "GET /api/v1/worklist/team", "GET /api/v1/worklist/front-door",
     "GET /api/v1/contacts/{id}/history", "GET /api/v1/governance/linked-records",
     "POST /api/v1/requests", "GET /api/v1/requests", "GET /api/v1/requests/{id}", "POST /api/v1/requests/{id}/events",
     "GET /api/v1/requests/{id}/pack", "POST /api/v1/people/{id}/objections",
@@ -1092,6 +1093,13 @@ class Matrix:
                           body={"decision": "not_now", "reason": "Matrix: look again next time."}))
         cells.append(Cell(p, "GET /api/v1/identification/indicators", "GET", "/api/v1/identification/indicators",
                           unauth if anon else ALLOW("reference data", amb="reference")))
+        # worklists: every signed-in role may ask; each record on them is decided on its own (tests/web/run.py
+        # checks what each role's list holds)
+        for wl in ("caseload", "team", "front-door"):
+            cells.append(Cell(p, "GET /api/v1/worklist/" + wl, "GET", "/api/v1/worklist/" + wl,
+                              unauth if anon else ALLOW("a worklist: each record on it decided on its own"),
+                              check=lambda doc: [] if isinstance(doc, dict) and isinstance(doc.get("items"), list)
+                              else ["the answer is not {\"items\": [...]}: %s" % json.dumps(doc)[:200]]))
         d = dict(self.fx.known[("people", child1)], section="partner_data")
         cells.append(Cell(p, "GET /api/v1/people/{id}/partner-records", "GET",
                           "/api/v1/people/%d/partner-records" % child1, self.oracle.decide(p, "read", d)))

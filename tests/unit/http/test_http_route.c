@@ -1,6 +1,6 @@
 /*
  * test_http_route.c — unit tests for http_route_match (http/http_server.c), the path matcher behind the one
- * route table, and for the table itself (api/api_routes.c).
+ * route table, and for the tables themselves (api/api_routes.c, and the pages' web/web_routes.c).
  *
  * Decisions these tests pin down (documented in http.h):
  *   - {id} is a positive integer in canonical decimal: 1..INT64_MAX, digits only, no sign and no leading
@@ -27,6 +27,7 @@
 #include "core/core_buf.h"
 #include "http/http.h"
 #include "model/model.h"
+#include "web/web.h"
 
 typedef struct match {
     int ok;
@@ -290,6 +291,41 @@ static void test_route_table(void **state)
     assert_false(m.ok);
 }
 
+/* The page routes (web/web_routes.c), served in one array with the API's (pages first): every page is a
+ * page route, none matches an API path, no API route matches a page's path, and only the assets' route is a
+ * prefix (of paths no page or API route has). */
+static void test_web_route_table(void **state)
+{
+    (void)state;
+    assert_true(web_routes_count >= 5);
+    for (size_t i = 0; i < web_routes_count; i++) {
+        const http_route *r = &web_routes[i];
+        assert_non_null(r->handler);
+        assert_non_null(r->permission);
+        if (r->flags & HTTP_ROUTE_PREFIX) {
+            assert_int_equal(r->pattern[strlen(r->pattern) - 1], '/');
+            for (size_t j = 0; j < api_routes_count; j++)
+                assert_int_not_equal(strncmp(api_routes[j].pattern, r->pattern, strlen(r->pattern)), 0);
+            continue;
+        }
+        assert_true(r->flags & HTTP_ROUTE_PAGE);
+        assert_int_not_equal(strncmp(r->pattern, "/api/", 5), 0);
+        const char *path = concrete(r->pattern);
+        assert_true(run(r->pattern, path).ok);
+        for (size_t j = 0; j < api_routes_count; j++)
+            if (run(api_routes[j].pattern, path).ok)
+                fail_msg("page %s is also the API's %s", path, api_routes[j].pattern);
+        for (size_t j = 0; j < web_routes_count; j++)
+            if (j != i && !strcmp(web_routes[j].method, r->method) && !(web_routes[j].flags & HTTP_ROUTE_PREFIX) &&
+                run(web_routes[j].pattern, path).ok)
+                fail_msg("%s %s matches two page routes", r->method, path);
+        if (strcmp(r->method, "GET") == 0)
+            assert_int_equal(r->body_max, 0);
+        else
+            assert_true(r->body_max > 0);
+    }
+}
+
 static int group_teardown(void **state)
 {
     (void)state;
@@ -301,6 +337,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_literal),
+        cmocka_unit_test(test_web_route_table),
         cmocka_unit_test(test_id),
         cmocka_unit_test(test_name),
         cmocka_unit_test(test_limits),

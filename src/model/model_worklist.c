@@ -1,0 +1,105 @@
+/*
+ * model_worklist.c — which records each role's worklist starts from (the web application's `/`).
+ *
+ * These queries choose ids only: the caller (web/, through api_record_read and api_record_list) then reads
+ * every record through the access decision and the audit trail, as the API would, so a worklist shows
+ * nothing the principal could not read and records every read it shows.
+ */
+#include <string.h>
+
+#include "model/model.h"
+
+/* A practitioner's caseload: open episodes they lead or sit on the Team Around the Family of (a member row
+ * current on $2, the request's day), oldest first. Two halves joined by UNION rather than one WHERE with OR:
+ * the OR made the planner scan every episode and probe the user's memberships for each (35 ms of a 50 ms
+ * worklist on the 10,000-family council); each half is one index lookup (episode_lead, episode_member_user). */
+static const char SQL_CASELOAD[] =
+    "SELECT e.id, e.family_id, e.start_date\n"
+    "  FROM episode e\n"
+    " WHERE e.end_date IS NULL\n"
+    "   AND e.lead_user_id = $1\n"
+    " UNION\n"
+    "SELECT e.id, e.family_id, e.start_date\n"
+    "  FROM episode_member m\n"
+    "  JOIN episode e ON e.id = m.episode_id\n"
+    " WHERE m.user_id = $1\n"
+    "   AND m.from_date <= $2\n"
+    "   AND (m.to_date IS NULL OR m.to_date >= $2)\n"
+    "   AND e.end_date IS NULL\n"
+    " ORDER BY start_date, id\n"
+    " LIMIT $3";
+
+/* A team's open episodes, allocated or not, oldest first (episode_team). */
+static const char SQL_TEAM[] =
+    "SELECT e.id, e.family_id\n"
+    "  FROM episode e\n"
+    " WHERE e.owning_team_id = $1\n"
+    "   AND e.end_date IS NULL\n"
+    " ORDER BY e.start_date, e.id\n"
+    " LIMIT $2";
+
+/* A member of staff's name as the directory shows it (never a case record). */
+static const char SQL_STAFF_NAME[] =
+    "SELECT display_name\n"
+    "  FROM app_user\n"
+    " WHERE id = $1";
+
+/* The front door's queue: contacts not yet decided, oldest received first. */
+static const char SQL_UNDECIDED[] =
+    "SELECT c.id, 0\n"
+    "  FROM contact c\n"
+    " WHERE c.decision IS NULL\n"
+    " ORDER BY c.received_on, c.id\n"
+    " LIMIT $1";
+
+static int pairs(model_ctx *ctx, const char *sql, const store_value *p, size_t n, int limit, model_id_pair *out,
+                 int *count, core_error *err)
+{
+    store_stmt *st;
+    *count = 0;
+    int rc = store_query(ctx->db, ctx->arena, sql, p, n, &st, err);
+    if (rc)
+        return rc;
+    while ((rc = store_next(st, err)) == 1 && *count < limit) {
+        out[*count].id = store_col_int(st, 0);
+        out[*count].parent_id = store_col_int(st, 1);
+        (*count)++;
+    }
+    return rc < 0 ? rc : 0;
+}
+
+int model_worklist_caseload(model_ctx *ctx, int64_t user_id, int limit, model_id_pair *out, int *count,
+                            core_error *err)
+{
+    char day[11];
+    memcpy(day, ctx->now, 10);
+    day[10] = '\0';
+    store_value p[] = {store_v_int(user_id), store_v_text(day), store_v_int(limit)};
+    return pairs(ctx, SQL_CASELOAD, p, 3, limit, out, count, err);
+}
+
+int model_worklist_team(model_ctx *ctx, int64_t team_id, int limit, model_id_pair *out, int *count, core_error *err)
+{
+    store_value p[] = {store_v_int(team_id), store_v_int(limit)};
+    return pairs(ctx, SQL_TEAM, p, 2, limit, out, count, err);
+}
+
+int model_staff_name(model_ctx *ctx, int64_t user_id, const char **name, core_error *err)
+{
+    *name = NULL;
+    store_value p[] = {store_v_int(user_id)};
+    store_stmt *st;
+    int rc = store_query(ctx->db, ctx->arena, SQL_STAFF_NAME, p, 1, &st, err);
+    if (rc)
+        return rc;
+    rc = store_next(st, err);
+    if (rc == 1)
+        *name = core_arena_strdup(ctx->arena, store_col_text(st, 0, NULL));
+    return rc < 0 ? rc : 0;
+}
+
+int model_worklist_undecided(model_ctx *ctx, int limit, model_id_pair *out, int *count, core_error *err)
+{
+    store_value p[] = {store_v_int(limit)};
+    return pairs(ctx, SQL_UNDECIDED, p, 1, limit, out, count, err);
+}

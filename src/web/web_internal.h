@@ -1,0 +1,58 @@
+/*
+ * web_internal.h — what the page handlers share: rendering into the layout, small fragments, the app.
+ */
+#ifndef HEARTH_WEB_INTERNAL_H
+#define HEARTH_WEB_INTERNAL_H
+
+#include <jansson.h>
+
+#include "api/api.h"
+#include "web/web.h"
+#include "web/web_strings.h"
+#include "web_templates.h"
+
+enum { WEB_PAGE_MAX = 4 * 1024 * 1024 }; /* the largest page, in bytes */
+
+typedef struct web_asset {
+    char *path;              /* "/assets/fonts/bold-b542beb274-v2.woff2" */
+    const char *content_type;
+    char *data;
+    size_t len;
+} web_asset;
+
+struct web_app {
+    web_asset *assets;
+    size_t nassets;
+    char *css_href, *init_href; /* the stylesheet's and the start-up script's paths (named by their hash) */
+    char *council;
+};
+
+/* The web_app of the request's server (NULL when the server was started without one). */
+const web_app *web_app_of(http_req *req);
+
+/* A fresh arena buffer for a fragment; web_render turns it into a web_raw (the one way fragments are made). */
+core_buf *web_buf(http_req *req);
+web_raw web_render(core_buf *b);
+
+/* Reply status with main inside the layout, titled "PAGE – Hearth – COUNCIL" (with "Error: " first when
+ * error is 1). */
+int web_reply_page(http_req *req, int status, const char *page_title, int error, web_raw main);
+
+/* Fragments. */
+web_raw web_th(http_req *req, const char *const *heads, size_t n);
+web_raw web_table(http_req *req, const char *caption, web_raw head, web_raw rows);
+web_raw web_section(http_req *req, const char *anchor, const char *heading, const char *intro, web_raw body);
+web_raw web_paragraph(http_req *req, const char *text);
+
+/* Text of a JSON member (strings as they are, integers in decimal, else NULL): an arena string. */
+const char *web_json_text(http_req *req, json_t *obj, const char *key);
+
+/* Handlers. */
+int web_sign_in_form(http_req *req);
+int web_sign_in(http_req *req);
+int web_sign_out(http_req *req);
+int web_worklist(http_req *req);
+int web_family(http_req *req);
+int web_asset_get(http_req *req);
+
+#endif

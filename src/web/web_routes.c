@@ -1,0 +1,25 @@
+/*
+ * web_routes.c — the page routes: the web application's table, beside the API's (api_routes.c).
+ *
+ * Why a second table: pages and the API differ in what an error and a missing session look like (an HTML
+ * page and a redirect to /sign-in, not JSON and 401) and in how a form carries its CSRF token, which the
+ * HTTP_ROUTE_PAGE flag tells the server; keeping them apart also keeps tests/api/access_matrix.py, which
+ * checks every API route as every role, about the API. The server is given one array, pages first then
+ * the API's (cli_serve.c), and matches it in order. Every page names the permission the route-level access
+ * decision is asked, as API routes do; the records on a page are then decided one by one.
+ */
+#include "web/web_internal.h"
+
+enum { FORM_SMALL = 8 * 1024 };
+
+const http_route web_routes[] = {
+    /* method  pattern         handler              permission     body        params  data  flags */
+    {"GET", "/sign-in", web_sign_in_form, "public", 0, NULL, NULL, HTTP_ROUTE_PUBLIC | HTTP_ROUTE_PAGE},
+    {"POST", "/sign-in", web_sign_in, "public", FORM_SMALL, NULL, NULL, HTTP_ROUTE_PUBLIC | HTTP_ROUTE_PAGE},
+    {"POST", "/sign-out", web_sign_out, "session.end", FORM_SMALL, NULL, NULL, HTTP_ROUTE_PAGE},
+    {"GET", "/", web_worklist, "record.list", 0, NULL, NULL, HTTP_ROUTE_PAGE},
+    {"GET", "/families/{id}", web_family, "record.read", 0, NULL, NULL, HTTP_ROUTE_PAGE},
+    {"GET", "/assets/", web_asset_get, "public", 0, NULL, NULL, HTTP_ROUTE_PUBLIC | HTTP_ROUTE_PREFIX},
+};
+
+const size_t web_routes_count = sizeof(web_routes) / sizeof(web_routes[0]);
