@@ -528,6 +528,18 @@ int cli_main(int argc, char **argv)
             fputs(c->usage, stderr);
         return rc;
     }
+    /* The first word of commands that take more ("hearth retention"): say which. */
+    size_t len = strlen(argv[1]), found = 0;
+    for (size_t i = 0; i < ncommands; i++) {
+        const char *name = commands[i].name;
+        if (strncmp(name, argv[1], len) == 0 && name[len] == ' ') {
+            if (!found++)
+                fprintf(stderr, "hearth %s: say which, one of:\n", argv[1]);
+            fprintf(stderr, "  hearth %-26s %s\n", name, commands[i].summary);
+        }
+    }
+    if (found)
+        return CLI_USAGE;
     fprintf(stderr, "hearth: unknown command '%s'\n\n", argv[1]);
     usage_all(stderr);
     return CLI_USAGE;

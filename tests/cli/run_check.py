@@ -45,6 +45,12 @@ def main():
                  ['demo', '--families', '0', '--db', 'y']):
         rc, out, err = run(hearth, args)
         check(rc == 2 and err.strip() != '', 'usage error %r: want exit 2 with a message, got %d' % (args, rc))
+    # the first word of commands that take more lists them, each with its summary
+    for first, one in (('retention', 'retention plan'), ('policy', 'policy ropa'), ('extract', 'extract national'),
+                       ('user', 'user add')):
+        rc, out, err = run(hearth, [first])
+        check(rc == 2 and ('hearth ' + one) in err and 'unknown command' not in err,
+              '%r alone: want exit 2 listing its commands, got %d %r' % (first, rc, err[:200]))
     for args in (['--help'], ['check', '--help'], ['demo', '--help'], ['serve', '--help'], ['init', '--help'],
                  ['user', 'add', '--help'], ['audit', 'verify', '--help']):
         rc, out, err = run(hearth, args)
