@@ -118,8 +118,8 @@ int api_identification_list(http_req *req);
 int api_identification_decide(http_req *req);
 int api_identification_indicators(http_req *req);
 /* Configuration changes shown to governance (api_governance.c): GET /api/v1/governance/changes, and what the
- * generic PATCH records of an agency's type. api_config_before: *was gets (arena string) the agency_type of
- * agency id before a PATCH whose body names it, else NULL; run it in the write's transaction. 0 or the
+ * generic PATCH records of an agency's type. api_config_before: *was is set to (an arena string) the
+ * agency_type of agency id before a PATCH whose body names it, else NULL; run it in the write's transaction. 0 or the
  * store's code. api_config_detail: detail (an audit detail JSON object) with "changes":
  * {"agency_type": {"old", "new"}} added when row's agency_type differs from was; else detail itself. */
 int api_governance_changes(http_req *req);

@@ -52,6 +52,11 @@ int cli_db_record(cli_db *d, const char *action, const char *table, int64_t id, 
 /* Close the audit trail (final checkpoint) and the store. Returns 0 or the audit trail's error. */
 int cli_db_close(cli_db *d, core_error *err);
 
+/* A file or directory the program ships with, given relative to the source tree ("policy/durham.yaml"):
+ * found in the working directory, else beside the program's build directory (BUILD_DIR/../RELATIVE). A heap
+ * copy of the path the caller frees, or NULL when it is in neither place. */
+char *cli_find_default(const char *relative);
+
 struct policy;
 /* The council's policy for a command: path, or without one the default (policy/durham.yaml in the working
  * directory, else beside the program's source tree); *out NULL when there is none. CLI_FAIL after printing

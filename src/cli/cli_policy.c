@@ -33,11 +33,10 @@ static policy *load_or_report(const char *path)
 
 static const char DEFAULT_POLICY[] = "policy/durham.yaml";
 
-/* The default policy's path (heap), or NULL when there is none (see the file's comment). */
-static char *default_policy_path(void)
+char *cli_find_default(const char *relative)
 {
-    if (access(DEFAULT_POLICY, R_OK) == 0)
-        return strdup(DEFAULT_POLICY);
+    if (access(relative, R_OK) == 0)
+        return strdup(relative);
     char exe[4096];
     ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
     if (n <= 0)
@@ -48,7 +47,7 @@ static char *default_policy_path(void)
         return NULL;
     *slash = '\0';
     char *path = NULL;
-    if (asprintf(&path, "%s/../%s", exe, DEFAULT_POLICY) < 0)
+    if (asprintf(&path, "%s/../%s", exe, relative) < 0)
         return NULL;
     if (access(path, R_OK) != 0) {
         free(path);
@@ -60,7 +59,7 @@ static char *default_policy_path(void)
 int cli_policy_open(const char *path, policy **out)
 {
     *out = NULL;
-    char *found = path ? NULL : default_policy_path();
+    char *found = path ? NULL : cli_find_default(DEFAULT_POLICY);
     if (!path && !found)
         return CLI_OK;
     *out = load_or_report(path ? path : found);

@@ -44,29 +44,6 @@ enum {
 
 static const char DEFAULT_ASSETS[] = "node_modules/govuk-frontend/dist/govuk";
 
-/* The default assets directory (heap), or NULL when there is none: as cli_policy.c finds the policy. */
-static char *default_assets_dir(void)
-{
-    if (access(DEFAULT_ASSETS, R_OK) == 0)
-        return strdup(DEFAULT_ASSETS);
-    char exe[4096];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    if (n <= 0)
-        return NULL;
-    exe[n] = '\0';
-    char *slash = strrchr(exe, '/');
-    if (!slash)
-        return NULL;
-    *slash = '\0';
-    char *path = NULL;
-    if (asprintf(&path, "%s/../%s", exe, DEFAULT_ASSETS) < 0)
-        return NULL;
-    if (access(path, R_OK) != 0) {
-        free(path);
-        return NULL;
-    }
-    return path;
-}
 
 static const char SQL_ATTACH_TRAIL[] = "ATTACH DATABASE $1 AS trail";
 int cli_init(int argc, char **argv)
@@ -231,7 +208,7 @@ int cli_serve(int argc, char **argv)
         core_log(CORE_LOG_WARN, "no_policy", "hint", "start with --policy FILE: GET /privacy answers 404 until then",
                  CORE_LOG_END);
     /* The web application: govuk-frontend's files, and the council's name for every page title. */
-    char *found_assets = assets_dir ? NULL : default_assets_dir();
+    char *found_assets = assets_dir ? NULL : cli_find_default(DEFAULT_ASSETS);
     const char *council = pol ? json_string_value(json_object_get(json_object_get(pol->doc, "controller"), "name"))
                               : NULL;
     web_app *web = NULL;
