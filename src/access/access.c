@@ -202,6 +202,8 @@ static const struct route_rule {
     {"governance.retention", GOVERNANCE_ROLES, "retention plans are approved by information governance"},
     {"settings.read", SETTINGS_READERS, "the access settings are for the administrator and governance"},
     {"settings.write", ADMIN_ROLES, "only the administrator changes settings"},
+    {"users.read", CASE_ROLES, NULL}, /* the staff directory: names for the ids records carry */
+    {"users.admin", ADMIN_ROLES, "only the administrator adds and changes accounts"},
     {"access.break_glass", BREAK_GLASS_ROLES, "break glass is for the front door, practitioners and team managers"},
     {"link.run", LINK_RUNNERS, "running the matching engine is for information governance and analysts"},
     {"match.review", MATCH_REVIEWERS, "the match review queue and merges are for the front door, team managers "

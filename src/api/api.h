@@ -155,6 +155,47 @@ int api_config_before(http_req *req, const char *table, int64_t id, json_t *body
                       core_error *err);
 const char *api_config_detail(http_req *req, const char *detail, const char *was, json_t *row);
 
+/* What the /governance and /admin pages share with the handlers (api_access.c): the break-glass review
+ * queue (audited as the list is), a review's outcome, the settings and a change to one. */
+int api_review_items(http_req *req, int all, int64_t after, int64_t limit, json_t **items, int64_t *next,
+                     core_error *err);
+int api_review_decide(http_req *req, int64_t id, const char *outcome, const char *note, json_t **out,
+                      core_error *err);
+int api_settings_items(http_req *req, json_t **items, core_error *err);
+/* Suggested pairs as GET /api/v1/match-reviews lists them (id 0) or one pair (id, state "all"): {items, next};
+ * and a decision on one, as PATCH /api/v1/match-reviews/{id} makes it (api_index.c). */
+struct pindex_decision;
+int api_match_review_items(http_req *req, int64_t id, const char *state, const char *kind, int64_t after,
+                           int64_t limit, json_t **out, core_error *err);
+int api_match_review_decide_do(http_req *req, const struct pindex_decision *d, json_t **out, core_error *err);
+/* A code list as GET /api/v1/reference/{list} answers it: {list, label, verified, codes: [{code, label, parent}]}. */
+int api_reference_items(http_req *req, const char *list, json_t **out, core_error *err);
+/* A person's access report (itself recorded first), the request and breach registers: as the GETs answer. */
+int api_access_report_items(http_req *req, int64_t person, int64_t after, int64_t limit, json_t **items,
+                             int64_t *next, core_error *err);
+int api_request_items(http_req *req, const char *state, json_t **items, core_error *err);
+int api_breach_items(http_req *req, json_t **items, core_error *err);
+int api_setting_set_do(http_req *req, const char *name, int64_t value, core_error *err);
+
+/* The staff directory and account changes (api_users.c); the *_do and *_item(s) functions are what the
+ * handlers and the /admin pages share. */
+struct model_user_new;
+typedef struct api_user_change {
+    const char *role;          /* NULL: unchanged */
+    int64_t team_id, agency_id; /* 0: unchanged */
+    int disabled;              /* -1 unchanged, 0 enable, 1 disable */
+} api_user_change;
+int api_users_items(http_req *req, json_t **items, core_error *err);
+int api_user_item(http_req *req, int64_t id, json_t **out, core_error *err);
+int api_user_create_do(http_req *req, const struct model_user_new *in, json_t **out, core_error *err);
+int api_user_change_do(http_req *req, int64_t id, const api_user_change *c, json_t **out, core_error *err);
+int api_user_reset_do(http_req *req, int64_t id, int second_factor, json_t **out, core_error *err);
+int api_user_list(http_req *req);
+int api_user_get(http_req *req);
+int api_user_create(http_req *req);
+int api_user_update(http_req *req);
+int api_user_reset(http_req *req);
+
 /* Request bodies and result rows (api_json.c). Each returns 0 or a negative code with err filled. */
 /* Refuse a field not in allowed (comma-separated names). */
 int api_body_only(json_t *body, const char *allowed, core_error *err);

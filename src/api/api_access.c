@@ -164,6 +164,35 @@ int api_duty(http_req *req)
 
 /* ---- the governance review queue ---- */
 
+int api_review_items(http_req *req, int all, int64_t after, int64_t limit, json_t **items, int64_t *next,
+                     core_error *err)
+{
+    store_value p[] = {store_v_int(after), store_v_int(limit + 1)};
+    store_stmt *st;
+    if (store_query(req->db, &req->arena, all ? SQL_REVIEWS_ALL : SQL_REVIEWS_OPEN, p, 2, &st, err))
+        return err->code;
+    *items = json_array();
+    int rc, count = 0;
+    int64_t last = 0;
+    *next = 0;
+    while ((rc = store_next(st, err)) == 1) {
+        if (count == limit) {
+            *next = last;
+            break;
+        }
+        last = store_col_int(st, 0);
+        json_array_append_new(*items, api_row_json(st));
+        count++;
+    }
+    store_done(st);
+    if (rc < 0 ||
+        http_audit(req, "read", "access_grant", 0, all ? "{\"queue\":\"all\"}" : "{\"queue\":\"open\"}", 0, err)) {
+        json_decref(*items);
+        return err->code;
+    }
+    return 0;
+}
+
 int api_review_list(http_req *req)
 {
     core_error err;
@@ -177,63 +206,30 @@ int api_review_list(http_req *req)
                        REVIEW_PAGE_MAX);
         return http_reply_error(req, &err);
     }
-    int all = state && strcmp(state, "all") == 0;
-    store_value p[] = {store_v_int(after), store_v_int(limit + 1)};
-    store_stmt *st;
-    if (store_query(req->db, &req->arena, all ? SQL_REVIEWS_ALL : SQL_REVIEWS_OPEN, p, 2, &st, &err))
+    json_t *items;
+    int64_t next;
+    if (api_review_items(req, state && strcmp(state, "all") == 0, after, limit, &items, &next, &err))
         return http_reply_error(req, &err);
-    json_t *items = json_array();
-    int rc, count = 0;
-    int64_t next = 0, last = 0;
-    while ((rc = store_next(st, &err)) == 1) {
-        if (count == limit) {
-            next = last;
-            break;
-        }
-        last = store_col_int(st, 0);
-        json_array_append_new(items, api_row_json(st));
-        count++;
-    }
-    if (rc < 0) {
-        json_decref(items);
-        return http_reply_error(req, &err);
-    }
-    if (http_audit(req, "read", "access_grant", 0, all ? "{\"queue\":\"all\"}" : "{\"queue\":\"open\"}", 0, &err)) {
-        json_decref(items);
-        return http_reply_error(req, &err);
-    }
     json_t *out = json_pack("{s:o,s:o}", "items", items, "next", next ? json_sprintf("%" PRId64, next) : json_null());
-    rc = http_reply_json(req, 200, out);
+    int rc = http_reply_json(req, 200, out);
     json_decref(out);
     return rc;
 }
 
-int api_review_record(http_req *req)
+int api_review_decide(http_req *req, int64_t id, const char *outcome, const char *note, json_t **out,
+                      core_error *err)
 {
-    core_error err;
-    core_error_clear(&err);
-    json_t *body;
-    const char *outcome, *note;
-    int64_t id = req->ids[0];
-    if (http_body_json(req, &body, &err) || api_body_only(body, "outcome,note", &err) ||
-        api_body_code(req, body, "outcome", "break_glass_outcome", &outcome, &err) ||
-        api_body_text(body, "note", 1, 1, EXPLANATION_MAX, &note, &err))
-        return http_reply_error(req, &err);
-    json_t *before = grant_json(req, id, &err);
+    json_t *before = grant_json(req, id, err);
     if (!before)
-        return http_reply_error(req, &err);
+        return err->code;
     const char *kind = json_string_value(json_object_get(before, "kind"));
     int is_break_glass = kind && strcmp(kind, "break_glass") == 0;
     int reviewed = !json_is_null(json_object_get(before, "review_outcome"));
     json_decref(before);
-    if (!is_break_glass) {
-        core_error_set(&err, CORE_E_NOT_FOUND, "no review with id %" PRId64, id);
-        return http_reply_error(req, &err);
-    }
-    if (reviewed) {
-        core_error_set(&err, CORE_E_CONFLICT, "this break-glass access has already been reviewed");
-        return http_reply_error(req, &err);
-    }
+    if (!is_break_glass)
+        return core_error_set(err, CORE_E_NOT_FOUND, "no review with id %" PRId64, id);
+    if (reviewed)
+        return core_error_set(err, CORE_E_CONFLICT, "this break-glass access has already been reviewed");
     char now[24];
     model_now(now);
     store_value v[] = {store_v_int(id), store_v_text(outcome), store_v_text(note), store_v_int(req->who.user_id),
@@ -241,23 +237,35 @@ int api_review_record(http_req *req)
     int64_t changed = 0;
     char detail[96];
     snprintf(detail, sizeof(detail), "{\"outcome\":\"%s\"}", outcome); /* a checked code */
-    int rc = store_begin(req->db, &err);
+    int rc = store_begin(req->db, err);
     if (rc == 0)
-        rc = store_exec(req->db, &req->arena, SQL_REVIEW_RECORD, v, 5, &changed, &err);
+        rc = store_exec(req->db, &req->arena, SQL_REVIEW_RECORD, v, 5, &changed, err);
     if (rc == 0 && changed == 0)
-        rc = core_error_set(&err, CORE_E_CONFLICT, "this break-glass access has already been reviewed");
+        rc = core_error_set(err, CORE_E_CONFLICT, "this break-glass access has already been reviewed");
     if (rc == 0) /* in the write's transaction (finding 17) */
-        rc = http_audit_write(req, "review", "access_grant", id, detail, &err);
+        rc = http_audit_write(req, "review", "access_grant", id, detail, err);
     if (rc == 0)
-        rc = store_commit(req->db, &err);
+        rc = store_commit(req->db, err);
     if (rc) {
         store_rollback(req->db);
-        return http_reply_error(req, &err);
+        return rc;
     }
-    json_t *out = grant_json(req, id, &err);
-    if (!out)
+    *out = grant_json(req, id, err);
+    return *out ? 0 : err->code;
+}
+
+int api_review_record(http_req *req)
+{
+    core_error err;
+    core_error_clear(&err);
+    json_t *body, *out;
+    const char *outcome, *note;
+    if (http_body_json(req, &body, &err) || api_body_only(body, "outcome,note", &err) ||
+        api_body_code(req, body, "outcome", "break_glass_outcome", &outcome, &err) ||
+        api_body_text(body, "note", 1, 1, EXPLANATION_MAX, &note, &err) ||
+        api_review_decide(req, req->ids[0], outcome, note, &out, &err))
         return http_reply_error(req, &err);
-    rc = http_reply_json(req, 200, out);
+    int rc = http_reply_json(req, 200, out);
     json_decref(out);
     return rc;
 }
@@ -361,24 +369,75 @@ static json_t *setting_row(store_stmt *st)
                      store_col_text(st, 3, NULL));
 }
 
+int api_settings_items(http_req *req, json_t **items, core_error *err)
+{
+    store_stmt *st;
+    if (store_query(req->db, &req->arena, SQL_SETTINGS, NULL, 0, &st, err))
+        return err->code;
+    *items = json_array();
+    int rc;
+    while ((rc = store_next(st, err)) == 1)
+        json_array_append_new(*items, setting_row(st));
+    if (rc < 0) {
+        json_decref(*items);
+        return rc;
+    }
+    return 0;
+}
+
 int api_settings_list(http_req *req)
 {
     core_error err;
     core_error_clear(&err);
-    store_stmt *st;
-    if (store_query(req->db, &req->arena, SQL_SETTINGS, NULL, 0, &st, &err))
+    json_t *items;
+    if (api_settings_items(req, &items, &err))
         return http_reply_error(req, &err);
-    json_t *items = json_array();
-    int rc;
-    while ((rc = store_next(st, &err)) == 1)
-        json_array_append_new(items, setting_row(st));
-    if (rc < 0) {
-        json_decref(items);
-        return http_reply_error(req, &err);
-    }
     json_t *out = json_pack("{s:o}", "items", items);
-    rc = http_reply_json(req, 200, out);
+    int rc = http_reply_json(req, 200, out);
     json_decref(out);
+    return rc;
+}
+
+int api_setting_set_do(http_req *req, const char *name, int64_t value, core_error *err)
+{
+    if (value < 0 || value > SETTING_MAX)
+        return core_error_set(err, CORE_E_INVALID_VALUE, "value must be a whole number from 0 to %d", SETTING_MAX);
+    store_value p[] = {store_v_text(name), store_v_int(value)};
+    int64_t changed = 0, old = 0;
+    const char *unit = NULL;
+    int rc = store_begin(req->db, err);
+    store_stmt *st;
+    /* the value before, for the trail; and whether there is such a setting at all */
+    if (rc == 0)
+        rc = store_query(req->db, &req->arena, SQL_SETTING_ONE, p, 1, &st, err);
+    while (rc == 0 && (rc = store_next(st, err)) == 1) {
+        old = store_col_int(st, 1);
+        unit = core_arena_strdup(&req->arena, store_col_text(st, 2, NULL));
+        rc = 0;
+    }
+    if (rc == 0 && !unit) {
+        core_error_set(err, CORE_E_NOT_FOUND, "no setting named %s", name);
+        rc = core_error_hint(err, "GET /api/v1/settings lists them");
+    }
+    const struct setting_bounds *b = rc == 0 ? setting_bounds_of(name) : NULL;
+    if (b && (value < b->min || value > b->max)) {
+        core_error_set(err, CORE_E_INVALID_VALUE, "%s must be from %" PRId64 " to %" PRId64 " %s", name, b->min,
+                       b->max, unit);
+        rc = core_error_hint(err, "%s", b->why);
+    }
+    if (rc == 0)
+        rc = store_exec(req->db, &req->arena, SQL_SETTING_SET, p, 2, &changed, err);
+    if (rc == 0) { /* old and new, in the write's transaction (finding 17): governance sees every change */
+        json_t *d = json_pack("{s:s,s:I,s:I}", "setting", name, "old", (json_int_t)old, "new", (json_int_t)value);
+        char *dj = d ? json_dumps(d, JSON_COMPACT) : NULL;
+        json_decref(d);
+        rc = http_audit_write(req, "update", "setting", 0, dj, err);
+        free(dj);
+    }
+    if (rc == 0)
+        rc = store_commit(req->db, err);
+    if (rc)
+        store_rollback(req->db);
     return rc;
 }
 
@@ -400,44 +459,11 @@ int api_setting_update(http_req *req)
     }
     int64_t value = json_integer_value(v);
     const char *name = req->names[0];
-    store_value p[] = {store_v_text(name), store_v_int(value)};
-    int64_t changed = 0, old = 0;
-    const char *unit = NULL;
-    int rc = store_begin(req->db, &err);
-    store_stmt *st;
-    /* the value before, for the trail; and whether there is such a setting at all */
-    if (rc == 0)
-        rc = store_query(req->db, &req->arena, SQL_SETTING_ONE, p, 1, &st, &err);
-    while (rc == 0 && (rc = store_next(st, &err)) == 1) {
-        old = store_col_int(st, 1);
-        unit = core_arena_strdup(&req->arena, store_col_text(st, 2, NULL));
-        rc = 0;
-    }
-    if (rc == 0 && !unit) {
-        core_error_set(&err, CORE_E_NOT_FOUND, "no setting named %s", name);
-        rc = core_error_hint(&err, "GET /api/v1/settings lists them");
-    }
-    const struct setting_bounds *b = rc == 0 ? setting_bounds_of(name) : NULL;
-    if (b && (value < b->min || value > b->max)) {
-        core_error_set(&err, CORE_E_INVALID_VALUE, "%s must be from %" PRId64 " to %" PRId64 " %s", name, b->min,
-                       b->max, unit);
-        rc = core_error_hint(&err, "%s", b->why);
-    }
-    if (rc == 0)
-        rc = store_exec(req->db, &req->arena, SQL_SETTING_SET, p, 2, &changed, &err);
-    if (rc == 0) { /* old and new, in the write's transaction (finding 17): governance sees every change */
-        json_t *d = json_pack("{s:s,s:I,s:I}", "setting", name, "old", (json_int_t)old, "new", (json_int_t)value);
-        char *dj = d ? json_dumps(d, JSON_COMPACT) : NULL;
-        json_decref(d);
-        rc = http_audit_write(req, "update", "setting", 0, dj, &err);
-        free(dj);
-    }
-    if (rc == 0)
-        rc = store_commit(req->db, &err);
-    if (rc) {
-        store_rollback(req->db);
+    if (api_setting_set_do(req, name, value, &err))
         return http_reply_error(req, &err);
-    }
+    store_value p[] = {store_v_text(name), store_v_int(value)};
+    store_stmt *st;
+    int rc;
     if (store_query(req->db, &req->arena, SQL_SETTING_ONE, p, 1, &st, &err) || store_next(st, &err) != 1)
         return http_reply_error(req, &err);
     json_t *out = setting_row(st);

@@ -70,17 +70,24 @@ int api_breach_update(http_req *req)
     return reply_breach(req, 200, id);
 }
 
+int api_breach_items(http_req *req, json_t **items, core_error *err)
+{
+    if (gov_breach_list(req->db, &req->arena, items, err))
+        return err->code;
+    if (http_audit(req, "read", "breach", 0, "{\"register\":true}", 0, err)) {
+        json_decref(*items);
+        return err->code;
+    }
+    return 0;
+}
+
 int api_breach_list(http_req *req)
 {
     core_error err;
     core_error_clear(&err);
     json_t *items;
-    if (gov_breach_list(req->db, &req->arena, &items, &err))
+    if (api_breach_items(req, &items, &err))
         return http_reply_error(req, &err);
-    if (http_audit(req, "read", "breach", 0, "{\"register\":true}", 0, &err)) {
-        json_decref(items);
-        return http_reply_error(req, &err);
-    }
     json_t *out = json_pack("{s:o}", "items", items);
     int rc = http_reply_json(req, 200, out);
     json_decref(out);

@@ -433,45 +433,59 @@ static int merge_allowed(http_req *req, int64_t a, int64_t b, core_error *err)
     return 0;
 }
 
-int api_match_review_decide(http_req *req)
+int api_match_review_items(http_req *req, int64_t id, const char *state, const char *kind, int64_t after,
+                           int64_t limit, json_t **out, core_error *err)
 {
-    core_error err;
-    core_error_clear(&err);
-    json_t *body;
-    pindex_decision d = {.pair_id = req->ids[0], .user_id = req->who.user_id};
-    if (http_body_json(req, &body, &err) || api_body_only(body, "decision,reason,keep", &err) ||
-        api_body_text(body, "decision", 1, 1, 16, &d.decision, &err) ||
-        api_body_text(body, "reason", 1, 1, REASON_MAX, &d.reason, &err) || api_body_id(body, "keep", &d.keep, &err))
-        return http_reply_error(req, &err);
+    return pairs_query(req, id, state, kind, after, limit, out, err);
+}
+
+int api_match_review_decide_do(http_req *req, const pindex_decision *in, json_t **out, core_error *err)
+{
+    pindex_decision d = *in;
     int64_t merge_id = 0;
     if (strcmp(d.decision, "same") == 0) { /* a pair of two people: deciding "same" merges them */
         store_value p[] = {store_v_int(d.pair_id)};
         store_stmt *st;
-        int rc = store_query(req->db, &req->arena, SQL_PAIR_PEOPLE, p, 1, &st, &err);
+        int rc = store_query(req->db, &req->arena, SQL_PAIR_PEOPLE, p, 1, &st, err);
         if (rc == 0)
-            rc = store_next(st, &err);
+            rc = store_next(st, err);
         int64_t a = rc == 1 ? store_col_int(st, 0) : 0, b = rc == 1 ? store_col_int(st, 1) : 0;
         if (rc == 1)
-            store_next(st, &err); /* finish the statement */
-        if (rc < 0 || (b && merge_allowed(req, a, b, &err)))
-            return http_reply_error(req, &err);
+            store_next(st, err); /* finish the statement */
+        if (rc < 0 || (b && merge_allowed(req, a, b, err)))
+            return err->code;
     }
-    if (pindex_decide(req->db, &d, &merge_id, &err))
-        return http_reply_error(req, &err);
+    if (pindex_decide(req->db, &d, &merge_id, err))
+        return err->code;
     json_t *detail = json_pack("{s:s,s:o}", "decision", d.decision, "merge_id",
                                merge_id ? json_integer(merge_id) : json_null());
     char *text = json_dumps(detail, JSON_COMPACT);
     json_decref(detail);
-    int rc = http_audit(req, "update", "match_pair", d.pair_id, text, 1, &err);
+    int rc = http_audit(req, "update", "match_pair", d.pair_id, text, 1, err);
     free(text);
     if (rc == 0 && merge_id)
-        rc = http_audit(req, "merge", "person_merge", merge_id, "{\"via\":\"match_review\"}", 1, &err);
-    json_t *out;
-    if (rc || pairs_query(req, d.pair_id, "all", "", 0, 1, &out, &err))
+        rc = http_audit(req, "merge", "person_merge", merge_id, "{\"via\":\"match_review\"}", 1, err);
+    json_t *all;
+    if (rc || pairs_query(req, d.pair_id, "all", "", 0, 1, &all, err))
+        return err->code;
+    json_t *it = json_incref(json_array_get(json_object_get(all, "items"), 0));
+    json_decref(all);
+    *out = it ? it : json_object();
+    return 0;
+}
+
+int api_match_review_decide(http_req *req)
+{
+    core_error err;
+    core_error_clear(&err);
+    json_t *body, *out;
+    pindex_decision d = {.pair_id = req->ids[0], .user_id = req->who.user_id};
+    if (http_body_json(req, &body, &err) || api_body_only(body, "decision,reason,keep", &err) ||
+        api_body_text(body, "decision", 1, 1, 16, &d.decision, &err) ||
+        api_body_text(body, "reason", 1, 1, REASON_MAX, &d.reason, &err) ||
+        api_body_id(body, "keep", &d.keep, &err) || api_match_review_decide_do(req, &d, &out, &err))
         return http_reply_error(req, &err);
-    json_t *it = json_incref(json_array_get(json_object_get(out, "items"), 0));
-    json_decref(out);
-    return reply(req, 200, it ? it : json_object());
+    return reply(req, 200, out);
 }
 
 /* ---- merges ---- */

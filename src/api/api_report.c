@@ -11,6 +11,18 @@
 
 enum { REPORT_PAGE_DEFAULT = 100, REPORT_PAGE_MAX = 1000 };
 
+int api_access_report_items(http_req *req, int64_t person, int64_t after, int64_t limit, json_t **items,
+                             int64_t *next, core_error *err)
+{
+    if (gov_person_exists(req->db, &req->arena, person, err))
+        return err->code;
+    /* The report is an access too; and everything recorded so far must be in the table before it is read. */
+    if (http_audit(req, "access_report", "person", person, NULL, 1, err) ||
+        gov_access_report(req->db, &req->arena, person, after, limit, items, next, err))
+        return err->code;
+    return 0;
+}
+
 int api_access_report(http_req *req)
 {
     core_error err;
@@ -22,12 +34,8 @@ int api_access_report(http_req *req)
         core_error_set(&err, CORE_E_BAD_PARAMETER, "after must be a cursor and limit 1..%d", REPORT_PAGE_MAX);
         return http_reply_error(req, &err);
     }
-    if (gov_person_exists(req->db, &req->arena, person, &err))
-        return http_reply_error(req, &err);
-    /* The report is an access too; and everything recorded so far must be in the table before it is read. */
     json_t *items;
-    if (http_audit(req, "access_report", "person", person, NULL, 1, &err) ||
-        gov_access_report(req->db, &req->arena, person, after, limit, &items, &next, &err))
+    if (api_access_report_items(req, person, after, limit, &items, &next, &err))
         return http_reply_error(req, &err);
     json_t *out = json_pack("{s:I,s:o,s:o}", "person_id", (json_int_t)person, "items", items, "next",
                             next ? json_sprintf("%" PRId64, next) : json_null());

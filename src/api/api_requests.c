@@ -88,18 +88,24 @@ int api_request_create(http_req *req)
     return reply_request(req, 201, id);
 }
 
+int api_request_items(http_req *req, const char *state, json_t **items, core_error *err)
+{
+    if (gov_request_list(req->db, &req->arena, state, items, err))
+        return err->code;
+    if (http_audit(req, "read", "subject_request", 0, "{\"register\":true}", 0, err)) {
+        json_decref(*items);
+        return err->code;
+    }
+    return 0;
+}
+
 int api_request_list(http_req *req)
 {
     core_error err;
     core_error_clear(&err);
-    const char *state = http_query(req, "state");
     json_t *items;
-    if (gov_request_list(req->db, &req->arena, state, &items, &err))
+    if (api_request_items(req, http_query(req, "state"), &items, &err))
         return http_reply_error(req, &err);
-    if (http_audit(req, "read", "subject_request", 0, "{\"register\":true}", 0, &err)) {
-        json_decref(items);
-        return http_reply_error(req, &err);
-    }
     json_t *out = json_pack("{s:o}", "items", items);
     int rc = http_reply_json(req, 200, out);
     json_decref(out);

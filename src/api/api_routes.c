@@ -81,6 +81,11 @@ const http_route api_routes[] = {
     {"GET", "/api/v1/worklist/caseload", api_worklist_caseload, "record.list", 0, NULL, NULL, 0},
     {"GET", "/api/v1/worklist/team", api_worklist_team, "record.list", 0, NULL, NULL, 0},
     {"GET", "/api/v1/worklist/front-door", api_worklist_front_door, "record.list", 0, NULL, NULL, 0},
+    {"GET", "/api/v1/users", api_user_list, "users.read", 0, NULL, NULL, 0},
+    {"POST", "/api/v1/users", api_user_create, "users.admin", 4096, NULL, NULL, 0},
+    {"GET", "/api/v1/users/{id}", api_user_get, "users.read", 0, NULL, NULL, 0},
+    {"PATCH", "/api/v1/users/{id}", api_user_update, "users.admin", 4096, NULL, NULL, 0},
+    {"POST", "/api/v1/users/{id}/reset", api_user_reset, "users.admin", 4096, NULL, NULL, 0},
     {"GET", "/api/v1/reference/{name}", api_reference_list, "reference.read", 0, NULL, NULL, 0},
     {"GET", "/api/v1/schema/{name}", api_schema, "reference.read", 0, NULL, NULL, 0},
 

@@ -223,4 +223,18 @@ auth_totp_result auth_totp_check(const char *secret_base32, const char *code, ti
 /* The 6-digit TOTP of secret at now into out[7] (for tests and enrolment checks). 0 or -1. */
 int auth_totp_now(const char *secret_base32, time_t now, char out[7]);
 
+/* ---- account changes (auth_admin.c): one step each, in the caller's open transaction ---- */
+
+/* Disable (1) or enable (0) user id; disabling ends every session the user has (*revoked counts them). */
+int auth_admin_set_disabled(store *s, core_arena *a, int64_t id, int disabled, int64_t by, int64_t *revoked,
+                            core_error *err);
+/* A new role (and team, agency when not 0); ends every session the user has. */
+int auth_admin_set_role(store *s, core_arena *a, int64_t id, const char *role, int64_t team_id, int64_t agency_id,
+                        int64_t by, int64_t *revoked, core_error *err);
+/* A new password and, when totp_secret is not NULL, a new second factor with a fresh set of recovery codes
+ * (into codes); clears the user's failed sign-ins and ends every session. */
+int auth_admin_reset(store *s, core_arena *a, const char *username, int64_t id, const char *password,
+                     const char *totp_secret, int64_t by, char codes[AUTH_RECOVERY_CODES][AUTH_RECOVERY_CODE_SIZE],
+                     int64_t *cleared, int64_t *revoked, core_error *err);
+
 #endif

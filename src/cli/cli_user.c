@@ -225,9 +225,7 @@ static int set_disabled(int argc, char **argv, int disabled)
     if (rc == 0)
         rc = model_user_find(d.s, &d.arena, o.username, &u, &err);
     if (rc == 0)
-        rc = model_user_set_disabled(d.s, &d.arena, u.id, disabled, 0, &err);
-    if (rc == 0 && disabled)
-        rc = auth_sessions_revoke_user(d.s, &d.arena, u.id, 0, &revoked, &err);
+        rc = auth_admin_set_disabled(d.s, &d.arena, u.id, disabled, 0, &revoked, &err);
     if (rc == 0)
         rc = store_commit(d.s, &err);
     if (rc == 0) {
@@ -281,13 +279,8 @@ int cli_user_reset(int argc, char **argv)
     if (rc == 0)
         rc = model_user_find(d.s, &d.arena, o.username, &u, &err);
     if (rc == 0)
-        rc = model_user_set_password(d.s, &d.arena, u.id, pw, o.totp ? totp : NULL, 0, &err);
-    if (rc == 0 && o.totp)
-        rc = auth_recovery_codes_new(d.s, &d.arena, u.id, 0, codes, &err);
-    if (rc == 0)
-        rc = auth_failures_clear(d.s, &d.arena, u.username, &cleared, &err);
-    if (rc == 0)
-        rc = auth_sessions_revoke_user(d.s, &d.arena, u.id, 0, &revoked, &err);
+        rc = auth_admin_reset(d.s, &d.arena, u.username, u.id, pw, o.totp ? totp : NULL, 0, codes, &cleared,
+                              &revoked, &err);
     if (rc == 0)
         rc = store_commit(d.s, &err);
     if (rc == 0) {
@@ -330,9 +323,7 @@ int cli_user_role(int argc, char **argv)
     if (rc == 0)
         rc = model_user_find(d.s, &d.arena, o.username, &u, &err);
     if (rc == 0)
-        rc = model_user_set_role(d.s, &d.arena, u.id, o.role, o.team, o.agency, 0, &err);
-    if (rc == 0)
-        rc = auth_sessions_revoke_user(d.s, &d.arena, u.id, 0, &revoked, &err);
+        rc = auth_admin_set_role(d.s, &d.arena, u.id, o.role, o.team, o.agency, 0, &revoked, &err);
     if (rc == 0)
         rc = store_commit(d.s, &err);
     if (rc == 0) {

@@ -2,6 +2,7 @@
  * model_user.c — users and their password hashes (contract in model_user.h).
  */
 #include <sodium.h>
+#include <string.h>
 
 #include "model/model.h"
 #include "model/model_user.h"
@@ -16,9 +17,23 @@ static const char SQL_USER_INSERT[] =
 /* A user by username. */
 static const char SQL_USER_FIND[] =
     "SELECT id, username, role, coalesce(team_id, 0), coalesce(agency_id, 0), disabled,\n"
-    "       totp_secret IS NOT NULL\n"
+    "       totp_secret IS NOT NULL, display_name\n"
     "  FROM app_user\n"
     " WHERE username = $1";
+
+/* A user by id. */
+static const char SQL_USER_GET[] =
+    "SELECT id, username, role, coalesce(team_id, 0), coalesce(agency_id, 0), disabled,\n"
+    "       totp_secret IS NOT NULL, display_name\n"
+    "  FROM app_user\n"
+    " WHERE id = $1";
+
+/* Every user, by display name (the staff directory and the administrator's list). */
+static const char SQL_USER_LIST[] =
+    "SELECT id, username, role, coalesce(team_id, 0), coalesce(agency_id, 0), disabled,\n"
+    "       totp_secret IS NOT NULL, display_name\n"
+    "  FROM app_user\n"
+    " ORDER BY display_name COLLATE NOCASE, id";
 
 static const char SQL_USER_SET_DISABLED[] =
     "UPDATE app_user\n"
@@ -88,21 +103,8 @@ int model_user_hash_password(const char *password, char *out, size_t size, core_
     return 0;
 }
 
-int model_user_find(store *s, core_arena *a, const char *username, model_user_info *out, core_error *err)
+static void user_row(store_stmt *st, core_arena *a, model_user_info *out)
 {
-    memset(out, 0, sizeof(*out));
-    store_value p[] = {store_v_text(username)};
-    store_stmt *st;
-    int rc = store_query(s, a, SQL_USER_FIND, p, 1, &st, err);
-    if (rc)
-        return rc;
-    rc = store_next(st, err);
-    if (rc < 0)
-        return rc;
-    if (rc == 0) {
-        core_error_set(err, CORE_E_NOT_FOUND, "no user has that username");
-        return core_error_hint(err, "check the spelling: usernames are lower case");
-    }
     out->id = store_col_int(st, 0);
     out->username = core_arena_strdup(a, store_col_text(st, 1, NULL));
     out->role = core_arena_strdup(a, store_col_text(st, 2, NULL));
@@ -110,9 +112,61 @@ int model_user_find(store *s, core_arena *a, const char *username, model_user_in
     out->agency_id = store_col_int(st, 4);
     out->disabled = (int)store_col_int(st, 5);
     out->has_totp = (int)store_col_int(st, 6);
+    out->display_name = core_arena_strdup(a, store_col_text(st, 7, NULL));
+}
+
+/* One user by the query sql with one parameter; missing: the error's message. */
+static int user_one(store *s, core_arena *a, const char *sql, store_value key, const char *missing,
+                    model_user_info *out, core_error *err)
+{
+    memset(out, 0, sizeof(*out));
+    store_stmt *st;
+    int rc = store_query(s, a, sql, &key, 1, &st, err);
+    if (rc)
+        return rc;
+    rc = store_next(st, err);
+    if (rc < 0)
+        return rc;
+    if (rc == 0) {
+        core_error_set(err, CORE_E_NOT_FOUND, "%s", missing);
+        return core_error_hint(err, "check the spelling: usernames are lower case");
+    }
+    user_row(st, a, out);
     while ((rc = store_next(st, err)) == 1)
         ;
     return rc;
+}
+
+int model_user_find(store *s, core_arena *a, const char *username, model_user_info *out, core_error *err)
+{
+    return user_one(s, a, SQL_USER_FIND, store_v_text(username), "no user has that username", out, err);
+}
+
+int model_user_get(store *s, core_arena *a, int64_t id, model_user_info *out, core_error *err)
+{
+    return user_one(s, a, SQL_USER_GET, store_v_int(id), "no user has that id", out, err);
+}
+
+int model_user_list(store *s, core_arena *a, model_user_info **out, size_t *n, core_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    store_stmt *st;
+    int rc = store_query(s, a, SQL_USER_LIST, NULL, 0, &st, err);
+    if (rc)
+        return rc;
+    size_t cap = 0;
+    while ((rc = store_next(st, err)) == 1) {
+        if (*n == cap) {
+            size_t ncap = cap ? 2 * cap : 64;
+            model_user_info *grown = core_arena_alloc(a, ncap * sizeof(*grown));
+            if (*n)
+                memcpy(grown, *out, *n * sizeof(*grown));
+            *out = grown, cap = ncap;
+        }
+        user_row(st, a, &(*out)[(*n)++]);
+    }
+    return rc < 0 ? rc : 0;
 }
 
 /* Run one UPDATE of a user; CORE_E_NOT_FOUND when it changed no row. */

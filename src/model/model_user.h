@@ -33,6 +33,7 @@ typedef struct model_user_info {
     int64_t agency_id;        /* 0: none */
     int disabled;
     int has_totp;             /* 1 when a second factor is enrolled */
+    const char *display_name; /* the name colleagues see */
 } model_user_info;
 
 /* 1 when role is one of the seven role codes. */
@@ -43,6 +44,12 @@ int model_user_role_valid(const char *role);
 int model_user_add(store *s, core_arena *a, const model_user_new *u, int64_t *id, core_error *err);
 /* Find a user by username. CORE_E_NOT_FOUND ("no user has that username") when there is none. */
 int model_user_find(store *s, core_arena *a, const char *username, model_user_info *out, core_error *err);
+
+/* A user by id. CORE_E_NOT_FOUND ("no user has that id") when there is none. */
+int model_user_get(store *s, core_arena *a, int64_t id, model_user_info *out, core_error *err);
+
+/* Every user, by display name: *out an arena array of *n. */
+int model_user_list(store *s, core_arena *a, model_user_info **out, size_t *n, core_error *err);
 
 /* The changes below set updated_at to now and updated_by to by (0: the system, e.g. the command line),
  * and add 1 to version. They run in the caller's transaction; the caller revokes sessions when the change

@@ -47,6 +47,39 @@ web_raw web_paragraph(http_req *req, const char *text);
 /* Text of a JSON member (strings as they are, integers in decimal, else NULL): an arena string. */
 const char *web_json_text(http_req *req, json_t *obj, const char *key);
 
+/* Forms (web_form.c): fields with their inline errors, and a summary of every error of the form. */
+typedef struct web_form {
+    http_req *req;
+    core_buf *fields, *summary;
+    int errors;
+} web_form;
+typedef struct web_choice {
+    const char *value, *label;
+} web_choice;
+typedef enum { WEB_BUTTON_PRIMARY, WEB_BUTTON_SECONDARY, WEB_BUTTON_WARNING } web_button;
+void web_form_init(web_form *f, http_req *req);
+/* An error of the form not tied to one field (field: the id its summary line links to). */
+void web_form_error(web_form *f, const char *field, const char *text);
+void web_form_text(web_form *f, const char *field, const char *label, const char *hint, const char *value,
+                   const char *error, const char *width);
+void web_form_textarea(web_form *f, const char *field, const char *label, const char *hint, const char *value,
+                       const char *error);
+void web_form_radios(web_form *f, const char *field, const char *legend, const char *hint, const web_choice *c,
+                     size_t n, const char *checked, const char *error);
+void web_form_select(web_form *f, const char *field, const char *label, const char *hint, const web_choice *c,
+                     size_t n, const char *selected, const char *error);
+web_raw web_form_summary(web_form *f);
+web_raw web_form_render(web_form *f, const char *action, const char *submit, web_button kind);
+/* The form field name with surrounding white space removed; NULL when absent or empty. */
+const char *web_field(http_req *req, const char *name);
+/* The session's CSRF token for a form ("" for a request without a browser session). */
+const char *web_csrf(http_req *req);
+web_raw web_summary_list(http_req *req, const char *const *keys, const char *const *values, size_t n);
+web_raw web_concat(http_req *req, const web_raw *parts, size_t n);
+/* A page of one form: heading, the error summary (status 400 when the form has errors), before, the form. */
+int web_reply_form_page(http_req *req, int status, const char *caption, const char *heading, web_form *f,
+                        web_raw before, web_raw form);
+
 /* Handlers. */
 int web_sign_in_form(http_req *req);
 int web_sign_in(http_req *req);
@@ -54,5 +87,20 @@ int web_sign_out(http_req *req);
 int web_worklist(http_req *req);
 int web_family(http_req *req);
 int web_asset_get(http_req *req);
+/* /governance (web_gov.c) */
+int web_governance(http_req *req);
+int web_gov_review(http_req *req);
+int web_gov_review_post(http_req *req);
+int web_gov_match(http_req *req);
+int web_gov_match_post(http_req *req);
+int web_gov_access_report(http_req *req);
+/* /admin (web_admin.c) */
+int web_admin(http_req *req);
+int web_admin_user_new(http_req *req);
+int web_admin_user_create(http_req *req);
+int web_admin_user(http_req *req);
+int web_admin_user_post(http_req *req);
+int web_admin_setting(http_req *req);
+int web_admin_setting_post(http_req *req);
 
 #endif

@@ -108,6 +108,8 @@ FIXED_ROUTES = [
     "POST /api/v1/breaches", "GET /api/v1/breaches", "GET /api/v1/breaches/{id}", "PATCH /api/v1/breaches/{id}",
     "POST /api/v1/legal-holds", "GET /api/v1/legal-holds", "GET /api/v1/legal-holds/{id}",
     "PATCH /api/v1/legal-holds/{id}", "GET /api/v1/retention-plans/{id}",
+    "GET /api/v1/users", "POST /api/v1/users", "GET /api/v1/users/{id}", "PATCH /api/v1/users/{id}",
+    "POST /api/v1/users/{id}/reset",
     "GET /api/v1/retention-plans/{id}/rows", "POST /api/v1/retention-plans/{id}/approval",
 ]
 LINK_RUNNERS = ("governance", "analyst")
@@ -960,6 +962,39 @@ class Matrix:
             cells.append(Cell(p, "POST /api/v1/access/break-glass", "POST", "/api/v1/access/break-glass",
                               unauth if anon else DENY({403}, "%s cannot break glass" % p.role),
                               body=glass_body(fx.fam["F1"]["id"])))
+        # the staff directory: every signed-in role reads names for ids; only the administrator sees usernames
+        # and changes accounts, and not their own (a change to oneself is refused 409 before anything moves)
+        def directory_check(admin):
+            def check(doc):
+                items = (doc or {}).get("items", [doc]) if isinstance(doc, dict) else []
+                if not items or not all(isinstance(it, dict) and it.get("name") for it in items):
+                    return ["the directory lacks names: %s" % json.dumps(doc)[:200]]
+                shown = any("username" in it for it in items)
+                return [] if shown == admin else ["usernames %s to %s" % ("hidden" if admin else "shown", p.role)]
+            return check
+        exp = unauth if anon else ALLOW("the directory names colleagues")
+        cells.append(Cell(p, "GET /api/v1/users", "GET", "/api/v1/users", exp,
+                          check=directory_check(not anon and p.role == "admin")))
+        cells.append(Cell(p, "GET /api/v1/users/{id}", "GET", "/api/v1/users/1", exp,
+                          check=directory_check(not anon and p.role == "admin")))
+        if anon or p.role != "admin":
+            exp = unauth if anon else DENY({403}, "only the administrator adds and changes accounts")
+            cells.append(Cell(p, "POST /api/v1/users", "POST", "/api/v1/users", exp,
+                              body={"username": "matrix.nobody", "display_name": "Nobody", "role": "admin"}))
+            cells.append(Cell(p, "PATCH /api/v1/users/{id}", "PATCH", "/api/v1/users/1", exp,
+                              body={"role": "admin"}))
+            cells.append(Cell(p, "POST /api/v1/users/{id}/reset", "POST", "/api/v1/users/1/reset", exp, body={}))
+        else:
+            made = re.sub(r"[^a-z0-9.-]", "-", "matrix.new.%s.%s" % (stage, p.label.lower()))[:64]
+            cells.append(Cell(p, "POST /api/v1/users", "POST", "/api/v1/users", ALLOW("the administrator adds"),
+                              body={"username": made, "display_name": "Matrix New", "role": "analyst"},
+                              check=lambda doc: [] if isinstance(doc, dict) and doc.get("credentials", {}).get(
+                                  "totp_secret") else ["no one-time credentials: %s" % json.dumps(doc)[:200]]))
+            mine = DENY({409}, "nobody changes their own account", err="conflict", audited=False)
+            cells.append(Cell(p, "PATCH /api/v1/users/{id}", "PATCH", "/api/v1/users/%d" % p.user_id, mine,
+                              body={"role": "governance"}))
+            cells.append(Cell(p, "POST /api/v1/users/{id}/reset", "POST", "/api/v1/users/%d/reset" % p.user_id,
+                              mine, body={}))
         # settings: admin and governance read them, admin changes them (to the value they have: nothing moves)
         if anon:
             exp = unauth

@@ -1,0 +1,363 @@
+#!/usr/bin/env python3
+"""gov_admin.py — the governance and administration pages (/governance, /admin) over HTTP, against a real server.
+
+    tests/web/gov_admin.py --hearth build/hearth [--keep]
+
+Builds the demo council of tests/api/run.py (its break-glass access waiting for review), adds a suggested match
+between two of its people, and checks, as a browser with JavaScript off would use the pages: who may open each
+page; the break-glass review and the match decision (every error of the form, CSRF, the change made and audited
+as the API makes it); the evidence drawn as a waterfall chart with the same figures in a table; a person's access
+report; the administrator adding a user (whose one-time password and authenticator key then sign in), changing a
+role, disabling, enabling and resetting an account, and changing a setting within its bounds; nobody changing
+their own account; hostile text shown as text. Prints one line per check and `webgov: N passed, N failed`.
+Python 3 standard library only; reuses tests/web/run.py's Browser and sign-in.
+"""
+import argparse
+import importlib.util
+import json
+import os
+import re
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+_spec = importlib.util.spec_from_file_location("web_run", os.path.join(HERE, "run.py"))
+web = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(web)
+api = web.api
+
+RESULTS = []
+EVIL = web.EVIL_TEXT
+
+
+def check(name, ok, why=""):
+    RESULTS.append(bool(ok))
+    print(("ok " if ok else "FAIL ") + name + ("" if ok or not why else ": " + str(why)[:600]))
+    return ok
+
+
+def rows(db, sql, args=()):
+    con = sqlite3.connect(db)
+    try:
+        return con.execute(sql, args).fetchall()
+    finally:
+        con.close()
+
+
+def one(db, sql, args=()):
+    r = rows(db, sql, args)
+    return r[0][0] if r else None
+
+
+EVIDENCE = {"prior": -9.5, "comparisons": [
+    {"comparison": "given_name", "level": "exact", "contribution": 6.25},
+    {"comparison": "family_name", "level": "exact", "contribution": 5.5},
+    {"comparison": "date_of_birth", "level": "different", "contribution": -3.0},
+    {"comparison": "sex", "level": "same", "contribution": 1.25}]}
+
+
+def suggest_pair(db):
+    """A pending suggestion between two of the demo's people (as a person-index run leaves one)."""
+    con = sqlite3.connect(db)
+    try:
+        a, b = [r[0] for r in con.execute("SELECT id FROM person ORDER BY id LIMIT 2")]
+        now = api.TEST_NOW
+        run = con.execute("INSERT INTO link_run (kind, started_at, finished_at, people, records, candidate_pairs, "
+                          "linked, queued, kept) VALUES ('index', ?, ?, 2, 0, 1, 0, 1, 1)", (now, now)).lastrowid
+        weight = EVIDENCE["prior"] + sum(c["contribution"] for c in EVIDENCE["comparisons"])
+        pair = con.execute("INSERT INTO match_pair (pair_key, kind, run_id, person_id, other_person_id, "
+                           "match_weight, probability, suggestion, evidence, created_at, updated_at) "
+                           "VALUES (?, 'index', ?, ?, ?, ?, 0.9, 'review', ?, ?, ?)",
+                           ("p:%d:%d" % (a, b), run, a, b, weight, json.dumps(EVIDENCE), now, now)).lastrowid
+        con.commit()
+        return pair
+    finally:
+        con.close()
+
+
+def errors_of(html):
+    return (re.findall(r'<li><a href="#([\w-]+)">', html),
+            re.findall(r'<p id="([\w-]+)-error" class="govuk-error-message">', html))
+
+
+def api_sign_in(port, username, password, secret):
+    st, _, raw = api.request(port, "POST", "/api/v1/session", {"Content-Type": "application/json",
+                                                                "Authorization": "none"},
+                             json.dumps({"username": username, "password": password,
+                                         "totp": api.fresh_totp(secret)}).encode())
+    return st
+
+
+def audit_actions(db, since, table):
+    return [r[0] for r in rows(db + ".audit", "SELECT action FROM audit_event WHERE seq > ? AND target_table = ? "
+                                         "ORDER BY seq", (since, table))]
+
+
+def governance(port, db, logins, users):
+    b = web.Browser(port)
+    web.sign_in(b, logins, "governance1")
+    st, _, html = b.go("GET", "/governance")
+    check("governance opens /governance", st == 200, st)
+    web.page_shape("the governance page", html, "Information governance \u2013 Hearth")
+    for anchor in ("break-glass", "matches", "requests", "breaches", "access-report"):
+        check("... with its section #%s" % anchor, 'id="%s"' % anchor in html)
+    grant = one(db, "SELECT id FROM access_grant WHERE kind = 'break_glass' AND review_outcome IS NULL")
+    who = one(db, "SELECT u.display_name FROM access_grant g JOIN app_user u ON u.id = g.user_id WHERE g.id = ?",
+              (grant,))
+    check("the break-glass queue names who broke glass, not their id", who and who in html, who)
+    check("... and links to the review", 'href="/governance/reviews/%d"' % grant in html)
+
+    # the review: every error, the CSRF token, then the review recorded and audited as the API records it
+    st, _, form = b.go("GET", "/governance/reviews/%d" % grant)
+    check("the review page renders with its form", st == 200 and 'name="outcome"' in form, st)
+    token = web.hidden_csrf(form)
+    st, _, _ = b.go("POST", "/governance/reviews/%d" % grant, {"outcome": "justified", "note": "x"})
+    check("a review without the form's token is refused 403", st == 403, st)
+    st, _, html = b.go("POST", "/governance/reviews/%d" % grant, {"csrf_token": token, "note": ""})
+    summary, inline = errors_of(html)
+    check("an empty review shows both errors, in the summary and beside each field",
+          st == 400 and summary == ["outcome", "note"] and inline == ["outcome", "note"], (st, summary, inline))
+    st, _, html = b.go("POST", "/governance/reviews/%d" % grant, {"csrf_token": token, "outcome": "not-a-code",
+                                                                  "note": "Checked."})
+    check("an outcome outside the code list is an error of the form", st == 400 and errors_of(html)[0] == ["outcome"],
+          st)
+    check("... and nothing is recorded", one(db, "SELECT review_outcome FROM access_grant WHERE id = ?", (grant,))
+          is None)
+    outcome = one(db, "SELECT code FROM ref_code WHERE list = 'break_glass_outcome' ORDER BY code LIMIT 1")
+    seq = web.audit_seq(db)
+    st, h, _ = b.go("POST", "/governance/reviews/%d" % grant, {"csrf_token": token, "outcome": outcome,
+                                                               "note": "Checked the call log. " + EVIL})
+    check("the review is recorded and the page goes back to the queue",
+          st == 303 and h.get("location", "").startswith("/governance"), (st, h.get("location")))
+    got = rows(db, "SELECT review_outcome, review_note, reviewed_by FROM access_grant WHERE id = ?", (grant,))[0]
+    check("... with its outcome, note and reviewer", got == (outcome, "Checked the call log. " + EVIL,
+                                                              users["governance1"]), got)
+    check("... and a 'review' audit event as the API writes", "review" in audit_actions(db, seq, "access_grant"))
+    st, _, html = b.go("GET", "/governance/reviews/%d" % grant)
+    check("a reviewed access shows its outcome and no form", st == 200 and 'name="outcome"' not in html, st)
+    check("... the hostile note as text", web.EVIL not in html)
+
+    # the match review: both sides, the waterfall and the table, then the decision
+    pair = suggest_pair(db)
+    st, _, html = b.go("GET", "/governance")
+    check("the pending suggestion is listed", 'href="/governance/match-reviews/%d"' % pair in html)
+    st, _, html = b.go("GET", "/governance/match-reviews/%d" % pair)
+    check("the suggestion page renders", st == 200, st)
+    svg = re.search(r"<svg[^>]*>(.*?)</svg>", html, re.S)
+    check("the evidence is drawn as an SVG waterfall", bool(svg))
+    if svg:
+        bars = re.findall(r'<rect x="([\d.]+)" y="(\d+)" width="([\d.]+)"', svg.group(1))
+        check("... one bar for the prior, one per comparison and one for the total",
+              len(bars) == len(EVIDENCE["comparisons"]) + 2, len(bars))
+        check("... a green bar for agreement and a red one for disagreement",
+              svg.group(1).count('fill="#00703c"') == 3 and svg.group(1).count('fill="#d4351c"') == 1)
+        widths = [float(w) for _, _, w in bars]
+        steps = [abs(EVIDENCE["prior"])] + [abs(c["contribution"]) for c in EVIDENCE["comparisons"]]
+        ratio = [w / s for w, s in zip(widths, steps)]
+        check("... each bar as long as its weight (one scale for all)", max(ratio) - min(ratio) < 0.05, ratio)
+    for c in EVIDENCE["comparisons"]:
+        check("the table beside it gives %s's weight" % c["comparison"], "%+.2f" % c["contribution"] in html)
+    token = web.hidden_csrf(html)
+    st, _, html = b.go("POST", "/governance/match-reviews/%d" % pair, {"csrf_token": token})
+    summary, inline = errors_of(html)
+    check("an empty decision shows both errors", st == 400 and summary == ["decision", "reason"], (st, summary))
+    seq = web.audit_seq(db)
+    st, h, _ = b.go("POST", "/governance/match-reviews/%d" % pair, {"csrf_token": token, "decision": "different",
+                                                                    "reason": "Different dates of birth."})
+    check("the decision is recorded", st == 303 and one(db, "SELECT state FROM match_pair WHERE id = ?", (pair,))
+          == "different", st)
+    check("... and audited as the API audits it", "update" in audit_actions(db, seq, "match_pair"))
+
+    # the access report: a bad number is an error of the form; a good one is recorded before it is shown
+    st, _, html = b.go("GET", "/governance/access-report?person=abc")
+    check("an access report for 'abc' asks for a number", st == 400 and errors_of(html)[0] == ["person"], st)
+    person = one(db, "SELECT id FROM person ORDER BY id LIMIT 1")
+    seq = web.audit_seq(db)
+    st, _, html = b.go("GET", "/governance/access-report?person=%d" % person)
+    check("a person's access report renders", st == 200 and "<table" in html, st)
+    check("... and asking for it is itself in the trail", "access_report" in audit_actions(db, seq, "person"))
+
+    # who may not
+    for user, path in (("practitioner.n1", "/governance"), ("admin", "/governance"),
+                       ("practitioner.n1", "/governance/access-report?person=%d" % person)):
+        o = web.Browser(port)
+        web.sign_in(o, logins, user)
+        st, _, html = o.go("GET", path)
+        check("%s is refused %s with a page" % (user, path), st == 403 and "<h1" in html, st)
+
+
+def admin(port, db, logins, users):
+    b = web.Browser(port)
+    web.sign_in(b, logins, "admin")
+    st, _, html = b.go("GET", "/admin")
+    check("the administrator opens /admin", st == 200, st)
+    web.page_shape("the administration page", html, "Administration \u2013 Hearth")
+    for anchor in ("users", "teams", "agencies", "settings"):
+        check("... with its section #%s" % anchor, 'id="%s"' % anchor in html)
+    check("... listing every user by username", all(u in html for u in ("practitioner.n1", "governance1", "dpo")))
+    # a new account: every error, then made, and its one-time credentials sign in
+    st, _, form = b.go("GET", "/admin/users/new")
+    token = web.hidden_csrf(form)
+    st, _, html = b.go("POST", "/admin/users/new", {"csrf_token": token, "username": "", "name": "", "team": "x"})
+    summary, inline = errors_of(html)
+    check("an empty new-user form shows every error", st == 400 and summary == ["username", "name", "role", "team"],
+          (st, summary))
+    check("... each beside its field", inline == ["username", "name", "role", "team"], inline)
+    st, _, html = b.go("POST", "/admin/users/new", {"csrf_token": token, "username": "practitioner.n1",
+                                                    "name": "Dup", "role": "practitioner"})
+    check("a username already taken is an error of the form", st == 400 and "already exists" in html, st)
+    team = one(db, "SELECT id FROM team WHERE name = 'Early Help North'")
+    st, _, html = b.go("POST", "/admin/users/new", {"csrf_token": token, "username": "sam.new", "name": EVIL,
+                                                    "role": "practitioner", "team": str(team)})
+    check("a new user is added", st == 200 and one(db, "SELECT role FROM app_user WHERE username = 'sam.new'")
+          == "practitioner", st)
+    pw = re.search(r"Password</dt>\s*<dd[^>]*>([^<]+)</dd>", html)
+    key = re.search(r"Authenticator app key</dt>\s*<dd[^>]*>([A-Z2-7]+)</dd>", html)
+    codes = re.findall(r"<li><code>([A-Z0-9-]+)</code></li>", html)
+    check("... its one-time password, authenticator key and ten recovery codes are shown once",
+          pw and key and len(codes) == 10, (bool(pw), bool(key), len(codes)))
+    check("... the hostile name shown as text", web.EVIL not in html)
+    new_id = one(db, "SELECT id FROM app_user WHERE username = 'sam.new'")
+    check("... and the password is kept only as a hash", pw and one(db, "SELECT count(*) FROM app_user WHERE "
+                                                                     "password_hash LIKE ?", ("%" + pw.group(1) + "%",)) == 0)
+    if pw and key:
+        check("the new user signs in with them", api_sign_in(port, "sam.new", pw.group(1), key.group(1)) == 201)
+    st, _, html = b.go("GET", "/admin")
+    check("the user list shows the hostile name as text", st == 200 and web.EVIL not in html and
+          "&lt;script&gt;" in html)
+    # role, disable, enable, reset: each audited under the command line's names, each ending sessions
+    seq = web.audit_seq(db)
+    st, _, page = b.go("GET", "/admin/users/%d" % new_id)
+    token = web.hidden_csrf(page)
+    st, _, _ = b.go("POST", "/admin/users/%d" % new_id, {"csrf_token": token, "change": "role",
+                                                         "role": "team_manager", "team": str(team)})
+    check("the role is changed", st == 303 and one(db, "SELECT role FROM app_user WHERE id = ?", (new_id,))
+          == "team_manager", st)
+    st, _, _ = b.go("POST", "/admin/users/%d" % new_id, {"csrf_token": token, "change": "disable"})
+    check("the account is disabled", st == 303 and one(db, "SELECT disabled FROM app_user WHERE id = ?", (new_id,))
+          == 1, st)
+    if pw and key:
+        check("... and cannot sign in", api_sign_in(port, "sam.new", pw.group(1), key.group(1)) != 201)
+    st, _, _ = b.go("POST", "/admin/users/%d" % new_id, {"csrf_token": token, "change": "enable"})
+    check("the account is enabled again", st == 303 and one(db, "SELECT disabled FROM app_user WHERE id = ?",
+                                                            (new_id,)) == 0, st)
+    st, _, html = b.go("POST", "/admin/users/%d" % new_id, {"csrf_token": token, "change": "reset",
+                                                            "second_factor": "no"})
+    pw2 = re.search(r"Password</dt>\s*<dd[^>]*>([^<]+)</dd>", html)
+    check("a reset shows a new one-time password", st == 200 and pw2 and (not pw or pw2.group(1) != pw.group(1)), st)
+    if pw and pw2 and key:
+        check("... the old password no longer signs in", api_sign_in(port, "sam.new", pw.group(1), key.group(1))
+              != 201)
+        check("... the new one does", api_sign_in(port, "sam.new", pw2.group(1), key.group(1)) == 201)
+    got = [r[0] for r in rows(db + ".audit", "SELECT action FROM audit_event WHERE seq > ? AND target_table = "
+                                             "'app_user' AND target_id = ? AND action LIKE 'user_%' ORDER BY seq",
+                              (seq, new_id))]
+    check("each change is in the audit trail as the command line records it",
+          got == ["user_role", "user_disable", "user_enable", "user_reset"], got)
+    # nobody changes their own account
+    me = users["admin"]
+    st, _, html = b.go("GET", "/admin/users/%d" % me)
+    check("the administrator's own page offers no change", st == 200 and 'name="change"' not in html, st)
+    st, _, html = b.go("POST", "/admin/users/%d" % me, {"csrf_token": token, "change": "role", "role": "governance"})
+    check("... and a forged change to oneself is refused", st == 400 and
+          one(db, "SELECT role FROM app_user WHERE id = ?", (me,)) == "admin", st)
+    # a setting within its bounds
+    st, _, html = b.go("GET", "/admin/settings/break_glass_hours")
+    check("a setting's page renders", st == 200 and 'name="value"' in html, st)
+    st, _, html = b.go("POST", "/admin/settings/break_glass_hours", {"csrf_token": token, "value": "500"})
+    check("a value past the setting's bounds is an error of the form", st == 400 and
+          errors_of(html)[0] == ["value"] and one(db, "SELECT value FROM setting WHERE name = 'break_glass_hours'")
+          != 500, st)
+    st, _, html = b.go("POST", "/admin/settings/break_glass_hours", {"csrf_token": token, "value": "ten"})
+    check("a value that is not a number is an error of the form", st == 400, st)
+    st, _, _ = b.go("POST", "/admin/settings/break_glass_hours", {"csrf_token": token, "value": "48"})
+    check("a value within bounds is saved", st == 303 and
+          one(db, "SELECT value FROM setting WHERE name = 'break_glass_hours'") == 48, st)
+    # who may not
+    for user in ("governance1", "practitioner.n1", "analyst1"):
+        o = web.Browser(port)
+        web.sign_in(o, logins, user)
+        st, _, html = o.go("GET", "/admin")
+        check("%s is refused /admin with a page" % user, st == 403 and "<h1" in html, st)
+
+
+def api_users(port, db, logins, users):
+    """The same account changes through the API: what the pages call, with JSON's own errors."""
+    token = web.api_token(port, logins, "admin")
+
+    def call(method, path, body):
+        st, _, raw = api.request(port, method, path, {"Authorization": "Bearer " + token,
+                                                      "Content-Type": "application/json"},
+                                 json.dumps(body).encode())
+        return st, (json.loads(raw) if raw else None)
+    st, doc = call("POST", "/api/v1/users", {"username": "api.new", "display_name": "Api New", "role": "analyst"})
+    creds = (doc or {}).get("credentials", {})
+    check("POST /api/v1/users adds an account with one-time credentials",
+          st == 201 and creds.get("password") and len(creds.get("recovery_codes", [])) == 10, (st, doc))
+    check("... which sign in", st == 201 and api_sign_in(port, "api.new", creds["password"],
+                                                         creds["totp_secret"]) == 201)
+    st, doc = call("POST", "/api/v1/users", {"username": "x", "display_name": "X", "role": "analyst"})
+    check("a username too short is refused 422 and nothing is added", st == 422 and
+          one(db, "SELECT count(*) FROM app_user WHERE username = 'x'") == 0, st)
+    st, doc = call("POST", "/api/v1/users", {"username": "api.other", "display_name": "O", "role": "king"})
+    check("a role that is not one of the seven is refused", st == 422 and
+          one(db, "SELECT count(*) FROM app_user WHERE username = 'api.other'") == 0, st)
+    new = one(db, "SELECT id FROM app_user WHERE username = 'api.new'")
+    st, doc = call("PATCH", "/api/v1/users/%d" % new, {"disabled": True})
+    check("PATCH disables", st == 200 and doc.get("disabled") is True, (st, doc))
+    st, doc = call("PATCH", "/api/v1/users/%d" % new, {"disabled": "yes"})
+    check("... 'yes' is not a boolean", st == 422, st)
+    st, doc = call("PATCH", "/api/v1/users/%d" % new, {})
+    check("... an empty change names what may change", st == 422, st)
+    st, doc = call("PATCH", "/api/v1/users/%d" % users["admin"], {"disabled": True})
+    check("... the administrator's own account is refused 409", st == 409 and
+          one(db, "SELECT disabled FROM app_user WHERE username = 'admin'") == 0, st)
+    st, doc = call("POST", "/api/v1/users/%d/reset" % new, {"second_factor": True})
+    check("a reset with a new second factor answers new credentials", st == 200 and
+          doc.get("credentials", {}).get("totp_secret") not in (None, creds.get("totp_secret")), st)
+    st, doc = call("POST", "/api/v1/users/999999/reset", {})
+    check("a reset of nobody is 404", st == 404, st)
+
+
+def run(hearth, tmp):
+    db, logins_path = os.path.join(tmp, "gov.db"), os.path.join(tmp, "logins.json")
+    subprocess.run([hearth, "demo", "--db", db, "--logins", logins_path] + api.DEMO_ARGS, check=True,
+                   stdout=subprocess.DEVNULL)
+    with open(logins_path, encoding="utf-8") as f:
+        logins = json.load(f)
+    users = dict(rows(db, "SELECT username, id FROM app_user"))
+    server = api.Server(hearth, db)
+    try:
+        governance(server.port, db, logins, users)
+        admin(server.port, db, logins, users)
+        api_users(server.port, db, logins, users)
+    finally:
+        problem = server.stop()
+        if not check("the server stopped cleanly", problem is None, problem):
+            print("\n".join(server.log))
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--hearth", required=True)
+    ap.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    args = ap.parse_args()
+    tmp = tempfile.mkdtemp(prefix="hearth-webgov-")
+    try:
+        run(os.path.abspath(args.hearth), tmp)
+    finally:
+        if args.keep:
+            print("kept " + tmp)
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+    passed = sum(RESULTS) + sum(web.RESULTS)
+    failed = len(RESULTS) + len(web.RESULTS) - passed
+    print("webgov: %d passed, %d failed" % (passed, failed))
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
