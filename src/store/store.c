@@ -5,6 +5,7 @@
 #include "store/store.h"
 
 #include <errno.h>
+#include <string.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <time.h>
@@ -14,8 +15,9 @@
 
 int store_open(store **out, const char *target, core_error *err)
 {
-    /* One back end today; a "postgresql://" target will select store_pg_backend here. */
-    const struct store_backend *be = &store_sqlite_backend;
+    /* "postgres://..." or "postgresql://..." is a PostgreSQL server (store_pg.c); anything else an SQLite file */
+    int pg = strncmp(target, "postgres://", 11) == 0 || strncmp(target, "postgresql://", 13) == 0;
+    const struct store_backend *be = pg ? &store_pg_backend : &store_sqlite_backend;
     int rc = be->open(out, target, err);
     if (rc == 0)
         (*out)->be = be;
@@ -206,6 +208,11 @@ static const char SQL_MIGRATION_APPLIED[] =
 
 int store_migrate(store *s, core_error *err)
 {
+    if (s->be == &store_pg_backend) { /* the numbered files are SQLite's dialect */
+        core_error_set(err, CORE_E_STORE, "Hearth's tables cannot be made on PostgreSQL yet");
+        return core_error_hint(err, "use an SQLite database file for now: the PostgreSQL back end stores and "
+                                    "reads, but its schema is still to be written");
+    }
     int current = 0;
     int rc = store_schema_version(s, &current, err);
     if (rc)

@@ -100,8 +100,10 @@ struct store_backend {
 };
 
 extern const struct store_backend store_sqlite_backend;
+extern const struct store_backend store_pg_backend;
 
-/* Open a database. target is a path to an SQLite file (created if absent). Returns 0 or a negative code. */
+/* Open a database. target is a path to an SQLite file (created if absent), or a PostgreSQL address
+ * ("postgres://user@host:port/db", libpq's URI form). Returns 0 or a negative code. */
 int store_open(store **out, const char *target, core_error *err);
 void store_close(store *s);
 /* Apply every embedded migration not yet applied, each in its own transaction, in number order. */
