@@ -329,6 +329,22 @@ static const cli_command commands[] = {
      "What the recipient does: write the extract FILE, decrypted with their secret key, to standard output.\n"
      "Exit 1 when the key does not open it.\n",
      cli_extract_open},
+    {"return annex-a", "Ofsted's Annex A lists 1 (contacts) and 2 (early help) for a census date",
+     "usage: hearth return annex-a --db PATH --as-of DATE --out FILE [--format xlsx|csv] [--list 1|2]\n"
+     "\n"
+     "Write Ofsted's Annex A for the census date DATE (YYYY-MM-DD): List 1, every child of every contact\n"
+     "received in the six months before it; List 2, every child of every early help assessment started in\n"
+     "those six months and of every early help episode still open on the census date. The sheets, column\n"
+     "headers and their order, dates (DD/MM/YYYY) and coded values are the Annex A template's; the codes come\n"
+     "from the reference lists annexa_gender, annexa_ethnicity_letter and annexa_contact_source, and a value\n"
+     "without one is refused. People whose processing is restricted are left out and counted. Each child in\n"
+     "the return is recorded in the audit trail before FILE is written (readable by its owner only). See\n"
+     "docs/returns.md.\n"
+     "  --format F   xlsx (default: one workbook, both lists) or csv (one list a file: give --list)\n"
+     "  --list N     1 or 2: the list a CSV file holds\n"
+     "Exit 0 with the return; 1 when a value has no Annex A code or the database or FILE fails (nothing\n"
+     "written); 2 on usage errors.\n",
+     cli_return_annex_a},
     {"policy ropa", "the record of processing activities (UK GDPR art. 30), from the policy",
      "usage: hearth policy ropa [--policy FILE] [--format csv|html]\n"
      "\n"

@@ -109,10 +109,13 @@ FIXED_ROUTES = [
     "POST /api/v1/legal-holds", "GET /api/v1/legal-holds", "GET /api/v1/legal-holds/{id}",
     "PATCH /api/v1/legal-holds/{id}", "GET /api/v1/retention-plans/{id}",
     "GET /api/v1/retention-plans/{id}/rows", "POST /api/v1/retention-plans/{id}/approval",
+    # the returns the council sends and the counts it publishes (docs/returns.md): governance and analysts
+    "GET /api/v1/returns/annex-a",
 ]
 LINK_RUNNERS = ("governance", "analyst")
 MATCH_REVIEWERS = ("front_door", "team_manager", "governance")
 IDENTIFIERS = ("team_manager", "governance")
+RETURNS_ROLES = ("governance", "analyst")
 PUBLIC = {"GET /healthz", "GET /api/v1/healthz", "GET /privacy", "POST /api/v1/session"}
 
 
@@ -1093,6 +1096,11 @@ class Matrix:
                           body={"decision": "not_now", "reason": "Matrix: look again next time."}))
         cells.append(Cell(p, "GET /api/v1/identification/indicators", "GET", "/api/v1/identification/indicators",
                           unauth if anon else ALLOW("reference data", amb="reference")))
+        # the returns (docs/returns.md): Ofsted's Annex A for governance and analysts, as a workbook or one list
+        annex = gate(RETURNS_ROLES, "Ofsted's Annex A")
+        cells.append(Cell(p, "GET /api/v1/returns/annex-a", "GET", "/api/v1/returns/annex-a?as_of=%s" % day(0), annex))
+        cells.append(Cell(p, "GET /api/v1/returns/annex-a", "GET",
+                          "/api/v1/returns/annex-a?as_of=%s&format=csv&list=2" % day(0), annex))
         # worklists: every signed-in role may ask; each record on them is decided on its own (tests/web/run.py
         # checks what each role's list holds)
         for wl in ("caseload", "team", "front-door"):

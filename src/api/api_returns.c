@@ -1,0 +1,70 @@
+/*
+ * api_returns.c — the returns the council sends, over HTTP (src/report/report_annex.h, docs/returns.md):
+ *
+ *   GET /api/v1/returns/annex-a?as_of=YYYY-MM-DD&format=xlsx|csv&list=1|2
+ *
+ * Ofsted's Annex A for the census date (default today): the workbook (both lists), or one list as CSV. For
+ * information governance and analysts (permission returns.annex_a). The return is personal data: every child
+ * in it is recorded in the audit trail (action "export") and committed before a byte is sent.
+ */
+#include <string.h>
+
+#include "api/api.h"
+#include "core/core_clock.h"
+#include "report/report_annex.h"
+
+int api_return_annex_a(http_req *req)
+{
+    core_error err;
+    core_error_clear(&err);
+    const char *as_of = http_query(req, "as_of"), *format = http_query(req, "format"), *list = http_query(req, "list");
+    char today[11];
+    if (!as_of) {
+        core_clock_today(today);
+        as_of = today;
+    }
+    if (!format)
+        format = "xlsx";
+    int csv = strcmp(format, "csv") == 0;
+    if (!csv && strcmp(format, "xlsx") != 0) {
+        core_error_set(&err, CORE_E_BAD_PARAMETER, "format must be xlsx or csv");
+        return http_reply_error(req, &err);
+    }
+    if (csv != (list != NULL) || (list && strcmp(list, "1") != 0 && strcmp(list, "2") != 0)) {
+        core_error_set(&err, CORE_E_BAD_PARAMETER, "list (1 or 2) goes with format=csv, one list a file");
+        core_error_hint(&err, "the workbook (format=xlsx) holds both lists");
+        return http_reply_error(req, &err);
+    }
+    report_annex x;
+    if (report_annex_collect(req->db, &req->arena, as_of, &x, &err))
+        return http_reply_error(req, &err);
+    /* On the record, committed, before anything is answered. */
+    if (report_annex_log(req->db, &req->arena, &x,
+                         &(audit_event){req->who.user_id, req->who.role, "export", "person", 0, NULL,
+                                        req->client_address && req->client_address[0] ? req->client_address : NULL},
+                         format, &req->audit_outbox_id, &err))
+        return http_reply_error(req, &err);
+    char name[64];
+    if (csv) {
+        core_buf b;
+        core_buf_init(&b, (size_t)512 * 1024 * 1024);
+        report_annex_csv(&x, list[0] - '1', &b);
+        if (!core_buf_ok(&b)) {
+            core_buf_release(&b);
+            core_error_set(&err, CORE_E_INTERNAL, "the list is larger than 512 MiB");
+            return http_reply_error(req, &err);
+        }
+        size_t len;
+        char *data = core_buf_detach(&b, &len);
+        core_buf_release(&b); /* detach leaves it empty, still to be released */
+        snprintf(name, sizeof name, "annex-a-%s-list-%s.csv", x.as_of, list);
+        return http_reply_bytes(req, 200, "text/csv; charset=utf-8", name, data, len);
+    }
+    char *data;
+    size_t len;
+    if (report_annex_xlsx_bytes(&x, &data, &len, &err))
+        return http_reply_error(req, &err);
+    snprintf(name, sizeof name, "annex-a-%s.xlsx", x.as_of);
+    return http_reply_bytes(req, 200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", name, data,
+                            len);
+}

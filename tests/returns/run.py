@@ -1,0 +1,404 @@
+#!/usr/bin/env python3
+"""The returns Hearth makes (src/report/, docs/returns.md): Ofsted's Annex A, through `hearth` and the API.
+
+On a demo council: `hearth return annex-a` writes a workbook that is read back here with nothing but zipfile and
+the sheet XML, and every column of lists 1 and 2 is checked against the Annex A specification
+(annex_a_spec.json beside this file: sheet names, headers and their order, types, which columns may be blank,
+the code lists): dates as real dates formatted DD/MM/YYYY, ages as whole numbers, every coded value in its list,
+no mandatory cell blank. The rows must be exactly those an independent reading of the database gives for the
+window (six months before the census date, plus early help still open), with a restricted child left out and
+counted. The CSV holds the same rows. Each child in the return is in the audit trail; the download is for
+governance and analysts only and shows on the child's access report; bad input writes nothing.
+
+    python3 tests/returns/run.py --hearth build/hearth
+"""
+import argparse
+import csv
+import datetime
+import io
+import json
+import os
+import re
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import xml.etree.ElementTree as ET
+import zipfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, os.path.join(ROOT, "tests", "api"))
+import run as api  # noqa: E402
+
+SPEC = json.load(open(os.path.join(HERE, "annex_a_spec.json"), encoding="utf-8"))
+CENSUS = "2026-11-23"   # the demo council's own date (DEMO below), not the machine's
+DEMO = ["--families", "600", "--seed", "11", "--as-of", CENSUS]
+NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
+R_NS = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+EXCEL_EPOCH = datetime.date(1899, 12, 30)
+
+
+class Results:
+    def __init__(self):
+        self.passed = self.failed = 0
+
+    def check(self, name, problems):
+        if problems:
+            self.failed += 1
+            print("FAIL %s\n    %s" % (name, "\n    ".join(str(p) for p in problems[:10])))
+        else:
+            self.passed += 1
+            print("ok   %s" % name)
+
+
+def run(hearth, *args):
+    p = subprocess.run([hearth] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return p.returncode, p.stdout, p.stderr.decode("utf-8", "replace")
+
+
+# ---- reading a workbook back: zipfile and the sheet XML only -----------------------------------------------
+
+def col_index(ref):
+    letters = re.match(r"[A-Z]+", ref).group(0)
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def read_workbook(data):
+    """{sheet name: [rows]}, each row a list of cells (None, or {'v': text, 't': type, 'fmt': number format})."""
+    z = zipfile.ZipFile(io.BytesIO(data))
+    shared = []
+    if "xl/sharedStrings.xml" in z.namelist():
+        for si in ET.fromstring(z.read("xl/sharedStrings.xml")).findall("m:si", NS):
+            shared.append("".join(t.text or "" for t in si.iter("{%s}t" % NS["m"])))
+    styles = ET.fromstring(z.read("xl/styles.xml"))
+    fmts = {int(f.get("numFmtId")): f.get("formatCode") for f in styles.findall("m:numFmts/m:numFmt", NS)}
+    builtin = {0: "General", 1: "0", 14: "mm-dd-yy"}
+    xf_fmt = [fmts.get(int(x.get("numFmtId", 0)), builtin.get(int(x.get("numFmtId", 0)), "?"))
+              for x in styles.findall("m:cellXfs/m:xf", NS)]
+    rels = {r.get("Id"): r.get("Target") for r in ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))}
+    out = {}
+    for sh in ET.fromstring(z.read("xl/workbook.xml")).findall("m:sheets/m:sheet", NS):
+        target = rels[sh.get(R_NS)]
+        xml = ET.fromstring(z.read("xl/" + target.lstrip("/").replace("xl/", "", 1)))
+        rows = []
+        for row in xml.findall("m:sheetData/m:row", NS):
+            cells = {}
+            for c in row.findall("m:c", NS):
+                v = c.find("m:v", NS)
+                t = c.get("t", "n")
+                if v is None and c.find("m:is", NS) is None:
+                    continue
+                text = v.text if v is not None else "".join(x.text or "" for x in c.iter("{%s}t" % NS["m"]))
+                if t == "s":
+                    text = shared[int(text)]
+                cells[col_index(c.get("r"))] = {"v": text, "t": t, "fmt": xf_fmt[int(c.get("s", 0))]}
+            width = max(cells) + 1 if cells else 0
+            rows.append([cells.get(i) for i in range(width)])
+        out[sh.get("name")] = rows
+    return out
+
+
+def check_against_spec(book):
+    """Every problem of the workbook against the specification; and the rows as plain values."""
+    problems, values = [], {}
+    want_sheets = [l["sheet"] for l in SPEC["lists"]]
+    if list(book) != want_sheets:
+        problems.append("sheets %s, expected %s" % (list(book), want_sheets))
+    for spec in SPEC["lists"]:
+        rows = book.get(spec["sheet"], [])
+        cols = spec["columns"]
+        header = [c["v"] if c else None for c in (rows[0] if rows else [])]
+        if header != [c["header"] for c in cols]:
+            problems.append("%s headers %s" % (spec["sheet"], header))
+            continue
+        vals = []
+        for n, row in enumerate(rows[1:], start=2):
+            row = row + [None] * (len(cols) - len(row))
+            if len(row) > len(cols):
+                problems.append("%s row %d has %d cells" % (spec["sheet"], n, len(row)))
+            out = []
+            for c, cell in zip(cols, row):
+                where = "%s row %d '%s'" % (spec["sheet"], n, c["header"])
+                if cell is None or cell["v"] == "":
+                    if not c["blank_allowed"]:
+                        problems.append(where + " is blank")
+                    out.append(None)
+                    continue
+                if c["type"] == "date":
+                    if cell["t"] != "n" or cell["fmt"].lower() not in ("dd/mm/yyyy", "dd/mm/yyyy;@"):
+                        problems.append("%s is not a date formatted DD/MM/YYYY (%s)" % (where, cell))
+                        out.append(None)
+                        continue
+                    serial = float(cell["v"])
+                    if serial != int(serial):
+                        problems.append(where + " has a time of day")
+                    out.append((EXCEL_EPOCH + datetime.timedelta(days=int(serial))).isoformat())
+                elif c["type"] == "integer":
+                    if cell["t"] != "n" or float(cell["v"]) != int(float(cell["v"])) or int(float(cell["v"])) < 0:
+                        problems.append("%s is not a whole number: %s" % (where, cell))
+                    out.append(int(float(cell["v"])))
+                else:
+                    if cell["t"] not in ("s", "str", "inlineStr"):
+                        problems.append("%s is not text: %s" % (where, cell))
+                    if "codes" in c and cell["v"] not in c["codes"]:
+                        problems.append("%s: %r is not in its code list" % (where, cell["v"]))
+                    if c["header"] == "Child Unique ID" and not re.fullmatch(r"[A-Za-z0-9]{1,20}", cell["v"]):
+                        problems.append("%s: %r is not 1-20 letters and digits" % (where, cell["v"]))
+                    out.append(cell["v"])
+            vals.append(out)
+        values[spec["sheet"]] = vals
+    return problems, values
+
+
+# ---- what the database says, read independently -----------------------------------------------------------
+
+def spec_codes(sheet, header):
+    return next(c["codes"] for l in SPEC["lists"] if l["sheet"] == sheet for c in l["columns"] if c["header"] == header)
+
+
+def source_value(code):
+    """The Annex A value of a DfE contact source code, from the specification's list ('q) 6: Police' for 6).
+    5D (LA services: early help) is not in Annex A's list: it is reported as 5B, other internal LA services."""
+    code = {"5D": "5B"}.get(code, code)
+    return next(v for v in spec_codes("List 1", "Contact Source") if v.split(") ", 1)[1].split(":")[0] == code)
+
+
+def ethnicity_value(con, code):
+    if code is None:
+        code = "NOBT"
+    parent = con.execute("SELECT coalesce(parent, code) FROM ref_code WHERE list = 'ethnicity' AND code = ?",
+                         (code,)).fetchone()
+    main = parent[0] if parent else code
+    return next(v for v in spec_codes("List 1", "Ethnicity") if v.endswith(") " + main))
+
+
+GENDER = {"M": "a) Male", "F": "b) Female", "U": "c) Not stated/recorded", None: "c) Not stated/recorded"}
+
+
+def six_months_before(iso):
+    d = datetime.date.fromisoformat(iso)
+    y, m = (d.year, d.month - 6) if d.month > 6 else (d.year - 1, d.month + 6)
+    last = [31, 29 if y % 4 == 0 and (y % 100 or y % 400 == 0) else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][m - 1]
+    return datetime.date(y, m, min(d.day, last)).isoformat()
+
+
+def age_on(dob, on):
+    b, o = datetime.date.fromisoformat(dob), datetime.date.fromisoformat(on)
+    return o.year - b.year - ((o.month, o.day) < (b.month, b.day))
+
+
+def expected(con, census):
+    """(list 1 rows, list 2 keys, restricted rows) as an independent reading of the database."""
+    frm = six_months_before(census)
+    people = {r[0]: r[1:] for r in con.execute(
+        "SELECT id, sex, ethnicity, date_of_birth, expected_date, restricted, merged_into FROM person")}
+    l1, left_out = [], 0
+    for cid, recv, src, pid in con.execute(
+            "SELECT c.id, c.received_on, c.source_code, cc.person_id FROM contact c"
+            " JOIN contact_child cc ON cc.contact_id = c.id WHERE c.received_on BETWEEN ? AND ?", (frm, census)):
+        sex, eth, dob, _, restricted, merged = people[pid]
+        if merged:
+            continue
+        if restricted:
+            left_out += 1
+            continue
+        l1.append([str(pid), GENDER[sex], ethnicity_value(con, eth), dob, age_on(dob, census) if dob else None,
+                   recv, source_value(src)])
+    # List 2: assessments started in the window; episodes open on the census date (latest assessment, or the
+    # episode's own start); each with the family's children.
+    starts = set()
+    for eid, started in con.execute("SELECT episode_id, started_on FROM assessment WHERE started_on BETWEEN ? AND ?",
+                                    (frm, census)):
+        starts.add((eid, started))
+    for eid, start in con.execute("SELECT id, start_date FROM episode WHERE start_date <= ?"
+                                  " AND (end_date IS NULL OR end_date > ?)", (census, census)):
+        latest = con.execute("SELECT max(started_on) FROM assessment WHERE episode_id = ? AND started_on <= ?",
+                             (eid, census)).fetchone()[0]
+        starts.add((eid, latest or start))
+    l2 = set()
+    for eid, started in starts:
+        for pid, role, to_date in con.execute(
+                "SELECT fm.person_id, fm.role, fm.to_date FROM episode e JOIN family_member fm"
+                " ON fm.family_id = e.family_id WHERE e.id = ?", (eid,)):
+            sex, eth, dob, expected_date, restricted, merged = people[pid]
+            child = (0 <= age_on(dob, census) < 18) if dob else (expected_date is not None or role in ("child", "unborn"))
+            if merged or not child or (to_date and to_date < started):
+                continue
+            if restricted:
+                left_out += 1
+                continue
+            l2.add((str(pid), started))
+    return l1, l2, left_out
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--hearth", required=True)
+    hearth = os.path.abspath(ap.parse_args().hearth)
+    res = Results()
+    with tempfile.TemporaryDirectory(prefix="hearth-returns-") as tmp:
+        db, logins = os.path.join(tmp, "c.db"), os.path.join(tmp, "logins.json")
+        subprocess.run([hearth, "demo", "--db", db, "--logins", logins] + DEMO, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        con = sqlite3.connect(db)
+        # One child of a contact in the window is restricted: left out, and counted.
+        restricted = con.execute(
+            "SELECT cc.person_id FROM contact c JOIN contact_child cc ON cc.contact_id = c.id"
+            " WHERE c.received_on BETWEEN ? AND ? ORDER BY cc.person_id LIMIT 1",
+            (six_months_before(CENSUS), CENSUS)).fetchone()[0]
+        with con:
+            con.execute("UPDATE person SET restricted = 1 WHERE id = ?", (restricted,))
+        l1_want, l2_want, left_out = expected(con, CENSUS)
+        con.close()
+        res.check("the demo council has rows for both lists",
+                  [] if len(l1_want) >= 20 and len(l2_want) >= 10 else [len(l1_want), len(l2_want)])
+
+        out = os.path.join(tmp, "annex-a.xlsx")
+        rc, _, err = run(hearth, "return", "annex-a", "--db", db, "--as-of", CENSUS, "--out", out)
+        res.check("hearth return annex-a writes the workbook, readable by its owner only, counts on stderr",
+                  [] if rc == 0 and os.path.exists(out) and oct(os.stat(out).st_mode & 0o777) == "0o600"
+                  and "%d rows in List 1, %d in List 2" % (len(l1_want), len(l2_want)) in err
+                  and "%d rows left out whose processing is restricted" % left_out in err else [rc, err])
+        data = open(out, "rb").read() if os.path.exists(out) else b""
+        book = read_workbook(data) if data else {}
+        problems, values = check_against_spec(book)
+        res.check("every column of lists 1 and 2 against the specification: sheets, headers, order, dates "
+                  "DD/MM/YYYY, whole ages, code lists, no blank mandatory cell", problems)
+
+        got1 = values.get("List 1", [])
+        problems = []
+        if sorted(map(repr, got1)) != sorted(map(repr, l1_want)):
+            problems.append("%d rows, expected %d; first differences: %s" % (
+                len(got1), len(l1_want), [r for r in got1 if r not in l1_want][:3] +
+                [r for r in l1_want if r not in got1][:3]))
+        if [r[5] for r in got1] != sorted(r[5] for r in got1):
+            problems.append("not in the order contacts were received")
+        if any(r[0] == str(restricted) for r in got1):
+            problems.append("the restricted child is in List 1")
+        res.check("List 1 is every child of every contact in the six months, coded from the record", problems)
+
+        got2 = values.get("List 2", [])
+        keys = {(r[0], r[5]) for r in got2}
+        problems = []
+        if keys != l2_want or len(keys) != len(got2):
+            problems.append("%d rows (%d distinct), expected %d; missing %s; extra %s" % (
+                len(got2), len(keys), len(l2_want), sorted(l2_want - keys)[:3], sorted(keys - l2_want)[:3]))
+        if any(r[6] and (r[6] < r[5] or r[6] > CENSUS) for r in got2):
+            problems.append("a completion date before its start or after the census date")
+        res.check("List 2 is every child of every assessment in the window and every open early help", problems)
+
+        # The CSV: the same rows, dates as DD/MM/YYYY text.
+        problems = []
+        for n, sheet, want in ((1, "List 1", got1), (2, "List 2", got2)):
+            path = os.path.join(tmp, "list%d.csv" % n)
+            rc, _, err = run(hearth, "return", "annex-a", "--db", db, "--as-of", CENSUS, "--out", path,
+                             "--format", "csv", "--list", str(n))
+            rows = list(csv.reader(open(path, encoding="utf-8", newline=""))) if rc == 0 else []
+            spec = next(l for l in SPEC["lists"] if l["sheet"] == sheet)
+            if not rows or rows[0] != [c["header"] for c in spec["columns"]]:
+                problems.append("%s: header %s (%s)" % (sheet, rows[:1], err))
+                continue
+            plain = []
+            for r in rows[1:]:
+                cells = []
+                for c, v in zip(spec["columns"], r):
+                    if v == "":
+                        v = None
+                    elif c["type"] == "date":
+                        if not re.fullmatch(r"\d\d/\d\d/\d{4}", v):
+                            problems.append("%s: date %r" % (sheet, v))
+                        v = "%s-%s-%s" % (v[6:], v[3:5], v[:2])
+                    elif c["type"] == "integer":
+                        v = int(v)
+                    cells.append(v)
+                plain.append(cells)
+            if plain != want:
+                problems.append("%s: the CSV's rows differ from the workbook's" % sheet)
+        res.check("the CSV of each list holds the workbook's rows, dates DD/MM/YYYY", problems)
+
+        # Every child in the return is on the audit trail, as an export.
+        con = sqlite3.connect(db + ".audit")
+        exported = {r[0] for r in con.execute(
+            "SELECT target_id FROM audit_event WHERE action = 'export' AND target_table = 'person'")}
+        con.close()
+        children = {int(r[0]) for r in got1 + got2}
+        res.check("each child in the return is recorded in the audit trail",
+                  [] if children and children <= exported else [sorted(children - exported)[:5]])
+
+        # Bad input: a clear error, and nothing written.
+        problems = []
+        bad = os.path.join(tmp, "bad.xlsx")
+        for args, want_rc, says in (
+                (["--as-of", "2026-13-01"], 1, "census date"),
+                (["--as-of", CENSUS, "--format", "csv"], 2, "--list"),
+                (["--as-of", CENSUS, "--format", "pdf"], 2, "--format"),
+                (["--as-of", CENSUS, "--list", "3"], 2, "--list")):
+            rc, _, err = run(hearth, "return", "annex-a", "--db", db, "--out", bad, *args)
+            if rc != want_rc or says not in err or os.path.exists(bad):
+                problems.append((args, rc, err.strip()))
+        rc, _, err = run(hearth, "return", "annex-a", "--help")
+        if rc != 0 or "usage: hearth return annex-a" not in err + _.decode():
+            problems.append(("--help", rc))
+        con = sqlite3.connect(db)
+        child = int(got1[0][0]) if got1 else 0
+        with con:
+            con.execute("UPDATE person SET sex = 'X' WHERE id = ?", (child,))
+        rc, _, err = run(hearth, "return", "annex-a", "--db", db, "--as-of", CENSUS, "--out", bad)
+        if rc != 1 or "annexa_gender" not in err or os.path.exists(bad):
+            problems.append(("a sex with no Annex A value", rc, err.strip()))
+        with con:
+            con.execute("UPDATE person SET sex = 'F' WHERE id = ?", (child,))
+        con.close()
+        res.check("bad input gets a clear error and writes nothing; a value with no Annex A code is refused",
+                  problems)
+
+        # Over the API: governance and analysts download it; others are refused; the child's access report shows it.
+        server = api.Server(hearth, db)
+        try:
+            tokens = {}
+
+            def get(user, path):   # each user signs in once (a TOTP code is used once)
+                if user not in tokens:
+                    tokens[user] = api.session_of(server.port, logins, user)[0]
+                return api.request(server.port, "GET", path, {"Authorization": "Bearer " + tokens[user]}, b"")
+            problems = []
+            for user in ("governance1", "analyst1"):
+                st, hdrs, raw = get(user, "/api/v1/returns/annex-a?as_of=%s" % CENSUS)
+                if st != 200:
+                    problems.append((user, st, raw[:200]))
+                    continue
+                p_, v_ = check_against_spec(read_workbook(raw))
+                if p_ or v_ != values:
+                    problems.append((user, "the download differs from the command's workbook", p_[:3]))
+            st, _, raw = get("analyst1", "/api/v1/returns/annex-a?as_of=%s&format=csv&list=1" % CENSUS)
+            if st != 200 or len(list(csv.reader(io.StringIO(raw.decode())))) != len(got1) + 1:
+                problems.append(("csv", st, raw[:200]))
+            for user in ("practitioner.n1", "manager.n", "frontdoor1", "admin", "partner.school1"):
+                st, _, raw = get(user, "/api/v1/returns/annex-a?as_of=%s" % CENSUS)
+                if st != 403:
+                    problems.append((user, st))
+            st, _, raw = get("governance1", "/api/v1/returns/annex-a?as_of=2026-02-30")
+            if st not in (400, 422) or json.loads(raw)["error"]["code"] != "invalid_date":
+                problems.append(("a bad date", st, raw[:200]))
+            st, _, raw = get("governance1", "/api/v1/returns/annex-a?as_of=%s&colour=red" % CENSUS)
+            if st != 400:
+                problems.append(("an undeclared parameter", st))
+            res.check("the download is for governance and analysts, the same workbook; others are refused", problems)
+            st, _, raw = get("governance1", "/api/v1/people/%d/access-report?limit=1000" % child)
+            items = json.loads(raw).get("items", []) if st == 200 else []
+            analyst = [i for i in items if i.get("action") == "export" and i.get("by", {}).get("role") == "analyst"
+                       and i.get("via") == "annex_a"]
+            res.check("the child's access report shows the analyst's export",
+                      [] if analyst else [st, items[-3:]])
+        finally:
+            server.stop()
+    print("returns: %d passed, %d failed" % (res.passed, res.failed))
+    return 0 if res.failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
