@@ -140,6 +140,7 @@ int api_disposal_get(http_req *req);
 int api_consent_withdrawn(http_req *req, json_t *consent, core_error *err);
 /* The returns the council sends (api_returns.c, src/report/report_annex.h). */
 int api_return_annex_a(http_req *req);
+int api_return_reach(http_req *req);
 /* The register of breaches (api_breaches.c, src/gov/gov_breach.c). */
 int api_breach_create(http_req *req);
 int api_breach_update(http_req *req);

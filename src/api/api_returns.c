@@ -7,11 +7,13 @@
  * information governance and analysts (permission returns.annex_a). The return is personal data: every child
  * in it is recorded in the audit trail (action "export") and committed before a byte is sent.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/api.h"
 #include "core/core_clock.h"
 #include "report/report_annex.h"
+#include "report/report_reach.h"
 
 int api_return_annex_a(http_req *req)
 {
@@ -67,4 +69,53 @@ int api_return_annex_a(http_req *req)
     snprintf(name, sizeof name, "annex-a-%s.xlsx", x.as_of);
     return http_reply_bytes(req, 200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", name, data,
                             len);
+}
+
+/*
+ *   GET /api/v1/returns/reach?from=YYYY-MM-DD&to=YYYY-MM-DD[&round=5][&format=json|csv]
+ *
+ * Service reach and outcomes by quarter (report_reach.h), every count through disclosure control. Counts, not
+ * people; for analysts and governance (permission returns.counts). The request is recorded in the audit trail.
+ */
+int api_return_reach(http_req *req)
+{
+    core_error err;
+    core_error_clear(&err);
+    const char *from = http_query(req, "from"), *to = http_query(req, "to"), *round = http_query(req, "round"),
+               *format = http_query(req, "format");
+    if (!format)
+        format = "json";
+    int csv = strcmp(format, "csv") == 0;
+    if ((!csv && strcmp(format, "json") != 0) || (round && strcmp(round, "5") != 0 && strcmp(round, "0") != 0)) {
+        core_error_set(&err, CORE_E_BAD_PARAMETER, "format must be json or csv, and round 5 or 0");
+        return http_reply_error(req, &err);
+    }
+    if (!from || !to) {
+        core_error_set(&err, CORE_E_BAD_PARAMETER, "from and to are required");
+        core_error_hint(&err, "for example ?from=2025-04-01&to=2026-03-31");
+        return http_reply_error(req, &err);
+    }
+    report_reach r;
+    if (report_reach_build(req->db, &req->arena, from, to, round && round[0] == '5' ? 5 : 0, &r, &err))
+        return http_reply_error(req, &err);
+    json_t *d = json_pack("{s:s,s:s,s:s,s:i}", "return", "reach", "from", r.from, "to", r.to, "rounding", r.rounding);
+    char *dj = d ? json_dumps(d, JSON_COMPACT) : NULL;
+    json_decref(d);
+    const char *detail = dj ? core_arena_strdup(&req->arena, dj) : NULL;
+    free(dj);
+    if (http_audit(req, "statistics", NULL, 0, detail, 0, &err))
+        return http_reply_error(req, &err);
+    if (csv) {
+        core_buf b;
+        core_buf_init(&b, (size_t)64 * 1024 * 1024);
+        report_reach_csv(&r, &b);
+        size_t len;
+        char *data = core_buf_detach(&b, &len);
+        core_buf_release(&b);
+        return http_reply_bytes(req, 200, "text/csv; charset=utf-8", "reach.csv", data, len);
+    }
+    json_t *out = report_reach_json(&r);
+    http_reply_json(req, 200, out);
+    json_decref(out);
+    return 0;
 }

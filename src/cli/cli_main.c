@@ -345,6 +345,17 @@ static const cli_command commands[] = {
      "Exit 0 with the return; 1 when a value has no Annex A code or the database or FILE fails (nothing\n"
      "written); 2 on usage errors.\n",
      cli_return_annex_a},
+    {"return reach", "service reach and outcomes by quarter, with small counts suppressed",
+     "usage: hearth return reach --db PATH --period FROM..TO [--round 5] [--format csv|json] [--out FILE]\n"
+     "\n"
+     "Count, for each calendar quarter of the period (dates YYYY-MM-DD), the families reached by area and by\n"
+     "need, the children reached by age band, sex and ethnicity, early help episodes opened and closed (by\n"
+     "outcome), contacts by days from contact to decision, and reviews held on time or late. Every count goes\n"
+     "through statistical disclosure control: counts of 1 to 5 are suppressed ('c'), and further counts so\n"
+     "that none can be worked out from the totals; --round 5 rounds what is published to the nearest 5.\n"
+     "Restricted people are not counted. CSV (table,unit,period,category,value) or JSON to standard output\n"
+     "or FILE. Recorded in the audit trail. See docs/returns.md.\n",
+     cli_return_reach},
     {"policy ropa", "the record of processing activities (UK GDPR art. 30), from the policy",
      "usage: hearth policy ropa [--policy FILE] [--format csv|html]\n"
      "\n"

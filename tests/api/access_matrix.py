@@ -110,7 +110,7 @@ FIXED_ROUTES = [
     "PATCH /api/v1/legal-holds/{id}", "GET /api/v1/retention-plans/{id}",
     "GET /api/v1/retention-plans/{id}/rows", "POST /api/v1/retention-plans/{id}/approval",
     # the returns the council sends and the counts it publishes (docs/returns.md): governance and analysts
-    "GET /api/v1/returns/annex-a",
+    "GET /api/v1/returns/annex-a", "GET /api/v1/returns/reach",
 ]
 LINK_RUNNERS = ("governance", "analyst")
 MATCH_REVIEWERS = ("front_door", "team_manager", "governance")
@@ -1101,6 +1101,11 @@ class Matrix:
         cells.append(Cell(p, "GET /api/v1/returns/annex-a", "GET", "/api/v1/returns/annex-a?as_of=%s" % day(0), annex))
         cells.append(Cell(p, "GET /api/v1/returns/annex-a", "GET",
                           "/api/v1/returns/annex-a?as_of=%s&format=csv&list=2" % day(0), annex))
+        counts = gate(RETURNS_ROLES, "the published counts")
+        cells.append(Cell(p, "GET /api/v1/returns/reach", "GET",
+                          "/api/v1/returns/reach?from=%s&to=%s" % (day(-365), day(0)), counts,
+                          check=lambda doc: [] if isinstance(doc, dict) and isinstance(doc.get("tables"), list)
+                          else ["the answer has no tables: %s" % json.dumps(doc)[:200]]))
         # worklists: every signed-in role may ask; each record on them is decided on its own (tests/web/run.py
         # checks what each role's list holds)
         for wl in ("caseload", "team", "front-door"):

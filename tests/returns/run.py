@@ -29,7 +29,9 @@ import zipfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "api"))
+sys.path.append(HERE)
 import run as api  # noqa: E402
+import lp  # noqa: E402  (tests/returns/lp.py)
 
 SPEC = json.load(open(os.path.join(HERE, "annex_a_spec.json"), encoding="utf-8"))
 CENSUS = "2026-11-23"   # the demo council's own date (DEMO below), not the machine's
@@ -235,6 +237,121 @@ def expected(con, census):
     return l1, l2, left_out
 
 
+# ---- service reach: what can be worked out of the published tables, and what they should say ----------------
+
+LINKED = {"children_by_age", "children_by_sex", "children_by_ethnicity"}   # they publish the same totals
+
+
+def recoverable(doc):
+    """Every suppressed count of every published table (all tables at once, shared totals as one unknown) whose
+    least and greatest possible values coincide, given everything published: [(table, period, category, value)]."""
+    var, eqs = {}, []
+
+    def term(code, r, c, v):
+        key = ("children" if code in LINKED and c == "total" else code, r, c)
+        if v == "c":
+            return var.setdefault(key, len(var)), None
+        return None, v
+
+    for t in doc["tables"]:
+        rows = t["rows"]
+        periods = [r for r in rows if r["period"] != "Total"]
+        lines = []
+        if t["row_totals"]:
+            for i, r in enumerate(rows):
+                lines.append([(i, j, v, 1) for j, v in enumerate(r["values"])] + [(i, "total", r["total"], -1)])
+        if t["column_totals"]:
+            tot = len(rows) - 1
+            for j in range(len(t["categories"])):
+                lines.append([(i, j, r["values"][j], 1) for i, r in enumerate(periods)] +
+                             [(tot, j, rows[tot]["values"][j], -1)])
+            if t["row_totals"]:
+                lines.append([(i, "total", r["total"], 1) for i, r in enumerate(periods)] +
+                             [(tot, "total", rows[tot]["total"], -1)])
+        for line in lines:
+            eq, const = {}, 0
+            for r, c, v, coef in line:
+                k, known = term(t["code"], r, c, v)
+                if k is None:
+                    const += coef * known
+                else:
+                    eq[k] = eq.get(k, 0) + coef
+            eqs.append((eq, -const))
+    n = len(var)
+    A = [[eq.get(k, 0.0) for k in range(n)] for eq, _ in eqs if eq]
+    b = [float(c) for eq, c in eqs if eq]
+    found = []
+    for key, k in var.items():
+        lo, hi = lp.interval(A, b, k)
+        if hi is not None and hi - lo < 1 - 1e-6:
+            found.append((key, lo, hi))
+    return found, n
+
+
+def quarters(frm, to):
+    f, t = datetime.date.fromisoformat(frm), datetime.date.fromisoformat(to)
+    q, out = datetime.date(f.year, (f.month - 1) // 3 * 3 + 1, 1), []
+    while q <= t:
+        nxt = datetime.date(q.year + (q.month + 2) // 12, (q.month + 2) % 12 + 1, 1)
+        out.append(("%d Q%d" % (q.year, (q.month - 1) // 3 + 1), max(q, f).isoformat(),
+                    min(nxt - datetime.timedelta(days=1), t).isoformat()))
+        q = nxt
+    return out
+
+
+def reach_truth(con, frm, to):
+    """Families reached, episodes opened, children by sex, per quarter, read independently."""
+    qs = quarters(frm, to)
+    eps = con.execute("SELECT family_id, start_date, end_date FROM episode").fetchall()
+    fams, opened = {}, {}
+    for label, s, e in qs:
+        fams[label] = {f for f, a, b in eps if a <= e and (b is None or b >= s)}
+        opened[label] = sum(1 for f, a, b in eps if s <= a <= e)
+    sex_label = dict(con.execute("SELECT code, label FROM ref_code WHERE list = 'sex'"))
+    members = con.execute("SELECT fm.family_id, p.date_of_birth, p.expected_date, fm.role, coalesce(p.sex, 'U')"
+                          " FROM family_member fm JOIN person p ON p.id = fm.person_id"
+                          " WHERE p.restricted = 0 AND p.merged_into IS NULL").fetchall()
+    by_sex = {}
+    for label, s, e in qs:
+        cnt = {}
+        for f, dob, exp, role, sex in members:
+            if f not in fams[label]:
+                continue
+            child = (dob > e or age_on(dob, e) < 18) if dob else (exp is not None or role == "child")
+            if child:
+                cnt[sex_label[sex]] = cnt.get(sex_label[sex], 0) + 1
+        by_sex[label] = cnt
+    return {q[0]: len(fams[q[0]]) for q in qs}, opened, by_sex
+
+
+def reach_problems(doc, con, frm, to, rounded):
+    problems = []
+    for t in doc["tables"]:
+        for r in t["rows"]:
+            for v in r["values"] + ([r["total"]] if "total" in r else []):
+                if v != "c" and 1 <= v <= 5:
+                    problems.append("%s %s publishes %d" % (t["code"], r["period"], v))
+                if rounded and v != "c" and (v % 5 or 0 < v < 10):
+                    problems.append("%s %s publishes %d, not rounded to 5" % (t["code"], r["period"], v))
+    if rounded:
+        return problems
+    fams, opened, by_sex = reach_truth(con, frm, to)
+    tabs = {t["code"]: t for t in doc["tables"]}
+    for r in tabs["families_by_area"]["rows"]:
+        if r["period"] in fams and r["total"] != "c" and r["total"] != fams[r["period"]]:
+            problems.append("families reached in %s: %s, expected %d" % (r["period"], r["total"], fams[r["period"]]))
+    for r in tabs["episodes_opened"]["rows"]:
+        if r["period"] in opened and r["values"][0] not in ("c", opened[r["period"]]):
+            problems.append("opened in %s: %s, expected %d" % (r["period"], r["values"][0], opened[r["period"]]))
+    sexes = tabs["children_by_sex"]["categories"]
+    for r in tabs["children_by_sex"]["rows"]:
+        for cat, v in zip(sexes, r["values"]):
+            if r["period"] in by_sex and v != "c" and v != by_sex[r["period"]].get(cat, 0):
+                problems.append("children (%s) in %s: %s, expected %d" % (cat, r["period"], v,
+                                                                          by_sex[r["period"]].get(cat, 0)))
+    return problems
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--hearth", required=True)
@@ -356,6 +473,49 @@ def main():
         res.check("bad input gets a clear error and writes nothing; a value with no Annex A code is refused",
                   problems)
 
+        # Service reach: published counts against an independent count; nothing from 1 to 5, directly or by
+        # working it out from the totals of every table at once (linear programming over what is published).
+        frm, to = "2025-01-01", CENSUS
+        con = sqlite3.connect(db)
+        rc, out_, err = run(hearth, "return", "reach", "--db", db, "--period", "%s..%s" % (frm, to), "--format", "json")
+        doc = json.loads(out_) if rc == 0 else None
+        res.check("hearth return reach: every table counted as an independent reading of the database says",
+                  reach_problems(doc, con, frm, to, False) if doc else [rc, err])
+        found, unknowns = recoverable(doc) if doc else ([], 0)
+        res.check("no suppressed count of the demo council's tables can be worked out from what is published "
+                  "(%d suppressed counts, each maximised and minimised)" % unknowns,
+                  found if unknowns >= 10 else ["only %d suppressed counts: the check proves little" % unknowns])
+        # The checker can fail: a table where only the small count is withheld gives it away.
+        naive = {"tables": [{"code": "t", "row_totals": True, "column_totals": True, "categories": ["a", "b"],
+                             "rows": [{"period": "p1", "values": ["c", 20], "total": 23},
+                                      {"period": "p2", "values": [17, 30], "total": 47},
+                                      {"period": "Total", "values": [20, 50], "total": 70}]}]}
+        caught, _ = recoverable(naive)
+        res.check("the checker finds a count left recoverable by primary suppression alone",
+                  [] if len(caught) == 1 and abs(caught[0][1] - 3) < 1e-6 else [caught])
+        rc, out_, err = run(hearth, "return", "reach", "--db", db, "--period", "%s..%s" % (frm, to), "--format", "json",
+                            "--round", "5")
+        res.check("--round 5: counts of 1 to 7 suppressed, the rest rounded to multiples of 5 (none below 10)",
+                  reach_problems(json.loads(out_), con, frm, to, True) if rc == 0 else [rc, err])
+        rc, out_, err = run(hearth, "return", "reach", "--db", db, "--period", "%s..%s" % (frm, to))
+        rows = list(csv.reader(io.StringIO(out_.decode()))) if rc == 0 else []
+        flat = {(r[0], r[2], r[3]): r[4] for r in rows[1:]}
+        want = {(t["code"], row["period"], cat): str(v) for t in doc["tables"] for row in t["rows"]
+                for cat, v in list(zip(t["categories"], row["values"])) + ([("Total", row["total"])] if "total" in row
+                                                                           else [])} if doc else {}
+        res.check("the CSV holds the JSON's counts", [] if rows and rows[0] == ["table", "unit", "period", "category",
+                                                                            "value"] and flat == want else [rc, err])
+        problems = []
+        for args in (["--period", "2026-01-01..2025-01-01"], ["--period", "2026-02-30..2026-03-01"],
+                     ["--period", "1990-01-01..2026-01-01"]):
+            rc, _, err = run(hearth, "return", "reach", "--db", db, *args)
+            if rc != 1 or "period" not in err:
+                problems.append((args, rc, err.strip()))
+        rc, _, err = run(hearth, "return", "reach", "--db", db, "--period", "%s..%s" % (frm, to), "--round", "3")
+        if rc != 2:
+            problems.append(("--round 3", rc))
+        res.check("a bad period or rounding gets a clear error", problems)
+        con.close()
         # Over the API: governance and analysts download it; others are refused; the child's access report shows it.
         server = api.Server(hearth, db)
         try:
@@ -392,6 +552,18 @@ def main():
             items = json.loads(raw).get("items", []) if st == 200 else []
             analyst = [i for i in items if i.get("action") == "export" and i.get("by", {}).get("role") == "analyst"
                        and i.get("via") == "annex_a"]
+            problems = []
+            st, _, raw = get("analyst1", "/api/v1/returns/reach?from=2025-01-01&to=%s" % CENSUS)
+            if st != 200 or json.loads(raw) != doc:
+                problems.append(("analyst json", st, raw[:200]))
+            st, _, raw = get("governance1", "/api/v1/returns/reach?from=2025-01-01&to=%s&format=csv&round=5" % CENSUS)
+            if st != 200 or not raw.startswith(b"table,unit,period,category,value"):
+                problems.append(("governance csv", st, raw[:200]))
+            for user in ("practitioner.n1", "manager.n", "frontdoor1", "admin", "partner.school1"):
+                st, _, raw = get(user, "/api/v1/returns/reach?from=2025-01-01&to=%s" % CENSUS)
+                if st != 403:
+                    problems.append((user, st))
+            res.check("the counts are for analysts and governance, the same as the command's", problems)
             res.check("the child's access report shows the analyst's export",
                       [] if analyst else [st, items[-3:]])
         finally:
