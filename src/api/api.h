@@ -141,6 +141,11 @@ int api_consent_withdrawn(http_req *req, json_t *consent, core_error *err);
 /* The returns the council sends (api_returns.c, src/report/report_annex.h). */
 int api_return_annex_a(http_req *req);
 int api_return_reach(http_req *req);
+/* The published counts for from..to (rounding 0 or 5), built and recorded in the audit trail as the API's
+ * GET /api/v1/returns/reach does (the web page's counts too). 0 or the error's code. */
+struct report_reach;
+int api_reach_counts(http_req *req, const char *from, const char *to, int rounding, struct report_reach *r,
+                     core_error *err);
 /* The register of breaches (api_breaches.c, src/gov/gov_breach.c). */
 int api_breach_create(http_req *req);
 int api_breach_update(http_req *req);

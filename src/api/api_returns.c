@@ -77,6 +77,18 @@ int api_return_annex_a(http_req *req)
  * Service reach and outcomes by quarter (report_reach.h), every count through disclosure control. Counts, not
  * people; for analysts and governance (permission returns.counts). The request is recorded in the audit trail.
  */
+int api_reach_counts(http_req *req, const char *from, const char *to, int rounding, report_reach *r, core_error *err)
+{
+    if (report_reach_build(req->db, &req->arena, from, to, rounding, r, err))
+        return err->code;
+    json_t *d = json_pack("{s:s,s:s,s:s,s:i}", "return", "reach", "from", r->from, "to", r->to, "rounding", r->rounding);
+    char *dj = d ? json_dumps(d, JSON_COMPACT) : NULL;
+    json_decref(d);
+    const char *detail = dj ? core_arena_strdup(&req->arena, dj) : NULL;
+    free(dj);
+    return http_audit(req, "statistics", NULL, 0, detail, 0, err);
+}
+
 int api_return_reach(http_req *req)
 {
     core_error err;
@@ -96,14 +108,7 @@ int api_return_reach(http_req *req)
         return http_reply_error(req, &err);
     }
     report_reach r;
-    if (report_reach_build(req->db, &req->arena, from, to, round && round[0] == '5' ? 5 : 0, &r, &err))
-        return http_reply_error(req, &err);
-    json_t *d = json_pack("{s:s,s:s,s:s,s:i}", "return", "reach", "from", r.from, "to", r.to, "rounding", r.rounding);
-    char *dj = d ? json_dumps(d, JSON_COMPACT) : NULL;
-    json_decref(d);
-    const char *detail = dj ? core_arena_strdup(&req->arena, dj) : NULL;
-    free(dj);
-    if (http_audit(req, "statistics", NULL, 0, detail, 0, &err))
+    if (api_reach_counts(req, from, to, round && round[0] == '5' ? 5 : 0, &r, &err))
         return http_reply_error(req, &err);
     if (csv) {
         core_buf b;

@@ -54,5 +54,6 @@ int web_sign_out(http_req *req);
 int web_worklist(http_req *req);
 int web_family(http_req *req);
 int web_asset_get(http_req *req);
+int web_reach(http_req *req);
 
 #endif

@@ -19,6 +19,7 @@ const http_route web_routes[] = {
     {"POST", "/sign-out", web_sign_out, "session.end", FORM_SMALL, NULL, NULL, HTTP_ROUTE_PAGE},
     {"GET", "/", web_worklist, "record.list", 0, NULL, NULL, HTTP_ROUTE_PAGE},
     {"GET", "/families/{id}", web_family, "record.read", 0, NULL, NULL, HTTP_ROUTE_PAGE},
+    {"GET", "/reach", web_reach, "returns.counts", 0, "from,to,round", NULL, HTTP_ROUTE_PAGE},
     {"GET", "/assets/", web_asset_get, "public", 0, NULL, NULL, HTTP_ROUTE_PUBLIC | HTTP_ROUTE_PREFIX},
 };
 

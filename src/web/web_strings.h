@@ -85,6 +85,22 @@ typedef enum {
     WEB_S_OPEN,
     WEB_S_NOTES,
     WEB_S_NOTES_NONE,
+    /* service reach and outcomes (web_reach.c) */
+    WEB_S_REACH,
+    WEB_S_REACH_FROM,
+    WEB_S_REACH_TO,
+    WEB_S_REACH_SDC,
+    WEB_S_REACH_SDC_ROUNDED,
+    WEB_S_REACH_CSV,
+    WEB_S_REACH_JSON,
+    WEB_S_REACH_ROUND,
+    WEB_S_REACH_UNROUND,
+    WEB_S_REACH_BY_QUARTER,
+    WEB_S_REACH_WHOLE_PERIOD,
+    WEB_S_REACH_LATEST,
+    WEB_S_REACH_QUARTER,
+    WEB_S_REACH_CATEGORY,
+    WEB_S_SUPPRESSED,
     WEB_S_COUNT_
 } web_str_id;
 

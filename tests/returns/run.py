@@ -564,6 +564,34 @@ def main():
                 if st != 403:
                     problems.append((user, st))
             res.check("the counts are for analysts and governance, the same as the command's", problems)
+            # The page: a chart and a table for every table, drawn server-side, escaped, no script of its own;
+            # a team named with markup, to see the page escape what the database holds.
+            con = sqlite3.connect(db, timeout=30)
+            with con:
+                team = con.execute("SELECT owning_team_id FROM episode ORDER BY id LIMIT 1").fetchone()[0]
+                con.execute("UPDATE team SET name = ? WHERE id = ?", ('North <b>"&\' Team', team))
+            con.close()
+            st, hdrs, raw = get("analyst1", "/reach?from=2025-01-01&to=%s" % CENSUS)
+            page = raw.decode("utf-8", "replace")
+            problems = [] if st == 200 else [st, page[:200]]
+            main_ = page[page.find("<main"):page.find("</main>")]
+            for t in doc["tables"] if doc else []:
+                fig = main_[main_.find('id="%s"' % t["code"]):]
+                fig = fig[:fig.find("<h2", 10)] if "<h2" in fig[10:] else fig
+                if "<svg" not in fig or "<table" not in fig:
+                    problems.append("%s: no chart and table" % t["code"])
+                bars = re.findall(r'<rect x="\d+" y="\d+" width="(\d+)"', fig)
+                cells = re.findall(r'<td class="govuk-table__cell">([^<]*)</td>\s*<td class="govuk-table__cell">'
+                                   r'([^<]*)</td>', fig)
+                if len(bars) != len(cells) or any((w == "0") != (v in ("c", "0")) for w, (_, v) in zip(bars, cells)):
+                    problems.append("%s: bars %s against the table %s" % (t["code"], bars[:5], cells[:5]))
+            if "<script" in main_ or "<b>" in page or "North &lt;b&gt;&quot;&amp;&#39; Team" not in page:
+                problems.append("markup from the database is not escaped, or the page has a script")
+            st, _, _ = get("practitioner.n1", "/reach")
+            if st != 403:
+                problems.append(("a practitioner", st))
+            res.check("the page: an SVG chart with a table beside it for every table, escaped, for analysts only",
+                      problems)
             res.check("the child's access report shows the analyst's export",
                       [] if analyst else [st, items[-3:]])
         finally:
