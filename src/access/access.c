@@ -212,6 +212,7 @@ static const struct route_rule {
     {"identification.decide", IDENTIFIERS, "decisions on identified families are for team managers and governance"},
     {"returns.annex_a", RETURNS_ROLES, "Ofsted's Annex A is for information governance and analysts"},
     {"returns.counts", RETURNS_ROLES, "the published counts are prepared by information governance and analysts"},
+    {"returns.research", RETURNS_ROLES, "research extracts are sent by information governance and analysts"},
 };
 
 static access_result route_decide(access_principal *who, const char *permission, core_error *err)

@@ -12,6 +12,8 @@
 
 #include "api/api.h"
 #include "core/core_clock.h"
+#include "access/access.h"
+#include "report/report.h"
 #include "report/report_annex.h"
 #include "report/report_reach.h"
 
@@ -123,4 +125,73 @@ int api_return_reach(http_req *req)
     http_reply_json(req, 200, out);
     json_decref(out);
     return 0;
+}
+
+/*
+ *   POST /api/v1/returns/research-extracts
+ *   {"share": CODE, "from": DATE, "to": DATE, "recipient_key": "64 hex", "la_code": CODE}
+ *
+ * A research share of the council's policy for a period, sealed to the recipient's public key, answered as
+ * the sealed file; its disclosure log written first (report.h: one row and one audit event per person). The
+ * analyst works on pseudonymised shares only: a share that sends names or identifiers is refused to them (and
+ * the refusal audited); information governance may send any share the policy declares.
+ */
+int api_return_research_extract(http_req *req)
+{
+    core_error err;
+    core_error_clear(&err);
+    const api_app *app = http_app(req);
+    json_t *body;
+    const char *share = NULL, *from = NULL, *to = NULL, *key = NULL, *la = NULL;
+    if (http_body_json(req, &body, &err) || api_body_only(body, "share,from,to,recipient_key,la_code", &err) ||
+        api_body_text(body, "share", 0, 1, 64, &share, &err) || api_body_text(body, "from", 1, 10, 10, &from, &err) ||
+        api_body_text(body, "to", 1, 10, 10, &to, &err) ||
+        api_body_text(body, "recipient_key", 1, 64, 64, &key, &err) ||
+        api_body_text(body, "la_code", 0, 1, 16, &la, &err))
+        return http_reply_error(req, &err);
+    if (!app || !app->policy || !app->db_path) {
+        core_error_set(&err, CORE_E_CONFLICT, "the server has no policy: research shares are declared in it");
+        core_error_hint(&err, "start the server with --policy FILE");
+        return http_reply_error(req, &err);
+    }
+    report_national_options o = {0};
+    size_t got = 0;
+    if (sodium_hex2bin(o.recipient_pk, sizeof o.recipient_pk, key, strlen(key), NULL, &got, NULL) != 0 ||
+        got != sizeof o.recipient_pk) {
+        core_error_set(&err, CORE_E_INVALID_VALUE, "recipient_key must be 64 hexadecimal characters");
+        return http_reply_error(req, &err);
+    }
+    int pseudo = report_share_pseudonymised(app->policy, share);
+    if (pseudo < 0) {
+        core_error_set(&err, CORE_E_INVALID_VALUE, "the policy has no research share '%s'", share ? share : "");
+        return http_reply_error(req, &err);
+    }
+    if (!pseudo && access_role_of(&req->who) != ACCESS_ROLE_GOVERNANCE) {
+        core_error_set(&err, CORE_E_FORBIDDEN, "an analyst works on pseudonymised shares only");
+        core_error_hint(&err, "a share that sends names or identifiers is sent by information governance");
+        api_refusal_audit(req, "returns.research", "disclosure", 0, &err); /* err: the audit's own, if it fails */
+        return http_reply_error(req, &err);
+    }
+    unsigned char research_key[32];
+    o.policy = app->policy, o.share = share, o.from = from, o.to = to, o.la_code = la;
+    o.user_id = req->who.user_id;
+    if (pseudo) {
+        if (report_research_key(app->db_path, research_key, &err))
+            return http_reply_error(req, &err);
+        o.research_key = research_key;
+    }
+    report_national_result res;
+    unsigned char *sealed = NULL;
+    size_t len = 0;
+    int rc = report_national_build(req->db, &req->arena, &o, &sealed, &len, &res, &err);
+    if (rc == 0) /* the log first: nothing leaves unlogged */
+        rc = report_national_log(req->db, &req->arena, &o, &res, &err);
+    sodium_memzero(research_key, sizeof research_key);
+    if (rc) {
+        free(sealed);
+        return http_reply_error(req, &err);
+    }
+    char name[96];
+    snprintf(name, sizeof name, "%s-%s-%s.sealed", res.share, from, to); /* a policy code and checked dates */
+    return http_reply_bytes(req, 200, "application/octet-stream", name, (char *)sealed, len);
 }

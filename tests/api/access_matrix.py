@@ -110,12 +110,14 @@ FIXED_ROUTES = [
     "PATCH /api/v1/legal-holds/{id}", "GET /api/v1/retention-plans/{id}",
     "GET /api/v1/retention-plans/{id}/rows", "POST /api/v1/retention-plans/{id}/approval",
     # the returns the council sends and the counts it publishes (docs/returns.md): governance and analysts
-    "GET /api/v1/returns/annex-a", "GET /api/v1/returns/reach",
+    "GET /api/v1/returns/annex-a", "GET /api/v1/returns/reach", "POST /api/v1/returns/research-extracts",
 ]
 LINK_RUNNERS = ("governance", "analyst")
 MATCH_REVIEWERS = ("front_door", "team_manager", "governance")
 IDENTIFIERS = ("team_manager", "governance")
 RETURNS_ROLES = ("governance", "analyst")
+# a recipient's public key (X25519, any valid one: the matrix never opens what is sealed to it)
+RECIPIENT_KEY = "400203b46ee688e45be72dee1c84bbc029006f05b1124e2762b6a733a1740015"
 PUBLIC = {"GET /healthz", "GET /api/v1/healthz", "GET /privacy", "POST /api/v1/session"}
 
 
@@ -1106,6 +1108,12 @@ class Matrix:
                           "/api/v1/returns/reach?from=%s&to=%s" % (day(-365), day(0)), counts,
                           check=lambda doc: [] if isinstance(doc, dict) and isinstance(doc.get("tables"), list)
                           else ["the answer has no tables: %s" % json.dumps(doc)[:200]]))
+        # a research extract of the policy's first share (Durham's is identified): governance sends it; an
+        # analyst works on pseudonymised shares only (refused, audited); nobody else
+        research = (unauth if anon else ALLOW("governance sends the identified share") if p.role == "governance"
+                    else DENY({403}, "an identified share: not for %s" % p.role))
+        cells.append(Cell(p, "POST /api/v1/returns/research-extracts", "POST", "/api/v1/returns/research-extracts",
+                          research, body={"from": day(-365), "to": day(0), "recipient_key": RECIPIENT_KEY}))
         # worklists: every signed-in role may ask; each record on them is decided on its own (tests/web/run.py
         # checks what each role's list holds)
         for wl in ("caseload", "team", "front-door"):

@@ -352,6 +352,21 @@ def reach_problems(doc, con, frm, to, rounded):
     return problems
 
 
+class PolicyServer(api.Server):
+    """run.py's server, started with the council's policy FILE."""
+
+    def __init__(self, hearth, db, policy):
+        real = subprocess.Popen
+
+        def popen(args, **kw):
+            return real(list(args) + ["--policy", policy], **kw)
+        subprocess.Popen = popen
+        try:
+            super().__init__(hearth, db)
+        finally:
+            subprocess.Popen = real
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--hearth", required=True)
@@ -592,8 +607,65 @@ def main():
                 problems.append(("a practitioner", st))
             res.check("the page: an SVG chart with a table beside it for every table, escaped, for analysts only",
                       problems)
+            # Research extracts over the API: Durham's share is identified, so governance's alone.
+            pub, sec = os.path.join(tmp, "r.pub"), os.path.join(tmp, "r.sec")
+            run(hearth, "extract", "keypair", "--public", pub, "--secret", sec)
+            key = open(pub).read().strip()
+            body = json.dumps({"from": "2024-01-01", "to": CENSUS, "recipient_key": key}).encode()
+
+            def post(user, body_):
+                if user not in tokens:
+                    tokens[user] = api.session_of(server.port, logins, user)[0]
+                return api.request(server.port, "POST", "/api/v1/returns/research-extracts",
+                                   {"Authorization": "Bearer " + tokens[user], "Content-Type": "application/json"},
+                                   body_)
+            problems = []
+            st, _, raw = post("analyst1", body)
+            if st != 403 or b"pseudonymised" not in raw:
+                problems.append(("analyst, identified share", st, raw[:200]))
+            st, _, raw = post("governance1", body)
+            sealed = os.path.join(tmp, "durham.sealed")
+            open(sealed, "wb").write(raw if st == 200 else b"")
+            rc, plain, err = run(hearth, "extract", "open", "--secret-key", sec, "--in", sealed)
+            rows = list(csv.reader(io.StringIO(plain.decode()))) if rc == 0 else []
+            if st != 200 or not rows or "given_name" not in rows[0] or len(rows) < 2:
+                problems.append(("governance, identified share", st, err, rows[:1]))
+            st, _, raw = post("governance1", json.dumps({"from": "2024-01-01", "to": CENSUS,
+                                                          "recipient_key": "zz" * 32}).encode())
+            if st not in (400, 422):
+                problems.append(("a bad key", st))
+            res.check("research extracts over the API: the identified share is governance's, sealed to the key",
+                      problems)
             res.check("the child's access report shows the analyst's export",
                       [] if analyst else [st, items[-3:]])
+        finally:
+            server.stop()
+        # The analyst's pseudonymised share (Oldham's: family references and needs), and its disclosure log.
+        server = PolicyServer(hearth, db, os.path.join(ROOT, "policy", "oldham.yaml"))
+        try:
+            tok = api.session_of(server.port, logins, "analyst1")
+            con = sqlite3.connect(db, timeout=30)
+            before = con.execute("SELECT count(*) FROM disclosure WHERE created_by = ?", (tok[1],)).fetchone()[0]
+            con.close()
+            st, _, raw = api.request(server.port, "POST", "/api/v1/returns/research-extracts",
+                                     {"Authorization": "Bearer " + tok[0], "Content-Type": "application/json"},
+                                     json.dumps({"from": "2024-01-01", "to": CENSUS,
+                                                 "recipient_key": key}).encode())
+            sealed = os.path.join(tmp, "oldham.sealed")
+            open(sealed, "wb").write(raw if st == 200 else b"")
+            rc, plain, err = run(hearth, "extract", "open", "--secret-key", sec, "--in", sealed)
+            rows = list(csv.reader(io.StringIO(plain.decode()))) if rc == 0 else []
+            problems = [] if st == 200 and rows else [st, raw[:200], err]
+            if rows and (rows[0] != ["la_code", "programme_id", "family_reference", "needs_by_headline"] or
+                         not all(re.fullmatch(r"[0-9a-f]{32}", r[2]) for r in rows[1:])):
+                problems.append(("not pseudonymised", rows[:2]))
+            con = sqlite3.connect(db, timeout=30)
+            after = con.execute("SELECT count(*) FROM disclosure WHERE created_by = ?", (tok[1],)).fetchone()[0]
+            con.close()
+            if rows and after - before < len(rows) - 1:
+                problems.append(("disclosure rows", before, after, len(rows) - 1))
+            res.check("an analyst sends a pseudonymised share: keyed references only, each person's disclosure logged",
+                      problems)
         finally:
             server.stop()
     print("returns: %d passed, %d failed" % (res.passed, res.failed))
