@@ -178,6 +178,8 @@ static const role_set MATCH_REVIEWERS = R(FRONT_DOOR) | R(TEAM_MANAGER) | R(GOVE
 static const role_set IDENTIFIERS = R(TEAM_MANAGER) | R(GOVERNANCE);
 /* The returns the council sends and the counts it publishes (src/report/). */
 static const role_set RETURNS_ROLES = R(GOVERNANCE) | R(ANALYST);
+/* Supporting Families outcome claims: checked, signed off and made (src/report/report_claims.h). */
+static const role_set CLAIMS_ROLES = R(TEAM_MANAGER) | R(GOVERNANCE) | R(ANALYST);
 /* Roles that never open a case record (and so never lead or sit on a Team Around the Family). */
 static const role_set NO_CASE_RECORDS = R(ADMIN) | R(ANALYST);
 
@@ -213,6 +215,10 @@ static const struct route_rule {
     {"returns.annex_a", RETURNS_ROLES, "Ofsted's Annex A is for information governance and analysts"},
     {"returns.counts", RETURNS_ROLES, "the published counts are prepared by information governance and analysts"},
     {"returns.research", RETURNS_ROLES, "research extracts are sent by information governance and analysts"},
+    {"claims.read", CLAIMS_ROLES, "outcome claims are for team managers, governance and the Supporting Families "
+                                  "coordinator"},
+    {"claims.decide", CLAIMS_ROLES, "outcome claims are made by team managers, governance and the Supporting "
+                                    "Families coordinator"},
 };
 
 static access_result route_decide(access_principal *who, const char *permission, core_error *err)

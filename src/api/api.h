@@ -143,6 +143,8 @@ int api_consent_withdrawn(http_req *req, json_t *consent, core_error *err);
 int api_return_annex_a(http_req *req);
 int api_return_reach(http_req *req);
 int api_return_research_extract(http_req *req);
+int api_claims_list(http_req *req);
+int api_claims_create(http_req *req);
 /* The published counts for from..to (rounding 0 or 5), built and recorded in the audit trail as the API's
  * GET /api/v1/returns/reach does (the web page's counts too). 0 or the error's code. */
 struct report_reach;

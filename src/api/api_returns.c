@@ -12,9 +12,11 @@
 
 #include "api/api.h"
 #include "core/core_clock.h"
+#include "core/core_parse.h"
 #include "access/access.h"
 #include "report/report.h"
 #include "report/report_annex.h"
+#include "report/report_claims.h"
 #include "report/report_reach.h"
 
 int api_return_annex_a(http_req *req)
@@ -194,4 +196,79 @@ int api_return_research_extract(http_req *req)
     char name[96];
     snprintf(name, sizeof name, "%s-%s-%s.sealed", res.share, from, to); /* a policy code and checked dates */
     return http_reply_bytes(req, 200, "application/octet-stream", name, (char *)sealed, len);
+}
+
+/*
+ *   GET /api/v1/claims?as_of=DATE&episode=ID&state=claimable|all
+ *   POST /api/v1/claims {"episode_id": ID}
+ *
+ * Supporting Families outcome claims (report_claims.h): the closed programme episodes with every condition
+ * and the evidence per need, for a person to sign off; and the claim that person makes (recorded once per
+ * family and framework version). Team managers, governance and analysts; an analyst's list leaves out the
+ * free text recorded as evidence (structured evidence only). Each family listed is recorded as read (via
+ * claims); a claim is recorded with its audit event in one transaction.
+ */
+int api_claims_list(http_req *req)
+{
+    core_error err;
+    core_error_clear(&err);
+    const char *as_of = http_query(req, "as_of"), *ep = http_query(req, "episode"), *state = http_query(req, "state");
+    char today[11];
+    if (!as_of) {
+        core_clock_today(today);
+        as_of = today;
+    }
+    int64_t episode = 0;
+    if ((ep && core_parse_int64(ep, strlen(ep), 1, INT64_MAX, &episode)) ||
+        (state && strcmp(state, "claimable") != 0 && strcmp(state, "all") != 0)) {
+        core_error_set(&err, CORE_E_BAD_PARAMETER, "episode must be an id and state claimable or all");
+        return http_reply_error(req, &err);
+    }
+    int text = access_role_of(&req->who) != ACCESS_ROLE_ANALYST;
+    json_t *items;
+    if (report_claims_check(req->db, &req->arena, as_of, episode, text, state && strcmp(state, "claimable") == 0,
+                            &items, &err))
+        return http_reply_error(req, &err);
+    size_t i;
+    json_t *it;
+    json_array_foreach(items, i, it)
+    {
+        if (http_audit(req, "read", "family", (int64_t)json_integer_value(json_object_get(it, "family_id")),
+                       "{\"via\":\"claims\"}", 0, &err)) {
+            json_decref(items);
+            return http_reply_error(req, &err);
+        }
+    }
+    json_t *out = json_pack("{s:s,s:o}", "as_of", as_of, "items", items);
+    http_reply_json(req, 200, out);
+    json_decref(out);
+    return 0;
+}
+
+int api_claims_create(http_req *req)
+{
+    core_error err;
+    core_error_clear(&err);
+    json_t *body;
+    int64_t episode = 0;
+    if (http_body_json(req, &body, &err) || api_body_only(body, "episode_id", &err) ||
+        api_body_id(body, "episode_id", &episode, &err))
+        return http_reply_error(req, &err);
+    if (!episode) {
+        core_error_set(&err, CORE_E_BAD_PARAMETER, "episode_id is required");
+        return http_reply_error(req, &err);
+    }
+    char today[11];
+    core_clock_today(today);
+    const char *name = req->auth.username; /* the person signed in: who signed it off */
+    audit_event ev = {req->who.user_id, req->who.role, "claim", "sf_claim", 0, NULL,
+                      req->client_address && req->client_address[0] ? req->client_address : NULL};
+    int64_t id = 0;
+    if (report_claims_record(req->db, &req->arena, today, episode, req->who.user_id, name, &ev, &id, &err))
+        return http_reply_error(req, &err);
+    json_t *out = json_pack("{s:I,s:I,s:s,s:s}", "id", (json_int_t)id, "episode_id", (json_int_t)episode,
+                            "claimed_on", today, "signed_off_by", name);
+    http_reply_json(req, 201, out);
+    json_decref(out);
+    return 0;
 }

@@ -356,6 +356,24 @@ static const cli_command commands[] = {
      "Restricted people are not counted. CSV (table,unit,period,category,value) or JSON to standard output\n"
      "or FILE. Recorded in the audit trail. See docs/returns.md.\n",
      cli_return_reach},
+    {"claims check", "Supporting Families outcome claims: each closed programme episode against every condition",
+     "usage: hearth claims check --db PATH [--as-of DATE] [--episode ID] [--claimable]\n"
+     "\n"
+     "Check every episode on the Supporting Families programme that closed by DATE (default today) against the\n"
+     "outcome framework's claim conditions: a dependent child, at least three needs identified, a lead\n"
+     "practitioner, a whole-family assessment, a plan covering every need, support delivered, every need's\n"
+     "outcome met and sustained for its period after closure, and no claim made yet. Writes a JSON array to\n"
+     "standard output: per episode each condition (met, and why) and the evidence per need, for a person to\n"
+     "sign off. --claimable lists only those that meet every condition. Nothing is changed. docs/claims.md.\n",
+     cli_claims_check},
+    {"claims record", "record a claim a person has signed off (once per family)",
+     "usage: hearth claims record --db PATH --episode ID --signed-off-by NAME [--as-of DATE]\n"
+     "\n"
+     "Re-check the episode and, when every condition holds, record the claim signed off by NAME with the\n"
+     "evidence as it stands, and its audit event, in one transaction. A family is claimed once under a\n"
+     "framework version: a second claim is refused. Prints the claim's id. Exit 1 when a condition fails (each\n"
+     "named) or the family was claimed already.\n",
+     cli_claims_record},
     {"policy ropa", "the record of processing activities (UK GDPR art. 30), from the policy",
      "usage: hearth policy ropa [--policy FILE] [--format csv|html]\n"
      "\n"

@@ -111,11 +111,13 @@ FIXED_ROUTES = [
     "GET /api/v1/retention-plans/{id}/rows", "POST /api/v1/retention-plans/{id}/approval",
     # the returns the council sends and the counts it publishes (docs/returns.md): governance and analysts
     "GET /api/v1/returns/annex-a", "GET /api/v1/returns/reach", "POST /api/v1/returns/research-extracts",
+    "GET /api/v1/claims", "POST /api/v1/claims",
 ]
 LINK_RUNNERS = ("governance", "analyst")
 MATCH_REVIEWERS = ("front_door", "team_manager", "governance")
 IDENTIFIERS = ("team_manager", "governance")
 RETURNS_ROLES = ("governance", "analyst")
+CLAIMS_ROLES = ("team_manager", "governance", "analyst")
 # a recipient's public key (X25519, any valid one: the matrix never opens what is sealed to it)
 RECIPIENT_KEY = "400203b46ee688e45be72dee1c84bbc029006f05b1124e2762b6a733a1740015"
 PUBLIC = {"GET /healthz", "GET /api/v1/healthz", "GET /privacy", "POST /api/v1/session"}
@@ -1114,6 +1116,10 @@ class Matrix:
                     else DENY({403}, "an identified share: not for %s" % p.role))
         cells.append(Cell(p, "POST /api/v1/returns/research-extracts", "POST", "/api/v1/returns/research-extracts",
                           research, body={"from": day(-365), "to": day(0), "recipient_key": RECIPIENT_KEY}))
+        # Supporting Families claims: the list, and a claim (for an episode that does not exist: 404, nothing made)
+        cells.append(Cell(p, "GET /api/v1/claims", "GET", "/api/v1/claims", gate(CLAIMS_ROLES, "outcome claims")))
+        cells.append(Cell(p, "POST /api/v1/claims", "POST", "/api/v1/claims",
+                          gate_missing(CLAIMS_ROLES, "outcome claims"), body={"episode_id": 999999}))
         # worklists: every signed-in role may ask; each record on them is decided on its own (tests/web/run.py
         # checks what each role's list holds)
         for wl in ("caseload", "team", "front-door"):
