@@ -12,6 +12,7 @@ list is for team managers, governance and the coordinator (without free text for
     python3 tests/claims/run.py --hearth build/hearth
 """
 import argparse
+import datetime
 import json
 import os
 import sqlite3
@@ -24,13 +25,33 @@ ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "api"))
 import run as api  # noqa: E402
 
-AS_OF = "2026-11-23"
+# Every date from the clock the suites run on (HEARTH_NOW), so the test holds with it moved either way.
+TODAY = datetime.date.fromisoformat(api.TEST_NOW[:10])
+AS_OF = TODAY.isoformat()
 DEMO = ["--families", "60", "--seed", "5", "--as-of", AS_OF]
+
+
+def day(base, days):
+    return (base + datetime.timedelta(days=days)).isoformat()
+
+
+def plus_months(d, months):
+    y, m = divmod(d.month - 1 + months, 12)
+    last = [31, 29 if (d.year + y) % 4 == 0 and ((d.year + y) % 100 or (d.year + y) % 400 == 0) else 28, 31, 30,
+            31, 30, 31, 31, 30, 31, 30, 31][m]
+    return datetime.date(d.year + y, m + 1, min(d.day, last))
+
+
+CLOSED_D = TODAY - datetime.timedelta(days=390)
+CLOSED = CLOSED_D.isoformat()                      # the episodes closed a year and a month ago
+START = day(CLOSED_D, -294)
+SUSTAIN_DUE = plus_months(CLOSED_D, 6).isoformat()  # six months on
+HELD = day(CLOSED_D, 200)                           # checked after the six months: sustained
+TOO_SOON = day(CLOSED_D, 120)                       # checked before them: not
 T = "2026-01-01T00:00:00Z"
 CONDITIONS = ["dependent_child", "needs_identified", "lead_practitioner", "whole_family_assessment", "plan",
               "support_delivered", "outcomes_met", "sustained"]
 NEEDS = [("EDU", "EDU_ATTENDANCE"), ("HLT", "HLT_MENTAL"), ("FIN", "FIN_DEBT")]
-CLOSED = "2025-10-31"          # six months on: 2026-04-30
 
 
 class Results:
@@ -67,25 +88,27 @@ def family(con, broken=None, n=[0]):
     lead = con.execute("SELECT id FROM app_user WHERE role = 'practitioner' ORDER BY id LIMIT 1").fetchone()[0]
     f = insert(con, "family", name="Claimtest-%d" % n[0])
     child = insert(con, "person", given_name="Claim%d" % n[0], family_name="Child",
-                   date_of_birth="2000-05-01" if broken == "dependent_child" else "2015-05-01", sex="F")
+                   date_of_birth=day(TODAY, -25 * 365) if broken == "dependent_child" else day(TODAY, -10 * 365),
+                   sex="F")
     parent = insert(con, "person", given_name="Claim%d" % n[0], family_name="Parent", date_of_birth="1985-01-01",
                     sex="M")
     insert(con, "family_member", family_id=f, person_id=child, role="child")
     insert(con, "family_member", family_id=f, person_id=parent, role="parent")
-    e = insert(con, "episode", family_id=f, start_date="2025-01-10", end_date=CLOSED, owning_team_id=team,
+    e = insert(con, "episode", family_id=f, start_date=START, end_date=CLOSED, owning_team_id=team,
                lead_user_id=None if broken == "lead_practitioner" else lead, programme_id="SF-CLAIM-%d" % n[0],
-               programme_start="2025-01-10", programme_end=CLOSED, closure_reason="needs_met")
-    a = insert(con, "assessment", episode_id=e, started_on="2025-01-15",
-               completed_on=None if broken == "whole_family_assessment" else "2025-02-10", organisation="Early Help")
+               programme_start=START, programme_end=CLOSED, closure_reason="needs_met")
+    a = insert(con, "assessment", episode_id=e, started_on=day(CLOSED_D, -289),
+               completed_on=None if broken == "whole_family_assessment" else day(CLOSED_D, -263),
+               organisation="Early Help")
     needs = NEEDS[:2] if broken == "needs_identified" else NEEDS
     for i, (headline, code) in enumerate(needs):
         last = i == len(needs) - 1
         insert(con, "assessment_need", assessment_id=a, headline=headline, need_code=code, framework="2022-10",
                person_id=child, evidence="Found at assessment (%s)." % code,
-               outcome="not_met" if broken == "outcomes_met" and last else "met", outcome_on="2025-09-30",
+               outcome="not_met" if broken == "outcomes_met" and last else "met", outcome_on=day(CLOSED_D, -31),
                outcome_evidence="Evidence <b>of</b> the outcome for %s." % code,
-               sustained_on="2026-03-01" if broken == "sustained" and last else "2026-05-15")
-    plan = insert(con, "plan", episode_id=e, agreed_on="2025-02-15")
+               sustained_on=TOO_SOON if broken == "sustained" and last else HELD)
+    plan = insert(con, "plan", episode_id=e, agreed_on=day(CLOSED_D, -258))
     for i, (headline, _) in enumerate(needs):
         if broken == "plan" and i == len(needs) - 1:
             continue   # a need the plan does not address
@@ -93,7 +116,7 @@ def family(con, broken=None, n=[0]):
     insert(con, "plan_action", plan_id=plan, description="Attend sessions", status="open")
     if broken != "support_delivered":
         insert(con, "activity", episode_id=e, person_id=child, activity_type="group_session", name="Stay and play",
-               attended_on="2025-03-01", attended=1)
+               attended_on=day(CLOSED_D, -244), attended=1)
     return f, e
 
 
@@ -130,7 +153,7 @@ def main():
                 problems.append(needs)
             for n in needs:
                 if not n["descriptor"] or not n["success_measure"] or n["sustain_months"] != 6 or \
-                        n["sustain_due"] != "2026-04-30" or n["sustained_on"] != "2026-05-15" or \
+                        n["sustain_due"] != SUSTAIN_DUE or n["sustained_on"] != HELD or \
                         not n["outcome_evidence"] or not n["identified_evidence"]:
                     problems.append(n)
         res.check("a family meeting every condition is claimable, with the framework's evidence per need", problems)
@@ -146,7 +169,7 @@ def main():
         res.check("a family failing each condition fails exactly that one (%d conditions; an unmet need is not sustained)" % len(CONDITIONS),
                   problems)
 
-        one, _ = check(hearth, db, good[1], "2026-04-15")
+        one, _ = check(hearth, db, good[1], day(CLOSED_D, 170))
         res.check("before its sustain period has run, a need is not sustained",
                   [] if one and [c["condition"] for c in one["conditions"] if not c["met"]] == ["sustained"]
                   else [one and one["conditions"]])
