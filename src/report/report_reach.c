@@ -252,15 +252,18 @@ int report_reach_build(store *s, core_arena *a, const char *from, const char *to
     /* Episodes, and the areas (owning teams) they name, in the order met. */
     store_value p[] = {store_v_text(from), store_v_text(to)};
     size_t ne = 0, cap = 1024;
-    episode *ep = malloc(cap * sizeof(*ep));
+    episode *ep = core_arena_alloc(a, cap * sizeof(*ep)); /* everything on the caller's arena (a request's) */
     areas.code = core_arena_alloc(a, 256 * sizeof(char *));
     areas.label = areas.code;
     store_stmt *st;
     rc = store_query(s, a, SQL_EPISODES, p, 2, &st, err);
     while (rc == 0 && (rc = store_next(st, err)) == 1) {
         rc = 0;
-        if (ne == cap)
-            ep = core_xrealloc(ep, (cap *= 2) * sizeof(*ep));
+        if (ne == cap) {
+            episode *more = core_arena_alloc(a, 2 * cap * sizeof(*more));
+            memcpy(more, ep, cap * sizeof(*ep));
+            ep = more, cap *= 2;
+        }
         episode *e = &ep[ne];
         memset(e, 0, sizeof(*e));
         e->id = store_col_int(st, 0);
@@ -279,7 +282,7 @@ int report_reach_build(store *s, core_arena *a, const char *from, const char *to
         ne++;
     }
     /* Needs, onto their episodes (found by id). */
-    episode **by_id = malloc((ne ? ne : 1) * sizeof(*by_id));
+    episode **by_id = core_arena_alloc(a, (ne ? ne : 1) * sizeof(*by_id));
     for (size_t i = 0; i < ne; i++)
         by_id[i] = &ep[i];
     qsort(by_id, ne, sizeof(*by_id), cmp_episode_id);
@@ -296,7 +299,6 @@ int report_reach_build(store *s, core_arena *a, const char *from, const char *to
             (*hit)->need_from[h] = d;
         }
     }
-    free(by_id);
 
     report_table *t = core_arena_calloc(a, NTABLES, sizeof(*t));
     init_table(a, &t[T_AREA], &q, "families_by_area", "Families reached, by area", "families", areas.n, areas.code,
@@ -317,8 +319,8 @@ int report_reach_build(store *s, core_arena *a, const char *from, const char *to
                "reviews", 2, REVIEW_BANDS, 1, 1);
 
     /* Families by quarter: the latest episode open in the quarter gives the area; needs from all of them. */
-    long *fam_area = malloc(q.n * sizeof(*fam_area));
-    uint32_t *fam_needs = malloc(q.n * sizeof(*fam_needs));
+    long *fam_area = core_arena_alloc(a, q.n * sizeof(*fam_area));
+    uint32_t *fam_needs = core_arena_alloc(a, q.n * sizeof(*fam_needs));
     size_t i = 0;
     if (rc == 0)
         rc = store_query(s, a, SQL_MEMBERS, p, 2, &st, err);
@@ -388,9 +390,6 @@ int report_reach_build(store *s, core_arena *a, const char *from, const char *to
     }
     if (have_member == 1)
         store_done(st);
-    free(fam_area);
-    free(fam_needs);
-    free(ep);
     /* Contacts: days from contact to decision. */
     if (rc == 0)
         rc = store_query(s, a, SQL_CONTACTS, p, 2, &st, err);

@@ -104,9 +104,8 @@ static void dfs(bridge_search *b, size_t x, long via)
 
 static long find_bridge(const graph *g)
 {
-    bridge_search b = {g, calloc(g->nodes, sizeof(size_t)), calloc(g->nodes, sizeof(size_t)), 0, -1};
-    if (!b.disc || !b.low)
-        abort();
+    bridge_search b = {g, core_xmalloc(g->nodes * sizeof(size_t)), core_xmalloc(g->nodes * sizeof(size_t)), 0, -1};
+    memset(b.disc, 0, g->nodes * sizeof(size_t));
     for (size_t x = 0; x < g->nodes && b.found < 0; x++)
         if (!b.disc[x])
             dfs(&b, x, -1);
@@ -120,11 +119,10 @@ static long find_bridge(const graph *g)
 static int close_cycle(graph *g, report_table *t, size_t from, size_t to, long skip)
 {
     size_t n = g->nodes, w = t->ncols + 1;
-    int64_t *dist = malloc(n * sizeof(*dist));
-    long *prev = malloc(n * sizeof(*prev));
-    unsigned char *done = calloc(n, 1);
-    if (!dist || !prev || !done)
-        abort();
+    int64_t *dist = core_xmalloc(n * sizeof(*dist));
+    long *prev = core_xmalloc(n * sizeof(*prev));
+    unsigned char *done = core_xmalloc(n);
+    memset(done, 0, n);
     for (size_t i = 0; i < n; i++)
         dist[i] = -1, prev[i] = -1;
     dist[from] = 0;
