@@ -176,6 +176,10 @@ static const role_set ADMIN_ROLES = R(ADMIN);
 static const role_set LINK_RUNNERS = R(GOVERNANCE) | R(ANALYST);
 static const role_set MATCH_REVIEWERS = R(FRONT_DOOR) | R(TEAM_MANAGER) | R(GOVERNANCE);
 static const role_set IDENTIFIERS = R(TEAM_MANAGER) | R(GOVERNANCE);
+/* The returns the council sends and the counts it publishes (src/report/). */
+static const role_set RETURNS_ROLES = R(GOVERNANCE) | R(ANALYST);
+/* Supporting Families outcome claims: checked, signed off and made (src/report/report_claims.h). */
+static const role_set CLAIMS_ROLES = R(TEAM_MANAGER) | R(GOVERNANCE) | R(ANALYST);
 /* Roles that never open a case record (and so never lead or sit on a Team Around the Family). */
 static const role_set NO_CASE_RECORDS = R(ADMIN) | R(ANALYST);
 
@@ -210,6 +214,13 @@ static const struct route_rule {
                                       "and governance"},
     {"identification.read", IDENTIFIERS, "the family identification list is for team managers and governance"},
     {"identification.decide", IDENTIFIERS, "decisions on identified families are for team managers and governance"},
+    {"returns.annex_a", RETURNS_ROLES, "Ofsted's Annex A is for information governance and analysts"},
+    {"returns.counts", RETURNS_ROLES, "the published counts are prepared by information governance and analysts"},
+    {"returns.research", RETURNS_ROLES, "research extracts are sent by information governance and analysts"},
+    {"claims.read", CLAIMS_ROLES, "outcome claims are for team managers, governance and the Supporting Families "
+                                  "coordinator"},
+    {"claims.decide", CLAIMS_ROLES, "outcome claims are made by team managers, governance and the Supporting "
+                                    "Families coordinator"},
 };
 
 static access_result route_decide(access_principal *who, const char *permission, core_error *err)

@@ -16,6 +16,7 @@ struct policy;
 typedef struct api_app {
     const struct policy *policy; /* the council's loaded policy (GET /privacy), or NULL when none */
     const void *web;             /* the web application's data (web/: web_app), opaque here, or NULL */
+    const char *db_path;         /* the database's path (the research key beside it: src/report/), or NULL */
 } api_app;
 
 extern const http_route api_routes[];
@@ -138,6 +139,17 @@ int api_disposal_get(http_req *req);
 /* After a consent is updated (in the write's transaction): a withdrawal is registered as the person's
  * consent_withdrawal request, and audited. 0 or the store's code. */
 int api_consent_withdrawn(http_req *req, json_t *consent, core_error *err);
+/* The returns the council sends (api_returns.c, src/report/report_annex.h). */
+int api_return_annex_a(http_req *req);
+int api_return_reach(http_req *req);
+int api_return_research_extract(http_req *req);
+int api_claims_list(http_req *req);
+int api_claims_create(http_req *req);
+/* The published counts for from..to (rounding 0 or 5), built and recorded in the audit trail as the API's
+ * GET /api/v1/returns/reach does (the web page's counts too). 0 or the error's code. */
+struct report_reach;
+int api_reach_counts(http_req *req, const char *from, const char *to, int rounding, struct report_reach *r,
+                     core_error *err);
 /* The register of breaches (api_breaches.c, src/gov/gov_breach.c). */
 int api_breach_create(http_req *req);
 int api_breach_update(http_req *req);

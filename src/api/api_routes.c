@@ -86,6 +86,11 @@ const http_route api_routes[] = {
     {"GET", "/api/v1/users/{id}", api_user_get, "users.read", 0, NULL, NULL, 0},
     {"PATCH", "/api/v1/users/{id}", api_user_update, "users.admin", 4096, NULL, NULL, 0},
     {"POST", "/api/v1/users/{id}/reset", api_user_reset, "users.admin", 4096, NULL, NULL, 0},
+    {"GET", "/api/v1/returns/annex-a", api_return_annex_a, "returns.annex_a", 0, "as_of,format,list", NULL, 0},
+    {"GET", "/api/v1/returns/reach", api_return_reach, "returns.counts", 0, "from,to,round,format", NULL, 0},
+    {"POST", "/api/v1/returns/research-extracts", api_return_research_extract, "returns.research", 4096, NULL, NULL, 0},
+    {"GET", "/api/v1/claims", api_claims_list, "claims.read", 0, "as_of,episode,state", NULL, 0},
+    {"POST", "/api/v1/claims", api_claims_create, "claims.decide", 4096, NULL, NULL, 0},
     {"GET", "/api/v1/reference/{name}", api_reference_list, "reference.read", 0, NULL, NULL, 0},
     {"GET", "/api/v1/schema/{name}", api_schema, "reference.read", 0, NULL, NULL, 0},
 

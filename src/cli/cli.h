@@ -98,6 +98,10 @@ int cli_retention_plan(int argc, char **argv);
 int cli_retention_hold_add(int argc, char **argv);
 int cli_retention_hold_end(int argc, char **argv);
 int cli_retention_hold_list(int argc, char **argv);
+int cli_return_annex_a(int argc, char **argv);
+int cli_return_reach(int argc, char **argv);
+int cli_claims_check(int argc, char **argv);
+int cli_claims_record(int argc, char **argv);
 /* The matching engine's progress on stderr when it is a terminal: "hearth link: STAGE DONE/TOTAL". */
 void cli_link_progress(void *ctx, const char *stage, uint64_t done, uint64_t total);
 

@@ -329,6 +329,51 @@ static const cli_command commands[] = {
      "What the recipient does: write the extract FILE, decrypted with their secret key, to standard output.\n"
      "Exit 1 when the key does not open it.\n",
      cli_extract_open},
+    {"return annex-a", "Ofsted's Annex A lists 1 (contacts) and 2 (early help) for a census date",
+     "usage: hearth return annex-a --db PATH --as-of DATE --out FILE [--format xlsx|csv] [--list 1|2]\n"
+     "\n"
+     "Write Ofsted's Annex A for the census date DATE (YYYY-MM-DD): List 1, every child of every contact\n"
+     "received in the six months before it; List 2, every child of every early help assessment started in\n"
+     "those six months and of every early help episode still open on the census date. The sheets, column\n"
+     "headers and their order, dates (DD/MM/YYYY) and coded values are the Annex A template's; the codes come\n"
+     "from the reference lists annexa_gender, annexa_ethnicity_letter and annexa_contact_source, and a value\n"
+     "without one is refused. People whose processing is restricted are left out and counted. Each child in\n"
+     "the return is recorded in the audit trail before FILE is written (readable by its owner only). See\n"
+     "docs/returns.md.\n"
+     "  --format F   xlsx (default: one workbook, both lists) or csv (one list a file: give --list)\n"
+     "  --list N     1 or 2: the list a CSV file holds\n"
+     "Exit 0 with the return; 1 when a value has no Annex A code or the database or FILE fails (nothing\n"
+     "written); 2 on usage errors.\n",
+     cli_return_annex_a},
+    {"return reach", "service reach and outcomes by quarter, with small counts suppressed",
+     "usage: hearth return reach --db PATH --period FROM..TO [--round 5] [--format csv|json] [--out FILE]\n"
+     "\n"
+     "Count, for each calendar quarter of the period (dates YYYY-MM-DD), the families reached by area and by\n"
+     "need, the children reached by age band, sex and ethnicity, early help episodes opened and closed (by\n"
+     "outcome), contacts by days from contact to decision, and reviews held on time or late. Every count goes\n"
+     "through statistical disclosure control: counts of 1 to 5 are suppressed ('c'), and further counts so\n"
+     "that none can be worked out from the totals; --round 5 rounds what is published to the nearest 5.\n"
+     "Restricted people are not counted. CSV (table,unit,period,category,value) or JSON to standard output\n"
+     "or FILE. Recorded in the audit trail. See docs/returns.md.\n",
+     cli_return_reach},
+    {"claims check", "Supporting Families outcome claims: each closed programme episode against every condition",
+     "usage: hearth claims check --db PATH [--as-of DATE] [--episode ID] [--claimable]\n"
+     "\n"
+     "Check every episode on the Supporting Families programme that closed by DATE (default today) against the\n"
+     "outcome framework's claim conditions: a dependent child, at least three needs identified, a lead\n"
+     "practitioner, a whole-family assessment, a plan covering every need, support delivered, every need's\n"
+     "outcome met and sustained for its period after closure, and no claim made yet. Writes a JSON array to\n"
+     "standard output: per episode each condition (met, and why) and the evidence per need, for a person to\n"
+     "sign off. --claimable lists only those that meet every condition. Nothing is changed. docs/claims.md.\n",
+     cli_claims_check},
+    {"claims record", "record a claim a person has signed off (once per family)",
+     "usage: hearth claims record --db PATH --episode ID --signed-off-by NAME [--as-of DATE]\n"
+     "\n"
+     "Re-check the episode and, when every condition holds, record the claim signed off by NAME with the\n"
+     "evidence as it stands, and its audit event, in one transaction. A family is claimed once under a\n"
+     "framework version: a second claim is refused. Prints the claim's id. Exit 1 when a condition fails (each\n"
+     "named) or the family was claimed already.\n",
+     cli_claims_record},
     {"policy ropa", "the record of processing activities (UK GDPR art. 30), from the policy",
      "usage: hearth policy ropa [--policy FILE] [--format csv|html]\n"
      "\n"

@@ -222,7 +222,7 @@ int cli_serve(int argc, char **argv)
     char nassets[16];
     snprintf(nassets, sizeof(nassets), "%d", web_app_asset_count(web));
     core_log(CORE_LOG_INFO, "web_assets_loaded", "files", nassets, CORE_LOG_END);
-    api_app app = {pol, web};
+    api_app app = {pol, web, db};
     /* One route array for the server: the pages, then the API. */
     size_t nroutes = web_routes_count + api_routes_count;
     http_route *routes = core_xmalloc(nroutes * sizeof(*routes));

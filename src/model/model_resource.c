@@ -194,6 +194,11 @@ static const model_field assessment_need_fields[] = {
     TEXT("framework", MODEL_F_REQUIRED, 20),
     REF("person_id", "person", 0),
     TEXT("evidence", 0, NOTE_MAX_LEN),
+    /* the need's outcome, for a Supporting Families claim (docs/claims.md) */
+    CODE("outcome", "need_outcome", MODEL_F_FILTER),
+    F("outcome_on", MODEL_T_DATE, 0),
+    TEXT("outcome_evidence", 0, NOTE_MAX_LEN),
+    F("sustained_on", MODEL_T_DATE, 0),
 };
 
 static const model_field plan_fields[] = {

@@ -102,5 +102,6 @@ int web_admin_user(http_req *req);
 int web_admin_user_post(http_req *req);
 int web_admin_setting(http_req *req);
 int web_admin_setting_post(http_req *req);
+int web_reach(http_req *req);
 
 #endif

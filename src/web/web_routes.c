@@ -37,6 +37,7 @@ const http_route web_routes[] = {
     {"GET", "/admin/settings/{name}", web_admin_setting, "users.admin", 0, NULL, NULL, HTTP_ROUTE_PAGE},
     {"POST", "/admin/settings/{name}", web_admin_setting_post, "settings.write", FORM_SMALL, NULL, NULL,
      HTTP_ROUTE_PAGE},
+    {"GET", "/reach", web_reach, "returns.counts", 0, "from,to,round", NULL, HTTP_ROUTE_PAGE},
     {"GET", "/assets/", web_asset_get, "public", 0, NULL, NULL, HTTP_ROUTE_PUBLIC | HTTP_ROUTE_PREFIX},
 };
 

@@ -208,6 +208,24 @@ static const char *const en[WEB_S_COUNT_] = {
     [WEB_S_ADM_ROLE_GOVERNANCE] = "Information governance",
     [WEB_S_ADM_ROLE_ANALYST] = "Analyst",
     [WEB_S_ADM_ROLE_ADMIN] = "Administrator",
+    /* service reach and outcomes (web_reach.c) */
+    [WEB_S_REACH] = "Service reach and outcomes",
+    [WEB_S_REACH_FROM] = "Counted by calendar quarter from",
+    [WEB_S_REACH_TO] = "to",
+    [WEB_S_REACH_SDC] = "Counts of 1 to 5 are shown as c, and so is any count that could be worked out from the "
+                        "totals with them.",
+    [WEB_S_REACH_SDC_ROUNDED] = "Counts of 1 to 7 are shown as c, and so is any count that could be worked out from "
+                                "the totals with them; the rest are rounded to the nearest 5.",
+    [WEB_S_REACH_CSV] = "Download every table as CSV",
+    [WEB_S_REACH_JSON] = "Download every table as JSON",
+    [WEB_S_REACH_ROUND] = "Round the counts to the nearest 5",
+    [WEB_S_REACH_UNROUND] = "Show the counts unrounded",
+    [WEB_S_REACH_BY_QUARTER] = "By quarter.",
+    [WEB_S_REACH_WHOLE_PERIOD] = "Over the whole period: each quarter counts what it reached.",
+    [WEB_S_REACH_LATEST] = "The latest quarter",
+    [WEB_S_REACH_QUARTER] = "Quarter",
+    [WEB_S_REACH_CATEGORY] = "Category",
+    [WEB_S_SUPPRESSED] = "c",
 };
 
 const char *web_str(web_str_id id)

@@ -111,10 +111,17 @@ FIXED_ROUTES = [
     "GET /api/v1/users", "POST /api/v1/users", "GET /api/v1/users/{id}", "PATCH /api/v1/users/{id}",
     "POST /api/v1/users/{id}/reset",
     "GET /api/v1/retention-plans/{id}/rows", "POST /api/v1/retention-plans/{id}/approval",
+    # the returns the council sends and the counts it publishes (docs/returns.md): governance and analysts
+    "GET /api/v1/returns/annex-a", "GET /api/v1/returns/reach", "POST /api/v1/returns/research-extracts",
+    "GET /api/v1/claims", "POST /api/v1/claims",
 ]
 LINK_RUNNERS = ("governance", "analyst")
 MATCH_REVIEWERS = ("front_door", "team_manager", "governance")
 IDENTIFIERS = ("team_manager", "governance")
+RETURNS_ROLES = ("governance", "analyst")
+CLAIMS_ROLES = ("team_manager", "governance", "analyst")
+# a recipient's public key (X25519, any valid one: the matrix never opens what is sealed to it)
+RECIPIENT_KEY = "400203b46ee688e45be72dee1c84bbc029006f05b1124e2762b6a733a1740015"
 PUBLIC = {"GET /healthz", "GET /api/v1/healthz", "GET /privacy", "POST /api/v1/session"}
 
 
@@ -1128,6 +1135,26 @@ class Matrix:
                           body={"decision": "not_now", "reason": "Matrix: look again next time."}))
         cells.append(Cell(p, "GET /api/v1/identification/indicators", "GET", "/api/v1/identification/indicators",
                           unauth if anon else ALLOW("reference data", amb="reference")))
+        # the returns (docs/returns.md): Ofsted's Annex A for governance and analysts, as a workbook or one list
+        annex = gate(RETURNS_ROLES, "Ofsted's Annex A")
+        cells.append(Cell(p, "GET /api/v1/returns/annex-a", "GET", "/api/v1/returns/annex-a?as_of=%s" % day(0), annex))
+        cells.append(Cell(p, "GET /api/v1/returns/annex-a", "GET",
+                          "/api/v1/returns/annex-a?as_of=%s&format=csv&list=2" % day(0), annex))
+        counts = gate(RETURNS_ROLES, "the published counts")
+        cells.append(Cell(p, "GET /api/v1/returns/reach", "GET",
+                          "/api/v1/returns/reach?from=%s&to=%s" % (day(-365), day(0)), counts,
+                          check=lambda doc: [] if isinstance(doc, dict) and isinstance(doc.get("tables"), list)
+                          else ["the answer has no tables: %s" % json.dumps(doc)[:200]]))
+        # a research extract of the policy's first share (Durham's is identified): governance sends it; an
+        # analyst works on pseudonymised shares only (refused, audited); nobody else
+        research = (unauth if anon else ALLOW("governance sends the identified share") if p.role == "governance"
+                    else DENY({403}, "an identified share: not for %s" % p.role))
+        cells.append(Cell(p, "POST /api/v1/returns/research-extracts", "POST", "/api/v1/returns/research-extracts",
+                          research, body={"from": day(-365), "to": day(0), "recipient_key": RECIPIENT_KEY}))
+        # Supporting Families claims: the list, and a claim (for an episode that does not exist: 404, nothing made)
+        cells.append(Cell(p, "GET /api/v1/claims", "GET", "/api/v1/claims", gate(CLAIMS_ROLES, "outcome claims")))
+        cells.append(Cell(p, "POST /api/v1/claims", "POST", "/api/v1/claims",
+                          gate_missing(CLAIMS_ROLES, "outcome claims"), body={"episode_id": 999999}))
         # worklists: every signed-in role may ask; each record on them is decided on its own (tests/web/run.py
         # checks what each role's list holds)
         for wl in ("caseload", "team", "front-door"):
