@@ -35,6 +35,15 @@ struct model_filter;
 int api_record_read(http_req *req, const struct model_resource *r, int64_t id, json_t **out, core_error *err);
 int api_record_list(http_req *req, const struct model_resource *r, int64_t parent, const struct model_filter *filters,
                     size_t nfilters, int64_t after, int want, json_t **items, int64_t *next, core_error *err);
+/* The writes under POST /api/v1/<collection> and PATCH /api/v1/<resource>/{id}, shared with the pages:
+ * the same access decision (a refusal audited as 'denied'), the same rules, the record and its 'create' or
+ * 'update' event committed together, and the fields the footing hides left out of *out (arena-owned, NULL on
+ * error). body is the JSON the API would have been sent. 0, or the error's code with err set (not
+ * answered). */
+int api_record_create(http_req *req, const struct model_resource *r, int64_t parent, json_t *body, json_t **out,
+                      core_error *err);
+int api_record_update(http_req *req, const struct model_resource *r, int64_t id, json_t *body, json_t **out,
+                      core_error *err);
 int api_resource_create(http_req *req);
 int api_resource_get(http_req *req);
 int api_resource_update(http_req *req);
