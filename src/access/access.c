@@ -176,6 +176,8 @@ static const role_set ADMIN_ROLES = R(ADMIN);
 static const role_set LINK_RUNNERS = R(GOVERNANCE) | R(ANALYST);
 static const role_set MATCH_REVIEWERS = R(FRONT_DOOR) | R(TEAM_MANAGER) | R(GOVERNANCE);
 static const role_set IDENTIFIERS = R(TEAM_MANAGER) | R(GOVERNANCE);
+static const role_set FRONT_DOOR_ROLES = R(FRONT_DOOR);
+static const role_set MANAGERS = R(TEAM_MANAGER);
 /* Roles that never open a case record (and so never lead or sit on a Team Around the Family). */
 static const role_set NO_CASE_RECORDS = R(ADMIN) | R(ANALYST);
 
@@ -208,6 +210,9 @@ static const struct route_rule {
                                       "and governance"},
     {"identification.read", IDENTIFIERS, "the family identification list is for team managers and governance"},
     {"identification.decide", IDENTIFIERS, "decisions on identified families are for team managers and governance"},
+    /* the web application's work pages (src/web/): the records under them are decided one by one as ever */
+    {"frontdoor.triage", FRONT_DOOR_ROLES, "recording and deciding contacts is for the front door"},
+    {"team.allocate", MANAGERS, "allocating work is for team managers"},
 };
 
 static access_result route_decide(access_principal *who, const char *permission, core_error *err)

@@ -54,5 +54,20 @@ int web_sign_out(http_req *req);
 int web_worklist(http_req *req);
 int web_family(http_req *req);
 int web_asset_get(http_req *req);
+/* The front door's pages (web_frontdoor.c) and the team manager's (web_team.c). web_team_worklist adds the
+ * manager's sections of `/` to out: 0 or the error's code with err set. */
+int web_fd_queue(http_req *req);
+/* The front door worklist's way to its pages (a button to the queue). */
+web_raw web_fd_queue_link(http_req *req);
+int web_fd_new_form(http_req *req);
+int web_fd_new(http_req *req);
+int web_fd_change(http_req *req);
+int web_fd_check(http_req *req);
+int web_fd_record(http_req *req);
+int web_fd_contact(http_req *req);
+int web_fd_decide(http_req *req);
+int web_team_worklist(http_req *req, core_buf *out, core_error *err);
+int web_team_allocate_form(http_req *req);
+int web_team_allocate(http_req *req);
 
 #endif

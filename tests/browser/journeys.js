@@ -49,10 +49,177 @@ async function practitioner(ctx) {
   await t.close();
 }
 
+const pathOf = (t) => new URL(t.page.url()).pathname;
+
+// The front door records a new family's contact (hostile text in the child's name and the reason), sees every
+// error of the form, checks the answers, and sends the family to early help with its rationale.
+async function frontDoorNew(ctx) {
+  const t = await tab(ctx, 'front door');
+  await signIn(t, ctx.logins, 'frontdoor1');
+  await t.click('a[href="/front-door"]', 'queue');
+  const waiting = await t.page.$$eval('main tbody tr', (rs) => rs.length);
+  check('front door: the queue lists the undecided contacts with the time waiting',
+    waiting >= 3 && (await t.text('main')).includes('days'), waiting);
+  check('front door: a hostile reason in the queue shows as text', (await t.text('main')).includes(EVIL_TEXT));
+  await t.click('a[href="/front-door/new"]', 'record a contact');
+  await t.click('form[action="/front-door/new"] button[type=submit]', 'record a contact with errors');
+  const summary = await t.page.$$eval('.govuk-error-summary__list a', (as) => as.map((a) => a.getAttribute('href')));
+  const inline = await t.page.$$eval('.govuk-error-message', (ps) => ps.length);
+  check('front door: an empty contact lists every error in the summary, each linked to its field',
+    summary.join() === '#channel,#contactor_type,#source_code,#reason,#given_name,#family_name,#sex', summary);
+  check('front door: ... and shows each beside its field', inline === summary.length, inline);
+  check('front door: ... and the title starts with Error:', (await t.page.title()).startsWith('Error: '));
+  const p = t.page;
+  await p.check('#channel-2'); // the second channel: telephone
+  await p.fill('#received-day', '20');
+  await p.fill('#received-month', '11');
+  await p.fill('#received-year', '2026');
+  await p.check('#contactor_type');
+  await p.fill('#contactor_name', 'Ms Hart, Brookfield Primary');
+  await p.selectOption('#source_code', '2A');
+  await p.fill('#reason', EVIL_TEXT + ' has missed school for two weeks');
+  await p.fill('#given_name', EVIL);
+  await p.fill('#family_name', 'Quillfeather "\'&');
+  await p.fill('#dob-day', '3');
+  await p.fill('#dob-month', '9');
+  await p.fill('#dob-year', '2016');
+  await p.check('#sex-2');
+  await t.click('form[action="/front-door/new"] button[type=submit]', 'already known');
+  check('front door: the details lead to "already known?"', (await t.text('h1')).includes('already known'));
+  const none = await p.isChecked('input[name=known][value=new]');
+  check('front door: with no one matching, a new family is chosen', none);
+  await t.click('form[action="/front-door/check"] button.govuk-button:not(.govuk-button--secondary)', 'check answers');
+  const answers = await t.text('.govuk-summary-list');
+  check('front door: check your answers shows the hostile name and reason as text',
+    answers.includes(EVIL + ' Quillfeather "\'&') && answers.includes(EVIL_TEXT + ' has missed'), answers.slice(0, 400));
+  await t.click('form[action="/front-door/record"] button.govuk-button:not(.govuk-button--secondary)', 'contact recorded');
+  check('front door: recording the contact shows it with a success banner',
+    /^\/front-door\/contacts\/\d+$/.test(pathOf(t)) && (await t.text('main')).includes('The contact is recorded'), t.page.url());
+  const contact = pathOf(t);
+  await t.click('form[action$="/decision"] button[type=submit]', 'decision with errors');
+  const derr = await p.$$eval('.govuk-error-summary__list a', (as) => as.map((a) => a.getAttribute('href')));
+  check('front door: a decision without its answers lists every error', derr.join() === '#decision,#rationale', derr);
+  await p.check('input[name=decision][value=early_help]');
+  await t.click('form[action$="/decision"] button[type=submit]', 'early help without a team');
+  const terr = await p.$$eval('.govuk-error-summary__list a', (as) => as.map((a) => a.getAttribute('href')));
+  check('front door: early help needs its team, and the rationale is still missing', terr.join() === '#team,#rationale', terr);
+  await p.check('input[name=decision][value=early_help]');
+  const north = await p.$$eval('#team option', (os) => os.filter((o) => o.textContent.includes('North')).map((o) => o.value));
+  await p.selectOption('#team', north[0]);
+  await p.fill('#rationale', 'Attendance has fallen and the school asks for help: early help, no safeguarding concern.');
+  await t.click('form[action$="/decision"] button[type=submit]', 'sent to early help');
+  const done = await t.text('main');
+  check('front door: the decision is recorded and the family sent to early help',
+    done.includes('sent to the early help team') && done.includes('Early help') && done.includes('Early Help North'), done.slice(0, 500));
+  await t.go('/front-door', 'queue after the decision');
+  check('front door: the decided contact has left the queue', !(await p.$('a[href="' + contact + '"]')));
+  await signOut(t);
+  await t.close();
+  return contact;
+}
+
+// The same front door work without JavaScript, as a second front door user: a contact about a child already
+// known (the hostile member of family 6), whose family has an open episode with its team shown.
+async function frontDoorKnownNoJs(ctx) {
+  const t = await tab(ctx, 'front door without JavaScript', false);
+  await signIn(t, ctx.logins, 'frontdoor2');
+  await t.go('/front-door/new', 'record a contact');
+  const p = t.page;
+  await p.check('#channel-3');
+  await p.check('#contactor_type-2');
+  await p.selectOption('#source_code', '1A');
+  await p.fill('#reason', 'Grandmother worried about the children at home.');
+  await p.fill('#given_name', EVIL);
+  await p.fill('#family_name', 'O\'Brien "&"');
+  await p.fill('#dob-day', '16');
+  await p.fill('#dob-month', '4');
+  await p.fill('#dob-year', '1999');
+  await p.check('#sex-3');
+  await t.click('form[action="/front-door/new"] button[type=submit]', 'already known');
+  const known = await t.text('main');
+  check('front door without JavaScript: the child already known is a candidate, named as text',
+    known.includes(EVIL + ' O\'Brien "&"'), known.slice(0, 600));
+  check('front door without JavaScript: ... with the family\'s open episode and the team holding it',
+    known.includes('Open episode with Early Help North'), known.slice(0, 600));
+  await t.click('form[action="/front-door/check"] button.govuk-button:not(.govuk-button--secondary)', 'no family chosen');
+  check('front door without JavaScript: continuing without choosing is an error',
+    (await p.$$eval('.govuk-error-summary__list a', (as) => as.map((a) => a.getAttribute('href')))).join() === '#known');
+  await p.check('input[name=known][value^=p]');
+  await t.click('form[action="/front-door/check"] button.govuk-button:not(.govuk-button--secondary)', 'check answers');
+  await t.click('form[action="/front-door/record"] button[formaction="/front-door/change"]', 'change the answers');
+  check('front door without JavaScript: "change" brings back the question page, filled in',
+    (await p.inputValue('#family_name')) === 'O\'Brien "&"' && (await p.inputValue('#reason')).startsWith('Grandmother'));
+  await t.click('form[action="/front-door/new"] button[type=submit]', 'already known again');
+  await p.check('input[name=known][value^=p]');
+  await t.click('form[action="/front-door/check"] button.govuk-button:not(.govuk-button--secondary)', 'check answers again');
+  await t.click('form[action="/front-door/record"] button.govuk-button:not(.govuk-button--secondary)', 'contact recorded');
+  const page = await t.text('main');
+  check('front door without JavaScript: the contact page shows the family\'s open episode and its team',
+    page.includes('Early Help North') && page.includes('already has an open episode'), page.slice(0, 600));
+  await p.check('input[name=decision][value=early_help]');
+  await p.fill('#rationale', 'Known family with an open episode: add to it.');
+  await t.click('form[action$="/decision"] button[type=submit]', 'decided');
+  check('front door without JavaScript: early help for a family with an open episode starts no second one',
+    (await t.text('main')).includes('The decision is recorded.'));
+  await signOut(t);
+  await t.close();
+}
+
+// The team manager: unallocated work (the family the front door sent), allocation with its error, the
+// caseload sorted by link and paged, reviews overdue.
+async function teamManager(ctx) {
+  const t = await tab(ctx, 'team manager');
+  await signIn(t, ctx.logins, 'manager.n');
+  const p = t.page;
+  const un = await p.$$eval('#unallocated + table tbody tr', (rs) => rs.map((r) => r.textContent));
+  const mine = un.findIndex((r) => r.includes('Quillfeather "\'& family'));
+  check('team manager: the family the front door sent is unallocated work, its name as text', mine >= 0, un);
+  check('team manager: reviews overdue across the team are listed', (await t.text('main')).includes('Reviews overdue'));
+  const links = await p.$$eval('#unallocated + table a[href$="/allocate"]', (as) => as.map((a) => a.getAttribute('href')));
+  await t.click('a[href="' + links[mine] + '"]', 'allocate');
+  await t.click('form[action$="/allocate"] button[type=submit]', 'allocate without choosing');
+  check('team manager: allocating without choosing is an error',
+    (await p.$$eval('.govuk-error-summary__list a', (as) => as.map((a) => a.getAttribute('href')))).join() === '#lead');
+  const who = await p.$$eval('input[name=lead]', (is) => is.map((i) => i.id));
+  await p.check('#' + who[0]);
+  await t.click('form[action$="/allocate"] button[type=submit]', 'allocated');
+  const after = await p.$$eval('#unallocated + table tbody tr', (rs) => rs.map((r) => r.textContent));
+  check('team manager: the allocated family leaves the unallocated work',
+    (await t.text('main')).includes('The case is allocated.') && !after.some((r) => r.includes('Quillfeather')), after);
+  await t.click('a[href^="/?sort=family&order=asc"]', 'caseload by family');
+  const names = await p.$$eval('#team-caseload ~ table tbody tr td:first-child', (ts) => ts.map((x) => x.textContent.trim()));
+  // the order of SQLite's NOCASE: ASCII letters folded, then by code point
+  const fold = (x) => x.replace(/[A-Z]/g, (c) => c.toLowerCase());
+  const sorted = [...names].sort((a, b) => (fold(a) < fold(b) ? -1 : fold(a) > fold(b) ? 1 : 0));
+  check('team manager: the caseload sorts by family name', names.length > 0 &&
+    names.every((n, i) => fold(n) === fold(sorted[i])) &&
+    (await p.getAttribute('th[aria-sort=ascending] a', 'href')).includes('order=desc'), names);
+  await t.click('.govuk-pagination__next a', 'caseload page 2');
+  check('team manager: the caseload has a second page', new URL(p.url()).searchParams.get('page') === '2' &&
+    (await p.$$eval('#team-caseload ~ table tbody tr', (rs) => rs.length)) > 0);
+  await signOut(t);
+  await t.close();
+}
+
+// A practitioner cannot reach the front door's pages nor allocation.
+async function practitionerRefused(ctx) {
+  const t = await tab(ctx, 'practitioner refused');
+  await signIn(t, ctx.logins, 'practitioner.n2');
+  const st = await t.go('/front-door', 'front door refused');
+  check('practitioner: the front door is refused (403)', st === 403, st);
+  const st2 = await t.go('/team/episodes/1/allocate', 'allocation refused');
+  check('practitioner: allocation is refused (403)', st2 === 403, st2);
+  await t.close();
+}
+
 module.exports = {
   EVIL, EVIL_TEXT, tab,
   all: [
     { name: 'sign-in errors', run: signInErrors },
     { name: 'practitioner', run: practitioner },
+    { name: 'front door', run: frontDoorNew },
+    { name: 'front door without JavaScript', run: frontDoorKnownNoJs },
+    { name: 'team manager', run: teamManager },
+    { name: 'practitioner refused', run: practitionerRefused },
   ],
 };
