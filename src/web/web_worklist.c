@@ -90,8 +90,10 @@ static void front_door(http_req *req, json_t *items, core_buf *out)
                                                   : core_arena_printf(&req->arena, "%" PRId64 " %s", days,
                                                                       web_str(WEB_S_DAYS));
         core_buf *cells = web_buf(req);
-        cell(cells, core_arena_printf(&req->arena, "%s %" PRId64, web_str(WEB_S_CONTACT_N),
-                                      (int64_t)json_integer_value(json_object_get(c, "id"))));
+        int64_t cid = (int64_t)json_integer_value(json_object_get(c, "id"));
+        web_tpl_td_link(cells, &(web_tpl_td_link_args){
+                                   .href = core_arena_printf(&req->arena, "/front-door/contacts/%" PRId64, cid),
+                                   .text = core_arena_printf(&req->arena, "%s %" PRId64, web_str(WEB_S_CONTACT_N), cid)});
         cell(cells, web_json_text(req, c, "received_on"));
         cell(cells, waiting);
         cell(cells, web_json_text(req, c, "reason"));
