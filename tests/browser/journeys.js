@@ -53,22 +53,23 @@ const pathOf = (t) => new URL(t.page.url()).pathname;
 
 // The front door records a new family's contact (hostile text in the child's name and the reason), sees every
 // error of the form, checks the answers, and sends the family to early help with its rationale.
-async function frontDoorNew(ctx) {
-  const t = await tab(ctx, 'front door');
-  await signIn(t, ctx.logins, 'frontdoor1');
+async function frontDoorNew(ctx, who) {
+  who = who || { label: 'front door', user: 'frontdoor1', family: 'Quillfeather', dob: ['3', '9', '2016'], js: true };
+  const t = await tab(ctx, who.label, who.js);
+  await signIn(t, ctx.logins, who.user);
   await t.click('a[href="/front-door"]', 'queue');
   const waiting = await t.page.$$eval('main tbody tr', (rs) => rs.length);
-  check('front door: the queue lists the undecided contacts with the time waiting',
+  check(who.label + ': the queue lists the undecided contacts with the time waiting',
     waiting >= 3 && (await t.text('main')).includes('days'), waiting);
-  check('front door: a hostile reason in the queue shows as text', (await t.text('main')).includes(EVIL_TEXT));
+  check(who.label + ': a hostile reason in the queue shows as text', (await t.text('main')).includes(EVIL_TEXT));
   await t.click('a[href="/front-door/new"]', 'record a contact');
   await t.click('form[action="/front-door/new"] button[type=submit]', 'record a contact with errors');
   const summary = await t.page.$$eval('.govuk-error-summary__list a', (as) => as.map((a) => a.getAttribute('href')));
   const inline = await t.page.$$eval('.govuk-error-message', (ps) => ps.length);
-  check('front door: an empty contact lists every error in the summary, each linked to its field',
+  check(who.label + ': an empty contact lists every error in the summary, each linked to its field',
     summary.join() === '#channel,#contactor_type,#source_code,#reason,#given_name,#family_name,#sex', summary);
-  check('front door: ... and shows each beside its field', inline === summary.length, inline);
-  check('front door: ... and the title starts with Error:', (await t.page.title()).startsWith('Error: '));
+  check(who.label + ': ... and shows each beside its field', inline === summary.length, inline);
+  check(who.label + ': ... and the title starts with Error:', (await t.page.title()).startsWith('Error: '));
   const p = t.page;
   await p.check('#channel-2'); // the second channel: telephone
   await p.fill('#received-day', '20');
@@ -79,40 +80,40 @@ async function frontDoorNew(ctx) {
   await p.selectOption('#source_code', '2A');
   await p.fill('#reason', EVIL_TEXT + ' has missed school for two weeks');
   await p.fill('#given_name', EVIL);
-  await p.fill('#family_name', 'Quillfeather "\'&');
-  await p.fill('#dob-day', '3');
-  await p.fill('#dob-month', '9');
-  await p.fill('#dob-year', '2016');
+  await p.fill('#family_name', who.family + ' "\'&');
+  await p.fill('#dob-day', who.dob[0]);
+  await p.fill('#dob-month', who.dob[1]);
+  await p.fill('#dob-year', who.dob[2]);
   await p.check('#sex-2');
   await t.click('form[action="/front-door/new"] button[type=submit]', 'already known');
-  check('front door: the details lead to "already known?"', (await t.text('h1')).includes('already known'));
+  check(who.label + ': the details lead to "already known?"', (await t.text('h1')).includes('already known'));
   const none = await p.isChecked('input[name=known][value=new]');
-  check('front door: with no one matching, a new family is chosen', none);
+  check(who.label + ': with no one matching, a new family is chosen', none);
   await t.click('form[action="/front-door/check"] button.govuk-button:not(.govuk-button--secondary)', 'check answers');
   const answers = await t.text('.govuk-summary-list');
-  check('front door: check your answers shows the hostile name and reason as text',
-    answers.includes(EVIL + ' Quillfeather "\'&') && answers.includes(EVIL_TEXT + ' has missed'), answers.slice(0, 400));
+  check(who.label + ': check your answers shows the hostile name and reason as text',
+    answers.includes(EVIL + ' ' + who.family + ' "\'&') && answers.includes(EVIL_TEXT + ' has missed'), answers.slice(0, 400));
   await t.click('form[action="/front-door/record"] button.govuk-button:not(.govuk-button--secondary)', 'contact recorded');
-  check('front door: recording the contact shows it with a success banner',
+  check(who.label + ': recording the contact shows it with a success banner',
     /^\/front-door\/contacts\/\d+$/.test(pathOf(t)) && (await t.text('main')).includes('The contact is recorded'), t.page.url());
   const contact = pathOf(t);
   await t.click('form[action$="/decision"] button[type=submit]', 'decision with errors');
   const derr = await p.$$eval('.govuk-error-summary__list a', (as) => as.map((a) => a.getAttribute('href')));
-  check('front door: a decision without its answers lists every error', derr.join() === '#decision,#rationale', derr);
+  check(who.label + ': a decision without its answers lists every error', derr.join() === '#decision,#rationale', derr);
   await p.check('input[name=decision][value=early_help]');
   await t.click('form[action$="/decision"] button[type=submit]', 'early help without a team');
   const terr = await p.$$eval('.govuk-error-summary__list a', (as) => as.map((a) => a.getAttribute('href')));
-  check('front door: early help needs its team, and the rationale is still missing', terr.join() === '#team,#rationale', terr);
+  check(who.label + ': early help needs its team, and the rationale is still missing', terr.join() === '#team,#rationale', terr);
   await p.check('input[name=decision][value=early_help]');
   const north = await p.$$eval('#team option', (os) => os.filter((o) => o.textContent.includes('North')).map((o) => o.value));
   await p.selectOption('#team', north[0]);
   await p.fill('#rationale', 'Attendance has fallen and the school asks for help: early help, no safeguarding concern.');
   await t.click('form[action$="/decision"] button[type=submit]', 'sent to early help');
   const done = await t.text('main');
-  check('front door: the decision is recorded and the family sent to early help',
+  check(who.label + ': the decision is recorded and the family sent to early help',
     done.includes('sent to the early help team') && done.includes('Early help') && done.includes('Early Help North'), done.slice(0, 500));
   await t.go('/front-door', 'queue after the decision');
-  check('front door: the decided contact has left the queue', !(await p.$('a[href="' + contact + '"]')));
+  check(who.label + ': the decided contact has left the queue', !(await p.$('a[href="' + contact + '"]')));
   await signOut(t);
   await t.close();
   return contact;
@@ -219,6 +220,9 @@ module.exports = {
     { name: 'practitioner', run: practitioner },
     { name: 'front door', run: frontDoorNew },
     { name: 'front door without JavaScript', run: frontDoorKnownNoJs },
+    // the first journey again with JavaScript off, as the third front door user
+    { name: 'front door new family without JavaScript', run: (ctx) => frontDoorNew(ctx, {
+      label: 'front door new family without JavaScript', user: 'frontdoor3', family: 'Marchbanks', dob: ['12', '1', '2019'], js: false }) },
     { name: 'team manager', run: teamManager },
     { name: 'practitioner refused', run: practitionerRefused },
   ],
