@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "core/core_clock.h"
+#include "core/core_parse.h"
 #include "model/model.h"
 #include "web/web_widgets.h"
 
@@ -532,7 +533,9 @@ int web_fd_record(http_req *req)
             return http_reply_error(req, &err);
         int ok = known_valid(req, &c, items);
         json_decref(items);
-        if (!ok || sscanf(c.known, "p%" SCNd64 "f%" SCNd64, &person, &family) != 2) {
+        const char *f = ok ? strchr(c.known, 'f') : NULL; /* "pPERSONfFAMILY", one of the choices offered */
+        if (!f || core_parse_int64(c.known + 1, (size_t)(f - c.known - 1), 1, INT64_MAX, &person) ||
+            core_parse_int64(f + 1, strlen(f + 1), 0, INT64_MAX, &family)) {
             core_error_set(&err, CORE_E_BAD_PARAMETER, "the family chosen is not one of those offered");
             return http_reply_error(req, &err);
         }
@@ -770,7 +773,10 @@ int web_fd_decide(http_req *req)
     if (early_help && !open) { /* early help: a new episode for the team chosen, nobody leading it yet */
         json_t *ep;
         int64_t team = 0;
-        sscanf(d.team, "%" SCNd64, &team);
+        if (core_parse_int64(d.team, strlen(d.team), 1, INT64_MAX, &team)) { /* one of the choices: cannot fail */
+            core_error_set(&err, CORE_E_BAD_PARAMETER, "the team chosen is not one of those offered");
+            return http_reply_error(req, &err);
+        }
         json_t *body = json_pack("{s:s,s:I}", "start_date", d.date, "owning_team_id", (json_int_t)team);
         rc = api_record_create(req, model_resource_find("episodes"),
                                json_integer_value(json_object_get(c, "family_id")), body, &ep, &err);

@@ -127,12 +127,19 @@ static web_raw pagination(http_req *req, model_team_sort sort, int desc, int pag
         return (web_raw){NULL};
     const char *base = core_arena_printf(&req->arena, "/?sort=%s&order=%s", SORT_NAMES[sort], desc ? "desc" : "asc");
     core_buf *items = web_buf(req);
-    for (int p = 1; p <= pages; p++)
+    for (int p = 1; p <= pages; p++) {
+        /* GOV.UK pagination: the first and last pages, the current one and its neighbours, "…" between */
+        if (p != 1 && p != pages && (p < page - 1 || p > page + 1)) {
+            if (p == 2 || p == pages - 1)
+                web_tpl_w_pagination_gap(items, &(web_tpl_w_pagination_gap_args){0});
+            continue;
+        }
         web_tpl_w_pagination_item(items, &(web_tpl_w_pagination_item_args){
                                              .current = p == page ? "1" : NULL,
                                              .href = core_arena_printf(&req->arena, "%s&page=%d#team-caseload", base, p),
                                              .aria = core_arena_printf(&req->arena, "%s %d", web_str(WEB_S_TM_PAGE), p),
                                              .text = core_arena_printf(&req->arena, "%d", p)});
+    }
     core_buf *b = web_buf(req);
     web_tpl_w_pagination(b, &(web_tpl_w_pagination_args){
                                 .label = web_str(WEB_S_TM_PAGES),
