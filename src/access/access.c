@@ -180,6 +180,8 @@ static const role_set IDENTIFIERS = R(TEAM_MANAGER) | R(GOVERNANCE);
 static const role_set RETURNS_ROLES = R(GOVERNANCE) | R(ANALYST);
 /* Supporting Families outcome claims: checked, signed off and made (src/report/report_claims.h). */
 static const role_set CLAIMS_ROLES = R(TEAM_MANAGER) | R(GOVERNANCE) | R(ANALYST);
+static const role_set FRONT_DOOR_ROLES = R(FRONT_DOOR);
+static const role_set MANAGERS = R(TEAM_MANAGER);
 /* Roles that never open a case record (and so never lead or sit on a Team Around the Family). */
 static const role_set NO_CASE_RECORDS = R(ADMIN) | R(ANALYST);
 
@@ -221,6 +223,9 @@ static const struct route_rule {
                                   "coordinator"},
     {"claims.decide", CLAIMS_ROLES, "outcome claims are made by team managers, governance and the Supporting "
                                     "Families coordinator"},
+    /* the web application's work pages (src/web/): the records under them are decided one by one as ever */
+    {"frontdoor.triage", FRONT_DOOR_ROLES, "recording and deciding contacts is for the front door"},
+    {"team.allocate", MANAGERS, "allocating work is for team managers"},
 };
 
 static access_result route_decide(access_principal *who, const char *permission, core_error *err)

@@ -36,6 +36,15 @@ struct model_filter;
 int api_record_read(http_req *req, const struct model_resource *r, int64_t id, json_t **out, core_error *err);
 int api_record_list(http_req *req, const struct model_resource *r, int64_t parent, const struct model_filter *filters,
                     size_t nfilters, int64_t after, int want, json_t **items, int64_t *next, core_error *err);
+/* The writes under POST /api/v1/<collection> and PATCH /api/v1/<resource>/{id}, shared with the pages:
+ * the same access decision (a refusal audited as 'denied'), the same rules, the record and its 'create' or
+ * 'update' event committed together, and the fields the footing hides left out of *out (arena-owned, NULL on
+ * error). body is the JSON the API would have been sent. 0, or the error's code with err set (not
+ * answered). */
+int api_record_create(http_req *req, const struct model_resource *r, int64_t parent, json_t *body, json_t **out,
+                      core_error *err);
+int api_record_update(http_req *req, const struct model_resource *r, int64_t id, json_t *body, json_t **out,
+                      core_error *err);
 int api_resource_create(http_req *req);
 int api_resource_get(http_req *req);
 int api_resource_update(http_req *req);
@@ -44,6 +53,9 @@ int api_healthz(http_req *req);
 /* GET /privacy: the notice from the server's policy (api_notice.c). */
 int api_privacy(http_req *req);
 int api_reference_list(http_req *req);
+/* The body of GET /api/v1/reference/{list}: *out {"list", "label", "verified", "codes": [{code, label,
+ * parent}]} (a new reference). 0, or CORE_E_NOT_FOUND for no such list, or the store's code; err set. */
+int api_reference_codes(http_req *req, const char *list, json_t **out, core_error *err);
 int api_schema(http_req *req);
 int api_session_create(http_req *req);
 /* Worklists (api_worklist.c): GET /api/v1/worklist/caseload, /team and /front-door, and the item lists under them
@@ -55,6 +67,14 @@ int api_worklist_team(http_req *req);
 int api_worklist_team_items(http_req *req, json_t **items, core_error *err);
 int api_worklist_caseload_items(http_req *req, json_t **items, core_error *err);
 int api_worklist_undecided_items(http_req *req, json_t **items, core_error *err);
+/* The team manager's pages, read as the team worklist reads its rows (each case's episode, family and reviews
+ * as their GETs read them, "lead" with the lead's name): team_page one page of the team's open cases in the
+ * order asked (sort: a model_team_sort, desc 1 for descending; offset, limit at most API_WORKLIST_MAX), *total
+ * the count of them all; unallocated those nobody leads; overdue those whose next review is past. */
+int api_worklist_team_page(http_req *req, int sort, int desc, int offset, int limit, json_t **items, int64_t *total,
+                           core_error *err);
+int api_worklist_team_unallocated(http_req *req, json_t **items, core_error *err);
+int api_worklist_team_overdue(http_req *req, json_t **items, core_error *err);
 /* Sign in (api_session.c), shared with the sign-in page: the transaction, the attempt recorded, and the
  * event audited ('sign_in', or 'sign_in_failed' with why) exactly as POST /api/v1/session does. 0 with token
  * (a live session token: wipe it after use) and *who filled; else the error's code with err set. */
@@ -71,6 +91,12 @@ int api_review_record(http_req *req);
 int api_restriction(http_req *req);
 int api_settings_list(http_req *req);
 int api_person_matches(http_req *req);
+/* The body of POST /api/v1/people/matches, shared with the front door's pages: body (a JSON object of the
+ * fields a match takes) checked, the terms audited as a search, and *out a JSON array (a new reference) of
+ * the candidates, each with "families": [{family_id, open_episodes: [{id, start_date, owning_team_id,
+ * owning_team, lead_user_id, lead}]}] and every person and episode shown audited as read. 0 or the error's
+ * code with err set. */
+int api_person_match_items(http_req *req, json_t *body, json_t **out, core_error *err);
 /* The people who may be the same as the person just created (JSON object `created`): *out a JSON array of
  * {id, probability, suggestion} (new reference; empty when none), each audited as read through the index. */
 int api_match_duplicates(http_req *req, json_t *created, json_t **out, core_error *err);
@@ -104,6 +130,10 @@ int api_update_rules(http_req *req, const struct model_resource *r, int64_t id, 
                      struct model_ctx *ctx, core_error *err);
 /* Triage's view of what a contact names; governance's list of links to known records (api_triage.c). */
 int api_contact_history(http_req *req);
+/* The body of GET /api/v1/contacts/{id}/history, shared with the front door's contact page: the access
+ * decision on the contact, then *out (arena-owned) with every card, episode and contact audited as read. 0 or
+ * the error's code with err set. */
+int api_contact_history_read(http_req *req, int64_t contact, json_t **out, core_error *err);
 int api_linked_records(http_req *req);
 /* The person index (api_index.c). */
 int api_link_run_create(http_req *req);
@@ -180,8 +210,6 @@ struct pindex_decision;
 int api_match_review_items(http_req *req, int64_t id, const char *state, const char *kind, int64_t after,
                            int64_t limit, json_t **out, core_error *err);
 int api_match_review_decide_do(http_req *req, const struct pindex_decision *d, json_t **out, core_error *err);
-/* A code list as GET /api/v1/reference/{list} answers it: {list, label, verified, codes: [{code, label, parent}]}. */
-int api_reference_items(http_req *req, const char *list, json_t **out, core_error *err);
 /* A person's access report (itself recorded first), the request and breach registers: as the GETs answer. */
 int api_access_report_items(http_req *req, int64_t person, int64_t after, int64_t limit, json_t **items,
                              int64_t *next, core_error *err);

@@ -265,13 +265,41 @@ static int find(http_req *req, const incoming *in, int64_t exclude, json_t **out
 static const char *const FIELDS[] = {"given_name", "family_name", "date_of_birth", "sex", "postcode",
                                      "nhs_number", "nino", "upn"};
 
-int api_person_matches(http_req *req)
+/* Each candidate's families, their open episodes and the team holding each ("families" on every item), so
+ * that a second open episode is not started by mistake. Each episode shown is audited as read through the
+ * index (via "match_families"), as triage history audits the episodes it shows. */
+static int add_families(http_req *req, json_t *items, core_error *err)
 {
-    core_error err;
-    core_error_clear(&err);
-    json_t *body;
-    if (http_body_json(req, &body, &err))
-        return http_reply_error(req, &err);
+    model_ctx ctx;
+    model_ctx_init(&ctx, req->db, &req->arena, req->who.user_id);
+    size_t i;
+    json_t *it;
+    json_array_foreach(items, i, it)
+    {
+        json_t *fams;
+        int64_t pid = json_integer_value(json_object_get(json_object_get(it, "person"), "id"));
+        int rc = model_triage_person_families(&ctx, pid, &fams, err);
+        if (rc)
+            return rc;
+        size_t k, e;
+        json_t *f, *ep;
+        json_array_foreach(fams, k, f)
+        {
+            json_array_foreach(json_object_get(f, "open_episodes"), e, ep)
+            {
+                if ((rc = http_audit(req, "read", "episode", json_integer_value(json_object_get(ep, "id")),
+                                     "{\"footing\":\"person_index\",\"via\":\"match_families\"}", 0, err)))
+                    return rc;
+            }
+        }
+        json_object_set(it, "families", fams);
+    }
+    return 0;
+}
+
+int api_person_match_items(http_req *req, json_t *body, json_t **out, core_error *err)
+{
+    *out = NULL;
     const char *key;
     json_t *v;
     json_object_foreach(body, key, v)
@@ -280,39 +308,47 @@ int api_person_matches(http_req *req)
         for (size_t k = 0; k < sizeof(FIELDS) / sizeof(FIELDS[0]); k++)
             known |= strcmp(key, FIELDS[k]) == 0;
         if (!known) {
-            core_error_set(&err, CORE_E_UNKNOWN_FIELD, "unknown field %s", key);
-            core_error_hint(&err, "a match takes given_name, family_name, date_of_birth, sex, postcode, nhs_number, "
-                                  "nino and upn");
-            return http_reply_error(req, &err);
+            core_error_set(err, CORE_E_UNKNOWN_FIELD, "unknown field %s", key);
+            return core_error_hint(err, "a match takes given_name, family_name, date_of_birth, sex, postcode, "
+                                        "nhs_number, nino and upn");
         }
-        if (!json_is_string(v) && !json_is_null(v)) {
-            core_error_set(&err, CORE_E_WRONG_TYPE, "%s must be text", key);
-            return http_reply_error(req, &err);
-        }
+        if (!json_is_string(v) && !json_is_null(v))
+            return core_error_set(err, CORE_E_WRONG_TYPE, "%s must be text", key);
     }
     incoming in = {text(body, "given_name"), text(body, "family_name"), text(body, "date_of_birth"),
                    text(body, "sex"),        text(body, "postcode"),    text(body, "nhs_number"),
                    text(body, "nino"),       text(body, "upn")};
     core_date d;
-    if (in.dob && core_date_parse(in.dob, strlen(in.dob), &d) != 0) {
-        core_error_set(&err, CORE_E_INVALID_DATE, "date_of_birth must be a date YYYY-MM-DD");
-        return http_reply_error(req, &err);
-    }
-    if (!in.given && !in.family && !in.dob && !in.nhs && !in.nino && !in.upn) {
-        core_error_set(&err, CORE_E_MISSING_FIELD, "a match needs a name, a date of birth or an identifier");
-        return http_reply_error(req, &err);
-    }
+    if (in.dob && core_date_parse(in.dob, strlen(in.dob), &d) != 0)
+        return core_error_set(err, CORE_E_INVALID_DATE, "date_of_birth must be a date YYYY-MM-DD");
+    if (!in.given && !in.family && !in.dob && !in.nhs && !in.nino && !in.upn)
+        return core_error_set(err, CORE_E_MISSING_FIELD, "a match needs a name, a date of birth or an identifier");
     /* The terms are recorded before the search runs, as for person search. */
     char *terms = json_dumps(body, JSON_COMPACT | JSON_SORT_KEYS);
-    int rc = http_audit(req, "search", "person", 0, terms, 0, &err);
+    int rc = http_audit(req, "search", "person", 0, terms, 0, err);
     free(terms);
     if (rc)
-        return http_reply_error(req, &err);
+        return rc;
     json_t *items;
-    if (find(req, &in, 0, &items, &err))
+    if ((rc = find(req, &in, 0, &items, err)))
+        return rc;
+    if ((rc = add_families(req, items, err))) {
+        json_decref(items);
+        return rc;
+    }
+    *out = items;
+    return 0;
+}
+
+int api_person_matches(http_req *req)
+{
+    core_error err;
+    core_error_clear(&err);
+    json_t *body, *items;
+    if (http_body_json(req, &body, &err) || api_person_match_items(req, body, &items, &err))
         return http_reply_error(req, &err);
     json_t *out = json_pack("{s:o}", "items", items);
-    rc = http_reply_json(req, 200, out);
+    int rc = http_reply_json(req, 200, out);
     json_decref(out);
     return rc;
 }

@@ -111,31 +111,31 @@ int api_person_search(http_req *req)
     return 0;
 }
 
-int api_reference_items(http_req *req, const char *list, json_t **out, core_error *err)
+int api_reference_codes(http_req *req, const char *list, json_t **out, core_error *err)
 {
+    *out = NULL;
     store_value p[] = {store_v_text(list)};
     store_stmt *st;
     int rc = store_query(req->db, &req->arena, SQL_REF_LIST, p, 1, &st, err);
     if (rc)
         return rc;
-    json_t *codes = json_array();
-    *out = NULL;
+    json_t *codes = json_array(), *o = NULL;
     while ((rc = store_next(st, err)) == 1) {
-        if (!*out)
-            *out = json_pack("{s:s,s:s,s:b}", "list", list, "label", store_col_text(st, 3, NULL), "verified",
-                             (int)store_col_int(st, 4));
+        if (!o)
+            o = json_pack("{s:s,s:s,s:b}", "list", list, "label", store_col_text(st, 3, NULL), "verified",
+                          (int)store_col_int(st, 4));
         const char *parent = store_col_text(st, 2, NULL);
         json_array_append_new(codes, json_pack("{s:s,s:s,s:o}", "code", store_col_text(st, 0, NULL), "label",
                                                store_col_text(st, 1, NULL), "parent",
                                                parent ? json_string(parent) : json_null()));
     }
-    if (rc < 0 || !*out) {
+    if (rc < 0 || !o) {
         json_decref(codes);
-        json_decref(*out);
-        *out = NULL;
+        json_decref(o);
         return rc < 0 ? rc : core_error_set(err, CORE_E_NOT_FOUND, "no code list of that name");
     }
-    json_object_set_new(*out, "codes", codes);
+    json_object_set_new(o, "codes", codes);
+    *out = o;
     return 0;
 }
 
@@ -144,7 +144,7 @@ int api_reference_list(http_req *req)
     core_error err;
     core_error_clear(&err);
     json_t *out;
-    if (api_reference_items(req, req->names[0], &out, &err))
+    if (api_reference_codes(req, req->names[0], &out, &err))
         return http_reply_error(req, &err);
     http_reply_json(req, 200, out);
     json_decref(out);

@@ -32,29 +32,38 @@ static int audit_rows(http_req *req, json_t *items, const char *table, const cha
     return 0;
 }
 
-int api_contact_history(http_req *req)
+int api_contact_history_read(http_req *req, int64_t contact, json_t **out, core_error *err)
 {
-    core_error err;
-    core_error_clear(&err);
+    *out = NULL;
     access_footing f;
-    int64_t contact = req->ids[0];
-    if (api_access_on(req, "contact", "contact", "contacts", contact, "record.read", &f, &err))
-        return http_reply_error(req, &err);
+    if (api_access_on(req, "contact", "contact", "contacts", contact, "record.read", &f, err))
+        return err->code;
     model_ctx ctx;
     model_ctx_init(&ctx, req->db, &req->arena, req->who.user_id);
-    json_t *out;
-    int rc = model_triage_history(&ctx, contact, &out, &err);
+    json_t *h;
+    int rc = model_triage_history(&ctx, contact, &h, err);
     if (rc == CORE_E_NOT_FOUND)
-        core_error_set(&err, CORE_E_NOT_FOUND, "no contacts with id %" PRId64, contact);
+        core_error_set(err, CORE_E_NOT_FOUND, "no contacts with id %" PRId64, contact);
     if (rc)
-        return http_reply_error(req, &err);
+        return rc;
     char fj[160];
     access_footing_json(&f, fj, sizeof(fj));
     /* {"footing":...} with "via" added: the footing's JSON is an object of codes, so splice before '}'. */
     const char *detail = core_arena_printf(&req->arena, "%.*s,\"via\":\"triage_history\"}", (int)strlen(fj) - 1, fj);
-    if (audit_rows(req, json_object_get(out, "people"), "person", detail, &err) ||
-        audit_rows(req, json_object_get(out, "open_episodes"), "episode", detail, &err) ||
-        audit_rows(req, json_object_get(out, "earlier_contacts"), "contact", detail, &err))
+    if ((rc = audit_rows(req, json_object_get(h, "people"), "person", detail, err)) ||
+        (rc = audit_rows(req, json_object_get(h, "open_episodes"), "episode", detail, err)) ||
+        (rc = audit_rows(req, json_object_get(h, "earlier_contacts"), "contact", detail, err)))
+        return rc;
+    *out = h;
+    return 0;
+}
+
+int api_contact_history(http_req *req)
+{
+    core_error err;
+    core_error_clear(&err);
+    json_t *out;
+    if (api_contact_history_read(req, req->ids[0], &out, &err))
         return http_reply_error(req, &err);
     return http_reply_json(req, 200, out);
 }

@@ -137,16 +137,14 @@ int api_worklist_caseload_items(http_req *req, json_t **out, core_error *err)
     return 0;
 }
 
-int api_worklist_team_items(http_req *req, json_t **out, core_error *err)
+/* The cases of ids as team rows (each with "lead": {id, name} or null), the refused counted in one 'denied'. */
+static int team_rows(http_req *req, const model_id_pair *ids, int n, json_t **out, core_error *err)
 {
-    model_id_pair ids[API_WORKLIST_MAX];
-    int n = 0, rc;
     model_ctx ctx;
     model_ctx_init(&ctx, req->db, &req->arena, req->who.user_id);
     json_t *items = arena_array(req);
-    if (req->who.team_id && (rc = model_worklist_team(&ctx, req->who.team_id, API_WORKLIST_MAX, ids, &n, err)))
-        return rc;
     int64_t withheld = 0;
+    int rc;
     for (int i = 0; i < n; i++) {
         json_t *item;
         if ((rc = case_item(req, &ids[i], &item, err)))
@@ -169,6 +167,57 @@ int api_worklist_team_items(http_req *req, json_t **out, core_error *err)
         return rc;
     *out = items;
     return 0;
+}
+
+int api_worklist_team_items(http_req *req, json_t **out, core_error *err)
+{
+    model_id_pair ids[API_WORKLIST_MAX];
+    int n = 0, rc;
+    model_ctx ctx;
+    model_ctx_init(&ctx, req->db, &req->arena, req->who.user_id);
+    if (req->who.team_id && (rc = model_worklist_team(&ctx, req->who.team_id, API_WORKLIST_MAX, ids, &n, err)))
+        return rc;
+    return team_rows(req, ids, n, out, err);
+}
+
+int api_worklist_team_page(http_req *req, int sort, int desc, int offset, int limit, json_t **out, int64_t *total,
+                           core_error *err)
+{
+    model_id_pair ids[API_WORKLIST_MAX];
+    int n = 0, rc;
+    *total = 0;
+    if (limit < 1 || limit > API_WORKLIST_MAX)
+        limit = API_WORKLIST_MAX;
+    model_ctx ctx;
+    model_ctx_init(&ctx, req->db, &req->arena, req->who.user_id);
+    if (req->who.team_id && (rc = model_worklist_team_page(&ctx, req->who.team_id, (model_team_sort)sort, desc,
+                                                           offset, limit, ids, &n, total, err)))
+        return rc;
+    return team_rows(req, ids, n, out, err);
+}
+
+int api_worklist_team_unallocated(http_req *req, json_t **out, core_error *err)
+{
+    model_id_pair ids[API_WORKLIST_MAX];
+    int n = 0, rc;
+    model_ctx ctx;
+    model_ctx_init(&ctx, req->db, &req->arena, req->who.user_id);
+    if (req->who.team_id &&
+        (rc = model_worklist_team_unallocated(&ctx, req->who.team_id, API_WORKLIST_MAX, ids, &n, err)))
+        return rc;
+    return team_rows(req, ids, n, out, err);
+}
+
+int api_worklist_team_overdue(http_req *req, json_t **out, core_error *err)
+{
+    model_id_pair ids[API_WORKLIST_MAX];
+    int n = 0, rc;
+    model_ctx ctx;
+    model_ctx_init(&ctx, req->db, &req->arena, req->who.user_id);
+    if (req->who.team_id &&
+        (rc = model_worklist_team_overdue(&ctx, req->who.team_id, API_WORKLIST_MAX, ids, &n, err)))
+        return rc;
+    return team_rows(req, ids, n, out, err);
 }
 
 int api_worklist_undecided_items(http_req *req, json_t **out, core_error *err)

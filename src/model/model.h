@@ -160,6 +160,10 @@ int model_record_label(model_ctx *ctx, const model_resource *r, json_t *obj, con
  * earlier_contacts: [{id, family_id, received_on, source_code, decision, decision_date}]}. Arena-owned. */
 int model_triage_history(model_ctx *ctx, int64_t contact_id, json_t **out, core_error *err);
 
+/* The families person_id is a current member of, for "already known?" (model_triage.c): *out a JSON array
+ * (arena-owned) of {family_id, open_episodes: [{id, start_date, owning_team_id, owning_team, lead_user_id,
+ * lead}]}; archived families left out. 0 or the store's code. */
+int model_triage_person_families(model_ctx *ctx, int64_t person_id, json_t **out, core_error *err);
 /* Links that named something already known, for governance (model_triage.c): up to limit (1..500) rows of
  * {kind, id, family_id, contact_id, person_id, created_by, created_at}, newest first. Arena-owned. */
 int model_linked_list(model_ctx *ctx, int limit, json_t **items, core_error *err);
@@ -185,6 +189,26 @@ int model_worklist_team(model_ctx *ctx, int64_t team_id, int limit, model_id_pai
 /* The display name of member of staff user_id (arena string), or NULL when there is none. 0 or the store's
  * code. Staff names are the directory, not case records: no access decision is asked. */
 int model_staff_name(model_ctx *ctx, int64_t user_id, const char **name, core_error *err);
+
+/* The team manager's pages (model_worklist.c), ids only as above. team_page: one page (offset, limit) of the
+ * team's open episodes in the order asked (desc 1: descending), *total the number of them all. unallocated:
+ * those nobody leads, oldest first. overdue: those whose next review (set by the latest review) is before
+ * today, most overdue first. staff: the enabled practitioners and managers of the team who may lead a case,
+ * *out a JSON array (arena-owned) of {id, name, role, open_cases}. 0 or the store's code. */
+typedef enum {
+    MODEL_TEAM_SORT_OPENED,
+    MODEL_TEAM_SORT_FAMILY,
+    MODEL_TEAM_SORT_LEAD,
+    MODEL_TEAM_SORT_REVIEW,
+    MODEL_TEAM_SORTS
+} model_team_sort;
+int model_worklist_team_page(model_ctx *ctx, int64_t team_id, model_team_sort sort, int desc, int offset, int limit,
+                             model_id_pair *out, int *count, int64_t *total, core_error *err);
+int model_worklist_team_unallocated(model_ctx *ctx, int64_t team_id, int limit, model_id_pair *out, int *count,
+                                    core_error *err);
+int model_worklist_team_overdue(model_ctx *ctx, int64_t team_id, int limit, model_id_pair *out, int *count,
+                                core_error *err);
+int model_team_staff(model_ctx *ctx, int64_t team_id, json_t **out, core_error *err);
 
 /* Current UTC time as 'YYYY-MM-DDTHH:MM:SSZ' into out[24]. */
 void model_now(char out[24]);

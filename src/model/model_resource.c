@@ -110,6 +110,7 @@ static const model_field contact_fields[] = {
     CODE("decision", "contact_decision", MODEL_F_FILTER),
     F("decision_date", MODEL_T_DATE, 0),
     REF("decided_by", "app_user", 0),
+    TEXT("decision_rationale", 0, NOTE_MAX_LEN), /* why the front door decided as it did (0022) */
     F("opens_family", MODEL_T_BOOL, MODEL_F_INTERNAL), /* the contact opens the family it names (access_link_opens) */
     F("archived_on", MODEL_T_DATE, MODEL_F_HIDDEN | MODEL_F_INTERNAL), /* set by a retention run (archive) */
 };

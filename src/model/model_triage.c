@@ -11,6 +11,7 @@
  * Restricted and merged people are never in either answer.
  */
 #include <inttypes.h>
+#include <string.h>
 
 #include "model/model.h"
 
@@ -117,6 +118,56 @@ int model_triage_history(model_ctx *ctx, int64_t contact_id, json_t **out, core_
     json_object_set(o, "earlier_contacts", contacts);
     core_arena_on_release(ctx->arena, json_release, o);
     *out = o;
+    return 0;
+}
+
+/* The families a person is a current member of (archived families left out), each with its open episodes, the
+ * team that owns each and its lead: one row per family and open episode (episode columns NULL when the family
+ * has none). For "already known?": a second open episode must not be started by mistake. */
+static const char SQL_PERSON_FAMILIES[] =
+    "SELECT m.family_id, e.id AS episode_id, e.start_date, e.owning_team_id, t.name AS owning_team,\n"
+    "       e.lead_user_id, u.display_name AS lead\n"
+    "  FROM family_member m\n"
+    "  JOIN family f ON f.id = m.family_id AND f.archived_on IS NULL\n"
+    "  LEFT JOIN episode e ON e.family_id = m.family_id AND e.end_date IS NULL\n"
+    "  LEFT JOIN team t ON t.id = e.owning_team_id\n"
+    "  LEFT JOIN app_user u ON u.id = e.lead_user_id\n"
+    " WHERE m.person_id = $1\n"
+    "   AND (m.to_date IS NULL OR m.to_date >= $2)\n"
+    " ORDER BY m.family_id, e.id\n"
+    " LIMIT 50";
+
+int model_triage_person_families(model_ctx *ctx, int64_t person_id, json_t **out, core_error *err)
+{
+    char day[11];
+    memcpy(day, ctx->now, 10);
+    day[10] = '\0';
+    store_value p[] = {store_v_int(person_id), store_v_text(day)};
+    json_t *rows;
+    int rc = rows_json(ctx, SQL_PERSON_FAMILIES, p, 2, &rows, err);
+    if (rc)
+        return rc;
+    json_t *fams = json_array();
+    core_arena_on_release(ctx->arena, json_release, fams);
+    json_t *cur = NULL;
+    size_t i;
+    json_t *r;
+    json_array_foreach(rows, i, r)
+    {
+        json_int_t fid = json_integer_value(json_object_get(r, "family_id"));
+        if (!cur || json_integer_value(json_object_get(cur, "family_id")) != fid) {
+            cur = json_pack("{s:I,s:[]}", "family_id", fid, "open_episodes");
+            json_array_append_new(fams, cur);
+        }
+        if (json_is_integer(json_object_get(r, "episode_id"))) {
+            json_t *e = json_deep_copy(r);
+            json_object_del(e, "family_id");
+            json_object_set_new(e, "id", json_incref(json_object_get(r, "episode_id")));
+            json_object_del(e, "episode_id");
+            json_array_append_new(json_object_get(cur, "open_episodes"), e);
+        }
+    }
+    *out = fams;
     return 0;
 }
 

@@ -103,3 +103,122 @@ int model_worklist_undecided(model_ctx *ctx, int limit, model_id_pair *out, int 
     store_value p[] = {store_v_int(limit)};
     return pairs(ctx, SQL_UNDECIDED, p, 1, limit, out, count, err);
 }
+
+/* ---- the team manager's pages --------------------------------------------------------------------------- */
+
+/* A team's open episodes, one page of them in the order the manager chose: by family name, date opened, lead
+ * practitioner's name (unallocated first) or next review due (the one the latest review set; none first),
+ * then by id. One statement per order, so no part of the SQL comes from the request. */
+#define TEAM_PAGE(order)                                                                                       \
+    "SELECT e.id, e.family_id\n"                                                                                \
+    "  FROM episode e\n"                                                                                       \
+    "  JOIN family f ON f.id = e.family_id\n"                                                                  \
+    "  LEFT JOIN app_user u ON u.id = e.lead_user_id\n"                                                        \
+    " WHERE e.owning_team_id = $1\n"                                                                           \
+    "   AND e.end_date IS NULL\n"                                                                              \
+    " ORDER BY " order ", e.id\n"                                                                              \
+    " LIMIT $2 OFFSET $3"
+#define NEXT_REVIEW                                                                                            \
+    "(SELECT r.next_review_due FROM review r WHERE r.episode_id = e.id ORDER BY r.held_on DESC, r.id DESC LIMIT 1)"
+
+static const char *const SQL_TEAM_PAGE[MODEL_TEAM_SORTS][2] = {
+    [MODEL_TEAM_SORT_OPENED] = {TEAM_PAGE("e.start_date ASC"), TEAM_PAGE("e.start_date DESC")},
+    [MODEL_TEAM_SORT_FAMILY] = {TEAM_PAGE("f.name COLLATE NOCASE ASC"), TEAM_PAGE("f.name COLLATE NOCASE DESC")},
+    [MODEL_TEAM_SORT_LEAD] = {TEAM_PAGE("u.display_name COLLATE NOCASE ASC"),
+                              TEAM_PAGE("u.display_name COLLATE NOCASE DESC")},
+    [MODEL_TEAM_SORT_REVIEW] = {TEAM_PAGE(NEXT_REVIEW " ASC"), TEAM_PAGE(NEXT_REVIEW " DESC")},
+};
+
+/* How many open episodes the team owns. */
+static const char SQL_TEAM_COUNT[] =
+    "SELECT count(*)\n"
+    "  FROM episode e\n"
+    " WHERE e.owning_team_id = $1\n"
+    "   AND e.end_date IS NULL";
+
+/* The team's open episodes nobody leads yet, oldest first. */
+static const char SQL_TEAM_UNALLOCATED[] =
+    "SELECT e.id, e.family_id\n"
+    "  FROM episode e\n"
+    " WHERE e.owning_team_id = $1\n"
+    "   AND e.end_date IS NULL\n"
+    "   AND e.lead_user_id IS NULL\n"
+    " ORDER BY e.start_date, e.id\n"
+    " LIMIT $2";
+
+/* The team's open episodes whose next review (the one the latest review set) is before $2, most overdue first. */
+static const char SQL_TEAM_OVERDUE[] =
+    "SELECT id, family_id\n"
+    "  FROM (SELECT e.id, e.family_id, " NEXT_REVIEW " AS due\n"
+    "          FROM episode e\n"
+    "         WHERE e.owning_team_id = $1\n"
+    "           AND e.end_date IS NULL)\n"
+    " WHERE due < $2\n"
+    " ORDER BY due, id\n"
+    " LIMIT $3";
+
+/* The team's staff who can lead a case, with how many open cases each leads now. */
+static const char SQL_TEAM_STAFF[] =
+    "SELECT u.id, u.display_name, u.role,\n"
+    "       (SELECT count(*) FROM episode e WHERE e.lead_user_id = u.id AND e.end_date IS NULL) AS open_cases\n"
+    "  FROM app_user u\n"
+    " WHERE u.team_id = $1\n"
+    "   AND u.disabled = 0\n"
+    "   AND u.role IN ('practitioner', 'team_manager')\n"
+    " ORDER BY u.display_name, u.id\n"
+    " LIMIT 200";
+
+int model_worklist_team_page(model_ctx *ctx, int64_t team_id, model_team_sort sort, int desc, int offset, int limit,
+                             model_id_pair *out, int *count, int64_t *total, core_error *err)
+{
+    if ((unsigned)sort >= MODEL_TEAM_SORTS)
+        sort = MODEL_TEAM_SORT_OPENED;
+    store_value c[] = {store_v_int(team_id)};
+    int rc = store_query_int(ctx->db, ctx->arena, SQL_TEAM_COUNT, c, 1, total, err);
+    if (rc)
+        return rc;
+    store_value p[] = {store_v_int(team_id), store_v_int(limit), store_v_int(offset)};
+    return pairs(ctx, SQL_TEAM_PAGE[sort][desc ? 1 : 0], p, 3, limit, out, count, err);
+}
+
+int model_worklist_team_unallocated(model_ctx *ctx, int64_t team_id, int limit, model_id_pair *out, int *count,
+                                    core_error *err)
+{
+    store_value p[] = {store_v_int(team_id), store_v_int(limit)};
+    return pairs(ctx, SQL_TEAM_UNALLOCATED, p, 2, limit, out, count, err);
+}
+
+int model_worklist_team_overdue(model_ctx *ctx, int64_t team_id, int limit, model_id_pair *out, int *count,
+                                core_error *err)
+{
+    char day[11];
+    memcpy(day, ctx->now, 10);
+    day[10] = '\0';
+    store_value p[] = {store_v_int(team_id), store_v_text(day), store_v_int(limit)};
+    return pairs(ctx, SQL_TEAM_OVERDUE, p, 3, limit, out, count, err);
+}
+
+static void json_release(void *p)
+{
+    json_decref(p);
+}
+
+int model_team_staff(model_ctx *ctx, int64_t team_id, json_t **out, core_error *err)
+{
+    *out = NULL;
+    store_value p[] = {store_v_int(team_id)};
+    store_stmt *st;
+    int rc = store_query(ctx->db, ctx->arena, SQL_TEAM_STAFF, p, 1, &st, err);
+    if (rc)
+        return rc;
+    json_t *a = json_array();
+    core_arena_on_release(ctx->arena, json_release, a);
+    while ((rc = store_next(st, err)) == 1)
+        json_array_append_new(a, json_pack("{s:I,s:s,s:s,s:I}", "id", (json_int_t)store_col_int(st, 0), "name",
+                                           store_col_text(st, 1, NULL), "role", store_col_text(st, 2, NULL),
+                                           "open_cases", (json_int_t)store_col_int(st, 3)));
+    if (rc < 0)
+        return rc;
+    *out = a;
+    return 0;
+}

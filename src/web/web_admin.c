@@ -20,7 +20,7 @@
 #include "core/core_parse.h"
 #include "model/model.h"
 #include "model/model_user.h"
-#include "web/web_internal.h"
+#include "web/web_widgets.h"
 
 enum { NAME_MAX_CHARS = 200 };
 
@@ -121,7 +121,8 @@ static web_raw users_table(http_req *req, json_t *users, json_t *teams)
     const char *const heads[] = {web_str(WEB_S_COL_NAME), web_str(WEB_S_USERNAME), web_str(WEB_S_COL_ROLE),
                                  web_str(WEB_S_ADM_TEAM), web_str(WEB_S_GOV_COL_STATE)};
     core_buf *b = web_buf(req);
-    web_tpl_button_link(b, &(web_tpl_button_link_args){"/admin/users/new", web_str(WEB_S_ADM_ADD_USER)});
+    web_raw add_user = web_button_link(req, "/admin/users/new", web_str(WEB_S_ADM_ADD_USER), 1);
+    core_buf_adds(b, add_user.html ? add_user.html : "");
     add(b, web_table(req, web_str(WEB_S_ADM_USERS), web_th(req, heads, 5), web_render(rows)));
     return web_render(b);
 }
@@ -185,9 +186,9 @@ int web_admin(http_req *req)
                           settings_table(req, settings)));
     json_decref(users);
     json_decref(settings);
-    core_buf *b = web_buf(req);
-    web_tpl_page(b, &(web_tpl_page_args){.heading = web_str(WEB_S_ADMIN), .body = web_render(body)});
-    return web_reply_page(req, 200, web_str(WEB_S_ADMIN), 0, web_render(b));
+    web_raw page = web_page(req, "full", (web_raw){NULL}, (web_raw){NULL}, NULL, web_str(WEB_S_ADMIN), NULL,
+                            web_render(body));
+    return web_reply_page(req, 200, web_str(WEB_S_ADMIN), 0, page);
 }
 
 /* ---- a new account ---- */
@@ -210,14 +211,14 @@ static int new_user_page(http_req *req, const user_form *u)
     web_form_init(&f, req);
     web_form_error(&f, "username", u->e_form);
     web_form_text(&f, "username", web_str(WEB_S_USERNAME), web_str(WEB_S_ADM_USERNAME_HINT), u->username,
-                  u->e_username, "govuk-!-width-one-half");
-    web_form_text(&f, "name", web_str(WEB_S_ADM_DISPLAY_NAME), NULL, u->name, u->e_name, "govuk-!-width-two-thirds");
-    web_form_radios(&f, "role", web_str(WEB_S_COL_ROLE), NULL, role_choices(req), NROLES, u->role, u->e_role);
-    web_form_select(&f, "team", web_str(WEB_S_ADM_TEAM), NULL, t, nt, u->team, u->e_team);
+                  web_form_error(&f, "username", u->e_username), "govuk-!-width-one-half");
+    web_form_text(&f, "name", web_str(WEB_S_ADM_DISPLAY_NAME), NULL, u->name, web_form_error(&f, "name", u->e_name), "govuk-!-width-two-thirds");
+    web_form_radios(&f, "role", web_str(WEB_S_COL_ROLE), NULL, role_choices(req), NROLES, u->role, web_form_error(&f, "role", u->e_role));
+    web_form_select(&f, "team", web_str(WEB_S_ADM_TEAM), NULL, t, nt, u->team, web_form_error(&f, "team", u->e_team));
     web_form_select(&f, "agency", web_str(WEB_S_ADM_AGENCY), web_str(WEB_S_ADM_AGENCY_HINT), a, na, u->agency,
-                    u->e_agency);
-    web_raw form = web_form_render(&f, "/admin/users/new", web_str(WEB_S_ADM_ADD_USER), WEB_BUTTON_PRIMARY);
-    return web_reply_form_page(req, 200, web_str(WEB_S_ADMIN), web_str(WEB_S_ADM_ADD_USER), &f, (web_raw){NULL},
+                    web_form_error(&f, "agency", u->e_agency));
+    web_raw form = web_form_render(&f, "/admin/users/new", web_str(WEB_S_ADM_ADD_USER), NULL, NULL);
+    return web_reply_form(req, 200, web_str(WEB_S_ADMIN), web_str(WEB_S_ADM_ADD_USER), &f, (web_raw){NULL},
                                form);
 }
 
@@ -225,6 +226,13 @@ int web_admin_user_new(http_req *req)
 {
     user_form u = {0};
     return new_user_page(req, &u);
+}
+
+/* A form field, NULL when absent or empty. */
+static const char *field(http_req *req, const char *name)
+{
+    const char *v = web_field(req, name, 100000);
+    return v && *v ? v : NULL;
 }
 
 /* An optional id field: 0 when empty; -1 when not an id. */
@@ -251,7 +259,7 @@ static web_raw credentials(http_req *req, json_t *user, web_str_id heading)
     core_buf *list = web_buf(req);
     if (json_array_size(json_object_get(c, "recovery_codes")))
         web_tpl_code_list(list, &(web_tpl_code_list_args){web_render(codes)});
-    web_raw parts[] = {web_summary_list(req, keys, vals, vals[2] ? 3 : 2),
+    web_raw parts[] = {web_summary_of(req, keys, vals, vals[2] ? 3 : 2),
                        json_array_size(json_object_get(c, "recovery_codes"))
                            ? web_paragraph(req, web_str(WEB_S_ADM_RECOVERY_CODES))
                            : (web_raw){NULL},
@@ -261,30 +269,28 @@ static web_raw credentials(http_req *req, json_t *user, web_str_id heading)
                                               .role = "alert",
                                               .title = web_str(WEB_S_ADM_DONE),
                                               .heading = web_str(heading),
-                                              .body = web_concat(req, parts, 4)});
+                                              .body = web_join(req, parts, 4)});
     return web_render(b);
 }
 
 static int credentials_page(http_req *req, json_t *user, web_str_id heading)
 {
-    web_raw parts[] = {credentials(req, user, heading),
-                       web_paragraph(req, web_json_text(req, user, "name"))};
-    core_buf *b = web_buf(req);
-    web_tpl_page(b, &(web_tpl_page_args){.caption = web_str(WEB_S_ADMIN), .heading = web_str(heading),
-                                          .body = web_concat(req, parts, 2)});
+    web_raw page = web_page(req, "two-thirds", (web_raw){NULL}, credentials(req, user, heading), web_str(WEB_S_ADMIN),
+                            web_str(heading), web_json_text(req, user, "name"), (web_raw){NULL});
+    int rc = web_reply_page(req, 200, web_str(heading), 0, page);
     json_decref(user);
-    return web_reply_page(req, 200, web_str(heading), 0, web_render(b));
+    return rc;
 }
 
 int web_admin_user_create(http_req *req)
 {
     core_error err;
     core_error_clear(&err);
-    user_form u = {.username = web_field(req, "username"),
-                   .name = web_field(req, "name"),
-                   .role = web_field(req, "role"),
-                   .team = web_field(req, "team"),
-                   .agency = web_field(req, "agency")};
+    user_form u = {.username = field(req, "username"),
+                   .name = field(req, "name"),
+                   .role = field(req, "role"),
+                   .team = field(req, "team"),
+                   .agency = field(req, "agency")};
     int64_t team = id_field(u.team), agency = id_field(u.agency);
     if (!u.username)
         u.e_username = web_str(WEB_S_ADM_ERR_USERNAME);
@@ -350,28 +356,27 @@ static int user_page(http_req *req, int64_t id, const char *e_form)
         web_form_select(&role, "agency", web_str(WEB_S_ADM_AGENCY), NULL, a, na,
                         web_json_text(req, user, "agency_id"), NULL);
         forms[0] = web_section(req, "role-form", web_str(WEB_S_ADM_CHANGE_ROLE), NULL,
-                               web_form_render(&role, action, web_str(WEB_S_ADM_SAVE), WEB_BUTTON_PRIMARY));
+                               web_form_render(&role, action, web_str(WEB_S_ADM_SAVE), NULL, NULL));
         web_form state;
         web_form_init(&state, req);
         core_buf_adds(state.fields, off ? "<input type=\"hidden\" name=\"change\" value=\"enable\">\n"
                                         : "<input type=\"hidden\" name=\"change\" value=\"disable\">\n");
         forms[1] = web_section(req, "state-form", web_str(off ? WEB_S_ADM_ENABLE : WEB_S_ADM_DISABLE),
                                web_str(off ? WEB_S_ADM_ENABLE_INTRO : WEB_S_ADM_DISABLE_INTRO),
-                               web_form_render(&state, action, web_str(off ? WEB_S_ADM_ENABLE : WEB_S_ADM_DISABLE),
-                                               off ? WEB_BUTTON_SECONDARY : WEB_BUTTON_WARNING));
+                               web_form_render(&state, action, web_str(off ? WEB_S_ADM_ENABLE : WEB_S_ADM_DISABLE), NULL, NULL));
         web_form reset;
         web_form_init(&reset, req);
         core_buf_adds(reset.fields, "<input type=\"hidden\" name=\"change\" value=\"reset\">\n");
         web_choice sf[2] = {{"yes", web_str(WEB_S_ADM_RESET_TOTP_YES)}, {"no", web_str(WEB_S_ADM_RESET_TOTP_NO)}};
         web_form_radios(&reset, "second_factor", web_str(WEB_S_ADM_RESET_TOTP), NULL, sf, 2, "no", NULL);
         forms[2] = web_section(req, "reset-form", web_str(WEB_S_ADM_RESET), web_str(WEB_S_ADM_RESET_INTRO),
-                               web_form_render(&reset, action, web_str(WEB_S_ADM_RESET), WEB_BUTTON_SECONDARY));
+                               web_form_render(&reset, action, web_str(WEB_S_ADM_RESET), NULL, NULL));
     }
-    forms[3] = web_summary_list(req, keys, vals, 6);
+    forms[3] = web_summary_of(req, keys, vals, 6);
     web_raw parts[] = {forms[3], forms[0], forms[1], forms[2]};
     json_decref(user);
-    return web_reply_form_page(req, 200, web_str(WEB_S_ADMIN), name ? name : web_str(WEB_S_ADM_USERS), &f,
-                               web_concat(req, parts, 4), (web_raw){NULL});
+    return web_reply_form(req, 200, web_str(WEB_S_ADMIN), name ? name : web_str(WEB_S_ADM_USERS), &f,
+                               web_join(req, parts, 4), (web_raw){NULL});
 }
 
 int web_admin_user(http_req *req)
@@ -384,11 +389,11 @@ int web_admin_user_post(http_req *req)
     core_error err;
     core_error_clear(&err);
     int64_t id = req->ids[0];
-    const char *change = web_field(req, "change");
+    const char *change = field(req, "change");
     json_t *out = NULL;
     int rc;
     if (change && strcmp(change, "reset") == 0) {
-        const char *sf = web_field(req, "second_factor");
+        const char *sf = field(req, "second_factor");
         rc = api_user_reset_do(req, id, sf && strcmp(sf, "yes") == 0, &out, &err);
         if (rc == 0)
             return credentials_page(req, out, WEB_S_ADM_RESET_DONE);
@@ -396,8 +401,8 @@ int web_admin_user_post(http_req *req)
         api_user_change c = {.disabled = strcmp(change, "disable") == 0};
         rc = api_user_change_do(req, id, &c, &out, &err);
     } else if (change && strcmp(change, "role") == 0) {
-        const char *team = web_field(req, "team"), *agency = web_field(req, "agency");
-        api_user_change c = {.role = web_field(req, "role"), .team_id = id_field(team),
+        const char *team = field(req, "team"), *agency = field(req, "agency");
+        api_user_change c = {.role = field(req, "role"), .team_id = id_field(team),
                              .agency_id = id_field(agency), .disabled = -1};
         if (!model_user_role_valid(c.role) || c.team_id < 0 || c.agency_id < 0)
             return user_page(req, id, web_str(WEB_S_ADM_ERR_ROLE));
@@ -441,12 +446,12 @@ static int setting_page(http_req *req, const char *name, const char *value, cons
     web_form f;
     web_form_init(&f, req);
     web_form_text(&f, "value", core_arena_printf(&req->arena, "%s (%s)", web_str(WEB_S_ADM_VALUE), unit ? unit : ""),
-                  desc, value ? value : web_json_text(req, s, "value"), e_value, "govuk-input--width-5");
+                  desc, value ? value : web_json_text(req, s, "value"), web_form_error(&f, "value", e_value), "govuk-input--width-5");
     web_raw form = web_form_render(&f, core_arena_printf(&req->arena, "/admin/settings/%s", name),
-                                   web_str(WEB_S_ADM_SAVE), WEB_BUTTON_PRIMARY);
+                                   web_str(WEB_S_ADM_SAVE), NULL, NULL);
     const char *heading = core_arena_strdup(&req->arena, name);
     json_decref(items);
-    return web_reply_form_page(req, 200, web_str(WEB_S_ADM_SETTINGS), heading, &f, (web_raw){NULL}, form);
+    return web_reply_form(req, 200, web_str(WEB_S_ADM_SETTINGS), heading, &f, (web_raw){NULL}, form);
 }
 
 int web_admin_setting(http_req *req)
@@ -458,7 +463,7 @@ int web_admin_setting_post(http_req *req)
 {
     core_error err;
     core_error_clear(&err);
-    const char *v = web_field(req, "value");
+    const char *v = field(req, "value");
     int64_t value = 0;
     if (!v || core_parse_int64(v, strlen(v), 0, INT64_MAX, &value))
         return setting_page(req, req->names[0], v, web_str(WEB_S_ADM_ERR_VALUE));

@@ -23,7 +23,7 @@
 #include "core/core_parse.h"
 #include "model/model.h"
 #include "pindex/pindex.h"
-#include "web/web_internal.h"
+#include "web/web_widgets.h"
 
 enum { QUEUE_SHOWN = 50, NOTE_MAX = 2000, REASON_MAX_CHARS = 500 };
 
@@ -35,6 +35,13 @@ static void cell(core_buf *b, const char *text)
 static void add(core_buf *out, web_raw r)
 {
     core_buf_adds(out, r.html ? r.html : "");
+}
+
+/* A form field, NULL when absent or empty (its length is checked by the caller). */
+static const char *field(http_req *req, const char *name)
+{
+    const char *v = web_field(req, name, 100000);
+    return v && *v ? v : NULL;
 }
 
 static int refused(const core_error *err)
@@ -259,9 +266,9 @@ int web_governance(http_req *req)
     core_buf_adds(form, "</form>\n");
     add(body, web_section(req, "access-report", web_str(WEB_S_GOV_ACCESS_REPORT), web_str(WEB_S_GOV_ACCESS_REPORT_INTRO),
                           web_render(form)));
-    core_buf *b = web_buf(req);
-    web_tpl_page(b, &(web_tpl_page_args){.heading = web_str(WEB_S_GOVERNANCE), .body = web_render(body)});
-    return web_reply_page(req, 200, web_str(WEB_S_GOVERNANCE), 0, web_render(b));
+    web_raw page = web_page(req, "full", (web_raw){NULL}, (web_raw){NULL}, NULL, web_str(WEB_S_GOVERNANCE), NULL,
+                            web_render(body));
+    return web_reply_page(req, 200, web_str(WEB_S_GOVERNANCE), 0, page);
 }
 
 /* ---- one break-glass access ---- */
@@ -291,13 +298,13 @@ static int review_page(http_req *req, int64_t id, web_form *f, const char *outco
                           web_json_text(req, grant, "granted_at"), web_json_text(req, grant, "expires_at"),
                           web_json_text(req, grant, "review_outcome")};
     int reviewed = vals[6] != NULL;
-    web_raw summary = web_summary_list(req, keys, vals, reviewed ? 7 : 6);
+    web_raw summary = web_summary_of(req, keys, vals, reviewed ? 7 : 6);
     json_decref(s.items);
     json_decref(items);
     web_raw form = {NULL};
     if (!reviewed) {
         json_t *list;
-        if (api_reference_items(req, "break_glass_outcome", &list, err))
+        if (api_reference_codes(req, "break_glass_outcome", &list, err))
             return err->code;
         json_t *codes = json_object_get(list, "codes");
         size_t n = json_array_size(codes);
@@ -308,12 +315,14 @@ static int review_page(http_req *req, int64_t id, web_form *f, const char *outco
             c[i].label = core_arena_strdup(&req->arena, json_string_value(json_object_get(code, "label")));
         }
         json_decref(list);
-        web_form_radios(f, "outcome", web_str(WEB_S_GOV_OUTCOME), NULL, c, n, outcome, err_outcome);
-        web_form_textarea(f, "note", web_str(WEB_S_GOV_NOTE), web_str(WEB_S_GOV_NOTE_HINT), note, err_note);
+        web_form_radios(f, "outcome", web_str(WEB_S_GOV_OUTCOME), NULL, c, n, outcome,
+                        web_form_error(f, "outcome", err_outcome));
+        web_form_textarea(f, "note", web_str(WEB_S_GOV_NOTE), web_str(WEB_S_GOV_NOTE_HINT), note,
+                          web_form_error(f, "note", err_note));
         form = web_form_render(f, core_arena_printf(&req->arena, "/governance/reviews/%" PRId64, id),
-                               web_str(WEB_S_GOV_RECORD_REVIEW), WEB_BUTTON_PRIMARY);
+                               web_str(WEB_S_GOV_RECORD_REVIEW), NULL, NULL);
     }
-    return web_reply_form_page(req, 200, web_str(WEB_S_GOVERNANCE), web_str(WEB_S_GOV_BREAK_GLASS_ONE), f, summary,
+    return web_reply_form(req, 200, web_str(WEB_S_GOVERNANCE), web_str(WEB_S_GOV_BREAK_GLASS_ONE), f, summary,
                                form);
 }
 
@@ -332,7 +341,7 @@ int web_gov_review_post(http_req *req)
 {
     core_error err;
     core_error_clear(&err);
-    const char *outcome = web_field(req, "outcome"), *note = web_field(req, "note");
+    const char *outcome = field(req, "outcome"), *note = field(req, "note");
     const char *e_outcome = outcome ? NULL : web_str(WEB_S_GOV_ERR_OUTCOME);
     const char *e_note = !note ? web_str(WEB_S_GOV_ERR_NOTE) : strlen(note) > NOTE_MAX ? web_str(WEB_S_GOV_ERR_NOTE_LONG) : NULL;
     json_t *out = NULL;
@@ -457,7 +466,7 @@ static web_raw side_list(http_req *req, json_t *side)
     }
     if (!n)
         return web_paragraph(req, web_str(WEB_S_NOT_SHOWN));
-    return web_summary_list(req, k, v, n);
+    return web_summary_of(req, k, v, n);
 }
 
 static int match_page(http_req *req, int64_t id, web_form *f, const char *decision, const char *reason,
@@ -477,7 +486,7 @@ static int match_page(http_req *req, int64_t id, web_form *f, const char *decisi
         web_section(req, "other", web_str(WEB_S_GOV_COL_OTHER), NULL,
                     side_list(req, json_object_get(p, pair_other(p)))),
         json_is_object(ev) ? web_section(req, "evidence", web_str(WEB_S_GOV_EVIDENCE), NULL,
-                                         web_concat(req, (web_raw[]){waterfall(req, ev), evidence_table(req, ev)}, 2))
+                                         web_join(req, (web_raw[]){waterfall(req, ev), evidence_table(req, ev)}, 2))
                            : (web_raw){NULL},
     };
     const char *state = core_arena_strdup(&req->arena, web_json_text(req, p, "state"));
@@ -486,16 +495,17 @@ static int match_page(http_req *req, int64_t id, web_form *f, const char *decisi
     web_raw form = {NULL};
     if (pending) {
         web_choice c[2] = {{"same", web_str(WEB_S_GOV_SAME)}, {"different", web_str(WEB_S_GOV_DIFFERENT)}};
-        web_form_radios(f, "decision", web_str(WEB_S_GOV_DECISION), NULL, c, 2, decision, e_decision);
-        web_form_textarea(f, "reason", web_str(WEB_S_GOV_REASON), NULL, reason, e_reason);
+        web_form_radios(f, "decision", web_str(WEB_S_GOV_DECISION), NULL, c, 2, decision,
+                        web_form_error(f, "decision", e_decision));
+        web_form_textarea(f, "reason", web_str(WEB_S_GOV_REASON), NULL, reason, web_form_error(f, "reason", e_reason));
         form = web_form_render(f, core_arena_printf(&req->arena, "/governance/match-reviews/%" PRId64, id),
-                               web_str(WEB_S_GOV_RECORD_DECISION), WEB_BUTTON_PRIMARY);
+                               web_str(WEB_S_GOV_RECORD_DECISION), NULL, NULL);
     } else {
         form = web_paragraph(req, core_arena_printf(&req->arena, "%s: %s", web_str(WEB_S_GOV_COL_STATE), state ? state : ""));
     }
-    return web_reply_form_page(req, 200, web_str(WEB_S_GOVERNANCE),
+    return web_reply_form(req, 200, web_str(WEB_S_GOVERNANCE),
                                core_arena_printf(&req->arena, "%s %" PRId64, web_str(WEB_S_GOV_PAIR_N), id), f,
-                               web_concat(req, parts, 3), form);
+                               web_join(req, parts, 3), form);
 }
 
 int web_gov_match(http_req *req)
@@ -513,7 +523,7 @@ int web_gov_match_post(http_req *req)
 {
     core_error err;
     core_error_clear(&err);
-    const char *decision = web_field(req, "decision"), *reason = web_field(req, "reason");
+    const char *decision = field(req, "decision"), *reason = field(req, "reason");
     const char *e_decision = decision && (strcmp(decision, "same") == 0 || strcmp(decision, "different") == 0)
                                  ? NULL
                                  : web_str(WEB_S_GOV_ERR_DECISION);
@@ -548,13 +558,13 @@ int web_gov_access_report(http_req *req)
         web_form f;
         web_form_init(&f, req);
         web_form_text(&f, "person", web_str(WEB_S_GOV_PERSON_ID), web_str(WEB_S_GOV_PERSON_ID_HINT), p,
-                      web_str(WEB_S_GOV_ERR_PERSON), "govuk-input--width-10");
+                      web_form_error(&f, "person", web_str(WEB_S_GOV_ERR_PERSON)), "govuk-input--width-10");
         core_buf *form = web_buf(req);
         core_buf_adds(form, "<form method=\"get\" action=\"/governance/access-report\" novalidate>\n");
         add(form, web_render(f.fields));
         web_tpl_button_submit(form, &(web_tpl_button_submit_args){web_str(WEB_S_GOV_SHOW_REPORT)});
         core_buf_adds(form, "</form>\n");
-        return web_reply_form_page(req, 200, web_str(WEB_S_GOVERNANCE), web_str(WEB_S_GOV_ACCESS_REPORT), &f,
+        return web_reply_form(req, 200, web_str(WEB_S_GOVERNANCE), web_str(WEB_S_GOV_ACCESS_REPORT), &f,
                                    (web_raw){NULL}, web_render(form));
     }
     json_t *items;
@@ -582,9 +592,9 @@ int web_gov_access_report(http_req *req)
     web_raw body = table_or(req, web_str(WEB_S_GOV_ACCESS_REPORT), heads, 5, rows, json_array_size(items),
                             WEB_S_GOV_ACCESS_REPORT_NONE);
     json_decref(items);
-    core_buf *b = web_buf(req);
     const char *heading = core_arena_printf(&req->arena, "%s: %s %" PRId64, web_str(WEB_S_GOV_ACCESS_REPORT),
                                             web_str(WEB_S_GOV_PERSON_N), person);
-    web_tpl_page(b, &(web_tpl_page_args){.caption = web_str(WEB_S_GOVERNANCE), .heading = heading, .body = body});
-    return web_reply_page(req, 200, heading, 0, web_render(b));
+    web_raw page = web_page(req, "full", (web_raw){NULL}, (web_raw){NULL}, web_str(WEB_S_GOVERNANCE), heading, NULL,
+                            body);
+    return web_reply_page(req, 200, heading, 0, page);
 }

@@ -47,39 +47,6 @@ web_raw web_paragraph(http_req *req, const char *text);
 /* Text of a JSON member (strings as they are, integers in decimal, else NULL): an arena string. */
 const char *web_json_text(http_req *req, json_t *obj, const char *key);
 
-/* Forms (web_form.c): fields with their inline errors, and a summary of every error of the form. */
-typedef struct web_form {
-    http_req *req;
-    core_buf *fields, *summary;
-    int errors;
-} web_form;
-typedef struct web_choice {
-    const char *value, *label;
-} web_choice;
-typedef enum { WEB_BUTTON_PRIMARY, WEB_BUTTON_SECONDARY, WEB_BUTTON_WARNING } web_button;
-void web_form_init(web_form *f, http_req *req);
-/* An error of the form not tied to one field (field: the id its summary line links to). */
-void web_form_error(web_form *f, const char *field, const char *text);
-void web_form_text(web_form *f, const char *field, const char *label, const char *hint, const char *value,
-                   const char *error, const char *width);
-void web_form_textarea(web_form *f, const char *field, const char *label, const char *hint, const char *value,
-                       const char *error);
-void web_form_radios(web_form *f, const char *field, const char *legend, const char *hint, const web_choice *c,
-                     size_t n, const char *checked, const char *error);
-void web_form_select(web_form *f, const char *field, const char *label, const char *hint, const web_choice *c,
-                     size_t n, const char *selected, const char *error);
-web_raw web_form_summary(web_form *f);
-web_raw web_form_render(web_form *f, const char *action, const char *submit, web_button kind);
-/* The form field name with surrounding white space removed; NULL when absent or empty. */
-const char *web_field(http_req *req, const char *name);
-/* The session's CSRF token for a form ("" for a request without a browser session). */
-const char *web_csrf(http_req *req);
-web_raw web_summary_list(http_req *req, const char *const *keys, const char *const *values, size_t n);
-web_raw web_concat(http_req *req, const web_raw *parts, size_t n);
-/* A page of one form: heading, the error summary (status 400 when the form has errors), before, the form. */
-int web_reply_form_page(http_req *req, int status, const char *caption, const char *heading, web_form *f,
-                        web_raw before, web_raw form);
-
 /* Handlers. */
 int web_sign_in_form(http_req *req);
 int web_sign_in(http_req *req);
@@ -103,5 +70,20 @@ int web_admin_user_post(http_req *req);
 int web_admin_setting(http_req *req);
 int web_admin_setting_post(http_req *req);
 int web_reach(http_req *req);
+/* The front door's pages (web_frontdoor.c) and the team manager's (web_team.c). web_team_worklist adds the
+ * manager's sections of `/` to out: 0 or the error's code with err set. */
+int web_fd_queue(http_req *req);
+/* The front door worklist's way to its pages (a button to the queue). */
+web_raw web_fd_queue_link(http_req *req);
+int web_fd_new_form(http_req *req);
+int web_fd_new(http_req *req);
+int web_fd_change(http_req *req);
+int web_fd_check(http_req *req);
+int web_fd_record(http_req *req);
+int web_fd_contact(http_req *req);
+int web_fd_decide(http_req *req);
+int web_team_worklist(http_req *req, core_buf *out, core_error *err);
+int web_team_allocate_form(http_req *req);
+int web_team_allocate(http_req *req);
 
 #endif

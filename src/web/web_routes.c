@@ -10,14 +10,14 @@
  */
 #include "web/web_internal.h"
 
-enum { FORM_SMALL = 8 * 1024 };
+enum { FORM_SMALL = 8 * 1024, FORM_CONTACT = 64 * 1024 };
 
 const http_route web_routes[] = {
     /* method  pattern         handler              permission     body        params  data  flags */
     {"GET", "/sign-in", web_sign_in_form, "public", 0, NULL, NULL, HTTP_ROUTE_PUBLIC | HTTP_ROUTE_PAGE},
     {"POST", "/sign-in", web_sign_in, "public", FORM_SMALL, NULL, NULL, HTTP_ROUTE_PUBLIC | HTTP_ROUTE_PAGE},
     {"POST", "/sign-out", web_sign_out, "session.end", FORM_SMALL, NULL, NULL, HTTP_ROUTE_PAGE},
-    {"GET", "/", web_worklist, "record.list", 0, NULL, NULL, HTTP_ROUTE_PAGE},
+    {"GET", "/", web_worklist, "record.list", 0, "sort,order,page,allocated", NULL, HTTP_ROUTE_PAGE},
     {"GET", "/families/{id}", web_family, "record.read", 0, NULL, NULL, HTTP_ROUTE_PAGE},
     /* information governance (web_gov.c) and administration (web_admin.c) */
     {"GET", "/governance", web_governance, "governance.review", 0, NULL, NULL, HTTP_ROUTE_PAGE},
@@ -38,6 +38,20 @@ const http_route web_routes[] = {
     {"POST", "/admin/settings/{name}", web_admin_setting_post, "settings.write", FORM_SMALL, NULL, NULL,
      HTTP_ROUTE_PAGE},
     {"GET", "/reach", web_reach, "returns.counts", 0, "from,to,round", NULL, HTTP_ROUTE_PAGE},
+    /* the front door's pages and the team manager's allocation (web_frontdoor.c, web_team.c) */
+    {"GET", "/front-door", web_fd_queue, "frontdoor.triage", 0, NULL, NULL, HTTP_ROUTE_PAGE},
+    {"GET", "/front-door/new", web_fd_new_form, "frontdoor.triage", 0, NULL, NULL, HTTP_ROUTE_PAGE},
+    {"POST", "/front-door/new", web_fd_new, "frontdoor.triage", FORM_CONTACT, NULL, NULL, HTTP_ROUTE_PAGE},
+    {"POST", "/front-door/change", web_fd_change, "frontdoor.triage", FORM_CONTACT, NULL, NULL, HTTP_ROUTE_PAGE},
+    {"POST", "/front-door/check", web_fd_check, "frontdoor.triage", FORM_CONTACT, NULL, NULL, HTTP_ROUTE_PAGE},
+    {"POST", "/front-door/record", web_fd_record, "frontdoor.triage", FORM_CONTACT, NULL, NULL, HTTP_ROUTE_PAGE},
+    {"GET", "/front-door/contacts/{id}", web_fd_contact, "frontdoor.triage", 0, "recorded,decided,sent", NULL,
+     HTTP_ROUTE_PAGE},
+    {"POST", "/front-door/contacts/{id}/decision", web_fd_decide, "frontdoor.triage", FORM_CONTACT, NULL, NULL,
+     HTTP_ROUTE_PAGE},
+    {"GET", "/team/episodes/{id}/allocate", web_team_allocate_form, "team.allocate", 0, NULL, NULL, HTTP_ROUTE_PAGE},
+    {"POST", "/team/episodes/{id}/allocate", web_team_allocate, "team.allocate", FORM_SMALL, NULL, NULL,
+     HTTP_ROUTE_PAGE},
     {"GET", "/assets/", web_asset_get, "public", 0, NULL, NULL, HTTP_ROUTE_PUBLIC | HTTP_ROUTE_PREFIX},
 };
 

@@ -90,8 +90,10 @@ static void front_door(http_req *req, json_t *items, core_buf *out)
                                                   : core_arena_printf(&req->arena, "%" PRId64 " %s", days,
                                                                       web_str(WEB_S_DAYS));
         core_buf *cells = web_buf(req);
-        cell(cells, core_arena_printf(&req->arena, "%s %" PRId64, web_str(WEB_S_CONTACT_N),
-                                      (int64_t)json_integer_value(json_object_get(c, "id"))));
+        int64_t cid = (int64_t)json_integer_value(json_object_get(c, "id"));
+        web_tpl_td_link(cells, &(web_tpl_td_link_args){
+                                   .href = core_arena_printf(&req->arena, "/front-door/contacts/%" PRId64, cid),
+                                   .text = core_arena_printf(&req->arena, "%s %" PRId64, web_str(WEB_S_CONTACT_N), cid)});
         cell(cells, web_json_text(req, c, "received_on"));
         cell(cells, waiting);
         cell(cells, web_json_text(req, c, "reason"));
@@ -116,10 +118,9 @@ int web_worklist(http_req *req)
     core_buf *sections = web_buf(req);
     json_t *items;
     switch (access_role_of(&req->who)) {
-    case ACCESS_ROLE_TEAM_MANAGER:
-        if (api_worklist_team_items(req, &items, &err))
+    case ACCESS_ROLE_TEAM_MANAGER: /* unallocated work, reviews overdue, the caseload sorted and paged (web_team.c) */
+        if (web_team_worklist(req, sections, &err))
             return http_reply_error(req, &err);
-        cases(req, items, 1, sections);
         break;
     case ACCESS_ROLE_PRACTITIONER:
         if (api_worklist_caseload_items(req, &items, &err))
@@ -130,6 +131,10 @@ int web_worklist(http_req *req)
         if (api_worklist_undecided_items(req, &items, &err))
             return http_reply_error(req, &err);
         front_door(req, items, sections);
+        { /* the front door's own pages: the queue with its decisions, and recording a contact */
+            web_raw go = web_fd_queue_link(req);
+            core_buf_adds(sections, go.html ? go.html : "");
+        }
         break;
     default: {
         web_raw p = web_paragraph(req, web_str(WEB_S_NO_WORKLIST));

@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+"""council.py — the browser tests' council: the small demo council of tests/web/run.py, with its work and
+hostile text (give_work), and enough open cases for one team that its caseload needs a second page, in DIR/browser.db with the demo users' logins in DIR/logins.json.
+
+    tests/browser/council.py --hearth build/hearth --dir DIR
+
+run.js calls this before it starts the server, so the browser tests and the HTTP tests see the same council
+(Python 3 standard library only; Node.js 18 has no SQLite of its own).
+"""
+import argparse
+import importlib.util
+import os
+import subprocess
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+_spec = importlib.util.spec_from_file_location("web_run", os.path.join(HERE, "..", "web", "run.py"))
+web = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(web)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--hearth", required=True)
+    ap.add_argument("--dir", required=True)
+    args = ap.parse_args()
+    db, logins = os.path.join(args.dir, "browser.db"), os.path.join(args.dir, "logins.json")
+    subprocess.run([args.hearth, "demo", "--db", db, "--logins", logins] + web.api.DEMO_ARGS, check=True,
+                   stdout=subprocess.DEVNULL)
+    web.give_work(db)
+    more_team_work(db)
+
+
+def more_team_work(db):
+    """Enough open cases for Early Help North (team 2) that its caseload runs to a second page: an open episode,
+    nobody leading it, for each of 20 families that have none."""
+    import sqlite3
+    con = sqlite3.connect(db)
+    try:
+        with con:
+            fams = [r[0] for r in con.execute(
+                "SELECT f.id FROM family f WHERE NOT EXISTS (SELECT 1 FROM episode e WHERE e.family_id = f.id AND "
+                "e.end_date IS NULL) ORDER BY f.id LIMIT 20")]
+            for i, f in enumerate(fams):
+                day = "2026-%02d-%02d" % (1 + i % 10, 1 + i)
+                con.execute("INSERT INTO episode (family_id, start_date, owning_team_id, created_at, updated_at) "
+                            "VALUES (?, ?, 2, ?, ?)", (f, day, day + "T09:00:00Z", day + "T09:00:00Z"))
+    finally:
+        con.close()
+
+
+if __name__ == "__main__":
+    main()
