@@ -35,6 +35,13 @@ struct model_filter;
 int api_record_read(http_req *req, const struct model_resource *r, int64_t id, json_t **out, core_error *err);
 int api_record_list(http_req *req, const struct model_resource *r, int64_t parent, const struct model_filter *filters,
                     size_t nfilters, int64_t after, int want, json_t **items, int64_t *next, core_error *err);
+/* The writes under POST /api/v1/<collection> and PATCH /api/v1/<resource>/{id}, shared with the pages: the
+ * access decision, the write rules, the model's validation (every problem of the body left in req->problems),
+ * the write and its audit event in one transaction. *out arena-owned. 0, or the error's code with err set. */
+int api_record_create(http_req *req, const struct model_resource *r, int64_t parent, json_t *body, json_t **out,
+                      core_error *err);
+int api_record_update(http_req *req, const struct model_resource *r, int64_t id, json_t *body, json_t **out,
+                      core_error *err);
 int api_resource_create(http_req *req);
 int api_resource_get(http_req *req);
 int api_resource_update(http_req *req);
@@ -43,6 +50,10 @@ int api_healthz(http_req *req);
 /* GET /privacy: the notice from the server's policy (api_notice.c). */
 int api_privacy(http_req *req);
 int api_reference_list(http_req *req);
+/* The active codes of reference list `list` as [{code, label}] in their order (the framework's lists sf_headline
+ * and sf_need too), for a page's choices: reference data, not case records. *codes arena-owned; 0 or the
+ * error's code. */
+int api_reference_codes(http_req *req, const char *list, json_t **codes, core_error *err);
 int api_schema(http_req *req);
 int api_session_create(http_req *req);
 /* Worklists (api_worklist.c): GET /api/v1/worklist/caseload, /team and /front-door, and the item lists under them
@@ -98,6 +109,10 @@ int api_create_rules(http_req *req, const struct model_resource *r, int64_t pare
  * caller rolls back, then audits the refusal (api_refusal_audit). */
 int api_created_rules(http_req *req, const struct model_resource *r, json_t *row, const struct access_footing *f,
                       core_error *err);
+/* After changing record id of r with body (in the write's transaction): an episode closed with its open
+ * actions cancelled cancels them. 0 or the error's code. */
+int api_updated_rules(http_req *req, const struct model_resource *r, int64_t id, json_t *body, json_t *row,
+                      struct model_ctx *ctx, core_error *err);
 /* Before changing record id of r with body: a contact moved to another family. 0 or the error's code. */
 int api_update_rules(http_req *req, const struct model_resource *r, int64_t id, json_t *body,
                      struct model_ctx *ctx, core_error *err);

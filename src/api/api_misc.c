@@ -111,10 +111,61 @@ int api_person_search(http_req *req)
     return 0;
 }
 
+static void release_json(void *p)
+{
+    json_decref(p);
+}
+
+int api_reference_codes(http_req *req, const char *list, json_t **codes, core_error *err)
+{
+    *codes = NULL;
+    if (strcmp(list, "sf_headline") == 0 || strcmp(list, "sf_need") == 0) {
+        model_ctx ctx;
+        model_ctx_init(&ctx, req->db, &req->arena, req->who.user_id);
+        return model_framework_codes(&ctx, list, codes, err);
+    }
+    store_value p[] = {store_v_text(list)};
+    store_stmt *st;
+    int rc = store_query(req->db, &req->arena, SQL_REF_LIST, p, 1, &st, err);
+    if (rc)
+        return rc;
+    json_t *out = json_array();
+    core_arena_on_release(&req->arena, release_json, out);
+    while ((rc = store_next(st, err)) == 1)
+        json_array_append_new(out, json_pack("{s:s,s:s}", "code", store_col_text(st, 0, NULL), "label",
+                                             store_col_text(st, 1, NULL)));
+    if (rc < 0)
+        return rc;
+    *codes = out;
+    return 0;
+}
+
+/* The outcomes framework's codes as a reference list (GET /api/v1/reference/sf_headline, sf_need). */
+static int framework_list(http_req *req)
+{
+    core_error err;
+    core_error_clear(&err);
+    model_ctx ctx;
+    model_ctx_init(&ctx, req->db, &req->arena, req->who.user_id);
+    json_t *codes;
+    if (model_framework_codes(&ctx, req->names[0], &codes, &err))
+        return http_reply_error(req, &err);
+    int needs = strcmp(req->names[0], "sf_need") == 0;
+    json_t *out = json_pack("{s:s,s:s,s:b,s:O}", "list", req->names[0], "label",
+                            needs ? "Supporting Families outcome framework: family needs under each headline"
+                                  : "Supporting Families outcome framework: headline outcomes",
+                            "verified", !needs, "codes", codes);
+    int rc = http_reply_json(req, 200, out);
+    json_decref(out);
+    return rc;
+}
+
 int api_reference_list(http_req *req)
 {
     core_error err;
     core_error_clear(&err);
+    if (strcmp(req->names[0], "sf_headline") == 0 || strcmp(req->names[0], "sf_need") == 0)
+        return framework_list(req);
     store_value p[] = {store_v_text(req->names[0])};
     store_stmt *st;
     int rc = store_query(req->db, &req->arena, SQL_REF_LIST, p, 1, &st, &err);

@@ -263,6 +263,59 @@ int api_resource_list(http_req *req)
     return reply_page(req, items, next);
 }
 
+int api_record_create(http_req *req, const model_resource *r, int64_t parent, json_t *body, json_t **out_row,
+                      core_error *err)
+{
+    json_t *out = NULL;
+    *out_row = NULL;
+    access_footing f;
+    model_ctx ctx;
+    model_ctx_for(&ctx, req);
+    /* A child record is created "in its section under its parent" — the section it will carry (an area's,
+     * a labelled note's) — and a top-level one by role. */
+    const model_resource *pr = r->parent ? model_resource_find(r->parent) : NULL;
+    const char *label = NULL;
+    if (model_record_label(&ctx, r, body, &label, err))
+        return err->code;
+    access_target what = {label ? label : r->section, pr ? pr->table : r->table, parent, NULL,
+                          strcmp(r->table, "episode_member") == 0 ? ACCESS_STAFF_TAF : 0};
+    if (api_decide(req, &what, pr ? pr->name : r->name, "record.create", &f, err) ||
+        api_create_rules(req, r, parent, body, &ctx, err))
+        return err->code;
+    int rc = store_begin(req->db, err);
+    if (rc == 0) {
+        rc = model_create(&ctx, r, parent, body, &out, err);
+        req->problems = ctx.problems;
+    }
+    if (rc == 0 && api_created_rules(req, r, out, &f, err)) {
+        store_rollback(req->db); /* refused: nothing stored, then the refusal audited */
+        api_refusal_audit(req, "record.create", pr ? pr->table : r->table, parent, err);
+        return err->code;
+    }
+    if (rc == 0) /* in the write's transaction: the record and its event commit together (finding 17) */
+        rc = http_audit_write(req, "create", r->table, json_integer_value(json_object_get(out, "id")),
+                              footing_detail(req, &f, field_names(body)), err);
+    if (rc == 0)
+        rc = store_commit(req->db, err);
+    if (rc) {
+        store_rollback(req->db);
+        return rc;
+    }
+    /* A person just recorded who may already be known: say so (the evidence is at POST /api/v1/people/matches). */
+    if (strcmp(r->table, "person") == 0) {
+        json_t *dups = NULL;
+        if (api_match_duplicates(req, out, &dups, err))
+            return err->code;
+        if (json_array_size(dups))
+            json_object_set_new(out, "possible_duplicates", dups);
+        else
+            json_decref(dups);
+    }
+    shape(r, &f, out);
+    *out_row = out;
+    return 0;
+}
+
 int api_resource_create(http_req *req)
 {
     const model_resource *r = model_resource_find(req->route->data);
@@ -272,49 +325,8 @@ int api_resource_create(http_req *req)
     int rc = http_body_json(req, &body, &err);
     if (rc)
         return http_reply_error(req, &err);
-    int64_t parent = r->parent ? req->ids[0] : 0;
-    access_footing f;
-    model_ctx ctx;
-    model_ctx_for(&ctx, req);
-    /* A child record is created "in its section under its parent" — the section it will carry (an area's,
-     * a labelled note's) — and a top-level one by role. */
-    const model_resource *pr = r->parent ? model_resource_find(r->parent) : NULL;
-    const char *label = NULL;
-    if (model_record_label(&ctx, r, body, &label, &err))
+    if (api_record_create(req, r, r->parent ? req->ids[0] : 0, body, &out, &err))
         return http_reply_error(req, &err);
-    access_target what = {label ? label : r->section, pr ? pr->table : r->table, parent, NULL,
-                          strcmp(r->table, "episode_member") == 0 ? ACCESS_STAFF_TAF : 0};
-    if (api_decide(req, &what, pr ? pr->name : r->name, "record.create", &f, &err) ||
-        api_create_rules(req, r, parent, body, &ctx, &err))
-        return http_reply_error(req, &err);
-    rc = store_begin(req->db, &err);
-    if (rc == 0)
-        rc = model_create(&ctx, r, parent, body, &out, &err);
-    if (rc == 0 && api_created_rules(req, r, out, &f, &err)) {
-        store_rollback(req->db); /* refused: nothing stored, then the refusal audited */
-        api_refusal_audit(req, "record.create", pr ? pr->table : r->table, parent, &err);
-        return http_reply_error(req, &err);
-    }
-    if (rc == 0) /* in the write's transaction: the record and its event commit together (finding 17) */
-        rc = http_audit_write(req, "create", r->table, json_integer_value(json_object_get(out, "id")),
-                              footing_detail(req, &f, field_names(body)), &err);
-    if (rc == 0)
-        rc = store_commit(req->db, &err);
-    if (rc) {
-        store_rollback(req->db);
-        return http_reply_error(req, &err);
-    }
-    /* A person just recorded who may already be known: say so (the evidence is at POST /api/v1/people/matches). */
-    if (strcmp(r->table, "person") == 0) {
-        json_t *dups = NULL;
-        if (api_match_duplicates(req, out, &dups, &err))
-            return http_reply_error(req, &err);
-        if (json_array_size(dups))
-            json_object_set_new(out, "possible_duplicates", dups);
-        else
-            json_decref(dups);
-    }
-    shape(r, &f, out);
     req->location = core_arena_printf(&req->arena, "/api/v1/%s/%" PRId64, r->name,
                                       (int64_t)json_integer_value(json_object_get(out, "id")));
     return reply_or_error(req, 0, &err, 201, out);
@@ -349,6 +361,49 @@ int api_resource_get(http_req *req)
     return reply_or_error(req, rc, &err, 200, out);
 }
 
+int api_record_update(http_req *req, const model_resource *r, int64_t id, json_t *body, json_t **out_row,
+                      core_error *err)
+{
+    json_t *out = NULL;
+    *out_row = NULL;
+    access_footing f;
+    model_ctx ctx;
+    model_ctx_for(&ctx, req);
+    /* A change of the record's sharing label is checked against the label it will carry too. */
+    const char *label = NULL;
+    if (model_record_label(&ctx, r, body, &label, err))
+        return err->code;
+    int relabel = json_object_get(body, "sharing_label") || json_object_get(body, "headline");
+    access_target what = {r->section, r->table, id, relabel ? (label ? label : r->section) : NULL,
+                          api_staffing_write(r, body)};
+    if (api_decide(req, &what, r->name, "record.write", &f, err) || api_update_rules(req, r, id, body, &ctx, err))
+        return err->code;
+    const char *was = NULL; /* an agency's type before the change, for the trail (api_governance.c) */
+    int rc = store_begin(req->db, err);
+    if (rc == 0)
+        rc = api_config_before(req, r->table, id, body, &was, err);
+    if (rc == 0) {
+        rc = model_update(&ctx, r, id, body, &out, err);
+        req->problems = ctx.problems;
+    }
+    if (rc == 0) /* in the write's transaction (finding 17) */
+        rc = http_audit_write(req, "update", r->table, id,
+                              api_config_detail(req, footing_detail(req, &f, field_names(body)), was, out), err);
+    if (rc == 0 && strcmp(r->table, "consent") == 0) /* a withdrawal is recorded as the person's request too */
+        rc = api_consent_withdrawn(req, out, err);
+    if (rc == 0) /* a closure that cancelled the plan's open actions (api_rules.c) */
+        rc = api_updated_rules(req, r, id, body, out, &ctx, err);
+    if (rc == 0)
+        rc = store_commit(req->db, err);
+    if (rc) {
+        store_rollback(req->db);
+        return rc;
+    }
+    shape(r, &f, out);
+    *out_row = out;
+    return 0;
+}
+
 int api_resource_update(http_req *req)
 {
     const model_resource *r = model_resource_find(req->route->data);
@@ -358,36 +413,7 @@ int api_resource_update(http_req *req)
     int rc = http_body_json(req, &body, &err);
     if (rc)
         return http_reply_error(req, &err);
-    access_footing f;
-    model_ctx ctx;
-    model_ctx_for(&ctx, req);
-    /* A change of the record's sharing label is checked against the label it will carry too. */
-    const char *label = NULL;
-    if (model_record_label(&ctx, r, body, &label, &err))
+    if (api_record_update(req, r, req->ids[0], body, &out, &err))
         return http_reply_error(req, &err);
-    int relabel = json_object_get(body, "sharing_label") || json_object_get(body, "headline");
-    access_target what = {r->section, r->table, req->ids[0], relabel ? (label ? label : r->section) : NULL,
-                          api_staffing_write(r, body)};
-    if (api_decide(req, &what, r->name, "record.write", &f, &err) ||
-        api_update_rules(req, r, req->ids[0], body, &ctx, &err))
-        return http_reply_error(req, &err);
-    const char *was = NULL; /* an agency's type before the change, for the trail (api_governance.c) */
-    rc = store_begin(req->db, &err);
-    if (rc == 0)
-        rc = api_config_before(req, r->table, req->ids[0], body, &was, &err);
-    if (rc == 0)
-        rc = model_update(&ctx, r, req->ids[0], body, &out, &err);
-    if (rc == 0) /* in the write's transaction (finding 17) */
-        rc = http_audit_write(req, "update", r->table, req->ids[0],
-                              api_config_detail(req, footing_detail(req, &f, field_names(body)), was, out), &err);
-    if (rc == 0 && strcmp(r->table, "consent") == 0) /* a withdrawal is recorded as the person's request too */
-        rc = api_consent_withdrawn(req, out, &err);
-    if (rc == 0)
-        rc = store_commit(req->db, &err);
-    if (rc) {
-        store_rollback(req->db);
-        return http_reply_error(req, &err);
-    }
-    shape(r, &f, out);
     return http_reply_json(req, 200, out);
 }
