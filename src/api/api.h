@@ -50,6 +50,10 @@ int api_healthz(http_req *req);
 /* GET /privacy: the notice from the server's policy (api_notice.c). */
 int api_privacy(http_req *req);
 int api_reference_list(http_req *req);
+/* Break glass as POST /api/v1/access/break-glass does with body ({family_id | person_id, reason, explanation}),
+ * shared with the page: every problem of the body in req->problems; *grant_id the grant recorded. 0 or the
+ * error's code. */
+int api_break_glass_grant(http_req *req, json_t *body, int64_t *grant_id, core_error *err);
 /* The active codes of reference list `list` as [{code, label}] in their order (the framework's lists sf_headline
  * and sf_need too), for a page's choices: reference data, not case records. *codes arena-owned; 0 or the
  * error's code. */

@@ -215,6 +215,10 @@ int model_need_person_in_family(model_ctx *ctx, int64_t assessment, int64_t pers
 int model_framework_has(model_ctx *ctx, const char *version, const char *headline, const char *need,
                         core_error *err);
 int model_framework_codes(model_ctx *ctx, const char *list, json_t **out, core_error *err);
+/* closures: open episodes of team_id whose lead asked to close them, oldest request first (id: the episode,
+ * parent_id: its family), for the team manager's sign-off (model_sense.c). */
+int model_worklist_closures(model_ctx *ctx, int64_t team_id, int limit, model_id_pair *out, int *count,
+                            core_error *err);
 
 /* Current UTC time as 'YYYY-MM-DDTHH:MM:SSZ' into out[24]. */
 void model_now(char out[24]);

@@ -170,3 +170,31 @@ int model_framework_codes(model_ctx *ctx, const char *list, json_t **out, core_e
     *out = codes;
     return 0;
 }
+
+/* A team's open episodes whose lead has asked to close them, the oldest request first. */
+static const char SQL_CLOSURES_ASKED[] =
+    "SELECT id, family_id\n"
+    "  FROM episode\n"
+    " WHERE owning_team_id = $1\n"
+    "   AND end_date IS NULL\n"
+    "   AND closure_requested_on IS NOT NULL\n"
+    "   AND archived_on IS NULL\n"
+    " ORDER BY closure_requested_on, id\n"
+    " LIMIT $2";
+
+int model_worklist_closures(model_ctx *ctx, int64_t team_id, int limit, model_id_pair *out, int *count,
+                            core_error *err)
+{
+    *count = 0;
+    store_value p[] = {store_v_int(team_id), store_v_int(limit)};
+    store_stmt *st;
+    int rc = store_query(ctx->db, ctx->arena, SQL_CLOSURES_ASKED, p, 2, &st, err);
+    if (rc)
+        return rc;
+    while ((rc = store_next(st, err)) == 1 && *count < limit) {
+        out[*count].id = store_col_int(st, 0);
+        out[*count].parent_id = store_col_int(st, 1);
+        (*count)++;
+    }
+    return rc < 0 ? rc : 0;
+}

@@ -19,3 +19,7 @@ INSERT INTO ref_code (list, code, label, parent, sort_order) VALUES
   ('closure_open_actions', 'cancelled', 'Cancelled: no longer needed', NULL, 1),
   ('closure_open_actions', 'family', 'The family carries them on', NULL, 2),
   ('closure_open_actions', 'agency', 'Handed to another agency or service', NULL, 3);
+
+-- A partner agency's (or any member's) contribution to the Team Around the Family, recorded as a note.
+INSERT INTO ref_code (list, code, label, parent, sort_order) VALUES
+  ('note_type', 'taf_contribution', 'Contribution to the Team Around the Family', NULL, 7);
