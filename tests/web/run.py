@@ -25,12 +25,15 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import types
 import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 _spec = importlib.util.spec_from_file_location("api_run", os.path.join(HERE, "..", "api", "run.py"))
 api = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(api)  # the demo council's arguments, the server, TOTP codes (and HEARTH_NOW)
+sys.path.insert(0, HERE)
+import practitioner  # noqa: E402  (the case pages' checks, run against the same server)
 
 EVIL = "<script>alert(1)</script>"
 EVIL_TEXT = "\"'& " + EVIL
@@ -54,11 +57,11 @@ class Browser:
     def __init__(self, port):
         self.port, self.cookies, self.seen = port, {}, []
 
-    def go(self, method, path, form=None, headers=None, cookies=True):
+    def go(self, method, path, form=None, headers=None, cookies=True, raw_body=None):
         h = dict(headers or {})
         if cookies and self.cookies:
             h["Cookie"] = "; ".join("%s=%s" % kv for kv in self.cookies.items())
-        body = None
+        body = raw_body
         if form is not None:
             body = urllib.parse.urlencode(form).encode()
             h.setdefault("Content-Type", "application/x-www-form-urlencoded")
@@ -426,6 +429,12 @@ def run(hearth, tmp):
                     bad.append((method, path, st))
         check("every response carries CSP (no unsafe-inline, frame-ancestors 'none'), nosniff, Referrer-Policy",
               not bad and len(b.seen) + len(fd.seen) > 20, bad)
+        # the practitioner's, team manager's and partner's pages of a case (tests/web/practitioner.py)
+        practitioner.checks(types.SimpleNamespace(
+            check=check, Browser=Browser, sign_in=sign_in, hidden_csrf=hidden_csrf, api_token=api_token,
+            api_get=api_get, api=api, audit_seq=audit_seq, audit_since=audit_since, db_rows=db_rows,
+            page_shape=page_shape, EVIL=EVIL, EVIL_TEXT=EVIL_TEXT, CSP_NEEDS=CSP_NEEDS, db=db, logins=logins,
+            port=port, mg=mg, token=token, now=api.TEST_NOW, seen_browsers=[]))
     finally:
         why = server.stop()
         check("server stops cleanly", why is None, why)
