@@ -75,6 +75,11 @@ static const char *staff_name(http_req *req, json_t *row, const char *field)
     return model_staff_name(&ctx, json_integer_value(v), &name, &err) ? NULL : name;
 }
 
+static int partner_of(http_req *req)
+{
+    return access_role_of(&req->who) == ACCESS_ROLE_PARTNER;
+}
+
 static void link_to(http_req *req, core_buf *items, int64_t id, const char *kind, const char *slug, web_str_id text)
 {
     web_link_item(items, core_arena_printf(&req->arena, "/%s/%" PRId64 "/%s", kind, id, slug), web_str(text));
@@ -169,12 +174,14 @@ static int assessments(http_req *req, int64_t e, core_buf *out, core_error *err)
                                          web_str(WEB_S_CASE_EVIDENCE)};
             add(body, web_table(req, web_str(WEB_S_CASE_NEEDS), web_th(req, heads, 3), web_render(nr)));
         }
-        core_buf *links = web_buf(req);
-        link_to(req, links, id, "assessments", "add-area", WEB_S_CASE_ADD_AREA);
-        link_to(req, links, id, "assessments", "add-need", WEB_S_CASE_ADD_NEED);
-        if (!done)
-            link_to(req, links, id, "assessments", "complete", WEB_S_CASE_COMPLETE_ASSESSMENT);
-        add(body, web_links(req, links));
+        if (!partner_of(req)) { /* the case's structure is the council's (docs/access.md) */
+            core_buf *links = web_buf(req);
+            link_to(req, links, id, "assessments", "add-area", WEB_S_CASE_ADD_AREA);
+            link_to(req, links, id, "assessments", "add-need", WEB_S_CASE_ADD_NEED);
+            if (!done)
+                link_to(req, links, id, "assessments", "complete", WEB_S_CASE_COMPLETE_ASSESSMENT);
+            add(body, web_links(req, links));
+        }
     }
     add(out, web_section(req, "assessments", web_str(WEB_S_CASE_ASSESSMENTS), NULL,
                          json_array_size(items) ? web_render(body) : web_paragraph(req, web_str(WEB_S_CASE_NONE))));
@@ -235,20 +242,25 @@ static int plans(http_req *req, int64_t e, core_buf *out, core_error *err)
                                                .text = NULL, .tag = web_code_label(req, "plan_action_status", st),
                                                .tag_class = st && strcmp(st, "done") == 0 ? "govuk-tag--green"
                                                                                           : "govuk-tag--grey"});
-                web_tpl_td_link(cells, &(web_tpl_td_link_args){
-                                           .href = core_arena_printf(&req->arena, "/actions/%" PRId64 "/update",
-                                                                     (int64_t)json_integer_value(json_object_get(a, "id"))),
-                                           .text = web_str(WEB_S_CASE_UPDATE)});
+                if (partner_of(req))
+                    cell(cells, NULL);
+                else
+                    web_tpl_td_link(cells, &(web_tpl_td_link_args){
+                                               .href = core_arena_printf(&req->arena, "/actions/%" PRId64 "/update",
+                                                                         (int64_t)json_integer_value(json_object_get(a, "id"))),
+                                               .text = web_str(WEB_S_CASE_UPDATE)});
                 web_tpl_tr(rr, &(web_tpl_tr_args){web_render(cells)});
             }
             const char *const heads[] = {web_str(WEB_S_CASE_ACTION), web_str(WEB_S_CASE_OWNER), web_str(WEB_S_CASE_DUE),
                                          web_str(WEB_S_CASE_STATUS), web_str(WEB_S_CASE_CHANGE)};
             add(body, web_table(req, web_str(WEB_S_CASE_ACTIONS), web_th(req, heads, 5), web_render(rr)));
         }
-        core_buf *links = web_buf(req);
-        link_to(req, links, id, "plans", "add-goal", WEB_S_CASE_ADD_GOAL);
-        link_to(req, links, id, "plans", "add-action", WEB_S_CASE_ADD_ACTION);
-        add(body, web_links(req, links));
+        if (!partner_of(req)) {
+            core_buf *links = web_buf(req);
+            link_to(req, links, id, "plans", "add-goal", WEB_S_CASE_ADD_GOAL);
+            link_to(req, links, id, "plans", "add-action", WEB_S_CASE_ADD_ACTION);
+            add(body, web_links(req, links));
+        }
     }
     add(out, web_section(req, "plans", web_str(WEB_S_CASE_PLANS), NULL,
                          json_array_size(items) ? web_render(body) : web_paragraph(req, web_str(WEB_S_CASE_NONE))));

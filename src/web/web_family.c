@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "access/access.h"
 #include "model/model.h"
 #include "web/web_case.h"
 #include "web/web_form.h"
@@ -94,10 +95,12 @@ int web_family(http_req *req)
     core_buf *sections = web_buf(req);
     if (members(req, id, sections, &err) || web_family_chronology(req, id, sections, &err))
         return http_reply_error(req, &err);
-    core_buf *links = web_buf(req);
-    web_link_item(links, core_arena_printf(&req->arena, "/families/%" PRId64 "/add-consent", id),
-                  web_str(WEB_S_CASE_ADD_CONSENT));
-    add(sections, web_section(req, "record", web_str(WEB_S_CASE_RECORD), NULL, web_links(req, links)));
+    if (access_role_of(&req->who) != ACCESS_ROLE_PARTNER) { /* a partner does not record consent */
+        core_buf *links = web_buf(req);
+        web_link_item(links, core_arena_printf(&req->arena, "/families/%" PRId64 "/add-consent", id),
+                      web_str(WEB_S_CASE_ADD_CONSENT));
+        add(sections, web_section(req, "record", web_str(WEB_S_CASE_RECORD), NULL, web_links(req, links)));
+    }
     const char *name = web_json_text(req, fam, "name");
     core_buf *b = web_buf(req);
     web_tpl_family(b, &(web_tpl_family_args){web_str(WEB_S_FAMILY), name, web_render(sections)});

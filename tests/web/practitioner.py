@@ -335,7 +335,7 @@ def partner(h):
     if st == 200:
         check("... offering a contribution to the Team Around the Family, not the case's structure",
               'href="/episodes/%d/add-note"' % EPISODE in html and "ask-to-close" not in html and
-              "add-plan" not in html)
+              "add-plan" not in html and "add-area" not in html and "/update" not in html)
     form = {"note_type": "taf_contribution", "body": "Police: no further call-outs. " + h.EVIL_TEXT,
             **date_fields("occurred_at", day(h, -1)), "occurred_at-time": "11:00"}
     st_api, _ = api_post(h, token, "/api/v1/episodes/%d/notes" % EPISODE, dict(

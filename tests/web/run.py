@@ -10,7 +10,9 @@ serve` on a free port, and checks over HTTP, as a browser with JavaScript off wo
 page, its errors (every error of the form), its CSRF token, signing in with password and TOTP, the worklist of
 a practitioner and of the front door against the database, a family page the user may and may not read, the
 escaping of hostile text, the security headers of every response, the assets and their cache lifetimes,
-sign-out, and that each page writes the same audit events as the API reading the same records. Prints one
+sign-out, and that each page writes the same audit events as the API reading the same records; then
+tests/web/practitioner.py's checks of the case pages (episode, person, chronology, every question page, the
+closure journey, the partner's pages, break glass) against the same server. Prints one
 line per check and `web: N passed, N failed`; exit status 0 only when nothing failed. Python 3 standard
 library only.
 """
