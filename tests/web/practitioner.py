@@ -169,7 +169,7 @@ def checks(h):
     st, _, html = n1.go("GET", "/episodes/%d?done=%%3Cscript%%3E" % EPISODE)
     check("a banner is never made from the address", st == 200 and "notification-banner--success" not in html)
 
-    assessment_plan_action(h, n1)
+    assessment_plan_action(h, n1, n2)
     closure(h, n1, n2, mg, token1)
     partner(h)
     break_glass(h, n2, token2)
@@ -206,7 +206,7 @@ def api_post(h, who, path, body):
     return st, (json.loads(raw) if raw else None)
 
 
-def assessment_plan_action(h, n1):
+def assessment_plan_action(h, n1, n2):
     check, db = h.check, h.db
     # the whole-family assessment: six areas, working well / worried about / needs to happen, scaling 0-10
     st, hd, _ = post_form(h, n1, "/episodes/%d/add-assessment" % EPISODE,
@@ -257,6 +257,23 @@ def assessment_plan_action(h, n1):
     st, _, html = n1.go("GET", "/episodes/%d" % EPISODE)
     check("the episode page shows the plan's goal and action as text", h.EVIL not in html and
           'href="/actions/%d/update"' % act in html)
+    # the question pages under a plan, an action, an assessment and a family: for another practitioner,
+    # exactly what the API answers them reading that record; a form without its token refused
+    for path, record in (("/plans/%d/add-goal" % plan, "/api/v1/plans/%d" % plan),
+                         ("/plans/%d/add-action" % plan, "/api/v1/plans/%d" % plan),
+                         ("/actions/%d/update" % act, "/api/v1/actions/%d" % act),
+                         ("/assessments/%d/add-area" % aid, "/api/v1/assessments/%d" % aid),
+                         ("/assessments/%d/add-need" % aid, "/api/v1/assessments/%d" % aid),
+                         ("/assessments/%d/complete" % aid, "/api/v1/assessments/%d" % aid),
+                         ("/families/%d/add-consent" % FAMILY, "/api/v1/families/%d" % FAMILY)):
+        st, _, html = n1.go("GET", path)
+        check("GET %s renders for the lead" % path, st == 200 and h.hidden_csrf(html), st)
+        st_api, _ = api_get(h, n2, record)
+        st, _, html = n2.go("GET", path)
+        check("GET %s answers another practitioner as the API answers %s" % (path, record),
+              st == st_api and st in (403, 404) and h.EVIL not in html, (st, st_api))
+        st, _, _ = n1.go("POST", path, {"csrf_token": "0" * 48})
+        check("POST %s with a wrong CSRF token is refused 403" % path, st == 403, st)
 
 
 def closure(h, n1, n2, mg, token1):
