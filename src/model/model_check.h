@@ -1,7 +1,7 @@
 /*
  * model_check.h — the rules across a record's fields (model_check.c), named by the resource table
- * (model_resource.c). Each is a model_resource.check: it derives hidden and internal columns and records every
- * problem of the merged row with model_problem(); it returns 0, or the store's code.
+ * (model_resource.c). Each is a model_resource.check: it derives hidden and internal columns and records
+ * every problem of the merged row with model_problem(); it returns 0, or the store's code.
  */
 #ifndef HEARTH_MODEL_CHECK_H
 #define HEARTH_MODEL_CHECK_H

@@ -4,10 +4,10 @@
  *
  * The episode page reads, as the API reads them and in this order: GET /api/v1/episodes/{id}, GET
  * /api/v1/families/{f}, then the episode's lists (taf-members, assessments with each one's areas and needs,
- * plans with each one's goals and actions, reviews, activities, notes: GET /api/v1/<parent>/{id}/<list>?limit=500).
- * A list the access decision does not open is left out (a partner sees only the sections shared with their
- * agency). Links lead to the question pages (web_case_forms.c); which are offered follows the user's role,
- * but every write is decided again when it is made.
+ * plans with each one's goals and actions, reviews, activities, notes: GET
+ * /api/v1/<parent>/{id}/<list>?limit=500). A list the access decision does not open is left out (a partner
+ * sees only the sections shared with their agency). Links lead to the question pages (web_case_forms.c);
+ * which are offered follows the user's role, but every write is decided again when it is made.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -25,8 +25,7 @@ int web_case_refused(const core_error *err)
 const char *web_case_person_name(http_req *req, json_t *p)
 {
     const char *g = web_json_text(req, p, "preferred_name");
-    if (!g)
-        g = web_json_text(req, p, "given_name");
+    if (!g) g = web_json_text(req, p, "given_name");
     const char *f = web_json_text(req, p, "family_name");
     return core_arena_printf(&req->arena, "%s%s%s", g ? g : "", g && f ? " " : "", f ? f : "");
 }
@@ -46,7 +45,8 @@ static json_t *list_of(http_req *req, const char *resource, int64_t parent, core
 {
     json_t *items;
     int64_t next;
-    if (api_record_list(req, model_resource_find(resource), parent, NULL, 0, 0, MODEL_LIST_MAX, &items, &next, err)) {
+    if (api_record_list(req, model_resource_find(resource), parent, NULL, 0, 0, MODEL_LIST_MAX, &items, &next,
+                        err)) {
         if (web_case_refused(err))
             core_error_clear(err);
         else
@@ -56,8 +56,8 @@ static json_t *list_of(http_req *req, const char *resource, int64_t parent, core
     return items;
 }
 
-static web_raw table_or_none(http_req *req, json_t *items, const char *caption, const char *const *heads, size_t n,
-                             core_buf *rows, web_str_id none)
+static web_raw table_or_none(http_req *req, json_t *items, const char *caption, const char *const *heads,
+                             size_t n, core_buf *rows, web_str_id none)
 {
     return json_array_size(items) ? web_table(req, caption, web_th(req, heads, n), web_render(rows))
                                   : web_paragraph(req, web_str(none));
@@ -66,8 +66,7 @@ static web_raw table_or_none(http_req *req, json_t *items, const char *caption, 
 static const char *staff_name(http_req *req, json_t *row, const char *field)
 {
     json_t *v = json_object_get(row, field);
-    if (!json_is_integer(v))
-        return NULL;
+    if (!json_is_integer(v)) return NULL;
     model_ctx ctx;
     core_error err;
     const char *name = NULL;
@@ -80,7 +79,8 @@ static int partner_of(http_req *req)
     return access_role_of(&req->who) == ACCESS_ROLE_PARTNER;
 }
 
-static void link_to(http_req *req, core_buf *items, int64_t id, const char *kind, const char *slug, web_str_id text)
+static void link_to(http_req *req, core_buf *items, int64_t id, const char *kind, const char *slug,
+                    web_str_id text)
 {
     web_link_item(items, core_arena_printf(&req->arena, "/%s/%" PRId64 "/%s", kind, id, slug), web_str(text));
 }
@@ -89,8 +89,7 @@ static int taf(http_req *req, int64_t e, core_buf *out, core_error *err)
 {
     int failed = 0;
     json_t *items = list_of(req, "taf-members", e, err, &failed);
-    if (!items)
-        return failed ? err->code : 0;
+    if (!items) return failed ? err->code : 0;
     core_buf *rows = web_buf(req);
     size_t i;
     json_t *m;
@@ -104,10 +103,11 @@ static int taf(http_req *req, int64_t e, core_buf *out, core_error *err)
         cell(cells, web_date_words(req, web_json_text(req, m, "to_date")));
         web_tpl_tr(rows, &(web_tpl_tr_args){web_render(cells)});
     }
-    const char *const heads[] = {web_str(WEB_S_COL_NAME), web_str(WEB_S_CASE_TAF_ROLE), web_str(WEB_S_CASE_FROM),
-                                 web_str(WEB_S_CASE_TO)};
-    add(out, web_section(req, "taf", web_str(WEB_S_CASE_TAF), NULL,
-                         table_or_none(req, items, web_str(WEB_S_CASE_TAF), heads, 4, rows, WEB_S_CASE_NONE)));
+    const char *const heads[] = {web_str(WEB_S_COL_NAME), web_str(WEB_S_CASE_TAF_ROLE),
+                                 web_str(WEB_S_CASE_FROM), web_str(WEB_S_CASE_TO)};
+    add(out,
+        web_section(req, "taf", web_str(WEB_S_CASE_TAF), NULL,
+                    table_or_none(req, items, web_str(WEB_S_CASE_TAF), heads, 4, rows, WEB_S_CASE_NONE)));
     return 0;
 }
 
@@ -115,8 +115,7 @@ static int assessments(http_req *req, int64_t e, core_buf *out, core_error *err)
 {
     int failed = 0;
     json_t *items = list_of(req, "assessments", e, err, &failed);
-    if (!items)
-        return failed ? err->code : 0;
+    if (!items) return failed ? err->code : 0;
     core_buf *body = web_buf(req);
     size_t i;
     json_t *a;
@@ -125,17 +124,17 @@ static int assessments(http_req *req, int64_t e, core_buf *out, core_error *err)
         int64_t id = json_integer_value(json_object_get(a, "id"));
         core_buf *rows = web_buf(req);
         const char *done = web_json_text(req, a, "completed_on");
-        web_summary_row(req, rows, web_str(WEB_S_CASE_STARTED_ON), web_date_words(req, web_json_text(req, a, "started_on")),
+        web_summary_row(req, rows, web_str(WEB_S_CASE_STARTED_ON),
+                        web_date_words(req, web_json_text(req, a, "started_on")), NULL, NULL, NULL, NULL);
+        web_summary_row(req, rows, web_str(WEB_S_CASE_ORGANISATION), web_json_text(req, a, "organisation"),
                         NULL, NULL, NULL, NULL);
-        web_summary_row(req, rows, web_str(WEB_S_CASE_ORGANISATION), web_json_text(req, a, "organisation"), NULL, NULL,
-                        NULL, NULL);
         web_summary_row(req, rows, web_str(WEB_S_CASE_COMPLETED_ON), done ? web_date_words(req, done) : NULL,
                         done ? NULL : web_str(WEB_S_CASE_IN_PROGRESS), "govuk-tag--blue", NULL, NULL);
-        web_summary_row(req, rows, web_str(WEB_S_CASE_SUMMARY), web_json_text(req, a, "summary"), NULL, NULL, NULL, NULL);
+        web_summary_row(req, rows, web_str(WEB_S_CASE_SUMMARY), web_json_text(req, a, "summary"), NULL, NULL,
+                        NULL, NULL);
         add(body, web_summary(req, rows));
         json_t *areas = list_of(req, "areas", id, err, &failed);
-        if (failed)
-            return err->code;
+        if (failed) return err->code;
         if (areas) {
             core_buf *ar = web_buf(req);
             size_t k;
@@ -153,11 +152,11 @@ static int assessments(http_req *req, int64_t e, core_buf *out, core_error *err)
             const char *const heads[] = {web_str(WEB_S_CASE_AREA), web_str(WEB_S_CASE_WORKING_WELL),
                                          web_str(WEB_S_CASE_WORRIED), web_str(WEB_S_CASE_NEEDS_HAPPEN),
                                          web_str(WEB_S_CASE_SCALE_SHORT)};
-            add(body, table_or_none(req, areas, web_str(WEB_S_CASE_AREAS), heads, 5, ar, WEB_S_CASE_NO_AREAS));
+            add(body,
+                table_or_none(req, areas, web_str(WEB_S_CASE_AREAS), heads, 5, ar, WEB_S_CASE_NO_AREAS));
         }
         json_t *needs = list_of(req, "needs", id, err, &failed);
-        if (failed)
-            return err->code;
+        if (failed) return err->code;
         if (needs && json_array_size(needs)) {
             core_buf *nr = web_buf(req);
             size_t k;
@@ -178,13 +177,13 @@ static int assessments(http_req *req, int64_t e, core_buf *out, core_error *err)
             core_buf *links = web_buf(req);
             link_to(req, links, id, "assessments", "add-area", WEB_S_CASE_ADD_AREA);
             link_to(req, links, id, "assessments", "add-need", WEB_S_CASE_ADD_NEED);
-            if (!done)
-                link_to(req, links, id, "assessments", "complete", WEB_S_CASE_COMPLETE_ASSESSMENT);
+            if (!done) link_to(req, links, id, "assessments", "complete", WEB_S_CASE_COMPLETE_ASSESSMENT);
             add(body, web_links(req, links));
         }
     }
     add(out, web_section(req, "assessments", web_str(WEB_S_CASE_ASSESSMENTS), NULL,
-                         json_array_size(items) ? web_render(body) : web_paragraph(req, web_str(WEB_S_CASE_NONE))));
+                         json_array_size(items) ? web_render(body)
+                                                : web_paragraph(req, web_str(WEB_S_CASE_NONE))));
     return 0;
 }
 
@@ -192,8 +191,7 @@ static int plans(http_req *req, int64_t e, core_buf *out, core_error *err)
 {
     int failed = 0;
     json_t *items = list_of(req, "plans", e, err, &failed);
-    if (!items)
-        return failed ? err->code : 0;
+    if (!items) return failed ? err->code : 0;
     core_buf *body = web_buf(req);
     size_t i;
     json_t *p;
@@ -201,14 +199,13 @@ static int plans(http_req *req, int64_t e, core_buf *out, core_error *err)
     {
         int64_t id = json_integer_value(json_object_get(p, "id"));
         core_buf *rows = web_buf(req);
-        web_summary_row(req, rows, web_str(WEB_S_CASE_AGREED_ON), web_date_words(req, web_json_text(req, p, "agreed_on")),
-                        NULL, NULL, NULL, NULL);
-        web_summary_row(req, rows, web_str(WEB_S_CASE_ENDS_ON), web_date_words(req, web_json_text(req, p, "ends_on")),
-                        NULL, NULL, NULL, NULL);
+        web_summary_row(req, rows, web_str(WEB_S_CASE_AGREED_ON),
+                        web_date_words(req, web_json_text(req, p, "agreed_on")), NULL, NULL, NULL, NULL);
+        web_summary_row(req, rows, web_str(WEB_S_CASE_ENDS_ON),
+                        web_date_words(req, web_json_text(req, p, "ends_on")), NULL, NULL, NULL, NULL);
         add(body, web_summary(req, rows));
         json_t *goals = list_of(req, "goals", id, err, &failed);
-        if (failed)
-            return err->code;
+        if (failed) return err->code;
         if (goals && json_array_size(goals)) {
             core_buf *gr = web_buf(req);
             size_t k;
@@ -224,8 +221,7 @@ static int plans(http_req *req, int64_t e, core_buf *out, core_error *err)
             add(body, web_table(req, web_str(WEB_S_CASE_GOALS), web_th(req, heads, 2), web_render(gr)));
         }
         json_t *acts = list_of(req, "actions", id, err, &failed);
-        if (failed)
-            return err->code;
+        if (failed) return err->code;
         if (acts && json_array_size(acts)) {
             core_buf *rr = web_buf(req);
             size_t k;
@@ -238,21 +234,25 @@ static int plans(http_req *req, int64_t e, core_buf *out, core_error *err)
                 const char *owner = web_json_text(req, a, "owner_name");
                 cell(cells, owner ? owner : staff_name(req, a, "owner_user_id"));
                 cell(cells, web_date_words(req, web_json_text(req, a, "due_date")));
-                web_tpl_case_td_tag(cells, &(web_tpl_case_td_tag_args){
-                                               .text = NULL, .tag = web_code_label(req, "plan_action_status", st),
-                                               .tag_class = st && strcmp(st, "done") == 0 ? "govuk-tag--green"
-                                                                                          : "govuk-tag--grey"});
+                web_tpl_case_td_tag(
+                    cells, &(web_tpl_case_td_tag_args){.text = NULL,
+                                                       .tag = web_code_label(req, "plan_action_status", st),
+                                                       .tag_class = st && strcmp(st, "done") == 0
+                                                                        ? "govuk-tag--green"
+                                                                        : "govuk-tag--grey"});
                 if (partner_of(req))
                     cell(cells, NULL);
                 else
                     web_tpl_td_link(cells, &(web_tpl_td_link_args){
-                                               .href = core_arena_printf(&req->arena, "/actions/%" PRId64 "/update",
-                                                                         (int64_t)json_integer_value(json_object_get(a, "id"))),
+                                               .href = core_arena_printf(
+                                                   &req->arena, "/actions/%" PRId64 "/update",
+                                                   (int64_t)json_integer_value(json_object_get(a, "id"))),
                                                .text = web_str(WEB_S_CASE_UPDATE)});
                 web_tpl_tr(rr, &(web_tpl_tr_args){web_render(cells)});
             }
-            const char *const heads[] = {web_str(WEB_S_CASE_ACTION), web_str(WEB_S_CASE_OWNER), web_str(WEB_S_CASE_DUE),
-                                         web_str(WEB_S_CASE_STATUS), web_str(WEB_S_CASE_CHANGE)};
+            const char *const heads[] = {web_str(WEB_S_CASE_ACTION), web_str(WEB_S_CASE_OWNER),
+                                         web_str(WEB_S_CASE_DUE), web_str(WEB_S_CASE_STATUS),
+                                         web_str(WEB_S_CASE_CHANGE)};
             add(body, web_table(req, web_str(WEB_S_CASE_ACTIONS), web_th(req, heads, 5), web_render(rr)));
         }
         if (!partner_of(req)) {
@@ -263,7 +263,8 @@ static int plans(http_req *req, int64_t e, core_buf *out, core_error *err)
         }
     }
     add(out, web_section(req, "plans", web_str(WEB_S_CASE_PLANS), NULL,
-                         json_array_size(items) ? web_render(body) : web_paragraph(req, web_str(WEB_S_CASE_NONE))));
+                         json_array_size(items) ? web_render(body)
+                                                : web_paragraph(req, web_str(WEB_S_CASE_NONE))));
     return 0;
 }
 
@@ -271,8 +272,7 @@ static int reviews_activities_notes(http_req *req, int64_t e, core_buf *out, cor
 {
     int failed = 0;
     json_t *items = list_of(req, "reviews", e, err, &failed);
-    if (failed)
-        return err->code;
+    if (failed) return err->code;
     if (items) {
         core_buf *rows = web_buf(req);
         size_t i;
@@ -289,11 +289,11 @@ static int reviews_activities_notes(http_req *req, int64_t e, core_buf *out, cor
         const char *const heads[] = {web_str(WEB_S_CASE_HELD_ON), web_str(WEB_S_CASE_OUTCOME),
                                      web_str(WEB_S_CASE_NEXT_REVIEW), web_str(WEB_S_CASE_REVIEW_NOTES)};
         add(out, web_section(req, "reviews", web_str(WEB_S_CASE_REVIEWS), NULL,
-                             table_or_none(req, items, web_str(WEB_S_CASE_REVIEWS), heads, 4, rows, WEB_S_CASE_NONE)));
+                             table_or_none(req, items, web_str(WEB_S_CASE_REVIEWS), heads, 4, rows,
+                                           WEB_S_CASE_NONE)));
     }
     items = list_of(req, "activities", e, err, &failed);
-    if (failed)
-        return err->code;
+    if (failed) return err->code;
     if (items) {
         core_buf *rows = web_buf(req);
         size_t i;
@@ -305,18 +305,19 @@ static int reviews_activities_notes(http_req *req, int64_t e, core_buf *out, cor
             cell(cells, web_code_label(req, "activity_type", web_json_text(req, a, "activity_type")));
             cell(cells, web_json_text(req, a, "name"));
             cell(cells, web_json_text(req, a, "provider"));
-            cell(cells, json_is_true(json_object_get(a, "attended")) ? web_str(WEB_S_CASE_YES) : web_str(WEB_S_CASE_NO));
+            cell(cells, json_is_true(json_object_get(a, "attended")) ? web_str(WEB_S_CASE_YES)
+                                                                     : web_str(WEB_S_CASE_NO));
             web_tpl_tr(rows, &(web_tpl_tr_args){web_render(cells)});
         }
         const char *const heads[] = {web_str(WEB_S_CASE_ATTENDED_ON), web_str(WEB_S_CASE_ACTIVITY_TYPE),
                                      web_str(WEB_S_CASE_ACTIVITY_NAME), web_str(WEB_S_CASE_PROVIDER),
                                      web_str(WEB_S_CASE_ATTENDED)};
         add(out, web_section(req, "activities", web_str(WEB_S_CASE_ACTIVITIES), NULL,
-                             table_or_none(req, items, web_str(WEB_S_CASE_ACTIVITIES), heads, 5, rows, WEB_S_CASE_NONE)));
+                             table_or_none(req, items, web_str(WEB_S_CASE_ACTIVITIES), heads, 5, rows,
+                                           WEB_S_CASE_NONE)));
     }
     items = list_of(req, "notes", e, err, &failed);
-    if (failed)
-        return err->code;
+    if (failed) return err->code;
     if (items) {
         core_buf *notes = web_buf(req);
         size_t i;
@@ -328,11 +329,14 @@ static int reviews_activities_notes(http_req *req, int64_t e, core_buf *out, cor
             const char *label = subject ? core_arena_printf(&req->arena, "%s: %s", type, subject) : type;
             if (json_is_true(json_object_get(n, "after_closure")))
                 label = core_arena_printf(&req->arena, "%s (%s)", label, web_str(WEB_S_CASE_AFTER_CLOSURE));
-            web_tpl_note(notes, &(web_tpl_note_args){.when = web_date_words(req, web_json_text(req, n, "occurred_at")),
-                                                      .label = label, .text = web_json_text(req, n, "body")});
+            web_tpl_note(
+                notes, &(web_tpl_note_args){.when = web_date_words(req, web_json_text(req, n, "occurred_at")),
+                                            .label = label,
+                                            .text = web_json_text(req, n, "body")});
         }
         add(out, web_section(req, "notes", web_str(WEB_S_NOTES), NULL,
-                             json_array_size(items) ? web_render(notes) : web_paragraph(req, web_str(WEB_S_NOTES_NONE))));
+                             json_array_size(items) ? web_render(notes)
+                                                    : web_paragraph(req, web_str(WEB_S_NOTES_NONE))));
     }
     return 0;
 }
@@ -345,8 +349,9 @@ static void state_of(http_req *req, json_t *ep, const char **text, const char **
     if (end) {
         *tag = web_str(WEB_S_CASE_CLOSED);
         *cls = "govuk-tag--grey";
-        *text = core_arena_printf(&req->arena, "%s, %s", web_date_words(req, end),
-                                  web_code_label(req, "closure_reason", web_json_text(req, ep, "closure_reason")));
+        *text = core_arena_printf(
+            &req->arena, "%s, %s", web_date_words(req, end),
+            web_code_label(req, "closure_reason", web_json_text(req, ep, "closure_reason")));
     } else if (web_json_text(req, ep, "closure_requested_on")) {
         *tag = web_str(WEB_S_CASE_CLOSURE_ASKED);
         *cls = "govuk-tag--yellow";
@@ -366,26 +371,28 @@ int web_episode(http_req *req)
         return http_reply_error(req, &err);
     int64_t family = json_integer_value(json_object_get(ep, "family_id"));
     if (api_record_read(req, model_resource_find("families"), family, &fam, &err)) {
-        if (!web_case_refused(&err))
-            return http_reply_error(req, &err);
+        if (!web_case_refused(&err)) return http_reply_error(req, &err);
         core_error_clear(&err);
     }
     const char *fname = fam ? web_json_text(req, fam, "name") : NULL;
     core_buf *rows = web_buf(req), *sections = web_buf(req), *links = web_buf(req);
     const char *state, *tag, *cls;
     state_of(req, ep, &state, &tag, &cls);
-    web_summary_row(req, rows, web_str(WEB_S_COL_FAMILY), fname ? fname : web_str(WEB_S_NOT_SHOWN), NULL, NULL,
-                    core_arena_printf(&req->arena, "/families/%" PRId64, family), web_str(WEB_S_CASE_VIEW));
-    web_summary_row(req, rows, web_str(WEB_S_COL_START), web_date_words(req, web_json_text(req, ep, "start_date")),
-                    NULL, NULL, NULL, NULL);
+    web_summary_row(req, rows, web_str(WEB_S_COL_FAMILY), fname ? fname : web_str(WEB_S_NOT_SHOWN), NULL,
+                    NULL, core_arena_printf(&req->arena, "/families/%" PRId64, family),
+                    web_str(WEB_S_CASE_VIEW));
+    web_summary_row(req, rows, web_str(WEB_S_COL_START),
+                    web_date_words(req, web_json_text(req, ep, "start_date")), NULL, NULL, NULL, NULL);
     const char *lead = staff_name(req, ep, "lead_user_id");
-    web_summary_row(req, rows, web_str(WEB_S_COL_LEAD), lead ? lead : web_str(WEB_S_UNALLOCATED), NULL, NULL, NULL,
-                    NULL);
+    web_summary_row(req, rows, web_str(WEB_S_COL_LEAD), lead ? lead : web_str(WEB_S_UNALLOCATED), NULL, NULL,
+                    NULL, NULL);
     web_summary_row(req, rows, web_str(WEB_S_CASE_STATE), state, tag, cls, NULL, NULL);
     add(sections, web_summary(req, rows));
-    int open = json_is_null(json_object_get(ep, "end_date")), manager = access_role_of(&req->who) == ACCESS_ROLE_TEAM_MANAGER;
+    int open = json_is_null(json_object_get(ep, "end_date")),
+        manager = access_role_of(&req->who) == ACCESS_ROLE_TEAM_MANAGER;
     int partner = access_role_of(&req->who) == ACCESS_ROLE_PARTNER;
-    link_to(req, links, id, "episodes", "add-note", partner ? WEB_S_CASE_ADD_CONTRIBUTION : WEB_S_CASE_ADD_NOTE);
+    link_to(req, links, id, "episodes", "add-note",
+            partner ? WEB_S_CASE_ADD_CONTRIBUTION : WEB_S_CASE_ADD_NOTE);
     if (!partner) {
         link_to(req, links, id, "episodes", "add-review", WEB_S_CASE_ADD_REVIEW);
         link_to(req, links, id, "episodes", "add-activity", WEB_S_CASE_ADD_ACTIVITY);
@@ -400,16 +407,18 @@ int web_episode(http_req *req)
             link_to(req, links, id, "episodes", "reopen", WEB_S_CASE_REOPEN);
     }
     add(sections, web_section(req, "record", web_str(WEB_S_CASE_RECORD), NULL, web_links(req, links)));
-    if (taf(req, id, sections, &err) || assessments(req, id, sections, &err) || plans(req, id, sections, &err) ||
-        reviews_activities_notes(req, id, sections, &err))
+    if (taf(req, id, sections, &err) || assessments(req, id, sections, &err) ||
+        plans(req, id, sections, &err) || reviews_activities_notes(req, id, sections, &err))
         return http_reply_error(req, &err);
     const char *done = web_case_done(http_query(req, "done"));
     core_buf *b = web_buf(req);
     const char *heading = core_arena_printf(&req->arena, "%s %" PRId64, web_str(WEB_S_CASE_EPISODE_N), id);
-    web_tpl_case_page(b, &(web_tpl_case_page_args){.banner = done, .banner_title = web_str(WEB_S_CASE_SUCCESS),
+    web_tpl_case_page(b, &(web_tpl_case_page_args){.banner = done,
+                                                   .banner_title = web_str(WEB_S_CASE_SUCCESS),
                                                    .notice = !open ? web_str(WEB_S_CASE_CLOSED_NOTICE) : NULL,
                                                    .notice_title = web_str(WEB_S_CASE_IMPORTANT),
-                                                   .caption = fname, .heading = heading,
+                                                   .caption = fname,
+                                                   .heading = heading,
                                                    .sections = web_render(sections)});
     return web_reply_page(req, 200, heading, 0, web_render(b));
 }
@@ -436,15 +445,15 @@ int web_closures(http_req *req)
         json_t *ep, *fam;
         if (api_record_read(req, model_resource_find("episodes"), ids[i].id, &ep, &err) ||
             api_record_read(req, model_resource_find("families"), ids[i].parent_id, &fam, &err)) {
-            if (!web_case_refused(&err))
-                return http_reply_error(req, &err);
+            if (!web_case_refused(&err)) return http_reply_error(req, &err);
             core_error_clear(&err);
             continue;
         }
         core_buf *cells = web_buf(req);
-        web_tpl_td_link(cells, &(web_tpl_td_link_args){
-                                   .href = core_arena_printf(&req->arena, "/episodes/%" PRId64 "/close", ids[i].id),
-                                   .text = web_json_text(req, fam, "name")});
+        web_tpl_td_link(cells,
+                        &(web_tpl_td_link_args){
+                            .href = core_arena_printf(&req->arena, "/episodes/%" PRId64 "/close", ids[i].id),
+                            .text = web_json_text(req, fam, "name")});
         cell(cells, web_date_words(req, web_json_text(req, ep, "closure_requested_on")));
         cell(cells, staff_name(req, ep, "closure_requested_by"));
         cell(cells, web_code_label(req, "closure_reason", web_json_text(req, ep, "closure_request_reason")));
@@ -453,10 +462,12 @@ int web_closures(http_req *req)
     }
     const char *const heads[] = {web_str(WEB_S_COL_FAMILY), web_str(WEB_S_CASE_REQUESTED_ON),
                                  web_str(WEB_S_CASE_REQUESTED_BY), web_str(WEB_S_CASE_CLOSURE_REASON)};
-    web_raw body = shown ? web_table(req, web_str(WEB_S_CASE_CLOSURES), web_th(req, heads, 4), web_render(rows))
-                         : web_paragraph(req, web_str(WEB_S_CASE_CLOSURES_NONE));
+    web_raw body = shown
+                       ? web_table(req, web_str(WEB_S_CASE_CLOSURES), web_th(req, heads, 4), web_render(rows))
+                       : web_paragraph(req, web_str(WEB_S_CASE_CLOSURES_NONE));
     core_buf *b = web_buf(req);
     web_tpl_case_page(b, &(web_tpl_case_page_args){.caption = web_str(WEB_S_TEAM_CASELOAD),
-                                                   .heading = web_str(WEB_S_CASE_CLOSURES), .sections = body});
+                                                   .heading = web_str(WEB_S_CASE_CLOSURES),
+                                                   .sections = body});
     return web_reply_page(req, 200, web_str(WEB_S_CASE_CLOSURES), 0, web_render(b));
 }

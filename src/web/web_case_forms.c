@@ -1,7 +1,8 @@
 /*
- * web_case_forms.c — the practitioner's question pages: a note, a review, an activity, a Team Around the Family
- * member, a plan with its goals and actions, an assessment with its six areas and its needs, consent, asking
- * to close a case (with "check your answers"), the team manager closing or re-opening it, and break glass.
+ * web_case_forms.c — the practitioner's question pages: a note, a review, an activity, a Team Around the
+ * Family member, a plan with its goals and actions, an assessment with its six areas and its needs, consent,
+ * asking to close a case (with "check your answers"), the team manager closing or re-opening it, and break
+ * glass.
  *
  * Every form is a row of FORMS: the record the URL names (its kind), the record it creates under it (or the
  * change it makes to it), and its fields (web_form.h). GET reads the URL's record as GET /api/v1/<kind>/{id}
@@ -18,7 +19,7 @@
 #include "web/web_case.h"
 #include "web/web_form.h"
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
+#define N(a)    (sizeof(a) / sizeof((a)[0]))
 #define NO_HINT WEB_S_LANG
 
 static const web_field NOTE[] = {
@@ -92,13 +93,15 @@ static const web_field CONSENT[] = {
 };
 static const web_field ASK_CLOSE[] = {
     {"closure_requested_on", WEB_F_DATE, WEB_S_CASE_REQUESTED_ON, NO_HINT, NULL},
-    {"closure_request_reason", WEB_F_RADIOS, WEB_S_CASE_CLOSURE_REASON, WEB_S_CASE_STEP_UP_HINT, "closure_reason"},
+    {"closure_request_reason", WEB_F_RADIOS, WEB_S_CASE_CLOSURE_REASON, WEB_S_CASE_STEP_UP_HINT,
+     "closure_reason"},
     {"closure_request_note", WEB_F_TEXTAREA, WEB_S_CASE_CLOSURE_NOTE, NO_HINT, NULL},
 };
 static const web_field CLOSE[] = {
     {"end_date", WEB_F_DATE, WEB_S_CASE_END_DATE, NO_HINT, NULL},
     {"closure_reason", WEB_F_RADIOS, WEB_S_CASE_CLOSURE_REASON, WEB_S_CASE_STEP_UP_HINT, "closure_reason"},
-    {"open_actions", WEB_F_RADIOS, WEB_S_CASE_OPEN_ACTIONS, WEB_S_CASE_OPEN_ACTIONS_HINT, "closure_open_actions"},
+    {"open_actions", WEB_F_RADIOS, WEB_S_CASE_OPEN_ACTIONS, WEB_S_CASE_OPEN_ACTIONS_HINT,
+     "closure_open_actions"},
 };
 static const web_field REOPEN[] = {
     {"concurrent_reason", WEB_F_TEXT, WEB_S_CASE_CONCURRENT, WEB_S_CASE_CONCURRENT_HINT, NULL},
@@ -109,43 +112,60 @@ static const web_field GLASS[] = {
 };
 
 typedef struct case_form {
-    const char *key;         /* the route's data: "<kind>:<slug>" */
-    const char *kind;        /* the record the URL names: episodes, plans, actions, assessments, families, people */
-    const char *creates;     /* the record created under it, or NULL: a change of the record itself */
-    const char *fixed;       /* JSON merged into the body (a re-opening clears the end), or NULL */
-    int check_answers;       /* 1: a "check your answers" page before the write */
+    const char *key;  /* the route's data: "<kind>:<slug>" */
+    const char *kind; /* the record the URL names: episodes, plans, actions, assessments, families, people */
+    const char *creates; /* the record created under it, or NULL: a change of the record itself */
+    const char *fixed;   /* JSON merged into the body (a re-opening clears the end), or NULL */
+    int check_answers;   /* 1: a "check your answers" page before the write */
     web_str_id heading, submit, done;
     const web_field *fields;
     size_t n;
 } case_form;
 
 static const case_form FORMS[] = {
-    {"episodes:add-note", "episodes", "notes", NULL, 0, WEB_S_CASE_ADD_NOTE, WEB_S_CASE_SAVE, WEB_S_CASE_DONE_NOTE, NOTE, N(NOTE)},
-    {"episodes:add-review", "episodes", "reviews", NULL, 0, WEB_S_CASE_ADD_REVIEW, WEB_S_CASE_SAVE, WEB_S_CASE_DONE_REVIEW, REVIEW, N(REVIEW)},
-    {"episodes:add-activity", "episodes", "activities", NULL, 0, WEB_S_CASE_ADD_ACTIVITY, WEB_S_CASE_SAVE, WEB_S_CASE_DONE_ACTIVITY, ACTIVITY, N(ACTIVITY)},
-    {"episodes:add-taf-member", "episodes", "taf-members", NULL, 0, WEB_S_CASE_ADD_TAF, WEB_S_CASE_SAVE, WEB_S_CASE_DONE_TAF, TAF, N(TAF)},
-    {"episodes:add-plan", "episodes", "plans", NULL, 0, WEB_S_CASE_ADD_PLAN, WEB_S_CASE_SAVE, WEB_S_CASE_DONE_PLAN, PLAN, N(PLAN)},
-    {"episodes:add-assessment", "episodes", "assessments", NULL, 0, WEB_S_CASE_ADD_ASSESSMENT, WEB_S_CASE_SAVE, WEB_S_CASE_DONE_ASSESSMENT, ASSESSMENT, N(ASSESSMENT)},
-    {"episodes:ask-to-close", "episodes", NULL, NULL, 1, WEB_S_CASE_ASK_CLOSE, WEB_S_CASE_CONTINUE, WEB_S_CASE_DONE_ASK_CLOSE, ASK_CLOSE, N(ASK_CLOSE)},
-    {"episodes:close", "episodes", NULL, NULL, 0, WEB_S_CASE_CLOSE, WEB_S_CASE_CLOSE_BUTTON, WEB_S_CASE_DONE_CLOSE, CLOSE, N(CLOSE)},
-    {"episodes:reopen", "episodes", NULL, "{\"end_date\":null,\"closure_reason\":null}", 0, WEB_S_CASE_REOPEN, WEB_S_CASE_REOPEN, WEB_S_CASE_DONE_REOPEN, REOPEN, N(REOPEN)},
-    {"plans:add-goal", "plans", "goals", NULL, 0, WEB_S_CASE_ADD_GOAL, WEB_S_CASE_SAVE, WEB_S_CASE_DONE_GOAL, GOAL, N(GOAL)},
-    {"plans:add-action", "plans", "actions", NULL, 0, WEB_S_CASE_ADD_ACTION, WEB_S_CASE_SAVE, WEB_S_CASE_DONE_ACTION, ACTION, N(ACTION)},
-    {"actions:update", "actions", NULL, NULL, 0, WEB_S_CASE_UPDATE_ACTION, WEB_S_CASE_SAVE, WEB_S_CASE_DONE_ACTION, ACTION_UPDATE, N(ACTION_UPDATE)},
-    {"assessments:add-area", "assessments", "areas", NULL, 0, WEB_S_CASE_ADD_AREA, WEB_S_CASE_SAVE, WEB_S_CASE_DONE_AREA, AREA, N(AREA)},
-    {"assessments:add-need", "assessments", "needs", "{\"framework\":\"2022-10\"}", 0, WEB_S_CASE_ADD_NEED, WEB_S_CASE_SAVE, WEB_S_CASE_DONE_NEED, NEED, N(NEED)},
-    {"assessments:complete", "assessments", NULL, NULL, 0, WEB_S_CASE_COMPLETE_ASSESSMENT, WEB_S_CASE_SAVE, WEB_S_CASE_DONE_ASSESSMENT, ASSESSMENT_DONE, N(ASSESSMENT_DONE)},
-    {"families:add-consent", "families", "consents", NULL, 0, WEB_S_CASE_ADD_CONSENT, WEB_S_CASE_SAVE, WEB_S_CASE_DONE_CONSENT, CONSENT, N(CONSENT)},
-    {"families:break-glass", "families", NULL, NULL, 0, WEB_S_CASE_BREAK_GLASS, WEB_S_CASE_BREAK_GLASS_BUTTON, WEB_S_CASE_DONE_GLASS, GLASS, N(GLASS)},
-    {"people:break-glass", "people", NULL, NULL, 0, WEB_S_CASE_BREAK_GLASS, WEB_S_CASE_BREAK_GLASS_BUTTON, WEB_S_CASE_DONE_GLASS, GLASS, N(GLASS)},
+    {"episodes:add-note", "episodes", "notes", NULL, 0, WEB_S_CASE_ADD_NOTE, WEB_S_CASE_SAVE,
+     WEB_S_CASE_DONE_NOTE, NOTE, N(NOTE)},
+    {"episodes:add-review", "episodes", "reviews", NULL, 0, WEB_S_CASE_ADD_REVIEW, WEB_S_CASE_SAVE,
+     WEB_S_CASE_DONE_REVIEW, REVIEW, N(REVIEW)},
+    {"episodes:add-activity", "episodes", "activities", NULL, 0, WEB_S_CASE_ADD_ACTIVITY, WEB_S_CASE_SAVE,
+     WEB_S_CASE_DONE_ACTIVITY, ACTIVITY, N(ACTIVITY)},
+    {"episodes:add-taf-member", "episodes", "taf-members", NULL, 0, WEB_S_CASE_ADD_TAF, WEB_S_CASE_SAVE,
+     WEB_S_CASE_DONE_TAF, TAF, N(TAF)},
+    {"episodes:add-plan", "episodes", "plans", NULL, 0, WEB_S_CASE_ADD_PLAN, WEB_S_CASE_SAVE,
+     WEB_S_CASE_DONE_PLAN, PLAN, N(PLAN)},
+    {"episodes:add-assessment", "episodes", "assessments", NULL, 0, WEB_S_CASE_ADD_ASSESSMENT,
+     WEB_S_CASE_SAVE, WEB_S_CASE_DONE_ASSESSMENT, ASSESSMENT, N(ASSESSMENT)},
+    {"episodes:ask-to-close", "episodes", NULL, NULL, 1, WEB_S_CASE_ASK_CLOSE, WEB_S_CASE_CONTINUE,
+     WEB_S_CASE_DONE_ASK_CLOSE, ASK_CLOSE, N(ASK_CLOSE)},
+    {"episodes:close", "episodes", NULL, NULL, 0, WEB_S_CASE_CLOSE, WEB_S_CASE_CLOSE_BUTTON,
+     WEB_S_CASE_DONE_CLOSE, CLOSE, N(CLOSE)},
+    {"episodes:reopen", "episodes", NULL, "{\"end_date\":null,\"closure_reason\":null}", 0, WEB_S_CASE_REOPEN,
+     WEB_S_CASE_REOPEN, WEB_S_CASE_DONE_REOPEN, REOPEN, N(REOPEN)},
+    {"plans:add-goal", "plans", "goals", NULL, 0, WEB_S_CASE_ADD_GOAL, WEB_S_CASE_SAVE, WEB_S_CASE_DONE_GOAL,
+     GOAL, N(GOAL)},
+    {"plans:add-action", "plans", "actions", NULL, 0, WEB_S_CASE_ADD_ACTION, WEB_S_CASE_SAVE,
+     WEB_S_CASE_DONE_ACTION, ACTION, N(ACTION)},
+    {"actions:update", "actions", NULL, NULL, 0, WEB_S_CASE_UPDATE_ACTION, WEB_S_CASE_SAVE,
+     WEB_S_CASE_DONE_ACTION, ACTION_UPDATE, N(ACTION_UPDATE)},
+    {"assessments:add-area", "assessments", "areas", NULL, 0, WEB_S_CASE_ADD_AREA, WEB_S_CASE_SAVE,
+     WEB_S_CASE_DONE_AREA, AREA, N(AREA)},
+    {"assessments:add-need", "assessments", "needs", "{\"framework\":\"2022-10\"}", 0, WEB_S_CASE_ADD_NEED,
+     WEB_S_CASE_SAVE, WEB_S_CASE_DONE_NEED, NEED, N(NEED)},
+    {"assessments:complete", "assessments", NULL, NULL, 0, WEB_S_CASE_COMPLETE_ASSESSMENT, WEB_S_CASE_SAVE,
+     WEB_S_CASE_DONE_ASSESSMENT, ASSESSMENT_DONE, N(ASSESSMENT_DONE)},
+    {"families:add-consent", "families", "consents", NULL, 0, WEB_S_CASE_ADD_CONSENT, WEB_S_CASE_SAVE,
+     WEB_S_CASE_DONE_CONSENT, CONSENT, N(CONSENT)},
+    {"families:break-glass", "families", NULL, NULL, 0, WEB_S_CASE_BREAK_GLASS, WEB_S_CASE_BREAK_GLASS_BUTTON,
+     WEB_S_CASE_DONE_GLASS, GLASS, N(GLASS)},
+    {"people:break-glass", "people", NULL, NULL, 0, WEB_S_CASE_BREAK_GLASS, WEB_S_CASE_BREAK_GLASS_BUTTON,
+     WEB_S_CASE_DONE_GLASS, GLASS, N(GLASS)},
 };
 
 static const case_form *form_of(http_req *req)
 {
     const char *key = req->route ? req->route->data : NULL;
     for (size_t i = 0; key && i < N(FORMS); i++)
-        if (strcmp(FORMS[i].key, key) == 0)
-            return &FORMS[i];
+        if (strcmp(FORMS[i].key, key) == 0) return &FORMS[i];
     return NULL;
 }
 
@@ -153,8 +173,7 @@ const char *web_case_done(const char *slug)
 {
     for (size_t i = 0; slug && i < N(FORMS); i++) {
         const char *s = strchr(FORMS[i].key, ':') + 1;
-        if (strcmp(s, slug) == 0)
-            return web_str(FORMS[i].done);
+        if (strcmp(s, slug) == 0) return web_str(FORMS[i].done);
     }
     return NULL;
 }
@@ -170,12 +189,11 @@ static const char *home_of(http_req *req, const case_form *cf, int64_t id, json_
 {
     if (strcmp(cf->kind, "families") == 0 || strcmp(cf->kind, "people") == 0)
         return core_arena_printf(&req->arena, "/%s/%" PRId64, cf->kind, id);
-    if (strcmp(cf->kind, "episodes") == 0)
-        return core_arena_printf(&req->arena, "/episodes/%" PRId64, id);
+    if (strcmp(cf->kind, "episodes") == 0) return core_arena_printf(&req->arena, "/episodes/%" PRId64, id);
     if (strcmp(cf->kind, "actions") == 0) { /* action -> its plan -> the episode */
         json_t *plan;
-        if (api_record_read(req, model_resource_find("plans"), json_integer_value(json_object_get(rec, "plan_id")),
-                            &plan, err))
+        if (api_record_read(req, model_resource_find("plans"),
+                            json_integer_value(json_object_get(rec, "plan_id")), &plan, err))
             return NULL;
         rec = plan;
     }
@@ -185,9 +203,12 @@ static const char *home_of(http_req *req, const case_form *cf, int64_t id, json_
 
 static const char *caption_of(http_req *req, const case_form *cf, int64_t id)
 {
-    static const struct { const char *kind; web_str_id s; } K[] = {
-        {"episodes", WEB_S_CASE_EPISODE_N}, {"plans", WEB_S_CASE_PLAN_N}, {"actions", WEB_S_CASE_ACTION_N},
-        {"assessments", WEB_S_CASE_ASSESSMENT_N}, {"families", WEB_S_CASE_FAMILY_N}, {"people", WEB_S_CASE_PERSON_N}};
+    static const struct {
+        const char *kind;
+        web_str_id s;
+    } K[] = {{"episodes", WEB_S_CASE_EPISODE_N}, {"plans", WEB_S_CASE_PLAN_N},
+             {"actions", WEB_S_CASE_ACTION_N},   {"assessments", WEB_S_CASE_ASSESSMENT_N},
+             {"families", WEB_S_CASE_FAMILY_N},  {"people", WEB_S_CASE_PERSON_N}};
     for (size_t i = 0; i < N(K); i++)
         if (strcmp(K[i].kind, cf->kind) == 0)
             return core_arena_printf(&req->arena, "%s %" PRId64, web_str(K[i].s), id);
@@ -198,28 +219,26 @@ static const char *caption_of(http_req *req, const case_form *cf, int64_t id)
 static web_raw intro_of(http_req *req, const case_form *cf, json_t *rec)
 {
     web_raw none = {NULL};
-    if (strcmp(cf->key, "episodes:close") != 0 || !rec)
-        return none;
+    if (strcmp(cf->key, "episodes:close") != 0 || !rec) return none;
     const char *on = web_json_text(req, rec, "closure_requested_on");
-    if (!on)
-        return web_paragraph(req, web_str(WEB_S_CASE_NO_REQUEST));
+    if (!on) return web_paragraph(req, web_str(WEB_S_CASE_NO_REQUEST));
     core_buf *rows = web_buf(req);
-    web_summary_row(req, rows, web_str(WEB_S_CASE_REQUESTED_ON), web_date_words(req, on), NULL, NULL, NULL, NULL);
+    web_summary_row(req, rows, web_str(WEB_S_CASE_REQUESTED_ON), web_date_words(req, on), NULL, NULL, NULL,
+                    NULL);
     const char *by = NULL;
     json_t *who = json_object_get(rec, "closure_requested_by");
     if (json_is_integer(who)) {
         model_ctx ctx;
         core_error err;
         model_ctx_init(&ctx, req->db, &req->arena, req->who.user_id);
-        if (model_staff_name(&ctx, json_integer_value(who), &by, &err))
-            by = NULL;
+        if (model_staff_name(&ctx, json_integer_value(who), &by, &err)) by = NULL;
     }
     web_summary_row(req, rows, web_str(WEB_S_CASE_REQUESTED_BY), by, NULL, NULL, NULL, NULL);
     web_summary_row(req, rows, web_str(WEB_S_CASE_CLOSURE_REASON),
-                    web_code_label(req, "closure_reason", web_json_text(req, rec, "closure_request_reason")), NULL,
-                    NULL, NULL, NULL);
-    web_summary_row(req, rows, web_str(WEB_S_CASE_CLOSURE_NOTE), web_json_text(req, rec, "closure_request_note"),
+                    web_code_label(req, "closure_reason", web_json_text(req, rec, "closure_request_reason")),
                     NULL, NULL, NULL, NULL);
+    web_summary_row(req, rows, web_str(WEB_S_CASE_CLOSURE_NOTE),
+                    web_json_text(req, rec, "closure_request_note"), NULL, NULL, NULL, NULL);
     return web_summary(req, rows);
 }
 
@@ -227,8 +246,7 @@ static web_raw intro_of(http_req *req, const case_form *cf, json_t *rec)
 static int read_record(http_req *req, const case_form *cf, int64_t id, json_t **rec, core_error *err)
 {
     *rec = NULL;
-    if (is_glass(cf))
-        return 0;
+    if (is_glass(cf)) return 0;
     return api_record_read(req, model_resource_find(cf->kind), id, rec, err);
 }
 
@@ -248,16 +266,13 @@ int web_case_form_get(http_req *req)
         core_error_set(&err, CORE_E_NOT_FOUND, "no such page");
         return http_reply_error(req, &err);
     }
-    if (read_record(req, cf, id, &rec, &err))
-        return http_reply_error(req, &err);
+    if (read_record(req, cf, id, &rec, &err)) return http_reply_error(req, &err);
     const char *home = is_glass(cf) ? core_arena_printf(&req->arena, "/%s/%" PRId64, cf->kind, id)
                                     : home_of(req, cf, id, rec, &err);
-    if (!home)
-        return http_reply_error(req, &err);
+    if (!home) return http_reply_error(req, &err);
     web_form f;
     web_form_init(req, &f, cf->fields, cf->n);
-    if (!cf->creates && rec)
-        web_form_from_row(req, &f, rec);
+    if (!cf->creates && rec) web_form_from_row(req, &f, rec);
     return web_form_reply(req, &f, caption_of(req, cf, id), web_str(cf->heading), action_path(req, cf, id),
                           web_str(cf->submit), home, intro_of(req, cf, rec));
 }
@@ -271,12 +286,17 @@ static int check_answers(http_req *req, const case_form *cf, int64_t id, web_for
     for (size_t i = 0; i < f->n; i++) {
         const web_field *w = &f->fields[i];
         const char *v = web_json_text(req, body, w->name);
-        const char *shown = w->list ? web_code_label(req, w->list, v) : w->kind == WEB_F_DATE ? web_date_words(req, v) : v;
+        const char *shown = w->list                 ? web_code_label(req, w->list, v)
+                            : w->kind == WEB_F_DATE ? web_date_words(req, v)
+                                                    : v;
         web_summary_row(req, rows, web_str(w->label), shown, NULL, NULL, back, web_str(WEB_S_CASE_CHANGE));
         if (w->kind == WEB_F_DATE) {
-            web_tpl_case_hidden(hidden, &(web_tpl_case_hidden_args){core_arena_printf(&req->arena, "%s-day", w->name), f->d[i]});
-            web_tpl_case_hidden(hidden, &(web_tpl_case_hidden_args){core_arena_printf(&req->arena, "%s-month", w->name), f->m[i]});
-            web_tpl_case_hidden(hidden, &(web_tpl_case_hidden_args){core_arena_printf(&req->arena, "%s-year", w->name), f->y[i]});
+            web_tpl_case_hidden(hidden, &(web_tpl_case_hidden_args){
+                                            core_arena_printf(&req->arena, "%s-day", w->name), f->d[i]});
+            web_tpl_case_hidden(hidden, &(web_tpl_case_hidden_args){
+                                            core_arena_printf(&req->arena, "%s-month", w->name), f->m[i]});
+            web_tpl_case_hidden(hidden, &(web_tpl_case_hidden_args){
+                                            core_arena_printf(&req->arena, "%s-year", w->name), f->y[i]});
         } else {
             web_tpl_case_hidden(hidden, &(web_tpl_case_hidden_args){w->name, f->value[i]});
         }
@@ -304,12 +324,10 @@ int web_case_form_post(http_req *req)
         return http_reply_error(req, &err);
     }
     json_t *rec;
-    if (read_record(req, cf, id, &rec, &err))
-        return http_reply_error(req, &err);
+    if (read_record(req, cf, id, &rec, &err)) return http_reply_error(req, &err);
     const char *home = is_glass(cf) ? core_arena_printf(&req->arena, "/%s/%" PRId64, cf->kind, id)
                                     : home_of(req, cf, id, rec, &err);
-    if (!home)
-        return http_reply_error(req, &err);
+    if (!home) return http_reply_error(req, &err);
     web_form f;
     web_form_init(req, &f, cf->fields, cf->n);
     json_t *body = web_form_body(req, &f);
@@ -324,7 +342,8 @@ int web_case_form_post(http_req *req)
     json_t *out = NULL;
     int rc;
     if (is_glass(cf)) {
-        json_object_set_new(body, strcmp(cf->kind, "families") == 0 ? "family_id" : "person_id", json_integer(id));
+        json_object_set_new(body, strcmp(cf->kind, "families") == 0 ? "family_id" : "person_id",
+                            json_integer(id));
         int64_t grant = 0;
         rc = api_break_glass_grant(req, body, &grant, &err);
     } else if (cf->creates) {
@@ -333,10 +352,10 @@ int web_case_form_post(http_req *req)
         rc = api_record_update(req, model_resource_find(cf->kind), id, body, &out, &err);
     }
     if (rc) {
-        if (!web_form_refused(req, &f, &err))
-            return http_reply_error(req, &err);
-        return web_form_reply(req, &f, caption_of(req, cf, id), web_str(cf->heading), action_path(req, cf, id),
-                              web_str(cf->submit), home, intro_of(req, cf, rec));
+        if (!web_form_refused(req, &f, &err)) return http_reply_error(req, &err);
+        return web_form_reply(req, &f, caption_of(req, cf, id), web_str(cf->heading),
+                              action_path(req, cf, id), web_str(cf->submit), home, intro_of(req, cf, rec));
     }
-    return http_reply_redirect(req, core_arena_printf(&req->arena, "%s?done=%s", home, strchr(cf->key, ':') + 1));
+    return http_reply_redirect(req,
+                               core_arena_printf(&req->arena, "%s?done=%s", home, strchr(cf->key, ':') + 1));
 }

@@ -27,20 +27,20 @@ typedef enum {
 } web_field_kind;
 
 typedef struct web_field {
-    const char *name;   /* the record's field, and the form field's name (a date's parts: NAME-day, ...) */
+    const char *name; /* the record's field, and the form field's name (a date's parts: NAME-day, ...) */
     web_field_kind kind;
     web_str_id label;
-    web_str_id hint;    /* WEB_S_LANG: none */
-    const char *list;   /* the reference list of a SELECT, RADIOS or CHECKBOXES */
+    web_str_id hint;  /* WEB_S_LANG: none */
+    const char *list; /* the reference list of a SELECT, RADIOS or CHECKBOXES */
 } web_field;
 
 typedef struct web_form {
     const web_field *fields;
     size_t n;
-    const char **value;       /* per field: as shown back (a date's parts in d, m, y; a time in t) */
+    const char **value; /* per field: as shown back (a date's parts in d, m, y; a time in t) */
     const char **d, **m, **y, **t;
-    const char **error;       /* per field: the inline error, or NULL */
-    core_buf *summary;        /* the error summary's items */
+    const char **error; /* per field: the inline error, or NULL */
+    core_buf *summary;  /* the error summary's items */
     int nerrors;
 } web_form;
 

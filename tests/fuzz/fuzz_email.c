@@ -4,8 +4,8 @@
  *
  * The input, NUL-terminated, is checked; an address accepted must hold what the check promises: at most 254
  * bytes, exactly one '@' with 1..64 bytes before it, no space or control character, a domain of at least two
- * non-empty dot-separated labels none starting or ending with '-', the last of two or more non-digits; and the
- * same address with a space, a second '@' or a trailing dot added is refused.
+ * non-empty dot-separated labels none starting or ending with '-', the last of two or more non-digits; and
+ * the same address with a space, a second '@' or a trailing dot added is refused.
  */
 #include <assert.h>
 #include <stddef.h>
@@ -32,11 +32,9 @@ static void fuzz_accepted_shape(const char *s)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    if (size > 400)
-        return 0;
+    if (size > 400) return 0;
     char *s = malloc(size + 3);
-    if (!s)
-        return 0;
+    if (!s) return 0;
     memcpy(s, data, size);
     s[size] = 0;
     if (strlen(s) == size && model_email_ok(s)) {
