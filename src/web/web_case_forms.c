@@ -82,6 +82,7 @@ static const web_field AREA[] = {
 static const web_field NEED[] = {
     {"headline", WEB_F_SELECT, WEB_S_CASE_HEADLINE, NO_HINT, "sf_headline"},
     {"need_code", WEB_F_SELECT, WEB_S_CASE_NEED, NO_HINT, "sf_need"},
+    {"person_id", WEB_F_RECORD, WEB_S_CASE_NEED_PERSON, WEB_S_CASE_NEED_PERSON_HINT, NULL},
     {"evidence", WEB_F_TEXTAREA, WEB_S_CASE_EVIDENCE, NO_HINT, NULL},
 };
 static const web_field CONSENT[] = {
@@ -242,6 +243,46 @@ static web_raw intro_of(http_req *req, const case_form *cf, json_t *rec)
     return web_summary(req, rows);
 }
 
+static void json_release(void *p)
+{
+    json_decref(p);
+}
+
+/* The members of the family an assessment's episode belongs to, offered as a need's person: read as the
+ * family page reads them (GET /api/v1/episodes/{e}, .../members, GET /api/v1/people/{p} each); a member
+ * whose record is hidden is not offered. 0 or the error's code (a refusal leaves the list empty). */
+static int offer_members(http_req *req, const case_form *cf, json_t *rec, web_form *f, core_error *err)
+{
+    if (strcmp(cf->key, "assessments:add-need") != 0 || !rec) return 0;
+    json_t *offered = json_array(), *ep, *members;
+    core_arena_on_release(&req->arena, json_release, offered);
+    for (size_t i = 0; i < f->n; i++)
+        if (f->fields[i].kind == WEB_F_RECORD) f->records[i] = offered;
+    int64_t next;
+    if (api_record_read(req, model_resource_find("episodes"),
+                        json_integer_value(json_object_get(rec, "episode_id")), &ep, err) ||
+        api_record_list(req, model_resource_find("members"),
+                        json_integer_value(json_object_get(ep, "family_id")), NULL, 0, 0, MODEL_LIST_MAX,
+                        &members, &next, err))
+        return web_case_refused(err) ? (core_error_clear(err), 0) : err->code;
+    size_t i;
+    json_t *m;
+    json_array_foreach(members, i, m)
+    {
+        json_t *p;
+        int64_t pid = json_integer_value(json_object_get(m, "person_id"));
+        if (api_record_read(req, model_resource_find("people"), pid, &p, err)) {
+            if (!web_case_refused(err)) return err->code;
+            core_error_clear(err);
+            continue;
+        }
+        json_array_append_new(offered,
+                              json_pack("{s:s,s:s}", "code", core_arena_printf(&req->arena, "%" PRId64, pid),
+                                        "label", web_case_person_name(req, p)));
+    }
+    return 0;
+}
+
 /* Read the URL's record as its GET does (NULL for break glass, which has no footing yet). 0 or the code. */
 static int read_record(http_req *req, const case_form *cf, int64_t id, json_t **rec, core_error *err)
 {
@@ -273,6 +314,7 @@ int web_case_form_get(http_req *req)
     web_form f;
     web_form_init(req, &f, cf->fields, cf->n);
     if (!cf->creates && rec) web_form_from_row(req, &f, rec);
+    if (offer_members(req, cf, rec, &f, &err)) return http_reply_error(req, &err);
     return web_form_reply(req, &f, caption_of(req, cf, id), web_str(cf->heading), action_path(req, cf, id),
                           web_str(cf->submit), home, intro_of(req, cf, rec));
 }
@@ -331,6 +373,7 @@ int web_case_form_post(http_req *req)
     web_form f;
     web_form_init(req, &f, cf->fields, cf->n);
     json_t *body = web_form_body(req, &f);
+    if (offer_members(req, cf, rec, &f, &err)) return http_reply_error(req, &err);
     if (cf->fixed) {
         json_t *fixed = json_loads(cf->fixed, 0, NULL);
         json_object_update(body, fixed);

@@ -32,6 +32,7 @@ void web_form_init(http_req *req, web_form *f, const web_field *fields, size_t n
     const char ***arrays[] = {&f->value, &f->d, &f->m, &f->y, &f->t, &f->error};
     for (size_t i = 0; i < sizeof(arrays) / sizeof(arrays[0]); i++)
         *arrays[i] = core_arena_calloc(&req->arena, n ? n : 1, sizeof(const char *));
+    f->records = core_arena_calloc(&req->arena, n ? n : 1, sizeof(json_t *));
     f->summary = web_buf(req);
 }
 
@@ -141,7 +142,7 @@ json_t *web_form_body(http_req *req, web_form *f)
         f->value[i] = v;
         if (!v[0] || (w->kind == WEB_F_TEXTAREA && !trimmed(req, v)[0])) continue;
         json_t *j;
-        if (w->kind == WEB_F_INT || w->kind == WEB_F_SCALE)
+        if (w->kind == WEB_F_INT || w->kind == WEB_F_SCALE || w->kind == WEB_F_RECORD)
             j = all_digits(v) && strlen(v) < 10 ? json_integer(num(v, strlen(v))) : json_string(v);
         else if (w->kind == WEB_F_BOOL)
             j = strcmp(v, "yes") == 0 ? json_true() : strcmp(v, "no") == 0 ? json_false() : json_string(v);
@@ -251,8 +252,10 @@ static int among(const char *list, const char *code)
 }
 
 /* The choices of a field as [{code, label}]: its reference list, 0..10, or yes and no. */
-static json_t *choices(http_req *req, const web_field *w)
+static json_t *choices(http_req *req, web_form *f, size_t i)
 {
+    const web_field *w = &f->fields[i];
+    if (w->kind == WEB_F_RECORD && f->records[i]) return f->records[i];
     json_t *codes = NULL;
     if (w->kind == WEB_F_SCALE || w->kind == WEB_F_BOOL) {
         codes = json_array();
@@ -273,7 +276,7 @@ static json_t *choices(http_req *req, const web_field *w)
     }
     core_error err;
     core_error_clear(&err);
-    if (api_reference_codes(req, w->list, &codes, &err) || !codes) {
+    if (!w->list || api_reference_codes(req, w->list, &codes, &err) || !codes) {
         codes = json_array();
         core_arena_on_release(&req->arena, json_release, codes);
     }
@@ -318,8 +321,9 @@ static void draw_field(http_req *req, core_buf *b, web_form *f, size_t i)
                                               .value = f->t[i]});
         return;
     }
-    case WEB_F_SELECT: {
-        json_t *codes = choices(req, w);
+    case WEB_F_SELECT:
+    case WEB_F_RECORD: {
+        json_t *codes = choices(req, f, i);
         core_buf *opts = web_buf(req);
         size_t k;
         json_t *c;
@@ -348,7 +352,7 @@ static void draw_field(http_req *req, core_buf *b, web_form *f, size_t i)
     case WEB_F_BOOL: {
         int boxes = w->kind == WEB_F_CHECKBOXES;
         const char *kind = boxes ? "checkboxes" : "radios";
-        json_t *codes = choices(req, w);
+        json_t *codes = choices(req, f, i);
         core_buf *items = web_buf(req);
         size_t k;
         json_t *c;

@@ -24,6 +24,7 @@ typedef enum {
     WEB_F_INT,        /* a whole number */
     WEB_F_SCALE,      /* 0 to 10, as radios */
     WEB_F_BOOL,       /* yes or no, as radios: true or false */
+    WEB_F_RECORD,     /* one record of those the page offers (web_form.records), sent as its id */
 } web_field_kind;
 
 typedef struct web_field {
@@ -40,6 +41,7 @@ typedef struct web_form {
     const char **value; /* per field: as shown back (a date's parts in d, m, y; a time in t) */
     const char **d, **m, **y, **t;
     const char **error; /* per field: the inline error, or NULL */
+    json_t **records;   /* per WEB_F_RECORD field: the records offered, [{code: id as text, label}] */
     core_buf *summary;  /* the error summary's items */
     int nerrors;
 } web_form;

@@ -272,6 +272,8 @@ static const char *const en[WEB_S_COUNT_] = {
     [WEB_S_CASE_WORRIED] = "What are we worried about",
     [WEB_S_CASE_YEAR] = "Year",
     [WEB_S_CASE_YES] = "Yes",
+    [WEB_S_CASE_NEED_PERSON] = "Who in the family has this need",
+    [WEB_S_CASE_NEED_PERSON_HINT] = "Leave it unchosen when it is the family's as a whole",
 };
 
 const char *web_str(web_str_id id)

@@ -274,6 +274,8 @@ typedef enum {
     WEB_S_CASE_WORRIED,
     WEB_S_CASE_YEAR,
     WEB_S_CASE_YES,
+    WEB_S_CASE_NEED_PERSON,
+    WEB_S_CASE_NEED_PERSON_HINT,
     WEB_S_COUNT_
 } web_str_id;
 

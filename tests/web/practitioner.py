@@ -229,6 +229,23 @@ def assessment_plan_action(h, n1, n2):
     st, _, html = post_form(h, n1, "/assessments/%d/add-need" % aid, {"headline": "EDU", "need_code": "HOU_ARREARS"})
     check("a need under the wrong headline is refused beside it", st == 422 and errors_of(html)[1] == ["need_code"],
           (st, errors_of(html)))
+    members = [m for (m,) in h.db_rows(db, "SELECT person_id FROM family_member WHERE family_id = ?", (FAMILY,))]
+    stranger = h.db_rows(db, "SELECT min(id) FROM person WHERE id NOT IN (SELECT person_id FROM family_member "
+                             "WHERE family_id = ?)", (FAMILY,))[0][0]
+    st, _, html = n1.go("GET", "/assessments/%d/add-need" % aid)
+    offered = sorted(int(x) for x in re.findall(r'<option value="(\d+)"', html))
+    check("a need's person is chosen from the family's members, names as text", st == 200 and
+          offered == sorted(members) and h.EVIL not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html,
+          (offered, members))
+    st, _, html = post_form(h, n1, "/assessments/%d/add-need" % aid, {"headline": "HOU", "need_code": "HOU_ARREARS",
+                                                                      "person_id": str(stranger)})
+    check("a need tied to someone outside the family is refused beside the person", st == 422 and
+          errors_of(html)[1] == ["person_id"], (st, errors_of(html)))
+    st, _, _ = post_form(h, n1, "/assessments/%d/add-need" % aid, {"headline": "HOU", "need_code": "HOU_ARREARS",
+                                                                   "person_id": str(members[0])})
+    check("a need tied to a member of the family is recorded", st == 303 and h.db_rows(
+        db, "SELECT count(*) FROM assessment_need WHERE assessment_id = ? AND person_id = ?",
+        (aid, members[0]))[0][0] == 1, st)
     st, _, html = post_form(h, n1, "/assessments/%d/complete" % aid, date_fields("completed_on", day(h, -5)))
     check("an assessment completed before it started is refused", st == 422 and
           errors_of(html)[1] == ["completed_on"], (st, errors_of(html)))
