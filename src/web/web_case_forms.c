@@ -324,14 +324,13 @@ int web_case_form_get(http_req *req)
 static int check_answers(http_req *req, const case_form *cf, int64_t id, web_form *f, json_t *body)
 {
     core_buf *rows = web_buf(req), *hidden = web_buf(req);
-    const char *back = core_arena_printf(&req->arena, "%s", action_path(req, cf, id));
     for (size_t i = 0; i < f->n; i++) {
         const web_field *w = &f->fields[i];
         const char *v = web_json_text(req, body, w->name);
         const char *shown = w->list                 ? web_code_label(req, w->list, v)
                             : w->kind == WEB_F_DATE ? web_date_words(req, v)
                                                     : v;
-        web_summary_row(req, rows, web_str(w->label), shown, NULL, NULL, back, web_str(WEB_S_CASE_CHANGE));
+        web_summary_row(req, rows, web_str(w->label), shown, NULL, NULL, NULL, NULL);
         if (w->kind == WEB_F_DATE) {
             web_tpl_case_hidden(hidden, &(web_tpl_case_hidden_args){
                                             core_arena_printf(&req->arena, "%s-day", w->name), f->d[i]});
@@ -344,15 +343,13 @@ static int check_answers(http_req *req, const case_form *cf, int64_t id, web_for
         }
     }
     web_tpl_case_hidden(hidden, &(web_tpl_case_hidden_args){"confirm", "yes"});
-    core_buf *intro = web_buf(req);
-    web_raw sum = web_summary(req, rows);
-    core_buf_adds(intro, sum.html ? sum.html : "");
-    core_buf_adds(intro, web_render(hidden).html ? web_render(hidden).html : "");
     web_form none;
     web_form_init(req, &none, NULL, 0);
+    none.hidden = web_render(hidden); /* inside the form: the confirming POST carries the answers */
+    none.secondary = web_str(WEB_S_CASE_CHANGE_ANSWERS);
     return web_form_reply(req, &none, caption_of(req, cf, id), web_str(WEB_S_CASE_CHECK_ANSWERS),
                           action_path(req, cf, id), web_str(WEB_S_CASE_CONFIRM),
-                          core_arena_printf(&req->arena, "/episodes/%" PRId64, id), web_render(intro));
+                          core_arena_printf(&req->arena, "/episodes/%" PRId64, id), web_summary(req, rows));
 }
 
 int web_case_form_post(http_req *req)
@@ -379,7 +376,10 @@ int web_case_form_post(http_req *req)
         json_object_update(body, fixed);
         json_decref(fixed);
     }
-    const char *confirm = http_form(req, "confirm");
+    const char *confirm = http_form(req, "confirm"), *edit = http_form(req, "edit");
+    if (cf->check_answers && edit && strcmp(edit, "yes") == 0) /* back to the question, the answers kept */
+        return web_form_reply(req, &f, caption_of(req, cf, id), web_str(cf->heading),
+                              action_path(req, cf, id), web_str(cf->submit), home, intro_of(req, cf, rec));
     if (cf->check_answers && !(confirm && strcmp(confirm, "yes") == 0))
         return check_answers(req, cf, id, &f, body);
     json_t *out = NULL;

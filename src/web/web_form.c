@@ -412,6 +412,8 @@ int web_form_reply(http_req *req, web_form *f, const char *caption, const char *
                                                    .intro = intro,
                                                    .action = action,
                                                    .csrf_token = csrf,
+                                                   .hidden = f->hidden,
+                                                   .secondary = f->secondary,
                                                    .fields = web_render(fields),
                                                    .submit = submit,
                                                    .cancel_href = cancel_href,

@@ -40,9 +40,11 @@ typedef struct web_form {
     size_t n;
     const char **value; /* per field: as shown back (a date's parts in d, m, y; a time in t) */
     const char **d, **m, **y, **t;
-    const char **error; /* per field: the inline error, or NULL */
-    json_t **records;   /* per WEB_F_RECORD field: the records offered, [{code: id as text, label}] */
-    core_buf *summary;  /* the error summary's items */
+    const char **error;    /* per field: the inline error, or NULL */
+    json_t **records;      /* per WEB_F_RECORD field: the records offered, [{code: id as text, label}] */
+    web_raw hidden;        /* hidden fields carried inside the form (check your answers), or none */
+    const char *secondary; /* a second button, name "edit" (check your answers: change them), or NULL */
+    core_buf *summary;     /* the error summary's items */
     int nerrors;
 } web_form;
 

@@ -274,6 +274,7 @@ static const char *const en[WEB_S_COUNT_] = {
     [WEB_S_CASE_YES] = "Yes",
     [WEB_S_CASE_NEED_PERSON] = "Who in the family has this need",
     [WEB_S_CASE_NEED_PERSON_HINT] = "Leave it unchosen when it is the family's as a whole",
+    [WEB_S_CASE_CHANGE_ANSWERS] = "Change your answers",
 };
 
 const char *web_str(web_str_id id)

@@ -276,6 +276,7 @@ typedef enum {
     WEB_S_CASE_YES,
     WEB_S_CASE_NEED_PERSON,
     WEB_S_CASE_NEED_PERSON_HINT,
+    WEB_S_CASE_CHANGE_ANSWERS,
     WEB_S_COUNT_
 } web_str_id;
 

@@ -34,6 +34,15 @@ def day(h, n):
     return (datetime.date.fromisoformat(h.now[:10]) + datetime.timedelta(days=n)).isoformat()
 
 
+def hidden_fields(html):
+    """The hidden fields inside a page's form (the CSRF token among them), as a browser would send them."""
+    form = html[html.find('<form method="post" action="/episodes'):]
+    form = form[:form.find("</form>")]
+    import html as htmllib
+    return {htmllib.unescape(n): htmllib.unescape(v)
+            for n, v in re.findall(r'<input type="hidden" name="([^"]*)" value="([^"]*)">', form)}
+
+
 def post_form(h, b, path, form, csrf_from=None):
     """GET the form (for its CSRF token), then POST it."""
     _, _, page = b.go("GET", csrf_from or path)
@@ -303,8 +312,12 @@ def closure(h, n1, n2, mg, token1):
           'name="confirm" value="yes"' in html and h.EVIL not in html, st)
     check("... and writes nothing yet", h.db_rows(db, "SELECT closure_requested_on FROM episode WHERE id = ?",
                                                   (EPISODE,))[0][0] is None)
-    st, hd, _ = n1.go("POST", "/episodes/%d/ask-to-close" % EPISODE, dict(form, confirm="yes",
-                                                                          csrf_token=h.hidden_csrf(html)))
+    carried = hidden_fields(html)
+    st, _, again = n1.go("POST", "/episodes/%d/ask-to-close" % EPISODE, dict(carried, edit="yes"))
+    check("changing the answers goes back to the question with them kept", st == 200 and
+          'name="closure_request_reason" type="radio" value="stepped_up" checked' in again and
+          h.EVIL not in again and "&quot;&#39;&amp; &lt;script&gt;" in again, st)
+    st, hd, _ = n1.go("POST", "/episodes/%d/ask-to-close" % EPISODE, carried)
     check("confirming sends the request", st == 303 and "done=ask-to-close" in hd.get("location", ""), st)
     st, _, html = n1.go("GET", "/closures")
     check("the closure sign-off list is the team manager's", st == 403, st)
