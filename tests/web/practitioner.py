@@ -179,6 +179,7 @@ def checks(h):
     check("a banner is never made from the address", st == 200 and "notification-banner--success" not in html)
 
     assessment_plan_action(h, n1, n2)
+    escaping(h, n1)
     closure(h, n1, n2, mg, token1)
     partner(h)
     break_glass(h, n2, token2)
@@ -300,6 +301,24 @@ def assessment_plan_action(h, n1, n2):
               st == st_api and st in (403, 404) and h.EVIL not in html, (st, st_api))
         st, _, _ = n1.go("POST", path, {"csrf_token": "0" * 48})
         check("POST %s with a wrong CSRF token is refused 403" % path, st == 403, st)
+
+
+def escaping(h, n1):
+    """Hostile text in every text field of the review, activity and TAF forms is saved and shown as text."""
+    check = h.check
+    esc = "&quot;&#39;&amp; &lt;script&gt;alert(1)&lt;/script&gt;"
+    _, _, before = n1.go("GET", "/episodes/%d" % EPISODE)
+    for path, form in (
+            ("add-review", dict(outcome="progress", notes=h.EVIL_TEXT, **date_fields("held_on", day(h, -1)),
+                                **date_fields("next_review_due", day(h, 30)))),
+            ("add-activity", dict(activity_type="other", name=h.EVIL_TEXT, provider=h.EVIL_TEXT, attended="yes",
+                                  **date_fields("attended_on", day(h, -1)))),
+            ("add-taf-member", dict(name=h.EVIL_TEXT, taf_role=h.EVIL_TEXT, **date_fields("from_date", day(h, -1))))):
+        st, _, _ = post_form(h, n1, "/episodes/%d/%s" % (EPISODE, path), form)
+        check("%s with hostile text in every text field is saved" % path, st == 303, st)
+    st, _, html = n1.go("GET", "/episodes/%d" % EPISODE)
+    check("... and the episode page shows all five as text", st == 200 and h.EVIL not in html and
+          html.count(esc) >= before.count(esc) + 5, (html.count(esc), before.count(esc)))
 
 
 def closure(h, n1, n2, mg, token1):
