@@ -347,6 +347,11 @@ def closure(h, n1, n2, mg, token1):
     st, _, html = post_form(h, n1, "/episodes/%d/close" % EPISODE, dict(date_fields("end_date", day(h, 0)),
                                                                         closure_reason="stepped_up"))
     check("a practitioner cannot close the case", st == 403, st)
+    st_api, _ = api_get(h, mg, "/api/v1/episodes/%d" % EPISODE)
+    st, _, html = mg.go("GET", "/episodes/%d" % EPISODE)
+    check("the team manager's episode page renders as the API answers, offering to close, not to ask",
+          st == st_api == 200 and 'href="/episodes/%d/close"' % EPISODE in html and "ask-to-close" not in html and
+          "Closure requested" in html, (st, st_api))
     st, _, html = mg.go("GET", "/episodes/%d/close" % EPISODE)
     check("the manager's closing page shows the request", st == 200 and "Stepped up" in html and
           "&quot;&#39;&amp; &lt;script&gt;" in html, st)
