@@ -41,6 +41,9 @@ int api_record_list(http_req *req, const struct model_resource *r, int64_t paren
  * 'update' event committed together, and the fields the footing hides left out of *out (arena-owned, NULL on
  * error). body is the JSON the API would have been sent. 0, or the error's code with err set (not
  * answered). */
+/* The writes under POST /api/v1/<collection> and PATCH /api/v1/<resource>/{id}, shared with the pages: the
+ * access decision, the write rules, the model's validation (every problem of the body left in req->problems),
+ * the write and its audit event in one transaction. *out arena-owned. 0, or the error's code with err set. */
 int api_record_create(http_req *req, const struct model_resource *r, int64_t parent, json_t *body, json_t **out,
                       core_error *err);
 int api_record_update(http_req *req, const struct model_resource *r, int64_t id, json_t *body, json_t **out,
@@ -56,6 +59,14 @@ int api_reference_list(http_req *req);
 /* The body of GET /api/v1/reference/{list}: *out {"list", "label", "verified", "codes": [{code, label,
  * parent}]} (a new reference). 0, or CORE_E_NOT_FOUND for no such list, or the store's code; err set. */
 int api_reference_codes(http_req *req, const char *list, json_t **out, core_error *err);
+/* Break glass as POST /api/v1/access/break-glass does with body ({family_id | person_id, reason, explanation}),
+ * shared with the page: every problem of the body in req->problems; *grant_id the grant recorded. 0 or the
+ * error's code. */
+int api_break_glass_grant(http_req *req, json_t *body, int64_t *grant_id, core_error *err);
+/* The active codes of reference list `list` as [{code, label, parent}] in their order (the framework's lists
+ * sf_headline and sf_need too), for a page's choices: reference data, not case records. *codes arena-owned; 0
+ * or the error's code. */
+int api_reference_code_items(http_req *req, const char *list, json_t **codes, core_error *err);
 int api_schema(http_req *req);
 int api_session_create(http_req *req);
 /* Worklists (api_worklist.c): GET /api/v1/worklist/caseload, /team and /front-door, and the item lists under them
@@ -125,6 +136,10 @@ int api_create_rules(http_req *req, const struct model_resource *r, int64_t pare
  * caller rolls back, then audits the refusal (api_refusal_audit). */
 int api_created_rules(http_req *req, const struct model_resource *r, json_t *row, const struct access_footing *f,
                       core_error *err);
+/* After changing record id of r with body (in the write's transaction): an episode closed with its open
+ * actions cancelled cancels them. 0 or the error's code. */
+int api_updated_rules(http_req *req, const struct model_resource *r, int64_t id, json_t *body, json_t *row,
+                      struct model_ctx *ctx, core_error *err);
 /* Before changing record id of r with body: a contact moved to another family. 0 or the error's code. */
 int api_update_rules(http_req *req, const struct model_resource *r, int64_t id, json_t *body,
                      struct model_ctx *ctx, core_error *err);

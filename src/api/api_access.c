@@ -79,70 +79,41 @@ static json_t *grant_json(http_req *req, int64_t id, core_error *err)
 
 /* ---- break glass and duties ---- */
 
+static void grant_json_release(void *p)
+{
+    json_decref(p);
+}
+
+/* Keep a problem of a grant's body (req->problems, as the model keeps a record's) and go on; 0 or a code
+ * that is not the body's. */
+static int grant_problem(http_req *req, const char *field, int rc, core_error *err)
+{
+    if (core_error_http_status(rc) != 422)
+        return rc;
+    if (!req->problems) {
+        req->problems = json_array();
+        core_arena_on_release(&req->arena, grant_json_release, req->problems);
+    }
+    json_array_append_new(req->problems, json_pack("{s:s,s:s,s:s,s:s,s:s}", "field", field, "code",
+                                                   core_error_name(err->code), "message", err->message, "detail",
+                                                   err->detail, "hint", err->hint));
+    return 0;
+}
+
+static int grant_body(http_req *req, json_t *body, const char *kind, const char *reason_field,
+                      const char *reason_list, const char *hours_setting, int64_t hours_default, int64_t *grant_id,
+                      core_error *err);
+
 static int grant(http_req *req, const char *kind, const char *reason_field, const char *reason_list,
                  const char *hours_setting, int64_t hours_default)
 {
     core_error err;
     core_error_clear(&err);
     json_t *body;
-    int64_t family = 0, person = 0;
-    const char *reason, *explanation;
-    char allowed[96];
-    snprintf(allowed, sizeof(allowed), "family_id,person_id,%s,explanation", reason_field);
-    if (http_body_json(req, &body, &err) || api_body_only(body, allowed, &err) ||
-        api_body_id(body, "family_id", &family, &err) || api_body_id(body, "person_id", &person, &err) ||
-        api_body_code(req, body, reason_field, reason_list, &reason, &err) ||
-        api_body_text(body, "explanation", 1, EXPLANATION_MIN, EXPLANATION_MAX, &explanation, &err))
-        return http_reply_error(req, &err);
-    if (!family == !person) {
-        core_error_set(&err, CORE_E_MISSING_FIELD, "name one family_id or one person_id");
-        return http_reply_error(req, &err);
-    }
-    int64_t n = 0;
-    if (family) {
-        store_value p[] = {store_v_int(family)};
-        if (store_query_int(req->db, &req->arena, SQL_FAMILY_EXISTS, p, 1, &n, &err))
-            return http_reply_error(req, &err);
-        if (!n) {
-            core_error_set(&err, CORE_E_NOT_FOUND, "no families with id %" PRId64, family);
-            return http_reply_error(req, &err);
-        }
-    } else {
-        store_value p[] = {store_v_int(person)};
-        int rc = store_query_int(req->db, &req->arena, SQL_PERSON_STATE, p, 1, &n, &err);
-        /* A restricted person is no one's but governance's: break glass does not reach them. */
-        if (rc == CORE_E_NOT_FOUND || (rc == 0 && n && strcmp(kind, "duty") != 0)) {
-            core_error_set(&err, CORE_E_NOT_FOUND, "no people with id %" PRId64, person);
-            return http_reply_error(req, &err);
-        }
-        if (rc)
-            return http_reply_error(req, &err);
-    }
-    char now[24], expires[24];
-    model_now(now);
-    int64_t hours = 0;
-    if (access_setting(req->db, hours_setting, hours_default, &hours, &err))
-        return http_reply_error(req, &err);
-    utc_after_hours(hours, expires);
-    store_value v[] = {store_v_int(req->who.user_id), store_v_text(kind), family ? store_v_int(family) : store_v_null(),
-                       person ? store_v_int(person) : store_v_null(), store_v_text(reason), store_v_text(explanation),
-                       store_v_text(now), store_v_text(expires)};
     int64_t id = 0;
-    char detail[160];
-    int rc = store_begin(req->db, &err);
-    if (rc == 0)
-        rc = store_query_int(req->db, &req->arena, SQL_GRANT_INSERT, v, 8, &id, &err);
-    if (rc == 0) { /* in the write's transaction (finding 17) */
-        snprintf(detail, sizeof(detail), "{\"grant\":%" PRId64 ",\"reason\":\"%s\",\"%s\":%" PRId64 "}", id, reason,
-                 family ? "family" : "person", family ? family : person); /* reason is a checked code */
-        rc = http_audit_write(req, kind, family ? "family" : "person", family ? family : person, detail, &err);
-    }
-    if (rc == 0)
-        rc = store_commit(req->db, &err);
-    if (rc) {
-        store_rollback(req->db);
+    if (http_body_json(req, &body, &err) ||
+        grant_body(req, body, kind, reason_field, reason_list, hours_setting, hours_default, &id, &err))
         return http_reply_error(req, &err);
-    }
     json_t *out = grant_json(req, id, &err);
     if (!out)
         return http_reply_error(req, &err);
@@ -150,6 +121,97 @@ static int grant(http_req *req, const char *kind, const char *reason_field, cons
     int r = http_reply_json(req, 201, out);
     json_decref(out);
     return r;
+}
+
+int api_break_glass_grant(http_req *req, json_t *body, int64_t *grant_id, core_error *err)
+{
+    return grant_body(req, body, "break_glass", "reason", "break_glass_reason", "break_glass_hours", 24, grant_id,
+                      err);
+}
+
+/* Check a grant's body (every problem of it kept in req->problems), record the grant and its event. */
+static int grant_body(http_req *req, json_t *body, const char *kind, const char *reason_field,
+                      const char *reason_list, const char *hours_setting, int64_t hours_default, int64_t *grant_id,
+                      core_error *err)
+{
+    int64_t family = 0, person = 0;
+    const char *reason = NULL, *explanation = NULL;
+    char allowed[96];
+    snprintf(allowed, sizeof(allowed), "family_id,person_id,%s,explanation", reason_field);
+    req->problems = NULL;
+    int rc = api_body_only(body, allowed, err);
+    if (rc == 0)
+        rc = api_body_id(body, "family_id", &family, err);
+    if (rc == 0)
+        rc = api_body_id(body, "person_id", &person, err);
+    if (rc)
+        return rc;
+    core_error first;
+    core_error_clear(&first);
+    if ((rc = api_body_code(req, body, reason_field, reason_list, &reason, err)) != 0) {
+        first = *err;
+        if ((rc = grant_problem(req, reason_field, rc, err)) != 0)
+            return rc;
+    }
+    if ((rc = api_body_text(body, "explanation", 1, EXPLANATION_MIN, EXPLANATION_MAX, &explanation, err)) != 0) {
+        if (!first.code)
+            first = *err;
+        if ((rc = grant_problem(req, "explanation", rc, err)) != 0)
+            return rc;
+    }
+    if (first.code) {
+        *err = first;
+        return err->code;
+    }
+    if (!family == !person)
+        return core_error_set(err, CORE_E_MISSING_FIELD, "name one family_id or one person_id");
+    int64_t n = 0;
+    if (family) {
+        store_value p[] = {store_v_int(family)};
+        if (store_query_int(req->db, &req->arena, SQL_FAMILY_EXISTS, p, 1, &n, err))
+            return err->code;
+        if (!n) {
+            core_error_set(err, CORE_E_NOT_FOUND, "no families with id %" PRId64, family);
+            return err->code;
+        }
+    } else {
+        store_value p[] = {store_v_int(person)};
+        rc = store_query_int(req->db, &req->arena, SQL_PERSON_STATE, p, 1, &n, err);
+        /* A restricted person is no one's but governance's: break glass does not reach them. */
+        if (rc == CORE_E_NOT_FOUND || (rc == 0 && n && strcmp(kind, "duty") != 0)) {
+            core_error_set(err, CORE_E_NOT_FOUND, "no people with id %" PRId64, person);
+            return err->code;
+        }
+        if (rc)
+            return err->code;
+    }
+    char now[24], expires[24];
+    model_now(now);
+    int64_t hours = 0;
+    if (access_setting(req->db, hours_setting, hours_default, &hours, err))
+        return err->code;
+    utc_after_hours(hours, expires);
+    store_value v[] = {store_v_int(req->who.user_id), store_v_text(kind), family ? store_v_int(family) : store_v_null(),
+                       person ? store_v_int(person) : store_v_null(), store_v_text(reason), store_v_text(explanation),
+                       store_v_text(now), store_v_text(expires)};
+    int64_t id = 0;
+    char detail[160];
+    rc = store_begin(req->db, err);
+    if (rc == 0)
+        rc = store_query_int(req->db, &req->arena, SQL_GRANT_INSERT, v, 8, &id, err);
+    if (rc == 0) { /* in the write's transaction (finding 17) */
+        snprintf(detail, sizeof(detail), "{\"grant\":%" PRId64 ",\"reason\":\"%s\",\"%s\":%" PRId64 "}", id, reason,
+                 family ? "family" : "person", family ? family : person); /* reason is a checked code */
+        rc = http_audit_write(req, kind, family ? "family" : "person", family ? family : person, detail, err);
+    }
+    if (rc == 0)
+        rc = store_commit(req->db, err);
+    if (rc) {
+        store_rollback(req->db);
+        return err->code;
+    }
+    *grant_id = id;
+    return 0;
 }
 
 int api_break_glass(http_req *req)

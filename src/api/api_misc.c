@@ -111,9 +111,28 @@ int api_person_search(http_req *req)
     return 0;
 }
 
+static void release_json(void *p)
+{
+    json_decref(p);
+}
+
 int api_reference_codes(http_req *req, const char *list, json_t **out, core_error *err)
 {
     *out = NULL;
+    if (strcmp(list, "sf_headline") == 0 || strcmp(list, "sf_need") == 0) {
+        /* the outcomes framework's codes are the framework's own versioned tables, not ref_code */
+        model_ctx ctx;
+        model_ctx_init(&ctx, req->db, &req->arena, req->who.user_id);
+        json_t *codes;
+        if (model_framework_codes(&ctx, list, &codes, err))
+            return err->code;
+        int needs = strcmp(list, "sf_need") == 0;
+        *out = json_pack("{s:s,s:s,s:b,s:O}", "list", list, "label",
+                         needs ? "Supporting Families outcome framework: family needs under each headline"
+                               : "Supporting Families outcome framework: headline outcomes",
+                         "verified", !needs, "codes", codes);
+        return 0;
+    }
     store_value p[] = {store_v_text(list)};
     store_stmt *st;
     int rc = store_query(req->db, &req->arena, SQL_REF_LIST, p, 1, &st, err);
@@ -136,6 +155,18 @@ int api_reference_codes(http_req *req, const char *list, json_t **out, core_erro
     }
     json_object_set_new(o, "codes", codes);
     *out = o;
+    return 0;
+}
+
+int api_reference_code_items(http_req *req, const char *list, json_t **codes, core_error *err)
+{
+    json_t *o;
+    *codes = NULL;
+    if (api_reference_codes(req, list, &o, err))
+        return err->code;
+    *codes = json_incref(json_object_get(o, "codes"));
+    json_decref(o);
+    core_arena_on_release(&req->arena, release_json, *codes);
     return 0;
 }
 

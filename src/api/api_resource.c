@@ -283,11 +283,14 @@ int api_record_create(http_req *req, const model_resource *r, int64_t parent, js
         api_create_rules(req, r, parent, body, &ctx, err))
         return err->code;
     int rc = store_begin(req->db, err);
-    if (rc == 0)
+    if (rc == 0) {
         rc = model_create(&ctx, r, parent, body, &out, err);
+        req->problems = ctx.problems;
+    }
     if (rc == 0 && api_created_rules(req, r, out, &f, err)) {
         store_rollback(req->db); /* refused: nothing stored, then the refusal audited */
-        return api_refusal_audit(req, "record.create", pr ? pr->table : r->table, parent, err);
+        api_refusal_audit(req, "record.create", pr ? pr->table : r->table, parent, err);
+        return err->code;
     }
     if (rc == 0) /* in the write's transaction: the record and its event commit together (finding 17) */
         rc = http_audit_write(req, "create", r->table, json_integer_value(json_object_get(out, "id")),
@@ -319,8 +322,10 @@ int api_resource_create(http_req *req)
     core_error err;
     core_error_clear(&err);
     json_t *body, *out = NULL;
-    if (http_body_json(req, &body, &err) ||
-        api_record_create(req, r, r->parent ? req->ids[0] : 0, body, &out, &err))
+    int rc = http_body_json(req, &body, &err);
+    if (rc)
+        return http_reply_error(req, &err);
+    if (api_record_create(req, r, r->parent ? req->ids[0] : 0, body, &out, &err))
         return http_reply_error(req, &err);
     req->location = core_arena_printf(&req->arena, "/api/v1/%s/%" PRId64, r->name,
                                       (int64_t)json_integer_value(json_object_get(out, "id")));
@@ -377,13 +382,17 @@ int api_record_update(http_req *req, const model_resource *r, int64_t id, json_t
     int rc = store_begin(req->db, err);
     if (rc == 0)
         rc = api_config_before(req, r->table, id, body, &was, err);
-    if (rc == 0)
+    if (rc == 0) {
         rc = model_update(&ctx, r, id, body, &out, err);
+        req->problems = ctx.problems;
+    }
     if (rc == 0) /* in the write's transaction (finding 17) */
         rc = http_audit_write(req, "update", r->table, id,
                               api_config_detail(req, footing_detail(req, &f, field_names(body)), was, out), err);
     if (rc == 0 && strcmp(r->table, "consent") == 0) /* a withdrawal is recorded as the person's request too */
         rc = api_consent_withdrawn(req, out, err);
+    if (rc == 0) /* a closure that cancelled the plan's open actions (api_rules.c) */
+        rc = api_updated_rules(req, r, id, body, out, &ctx, err);
     if (rc == 0)
         rc = store_commit(req->db, err);
     if (rc) {
@@ -401,7 +410,10 @@ int api_resource_update(http_req *req)
     core_error err;
     core_error_clear(&err);
     json_t *body, *out = NULL;
-    if (http_body_json(req, &body, &err) || api_record_update(req, r, req->ids[0], body, &out, &err))
+    int rc = http_body_json(req, &body, &err);
+    if (rc)
+        return http_reply_error(req, &err);
+    if (api_record_update(req, r, req->ids[0], body, &out, &err))
         return http_reply_error(req, &err);
     return http_reply_json(req, 200, out);
 }

@@ -142,10 +142,51 @@ static int decision_kept(http_req *req, int64_t id, json_t *body, core_error *er
     return 0;
 }
 
+/* A case is closed by the owning team's manager, approving the lead's request (closure_requested_on), and
+ * re-opened by that manager only: a practitioner does neither alone. */
+static int closure_approved(http_req *req, int64_t id, json_t *body, model_ctx *ctx, core_error *err)
+{
+    json_t *end = json_object_get(body, "end_date");
+    if (!end)
+        return 0;
+    json_t *row;
+    int rc = model_get(ctx, model_resource_find("episodes"), id, &row, err);
+    if (rc)
+        return rc == CORE_E_NOT_FOUND ? (core_error_clear(err), 0) : rc; /* the model answers */
+    int was_open = json_is_null(json_object_get(row, "end_date"));
+    int closing = was_open && !json_is_null(end), reopening = !was_open && json_is_null(end);
+    if (!closing && !reopening)
+        return 0;
+    if (access_may_allocate(&req->who, json_integer_value(json_object_get(row, "owning_team_id")), err) ==
+        ACCESS_ALLOW)
+        return 0;
+    if (closing) {
+        core_error_set(err, CORE_E_FORBIDDEN, "a case is closed by the team manager, approving the lead's request");
+        core_error_hint(err, "ask for closure: closure_requested_on with closure_request_reason");
+    } else {
+        core_error_set(err, CORE_E_FORBIDDEN, "a case is re-opened by the team manager, not by a practitioner alone");
+        core_error_hint(err, "ask the team manager to re-open it");
+    }
+    return refused(req, "episode", id, err);
+}
+
+int api_updated_rules(http_req *req, const model_resource *r, int64_t id, json_t *body, json_t *row,
+                      model_ctx *ctx, core_error *err)
+{
+    (void)req;
+    if (strcmp(r->table, "episode") != 0 || !json_object_get(body, "end_date") ||
+        json_is_null(json_object_get(row, "end_date")))
+        return 0;
+    const char *what = json_string_value(json_object_get(row, "open_actions"));
+    return what && strcmp(what, "cancelled") == 0 ? model_cancel_open_actions(ctx, id, err) : 0;
+}
+
 int api_update_rules(http_req *req, const model_resource *r, int64_t id, json_t *body, model_ctx *ctx,
                      core_error *err)
 {
     if (strcmp(r->table, "contact") == 0 && decision_kept(req, id, body, err))
+        return err->code;
+    if (strcmp(r->table, "episode") == 0 && closure_approved(req, id, body, ctx, err))
         return err->code;
     if (strcmp(r->table, "contact") != 0 || !json_object_get(body, "family_id"))
         return 0;

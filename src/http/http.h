@@ -127,6 +127,8 @@ struct http_req {
     const char *set_cookie;   /* a Set-Cookie header value (http_session_cookie), or NULL */
     const char *disposition;  /* a Content-Disposition header value (http_reply_bytes), or NULL */
     const char *cache_control; /* NULL: no-store; else this Cache-Control value (static assets) */
+    json_t *problems;         /* every problem of the body refused (model_ctx.problems), or NULL: an error reply
+                                 carries them as "errors" beside "error" when there is more than one */
     struct http_form_field *form; /* the parsed form body (http_form), or NULL before it is parsed */
     int form_parsed;
     /* state of the request (see the lifecycle above) */
@@ -202,6 +204,8 @@ int http_query_each(http_req *req, int (*fn)(void *ctx, const char *key, const c
 /* Value of form field name in an application/x-www-form-urlencoded body ('+' and %XX decoded; the first
  * when repeated), or NULL. The body is parsed once, into the arena. A value holding a NUL byte is NULL. */
 const char *http_form(http_req *req, const char *name);
+/* Every value of a form field given more than once (checkboxes), in order, at most max into out; the count. */
+size_t http_form_values(http_req *req, const char *name, const char **out, size_t max);
 /* Value of cookie name, or NULL. */
 const char *http_cookie(http_req *req, const char *name);
 /* Reply 303 See Other to location (a path on this server, from Hearth's own code, never from input). */

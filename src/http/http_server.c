@@ -179,6 +179,8 @@ int http_reply_error(http_req *req, const core_error *err)
         e = json_pack("{s:{s:s,s:s,s:s,s:s}}", "error", "code", core_error_name(err->code), "message",
                       core_error_default_message(err->code), "detail", "", "hint", "");
     }
+    if (json_array_size(req->problems) > 1 && core_error_http_status(err->code) == 422) /* every problem, not the first */
+        json_object_set(e, "errors", req->problems);
     int rc = http_reply_json(req, core_error_http_status(err->code), e);
     json_decref(e);
     return rc;
@@ -343,6 +345,17 @@ const char *http_form(http_req *req, const char *name)
         if (strcmp(f->name, name) == 0)
             return f->value;
     return NULL;
+}
+
+size_t http_form_values(http_req *req, const char *name, const char **out, size_t max)
+{
+    if (!req->form_parsed)
+        form_parse(req);
+    size_t n = 0;
+    for (struct http_form_field *f = req->form; f; f = f->next)
+        if (strcmp(f->name, name) == 0 && n < max)
+            out[n++] = f->value;
+    return n;
 }
 
 const char *http_cookie(http_req *req, const char *name)

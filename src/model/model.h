@@ -87,9 +87,19 @@ struct model_ctx {
                                (0 or 1), or -1: not decided, leave as is (model_ctx_init sets -1) */
     const char *now;        /* request time, 'YYYY-MM-DDTHH:MM:SSZ'; filled by model_ctx_init */
     char now_buf[24];
+    json_t *problems;       /* every problem of the last body validated: [{field, code, message, detail, hint}]
+                               (arena-owned; NULL when there were none): a form shows them all, the API too */
+    json_t *before;         /* the row as it stood, while a change is validated (NULL for a create) */
 };
 
 void model_ctx_init(model_ctx *ctx, store *db, core_arena *arena, int64_t user_id);
+
+/* Record the problem in err (a validation error: 422) against field (NULL: the record as a whole) in
+ * ctx->problems and return 0, so that validation goes on and every problem of a body is reported; an error
+ * that is not a problem of the input (the store's) is returned as it is. */
+int model_problem(model_ctx *ctx, const char *field, core_error *err);
+/* 1 when code is a problem of the input (invalid, missing, unknown, wrong type), not of the server. */
+int model_is_problem(int code);
 
 /* Resource table lookups. */
 const model_resource *model_resource_find(const char *name);
@@ -209,6 +219,29 @@ int model_worklist_team_unallocated(model_ctx *ctx, int64_t team_id, int limit, 
 int model_worklist_team_overdue(model_ctx *ctx, int64_t team_id, int limit, model_id_pair *out, int *count,
                                 core_error *err);
 int model_team_staff(model_ctx *ctx, int64_t team_id, json_t **out, core_error *err);
+/* What the rules of case data that makes sense look up (model_sense.c). Each returns 0 (or, for the yes/no
+ * questions, 1 or 0) or the store's code with err set.
+ * other_open_episodes: open episodes of family other than except (archived aside) into *n.
+ * open_actions: actions of the episode's plans still open into *n; cancel_open_actions marks them cancelled
+ * (each keeping its version in row_history), as an episode's closure decided.
+ * episode_end: the episode's end date into end ("" while open or when there is no such episode).
+ * need_person_in_family: 1 when person is a member of the family of assessment's episode.
+ * framework_has: 1 when the framework version exists (headline, need NULL), has the headline (need NULL), or
+ * has the need under that headline.
+ * framework_codes: GET /api/v1/reference/sf_headline and sf_need: [{code, label, parent, framework,
+ * framework_label}] (arena-owned); CORE_E_NOT_FOUND for another list. */
+int model_other_open_episodes(model_ctx *ctx, int64_t family, int64_t except, int64_t *n, core_error *err);
+int model_open_actions(model_ctx *ctx, int64_t episode, int64_t *n, core_error *err);
+int model_cancel_open_actions(model_ctx *ctx, int64_t episode, core_error *err);
+int model_episode_end(model_ctx *ctx, int64_t episode, char end[11], core_error *err);
+int model_need_person_in_family(model_ctx *ctx, int64_t assessment, int64_t person, core_error *err);
+int model_framework_has(model_ctx *ctx, const char *version, const char *headline, const char *need,
+                        core_error *err);
+int model_framework_codes(model_ctx *ctx, const char *list, json_t **out, core_error *err);
+/* closures: open episodes of team_id whose lead asked to close them, oldest request first (id: the episode,
+ * parent_id: its family), for the team manager's sign-off (model_sense.c). */
+int model_worklist_closures(model_ctx *ctx, int64_t team_id, int limit, model_id_pair *out, int *count,
+                            core_error *err);
 
 /* Current UTC time as 'YYYY-MM-DDTHH:MM:SSZ' into out[24]. */
 void model_now(char out[24]);

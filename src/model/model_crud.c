@@ -51,6 +51,8 @@ void model_ctx_init(model_ctx *ctx, store *db, core_arena *arena, int64_t user_i
     ctx->user_id = user_id;
     ctx->see_restricted = 0;
     ctx->link_opens = -1;
+    ctx->problems = NULL;
+    ctx->before = NULL;
     model_now(ctx->now_buf);
     ctx->now = ctx->now_buf;
 }
@@ -281,25 +283,93 @@ static int field_validate(model_ctx *ctx, const model_field *f, json_t *v, json_
     }
 }
 
+int model_is_problem(int code)
+{
+    switch (code) {
+    case CORE_E_UNKNOWN_FIELD:
+    case CORE_E_WRONG_TYPE:
+    case CORE_E_MISSING_FIELD:
+    case CORE_E_INVALID_CODE:
+    case CORE_E_INVALID_IDENTIFIER:
+    case CORE_E_INVALID_DATE:
+    case CORE_E_INVALID_VALUE:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int model_problem(model_ctx *ctx, const char *field, core_error *err)
+{
+    if (!model_is_problem(err->code))
+        return err->code;
+    if (!ctx->problems)
+        ctx->problems = arena_json(ctx->arena, json_array());
+    json_t *p = json_pack("{s:s?,s:s,s:s,s:s,s:s}", "field", field, "code", core_error_name(err->code), "message",
+                          err->message, "detail", err->detail, "hint", err->hint);
+    if (p)
+        json_array_append_new(ctx->problems, p);
+    core_error_clear(err);
+    return 0;
+}
+
+/* Has a problem been recorded against field? */
+static int problem_on(model_ctx *ctx, const char *field)
+{
+    size_t i;
+    json_t *p;
+    json_array_foreach(ctx->problems, i, p)
+    {
+        const char *f = json_string_value(json_object_get(p, "field"));
+        if (f && strcmp(f, field) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* The first problem recorded, as the error returned (the API answers it, with every problem beside it). */
+static int first_problem(model_ctx *ctx, core_error *err)
+{
+    json_t *p = json_array_get(ctx->problems, 0);
+    const char *name = json_string_value(json_object_get(p, "code"));
+    int code = CORE_E_INVALID_VALUE;
+    static const int codes[] = {CORE_E_UNKNOWN_FIELD, CORE_E_WRONG_TYPE, CORE_E_MISSING_FIELD, CORE_E_INVALID_CODE,
+                                CORE_E_INVALID_IDENTIFIER, CORE_E_INVALID_DATE, CORE_E_INVALID_VALUE};
+    for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
+        if (name && strcmp(name, core_error_name(codes[i])) == 0)
+            code = codes[i];
+    core_error_set(err, code, "%s", json_string_value(json_object_get(p, "detail")));
+    const char *hint = json_string_value(json_object_get(p, "hint"));
+    if (hint && hint[0])
+        core_error_hint(err, "%s", hint);
+    return code;
+}
+
 /*
  * Validate body against r and overlay it on base (a row as JSON; an empty object for a create). On success
  * *merged is a new object (arena-owned) holding base's fields overlaid with the canonical values of the body.
- * *version gets the body's "version" (0 when absent).
+ * *version gets the body's "version" (0 when absent). Every problem of the body is recorded in ctx->problems
+ * (a field's own, a required field missing, the rules across fields); the first is returned.
  */
-static int body_merge(model_ctx *ctx, const model_resource *r, json_t *body, json_t *base, int creating,
-                      json_t **merged, int64_t *version, core_error *err)
+static int body_merge(model_ctx *ctx, const model_resource *r, json_t *body, json_t *base, int64_t parent_id,
+                      int creating, json_t **merged, int64_t *version, core_error *err)
 {
+    ctx->problems = NULL;
     if (!json_is_object(body))
         return core_error_set(err, CORE_E_WRONG_TYPE, "request body must be a json object");
     json_t *m = arena_json(ctx->arena, json_deep_copy(base));
     const char *key;
     json_t *v;
+    int rc;
     *version = 0;
     json_object_foreach(body, key, v)
     {
         if (!creating && strcmp(key, "version") == 0) {
-            if (!json_is_integer(v) || json_integer_value(v) < 1)
-                return core_error_set(err, CORE_E_WRONG_TYPE, "field version must be a positive integer");
+            if (!json_is_integer(v) || json_integer_value(v) < 1) {
+                core_error_set(err, CORE_E_WRONG_TYPE, "field version must be a positive integer");
+                model_problem(ctx, "version", err);
+                continue;
+            }
             *version = json_integer_value(v);
             continue;
         }
@@ -311,29 +381,48 @@ static int body_merge(model_ctx *ctx, const model_resource *r, json_t *body, jso
                 printable = (*c >= 'a' && *c <= 'z') || *c == '_' || (*c >= '0' && *c <= '9');
             core_error_set(err, CORE_E_UNKNOWN_FIELD, "%s%s%s is not a field of %s", printable ? "field " : "",
                            printable ? key : "a field", "", r->name);
-            return core_error_hint(err, "GET /api/v1/schema/%s lists the fields", r->name);
+            core_error_hint(err, "GET /api/v1/schema/%s lists the fields", r->name);
+            model_problem(ctx, printable ? key : NULL, err);
+            continue;
         }
-        if (!creating && (f->flags & MODEL_F_CREATE_ONLY))
-            return core_error_set(err, CORE_E_INVALID_VALUE, "field %s cannot be changed once recorded", f->name);
+        if (!creating && (f->flags & MODEL_F_CREATE_ONLY)) {
+            core_error_set(err, CORE_E_INVALID_VALUE, "field %s cannot be changed once recorded", f->name);
+            model_problem(ctx, f->name, err);
+            continue;
+        }
         json_t *canon = NULL;
-        int rc = field_validate(ctx, f, v, &canon, err);
-        if (rc)
-            return rc;
+        rc = field_validate(ctx, f, v, &canon, err);
+        if (rc) {
+            if ((rc = model_problem(ctx, f->name, err)) != 0)
+                return rc;
+            continue;
+        }
         json_object_set_new(m, f->name, canon);
     }
     if (creating) {
         for (size_t i = 0; i < r->nfields; i++) {
             const model_field *f = &r->fields[i];
             json_t *x = json_object_get(m, f->name);
-            if ((f->flags & MODEL_F_REQUIRED) && (!x || json_is_null(x)))
-                return core_error_set(err, CORE_E_MISSING_FIELD, "field %s is required", f->name);
+            if ((f->flags & MODEL_F_REQUIRED) && (!x || json_is_null(x)) && !problem_on(ctx, f->name)) {
+                core_error_set(err, CORE_E_MISSING_FIELD, "field %s is required", f->name);
+                model_problem(ctx, f->name, err);
+            }
         }
+        /* the parent's id, for rules that look at it (a need's person in the family); never stored from here */
+        if (r->parent_key)
+            json_object_set_new(m, r->parent_key, json_integer(parent_id));
     }
     if (r->check) {
-        int rc = r->check(ctx, m, err);
-        if (rc)
+        ctx->before = creating ? NULL : base;
+        rc = r->check(ctx, m, err);
+        ctx->before = NULL;
+        if (rc && (rc = model_problem(ctx, NULL, err)) != 0)
             return rc;
     }
+    if (creating && r->parent_key)
+        json_object_del(m, r->parent_key);
+    if (ctx->problems)
+        return first_problem(ctx, err);
     *merged = m;
     return 0;
 }
@@ -428,7 +517,7 @@ int model_create(model_ctx *ctx, const model_resource *r, int64_t parent_id, jso
     json_t *empty = arena_json(ctx->arena, json_object());
     json_t *row;
     int64_t version;
-    int rc = body_merge(ctx, r, body, empty, 1, &row, &version, err);
+    int rc = body_merge(ctx, r, body, empty, parent_id, 1, &row, &version, err);
     if (rc)
         return rc;
 
@@ -488,7 +577,7 @@ int model_update(model_ctx *ctx, const model_resource *r, int64_t id, json_t *bo
         return rc;
     json_t *row;
     int64_t want_version;
-    rc = body_merge(ctx, r, body, old, 0, &row, &want_version, err);
+    rc = body_merge(ctx, r, body, old, 0, 0, &row, &want_version, err);
     if (rc)
         return rc;
     int64_t old_version = json_integer_value(json_object_get(old, "version"));

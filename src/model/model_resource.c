@@ -8,6 +8,7 @@
  * Columns every table has (id, version, created_*, updated_*) are not listed: the engine handles them.
  */
 #include "model/model.h"
+#include "model/model_check.h"
 #include "model/model_ident.h"
 
 #define F(name, type, flags) {name, type, flags, NULL, 0, 0, 0}
@@ -19,16 +20,6 @@
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 enum { NAME_MAX_LEN = 200, LINE_MAX_LEN = 500, NOTE_MAX_LEN = 100000 };
-
-static int person_check(model_ctx *ctx, json_t *obj, core_error *err);
-static int named_key_check(model_ctx *ctx, json_t *obj, core_error *err);
-static int contact_check(model_ctx *ctx, json_t *obj, core_error *err);
-static int episode_check(model_ctx *ctx, json_t *obj, core_error *err);
-static int dates_check(model_ctx *ctx, json_t *obj, core_error *err);
-static int taf_member_check(model_ctx *ctx, json_t *obj, core_error *err);
-static int sharing_basis_check(model_ctx *ctx, json_t *obj, core_error *err);
-static int member_check(model_ctx *ctx, json_t *obj, core_error *err);
-static int contact_child_check(model_ctx *ctx, json_t *obj, core_error *err);
 
 static const model_field person_fields[] = {
     TEXT("given_name", MODEL_F_FILTER, NAME_MAX_LEN),
@@ -161,6 +152,12 @@ static const model_field episode_fields[] = {
     F("programme_end", MODEL_T_DATE, 0),
     CODE("closure_reason", "closure_reason", MODEL_F_FILTER),
     F("archived_on", MODEL_T_DATE, MODEL_F_HIDDEN | MODEL_F_INTERNAL), /* set by a retention run (archive) */
+    TEXT("concurrent_reason", 0, LINE_MAX_LEN), /* why a second open episode of the family */
+    F("closure_requested_on", MODEL_T_DATE, 0), /* the lead asks; the team manager closes */
+    REF("closure_requested_by", "app_user", MODEL_F_INTERNAL),
+    CODE("closure_request_reason", "closure_reason", 0),
+    TEXT("closure_request_note", 0, NOTE_MAX_LEN),
+    CODE("open_actions", "closure_open_actions", 0), /* what became of the plan's open actions at closure */
 };
 
 static const model_field episode_member_fields[] = {
@@ -204,6 +201,7 @@ static const model_field assessment_need_fields[] = {
 
 static const model_field plan_fields[] = {
     F("agreed_on", MODEL_T_DATE, MODEL_F_REQUIRED),
+    F("ends_on", MODEL_T_DATE, 0),
 };
 
 static const model_field plan_goal_fields[] = {
@@ -243,6 +241,7 @@ static const model_field case_note_fields[] = {
     TEXT("subject", 0, NAME_MAX_LEN),
     TEXT("body", MODEL_F_REQUIRED, NOTE_MAX_LEN),
     CODE("sharing_label", "note_section", MODEL_F_FILTER), /* narrower than ordinary case notes (docs/access.md) */
+    F("after_closure", MODEL_T_BOOL, MODEL_F_INTERNAL), /* recorded after its episode closed */
 };
 
 static const model_field sharing_basis_fields[] = {
@@ -270,26 +269,26 @@ static const model_resource resources[] = {
     RES("people", "person", NULL, NULL, "person", person_fields, person_check),
     RES("former-names", "person_former_name", "people", "person_id", "person", former_name_fields, named_key_check),
     RES("addresses", "person_address", "people", "person_id", "person", address_fields, dates_check),
-    RES("contact-details", "person_contact_detail", "people", "person_id", "person", contact_detail_fields, NULL),
+    RES("contact-details", "person_contact_detail", "people", "person_id", "person", contact_detail_fields, contact_detail_check),
     RES("families", "family", NULL, NULL, "family", family_fields, NULL),
     RES("members", "family_member", "families", "family_id", "family", family_member_fields, member_check),
     RES("contacts", "contact", NULL, NULL, "contact", contact_fields, contact_check),
     RES("children", "contact_child", "contacts", "contact_id", "contact", contact_child_fields, contact_child_check),
     RES("phone-calls", "phone_call", NULL, NULL, "contact", phone_call_fields, NULL),
     RES("referrals", "referral", "families", "family_id", "referral", referral_fields, NULL),
-    RES("consents", "consent", "families", "family_id", "consent", consent_fields, NULL),
+    RES("consents", "consent", "families", "family_id", "consent", consent_fields, consent_check),
     RES("sharing-bases", "sharing_basis", "families", "family_id", "consent", sharing_basis_fields, sharing_basis_check),
     RES("episodes", "episode", "families", "family_id", "episode", episode_fields, episode_check),
     RES("taf-members", "episode_member", "episodes", "episode_id", "episode", episode_member_fields, taf_member_check),
-    RES("assessments", "assessment", "episodes", "episode_id", "assessment", assessment_fields, NULL),
+    RES("assessments", "assessment", "episodes", "episode_id", "assessment", assessment_fields, assessment_check),
     RES("areas", "assessment_area", "assessments", "assessment_id", "assessment", assessment_area_fields, NULL),
-    RES("needs", "assessment_need", "assessments", "assessment_id", "assessment", assessment_need_fields, NULL),
-    RES("plans", "plan", "episodes", "episode_id", "plan", plan_fields, NULL),
+    RES("needs", "assessment_need", "assessments", "assessment_id", "assessment", assessment_need_fields, need_check),
+    RES("plans", "plan", "episodes", "episode_id", "plan", plan_fields, plan_check),
     RES("goals", "plan_goal", "plans", "plan_id", "plan", plan_goal_fields, NULL),
-    RES("actions", "plan_action", "plans", "plan_id", "plan", plan_action_fields, NULL),
-    RES("reviews", "review", "episodes", "episode_id", "review", review_fields, NULL),
+    RES("actions", "plan_action", "plans", "plan_id", "plan", plan_action_fields, action_check),
+    RES("reviews", "review", "episodes", "episode_id", "review", review_fields, review_check),
     RES("activities", "activity", "episodes", "episode_id", "activity", activity_fields, NULL),
-    RES("notes", "case_note", "episodes", "episode_id", "case_note", case_note_fields, NULL),
+    RES("notes", "case_note", "episodes", "episode_id", "case_note", case_note_fields, note_check),
     RES("agencies", "agency", NULL, NULL, "directory", agency_fields, NULL),
     RES("teams", "team", NULL, NULL, "directory", team_fields, NULL),
 };
@@ -315,143 +314,4 @@ const model_field *model_field_find(const model_resource *r, const char *name)
     return NULL;
 }
 
-/* ---- cross-field rules ---- */
-
-static const char *obj_str(json_t *obj, const char *k)
-{
-    return json_string_value(json_object_get(obj, k));
-}
-
-static void set_key(model_ctx *ctx, json_t *obj, const char *from, const char *to)
-{
-    const char *v = obj_str(obj, from);
-    json_object_set_new(obj, to, v ? json_string(model_name_key(ctx->arena, v)) : json_null());
-}
-
-/* start <= end when both are present. */
-static int date_order(json_t *obj, const char *start, const char *end, core_error *err)
-{
-    const char *a = obj_str(obj, start), *b = obj_str(obj, end);
-    if (a && b && strcmp(a, b) > 0)
-        return core_error_set(err, CORE_E_INVALID_DATE, "%s is before %s", end, start);
-    return 0;
-}
-
-static int person_check(model_ctx *ctx, json_t *obj, core_error *err)
-{
-    if (!obj_str(obj, "given_name") && !obj_str(obj, "family_name") && !obj_str(obj, "date_of_birth") &&
-        !obj_str(obj, "expected_date"))
-        return core_error_set(err, CORE_E_MISSING_FIELD,
-                              "a person needs a name, a date of birth or an expected date");
-    if (obj_str(obj, "date_of_birth") && obj_str(obj, "expected_date"))
-        return core_error_set(err, CORE_E_INVALID_VALUE,
-                              "date_of_birth and expected_date cannot both be set");
-    const char *dob = obj_str(obj, "date_of_birth");
-    if (dob && strncmp(dob, ctx->now, 10) > 0) {
-        core_error_set(err, CORE_E_INVALID_DATE, "date_of_birth is in the future");
-        return core_error_hint(err, "for an unborn child record expected_date instead");
-    }
-    set_key(ctx, obj, "given_name", "given_key");
-    set_key(ctx, obj, "family_name", "family_key");
-    return 0;
-}
-
-static int named_key_check(model_ctx *ctx, json_t *obj, core_error *err)
-{
-    (void)err;
-    set_key(ctx, obj, "family_name", "family_key");
-    return 0;
-}
-
-static int dates_check(model_ctx *ctx, json_t *obj, core_error *err)
-{
-    (void)ctx;
-    return date_order(obj, "from_date", "to_date", err);
-}
-
-/* A Team Around the Family member is a Hearth user or a named professional (the table's CHECK, said first here
- * so that a body missing both is a 422 naming the fields, not a database conflict). */
-/* A user who can work a case: enabled, and of a role that opens case records (docs/access.md: never the
- * administrator or an analyst, who can never open the case; governance works cases only on a duty). */
-static const char SQL_USER_WORKS_CASES[] =
-    "SELECT count(*)\n"
-    "  FROM app_user\n"
-    " WHERE id = $1\n"
-    "   AND disabled = 0\n"
-    "   AND role IN ('front_door', 'practitioner', 'team_manager', 'partner')";
-
-static int user_works_cases(model_ctx *ctx, json_t *obj, const char *field, core_error *err)
-{
-    json_t *user = json_object_get(obj, field);
-    if (!user || json_is_null(user))
-        return 0;
-    store_value p[] = {store_v_int(json_integer_value(user))};
-    int64_t n = 0;
-    int rc = store_query_int(ctx->db, ctx->arena, SQL_USER_WORKS_CASES, p, 1, &n, err);
-    if (rc)
-        return rc;
-    if (n == 0) {
-        core_error_set(err, CORE_E_INVALID_VALUE, "field %s names a user who cannot work a case", field);
-        return core_error_hint(err, "choose an enabled practitioner, team manager or partner; administrators and "
-                                    "analysts never open case records");
-    }
-    return 0;
-}
-
-/* The link's opens column, when the caller decided it (model_ctx.link_opens). */
-static void link_opens_set(model_ctx *ctx, json_t *obj, const char *column)
-{
-    if (ctx->link_opens >= 0)
-        json_object_set_new(obj, column, json_boolean(ctx->link_opens));
-}
-
-static int member_check(model_ctx *ctx, json_t *obj, core_error *err)
-{
-    (void)err;
-    link_opens_set(ctx, obj, "opens_person");
-    return 0;
-}
-
-static int contact_child_check(model_ctx *ctx, json_t *obj, core_error *err)
-{
-    (void)err;
-    link_opens_set(ctx, obj, "opens_person");
-    return 0;
-}
-
-static int taf_member_check(model_ctx *ctx, json_t *obj, core_error *err)
-{
-    json_t *user = json_object_get(obj, "user_id");
-    if ((!user || json_is_null(user)) && !obj_str(obj, "name"))
-        return core_error_set(err, CORE_E_MISSING_FIELD, "a team member needs user_id or name");
-    return user_works_cases(ctx, obj, "user_id", err);
-}
-
-static int sharing_basis_check(model_ctx *ctx, json_t *obj, core_error *err)
-{
-    (void)ctx;
-    return date_order(obj, "recorded_on", "ended_on", err);
-}
-
-static int contact_check(model_ctx *ctx, json_t *obj, core_error *err)
-{
-    link_opens_set(ctx, obj, "opens_family");
-    int has_decision = obj_str(obj, "decision") != NULL, has_date = obj_str(obj, "decision_date") != NULL;
-    if (has_decision != has_date)
-        return core_error_set(err, CORE_E_MISSING_FIELD, "decision and decision_date go together");
-    return date_order(obj, "received_on", "decision_date", err);
-}
-
-static int episode_check(model_ctx *ctx, json_t *obj, core_error *err)
-{
-    int rc = user_works_cases(ctx, obj, "lead_user_id", err);
-    if (rc)
-        return rc;
-    int has_end = obj_str(obj, "end_date") != NULL, has_reason = obj_str(obj, "closure_reason") != NULL;
-    if (has_end != has_reason)
-        return core_error_set(err, CORE_E_MISSING_FIELD, "end_date and closure_reason go together");
-    rc = date_order(obj, "start_date", "end_date", err);
-    if (rc == 0)
-        rc = date_order(obj, "programme_start", "programme_end", err);
-    return rc;
-}
+/* The rules across fields are in model_check.c. */

@@ -1,19 +1,22 @@
 /*
- * web_family.c — `/families/{id}`: the family's record — members, the contacts about it, its episodes, and
- * each episode's case notes.
+ * web_family.c — `/families/{id}`: the family's record — members (each linking to their page), one
+ * chronology of everything recorded about the family, and its episodes (each linking to its page).
  *
  * Read exactly as the API reads them, in this order: GET /api/v1/families/{id}; GET
- * /api/v1/families/{id}/members and GET /api/v1/people/{person} for each member; GET
- * /api/v1/contacts?family_id={id}; GET /api/v1/families/{id}/episodes; GET /api/v1/episodes/{e}/notes for
- * each episode. The family itself refused answers the page 403 or 404 as the API would (a hidden family is
- * named as absent); contacts are shown newest first; a section the access decision does not open is left out, and a member whose person
- * record is hidden is shown as "not shown to you", never by name.
+ * /api/v1/families/{id}/members and GET /api/v1/people/{person} for each member; then the chronology's reads
+ * (web_chronology.c: contacts, episodes, and each episode's assessments, plans, reviews, notes, activities).
+ * The family itself refused answers the page 403 or 404 as the API would (a hidden family is named as
+ * absent); the chronology is newest first; a section the access decision does not open is left out, and a
+ * member whose person record is hidden is shown as "not shown to you", never by name.
  */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "access/access.h"
 #include "model/model.h"
+#include "web/web_case.h"
+#include "web/web_qform.h"
 #include "web/web_internal.h"
 
 static int refused(const core_error *err)
@@ -63,7 +66,11 @@ static int members(http_req *req, int64_t family, core_buf *out, core_error *err
             p = NULL;
         }
         core_buf *cells = web_buf(req);
-        cell(cells, p ? person_name(req, p) : web_str(WEB_S_NOT_SHOWN));
+        if (p)
+            web_tpl_td_link(cells, &(web_tpl_td_link_args){core_arena_printf(&req->arena, "/people/%" PRId64, pid),
+                                                           person_name(req, p)});
+        else
+            cell(cells, web_str(WEB_S_NOT_SHOWN));
         const char *dob = p ? web_json_text(req, p, "date_of_birth") : NULL;
         cell(cells, dob ? dob : (p ? web_json_text(req, p, "expected_date") : NULL));
         cell(cells, web_json_text(req, m, "role"));
@@ -77,100 +84,6 @@ static int members(http_req *req, int64_t family, core_buf *out, core_error *err
     return 0;
 }
 
-/* qsort: received_on descending, then id descending. */
-static int newest_first(const void *a, const void *b)
-{
-    json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
-    const char *dx = json_string_value(json_object_get(x, "received_on"));
-    const char *dy = json_string_value(json_object_get(y, "received_on"));
-    int c = strcmp(dy ? dy : "", dx ? dx : "");
-    if (c)
-        return c;
-    json_int_t ix = json_integer_value(json_object_get(x, "id")), iy = json_integer_value(json_object_get(y, "id"));
-    return iy > ix ? 1 : iy < ix ? -1 : 0;
-}
-
-static int contacts(http_req *req, int64_t family, core_buf *out, core_error *err)
-{
-    json_t *items;
-    int64_t next;
-    model_filter f = {"family_id", core_arena_printf(&req->arena, "%" PRId64, family)};
-    if (api_record_list(req, model_resource_find("contacts"), 0, &f, 1, 0, MODEL_LIST_MAX, &items, &next, err))
-        return refused(err) ? (core_error_clear(err), 0) : err->code;
-    /* a chronology: newest first (the API lists in id order) */
-    size_t n = json_array_size(items);
-    json_t **sorted = core_arena_calloc(&req->arena, n ? n : 1, sizeof(*sorted));
-    for (size_t i = 0; i < n; i++)
-        sorted[i] = json_array_get(items, i);
-    qsort(sorted, n, sizeof(*sorted), newest_first);
-    core_buf *rows = web_buf(req);
-    for (size_t i = 0; i < n; i++) {
-        json_t *c = sorted[i];
-        core_buf *cells = web_buf(req);
-        cell(cells, web_json_text(req, c, "received_on"));
-        cell(cells, web_json_text(req, c, "reason"));
-        const char *d = web_json_text(req, c, "decision");
-        cell(cells, d ? d : web_str(WEB_S_UNDECIDED));
-        web_tpl_tr(rows, &(web_tpl_tr_args){web_render(cells)});
-    }
-    const char *const heads[] = {web_str(WEB_S_COL_RECEIVED), web_str(WEB_S_COL_REASON),
-                                 web_str(WEB_S_COL_DECISION)};
-    web_raw body = json_array_size(items) ? web_table(req, web_str(WEB_S_CHRONOLOGY), web_th(req, heads, 3),
-                                                      web_render(rows))
-                                          : web_paragraph(req, web_str(WEB_S_CHRONOLOGY_NONE));
-    add(out, web_section(req, "contacts", web_str(WEB_S_CHRONOLOGY), NULL, body));
-    return 0;
-}
-
-static int episodes(http_req *req, int64_t family, core_buf *out, core_error *err)
-{
-    json_t *items;
-    int64_t next;
-    if (api_record_list(req, model_resource_find("episodes"), family, NULL, 0, 0, MODEL_LIST_MAX, &items, &next,
-                        err))
-        return refused(err) ? (core_error_clear(err), 0) : err->code;
-    core_buf *rows = web_buf(req), *notes = web_buf(req);
-    const model_resource *note_res = model_resource_find("notes");
-    int nnotes = 0, notes_open = 0;
-    size_t i;
-    json_t *e;
-    json_array_foreach(items, i, e)
-    {
-        core_buf *cells = web_buf(req);
-        cell(cells, web_json_text(req, e, "start_date"));
-        const char *end = web_json_text(req, e, "end_date");
-        cell(cells, end ? end : web_str(WEB_S_OPEN));
-        web_tpl_tr(rows, &(web_tpl_tr_args){web_render(cells)});
-        json_t *ns;
-        if (api_record_list(req, note_res, json_integer_value(json_object_get(e, "id")), NULL, 0, 0, MODEL_LIST_MAX,
-                            &ns, &next, err)) {
-            if (!refused(err))
-                return err->code;
-            core_error_clear(err);
-            continue;
-        }
-        notes_open = 1;
-        size_t k;
-        json_t *n;
-        json_array_foreach(ns, k, n)
-        {
-            const char *subject = web_json_text(req, n, "subject"), *body = web_json_text(req, n, "body");
-            web_tpl_note(notes, &(web_tpl_note_args){.when = web_json_text(req, n, "occurred_at"), .label = subject,
-                                                      .text = body});
-            nnotes++;
-        }
-    }
-    const char *const heads[] = {web_str(WEB_S_COL_START), web_str(WEB_S_COL_END)};
-    web_raw body = json_array_size(items) ? web_table(req, web_str(WEB_S_EPISODES), web_th(req, heads, 2),
-                                                      web_render(rows))
-                                          : web_paragraph(req, web_str(WEB_S_EPISODES_NONE));
-    add(out, web_section(req, "episodes", web_str(WEB_S_EPISODES), NULL, body));
-    if (notes_open)
-        add(out, web_section(req, "notes", web_str(WEB_S_NOTES), NULL,
-                             nnotes ? web_render(notes) : web_paragraph(req, web_str(WEB_S_NOTES_NONE))));
-    return 0;
-}
-
 int web_family(http_req *req)
 {
     core_error err;
@@ -180,8 +93,14 @@ int web_family(http_req *req)
     if (api_record_read(req, model_resource_find("families"), id, &fam, &err))
         return http_reply_error(req, &err);
     core_buf *sections = web_buf(req);
-    if (members(req, id, sections, &err) || contacts(req, id, sections, &err) || episodes(req, id, sections, &err))
+    if (members(req, id, sections, &err) || web_family_chronology(req, id, sections, &err))
         return http_reply_error(req, &err);
+    if (access_role_of(&req->who) != ACCESS_ROLE_PARTNER) { /* a partner does not record consent */
+        core_buf *links = web_buf(req);
+        web_link_item(links, core_arena_printf(&req->arena, "/families/%" PRId64 "/add-consent", id),
+                      web_str(WEB_S_CASE_ADD_CONSENT));
+        add(sections, web_section(req, "record", web_str(WEB_S_CASE_RECORD), NULL, web_links(req, links)));
+    }
     const char *name = web_json_text(req, fam, "name");
     core_buf *b = web_buf(req);
     web_tpl_family(b, &(web_tpl_family_args){web_str(WEB_S_FAMILY), name, web_render(sections)});

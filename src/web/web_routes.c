@@ -8,9 +8,11 @@
  * the API's (cli_serve.c), and matches it in order. Every page names the permission the route-level access
  * decision is asked, as API routes do; the records on a page are then decided one by one.
  */
+#include "web/web_case.h"
 #include "web/web_internal.h"
 
 enum { FORM_SMALL = 8 * 1024, FORM_CONTACT = 64 * 1024 };
+enum { FORM_CASE = 256 * 1024 /* free text: notes, assessments (as the API's) */ };
 
 const http_route web_routes[] = {
     /* method  pattern         handler              permission     body        params  data  flags */
@@ -52,6 +54,46 @@ const http_route web_routes[] = {
     {"GET", "/team/episodes/{id}/allocate", web_team_allocate_form, "team.allocate", 0, NULL, NULL, HTTP_ROUTE_PAGE},
     {"POST", "/team/episodes/{id}/allocate", web_team_allocate, "team.allocate", FORM_SMALL, NULL, NULL,
      HTTP_ROUTE_PAGE},
+    /* the practitioner's, team manager's and partner's pages of a case (web_case.h) */
+    {"GET", "/episodes/{id}", web_episode, "record.read", 0, "done", NULL, HTTP_ROUTE_PAGE},
+    {"GET", "/people/{id}", web_person, "record.read", 0, "done", NULL, HTTP_ROUTE_PAGE},
+    {"GET", "/closures", web_closures, "record.list", 0, NULL, NULL, HTTP_ROUTE_PAGE},
+    {"GET", "/episodes/{id}/add-note", web_case_form_get, "record.read", 0, NULL, "episodes:add-note", HTTP_ROUTE_PAGE},
+    {"POST", "/episodes/{id}/add-note", web_case_form_post, "record.create", FORM_CASE, NULL, "episodes:add-note", HTTP_ROUTE_PAGE},
+    {"GET", "/episodes/{id}/add-review", web_case_form_get, "record.read", 0, NULL, "episodes:add-review", HTTP_ROUTE_PAGE},
+    {"POST", "/episodes/{id}/add-review", web_case_form_post, "record.create", FORM_CASE, NULL, "episodes:add-review", HTTP_ROUTE_PAGE},
+    {"GET", "/episodes/{id}/add-activity", web_case_form_get, "record.read", 0, NULL, "episodes:add-activity", HTTP_ROUTE_PAGE},
+    {"POST", "/episodes/{id}/add-activity", web_case_form_post, "record.create", FORM_CASE, NULL, "episodes:add-activity", HTTP_ROUTE_PAGE},
+    {"GET", "/episodes/{id}/add-taf-member", web_case_form_get, "record.read", 0, NULL, "episodes:add-taf-member", HTTP_ROUTE_PAGE},
+    {"POST", "/episodes/{id}/add-taf-member", web_case_form_post, "record.create", FORM_CASE, NULL, "episodes:add-taf-member", HTTP_ROUTE_PAGE},
+    {"GET", "/episodes/{id}/add-plan", web_case_form_get, "record.read", 0, NULL, "episodes:add-plan", HTTP_ROUTE_PAGE},
+    {"POST", "/episodes/{id}/add-plan", web_case_form_post, "record.create", FORM_CASE, NULL, "episodes:add-plan", HTTP_ROUTE_PAGE},
+    {"GET", "/episodes/{id}/add-assessment", web_case_form_get, "record.read", 0, NULL, "episodes:add-assessment", HTTP_ROUTE_PAGE},
+    {"POST", "/episodes/{id}/add-assessment", web_case_form_post, "record.create", FORM_CASE, NULL, "episodes:add-assessment", HTTP_ROUTE_PAGE},
+    {"GET", "/episodes/{id}/ask-to-close", web_case_form_get, "record.read", 0, NULL, "episodes:ask-to-close", HTTP_ROUTE_PAGE},
+    {"POST", "/episodes/{id}/ask-to-close", web_case_form_post, "record.write", FORM_CASE, NULL, "episodes:ask-to-close", HTTP_ROUTE_PAGE},
+    {"GET", "/episodes/{id}/close", web_case_form_get, "record.read", 0, NULL, "episodes:close", HTTP_ROUTE_PAGE},
+    {"POST", "/episodes/{id}/close", web_case_form_post, "record.write", FORM_CASE, NULL, "episodes:close", HTTP_ROUTE_PAGE},
+    {"GET", "/episodes/{id}/reopen", web_case_form_get, "record.read", 0, NULL, "episodes:reopen", HTTP_ROUTE_PAGE},
+    {"POST", "/episodes/{id}/reopen", web_case_form_post, "record.write", FORM_CASE, NULL, "episodes:reopen", HTTP_ROUTE_PAGE},
+    {"GET", "/plans/{id}/add-goal", web_case_form_get, "record.read", 0, NULL, "plans:add-goal", HTTP_ROUTE_PAGE},
+    {"POST", "/plans/{id}/add-goal", web_case_form_post, "record.create", FORM_CASE, NULL, "plans:add-goal", HTTP_ROUTE_PAGE},
+    {"GET", "/plans/{id}/add-action", web_case_form_get, "record.read", 0, NULL, "plans:add-action", HTTP_ROUTE_PAGE},
+    {"POST", "/plans/{id}/add-action", web_case_form_post, "record.create", FORM_CASE, NULL, "plans:add-action", HTTP_ROUTE_PAGE},
+    {"GET", "/actions/{id}/update", web_case_form_get, "record.read", 0, NULL, "actions:update", HTTP_ROUTE_PAGE},
+    {"POST", "/actions/{id}/update", web_case_form_post, "record.write", FORM_CASE, NULL, "actions:update", HTTP_ROUTE_PAGE},
+    {"GET", "/assessments/{id}/add-area", web_case_form_get, "record.read", 0, NULL, "assessments:add-area", HTTP_ROUTE_PAGE},
+    {"POST", "/assessments/{id}/add-area", web_case_form_post, "record.create", FORM_CASE, NULL, "assessments:add-area", HTTP_ROUTE_PAGE},
+    {"GET", "/assessments/{id}/add-need", web_case_form_get, "record.read", 0, NULL, "assessments:add-need", HTTP_ROUTE_PAGE},
+    {"POST", "/assessments/{id}/add-need", web_case_form_post, "record.create", FORM_CASE, NULL, "assessments:add-need", HTTP_ROUTE_PAGE},
+    {"GET", "/assessments/{id}/complete", web_case_form_get, "record.read", 0, NULL, "assessments:complete", HTTP_ROUTE_PAGE},
+    {"POST", "/assessments/{id}/complete", web_case_form_post, "record.write", FORM_CASE, NULL, "assessments:complete", HTTP_ROUTE_PAGE},
+    {"GET", "/families/{id}/add-consent", web_case_form_get, "record.read", 0, NULL, "families:add-consent", HTTP_ROUTE_PAGE},
+    {"POST", "/families/{id}/add-consent", web_case_form_post, "record.create", FORM_CASE, NULL, "families:add-consent", HTTP_ROUTE_PAGE},
+    {"GET", "/families/{id}/break-glass", web_case_form_get, "access.break_glass", 0, NULL, "families:break-glass", HTTP_ROUTE_PAGE},
+    {"POST", "/families/{id}/break-glass", web_case_form_post, "access.break_glass", FORM_CASE, NULL, "families:break-glass", HTTP_ROUTE_PAGE},
+    {"GET", "/people/{id}/break-glass", web_case_form_get, "access.break_glass", 0, NULL, "people:break-glass", HTTP_ROUTE_PAGE},
+    {"POST", "/people/{id}/break-glass", web_case_form_post, "access.break_glass", FORM_CASE, NULL, "people:break-glass", HTTP_ROUTE_PAGE},
     {"GET", "/assets/", web_asset_get, "public", 0, NULL, NULL, HTTP_ROUTE_PUBLIC | HTTP_ROUTE_PREFIX},
 };
 

@@ -123,6 +123,7 @@ int web_worklist(http_req *req)
             return http_reply_error(req, &err);
         break;
     case ACCESS_ROLE_PRACTITIONER:
+    case ACCESS_ROLE_PARTNER: /* a partner's: the families whose Team Around the Family they are on */
         if (api_worklist_caseload_items(req, &items, &err))
             return http_reply_error(req, &err);
         cases(req, items, 0, sections);

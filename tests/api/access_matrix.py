@@ -901,8 +901,9 @@ class Matrix:
                 return {"person_id": fx.fresh_person(uid, fam), "role": "other_adult"}
             if name == "children":
                 return {"person_id": fx.fresh_person(uid)}
-            if name == "episodes":   # the family's own team, no lead: no footing changes hands
-                return {"start_date": day(0), "owning_team_id": fx.team[team]}
+            if name == "episodes":   # the family's own team, no lead: no footing changes hands (a second open
+                return {"start_date": day(0), "owning_team_id": fx.team[team],  # episode says why)
+                        "concurrent_reason": "Matrix: a second strand of work."}
             if name == "teams":
                 return {"name": "Matrix new team", "agency_id": fx.agency["eh"], "kind": "partner"}
             return dict(CREATE_BODY[name])

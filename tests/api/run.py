@@ -9,6 +9,7 @@ SIGTERM and prints one line per case and finally `api: N passed, N failed`. Exit
 failed. The case format is described in tests/api/README.md. Python 3 standard library only.
 """
 import argparse
+import datetime
 import base64
 import difflib
 import hashlib
@@ -242,11 +243,13 @@ def substitute(text, values):
         word = m.group(1)
         if word.startswith("pad "):
             return "x" * int(word[4:])
+        if word.startswith("day "):  # {{day N}}: the servers' clock's date N days on (N may be negative)
+            return (datetime.date.fromisoformat(TEST_NOW[:10]) + datetime.timedelta(days=int(word[4:]))).isoformat()
         if word not in values:
             raise CaseError("{{%s}} was never captured" % word)
         v = values[word]
         return v if isinstance(v, str) else json.dumps(v)
-    return re.sub(r"\{\{(\w+|pad \d+)\}\}", one, text)
+    return re.sub(r"\{\{(\w+|pad \d+|day -?\d+)\}\}", one, text)
 
 
 def encode_body(text):
@@ -303,6 +306,15 @@ def diff(want, got):
     return "\n".join(difflib.unified_diff(dump(want), dump(got), "expected", "got", lineterm=""))
 
 
+def error_keys_ok(doc):
+    """{"error": {...}} alone, or with "errors": every problem of a body refused, when there are several."""
+    if list(doc) == ["error"]:
+        return True
+    errs = doc.get("errors")
+    return sorted(doc) == ["error", "errors"] and isinstance(errs, list) and len(errs) > 1 and all(
+        isinstance(e, dict) and isinstance(e.get("code"), str) and isinstance(e.get("detail"), str) for e in errs)
+
+
 def check_exchange(port, ex, values, statuses, as_user=None):
     method, path = ex["method"], substitute(ex["path"], values)
     headers = {n: substitute(v, values) for n, v in ex["headers"]}
@@ -323,7 +335,7 @@ def check_exchange(port, ex, values, statuses, as_user=None):
         if got_headers.get(name.lower()) != want:
             raise CaseError("%s: header %s is %r, expected %r" % (label, name, got_headers.get(name.lower()), want))
     if status >= 400:  # the error shape, and the status its code has in core_error.h
-        err = doc.get("error") if isinstance(doc, dict) and list(doc) == ["error"] else None
+        err = doc.get("error") if isinstance(doc, dict) and error_keys_ok(doc) else None
         if not isinstance(err, dict) or sorted(err) != ERROR_KEYS or not all(isinstance(v, str) for v in err.values()):
             raise CaseError("%s: error body is not {\"error\":{code,message,detail,hint}}: %s" % (label, shown))
         if statuses.get(err["code"]) != status:

@@ -10,7 +10,9 @@ serve` on a free port, and checks over HTTP, as a browser with JavaScript off wo
 page, its errors (every error of the form), its CSRF token, signing in with password and TOTP, the worklist of
 a practitioner and of the front door against the database, a family page the user may and may not read, the
 escaping of hostile text, the security headers of every response, the assets and their cache lifetimes,
-sign-out, and that each page writes the same audit events as the API reading the same records. Prints one
+sign-out, and that each page writes the same audit events as the API reading the same records; then
+tests/web/practitioner.py's checks of the case pages (episode, person, chronology, every question page, the
+closure journey, the partner's pages, break glass) against the same server. Prints one
 line per check and `web: N passed, N failed`; exit status 0 only when nothing failed. Python 3 standard
 library only.
 """
@@ -26,12 +28,15 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import types
 import urllib.parse
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 _spec = importlib.util.spec_from_file_location("api_run", os.path.join(HERE, "..", "api", "run.py"))
 api = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(api)  # the demo council's arguments, the server, TOTP codes (and HEARTH_NOW)
+sys.path.insert(0, HERE)
+import practitioner  # noqa: E402  (the case pages' checks, run against the same server)
 
 EVIL = "<script>alert(1)</script>"
 EVIL_TEXT = "\"'& " + EVIL
@@ -55,11 +60,11 @@ class Browser:
     def __init__(self, port):
         self.port, self.cookies, self.seen = port, {}, []
 
-    def go(self, method, path, form=None, headers=None, cookies=True):
+    def go(self, method, path, form=None, headers=None, cookies=True, raw_body=None):
         h = dict(headers or {})
         if cookies and self.cookies:
             h["Cookie"] = "; ".join("%s=%s" % kv for kv in self.cookies.items())
-        body = None
+        body = raw_body
         if form is not None:
             body = urllib.parse.urlencode(form).encode()
             h.setdefault("Content-Type", "application/x-www-form-urlencoded")
@@ -187,6 +192,16 @@ def audit_since(db, seq):
 
 # ---- the checks -----------------------------------------------------------------------------------------------
 
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December"]
+
+
+def words_date(text):
+    """"3 November 2026" as "2026-11-03"."""
+    d, m, y = text.split()
+    return "%s-%02d-%02d" % (y, MONTHS.index(m) + 1, int(d))
+
+
 def page_shape(name, html, title_start):
     """One h1, a title "PAGE – Hearth – COUNCIL", a skip link, no inline script or handler."""
     titles = re.findall(r"<title>(.*?)</title>", html, re.S)
@@ -291,14 +306,20 @@ def run(hearth, tmp):
         page_events = audit_since(db, seq)
         check("family page renders", st == 200, st)
         page_shape("family page", html, "&quot;&#39;&amp; &lt;script&gt;")
-        for sec in ("Members", "Contacts", "Episodes of support", "Case notes"):
+        for sec in ("Members", "Chronology", "Episodes of support"):
             check("family page shows %s" % sec, ">%s</h2>" % sec in html)
-        chron = html[html.find('id="contacts"'):html.find('id="episodes"')]
-        dates = re.findall(r'<td class="govuk-table__cell">(\d{4}-\d\d-\d\d)</td>', chron)
-        want_dates = [d for (d,) in db_rows(db, "SELECT received_on FROM contact WHERE family_id = 6 "
-                                                "ORDER BY received_on DESC, id DESC")]
-        check("family page's contacts are a chronology, newest first", dates == want_dates and dates,
-              (dates, want_dates))
+        chron = html[html.find('id="chronology"'):html.find('id="episodes"')]
+        dates = [words_date(d) for d in re.findall(r'<td class="govuk-table__cell">(\d{1,2} [A-Z][a-z]+ \d{4})'
+                                                    r'(?:, \d\d:\d\d)?</td>', chron)]
+        want = sorted([d for (d,) in db_rows(db, "SELECT received_on FROM contact WHERE family_id = 6")] +
+                      [d for (d,) in db_rows(db, "SELECT start_date FROM episode WHERE family_id = 6 UNION ALL "
+                                                 "SELECT end_date FROM episode WHERE family_id = 6 AND end_date "
+                                                 "IS NOT NULL")] +
+                      [d[:10] for (d,) in db_rows(db, "SELECT n.occurred_at FROM case_note n JOIN episode e ON "
+                                                      "e.id = n.episode_id WHERE e.family_id = 6")], reverse=True)
+        check("family page's chronology holds contacts, episodes and notes, newest first",
+              dates == sorted(dates, reverse=True) and set(want) <= set(dates) and len(dates) >= len(want),
+              (dates, want))
         check("family page shows hostile names and notes as text", EVIL not in html and
               "&lt;script&gt;alert(1)&lt;/script&gt; O&#39;Brien &quot;&amp;&quot;" in html and
               "&quot;&#39;&amp; &lt;script&gt;alert(1)&lt;/script&gt;" in html, re.findall(r"alert.{0,40}", html))
@@ -310,7 +331,8 @@ def run(hearth, tmp):
         api_get(port, token, "/api/v1/contacts?family_id=6&limit=500")
         _, eps = api_get(port, token, "/api/v1/families/6/episodes?limit=500")
         for e in eps["items"]:
-            api_get(port, token, "/api/v1/episodes/%d/notes?limit=500" % e["id"])
+            for sub in ("assessments", "plans", "reviews", "notes", "activities"):
+                api_get(port, token, "/api/v1/episodes/%d/%s?limit=500" % (e["id"], sub))
         api_events = audit_since(db, seq2)
         check("family page writes the same audit events as the API reading the same records",
               page_events == api_events and len(page_events) > 3, (len(page_events), len(api_events)))
@@ -412,6 +434,12 @@ def run(hearth, tmp):
                     bad.append((method, path, st))
         check("every response carries CSP (no unsafe-inline, frame-ancestors 'none'), nosniff, Referrer-Policy",
               not bad and len(b.seen) + len(fd.seen) > 20, bad)
+        # the practitioner's, team manager's and partner's pages of a case (tests/web/practitioner.py)
+        practitioner.checks(types.SimpleNamespace(
+            check=check, Browser=Browser, sign_in=sign_in, hidden_csrf=hidden_csrf, api_token=api_token,
+            api_get=api_get, api=api, audit_seq=audit_seq, audit_since=audit_since, db_rows=db_rows,
+            page_shape=page_shape, EVIL=EVIL, EVIL_TEXT=EVIL_TEXT, CSP_NEEDS=CSP_NEEDS, db=db, logins=logins,
+            port=port, mg=mg, token=token, now=api.TEST_NOW, seen_browsers=[]))
     finally:
         why = server.stop()
         check("server stops cleanly", why is None, why)
