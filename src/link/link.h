@@ -15,8 +15,11 @@
  *                   (full, sector, district), identifiers.
  *   link_compare.c  string comparators written here: Jaro-Winkler, Damerau-Levenshtein (optimal string
  *                   alignment), a phonetic code, token overlap.
- *   link_engine.c   blocking (several keys, candidate pairs unioned, caps), comparison vectors, EM for m,
- *                   random pairs for u, term-frequency adjustment, the decision thresholds, explanations.
+ *   link_block.c    blocking: the rules' keys, blocks, caps and pair budgets, candidate pairs unioned.
+ *   link_prep.c     prepared records (values as numbers, bounds) and comparison vectors from them.
+ *   link_train.c    u from random pairs, m by EM per blocking rule, the prior.
+ *   link_engine.c   comparison levels, the comparing and scoring threads, term-frequency adjustment, the
+ *                   decision thresholds, explanations, link_run. What the four share: link_internal.h.
  *
  * Invariants
  *   1. Strings in a link_record are normalised once, at reading, and never change; they live in the
@@ -220,6 +223,19 @@ enum {
 };
 enum { LINK_MAX_LEVELS = 6 };
 
+/* The levels of each comparison, named (link_level_name gives them in words). Level 0 of every comparison is
+ * LINK_MISSING; a higher level is weaker agreement, and each comparison's last level is "different". */
+enum { LINK_MISSING = 0 };
+enum { LINK_GIVEN_EXACT = 1, LINK_GIVEN_NICKNAME, LINK_GIVEN_SIMILAR, LINK_GIVEN_ALIKE, LINK_GIVEN_DIFFERENT };
+enum { LINK_FAMILY_EXACT = 1, LINK_FAMILY_SIMILAR, LINK_FAMILY_ALIKE, LINK_FAMILY_DIFFERENT };
+enum { LINK_DOB_EXACT = 1, LINK_DOB_SWAPPED, LINK_DOB_ONE_DIGIT, LINK_DOB_TWO_DIGITS, LINK_DOB_DIFFERENT };
+enum { LINK_SEX_SAME = 1, LINK_SEX_DIFFERENT };
+enum { LINK_POSTCODE_EXACT = 1, LINK_POSTCODE_SECTOR, LINK_POSTCODE_DISTRICT, LINK_POSTCODE_DIFFERENT };
+enum { LINK_ADDRESS_EXACT = 1, LINK_ADDRESS_MOST, LINK_ADDRESS_SOME, LINK_ADDRESS_DIFFERENT };
+enum { LINK_TOWN_EXACT = 1, LINK_TOWN_SIMILAR, LINK_TOWN_DIFFERENT };
+enum { LINK_ID_EXACT = 1, LINK_ID_ONE_CHARACTER, LINK_ID_DIFFERENT };
+enum { LINK_EMAIL_EXACT = 1, LINK_EMAIL_DIFFERENT };
+
 typedef enum { LINK_NO = 0, LINK_REVIEW = 1, LINK_LINK = 2 } link_decision;
 
 typedef struct link_pair {
@@ -261,7 +277,9 @@ typedef struct link_result {
     double seconds_blocking, seconds_training, seconds_scoring;
 } link_result;
 
-/* Score the candidate pairs of a (dedupe: b NULL) or of a x b. */
+/* Score the candidate pairs of a (dedupe: b NULL) or of a x b. Returns 0, or a negative CORE_E_* code with err
+ * filled (CORE_E_INVALID_VALUE: too many records; CORE_E_INTERNAL: out of memory for something that grows
+ * with the input), out left empty. Never exits: it runs inside the server. */
 int link_run(const link_dataset *a, const link_dataset *b, const link_options *o, link_result *out,
              core_error *err);
 void link_result_free(link_result *r);

@@ -1,0 +1,518 @@
+/*
+ * link_block.c — blocking: which pairs of records are compared at all (step 1 of link_run; the method in
+ * README.md, "Blocking"; what the engine's files share in link_internal.h).
+ *
+ * Each rule (link_rules) gives every record a key, a 64-bit hash, or none; records sharing a key form a
+ * block, and every pair in a block (dedupe) or across the two datasets in it (pair) is a candidate. Blocks
+ * over block_cap records are left out, and so are a rule's largest blocks when it would offer more than its
+ * pair budget (rule_pairs). A pair is kept once, by the first rule that offers it, with the mask of all the
+ * rules that do (no sort of the rules' pairs: see struct blocking).
+ */
+#include <stdlib.h>
+
+#include "core/core_date.h"
+#include "link/link_internal.h"
+
+/* The two names' phonetic codes in sorted order: catches given and family names swapped. */
+static uint64_t key_names_phonetic(const link_record *r)
+{
+    if (!r->given_phon[0] || !r->family_phon[0]) return 0;
+    const char *x = r->given_phon, *y = r->family_phon;
+    if (strcmp(x, y) > 0) {
+        const char *t = x;
+        x = y;
+        y = t;
+    }
+    return link_mix(link_hash_str(link_hash_str(LINK_FNV_BASIS ^ 1, x), y));
+}
+
+/* Year of birth with day and month in sorted order: catches day and month swapped. */
+static uint64_t key_dob(const link_record *r)
+{
+    if (r->dob == LINK_NO_DATE) return 0;
+    core_date d = core_date_from_days(r->dob);
+    int lo = d.m < d.d ? d.m : d.d, hi = d.m < d.d ? d.d : d.m;
+    int32_t v = d.y * 10000 + lo * 100 + hi;
+    return link_mix(link_hash_bytes(LINK_FNV_BASIS ^ 2, &v, sizeof(v)));
+}
+
+static uint64_t key_postcode_initial(const link_record *r)
+{
+    if (!r->postcode || !r->given) return 0;
+    return link_mix(link_hash_bytes(link_hash_str(LINK_FNV_BASIS ^ 3, r->postcode), r->given, 1));
+}
+
+static uint64_t key_family_dob_year(const link_record *r)
+{
+    if (!r->family_phon[0] || r->dob == LINK_NO_DATE) return 0;
+    int y = core_date_from_days(r->dob).y;
+    return link_mix(link_hash_bytes(link_hash_str(LINK_FNV_BASIS ^ 4, r->family_phon), &y, sizeof(y)));
+}
+
+static uint64_t key_given_dob_month(const link_record *r)
+{
+    if (!r->given_nick || r->dob == LINK_NO_DATE) return 0;
+    core_date d = core_date_from_days(r->dob);
+    int32_t v = d.m * 100 + d.d;
+    size_t n = link_first_token_len(r->given_nick);
+    return link_mix(link_hash_bytes(link_hash_bytes(LINK_FNV_BASIS ^ 5, r->given_nick, n), &v, sizeof(v)));
+}
+
+static uint64_t key_address_family(const link_record *r)
+{
+    if (!r->address || !r->family) return 0;
+    return link_mix(link_hash_bytes(link_hash_str(LINK_FNV_BASIS ^ 6, r->address), r->family, 1));
+}
+
+static uint64_t key_family_initial(const link_record *r)
+{
+    if (!r->family_phon[0] || !r->given) return 0;
+    return link_mix(link_hash_bytes(link_hash_str(LINK_FNV_BASIS ^ 10, r->family_phon), r->given, 1));
+}
+
+static uint64_t key_postcode_family(const link_record *r)
+{
+    if (!r->postcode || !r->family) return 0;
+    return link_mix(link_hash_bytes(link_hash_str(LINK_FNV_BASIS ^ 11, r->postcode), r->family, 1));
+}
+
+static uint64_t key_town_dob_year(const link_record *r)
+{
+    if (!r->town || r->dob == LINK_NO_DATE) return 0;
+    int y = core_date_from_days(r->dob).y;
+    return link_mix(link_hash_bytes(link_hash_str(LINK_FNV_BASIS ^ 12, r->town), &y, sizeof(y)));
+}
+
+/* The first three letters of the first given name and of the family name: catches pairs whose names are
+ * mistyped past their phonetic codes and whose other fields disagree too ("stelio kenney" and "stello
+ * kennedy"). */
+static uint64_t key_name_prefixes(const link_record *r)
+{
+    if (!r->given || !r->family) return 0;
+    size_t g = link_first_token_len(r->given), f = strlen(r->family);
+    return link_mix(link_hash_bytes(link_hash_bytes(LINK_FNV_BASIS ^ 13, r->given, g < 3 ? g : 3), r->family,
+                                    f < 3 ? f : 3));
+}
+
+static uint64_t key_id(const link_record *r, const char *v, uint64_t salt)
+{
+    (void)r;
+    return v ? link_mix(link_hash_str(LINK_FNV_BASIS ^ salt, v)) : 0;
+}
+
+static uint64_t key_nhs(const link_record *r)
+{
+    return key_id(r, r->nhs_number, 7);
+}
+
+static uint64_t key_nino(const link_record *r)
+{
+    return key_id(r, r->nino, 8);
+}
+
+static uint64_t key_upn(const link_record *r)
+{
+    return key_id(r, r->upn, 9);
+}
+
+#define USES(c) (1u << LINK_C_##c)
+
+/* The rules, in the order their pairs are emitted. uses: the comparisons each rule decides by: their
+ * agreement among the rule's pairs is made by the rule, not evidence of a match, so EM over that rule's pairs
+ * must not estimate them. trains: the rules whose pairs EM learns m from, those that block on the person
+ * (names, date of birth, identifiers). A rule that blocks on where people live (postcode, address, town)
+ * gathers households — partners, siblings, twins, who share address, family name and town but not given name
+ * or date of birth — and EM over its pairs takes "same household" for "same person": m of a different given
+ * name or date of birth comes out high and neighbours are linked. Those rules still offer candidates. */
+const link_rule link_rules[LINK_NRULES] = {
+    {"names, phonetic", key_names_phonetic, USES(GIVEN) | USES(FAMILY), 1, 0},
+    {"date of birth", key_dob, USES(DOB), 1, 0},
+    {"postcode and given initial", key_postcode_initial, USES(POSTCODE) | USES(GIVEN), 0, 0},
+    {"family name and year of birth", key_family_dob_year, USES(FAMILY) | USES(DOB), 1, 0},
+    {"given name and day and month of birth", key_given_dob_month, USES(GIVEN) | USES(DOB), 1, 0},
+    {"address and family initial", key_address_family, USES(ADDRESS) | USES(FAMILY), 0, 0},
+    {"family name and given initial", key_family_initial, USES(FAMILY) | USES(GIVEN), 1, 0},
+    {"postcode and family initial", key_postcode_family, USES(POSTCODE) | USES(FAMILY), 0, 0},
+    {"town and year of birth", key_town_dob_year, USES(TOWN) | USES(DOB), 0, 0},
+    {"NHS number", key_nhs, USES(ID), 1, 1},
+    {"NINO", key_nino, USES(ID), 1, 1},
+    {"UPN", key_upn, USES(ID), 1, 1},
+    {"first three letters of both names", key_name_prefixes, USES(GIVEN) | USES(FAMILY), 1, 0},
+};
+_Static_assert(LINK_NRULES <= 16, "a pair's rules are a 16-bit mask");
+
+/* 1 when rule r is off in this run (an identifier's rule without use_ids). */
+static int rule_off(const link_options *o, int r)
+{
+    return !o->use_ids && link_rules[r].is_id;
+}
+
+/*
+ * The blocking state. Records are numbered together: a's 0..na-1, then b's na..na+nb-1 (dedupe: a's only).
+ * Invariants:
+ *   1. keys[i * LINK_NRULES + r] is record i's key under rule r, or 0 when it has none, when the rule is off
+ *      (identifiers without use_ids), or when its block under r was left out (too large, or over the rule's
+ *      pair budget). So "rule r offers the pair (i, j)" is exactly keys[i][r] == keys[j][r] != 0.
+ *   2. order[r] lists the records with a key under r, sorted by key and then by number: a block is a run of
+ *      equal keys, and within it a's records come before b's, each in ascending number.
+ * A pair is emitted once, by the first rule that offers it (the rules' pairs unioned without a sort), with
+ * the mask of every rule that offers it.
+ */
+typedef struct blocking {
+    const link_options *o;
+    size_t na, nb, n; /* n = na + nb */
+    int dedupe;
+    uint32_t cap;    /* block_cap */
+    uint64_t budget; /* rule_pairs */
+    uint64_t *keys;
+    uint32_t *order[LINK_NRULES];
+    size_t norder[LINK_NRULES];
+    uint64_t offered[LINK_NRULES]; /* pairs in the blocks kept, duplicates included */
+    uint32_t skipped[LINK_NRULES], over_budget[LINK_NRULES];
+    int failed; /* a rule's sort ran out of memory (set by that rule's thread only) */
+} blocking;
+
+static const link_record *blocking_rec(const link_dataset *a, const link_dataset *b, size_t na, size_t i)
+{
+    return i < na ? &a->recs[i] : &b->recs[i - na];
+}
+
+typedef struct keyjob {
+    blocking *bl;
+    const link_dataset *a, *b;
+    size_t from, to; /* records (keys), or rules (sorting: rules r with r % step == from) */
+    int step;
+} keyjob;
+
+static void *keys_worker(void *arg)
+{
+    keyjob *j = arg;
+    blocking *bl = j->bl;
+    for (size_t i = j->from; i < j->to; i++) {
+        const link_record *rec = blocking_rec(j->a, j->b, bl->na, i);
+        for (int r = 0; r < LINK_NRULES; r++)
+            bl->keys[i * LINK_NRULES + r] = rule_off(bl->o, r) ? 0 : link_rules[r].key(rec);
+    }
+    return NULL;
+}
+
+typedef struct keyed {
+    uint64_t key;
+    uint32_t idx;
+} keyed;
+
+/* Stable LSD radix sort of v[0..n) by key, 16 bits a pass; tmp has room for n. Returns the sorted array (v
+ * or tmp). Passes where every key has the same digit are skipped. */
+static keyed *radix_sort(keyed *v, keyed *tmp, size_t n, size_t *count)
+{
+    for (int shift = 0; shift < 64; shift += 16) {
+        memset(count, 0, 65537 * sizeof(*count));
+        for (size_t i = 0; i < n; i++)
+            count[((v[i].key >> shift) & 0xffff) + 1]++;
+        int trivial = 0;
+        for (size_t d = 1; d <= 65536; d++)
+            if (count[d] == n) trivial = 1;
+        if (trivial) continue;
+        for (size_t d = 1; d <= 65536; d++)
+            count[d] += count[d - 1];
+        for (size_t i = 0; i < n; i++)
+            tmp[count[(v[i].key >> shift) & 0xffff]++] = v[i];
+        keyed *t = v;
+        v = tmp;
+        tmp = t;
+    }
+    return v;
+}
+
+static int u64_cmp(const void *x, const void *y)
+{
+    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+/* The pairs a block of records [s, e) of order[r] would give; *mid is where b's records start. */
+static uint64_t block_pairs(const blocking *bl, const uint32_t *ord, size_t s, size_t e, size_t *mid)
+{
+    size_t m = s;
+    if (bl->dedupe) {
+        *mid = e;
+        return (uint64_t)(e - s) * (uint64_t)(e - s - 1) / 2;
+    }
+    while (m < e && ord[m] < bl->na)
+        m++;
+    *mid = m;
+    return (uint64_t)(m - s) * (uint64_t)(e - m);
+}
+
+/* Rule r: sort its records by key; leave out blocks over the cap and, when the rule would offer more than the
+ * budget, its largest blocks (all blocks of a size or none, so the result depends on nothing but the data);
+ * zero the keys of the records left out (invariant 1); keep order[r] (invariant 2). */
+static void block_sort_rule(blocking *bl, int r, keyed *k, keyed *tmp, size_t *count)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < bl->n; i++) {
+        uint64_t h = bl->keys[i * LINK_NRULES + r];
+        if (h) k[n++] = (keyed){h, (uint32_t)i};
+    }
+    keyed *sorted = radix_sort(k, tmp, n, count);
+    uint32_t *ord = malloc((n + 1) * sizeof(*ord));
+    if (!ord) {
+        __atomic_store_n(&bl->failed, 1, __ATOMIC_RELAXED);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        ord[i] = sorted[i].idx;
+    /* block sizes in pairs; over the cap: out */
+    uint64_t total = 0, *sizes = NULL;
+    size_t nsizes = 0, cap_sizes = 0;
+    for (size_t s = 0; s < n;) {
+        size_t e = s + 1, mid;
+        while (e < n && sorted[e].key == sorted[s].key)
+            e++;
+        uint64_t p = block_pairs(bl, ord, s, e, &mid);
+        if (e - s > bl->cap) {
+            bl->skipped[r]++;
+            for (size_t i = s; i < e; i++)
+                bl->keys[(size_t)ord[i] * LINK_NRULES + r] = 0;
+        } else if (p) {
+            total += p;
+            if (nsizes == cap_sizes) {
+                cap_sizes = cap_sizes ? cap_sizes * 2 : 1024;
+                uint64_t *grown = realloc(sizes, cap_sizes * sizeof(*sizes));
+                if (!grown) {
+                    free(sizes);
+                    free(ord);
+                    __atomic_store_n(&bl->failed, 1, __ATOMIC_RELAXED);
+                    return;
+                }
+                sizes = grown;
+            }
+            sizes[nsizes++] = p;
+        }
+        s = e;
+    }
+    /* over the budget: the smallest size that must go, so that the blocks below it fit */
+    uint64_t limit = UINT64_MAX;
+    if (total > bl->budget) {
+        qsort(sizes, nsizes, sizeof(*sizes), u64_cmp);
+        uint64_t sum = 0;
+        for (size_t i = 0; i < nsizes; i++) {
+            if (sum + sizes[i] > bl->budget) {
+                limit = sizes[i];
+                break;
+            }
+            sum += sizes[i];
+        }
+    }
+    free(sizes);
+    uint64_t offered = 0;
+    size_t kept = 0;
+    for (size_t s = 0; s < n;) {
+        size_t e = s + 1, mid;
+        while (e < n && sorted[e].key == sorted[s].key)
+            e++;
+        int gone = bl->keys[(size_t)ord[s] * LINK_NRULES + r] == 0; /* over the cap */
+        uint64_t p = block_pairs(bl, ord, s, e, &mid);
+        if (!gone && p >= limit) {
+            bl->over_budget[r]++;
+            gone = 1;
+            for (size_t i = s; i < e; i++)
+                bl->keys[(size_t)ord[i] * LINK_NRULES + r] = 0;
+        }
+        if (!gone) {
+            offered += p;
+            for (size_t i = s; i < e; i++) /* compact: order[r] keeps only the blocks kept */
+                ord[kept++] = ord[i];
+        }
+        s = e;
+    }
+    bl->order[r] = ord;
+    bl->norder[r] = kept;
+    bl->offered[r] = offered;
+}
+
+static void *sort_worker(void *arg)
+{
+    keyjob *j = arg;
+    blocking *bl = j->bl;
+    keyed *k = malloc((bl->n + 1) * sizeof(*k)), *tmp = malloc((bl->n + 1) * sizeof(*tmp));
+    size_t *count = core_xmalloc(65537 * sizeof(*count));
+    for (size_t r = j->from; r < LINK_NRULES; r += (size_t)j->step)
+        if (!rule_off(bl->o, (int)r)) {
+            if (!k || !tmp) {
+                __atomic_store_n(&bl->failed, 1, __ATOMIC_RELAXED);
+                break;
+            }
+            block_sort_rule(bl, (int)r, k, tmp, count);
+        }
+    free(k);
+    free(tmp);
+    free(count);
+    return NULL;
+}
+
+/* A growing array of pairs. */
+typedef struct pairvec {
+    link_pair *v;
+    size_t n, cap;
+    int failed; /* out of memory: pairs were lost, the run fails */
+} pairvec;
+
+static void pairvec_push(pairvec *p, uint32_t left, uint32_t right, uint16_t mask)
+{
+    if (p->failed) return;
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 1 << 16;
+        link_pair *v = realloc(p->v, cap * sizeof(*p->v));
+        if (!v) {
+            p->failed = 1;
+            return;
+        }
+        p->v = v;
+        p->cap = cap;
+    }
+    link_pair *q = &p->v[p->n++];
+    memset(q, 0, sizeof(*q));
+    q->left = left;
+    q->right = right;
+    q->rules = mask;
+}
+
+typedef struct emitjob {
+    const blocking *bl;
+    int r;
+    size_t from, to; /* positions in order[r], on block boundaries */
+    pairvec out;
+} emitjob;
+
+/* The pairs of rule r's blocks in [from, to) that no earlier rule offers, with the mask of the rules that
+ * offer each. */
+static void *emit_worker(void *arg)
+{
+    emitjob *j = arg;
+    const blocking *bl = j->bl;
+    const uint32_t *ord = bl->order[j->r];
+    const uint64_t *keys = bl->keys;
+    int r = j->r;
+    for (size_t s = j->from; s < j->to;) {
+        size_t e = s + 1, mid;
+        uint64_t key = keys[(size_t)ord[s] * LINK_NRULES + r];
+        while (e < j->to && keys[(size_t)ord[e] * LINK_NRULES + r] == key)
+            e++;
+        block_pairs(bl, ord, s, e, &mid);
+        for (size_t x = s; x < (bl->dedupe ? e : mid); x++) {
+            const uint64_t *ki = &keys[(size_t)ord[x] * LINK_NRULES];
+            for (size_t y = bl->dedupe ? x + 1 : mid; y < e; y++) {
+                const uint64_t *kj = &keys[(size_t)ord[y] * LINK_NRULES];
+                int earlier = 0;
+                for (int q = 0; q < r && !earlier; q++)
+                    earlier = ki[q] && ki[q] == kj[q];
+                if (earlier) continue;
+                uint16_t mask = (uint16_t)(1u << r);
+                for (int q = r + 1; q < LINK_NRULES; q++)
+                    if (ki[q] && ki[q] == kj[q]) mask |= (uint16_t)(1u << q);
+                pairvec_push(&j->out, ord[x], (uint32_t)(ord[y] - (bl->dedupe ? 0 : bl->na)), mask);
+            }
+        }
+        s = e;
+    }
+    return NULL;
+}
+
+/* Free what blocking made. */
+static void blocking_release(blocking *bl)
+{
+    for (int r = 0; r < LINK_NRULES; r++)
+        free(bl->order[r]);
+    free(bl->keys);
+}
+
+/* Blocking: every candidate pair once, in the order rule, block, then record. The same data gives the same
+ * pairs in the same order whatever the number of threads. */
+int link_block_all(const link_dataset *a, const link_dataset *b, const link_options *o, link_result *out,
+                   core_error *err)
+{
+    blocking bl;
+    memset(&bl, 0, sizeof(bl));
+    bl.o = o;
+    bl.na = a->n;
+    bl.nb = b ? b->n : 0;
+    bl.n = bl.na + bl.nb;
+    bl.dedupe = b == NULL;
+    bl.cap = o->block_cap ? o->block_cap : 2000;
+    bl.budget = o->rule_pairs ? o->rule_pairs : (uint64_t)bl.n * 4 > 1000000 ? (uint64_t)bl.n * 4 : 1000000;
+    bl.keys = link_alloc((bl.n * LINK_NRULES + 1) * sizeof(*bl.keys), "blocking keys", err);
+    if (!bl.keys) return err->code;
+    int nt = link_thread_count(o);
+    if ((size_t)nt > bl.n / 4096 + 1) nt = (int)(bl.n / 4096 + 1);
+    keyjob kj[LINK_MAX_THREADS];
+    for (int t = 0; t < nt; t++) /* 1. every record's keys */
+        kj[t] = (keyjob){&bl, a, b, bl.n * (size_t)t / (size_t)nt, bl.n * (size_t)(t + 1) / (size_t)nt, 0};
+    link_fanout(nt, keys_worker, kj, sizeof(kj[0]));
+    /* 2. each rule's blocks, the rules shared out among the threads. A rule only zeroes its own keys, so the
+     * threads never write the same key. */
+    int ns = nt < LINK_NRULES ? nt : LINK_NRULES;
+    for (int t = 0; t < ns; t++)
+        kj[t] = (keyjob){&bl, a, b, (size_t)t, 0, ns};
+    link_fanout(ns, sort_worker, kj, sizeof(kj[0]));
+    if (bl.failed) {
+        blocking_release(&bl);
+        return core_error_set(err, CORE_E_INTERNAL, "out of memory for blocking %zu records", bl.n);
+    }
+    link_progress(o, "blocking", 1, 2);
+    /* 3. the pairs, rule by rule; within a rule its blocks are shared out in runs of about equal length */
+    pairvec all = {0};
+    emitjob ej[LINK_MAX_THREADS];
+    memset(ej, 0, sizeof(ej));
+    int failed = 0;
+    for (int r = 0; r < LINK_NRULES && !failed; r++) {
+        size_t n = bl.norder[r];
+        if (!bl.order[r] || n == 0) continue;
+        size_t from = 0;
+        for (int t = 0; t < nt; t++) {
+            size_t to = t == nt - 1 ? n : n * (size_t)(t + 1) / (size_t)nt;
+            if (to < from) to = from;
+            while (to > from && to < n &&
+                   bl.keys[(size_t)bl.order[r][to] * LINK_NRULES + r] ==
+                       bl.keys[(size_t)bl.order[r][to - 1] * LINK_NRULES + r])
+                to++;
+            ej[t].bl = &bl;
+            ej[t].r = r;
+            ej[t].from = from;
+            ej[t].to = to;
+            ej[t].out.n = 0;
+            from = to;
+        }
+        link_fanout(nt, emit_worker, ej, sizeof(ej[0]));
+        for (int t = 0; t < nt && !failed; t++) {
+            failed = ej[t].out.failed;
+            if (failed || !ej[t].out.n) continue;
+            if (all.n + ej[t].out.n > all.cap) {
+                size_t cap = all.n + ej[t].out.n > all.cap * 3 / 2 ? all.n + ej[t].out.n : all.cap * 3 / 2;
+                link_pair *v = realloc(all.v, cap * sizeof(*all.v));
+                if (!v) {
+                    failed = 1;
+                    break;
+                }
+                all.v = v;
+                all.cap = cap;
+            }
+            memcpy(all.v + all.n, ej[t].out.v, ej[t].out.n * sizeof(*all.v));
+            all.n += ej[t].out.n;
+        }
+        out->candidates_before_union += bl.offered[r];
+        out->blocks_skipped += bl.skipped[r];
+        out->blocks_over_budget += bl.over_budget[r];
+    }
+    for (int t = 0; t < nt; t++)
+        free(ej[t].out.v);
+    blocking_release(&bl);
+    if (failed) {
+        free(all.v);
+        return core_error_set(err, CORE_E_INTERNAL, "out of memory for the candidate pairs (%zu so far)",
+                              all.n);
+    }
+    out->pairs = all.v ? all.v : core_xmalloc(sizeof(link_pair));
+    out->npairs = all.n;
+    return 0;
+}
