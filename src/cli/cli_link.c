@@ -109,6 +109,9 @@ static int read_file(const char *path, const link_mapping *m, link_dataset *d, r
     int rc = link_csv_read(path, m, d, on_reject, rj, err);
     if (rc == 0)
         fprintf(stderr, "hearth link: %s: %zu records read, %zu rejected\n", path, d->n, d->rejected);
+    if (rc == 0 && d->invalid_dates)
+        fprintf(stderr, "hearth link: %s: %zu dates of birth that are not dates read as missing (the first on line "
+                        "%" PRIu64 "; the rows are kept)\n", path, d->invalid_dates, d->invalid_date_line);
     return rc;
 }
 

@@ -72,6 +72,8 @@ typedef struct link_dataset {
     link_record *recs;
     size_t n, cap;
     size_t rejected;        /* rows refused while reading (see link_reject_fn) */
+    size_t invalid_dates;   /* rows kept whose date of birth is not a date (read as missing) */
+    uint64_t invalid_date_line; /* the line of the first of them (0: none) */
 } link_dataset;
 
 void link_dataset_free(link_dataset *d);
@@ -81,13 +83,24 @@ void link_dataset_free(link_dataset *d);
 /* Hearth field -> CSV column. Keys: id, given_name, family_name, full_name, date_of_birth, date_format, sex,
  * postcode, address (a column name or an array of names), town, email, nhs_number, nino, upn, and
  * attributes (an object: dataset attribute name -> column, read by `hearth import` and ignored by the link
- * commands). Unknown keys are an error; id is required; full_name is split into given (all tokens but the
- * last) and family (the last) when given_name/family_name are not mapped. date_format is strftime-style
- * (core_date_parse_fmt), default "%Y-%m-%d". invalid_dates is "reject" (default: a row whose date does not
- * parse is refused) or "missing" (such a date is read as missing and the row kept: for files with corrupted
- * dates, like FEBRL's). An attribute name is 1..LINK_MAP_ATTRIBUTE_NAME_MAX ASCII letters, digits and '_',
+ * commands). Unknown keys are an error; id is required; full_name (a column, or {"column": C, "order": O} with
+ * O one of "given family" (the default), "family given", "family, given") is split into given and family
+ * when given_name/family_name are not mapped (link_full_name_order). date_format is strftime-style
+ * (core_date_parse_fmt), default "%Y-%m-%d". invalid_dates is "reject" (a row whose date does not parse is
+ * refused) or "missing" (such a date is read as missing and the row kept); unset, link_csv_read reads it as
+ * missing (and counts it) and link_csv_stream refuses the row. An attribute name is 1..LINK_MAP_ATTRIBUTE_NAME_MAX ASCII letters, digits and '_',
  * starting with a letter; there are 1..LINK_MAP_ATTRIBUTES_MAX of them, kept in the file's order. */
 enum { LINK_MAP_ADDRESS_MAX = 8, LINK_MAP_ATTRIBUTES_MAX = 64, LINK_MAP_ATTRIBUTE_NAME_MAX = 64 };
+
+/* How a full name is written. Whatever the order, a comma splits it: the family name before the first comma,
+ * the given names after ("Okonkwo-Reyes, Mary Jane"). Without a comma: "given family" cuts at the last run of
+ * spaces (the family name is the last word), "family given" and "family, given" at the first (the family
+ * name is the first word). */
+typedef enum {
+    LINK_ORDER_GIVEN_FAMILY = 0,
+    LINK_ORDER_FAMILY_GIVEN,
+    LINK_ORDER_FAMILY_COMMA_GIVEN
+} link_full_name_order;
 
 typedef struct link_mapping {
     char *id, *given_name, *family_name, *full_name, *date_of_birth, *date_format, *sex, *postcode, *town, *email,
@@ -95,6 +108,8 @@ typedef struct link_mapping {
     char *address[LINK_MAP_ADDRESS_MAX];
     int naddress;
     int invalid_dates_missing; /* "invalid_dates": "missing" */
+    int invalid_dates_reject;  /* "invalid_dates": "reject" */
+    link_full_name_order full_name_order;
     char *attr_name[LINK_MAP_ATTRIBUTES_MAX];   /* "attributes": name -> column, in the mapping's order */
     char *attr_column[LINK_MAP_ATTRIBUTES_MAX];
     int nattr;
@@ -113,9 +128,11 @@ typedef void (*link_reject_fn)(void *ctx, uint64_t line, const char *reason);
 
 /* Read a CSV file with a header row through the mapping into d (initialised here). Header columns the mapping
  * names must exist (else an error, nothing read); attributes are ignored. Bad rows are passed to reject (may
- * be NULL) and skipped; d->rejected counts them. Errors: CORE_E_IO (cannot read), CORE_E_INVALID_VALUE
- * (mapping names an absent column, the file is not CSV, not UTF-8 in the header, begins with a UTF-16 or
- * UTF-32 byte-order mark). */
+ * be NULL) and skipped; d->rejected counts them. A date of birth that is not a date is read as missing and
+ * counted in d->invalid_dates, unless the mapping says "invalid_dates": "reject". Errors: CORE_E_IO (cannot
+ * read), CORE_E_INVALID_VALUE (mapping names an absent column, the file is not CSV, not UTF-8 in the header,
+ * begins with a UTF-16 or UTF-32 byte-order mark, has no data row or none accepted, or repeats an id: the
+ * detail names the lines). On error d is empty. */
 int link_csv_read(const char *path, const link_mapping *m, link_dataset *d, link_reject_fn reject, void *ctx,
                   core_error *err);
 /* The same from memory (tests, fuzzing). */

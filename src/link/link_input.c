@@ -28,6 +28,7 @@
  * keeps nothing. Attribute columns are resolved only in stream mode.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <strings.h>
@@ -174,6 +175,44 @@ static int map_attributes(json_t *v, link_mapping *m, core_error *err)
     return 0;
 }
 
+/* "full_name": {"column": C, "order": O}: the column and how the name in it is written. */
+static int map_full_name(json_t *v, link_mapping *m, core_error *err)
+{
+    static const char *const orders[] = {[LINK_ORDER_GIVEN_FAMILY] = "given family",
+                                         [LINK_ORDER_FAMILY_GIVEN] = "family given",
+                                         [LINK_ORDER_FAMILY_COMMA_GIVEN] = "family, given"};
+    const char *key, *s = NULL;
+    json_t *x;
+    json_object_foreach(v, key, x) {
+        if (strcmp(key, "column") == 0) {
+            if (map_string("full_name.column", x, &s, err))
+                return err ? err->code : CORE_E_WRONG_TYPE;
+            free(m->full_name);
+            m->full_name = xstrdup(s);
+        } else if (strcmp(key, "order") == 0) {
+            if (map_string("full_name.order", x, &s, err))
+                return err ? err->code : CORE_E_WRONG_TYPE;
+            size_t i = 0;
+            while (i < sizeof orders / sizeof orders[0] && strcmp(orders[i], s) != 0)
+                i++;
+            if (i == sizeof orders / sizeof orders[0]) {
+                core_error_set(err, CORE_E_INVALID_VALUE, "mapping key 'full_name.order' is '%.32s'", s);
+                return core_error_hint(err, "write \"given family\", \"family given\" or \"family, given\"");
+            }
+            m->full_name_order = (link_full_name_order)i;
+        } else {
+            core_error_set(err, CORE_E_UNKNOWN_FIELD, "unknown mapping key 'full_name.%.64s'", key);
+            return core_error_hint(err, "full_name is a column name, or {\"column\": \"Name\", \"order\": "
+                                        "\"family, given\"}");
+        }
+    }
+    if (!m->full_name) {
+        core_error_set(err, CORE_E_MISSING_FIELD, "mapping key 'full_name' has no 'column'");
+        return core_error_hint(err, "write {\"column\": \"Name\", \"order\": \"family, given\"}");
+    }
+    return 0;
+}
+
 static int map_fill(json_t *root, link_mapping *m, core_error *err)
 {
     if (!json_is_object(root)) {
@@ -223,6 +262,13 @@ static int map_fill(json_t *root, link_mapping *m, core_error *err)
                                             "without its date)");
             }
             m->invalid_dates_missing = strcmp(s, "missing") == 0;
+            m->invalid_dates_reject = !m->invalid_dates_missing;
+            continue;
+        }
+        if (strcmp(key, "full_name") == 0 && json_is_object(v)) {
+            int rc = map_full_name(v, m, err);
+            if (rc)
+                return rc;
             continue;
         }
         size_t i = 0;
@@ -348,6 +394,10 @@ typedef struct reader {
     core_buf row;          /* the mapped columns' values, each NUL-terminated */
     size_t *off, *len;     /* per slot (slot count = nhdr at most); complete once nfields == nhdr */
     core_buf scratch;
+
+    /* dataset mode: the line each kept record starts on, for the repeated-id check at the end */
+    uint64_t *lines;
+    size_t nlines;
 } reader;
 
 /* libcsv grows a field's buffer with this; past the maximum it gets NULL and reports CSV_ENOMEM (R2). The
@@ -604,25 +654,51 @@ static char sex_code(const char *s, size_t n)
     return 0;
 }
 
-/* Split a full name at its last run of spaces, before folding, so that a double-barrelled family name stays
- * whole ("Mary-Jane Okonkwo-Reyes": given "mary jane", family "okonkwo reyes"); each part is placeholder-checked,
- * and so is the whole ("Not Known" is not given "not" and family "known"). */
-static void split_full(core_arena *a, const char *v, size_t n, const char **given, const char **family)
+/* Split a full name into given and family before folding, as link_full_name_order says: at a comma, else at
+ * the last run of spaces ("given family": a double-barrelled family name stays whole, "Mary-Jane
+ * Okonkwo-Reyes" is given "mary jane", family "okonkwo reyes") or the first ("family given"). Each part is
+ * placeholder-checked, and so is the whole ("Not Known" is not given "not" and family "known"). */
+static void split_full(core_arena *a, const char *v, size_t n, link_full_name_order order, const char **given,
+                       const char **family)
 {
     const char *whole = link_norm_text(a, v, n);
     if (!whole || link_is_placeholder(whole))
         return;
     while (n > 0 && is_space(v[n - 1]))
         n--;
-    size_t cut = n;
-    while (cut > 0 && !is_space(v[cut - 1]))
-        cut--;
+    while (n > 0 && is_space(*v))
+        v++, n--;
+    /* the family name's bytes [fs, fe) and the given names' [gs, ge) */
+    size_t fs, fe, gs, ge;
+    const char *comma = memchr(v, ',', n);
+    if (comma) { /* "Family, Given" whatever the order says */
+        fs = 0;
+        fe = (size_t)(comma - v);
+        gs = fe + 1;
+        ge = n;
+    } else if (order == LINK_ORDER_GIVEN_FAMILY) { /* the family name is the last word */
+        size_t cut = n;
+        while (cut > 0 && !is_space(v[cut - 1]))
+            cut--;
+        fs = cut;
+        fe = n;
+        gs = 0;
+        ge = cut;
+    } else { /* the family name is the first word */
+        size_t cut = 0;
+        while (cut < n && !is_space(v[cut]))
+            cut++;
+        fs = 0;
+        fe = cut;
+        gs = cut;
+        ge = n;
+    }
     if (family) {
-        const char *f = link_norm_text(a, v + cut, n - cut);
+        const char *f = fe > fs ? link_norm_text(a, v + fs, fe - fs) : NULL;
         *family = f && !link_is_placeholder(f) ? f : NULL;
     }
-    if (given && cut > 0) {
-        const char *g = link_norm_text(a, v, cut);
+    if (given && ge > gs) {
+        const char *g = link_norm_text(a, v + gs, ge - gs);
         *given = g && !link_is_placeholder(g) ? g : NULL;
     }
 }
@@ -642,7 +718,7 @@ static void make_record(reader *r, link_record *rec, core_arena *a, const char *
     if ((v = value(r, LINK_F_FAMILY, &n)))
         rec->family = link_norm_name(a, v);
     if ((v = value(r, LINK_F_FULL, &n)) && (r->col_of_field[LINK_F_GIVEN] < 0 || r->col_of_field[LINK_F_FAMILY] < 0))
-        split_full(a, v, n, r->col_of_field[LINK_F_GIVEN] < 0 ? &rec->given : NULL,
+        split_full(a, v, n, r->m->full_name_order, r->col_of_field[LINK_F_GIVEN] < 0 ? &rec->given : NULL,
                    r->col_of_field[LINK_F_FAMILY] < 0 ? &rec->family : NULL);
     if (rec->given) {
         const char *sp = strchr(rec->given, ' ');
@@ -763,7 +839,7 @@ static void take_row(reader *r, uint64_t line)
         core_date date;
         if (core_date_parse_fmt(dv, dlen, r->date_format, r->pivot, &date) == 0)
             dob = core_date_to_days(date);
-        else if (!r->m->invalid_dates_missing) {
+        else if (r->d ? r->m->invalid_dates_reject : !r->m->invalid_dates_missing) {
             char q[64];
             char *tmp = core_xmalloc(dlen + 1);
             memcpy(tmp, dv, dlen);
@@ -772,6 +848,9 @@ static void take_row(reader *r, uint64_t line)
             free(tmp);
             reject_row(r, line, "%s '%s' is not a date in format %s", r->m->date_of_birth, q, r->date_format);
             return;
+        } else if (r->d) { /* kept without its date, and counted */
+            if (!r->d->invalid_dates++)
+                r->d->invalid_date_line = line;
         }
     }
     if (r->row_fn) {
@@ -787,7 +866,9 @@ static void take_row(reader *r, uint64_t line)
     if (d->n == d->cap) {
         d->cap = d->cap ? d->cap * 2 : 1024;
         d->recs = core_xrealloc(d->recs, d->cap * sizeof *d->recs);
+        r->lines = core_xrealloc(r->lines, d->cap * sizeof *r->lines);
     }
+    r->lines[d->n] = line;
     make_record(r, &d->recs[d->n++], &d->arena, id, idlen, dob);
 }
 
@@ -861,6 +942,7 @@ static void reader_release(reader *r)
     core_buf_release(&r->row);
     core_buf_release(&r->scratch);
     core_arena_release(&r->row_arena);
+    free(r->lines);
 }
 
 /* Give bytes to libcsv, recovering from a strict-mode parse error by rejecting the row and skipping to the
@@ -911,6 +993,60 @@ static void feed(reader *r, const char *data, size_t len, int *skipping)
     }
 }
 
+/* Dataset mode, once every row is read: at least one record, and no id twice (which of two rows with one id
+ * is the person is not for the engine to guess, and a dedupe would pair the id with itself). The error names
+ * lines, never ids: an id may be an identifier. */
+static void check_dataset(reader *r)
+{
+    link_dataset *d = r->d;
+    if (d->n == 0) {
+        if (d->rejected == 0) {
+            fail(r, CORE_E_INVALID_VALUE, "the file has a header and no data rows");
+            core_error_hint(r->err, "give a file with at least one record under its header");
+        } else {
+            fail(r, CORE_E_INVALID_VALUE, "none of the file's %zu data rows was accepted", d->rejected);
+            core_error_hint(r->err, "the rejects (--rejects FILE) say why each row was refused");
+        }
+        return;
+    }
+    size_t cap = 16;
+    while (cap < d->n * 2)
+        cap <<= 1;
+    uint32_t *slot = calloc(cap, sizeof *slot); /* record number + 1; 0: empty */
+    if (!slot) {
+        fail(r, CORE_E_INTERNAL, "out of memory checking the ids of %zu records", d->n);
+        return;
+    }
+    size_t repeats = 0, shown = 0;
+    char where[160] = "";
+    for (size_t i = 0; i < d->n; i++) {
+        const char *id = d->recs[i].id;
+        uint64_t h = 14695981039346656037ULL;
+        for (const char *p = id; *p; p++)
+            h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+        size_t j = (size_t)(h ^ (h >> 29)) & (cap - 1);
+        while (slot[j] && strcmp(d->recs[slot[j] - 1].id, id) != 0)
+            j = (j + 1) & (cap - 1);
+        if (!slot[j]) {
+            slot[j] = (uint32_t)(i + 1);
+            continue;
+        }
+        repeats++;
+        size_t len = strlen(where);
+        if (shown < 5 && len + 48 < sizeof where) {
+            snprintf(where + len, sizeof where - len, "%sline %" PRIu64 " repeats line %" PRIu64, shown ? ", " : "",
+                     r->lines[i], r->lines[slot[j] - 1]);
+            shown++;
+        }
+    }
+    free(slot);
+    if (repeats) {
+        fail(r, CORE_E_INVALID_VALUE, "%zu row%s repeat an id used earlier in the file: %s%s", repeats,
+             repeats == 1 ? "" : "s", where, repeats > shown ? ", ..." : "");
+        core_error_hint(r->err, "each row's id must be unique in its file: remove or renumber the repeated rows");
+    }
+}
+
 /* The end of the input: the last row, and the checks that need the whole file. */
 static int finish(reader *r, int skipping)
 {
@@ -923,6 +1059,8 @@ static int finish(reader *r, int skipping)
         fail(r, CORE_E_INVALID_VALUE, "the file has no header row");
         core_error_hint(r->err, "the first row must name the columns");
     }
+    if (!r->failed && r->d)
+        check_dataset(r);
     int rc = r->failed ? (r->err ? r->err->code : CORE_E_INVALID_VALUE) : 0;
     reader_release(r);
     if (rc)
