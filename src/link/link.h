@@ -255,19 +255,24 @@ enum { LINK_EMAIL_EXACT = 1, LINK_EMAIL_DIFFERENT };
 
 typedef enum { LINK_NO = 0, LINK_REVIEW = 1, LINK_LINK = 2 } link_decision;
 
+/* The blocking rules that offer a pair, bit r for rule r (at most 31 rules: see link_pattern_pack). */
+typedef uint32_t link_rule_mask;
+
 typedef struct link_pair {
     uint32_t left, right;          /* record indices (dedupe: both in the one dataset, left < right) */
     uint8_t level[LINK_NCOMP];     /* the comparison vector */
     uint8_t decision;              /* link_decision */
-    uint16_t rules;                /* bit r set: blocking rule r offered the pair (EM estimates per rule) */
+    link_rule_mask rules;          /* bit r set: blocking rule r offered the pair (EM estimates per rule) */
     float weight;                  /* match weight: log2 of the posterior odds */
 } link_pair;
 
 typedef struct link_options {
     int threads;                   /* 0: the number of online processors */
     uint32_t block_cap;            /* largest block (records sharing a blocking key) compared; 0: default 2,000 */
-    uint64_t rule_pairs;           /* most candidate pairs one blocking rule may offer: past it, the rule's largest
-                                      blocks are left out, largest first; 0: default, 4 per record of a and b
+    uint64_t rule_pairs;           /* the pair budget: the most candidate pairs one blocking rule may offer (past
+                                      it, the rule's largest blocks are left out, largest first); when all the
+                                      possible pairs fit it, every pair is compared and blocking only marks
+                                      which rules would have offered each; 0: default, 4 per record of a and b
                                       together, at least 1,000,000 */
     uint32_t random_pairs;         /* pairs sampled to estimate u; 0: default 1,000,000 (fewer if fewer exist) */
     int use_ids;                   /* 1: compare identifiers (NHS number, NINO, UPN) */
@@ -289,6 +294,9 @@ typedef struct link_result {
     uint64_t candidates_before_union; /* pairs the blocking rules gave, before duplicates were removed */
     uint32_t blocks_skipped;       /* blocks larger than block_cap, left out (with a warning) */
     uint32_t blocks_over_budget;   /* blocks left out because their rule offered more than rule_pairs */
+    int compared_all;              /* 1: every pair was a candidate (the whole comparison fit rule_pairs) */
+    size_t linked_through;         /* pairs in review decided link because their records are linked through
+                                      others (the cluster step: README.md, "Decision") */
     link_model model;
     struct link_tf *tf;            /* name frequencies (term-frequency adjustment), owned */
     double seconds_blocking, seconds_training, seconds_scoring;
@@ -310,6 +318,11 @@ int link_level_count(int c);
  * (0 for missing); returns the prior's contribution (log2 of lambda / (1 - lambda)). */
 double link_explain(const link_result *r, const link_dataset *a, const link_dataset *b, const link_pair *p,
                     double contrib[LINK_NCOMP]);
+
+/* The blocking rules, numbered as the bits of link_pair.rules: how many, and each one's name ("names_phonetic",
+ * "dob", ...: letters, digits and '_'), "" out of range. */
+int link_rule_count(void);
+const char *link_rule_name(int r);
 
 /* The probability a match weight stands for. */
 double link_probability(double weight);

@@ -94,6 +94,114 @@ static uint64_t key_name_prefixes(const link_record *r)
                                     f < 3 ? f : 3));
 }
 
+/* The first two letters of the first given name and of the family name, in sorted order, with h: names
+ * mistyped anywhere past their second letter, or written the other way round, still meet. */
+static uint64_t name_pair_prefix(const link_record *r, uint64_t h)
+{
+    size_t g = link_first_token_len(r->given), f = strlen(r->family);
+    const char *x = r->given, *y = r->family;
+    size_t lx = g < 2 ? g : 2, ly = f < 2 ? f : 2;
+    if (lx > ly || (lx == ly && memcmp(x, y, lx) > 0)) {
+        const char *t = x;
+        x = y;
+        y = t;
+        size_t lt = lx;
+        lx = ly;
+        ly = lt;
+    }
+    return link_hash_bytes(link_hash_bytes(link_hash_bytes(h, x, lx), "\x1f", 1), y, ly);
+}
+
+/* The names' two-letter prefixes (sorted) and the year of birth: heavily mistyped names whose year holds. */
+static uint64_t key_name_pairs_dob_year(const link_record *r)
+{
+    if (!r->given || !r->family || r->dob == LINK_NO_DATE) return 0;
+    int y = core_date_from_days(r->dob).y;
+    return link_mix(link_hash_bytes(name_pair_prefix(r, LINK_FNV_BASIS ^ 14), &y, sizeof(y)));
+}
+
+/* The names' two-letter prefixes (sorted) and the first three letters of the town. */
+static uint64_t key_name_pairs_town(const link_record *r)
+{
+    if (!r->given || !r->family || !r->town) return 0;
+    size_t t = strlen(r->town);
+    return link_mix(link_hash_bytes(name_pair_prefix(r, LINK_FNV_BASIS ^ 15), r->town, t < 3 ? t : 3));
+}
+
+/* Postcode and year of birth: one person whose names were both mistyped or left out, at one address. */
+static uint64_t key_postcode_dob_year(const link_record *r)
+{
+    if (!r->postcode || r->dob == LINK_NO_DATE) return 0;
+    int y = core_date_from_days(r->dob).y;
+    return link_mix(link_hash_bytes(link_hash_str(LINK_FNV_BASIS ^ 16, r->postcode), &y, sizeof(y)));
+}
+
+/* The start of the address: its first eight bytes ("17 pollo"), when it has a word past them; a house number
+ * and a street mistyped past their first letters still meet. */
+static uint64_t key_address_prefix(const link_record *r)
+{
+    if (!r->address || strlen(r->address) < 10) return 0;
+    return link_mix(link_hash_bytes(LINK_FNV_BASIS ^ 17, r->address, 8));
+}
+
+/* Add key k to out[0, n) unless it is there (or 0, or out is full); returns the new count. */
+static int add_key(uint64_t out[LINK_RULE_KEYS_MAX], int n, uint64_t k)
+{
+    if (!k || n == LINK_RULE_KEYS_MAX) return n;
+    for (int x = 0; x < n; x++)
+        if (out[x] == k) return n;
+    out[n] = k;
+    return n + 1;
+}
+
+/* Token rule: each word of the address that is not a number and has four bytes or more, by its first five,
+ * with the first three letters of the town. Addresses written with their words in another order, mistyped
+ * past a word's fifth letter or run together ("sherbrooke street", "street sherbrooktstreet") still share a
+ * word; the town keeps a common word to its own town's records (and the block cap and the pair budget drop
+ * "stree" in a big town). */
+static int keys_address_words(const link_record *r, uint64_t out[LINK_RULE_KEYS_MAX])
+{
+    if (!r->address || !r->town) return 0;
+    size_t t = strlen(r->town);
+    uint64_t h0 = link_hash_bytes(LINK_FNV_BASIS ^ 18, r->town, t < 3 ? t : 3);
+    int n = 0;
+    for (const char *w = r->address; *w;) {
+        size_t len = 0, digits = 0;
+        while (w[len] && w[len] != ' ')
+            digits += w[len] >= '0' && w[len] <= '9', len++;
+        if (len >= 4 && digits < len)
+            n = add_key(out, n,
+                        link_mix(link_hash_bytes(link_hash_bytes(h0, "\x1f", 1), w, len < 5 ? len : 5)));
+        w += len;
+        while (*w == ' ')
+            w++;
+    }
+    return n;
+}
+
+/* Token rule: each word of the given and family names, by its first four bytes, in either position, with the
+ * year of birth: a middle name or one part of a double-barrelled name written alone, names swapped. */
+static int keys_name_words(const link_record *r, uint64_t out[LINK_RULE_KEYS_MAX])
+{
+    if (r->dob == LINK_NO_DATE || (!r->given && !r->family)) return 0;
+    int y = core_date_from_days(r->dob).y, n = 0;
+    const char *names[2] = {r->given, r->family};
+    for (int k = 0; k < 2; k++)
+        for (const char *w = names[k]; w && *w;) {
+            size_t len = 0;
+            while (w[len] && w[len] != ' ')
+                len++;
+            if (len >= 2)
+                n = add_key(out, n,
+                            link_mix(link_hash_bytes(link_hash_bytes(LINK_FNV_BASIS ^ 19, &y, sizeof(y)), w,
+                                                     len < 4 ? len : 4)));
+            w += len;
+            while (*w == ' ')
+                w++;
+        }
+    return n;
+}
+
 static uint64_t key_id(const link_record *r, const char *v, uint64_t salt)
 {
     (void)r;
@@ -125,21 +233,38 @@ static uint64_t key_upn(const link_record *r)
  * or date of birth — and EM over its pairs takes "same household" for "same person": m of a different given
  * name or date of birth comes out high and neighbours are linked. Those rules still offer candidates. */
 const link_rule link_rules[LINK_NRULES] = {
-    {"names, phonetic", key_names_phonetic, USES(GIVEN) | USES(FAMILY), 1, 0},
-    {"date of birth", key_dob, USES(DOB), 1, 0},
-    {"postcode and given initial", key_postcode_initial, USES(POSTCODE) | USES(GIVEN), 0, 0},
-    {"family name and year of birth", key_family_dob_year, USES(FAMILY) | USES(DOB), 1, 0},
-    {"given name and day and month of birth", key_given_dob_month, USES(GIVEN) | USES(DOB), 1, 0},
-    {"address and family initial", key_address_family, USES(ADDRESS) | USES(FAMILY), 0, 0},
-    {"family name and given initial", key_family_initial, USES(FAMILY) | USES(GIVEN), 1, 0},
-    {"postcode and family initial", key_postcode_family, USES(POSTCODE) | USES(FAMILY), 0, 0},
-    {"town and year of birth", key_town_dob_year, USES(TOWN) | USES(DOB), 0, 0},
-    {"NHS number", key_nhs, USES(ID), 1, 1},
-    {"NINO", key_nino, USES(ID), 1, 1},
-    {"UPN", key_upn, USES(ID), 1, 1},
-    {"first three letters of both names", key_name_prefixes, USES(GIVEN) | USES(FAMILY), 1, 0},
+    {"names_phonetic", key_names_phonetic, USES(GIVEN) | USES(FAMILY), 1, 0},
+    {"dob", key_dob, USES(DOB), 1, 0},
+    {"postcode_given_initial", key_postcode_initial, USES(POSTCODE) | USES(GIVEN), 0, 0},
+    {"family_dob_year", key_family_dob_year, USES(FAMILY) | USES(DOB), 1, 0},
+    {"given_day_month", key_given_dob_month, USES(GIVEN) | USES(DOB), 1, 0},
+    {"address_family_initial", key_address_family, USES(ADDRESS) | USES(FAMILY), 0, 0},
+    {"family_given_initial", key_family_initial, USES(FAMILY) | USES(GIVEN), 1, 0},
+    {"postcode_family_initial", key_postcode_family, USES(POSTCODE) | USES(FAMILY), 0, 0},
+    {"town_dob_year", key_town_dob_year, USES(TOWN) | USES(DOB), 0, 0},
+    {"nhs_number", key_nhs, USES(ID), 1, 1},
+    {"nino", key_nino, USES(ID), 1, 1},
+    {"upn", key_upn, USES(ID), 1, 1},
+    {"name_prefixes", key_name_prefixes, USES(GIVEN) | USES(FAMILY), 1, 0},
+    {"name_pairs_dob_year", key_name_pairs_dob_year, USES(GIVEN) | USES(FAMILY) | USES(DOB), 0, 0, NULL, 4},
+    {"name_pairs_town", key_name_pairs_town, USES(GIVEN) | USES(FAMILY) | USES(TOWN), 0, 0, NULL, 4},
+    {"postcode_dob_year", key_postcode_dob_year, USES(POSTCODE) | USES(DOB), 0, 0, NULL, 4},
+    {"address_prefix", key_address_prefix, USES(ADDRESS), 0, 0, NULL, 4},
+    {"address_words", NULL, USES(ADDRESS) | USES(TOWN), 0, 0, keys_address_words, 4},
+    {"name_words_dob_year", NULL, USES(GIVEN) | USES(FAMILY) | USES(DOB), 0, 0, keys_name_words, 4},
 };
-_Static_assert(LINK_NRULES <= 16, "a pair's rules are a 16-bit mask");
+_Static_assert(LINK_NRULES <= 31,
+               "a pair's rules are a mask below the pattern's flag bit (link_pattern_pack)");
+
+const char *link_rule_name(int r)
+{
+    return r >= 0 && r < LINK_NRULES ? link_rules[r].name : "";
+}
+
+int link_rule_count(void)
+{
+    return LINK_NRULES;
+}
 
 /* 1 when rule r is off in this run (an identifier's rule without use_ids). */
 static int rule_off(const link_options *o, int r)
@@ -150,13 +275,17 @@ static int rule_off(const link_options *o, int r)
 /*
  * The blocking state. Records are numbered together: a's 0..na-1, then b's na..na+nb-1 (dedupe: a's only).
  * Invariants:
- *   1. keys[i * LINK_NRULES + r] is record i's key under rule r, or 0 when it has none, when the rule is off
- *      (identifiers without use_ids), or when its block under r was left out (too large, or over the rule's
- *      pair budget). So "rule r offers the pair (i, j)" is exactly keys[i][r] == keys[j][r] != 0.
- *   2. order[r] lists the records with a key under r, sorted by key and then by number: a block is a run of
- *      equal keys, and within it a's records come before b's, each in ascending number.
- * A pair is emitted once, by the first rule that offers it (the rules' pairs unioned without a sort), with
- * the mask of every rule that offers it.
+ *   1. Rule r owns LINK_RULE_SLOTS(r) slots of each record's keys, from slot0[r]: keys[i * nslots + slot0[r]
+ * + k] is record i's k-th key under rule r (a rule of one key has one slot; a token rule one per token), or 0
+ * when it has no such key, when the rule is off (identifiers without use_ids), or when its block under r was
+ * left out (too large, or over the rule's pair budget). A record's keys under one rule are distinct. So "rule
+ * r offers the pair (i, j)" is exactly "some nonzero key of i under r is a key of j under r" (rule_offers).
+ *   2. order[r] and okey[r] list the (record, key) entries of r's kept blocks, sorted by key and then by
+ *      record number: a block is a run of equal keys, and within it a's records come before b's, each in
+ *      ascending number, each once.
+ * A pair is emitted once, by the first rule that offers it (the rules' pairs unioned without a sort), and
+ * under a token rule by the block of the smallest key the two share, with the mask of every rule that offers
+ * it.
  */
 typedef struct blocking {
     const link_options *o;
@@ -165,7 +294,10 @@ typedef struct blocking {
     uint32_t cap;    /* block_cap */
     uint64_t budget; /* rule_pairs */
     uint64_t *keys;
+    size_t nslots; /* keys per record, all rules together */
+    size_t slot0[LINK_NRULES];
     uint32_t *order[LINK_NRULES];
+    uint64_t *okey[LINK_NRULES];
     size_t norder[LINK_NRULES];
     uint64_t offered[LINK_NRULES]; /* pairs in the blocks kept, duplicates included */
     uint32_t skipped[LINK_NRULES], over_budget[LINK_NRULES];
@@ -190,15 +322,61 @@ static void *keys_worker(void *arg)
     blocking *bl = j->bl;
     for (size_t i = j->from; i < j->to; i++) {
         const link_record *rec = blocking_rec(j->a, j->b, bl->na, i);
-        for (int r = 0; r < LINK_NRULES; r++)
-            bl->keys[i * LINK_NRULES + r] = rule_off(bl->o, r) ? 0 : link_rules[r].key(rec);
+        for (int r = 0; r < LINK_NRULES; r++) {
+            uint64_t *k = &bl->keys[i * bl->nslots + bl->slot0[r]];
+            int nk = LINK_RULE_SLOTS(r), got = 0;
+            if (!rule_off(bl->o, r)) {
+                if (link_rules[r].keys)
+                    got = link_rules[r].keys(rec, k);
+                else
+                    got = (k[0] = link_rules[r].key(rec)) != 0;
+            }
+            for (int x = got; x < nk; x++)
+                k[x] = 0;
+        }
     }
     return NULL;
 }
 
+/* 1 when rule q offers the pair (i, j): invariant 1. */
+static int rule_offers(const blocking *bl, int q, size_t i, size_t j)
+{
+    const uint64_t *a = &bl->keys[i * bl->nslots + bl->slot0[q]],
+                   *b = &bl->keys[j * bl->nslots + bl->slot0[q]];
+    int nk = LINK_RULE_SLOTS(q);
+    if (nk == 1) return a[0] && a[0] == b[0];
+    for (int x = 0; x < nk && a[x]; x++)
+        for (int y = 0; y < nk && b[y]; y++)
+            if (a[x] == b[y]) return 1;
+    return 0;
+}
+
+/* The smallest key i and j share under token rule r (0: none): the one block of r that emits the pair. */
+static uint64_t first_shared(const blocking *bl, int r, size_t i, size_t j)
+{
+    const uint64_t *a = &bl->keys[i * bl->nslots + bl->slot0[r]],
+                   *b = &bl->keys[j * bl->nslots + bl->slot0[r]];
+    int nk = LINK_RULE_SLOTS(r);
+    uint64_t best = 0;
+    for (int x = 0; x < nk && a[x]; x++)
+        for (int y = 0; y < nk && b[y]; y++)
+            if (a[x] == b[y] && (!best || a[x] < best)) best = a[x];
+    return best;
+}
+
+/* The mask of the rules that offer (i, j), r the first of them. */
+static link_rule_mask rules_offering(const blocking *bl, int r, size_t i, size_t j)
+{
+    link_rule_mask mask = (link_rule_mask)1 << r;
+    for (int q = r + 1; q < LINK_NRULES; q++)
+        if (rule_offers(bl, q, i, j)) mask |= (link_rule_mask)1 << q;
+    return mask;
+}
+
 typedef struct keyed {
     uint64_t key;
-    uint32_t idx;
+    uint32_t idx;  /* the record */
+    uint32_t slot; /* the key's slot under its rule */
 } keyed;
 
 /* Stable LSD radix sort of v[0..n) by key, 16 bits a pass; tmp has room for n. Returns the sorted array (v
@@ -244,19 +422,30 @@ static uint64_t block_pairs(const blocking *bl, const uint32_t *ord, size_t s, s
     return (uint64_t)(m - s) * (uint64_t)(e - m);
 }
 
+/* Where the key of a sorted entry of rule r lives. */
+static uint64_t *slot_of(blocking *bl, int r, const keyed *e)
+{
+    return &bl->keys[(size_t)e->idx * bl->nslots + bl->slot0[r] + e->slot];
+}
+
 /* Rule r: sort its records by key; leave out blocks over the cap and, when the rule would offer more than the
  * budget, its largest blocks (all blocks of a size or none, so the result depends on nothing but the data);
  * zero the keys of the records left out (invariant 1); keep order[r] (invariant 2). */
 static void block_sort_rule(blocking *bl, int r, keyed *k, keyed *tmp, size_t *count)
 {
     size_t n = 0;
-    for (size_t i = 0; i < bl->n; i++) {
-        uint64_t h = bl->keys[i * LINK_NRULES + r];
-        if (h) k[n++] = (keyed){h, (uint32_t)i};
-    }
+    int nk = LINK_RULE_SLOTS(r);
+    for (size_t i = 0; i < bl->n; i++)
+        for (int x = 0; x < nk; x++) {
+            uint64_t h = bl->keys[i * bl->nslots + bl->slot0[r] + (size_t)x];
+            if (h) k[n++] = (keyed){h, (uint32_t)i, (uint32_t)x};
+        }
     keyed *sorted = radix_sort(k, tmp, n, count);
     uint32_t *ord = malloc((n + 1) * sizeof(*ord));
-    if (!ord) {
+    uint64_t *okey = malloc((n + 1) * sizeof(*okey));
+    if (!ord || !okey) {
+        free(ord);
+        free(okey);
         __atomic_store_n(&bl->failed, 1, __ATOMIC_RELAXED);
         return;
     }
@@ -273,7 +462,7 @@ static void block_sort_rule(blocking *bl, int r, keyed *k, keyed *tmp, size_t *c
         if (e - s > bl->cap) {
             bl->skipped[r]++;
             for (size_t i = s; i < e; i++)
-                bl->keys[(size_t)ord[i] * LINK_NRULES + r] = 0;
+                *slot_of(bl, r, &sorted[i]) = 0;
         } else if (p) {
             total += p;
             if (nsizes == cap_sizes) {
@@ -282,6 +471,7 @@ static void block_sort_rule(blocking *bl, int r, keyed *k, keyed *tmp, size_t *c
                 if (!grown) {
                     free(sizes);
                     free(ord);
+                    free(okey);
                     __atomic_store_n(&bl->failed, 1, __ATOMIC_RELAXED);
                     return;
                 }
@@ -293,11 +483,12 @@ static void block_sort_rule(blocking *bl, int r, keyed *k, keyed *tmp, size_t *c
     }
     /* over the budget: the smallest size that must go, so that the blocks below it fit */
     uint64_t limit = UINT64_MAX;
-    if (total > bl->budget) {
+    uint64_t budget = bl->budget / (link_rules[r].budget_div > 1 ? link_rules[r].budget_div : 1);
+    if (total > budget) {
         qsort(sizes, nsizes, sizeof(*sizes), u64_cmp);
         uint64_t sum = 0;
         for (size_t i = 0; i < nsizes; i++) {
-            if (sum + sizes[i] > bl->budget) {
+            if (sum + sizes[i] > budget) {
                 limit = sizes[i];
                 break;
             }
@@ -311,22 +502,25 @@ static void block_sort_rule(blocking *bl, int r, keyed *k, keyed *tmp, size_t *c
         size_t e = s + 1, mid;
         while (e < n && sorted[e].key == sorted[s].key)
             e++;
-        int gone = bl->keys[(size_t)ord[s] * LINK_NRULES + r] == 0; /* over the cap */
+        int gone = *slot_of(bl, r, &sorted[s]) == 0; /* over the cap */
         uint64_t p = block_pairs(bl, ord, s, e, &mid);
         if (!gone && p >= limit) {
             bl->over_budget[r]++;
             gone = 1;
             for (size_t i = s; i < e; i++)
-                bl->keys[(size_t)ord[i] * LINK_NRULES + r] = 0;
+                *slot_of(bl, r, &sorted[i]) = 0;
         }
         if (!gone) {
             offered += p;
-            for (size_t i = s; i < e; i++) /* compact: order[r] keeps only the blocks kept */
+            for (size_t i = s; i < e; i++) { /* compact: order[r] keeps only the blocks kept */
+                okey[kept] = sorted[i].key;
                 ord[kept++] = ord[i];
+            }
         }
         s = e;
     }
     bl->order[r] = ord;
+    bl->okey[r] = okey;
     bl->norder[r] = kept;
     bl->offered[r] = offered;
 }
@@ -335,16 +529,32 @@ static void *sort_worker(void *arg)
 {
     keyjob *j = arg;
     blocking *bl = j->bl;
-    keyed *k = malloc((bl->n + 1) * sizeof(*k)), *tmp = malloc((bl->n + 1) * sizeof(*tmp));
+    keyed *k = NULL, *tmp = NULL;
+    size_t cap = 0;
     size_t *count = core_xmalloc(65537 * sizeof(*count));
-    for (size_t r = j->from; r < LINK_NRULES; r += (size_t)j->step)
-        if (!rule_off(bl->o, (int)r)) {
-            if (!k || !tmp) {
-                __atomic_store_n(&bl->failed, 1, __ATOMIC_RELAXED);
-                break;
-            }
-            block_sort_rule(bl, (int)r, k, tmp, count);
+    for (size_t r = j->from; r < LINK_NRULES; r += (size_t)j->step) {
+        if (rule_off(bl->o, (int)r)) continue;
+        size_t need =
+            1; /* the rule's entries: n for a rule of one key, what the records have for a token rule */
+        if (LINK_RULE_SLOTS(r) == 1)
+            need += bl->n;
+        else
+            for (size_t i = 0; i < bl->n; i++)
+                for (int x = 0; x < LINK_RULE_SLOTS(r); x++)
+                    need += bl->keys[i * bl->nslots + bl->slot0[r] + (size_t)x] != 0;
+        if (need > cap) {
+            free(k);
+            free(tmp);
+            k = malloc(need * sizeof(*k));
+            tmp = malloc(need * sizeof(*tmp));
+            cap = need;
         }
+        if (!k || !tmp) {
+            __atomic_store_n(&bl->failed, 1, __ATOMIC_RELAXED);
+            break;
+        }
+        block_sort_rule(bl, (int)r, k, tmp, count);
+    }
     free(k);
     free(tmp);
     free(count);
@@ -358,7 +568,7 @@ typedef struct pairvec {
     int failed; /* out of memory: pairs were lost, the run fails */
 } pairvec;
 
-static void pairvec_push(pairvec *p, uint32_t left, uint32_t right, uint16_t mask)
+static void pairvec_push(pairvec *p, uint32_t left, uint32_t right, link_rule_mask mask)
 {
     if (p->failed) return;
     if (p->n == p->cap) {
@@ -392,26 +602,22 @@ static void *emit_worker(void *arg)
     emitjob *j = arg;
     const blocking *bl = j->bl;
     const uint32_t *ord = bl->order[j->r];
-    const uint64_t *keys = bl->keys;
-    int r = j->r;
+    const uint64_t *okey = bl->okey[j->r];
+    int r = j->r, tokens = LINK_RULE_SLOTS(r) > 1;
     for (size_t s = j->from; s < j->to;) {
         size_t e = s + 1, mid;
-        uint64_t key = keys[(size_t)ord[s] * LINK_NRULES + r];
-        while (e < j->to && keys[(size_t)ord[e] * LINK_NRULES + r] == key)
+        uint64_t key = okey[s];
+        while (e < j->to && okey[e] == key)
             e++;
         block_pairs(bl, ord, s, e, &mid);
         for (size_t x = s; x < (bl->dedupe ? e : mid); x++) {
-            const uint64_t *ki = &keys[(size_t)ord[x] * LINK_NRULES];
             for (size_t y = bl->dedupe ? x + 1 : mid; y < e; y++) {
-                const uint64_t *kj = &keys[(size_t)ord[y] * LINK_NRULES];
                 int earlier = 0;
                 for (int q = 0; q < r && !earlier; q++)
-                    earlier = ki[q] && ki[q] == kj[q];
-                if (earlier) continue;
-                uint16_t mask = (uint16_t)(1u << r);
-                for (int q = r + 1; q < LINK_NRULES; q++)
-                    if (ki[q] && ki[q] == kj[q]) mask |= (uint16_t)(1u << q);
-                pairvec_push(&j->out, ord[x], (uint32_t)(ord[y] - (bl->dedupe ? 0 : bl->na)), mask);
+                    earlier = rule_offers(bl, q, ord[x], ord[y]);
+                if (earlier || (tokens && first_shared(bl, r, ord[x], ord[y]) != key)) continue;
+                pairvec_push(&j->out, ord[x], (uint32_t)(ord[y] - (bl->dedupe ? 0 : bl->na)),
+                             rules_offering(bl, r, ord[x], ord[y]));
             }
         }
         s = e;
@@ -422,9 +628,41 @@ static void *emit_worker(void *arg)
 /* Free what blocking made. */
 static void blocking_release(blocking *bl)
 {
-    for (int r = 0; r < LINK_NRULES; r++)
+    for (int r = 0; r < LINK_NRULES; r++) {
         free(bl->order[r]);
+        free(bl->okey[r]);
+    }
     free(bl->keys);
+}
+
+/* When every possible pair fits the budget, blocking does not choose: every pair is a candidate, in the order
+ * left, then right, each with the mask of the rules that would have offered it (EM still trains per rule). */
+static int emit_every_pair(const blocking *bl, link_result *out, uint64_t possible, core_error *err)
+{
+    link_pair *v = link_alloc((size_t)(possible + 1) * sizeof(*v), "every pair", err);
+    if (!v) return err->code;
+    size_t n = 0;
+    for (size_t i = 0; i < bl->na; i++) {
+        for (size_t j = bl->dedupe ? i + 1 : bl->na; j < (bl->dedupe ? bl->na : bl->n); j++) {
+            link_rule_mask mask = 0;
+            for (int q = 0; q < LINK_NRULES; q++)
+                if (rule_offers(bl, q, i, j)) mask |= (link_rule_mask)1 << q;
+            link_pair *p = &v[n++];
+            memset(p, 0, sizeof(*p));
+            p->left = (uint32_t)i;
+            p->right = (uint32_t)(j - (bl->dedupe ? 0 : bl->na));
+            p->rules = mask;
+        }
+    }
+    for (int r = 0; r < LINK_NRULES; r++) {
+        out->candidates_before_union += bl->offered[r];
+        out->blocks_skipped += bl->skipped[r];
+        out->blocks_over_budget += bl->over_budget[r];
+    }
+    out->pairs = v;
+    out->npairs = n;
+    out->compared_all = 1;
+    return 0;
 }
 
 /* Blocking: every candidate pair once, in the order rule, block, then record. The same data gives the same
@@ -441,7 +679,11 @@ int link_block_all(const link_dataset *a, const link_dataset *b, const link_opti
     bl.dedupe = b == NULL;
     bl.cap = o->block_cap ? o->block_cap : 2000;
     bl.budget = o->rule_pairs ? o->rule_pairs : (uint64_t)bl.n * 4 > 1000000 ? (uint64_t)bl.n * 4 : 1000000;
-    bl.keys = link_alloc((bl.n * LINK_NRULES + 1) * sizeof(*bl.keys), "blocking keys", err);
+    for (int r = 0; r < LINK_NRULES; r++) {
+        bl.slot0[r] = bl.nslots;
+        bl.nslots += (size_t)LINK_RULE_SLOTS(r);
+    }
+    bl.keys = link_alloc((bl.n * bl.nslots + 1) * sizeof(*bl.keys), "blocking keys", err);
     if (!bl.keys) return err->code;
     int nt = link_thread_count(o);
     if ((size_t)nt > bl.n / 4096 + 1) nt = (int)(bl.n / 4096 + 1);
@@ -460,6 +702,12 @@ int link_block_all(const link_dataset *a, const link_dataset *b, const link_opti
         return core_error_set(err, CORE_E_INTERNAL, "out of memory for blocking %zu records", bl.n);
     }
     link_progress(o, "blocking", 1, 2);
+    uint64_t possible = bl.dedupe ? (uint64_t)bl.na * (bl.na - 1) / 2 : (uint64_t)bl.na * bl.nb;
+    if (possible <= bl.budget) {
+        int rc = emit_every_pair(&bl, out, possible, err);
+        blocking_release(&bl);
+        return rc;
+    }
     /* 3. the pairs, rule by rule; within a rule its blocks are shared out in runs of about equal length */
     pairvec all = {0};
     emitjob ej[LINK_MAX_THREADS];
@@ -472,9 +720,7 @@ int link_block_all(const link_dataset *a, const link_dataset *b, const link_opti
         for (int t = 0; t < nt; t++) {
             size_t to = t == nt - 1 ? n : n * (size_t)(t + 1) / (size_t)nt;
             if (to < from) to = from;
-            while (to > from && to < n &&
-                   bl.keys[(size_t)bl.order[r][to] * LINK_NRULES + r] ==
-                       bl.keys[(size_t)bl.order[r][to - 1] * LINK_NRULES + r])
+            while (to > from && to < n && bl.okey[r][to] == bl.okey[r][to - 1])
                 to++;
             ej[t].bl = &bl;
             ej[t].r = r;

@@ -119,16 +119,25 @@ void *link_alloc(size_t n, const char *what, core_error *err);
 /* A rule's key for a record, or 0 when the record has no key under this rule. */
 typedef uint64_t (*link_block_key_fn)(const link_record *r);
 
+/* A token rule's keys for a record: at most LINK_RULE_KEYS_MAX, distinct and nonzero, into out; returns how
+ * many. */
+enum { LINK_RULE_KEYS_MAX = 6 };
+typedef int (*link_block_keys_fn)(const link_record *r, uint64_t out[LINK_RULE_KEYS_MAX]);
+
 typedef struct link_rule {
-    const char *name; /* for the blocking report: "names, phonetic", ... */
-    link_block_key_fn key;
-    unsigned uses; /* the comparisons the rule decides by (bit c): not evidence among its own pairs */
-    int trains;    /* 1: EM learns m from its pairs (it blocks on the person, not on where they live) */
-    int is_id;     /* 1: an identifier's rule, off without use_ids */
+    const char *name;      /* link_rule_name: "names_phonetic", ... (letters, digits and '_') */
+    link_block_key_fn key; /* the record's one key under the rule (NULL for a token rule) */
+    unsigned uses;         /* the comparisons the rule decides by (bit c): not evidence among its own pairs */
+    int trains; /* 1: EM learns m from its pairs (it blocks on the person, not on where they live) */
+    int is_id;  /* 1: an identifier's rule, off without use_ids */
+    link_block_keys_fn keys; /* a token rule: several keys a record, and a pair shares any of them */
+    unsigned budget_div;     /* the rule's pair budget is rule_pairs divided by this (0 or 1: all of it) */
 } link_rule;
 
-enum { LINK_NRULES = 13 };
+enum { LINK_NRULES = 19 };
 extern const link_rule link_rules[LINK_NRULES];
+/* The key slots rule r takes in each record: 1, or LINK_RULE_KEYS_MAX for a token rule. */
+#define LINK_RULE_SLOTS(r) (link_rules[(r)].keys ? LINK_RULE_KEYS_MAX : 1)
 
 /* Every candidate pair of a (dedupe: b NULL) or a x b once, in the order rule, block, record, into
  * out->pairs / out->npairs, with the counts of out's blocking fields. */
@@ -182,7 +191,7 @@ int link_compare_pairs(const link_prepared *pp, const link_options *o, link_pair
 
 /* ---- training (link_train.c) ---- */
 
-uint64_t link_pattern_pack(const uint8_t lv[LINK_NCOMP], uint16_t mask);
+uint64_t link_pattern_pack(const uint8_t lv[LINK_NCOMP], link_rule_mask mask);
 void link_pattern_add(link_pattern_counts *pc, uint64_t key, uint64_t n);
 /* Merge src into dst and free src's table. */
 void link_pattern_merge(link_pattern_counts *dst, link_pattern_counts *src);

@@ -16,7 +16,7 @@
  * instead of EM reading every pair again. */
 _Static_assert(LINK_NCOMP * 3 <= 32 && LINK_MAX_LEVELS <= 8, "a comparison vector packs into 32 bits");
 
-uint64_t link_pattern_pack(const uint8_t lv[LINK_NCOMP], uint16_t mask)
+uint64_t link_pattern_pack(const uint8_t lv[LINK_NCOMP], link_rule_mask mask)
 {
     uint64_t k = 0;
     for (int c = 0; c < LINK_NCOMP; c++)
