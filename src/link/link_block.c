@@ -154,24 +154,21 @@ static int add_key(uint64_t out[LINK_RULE_KEYS_MAX], int n, uint64_t k)
     return n + 1;
 }
 
-/* Token rule: each word of the address that is not a number and has four bytes or more, by its first five,
- * with the first three letters of the town. Addresses written with their words in another order, mistyped
- * past a word's fifth letter or run together ("sherbrooke street", "street sherbrooktstreet") still share a
- * word; the town keeps a common word to its own town's records (and the block cap and the pair budget drop
- * "stree" in a big town). */
+/* Token rule: each word of the address that is not a number and has four bytes or more, by its first five.
+ * Addresses written with their words in another order, mistyped past a word's fifth letter or run together
+ * ("sherbrooke street", "street sherbrooktstreet") still share a word, whatever the town and postcode say
+ * (often missing, mistyped or in each other's column). A common word ("stree") makes a block past the cap
+ * or the rule's pair budget, which is left out: the rare words are the evidence. */
 static int keys_address_words(const link_record *r, uint64_t out[LINK_RULE_KEYS_MAX])
 {
-    if (!r->address || !r->town) return 0;
-    size_t t = strlen(r->town);
-    uint64_t h0 = link_hash_bytes(LINK_FNV_BASIS ^ 18, r->town, t < 3 ? t : 3);
+    if (!r->address) return 0;
     int n = 0;
     for (const char *w = r->address; *w;) {
         size_t len = 0, digits = 0;
         while (w[len] && w[len] != ' ')
             digits += w[len] >= '0' && w[len] <= '9', len++;
         if (len >= 4 && digits < len)
-            n = add_key(out, n,
-                        link_mix(link_hash_bytes(link_hash_bytes(h0, "\x1f", 1), w, len < 5 ? len : 5)));
+            n = add_key(out, n, link_mix(link_hash_bytes(LINK_FNV_BASIS ^ 18, w, len < 5 ? len : 5)));
         w += len;
         while (*w == ' ')
             w++;
@@ -195,6 +192,31 @@ static int keys_name_words(const link_record *r, uint64_t out[LINK_RULE_KEYS_MAX
                 n = add_key(out, n,
                             link_mix(link_hash_bytes(link_hash_bytes(LINK_FNV_BASIS ^ 19, &y, sizeof(y)), w,
                                                      len < 4 ? len : 4)));
+            w += len;
+            while (*w == ' ')
+                w++;
+        }
+    return n;
+}
+
+/* Token rule: each word of the given and family names, by its first three bytes, in either position, with the
+ * first three letters of the town: names mistyped from their fourth letter, whatever the date of birth says.
+ */
+static int keys_name_words_town(const link_record *r, uint64_t out[LINK_RULE_KEYS_MAX])
+{
+    if (!r->town || (!r->given && !r->family)) return 0;
+    size_t t = strlen(r->town);
+    uint64_t h0 = link_hash_bytes(LINK_FNV_BASIS ^ 20, r->town, t < 3 ? t : 3);
+    int n = 0;
+    const char *names[2] = {r->given, r->family};
+    for (int k = 0; k < 2; k++)
+        for (const char *w = names[k]; w && *w;) {
+            size_t len = 0;
+            while (w[len] && w[len] != ' ')
+                len++;
+            if (len >= 2)
+                n = add_key(out, n,
+                            link_mix(link_hash_bytes(link_hash_bytes(h0, "\x1f", 1), w, len < 3 ? len : 3)));
             w += len;
             while (*w == ' ')
                 w++;
@@ -250,8 +272,9 @@ const link_rule link_rules[LINK_NRULES] = {
     {"name_pairs_town", key_name_pairs_town, USES(GIVEN) | USES(FAMILY) | USES(TOWN), 0, 0, NULL, 4},
     {"postcode_dob_year", key_postcode_dob_year, USES(POSTCODE) | USES(DOB), 0, 0, NULL, 4},
     {"address_prefix", key_address_prefix, USES(ADDRESS), 0, 0, NULL, 4},
-    {"address_words", NULL, USES(ADDRESS) | USES(TOWN), 0, 0, keys_address_words, 4},
+    {"address_words", NULL, USES(ADDRESS), 0, 0, keys_address_words, 4},
     {"name_words_dob_year", NULL, USES(GIVEN) | USES(FAMILY) | USES(DOB), 0, 0, keys_name_words, 4},
+    {"name_words_town", NULL, USES(GIVEN) | USES(FAMILY) | USES(TOWN), 0, 0, keys_name_words_town, 4},
 };
 _Static_assert(LINK_NRULES <= 31,
                "a pair's rules are a mask below the pattern's flag bit (link_pattern_pack)");

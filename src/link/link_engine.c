@@ -620,9 +620,11 @@ static int share(const uint32_t *x, size_t nx, const uint32_t *y, size_t ny)
     return 0;
 }
 
-enum {
-    CLUSTER_DEGREE_MAX = 32
-}; /* a record linked to more than this many others is no evidence for a third */
+/* A record linked to more than CLUSTER_DEGREE_MAX others is no evidence for a third. CLUSTER_PROBABILITY is
+ * the lowest probability a pair may have on its own weight and still be linked through a third record: the
+ * two links through the third are most of the evidence. */
+enum { CLUSTER_DEGREE_MAX = 32 };
+#define CLUSTER_PROBABILITY 0.02
 
 /* The cluster step of a dedupe: a pair in review whose two records are both linked to a third is linked too.
  * People recorded several times are the case: each record is most like some of the others, and a record
@@ -630,7 +632,7 @@ enum {
  * the weights decided, before any is added, so the order of the pairs does not matter; a record linked to
  * more than CLUSTER_DEGREE_MAX others is no evidence. Returns how many were linked this way, or -1 when out
  * of memory (nothing changed). */
-static long cluster_links(link_result *out, size_t nodes)
+static long cluster_links(link_result *out, size_t nodes, double floor)
 {
     link_graph g = {0};
     if (graph_build(&g, out, nodes)) {
@@ -654,7 +656,7 @@ static long cluster_links(link_result *out, size_t nodes)
     }
     for (size_t i = 0; i < out->npairs; i++) {
         const link_pair *p = &out->pairs[i];
-        if (p->decision != LINK_REVIEW) continue;
+        if (p->decision == LINK_LINK || p->weight < floor) continue;
         size_t l = p->left, r = p->right;
         if (NB_LEN(l) == 0 || NB_LEN(r) == 0 || NB_LEN(l) > CLUSTER_DEGREE_MAX ||
             NB_LEN(r) > CLUSTER_DEGREE_MAX)
@@ -671,6 +673,55 @@ static long cluster_links(link_result *out, size_t nodes)
     free(promote);
     free(g.start);
     free(g.nb);
+    return added;
+}
+
+/* The mutual-best step of a link run: a pair in review whose two records have no link yet, each being the
+ * other's best-weighted candidate, is linked. Between two files where a person is mostly recorded once in
+ * each, the one candidate that stands out on both sides is the person even when a field or two were
+ * corrupted past the model's threshold; a record already linked elsewhere, or with a better candidate, is
+ * left alone. Ties on the best weight go to no one. Returns how many were linked, or -1 when out of memory
+ * (nothing changed). */
+static long mutual_best_links(link_result *out, size_t na, size_t nb)
+{
+    float *best_l = malloc((na + 1) * sizeof(*best_l)), *best_r = malloc((nb + 1) * sizeof(*best_r));
+    uint32_t *n_l = calloc(na + 1, sizeof(*n_l)), *n_r = calloc(nb + 1, sizeof(*n_r)); /* ties at the best */
+    uint8_t *linked_l = calloc(na + 1, 1), *linked_r = calloc(nb + 1, 1);
+    long added = -1;
+    if (best_l && best_r && n_l && n_r && linked_l && linked_r) {
+        for (size_t i = 0; i < na; i++)
+            best_l[i] = -INFINITY;
+        for (size_t j = 0; j < nb; j++)
+            best_r[j] = -INFINITY;
+        for (size_t i = 0; i < out->npairs; i++) {
+            const link_pair *p = &out->pairs[i];
+            if (p->decision == LINK_LINK) linked_l[p->left] = linked_r[p->right] = 1;
+            if (p->weight > best_l[p->left])
+                best_l[p->left] = p->weight, n_l[p->left] = 1;
+            else if (p->weight == best_l[p->left])
+                n_l[p->left]++;
+            if (p->weight > best_r[p->right])
+                best_r[p->right] = p->weight, n_r[p->right] = 1;
+            else if (p->weight == best_r[p->right])
+                n_r[p->right]++;
+        }
+        added = 0;
+        for (size_t i = 0; i < out->npairs; i++) {
+            link_pair *p = &out->pairs[i];
+            if (p->decision != LINK_REVIEW || linked_l[p->left] || linked_r[p->right]) continue;
+            if (p->weight == best_l[p->left] && p->weight == best_r[p->right] && n_l[p->left] == 1 &&
+                n_r[p->right] == 1) {
+                p->decision = LINK_LINK;
+                added++;
+            }
+        }
+    }
+    free(best_l);
+    free(best_r);
+    free(n_l);
+    free(n_r);
+    free(linked_l);
+    free(linked_r);
     return added;
 }
 
@@ -722,7 +773,8 @@ int link_run(const link_dataset *a, const link_dataset *b, const link_options *o
     }
     /* the cluster step, in a dedupe only: across two files a path of three links is weaker evidence (on dsgen
      * F it linked more wrong pairs than right ones) */
-    long clustered = b ? 0 : cluster_links(out, a->n);
+    long clustered = b ? mutual_best_links(out, a->n, b->n)
+                       : cluster_links(out, a->n, log2(CLUSTER_PROBABILITY / (1 - CLUSTER_PROBABILITY)));
     if (clustered < 0) {
         link_result_free(out);
         return core_error_set(err, CORE_E_INTERNAL, "out of memory for the links of %zu records",

@@ -134,7 +134,7 @@ typedef struct link_rule {
     unsigned budget_div;     /* the rule's pair budget is rule_pairs divided by this (0 or 1: all of it) */
 } link_rule;
 
-enum { LINK_NRULES = 19 };
+enum { LINK_NRULES = 20 };
 extern const link_rule link_rules[LINK_NRULES];
 /* The key slots rule r takes in each record: 1, or LINK_RULE_KEYS_MAX for a token rule. */
 #define LINK_RULE_SLOTS(r) (link_rules[(r)].keys ? LINK_RULE_KEYS_MAX : 1)
