@@ -318,6 +318,10 @@ typedef struct blocking {
     uint64_t budget; /* rule_pairs */
     uint64_t *keys;
     size_t nslots; /* keys per record, all rules together */
+    uint64_t
+        *sig; /* per record and token rule: bit (key >> 58) set for each of its keys (a superset once blocks
+                 are left out): two records whose bits do not meet share no key, read without the keys */
+    int ntok, tok[LINK_NRULES]; /* token rules, and each rule's number among them (-1: one key) */
     size_t slot0[LINK_NRULES];
     uint32_t *order[LINK_NRULES];
     uint64_t *okey[LINK_NRULES];
@@ -356,6 +360,12 @@ static void *keys_worker(void *arg)
             }
             for (int x = got; x < nk; x++)
                 k[x] = 0;
+            if (bl->tok[r] >= 0) {
+                uint64_t bits = 0;
+                for (int x = 0; x < got; x++)
+                    bits |= 1ULL << (k[x] >> 58);
+                bl->sig[i * (size_t)bl->ntok + (size_t)bl->tok[r]] = bits;
+            }
         }
     }
     return NULL;
@@ -368,6 +378,8 @@ static int rule_offers(const blocking *bl, int q, size_t i, size_t j)
                    *b = &bl->keys[j * bl->nslots + bl->slot0[q]];
     int nk = LINK_RULE_SLOTS(q);
     if (nk == 1) return a[0] && a[0] == b[0];
+    size_t t = (size_t)bl->tok[q], nt = (size_t)bl->ntok;
+    if (!(bl->sig[i * nt + t] & bl->sig[j * nt + t])) return 0;
     for (int x = 0; x < nk && a[x]; x++)
         for (int y = 0; y < nk && b[y]; y++)
             if (a[x] == b[y]) return 1;
@@ -656,6 +668,7 @@ static void blocking_release(blocking *bl)
         free(bl->okey[r]);
     }
     free(bl->keys);
+    free(bl->sig);
 }
 
 /* When every possible pair fits the budget, blocking does not choose: every pair is a candidate, in the order
@@ -705,9 +718,15 @@ int link_block_all(const link_dataset *a, const link_dataset *b, const link_opti
     for (int r = 0; r < LINK_NRULES; r++) {
         bl.slot0[r] = bl.nslots;
         bl.nslots += (size_t)LINK_RULE_SLOTS(r);
+        bl.tok[r] = link_rules[r].keys ? bl.ntok++ : -1;
     }
     bl.keys = link_alloc((bl.n * bl.nslots + 1) * sizeof(*bl.keys), "blocking keys", err);
     if (!bl.keys) return err->code;
+    bl.sig = link_alloc((bl.n * (size_t)bl.ntok + 1) * sizeof(*bl.sig), "blocking keys", err);
+    if (!bl.sig) {
+        free(bl.keys);
+        return err->code;
+    }
     int nt = link_thread_count(o);
     if ((size_t)nt > bl.n / 4096 + 1) nt = (int)(bl.n / 4096 + 1);
     keyjob kj[LINK_MAX_THREADS];
