@@ -7,7 +7,8 @@
  * What it is not for: deciding. The engine suggests (link / review / no); a person decides (BRIEF §3).
  *
  * Parts (one file each):
- *   link_input.c    the mapping file (JSON: Hearth field -> CSV column) and streaming CSV (libcsv) into
+ *   link_mapping.c  the mapping file (JSON: Hearth field -> CSV column).
+ *   link_input.c    streaming CSV (libcsv) through a mapping into
  *                   link_records, normalising as it reads — kept in a dataset, or handed over one row at a
  *                   time (src/import/ reads partner files this way); rejects with line number and reason.
  *   link_norm.c     normalisation: names (NFKC, case fold, accents stripped, tokens, placeholders such as
@@ -91,6 +92,7 @@ void link_dataset_free(link_dataset *d);
  * missing (and counts it) and link_csv_stream refuses the row. An attribute name is 1..LINK_MAP_ATTRIBUTE_NAME_MAX ASCII letters, digits and '_',
  * starting with a letter; there are 1..LINK_MAP_ATTRIBUTES_MAX of them, kept in the file's order. */
 enum { LINK_MAP_ADDRESS_MAX = 8, LINK_MAP_ATTRIBUTES_MAX = 64, LINK_MAP_ATTRIBUTE_NAME_MAX = 64 };
+#define LINK_DATE_FORMAT_DEFAULT "%Y-%m-%d" /* date_format when the mapping gives none */
 
 /* How a full name is written. Whatever the order, a comma splits it: the family name before the first comma,
  * the given names after ("Okonkwo-Reyes, Mary Jane"). Without a comma: "given family" cuts at the last run of

@@ -1,6 +1,6 @@
 /*
- * fuzz_link_input.c — libFuzzer driver for reading records (link/link_input.c) and the normalisers of
- * link/link_norm.c, on arbitrary bytes.
+ * fuzz_link_input.c — libFuzzer driver for reading records (link/link_mapping.c, link/link_input.c) and the
+ * normalisers of link/link_norm.c, on arbitrary bytes.
  *
  * Per input, all of:
  *   1. the bytes as a mapping (link_mapping_parse). Asserted: success or a client error of the table (never
@@ -10,10 +10,11 @@
  *      from the fuzzer meet a real header);
  *   2. the bytes as a CSV file through a fixed mapping that names every field (link_csv_read_mem). Asserted:
  *      on failure the dataset is empty and the error is CORE_E_INVALID_VALUE; on success there is a record,
- *      no id twice, the impossible dates counted are among the records kept, every record has a non-empty id, and every normalised string is non-empty and in normal form (no leading, trailing or
- *      doubled spaces in names; postcodes upper-case alphanumerics with sector and district as prefixes);
- *      rows kept plus rows refused are fewer than the row ends the input holds (the header is one); every
- *      reject line is within the input's lines;
+ *      no id twice, the impossible dates counted are among the records kept, every record has a non-empty id,
+ *      and every normalised string is non-empty and in normal form (no leading, trailing or doubled spaces in
+ *      names; postcodes upper-case alphanumerics with sector and district as prefixes); rows kept plus rows
+ *      refused are fewer than the row ends the input holds (the header is one); every reject line is within
+ *      the input's lines;
  *   3. the bytes as a name (link_norm_name: folding is idempotent), a nickname token (link_nick_canonical:
  *      its canonical is its own canonical) and a postcode (link_norm_postcode: the same checks as in 2).
  * Everything allocated is freed (LeakSanitizer runs at exit). Seeds: tests/fuzz/seeds/fuzz_link_input/
