@@ -11,7 +11,9 @@
 // jaro_winkler_similarity, damerau_levenshtein and list functions, the match weight as the prior plus each
 // level's log2 Bayes factor (term-frequency adjusted for exact names), and the probability.
 //
-// The same as Hearth (src/link/link_engine.c): the thirteen blocking rules and their keys, the block cap and the
+// The same as Hearth (src/link/): the first thirteen of its blocking rules (link_block.c; the seven added
+// since, three of them token rules with several keys a record, are not written here, so Hearth compares a
+// somewhat larger candidate set) and their keys, the block cap and the
 // per-rule pair budget (Splink has neither; they are applied here as a filter on the keys so that both sides
 // compare the same kind of candidate set), the comparison levels and their thresholds, the decision at
 // probability 0.5 and the review band from 0.05.

@@ -7,7 +7,9 @@ FEBRL ids are rec-N-org / rec-N-dup-k (entity N); dsgen ids are numeric, the ent
 last digit (see the datasets' README.txt). True pairs are all pairs of records of one entity (within A for a
 deduplication, across A and B for a linkage), whether or not the blocking found them. Prints one line:
 precision, recall and F1 of the pairs the engine decided to link, and the best F1 over all weight thresholds
-(with its threshold). Python 3 standard library only.
+(with its threshold). With --rules (PAIRS.csv written with --explain, which names each pair's blocking rules),
+one more line per blocking rule: the pairs it offered, the true pairs among them, and the true pairs no other
+rule offered — what each rule contributes to the union. Python 3 standard library only.
 """
 import argparse
 import collections
@@ -36,7 +38,9 @@ def main():
     ap.add_argument("pairs")
     ap.add_argument("a")
     ap.add_argument("b", nargs="?")
+    ap.add_argument("--rules", action="store_true", help="per blocking rule: pairs, true pairs, true pairs alone")
     args = ap.parse_args()
+    offered, true_by, alone = collections.Counter(), collections.Counter(), collections.Counter()
     ea = collections.Counter(entity(args.truth, i) for i in ids_of(args.a))
     if args.b:
         eb = collections.Counter(entity(args.truth, i) for i in ids_of(args.b))
@@ -49,6 +53,13 @@ def main():
         for row in csv.DictReader(f):
             same = entity(args.truth, row["left_id"]) == entity(args.truth, row["right_id"])
             scored.append((float(row["match_weight"]), same))
+            if args.rules:
+                rules = [x for x in row.get("blocking_rules", "").split("+") if x]
+                for x in rules:
+                    offered[x] += 1
+                    true_by[x] += same
+                if same and len(rules) == 1:
+                    alone[rules[0]] += 1
             if row["decision"] == "link":
                 tp += same
                 fp += not same
@@ -69,6 +80,8 @@ def main():
     print("precision %.4f  recall %.4f  F1 %.4f  (tp %d fp %d fn %d; %d true pairs, %d in candidates)  "
           "best F1 %.4f at weight %s" % (p, r, f1, tp, fp, fn, true_total, found, best,
                                          "%.2f" % best_w if best_w is not None else "-"))
+    for x in sorted(offered, key=lambda x: -true_by[x]):
+        print("  rule %-26s %9d pairs %7d true %6d true alone" % (x, offered[x], true_by[x], alone[x]))
 
 
 if __name__ == "__main__":

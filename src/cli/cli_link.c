@@ -3,7 +3,8 @@
  * no database. Writes PAIRS.csv with a header and one row per scored candidate pair:
  *   left_id,right_id,match_weight,probability,decision
  * (decision link, review or no), and with --explain one more column per comparison: its contribution to the
- * match weight. Rows refused while reading go to --rejects FILE (line and reason) and are counted; progress
+ * match weight, and a last column, blocking_rules, naming the rules that offered the pair (joined by +). Rows
+ * refused while reading go to --rejects FILE (line and reason) and are counted; progress
  * and a summary go to stderr.
  */
 #include <errno.h>
@@ -109,6 +110,9 @@ static int read_file(const char *path, const link_mapping *m, link_dataset *d, r
     int rc = link_csv_read(path, m, d, on_reject, rj, err);
     if (rc == 0)
         fprintf(stderr, "hearth link: %s: %zu records read, %zu rejected\n", path, d->n, d->rejected);
+    if (rc == 0 && d->invalid_dates)
+        fprintf(stderr, "hearth link: %s: %zu dates of birth that are not dates read as missing (the first on line "
+                        "%" PRIu64 "; the rows are kept)\n", path, d->invalid_dates, d->invalid_date_line);
     return rc;
 }
 
@@ -138,6 +142,8 @@ static int write_pairs(const char *path, const link_result *r, const link_datase
     if (explain)
         for (int c = 0; c < LINK_NCOMP; c++)
             fprintf(f, ",%s", link_comparison_name(c));
+    if (explain)
+        fputs(",blocking_rules", f);
     fputc('\n', f);
     static const char *const decisions[] = {"no", "review", "link"};
     for (size_t i = 0; i < r->npairs; i++) {
@@ -153,6 +159,12 @@ static int write_pairs(const char *path, const link_result *r, const link_datase
             link_explain(r, a, b, p, contrib);
             for (int c = 0; c < LINK_NCOMP; c++)
                 fprintf(f, ",%.3f", contrib[c]);
+            fputc(',', f); /* the rules that offered the pair, joined by '+' (none: every pair was compared) */
+            for (int q = 0, first = 1; q < link_rule_count(); q++)
+                if (p->rules >> q & 1) {
+                    fprintf(f, "%s%s", first ? "" : "+", link_rule_name(q));
+                    first = 0;
+                }
         }
         fputc('\n', f);
     }
@@ -166,6 +178,14 @@ static void summary(const link_result *r)
     size_t counts[3] = {0};
     for (size_t i = 0; i < r->npairs; i++)
         counts[r->pairs[i].decision]++;
+    if (r->linked_through)
+        fprintf(stderr, "hearth link: %zu pairs in review linked because their records are linked through others "
+                        "(the cluster step)\n",
+                r->linked_through);
+    if (r->compared_all)
+        fprintf(stderr, "hearth link: every pair compared: all %zu possible pairs fit the pair budget "
+                        "(--rule-pairs), so blocking chose none out\n",
+                r->npairs);
     fprintf(stderr,
             "hearth link: %" PRIu64 " candidate pairs from the blocking rules, %zu distinct; %u oversized blocks "
             "skipped, %u over a rule's pair budget\n"

@@ -7,7 +7,8 @@
  * What it is not for: deciding. The engine suggests (link / review / no); a person decides (BRIEF §3).
  *
  * Parts (one file each):
- *   link_input.c    the mapping file (JSON: Hearth field -> CSV column) and streaming CSV (libcsv) into
+ *   link_mapping.c  the mapping file (JSON: Hearth field -> CSV column).
+ *   link_input.c    streaming CSV (libcsv) through a mapping into
  *                   link_records, normalising as it reads — kept in a dataset, or handed over one row at a
  *                   time (src/import/ reads partner files this way); rejects with line number and reason.
  *   link_norm.c     normalisation: names (NFKC, case fold, accents stripped, tokens, placeholders such as
@@ -15,8 +16,11 @@
  *                   (full, sector, district), identifiers.
  *   link_compare.c  string comparators written here: Jaro-Winkler, Damerau-Levenshtein (optimal string
  *                   alignment), a phonetic code, token overlap.
- *   link_engine.c   blocking (several keys, candidate pairs unioned, caps), comparison vectors, EM for m,
- *                   random pairs for u, term-frequency adjustment, the decision thresholds, explanations.
+ *   link_block.c    blocking: the rules' keys, blocks, caps and pair budgets, candidate pairs unioned.
+ *   link_prep.c     prepared records (values as numbers, bounds) and comparison vectors from them.
+ *   link_train.c    u from random pairs, m by EM per blocking rule, the prior.
+ *   link_engine.c   comparison levels, the comparing and scoring threads, term-frequency adjustment, the
+ *                   decision thresholds, explanations, link_run. What the four share: link_internal.h.
  *
  * Invariants
  *   1. Strings in a link_record are normalised once, at reading, and never change; they live in the
@@ -69,6 +73,8 @@ typedef struct link_dataset {
     link_record *recs;
     size_t n, cap;
     size_t rejected;        /* rows refused while reading (see link_reject_fn) */
+    size_t invalid_dates;   /* rows kept whose date of birth is not a date (read as missing) */
+    uint64_t invalid_date_line; /* the line of the first of them (0: none) */
 } link_dataset;
 
 void link_dataset_free(link_dataset *d);
@@ -78,13 +84,25 @@ void link_dataset_free(link_dataset *d);
 /* Hearth field -> CSV column. Keys: id, given_name, family_name, full_name, date_of_birth, date_format, sex,
  * postcode, address (a column name or an array of names), town, email, nhs_number, nino, upn, and
  * attributes (an object: dataset attribute name -> column, read by `hearth import` and ignored by the link
- * commands). Unknown keys are an error; id is required; full_name is split into given (all tokens but the
- * last) and family (the last) when given_name/family_name are not mapped. date_format is strftime-style
- * (core_date_parse_fmt), default "%Y-%m-%d". invalid_dates is "reject" (default: a row whose date does not
- * parse is refused) or "missing" (such a date is read as missing and the row kept: for files with corrupted
- * dates, like FEBRL's). An attribute name is 1..LINK_MAP_ATTRIBUTE_NAME_MAX ASCII letters, digits and '_',
+ * commands). Unknown keys are an error; id is required; full_name (a column, or {"column": C, "order": O} with
+ * O one of "given family" (the default), "family given", "family, given") is split into given and family
+ * when given_name/family_name are not mapped (link_full_name_order). date_format is strftime-style
+ * (core_date_parse_fmt), default "%Y-%m-%d". invalid_dates is "reject" (a row whose date does not parse is
+ * refused) or "missing" (such a date is read as missing and the row kept); unset, link_csv_read reads it as
+ * missing (and counts it) and link_csv_stream refuses the row. An attribute name is 1..LINK_MAP_ATTRIBUTE_NAME_MAX ASCII letters, digits and '_',
  * starting with a letter; there are 1..LINK_MAP_ATTRIBUTES_MAX of them, kept in the file's order. */
 enum { LINK_MAP_ADDRESS_MAX = 8, LINK_MAP_ATTRIBUTES_MAX = 64, LINK_MAP_ATTRIBUTE_NAME_MAX = 64 };
+#define LINK_DATE_FORMAT_DEFAULT "%Y-%m-%d" /* date_format when the mapping gives none */
+
+/* How a full name is written. Whatever the order, a comma splits it: the family name before the first comma,
+ * the given names after ("Okonkwo-Reyes, Mary Jane"). Without a comma: "given family" cuts at the last run of
+ * spaces (the family name is the last word), "family given" and "family, given" at the first (the family
+ * name is the first word). */
+typedef enum {
+    LINK_ORDER_GIVEN_FAMILY = 0,
+    LINK_ORDER_FAMILY_GIVEN,
+    LINK_ORDER_FAMILY_COMMA_GIVEN
+} link_full_name_order;
 
 typedef struct link_mapping {
     char *id, *given_name, *family_name, *full_name, *date_of_birth, *date_format, *sex, *postcode, *town, *email,
@@ -92,6 +110,8 @@ typedef struct link_mapping {
     char *address[LINK_MAP_ADDRESS_MAX];
     int naddress;
     int invalid_dates_missing; /* "invalid_dates": "missing" */
+    int invalid_dates_reject;  /* "invalid_dates": "reject" */
+    link_full_name_order full_name_order;
     char *attr_name[LINK_MAP_ATTRIBUTES_MAX];   /* "attributes": name -> column, in the mapping's order */
     char *attr_column[LINK_MAP_ATTRIBUTES_MAX];
     int nattr;
@@ -110,9 +130,11 @@ typedef void (*link_reject_fn)(void *ctx, uint64_t line, const char *reason);
 
 /* Read a CSV file with a header row through the mapping into d (initialised here). Header columns the mapping
  * names must exist (else an error, nothing read); attributes are ignored. Bad rows are passed to reject (may
- * be NULL) and skipped; d->rejected counts them. Errors: CORE_E_IO (cannot read), CORE_E_INVALID_VALUE
- * (mapping names an absent column, the file is not CSV, not UTF-8 in the header, begins with a UTF-16 or
- * UTF-32 byte-order mark). */
+ * be NULL) and skipped; d->rejected counts them. A date of birth that is not a date is read as missing and
+ * counted in d->invalid_dates, unless the mapping says "invalid_dates": "reject". Errors: CORE_E_IO (cannot
+ * read), CORE_E_INVALID_VALUE (mapping names an absent column, the file is not CSV, not UTF-8 in the header,
+ * begins with a UTF-16 or UTF-32 byte-order mark, has no data row or none accepted, or repeats an id: the
+ * detail names the lines). On error d is empty. */
 int link_csv_read(const char *path, const link_mapping *m, link_dataset *d, link_reject_fn reject, void *ctx,
                   core_error *err);
 /* The same from memory (tests, fuzzing). */
@@ -220,21 +242,39 @@ enum {
 };
 enum { LINK_MAX_LEVELS = 6 };
 
+/* The levels of each comparison, named (link_level_name gives them in words). Level 0 of every comparison is
+ * LINK_MISSING; a higher level is weaker agreement, and each comparison's last level is "different". */
+enum { LINK_MISSING = 0 };
+enum { LINK_GIVEN_EXACT = 1, LINK_GIVEN_NICKNAME, LINK_GIVEN_SIMILAR, LINK_GIVEN_ALIKE, LINK_GIVEN_DIFFERENT };
+enum { LINK_FAMILY_EXACT = 1, LINK_FAMILY_SIMILAR, LINK_FAMILY_ALIKE, LINK_FAMILY_DIFFERENT };
+enum { LINK_DOB_EXACT = 1, LINK_DOB_SWAPPED, LINK_DOB_ONE_DIGIT, LINK_DOB_TWO_DIGITS, LINK_DOB_DIFFERENT };
+enum { LINK_SEX_SAME = 1, LINK_SEX_DIFFERENT };
+enum { LINK_POSTCODE_EXACT = 1, LINK_POSTCODE_SECTOR, LINK_POSTCODE_DISTRICT, LINK_POSTCODE_DIFFERENT };
+enum { LINK_ADDRESS_EXACT = 1, LINK_ADDRESS_MOST, LINK_ADDRESS_SOME, LINK_ADDRESS_DIFFERENT };
+enum { LINK_TOWN_EXACT = 1, LINK_TOWN_SIMILAR, LINK_TOWN_DIFFERENT };
+enum { LINK_ID_EXACT = 1, LINK_ID_ONE_CHARACTER, LINK_ID_DIFFERENT };
+enum { LINK_EMAIL_EXACT = 1, LINK_EMAIL_DIFFERENT };
+
 typedef enum { LINK_NO = 0, LINK_REVIEW = 1, LINK_LINK = 2 } link_decision;
+
+/* The blocking rules that offer a pair, bit r for rule r (at most 31 rules: see link_pattern_pack). */
+typedef uint32_t link_rule_mask;
 
 typedef struct link_pair {
     uint32_t left, right;          /* record indices (dedupe: both in the one dataset, left < right) */
     uint8_t level[LINK_NCOMP];     /* the comparison vector */
     uint8_t decision;              /* link_decision */
-    uint16_t rules;                /* bit r set: blocking rule r offered the pair (EM estimates per rule) */
+    link_rule_mask rules;          /* bit r set: blocking rule r offered the pair (EM estimates per rule) */
     float weight;                  /* match weight: log2 of the posterior odds */
 } link_pair;
 
 typedef struct link_options {
     int threads;                   /* 0: the number of online processors */
     uint32_t block_cap;            /* largest block (records sharing a blocking key) compared; 0: default 2,000 */
-    uint64_t rule_pairs;           /* most candidate pairs one blocking rule may offer: past it, the rule's largest
-                                      blocks are left out, largest first; 0: default, 4 per record of a and b
+    uint64_t rule_pairs;           /* the pair budget: the most candidate pairs one blocking rule may offer (past
+                                      it, the rule's largest blocks are left out, largest first); when all the
+                                      possible pairs fit it, every pair is compared and blocking only marks
+                                      which rules would have offered each; 0: default, 4 per record of a and b
                                       together, at least 1,000,000 */
     uint32_t random_pairs;         /* pairs sampled to estimate u; 0: default 1,000,000 (fewer if fewer exist) */
     int use_ids;                   /* 1: compare identifiers (NHS number, NINO, UPN) */
@@ -256,12 +296,17 @@ typedef struct link_result {
     uint64_t candidates_before_union; /* pairs the blocking rules gave, before duplicates were removed */
     uint32_t blocks_skipped;       /* blocks larger than block_cap, left out (with a warning) */
     uint32_t blocks_over_budget;   /* blocks left out because their rule offered more than rule_pairs */
+    int compared_all;              /* 1: every pair was a candidate (the whole comparison fit rule_pairs) */
+    size_t linked_through;         /* pairs in review decided link because their records are linked through
+                                      others (the cluster step: README.md, "Decision") */
     link_model model;
     struct link_tf *tf;            /* name frequencies (term-frequency adjustment), owned */
     double seconds_blocking, seconds_training, seconds_scoring;
 } link_result;
 
-/* Score the candidate pairs of a (dedupe: b NULL) or of a x b. */
+/* Score the candidate pairs of a (dedupe: b NULL) or of a x b. Returns 0, or a negative CORE_E_* code with err
+ * filled (CORE_E_INVALID_VALUE: too many records; CORE_E_INTERNAL: out of memory for something that grows
+ * with the input), out left empty. Never exits: it runs inside the server. */
 int link_run(const link_dataset *a, const link_dataset *b, const link_options *o, link_result *out,
              core_error *err);
 void link_result_free(link_result *r);
@@ -275,6 +320,11 @@ int link_level_count(int c);
  * (0 for missing); returns the prior's contribution (log2 of lambda / (1 - lambda)). */
 double link_explain(const link_result *r, const link_dataset *a, const link_dataset *b, const link_pair *p,
                     double contrib[LINK_NCOMP]);
+
+/* The blocking rules, numbered as the bits of link_pair.rules: how many, and each one's name ("names_phonetic",
+ * "dob", ...: letters, digits and '_'), "" out of range. */
+int link_rule_count(void);
+const char *link_rule_name(int r);
 
 /* The probability a match weight stands for. */
 double link_probability(double weight);

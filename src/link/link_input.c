@@ -1,7 +1,7 @@
 /*
- * link_input.c — reading records: the mapping file (JSON, jansson) and CSV streamed through libcsv into
- * link_records, normalised as they are read (contract in link.h, sections "the mapping file" and "reading
- * CSV"; design in link/README.md, "Reading records").
+ * link_input.c — reading records: CSV streamed through libcsv into link_records through a mapping
+ * (link_mapping.c), normalised as they are read (contract in link.h, section "reading CSV"; design in
+ * link/README.md, "Reading records").
  *
  * The CSV reader is a state machine driven by libcsv's two callbacks: csv_field (one per field) and csv_row
  * (one per row end). Options: CSV_STRICT (a '"' inside an unquoted field, or text after a closing '"', is a
@@ -28,12 +28,12 @@
  * keeps nothing. Attribute columns are resolved only in stream mode.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <strings.h>
 
 #include <csv.h>
-#include <jansson.h>
 
 #include "core/core_buf.h"
 #include "core/core_date.h"
@@ -43,259 +43,6 @@
 #define LINK_CSV_FIELD_MAX (64 * 1024)        /* bytes in one field */
 #define LINK_CSV_COLUMNS_MAX 1024             /* columns in the header */
 #define LINK_CSV_ROWS_MAX ((size_t)20000000) /* data rows kept from one file */
-#define LINK_MAPPING_MAX (64 * 1024)          /* bytes in a mapping file */
-#define LINK_DATE_FORMAT_DEFAULT "%Y-%m-%d"
-
-/* ---- the mapping file -------------------------------------------------------------------------------------- */
-
-/* The mapping's keys and where each lives in link_mapping (address is handled apart: it may be an array). */
-static const struct {
-    const char *key;
-    size_t off;
-} map_keys[] = {
-    {"id", offsetof(link_mapping, id)},
-    {"given_name", offsetof(link_mapping, given_name)},
-    {"family_name", offsetof(link_mapping, family_name)},
-    {"full_name", offsetof(link_mapping, full_name)},
-    {"date_of_birth", offsetof(link_mapping, date_of_birth)},
-    {"date_format", offsetof(link_mapping, date_format)},
-    {"sex", offsetof(link_mapping, sex)},
-    {"postcode", offsetof(link_mapping, postcode)},
-    {"town", offsetof(link_mapping, town)},
-    {"email", offsetof(link_mapping, email)},
-    {"nhs_number", offsetof(link_mapping, nhs_number)},
-    {"nino", offsetof(link_mapping, nino)},
-    {"upn", offsetof(link_mapping, upn)},
-};
-#define MAP_KEYS_HINT                                                                                        \
-    "the keys are id, given_name, family_name, full_name, date_of_birth, date_format, sex, postcode, address, " \
-    "town, email, nhs_number, nino, upn, invalid_dates, attributes"
-
-static char **map_slot(link_mapping *m, size_t i)
-{
-    return (char **)((char *)m + map_keys[i].off);
-}
-
-static char *xstrdup(const char *s)
-{
-    size_t n = strlen(s);
-    char *r = core_xmalloc(n + 1);
-    memcpy(r, s, n + 1);
-    return r;
-}
-
-void link_mapping_free(link_mapping *m)
-{
-    if (!m)
-        return;
-    for (size_t i = 0; i < sizeof map_keys / sizeof map_keys[0]; i++)
-        free(*map_slot(m, i));
-    for (int i = 0; i < m->naddress; i++)
-        free(m->address[i]);
-    for (int i = 0; i < m->nattr; i++) {
-        free(m->attr_name[i]);
-        free(m->attr_column[i]);
-    }
-    memset(m, 0, sizeof *m);
-}
-
-/* The string value of key, or an error naming the key. */
-static int map_string(const char *key, json_t *v, const char **out, core_error *err)
-{
-    if (!json_is_string(v)) {
-        core_error_set(err, CORE_E_WRONG_TYPE, "mapping key '%s' must be a column name (a string)", key);
-        return core_error_hint(err, "write \"%s\": \"the column's name in the CSV header\"", key);
-    }
-    if (json_string_length(v) == 0) {
-        core_error_set(err, CORE_E_INVALID_VALUE, "mapping key '%s' is an empty string", key);
-        return core_error_hint(err, "name a column of the CSV header, or leave the key out");
-    }
-    *out = json_string_value(v);
-    return 0;
-}
-
-/* A date format is usable when a date written with it reads back as the same date. */
-static int date_format_ok(const char *fmt)
-{
-    core_date d = {2001, 2, 3};
-    char buf[128];
-    int n = core_date_format_fmt(d, fmt, buf, sizeof buf);
-    core_date back;
-    return n > 0 && core_date_parse_fmt(buf, (size_t)n, fmt, 1950, &back) == 0 && core_date_cmp(back, d) == 0;
-}
-
-/* 1 when name is a usable attribute name: 1..LINK_MAP_ATTRIBUTE_NAME_MAX of [A-Za-z0-9_], a letter first. */
-static int attr_name_ok(const char *name)
-{
-    size_t n = strlen(name);
-    if (n == 0 || n > LINK_MAP_ATTRIBUTE_NAME_MAX)
-        return 0;
-    if (!((name[0] >= 'a' && name[0] <= 'z') || (name[0] >= 'A' && name[0] <= 'Z')))
-        return 0;
-    for (size_t i = 1; i < n; i++) {
-        char c = name[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_'))
-            return 0;
-    }
-    return 1;
-}
-
-/* "attributes": {"name": "column", ...}, kept in the object's order (jansson keeps insertion order). */
-static int map_attributes(json_t *v, link_mapping *m, core_error *err)
-{
-    if (!json_is_object(v)) {
-        core_error_set(err, CORE_E_WRONG_TYPE, "mapping key 'attributes' must be an object");
-        return core_error_hint(err, "write \"attributes\": {\"attendance_pct\": \"Attendance %%\", ...}: attribute "
-                                    "name -> column");
-    }
-    size_t n = json_object_size(v);
-    if (n < 1 || n > LINK_MAP_ATTRIBUTES_MAX) {
-        core_error_set(err, CORE_E_INVALID_VALUE, "mapping key 'attributes' names %zu attributes", n);
-        return core_error_hint(err, "give 1 to %d attributes, or leave the key out", LINK_MAP_ATTRIBUTES_MAX);
-    }
-    const char *name;
-    json_t *col;
-    json_object_foreach(v, name, col) {
-        if (!attr_name_ok(name)) {
-            core_error_set(err, CORE_E_INVALID_VALUE, "attribute name '%.64s' is not usable", name);
-            return core_error_hint(err, "an attribute name is 1 to %d letters, digits and '_', starting with a "
-                                        "letter (e.g. attendance_pct)",
-                                   LINK_MAP_ATTRIBUTE_NAME_MAX);
-        }
-        if (!json_is_string(col) || json_string_length(col) == 0) {
-            core_error_set(err, json_is_string(col) ? CORE_E_INVALID_VALUE : CORE_E_WRONG_TYPE,
-                           "attribute '%s' must name a column (a non-empty string)", name);
-            return core_error_hint(err, "write \"%s\": \"the column's name in the CSV header\"", name);
-        }
-        m->attr_name[m->nattr] = xstrdup(name);
-        m->attr_column[m->nattr] = xstrdup(json_string_value(col));
-        m->nattr++;
-    }
-    return 0;
-}
-
-static int map_fill(json_t *root, link_mapping *m, core_error *err)
-{
-    if (!json_is_object(root)) {
-        core_error_set(err, CORE_E_WRONG_TYPE, "the mapping must be a JSON object");
-        return core_error_hint(err, "write {\"id\": \"rec_id\", \"given_name\": \"given_name\", ...}");
-    }
-    const char *key;
-    json_t *v;
-    json_object_foreach(root, key, v) {
-        const char *s = NULL;
-        if (strcmp(key, "address") == 0) {
-            if (json_is_array(v)) {
-                size_t n = json_array_size(v);
-                if (n < 1 || n > LINK_MAP_ADDRESS_MAX) {
-                    core_error_set(err, CORE_E_INVALID_VALUE, "mapping key 'address' lists %zu columns", n);
-                    return core_error_hint(err, "give 1 to %d column names, joined in that order",
-                                           LINK_MAP_ADDRESS_MAX);
-                }
-                for (size_t i = 0; i < n; i++) {
-                    if (map_string("address", json_array_get(v, i), &s, err))
-                        return err ? err->code : CORE_E_INVALID_VALUE;
-                    m->address[m->naddress++] = xstrdup(s);
-                }
-                continue;
-            }
-            if (map_string("address", v, &s, err)) {
-                if (err && err->code == CORE_E_WRONG_TYPE)
-                    core_error_hint(err, "write a column name or an array of 1 to %d column names",
-                                    LINK_MAP_ADDRESS_MAX);
-                return err ? err->code : CORE_E_WRONG_TYPE;
-            }
-            m->address[m->naddress++] = xstrdup(s);
-            continue;
-        }
-        if (strcmp(key, "attributes") == 0) {
-            int rc = map_attributes(v, m, err);
-            if (rc)
-                return rc;
-            continue;
-        }
-        if (strcmp(key, "invalid_dates") == 0) {
-            if (map_string(key, v, &s, err))
-                return err ? err->code : CORE_E_WRONG_TYPE;
-            if (strcmp(s, "reject") != 0 && strcmp(s, "missing") != 0) {
-                core_error_set(err, CORE_E_INVALID_VALUE, "mapping key 'invalid_dates' is '%.32s'", s);
-                return core_error_hint(err, "write \"reject\" (refuse the row) or \"missing\" (keep the row "
-                                            "without its date)");
-            }
-            m->invalid_dates_missing = strcmp(s, "missing") == 0;
-            continue;
-        }
-        size_t i = 0;
-        while (i < sizeof map_keys / sizeof map_keys[0] && strcmp(map_keys[i].key, key) != 0)
-            i++;
-        if (i == sizeof map_keys / sizeof map_keys[0]) {
-            core_error_set(err, CORE_E_UNKNOWN_FIELD, "unknown mapping key '%.64s'", key);
-            return core_error_hint(err, MAP_KEYS_HINT);
-        }
-        int rc = map_string(key, v, &s, err);
-        if (rc)
-            return rc;
-        *map_slot(m, i) = xstrdup(s);
-    }
-    if (!m->id) {
-        core_error_set(err, CORE_E_MISSING_FIELD, "the mapping has no 'id' key");
-        return core_error_hint(err, "add \"id\": \"<the column holding each row's identifier>\"");
-    }
-    if (m->date_format && !date_format_ok(m->date_format)) {
-        core_error_set(err, CORE_E_INVALID_VALUE, "date_format '%.64s' cannot read a date", m->date_format);
-        return core_error_hint(err, "use %%Y or %%y, %%m, %%b or %%B, and %%d or %%e once each, e.g. %%d/%%m/%%Y "
-                                    "or %%Y%%m%%d");
-    }
-    if (!m->date_format)
-        m->date_format = xstrdup(LINK_DATE_FORMAT_DEFAULT);
-    return 0;
-}
-
-int link_mapping_parse(const char *json, size_t len, link_mapping *m, core_error *err)
-{
-    memset(m, 0, sizeof *m);
-    json_error_t je;
-    json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &je);
-    if (!root) {
-        core_error_set(err, CORE_E_INVALID_JSON, "the mapping is not JSON: line %d column %d: %.120s", je.line,
-                       je.column, je.text);
-        return core_error_hint(err, "a mapping is one JSON object of Hearth field -> CSV column name");
-    }
-    link_mapping tmp;
-    memset(&tmp, 0, sizeof tmp);
-    int rc = map_fill(root, &tmp, err);
-    json_decref(root);
-    if (rc) {
-        link_mapping_free(&tmp);
-        return rc;
-    }
-    *m = tmp;
-    return 0;
-}
-
-int link_mapping_load(const char *path, link_mapping *m, core_error *err)
-{
-    memset(m, 0, sizeof *m);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        core_error_set(err, CORE_E_IO, "cannot open mapping file '%s': %s", path, strerror(errno));
-        return core_error_hint(err, "check the path given with --mapping");
-    }
-    char *buf = core_xmalloc(LINK_MAPPING_MAX + 1);
-    size_t n = fread(buf, 1, LINK_MAPPING_MAX + 1, f);
-    int bad = ferror(f);
-    fclose(f);
-    int rc;
-    if (bad)
-        rc = core_error_set(err, CORE_E_IO, "cannot read mapping file '%s'", path);
-    else if (n > LINK_MAPPING_MAX)
-        rc = core_error_set(err, CORE_E_INVALID_VALUE, "mapping file '%s' is larger than %d bytes", path,
-                            LINK_MAPPING_MAX);
-    else
-        rc = link_mapping_parse(buf, n, m, err);
-    free(buf);
-    return rc;
-}
 
 /* ---- datasets ---------------------------------------------------------------------------------------------- */
 
@@ -348,6 +95,10 @@ typedef struct reader {
     core_buf row;          /* the mapped columns' values, each NUL-terminated */
     size_t *off, *len;     /* per slot (slot count = nhdr at most); complete once nfields == nhdr */
     core_buf scratch;
+
+    /* dataset mode: the line each kept record starts on, for the repeated-id check at the end */
+    uint64_t *lines;
+    size_t nlines;
 } reader;
 
 /* libcsv grows a field's buffer with this; past the maximum it gets NULL and reports CSV_ENOMEM (R2). The
@@ -604,25 +355,51 @@ static char sex_code(const char *s, size_t n)
     return 0;
 }
 
-/* Split a full name at its last run of spaces, before folding, so that a double-barrelled family name stays
- * whole ("Mary-Jane Okonkwo-Reyes": given "mary jane", family "okonkwo reyes"); each part is placeholder-checked,
- * and so is the whole ("Not Known" is not given "not" and family "known"). */
-static void split_full(core_arena *a, const char *v, size_t n, const char **given, const char **family)
+/* Split a full name into given and family before folding, as link_full_name_order says: at a comma, else at
+ * the last run of spaces ("given family": a double-barrelled family name stays whole, "Mary-Jane
+ * Okonkwo-Reyes" is given "mary jane", family "okonkwo reyes") or the first ("family given"). Each part is
+ * placeholder-checked, and so is the whole ("Not Known" is not given "not" and family "known"). */
+static void split_full(core_arena *a, const char *v, size_t n, link_full_name_order order, const char **given,
+                       const char **family)
 {
     const char *whole = link_norm_text(a, v, n);
     if (!whole || link_is_placeholder(whole))
         return;
     while (n > 0 && is_space(v[n - 1]))
         n--;
-    size_t cut = n;
-    while (cut > 0 && !is_space(v[cut - 1]))
-        cut--;
+    while (n > 0 && is_space(*v))
+        v++, n--;
+    /* the family name's bytes [fs, fe) and the given names' [gs, ge) */
+    size_t fs, fe, gs, ge;
+    const char *comma = memchr(v, ',', n);
+    if (comma) { /* "Family, Given" whatever the order says */
+        fs = 0;
+        fe = (size_t)(comma - v);
+        gs = fe + 1;
+        ge = n;
+    } else if (order == LINK_ORDER_GIVEN_FAMILY) { /* the family name is the last word */
+        size_t cut = n;
+        while (cut > 0 && !is_space(v[cut - 1]))
+            cut--;
+        fs = cut;
+        fe = n;
+        gs = 0;
+        ge = cut;
+    } else { /* the family name is the first word */
+        size_t cut = 0;
+        while (cut < n && !is_space(v[cut]))
+            cut++;
+        fs = 0;
+        fe = cut;
+        gs = cut;
+        ge = n;
+    }
     if (family) {
-        const char *f = link_norm_text(a, v + cut, n - cut);
+        const char *f = fe > fs ? link_norm_text(a, v + fs, fe - fs) : NULL;
         *family = f && !link_is_placeholder(f) ? f : NULL;
     }
-    if (given && cut > 0) {
-        const char *g = link_norm_text(a, v, cut);
+    if (given && ge > gs) {
+        const char *g = link_norm_text(a, v + gs, ge - gs);
         *given = g && !link_is_placeholder(g) ? g : NULL;
     }
 }
@@ -642,7 +419,7 @@ static void make_record(reader *r, link_record *rec, core_arena *a, const char *
     if ((v = value(r, LINK_F_FAMILY, &n)))
         rec->family = link_norm_name(a, v);
     if ((v = value(r, LINK_F_FULL, &n)) && (r->col_of_field[LINK_F_GIVEN] < 0 || r->col_of_field[LINK_F_FAMILY] < 0))
-        split_full(a, v, n, r->col_of_field[LINK_F_GIVEN] < 0 ? &rec->given : NULL,
+        split_full(a, v, n, r->m->full_name_order, r->col_of_field[LINK_F_GIVEN] < 0 ? &rec->given : NULL,
                    r->col_of_field[LINK_F_FAMILY] < 0 ? &rec->family : NULL);
     if (rec->given) {
         const char *sp = strchr(rec->given, ' ');
@@ -763,7 +540,7 @@ static void take_row(reader *r, uint64_t line)
         core_date date;
         if (core_date_parse_fmt(dv, dlen, r->date_format, r->pivot, &date) == 0)
             dob = core_date_to_days(date);
-        else if (!r->m->invalid_dates_missing) {
+        else if (r->d ? r->m->invalid_dates_reject : !r->m->invalid_dates_missing) {
             char q[64];
             char *tmp = core_xmalloc(dlen + 1);
             memcpy(tmp, dv, dlen);
@@ -772,6 +549,9 @@ static void take_row(reader *r, uint64_t line)
             free(tmp);
             reject_row(r, line, "%s '%s' is not a date in format %s", r->m->date_of_birth, q, r->date_format);
             return;
+        } else if (r->d) { /* kept without its date, and counted */
+            if (!r->d->invalid_dates++)
+                r->d->invalid_date_line = line;
         }
     }
     if (r->row_fn) {
@@ -787,7 +567,9 @@ static void take_row(reader *r, uint64_t line)
     if (d->n == d->cap) {
         d->cap = d->cap ? d->cap * 2 : 1024;
         d->recs = core_xrealloc(d->recs, d->cap * sizeof *d->recs);
+        r->lines = core_xrealloc(r->lines, d->cap * sizeof *r->lines);
     }
+    r->lines[d->n] = line;
     make_record(r, &d->recs[d->n++], &d->arena, id, idlen, dob);
 }
 
@@ -861,6 +643,7 @@ static void reader_release(reader *r)
     core_buf_release(&r->row);
     core_buf_release(&r->scratch);
     core_arena_release(&r->row_arena);
+    free(r->lines);
 }
 
 /* Give bytes to libcsv, recovering from a strict-mode parse error by rejecting the row and skipping to the
@@ -911,6 +694,60 @@ static void feed(reader *r, const char *data, size_t len, int *skipping)
     }
 }
 
+/* Dataset mode, once every row is read: at least one record, and no id twice (which of two rows with one id
+ * is the person is not for the engine to guess, and a dedupe would pair the id with itself). The error names
+ * lines, never ids: an id may be an identifier. */
+static void check_dataset(reader *r)
+{
+    link_dataset *d = r->d;
+    if (d->n == 0) {
+        if (d->rejected == 0) {
+            fail(r, CORE_E_INVALID_VALUE, "the file has a header and no data rows");
+            core_error_hint(r->err, "give a file with at least one record under its header");
+        } else {
+            fail(r, CORE_E_INVALID_VALUE, "none of the file's %zu data rows was accepted", d->rejected);
+            core_error_hint(r->err, "the rejects (--rejects FILE) say why each row was refused");
+        }
+        return;
+    }
+    size_t cap = 16;
+    while (cap < d->n * 2)
+        cap <<= 1;
+    uint32_t *slot = calloc(cap, sizeof *slot); /* record number + 1; 0: empty */
+    if (!slot) {
+        fail(r, CORE_E_INTERNAL, "out of memory checking the ids of %zu records", d->n);
+        return;
+    }
+    size_t repeats = 0, shown = 0;
+    char where[160] = "";
+    for (size_t i = 0; i < d->n; i++) {
+        const char *id = d->recs[i].id;
+        uint64_t h = 14695981039346656037ULL;
+        for (const char *p = id; *p; p++)
+            h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+        size_t j = (size_t)(h ^ (h >> 29)) & (cap - 1);
+        while (slot[j] && strcmp(d->recs[slot[j] - 1].id, id) != 0)
+            j = (j + 1) & (cap - 1);
+        if (!slot[j]) {
+            slot[j] = (uint32_t)(i + 1);
+            continue;
+        }
+        repeats++;
+        size_t len = strlen(where);
+        if (shown < 5 && len + 48 < sizeof where) {
+            snprintf(where + len, sizeof where - len, "%sline %" PRIu64 " repeats line %" PRIu64, shown ? ", " : "",
+                     r->lines[i], r->lines[slot[j] - 1]);
+            shown++;
+        }
+    }
+    free(slot);
+    if (repeats) {
+        fail(r, CORE_E_INVALID_VALUE, "%zu row%s repeat an id used earlier in the file: %s%s", repeats,
+             repeats == 1 ? "" : "s", where, repeats > shown ? ", ..." : "");
+        core_error_hint(r->err, "each row's id must be unique in its file: remove or renumber the repeated rows");
+    }
+}
+
 /* The end of the input: the last row, and the checks that need the whole file. */
 static int finish(reader *r, int skipping)
 {
@@ -923,6 +760,8 @@ static int finish(reader *r, int skipping)
         fail(r, CORE_E_INVALID_VALUE, "the file has no header row");
         core_error_hint(r->err, "the first row must name the columns");
     }
+    if (!r->failed && r->d)
+        check_dataset(r);
     int rc = r->failed ? (r->err ? r->err->code : CORE_E_INVALID_VALUE) : 0;
     reader_release(r);
     if (rc)

@@ -8,7 +8,9 @@ Prints one line per failure and finally `link: N passed, N failed`.
 Pinned down here: PAIRS.csv has exactly the header the issue names and one row per candidate pair with a
 decision of link, review or no; people re-entered with a nickname, a surname typo and day and month of birth
 swapped are linked, different people are not; bad rows are refused with their line and reason and the good
-rows still linked; bad mappings, missing columns and usage errors exit non-zero with a clear message and
+rows still linked; an impossible date of birth is read as missing, counted and reported with its line (refused
+with "invalid_dates": "reject"); repeated ids, header-only and empty files are refused naming the lines, with no
+pairs file; full names in one column, "Family, Given" and "Given Family", are split and linked; bad mappings, missing columns and usage errors exit non-zero with a clear message and
 write no pairs file; `--min-decision` filters what is written; `hearth link synth` writes its three files with
 the right row counts, the same bytes for the same seed, truth ids present in both files, and files that link.
 All names are invented.
@@ -117,9 +119,22 @@ def main():
         with open(rejects, encoding="utf-8") as f:
             rj = f.read()
         first_bad = len(rows) + 2  # line 1 is the header
-        check(all("one.csv:%d:" % n in rj for n in (first_bad, first_bad + 1, first_bad + 2)) and "BAD" not in rj,
+        check(all("one.csv:%d:" % n in rj for n in (first_bad, first_bad + 2)) and "BAD" not in rj,
               "rejects name the file and line, never the row's data: %r" % rj)
-        check("31/02/2000" in rj or "date" in rj, "the bad date is given as a reason: %r" % rj)
+        # a date of birth that is not a date: the row is kept, the date read as missing, counted and reported
+        check("one.csv:%d:" % (first_bad + 1) not in rj and "31/02/2000" not in rj,
+              "a row with an impossible date is not refused: %r" % rj)
+        check("1 dates of birth that are not dates read as missing (the first on line %d" % (first_bad + 1) in se,
+              "the impossible date is counted with its line: %r" % se)
+        check("BAD-2" in {p["left_id"] for p in pairs(out)} | {p["right_id"] for p in pairs(out)},
+              "the row with an impossible date is compared on its other fields")
+        with open(bad_dates_map := os.path.join(tmp, "reject-dates.json"), "w") as f:
+            json.dump(dict(MAPPING, invalid_dates="reject"), f)
+        rc, so, se = run("link", "dedupe", "--mapping", bad_dates_map, "--out", out, "--rejects", rejects, one)
+        with open(rejects, encoding="utf-8") as f:
+            rj = f.read()
+        check(rc == 0 and "one.csv:%d: dob '31/02/2000' is not a date" % (first_bad + 1) in rj,
+              "invalid_dates \"reject\" refuses the row with its reason: %r" % rj)
         check("rejected" in se and "records read" in se, "a summary on stderr: %r" % se)
 
         # --explain: one column per comparison, and the contributions sum (with the prior) to the weight
@@ -140,8 +155,56 @@ def main():
               (len(want & linked), len(want)))
         check(all(p["left_id"].startswith("P") for p in got), "left ids come from the first file")
 
-        # refusals: nothing written, clear message, exit status
+        # repeated ids in one file, a header-only file, an empty one: refused, naming lines, nothing written
         os.unlink(out)
+        rep = os.path.join(tmp, "repeated.csv")
+        write_csv(rep, base[:20] + [dict(base[3]), dict(base[7], first="Ann")])
+        rc, so, se = run("link", "dedupe", "--mapping", mapping, "--out", out, rep)
+        check(rc == 1 and "2 rows repeat an id used earlier in the file: line 22 repeats line 5, line 23 repeats "
+              "line 9" in se and "P0003" not in se and not os.path.exists(out),
+              "repeated ids refused with their lines, no pairs file: %d %r" % (rc, se))
+        rc, so, se = run("link", "pair", "--mapping", mapping, "--out", out, a, rep)
+        check(rc == 1 and "repeat an id" in se and not os.path.exists(out),
+              "repeated ids in pair's second file: refused, no pairs file: %d %r" % (rc, se))
+        hdr = os.path.join(tmp, "header-only.csv")
+        write_csv(hdr, [])
+        empty = os.path.join(tmp, "empty.csv")
+        open(empty, "w").close()
+        for path, says in ((hdr, "a header and no data rows"), (empty, "no header row")):
+            rc, so, se = run("link", "dedupe", "--mapping", mapping, "--out", out, path)
+            check(rc == 1 and says in se and not os.path.exists(out), "%s refused: %d %r" % (path, rc, se))
+            rc, so, se = run("link", "pair", "--mapping", mapping, "--out", out, a, path)
+            check(rc == 1 and says in se and not os.path.exists(out), "pair with %s refused: %d %r" % (path, rc, se))
+
+        # full names in one column, "Family, Given" and "Given Family", linked to the same people
+        full_a, full_b = os.path.join(tmp, "full-a.csv"), os.path.join(tmp, "full-b.csv")
+        hdr_full = ("ref", "name", "dob", "sex", "postcode")
+        write_csv(full_a, [dict(r, name="%s, %s" % (r["last"], r["first"])) for r in base[:200]], header=hdr_full)
+        write_csv(full_b, [dict(r, ref="B" + r["ref"][1:], name="%s %s" % (r["first"], r["last"]))
+                           for r in base[:200:4]], header=hdr_full)
+        fm_a, fm_b = os.path.join(tmp, "full-a.json"), os.path.join(tmp, "full-b.json")
+        common = {k: v for k, v in MAPPING.items() if k not in ("given_name", "family_name")}
+        with open(fm_a, "w") as f:
+            json.dump(dict(common, full_name={"column": "name", "order": "family, given"}), f)
+        with open(fm_b, "w") as f:
+            json.dump(dict(common, full_name="name"), f)
+        # one mapping per file is not what the command takes: the "Given Family" file is read with the
+        # comma-aware default, which also reads "Family, Given"
+        rc, so, se = run("link", "pair", "--mapping", fm_b, "--out", out, "--explain", full_a, full_b)
+        got = pairs(out)
+        linked = {(p["left_id"], p["right_id"]) for p in got if p["decision"] == "link"}
+        want = {(r["ref"], "B" + r["ref"][1:]) for r in base[:200:4]}
+        # the names were split right: the true pairs agree on both names (a positive contribution each)
+        exact = all(float(p["given_name"]) > 0 and float(p["family_name"]) > 0
+                    for p in got if (p["left_id"], p["right_id"]) in want)
+        check(rc == 0 and len(want & linked) >= 0.95 * len(want) and exact,
+              "full names, family first with a comma and given first, link: %d of %d: %r" %
+              (len(want & linked), len(want), se[-200:]))
+        rc, so, se = run("link", "dedupe", "--mapping", fm_a, "--out", out, full_a)
+        check(rc == 0, "a full_name mapping with its order: %d %r" % (rc, se))
+        os.unlink(out)
+
+        # refusals: nothing written, clear message, exit status
         bad = os.path.join(tmp, "bad.json")
         for text, says in (('{"id": "ref", "nickname": "x"}', "nickname"), ('{"given_name": "first"}', "id"),
                            ("{not json", "json")):

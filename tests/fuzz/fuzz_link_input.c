@@ -1,6 +1,6 @@
 /*
- * fuzz_link_input.c — libFuzzer driver for reading records (link/link_input.c) and the normalisers of
- * link/link_norm.c, on arbitrary bytes.
+ * fuzz_link_input.c — libFuzzer driver for reading records (link/link_mapping.c, link/link_input.c) and the
+ * normalisers of link/link_norm.c, on arbitrary bytes.
  *
  * Per input, all of:
  *   1. the bytes as a mapping (link_mapping_parse). Asserted: success or a client error of the table (never
@@ -9,11 +9,12 @@
  *      parses is then used to read a small fixed CSV (so absent columns, address arrays and date formats
  *      from the fuzzer meet a real header);
  *   2. the bytes as a CSV file through a fixed mapping that names every field (link_csv_read_mem). Asserted:
- *      on failure the dataset is empty and the error is CORE_E_INVALID_VALUE; on success every record has a
- *      non-empty id, and every normalised string is non-empty and in normal form (no leading, trailing or
- *      doubled spaces in names; postcodes upper-case alphanumerics with sector and district as prefixes);
- *      rows kept plus rows refused are fewer than the row ends the input holds (the header is one); every
- *      reject line is within the input's lines;
+ *      on failure the dataset is empty and the error is CORE_E_INVALID_VALUE; on success there is a record,
+ *      no id twice, the impossible dates counted are among the records kept, every record has a non-empty id,
+ *      and every normalised string is non-empty and in normal form (no leading, trailing or doubled spaces in
+ *      names; postcodes upper-case alphanumerics with sector and district as prefixes); rows kept plus rows
+ *      refused are fewer than the row ends the input holds (the header is one); every reject line is within
+ *      the input's lines;
  *   3. the bytes as a name (link_norm_name: folding is idempotent), a nickname token (link_nick_canonical:
  *      its canonical is its own canonical) and a postcode (link_norm_postcode: the same checks as in 2).
  * Everything allocated is freed (LeakSanitizer runs at exit). Seeds: tests/fuzz/seeds/fuzz_link_input/
@@ -120,6 +121,12 @@ static void read_csv(const char *csv, size_t len, const link_mapping *m)
     } else {
         assert(rc.count == d.rejected);
         assert(d.n + d.rejected < ends); /* the header is a row too */
+        assert(d.n > 0);                 /* a file with no record is an error */
+        assert(d.invalid_dates <= d.n);
+        assert(!d.invalid_dates == !d.invalid_date_line && d.invalid_date_line <= lines);
+        for (size_t i = 0; i < d.n && i < 256; i++) /* repeated ids are an error */
+            for (size_t j = i + 1; j < d.n && j < 256; j++)
+                assert(strcmp(d.recs[i].id, d.recs[j].id) != 0);
         check_dataset(&d);
     }
     link_dataset_free(&d);
@@ -137,6 +144,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc == 0) {
         assert(m.id && m.id[0] && m.date_format);
         assert(m.naddress >= 0 && m.naddress <= LINK_MAP_ADDRESS_MAX);
+        assert(m.full_name_order >= LINK_ORDER_GIVEN_FAMILY && m.full_name_order <= LINK_ORDER_FAMILY_COMMA_GIVEN);
+        assert(!(m.invalid_dates_missing && m.invalid_dates_reject));
         read_csv(FIXED_CSV, sizeof FIXED_CSV - 1, &m);
         link_mapping_free(&m);
     } else {

@@ -1,11 +1,13 @@
 /*
- * test_link_engine.c — the matching engine (src/link/link_engine.c) on a synthetic population made here:
+ * test_link_engine.c — the matching engine (src/link/) on a synthetic population made here:
  *   - duplicates made with typical corruptions (a nickname, a surname typo, day and month of birth swapped, a
  *     new postcode, given and family names swapped) are linked, and unrelated people are not, with no labels;
  *   - the front-door case of issue 4: a child re-entered with a nickname, a surname typo and day/month swapped;
  *   - comparison levels for swapped names and for day/month swapped;
  *   - the same result with one thread or four, and on a second run;
  *   - oversized blocks are skipped and counted;
+ *   - every pair compared when all of them fit the pair budget, blocking again past it; the token rules
+ *     (address words, name words); the cluster step's links each have a third record linked to both;
  *   - explanations add up to the match weight.
  */
 #include <setjmp.h>
@@ -281,6 +283,167 @@ static void test_block_cap(void **state)
     link_dataset_free(&pop.d);
 }
 
+static int rule_number(const char *name)
+{
+    for (int q = 0; q < link_rule_count(); q++)
+        if (strcmp(link_rule_name(q), name) == 0) return q;
+    fail_msg("no blocking rule %s", name);
+    return -1;
+}
+
+/* When every possible pair fits the pair budget, every pair is compared (and says so); the rules still mark
+ * which would have offered each pair. Past the budget, blocking chooses again. */
+static void test_every_pair_when_it_fits(void **state)
+{
+    (void)state;
+    population pop;
+    make_population(&pop, 400); /* 500 records: 124,750 pairs, within the default budget of 1,000,000 */
+    link_options o = {.threads = 2};
+    link_result r;
+    core_error err;
+    assert_int_equal(link_run(&pop.d, NULL, &o, &r, &err), 0);
+    size_t n = pop.d.n, dups = 0, swapped_marked = 0;
+    assert_int_equal(r.compared_all, 1);
+    assert_int_equal(r.npairs, n * (n - 1) / 2);
+    int names = rule_number("names_phonetic");
+    for (size_t i = 0; i < r.npairs; i++) {
+        const link_pair *p = &r.pairs[i];
+        assert_true(p->left < p->right);
+        if (same_person(&pop.d, p)) {
+            dups++;
+            const link_record *a = &pop.d.recs[p->left], *b = &pop.d.recs[p->right];
+            if (a->given && b->family && strcmp(a->given, b->family) == 0) /* names swapped: still one code pair */
+                swapped_marked += p->rules >> names & 1;
+        }
+    }
+    assert_int_equal(dups, 100);
+    assert_true(swapped_marked > 0);
+    link_result_free(&r);
+    o.rule_pairs = 1000; /* now the possible pairs do not fit */
+    assert_int_equal(link_run(&pop.d, NULL, &o, &r, &err), 0);
+    assert_int_equal(r.compared_all, 0);
+    assert_true(r.npairs > 0 && r.npairs < n * (n - 1) / 2);
+    for (size_t i = 0; i < r.npairs; i++)
+        assert_true(r.pairs[i].rules != 0); /* every candidate was offered by a rule */
+    link_result_free(&r);
+    link_dataset_free(&pop.d);
+}
+
+/* The token rules: a pair whose names were both replaced meets on a word of its address, written in another
+ * order and mistyped, and one whose family name lost a part meets on the other part and the year of birth. */
+static void test_token_rules(void **state)
+{
+    (void)state;
+    link_dataset d;
+    memset(&d, 0, sizeof(d));
+    const char *addr[] = {"10 blandon place", "15 place blandonn", "3 high street", "7 other road"};
+    const char *town[] = {"ringwood", "ringwood", "ringwood", "leeds"};
+    person ps[] = {{"o1", "abbh", "gra", NULL, {1908, 11, 16}, 'M'},
+                   {"d1", "thomas", "williams", NULL, {1901, 8, 16}, 'M'},
+                   {"o2", "mary", "okonkwo-reyes", NULL, {1980, 1, 2}, 'F'},
+                   {"d2", "maria", "reyes", NULL, {1980, 7, 9}, 'F'}};
+    for (int k = 0; k < 4; k++) {
+        add(&d, &ps[k]);
+        d.recs[k].address = link_norm_text(&d.arena, addr[k], strlen(addr[k]));
+        d.recs[k].town = link_norm_text(&d.arena, town[k], strlen(town[k]));
+    }
+    for (int k = 0; k < 60; k++) { /* others with nothing in common with them: the possible pairs pass the budget */
+        person f = {"", GIVEN[k % 30], FAMILY[k % 35], NULL, {0, 0, 0}, 0};
+        snprintf(f.id, sizeof(f.id), "f%d", k);
+        add(&d, &f);
+    }
+    link_options o = {.threads = 1, .rule_pairs = 400};
+    link_result r;
+    core_error err;
+    assert_int_equal(link_run(&d, NULL, &o, &r, &err), 0);
+    assert_int_equal(r.compared_all, 0);
+    int words = rule_number("address_words"), names = rule_number("name_words_dob_year"), found = 0;
+    for (size_t i = 0; i < r.npairs; i++) {
+        const link_pair *p = &r.pairs[i];
+        if (p->left == 0 && p->right == 1) {
+            found |= 1;
+            assert_true(p->rules >> words & 1);
+        }
+        if (p->left == 2 && p->right == 3) {
+            found |= 2;
+            assert_true(p->rules >> names & 1);
+        }
+        assert_false(p->left == 0 && p->right == 3); /* nothing in common: never offered */
+    }
+    assert_int_equal(found, 3);
+    link_result_free(&r);
+    link_dataset_free(&d);
+}
+
+static int u64_cmp(const void *x, const void *y)
+{
+    uint64_t a = *(const uint64_t *)x, b = *(const uint64_t *)y;
+    return a < b ? -1 : a > b;
+}
+
+static uint64_t pair_key(size_t a, size_t b)
+{
+    return a < b ? (uint64_t)a << 32 | b : (uint64_t)b << 32 | a;
+}
+
+/* The cluster step of a dedupe: every pair linked below the weight of a link has a third record linked, by
+ * weight, to both, and had a probability of at least 0.02 on its own weight; the count the result gives is
+ * the number of such pairs. People recorded three times here: the third copy mistyped again, its date a year
+ * out, its postcode gone. */
+static void test_cluster_step(void **state)
+{
+    (void)state;
+    population pop;
+    make_population(&pop, 3000);
+    size_t originals = pop.d.n;
+    for (size_t i = 0; i < originals; i++) {
+        const link_record *r = &pop.d.recs[i];
+        if (r->id[0] != 'o' || i % 4) continue;
+        core_date dob = core_date_from_days(r->dob);
+        dob.y++;
+        person q = {"", r->given, r->family, NULL, dob, r->sex};
+        snprintf(q.id, sizeof(q.id), "t%s", r->id + 1);
+        q.family = typo(&pop.d.arena, r->family);
+        add(&pop.d, &q);
+    }
+    link_options o = {.threads = 2, .rule_pairs = 20000};
+    link_result r;
+    core_error err;
+    assert_int_equal(link_run(&pop.d, NULL, &o, &r, &err), 0);
+    uint64_t *strong = malloc((r.npairs + 1) * sizeof(*strong));
+    assert_non_null(strong);
+    size_t ns = 0, through = 0;
+    for (size_t i = 0; i < r.npairs; i++)
+        if (r.pairs[i].decision == LINK_LINK && r.pairs[i].weight >= r.model.link_weight)
+            strong[ns++] = pair_key(r.pairs[i].left, r.pairs[i].right);
+    qsort(strong, ns, sizeof(*strong), u64_cmp);
+    for (size_t i = 0; i < r.npairs; i++) {
+        const link_pair *p = &r.pairs[i];
+        if (p->decision != LINK_LINK || p->weight >= r.model.link_weight) continue;
+        through++;
+        assert_true(p->weight >= log2(0.02 / 0.98) - 1e-6); /* CLUSTER_PROBABILITY */
+        int third = 0;
+        for (size_t x = 0; x < ns && !third; x++) { /* a strong link (p.left, k) and a strong link (k, p.right) */
+            size_t a = (size_t)(strong[x] >> 32), b = (size_t)(strong[x] & 0xffffffffu), k;
+            if (a == p->left)
+                k = b;
+            else if (b == p->left)
+                k = a;
+            else
+                continue;
+            uint64_t want = pair_key(k, p->right);
+            third = k != p->right && bsearch(&want, strong, ns, sizeof(*strong), u64_cmp) != NULL;
+        }
+        assert_true(third);
+    }
+    print_message("cluster step: %zu pairs linked through a third record\n", through);
+    assert_true(through > 0);
+    assert_int_equal(through, r.linked_through);
+    free(strong);
+    link_result_free(&r);
+    link_dataset_free(&pop.d);
+}
+
 static void test_two_datasets(void **state)
 {
     (void)state;
@@ -497,7 +660,8 @@ static void test_levels_as_link_compare_records(void **state)
     add_varied(&d, 3000);
     core_error err;
     for (int use_ids = 0; use_ids <= 1; use_ids++) {
-        link_options o = {.threads = 2, .block_cap = 100000, .rule_pairs = 100000000, .random_pairs = 20000,
+        /* a budget under the 4,498,500 possible pairs, so that blocking still chooses, with large blocks */
+        link_options o = {.threads = 2, .block_cap = 100000, .rule_pairs = 1000000, .random_pairs = 20000,
                           .use_ids = use_ids};
         link_result r;
         assert_int_equal(link_run(&d, NULL, &o, &r, &err), 0);
@@ -509,7 +673,7 @@ static void test_levels_as_link_compare_records(void **state)
     a.n = d.n / 2;
     b.recs = d.recs + a.n;
     b.n = d.n - a.n;
-    link_options o = {.threads = 3, .block_cap = 100000, .rule_pairs = 100000000, .random_pairs = 20000,
+    link_options o = {.threads = 3, .block_cap = 100000, .rule_pairs = 1000000, .random_pairs = 20000,
                       .use_ids = 1};
     link_result r;
     assert_int_equal(link_run(&a, &b, &o, &r, &err), 0);
@@ -527,6 +691,9 @@ int main(void)
         cmocka_unit_test(test_swapped_names),
         cmocka_unit_test(test_threads_and_reruns_agree),
         cmocka_unit_test(test_block_cap),
+        cmocka_unit_test(test_every_pair_when_it_fits),
+        cmocka_unit_test(test_token_rules),
+        cmocka_unit_test(test_cluster_step),
         cmocka_unit_test(test_two_datasets),
         cmocka_unit_test(test_one_pair_defaults),
         cmocka_unit_test(test_levels_as_link_compare_records),

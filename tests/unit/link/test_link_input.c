@@ -1,5 +1,6 @@
 /*
- * test_link_input.c — unit tests for reading records (link/link_input.c) and normalisation (link/link_norm.c):
+ * test_link_input.c — unit tests for reading records (link/link_mapping.c, link/link_input.c) and
+ * normalisation (link/link_norm.c):
  *   mapping   every key read; address as a string and as an array (1..8); unknown key named; id required;
  *             not JSON, duplicate keys, wrong types, empty strings, a date format that cannot read a date,
  *             invalid_dates; "nothing allocated on error"; loading from a file and from a missing one;
@@ -8,8 +9,10 @@
  *             and NUL bytes in a row (rejected) and in the header (an error); the byte-order mark; a mapped
  *             column missing from the header (an error naming it, nothing read, no reject); header names
  *             trimmed; date formats (%Y%m%d, %d/%m/%Y, %e %B %Y, %y) and the exact reject reason; an empty
- *             date is missing; invalid_dates "missing"; empty id; full_name split into given and family, with
- *             placeholders; FEBRL's ", " separators; a stray quote (row rejected, reading goes on); a quoted
+ *             date is missing; a date that is not one read as missing and counted (the default) or refused
+ *             (invalid_dates "reject"); empty id; full_name split into given and family, with placeholders, in
+ *             each order ("family, given", "family given", a comma); header-only, empty and all-refused files
+ *             and repeated ids (errors naming the lines); FEBRL's ", " separators; a stray quote (row rejected, reading goes on); a quoted
  *             field never closed and a field past 64 KiB (errors); a file read in 64 KiB chunks with
  *             multi-line fields across chunk boundaries; every field of a record normalised; the FEBRL files,
  *             when ../shared/data is present (skipped otherwise); a UTF-16 byte-order mark named as such;
@@ -353,9 +356,24 @@ static void test_csv_dates(void **state)
     link_dataset d;
     rejects rj;
     core_error err;
+    /* by default a date that is not a date is missing, counted with the line of the first; the row is kept */
     const char *map = "{\"id\":\"id\",\"date_of_birth\":\"dob\",\"date_format\":\"%d/%m/%Y\"}";
     assert_int_equal(read_csv(map, csv, strlen(csv), &d, &rj, &err), 0);
+    assert_int_equal(d.n, 6);
+    assert_int_equal(rj.n, 0);
+    assert_int_equal(d.invalid_dates, 2);
+    assert_int_equal(d.invalid_date_line, 3);
+    assert_int_equal(d.recs[0].dob, days(2011, 2, 3));
+    assert_int_equal(d.recs[1].dob, LINK_NO_DATE);
+    assert_int_equal(d.recs[4].dob, LINK_NO_DATE);
+    assert_int_equal(d.recs[5].dob, days(2024, 2, 29));
+    link_dataset_free(&d);
+
+    /* invalid_dates "reject": such rows are refused with their reason */
+    map = "{\"id\":\"id\",\"date_of_birth\":\"dob\",\"date_format\":\"%d/%m/%Y\",\"invalid_dates\":\"reject\"}";
+    assert_int_equal(read_csv(map, csv, strlen(csv), &d, &rj, &err), 0);
     assert_int_equal(d.n, 4);
+    assert_int_equal(d.invalid_dates, 0);
     assert_int_equal(d.recs[0].dob, days(2011, 2, 3));
     assert_int_equal(d.recs[1].dob, LINK_NO_DATE);
     assert_int_equal(d.recs[2].dob, LINK_NO_DATE);
@@ -372,13 +390,16 @@ static void test_csv_dates(void **state)
     assert_int_equal(read_csv(map, csv, strlen(csv), &d, &rj, &err), 0);
     assert_int_equal(d.n, 6);
     assert_int_equal(rj.n, 0);
+    assert_int_equal(d.invalid_dates, 2);
     assert_int_equal(d.recs[1].dob, LINK_NO_DATE);
     assert_int_equal(d.recs[5].dob, days(2024, 2, 29));
     link_dataset_free(&d);
 
     /* FEBRL's %Y%m%d, the default ISO format, month names, a two-digit year (never in the future) */
     const char *febrl = "id,dob\ng1,19081209\ng2,19371233\n";
-    assert_int_equal(read_csv("{\"id\":\"id\",\"date_of_birth\":\"dob\",\"date_format\":\"%Y%m%d\"}", febrl,
+    assert_int_equal(read_csv("{\"id\":\"id\",\"date_of_birth\":\"dob\",\"date_format\":\"%Y%m%d\","
+                              "\"invalid_dates\":\"reject\"}",
+                              febrl,
                               strlen(febrl), &d, &rj, &err),
                      0);
     assert_int_equal(d.n, 1);
@@ -405,8 +426,10 @@ static void test_csv_dates(void **state)
     link_dataset_free(&d);
 
     /* a long bad value is cut in the reason */
-    const char *longv = "id,dob\nk1,0123456789012345678901234567890123456789TAIL\n";
-    assert_int_equal(read_csv("{\"id\":\"id\",\"date_of_birth\":\"dob\"}", longv, strlen(longv), &d, &rj, &err), 0);
+    const char *longv = "id,dob\nk1,0123456789012345678901234567890123456789TAIL\nk2,2001-01-01\n";
+    assert_int_equal(read_csv("{\"id\":\"id\",\"date_of_birth\":\"dob\",\"invalid_dates\":\"reject\"}", longv,
+                              strlen(longv), &d, &rj, &err),
+                     0);
     assert_string_equal(rj.reason[0], "dob '0123456789012345678901234567890123456789...' is not a date in format "
                                       "%Y-%m-%d");
     link_dataset_free(&d);
@@ -454,6 +477,132 @@ static void test_csv_full_name(void **state)
     assert_string_equal(d.recs[0].given, "tobias");
     assert_string_equal(d.recs[0].family, "quell");
     link_dataset_free(&d);
+}
+
+/* Full names in one column, in each order the mapping can say; a comma always splits "Family, Given". */
+static void test_csv_full_name_orders(void **state)
+{
+    (void)state;
+    const char *csv = "ref,name\n"
+                      "o1,\"Okonkwo-Reyes, Mary Jane\"\n"
+                      "o2,Tarrow Ned\n"
+                      "o3,Vell\n"
+                      "o4,\"  Hask ,  Bill \"\n"
+                      "o5,\"Brack,\"\n"
+                      "o6,\"Unknown, Baby\"\n";
+    link_dataset d;
+    rejects rj;
+    core_error err;
+    /* "family given": the first word is the family name */
+    assert_int_equal(read_csv("{\"id\":\"ref\",\"full_name\":{\"column\":\"name\",\"order\":\"family given\"}}", csv,
+                              strlen(csv), &d, &rj, &err),
+                     0);
+    assert_int_equal(d.n, 6);
+    assert_string_equal(d.recs[0].family, "okonkwo reyes");
+    assert_string_equal(d.recs[0].given, "mary jane");
+    assert_string_equal(d.recs[1].family, "tarrow");
+    assert_string_equal(d.recs[1].given, "ned");
+    assert_string_equal(d.recs[1].given_nick, "edward");
+    assert_string_equal(d.recs[2].family, "vell");
+    assert_null(d.recs[2].given);
+    assert_string_equal(d.recs[3].family, "hask");
+    assert_string_equal(d.recs[3].given, "bill");
+    assert_string_equal(d.recs[4].family, "brack");
+    assert_null(d.recs[4].given);
+    assert_null(d.recs[5].family); /* placeholders on both sides of the comma */
+    assert_null(d.recs[5].given);
+    assert_string_equal(d.recs[1].family_phon, "TAR");
+    link_dataset_free(&d);
+    /* "family, given" reads the same; "given family" (the default) still splits at a comma */
+    const char *orders[] = {"{\"id\":\"ref\",\"full_name\":{\"column\":\"name\",\"order\":\"family, given\"}}",
+                            "{\"id\":\"ref\",\"full_name\":{\"order\":\"given family\",\"column\":\"name\"}}",
+                            "{\"id\":\"ref\",\"full_name\":\"name\"}"};
+    for (size_t k = 0; k < 3; k++) {
+        assert_int_equal(read_csv(orders[k], csv, strlen(csv), &d, &rj, &err), 0);
+        assert_string_equal(d.recs[0].family, "okonkwo reyes");
+        assert_string_equal(d.recs[0].given, "mary jane");
+        assert_string_equal(d.recs[3].family, "hask");
+        if (k == 0) {
+            assert_string_equal(d.recs[1].family, "tarrow");
+        } else { /* without a comma, "given family" takes the last word */
+            assert_string_equal(d.recs[1].family, "ned");
+            assert_string_equal(d.recs[1].given, "tarrow");
+        }
+        link_dataset_free(&d);
+    }
+    /* the mapping's full_name object: its keys checked */
+    link_mapping m;
+    memset(&m, 0, sizeof m);
+    const char *bad[] = {"{\"id\":\"r\",\"full_name\":{\"order\":\"family given\"}}",
+                         "{\"id\":\"r\",\"full_name\":{\"column\":\"n\",\"order\":\"surname first\"}}",
+                         "{\"id\":\"r\",\"full_name\":{\"column\":\"n\",\"sep\":\",\"}}",
+                         "{\"id\":\"r\",\"full_name\":{\"column\":7}}"};
+    const int code[] = {CORE_E_MISSING_FIELD, CORE_E_INVALID_VALUE, CORE_E_UNKNOWN_FIELD, CORE_E_WRONG_TYPE};
+    for (size_t k = 0; k < 4; k++) {
+        core_error_clear(&err);
+        assert_int_equal(link_mapping_parse(bad[k], strlen(bad[k]), &m, &err), code[k]);
+        assert_non_null(strstr(err.detail, "full_name"));
+        assert_true(err.hint[0] || code[k] == CORE_E_WRONG_TYPE);
+        assert_null(m.full_name); /* nothing allocated on error */
+    }
+    m = map_of("{\"id\":\"r\",\"full_name\":{\"column\":\"n\",\"order\":\"family, given\"}}");
+    assert_string_equal(m.full_name, "n");
+    assert_int_equal(m.full_name_order, LINK_ORDER_FAMILY_COMMA_GIVEN);
+    link_mapping_free(&m);
+}
+
+static int count_rows(void *ctx, const link_row *row, core_error *err)
+{
+    (void)err;
+    (void)row;
+    if (ctx)
+        ++*(int *)ctx;
+    return 0;
+}
+
+/* What a dataset must be: at least one record, and no id twice (refused naming the lines, never the ids). */
+static void test_csv_dataset_checks(void **state)
+{
+    (void)state;
+    link_dataset d;
+    rejects rj;
+    core_error err;
+    const char *map = "{\"id\":\"ref\",\"given_name\":\"first\"}";
+    const char *header_only = "ref,first\n";
+    assert_int_equal(read_csv(map, header_only, strlen(header_only), &d, &rj, &err), CORE_E_INVALID_VALUE);
+    assert_string_equal(err.detail, "the file has a header and no data rows");
+    assert_int_equal(d.n, 0);
+    assert_null(d.recs);
+    assert_int_equal(read_csv(map, "", 0, &d, &rj, &err), CORE_E_INVALID_VALUE);
+    assert_string_equal(err.detail, "the file has no header row");
+    const char *all_bad = "ref,first\n,Ann\n r2\n";
+    assert_int_equal(read_csv(map, all_bad, strlen(all_bad), &d, &rj, &err), CORE_E_INVALID_VALUE);
+    assert_string_equal(err.detail, "none of the file's 2 data rows was accepted");
+    assert_int_equal(rj.n, 2);
+    const char *repeated = "ref,first\nP1,Ann\nP2,Bob\nP1,Ann\n\nP3,Cy\n\"P2\",Bob\nP1,Di\n";
+    assert_int_equal(read_csv(map, repeated, strlen(repeated), &d, &rj, &err), CORE_E_INVALID_VALUE);
+    assert_string_equal(err.detail, "3 rows repeat an id used earlier in the file: line 4 repeats line 2, line 7 "
+                                    "repeats line 3, line 8 repeats line 2");
+    assert_null(strstr(err.detail, "P1"));
+    assert_non_null(strstr(err.hint, "unique"));
+    assert_int_equal(d.n, 0);
+    /* ids that differ only by spaces around them are one id (ids are trimmed) */
+    const char *spaced = "ref,first\nP1,Ann\n P1 ,Ann\n";
+    assert_int_equal(read_csv(map, spaced, strlen(spaced), &d, &rj, &err), CORE_E_INVALID_VALUE);
+    assert_string_equal(err.detail, "1 row repeat an id used earlier in the file: line 3 repeats line 2");
+    /* many repeats: five named, the rest counted */
+    char big[2048] = "ref,first\n";
+    for (int i = 0; i < 40; i++)
+        snprintf(big + strlen(big), sizeof big - strlen(big), "Q%d,X\n", i % 30);
+    assert_int_equal(read_csv(map, big, strlen(big), &d, &rj, &err), CORE_E_INVALID_VALUE);
+    assert_non_null(strstr(err.detail, "10 rows repeat an id used earlier in the file: line 32 repeats line 2, "));
+    assert_non_null(strstr(err.detail, ", ..."));
+    /* streaming (hearth import) is left to its caller: it has its own rules for keys */
+    link_mapping m = map_of(map);
+    int rows = 0;
+    assert_int_equal(link_csv_stream_mem(repeated, strlen(repeated), &m, count_rows, NULL, &rows, &err), 0);
+    assert_int_equal(rows, 6);
+    link_mapping_free(&m);
 }
 
 static void test_csv_febrl_separators(void **state)
@@ -718,20 +867,24 @@ static void test_csv_febrl_files(void **state)
     assert_int_equal(d.recs[0].dob, days(1915, 11, 11));
     link_dataset_free(&d);
 
-    /* dataset1 has corrupted dates: refused by default, kept without a date with invalid_dates "missing" */
+    /* dataset1 has corrupted dates: kept without a date by default (and counted), refused with
+     * invalid_dates "reject" */
     f = open_shared("linkage/febrl/dataset1.csv", path, sizeof path);
     assert_non_null(f);
     fclose(f);
     memset(&rj, 0, sizeof rj);
     assert_int_equal(link_csv_read(path, &m, &d, on_reject, &rj, &err), 0);
+    assert_int_equal(d.n, 1000);
+    assert_int_equal(d.rejected, 0);
+    assert_true(d.invalid_dates > 0);
+    size_t invalid = d.invalid_dates;
+    link_dataset_free(&d);
+    m.invalid_dates_reject = 1;
+    assert_int_equal(link_csv_read(path, &m, &d, on_reject, &rj, &err), 0);
     assert_int_equal(d.n + d.rejected, 1000);
-    assert_true(d.rejected > 0);
+    assert_int_equal(d.rejected, invalid);
     for (size_t i = 0; i < rj.n && i < 32; i++)
         assert_non_null(strstr(rj.reason[i], "is not a date in format %Y%m%d"));
-    link_dataset_free(&d);
-    m.invalid_dates_missing = 1;
-    assert_int_equal(link_csv_read(path, &m, &d, on_reject, &rj, &err), 0);
-    assert_int_equal(d.n, 1000);
     link_dataset_free(&d);
     link_mapping_free(&m);
 }
@@ -1201,6 +1354,8 @@ int main(void)
         cmocka_unit_test(test_csv_missing_column),
         cmocka_unit_test(test_csv_dates),
         cmocka_unit_test(test_csv_full_name),
+        cmocka_unit_test(test_csv_full_name_orders),
+        cmocka_unit_test(test_csv_dataset_checks),
         cmocka_unit_test(test_csv_febrl_separators),
         cmocka_unit_test(test_csv_stray_and_unclosed_quotes),
         cmocka_unit_test(test_csv_file_in_chunks),
