@@ -23,6 +23,7 @@ import argparse
 import csv
 import http.client
 import json
+import os
 import random
 import sys
 import time
@@ -68,6 +69,74 @@ def differs(p, i):
     return kinds
 
 
+_drawn = {}
+
+
+def draw(synth, nknown, nnew, ncreate, rng):
+    """The restricted and merged people, the people to record and the match requests for one synth dir: drawn
+    once per dir (two users of one server ask the same questions), reading the files a row at a time where it
+    can, so that a five-million-person index fits in memory."""
+    if synth in _drawn:
+        return _drawn[synth]
+    person_of, special = {}, set()
+    with open(synth + "/map.csv", newline="") as f:
+        for r in csv.DictReader(f):
+            person_of[r["index_id"]] = int(r["person_id"])
+            if r["state"]:
+                special.add(int(r["person_id"]))
+    truth = {}
+    with open(synth + "/truth.csv", newline="") as f:
+        for r in csv.DictReader(f):
+            truth[r["partner_id"]] = r["index_id"]
+    with open(synth + "/partner.csv", newline="") as f:
+        rows = csv.reader(f)
+        header = next(rows)
+        partner = [tuple(r) for r in rows]  # tuples: a fifth of the memory of dicts at five million
+    rng.shuffle(partner)
+    at = header.index("id")
+    # The known people: index people whose partner row differs from their index row in name or date of
+    # birth (about one in seven of them; the others differ only in address or identifiers, or not at all),
+    # looked for among the first of the shuffled rows (fifty times as many as wanted, then all of them).
+    known_candidates = []
+    for r in partner:
+        if r[at] in truth and person_of[truth[r[at]]] not in special:
+            known_candidates.append(dict(zip(header, r)))
+            if len(known_candidates) == 50 * (nknown + ncreate):
+                break
+    want = {truth[p["id"]] for p in known_candidates}
+    index = {}
+    with open(synth + "/index.csv", newline="") as f:
+        for r in csv.reader(f):
+            if r[0] in want:
+                index[r[0]] = {"given_name": r[1], "family_name": r[2], "date_of_birth": r[4]}
+    known = []
+    for p in known_candidates:
+        kinds = differs(p, index[truth[p["id"]]])
+        if kinds:
+            known.append((p, person_of[truth[p["id"]]], kinds))
+            if len(known) == nknown + ncreate:
+                break
+    if len(known) < nknown + ncreate:
+        sys.exit("frontdoor_client: only %d index people re-entered with a difference in name or date of birth "
+                 "in %s (wanted %d: --known plus --creates); make that index bigger or ask for fewer"
+                 % (len(known), synth, nknown + ncreate))
+    new = []
+    for r in partner:
+        if len(new) == nnew:
+            break
+        if r[at] not in truth:
+            new.append(dict(zip(header, r)))
+    if len(new) < nnew:
+        sys.exit("frontdoor_client: only %d new people in %s (wanted %d)" % (len(new), synth, nnew))
+    creates = known[nknown:nknown + ncreate]
+    requests = [("known", body_of(p), pid, kinds) for p, pid, kinds in known[:nknown]]
+    requests += [("new", body_of(p), None, []) for p in new]
+    rng.shuffle(requests)
+    del partner, person_of, truth, index, known_candidates
+    _drawn[synth] = (special, creates, requests)
+    return _drawn[synth]
+
+
 class Side:
     """One server and the requests made for its index."""
 
@@ -78,47 +147,7 @@ class Side:
         self.host, self.port = u.hostname, u.port
         self.token = token
         self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
-        self.person_of, self.special = {}, set()
-        with open(synth + "/map.csv", newline="") as f:
-            for r in csv.DictReader(f):
-                self.person_of[r["index_id"]] = int(r["person_id"])
-                if r["state"]:
-                    self.special.add(int(r["person_id"]))
-        truth = {}
-        with open(synth + "/truth.csv", newline="") as f:
-            for r in csv.DictReader(f):
-                truth[r["partner_id"]] = r["index_id"]
-        with open(synth + "/partner.csv", newline="") as f:
-            partner = list(csv.DictReader(f))
-        rng.shuffle(partner)
-        # The known people: index people whose partner row differs from their index row in name or date of
-        # birth (about one in seven of them; the others differ only in address or identifiers, or not at all).
-        known_candidates = [p for p in partner if p["id"] in truth
-                            and self.person_of[truth[p["id"]]] not in self.special]
-        want = {truth[p["id"]] for p in known_candidates}
-        index = {}
-        with open(synth + "/index.csv", newline="") as f:
-            for r in csv.reader(f):
-                if r[0] in want:
-                    index[r[0]] = {"given_name": r[1], "family_name": r[2], "date_of_birth": r[4]}
-        known = []
-        for p in known_candidates:
-            kinds = differs(p, index[truth[p["id"]]])
-            if kinds:
-                known.append((p, self.person_of[truth[p["id"]]], kinds))
-                if len(known) == nknown + ncreate:
-                    break
-        if len(known) < nknown + ncreate:
-            sys.exit("frontdoor_client: only %d index people re-entered with a difference in name or date of birth "
-                     "in %s (wanted %d: --known plus --creates); make that index bigger or ask for fewer"
-                     % (len(known), synth, nknown + ncreate))
-        new = [p for p in partner if p["id"] not in truth][:nnew]
-        if len(new) < nnew:
-            sys.exit("frontdoor_client: only %d new people in %s (wanted %d)" % (len(new), synth, nnew))
-        self.creates = known[nknown:nknown + ncreate]
-        self.requests = [("known", body_of(p), pid, kinds) for p, pid, kinds in known[:nknown]]
-        self.requests += [("new", body_of(p), None, []) for p in new]
-        rng.shuffle(self.requests)
+        self.special, self.creates, self.requests = draw(synth, nknown, nnew, ncreate, rng)
         self.lat = {"known": [], "new": [], "create": []}
         self.found_top = self.found_any = 0
         self.by_kind = {}  # difference -> [requests, found in the answers]
@@ -215,9 +244,10 @@ def main():
     ap.add_argument("--misses", help="write each known request whose answers miss the true person, and each new "
                     "person answered with someone, as JSON lines (request, expected person, answer) to this file")
     a = ap.parse_args()
-    # each side draws its requests from a generator of its own, seeded by --seed and its synth dir: two sides
+    # each side draws its requests from a generator of its own, seeded by --seed and its synth dir's name: two sides
     # on one index (two users of one server) ask the same questions
-    sides = [Side(n, u, t, d, a.known, a.new, a.creates, random.Random("%d:%s" % (a.seed, d)))
+    sides = [Side(n, u, t, d, a.known, a.new, a.creates,
+                  random.Random("%d:%s" % (a.seed, os.path.basename(os.path.normpath(d)))))
              for n, u, t, d in a.server]
 
     for s in sides:  # warm-up: the first requests of each kind, again later, not counted

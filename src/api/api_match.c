@@ -12,7 +12,8 @@
  * matching engine's comparisons (src/link/link_match.h) under the newest model trained on the index
  * (`hearth link index`), or the generic parameters when none has been, with each exact agreement weighed by
  * how many other people of this index hold the value (pindex_match_freq(): what would be surprising among
- * this many people, not a generic rate), and answered from LINK_MATCH_ANSWER_PROBABILITY up. Restricted and
+ * this many people, not a generic rate), and answered from LINK_MATCH_ANSWER_PROBABILITY up (a duplicate
+ * warning on recording from LINK_MATCH_WARN_PROBABILITY). Restricted and
  * merged people are never candidates. Results are index cards, like person search, and each is recorded in
  * the audit trail as read through the index. The answer also says what was searched ("searched": each lookup
  * that ran with the caller's value, the size of the index, the probability an answer needs and how many
@@ -221,8 +222,10 @@ static int find(http_req *req, const incoming *in, int64_t exclude, json_t **out
         trained.review_weight = model.review_weight;
         model = trained;
     }
-    /* The front door answers a candidate from this probability up (link_match.h). */
-    model.review_weight = log2(LINK_MATCH_ANSWER_PROBABILITY / (1 - LINK_MATCH_ANSWER_PROBABILITY));
+    /* The front door answers a candidate from this probability up; recording a person warns of a possible
+     * duplicate from a lower one (link_match.h). */
+    double from = exclude ? LINK_MATCH_WARN_PROBABILITY : LINK_MATCH_ANSWER_PROBABILITY;
+    model.review_weight = log2(from / (1 - from));
     store_value p[] = {store_v_text(in->dob), store_v_text(swapped[0] ? swapped : NULL),
                        store_v_text(fam_key && fam_key[0] ? fam_key : NULL),
                        store_v_text(giv_key && giv_key[0] ? giv_key : NULL),

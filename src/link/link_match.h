@@ -70,6 +70,11 @@ typedef struct link_freq {
  * no more often than the generic weights did at a million (bench/frontdoor). Runs over the index keep the
  * engine's own band (link_model_defaults). */
 #define LINK_MATCH_ANSWER_PROBABILITY 0.25
+/* The probability from which recording a person warns of a possible duplicate ("possible_duplicates"): the
+ * engine's review band. The costs differ from a search's: a warning about somebody else costs the recorder
+ * a glance at an index card, while a duplicate missed gives a child two chronologies, and the second
+ * practitioner does not see what the first knew. */
+#define LINK_MATCH_WARN_PROBABILITY 0.05
 
 /* u0, the chance the generic model gives an exact agreement on field c (LINK_C_*), for link_freq's prior. */
 double link_freq_prior_u(int c);
