@@ -11,8 +11,9 @@ person each index row became):
   new    partner rows of people not in the index; an answer here is a false suggestion.
 Each request carries what the partner row holds: names, date of birth, sex, postcode, NHS number, NINO.
 
-With several servers (--server NAME URL TOKEN SYNTH_DIR, repeated) the requests go in blocks, alternately,
-in ABBA order, so that drift during the run falls on every side. A warm-up of --warmup requests per server,
+With several servers (--server NAME URL TOKEN SYNTH_DIR, repeated; TOKEN may be @FILE, read from FILE) the
+requests go in blocks, alternately, in ABBA order, so that drift during the run falls on every side. Sides on
+one SYNTH_DIR (two users of one server) ask the same questions. A warm-up of --warmup requests per server,
 not counted, comes first. --creates N then records N known people (POST /api/v1/people) on each server and
 times those requests too: a person recorded answers "possible_duplicates", found by the same check.
 
@@ -145,6 +146,9 @@ class Side:
         self.misses = []
         u = urllib.parse.urlsplit(url)
         self.host, self.port = u.hostname, u.port
+        if token.startswith("@"):  # @FILE: the token is in FILE
+            with open(token[1:]) as f:
+                token = f.read().strip()
         self.token = token
         self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
         self.special, self.creates, self.requests = draw(synth, nknown, nnew, ncreate, rng)

@@ -15,9 +15,9 @@
  * this many people, not a generic rate), and answered from LINK_MATCH_ANSWER_PROBABILITY up (a duplicate
  * warning on recording from LINK_MATCH_WARN_PROBABILITY). Restricted and
  * merged people are never candidates. Results are index cards, like person search, and each is recorded in
- * the audit trail as read through the index. The answer also says what was searched ("searched": each lookup
- * that ran with the caller's value, the size of the index, the probability an answer needs and how many
- * people were compared), so that "nobody" comes with its reasons.
+ * the audit trail as read through the index. An answer with nobody says what was searched ("searched": each
+ * lookup that ran with the caller's value, the size of the index, the probability an answer needs and how
+ * many people were compared), so that "nobody" comes with its reasons; with somebody, the evidence does.
  *
  * The evidence is the caller's to see only as far as their footing goes (docs/access.md): for a candidate the
  * caller has no footing on (access_decide, record.read on the person) the score and the evidence use the index
@@ -162,7 +162,8 @@ static json_t *searched_json(const incoming *in, const char *swapped, const char
     struct {
         const char *by, *value;
     } l[] = {{"date_of_birth", in->dob},
-             {"date_of_birth with day and month swapped", swapped && swapped[0] ? swapped : NULL},
+             {"date_of_birth with day and month swapped",
+              swapped && swapped[0] && (!in->dob || strcmp(swapped, in->dob) != 0) ? swapped : NULL},
              {"family_name and given_name", in->family && in->given ? in->family : NULL},
              {"family_name and year of birth", in->family && in->dob ? in->family : NULL},
              {"given_name and year of birth", in->given && in->dob ? in->given : NULL},
@@ -354,7 +355,11 @@ int api_person_matches(http_req *req)
     json_t *items, *searched;
     if (find(req, &in, 0, &items, &searched, &err))
         return http_reply_error(req, &err);
-    json_t *out = json_pack("{s:o,s:o}", "items", items, "searched", searched);
+    /* what was searched, when nobody is answered (with someone answered, the evidence says why) */
+    json_t *out = json_array_size(items) ? json_pack("{s:o}", "items", items)
+                                         : json_pack("{s:o,s:o}", "items", items, "searched", searched);
+    if (json_array_size(items))
+        json_decref(searched);
     rc = http_reply_json(req, 200, out);
     json_decref(out);
     return rc;
