@@ -7,6 +7,10 @@
  * a nickname or day and month swapped; postcodes agree less (families move); identifiers almost always agree.
  * u (how often two different people show each level) follows from how many values a field takes: a shared
  * date of birth is rare (about 1 in 25,000 pairs), a shared surname about 1 in 200, a shared sex 1 in 2.
+ *
+ * At the front door those generic u give way, for the incoming person's own values, to the chances the index
+ * itself gives (link_score_pair_freq(), link_freq: how many other people of this index hold the value, alone
+ * or together with the other agreeing ones): what would be surprising among this many people.
  */
 #include <math.h>
 
@@ -138,11 +142,10 @@ double link_freq_chance(double others, double n, double u0)
     return p < 1 ? p : 1;
 }
 
-/* The first token of a folded given name: its length. */
+/* The length of the first token of a folded given name. */
 static size_t first_len(const char *s)
 {
-    size_t n = strcspn(s, " ");
-    return n;
+    return strcspn(s, " ");
 }
 
 /* A given name written as an initial ("R" for "Rayyan"): the level a comparison of the names would give to a
