@@ -252,7 +252,8 @@ double link_score_pair_freq(const link_model *m, const link_freq *f, const link_
         if (v[LINK_C_POSTCODE] == 1 && f->postcode > 0) {
             u[LINK_C_POSTCODE] = f->postcode;
             if (fam && f->family_postcode > 0)
-                u[LINK_C_POSTCODE] = together(f->family, f0, f->postcode, p0, f->family_postcode, f->n) / f->family;
+                u[LINK_C_POSTCODE] =
+                    together(f->family, f0, f->postcode, p0, f->family_postcode, f->n) / f->family;
         }
     }
     double w = log2(m->lambda / (1 - m->lambda));

@@ -117,23 +117,20 @@ int pindex_match_freq(store *s, core_arena *a, const pindex_freq_values *v, link
         return rc;
     f->n = (double)(n > 0 ? n : 0);
     double self = v->self_in_index ? 1 : 0;
-    if ((rc = held(s, a, SQL_DOB_GIVEN_COUNT, 2, v->dob, v->given_key, NULL, self, &f->given_dob, err)) ||
-        (rc = held(s, a, SQL_DOB_FAMILY_COUNT, 2, v->dob, v->family_key, NULL, self, &f->family_dob, err)) ||
-        (rc = held(s, a, SQL_DOB_NAMES_COUNT, 3, v->dob, v->given_key, v->family_key, self, &f->given_family_dob,
-                   err)) ||
-        (rc = held(s, a, SQL_NAMES_COUNT, 2, v->family_key, v->given_key, NULL, self, &f->given_family, err)) ||
-        (rc = held(s, a, SQL_FAMILY_AT_POSTCODE, 2, v->postcode, v->family_key, NULL, self, &f->family_postcode,
-                   err)) ||
-        (rc = chance(s, a, SQL_GIVEN_COUNT, v->given_key, f->n, self, link_freq_prior_u(LINK_C_GIVEN), &f->given,
-                     err)) ||
-        (rc = chance(s, a, SQL_FAMILY_COUNT, v->family_key, f->n, self, link_freq_prior_u(LINK_C_FAMILY),
-                     &f->family, err)) ||
-        (rc = chance(s, a, SQL_DOB_COUNT, v->dob, f->n, self, link_freq_prior_u(LINK_C_DOB), &f->dob, err)) ||
+    const char *gk = v->given_key, *fk = v->family_key, *pc = v->postcode;
+    double ug = link_freq_prior_u(LINK_C_GIVEN), uf = link_freq_prior_u(LINK_C_FAMILY),
+           ud = link_freq_prior_u(LINK_C_DOB), up = link_freq_prior_u(LINK_C_POSTCODE);
+    if ((rc = held(s, a, SQL_DOB_GIVEN_COUNT, 2, v->dob, gk, NULL, self, &f->given_dob, err)) ||
+        (rc = held(s, a, SQL_DOB_FAMILY_COUNT, 2, v->dob, fk, NULL, self, &f->family_dob, err)) ||
+        (rc = held(s, a, SQL_DOB_NAMES_COUNT, 3, v->dob, gk, fk, self, &f->given_family_dob, err)) ||
+        (rc = held(s, a, SQL_NAMES_COUNT, 2, fk, gk, NULL, self, &f->given_family, err)) ||
+        (rc = held(s, a, SQL_FAMILY_AT_POSTCODE, 2, pc, fk, NULL, self, &f->family_postcode, err)) ||
+        (rc = chance(s, a, SQL_GIVEN_COUNT, gk, f->n, self, ug, &f->given, err)) ||
+        (rc = chance(s, a, SQL_FAMILY_COUNT, fk, f->n, self, uf, &f->family, err)) ||
+        (rc = chance(s, a, SQL_DOB_COUNT, v->dob, f->n, self, ud, &f->dob, err)) ||
         /* the swapped date: a candidate born on it holds it; the incoming person (if recorded) does not */
-        (rc = chance(s, a, SQL_DOB_COUNT, v->dob_swapped, f->n, 0, link_freq_prior_u(LINK_C_DOB), &f->dob_swapped,
-                     err)) ||
-        (rc = chance(s, a, SQL_POSTCODE_COUNT, v->postcode, f->n, self, link_freq_prior_u(LINK_C_POSTCODE),
-                     &f->postcode, err)))
+        (rc = chance(s, a, SQL_DOB_COUNT, v->dob_swapped, f->n, 0, ud, &f->dob_swapped, err)) ||
+        (rc = chance(s, a, SQL_POSTCODE_COUNT, pc, f->n, self, up, &f->postcode, err)))
         return rc;
     return 0;
 }

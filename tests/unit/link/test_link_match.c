@@ -133,7 +133,8 @@ static void found_at_a_million(void **state)
     link_model_defaults(&m, 1000000);
     link_record in, child, stranger;
     link_record_from(&a, &in, "", "Bill", "Okonkwo-Reid", "2016-03-08", "M", NULL, NULL, NULL, NULL);
-    link_record_from(&a, &child, "1", "William", "Okonkwo-Reid", "2016-03-09", "M", "LS6 2QT", NULL, NULL, NULL);
+    link_record_from(&a, &child, "1", "William", "Okonkwo-Reid", "2016-03-09", "M", "LS6 2QT", NULL, NULL,
+                     NULL);
     link_record_from(&a, &stranger, "2", "Harry", "Smith", "2016-03-08", "M", NULL, NULL, NULL, NULL);
     double n = 1000000;
     link_freq f = {.n = n, .given = link_freq_chance(300, n, link_freq_prior_u(LINK_C_GIVEN)),
