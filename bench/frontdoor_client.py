@@ -11,8 +11,9 @@ person each index row became):
   new    partner rows of people not in the index; an answer here is a false suggestion.
 Each request carries what the partner row holds: names, date of birth, sex, postcode, NHS number, NINO.
 
-With several servers (--server NAME URL TOKEN SYNTH_DIR, repeated) the requests go in blocks, alternately,
-in ABBA order, so that drift during the run falls on every side. A warm-up of --warmup requests per server,
+With several servers (--server NAME URL TOKEN SYNTH_DIR, repeated; TOKEN may be @FILE, read from FILE) the
+requests go in blocks, alternately, in ABBA order, so that drift during the run falls on every side. Sides on
+one SYNTH_DIR (two users of one server) ask the same questions. A warm-up of --warmup requests per server,
 not counted, comes first. --creates N then records N known people (POST /api/v1/people) on each server and
 times those requests too: a person recorded answers "possible_duplicates", found by the same check.
 
@@ -23,6 +24,7 @@ import argparse
 import csv
 import http.client
 import json
+import os
 import random
 import sys
 import time
@@ -68,56 +70,88 @@ def differs(p, i):
     return kinds
 
 
+_drawn = {}
+
+
+def draw(synth, nknown, nnew, ncreate, rng):
+    """The restricted and merged people, the people to record and the match requests for one synth dir: drawn
+    once per dir (two users of one server ask the same questions), reading the files a row at a time where it
+    can, so that a five-million-person index fits in memory."""
+    if synth in _drawn:
+        return _drawn[synth]
+    person_of, special = {}, set()
+    with open(synth + "/map.csv", newline="") as f:
+        for r in csv.DictReader(f):
+            person_of[r["index_id"]] = int(r["person_id"])
+            if r["state"]:
+                special.add(int(r["person_id"]))
+    truth = {}
+    with open(synth + "/truth.csv", newline="") as f:
+        for r in csv.DictReader(f):
+            truth[r["partner_id"]] = r["index_id"]
+    with open(synth + "/partner.csv", newline="") as f:
+        rows = csv.reader(f)
+        header = next(rows)
+        partner = [tuple(r) for r in rows]  # tuples: a fifth of the memory of dicts at five million
+    rng.shuffle(partner)
+    at = header.index("id")
+    # The known people: index people whose partner row differs from their index row in name or date of
+    # birth (about one in seven of them; the others differ only in address or identifiers, or not at all),
+    # looked for among the first of the shuffled rows (fifty times as many as wanted, then all of them).
+    known_candidates = []
+    for r in partner:
+        if r[at] in truth and person_of[truth[r[at]]] not in special:
+            known_candidates.append(dict(zip(header, r)))
+            if len(known_candidates) == 50 * (nknown + ncreate):
+                break
+    want = {truth[p["id"]] for p in known_candidates}
+    index = {}
+    with open(synth + "/index.csv", newline="") as f:
+        for r in csv.reader(f):
+            if r[0] in want:
+                index[r[0]] = {"given_name": r[1], "family_name": r[2], "date_of_birth": r[4]}
+    known = []
+    for p in known_candidates:
+        kinds = differs(p, index[truth[p["id"]]])
+        if kinds:
+            known.append((p, person_of[truth[p["id"]]], kinds))
+            if len(known) == nknown + ncreate:
+                break
+    if len(known) < nknown + ncreate:
+        sys.exit("frontdoor_client: only %d index people re-entered with a difference in name or date of birth "
+                 "in %s (wanted %d: --known plus --creates); make that index bigger or ask for fewer"
+                 % (len(known), synth, nknown + ncreate))
+    new = []
+    for r in partner:
+        if len(new) == nnew:
+            break
+        if r[at] not in truth:
+            new.append(dict(zip(header, r)))
+    if len(new) < nnew:
+        sys.exit("frontdoor_client: only %d new people in %s (wanted %d)" % (len(new), synth, nnew))
+    creates = known[nknown:nknown + ncreate]
+    requests = [("known", body_of(p), pid, kinds) for p, pid, kinds in known[:nknown]]
+    requests += [("new", body_of(p), None, []) for p in new]
+    rng.shuffle(requests)
+    del partner, person_of, truth, index, known_candidates
+    _drawn[synth] = (special, creates, requests)
+    return _drawn[synth]
+
+
 class Side:
     """One server and the requests made for its index."""
 
     def __init__(self, name, url, token, synth, nknown, nnew, ncreate, rng):
         self.name = name
+        self.misses = []
         u = urllib.parse.urlsplit(url)
         self.host, self.port = u.hostname, u.port
+        if token.startswith("@"):  # @FILE: the token is in FILE
+            with open(token[1:]) as f:
+                token = f.read().strip()
         self.token = token
         self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
-        self.person_of, self.special = {}, set()
-        with open(synth + "/map.csv", newline="") as f:
-            for r in csv.DictReader(f):
-                self.person_of[r["index_id"]] = int(r["person_id"])
-                if r["state"]:
-                    self.special.add(int(r["person_id"]))
-        truth = {}
-        with open(synth + "/truth.csv", newline="") as f:
-            for r in csv.DictReader(f):
-                truth[r["partner_id"]] = r["index_id"]
-        with open(synth + "/partner.csv", newline="") as f:
-            partner = list(csv.DictReader(f))
-        rng.shuffle(partner)
-        # The known people: index people whose partner row differs from their index row in name or date of
-        # birth (about one in seven of them; the others differ only in address or identifiers, or not at all).
-        known_candidates = [p for p in partner if p["id"] in truth
-                            and self.person_of[truth[p["id"]]] not in self.special]
-        want = {truth[p["id"]] for p in known_candidates}
-        index = {}
-        with open(synth + "/index.csv", newline="") as f:
-            for r in csv.reader(f):
-                if r[0] in want:
-                    index[r[0]] = {"given_name": r[1], "family_name": r[2], "date_of_birth": r[4]}
-        known = []
-        for p in known_candidates:
-            kinds = differs(p, index[truth[p["id"]]])
-            if kinds:
-                known.append((p, self.person_of[truth[p["id"]]], kinds))
-                if len(known) == nknown + ncreate:
-                    break
-        if len(known) < nknown + ncreate:
-            sys.exit("frontdoor_client: only %d index people re-entered with a difference in name or date of birth "
-                     "in %s (wanted %d: --known plus --creates); make that index bigger or ask for fewer"
-                     % (len(known), synth, nknown + ncreate))
-        new = [p for p in partner if p["id"] not in truth][:nnew]
-        if len(new) < nnew:
-            sys.exit("frontdoor_client: only %d new people in %s (wanted %d)" % (len(new), synth, nnew))
-        self.creates = known[nknown:nknown + ncreate]
-        self.requests = [("known", body_of(p), pid, kinds) for p, pid, kinds in known[:nknown]]
-        self.requests += [("new", body_of(p), None, []) for p in new]
-        rng.shuffle(self.requests)
+        self.special, self.creates, self.requests = draw(synth, nknown, nnew, ncreate, rng)
         self.lat = {"known": [], "new": [], "create": []}
         self.found_top = self.found_any = 0
         self.by_kind = {}  # difference -> [requests, found in the answers]
@@ -125,7 +159,7 @@ class Side:
         self.answers = 0
         self.create_found = 0
 
-    def post(self, path, body):
+    def post(self, path, body, refused=()):
         data = json.dumps(body).encode()
         headers = {"Authorization": "Bearer " + self.token, "Content-Type": "application/json"}
         t0 = time.perf_counter_ns()
@@ -133,6 +167,8 @@ class Side:
         r = self.conn.getresponse()
         raw = r.read()
         t1 = time.perf_counter_ns()
+        if r.status // 100 != 2 and r.status in refused:
+            return None, json.loads(raw)
         if r.status // 100 != 2:
             sys.exit("frontdoor_client: %s: POST %s answered %d: %s (body %s)"
                      % (self.name, path, r.status, raw[:300].decode(errors="replace"), json.dumps(body)))
@@ -149,6 +185,9 @@ class Side:
             sys.exit("frontdoor_client: %s: restricted or merged people answered: %s" % (self.name, sorted(bad)))
         self.lat[kind].append(ms)
         self.answers += len(ids)
+        if (kind == "known" and pid not in ids) or (kind == "new" and ids):
+            self.misses.append({"side": self.name, "kind": kind, "request": body, "expected": pid,
+                                "differs": kinds, "answer": out})
         if kind == "known":
             self.found_top += bool(ids) and ids[0] == pid
             self.found_any += pid in ids
@@ -163,13 +202,25 @@ class Side:
     def create(self, p, pid):
         body = body_of(p, with_address=False)
         body.setdefault("sex", "U")  # required when recording a person; a partner row may not have it
-        ms, out = self.post("/api/v1/people", body)
+        ms, out = self.post("/api/v1/people", body, refused=(422,))
+        if ms is None and out.get("error", {}).get("code") == "invalid_identifier":
+            # a partner's row may carry a mistyped identifier that fails its check digit: Hearth refuses it,
+            # and the person is recorded without it, as the front door would
+            for k in ("nhs_number", "nino"):
+                body.pop(k, None)
+            ms, out = self.post("/api/v1/people", body)
+        elif ms is None:
+            sys.exit("frontdoor_client: %s: POST /api/v1/people answered 422: %s (body %s)"
+                     % (self.name, json.dumps(out)[:300], json.dumps(body)))
         ids = [d["id"] for d in out.get("possible_duplicates", [])]
         bad = self.special.intersection(ids)
         if bad:
             sys.exit("frontdoor_client: %s: restricted or merged people warned of: %s" % (self.name, sorted(bad)))
         self.lat["create"].append(ms)
         self.create_found += pid in ids
+        if pid not in ids:
+            self.misses.append({"side": self.name, "kind": "create", "request": body, "expected": pid,
+                                "answer": out.get("possible_duplicates", [])})
 
 
 def pct(xs, q):
@@ -194,9 +245,14 @@ def main():
     ap.add_argument("--block", type=int, default=100)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--json")
+    ap.add_argument("--misses", help="write each known request whose answers miss the true person, and each new "
+                    "person answered with someone, as JSON lines (request, expected person, answer) to this file")
     a = ap.parse_args()
-    rng = random.Random(a.seed)
-    sides = [Side(n, u, t, d, a.known, a.new, a.creates, rng) for n, u, t, d in a.server]
+    # each side draws its requests from a generator of its own, seeded by --seed and its synth dir's name: two sides
+    # on one index (two users of one server) ask the same questions
+    sides = [Side(n, u, t, d, a.known, a.new, a.creates,
+                  random.Random("%d:%s" % (a.seed, os.path.basename(os.path.normpath(d)))))
+             for n, u, t, d in a.server]
 
     for s in sides:  # warm-up: the first requests of each kind, again later, not counted
         for req in s.requests[: a.warmup]:
@@ -233,6 +289,11 @@ def main():
     if a.json:
         with open(a.json, "w") as f:
             json.dump(out, f, indent=1)
+    if a.misses:
+        with open(a.misses, "w") as f:
+            for s in sides:
+                for m in s.misses:
+                    f.write(json.dumps(m) + "\n")
     for name, o in out.items():
         print("%s: %d match requests (%d known, %d new), %.2f answers each"
               % (name, o["match"]["n"], o["match_known"]["n"], o["match_new"]["n"], o["answers_per_request"]))

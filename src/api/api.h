@@ -105,9 +105,9 @@ int api_person_matches(http_req *req);
 /* The body of POST /api/v1/people/matches, shared with the front door's pages: body (a JSON object of the
  * fields a match takes) checked, the terms audited as a search, and *out a JSON array (a new reference) of
  * the candidates, each with "families": [{family_id, open_episodes: [{id, start_date, owning_team_id,
- * owning_team, lead_user_id, lead}]}] and every person and episode shown audited as read. 0 or the error's
- * code with err set. */
-int api_person_match_items(http_req *req, json_t *body, json_t **out, core_error *err);
+ * owning_team, lead_user_id, lead}]}] and every person and episode shown audited as read; *searched (when not
+ * NULL; a new reference) what was looked up, for an answer with nobody in it. 0 or the error's code. */
+int api_person_match_items(http_req *req, json_t *body, json_t **out, json_t **searched, core_error *err);
 /* The people who may be the same as the person just created (JSON object `created`): *out a JSON array of
  * {id, probability, suggestion} (new reference; empty when none), each audited as read through the index. */
 int api_match_duplicates(http_req *req, json_t *created, json_t **out, core_error *err);

@@ -10,9 +10,14 @@
  * of birth, identifiers, current postcode), each capped, so the check costs a few small queries whatever
  * the size of the index (bench/frontdoor: a few milliseconds at a million people); they are scored with the
  * matching engine's comparisons (src/link/link_match.h) under the newest model trained on the index
- * (`hearth link index`), or the generic parameters when none has been. Restricted and merged people are
- * never candidates. Results are index cards, like person search, and each is recorded in the audit trail as
- * read through the index.
+ * (`hearth link index`), or the generic parameters when none has been, with each exact agreement weighed by
+ * how many other people of this index hold the value (pindex_match_freq(): what would be surprising among
+ * this many people, not a generic rate), and answered from LINK_MATCH_ANSWER_PROBABILITY up (a duplicate
+ * warning on recording from LINK_MATCH_WARN_PROBABILITY). Restricted and
+ * merged people are never candidates. Results are index cards, like person search, and each is recorded in
+ * the audit trail as read through the index. An answer with nobody says what was searched ("searched": each
+ * lookup that ran with the caller's value, the size of the index, the probability an answer needs and how
+ * many people were compared), so that "nobody" comes with its reasons; with somebody, the evidence does.
  *
  * The evidence is the caller's to see only as far as their footing goes (docs/access.md): for a candidate the
  * caller has no footing on (access_decide, record.read on the person) the score and the evidence use the index
@@ -65,8 +70,6 @@ static const char SQL_CANDIDATES[] =
     "                UNION SELECT person_id FROM (SELECT person_id FROM person_address\n"
     "                                              WHERE postcode = $9 AND to_date IS NULL LIMIT $11))\n"
     " LIMIT 2000";
-
-static const char SQL_PEOPLE_COUNT[] = "SELECT max(id) FROM person";
 
 typedef struct incoming {
     const char *given, *family, *dob, *sex, *postcode, *nhs, *nino, *upn;
@@ -149,29 +152,43 @@ static void swapped_dob(const char *dob, char out[11])
 
 /* Up to MATCH_MAX people who may be `in`, best first, with probability at least the review threshold; *out is
  * a JSON array (new reference). exclude: a person id never to answer (the one just created), or 0. */
-static int find(http_req *req, const incoming *in, int64_t exclude, json_t **out, core_error *err)
+/* What a match searched, for the practitioner to see why nobody (or only these people) came back: the index's
+ * size, the probability an answer needs, each lookup that ran with the value it looked for (the caller's own
+ * terms), and how many people those lookups found and were compared. A new reference. */
+static json_t *searched_json(const incoming *in, const char *swapped, const char *postcode, double people,
+                             int64_t compared)
+{
+    json_t *lookups = json_array();
+    struct {
+        const char *by, *value;
+    } l[] = {{"date_of_birth", in->dob},
+             {"date_of_birth with day and month swapped",
+              swapped && swapped[0] && (!in->dob || strcmp(swapped, in->dob) != 0) ? swapped : NULL},
+             {"family_name and given_name", in->family && in->given ? in->family : NULL},
+             {"family_name and year of birth", in->family && in->dob ? in->family : NULL},
+             {"given_name and year of birth", in->given && in->dob ? in->given : NULL},
+             {"family_name alone, when fewer than 51 people hold it", in->family},
+             {"nhs_number", in->nhs},
+             {"nino", in->nino},
+             {"upn", in->upn},
+             {"postcode", postcode && postcode[0] ? postcode : NULL}};
+    for (size_t i = 0; i < sizeof(l) / sizeof(l[0]); i++)
+        if (l[i].value)
+            json_array_append_new(lookups, json_pack("{s:s,s:s}", "by", l[i].by, "value", l[i].value));
+    return json_pack("{s:I,s:f,s:o,s:I}", "index_people", (json_int_t)people, "answer_probability",
+                     LINK_MATCH_ANSWER_PROBABILITY, "lookups", lookups, "candidates_compared", (json_int_t)compared);
+}
+
+static int find(http_req *req, const incoming *in, int64_t exclude, json_t **out, json_t **searched,
+                core_error *err)
 {
     *out = NULL;
+    if (searched)
+        *searched = NULL;
+    int64_t compared = 0;
     link_record r;
     link_record_from(&req->arena, &r, "", in->given, in->family, in->dob, in->sex, in->postcode, in->nhs, in->nino,
                      in->upn);
-    int64_t people = 0;
-    int rc = store_query_int(req->db, &req->arena, SQL_PEOPLE_COUNT, NULL, 0, &people, err);
-    if (rc && rc != CORE_E_NOT_FOUND)
-        return rc;
-    /* The newest model trained on the index (`hearth link index`), else the generic one; either way the prior
-     * is the front door's: the chance that the person asked about is one particular person of the index. */
-    link_model model, trained;
-    link_model_defaults(&model, (uint64_t)(people > 0 ? people : 1));
-    rc = pindex_model_load(req->db, &trained, err);
-    if (rc < 0)
-        return rc;
-    if (rc == 1) {
-        trained.lambda = model.lambda;
-        trained.link_weight = model.link_weight;
-        trained.review_weight = model.review_weight;
-        model = trained;
-    }
     /* the year of birth as the range of dates it spans: read from the index person_given_dob alone */
     char swapped[11], year_first[11] = "", year_last[11] = "";
     swapped_dob(in->dob, swapped);
@@ -186,6 +203,30 @@ static int find(http_req *req, const incoming *in, int64_t exclude, json_t **out
         postcode[0] = '\0';
     const char *fam_key = in->family ? model_name_key(&req->arena, in->family) : NULL,
                *giv_key = in->given ? model_name_key(&req->arena, in->given) : NULL;
+    /* What agreeing on each of these values is worth in this index: how many other people hold it. */
+    link_freq freq;
+    pindex_freq_values fv = {giv_key, fam_key, in->dob, swapped[0] ? swapped : NULL, postcode[0] ? postcode : NULL,
+                             exclude != 0};
+    int rc = pindex_match_freq(req->db, &req->arena, &fv, &freq, err);
+    if (rc)
+        return rc;
+    /* The newest model trained on the index (`hearth link index`), else the generic one; either way the prior
+     * is the front door's: the chance that the person asked about is one particular person of the index. */
+    link_model model, trained;
+    link_model_defaults(&model, (uint64_t)(freq.n > 0 ? freq.n : 1));
+    rc = pindex_model_load(req->db, &trained, err);
+    if (rc < 0)
+        return rc;
+    if (rc == 1) {
+        trained.lambda = model.lambda;
+        trained.link_weight = model.link_weight;
+        trained.review_weight = model.review_weight;
+        model = trained;
+    }
+    /* The front door answers a candidate from this probability up; recording a person warns of a possible
+     * duplicate from a lower one (link_match.h). */
+    double from = exclude ? LINK_MATCH_WARN_PROBABILITY : LINK_MATCH_ANSWER_PROBABILITY;
+    model.review_weight = log2(from / (1 - from));
     store_value p[] = {store_v_text(in->dob), store_v_text(swapped[0] ? swapped : NULL),
                        store_v_text(fam_key && fam_key[0] ? fam_key : NULL),
                        store_v_text(giv_key && giv_key[0] ? giv_key : NULL),
@@ -207,7 +248,8 @@ static int find(http_req *req, const incoming *in, int64_t exclude, json_t **out
                          store_col_text(st, 9, NULL), store_col_text(st, 10, NULL));
         match m;
         m.id = store_col_int(st, 0);
-        m.weight = link_score_pair(&model, &r, &c, m.lv, m.contrib);
+        m.weight = link_score_pair_freq(&model, &freq, &r, &c, m.lv, m.contrib);
+        compared++;
         if (!as_seen(req, &model, &m))
             continue;
         static const char *const card[] = {"id", "given_name", "middle_names", "family_name", "preferred_name",
@@ -259,6 +301,8 @@ static int find(http_req *req, const incoming *in, int64_t exclude, json_t **out
         }
     }
     *out = items;
+    if (searched)
+        *searched = searched_json(in, swapped, postcode, freq.n, compared);
     return 0;
 }
 
@@ -297,7 +341,7 @@ static int add_families(http_req *req, json_t *items, core_error *err)
     return 0;
 }
 
-int api_person_match_items(http_req *req, json_t *body, json_t **out, core_error *err)
+int api_person_match_items(http_req *req, json_t *body, json_t **out, json_t **searched, core_error *err)
 {
     *out = NULL;
     const char *key;
@@ -329,14 +373,19 @@ int api_person_match_items(http_req *req, json_t *body, json_t **out, core_error
     free(terms);
     if (rc)
         return rc;
-    json_t *items;
-    if ((rc = find(req, &in, 0, &items, err)))
+    json_t *items, *found_by;
+    if ((rc = find(req, &in, 0, &items, &found_by, err)))
         return rc;
     if ((rc = add_families(req, items, err))) {
         json_decref(items);
+        json_decref(found_by);
         return rc;
     }
     *out = items;
+    if (searched)
+        *searched = found_by;
+    else
+        json_decref(found_by);
     return 0;
 }
 
@@ -344,10 +393,14 @@ int api_person_matches(http_req *req)
 {
     core_error err;
     core_error_clear(&err);
-    json_t *body, *items;
-    if (http_body_json(req, &body, &err) || api_person_match_items(req, body, &items, &err))
+    json_t *body, *items, *searched;
+    if (http_body_json(req, &body, &err) || api_person_match_items(req, body, &items, &searched, &err))
         return http_reply_error(req, &err);
-    json_t *out = json_pack("{s:o}", "items", items);
+    /* what was searched, when nobody is answered (with someone answered, the evidence says why) */
+    json_t *out = json_array_size(items) ? json_pack("{s:o}", "items", items)
+                                         : json_pack("{s:o,s:o}", "items", items, "searched", searched);
+    if (json_array_size(items))
+        json_decref(searched);
     int rc = http_reply_json(req, 200, out);
     json_decref(out);
     return rc;
@@ -365,7 +418,7 @@ int api_match_duplicates(http_req *req, json_t *created, json_t **out, core_erro
     if (!in.given && !in.family && !in.dob && !in.nhs && !in.nino && !in.upn)
         return 0;
     json_t *items;
-    int rc = find(req, &in, json_integer_value(json_object_get(created, "id")), &items, err);
+    int rc = find(req, &in, json_integer_value(json_object_get(created, "id")), &items, NULL, err);
     if (rc)
         return rc;
     /* the warning is short: who, how likely, and where to see the evidence */

@@ -7,6 +7,10 @@
  * a nickname or day and month swapped; postcodes agree less (families move); identifiers almost always agree.
  * u (how often two different people show each level) follows from how many values a field takes: a shared
  * date of birth is rare (about 1 in 25,000 pairs), a shared surname about 1 in 200, a shared sex 1 in 2.
+ *
+ * At the front door those generic u give way, for the incoming person's own values, to the chances the index
+ * itself gives (link_score_pair_freq(), link_freq: how many other people of this index hold the value, alone
+ * or together with the other agreeing ones): what would be surprising among this many people.
  */
 #include <math.h>
 
@@ -114,6 +118,149 @@ double link_score_pair(const link_model *m, const link_record *a, const link_rec
         double x = v[c] ? log2(m->m[c][v[c]] / m->u[c][v[c]]) : 0;
         if (contrib)
             contrib[c] = x;
+        w += x;
+    }
+    if (lv)
+        memcpy(lv, v, LINK_NCOMP);
+    return w;
+}
+
+/* ---- what agreement is worth in an index of this size (link_freq in link_match.h) ---- */
+
+double link_freq_prior_u(int c)
+{
+    return c >= 0 && c < LINK_NCOMP ? DEFAULT_U[c][1] : 1;
+}
+
+double link_freq_chance(double others, double n, double u0)
+{
+    if (others < 0)
+        others = 0;
+    if (n < 0)
+        n = 0;
+    double p = (others + 1) / (n + 1 / u0);
+    return p < 1 ? p : 1;
+}
+
+/* The length of the first token of a folded given name. */
+static size_t first_len(const char *s)
+{
+    return strcspn(s, " ");
+}
+
+/* A given name written as an initial ("R" for "Rayyan"): the level a comparison of the names would give to a
+ * name that merely looks alike (4), instead of "different". */
+static void initial_level(const link_record *a, const link_record *b, uint8_t v[LINK_NCOMP])
+{
+    if (v[LINK_C_GIVEN] != 5 || !a->given || !b->given)
+        return;
+    size_t la = first_len(a->given), lb = first_len(b->given);
+    if ((la == 1 || lb == 1) && a->given[0] == b->given[0])
+        v[LINK_C_GIVEN] = 4;
+}
+
+/* The names written the other way round with a difference besides ("Knnotdale Logan" for "Logan Knotdale"):
+ * a compared crosswise, each level no better than the engine gives names that are exactly the other way
+ * round (given "similar", family "similar"), kept when the two names say more that way. */
+static void crosswise(const link_model *m, const link_record *a, const link_record *b, uint8_t v[LINK_NCOMP])
+{
+    if (!a->given || !a->family || !b->given || !b->family)
+        return;
+    link_record x = *a;
+    x.given = a->family;
+    x.family = a->given;
+    char first[64];
+    size_t n = first_len(x.given);
+    if (n >= sizeof(first))
+        return;
+    memcpy(first, x.given, n);
+    first[n] = '\0';
+    x.given_nick = link_nick_canonical(first);
+    link_phonetic(first, x.given_phon);
+    link_phonetic(x.family, x.family_phon);
+    uint8_t w[LINK_NCOMP];
+    link_compare_records(&x, b, 0, w);
+    if (!w[LINK_C_GIVEN] || !w[LINK_C_FAMILY])
+        return;
+    int g = w[LINK_C_GIVEN] < 3 ? 3 : w[LINK_C_GIVEN], f = w[LINK_C_FAMILY] < 2 ? 2 : w[LINK_C_FAMILY];
+    double straight = log2(m->m[LINK_C_GIVEN][v[LINK_C_GIVEN]] / m->u[LINK_C_GIVEN][v[LINK_C_GIVEN]]) +
+                      log2(m->m[LINK_C_FAMILY][v[LINK_C_FAMILY]] / m->u[LINK_C_FAMILY][v[LINK_C_FAMILY]]),
+           across = log2(m->m[LINK_C_GIVEN][g] / m->u[LINK_C_GIVEN][g]) +
+                    log2(m->m[LINK_C_FAMILY][f] / m->u[LINK_C_FAMILY][f]);
+    if (across > straight) {
+        v[LINK_C_GIVEN] = (uint8_t)g;
+        v[LINK_C_FAMILY] = (uint8_t)f;
+    }
+}
+
+/* The joint chance of what agrees so far (acc, whose generic chance is acc0) once a field of chance own
+ * (generic own0) agrees too, given how many people of the index hold the values together (held, link_freq; 0:
+ * not counted): (held) / (n + 1 / (acc0 own0)), one pseudo-person at the generic joint rate as for a single
+ * value, and never below the product of the single chances. */
+static double together(double acc, double acc0, double own, double own0, double held, double n)
+{
+    double both = acc * own;
+    if (held > 0) {
+        double joint = held / (n + 1 / (acc0 * own0));
+        if (joint > both)
+            both = joint;
+    }
+    return both < 1 ? both : 1;
+}
+
+double link_score_pair_freq(const link_model *m, const link_freq *f, const link_record *a, const link_record *b,
+                            uint8_t lv[LINK_NCOMP], double contrib[LINK_NCOMP])
+{
+    uint8_t v[LINK_NCOMP];
+    link_compare_records(a, b, 1, v);
+    initial_level(a, b, v);
+    crosswise(m, a, b, v);
+    double u[LINK_NCOMP];
+    for (int k = 0; k < LINK_NCOMP; k++)
+        u[k] = v[k] ? m->u[k][v[k]] : 1;
+    if (f) {
+        /* The incoming person's own values, where the index said how many others hold them. Names run in
+         * families and communities ("Mohamed Osman", "Harvinder Gill") and a household shares its family
+         * name, its postcode and sometimes a birthday (twins): what is surprising is how few people hold
+         * the agreeing values together, not the product of their chances. So the agreements are taken in
+         * turn, family name, given name, date of birth, each weighing what it adds to the ones before (the
+         * index's count of the set when it has one, never less than the product: never stronger than
+         * either view), then the postcode beyond the family name. */
+        int fam = v[LINK_C_FAMILY] == 1 && f->family > 0, giv = v[LINK_C_GIVEN] == 1 && f->given > 0,
+            dob = v[LINK_C_DOB] == 1 && f->dob > 0;
+        double acc = 1, acc0 = 1, next;
+        double g0 = link_freq_prior_u(LINK_C_GIVEN), f0 = link_freq_prior_u(LINK_C_FAMILY),
+               d0 = link_freq_prior_u(LINK_C_DOB), p0 = link_freq_prior_u(LINK_C_POSTCODE);
+        if (fam) {
+            u[LINK_C_FAMILY] = f->family;
+            acc = f->family;
+            acc0 = f0;
+        }
+        if (giv) {
+            next = together(acc, acc0, f->given, g0, fam ? f->given_family : 0, f->n);
+            u[LINK_C_GIVEN] = next / acc;
+            acc = next;
+            acc0 *= g0;
+        }
+        if (dob) {
+            double held = fam && giv ? f->given_family_dob : fam ? f->family_dob : giv ? f->given_dob : 0;
+            next = together(acc, acc0, f->dob, d0, held, f->n);
+            u[LINK_C_DOB] = next / acc;
+        } else if (v[LINK_C_DOB] == 2 && f->dob_swapped > 0) {
+            u[LINK_C_DOB] = f->dob_swapped;
+        }
+        if (v[LINK_C_POSTCODE] == 1 && f->postcode > 0) {
+            u[LINK_C_POSTCODE] = f->postcode;
+            if (fam && f->family_postcode > 0)
+                u[LINK_C_POSTCODE] =
+                    together(f->family, f0, f->postcode, p0, f->family_postcode, f->n) / f->family;
+        }
+    }
+    double w = log2(m->lambda / (1 - m->lambda));
+    for (int k = 0; k < LINK_NCOMP; k++) {
+        double x = v[k] ? log2(m->m[k][v[k]] / u[k]) : 0;
+        if (contrib)
+            contrib[k] = x;
         w += x;
     }
     if (lv)

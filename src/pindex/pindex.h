@@ -30,6 +30,7 @@
 
 #include "core/core_error.h"
 #include "link/link.h"
+#include "link/link_match.h"
 #include "store/store.h"
 
 /* ---- runs (pindex_run.c) ---- */
@@ -73,6 +74,22 @@ int pindex_model_from_json(const json_t *j, link_model *m, core_error *err);
 int pindex_card_comparison(int c);
 /* The same by the comparison's name as the evidence writes it ("date_of_birth"); 0 for NULL or unknown. */
 int pindex_card_comparison_named(const char *name);
+
+/* ---- what agreement is worth at the front door (pindex_freq.c) ---- */
+
+/* An incoming person's values as the index keeps them (any may be NULL or empty: not asked). */
+typedef struct pindex_freq_values {
+    const char *given_key, *family_key; /* model_name_key() of the names */
+    const char *dob, *dob_swapped;      /* 'YYYY-MM-DD': as given, and with day and month swapped */
+    const char *postcode;               /* canonical ("LE8 9YU") */
+    int self_in_index;                  /* 1: the incoming person is already recorded (the duplicate check on
+                                           recording), so holds every one of these values too */
+} pindex_freq_values;
+
+/* How many people of the index other than a candidate hold each value, as link_freq's chances (0 for a value
+ * not given), and the size of the index in f->n. Each count is an index range capped at a few thousand
+ * entries: a value more common than that is weighed as the generic model weighs it. 0 or CORE_E_STORE. */
+int pindex_match_freq(store *s, core_arena *a, const pindex_freq_values *v, link_freq *f, core_error *err);
 
 /* ---- decisions and merges (pindex_merge.c) ---- */
 

@@ -311,7 +311,7 @@ static int match(http_req *req, const fd_contact *c, json_t **items, core_error 
         json_object_set_new(body, "date_of_birth", json_string(c->dob));
     if (c->postcode && *c->postcode)
         json_object_set_new(body, "postcode", json_string(c->postcode));
-    int rc = api_person_match_items(req, body, items, err);
+    int rc = api_person_match_items(req, body, items, NULL, err);
     json_decref(body);
     return rc;
 }

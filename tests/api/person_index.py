@@ -27,7 +27,9 @@ starts `hearth serve` and checks, over HTTP and in the database:
     access report, each saying what it was read through (finding 18);
   - the front door's check and the duplicate warning answer someone the caller has no footing on from the
     index card's fields alone, so a guessed postcode or NHS number changes nothing; the lead, on a footing, is
-    answered on every field (finding 8).
+    answered on every field (finding 8);
+  - a match that answers nobody says what was searched: each lookup with its value, the size of the index,
+    how many people were compared (issue 15).
 
 Prints one line per check and finally `pindex: N passed, N failed`. Python 3 standard library only.
 """
@@ -394,6 +396,32 @@ def main():
                                    None)))
         check(dupes[0][0] == dupes[1][0] == 201 and dupes[0][1] and dupes[0][1] == dupes[1][1],
               "finding_8_possible_duplicates_without_footing_say_nothing_of_a_guessed_nhs_number", dupes)
+
+        # issue 15: when nobody is answered, the answer says what was searched: every lookup that ran with the
+        # value it looked for, the size of the index and how many people were compared; with somebody answered
+        # it does not (the evidence says why, and a caller without a footing reads nothing beyond the cards)
+        nobody = {"given_name": "Zebedee", "family_name": "Quartermaine-Oyelaran", "date_of_birth": "1931-02-03",
+                  "postcode": "le13 9zq"}
+        st, doc = api("frontdoor1", "POST", "/api/v1/people/matches", nobody)
+        searched = (doc or {}).get("searched") or {}
+        lookups = {(x.get("by"), x.get("value")) for x in searched.get("lookups", [])}
+        people = sql.execute("SELECT max(id) FROM person").fetchone()[0]
+        check(st == 200 and doc.get("items") == [] and searched.get("index_people") == people
+              and ("date_of_birth", "1931-02-03") in lookups
+              and ("date_of_birth with day and month swapped", "1931-03-02") in lookups
+              and ("family_name and given_name", "Quartermaine-Oyelaran") in lookups
+              and ("given_name and year of birth", "Zebedee") in lookups and ("postcode", "LE13 9ZQ") in lookups
+              and isinstance(searched.get("candidates_compared"), int)
+              and 0 < searched.get("answer_probability", 0) < 1,
+              "issue_15_nobody_answered_says_what_was_searched", (st, doc))
+        st, doc = api("frontdoor1", "POST", "/api/v1/people/matches", {"date_of_birth": "1900-01-02"})
+        searched = (doc or {}).get("searched") or {}
+        check(st == 200 and [x.get("by") for x in searched.get("lookups", [])]
+              == ["date_of_birth", "date_of_birth with day and month swapped"],
+              "issue_15_searched_lists_only_the_lookups_that_ran", (st, doc))
+        st, doc = api("frontdoor1", "POST", "/api/v1/people/matches", probe)
+        check(st == 200 and doc.get("items") and "searched" not in doc,
+              "issue_15_an_answer_with_somebody_has_their_evidence_not_the_search", (st, doc))
     finally:
         problem = server.stop()
         check(problem is None, "the server stops cleanly", problem)
