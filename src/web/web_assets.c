@@ -166,7 +166,30 @@ int web_app_open(web_app **out, const char *assets_dir, const char *council, cor
                          "// Hearth: mark the page as able to run govuk-frontend, then start its components.\n"
                          "import { initAll } from '%s'\n"
                          "document.body.classList.add('js-enabled', 'govuk-frontend-supported')\n"
-                         "initAll()\n",
+                         "initAll()\n"
+                         "// The idle warning: shown before the session's idle time-out, with a button that keeps\n"
+                         "// the session (GET /session/alive); at the time-out, the sign-in page.\n"
+                         "const idle = document.getElementById('hearth-idle')\n"
+                         "if (idle) {\n"
+                         "  const total = Number(idle.dataset.idleSeconds) * 1000\n"
+                         "  const warn = Number(idle.dataset.warnSeconds) * 1000\n"
+                         "  const stay = document.getElementById('hearth-idle-stay')\n"
+                         "  let timers = []\n"
+                         "  const arm = () => {\n"
+                         "    timers.forEach(clearTimeout)\n"
+                         "    idle.hidden = true\n"
+                         "    idle.removeAttribute('role')\n"
+                         "    timers = [setTimeout(() => { idle.hidden = false; idle.setAttribute('role', 'alert'); stay.focus() },\n"
+                         "                         total - warn),\n"
+                         "              setTimeout(() => { window.location.assign('/sign-in') }, total)]\n"
+                         "  }\n"
+                         "  stay.addEventListener('click', () => {\n"
+                         "    fetch('/session/alive', { credentials: 'same-origin', redirect: 'manual' })\n"
+                         "      .then((r) => { if (r.status === 204) arm(); else window.location.assign('/sign-in') })\n"
+                         "      .catch(() => window.location.assign('/sign-in'))\n"
+                         "  })\n"
+                         "  arm()\n"
+                         "}\n",
                          js_url);
         if (n < 0)
             abort();

@@ -12,6 +12,9 @@
 #include "web_templates.h"
 
 enum { WEB_PAGE_MAX = 4 * 1024 * 1024 }; /* the largest page, in bytes */
+/* How long before the idle time-out a signed-in page warns that the session is about to end (the warning and
+ * its "stay signed in" are hearth-init.js's; without JavaScript the session simply ends). */
+enum { WEB_IDLE_WARN_SECONDS = 120 };
 
 typedef struct web_asset {
     char *path;              /* "/assets/fonts/bold-b542beb274-v2.woff2" */
@@ -54,6 +57,8 @@ int web_sign_out(http_req *req);
 int web_worklist(http_req *req);
 int web_family(http_req *req);
 int web_asset_get(http_req *req);
+/* GET /session/alive: 204, the session's idle clock restarted (the idle warning's "stay signed in"). */
+int web_session_alive(http_req *req);
 /* /governance (web_gov.c) */
 int web_governance(http_req *req);
 int web_gov_review(http_req *req);

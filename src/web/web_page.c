@@ -64,6 +64,11 @@ int web_reply_page(http_req *req, int status, const char *page_title, int error,
         .signed_in_as = web_str(WEB_S_SIGNED_IN_AS),
         .role = role_words(req),
         .csrf_token = csrf,
+        .idle_seconds = core_arena_printf(&req->arena, "%d", AUTH_IDLE_SECONDS_DEFAULT),
+        .warn_seconds = core_arena_printf(&req->arena, "%d", WEB_IDLE_WARN_SECONDS),
+        .idle_title = web_str(WEB_S_IDLE_TITLE),
+        .idle_text = web_str(WEB_S_IDLE_TEXT),
+        .idle_stay = web_str(WEB_S_IDLE_STAY),
         .sign_out = web_str(WEB_S_SIGN_OUT),
         .main = main,
         .support_links = web_str(WEB_S_SUPPORT_LINKS),
@@ -80,6 +85,12 @@ int web_reply_page(http_req *req, int status, const char *page_title, int error,
         return http_reply_error(req, &err);
     }
     return http_reply_body(req, status, "text/html; charset=utf-8", b->data, b->len);
+}
+
+int web_session_alive(http_req *req)
+{
+    /* the session was found and its last use moved to now before the handler ran (http.h): nothing to say */
+    return http_reply_body(req, 204, "text/plain; charset=utf-8", "", 0);
 }
 
 int web_page_error(http_req *req, const core_error *err)

@@ -19,6 +19,7 @@ const http_route web_routes[] = {
     {"GET", "/sign-in", web_sign_in_form, "public", 0, NULL, NULL, HTTP_ROUTE_PUBLIC | HTTP_ROUTE_PAGE},
     {"POST", "/sign-in", web_sign_in, "public", FORM_SMALL, NULL, NULL, HTTP_ROUTE_PUBLIC | HTTP_ROUTE_PAGE},
     {"POST", "/sign-out", web_sign_out, "session.end", FORM_SMALL, NULL, NULL, HTTP_ROUTE_PAGE},
+    {"GET", "/session/alive", web_session_alive, "session.end", 0, NULL, NULL, HTTP_ROUTE_PAGE},
     {"GET", "/", web_worklist, "record.list", 0, "sort,order,page,allocated", NULL, HTTP_ROUTE_PAGE},
     {"GET", "/families/{id}", web_family, "record.read", 0, NULL, NULL, HTTP_ROUTE_PAGE},
     /* information governance (web_gov.c) and administration (web_admin.c) */

@@ -536,6 +536,10 @@ static const char *const en[WEB_S_COUNT_] = {
     [WEB_S_CASE_NEED_PERSON] = "Who in the family has this need",
     [WEB_S_CASE_NEED_PERSON_HINT] = "Leave it unchosen when it is the family's as a whole",
     [WEB_S_CASE_CHANGE_ANSWERS] = "Change your answers",
+    /* the idle warning */
+    [WEB_S_IDLE_TITLE] = "Important",
+    [WEB_S_IDLE_TEXT] = "You will be signed out in 2 minutes because you have not done anything for a while. Anything you have not saved will be lost.",
+    [WEB_S_IDLE_STAY] = "Stay signed in",
 };
 
 const char *web_str(web_str_id id)

@@ -536,6 +536,10 @@ typedef enum {
     WEB_S_CASE_NEED_PERSON,
     WEB_S_CASE_NEED_PERSON_HINT,
     WEB_S_CASE_CHANGE_ANSWERS,
+    /* the idle warning (layout.html, hearth-init.js) */
+    WEB_S_IDLE_TITLE,
+    WEB_S_IDLE_TEXT,
+    WEB_S_IDLE_STAY,
     WEB_S_COUNT_
 } web_str_id;
 

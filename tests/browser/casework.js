@@ -147,9 +147,36 @@ async function governanceAdmin(ctx) {
   await a.close();
 }
 
+// The idle warning, with the page's clock under the test's hand: shown before the time-out, "stay signed in"
+// keeps the session, and at the time-out the page goes to sign in.
+async function idleWarning(ctx) {
+  const t = await tab(ctx, 'idle warning');
+  await t.page.clock.install();
+  await signIn(t, ctx.logins, 'dpo');
+  await t.go('/governance', 'a page left open');
+  const banner = '#hearth-idle';
+  const times = await t.page.$eval(banner, (b) => [Number(b.dataset.idleSeconds), Number(b.dataset.warnSeconds)]);
+  check('idle warning: hidden at first', !(await t.page.isVisible(banner)));
+  await t.page.clock.fastForward((times[0] - times[1] + 1) * 1000);
+  check('idle warning: shown before the time-out, as an alert', (await t.page.isVisible(banner)) &&
+    (await t.page.getAttribute(banner, 'role')) === 'alert');
+  check('idle warning: ... with the focus on "stay signed in"',
+    await t.page.evaluate(() => document.activeElement && document.activeElement.id === 'hearth-idle-stay'));
+  await Promise.all([t.page.waitForResponse((r) => r.url().endsWith('/session/alive')), t.page.click('#hearth-idle-stay')]);
+  await t.page.waitForFunction(() => document.getElementById('hearth-idle').hidden);
+  check('idle warning: "stay signed in" hides it and keeps the session', !(await t.page.isVisible(banner)));
+  await t.page.clock.fastForward((times[0] - times[1] - 10) * 1000);
+  check('idle warning: the time-out starts again from the click', !(await t.page.isVisible(banner)));
+  await Promise.all([t.page.waitForURL('**/sign-in'), t.page.clock.fastForward((times[1] + 20) * 1000)]);
+  await t.landed('signed out when idle');
+  check('idle warning: at the time-out the page goes to sign in', new URL(t.page.url()).pathname === '/sign-in');
+  await t.close();
+}
+
 module.exports = {
   all: [
     { name: 'casework to closure', run: casework },
     { name: 'governance and administration', run: governanceAdmin },
+    { name: 'idle warning', run: idleWarning },
   ],
 };

@@ -189,6 +189,29 @@ def governance(port, db, logins, users):
         check("%s is refused %s with a page" % (user, path), st == 403 and "<h1" in html, st)
 
 
+def idle(port, db, logins):
+    """The idle warning's parts: on every signed-in page, hidden until hearth-init.js shows it; /session/alive."""
+    b = web.Browser(port)
+    st, h, _ = b.go("GET", "/session/alive")
+    check("signed out, /session/alive sends to /sign-in", st == 303 and h.get("location") == "/sign-in", st)
+    web.sign_in(b, logins, "governance1")
+    _, _, html = b.go("GET", "/governance")
+    m = re.search(r'<div class="govuk-notification-banner" id="hearth-idle"[^>]*data-idle-seconds="(\d+)" '
+                  r'data-warn-seconds="(\d+)" hidden>', html)
+    check("a signed-in page carries the idle warning, hidden, with the time-out and the warning's lead",
+          m and int(m.group(1)) == 1800 and 0 < int(m.group(2)) < int(m.group(1)), m and m.groups())
+    check("... and its button to stay signed in", 'id="hearth-idle-stay"' in html)
+    before = one(db, "SELECT max(last_seen_at) FROM session WHERE user_id = (SELECT id FROM app_user WHERE "
+                     "username = 'governance1')")
+    st, _, body = b.go("GET", "/session/alive")
+    check("signed in, /session/alive answers 204 with nothing", st == 204 and body == "", st)
+    after = one(db, "SELECT max(last_seen_at) FROM session WHERE user_id = (SELECT id FROM app_user WHERE "
+                    "username = 'governance1')")
+    check("... and the session's last use is now", after is not None and after >= before, (before, after))
+    _, _, html = web.Browser(port).go("GET", "/sign-in")
+    check("the sign-in page has no idle warning", 'id="hearth-idle"' not in html)
+
+
 def admin(port, db, logins, users):
     b = web.Browser(port)
     web.sign_in(b, logins, "admin")
@@ -332,6 +355,7 @@ def run(hearth, tmp):
     server = api.Server(hearth, db)
     try:
         governance(server.port, db, logins, users)
+        idle(server.port, db, logins)
         admin(server.port, db, logins, users)
         api_users(server.port, db, logins, users)
     finally:
