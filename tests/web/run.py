@@ -18,6 +18,7 @@ library only.
 """
 import argparse
 from collections import Counter
+import datetime
 import http.client
 import importlib.util
 import json
@@ -123,6 +124,17 @@ def api_get(port, token, path):
 
 # ---- the council --------------------------------------------------------------------------------------------
 
+def day(offset):
+    """The test clock's date moved by offset days, as YYYY-MM-DD."""
+    today = datetime.date.fromisoformat(api.TEST_NOW[:10])
+    return (today + datetime.timedelta(days=offset)).isoformat()
+
+
+def at(offset, hour=9):
+    """The test clock's date moved by offset days, at hour:00 UTC."""
+    return "%sT%02d:00:00Z" % (day(offset), hour)
+
+
 def give_work(db):
     """practitioner.n1 (id 4, team 2) leads episode 1 (family 6, a review overdue) and is on the Team Around the
     Family of episode 5 (family 24, led by practitioner.n3); practitioner.n2 alone leads a new episode of family
@@ -135,21 +147,20 @@ def give_work(db):
             con.execute("UPDATE episode SET end_date = NULL, closure_reason = NULL, lead_user_id = 6, "
                         "owning_team_id = 2 WHERE id = 5")
             con.execute("INSERT INTO episode_member (episode_id, user_id, taf_role, from_date, created_at, "
-                        "updated_at) VALUES (5, 4, 'key_worker', '2026-01-01', '2026-01-01T09:00:00Z', "
-                        "'2026-01-01T09:00:00Z')")
+                        "updated_at) VALUES (5, 4, 'key_worker', ?, ?, ?)", (day(-326), at(-326), at(-326)))
             con.execute("INSERT INTO episode (family_id, start_date, owning_team_id, lead_user_id, created_at, "
-                        "updated_at) VALUES (1, '2026-10-01', 2, 5, '2026-10-01T09:00:00Z', '2026-10-01T09:00:00Z')")
+                        "updated_at) VALUES (1, ?, 2, 5, ?, ?)", (day(-53), at(-53), at(-53)))
             con.execute("INSERT INTO episode (family_id, start_date, owning_team_id, created_at, updated_at) "
-                        "VALUES (2, '2026-11-02', 2, '2026-11-02T09:00:00Z', '2026-11-02T09:00:00Z')")
+                        "VALUES (2, ?, 2, ?, ?)", (day(-21), at(-21), at(-21)))
             con.execute("INSERT INTO review (episode_id, held_on, outcome, next_review_due, created_at, updated_at) "
-                        "SELECT 1, '2026-08-01', outcome, '2026-11-01', '2026-08-01T09:00:00Z', "
-                        "'2026-08-01T09:00:00Z' FROM review LIMIT 1")
+                        "SELECT 1, ?, outcome, ?, ?, ? FROM review LIMIT 1",
+                        (day(-114), day(-22), at(-114), at(-114)))
             con.execute("UPDATE family SET name = ? WHERE id = 6", (EVIL_TEXT + " household",))
             pid = con.execute("SELECT person_id FROM family_member WHERE family_id = 6 ORDER BY id LIMIT 1").fetchone()[0]
             con.execute("UPDATE person SET given_name = ?, family_name = ? WHERE id = ?", (EVIL, "O'Brien \"&\"", pid))
             con.execute("INSERT INTO case_note (episode_id, note_type, occurred_at, subject, body, created_at, "
-                        "updated_at) SELECT 1, note_type, '2026-11-20T10:00:00Z', ?, ?, '2026-11-20T10:00:00Z', "
-                        "'2026-11-20T10:00:00Z' FROM case_note LIMIT 1", (EVIL, EVIL_TEXT))
+                        "updated_at) SELECT 1, note_type, ?, ?, ?, ?, ? FROM case_note LIMIT 1",
+                        (at(-3, 10), EVIL, EVIL_TEXT, at(-3, 10), at(-3, 10)))
             ids = [r[0] for r in con.execute("SELECT id FROM contact ORDER BY id LIMIT 3")]
             for i in ids:
                 con.execute("UPDATE contact SET decision = NULL, decision_date = NULL, decided_by = NULL "
@@ -166,7 +177,7 @@ def caseload_expected(db, user_id):
         return sorted(con.execute(
             "SELECT e.id, e.family_id FROM episode e WHERE e.end_date IS NULL AND (e.lead_user_id = ? OR EXISTS "
             "(SELECT 1 FROM episode_member m WHERE m.episode_id = e.id AND m.user_id = ? AND m.from_date <= "
-            "'2026-11-23' AND (m.to_date IS NULL OR m.to_date >= '2026-11-23')))", (user_id, user_id)))
+            "? AND (m.to_date IS NULL OR m.to_date >= ?)))", (user_id, user_id, day(0), day(0))))
     finally:
         con.close()
 
