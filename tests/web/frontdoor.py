@@ -31,7 +31,14 @@ api = web.api
 check, Browser, hidden_csrf, sign_in, db_rows = web.check, web.Browser, web.hidden_csrf, web.sign_in, web.db_rows
 audit_seq, audit_since, EVIL, EVIL_TEXT = web.audit_seq, web.audit_since, web.EVIL, web.EVIL_TEXT
 
-CONTACT = {"channel": "phone", "received-day": "20", "received-month": "11", "received-year": "2026",
+def parts(field, iso):
+    """A GOV.UK date input's three fields for the date iso (YYYY-MM-DD)."""
+    y, m, d = iso.split("-")
+    return {field + "-day": str(int(d)), field + "-month": str(int(m)), field + "-year": y}
+
+
+TODAY, RECEIVED = web.day(0), web.day(-3)
+CONTACT = {"channel": "phone", **parts("received", RECEIVED),
            "contactor_type": "professional", "contactor_name": "Ms Hart", "source_code": "2A",
            "reason": EVIL_TEXT + " missed school", "given_name": EVIL, "family_name": "Zanzibarr \"'&",
            "dob-day": "3", "dob-month": "9", "dob-year": "2016", "sex": "F", "postcode": ""}
@@ -89,8 +96,7 @@ def run(hearth, tmp):
             st, _, html = fd.go("POST", "/front-door/record", dict(CONTACT, known="new", **extra))
             check("recording a contact %s CSRF token is refused 403" % what, st == 403 and "<h1" in html, st)
             st, _, _ = fd.go("POST", "/front-door/contacts/%d/decision" % want[0],
-                             dict({"decision": "nfa", "rationale": "x", "decided-day": "23", "decided-month": "11",
-                                   "decided-year": "2026"}, **extra))
+                             dict({"decision": "nfa", "rationale": "x", **parts("decided", TODAY)}, **extra))
             check("a decision %s CSRF token is refused 403" % what, st == 403, st)
         check("... and nothing was recorded or decided", db_rows(db, "SELECT count(*) FROM contact")[0][0] == before
               and db_rows(db, "SELECT decision FROM contact WHERE id = ?", (want[0],))[0][0] is None)
@@ -101,7 +107,7 @@ def run(hearth, tmp):
         check("... each beside its field", inline(html) == ERROR_FIELDS[:1] + ["received"] + ERROR_FIELDS[1:],
               inline(html))
         web.page_shape("contact with errors", html, "Error: Record a contact")
-        bad = dict(CONTACT, csrf_token=token, **{"received-day": "24", "dob-day": "31", "dob-month": "2"})
+        bad = dict(CONTACT, csrf_token=token, **parts("received", web.day(1)), **{"dob-day": "31", "dob-month": "2"})
         st, _, html = fd.go("POST", "/front-door/new", bad)
         check("a contact received tomorrow and a 31 February birth are refused",
               st == 400 and summary(html) == ["received-day", "dob-day"] and "today or in the past" in html and
@@ -146,7 +152,7 @@ def run(hearth, tmp):
                           "JOIN contact_child cc ON cc.contact_id = c.id JOIN person p ON p.id = cc.person_id "
                           "JOIN family_member fm ON fm.family_id = f.id AND fm.person_id = p.id WHERE c.id = ?", (cid,))
         check("... with the contact, a new family, the child, their membership and the contact's child row",
-              row and row[0][:4] == ("phone", "2026-11-20", "2A", EVIL_TEXT + " missed school") and
+              row and row[0][:4] == ("phone", RECEIVED, "2A", EVIL_TEXT + " missed school") and
               row[0][6:] == (EVIL, "2016-09-03"), row)
         family = row[0][4] if row else 0
         seq2 = audit_seq(db)
@@ -155,7 +161,7 @@ def run(hearth, tmp):
         _, f = api_call(port, token2, "POST", "/api/v1/families", {"name": "Zanzibarr \"'& family"})
         api_call(port, token2, "POST", "/api/v1/families/%d/members" % f["id"], {"person_id": p["id"], "role": "child"})
         _, c = api_call(port, token2, "POST", "/api/v1/contacts", {
-            "received_on": "2026-11-20", "channel": "phone", "contactor_type": "professional", "source_code": "2A",
+            "received_on": RECEIVED, "channel": "phone", "contactor_type": "professional", "source_code": "2A",
             "reason": EVIL_TEXT + " missed school", "family_id": f["id"], "contactor_name": "Ms Hart"})
         api_call(port, token2, "POST", "/api/v1/contacts/%d/children" % c["id"], {"person_id": p["id"]})
         # the API's child is found as a possible duplicate of the page's, recorded a moment before: not a
@@ -186,28 +192,28 @@ def run(hearth, tmp):
         check("a decision without answers lists every error", st == 400 and
               summary(html) == ["decision", "decided-day", "rationale"], summary(html))
         dec = dict(dec, decision="early_help", rationale="Attendance falling; school asks for help.",
-                   **{"decided-day": "19", "decided-month": "11", "decided-year": "2026"})
+                   **parts("decided", web.day(-4)))
         st, _, html = fd.go("POST", "/front-door/contacts/%d/decision" % cid, dec)
         check("early help without a team, dated before the contact was received, is refused",
               st == 400 and summary(html) == ["team", "decided-day"], summary(html))
         north = db_rows(db, "SELECT id FROM team WHERE name = 'Early Help North'")[0][0]
-        dec = dict(dec, team=str(north), **{"decided-day": "23"})
+        dec = dict(dec, team=str(north), **parts("decided", TODAY))
         seq = audit_seq(db)
         st, h, _ = fd.go("POST", "/front-door/contacts/%d/decision" % cid, dec)
         page_events = audit_since(db, seq)
         check("early help is recorded", st == 303 and h.get("location", "").endswith("?sent=1"), (st, h))
         got = db_rows(db, "SELECT decision, decision_date, decided_by, decision_rationale FROM contact WHERE id = ?", (cid,))
         check("... with its date, who decided and the rationale",
-              got == [("early_help", "2026-11-23", users["frontdoor1"], "Attendance falling; school asks for help.")], got)
+              got == [("early_help", TODAY, users["frontdoor1"], "Attendance falling; school asks for help.")], got)
         ep = db_rows(db, "SELECT id, owning_team_id, lead_user_id, start_date FROM episode WHERE family_id = ? AND "
                          "end_date IS NULL", (family,))
         check("... and an episode opened for the team chosen, nobody leading it yet",
-              len(ep) == 1 and ep[0][1:] == (north, None, "2026-11-23"), ep)
+              len(ep) == 1 and ep[0][1:] == (north, None, TODAY), ep)
         seq2 = audit_seq(db)
         api_call(port, token2, "POST", "/api/v1/families/%d/episodes" % f["id"],
-                 {"start_date": "2026-11-23", "owning_team_id": north})
+                 {"start_date": TODAY, "owning_team_id": north})
         api_call(port, token2, "PATCH", "/api/v1/contacts/%d" % c["id"], {
-            "decision": "early_help", "decision_date": "2026-11-23", "decided_by": users["frontdoor2"],
+            "decision": "early_help", "decision_date": TODAY, "decided_by": users["frontdoor2"],
             "decision_rationale": "Attendance falling; school asks for help."})
         api_events = audit_since(db, seq2)
         check("the decision writes the same audit events as the API's create and change",
@@ -222,8 +228,7 @@ def run(hearth, tmp):
         for method, path, form in (("GET", "/front-door", None), ("GET", "/front-door/new", None),
                                    ("GET", "/front-door/contacts/%d" % want[0], None),
                                    ("POST", "/front-door/contacts/%d/decision" % want[0],
-                                    {"csrf_token": ptoken, "decision": "nfa", "rationale": "x", "decided-day": "23",
-                                     "decided-month": "11", "decided-year": "2026"}),
+                                    {"csrf_token": ptoken, "decision": "nfa", "rationale": "x", **parts("decided", TODAY)}),
                                    ("GET", "/team/episodes/%d/allocate" % ep[0][0], None),
                                    ("POST", "/team/episodes/%d/allocate" % ep[0][0],
                                     {"csrf_token": ptoken, "lead": str(users["practitioner.n1"])})):
@@ -243,7 +248,7 @@ def run(hearth, tmp):
         od = html[html.find('id="overdue"'):html.find('id="team-caseload"')]
         want_od = db_rows(db, "SELECT e.family_id FROM episode e WHERE e.owning_team_id = ? AND e.end_date IS NULL "
                               "AND (SELECT r.next_review_due FROM review r WHERE r.episode_id = e.id ORDER BY "
-                              "r.held_on DESC, r.id DESC LIMIT 1) < '2026-11-23'", (north,))
+                              "r.held_on DESC, r.id DESC LIMIT 1) < ?", (north, TODAY))
         check("... and the reviews overdue across the team", sorted(int(x) for x in re.findall(
             r'href="/families/(\d+)"', od)) == sorted(f for (f,) in want_od) and want_od, (od[:300], want_od))
         st, _, html = mg.go("GET", "/?sort=family&order=desc")
