@@ -34,6 +34,21 @@ const char *cli_db_only(int argc, char **argv, const char *command);
 /* 1 when argv has -h or --help. */
 int cli_wants_help(int argc, char **argv);
 
+/* Options shared by a family of commands (cli_opts.c): one getopt_long table whose val is a letter; each command
+ * names the letters it takes and those it needs. set is called for each option given (arg NULL for a flag) and
+ * returns 0, or nonzero after printing what is wrong. 0, or CLI_USAGE after a message naming the command and the
+ * option (unknown, not taken, missing value, required, an argument left over). */
+struct option;
+typedef int (*cli_opt_set)(int c, const char *arg, void *ctx, const char *command);
+int cli_parse_opts(int argc, char **argv, const char *command, const struct option *table, const char *takes,
+                   const char *needs, cli_opt_set set, void *ctx);
+/* The long name of the option whose letter is c in table, or "?". */
+const char *cli_opt_name(const struct option *table, int c);
+/* arg as an integer 1..max into *out; else CLI_USAGE after "--NAME must be a positive id" (max INT64_MAX) or
+ * "--NAME must be 1..max". */
+int cli_opt_id(const char *command, const struct option *table, int c, const char *arg, int64_t max,
+               int64_t *out);
+
 /* A database opened by a command that changes it: the store, migrated, and its audit trail, so that the
  * change is recorded like any change made through the API. The command line acts as the system: actor 0, no
  * role, detail {"via":"cli", ...}. */

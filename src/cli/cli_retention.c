@@ -28,12 +28,21 @@ static const struct option hold_options[] = {{"db", required_argument, NULL, 'd'
                                              {"all", no_argument, NULL, 'a'},
                                              {NULL, 0, NULL, 0}};
 
-static const char *hold_opt_name(int c)
+static int set_hold_opt(int c, const char *arg, void *ctx, const char *command)
 {
-    for (const struct option *o = hold_options; o->name; o++)
-        if (o->val == c)
-            return o->name;
-    return "?";
+    hold_opts *o = ctx;
+    switch (c) {
+    case 'd': o->db = arg; break;
+    case 'r': o->reason = arg; break;
+    case 't': o->table = arg; break;
+    case 'f': o->from = arg; break;
+    case 'u': o->until = arg; break;
+    case 'n': o->note = arg; break;
+    case 'a': o->all = 1; break;
+    case 'i': return cli_opt_id(command, hold_options, c, arg, INT64_MAX, &o->scope_id);
+    case 'h': return cli_opt_id(command, hold_options, c, arg, INT64_MAX, &o->id);
+    }
+    return 0;
 }
 
 /* Parse argv for command, taking the options whose letters are in takes and needing those in needs. */
@@ -41,49 +50,7 @@ static int parse_hold_opts(int argc, char **argv, const char *command, const cha
                            hold_opts *o)
 {
     memset(o, 0, sizeof(*o));
-    char seen[16] = "";
-    size_t nseen = 0;
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "", hold_options, NULL)) != -1) {
-        if (c == '?' || c == ':') {
-            fprintf(stderr, "hearth %s: unknown option or missing value: %s\n", command, argv[optind - 1]);
-            return CLI_USAGE;
-        }
-        if (!strchr(takes, c)) {
-            fprintf(stderr, "hearth %s: --%s is not an option of this command\n", command, hold_opt_name(c));
-            return CLI_USAGE;
-        }
-        if (nseen + 1 < sizeof(seen) && !strchr(seen, c))
-            seen[nseen++] = (char)c;
-        switch (c) {
-        case 'd': o->db = optarg; break;
-        case 'r': o->reason = optarg; break;
-        case 't': o->table = optarg; break;
-        case 'f': o->from = optarg; break;
-        case 'u': o->until = optarg; break;
-        case 'n': o->note = optarg; break;
-        case 'a': o->all = 1; break;
-        case 'i':
-        case 'h':
-            if (core_parse_int64(optarg, strlen(optarg), 1, INT64_MAX, c == 'i' ? &o->scope_id : &o->id)) {
-                fprintf(stderr, "hearth %s: --%s must be a positive id\n", command, hold_opt_name(c));
-                return CLI_USAGE;
-            }
-            break;
-        }
-    }
-    if (optind != argc) {
-        fprintf(stderr, "hearth %s: unexpected argument: %s\n", command, argv[optind]);
-        return CLI_USAGE;
-    }
-    for (const char *n = needs; *n; n++)
-        if (!strchr(seen, *n)) {
-            fprintf(stderr, "hearth %s: --%s is required\n", command, hold_opt_name(*n));
-            return CLI_USAGE;
-        }
-    return 0;
+    return cli_parse_opts(argc, argv, command, hold_options, takes, needs, set_hold_opt, o);
 }
 
 static int finish(cli_db *d, int rc, core_error *err)

@@ -39,12 +39,23 @@ static const struct option all_opts[] = {{"db", required_argument, NULL, 'd'},
                                          {"id", required_argument, NULL, 'i'},
                                          {NULL, 0, NULL, 0}};
 
-static const char *opt_name(int c)
+static int set_user_opt(int c, const char *arg, void *ctx, const char *command)
 {
-    for (const struct option *o = all_opts; o->name; o++)
-        if (o->val == c)
-            return o->name;
-    return "?";
+    user_opts *o = ctx;
+    switch (c) {
+    case 'd': o->db = arg; break;
+    case 'u': o->username = arg; break;
+    case 'r': o->role = arg; break;
+    case 'n': o->name = arg; break;
+    case 's': o->scopes = arg; break;
+    case 'p': o->password_stdin = 1; break;
+    case 'o': o->totp = 1; break;
+    case 't': return cli_opt_id(command, all_opts, c, arg, INT64_MAX, &o->team);
+    case 'a': return cli_opt_id(command, all_opts, c, arg, INT64_MAX, &o->agency);
+    case 'i': return cli_opt_id(command, all_opts, c, arg, INT64_MAX, &o->id);
+    case 'y': return cli_opt_id(command, all_opts, c, arg, AUTH_TOKEN_DAYS_MAX, &o->days);
+    }
+    return 0;
 }
 
 /* Parse argv for command, which takes the options whose letters are in takes and needs those in needs.
@@ -54,57 +65,7 @@ static int parse_opts(int argc, char **argv, const char *command, const char *ta
 {
     memset(o, 0, sizeof(*o));
     o->days = AUTH_TOKEN_DAYS_DEFAULT;
-    char seen[16] = "";
-    size_t nseen = 0;
-    int c;
-    optind = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, "", all_opts, NULL)) != -1) {
-        if (c == '?' || c == ':') {
-            fprintf(stderr, "hearth %s: unknown option or missing value: %s\n", command, argv[optind - 1]);
-            return CLI_USAGE;
-        }
-        if (!strchr(takes, c)) {
-            fprintf(stderr, "hearth %s: --%s is not an option of this command\n", command, opt_name(c));
-            return CLI_USAGE;
-        }
-        if (nseen + 1 < sizeof(seen) && !strchr(seen, c))
-            seen[nseen++] = (char)c;
-        switch (c) {
-        case 'd': o->db = optarg; break;
-        case 'u': o->username = optarg; break;
-        case 'r': o->role = optarg; break;
-        case 'n': o->name = optarg; break;
-        case 's': o->scopes = optarg; break;
-        case 'p': o->password_stdin = 1; break;
-        case 'o': o->totp = 1; break;
-        case 't':
-        case 'a':
-        case 'i':
-            if (core_parse_int64(optarg, strlen(optarg), 1, INT64_MAX,
-                                 c == 't' ? &o->team : c == 'a' ? &o->agency : &o->id)) {
-                fprintf(stderr, "hearth %s: --%s must be a positive id\n", command, opt_name(c));
-                return CLI_USAGE;
-            }
-            break;
-        case 'y':
-            if (core_parse_int64(optarg, strlen(optarg), 1, AUTH_TOKEN_DAYS_MAX, &o->days)) {
-                fprintf(stderr, "hearth %s: --days must be 1..%d\n", command, AUTH_TOKEN_DAYS_MAX);
-                return CLI_USAGE;
-            }
-            break;
-        }
-    }
-    if (optind != argc) {
-        fprintf(stderr, "hearth %s: unexpected argument: %s\n", command, argv[optind]);
-        return CLI_USAGE;
-    }
-    for (const char *n = needs; *n; n++)
-        if (!strchr(seen, *n)) {
-            fprintf(stderr, "hearth %s: --%s is required\n", command, opt_name(*n));
-            return CLI_USAGE;
-        }
-    return 0;
+    return cli_parse_opts(argc, argv, command, all_opts, takes, needs, set_user_opt, o);
 }
 
 /* The first line of standard input into pw (size bytes), or a new random password when not from_stdin. */
