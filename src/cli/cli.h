@@ -86,6 +86,9 @@ int cli_link_dedupe(int argc, char **argv);
 int cli_link_pair(int argc, char **argv);
 int cli_link_synth(int argc, char **argv);
 int cli_link_index(int argc, char **argv);
+/* `hearth job run` (cli_job.c), and the kinds of job it runs, NULL-terminated, for the server's workers. */
+int cli_job_run(int argc, char **argv);
+extern const char *const cli_job_kinds[];
 int cli_identify(int argc, char **argv);
 int cli_sar_pack(int argc, char **argv);
 int cli_retention_run(int argc, char **argv);
