@@ -151,7 +151,7 @@ enum { JOBS_CHILD_FD = 3 };
 void jobs_child_init(int fd);
 /* 1 once the worker asked the job to stop. */
 int jobs_child_cancelled(void);
-/* A progress point: report stage and done of total (sent when the stage changes or a percent passed), then
+/* A progress point (call it from one thread: the work's own, as pindex_run and link_run do): report stage and done of total (sent when the stage changes or a percent passed), then
  * stop the process (exit JOBS_EXIT_CANCELLED, nothing committed) when the job was cancelled. Usable as a
  * link_options/pindex_run_options progress callback (ctx unused). */
 void jobs_child_progress(void *ctx, const char *stage, uint64_t done, uint64_t total);
