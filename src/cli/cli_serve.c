@@ -15,8 +15,8 @@
  * unstyled (a warning is logged) when neither exists. The web pages' routes (web/web_routes.c) come first in
  * the one array the server matches, then the API's.
  * Long work runs as background jobs (src/jobs/README.md): a worker thread per kind (cli_job_kinds) claims
- * queued jobs and runs each in a `hearth job run` process limited to --job-memory MB (default half the
- * machine's memory), so a job that runs out of memory fails alone; a job that succeeds is recorded in the
+ * queued jobs and runs each in a `hearth job run` process limited to --job-memory MB of private memory
+ * (default half the machine's memory; src/jobs/README.md), so a job that runs out of memory fails alone; a job that succeeds is recorded in the
  * audit trail for the user who asked for it (on_job_finished).
  */
 #include <getopt.h>

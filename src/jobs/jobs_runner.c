@@ -9,9 +9,11 @@
  * Running a job (run_job): the program (`hearth job run --db DB --job ID`) is started with fork and execve;
  * between the two the child asks to be killed when the worker's thread ends (PR_SET_PDEATHSIG: a server
  * killed with -9 takes its jobs with it), takes the memory limit, and gets the message pipe as descriptor
- * JOBS_CHILD_FD and a pipe for its stderr. The memory limit is RLIMIT_AS; a build with AddressSanitizer
- * reserves terabytes of address space for its shadow, so there the limit is ASan's own mmap_limit_mb (the
- * memory its allocator maps, shadow excluded), passed in ASAN_OPTIONS. Either way an allocation past the
+ * JOBS_CHILD_FD and a pipe for its stderr. The memory limit is RLIMIT_DATA (the private writable memory:
+ * heap, anonymous mappings, thread stacks; not code, shared libraries or reserved address space); a build
+ * with AddressSanitizer reserves terabytes for its shadow, which RLIMIT_DATA and RLIMIT_AS both count, so
+ * there the limit is ASan's own mmap_limit_mb (the memory its allocator maps, shadow excluded), passed in
+ * ASAN_OPTIONS. Either way an allocation past the
  * limit ends the child, and J3 does the rest.
  *
  * Following it: poll() on both pipes with a 250 ms tick. Progress lines go to the job row; the last few
@@ -21,7 +23,7 @@
  * the write lock while it keeps its results) only delays these writes. When both pipes are closed the child
  * is reaped, and its end decides the job:
  *   exit 0 with a result line        succeeded
- *   exit 0 with an error line        failed with that error
+ *   exit 0 with an error line        failed with that error (out_of_memory when it says "out of memory")
  *   exit JOBS_EXIT_CANCELLED, or killed after a cancel     cancelled
  *   anything else                    failed: out_of_memory when its stderr says so or the kernel killed it
  *                                    (SIGKILL not sent by us), else job_crashed
@@ -178,7 +180,7 @@ static int start_child(jobs_runner *r, running *j, core_error *err)
             dup2(devnull, STDIN_FILENO);
 #ifndef JOBS_ASAN
         if (r->cfg.memory_mb)
-            setrlimit(RLIMIT_AS, &lim);
+            setrlimit(RLIMIT_DATA, &lim);
 #else
         (void)lim;
 #endif
@@ -297,6 +299,15 @@ static void tail_line(const running *j, char *out, size_t cap)
     out[k] = '\0';
 }
 
+static void memory_hint(const jobs_runner *r, char *hint, size_t cap)
+{
+    if (r->cfg.memory_mb)
+        snprintf(hint, cap, "each job may use %" PRIu64 " MiB (hearth serve --job-memory MB): raise it, or run a "
+                            "smaller dataset", r->cfg.memory_mb);
+    else
+        snprintf(hint, cap, "give the server more memory, or run a smaller dataset");
+}
+
 /* How the job ended, from the child's status and last words. Returns the state. */
 static const char *judge(const jobs_runner *r, running *j, int status, int stopped, jobs_error *e)
 {
@@ -308,6 +319,11 @@ static const char *judge(const jobs_runner *r, running *j, int status, int stopp
         return "succeeded";
     if (exited && code == 0 && j->have_error) {
         *e = j->error;
+        if (strstr(e->detail, "out of memory") || strstr(e->message, "out of memory")) { /* said, not died */
+            char hint[192];
+            memory_hint(r, hint, sizeof hint);
+            jobs_error_set(e, "out_of_memory", "the job ran out of memory", j->error.detail, hint);
+        }
         return strcmp(e->code, "cancelled") == 0 ? "cancelled" : "failed";
     }
     if (j->term_sent && !stopped && ((exited && code == JOBS_EXIT_CANCELLED) || sig == SIGKILL || sig == SIGTERM)) {
@@ -327,16 +343,10 @@ static const char *judge(const jobs_runner *r, running *j, int status, int stopp
     int oom = strstr(j->tail, "out of memory") || strstr(j->tail, "mmap_limit_mb") ||
               strstr(j->tail, "rss_limit") || strstr(j->tail, "allocation-size-too-big") ||
               strstr(j->tail, "out-of-memory") || sig == SIGKILL;
-    if (oom && r->cfg.memory_mb) {
+    if (oom) {
         char hint[192];
-        snprintf(hint, sizeof hint,
-                 "each job may use %" PRIu64 " MiB (hearth serve --job-memory MB): raise it, or run a smaller "
-                 "dataset",
-                 r->cfg.memory_mb);
+        memory_hint(r, hint, sizeof hint);
         jobs_error_set(e, "out_of_memory", "the job ran out of memory", detail, hint);
-    } else if (oom) {
-        jobs_error_set(e, "out_of_memory", "the job ran out of memory", detail,
-                       "give the server more memory, or run a smaller dataset");
     } else {
         jobs_error_set(e, "job_crashed", "the job's process ended without finishing", detail,
                        "the server's log has the job's last words (event job_process_ended)");

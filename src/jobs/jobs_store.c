@@ -31,6 +31,11 @@ static const char SQL_ACTIVE[] =
     " ORDER BY id\n"
     " LIMIT 1";
 
+/* 1 when a job of kind $1 waits: read first, so that an idle worker never takes the write lock. */
+static const char SQL_ANY_QUEUED[] =
+    "SELECT count(*)\n"
+    "  FROM (SELECT 1 FROM job WHERE kind = $1 AND state = 'queued' LIMIT 1) q";
+
 /* The claimed job's id, or no row. SQLite: inside the write transaction the caller opens. */
 static const char SQL_CLAIM[] =
     "UPDATE job\n"
@@ -197,7 +202,13 @@ int jobs_claim(store *s, jobs_dialect d, const char *kind, const char *worker, i
     core_clock_iso(lease_seconds > 0 ? lease_seconds : JOBS_LEASE_SECONDS, until);
     core_arena a = CORE_ARENA_INIT;
     store_value v[] = {store_v_text(kind), store_v_text(worker), store_v_text(now), store_v_text(until)};
-    int rc = store_begin(s, err);
+    int64_t waiting = 0;
+    int rc = store_query_int(s, &a, SQL_ANY_QUEUED, v, 1, &waiting, err);
+    if (rc || !waiting) {
+        core_arena_release(&a);
+        return rc;
+    }
+    rc = store_begin(s, err);
     if (rc == 0)
         rc = store_query_int(s, &a, d == JOBS_POSTGRES ? SQL_CLAIM_PG : SQL_CLAIM, v, 4, id, err);
     int claimed = rc == 0;

@@ -3,7 +3,7 @@
 
     tests/api/jobs.py --hearth build/hearth [--keep]
 
-Builds a small demo council (and a synthetic partner dataset of 30,000 rows for the memory test) and checks:
+Builds a small demo council (and a synthetic partner dataset of 100,000 rows for the memory test) and checks:
 
   - lifecycle and progress: POST /api/v1/link-runs answers 202 with the job and its URL in Location; the job
     is seen running with its stage as progress (held at its first progress point: a test build waits there
@@ -43,9 +43,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SYNTH_MAPPING = os.path.join(HERE, "..", "..", "bench", "link-mappings", "synth.json")
 TEST_NOW = os.environ.setdefault("HEARTH_NOW", "2026-11-23T12:00:00Z")
 ANALYST, GOVERNANCE, ADMIN, PRACTITIONER = "sfcoordinator", "dpo", "admin", "practitioner.n1"
-# The job memory limit of the out-of-memory server, in MiB: a run over the demo index fits in it (under
-# AddressSanitizer too), one over 30,000 partner rows does not.
-JOB_MEMORY_MB = 110
+# The job memory limit of the out-of-memory server, in MiB: a run over the demo index fits in it and one over
+# 100,000 partner rows does not, in a plain build (RLIMIT_DATA: the index run needs under 60 MiB on two cores,
+# the large one over 100) and under AddressSanitizer (mmap_limit_mb: under 50, and over 90). RLIMIT_DATA counts
+# each engine thread's 8 MiB stack, and the engine runs a thread per processor, so 8 MiB each are added.
+JOB_MEMORY_MB = 80 + 8 * (os.cpu_count() or 1)
+ROWS = 100000
 WAIT = 120  # seconds a job may take to reach a state before the check fails (not a timing: a deadline)
 
 
@@ -131,9 +134,9 @@ def main():
     with open(logins_path, encoding="utf-8") as f:
         logins = {u["username"]: u for u in json.load(f)}
     index, partner = os.path.join(tmp, "index.csv"), os.path.join(tmp, "partner.csv")
-    rc, out, err = hearth_cli(hearth, "link", "synth", "--people", "30000", "--index", index, "--partner", partner,
-                              "--seed", "3")
-    check(rc == 0, "a synthetic partner dataset of 30,000 rows is written", (rc, err))
+    rc, out, err = hearth_cli(hearth, "link", "synth", "--people", str(ROWS), "--index", index, "--partner",
+                              partner, "--seed", "3")
+    check(rc == 0, "a synthetic partner dataset of %d rows is written" % ROWS, (rc, err))
     rc, out, err = hearth_cli(hearth, "import", "--db", db, "--dataset", "large", "--mapping", SYNTH_MAPPING,
                               partner)
     check(rc == 0, "it is imported as dataset 'large'", (rc, out, err))
@@ -296,7 +299,7 @@ def main():
     err = doc.get("error") or {}
     check(doc.get("state") == "failed" and err.get("code") == "out_of_memory"
           and ("%d MiB" % JOB_MEMORY_MB) in err.get("hint", "") and err.get("detail") and runs() == n,
-          "a run over 30,000 rows fails its job as out of memory, and keeps nothing", doc)
+          "a run over %d rows fails its job as out of memory, and keeps nothing" % ROWS, doc)
     check(doc.get("progress", {}).get("message") not in (None, "reading the index"),
           "after it had started its work (the limit, not the start-up, stopped it)", doc.get("progress"))
     st, _, _ = call(port, "GET", "/healthz")
