@@ -159,6 +159,8 @@ int api_job_list(http_req *req);
 int api_job_get(http_req *req);
 int api_job_cancel(http_req *req);
 int api_job_accepted(http_req *req, int64_t id);
+/* POST /api/v1/retention-plans/{id}/run (api_retention.c): an approved plan carried out as a job. */
+int api_retention_plan_run(http_req *req);
 int api_link_run_list(http_req *req);
 int api_match_review_list(http_req *req);
 int api_match_review_get(http_req *req);

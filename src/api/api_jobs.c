@@ -4,7 +4,7 @@
  *   GET   /api/v1/jobs                 the caller's jobs, newest first (governance and the administrator:
  *                                      everyone's; ?mine=true their own), ?after=CURSOR&limit=1..500
  *   GET   /api/v1/jobs/{id}            one job: state, progress {done, total, message}, error, result
- *   POST  /api/v1/jobs/{id}/cancel     cancel it: a queued job at once (200, cancelled), a running one at its
+ *   POST  /api/v1/jobs/{id}/cancel     (no body, or {}) cancel it: a queued job at once (200, cancelled), a running one at its
  *                                      next progress point (202, still running with cancel_requested)
  *
  * Jobs are made by the routes that start long work (POST /api/v1/link-runs, api_index.c), which answer 202
@@ -86,7 +86,14 @@ int api_job_cancel(http_req *req)
     core_error err;
     core_error_clear(&err);
     int64_t id = req->ids[0];
-    json_t *job;
+    json_t *job, *body;
+    if (req->body.len > 0 && http_body_json(req, &body, &err)) /* no body, or {} */
+        return http_reply_error(req, &err);
+    if (req->body.len > 0 && json_object_size(body) > 0) {
+        core_error_set(&err, CORE_E_UNKNOWN_FIELD, "unknown field %s", json_object_iter_key(json_object_iter(body)));
+        core_error_hint(&err, "this request takes no fields: send no body, or {}");
+        return http_reply_error(req, &err);
+    }
     if (visible_job(req, id, &job, &err))
         return http_reply_error(req, &err);
     json_decref(job);

@@ -8,7 +8,9 @@
  * this process early — out of memory, a crash — ends only it (J3).
  *
  * The kinds, in one table: link_run — pindex_run over {"dataset": NAME} or the index, {"review_only": bool}
- * from the council's policy as the request found it.
+ * from the council's policy as the request found it; retention_run — an approved retention plan
+ * {"plan_id", "confirm", "policy": the server's policy file} carried out as `hearth retention run` does
+ * (cli_retention_run.c), its events through the audit outbox (the server's audit writer owns the trail).
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -19,6 +21,7 @@
 #include "core/core_parse.h"
 #include "jobs/jobs.h"
 #include "pindex/pindex.h"
+#include "policy/policy.h"
 
 /* A link run: the engine over the index (and a dataset); the run's counts are the result. */
 static int run_link(store *s, int64_t user_id, const json_t *params, json_t **result, char *ref, size_t refcap,
@@ -45,16 +48,52 @@ static int run_link(store *s, int64_t user_id, const json_t *params, json_t **re
     return *result ? 0 : core_error_set(err, CORE_E_INTERNAL, "out of memory");
 }
 
+/* A retention run: an approved plan carried out (or tried, dry) under the policy file the server loaded, as
+ * `hearth retention run` does; each disposal's event in the audit outbox with the disposal, for the server's
+ * audit writer (outbox_high in the result says how far). */
+static int run_retention(store *s, int64_t user_id, const json_t *params, json_t **result, char *ref,
+                         size_t refcap, core_error *err)
+{
+    const json_t *plan = json_object_get(params, "plan_id"), *path = json_object_get(params, "policy");
+    if (!json_is_integer(plan) || json_integer_value(plan) < 1 || !json_is_string(path))
+        return core_error_set(err, CORE_E_INVALID_VALUE, "a retention run needs plan_id and policy");
+    policy *pol = NULL;
+    int rc = policy_load(json_string_value(path), &pol, err);
+    if (rc) {
+        core_error_hint(err, "the server's policy file could not be read again: restart it with --policy FILE");
+        return rc;
+    }
+    cli_db d = {.s = s, .trail = NULL, .arena = CORE_ARENA_INIT};
+    cli_retention_run_opts o = {.plan_id = json_integer_value(plan),
+                                .confirm = json_is_true(json_object_get(params, "confirm")),
+                                .actor = user_id,
+                                .progress = jobs_child_progress};
+    cli_retention_counts c;
+    int64_t high = 0;
+    rc = cli_retention_carry_out(&d, pol, &o, &c, &high, err);
+    core_arena_release(&d.arena);
+    policy_free(pol);
+    if (rc)
+        return rc;
+    *result = json_pack("{s:I,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "plan_id", (json_int_t)o.plan_id, "confirm",
+                        o.confirm, "due", (json_int_t)c.due, "destroyed", (json_int_t)c.destroyed, "rows_removed",
+                        (json_int_t)c.rows_removed, "archived", (json_int_t)c.archived, "done_before",
+                        (json_int_t)c.already, "spared", (json_int_t)c.held_since, "outbox_high", (json_int_t)high);
+    snprintf(ref, refcap, "retention_plan/%" PRId64, o.plan_id);
+    return *result ? 0 : core_error_set(err, CORE_E_INTERNAL, "out of memory");
+}
+
 static const struct job_kind {
     const char *kind;
     int (*run)(store *s, int64_t user_id, const json_t *params, json_t **result, char *ref, size_t refcap,
                core_error *err);
 } kinds[] = {
     {"link_run", run_link},
+    {"retention_run", run_retention},
 };
 
 /* The kinds `hearth serve` runs, NULL-terminated (jobs_runner_config.kinds). */
-const char *const cli_job_kinds[] = {"link_run", NULL};
+const char *const cli_job_kinds[] = {"link_run", "retention_run", NULL};
 
 int cli_job_run(int argc, char **argv)
 {

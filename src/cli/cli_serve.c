@@ -16,8 +16,9 @@
  * the one array the server matches, then the API's.
  * Long work runs as background jobs (src/jobs/README.md): a worker thread per kind (cli_job_kinds) claims
  * queued jobs and runs each in a `hearth job run` process limited to --job-memory MB of private memory
- * (default half the machine's memory; src/jobs/README.md), so a job that runs out of memory fails alone; a job that succeeds is recorded in the
- * audit trail for the user who asked for it (on_job_finished).
+ * (default half the machine's memory; src/jobs/README.md), so a job that runs out of memory fails alone; a
+ * link run that succeeds is recorded in the audit trail for the user who asked for it, and the events a job
+ * left in the audit outbox are moved into the chain (on_job_finished).
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -141,10 +142,21 @@ static int64_t job_memory_default(void)
 static void on_job_finished(void *ctx, const jobs_outcome *o)
 {
     audit *trail = ctx;
-    if (strcmp(o->state, "succeeded") != 0 || !o->result || strcmp(o->kind, "link_run") != 0)
+    if (strcmp(o->state, "succeeded") != 0 || !o->result)
         return;
     json_error_t je;
     json_t *res = json_loads(o->result, 0, &je);
+    /* a job that wrote events into the audit outbox (a retention run's disposals): into the chain now */
+    int64_t high = json_integer_value(json_object_get(res, "outbox_high"));
+    core_error werr;
+    core_error_clear(&werr);
+    if (high > 0 && audit_outbox_await(trail, high, &werr) != 0)
+        core_log(CORE_LOG_ERROR, "job_events_not_moved", "detail", werr.detail, "hint",
+                 "they are safe in the audit outbox: the next server start moves them", CORE_LOG_END);
+    if (strcmp(o->kind, "link_run") != 0) {
+        json_decref(res);
+        return;
+    }
     int64_t run = json_integer_value(json_object_get(res, "id"));
     json_object_set_new(res, "job", json_integer(o->id));
     char *detail = res ? json_dumps(res, JSON_COMPACT) : NULL;

@@ -116,6 +116,7 @@ FIXED_ROUTES = [
     "GET /api/v1/claims", "POST /api/v1/claims",
     # background jobs (src/jobs/): every signed-in role, each job its asker's (and governance's and the admin's)
     "GET /api/v1/jobs", "GET /api/v1/jobs/{id}", "POST /api/v1/jobs/{id}/cancel",
+    "POST /api/v1/retention-plans/{id}/run",
 ]
 LINK_RUNNERS = ("governance", "analyst")
 MATCH_REVIEWERS = ("front_door", "team_manager", "governance")
@@ -1062,6 +1063,8 @@ class Matrix:
                           hold_missing))
         cells.append(Cell(p, "POST /api/v1/retention-plans/{id}/approval", "POST",
                           "/api/v1/retention-plans/999999/approval", hold_missing, body={"rows_digest": "0" * 64}))
+        cells.append(Cell(p, "POST /api/v1/retention-plans/{id}/run", "POST", "/api/v1/retention-plans/999999/run",
+                          hold_missing, body={"confirm": False}))
         cells += self.index_cells(p, unauth)
         return cells
 

@@ -18,6 +18,10 @@ Builds a small demo council (and a synthetic partner dataset of 100,000 rows for
   - restart: the server is killed with -9 while a job runs; its job process dies with it; the next server
     (its clock past the job's lease) fails the job as job_interrupted with a hint to start it again, and a
     new run then succeeds — an interrupted job is not run again by itself (jobs.h J4);
+  - a retention run as a job: an approved plan carried out through POST /api/v1/retention-plans/{id}/run under
+    the server's policy file (a draft refused, a dry run changing nothing, then every due record destroyed,
+    each disposal in the audit trail for the governance officer who asked, via the job), the practitioner
+    refused;
   - out of memory: on a server whose jobs may use --job-memory MB, a run over the index succeeds, a run
     over the large dataset fails its job as out_of_memory (with the limit in the hint) after it started its
     work, while the server keeps answering, and a run after it succeeds.
@@ -26,6 +30,8 @@ Prints one line per check and finally `jobs: N passed, N failed`. Python 3 stand
 """
 import argparse
 import datetime
+import hashlib
+import re
 import json
 import os
 import shutil
@@ -40,6 +46,7 @@ import time
 from signin import Checks, call, hearth_cli, header, session_of
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+DURHAM = os.path.join(HERE, "..", "..", "policy", "durham.yaml")
 SYNTH_MAPPING = os.path.join(HERE, "..", "..", "bench", "link-mappings", "synth.json")
 TEST_NOW = os.environ.setdefault("HEARTH_NOW", "2026-11-23T12:00:00Z")
 ANALYST, GOVERNANCE, ADMIN, PRACTITIONER = "sfcoordinator", "dpo", "admin", "practitioner.n1"
@@ -241,7 +248,11 @@ def main():
     st, _, job = api(ANALYST, "POST", "/api/v1/link-runs", {})
     url = job.get("url", "/api/v1/jobs/0")
     wait_for(url, ("running",), stage="reading the index")
-    st, _, doc = api(ANALYST, "POST", url + "/cancel")
+    st, _, doc = api(ANALYST, "POST", url + "/cancel", {"reason": "x"})
+    check(st == 422 and (doc.get("error") or {}).get("code") == "unknown_field"
+          and wait_for(url, ("running",)).get("cancel_requested") is False,
+          "a cancel with fields is refused and changes nothing", (st, doc))
+    st, _, doc = api(ANALYST, "POST", url + "/cancel", {})
     check(st == 202 and doc.get("state") == "running" and doc.get("cancel_requested") is True,
           "cancelling a running job: 202, flagged", (st, doc))
     doc = wait_for(url, ("succeeded", "failed", "cancelled"))
@@ -284,6 +295,71 @@ def main():
     doc = wait_for(job.get("url", "/api/v1/jobs/0"), ("succeeded", "failed", "cancelled"))
     check(st == 202 and doc.get("state") == "succeeded", "a new link run after it succeeds", (st, doc))
     server.stop()
+
+    # ---- a retention run as a job
+    # a policy whose early help cases go a year after closure, and a plan of it as of today, saved by the command
+    # line (so that governance may approve it: nobody approves their own)
+    proc = subprocess.run([hearth, "notice", "--policy", DURHAM, "--format", "json"], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, check=True)
+    pol = dict(json.loads(proc.stdout)["policy"], profile="jobs_test", retention={"classes": [
+        {"code": "r_eh", "label": "Early help", "records": "early_help_case", "trigger": "case_closure",
+         "period": {"years": 1}, "disposal": "destroy"}]})
+    policy_path = os.path.join(tmp, "jobs_test.yaml")
+    with open(policy_path, "w", encoding="utf-8") as f:
+        json.dump(pol, f)   # JSON is YAML
+    plan_csv = os.path.join(tmp, "plan.csv")
+    rc, out, err = hearth_cli(hearth, "retention", "plan", "--db", db, "--policy", policy_path, "--as-of",
+                              TEST_NOW[:10], "--save", "--out", plan_csv)
+    m = re.search(r"retention plan (\d+) saved", err)
+    check(rc == 0 and m, "a retention plan is saved", err[-300:])
+    plan_id = int(m.group(1)) if m else 0
+    with open(plan_csv, "rb") as f:
+        text = f.read()
+    due = [r.split(",") for r in text.decode().splitlines()[1:] if r.split(",")[8] == "dispose"]
+    episodes = [int(r[2]) for r in due if r[1] == "episode"]
+    check(len(episodes) > 0, "it has closed cases due for destruction", len(due))
+    server = Server(hearth, db, args=["--policy", policy_path])
+    port = server.port
+    run_url = "/api/v1/retention-plans/%d/run" % plan_id
+    st, _, doc = api(GOVERNANCE, "POST", run_url, {"confirm": True})
+    check(st == 409 and "approved" in (doc.get("error") or {}).get("detail", ""), "a draft plan does not run",
+          (st, doc))
+    st, _, doc = api(GOVERNANCE, "POST", run_url, {})
+    check(st == 422 and (doc.get("error") or {}).get("code") == "missing_field", "confirm must be said", (st, doc))
+    st, _, doc = api(GOVERNANCE, "POST", "/api/v1/retention-plans/%d/approval" % plan_id,
+                     {"rows_digest": hashlib.blake2b(text, digest_size=32).hexdigest()})
+    check(st == 200 and doc.get("state") == "approved", "governance approves the plan", (st, doc))
+    st, _, doc = api(PRACTITIONER, "POST", run_url, {"confirm": True})
+    check(st == 403, "a practitioner does not run a retention plan", (st, doc))
+    marks = ",".join("?" * len(episodes))
+    left = lambda: sql.execute("SELECT count(*) FROM episode WHERE id IN (%s)" % marks, episodes).fetchone()[0]
+    st, hdrs, job = api(GOVERNANCE, "POST", run_url, {"confirm": False})
+    doc = wait_for(job.get("url", "/api/v1/jobs/0"), ("succeeded", "failed", "cancelled"), user=GOVERNANCE)
+    res = doc.get("result") or {}
+    check(st == 202 and doc.get("state") == "succeeded" and res.get("confirm") is False
+          and res.get("due") == len(due) and res.get("destroyed", 0) >= len(episodes) and left() == len(episodes)
+          and doc.get("result_ref") == "retention_plan/%d" % plan_id,
+          "a dry run as a job counts what would go and changes nothing", (st, doc, left()))
+    st, hdrs, job = api(GOVERNANCE, "POST", run_url, {"confirm": True})
+    url = job.get("url", "/api/v1/jobs/0")
+    doc = wait_for(url, ("succeeded", "failed", "cancelled"), user=GOVERNANCE)
+    res = doc.get("result") or {}
+    check(st == 202 and doc.get("state") == "succeeded" and res.get("confirm") is True and left() == 0
+          and res.get("destroyed", 0) >= len(episodes) and doc.get("progress", {}).get("message") == "disposing"
+          and doc["progress"]["done"] == len(due),
+          "carried out as a job, every due case is destroyed", (st, doc, left()))
+    gov_id = sql.execute("SELECT id FROM app_user WHERE username = ?", (GOVERNANCE,)).fetchone()[0]
+    disposals = sql.execute("SELECT count(*) FROM disposal WHERE plan_id = ?", (plan_id,)).fetchone()[0]
+    trail = sqlite3.connect(db + ".audit", timeout=30)
+    events = trail.execute("SELECT count(*) FROM audit_event WHERE action = 'dispose' AND actor_user_id = ? "
+                           "AND detail LIKE '%\"via\":\"job\"%'", (gov_id,)).fetchone()[0]
+    trail.close()
+    check(disposals > 0 and events == res.get("destroyed"),
+          "each disposal is in the audit trail for the officer who asked, via the job", (disposals, events, res))
+    server.stop()
+    v = subprocess.run([hearth, "audit", "verify", "--db", db, "--public-key", db + ".audit-pubkey"],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    check(v.returncode == 0, "the audit trail verifies", (v.stdout[-300:], v.stderr[-300:]))
 
     # ---- out of memory
     server = Server(hearth, db, args=["--job-memory", str(JOB_MEMORY_MB)])
