@@ -16,7 +16,8 @@
  * ASAN_OPTIONS. Either way an allocation past the
  * limit ends the child, and J3 does the rest.
  *
- * Following it: poll() on both pipes with a 250 ms tick. Progress lines go to the job row; the last few
+ * Following it: poll() on both pipes with a 250 ms tick. The latest progress line goes to the job row (at most
+ * once a second: while the child holds the database's write lock each write waits); the last few
  * hundred bytes of stderr are kept for the error's detail; every third of the lease the lease is renewed,
  * which also says whether a cancel was asked for: the child is then sent SIGTERM (it stops at its next
  * progress point) and, JOBS_CANCEL_GRACE_SECONDS later, SIGKILL. A database that is busy (the child holds
@@ -94,6 +95,12 @@ typedef struct running {
     jobs_error error;
     int term_sent, kill_sent;
     struct timespec term_at;
+    /* the latest progress not yet written: only the latest is written, at most once a second, so a database
+     * the child holds locked for minutes costs one wait a second, not one per line */
+    int progress_pending;
+    uint64_t done, total;
+    char stage[128];
+    struct timespec progress_at;
 } running;
 
 static double since(const struct timespec *t0)
@@ -206,7 +213,22 @@ static int start_child(jobs_runner *r, running *j, core_error *err)
 
 /* ---- following it ---- */
 
-static void take_line(jobs_runner *r, store *s, running *j)
+/* Write the latest progress if a second has passed since the last write (or now, when force). */
+static void write_progress(jobs_runner *r, store *s, running *j, int force)
+{
+    if (!j->progress_pending || (!force && since(&j->progress_at) < 1))
+        return;
+    core_error err;
+    core_error_clear(&err);
+    int rc = jobs_progress(s, j->id, r->id, j->done, j->total, j->stage, &err);
+    clock_gettime(CLOCK_MONOTONIC, &j->progress_at);
+    if (rc == 0 || err.code != CORE_E_BUSY)
+        j->progress_pending = 0;
+    if (rc != 0 && err.code != CORE_E_BUSY)
+        core_log(CORE_LOG_WARN, "job_progress_not_recorded", "detail", err.detail, CORE_LOG_END);
+}
+
+static void take_line(running *j)
 {
     jobs_message m;
     core_error err;
@@ -218,8 +240,10 @@ static void take_line(jobs_runner *r, store *s, running *j)
     }
     switch (m.type) {
     case JOBS_MSG_PROGRESS:
-        if (jobs_progress(s, j->id, r->id, m.done, m.total, m.stage, &err) != 0 && err.code != CORE_E_BUSY)
-            core_log(CORE_LOG_WARN, "job_progress_not_recorded", "detail", err.detail, CORE_LOG_END);
+        j->done = m.done;
+        j->total = m.total;
+        snprintf(j->stage, sizeof j->stage, "%s", m.stage);
+        j->progress_pending = 1;
         break;
     case JOBS_MSG_RESULT:
         json_decref(j->result);
@@ -236,7 +260,7 @@ static void take_line(jobs_runner *r, store *s, running *j)
 }
 
 /* Read what the message pipe has; 0 at its end. */
-static int read_messages(jobs_runner *r, store *s, running *j)
+static int read_messages(running *j)
 {
     char buf[4096];
     ssize_t n = read(j->msg_fd, buf, sizeof buf);
@@ -246,7 +270,7 @@ static int read_messages(jobs_runner *r, store *s, running *j)
         return 0;
     for (ssize_t i = 0; i < n; i++) {
         if (buf[i] == '\n') {
-            take_line(r, s, j);
+            take_line(j);
             j->line_len = 0;
             j->line_overflow = 0;
         } else if (j->line_len < sizeof j->line - 1) {
@@ -406,9 +430,10 @@ static void run_job(jobs_runner *r, store *s, const char *kind, int64_t id, int6
             struct pollfd p[2] = {{msg_open ? j->msg_fd : -1, POLLIN, 0}, {err_open ? j->err_fd : -1, POLLIN, 0}};
             int n = poll(p, 2, TICK_MS);
             if (n > 0 && msg_open && (p[0].revents & (POLLIN | POLLHUP | POLLERR)))
-                msg_open = read_messages(r, s, j);
+                msg_open = read_messages(j);
             if (n > 0 && err_open && (p[1].revents & (POLLIN | POLLHUP | POLLERR)))
                 err_open = read_stderr(j);
+            write_progress(r, s, j, 0);
             if (!stopped && is_stopping(r)) {
                 stopped = 1;
                 signal_child(j, SIGKILL);
@@ -446,6 +471,7 @@ static void run_job(jobs_runner *r, store *s, const char *kind, int64_t id, int6
         j->pid = 0;
         close(j->msg_fd);
         close(j->err_fd);
+        write_progress(r, s, j, 1); /* the last stage reached, before the job is finished */
         state = judge(r, j, status, stopped, &e);
         if (strcmp(state, "succeeded") != 0 && strcmp(state, "cancelled") != 0) {
             char last[200];
