@@ -453,12 +453,10 @@ static void run_job(jobs_runner *r, store *s, const char *kind, int64_t id, int6
                 jobs_cancel_asked(s, id, &cancel, &err);
                 clock_gettime(CLOCK_MONOTONIC, &checked);
             }
-            {
-                if (cancel && !j->term_sent) {
-                    signal_child(j, SIGTERM);
-                    j->term_sent = 1;
-                    clock_gettime(CLOCK_MONOTONIC, &j->term_at);
-                }
+            if (cancel && !j->term_sent) { /* asked to stop: at its next progress point */
+                signal_child(j, SIGTERM);
+                j->term_sent = 1;
+                clock_gettime(CLOCK_MONOTONIC, &j->term_at);
             }
             if (j->term_sent && !j->kill_sent && since(&j->term_at) >= JOBS_CANCEL_GRACE_SECONDS) {
                 signal_child(j, SIGKILL);
