@@ -17,7 +17,8 @@ Builds a small demo council (and a synthetic partner dataset of 100,000 rows for
     nor it in their list, nor cancel it; governance and the administrator see every job;
   - restart: the server is killed with -9 while a job runs; its job process dies with it; the next server
     (its clock past the job's lease) fails the job as job_interrupted with a hint to start it again, and a
-    new run then succeeds — an interrupted job is not run again by itself (jobs.h J4);
+    new run then succeeds — an interrupted job is not run again by itself (jobs.h J4); a server stopped with
+    SIGTERM mid-job fails its job the same way at once and exits cleanly;
   - a retention run as a job: an approved plan carried out through POST /api/v1/retention-plans/{id}/run under
     the server's policy file (a draft refused, a dry run changing nothing, then every due record destroyed,
     each disposal in the audit trail for the governance officer who asked, via the job), the practitioner
@@ -294,7 +295,15 @@ def main():
     st, _, job = api(ANALYST, "POST", "/api/v1/link-runs", {})
     doc = wait_for(job.get("url", "/api/v1/jobs/0"), ("succeeded", "failed", "cancelled"))
     check(st == 202 and doc.get("state") == "succeeded", "a new link run after it succeeds", (st, doc))
-    server.stop()
+    # stopped with SIGTERM mid-job: the server stops its job and fails it at once, then exits cleanly
+    open(hold, "w").close()
+    st, _, job = api(ANALYST, "POST", "/api/v1/link-runs", {})
+    wait_for(job.get("url", "/api/v1/jobs/0"), ("running",), stage="reading the index")
+    rc = server.stop()
+    row = sql.execute("SELECT state, error_code FROM job WHERE id = ?", (job.get("id"),)).fetchone()
+    check(rc == 0 and row == ("failed", "job_interrupted") and not job_processes(db),
+          "a server stopped mid-job fails its job as interrupted and exits cleanly", (rc, row, server.log[-3:]))
+    os.remove(hold)
 
     # ---- a retention run as a job
     # a policy whose early help cases go a year after closure, and a plan of it as of today, saved by the command
