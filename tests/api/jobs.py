@@ -285,7 +285,7 @@ def main():
     state = sql.execute("SELECT state FROM job WHERE id = ?", (job.get("id"),)).fetchone()
     check(state == ("running",), "the job is left running in the database", state)
     # the next server's clock is past the dead worker's lease (JOBS_LEASE_SECONDS)
-    server = Server(hearth, db, env={"HEARTH_NOW": later(TEST_NOW, 30)})
+    server = Server(hearth, db, env={"HEARTH_NOW": later(TEST_NOW, 30), "HEARTH_TEST_JOB_HOLD": hold})
     port = server.port
     doc = wait_for(url, ("succeeded", "failed", "cancelled"))
     err = doc.get("error") or {}
