@@ -17,6 +17,7 @@ typedef struct api_app {
     const struct policy *policy; /* the council's loaded policy (GET /privacy), or NULL when none */
     const void *web;             /* the web application's data (web/: web_app), opaque here, or NULL */
     const char *db_path;         /* the database's path (the research key beside it: src/report/), or NULL */
+    struct jobs_runner *jobs;    /* the server's job workers (src/jobs/), woken when a job is queued, or NULL */
 } api_app;
 
 extern const http_route api_routes[];
@@ -152,6 +153,14 @@ int api_contact_history_read(http_req *req, int64_t contact, json_t **out, core_
 int api_linked_records(http_req *req);
 /* The person index (api_index.c). */
 int api_link_run_create(http_req *req);
+/* Background jobs (api_jobs.c): GET /api/v1/jobs, GET /api/v1/jobs/{id}, POST /api/v1/jobs/{id}/cancel; and
+ * the 202 Accepted a route that queued job id answers with (the job, Location /api/v1/jobs/{id}). */
+int api_job_list(http_req *req);
+int api_job_get(http_req *req);
+int api_job_cancel(http_req *req);
+int api_job_accepted(http_req *req, int64_t id);
+/* POST /api/v1/retention-plans/{id}/run (api_retention.c): an approved plan carried out as a job. */
+int api_retention_plan_run(http_req *req);
 int api_link_run_list(http_req *req);
 int api_match_review_list(http_req *req);
 int api_match_review_get(http_req *req);

@@ -4,7 +4,9 @@
  * the family identification list.
  *
  *   POST  /api/v1/link-runs                  run the engine: {"dataset": NAME} against the index, or {} the
- *                                            index against itself (link.run: counts only, no one's details)
+ *                                            index against itself (link.run: counts only, no one's details),
+ *                                            as a background job: 202 with the job (Location /api/v1/jobs/ID);
+ *                                            409 while another link run is queued or running (api_jobs.c)
  *   GET   /api/v1/link-runs                  the runs so far
  *   GET   /api/v1/match-reviews              suggested pairs (?state=pending|linked|same|different|all,
  *                                            kind=index|dataset, after, limit), each side as far as the viewer
@@ -38,6 +40,7 @@
 #include "core/core_parse.h"
 #include "model/model.h"
 #include "pindex/pindex.h"
+#include "jobs/jobs.h"
 
 enum { PAGE_DEFAULT = 50, PAGE_MAX = 500, REASON_MAX = 2000 };
 
@@ -322,27 +325,28 @@ int api_link_run_create(http_req *req)
     if (http_body_json(req, &body, &err) || api_body_only(body, "dataset", &err) ||
         api_body_text(body, "dataset", 0, 1, 64, &dataset, &err))
         return http_reply_error(req, &err);
+    int64_t dataset_id = 0;
+    if (dataset && pindex_dataset_find(req->db, dataset, &dataset_id, &err))
+        return http_reply_error(req, &err);
     /* A council whose policy promises a person in every decision gets every link queued for review. */
     const api_app *app = http_app(req);
-    pindex_run_options o = {.dataset = dataset,
-                            .user_id = req->who.user_id,
-                            .review_only = app && app->policy && !app->policy->automated_decisions};
-    pindex_run_counts c;
-    if (pindex_run(req->db, &o, &c, &err))
-        return http_reply_error(req, &err);
-    json_t *out = json_pack("{s:I,s:s,s:s?,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:f}", "id", (json_int_t)c.run_id, "kind",
-                            dataset ? "dataset" : "index", "dataset", dataset, "model_id", (json_int_t)c.model_id,
-                            "people", (json_int_t)c.people, "records", (json_int_t)c.records, "candidate_pairs",
-                            (json_int_t)c.candidates, "linked", (json_int_t)c.linked, "queued",
-                            (json_int_t)c.queued, "kept", (json_int_t)c.kept, "seconds", c.seconds);
-    char *detail = json_dumps(out, JSON_COMPACT);
-    int rc = http_audit(req, "link_run", "link_run", c.run_id, detail, 1, &err);
-    free(detail);
-    if (rc) {
-        json_decref(out);
+    int review_only = app && app->policy && !app->policy->automated_decisions;
+    /* The run is a background job (src/jobs/): one link run at a time, refused while one waits or runs. */
+    json_t *params = json_pack("{s:s?,s:b}", "dataset", dataset, "review_only", review_only);
+    char *text = params ? json_dumps(params, JSON_COMPACT) : NULL;
+    json_decref(params);
+    if (!text) {
+        core_error_set(&err, CORE_E_INTERNAL, "out of memory");
         return http_reply_error(req, &err);
     }
-    return reply(req, 201, out);
+    int64_t job = 0;
+    int rc = jobs_create(req->db, "link_run", req->who.user_id, text, 1, &job, &err);
+    if (rc == 0)
+        rc = http_audit(req, "create", "job", job, text, 1, &err);
+    free(text);
+    if (rc)
+        return http_reply_error(req, &err);
+    return api_job_accepted(req, job);
 }
 
 int api_link_run_list(http_req *req)

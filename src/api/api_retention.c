@@ -9,6 +9,9 @@
  *   GET   /api/v1/retention-plans/{id}                                                  -> a saved plan
  *   GET   /api/v1/retention-plans/{id}/rows   ?action=&after=&limit=                    -> {items, next}
  *   POST  /api/v1/retention-plans/{id}/approval {rows_digest}  a second person approves  -> the plan
+ *   POST  /api/v1/retention-plans/{id}/run  {confirm: bool}  carry out an approved plan    -> 202 the job
+ *         (a background job, src/jobs/: as `hearth retention run [--confirm]`, under the server's policy
+ *         file; each disposal audited; one retention run at a time, 409 while one waits or runs)
  *
  * Only governance (permissions governance.hold and governance.retention, src/access/access.c). The SQL and the checks are the retention
  * module's (retention_hold_*); a write and its audit event commit together; reads are audited.
@@ -17,6 +20,8 @@
 
 #include "api/api.h"
 #include "core/core_parse.h"
+#include "jobs/jobs.h"
+#include "policy/policy.h"
 #include "retention/retention.h"
 
 enum { HOLD_PAGE_DEFAULT = 50, HOLD_PAGE_MAX = 500 };
@@ -264,4 +269,48 @@ int api_retention_plan_rows(http_req *req)
     int rc = http_reply_json(req, 200, out);
     json_decref(out);
     return rc;
+}
+
+int api_retention_plan_run(http_req *req)
+{
+    core_error err;
+    core_error_clear(&err);
+    json_t *body;
+    int64_t id = req->ids[0];
+    if (http_body_json(req, &body, &err) || api_body_only(body, "confirm", &err))
+        return http_reply_error(req, &err);
+    json_t *confirm = json_object_get(body, "confirm");
+    if (!json_is_boolean(confirm)) {
+        core_error_set(&err, confirm ? CORE_E_WRONG_TYPE : CORE_E_MISSING_FIELD, "confirm");
+        core_error_hint(&err, "true carries the plan out; false is a dry run that only counts");
+        return http_reply_error(req, &err);
+    }
+    retention_plan_info plan;
+    if (retention_plan_get(req->db, &req->arena, id, &plan, &err))
+        return http_reply_error(req, &err);
+    /* The plan runs under the very policy file it was made with: the one this server loaded. */
+    const api_app *app = http_app(req);
+    if (!app || !app->policy) {
+        core_error_set(&err, CORE_E_CONFLICT, "this server has no policy file loaded");
+        core_error_hint(&err, "start it with --policy FILE, the file the plan was made with");
+        return http_reply_error(req, &err);
+    }
+    if (retention_plan_runnable(req->db, &req->arena, app->policy, id, &plan, &err))
+        return http_reply_error(req, &err);
+    json_t *params = json_pack("{s:I,s:O,s:s}", "plan_id", (json_int_t)id, "confirm", confirm, "policy",
+                               app->policy->path);
+    char *text = params ? json_dumps(params, JSON_COMPACT) : NULL;
+    json_decref(params);
+    if (!text) {
+        core_error_set(&err, CORE_E_INTERNAL, "out of memory");
+        return http_reply_error(req, &err);
+    }
+    int64_t job = 0;
+    int rc = jobs_create(req->db, "retention_run", req->who.user_id, text, 1, &job, &err);
+    if (rc == 0)
+        rc = http_audit(req, "create", "job", job, text, 1, &err);
+    free(text);
+    if (rc)
+        return http_reply_error(req, &err);
+    return api_job_accepted(req, job);
 }

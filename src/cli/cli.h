@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "audit/audit.h"
 #include "core/core_arena.h"
@@ -101,6 +102,29 @@ int cli_link_dedupe(int argc, char **argv);
 int cli_link_pair(int argc, char **argv);
 int cli_link_synth(int argc, char **argv);
 int cli_link_index(int argc, char **argv);
+/* Carrying out an approved retention plan (cli_retention_run.c), for `hearth retention run` and the job
+ * retention_run. Each record is its own transaction; its event goes into the trail after the commit when
+ * d->trail is set (the command line, actor 0, via cli), else into the audit outbox inside the transaction (a job
+ * process, actor o->actor, via job), *outbox_high the highest outbox row written. progress (may be NULL) is
+ * called between records. 0 or the error, *c counting what was done either way. */
+typedef struct cli_retention_counts {
+    uint64_t due, destroyed, archived, already, held_since, rows_removed;
+} cli_retention_counts;
+typedef struct cli_retention_run_opts {
+    int64_t plan_id;
+    int confirm;      /* 0: a dry run (each disposal rolled back) */
+    int64_t actor;    /* who asked (a job's asker); 0: the system */
+    FILE *out;        /* a line per disposal, or NULL */
+    void (*progress)(void *ctx, const char *stage, uint64_t done, uint64_t total);
+    void *progress_ctx;
+} cli_retention_run_opts;
+struct policy;
+int cli_retention_carry_out(cli_db *d, const struct policy *pol, const cli_retention_run_opts *o,
+                            cli_retention_counts *c, int64_t *outbox_high, core_error *err);
+
+/* `hearth job run` (cli_job.c), and the kinds of job it runs, NULL-terminated, for the server's workers. */
+int cli_job_run(int argc, char **argv);
+extern const char *const cli_job_kinds[];
 int cli_identify(int argc, char **argv);
 int cli_sar_pack(int argc, char **argv);
 int cli_retention_run(int argc, char **argv);

@@ -42,7 +42,7 @@ static const cli_command commands[] = {
     {"serve", "serve the web API",
      "usage: hearth serve --db PATH [--address ADDR] [--port PORT] [--connections N] [--threads N]\n"
      "                    [--idle-timeout SECONDS] [--per-address-limit N] [--secure-cookies]\n"
-     "                    [--signing-key FILE] [--policy FILE]\n"
+     "                    [--signing-key FILE] [--policy FILE] [--job-memory MB]\n"
      "\n"
      "Serve Hearth's JSON API on http://ADDR:PORT (default 127.0.0.1:8080) from the database at PATH,\n"
      "which is migrated first. PORT 0 picks a free port. The chosen address is printed as a log line\n"
@@ -55,6 +55,8 @@ static const cli_command commands[] = {
      "  --per-address-limit N  open connections from one client address at most (default 0: no limit;\n"
      "                         behind a reverse proxy every client has the proxy's address, so limit\n"
      "                         per client at the proxy and leave this 0, or set it above the proxy's own)\n"
+     "  --job-memory MB        memory limit of each background job's process (default: half the\n"
+     "                         machine's memory; 0: none). A job past it fails; the server goes on\n"
      "--secure-cookies marks the browser session cookie Secure: use it when clients reach Hearth over HTTPS\n"
      "through a TLS-terminating proxy (Hearth itself serves plain HTTP).\n"
      "--signing-key FILE: the audit trail's signing key (as `hearth init`; default $HEARTH_AUDIT_SIGNING_KEY,\n"
@@ -244,6 +246,16 @@ static const cli_command commands[] = {
      "same files. Columns: id, given_name, family_name, sex, date_of_birth (dd/mm/yyyy), address_1,\n"
      "address_2, town, postcode, nhs_number, nino (bench/link-mappings/synth.json maps them).\n",
      cli_link_synth},
+    {"job run", "run one background job (started by a server's job worker, not by hand)",
+     "usage: hearth job run --db PATH --job ID\n"
+     "\n"
+     "Run job ID of the database at PATH: the process `hearth serve` starts for each job it claims\n"
+     "(src/jobs/README.md). The job must be running under a worker, which gives this process a pipe on\n"
+     "descriptor 3 for its progress and its last word (a result or an error) and a memory limit\n"
+     "(hearth serve --job-memory). It never changes the job's row itself. Kinds: link_run (the matching\n"
+     "engine, as POST /api/v1/link-runs asks for it). Exit status 0 when it said its last word (the job's\n"
+     "success or its error), 75 when it stopped on a cancel at a progress point, else 1.\n",
+     cli_job_run},
     {"link index", "match a partner dataset, or the index itself, against the person index",
      "usage: hearth link index --db PATH [--dataset NAME] [--threads N] [--policy FILE]\n"
      "\n"

@@ -67,14 +67,35 @@ static int fresh_action(const fresh *f, const char *table, int64_t id)
     return hit ? (int)hit->action : -1;
 }
 
-typedef struct run_counts {
-    uint64_t due, destroyed, archived, already, held_since, rows_removed;
-} run_counts;
+typedef cli_retention_counts run_counts;
+
+/* The event of a disposal: after its commit into the trail (the command line), or, without a trail (a job
+ * process: src/jobs/), into the audit outbox inside the disposal's own transaction, for the server's audit
+ * writer to move into the chain; *outbox_high the highest outbox row written. detail is consumed. */
+static int record(cli_db *d, const cli_retention_run_opts *o, const char *action, const char *table, int64_t id,
+                  json_t *detail, int64_t *outbox_high, core_error *err)
+{
+    if (d->trail)
+        return cli_db_record(d, action, table, id, detail, err);
+    json_object_set_new(detail, "via", json_string("job"));
+    char *text = json_dumps(detail, JSON_COMPACT);
+    json_decref(detail);
+    if (!text)
+        return core_error_set(err, CORE_E_INTERNAL, "out of memory");
+    audit_event ev = {o->actor, NULL, action, table, id, text, NULL};
+    int64_t row = 0;
+    int rc = audit_outbox_add(d->s, &ev, &row, err);
+    free(text);
+    if (rc == 0 && row > *outbox_high)
+        *outbox_high = row;
+    return rc;
+}
 
 /* One row: destroy or archive it (dry: inside a transaction rolled back). */
-static int one(cli_db *d, const retention_plan_info *plan, const retention_saved_row *r, int confirm,
-               run_counts *c, core_error *err)
+static int one(cli_db *d, const cli_retention_run_opts *o, const retention_plan_info *plan,
+               const retention_saved_row *r, run_counts *c, int64_t *outbox_high, core_error *err)
 {
+    int confirm = o->confirm;
     core_arena a = CORE_ARENA_INIT;
     int archive = r->disposal && strcmp(r->disposal, "archive") == 0;
     gov_disposal g = {.kind = "retention",
@@ -98,6 +119,11 @@ static int one(cli_db *d, const retention_plan_info *plan, const retention_saved
         core_error_clear(err);
         return 0;
     }
+    json_t *detail = rc == 0 && confirm ? json_pack("{s:I,s:s,s:s?}", "plan_id", (json_int_t)plan->id, "class",
+                                                    r->record_class, "disposal", archive ? NULL : res.reference)
+                                        : NULL;
+    if (rc == 0 && confirm && !d->trail) /* a job: the event in the disposal's own transaction */
+        rc = record(d, o, archive ? "archive" : "dispose", r->record_table, r->record_id, detail, outbox_high, err);
     if (rc == 0 && confirm)
         rc = store_commit(d->s, err);
     else
@@ -109,18 +135,63 @@ static int one(cli_db *d, const retention_plan_info *plan, const retention_saved
             c->destroyed++;
             c->rows_removed += (uint64_t)res.rows;
         }
-        if (confirm) {
-            json_t *detail = json_pack("{s:I,s:s,s:s?}", "plan_id", (json_int_t)plan->id, "class", r->record_class,
-                                       "disposal", archive ? NULL : res.reference);
-            rc = cli_db_record(d, archive ? "archive" : "dispose", r->record_table, r->record_id, detail, err);
-            if (rc == 0 && !archive)
-                printf("%s  %s %" PRId64 "  %s  %" PRId64 " rows\n", res.reference, r->record_table, r->record_id,
-                       r->record_class, res.rows);
-            else if (rc == 0)
-                printf("archived  %s %" PRId64 "  %s\n", r->record_table, r->record_id, r->record_class);
-        }
+        if (confirm && d->trail) /* the command line: into the trail once committed */
+            rc = record(d, o, archive ? "archive" : "dispose", r->record_table, r->record_id, detail, outbox_high,
+                        err);
+        if (rc == 0 && confirm && o->out && !archive)
+            fprintf(o->out, "%s  %s %" PRId64 "  %s  %" PRId64 " rows\n", res.reference, r->record_table,
+                    r->record_id, r->record_class, res.rows);
+        else if (rc == 0 && confirm && o->out)
+            fprintf(o->out, "archived  %s %" PRId64 "  %s\n", r->record_table, r->record_id, r->record_class);
+    } else if (d->trail) {
+        json_decref(detail);
     }
     core_arena_release(&a);
+    return rc;
+}
+
+int cli_retention_carry_out(cli_db *d, const policy *pol, const cli_retention_run_opts *o,
+                            cli_retention_counts *c, int64_t *outbox_high, core_error *err)
+{
+    int64_t plan_id = o->plan_id;
+    int rc = 0;
+    retention_plan_info plan;
+    char today[11];
+    core_clock_today(today);
+    fresh f = {0};
+    memset(c, 0, sizeof *c);
+    *outbox_high = 0;
+    rc = retention_plan_runnable(d->s, &d->arena, pol, plan_id, &plan, err);
+    if (rc == 0) /* the plan again, as of today: holds placed since, and records no longer due, are spared */
+        rc = retention_plan_build(d->s, pol, today, fresh_add, &f, NULL, err);
+    if (rc == 0)
+        qsort(f.v, f.n, sizeof(*f.v), fresh_cmp);
+    uint64_t total = rc == 0 ? (uint64_t)plan.dispose : 0;
+    if (rc == 0 && o->progress)
+        o->progress(o->progress_ctx, "disposing", 0, total);
+    for (int64_t after = 0; rc == 0;) {
+        retention_saved_row *rows;
+        size_t n = 0;
+        core_arena page = CORE_ARENA_INIT;
+        rc = retention_plan_rows(d->s, &page, plan_id, after, PAGE, "dispose", &rows, &n, err);
+        for (size_t i = 0; rc == 0 && i < n; i++) {
+            c->due++;
+            if (fresh_action(&f, rows[i].record_table, rows[i].record_id) != RETENTION_DISPOSE)
+                c->held_since++;
+            else
+                rc = one(d, o, &plan, &rows[i], c, outbox_high, err);
+            if (rc == 0 && o->progress) /* between records: each is its own transaction */
+                o->progress(o->progress_ctx, "disposing", c->due, total);
+        }
+        if (n)
+            after = rows[n - 1].row_id;
+        core_arena_release(&page);
+        if (n < PAGE)
+            break;
+    }
+    if (rc == 0 && o->confirm && c->held_since == 0) /* every row done: the plan has run */
+        rc = retention_plan_mark_run(d->s, &d->arena, plan_id, 0, err);
+    free(f.v);
     return rc;
 }
 
@@ -166,56 +237,11 @@ int cli_retention_run(int argc, char **argv)
         policy_free(pol);
         return CLI_FAIL;
     }
-    int status = CLI_OK, rc = 0;
-    retention_plan_info plan;
-    char digest[RETENTION_DIGEST_HEX], today[11];
-    core_clock_today(today);
-    fresh f = {0};
-    run_counts c = {0};
-    rc = retention_plan_get(d.s, &d.arena, plan_id, &plan, &err);
-    if (rc == 0 && strcmp(plan.state, "draft") == 0) {
-        core_error_set(&err, CORE_E_CONFLICT, "retention plan %" PRId64 " has not been approved", plan_id);
-        rc = core_error_hint(&err, "governance approves it first: POST /api/v1/retention-plans/%" PRId64 "/approval",
-                             plan_id);
-    }
-    if (rc == 0 && strcmp(today, plan.as_of) < 0)
-        rc = core_error_set(&err, CORE_E_CONFLICT, "retention plan %" PRId64 " is as of %s, which has not come",
-                            plan_id, plan.as_of);
-    if (rc == 0)
-        rc = retention_digest_file(pol->path, digest, &err);
-    if (rc == 0 && strcmp(digest, plan.policy_digest) != 0) {
-        core_error_set(&err, CORE_E_CONFLICT, "%s is not the policy file plan %" PRId64 " was made with", pol->path,
-                       plan_id);
-        rc = core_error_hint(&err, "run it with the same file (its BLAKE2b digest is %.16s...), or make and approve "
-                                   "a new plan", plan.policy_digest);
-    }
-    if (rc == 0) /* the plan again, as of today: holds placed since, and records no longer due, are spared */
-        rc = retention_plan_build(d.s, pol, today, fresh_add, &f, NULL, &err);
-    if (rc == 0)
-        qsort(f.v, f.n, sizeof(*f.v), fresh_cmp);
-    for (int64_t after = 0; rc == 0;) {
-        retention_saved_row *rows;
-        size_t n = 0;
-        core_arena page = CORE_ARENA_INIT;
-        rc = retention_plan_rows(d.s, &page, plan_id, after, PAGE, "dispose", &rows, &n, &err);
-        for (size_t i = 0; rc == 0 && i < n; i++) {
-            c.due++;
-            if (fresh_action(&f, rows[i].record_table, rows[i].record_id) != RETENTION_DISPOSE) {
-                c.held_since++;
-                continue;
-            }
-            rc = one(&d, &plan, &rows[i], confirm, &c, &err);
-        }
-        if (n)
-            after = rows[n - 1].row_id;
-        core_arena_release(&page);
-        if (n < PAGE)
-            break;
-    }
-    if (rc == 0 && confirm && c.held_since == 0) /* every row done: the plan has run */
-        rc = retention_plan_mark_run(d.s, &d.arena, plan_id, 0, &err);
-    free(f.v);
-    if (rc) {
+    int status = CLI_OK;
+    cli_retention_run_opts o = {.plan_id = plan_id, .confirm = confirm, .out = stdout};
+    run_counts c;
+    int64_t outbox_high = 0;
+    if (cli_retention_carry_out(&d, pol, &o, &c, &outbox_high, &err)) {
         cli_print_error(&err);
         status = CLI_FAIL;
     }

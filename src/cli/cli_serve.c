@@ -14,6 +14,11 @@
  * DEFAULT_ASSETS the same way as the policy (the working directory, then the source tree), and serves pages
  * unstyled (a warning is logged) when neither exists. The web pages' routes (web/web_routes.c) come first in
  * the one array the server matches, then the API's.
+ * Long work runs as background jobs (src/jobs/README.md): a worker thread per kind (cli_job_kinds) claims
+ * queued jobs and runs each in a `hearth job run` process limited to --job-memory MB of private memory
+ * (default half the machine's memory; src/jobs/README.md), so a job that runs out of memory fails alone; a
+ * link run that succeeds is recorded in the audit trail for the user who asked for it, and the events a job
+ * left in the audit outbox are moved into the chain (on_job_finished).
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -28,6 +33,7 @@
 #include "core/core_log.h"
 #include "core/core_parse.h"
 #include "http/http.h"
+#include "jobs/jobs.h"
 #include "policy/policy.h"
 #include "store/store.h"
 #include "web/web.h"
@@ -123,6 +129,46 @@ static void files_fit(int64_t *conns, int threads)
              CORE_LOG_END);
 }
 
+/* The default memory limit of a job's process: half the machine's memory, at least 256 MiB. */
+static int64_t job_memory_default(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+    int64_t mb = pages > 0 && size > 0 ? (int64_t)((uint64_t)pages * (uint64_t)size / 2 >> 20) : 0;
+    return mb < 256 ? 256 : mb;
+}
+
+/* A job that finished well is recorded in the audit trail for whoever asked for it, as the request that ran
+ * the work used to record it: a link run as "link_run" on its link_run row with the counts. */
+static void on_job_finished(void *ctx, const jobs_outcome *o)
+{
+    audit *trail = ctx;
+    if (strcmp(o->state, "succeeded") != 0 || !o->result)
+        return;
+    json_error_t je;
+    json_t *res = json_loads(o->result, 0, &je);
+    /* a job that wrote events into the audit outbox (a retention run's disposals): into the chain now */
+    int64_t high = json_integer_value(json_object_get(res, "outbox_high"));
+    core_error werr;
+    core_error_clear(&werr);
+    if (high > 0 && audit_outbox_await(trail, high, &werr) != 0)
+        core_log(CORE_LOG_ERROR, "job_events_not_moved", "detail", werr.detail, "hint",
+                 "they are safe in the audit outbox: the next server start moves them", CORE_LOG_END);
+    if (strcmp(o->kind, "link_run") != 0) {
+        json_decref(res);
+        return;
+    }
+    int64_t run = json_integer_value(json_object_get(res, "id"));
+    json_object_set_new(res, "job", json_integer(o->id));
+    char *detail = res ? json_dumps(res, JSON_COMPACT) : NULL;
+    json_decref(res);
+    audit_event ev = {o->created_by, NULL, "link_run", "link_run", run, detail, NULL};
+    core_error err;
+    core_error_clear(&err);
+    if (audit_record(trail, &ev, AUDIT_DURABLE, &err) != 0)
+        core_log(CORE_LOG_ERROR, "job_not_audited", "detail", err.detail, CORE_LOG_END);
+    free(detail);
+}
+
 static void on_signal(int sig)
 {
     (void)sig;
@@ -133,7 +179,7 @@ int cli_serve(int argc, char **argv)
 {
     const char *db = NULL, *address = "127.0.0.1";
     int64_t port = 8080, conns = HTTP_DEFAULT_CONNECTIONS, threads = http_default_threads();
-    int64_t idle = HTTP_DEFAULT_IDLE_TIMEOUT, per_address = 0;
+    int64_t idle = HTTP_DEFAULT_IDLE_TIMEOUT, per_address = 0, job_memory = job_memory_default();
     int secure_cookies = 0;
     const char *policy_path = NULL, *assets_dir = NULL;
     audit_config acfg = {0};
@@ -148,6 +194,7 @@ int cli_serve(int argc, char **argv)
                                          {"secure-cookies", no_argument, NULL, 's'},
                                          {"policy", required_argument, NULL, 'P'},
                                          {"assets", required_argument, NULL, 'A'},
+                                         {"job-memory", required_argument, NULL, 'M'},
                                          {NULL, 0, NULL, 0}};
     int c;
     optind = 1;
@@ -189,6 +236,12 @@ int cli_serve(int argc, char **argv)
         case 'k': acfg.signing_key = optarg; break;
         case 'P': policy_path = optarg; break;
         case 'A': assets_dir = optarg; break;
+        case 'M':
+            if (core_parse_int64(optarg, strlen(optarg), 0, INT64_C(1) << 30, &job_memory)) {
+                fprintf(stderr, "hearth serve: --job-memory is a number of MiB (0: no limit)\n");
+                return CLI_USAGE;
+            }
+            break;
         default: return CLI_USAGE;
         }
     }
@@ -255,6 +308,14 @@ int cli_serve(int argc, char **argv)
         rc = store_wal_keeper_start(&keep_trail, trail_path, WAL_KEEPER_MS, WAL_TRUNCATE_FRAMES, &err);
         free(trail_path);
     }
+    /* The job workers, before the server takes requests that queue jobs. */
+    jobs_runner *runner = NULL;
+    if (rc == 0) {
+        jobs_runner_config jc = {.db = db, .kinds = cli_job_kinds, .memory_mb = (uint64_t)job_memory,
+                                 .on_finish = on_job_finished, .ctx = trail};
+        rc = jobs_runner_start(&runner, &jc, &err);
+        app.jobs = runner;
+    }
     http_server *srv = NULL;
     int bound = 0;
     if (rc == 0) {
@@ -276,6 +337,7 @@ int cli_serve(int argc, char **argv)
     }
     if (rc) {
         cli_print_error(&err);
+        jobs_runner_stop(runner);
         store_wal_keeper_stop(keep_db);
         store_wal_keeper_stop(keep_trail);
         audit_close(trail, NULL);
@@ -299,8 +361,11 @@ int cli_serve(int argc, char **argv)
     snprintf(nconns, sizeof(nconns), "%" PRId64, conns);
     snprintf(nidle, sizeof(nidle), "%" PRId64, idle);
     snprintf(nper, sizeof(nper), "%" PRId64, per_address);
+    char njobmem[24];
+    snprintf(njobmem, sizeof(njobmem), "%" PRId64, job_memory);
     core_log(CORE_LOG_INFO, "server_started", "url", url, "port", portbuf, "database", db, "threads", nthreads,
-             "connections", nconns, "idle_timeout", nidle, "per_address_limit", nper, CORE_LOG_END);
+             "connections", nconns, "idle_timeout", nidle, "per_address_limit", nper, "job_memory_mb", njobmem,
+             CORE_LOG_END);
     /* A signed checkpoint every minute, so that cutting off the newest audit entries is caught. A checkpoint
      * that cannot be written (a full disk) is logged and tried again at the next tick: the server keeps
      * running, and the audit writer's sticky error already refuses reads it cannot record (fail closed), so
@@ -321,6 +386,7 @@ int cli_serve(int argc, char **argv)
     }
     core_log(CORE_LOG_INFO, "server_stopping", CORE_LOG_END);
     http_server_stop(srv);
+    jobs_runner_stop(runner);
     store_wal_keeper_stop(keep_db);
     store_wal_keeper_stop(keep_trail);
     int crc = audit_close(trail, &err);

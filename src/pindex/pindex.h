@@ -60,6 +60,10 @@ typedef struct pindex_run_counts {
  * dataset), CORE_E_INVALID_VALUE (fewer than two people), CORE_E_STORE. */
 int pindex_run(store *s, const pindex_run_options *o, pindex_run_counts *c, core_error *err);
 
+/* The id of the partner dataset named name into *id. CORE_E_NOT_FOUND (with a hint to import it) when there
+ * is none, or CORE_E_STORE. */
+int pindex_dataset_find(store *s, const char *name, int64_t *id, core_error *err);
+
 /* The newest model trained on the index into m (returns 1), or 0 when none has been trained. */
 int pindex_model_load(store *s, link_model *m, core_error *err);
 

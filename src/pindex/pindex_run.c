@@ -620,3 +620,17 @@ int pindex_run(store *s, const pindex_run_options *o, pindex_run_counts *c, core
     c->seconds = seconds_since(&t0);
     return rc;
 }
+
+int pindex_dataset_find(store *s, const char *name, int64_t *id, core_error *err)
+{
+    core_arena a = CORE_ARENA_INIT;
+    store_value p[] = {store_v_text(name)};
+    *id = 0;
+    int rc = store_query_int(s, &a, SQL_DATASET, p, 1, id, err);
+    core_arena_release(&a);
+    if (rc == CORE_E_NOT_FOUND || (rc == 0 && !*id)) {
+        core_error_set(err, CORE_E_NOT_FOUND, "there is no dataset named %s", name);
+        rc = core_error_hint(err, "import it first: hearth import --dataset %s", name);
+    }
+    return rc;
+}

@@ -201,4 +201,11 @@ int retention_person_held(store *s, core_arena *a, int64_t person, const char *o
 /* Mark an approved plan run (its disposals done); a plan in any other state is left as it is. */
 int retention_plan_mark_run(store *s, core_arena *a, int64_t id, int64_t actor, core_error *err);
 
+/* May saved plan id be carried out now under pol (`hearth retention run`, POST /api/v1/retention-plans/{id}/run)?
+ * It must be approved (CORE_E_CONFLICT, with a hint, for a draft), its as-of day must have come
+ * (CORE_E_CONFLICT), and pol must be the very file it was made with (its digest; CORE_E_CONFLICT otherwise,
+ * CORE_E_IO when the file cannot be read). *plan the plan (strings on a). CORE_E_NOT_FOUND when absent. */
+int retention_plan_runnable(store *s, core_arena *a, const policy *pol, int64_t id, retention_plan_info *plan,
+                            core_error *err);
+
 #endif

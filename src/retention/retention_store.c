@@ -7,8 +7,10 @@
  * approver was shown. State: draft --approve (a second person, digest matching)--> approved --run--> run
  * (running is for later).
  */
+#include <inttypes.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "core/core_clock.h"
 #include "retention/retention.h"
@@ -294,4 +296,29 @@ int retention_plan_mark_run(store *s, core_arena *a, int64_t id, int64_t actor, 
     store_value v[] = {store_v_int(id), store_v_text(core_arena_strdup(a, now)),
                        actor > 0 ? store_v_int(actor) : store_v_null()};
     return store_exec(s, a, SQL_PLAN_RUN, v, 3, NULL, err);
+}
+
+int retention_plan_runnable(store *s, core_arena *a, const policy *pol, int64_t plan_id,
+                                retention_plan_info *plan, core_error *err)
+{
+    char digest[RETENTION_DIGEST_HEX], today[11];
+    core_clock_today(today);
+    int rc = retention_plan_get(s, a, plan_id, plan, err);
+    if (rc == 0 && strcmp(plan->state, "draft") == 0) {
+        core_error_set(err, CORE_E_CONFLICT, "retention plan %" PRId64 " has not been approved", plan_id);
+        rc = core_error_hint(err, "governance approves it first: POST /api/v1/retention-plans/%" PRId64 "/approval",
+                             plan_id);
+    }
+    if (rc == 0 && strcmp(today, plan->as_of) < 0)
+        rc = core_error_set(err, CORE_E_CONFLICT, "retention plan %" PRId64 " is as of %s, which has not come",
+                            plan_id, plan->as_of);
+    if (rc == 0)
+        rc = retention_digest_file(pol->path, digest, err);
+    if (rc == 0 && strcmp(digest, plan->policy_digest) != 0) {
+        core_error_set(err, CORE_E_CONFLICT, "%s is not the policy file plan %" PRId64 " was made with", pol->path,
+                       plan_id);
+        rc = core_error_hint(err, "run it with the same file (its BLAKE2b digest is %.16s...), or make and approve "
+                                  "a new plan", plan->policy_digest);
+    }
+    return rc;
 }

@@ -114,6 +114,9 @@ FIXED_ROUTES = [
     # the returns the council sends and the counts it publishes (docs/returns.md): governance and analysts
     "GET /api/v1/returns/annex-a", "GET /api/v1/returns/reach", "POST /api/v1/returns/research-extracts",
     "GET /api/v1/claims", "POST /api/v1/claims",
+    # background jobs (src/jobs/): every signed-in role, each job its asker's (and governance's and the admin's)
+    "GET /api/v1/jobs", "GET /api/v1/jobs/{id}", "POST /api/v1/jobs/{id}/cancel",
+    "POST /api/v1/retention-plans/{id}/run",
 ]
 LINK_RUNNERS = ("governance", "analyst")
 MATCH_REVIEWERS = ("front_door", "team_manager", "governance")
@@ -1060,6 +1063,8 @@ class Matrix:
                           hold_missing))
         cells.append(Cell(p, "POST /api/v1/retention-plans/{id}/approval", "POST",
                           "/api/v1/retention-plans/999999/approval", hold_missing, body={"rows_digest": "0" * 64}))
+        cells.append(Cell(p, "POST /api/v1/retention-plans/{id}/run", "POST", "/api/v1/retention-plans/999999/run",
+                          hold_missing, body={"confirm": False}))
         cells += self.index_cells(p, unauth)
         return cells
 
@@ -1089,6 +1094,13 @@ class Matrix:
                           gate_missing(LINK_RUNNERS, "running the matching engine")
                           if not anon and p.role in LINK_RUNNERS else runs,
                           body={"dataset": "matrix_no_such_dataset"}))
+        # background jobs (api_jobs.c): anyone signed in lists their own; a job that is not there, or is
+        # another's, is absent (what they do: tests/api/jobs.py)
+        mine = unauth if anon else ALLOW("the caller's own jobs")
+        cells.append(Cell(p, "GET /api/v1/jobs", "GET", "/api/v1/jobs", mine))
+        absent = unauth if anon else DENY({404}, "no such job", audited=False)
+        cells.append(Cell(p, "GET /api/v1/jobs/{id}", "GET", "/api/v1/jobs/999999", absent))
+        cells.append(Cell(p, "POST /api/v1/jobs/{id}/cancel", "POST", "/api/v1/jobs/999999/cancel", absent))
         # the register of data-subject requests: governance's alone (what it does: API case 124)
         reg = gate(("governance",), "the register of data-subject requests")
         cells.append(Cell(p, "GET /api/v1/requests", "GET", "/api/v1/requests", reg))

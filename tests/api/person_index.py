@@ -41,6 +41,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 
 from run import Server, give_work
 from signin import Checks, call, hearth_cli, session_of
@@ -123,6 +124,18 @@ def main():
         st, _, doc = call(port, method, path, body, {"Authorization": "Bearer " + tok[user]})
         return st, doc
 
+    def link_run(user, body):
+        """POST /api/v1/link-runs, a background job (src/jobs/): (201, the run's counts) once the job has
+        succeeded, else (the status, the answer or the job as it ended)."""
+        st, job = api(user, "POST", "/api/v1/link-runs", body)
+        if st != 202:
+            return st, job
+        deadline = time.time() + 300
+        while job.get("state") in ("queued", "running") and time.time() < deadline:
+            time.sleep(0.05)
+            st, job = api(user, "GET", job.get("url", "/api/v1/jobs/0"))
+        return (201, job.get("result") or {}) if job.get("state") == "succeeded" else (500, job)
+
     try:
         # the child recorded again: a typo in the surname, day and month of birth swapped
         pid, given, family, dob, sex, pc = child
@@ -136,9 +149,9 @@ def main():
         dupes = [x.get("id") for x in (doc or {}).get("possible_duplicates", [])]
         check(pid in dupes, "the duplicate warning on create names the child already known", doc)
 
-        st, doc = api("frontdoor1", "POST", "/api/v1/link-runs", {})
+        st, doc = link_run("frontdoor1", {})
         check(st == 403, "the front door does not run the engine", (st, doc))
-        st, doc = api("sfcoordinator", "POST", "/api/v1/link-runs", {})
+        st, doc = link_run("sfcoordinator", {})
         check(st == 201 and doc.get("kind") == "index" and doc.get("queued", 0) >= 1 and doc.get("linked") == 0,
               "an analyst runs the engine over the index: pairs queued, none linked", (st, doc))
         model = sql.execute("SELECT trained_on, params FROM link_model ORDER BY id DESC LIMIT 1").fetchone()
@@ -230,11 +243,11 @@ def main():
         api("dpo", "POST", "/api/v1/people/%d/restriction" % twin, {"restricted": False, "reason": "Lifted."})
 
         # datasets against the index
-        st, doc = api("sfcoordinator", "POST", "/api/v1/link-runs", {"dataset": "school_attendance"})
+        st, doc = link_run("sfcoordinator", {"dataset": "school_attendance"})
         check(st == 201 and doc.get("linked", 0) >= len(members) - 1,
               "a dataset run links the rows with one clear candidate", (st, doc))
         for name in ("police_incidents", "dwp_benefits"):
-            api("sfcoordinator", "POST", "/api/v1/link-runs", {"dataset": name})
+            link_run("sfcoordinator", {"dataset": name})
         linked = sql.execute("SELECT count(*) FROM partner_record WHERE person_id IN (%s)"
                              % ",".join(str(m[0]) for m in members)).fetchone()[0]
         check(linked >= 3 * (len(members) - 1), "rows of all three datasets are linked to the family", linked)
@@ -275,7 +288,7 @@ def main():
         row = sql.execute("SELECT person_id FROM partner_record WHERE id = ?",
                           (link_pair.get("partner_record_id"),)).fetchone()
         check(st == 200 and row == (None,), "deciding 'different' unlinks the partner's row", (st, doc, row))
-        st, doc = api("sfcoordinator", "POST", "/api/v1/link-runs", {"dataset": "school_attendance"})
+        st, doc = link_run("sfcoordinator", {"dataset": "school_attendance"})
         row = sql.execute("SELECT person_id FROM partner_record WHERE id = ?",
                           (link_pair.get("partner_record_id"),)).fetchone()
         check(st == 201 and doc.get("kept", 0) >= 1 and row == (None,),
@@ -313,7 +326,7 @@ def main():
         write(intel + ".json", mapping({"domestic_abuse": "domestic_abuse"}))
         rc, out, err = hearth_cli(hearth, "import", "--db", db, "--dataset", "police_intel", "--section",
                                   "police_information", "--mapping", intel + ".json", intel)
-        api("sfcoordinator", "POST", "/api/v1/link-runs", {"dataset": "police_intel"})
+        link_run("sfcoordinator", {"dataset": "police_intel"})
         st, doc = api("partner.school1", "GET", path)
         seen = {it.get("dataset") for it in (doc or {}).get("items", [])}
         check(rc == 0 and st == 200 and "dwp_benefits" in seen and "police_intel" not in seen,

@@ -1,0 +1,125 @@
+/*
+ * api_jobs.c — background jobs over the API (src/jobs/): what was asked for, how far it has got, how it ended.
+ *
+ *   GET   /api/v1/jobs                 the caller's jobs, newest first (governance and the administrator:
+ *                                      everyone's; ?mine=true their own), ?after=CURSOR&limit=1..500
+ *   GET   /api/v1/jobs/{id}            one job: state, progress {done, total, message}, error, result
+ *   POST  /api/v1/jobs/{id}/cancel     (no body, or {}) cancel it: a queued job at once (200, cancelled), a running one at its
+ *                                      next progress point (202, still running with cancel_requested)
+ *
+ * Jobs are made by the routes that start long work (POST /api/v1/link-runs, api_index.c), which answer 202
+ * with the job and its URL in Location. A job holds no personal data (jobs.h J6): dataset names, counts and
+ * ids. Who sees a job: whoever asked for it, and governance and the administrator, who see every job (they
+ * answer for the system's work); to anyone else another's job is absent (404), as records are. Cancelling
+ * is for the same people and is recorded in the audit trail.
+ */
+#include <inttypes.h>
+#include <string.h>
+
+#include "access/access.h"
+#include "api/api.h"
+#include "core/core_parse.h"
+#include "jobs/jobs.h"
+
+enum { JOBS_PAGE_DEFAULT = 50 };
+
+static int sees_all(http_req *req)
+{
+    access_role r = access_role_of(&req->who);
+    return r == ACCESS_ROLE_GOVERNANCE || r == ACCESS_ROLE_ADMIN;
+}
+
+/* The job if the caller may see it: *out a new reference, or an error (CORE_E_NOT_FOUND for another's). */
+static int visible_job(http_req *req, int64_t id, json_t **out, core_error *err)
+{
+    int rc = jobs_get(req->db, id, out, err);
+    if (rc)
+        return rc;
+    if (sees_all(req) || json_integer_value(json_object_get(*out, "created_by")) == req->who.user_id)
+        return 0;
+    json_decref(*out);
+    *out = NULL;
+    return core_error_set(err, CORE_E_NOT_FOUND, "there is no job %" PRId64, id);
+}
+
+static int reply(http_req *req, int status, json_t *out)
+{
+    int rc = http_reply_json(req, status, out);
+    json_decref(out);
+    return rc;
+}
+
+int api_job_get(http_req *req)
+{
+    core_error err;
+    core_error_clear(&err);
+    json_t *job;
+    if (visible_job(req, req->ids[0], &job, &err))
+        return http_reply_error(req, &err);
+    return reply(req, 200, job);
+}
+
+int api_job_list(http_req *req)
+{
+    core_error err;
+    core_error_clear(&err);
+    const char *a = http_query(req, "after"), *l = http_query(req, "limit"), *mine = http_query(req, "mine");
+    int64_t after = 0, limit = JOBS_PAGE_DEFAULT;
+    if ((a && core_parse_int64(a, strlen(a), 1, INT64_MAX, &after)) ||
+        (l && core_parse_int64(l, strlen(l), 1, JOBS_PAGE_MAX, &limit))) {
+        core_error_set(&err, CORE_E_BAD_PARAMETER, "after is a cursor, limit 1..%d", JOBS_PAGE_MAX);
+        return http_reply_error(req, &err);
+    }
+    if (mine && strcmp(mine, "true") != 0 && strcmp(mine, "false") != 0) {
+        core_error_set(&err, CORE_E_BAD_PARAMETER, "mine is true or false");
+        return http_reply_error(req, &err);
+    }
+    int own = !sees_all(req) || (mine && strcmp(mine, "true") == 0);
+    json_t *out;
+    if (jobs_list(req->db, own ? req->who.user_id : 0, after, limit, &out, &err))
+        return http_reply_error(req, &err);
+    return reply(req, 200, out);
+}
+
+int api_job_cancel(http_req *req)
+{
+    core_error err;
+    core_error_clear(&err);
+    int64_t id = req->ids[0];
+    json_t *job, *body;
+    if (req->body.len > 0 && http_body_json(req, &body, &err)) /* no body, or {} */
+        return http_reply_error(req, &err);
+    if (req->body.len > 0 && json_object_size(body) > 0) {
+        core_error_set(&err, CORE_E_UNKNOWN_FIELD, "unknown field %s", json_object_iter_key(json_object_iter(body)));
+        core_error_hint(&err, "this request takes no fields: send no body, or {}");
+        return http_reply_error(req, &err);
+    }
+    if (visible_job(req, id, &job, &err))
+        return http_reply_error(req, &err);
+    json_decref(job);
+    const char *state;
+    if (jobs_cancel(req->db, id, req->who.user_id, &state, &err))
+        return http_reply_error(req, &err);
+    if (http_audit(req, "cancel", "job", id, "{\"cancel\":true}", 1, &err))
+        return http_reply_error(req, &err);
+    const api_app *app = http_app(req);
+    if (app)
+        jobs_runner_wake(app->jobs);
+    if (jobs_get(req->db, id, &job, &err))
+        return http_reply_error(req, &err);
+    return reply(req, strcmp(state, "cancelled") == 0 ? 200 : 202, job);
+}
+
+int api_job_accepted(http_req *req, int64_t id)
+{
+    core_error err;
+    core_error_clear(&err);
+    json_t *job;
+    const api_app *app = http_app(req);
+    if (app)
+        jobs_runner_wake(app->jobs);
+    if (jobs_get(req->db, id, &job, &err))
+        return http_reply_error(req, &err);
+    req->location = core_arena_printf(&req->arena, "/api/v1/jobs/%" PRId64, id);
+    return reply(req, 202, job);
+}
