@@ -207,6 +207,15 @@ const char *link_nick_canonical(const char *token);
  * NHS England format (name, nickname, nickname, ...). Returns the number of pairs added, or negative on
  * error. Not thread-safe: load before linking starts. */
 int link_nick_load(const char *path, core_error *err);
+/* Check the built-in tables of this file: the nickname clusters keep invariant N1 (no name listed twice, every
+ * cluster "canonical: variant ..."), they fit the room set aside for them, and the placeholder list is sorted.
+ * Returns 0, or CORE_E_INTERNAL with err naming what is broken. Nothing ever stops on a broken table (the
+ * engine runs inside the server): the unit tests call this, so an edit that breaks one fails them. */
+int link_norm_check(core_error *err);
+/* The same check of nickname clusters on tables given by the caller (a test's broken ones): 0, or
+ * CORE_E_INTERNAL with err saying what is wrong (also when out of memory). */
+int link_nick_table_check(const char *const *clusters, size_t nclusters, const char *const *self, size_t nself,
+                          core_error *err);
 /* Postcode: alphanumerics upper-cased into out; *sector_len / *district_len the lengths of the sector and
  * district prefixes when UK-shaped (0 otherwise). Returns the length (0: no postcode). */
 size_t link_norm_postcode(const char *raw, char *out, size_t cap, size_t *sector_len, size_t *district_len);

@@ -29,8 +29,10 @@
  *   N3. Files never chain clusters: a name that is already a canonical (built-in, or the head of an earlier
  *       pair) is never made a nickname of another; a nickname seen under two different canonicals
  *       ("al" under albert and alan) becomes ambiguous and maps to itself from then on.
- * The built-in index is sorted once (pthread_once) and checked: a variant listed in two clusters, or a
- * canonical listed as another's variant, aborts at first use, so any test run catches an edit that breaks N1.
+ * The built-in index is sorted once (pthread_once), in fixed room, so building it never fails; a variant
+ * listed in two clusters, a canonical listed as another's variant, an unsorted placeholder list or tables
+ * outgrowing their room are reported by link_norm_check, which the unit tests call, so any test run catches an
+ * edit that breaks N1. Nothing here stops the program: the engine runs inside the server.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -250,7 +252,6 @@ int link_is_placeholder(const char *folded)
 {
     if (!folded)
         return 0;
-    pthread_once(&nick_once, nick_build); /* checks that the list is sorted */
     if (bsearch(&folded, placeholders, NPLACEHOLDERS, sizeof placeholders[0], cmp_str))
         return 1;
     for (size_t i = 0; i < sizeof placeholder_prefixes / sizeof placeholder_prefixes[0]; i++)
@@ -518,56 +519,138 @@ typedef struct nick_entry {
     const char *canon;
 } nick_entry;
 
-static nick_entry *nick_index; /* built-in names (variants, canonicals and self entries), sorted by name */
+/* Room for the built-in index: every name of nick_clusters and nick_self, and a copy of the cluster lines cut
+ * into names. Fixed, so that building it can neither run out of memory nor fail; link_norm_check (called by
+ * the unit tests) says when an edit to the tables needs more. */
+enum { NICK_BUILTIN_NAMES = 2048, NICK_BUILTIN_BYTES = 24576 };
+static nick_entry nick_index[NICK_BUILTIN_NAMES]; /* built-in names (variants, canonicals, self), sorted */
+static char nick_text[NICK_BUILTIN_BYTES];
 static size_t nick_nindex;
+static char nick_broken[160]; /* the first invariant the built-in tables break ("" when none) */
 
 static int cmp_entry(const void *a, const void *b)
 {
     return strcmp(((const nick_entry *)a)->name, ((const nick_entry *)b)->name);
 }
 
-/* Build the sorted built-in index from the cluster lines (once; the memory lives until exit). */
+/* Cut cluster lines ("canonical: variant variant ...") and self entries into out[0..cap), their names copied
+ * into text[0..textcap), and sort them by name. *nout is the number of entries made. Returns NULL, or what is
+ * wrong, written into why: a line without ':', a canonical or a variant missing, more names or bytes than
+ * there is room for (the entries made so far are kept), or a name listed twice (invariant N1: a variant in two
+ * clusters, or a canonical that is another's variant). Never allocates. */
+static const char *nick_index_build(const char *const *clusters, size_t nclusters, const char *const *self,
+                                    size_t nself, nick_entry *out, size_t cap, char *text, size_t textcap,
+                                    size_t *nout, char *why, size_t whycap)
+{
+    size_t n = 0, used = 0;
+    const char *broken = NULL;
+    for (size_t i = 0; i < nclusters && !broken; i++) {
+        size_t len = strlen(clusters[i]);
+        if (len + 1 > textcap - used) {
+            snprintf(why, whycap, "the built-in nickname lines need more than %zu bytes", textcap);
+            broken = why;
+            break;
+        }
+        char *w = text + used;
+        memcpy(w, clusters[i], len + 1);
+        char *colon = strchr(w, ':');
+        if (!colon) {
+            snprintf(why, whycap, "nickname cluster %zu has no ':'", i + 1);
+            broken = why;
+            break;
+        }
+        *colon = '\0';
+        if (!*w || strchr(w, ' ')) {
+            snprintf(why, whycap, "nickname cluster %zu has no one-word canonical before its ':'", i + 1);
+            broken = why;
+            break;
+        }
+        used += len + 1;
+        const char *canon = w;
+        size_t first = n;
+        if (n < cap)
+            out[n++] = (nick_entry){canon, canon};
+        char *save = NULL;
+        for (char *tok = strtok_r(colon + 1, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+            if (n == cap)
+                break;
+            out[n++] = (nick_entry){tok, canon};
+        }
+        if (n == cap) {
+            snprintf(why, whycap, "the built-in nicknames are more than %zu names", cap);
+            broken = why;
+        } else if (n == first + 1) {
+            snprintf(why, whycap, "nickname cluster '%s' has no variant", canon);
+            broken = why;
+        }
+    }
+    for (size_t i = 0; i < nself && !broken; i++) {
+        if (n == cap) {
+            snprintf(why, whycap, "the built-in nicknames are more than %zu names", cap);
+            broken = why;
+            break;
+        }
+        out[n++] = (nick_entry){self[i], self[i]};
+    }
+    qsort(out, n, sizeof *out, cmp_entry);
+    for (size_t i = 1; i < n && !broken; i++)
+        if (strcmp(out[i - 1].name, out[i].name) == 0) {
+            snprintf(why, whycap, "nickname '%.40s' is listed twice (invariant N1)", out[i].name);
+            broken = why;
+        }
+    *nout = n;
+    return broken;
+}
+
+/* Build the sorted built-in index from the cluster lines (once; it lives until exit). A broken table (an edit
+ * that link_norm_check reports) still gives an index — the names it could place — and never stops the
+ * program: the engine runs inside the server. */
 static void nick_build(void)
 {
-    size_t nclusters = sizeof nick_clusters / sizeof nick_clusters[0];
-    size_t nself = sizeof nick_self / sizeof nick_self[0];
-    size_t total = nself, bytes = 0;
+    nick_index_build(nick_clusters, sizeof nick_clusters / sizeof nick_clusters[0], nick_self,
+                     sizeof nick_self / sizeof nick_self[0], nick_index, NICK_BUILTIN_NAMES, nick_text,
+                     sizeof nick_text, &nick_nindex, nick_broken, sizeof nick_broken);
+}
+
+int link_nick_table_check(const char *const *clusters, size_t nclusters, const char *const *self, size_t nself,
+                          core_error *err)
+{
+    size_t bytes = 1, names = 1;
     for (size_t i = 0; i < nclusters; i++) {
-        bytes += strlen(nick_clusters[i]) + 1;
-        for (const char *p = nick_clusters[i]; *p; p++)
-            total += *p == ' ';
-        total++;
+        bytes += strlen(clusters[i]) + 1;
+        for (const char *p = clusters[i]; *p; p++)
+            names += *p == ' ';
+        names++;
     }
-    char *text = core_xmalloc(bytes);
-    nick_index = core_xmalloc(total * sizeof *nick_index);
+    names += nself;
+    nick_entry *out = malloc(names * sizeof *out);
+    char *text = malloc(bytes);
+    if (!out || !text) {
+        free(out);
+        free(text);
+        return core_error_set(err, CORE_E_INTERNAL, "out of memory checking %zu nickname clusters", nclusters);
+    }
+    char why[160];
     size_t n = 0;
-    char *w = text;
-    for (size_t i = 0; i < nclusters; i++) {
-        size_t len = strlen(nick_clusters[i]);
-        memcpy(w, nick_clusters[i], len + 1);
-        char *colon = strchr(w, ':');
-        if (!colon)
-            core_die("link_norm: nickname cluster without ':'");
-        *colon = '\0';
-        const char *canon = w;
-        nick_index[n++] = (nick_entry){canon, canon};
-        char *save = NULL;
-        for (char *tok = strtok_r(colon + 1, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
-            nick_index[n++] = (nick_entry){tok, canon};
-        w += len + 1;
-    }
-    for (size_t i = 0; i < nself; i++)
-        nick_index[n++] = (nick_entry){nick_self[i], nick_self[i]};
-    qsort(nick_index, n, sizeof *nick_index, cmp_entry);
-    for (size_t i = 1; i < n; i++)
-        if (strcmp(nick_index[i - 1].name, nick_index[i].name) == 0) {
-            fprintf(stderr, "link_norm: nickname '%s' is listed twice\n", nick_index[i].name);
-            core_die("link_norm: the built-in nickname table breaks invariant N1");
-        }
+    const char *broken =
+        nick_index_build(clusters, nclusters, self, nself, out, names, text, bytes, &n, why, sizeof why);
+    free(out);
+    free(text);
+    if (broken)
+        return core_error_set(err, CORE_E_INTERNAL, "%s", broken);
+    return 0;
+}
+
+int link_norm_check(core_error *err)
+{
+    pthread_once(&nick_once, nick_build);
+    if (nick_broken[0])
+        return core_error_set(err, CORE_E_INTERNAL, "%s", nick_broken);
     for (size_t i = 1; i < NPLACEHOLDERS; i++)
         if (strcmp(placeholders[i - 1], placeholders[i]) >= 0)
-            core_die("link_norm: the placeholder list is not sorted");
-    nick_nindex = n;
+            return core_error_set(err, CORE_E_INTERNAL, "the placeholder list is not sorted at '%s'",
+                                  placeholders[i]);
+    return 0;
 }
 
 static const nick_entry *nick_builtin(const char *name)
@@ -622,12 +705,13 @@ static void nick_free_all(void)
     nick_cap = nick_count = 0;
 }
 
-static void nick_grow(void)
+/* Double the table. 0, or -1 when out of memory (the table is unchanged). */
+static int nick_grow(void)
 {
     size_t ncap = nick_cap ? nick_cap * 2 : 1024;
     nick_slot *t = calloc(ncap, sizeof *t);
     if (!t)
-        core_die("link_norm: out of memory");
+        return -1;
     for (size_t i = 0; i < nick_cap; i++) {
         if (!nick_table[i].name)
             continue;
@@ -643,19 +727,23 @@ static void nick_grow(void)
         atexit(nick_free_all);
     nick_table = t;
     nick_cap = ncap;
+    return 0;
 }
 
-/* Insert a new name (absent from the table). Returns its slot. */
+/* Insert a new name (absent from the table). Returns its slot, or NULL when out of memory (nothing added). */
 static nick_slot *nick_insert(const char *name, int state, const char *canon)
 {
-    if ((nick_count + 1) * 2 > nick_cap)
-        nick_grow();
+    if ((nick_count + 1) * 2 > nick_cap && nick_grow() < 0)
+        return NULL;
+    size_t len = strlen(name);
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return NULL;
+    memcpy(copy, name, len + 1);
     size_t i = nick_hash(name) & (nick_cap - 1);
     while (nick_table[i].name)
         i = (i + 1) & (nick_cap - 1);
-    size_t len = strlen(name);
-    nick_table[i].name = core_xmalloc(len + 1);
-    memcpy(nick_table[i].name, name, len + 1);
+    nick_table[i].name = copy;
     nick_table[i].state = state;
     nick_table[i].canon = canon;
     nick_count++;
@@ -703,14 +791,17 @@ const char *link_nick_canonical(const char *token)
 }
 
 /* Record that nick is a nickname of head (both folded single tokens): invariants N2 and N3. Returns 1 when a
- * new alias was added, 0 when nothing changed, -1 when the table is full. */
+ * new alias was added, 0 when nothing changed, -1 when the table is full, -2 when out of memory. */
 static int nick_add(const char *head, const char *nick)
 {
     const char *canon = nick_lookup(head);
     if (!canon) {
         if (nick_count >= NICK_RUNTIME_MAX)
             return -1;
-        canon = nick_insert(head, NICK_CANON, NULL)->name;
+        nick_slot *h = nick_insert(head, NICK_CANON, NULL);
+        if (!h)
+            return -2;
+        canon = h->name;
     }
     if (strcmp(nick, canon) == 0 || nick_builtin(nick))
         return 0;
@@ -718,8 +809,7 @@ static int nick_add(const char *head, const char *nick)
     if (!s) {
         if (nick_count >= NICK_RUNTIME_MAX)
             return -1;
-        nick_insert(nick, NICK_ALIAS, canon);
-        return 1;
+        return nick_insert(nick, NICK_ALIAS, canon) ? 1 : -2;
     }
     if (s->state == NICK_ALIAS && strcmp(s->canon, canon) != 0)
         s->state = NICK_AMBIG; /* N3: seen under two canonicals; maps to itself from now on */
@@ -735,6 +825,7 @@ typedef struct nick_reader {
     int format; /* 0: not decided (first row), 1: carltonnorthern (name1,relationship,name2), 2: NHS England */
     int added;
     int full;
+    int oom; /* out of memory: the read stops with an error */
     int started; /* a byte has been given to the parser (a byte-order mark can only come first) */
 } nick_reader;
 
@@ -756,8 +847,11 @@ static void nick_field(void *data, size_t len, void *ctx)
     char *f = norm_fold(data, len, stack, sizeof stack, &n);
     r->fields[i] = NULL;
     if (f && n > 0) {
-        r->fields[i] = core_xmalloc(n + 1);
-        memcpy(r->fields[i], f, n + 1);
+        r->fields[i] = malloc(n + 1);
+        if (r->fields[i])
+            memcpy(r->fields[i], f, n + 1);
+        else
+            r->oom = 1;
     }
     if (f && f != stack)
         free(f);
@@ -779,14 +873,16 @@ static void nick_row(int c, void *ctx)
     } else if (r->format == 1 && nf >= 3 && nick_name(r, 0) && nick_name(r, 2) && r->fields[1] &&
         strcmp(r->fields[1], "has nickname") == 0) { /* "has_nickname", folded */
         int rc = nick_add(nick_name(r, 0), nick_name(r, 2));
-        r->full |= rc < 0;
+        r->full |= rc == -1;
+        r->oom |= rc == -2;
         r->added += rc > 0;
     } else if (r->format == 2 && nf >= 2 && nick_name(r, 0)) {
         for (size_t i = 1; i < nf; i++) {
             if (!nick_name(r, i))
                 continue;
             int rc = nick_add(nick_name(r, 0), nick_name(r, i));
-            r->full |= rc < 0;
+            r->full |= rc == -1;
+        r->oom |= rc == -2;
             r->added += rc > 0;
         }
     }
@@ -817,7 +913,7 @@ int link_nick_load(const char *path, core_error *err)
     char buf[65536];
     size_t n;
     int rc = 0;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0 && !r.full) {
+    while (!r.full && !r.oom && (n = fread(buf, 1, sizeof buf, f)) > 0) {
         const char *data = buf;
         if (!r.started && n >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
             data += 3, n -= 3; /* a byte-order mark */
@@ -834,6 +930,8 @@ int link_nick_load(const char *path, core_error *err)
         csv_fini(&p, nick_field, nick_row, &r);
     else
         nick_row(-1, &r); /* frees the fields of a half-read row */
+    if (!rc && r.oom)
+        rc = core_error_set(err, CORE_E_INTERNAL, "out of memory reading nickname file '%s'", path);
     if (!rc && r.full)
         rc = core_error_set(err, CORE_E_INVALID_VALUE, "more than %d names in nickname files",
                             NICK_RUNTIME_MAX);

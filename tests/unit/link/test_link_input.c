@@ -1019,6 +1019,34 @@ static void test_nicknames_builtin(void **state)
     }
 }
 
+/* The built-in tables are checked by link_norm_check, not at run time (nothing in the engine may stop the
+ * program); the checker itself finds each kind of broken table. */
+static void test_nicknames_tables_checked(void **state)
+{
+    (void)state;
+    core_error err = {0};
+    if (link_norm_check(&err) != 0)
+        fail_msg("built-in tables: %s", err.detail);
+    static const char *const self[] = {"al", "sam"};
+    static const char *const good[] = {"william: bill will", "robert: bob rob"};
+    assert_int_equal(link_nick_table_check(good, 2, self, 2, &err), 0);
+    static const char *const twice[] = {"william: bill will", "wilfred: will fred"};
+    assert_int_equal(link_nick_table_check(twice, 2, self, 2, &err), CORE_E_INTERNAL);
+    assert_non_null(strstr(err.detail, "'will' is listed twice"));
+    static const char *const canon_as_variant[] = {"william: bill", "robert: bob william"};
+    assert_int_equal(link_nick_table_check(canon_as_variant, 2, self, 2, &err), CORE_E_INTERNAL);
+    assert_non_null(strstr(err.detail, "'william' is listed twice"));
+    static const char *const self_in_cluster[] = {"samuel: sam"};
+    assert_int_equal(link_nick_table_check(self_in_cluster, 1, self, 2, &err), CORE_E_INTERNAL);
+    assert_non_null(strstr(err.detail, "'sam' is listed twice"));
+    static const char *const no_colon[] = {"william: bill", "robert bob"};
+    assert_int_equal(link_nick_table_check(no_colon, 2, self, 2, &err), CORE_E_INTERNAL);
+    assert_non_null(strstr(err.detail, "cluster 2 has no ':'"));
+    static const char *const no_variant[] = {"robert:"};
+    assert_int_equal(link_nick_table_check(no_variant, 1, self, 2, &err), CORE_E_INTERNAL);
+    assert_non_null(strstr(err.detail, "'robert' has no variant"));
+}
+
 static void test_nicknames_carltonnorthern_file(void **state)
 {
     (void)state;
@@ -1365,6 +1393,7 @@ int main(void)
         cmocka_unit_test(test_norm_punctuation),
         cmocka_unit_test(test_placeholders),
         cmocka_unit_test(test_nicknames_builtin),
+        cmocka_unit_test(test_nicknames_tables_checked),
         cmocka_unit_test(test_nicknames_carltonnorthern_file),
         cmocka_unit_test(test_nicknames_nhs_file),
         cmocka_unit_test(test_nicknames_shared_files),
