@@ -187,6 +187,16 @@ static int level_ids(const link_record *a, const link_record *b)
     return !any ? LINK_MISSING : near ? LINK_ID_ONE_CHARACTER : LINK_ID_DIFFERENT;
 }
 
+/* How a first given token (g, its phonetic code gp) agrees with a family name (f, fp), for names written the
+ * other way round (link_internal.h): LINK_CROSS_CLOSE from Jaro-Winkler 0.92 (equal included),
+ * LINK_CROSS_ALIKE from 0.80 or the same phonetic code, else 0. */
+static int cross_class(const char *g, const char *gp, const char *f, const char *fp)
+{
+    double s = link_jw_from(g, link_first_token_len(g), f, strlen(f), 0.80);
+    if (s >= 0.92) return LINK_CROSS_CLOSE;
+    return s >= 0.80 || (gp[0] && strcmp(gp, fp) == 0) ? LINK_CROSS_ALIKE : 0;
+}
+
 void link_compare_records(const link_record *a, const link_record *b, int use_ids, uint8_t lv[LINK_NCOMP])
 {
     memset(lv, 0, LINK_NCOMP);
@@ -201,6 +211,9 @@ void link_compare_records(const link_record *a, const link_record *b, int use_id
                                                     b->given_nick, b->given_phon);
         if (a->family && b->family)
             lv[LINK_C_FAMILY] = (uint8_t)level_family(a->family, a->family_phon, b->family, b->family_phon);
+        if (link_names_may_cross(lv))
+            link_names_crossed(lv, cross_class(a->given, a->given_phon, b->family, b->family_phon),
+                               cross_class(b->given, b->given_phon, a->family, a->family_phon));
     }
     if (a->dob != LINK_NO_DATE && b->dob != LINK_NO_DATE) lv[LINK_C_DOB] = (uint8_t)level_dob(a->dob, b->dob);
     if (a->sex && b->sex) lv[LINK_C_SEX] = a->sex == b->sex ? LINK_SEX_SAME : LINK_SEX_DIFFERENT;

@@ -97,6 +97,44 @@ static inline void link_household_rule(uint8_t lv[LINK_NCOMP])
     }
 }
 
+/* ---- names written the other way round, perhaps mistyped ----
+ * Partner systems swap given and family names, and a swapped name is often mistyped too ("yeates wiliam" for
+ * "william yeates", "gik benjamin" for "benjamin gill"). When neither name agrees better than "alike" as
+ * written, each record's first given token is compared with the other's family name (cross_class in
+ * link_engine.c: LINK_CROSS_CLOSE from Jaro-Winkler 0.92, LINK_CROSS_ALIKE from 0.80 or the same phonetic
+ * code). At least one crossing must be close — two names merely alike ("sam" and "samantha") cross too often
+ * between strangers — and then the weaker crossing sets the levels:
+ *
+ *   both close             given SIMILAR, family SIMILAR (as an exact swap of both whole names, tested first)
+ *   one close, one alike   given ALIKE,   family ALIKE
+ *   one close, one not     given ALIKE,   family as written (DIFFERENT or ALIKE)
+ *
+ * kept only when better than the names as written. Never exact: a swap is good evidence, not the same record.
+ * A name that is both a given and a family name ("harrison", "thomas") crosses between strangers ("silas
+ * harrison" and "harrison sales"), so one close crossing alone earns no more than "alike". The levels depend
+ * on the two crossings' classes only, so they are the same whichever record comes first. */
+enum { LINK_CROSS_ALIKE = 1, LINK_CROSS_CLOSE = 2 };
+
+/* 1 when both names are compared and neither agrees better than "alike": the crossing may do better. */
+static inline int link_names_may_cross(const uint8_t lv[LINK_NCOMP])
+{
+    return lv[LINK_C_GIVEN] >= LINK_GIVEN_ALIKE && lv[LINK_C_FAMILY] >= LINK_FAMILY_ALIKE;
+}
+
+/* The crossed levels of the table above, from the two crossings' classes (0 or LINK_CROSS_*), kept when they
+ * do better than the names as written. */
+static inline void link_names_crossed(uint8_t lv[LINK_NCOMP], int c1, int c2)
+{
+    if (c1 != LINK_CROSS_CLOSE && c2 != LINK_CROSS_CLOSE) return;
+    int lo = c1 < c2 ? c1 : c2;
+    uint8_t g = lo == LINK_CROSS_CLOSE ? LINK_GIVEN_SIMILAR : LINK_GIVEN_ALIKE;
+    uint8_t f = lo == LINK_CROSS_CLOSE ? LINK_FAMILY_SIMILAR : lo ? LINK_FAMILY_ALIKE : lv[LINK_C_FAMILY];
+    if (g <= lv[LINK_C_GIVEN] && f <= lv[LINK_C_FAMILY] && (g < lv[LINK_C_GIVEN] || f < lv[LINK_C_FAMILY])) {
+        lv[LINK_C_GIVEN] = g;
+        lv[LINK_C_FAMILY] = f;
+    }
+}
+
 /* ---- threads (link_engine.c) ---- */
 
 /* The threads to use: o->threads, or the processors online; 1..LINK_MAX_THREADS. */
