@@ -54,6 +54,10 @@ typedef struct link_record {
     char given_phon[LINK_PHONETIC_MAX];  /* phonetic code of the first given token ("" if none) */
     char family_phon[LINK_PHONETIC_MAX]; /* phonetic code of the family name with spaces removed ("" if none) */
     int32_t dob;            /* date of birth as days since 1970-01-01 (core_date_to_days), or LINK_NO_DATE */
+    int32_t dob_digits;     /* when the date of birth is not a date ("19371233", "31/02/1990") and was read
+                               as missing: its year, month and day as the number YYYYMMDD, compared digit by
+                               digit (a mistyped date is still near the true one); 0 otherwise. Never used for
+                               blocking. */
     char sex;               /* 'M', 'F' or 0 (unknown) */
     const char *postcode;   /* normalised postcode: upper case, no spaces ("SW1A1AA"; any country's code as
                                given, alphanumerics only); NULL if missing */

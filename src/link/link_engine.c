@@ -143,11 +143,11 @@ static int level_dob_parts(int ay, int am, int ad, int by, int bm, int bd)
     return d <= 1 ? LINK_DOB_ONE_DIGIT : d == 2 ? LINK_DOB_TWO_DIGITS : LINK_DOB_DIFFERENT;
 }
 
+/* The level of two dates of birth given as link_dob_key()s (YYYYMMDD, dates or not). */
 static int level_dob(int32_t a, int32_t b)
 {
     if (a == b) return LINK_DOB_EXACT;
-    core_date da = core_date_from_days(a), db = core_date_from_days(b);
-    return level_dob_parts(da.y, da.m, da.d, db.y, db.m, db.d);
+    return level_dob_parts(a / 10000, a / 100 % 100, a % 100, b / 10000, b / 100 % 100, b % 100);
 }
 
 int link_postcode_level(const link_record *a, const link_record *b)
@@ -215,7 +215,8 @@ void link_compare_records(const link_record *a, const link_record *b, int use_id
             link_names_crossed(lv, cross_class(a->given, a->given_phon, b->family, b->family_phon),
                                cross_class(b->given, b->given_phon, a->family, a->family_phon));
     }
-    if (a->dob != LINK_NO_DATE && b->dob != LINK_NO_DATE) lv[LINK_C_DOB] = (uint8_t)level_dob(a->dob, b->dob);
+    int32_t ka = link_dob_key(a), kb = link_dob_key(b);
+    if (ka && kb) lv[LINK_C_DOB] = (uint8_t)link_dob_level_kept(ka, kb, level_dob(ka, kb));
     if (a->sex && b->sex) lv[LINK_C_SEX] = a->sex == b->sex ? LINK_SEX_SAME : LINK_SEX_DIFFERENT;
     if (a->postcode && b->postcode) lv[LINK_C_POSTCODE] = (uint8_t)link_postcode_level(a, b);
     if (a->address && b->address) lv[LINK_C_ADDRESS] = (uint8_t)level_address(a->address, b->address);

@@ -28,6 +28,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core/core_date.h"
 #include "link/link.h"
 
 /* The most threads the engine starts, whatever --threads asks: the size of every per-thread table. */
@@ -95,6 +96,32 @@ static inline void link_household_rule(uint8_t lv[LINK_NCOMP])
                lv[LINK_C_TOWN] <= LINK_TOWN_SIMILAR) {
         lv[LINK_C_TOWN] = LINK_MISSING;
     }
+}
+
+/* ---- dates of birth, compared as YYYYMMDD ---- */
+
+/* A record's date of birth for comparing: its date as the number YYYYMMDD, or the digits of a date of birth
+ * that was not a date (link_record.dob_digits: "19371233", day 33, is still one digit from 19371223); 0 when
+ * it has neither. Two keys are compared by their digits (levels exact, day and month swapped, one digit, two
+ * digits, different), whether or not they are dates. */
+static inline int32_t link_dob_key(const link_record *r)
+{
+    if (r->dob != LINK_NO_DATE) {
+        core_date d = core_date_from_days(r->dob);
+        return d.y * 10000 + d.m * 100 + d.d;
+    }
+    return r->dob_digits;
+}
+
+/* The date-of-birth level to keep for two keys whose digits gave `level`: a date that was not a date is
+ * known to be mangled, so its digits far from the other date's say nothing (missing) rather than
+ * "different"; near ones (swapped, one or two digits) keep their level. */
+static inline int link_dob_level_kept(int32_t a, int32_t b, int level)
+{
+    if (level != LINK_DOB_DIFFERENT) return level;
+    return core_date_valid(a / 10000, a / 100 % 100, a % 100) && core_date_valid(b / 10000, b / 100 % 100, b % 100)
+               ? level
+               : LINK_MISSING;
 }
 
 /* ---- names written the other way round, perhaps mistyped ----

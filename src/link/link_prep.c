@@ -359,11 +359,7 @@ static void prep_task(link_prepared *pp, int task)
             x->town = dict_str(&pp->d[PREP_TOWNS], r->town);
             x->email = dict_str(&pp->d[PREP_EMAILS], r->email);
             x->sex = r->sex;
-            x->dob = LINK_NO_DATE;
-            if (r->dob != LINK_NO_DATE) {
-                core_date d = core_date_from_days(r->dob);
-                x->dob = d.y * 10000 + d.m * 100 + d.d;
-            }
+            x->dob = link_dob_key(r) ? link_dob_key(r) : LINK_NO_DATE;
             break;
         }
         case TASK_ADDRESSES: {
@@ -733,8 +729,9 @@ void link_prep_compare(const link_prepared *pp, link_memos *mm, size_t i, size_t
         } else {
             int ay = x->dob / 10000, am = x->dob / 100 % 100, ad = x->dob % 100;
             int by = y->dob / 10000, bm = y->dob / 100 % 100, bd = y->dob % 100;
-            lv[LINK_C_DOB] = ay == by && am == bd && ad == bm ? LINK_DOB_SWAPPED
-                                                              : (uint8_t)dob_digits_level(x->dob, y->dob);
+            lv[LINK_C_DOB] = ay == by && am == bd && ad == bm
+                                 ? LINK_DOB_SWAPPED
+                                 : (uint8_t)link_dob_level_kept(x->dob, y->dob, dob_digits_level(x->dob, y->dob));
         }
     }
     if (x->sex && y->sex) lv[LINK_C_SEX] = x->sex == y->sex ? LINK_SEX_SAME : LINK_SEX_DIFFERENT;

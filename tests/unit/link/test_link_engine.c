@@ -3,8 +3,8 @@
  *   - duplicates made with typical corruptions (a nickname, a surname typo, day and month of birth swapped, a
  *     new postcode, given and family names swapped) are linked, and unrelated people are not, with no labels;
  *   - the front-door case of issue 4: a child re-entered with a nickname, a surname typo and day/month swapped;
- *   - comparison levels for swapped names (mistyped too, and not for names merely alike when crossed) and for
- *     day/month swapped;
+ *   - comparison levels for swapped names (mistyped too, and not for names merely alike when crossed), for
+ *     day/month swapped, and for dates of birth that were not dates (by their digits; far ones say nothing);
  *   - the same result with one thread or four, and on a second run;
  *   - oversized blocks are skipped and counted;
  *   - every pair compared when all of them fit the pair budget, blocking again past it; the token rules
@@ -280,6 +280,42 @@ static void test_swapped_names_mistyped(void **state)
                      cases[i].f2, ab[LINK_C_GIVEN], ab[LINK_C_FAMILY], cases[i].given, cases[i].family);
         assert_memory_equal(ab, ba, LINK_NCOMP);
         link_dataset_free(&d);
+    }
+}
+
+/* A date of birth that was not a date (link_record.dob_digits) is compared by its digits: near a date it
+ * keeps the level its digits give; far from it, it says nothing (it is known to be mangled), where two dates
+ * that far apart are "different". */
+static void test_impossible_dates_by_digits(void **state)
+{
+    (void)state;
+    static const struct {
+        int32_t a, b; /* YYYYMMDD; a date when it is one, else the digits of one that is not */
+        int level;
+    } cases[] = {
+        {19371223, 19371233, LINK_DOB_ONE_DIGIT},  {19371223, 19371323, LINK_DOB_ONE_DIGIT},
+        {19530411, 19531104, LINK_DOB_SWAPPED},    {19530411, 19540911, LINK_DOB_TWO_DIGITS},
+        {19200103, 19209103, LINK_DOB_ONE_DIGIT},  {19890504, 19722115, LINK_MISSING},
+        {19890504, 19720115, LINK_DOB_DIFFERENT},  {19371233, 19371233, LINK_DOB_EXACT},
+        {19371233, 19371234, LINK_DOB_ONE_DIGIT},  {19371233, 18000199, LINK_MISSING},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        link_record x, y;
+        memset(&x, 0, sizeof x);
+        memset(&y, 0, sizeof y);
+        int32_t v[2] = {cases[i].a, cases[i].b};
+        link_record *r[2] = {&x, &y};
+        for (int k = 0; k < 2; k++) {
+            int yy = v[k] / 10000, mm = v[k] / 100 % 100, dd = v[k] % 100;
+            r[k]->dob = core_date_valid(yy, mm, dd) ? core_date_to_days((core_date){yy, mm, dd}) : LINK_NO_DATE;
+            r[k]->dob_digits = r[k]->dob == LINK_NO_DATE ? v[k] : 0;
+        }
+        uint8_t ab[LINK_NCOMP], ba[LINK_NCOMP];
+        link_compare_records(&x, &y, 0, ab);
+        link_compare_records(&y, &x, 0, ba);
+        if (ab[LINK_C_DOB] != cases[i].level || ba[LINK_C_DOB] != cases[i].level)
+            fail_msg("%d / %d: level %d (%d the other way), wanted %d", cases[i].a, cases[i].b, ab[LINK_C_DOB],
+                     ba[LINK_C_DOB], cases[i].level);
     }
 }
 
@@ -639,6 +675,9 @@ static void add_varied(link_dataset *d, size_t n)
             r->dob = core_date_to_days(dt);
         } else {
             r->dob = LINK_NO_DATE;
+            if (next_u32() % 2) /* a date of birth that was not a date: its digits (day or month past 31, 12) */
+                r->dob_digits = (1990 + (int32_t)(next_u32() % 4)) * 10000 + (int32_t)(next_u32() % 100) * 100 +
+                                (int32_t)(next_u32() % 100);
         }
         r->sex = "MF\0"[next_u32() % 3];
         if (next_u32() % 8) {
@@ -728,6 +767,7 @@ int main(void)
         cmocka_unit_test(test_front_door_child),
         cmocka_unit_test(test_swapped_names),
         cmocka_unit_test(test_swapped_names_mistyped),
+        cmocka_unit_test(test_impossible_dates_by_digits),
         cmocka_unit_test(test_threads_and_reruns_agree),
         cmocka_unit_test(test_block_cap),
         cmocka_unit_test(test_every_pair_when_it_fits),

@@ -367,7 +367,37 @@ static void test_csv_dates(void **state)
     assert_int_equal(d.recs[1].dob, LINK_NO_DATE);
     assert_int_equal(d.recs[4].dob, LINK_NO_DATE);
     assert_int_equal(d.recs[5].dob, days(2024, 2, 29));
+    /* an impossible date keeps its digits for comparing, as YYYYMMDD; one of another shape, a date, or no
+     * value keeps none */
+    assert_int_equal(d.recs[1].dob_digits, 19900231);
+    assert_int_equal(d.recs[4].dob_digits, 0);
+    assert_int_equal(d.recs[0].dob_digits, 0);
+    assert_int_equal(d.recs[2].dob_digits, 0);
     link_dataset_free(&d);
+
+    /* the digits as the format places them: %Y%m%d, %e with a space or one digit, a bad shape, %y and %b */
+    static const struct {
+        const char *fmt, *value;
+        int32_t digits;
+    } shapes[] = {
+        {"%Y%m%d", "19371233", 19371233}, {"%Y%m%d", "19209103", 19209103}, {"%Y%m%d", "1937123", 0},
+        {"%Y%m%d", "193712334", 0},       {"%e/%m/%Y", " 9/13/2001", 20011309}, {"%e/%m/%Y", "9/13/2001", 20011309},
+        {"%d.%m.%Y", "00.00.1990", 19900000}, {"%d/%m/%Y", "3l/02/1990", 0},  {"%d/%m/%y", "31/02/90", 0},
+        {"%d %b %Y", "31 Feb 1990", 0},
+    };
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        char mapping[200], rows[100];
+        snprintf(mapping, sizeof mapping,
+                 "{\"id\":\"id\",\"date_of_birth\":\"dob\",\"date_format\":\"%s\"}", shapes[i].fmt);
+        snprintf(rows, sizeof rows, "id,dob\nx1,\"%s\"\n", shapes[i].value);
+        assert_int_equal(read_csv(mapping, rows, strlen(rows), &d, &rj, &err), 0);
+        assert_int_equal(d.n, 1);
+        assert_int_equal(d.recs[0].dob, LINK_NO_DATE);
+        if (d.recs[0].dob_digits != shapes[i].digits)
+            fail_msg("'%s' in %s: %d, wanted %d", shapes[i].value, shapes[i].fmt, d.recs[0].dob_digits,
+                     shapes[i].digits);
+        link_dataset_free(&d);
+    }
 
     /* invalid_dates "reject": such rows are refused with their reason */
     map = "{\"id\":\"id\",\"date_of_birth\":\"dob\",\"date_format\":\"%d/%m/%Y\",\"invalid_dates\":\"reject\"}";
