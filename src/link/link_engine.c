@@ -216,7 +216,9 @@ void link_compare_records(const link_record *a, const link_record *b, int use_id
                                cross_class(b->given, b->given_phon, a->family, a->family_phon));
     }
     int32_t ka = link_dob_key(a), kb = link_dob_key(b);
-    if (ka && kb) lv[LINK_C_DOB] = (uint8_t)link_dob_level_kept(ka, kb, level_dob(ka, kb));
+    if (ka && kb)
+        lv[LINK_C_DOB] =
+            (uint8_t)link_dob_level_kept(level_dob(ka, kb), a->dob != LINK_NO_DATE && b->dob != LINK_NO_DATE);
     if (a->sex && b->sex) lv[LINK_C_SEX] = a->sex == b->sex ? LINK_SEX_SAME : LINK_SEX_DIFFERENT;
     if (a->postcode && b->postcode) lv[LINK_C_POSTCODE] = (uint8_t)link_postcode_level(a, b);
     if (a->address && b->address) lv[LINK_C_ADDRESS] = (uint8_t)level_address(a->address, b->address);

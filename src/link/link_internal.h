@@ -113,15 +113,13 @@ static inline int32_t link_dob_key(const link_record *r)
     return r->dob_digits;
 }
 
-/* The date-of-birth level to keep for two keys whose digits gave `level`: a date that was not a date is
- * known to be mangled, so its digits far from the other date's say nothing (missing) rather than
- * "different"; near ones (swapped, one or two digits) keep their level. */
-static inline int link_dob_level_kept(int32_t a, int32_t b, int level)
+/* The date-of-birth level to keep when two keys' digits gave `level` and both_dates says whether both
+ * records had a date (not only the digits of one that was not): a date that was not a date is known to be
+ * mangled, so its digits far from the other's say nothing (missing) rather than "different"; near ones
+ * (swapped, one or two digits) keep their level. */
+static inline int link_dob_level_kept(int level, int both_dates)
 {
-    if (level != LINK_DOB_DIFFERENT) return level;
-    return core_date_valid(a / 10000, a / 100 % 100, a % 100) && core_date_valid(b / 10000, b / 100 % 100, b % 100)
-               ? level
-               : LINK_MISSING;
+    return level == LINK_DOB_DIFFERENT && !both_dates ? LINK_MISSING : level;
 }
 
 /* ---- names written the other way round, perhaps mistyped ----

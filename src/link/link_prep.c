@@ -165,7 +165,8 @@ typedef struct prep {
     uint32_t postcode, sector, district;
     uint32_t address, town, email;
     uint32_t ident[3]; /* NHS number, NINO, UPN */
-    int32_t dob;       /* the date as the number YYYYMMDD, or LINK_NO_DATE */
+    int32_t dob;       /* the date as the number YYYYMMDD, the digits of one that was not a date as minus that
+                          number (link_dob_key), or LINK_NO_DATE */
     char sex;
     uint8_t nwords;       /* the address's distinct words, at prepared.words[words] */
     uint8_t family_words; /* 1 when the family name has a space (double-barrelled: level_family's overlap) */
@@ -359,7 +360,7 @@ static void prep_task(link_prepared *pp, int task)
             x->town = dict_str(&pp->d[PREP_TOWNS], r->town);
             x->email = dict_str(&pp->d[PREP_EMAILS], r->email);
             x->sex = r->sex;
-            x->dob = link_dob_key(r) ? link_dob_key(r) : LINK_NO_DATE;
+            x->dob = r->dob != LINK_NO_DATE ? link_dob_key(r) : r->dob_digits ? -r->dob_digits : LINK_NO_DATE;
             break;
         }
         case TASK_ADDRESSES: {
@@ -724,14 +725,15 @@ void link_prep_compare(const link_prepared *pp, link_memos *mm, size_t i, size_t
             link_names_crossed(lv, cross_class(pp, mm, x, y), cross_class(pp, mm, y, x));
     }
     if (x->dob != LINK_NO_DATE && y->dob != LINK_NO_DATE) { /* level_dob() */
-        if (x->dob == y->dob) {
+        int32_t a = x->dob < 0 ? -x->dob : x->dob, b = y->dob < 0 ? -y->dob : y->dob;
+        if (a == b) {
             lv[LINK_C_DOB] = LINK_DOB_EXACT;
         } else {
-            int ay = x->dob / 10000, am = x->dob / 100 % 100, ad = x->dob % 100;
-            int by = y->dob / 10000, bm = y->dob / 100 % 100, bd = y->dob % 100;
+            int ay = a / 10000, am = a / 100 % 100, ad = a % 100;
+            int by = b / 10000, bm = b / 100 % 100, bd = b % 100;
             lv[LINK_C_DOB] = ay == by && am == bd && ad == bm
                                  ? LINK_DOB_SWAPPED
-                                 : (uint8_t)link_dob_level_kept(x->dob, y->dob, dob_digits_level(x->dob, y->dob));
+                                 : (uint8_t)link_dob_level_kept(dob_digits_level(a, b), x->dob > 0 && y->dob > 0);
         }
     }
     if (x->sex && y->sex) lv[LINK_C_SEX] = x->sex == y->sex ? LINK_SEX_SAME : LINK_SEX_DIFFERENT;
