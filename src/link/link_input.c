@@ -404,7 +404,6 @@ static void split_full(core_arena *a, const char *v, size_t n, link_full_name_or
     }
 }
 
-/* Normalise the current row into rec, its strings in a (the row has passed every check). */
 /* The year, month and day of a value that does not read as a date in fmt ("19371233" in %Y%m%d: day 33;
  * "31/02/1990"), as the number YYYYMMDD, read as the format says but without the calendar's checks: a
  * mistyped date keeps most of its digits. 0 when the value does not have the format's shape, or the format
@@ -439,6 +438,8 @@ static int32_t date_digits(const char *s, size_t len, const char *fmt)
     return (int32_t)part[0] * 10000 + part[1] * 100 + part[2];
 }
 
+/* Normalise the current row into rec, its strings in a (the row has passed every check); dob_digits: see
+ * date_digits. */
 static void make_record(reader *r, link_record *rec, core_arena *a, const char *id, size_t idlen, int32_t dob,
                         int32_t dob_digits)
 {
