@@ -12,8 +12,8 @@
  *                   link_records, normalising as it reads — kept in a dataset, or handed over one row at a
  *                   time (src/import/ reads partner files this way); rejects with line number and reason.
  *   link_norm.c     normalisation: names (NFKC, case fold, accents stripped, tokens, placeholders such as
- *                   "baby" or "twin 1"), nicknames (a built-in table plus optional lookup files), postcodes
- *                   (full, sector, district), identifiers.
+ *                   "baby" or "twin 1"), postcodes (full, sector, district), identifiers.
+ *   link_nick.c     nicknames: a built-in table plus optional lookup files.
  *   link_compare.c  string comparators written here: Jaro-Winkler, Damerau-Levenshtein (optimal string
  *                   alignment), a phonetic code, token overlap.
  *   link_block.c    blocking: the rules' keys, blocks, caps and pair budgets, candidate pairs unioned.
@@ -193,7 +193,7 @@ int link_csv_stream(const char *path, const link_mapping *m, link_row_fn row, li
 int link_csv_stream_mem(const char *data, size_t len, const link_mapping *m, link_row_fn row,
                         link_reject_fn reject, void *ctx, core_error *err);
 
-/* ---- normalisation (link_norm.c) ---- */
+/* ---- normalisation (link_norm.c; nicknames in link_nick.c) ---- */
 
 /* Folded name: NFKC, case-folded, accents stripped; '-', '\'', '.', ',' and runs of spaces become one space;
  * trimmed. NULL when nothing is left, or when the name is a placeholder (link_is_placeholder). Arena string. */

@@ -98,6 +98,17 @@ static inline void link_household_rule(uint8_t lv[LINK_NCOMP])
     }
 }
 
+/* ---- normalisation: what link_norm.c and link_nick.c share ---- */
+
+/* Fold s[0..len) (link_norm.c's file comment: decomposed, case-folded, accents after Latin letters dropped,
+ * every run of non-alphanumerics one space, trimmed). Returns a NUL-terminated string: stack when it fits in
+ * cap bytes, else malloc'd (the caller frees it when it is not stack); *olen is its length. NULL when s is
+ * not UTF-8. */
+char *link_norm_fold(const char *s, size_t len, char *stack, size_t cap, size_t *olen);
+/* The nickname half of link_norm_check (link_nick.c): 0, or CORE_E_INTERNAL with err saying what breaks the
+ * built-in clusters. */
+int link_nick_builtin_check(core_error *err);
+
 /* ---- dates of birth, compared as YYYYMMDD ---- */
 
 /* A record's date of birth for comparing: its date as the number YYYYMMDD, or the digits of a date of birth

@@ -1,6 +1,6 @@
 /*
  * test_link_input.c — unit tests for reading records (link/link_mapping.c, link/link_input.c) and
- * normalisation (link/link_norm.c):
+ * normalisation (link/link_norm.c, link/link_nick.c):
  *   mapping   every key read; address as a string and as an array (1..8); unknown key named; id required;
  *             not JSON, duplicate keys, wrong types, empty strings, a date format that cannot read a date,
  *             invalid_dates; "nothing allocated on error"; loading from a file and from a missing one;
