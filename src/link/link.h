@@ -12,8 +12,8 @@
  *                   link_records, normalising as it reads — kept in a dataset, or handed over one row at a
  *                   time (src/import/ reads partner files this way); rejects with line number and reason.
  *   link_norm.c     normalisation: names (NFKC, case fold, accents stripped, tokens, placeholders such as
- *                   "baby" or "twin 1"), nicknames (a built-in table plus optional lookup files), postcodes
- *                   (full, sector, district), identifiers.
+ *                   "baby" or "twin 1"), postcodes (full, sector, district), identifiers.
+ *   link_nick.c     nicknames: a built-in table plus optional lookup files.
  *   link_compare.c  string comparators written here: Jaro-Winkler, Damerau-Levenshtein (optimal string
  *                   alignment), a phonetic code, token overlap.
  *   link_block.c    blocking: the rules' keys, blocks, caps and pair budgets, candidate pairs unioned.
@@ -54,6 +54,10 @@ typedef struct link_record {
     char given_phon[LINK_PHONETIC_MAX];  /* phonetic code of the first given token ("" if none) */
     char family_phon[LINK_PHONETIC_MAX]; /* phonetic code of the family name with spaces removed ("" if none) */
     int32_t dob;            /* date of birth as days since 1970-01-01 (core_date_to_days), or LINK_NO_DATE */
+    int32_t dob_digits;     /* when the date of birth is not a date ("19371233", "31/02/1990") and was read
+                               as missing: its year, month and day as the number YYYYMMDD, compared digit by
+                               digit (a mistyped date is still near the true one); 0 otherwise. Never used for
+                               blocking. */
     char sex;               /* 'M', 'F' or 0 (unknown) */
     const char *postcode;   /* normalised postcode: upper case, no spaces ("SW1A1AA"; any country's code as
                                given, alphanumerics only); NULL if missing */
@@ -189,7 +193,7 @@ int link_csv_stream(const char *path, const link_mapping *m, link_row_fn row, li
 int link_csv_stream_mem(const char *data, size_t len, const link_mapping *m, link_row_fn row,
                         link_reject_fn reject, void *ctx, core_error *err);
 
-/* ---- normalisation (link_norm.c) ---- */
+/* ---- normalisation (link_norm.c; nicknames in link_nick.c) ---- */
 
 /* Folded name: NFKC, case-folded, accents stripped; '-', '\'', '.', ',' and runs of spaces become one space;
  * trimmed. NULL when nothing is left, or when the name is a placeholder (link_is_placeholder). Arena string. */
@@ -207,6 +211,15 @@ const char *link_nick_canonical(const char *token);
  * NHS England format (name, nickname, nickname, ...). Returns the number of pairs added, or negative on
  * error. Not thread-safe: load before linking starts. */
 int link_nick_load(const char *path, core_error *err);
+/* Check the built-in tables of this file: the nickname clusters keep invariant N1 (no name listed twice, every
+ * cluster "canonical: variant ..."), they fit the room set aside for them, and the placeholder list is sorted.
+ * Returns 0, or CORE_E_INTERNAL with err naming what is broken. Nothing ever stops on a broken table (the
+ * engine runs inside the server): the unit tests call this, so an edit that breaks one fails them. */
+int link_norm_check(core_error *err);
+/* The same check of nickname clusters on tables given by the caller (a test's broken ones): 0, or
+ * CORE_E_INTERNAL with err saying what is wrong (also when out of memory). */
+int link_nick_table_check(const char *const *clusters, size_t nclusters, const char *const *self, size_t nself,
+                          core_error *err);
 /* Postcode: alphanumerics upper-cased into out; *sector_len / *district_len the lengths of the sector and
  * district prefixes when UK-shaped (0 otherwise). Returns the length (0: no postcode). */
 size_t link_norm_postcode(const char *raw, char *out, size_t cap, size_t *sector_len, size_t *district_len);

@@ -143,11 +143,11 @@ static int level_dob_parts(int ay, int am, int ad, int by, int bm, int bd)
     return d <= 1 ? LINK_DOB_ONE_DIGIT : d == 2 ? LINK_DOB_TWO_DIGITS : LINK_DOB_DIFFERENT;
 }
 
+/* The level of two dates of birth given as link_dob_key()s (YYYYMMDD, dates or not). */
 static int level_dob(int32_t a, int32_t b)
 {
     if (a == b) return LINK_DOB_EXACT;
-    core_date da = core_date_from_days(a), db = core_date_from_days(b);
-    return level_dob_parts(da.y, da.m, da.d, db.y, db.m, db.d);
+    return level_dob_parts(a / 10000, a / 100 % 100, a % 100, b / 10000, b / 100 % 100, b % 100);
 }
 
 int link_postcode_level(const link_record *a, const link_record *b)
@@ -187,6 +187,16 @@ static int level_ids(const link_record *a, const link_record *b)
     return !any ? LINK_MISSING : near ? LINK_ID_ONE_CHARACTER : LINK_ID_DIFFERENT;
 }
 
+/* How a first given token (g, its phonetic code gp) agrees with a family name (f, fp), for names written the
+ * other way round (link_internal.h): LINK_CROSS_CLOSE from Jaro-Winkler 0.92 (equal included),
+ * LINK_CROSS_ALIKE from 0.80 or the same phonetic code, else 0. */
+static int cross_class(const char *g, const char *gp, const char *f, const char *fp)
+{
+    double s = link_jw_from(g, link_first_token_len(g), f, strlen(f), 0.80);
+    if (s >= 0.92) return LINK_CROSS_CLOSE;
+    return s >= 0.80 || (gp[0] && strcmp(gp, fp) == 0) ? LINK_CROSS_ALIKE : 0;
+}
+
 void link_compare_records(const link_record *a, const link_record *b, int use_ids, uint8_t lv[LINK_NCOMP])
 {
     memset(lv, 0, LINK_NCOMP);
@@ -201,8 +211,14 @@ void link_compare_records(const link_record *a, const link_record *b, int use_id
                                                     b->given_nick, b->given_phon);
         if (a->family && b->family)
             lv[LINK_C_FAMILY] = (uint8_t)level_family(a->family, a->family_phon, b->family, b->family_phon);
+        if (link_names_may_cross(lv))
+            link_names_crossed(lv, cross_class(a->given, a->given_phon, b->family, b->family_phon),
+                               cross_class(b->given, b->given_phon, a->family, a->family_phon));
     }
-    if (a->dob != LINK_NO_DATE && b->dob != LINK_NO_DATE) lv[LINK_C_DOB] = (uint8_t)level_dob(a->dob, b->dob);
+    int32_t ka = link_dob_key(a), kb = link_dob_key(b);
+    if (ka && kb)
+        lv[LINK_C_DOB] =
+            (uint8_t)link_dob_level_kept(level_dob(ka, kb), a->dob != LINK_NO_DATE && b->dob != LINK_NO_DATE);
     if (a->sex && b->sex) lv[LINK_C_SEX] = a->sex == b->sex ? LINK_SEX_SAME : LINK_SEX_DIFFERENT;
     if (a->postcode && b->postcode) lv[LINK_C_POSTCODE] = (uint8_t)link_postcode_level(a, b);
     if (a->address && b->address) lv[LINK_C_ADDRESS] = (uint8_t)level_address(a->address, b->address);

@@ -404,12 +404,49 @@ static void split_full(core_arena *a, const char *v, size_t n, link_full_name_or
     }
 }
 
-/* Normalise the current row into rec, its strings in a (the row has passed every check). */
-static void make_record(reader *r, link_record *rec, core_arena *a, const char *id, size_t idlen, int32_t dob)
+/* The year, month and day of a value that does not read as a date in fmt ("19371233" in %Y%m%d: day 33;
+ * "31/02/1990"), as the number YYYYMMDD, read as the format says but without the calendar's checks: a
+ * mistyped date keeps most of its digits. 0 when the value does not have the format's shape, or the format
+ * has anything but %Y, %m, %d, %e and literal bytes (a two-digit year or a month name: no digits to
+ * compare), or all three are not there. Reads len bytes of s and nothing past them. */
+static int32_t date_digits(const char *s, size_t len, const char *fmt)
+{
+    int part[3] = {-1, -1, -1}; /* year, month, day */
+    size_t pos = 0;
+    for (const char *f = fmt; *f; f++) {
+        if (*f != '%') {
+            if (pos >= len || s[pos] != *f)
+                return 0;
+            pos++;
+            continue;
+        }
+        f++;
+        int which = *f == 'Y' ? 0 : *f == 'm' ? 1 : *f == 'd' || *f == 'e' ? 2 : -1;
+        if (which < 0 || part[which] >= 0)
+            return 0;
+        int width = which == 0 ? 4 : 2, v = 0, k = 0;
+        if (*f == 'e' && pos < len && s[pos] == ' ')
+            pos++, width = 1;
+        for (; k < width && pos < len && s[pos] >= '0' && s[pos] <= '9'; k++, pos++)
+            v = v * 10 + (s[pos] - '0');
+        if (k < width && !(*f == 'e' && k == 1))
+            return 0;
+        part[which] = v;
+    }
+    if (pos != len || part[0] < 0 || part[1] < 0 || part[2] < 0)
+        return 0;
+    return (int32_t)part[0] * 10000 + part[1] * 100 + part[2];
+}
+
+/* Normalise the current row into rec, its strings in a (the row has passed every check); dob_digits: see
+ * date_digits. */
+static void make_record(reader *r, link_record *rec, core_arena *a, const char *id, size_t idlen, int32_t dob,
+                        int32_t dob_digits)
 {
     memset(rec, 0, sizeof *rec);
     rec->id = trimmed(a, id, idlen);
     rec->dob = dob;
+    rec->dob_digits = dob_digits;
     size_t n;
     const char *v;
 
@@ -479,10 +516,10 @@ static void make_record(reader *r, link_record *rec, core_arena *a, const char *
 }
 
 /* Stream mode: normalise the row and hand it over with its raw values; a negative answer stops reading (R3). */
-static void stream_row(reader *r, uint64_t line, const char *id, size_t idlen, int32_t dob)
+static void stream_row(reader *r, uint64_t line, const char *id, size_t idlen, int32_t dob, int32_t dob_digits)
 {
     link_record rec;
-    make_record(r, &rec, &r->row_arena, id, idlen, dob);
+    make_record(r, &rec, &r->row_arena, id, idlen, dob, dob_digits);
     const char *attr[LINK_MAP_ATTRIBUTES_MAX];
     link_row row = {.line = line, .offset = r->offset, .rec = &rec, .attr = attr, .nattr = r->m->nattr};
     size_t n;
@@ -527,7 +564,7 @@ static void take_row(reader *r, uint64_t line)
         reject_row(r, line, "the id column '%.64s' is empty", r->m->id);
         return;
     }
-    int32_t dob = LINK_NO_DATE;
+    int32_t dob = LINK_NO_DATE, dob_digits = 0;
     size_t dlen = 0;
     const char *dv = value(r, LINK_F_DOB, &dlen);
     if (dv) {
@@ -549,13 +586,14 @@ static void take_row(reader *r, uint64_t line)
             free(tmp);
             reject_row(r, line, "%s '%s' is not a date in format %s", r->m->date_of_birth, q, r->date_format);
             return;
-        } else if (r->d) { /* kept without its date, and counted */
-            if (!r->d->invalid_dates++)
+        } else {
+            dob_digits = date_digits(dv, dlen, r->date_format); /* for comparing, digit by digit */
+            if (r->d && !r->d->invalid_dates++) /* kept without its date, and counted */
                 r->d->invalid_date_line = line;
         }
     }
     if (r->row_fn) {
-        stream_row(r, line, id, idlen, dob);
+        stream_row(r, line, id, idlen, dob, dob_digits);
         return;
     }
     link_dataset *d = r->d;
@@ -570,7 +608,7 @@ static void take_row(reader *r, uint64_t line)
         r->lines = core_xrealloc(r->lines, d->cap * sizeof *r->lines);
     }
     r->lines[d->n] = line;
-    make_record(r, &d->recs[d->n++], &d->arena, id, idlen, dob);
+    make_record(r, &d->recs[d->n++], &d->arena, id, idlen, dob, dob_digits);
 }
 
 static void csv_row(int c, void *ctx)

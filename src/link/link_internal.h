@@ -28,6 +28,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core/core_date.h"
 #include "link/link.h"
 
 /* The most threads the engine starts, whatever --threads asks: the size of every per-thread table. */
@@ -94,6 +95,79 @@ static inline void link_household_rule(uint8_t lv[LINK_NCOMP])
     } else if (lv[LINK_C_POSTCODE] && lv[LINK_C_POSTCODE] <= LINK_POSTCODE_DISTRICT && lv[LINK_C_TOWN] &&
                lv[LINK_C_TOWN] <= LINK_TOWN_SIMILAR) {
         lv[LINK_C_TOWN] = LINK_MISSING;
+    }
+}
+
+/* ---- normalisation: what link_norm.c and link_nick.c share ---- */
+
+/* Fold s[0..len) (link_norm.c's file comment: decomposed, case-folded, accents after Latin letters dropped,
+ * every run of non-alphanumerics one space, trimmed). Returns a NUL-terminated string: stack when it fits in
+ * cap bytes, else malloc'd (the caller frees it when it is not stack); *olen is its length. NULL when s is
+ * not UTF-8. */
+char *link_norm_fold(const char *s, size_t len, char *stack, size_t cap, size_t *olen);
+/* The nickname half of link_norm_check (link_nick.c): 0, or CORE_E_INTERNAL with err saying what breaks the
+ * built-in clusters. */
+int link_nick_builtin_check(core_error *err);
+
+/* ---- dates of birth, compared as YYYYMMDD ---- */
+
+/* A record's date of birth for comparing: its date as the number YYYYMMDD, or the digits of a date of birth
+ * that was not a date (link_record.dob_digits: "19371233", day 33, is still one digit from 19371223); 0 when
+ * it has neither. Two keys are compared by their digits (levels exact, day and month swapped, one digit, two
+ * digits, different), whether or not they are dates. */
+static inline int32_t link_dob_key(const link_record *r)
+{
+    if (r->dob != LINK_NO_DATE) {
+        core_date d = core_date_from_days(r->dob);
+        return d.y * 10000 + d.m * 100 + d.d;
+    }
+    return r->dob_digits;
+}
+
+/* The date-of-birth level to keep when two keys' digits gave `level` and both_dates says whether both
+ * records had a date (not only the digits of one that was not): a date that was not a date is known to be
+ * mangled, so its digits far from the other's say nothing (missing) rather than "different"; near ones
+ * (swapped, one or two digits) keep their level. */
+static inline int link_dob_level_kept(int level, int both_dates)
+{
+    return level == LINK_DOB_DIFFERENT && !both_dates ? LINK_MISSING : level;
+}
+
+/* ---- names written the other way round, perhaps mistyped ----
+ * Partner systems swap given and family names, and a swapped name is often mistyped too ("yeates wiliam" for
+ * "william yeates", "gik benjamin" for "benjamin gill"). When neither name agrees better than "alike" as
+ * written, each record's first given token is compared with the other's family name (cross_class in
+ * link_engine.c: LINK_CROSS_CLOSE from Jaro-Winkler 0.92, LINK_CROSS_ALIKE from 0.80 or the same phonetic
+ * code). At least one crossing must be close — two names merely alike ("sam" and "samantha") cross too often
+ * between strangers — and then the weaker crossing sets the levels:
+ *
+ *   both close             given SIMILAR, family SIMILAR (as an exact swap of both whole names, tested first)
+ *   one close, one alike   given ALIKE,   family ALIKE
+ *   one close, one not     given ALIKE,   family as written (DIFFERENT or ALIKE)
+ *
+ * kept only when better than the names as written. Never exact: a swap is good evidence, not the same record.
+ * A name that is both a given and a family name ("harrison", "thomas") crosses between strangers ("silas
+ * harrison" and "harrison sales"), so one close crossing alone earns no more than "alike". The levels depend
+ * on the two crossings' classes only, so they are the same whichever record comes first. */
+enum { LINK_CROSS_ALIKE = 1, LINK_CROSS_CLOSE = 2 };
+
+/* 1 when both names are compared and neither agrees better than "alike": the crossing may do better. */
+static inline int link_names_may_cross(const uint8_t lv[LINK_NCOMP])
+{
+    return lv[LINK_C_GIVEN] >= LINK_GIVEN_ALIKE && lv[LINK_C_FAMILY] >= LINK_FAMILY_ALIKE;
+}
+
+/* The crossed levels of the table above, from the two crossings' classes (0 or LINK_CROSS_*), kept when they
+ * do better than the names as written. */
+static inline void link_names_crossed(uint8_t lv[LINK_NCOMP], int c1, int c2)
+{
+    if (c1 != LINK_CROSS_CLOSE && c2 != LINK_CROSS_CLOSE) return;
+    int lo = c1 < c2 ? c1 : c2;
+    uint8_t g = lo == LINK_CROSS_CLOSE ? LINK_GIVEN_SIMILAR : LINK_GIVEN_ALIKE;
+    uint8_t f = lo == LINK_CROSS_CLOSE ? LINK_FAMILY_SIMILAR : lo ? LINK_FAMILY_ALIKE : lv[LINK_C_FAMILY];
+    if (g <= lv[LINK_C_GIVEN] && f <= lv[LINK_C_FAMILY] && (g < lv[LINK_C_GIVEN] || f < lv[LINK_C_FAMILY])) {
+        lv[LINK_C_GIVEN] = g;
+        lv[LINK_C_FAMILY] = f;
     }
 }
 

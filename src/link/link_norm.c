@@ -1,8 +1,8 @@
 /*
- * link_norm.c — normalisation for matching: folded names and text, placeholders, nicknames, postcodes
+ * link_norm.c — normalisation for matching: folded names and text, placeholders, postcodes
  * (contract in link.h, section "normalisation"; design in link/README.md, "Normalisation").
  *
- * Folding (norm_fold) is the one routine behind link_norm_name and link_norm_text:
+ * Folding (link_norm_fold) is the one routine behind link_norm_name and link_norm_text:
  *   1. utf8proc decomposes with compatibility mappings (NFKD), case-folds (full folding: "ß" -> "ss"), maps
  *      look-alike punctuation to ASCII (LUMP) and drops default-ignorable characters (soft hyphens, joiners);
  *   2. combining marks are dropped after a Latin, Greek, Cyrillic, Arabic or Hebrew letter ("Zoë" -> "zoe",
@@ -18,29 +18,16 @@
  * Pure ASCII input (nearly every row of nearly every file) takes a fast path with the same result: letters
  * lower-cased, digits kept, everything else a separator.
  *
- * Nicknames: a built-in table of clusters written here (nick_clusters: "canonical: variant variant ..."), a
- * list of deliberately ambiguous short forms that are their own canonical (nick_self), and a runtime table
- * filled by link_nick_load from lookup files. Invariants:
- *   N1. Every name maps to exactly one canonical, and a canonical maps to itself: link_nick_canonical(
- *       link_nick_canonical(x)) == link_nick_canonical(x) for every x. Two names are "nickname-equal" exactly
- *       when their canonicals are equal, so clusters never overlap.
- *   N2. The built-in table wins: a lookup file never changes what a built-in name maps to, and never maps a
- *       built-in canonical or self entry to something else.
- *   N3. Files never chain clusters: a name that is already a canonical (built-in, or the head of an earlier
- *       pair) is never made a nickname of another; a nickname seen under two different canonicals
- *       ("al" under albert and alan) becomes ambiguous and maps to itself from then on.
- * The built-in index is sorted once (pthread_once) and checked: a variant listed in two clusters, or a
- * canonical listed as another's variant, aborts at first use, so any test run catches an edit that breaks N1.
+ * Nicknames are in link_nick.c. link_norm_check reports a broken built-in table of either file (the nickname
+ * clusters, the placeholder list), and the unit tests call it: nothing here stops the program, since the
+ * engine runs inside the server.
  */
 #include <ctype.h>
-#include <errno.h>
-#include <pthread.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <utf8proc.h>
 
-#include <csv.h>
-
-#include "link/link.h"
+#include "link/link_internal.h"
 
 /* ---- folding ------------------------------------------------------------------------------------------------ */
 
@@ -113,9 +100,8 @@ static size_t fold_ascii(const char *s, size_t len, char *out)
     return o;
 }
 
-/* Fold s[0..len) (see the file comment). Returns a NUL-terminated string: stack when it fits in cap bytes,
- * else malloc'd (the caller frees it when it is not stack); *olen is its length. NULL when s is not UTF-8. */
-static char *norm_fold(const char *s, size_t len, char *stack, size_t cap, size_t *olen)
+/* link_internal.h: folding, as the file comment says. */
+char *link_norm_fold(const char *s, size_t len, char *stack, size_t cap, size_t *olen)
 {
     int ascii = 1;
     for (size_t i = 0; i < len && ascii; i++)
@@ -199,7 +185,7 @@ const char *link_norm_text(core_arena *a, const char *raw, size_t len)
         return NULL;
     char stack[256];
     size_t n = 0;
-    char *f = norm_fold(raw, len, stack, sizeof stack, &n);
+    char *f = link_norm_fold(raw, len, stack, sizeof stack, &n);
     const char *r = f && n > 0 ? core_arena_strndup(a, f, n) : NULL;
     if (f != stack)
         free(f);
@@ -212,7 +198,7 @@ const char *link_norm_name(core_arena *a, const char *raw)
         return NULL;
     char stack[256];
     size_t n = 0;
-    char *f = norm_fold(raw, strlen(raw), stack, sizeof stack, &n);
+    char *f = link_norm_fold(raw, strlen(raw), stack, sizeof stack, &n);
     const char *r = f && n > 0 && !link_is_placeholder(f) ? core_arena_strndup(a, f, n) : NULL;
     if (f != stack)
         free(f);
@@ -243,14 +229,10 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static void nick_build(void);
-static pthread_once_t nick_once = PTHREAD_ONCE_INIT;
-
 int link_is_placeholder(const char *folded)
 {
     if (!folded)
         return 0;
-    pthread_once(&nick_once, nick_build); /* checks that the list is sorted */
     if (bsearch(&folded, placeholders, NPLACEHOLDERS, sizeof placeholders[0], cmp_str))
         return 1;
     for (size_t i = 0; i < sizeof placeholder_prefixes / sizeof placeholder_prefixes[0]; i++)
@@ -259,587 +241,16 @@ int link_is_placeholder(const char *folded)
     return 0;
 }
 
-/* ---- nicknames: the built-in table -------------------------------------------------------------------------- */
-
-/*
- * One cluster per line: "canonical: variant variant ...", all folded (lower case, no accents: "sion" for
- * Siôn). Rules followed when writing it:
- *   - a diminutive or spelling variant joins the cluster of the formal name it is used for in the UK;
- *   - Welsh, Scottish Gaelic, Irish, Polish, Romanian and other European forms join the English cluster of
- *     the same name when they are used as its equivalent (siôn, ieuan, seán -> john; dafydd, dai -> david;
- *     gwilym, liam -> william; seamus, hamish -> james; katarzyna, kasia -> katherine; ion -> john);
- *     names that merely share a root but are used as different names stay apart (megan is not margaret,
- *     evan is not john, ian is not john: iain -> ian);
- *   - Arabic, Somali and South Asian names: transliteration variants only (mohamed, maxamed, mohd, md ->
- *     muhammad; abdirahman, cabdiraxmaan -> abdulrahman); no cross-language equivalence (yusuf is not
- *     joseph);
- *   - male and female forms are never one cluster (alexander and alexandra, nicholas and nicola), because
- *     twins of opposite sex share everything else; a short form used for both (alex, sam, chris, jo) is in
- *     nick_self instead: its own canonical, protected from lookup files.
- */
-static const char *const nick_clusters[] = {
-    /* English, with Welsh, Gaelic, Irish and European equivalents */
-    "william: bill billy will willie willy wills liam gwilym gwil wilhelm guillaume guillermo wim",
-    "robert: bob bobby rob robbie robby rab rabbie roberto",
-    "richard: dick dickie dicky rick ricky rickie rich richie ritchie ricardo riccardo rhisiart risteard",
-    "james: jim jimmy jimmie jamie jem hamish seumas seamus shamus jaime giacomo",
-    "john: jack johnny johnnie sean shaun shawn shaughn sion sionyn ieuan iwan ioan ion ionut ionel johan johann "
-    "johannes hans juan joao giovanni gianni jock janek",
-    "thomas: tom tommy tommie thom tomos twm tomasz tomek tomas tommaso",
-    "edward: ed eddie eddy ned neddy ted teddy edoardo eduardo edouard",
-    "charles: chas chaz chuck carlos",
-    "henry: harry hal hank harri henri enrico heinrich hendrik",
-    "michael: mike mikey mick mickey micky mihai mihail michal micheal mikhail miguel michel misha mykhailo",
-    "joseph: joe joey jozef josef jose giuseppe seosamh",
-    "daniel: dan danny daniele",
-    "david: dave davy davey dafydd dai dewi dawid davide",
-    "peter: pete piotr piotrek pedro pietro petr peadar petru pierre pieter",
-    "paul: pawel paulo paolo pablo pavel pol",
-    "andrew: andy drew andrzej andrei andreas andres andre",
-    "anthony: tony antony anton antonio antoni antek antoine",
-    "christopher: kristopher cristopher christoph krzysztof krzys topher",
-    "matthew: matt matty mathew mateusz matteo mateo matthieu",
-    "stephen: steve steven stevie stephan stefan steffan esteban stefano etienne",
-    "alexander: alasdair alastair alistair alister aleksander aleksandr alexandru oleksandr alessandro alejandro "
-    "alexandre olek alec alek xander zander",
-    "benjamin: ben benny benji benjy",
-    "jacob: jake jakub kuba jakob jacobo",
-    "nicholas: nick nicolas nikolai nikolay mykola niccolo mikolaj",
-    "patrick: paddy padraig padraic patrik patryk",
-    "francis: frank franciszek francesco francois francisco franz",
-    "frederick: fred freddie freddy frederic fredrick fryderyk fritz",
-    "george: geordie gheorghe georgel jerzy jorge giorgio georgios",
-    "arthur: art artie",
-    "alfred: alf alfie",
-    "lawrence: larry laurence lawrie lorenzo laurent",
-    "leonard: len lenny",
-    "raymond: ray",
-    "ronald: ron ronnie",
-    "donald: don donnie donal domhnall",
-    "douglas: doug dougie",
-    "kenneth: ken kenny",
-    "terence: terrence terrance tel",
-    "timothy: tim timmy",
-    "jonathan: jonathon",
-    "gregory: greg grzegorz gregor",
-    "philip: phil phillip filip felipe philippe",
-    "simon: szymon",
-    "martin: marty martyn marcin mairtin",
-    "mark: marc marek marco",
-    "luke: luc luca lukasz",
-    "dominic: dom dominik dominick domenico",
-    "sebastian: seb sebastien sebastiano",
-    "eugene: gene",
-    "vincent: vince vinny vinnie vincenzo",
-    "walter: walt wally",
-    "wilfred: wilf",
-    "stanley: stan",
-    "sidney: sid syd",
-    "archibald: archie",
-    "hugh: hughie huw",
-    "owen: owain eoin",
-    "ewan: euan",
-    "rhys: rees reece reese",
-    "llywelyn: llewelyn llewellyn llew",
-    "ian: iain",
-    "neil: neal neill niall",
-    "kieran: ciaran kieron keiran",
-    "conor: connor conner",
-    "dermot: diarmuid dermott",
-    "rory: ruairi ruaidhri ruaridh ruairidh",
-    "eamonn: eamon",
-    "callum: calum",
-    "cian: kian",
-    "finn: fionn",
-    "oisin: osheen",
-    "nathaniel: nathanial",
-    "zachary: zach zack zak",
-    "joshua: josh",
-    "gabriel: gabe",
-    "theodore: theo",
-    "bartholomew: bart bartek bartlomiej",
-    "christian: cristian krystian",
-    "constantine: constantin costel",
-    "basil: vasile vasyl vasily",
-    "vladimir: volodymyr",
-    "dmitri: dmitry dmitriy dmytro",
-    "sergei: sergey serhiy sergiy",
-    "margaret: maggie mags meg peggy peg madge marge margarita margareta marged mairead malgorzata malgosia gosia "
-    "marguerite",
-    "elizabeth: liz lizzie lizzy beth betty betsy bess bessie libby elisabeth elzbieta elspeth eilis eilish",
-    "katherine: kate katie katy kathy kath kat kitty kasia katarzyna catherine kathryn katharine kathrine cathryn "
-    "cathy cath cate catrin catriona katarina katerina ekaterina katya",
-    "mary: maria marie mari maire mair mairi mhairi marija mariya",
-    "susan: sue susie suzie suzy suzanne susanne susanna susannah zuzanna",
-    "patricia: patsy trish tricia trisha",
-    "jennifer: jen jenny jenni jennie",
-    "rebecca: becky becca rebekah",
-    "deborah: debbie debra debby deb",
-    "victoria: vicky vicki vickie vikki tori wiktoria",
-    "christine: christina kristina kristine krystyna chrissie chrissy cristina",
-    "jacqueline: jacqui jacquie jacquelyn",
-    "hannah: hanna hana",
-    "anne: ann annie anna ania anka anya",
-    "abigail: abbie abby abbey abi abbi",
-    "emily: emilie",
-    "eleanor: elinor elenor eleanore eleonora",
-    "helen: helena elena eilidh olena",
-    "louise: louisa luisa",
-    "caroline: carolyn carolina karolina",
-    "dorothy: dot dottie dolly",
-    "frances: fanny",
-    "gillian: gill jill jilly jillian",
-    "joan: joanie siobhan shivaun",
-    "jane: jayne janey sian shan sinead shinead sine sheena",
-    "janet: janette jeanette seonaid sioned",
-    "josephine: josie",
-    "judith: judy judi",
-    "lucy: lucie luci lucia lucja",
-    "marjorie: margery marjory margie",
-    "natalie: natalia natalya nataliya natasha tasha",
-    "nicola: nichola nikki nicki",
-    "pamela: pam pammy",
-    "penelope: penny",
-    "rachel: rachael racheal raquel",
-    "sarah: sara sally sadie sorcha",
-    "teresa: theresa tess tessa tessie terri",
-    "veronica: veronika weronika",
-    "zoe: zoey zoie",
-    "sophia: sophie sofia sofie zofia zosia sophy",
-    "isabel: isabelle isabella izabela izabella isobel ishbel izzy izzie",
-    "olivia: oliwia livvy",
-    "amy: amie aimee",
-    "leah: lea",
-    "megan: meghan meagan",
-    "niamh: neve neave nieve neeve",
-    "caoimhe: keeva",
-    "aisling: ashling aislinn",
-    "grainne: grania",
-    "roisin: rosheen",
-    "orla: orlagh orlaith",
-    "saoirse: seersha sersha",
-    "bridget: brigid brid bridie biddy bridgette",
-    "eimear: emer",
-    "ciara: kiera keira kiara",
-    "aoife: eefa",
-    "kirsty: kirstie kirsten kirstin",
-    "agnes: agnieszka aga",
-    "eva: ewa",
-    "magdalena: magda",
-    "monica: monika",
-    "martha: marta",
-    "joanna: ioana joana",
-    "michaela: mihaela micaela",
-    "stephanie: stefanie stephany",
-    "kimberley: kimberly",
-    "charlotte: lottie lotty",
-    "florence: flo florrie",
-    "harriet: hattie hatty",
-    "winifred: winnie",
-    "matilda: tilly tillie",
-    "jessica: jess",
-    /* Arabic, Somali, Turkish and South Asian transliterations */
-    "muhammad: mohammed mohammad mohamed mohamad muhammed muhamed muhamad mohamud maxamed mahomed mehmet mohd md "
-    "mohammod muhammod mahammad",
-    "abdul: abdool abdel abdal",
-    "abdulrahman: abdurrahman abdirahman abdelrahman abderrahmane cabdiraxmaan",
-    "abdullah: abdallah abdalla abdullahi cabdullaahi abdulla",
-    "ahmed: ahmad ahmet axmed",
-    "hassan: hasan xasan",
-    "hussain: husain hussein husein hossain hosain xuseen",
-    "omar: umar cumar omer",
-    "ibrahim: ebrahim ibraheem",
-    "ismail: ismael ismaeel",
-    "mustafa: mustapha mostafa",
-    "hamza: hamzah",
-    "osman: usman othman uthman",
-    "mahmood: mahmud mehmood mahmoud mahmut",
-    "nasir: naseer nasser",
-    "bashir: basheer",
-    "nadeem: nadim",
-    "waseem: wasim",
-    "naeem: naim",
-    "saleem: salim",
-    "kareem: karim",
-    "raheem: rahim",
-    "shakeel: shakil",
-    "jameel: jamil",
-    "tariq: tarik tarique",
-    "rashid: rasheed rachid",
-    "faisal: faysal feisal",
-    "imran: imraan",
-    "zubair: zubeir",
-    "syed: sayed saiyed sayyid sayyed",
-    "yusuf: yousuf yousef yusef yussuf yousaf",
-    "mohinder: mohindar mahinder",
-    "surinder: surindar",
-    "rajinder: rajindar rajender",
-    "jaswinder: jasvinder",
-    "sukhwinder: sukhvinder",
-    "pradeep: pardeep pradip",
-    "sandeep: sundeep sandip",
-    "kuldeep: kuldip",
-    "mandeep: mandip",
-    "jagdeep: jagdip",
-    "vijay: vijai",
-    "lakshmi: laxmi",
-    "fatima: fatimah fatema fathima fatma faduma faadumo fatuma",
-    "aisha: ayesha aysha aishah ayisha aesha caisha",
-    "khadija: khadijah khadiija hadija",
-    "zainab: zaynab zeinab",
-    "maryam: mariam maryan mariyam",
-    "amina: aminah amena",
-    "yasmin: yasmine yasmeen",
-    "noor: nur nour",
-    "nasreen: nasrin",
-    "rubina: rubeena",
-    "sadia: saadia",
-    "rukhsana: ruksana",
-    "parveen: perveen",
-    /* Polish, Romanian and other European forms with no English equivalent */
-    "alexandra: aleksandra ola olka",
-    "wojciech: wojtek",
-    "maciej: maciek",
-};
-
-/* Short forms used for more than one name (often of both sexes): each is its own canonical, and lookup files
- * cannot map it (invariant N2). jan is Polish and Dutch for John but an English woman's name too. */
-static const char *const nick_self[] = {
-    "al",     "alex",  "ali",   "ash",   "bert",   "bertie", "billie", "bobbie", "charlie", "chris", "dani",
-    "dee",    "ellie", "fran",  "frankie", "gabby", "gabi",  "gaby",   "georgie", "gerry",  "jackie", "jacky",
-    "jan",    "jay",   "jerry", "jo",    "jodie",  "jon",   "jules",  "kit",    "les",     "lou",   "max",
-    "mel",    "millie", "nat",  "nell",  "nellie", "nicky", "ollie",  "olly",   "pat",     "pip",   "rosie",
-    "sam",    "sammie", "sammy", "sandy", "sasha", "steph", "terry",  "tina",   "toni",    "val",   "vic",
-    "viv",
-};
-
-typedef struct nick_entry {
-    const char *name;
-    const char *canon;
-} nick_entry;
-
-static nick_entry *nick_index; /* built-in names (variants, canonicals and self entries), sorted by name */
-static size_t nick_nindex;
-
-static int cmp_entry(const void *a, const void *b)
+int link_norm_check(core_error *err)
 {
-    return strcmp(((const nick_entry *)a)->name, ((const nick_entry *)b)->name);
-}
-
-/* Build the sorted built-in index from the cluster lines (once; the memory lives until exit). */
-static void nick_build(void)
-{
-    size_t nclusters = sizeof nick_clusters / sizeof nick_clusters[0];
-    size_t nself = sizeof nick_self / sizeof nick_self[0];
-    size_t total = nself, bytes = 0;
-    for (size_t i = 0; i < nclusters; i++) {
-        bytes += strlen(nick_clusters[i]) + 1;
-        for (const char *p = nick_clusters[i]; *p; p++)
-            total += *p == ' ';
-        total++;
-    }
-    char *text = core_xmalloc(bytes);
-    nick_index = core_xmalloc(total * sizeof *nick_index);
-    size_t n = 0;
-    char *w = text;
-    for (size_t i = 0; i < nclusters; i++) {
-        size_t len = strlen(nick_clusters[i]);
-        memcpy(w, nick_clusters[i], len + 1);
-        char *colon = strchr(w, ':');
-        if (!colon)
-            core_die("link_norm: nickname cluster without ':'");
-        *colon = '\0';
-        const char *canon = w;
-        nick_index[n++] = (nick_entry){canon, canon};
-        char *save = NULL;
-        for (char *tok = strtok_r(colon + 1, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
-            nick_index[n++] = (nick_entry){tok, canon};
-        w += len + 1;
-    }
-    for (size_t i = 0; i < nself; i++)
-        nick_index[n++] = (nick_entry){nick_self[i], nick_self[i]};
-    qsort(nick_index, n, sizeof *nick_index, cmp_entry);
-    for (size_t i = 1; i < n; i++)
-        if (strcmp(nick_index[i - 1].name, nick_index[i].name) == 0) {
-            fprintf(stderr, "link_norm: nickname '%s' is listed twice\n", nick_index[i].name);
-            core_die("link_norm: the built-in nickname table breaks invariant N1");
-        }
+    int rc = link_nick_builtin_check(err);
+    if (rc)
+        return rc;
     for (size_t i = 1; i < NPLACEHOLDERS; i++)
         if (strcmp(placeholders[i - 1], placeholders[i]) >= 0)
-            core_die("link_norm: the placeholder list is not sorted");
-    nick_nindex = n;
-}
-
-static const nick_entry *nick_builtin(const char *name)
-{
-    pthread_once(&nick_once, nick_build);
-    nick_entry key = {name, NULL};
-    return bsearch(&key, nick_index, nick_nindex, sizeof *nick_index, cmp_entry);
-}
-
-/* ---- nicknames: the runtime table (lookup files) ------------------------------------------------------------ */
-
-enum { NICK_CANON = 1, NICK_ALIAS, NICK_AMBIG };
-
-typedef struct nick_slot {
-    char *name;        /* owned; NULL: empty slot */
-    const char *canon; /* NICK_ALIAS: a built-in canonical or the name of a NICK_CANON/NICK_AMBIG slot */
-    int state;
-} nick_slot;
-
-/* Open addressing, linear probing, at most half full. Filled only by link_nick_load (not thread-safe); read by
- * link_nick_canonical. Freed at exit. */
-static nick_slot *nick_table;
-static size_t nick_cap, nick_count;
-#define NICK_RUNTIME_MAX 200000 /* names from lookup files, all files together */
-
-static uint64_t nick_hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (; *s; s++)
-        h = (h ^ (unsigned char)*s) * 1099511628211ULL;
-    return h;
-}
-
-static nick_slot *nick_find(const char *name)
-{
-    if (!nick_table)
-        return NULL;
-    for (size_t i = nick_hash(name) & (nick_cap - 1);; i = (i + 1) & (nick_cap - 1)) {
-        if (!nick_table[i].name)
-            return NULL;
-        if (strcmp(nick_table[i].name, name) == 0)
-            return &nick_table[i];
-    }
-}
-
-static void nick_free_all(void)
-{
-    for (size_t i = 0; i < nick_cap; i++)
-        free(nick_table[i].name);
-    free(nick_table);
-    nick_table = NULL;
-    nick_cap = nick_count = 0;
-}
-
-static void nick_grow(void)
-{
-    size_t ncap = nick_cap ? nick_cap * 2 : 1024;
-    nick_slot *t = calloc(ncap, sizeof *t);
-    if (!t)
-        core_die("link_norm: out of memory");
-    for (size_t i = 0; i < nick_cap; i++) {
-        if (!nick_table[i].name)
-            continue;
-        size_t j = nick_hash(nick_table[i].name) & (ncap - 1);
-        while (t[j].name)
-            j = (j + 1) & (ncap - 1);
-        t[j] = nick_table[i];
-    }
-    /* Aliases point at names, which moved with their slots but kept their addresses (the strings are owned
-     * separately), so nothing needs fixing. */
-    free(nick_table);
-    if (!nick_cap)
-        atexit(nick_free_all);
-    nick_table = t;
-    nick_cap = ncap;
-}
-
-/* Insert a new name (absent from the table). Returns its slot. */
-static nick_slot *nick_insert(const char *name, int state, const char *canon)
-{
-    if ((nick_count + 1) * 2 > nick_cap)
-        nick_grow();
-    size_t i = nick_hash(name) & (nick_cap - 1);
-    while (nick_table[i].name)
-        i = (i + 1) & (nick_cap - 1);
-    size_t len = strlen(name);
-    nick_table[i].name = core_xmalloc(len + 1);
-    memcpy(nick_table[i].name, name, len + 1);
-    nick_table[i].state = state;
-    nick_table[i].canon = canon;
-    nick_count++;
-    return &nick_table[i];
-}
-
-/* The canonical of a folded single token, persistent (built-in or table-owned), or NULL when the name is in
- * neither table (it is then its own canonical). */
-static const char *nick_lookup(const char *token)
-{
-    const nick_entry *b = nick_builtin(token);
-    if (b)
-        return b->canon;
-    nick_slot *s = nick_find(token);
-    if (!s)
-        return NULL;
-    return s->state == NICK_ALIAS ? s->canon : s->name;
-}
-
-const char *link_nick_canonical(const char *token)
-{
-    if (!token)
-        return NULL;
-    int folded = *token != '\0';
-    for (const char *p = token; *p && folded; p++)
-        folded = (*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9');
-    if (folded) {
-        const char *c = nick_lookup(token);
-        return c && strcmp(c, token) != 0 ? c : token;
-    }
-    /* Not yet folded ("Siôn", "BILL"): fold its first token and look that up. */
-    char stack[128];
-    size_t n = 0;
-    char *f = norm_fold(token, strlen(token), stack, sizeof stack, &n);
-    const char *c = NULL;
-    if (f) {
-        char *sp = strchr(f, ' ');
-        if (sp)
-            *sp = '\0';
-        c = *f ? nick_lookup(f) : NULL;
-        if (f != stack)
-            free(f);
-    }
-    return c && strcmp(c, token) != 0 ? c : token;
-}
-
-/* Record that nick is a nickname of head (both folded single tokens): invariants N2 and N3. Returns 1 when a
- * new alias was added, 0 when nothing changed, -1 when the table is full. */
-static int nick_add(const char *head, const char *nick)
-{
-    const char *canon = nick_lookup(head);
-    if (!canon) {
-        if (nick_count >= NICK_RUNTIME_MAX)
-            return -1;
-        canon = nick_insert(head, NICK_CANON, NULL)->name;
-    }
-    if (strcmp(nick, canon) == 0 || nick_builtin(nick))
-        return 0;
-    nick_slot *s = nick_find(nick);
-    if (!s) {
-        if (nick_count >= NICK_RUNTIME_MAX)
-            return -1;
-        nick_insert(nick, NICK_ALIAS, canon);
-        return 1;
-    }
-    if (s->state == NICK_ALIAS && strcmp(s->canon, canon) != 0)
-        s->state = NICK_AMBIG; /* N3: seen under two canonicals; maps to itself from now on */
+            return core_error_set(err, CORE_E_INTERNAL, "the placeholder list is not sorted at '%s'",
+                                  placeholders[i]);
     return 0;
-}
-
-/* Lookup files are read with libcsv, one row at a time. */
-#define NICK_FIELDS 16 /* fields of a lookup row that are read; more are ignored */
-
-typedef struct nick_reader {
-    char *fields[NICK_FIELDS]; /* folded fields of the current row (NULL: empty or not UTF-8) */
-    size_t nfields;
-    int format; /* 0: not decided (first row), 1: carltonnorthern (name1,relationship,name2), 2: NHS England */
-    int added;
-    int full;
-    int started; /* a byte has been given to the parser (a byte-order mark can only come first) */
-} nick_reader;
-
-/* A name a lookup row gives: folded, one token (a multi-word entry can never equal a token). */
-static const char *nick_name(const nick_reader *r, size_t i)
-{
-    const char *f = r->fields[i];
-    return f && !strchr(f, ' ') ? f : NULL;
-}
-
-static void nick_field(void *data, size_t len, void *ctx)
-{
-    nick_reader *r = ctx;
-    size_t i = r->nfields++;
-    if (i >= NICK_FIELDS)
-        return;
-    char stack[64];
-    size_t n = 0;
-    char *f = norm_fold(data, len, stack, sizeof stack, &n);
-    r->fields[i] = NULL;
-    if (f && n > 0) {
-        r->fields[i] = core_xmalloc(n + 1);
-        memcpy(r->fields[i], f, n + 1);
-    }
-    if (f && f != stack)
-        free(f);
-}
-
-static void nick_row(int c, void *ctx)
-{
-    (void)c;
-    nick_reader *r = ctx;
-    size_t nf = r->nfields < NICK_FIELDS ? r->nfields : NICK_FIELDS;
-    int header = 0;
-    if (nf > 0 && r->format == 0) {
-        header = nf == 3 && r->fields[0] && r->fields[1] && r->fields[2] && strcmp(r->fields[0], "name1") == 0 &&
-                 strcmp(r->fields[1], "relationship") == 0 && strcmp(r->fields[2], "name2") == 0;
-        r->format = header ? 1 : 2;
-    }
-    if (header) {
-        /* the carltonnorthern header row: nothing to add */
-    } else if (r->format == 1 && nf >= 3 && nick_name(r, 0) && nick_name(r, 2) && r->fields[1] &&
-        strcmp(r->fields[1], "has nickname") == 0) { /* "has_nickname", folded */
-        int rc = nick_add(nick_name(r, 0), nick_name(r, 2));
-        r->full |= rc < 0;
-        r->added += rc > 0;
-    } else if (r->format == 2 && nf >= 2 && nick_name(r, 0)) {
-        for (size_t i = 1; i < nf; i++) {
-            if (!nick_name(r, i))
-                continue;
-            int rc = nick_add(nick_name(r, 0), nick_name(r, i));
-            r->full |= rc < 0;
-            r->added += rc > 0;
-        }
-    }
-    for (size_t i = 0; i < nf; i++) {
-        free(r->fields[i]);
-        r->fields[i] = NULL;
-    }
-    r->nfields = 0;
-}
-
-/* libcsv grows its field buffer with this: a nickname file has short fields; a longer one is refused. */
-static void *nick_csv_realloc(void *p, size_t n)
-{
-    return n > 4096 ? NULL : realloc(p, n);
-}
-
-int link_nick_load(const char *path, core_error *err)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        core_error_set(err, CORE_E_IO, "cannot open nickname file '%s': %s", path, strerror(errno));
-        return core_error_hint(err, "give the path of a names.csv in either lookup format (see link/README.md)");
-    }
-    struct csv_parser p;
-    csv_init(&p, CSV_APPEND_NULL);
-    csv_set_realloc_func(&p, nick_csv_realloc);
-    nick_reader r = {0};
-    char buf[65536];
-    size_t n;
-    int rc = 0;
-    while ((n = fread(buf, 1, sizeof buf, f)) > 0 && !r.full) {
-        const char *data = buf;
-        if (!r.started && n >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0)
-            data += 3, n -= 3; /* a byte-order mark */
-        r.started = 1;
-        if (csv_parse(&p, data, n, nick_field, nick_row, &r) != n) {
-            rc = core_error_set(err, CORE_E_INVALID_VALUE, "nickname file '%s' is not CSV a program can read: %s",
-                                path, csv_strerror(csv_error(&p)));
-            break;
-        }
-    }
-    if (!rc && ferror(f))
-        rc = core_error_set(err, CORE_E_IO, "cannot read nickname file '%s'", path);
-    if (!rc)
-        csv_fini(&p, nick_field, nick_row, &r);
-    else
-        nick_row(-1, &r); /* frees the fields of a half-read row */
-    if (!rc && r.full)
-        rc = core_error_set(err, CORE_E_INVALID_VALUE, "more than %d names in nickname files",
-                            NICK_RUNTIME_MAX);
-    csv_free(&p);
-    fclose(f);
-    return rc ? rc : r.added;
 }
 
 /* ---- postcodes ---------------------------------------------------------------------------------------------- */

@@ -165,7 +165,8 @@ typedef struct prep {
     uint32_t postcode, sector, district;
     uint32_t address, town, email;
     uint32_t ident[3]; /* NHS number, NINO, UPN */
-    int32_t dob;       /* the date as the number YYYYMMDD, or LINK_NO_DATE */
+    int32_t dob;       /* the date as the number YYYYMMDD, the digits of one that was not a date as minus that
+                          number (link_dob_key), or LINK_NO_DATE */
     char sex;
     uint8_t nwords;       /* the address's distinct words, at prepared.words[words] */
     uint8_t family_words; /* 1 when the family name has a space (double-barrelled: level_family's overlap) */
@@ -176,6 +177,7 @@ typedef struct prep {
     uint8_t word_bits_apart; /* 1 when the address's words have word_bits all different */
     uint32_t first_mask;     /* bit (byte & 31) set for every byte of the first given token */
     uint32_t words;
+    uint32_t family_mask; /* the same for the family name (names written the other way round) */
     uint64_t word_bits; /* bit (word number's hash & 63) set for every word of the address */
     byte_counts family_counts, address_counts;
 } prep;
@@ -337,6 +339,7 @@ static void prep_task(link_prepared *pp, int task)
             x->first = r->given ? dict_id(&pp->d[PREP_FIRSTS], r->given, gn, 0) : 0;
             x->first_len = len16(gn);
             x->first_mask = r->given ? byte_classes(r->given, gn) : 0;
+            x->family_mask = r->family ? byte_classes(r->family, fn) : 0;
             x->nick = dict_str(&pp->d[PREP_NICKS], r->given ? r->given_nick : NULL);
             /* the empty code is 0, as level_given and level_family test ap[0] */
             x->given_code =
@@ -357,11 +360,7 @@ static void prep_task(link_prepared *pp, int task)
             x->town = dict_str(&pp->d[PREP_TOWNS], r->town);
             x->email = dict_str(&pp->d[PREP_EMAILS], r->email);
             x->sex = r->sex;
-            x->dob = LINK_NO_DATE;
-            if (r->dob != LINK_NO_DATE) {
-                core_date d = core_date_from_days(r->dob);
-                x->dob = d.y * 10000 + d.m * 100 + d.d;
-            }
+            x->dob = r->dob != LINK_NO_DATE ? link_dob_key(r) : r->dob_digits ? -r->dob_digits : LINK_NO_DATE;
             break;
         }
         case TASK_ADDRESSES: {
@@ -540,7 +539,7 @@ typedef struct memo {
 } memo;
 
 struct link_memos {
-    memo given, family, town;
+    memo given, family, town, cross;
 };
 
 static size_t memo_slot(uint64_t key)
@@ -587,6 +586,27 @@ static int family_jw_class(const link_prepared *pp, link_memos *mm, const prep *
         mm->family.val[s] = (uint8_t)c;
     }
     return mm->family.val[s];
+}
+
+/* cross_class() (link_engine.c) of x's first given token against y's family name: LINK_CROSS_CLOSE, _ALIKE
+ * or 0, Jaro-Winkler read only when the bound from the byte classes lets it reach 0.80. */
+static int cross_class(const link_prepared *pp, link_memos *mm, const prep *x, const prep *y)
+{
+    int c = 0;
+    if (jw_may_reach(x->first_len, y->family_len,
+                     mask_common(x->first_len, x->first_mask, y->family_len, y->family_mask), 0.80)) {
+        uint64_t k = (uint64_t)x->first << 32 | y->family;
+        size_t s = memo_slot(k);
+        if (mm->cross.key[s] != k) {
+            const dict *f = &pp->d[PREP_FIRSTS], *n = &pp->d[PREP_NAMES];
+            double v = link_jw_from(f->str[x->first], f->len[x->first], n->str[y->family], n->len[y->family],
+                                    0.80);
+            mm->cross.key[s] = k;
+            mm->cross.val[s] = v >= 0.92 ? LINK_CROSS_CLOSE : v >= 0.80 ? LINK_CROSS_ALIKE : 0;
+        }
+        c = mm->cross.val[s];
+    }
+    return c ? c : x->given_code && x->given_code == y->family_code ? LINK_CROSS_ALIKE : 0;
 }
 
 /* For two addresses with words, a bound of how many words they share when one side's words all have their
@@ -701,15 +721,19 @@ void link_prep_compare(const link_prepared *pp, link_memos *mm, size_t i, size_t
                                         : LINK_FAMILY_DIFFERENT;
             }
         }
+        if (link_names_may_cross(lv))
+            link_names_crossed(lv, cross_class(pp, mm, x, y), cross_class(pp, mm, y, x));
     }
     if (x->dob != LINK_NO_DATE && y->dob != LINK_NO_DATE) { /* level_dob() */
-        if (x->dob == y->dob) {
+        int32_t a = x->dob < 0 ? -x->dob : x->dob, b = y->dob < 0 ? -y->dob : y->dob;
+        if (a == b) {
             lv[LINK_C_DOB] = LINK_DOB_EXACT;
         } else {
-            int ay = x->dob / 10000, am = x->dob / 100 % 100, ad = x->dob % 100;
-            int by = y->dob / 10000, bm = y->dob / 100 % 100, bd = y->dob % 100;
-            lv[LINK_C_DOB] = ay == by && am == bd && ad == bm ? LINK_DOB_SWAPPED
-                                                              : (uint8_t)dob_digits_level(x->dob, y->dob);
+            int ay = a / 10000, am = a / 100 % 100, ad = a % 100;
+            int by = b / 10000, bm = b / 100 % 100, bd = b % 100;
+            lv[LINK_C_DOB] = ay == by && am == bd && ad == bm
+                                 ? LINK_DOB_SWAPPED
+                                 : (uint8_t)link_dob_level_kept(dob_digits_level(a, b), x->dob > 0 && y->dob > 0);
         }
     }
     if (x->sex && y->sex) lv[LINK_C_SEX] = x->sex == y->sex ? LINK_SEX_SAME : LINK_SEX_DIFFERENT;

@@ -10,7 +10,8 @@
  *      from the fuzzer meet a real header);
  *   2. the bytes as a CSV file through a fixed mapping that names every field (link_csv_read_mem). Asserted:
  *      on failure the dataset is empty and the error is CORE_E_INVALID_VALUE; on success there is a record,
- *      no id twice, the impossible dates counted are among the records kept, every record has a non-empty id,
+ *      no id twice, the impossible dates counted are among the records kept, a date's digits kept only when
+ *      it did not read and as YYYYMMDD, every record has a non-empty id,
  *      and every normalised string is non-empty and in normal form (no leading, trailing or doubled spaces in
  *      names; postcodes upper-case alphanumerics with sector and district as prefixes); rows kept plus rows
  *      refused are fewer than the row ends the input holds (the header is one); every reject line is within
@@ -89,6 +90,9 @@ static void check_dataset(const link_dataset *d)
         check_folded(r->town);
         assert(!r->given == !r->given_nick);
         assert(r->sex == 0 || r->sex == 'M' || r->sex == 'F');
+        /* the digits of a date that did not read: only then, and YYYYMMDD (year <= 9999, month and day <= 99) */
+        assert(r->dob_digits == 0 || r->dob == LINK_NO_DATE);
+        assert(r->dob_digits >= 0 && r->dob_digits <= 99999999);
         if (r->postcode) {
             size_t n = strlen(r->postcode);
             assert(n > 0);

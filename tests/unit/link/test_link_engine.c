@@ -3,7 +3,8 @@
  *   - duplicates made with typical corruptions (a nickname, a surname typo, day and month of birth swapped, a
  *     new postcode, given and family names swapped) are linked, and unrelated people are not, with no labels;
  *   - the front-door case of issue 4: a child re-entered with a nickname, a surname typo and day/month swapped;
- *   - comparison levels for swapped names and for day/month swapped;
+ *   - comparison levels for swapped names (mistyped too, and not for names merely alike when crossed), for
+ *     day/month swapped, and for dates of birth that were not dates (by their digits; far ones say nothing);
  *   - the same result with one thread or four, and on a second run;
  *   - oversized blocks are skipped and counted;
  *   - every pair compared when all of them fit the pair budget, blocking again past it; the token rules
@@ -243,6 +244,79 @@ static void test_swapped_names(void **state)
     assert_true(seen > 0);
     link_result_free(&r);
     link_dataset_free(&pop.d);
+}
+
+/* Names written the other way round and mistyped too: the crossed levels (link_internal.h), never exact, the
+ * same whichever record comes first; not for names merely alike crossed, nor when they agree as written. */
+static void test_swapped_names_mistyped(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *g1, *f1, *g2, *f2;
+        int given, family; /* the levels wanted */
+    } cases[] = {
+        {"William", "Yeates", "Yeates", "Wiliam", LINK_GIVEN_SIMILAR, LINK_FAMILY_SIMILAR},
+        {"Harrison", "Tarrant", "Tartant", "Harrison", LINK_GIVEN_SIMILAR, LINK_FAMILY_SIMILAR},
+        {"Tristan", "Ravani", "Ravani", "Trusran", LINK_GIVEN_ALIKE, LINK_FAMILY_ALIKE},   /* one close */
+        {"Silas", "Harrison", "Harrison", "Sales", LINK_GIVEN_ALIKE, LINK_FAMILY_ALIKE},
+        {"William", "Yeates", "William", "Yeates", LINK_GIVEN_EXACT, LINK_FAMILY_EXACT},   /* as written */
+        {"Sam", "Aloe", "Oakley", "Samantha", LINK_GIVEN_DIFFERENT, LINK_FAMILY_DIFFERENT}, /* alike only */
+        {"Benjamin", "Gill", "Gik", "Benjamin", LINK_GIVEN_ALIKE, LINK_FAMILY_DIFFERENT}, /* one crosses */
+        {"Benjamin", "Gill", "Benjamin", "Gik", LINK_GIVEN_EXACT, LINK_FAMILY_DIFFERENT},  /* as written */
+        {"John", "Smith", "Smith", "John", LINK_GIVEN_SIMILAR, LINK_FAMILY_SIMILAR},         /* exact swap */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        link_dataset d;
+        memset(&d, 0, sizeof(d));
+        person p1 = {"p1", cases[i].g1, cases[i].f1, NULL, {0, 0, 0}, 0};
+        person p2 = {"p2", cases[i].g2, cases[i].f2, NULL, {0, 0, 0}, 0};
+        add(&d, &p1);
+        add(&d, &p2);
+        uint8_t ab[LINK_NCOMP], ba[LINK_NCOMP];
+        link_compare_records(&d.recs[0], &d.recs[1], 0, ab);
+        link_compare_records(&d.recs[1], &d.recs[0], 0, ba);
+        if (ab[LINK_C_GIVEN] != cases[i].given || ab[LINK_C_FAMILY] != cases[i].family)
+            fail_msg("%s %s / %s %s: levels %d %d, wanted %d %d", cases[i].g1, cases[i].f1, cases[i].g2,
+                     cases[i].f2, ab[LINK_C_GIVEN], ab[LINK_C_FAMILY], cases[i].given, cases[i].family);
+        assert_memory_equal(ab, ba, LINK_NCOMP);
+        link_dataset_free(&d);
+    }
+}
+
+/* A date of birth that was not a date (link_record.dob_digits) is compared by its digits: near a date it
+ * keeps the level its digits give; far from it, it says nothing (it is known to be mangled), where two dates
+ * that far apart are "different". */
+static void test_impossible_dates_by_digits(void **state)
+{
+    (void)state;
+    static const struct {
+        int32_t a, b; /* YYYYMMDD; a date when it is one, else the digits of one that is not */
+        int level;
+    } cases[] = {
+        {19371223, 19371233, LINK_DOB_ONE_DIGIT},  {19371223, 19371323, LINK_DOB_ONE_DIGIT},
+        {19530411, 19531104, LINK_DOB_SWAPPED},    {19530411, 19540911, LINK_DOB_TWO_DIGITS},
+        {19200103, 19209103, LINK_DOB_ONE_DIGIT},  {19890504, 19722115, LINK_MISSING},
+        {19890504, 19720115, LINK_DOB_DIFFERENT},  {19371233, 19371233, LINK_DOB_EXACT},
+        {19371233, 19371234, LINK_DOB_ONE_DIGIT},  {19371233, 18000199, LINK_MISSING},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        link_record x, y;
+        memset(&x, 0, sizeof x);
+        memset(&y, 0, sizeof y);
+        int32_t v[2] = {cases[i].a, cases[i].b};
+        link_record *r[2] = {&x, &y};
+        for (int k = 0; k < 2; k++) {
+            int yy = v[k] / 10000, mm = v[k] / 100 % 100, dd = v[k] % 100;
+            r[k]->dob = core_date_valid(yy, mm, dd) ? core_date_to_days((core_date){yy, mm, dd}) : LINK_NO_DATE;
+            r[k]->dob_digits = r[k]->dob == LINK_NO_DATE ? v[k] : 0;
+        }
+        uint8_t ab[LINK_NCOMP], ba[LINK_NCOMP];
+        link_compare_records(&x, &y, 0, ab);
+        link_compare_records(&y, &x, 0, ba);
+        if (ab[LINK_C_DOB] != cases[i].level || ba[LINK_C_DOB] != cases[i].level)
+            fail_msg("%d / %d: level %d (%d the other way), wanted %d", cases[i].a, cases[i].b, ab[LINK_C_DOB],
+                     ba[LINK_C_DOB], cases[i].level);
+    }
 }
 
 static void test_threads_and_reruns_agree(void **state)
@@ -578,10 +652,10 @@ static void add_varied(link_dataset *d, size_t n)
         const char *family = k == 5 ? NULL : k < 9 ? PICK(ODD_FAMILY) : PICK(FAMILY);
         if (family && k == 9)
             family = vary(a, family);
-        if (k == 10) { /* the other way round */
+        if (k == 10 || k == 15) { /* the other way round; mistyped too */
             const char *t = given;
             given = family;
-            family = t;
+            family = t && k == 15 ? vary(a, t) : t;
         }
         r->given = given ? core_arena_strdup(a, given) : NULL;
         r->family = family ? core_arena_strdup(a, family) : NULL;
@@ -601,6 +675,9 @@ static void add_varied(link_dataset *d, size_t n)
             r->dob = core_date_to_days(dt);
         } else {
             r->dob = LINK_NO_DATE;
+            if (next_u32() % 2) /* a date of birth that was not a date: its digits (day or month past 31, 12) */
+                r->dob_digits = (1990 + (int32_t)(next_u32() % 4)) * 10000 + (int32_t)(next_u32() % 100) * 100 +
+                                (int32_t)(next_u32() % 100);
         }
         r->sex = "MF\0"[next_u32() % 3];
         if (next_u32() % 8) {
@@ -689,6 +766,8 @@ int main(void)
         cmocka_unit_test(test_finds_duplicates_without_labels),
         cmocka_unit_test(test_front_door_child),
         cmocka_unit_test(test_swapped_names),
+        cmocka_unit_test(test_swapped_names_mistyped),
+        cmocka_unit_test(test_impossible_dates_by_digits),
         cmocka_unit_test(test_threads_and_reruns_agree),
         cmocka_unit_test(test_block_cap),
         cmocka_unit_test(test_every_pair_when_it_fits),

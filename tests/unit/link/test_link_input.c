@@ -1,6 +1,6 @@
 /*
  * test_link_input.c — unit tests for reading records (link/link_mapping.c, link/link_input.c) and
- * normalisation (link/link_norm.c):
+ * normalisation (link/link_norm.c, link/link_nick.c):
  *   mapping   every key read; address as a string and as an array (1..8); unknown key named; id required;
  *             not JSON, duplicate keys, wrong types, empty strings, a date format that cannot read a date,
  *             invalid_dates; "nothing allocated on error"; loading from a file and from a missing one;
@@ -367,7 +367,37 @@ static void test_csv_dates(void **state)
     assert_int_equal(d.recs[1].dob, LINK_NO_DATE);
     assert_int_equal(d.recs[4].dob, LINK_NO_DATE);
     assert_int_equal(d.recs[5].dob, days(2024, 2, 29));
+    /* an impossible date keeps its digits for comparing, as YYYYMMDD; one of another shape, a date, or no
+     * value keeps none */
+    assert_int_equal(d.recs[1].dob_digits, 19900231);
+    assert_int_equal(d.recs[4].dob_digits, 0);
+    assert_int_equal(d.recs[0].dob_digits, 0);
+    assert_int_equal(d.recs[2].dob_digits, 0);
     link_dataset_free(&d);
+
+    /* the digits as the format places them: %Y%m%d, %e with a space or one digit, a bad shape, %y and %b */
+    static const struct {
+        const char *fmt, *value;
+        int32_t digits;
+    } shapes[] = {
+        {"%Y%m%d", "19371233", 19371233}, {"%Y%m%d", "19209103", 19209103}, {"%Y%m%d", "1937123", 0},
+        {"%Y%m%d", "193712334", 0},       {"%e/%m/%Y", " 9/13/2001", 20011309}, {"%e/%m/%Y", "9/13/2001", 20011309},
+        {"%d.%m.%Y", "00.00.1990", 19900000}, {"%d/%m/%Y", "3l/02/1990", 0},  {"%d/%m/%y", "31/02/90", 0},
+        {"%d %b %Y", "31 Feb 1990", 0},
+    };
+    for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+        char mapping[200], rows[100];
+        snprintf(mapping, sizeof mapping,
+                 "{\"id\":\"id\",\"date_of_birth\":\"dob\",\"date_format\":\"%s\"}", shapes[i].fmt);
+        snprintf(rows, sizeof rows, "id,dob\nx1,\"%s\"\n", shapes[i].value);
+        assert_int_equal(read_csv(mapping, rows, strlen(rows), &d, &rj, &err), 0);
+        assert_int_equal(d.n, 1);
+        assert_int_equal(d.recs[0].dob, LINK_NO_DATE);
+        if (d.recs[0].dob_digits != shapes[i].digits)
+            fail_msg("'%s' in %s: %d, wanted %d", shapes[i].value, shapes[i].fmt, d.recs[0].dob_digits,
+                     shapes[i].digits);
+        link_dataset_free(&d);
+    }
 
     /* invalid_dates "reject": such rows are refused with their reason */
     map = "{\"id\":\"id\",\"date_of_birth\":\"dob\",\"date_format\":\"%d/%m/%Y\",\"invalid_dates\":\"reject\"}";
@@ -1019,6 +1049,34 @@ static void test_nicknames_builtin(void **state)
     }
 }
 
+/* The built-in tables are checked by link_norm_check, not at run time (nothing in the engine may stop the
+ * program); the checker itself finds each kind of broken table. */
+static void test_nicknames_tables_checked(void **state)
+{
+    (void)state;
+    core_error err = {0};
+    if (link_norm_check(&err) != 0)
+        fail_msg("built-in tables: %s", err.detail);
+    static const char *const self[] = {"al", "sam"};
+    static const char *const good[] = {"william: bill will", "robert: bob rob"};
+    assert_int_equal(link_nick_table_check(good, 2, self, 2, &err), 0);
+    static const char *const twice[] = {"william: bill will", "wilfred: will fred"};
+    assert_int_equal(link_nick_table_check(twice, 2, self, 2, &err), CORE_E_INTERNAL);
+    assert_non_null(strstr(err.detail, "'will' is listed twice"));
+    static const char *const canon_as_variant[] = {"william: bill", "robert: bob william"};
+    assert_int_equal(link_nick_table_check(canon_as_variant, 2, self, 2, &err), CORE_E_INTERNAL);
+    assert_non_null(strstr(err.detail, "'william' is listed twice"));
+    static const char *const self_in_cluster[] = {"samuel: sam"};
+    assert_int_equal(link_nick_table_check(self_in_cluster, 1, self, 2, &err), CORE_E_INTERNAL);
+    assert_non_null(strstr(err.detail, "'sam' is listed twice"));
+    static const char *const no_colon[] = {"william: bill", "robert bob"};
+    assert_int_equal(link_nick_table_check(no_colon, 2, self, 2, &err), CORE_E_INTERNAL);
+    assert_non_null(strstr(err.detail, "cluster 2 has no ':'"));
+    static const char *const no_variant[] = {"robert:"};
+    assert_int_equal(link_nick_table_check(no_variant, 1, self, 2, &err), CORE_E_INTERNAL);
+    assert_non_null(strstr(err.detail, "'robert' has no variant"));
+}
+
 static void test_nicknames_carltonnorthern_file(void **state)
 {
     (void)state;
@@ -1365,6 +1423,7 @@ int main(void)
         cmocka_unit_test(test_norm_punctuation),
         cmocka_unit_test(test_placeholders),
         cmocka_unit_test(test_nicknames_builtin),
+        cmocka_unit_test(test_nicknames_tables_checked),
         cmocka_unit_test(test_nicknames_carltonnorthern_file),
         cmocka_unit_test(test_nicknames_nhs_file),
         cmocka_unit_test(test_nicknames_shared_files),

@@ -197,11 +197,22 @@ static void initials_and_crosswise(void **state)
     link_record_from(&a, &in, "", "Knnotdale", "Logan", "2006-11-14", "M", NULL, NULL, NULL, NULL);
     link_record_from(&a, &c, "1", "Logan", "Knotdale", "2006-11-14", "M", NULL, NULL, NULL, NULL);
     double straight = link_score_pair(&m, &in, &c, lv, NULL);
-    assert_int_equal(lv[LINK_C_FAMILY], 4);
+    assert_int_equal(lv[LINK_C_GIVEN], 3);  /* the engine itself reads these crosswise: "logan" = "logan", */
+    assert_int_equal(lv[LINK_C_FAMILY], 2); /* capped at "similar"; "knnotdale" ~ "knotdale" */
     double across = link_score_pair_freq(&m, NULL, &in, &c, lv, NULL);
-    assert_int_equal(lv[LINK_C_GIVEN], 3);  /* "logan" = "logan", capped at "similar" */
-    assert_int_equal(lv[LINK_C_FAMILY], 2); /* "knnotdale" ~ "knotdale" */
-    assert_true(across > straight + 10);
+    assert_int_equal(lv[LINK_C_GIVEN], 3);
+    assert_int_equal(lv[LINK_C_FAMILY], 2);
+    assert_true(fabs(across - straight) < 1e-9);
+    /* two names merely alike crossed: not for the engine (link_internal.h), but the front door's model may
+     * find them worth more that way */
+    link_record_from(&a, &in, "", "Gnotdail", "Logen", "2006-11-14", "M", NULL, NULL, NULL, NULL);
+    straight = link_score_pair(&m, &in, &c, lv, NULL);
+    assert_int_equal(lv[LINK_C_GIVEN], 5);
+    assert_int_equal(lv[LINK_C_FAMILY], 4);
+    across = link_score_pair_freq(&m, NULL, &in, &c, lv, NULL);
+    assert_int_equal(lv[LINK_C_GIVEN], 4);  /* "logen" ~ "logan" */
+    assert_int_equal(lv[LINK_C_FAMILY], 3); /* "gnotdail" ~ "knotdale" */
+    assert_true(across > straight + 5);
     /* exactly the other way round: the engine's own levels, unchanged */
     link_record_from(&a, &in, "", "Knotdale", "Logan", "2006-11-14", "M", NULL, NULL, NULL, NULL);
     link_score_pair(&m, &in, &c, lv, NULL);
