@@ -78,6 +78,7 @@ typedef struct incoming {
      * identifiers — which count whatever the caller's footing on the candidate. 0 and 0 for a free search. */
     int64_t contact;
     unsigned vouched;
+    int warn; /* 1: the duplicate warning on recording (answers from LINK_MATCH_WARN_PROBABILITY) */
 } incoming;
 
 typedef struct match {
@@ -240,7 +241,7 @@ static int find(http_req *req, const incoming *in, int64_t exclude, json_t **out
     }
     /* The front door answers a candidate from this probability up; recording a person warns of a possible
      * duplicate from a lower one (link_match.h). */
-    double from = exclude ? LINK_MATCH_WARN_PROBABILITY : LINK_MATCH_ANSWER_PROBABILITY;
+    double from = in->warn ? LINK_MATCH_WARN_PROBABILITY : LINK_MATCH_ANSWER_PROBABILITY;
     model.review_weight = log2(from / (1 - from));
     store_value p[] = {store_v_text(in->dob), store_v_text(swapped[0] ? swapped : NULL),
                        store_v_text(fam_key && fam_key[0] ? fam_key : NULL),
@@ -444,7 +445,7 @@ int api_match_duplicates(http_req *req, json_t *created, json_t **out, core_erro
     if (d)
         snprintf(dob, sizeof(dob), "%s", d);
     incoming in = {text(created, "given_name"), text(created, "family_name"), d ? dob : NULL, text(created, "sex"),
-                   NULL, text(created, "nhs_number"), text(created, "nino"), text(created, "upn")};
+                   NULL, text(created, "nhs_number"), text(created, "nino"), text(created, "upn"), 0, 0, 1};
     if (!in.given && !in.family && !in.dob && !in.nhs && !in.nino && !in.upn)
         return 0;
     json_t *items;
@@ -650,6 +651,7 @@ int api_match_contact_duplicates(http_req *req, int64_t contact, int64_t person,
     if (rc)
         return rc;
     json_t *items;
+    in.warn = 1;
     if ((rc = contact_find(req, contact, &f, &in, person, &items, NULL, err)))
         return rc;
     json_t *list = json_array();
