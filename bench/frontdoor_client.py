@@ -174,10 +174,20 @@ class Side:
     def post(self, path, body, refused=()):
         data = json.dumps(body).encode()
         headers = {"Authorization": "Bearer " + self.token, "Content-Type": "application/json"}
-        t0 = time.perf_counter_ns()
-        self.conn.request("POST", path, body=data, headers=headers)
-        r = self.conn.getresponse()
-        raw = r.read()
+        for attempt in (1, 2):
+            t0 = time.perf_counter_ns()
+            try:
+                self.conn.request("POST", path, body=data, headers=headers)
+                r = self.conn.getresponse()
+                raw = r.read()
+                break
+            except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+                # the server closes a connection idle for longer than its time-out (while the other sides
+                # ask): open another, and time the request again from the start
+                self.conn.close()
+                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+                if attempt == 2:
+                    raise
         t1 = time.perf_counter_ns()
         if r.status // 100 != 2 and r.status in refused:
             return None, json.loads(raw)
