@@ -199,7 +199,7 @@ class Side:
     def contact(self, postcode):
         """A contact recorded as the front door records one, carrying the family's postcode the caller gave;
         its id. Not timed: the match and the warning are."""
-        body = {"received_on": "2026-11-20", "channel": "phone", "contactor_type": "professional",
+        body = {"received_on": time.strftime("%Y-%m-%d", time.gmtime()), "channel": "phone", "contactor_type": "professional",
                 "source_code": "1A", "reason": "Worried about the child (bench/frontdoor)."}
         if postcode:
             body["family_postcode"] = postcode

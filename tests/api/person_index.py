@@ -29,7 +29,12 @@ starts `hearth serve` and checks, over HTTP and in the database:
     index card's fields alone, so a guessed postcode or NHS number changes nothing; the lead, on a footing, is
     answered on every field (finding 8);
   - a match that answers nobody says what was searched: each lookup with its value, the size of the index,
-    how many people were compared (issue 15).
+    how many people were compared (issue 15);
+  - within a contact the front door is triaging (POST /api/v1/contacts/{id}/matches) the contact's family
+    postcode counts (a free guessed postcode still changes nothing), the postcode comes from the contact never
+    the request, a caller without the front door's footing on the contact is refused 403, every candidate's
+    audit entry names the contact, and naming a child on the contact warns of the duplicate with the
+    contact's postcode counting (issue 15, the lead's decision on finding 8).
 
 Prints one line per check and finally `pindex: N passed, N failed`. Python 3 standard library only.
 """
@@ -46,6 +51,8 @@ import time
 from run import Server, give_work
 from signin import Checks, call, hearth_cli, session_of
 
+# the servers' clock (HEARTH_NOW, or today): a contact is received today, whatever the date the suite runs at
+TODAY = (os.environ.get("HEARTH_NOW") or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))[:10]
 FAMILY = 6          # demo seed 7: an open episode led by practitioner.n1 (team 2, managed by manager.n)
 MERGER = "dpo"   # governance merges; the front door only with a footing on both people
 LEAD = "practitioner.n1"
@@ -430,7 +437,7 @@ def main():
         # contact carries (the family's postcode as the caller gave it) counts, bound to the recorded contact and
         # named in every audit entry; a postcode typed into a free search still changes nothing
         def contact(user, **extra):
-            body = {"received_on": "2026-11-20", "channel": "phone", "contactor_type": "professional",
+            body = {"received_on": TODAY, "channel": "phone", "contactor_type": "professional",
                     "source_code": "1A", "reason": "A school is worried about the family."}
             body.update(extra)
             return api(user, "POST", "/api/v1/contacts", body)

@@ -5,7 +5,10 @@
 
 On the web suite's demo council (tests/web/run.py: give_work), as a browser with JavaScript off: the triage
 queue against the database; recording a contact (every error of the form, dates that cannot be true, the
-"already known?" step with each candidate's open episodes and team, check your answers, the records written);
+"already known?" step with each candidate's open episodes and team, asked within the contact recorded once its
+details are given so that the family's postcode counts, carried from step to step and never recorded twice, each
+candidate's evidence and, with nobody, what was looked for; the live panel's fragment and its script, loaded only
+where the panel is; check your answers, the records written);
 the decision (every error, early help opening an episode for the team chosen, the rationale kept); the team
 manager's unallocated work, overdue reviews, sorted and paged caseload, and allocation (a practitioner of another
 team refused); forms without or with a wrong CSRF token refused with nothing changed; a practitioner refused the
