@@ -188,12 +188,15 @@ int model_contact_evidence(model_ctx *ctx, int64_t contact_id, model_contact_ev 
         return rc;
     if ((rc = store_next(st, err)) < 0)
         return rc;
-    if (rc == 0)
+    if (rc == 0) {
+        store_done(st);
         return core_error_set(err, CORE_E_NOT_FOUND, "no contacts with id %" PRId64, contact_id);
+    }
     const char *pc = store_col_text(st, 0, NULL), *school = store_col_text(st, 1, NULL);
     ev->postcode = pc ? core_arena_strdup(ctx->arena, pc) : NULL;
     ev->school = school ? core_arena_strdup(ctx->arena, school) : NULL;
     ev->family_id = store_col_int(st, 2);
+    store_done(st); /* one row: the statement is not left open for a write that follows */
     return 0;
 }
 

@@ -267,6 +267,15 @@ def run(hearth, tmp):
         check("without JavaScript, Continue asks within the same contact and carries it on",
               st == 200 and count() == before + 1 and 'name="contact" value="%d"' % live_c in html
               and "postcode exact (the contact" in html, (st, count()))
+        choice = re.search(r'value="(p%df6)"' % kid[0], html)
+        st, h, _ = fd.go("POST", "/front-door/record", dict(ask, contact=str(live_c), school="Oak Academy",
+                                                            known=choice.group(1) if choice else "new"))
+        named = db_rows(db, "SELECT family_id FROM contact WHERE id = ?", (live_c,))
+        check("recording with the known family chosen names it on that same contact, with the child",
+              st == 303 and h.get("location", "").startswith("/front-door/contacts/%d?" % live_c) and
+              named == [(6,)] and count() == before + 1 and
+              db_rows(db, "SELECT person_id FROM contact_child WHERE contact_id = ?", (live_c,)) == [(kid[0],)],
+              (st, h.get("location"), named, count(), before))
         st, _, html = fd.go("POST", "/front-door/new", dict(ask, postcode="not a postcode"))
         check("a postcode that is not one is an error beside its field, nothing recorded",
               st == 400 and summary(html) == ["postcode"] and count() == before + 1, (st, summary(html)))
