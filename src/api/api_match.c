@@ -23,7 +23,9 @@
  * caller has no footing on (access_decide, record.read on the person) the score and the evidence use the index
  * card's fields alone (names, date of birth, sex), so that whether a guessed postcode or identifier agrees
  * with one the caller may not read changes neither the score nor whether the person is answered ("view":
- * "card"); on a footing every field counts ("view": "full") and the read is recorded with that footing.
+ * "card"); on a footing every field counts ("view": "full") and the read is recorded with that footing. Asked
+ * within a contact the front door is triaging (api_contact_match_items(), at the end of this file), what the
+ * contact itself carries counts as well ("view": "contact"), and the audit names the contact.
  */
 #include <inttypes.h>
 #include <math.h>
@@ -502,12 +504,11 @@ static int contact_footing(http_req *req, int64_t contact, access_footing *f, co
     return api_refusal_audit(req, "person.search", "contact", contact, err);
 }
 
-/* The check for `in` within contact (footing f on it, already decided): the contact's postcode counts;
+/* The check for `in` within contact (the caller's footing on it already decided): the contact's postcode counts;
  * exclude is the child asked about (0: a person being typed). *out, *searched as find(). */
-static int contact_find(http_req *req, int64_t contact, const access_footing *f, incoming *in, int64_t exclude,
-                        json_t **out, json_t **searched, core_error *err)
+static int contact_find(http_req *req, int64_t contact, incoming *in, int64_t exclude, json_t **out,
+                        json_t **searched, core_error *err)
 {
-    (void)f;
     model_ctx ctx;
     model_ctx_init(&ctx, req->db, &req->arena, req->who.user_id);
     model_contact_ev ev;
@@ -600,7 +601,7 @@ int api_contact_match_items(http_req *req, int64_t contact, json_t *body, json_t
     if (person && (rc = contact_child_in(req, contact, person, &f, &in, err)))
         return rc;
     json_t *items, *found_by;
-    if ((rc = contact_find(req, contact, &f, &in, person, &items, &found_by, err)))
+    if ((rc = contact_find(req, contact, &in, person, &items, &found_by, err)))
         return rc;
     if ((rc = add_families(req, items, err))) {
         json_decref(items);
@@ -652,7 +653,7 @@ int api_match_contact_duplicates(http_req *req, int64_t contact, int64_t person,
         return rc;
     json_t *items;
     in.warn = 1;
-    if ((rc = contact_find(req, contact, &f, &in, person, &items, NULL, err)))
+    if ((rc = contact_find(req, contact, &in, person, &items, NULL, err)))
         return rc;
     json_t *list = json_array();
     size_t i;

@@ -41,6 +41,13 @@ int web_fd_known_items(http_req *req, fd_contact *c, json_t **items, json_t **se
 const char *web_fd_evidence_text(http_req *req, json_t *item);
 const char *web_fd_searched_text(http_req *req, json_t *searched);
 
+/* A candidate's index card as a line ("NAME born DATE"), a family's open episodes as text ("Open episode with
+ * TEAM since DATE (LEAD)", or none), and whether c->known is one of the choices the candidates offer
+ * ("pPERSONfFAMILY", "pPERSONf0" or "new"). */
+const char *web_fd_card_name(http_req *req, json_t *p);
+const char *web_fd_episodes_text(http_req *req, json_t *eps);
+int web_fd_known_valid(http_req *req, const fd_contact *c, json_t *items);
+
 /* The "already known?" panel of the question page, before anything is asked. */
 web_raw web_fd_known_panel(http_req *req);
 

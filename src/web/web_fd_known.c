@@ -19,6 +19,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/core_parse.h"
 #include "model/model.h"
 #include "model/model_ident.h"
 #include "web/web_fd.h"
@@ -231,6 +232,58 @@ int web_fd_known_live(http_req *req)
     return reply_panel(req, c.contact,
                        json_array_size(items) ? web_str(WEB_S_FD_KNOWN_INTRO) : web_fd_searched_text(req, searched),
                        items);
+}
+
+/* ---- the choices of the known page (web_frontdoor.c) ---- */
+
+const char *web_fd_card_name(http_req *req, json_t *p)
+{
+    const char *g = web_json_text(req, p, "given_name"), *f = web_json_text(req, p, "family_name"),
+               *d = web_json_text(req, p, "date_of_birth");
+    return core_arena_printf(&req->arena, "%s %s%s%s", g ? g : "", f ? f : "", d ? web_str(WEB_S_FD_BORN) : "",
+                             d ? d : "");
+}
+
+/* What a family's open episodes say: "Open episode with TEAM since DATE (lead NAME)", or none. */
+const char *web_fd_episodes_text(http_req *req, json_t *eps)
+{
+    if (!json_array_size(eps))
+        return web_str(WEB_S_FD_NO_OPEN_EPISODE);
+    core_buf *b = web_buf(req);
+    size_t i;
+    json_t *e;
+    json_array_foreach(eps, i, e)
+    {
+        const char *lead = web_json_text(req, e, "lead");
+        core_buf_adds(b, core_arena_printf(&req->arena, "%s%s %s %s %s (%s)", i ? "; " : "",
+                                           web_str(WEB_S_FD_OPEN_EPISODE_WITH), web_json_text(req, e, "owning_team"),
+                                           web_str(WEB_S_FD_SINCE), web_json_text(req, e, "start_date"),
+                                           lead ? lead : web_str(WEB_S_UNALLOCATED)));
+    }
+    return core_buf_ok(b) ? b->data : "";
+}
+
+/* Is c->known one of the choices items offers? */
+int web_fd_known_valid(http_req *req, const fd_contact *c, json_t *items)
+{
+    if (strcmp(c->known, "new") == 0)
+        return 1;
+    size_t i, k;
+    json_t *it, *fam;
+    json_array_foreach(items, i, it)
+    {
+        int64_t pid = json_integer_value(json_object_get(json_object_get(it, "person"), "id"));
+        json_t *fams = json_object_get(it, "families");
+        if (!json_array_size(fams) && strcmp(c->known, core_arena_printf(&req->arena, "p%" PRId64 "f0", pid)) == 0)
+            return 1;
+        json_array_foreach(fams, k, fam)
+        {
+            if (strcmp(c->known, core_arena_printf(&req->arena, "p%" PRId64 "f%" PRId64, pid,
+                                                    (int64_t)json_integer_value(json_object_get(fam, "family_id")))) == 0)
+                return 1;
+        }
+    }
+    return 0;
 }
 
 const char *web_fd_known_script(void)

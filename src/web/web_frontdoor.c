@@ -339,33 +339,6 @@ static int match(http_req *req, fd_contact *c, json_t **items, json_t **searched
     return rc;
 }
 
-static const char *card_name(http_req *req, json_t *p)
-{
-    const char *g = web_json_text(req, p, "given_name"), *f = web_json_text(req, p, "family_name"),
-               *d = web_json_text(req, p, "date_of_birth");
-    return core_arena_printf(&req->arena, "%s %s%s%s", g ? g : "", f ? f : "", d ? web_str(WEB_S_FD_BORN) : "",
-                             d ? d : "");
-}
-
-/* What a family's open episodes say: "Open episode with TEAM since DATE (lead NAME)", or none. */
-static const char *episodes_text(http_req *req, json_t *eps)
-{
-    if (!json_array_size(eps))
-        return web_str(WEB_S_FD_NO_OPEN_EPISODE);
-    core_buf *b = web_buf(req);
-    size_t i;
-    json_t *e;
-    json_array_foreach(eps, i, e)
-    {
-        const char *lead = web_json_text(req, e, "lead");
-        core_buf_adds(b, core_arena_printf(&req->arena, "%s%s %s %s %s (%s)", i ? "; " : "",
-                                           web_str(WEB_S_FD_OPEN_EPISODE_WITH), web_json_text(req, e, "owning_team"),
-                                           web_str(WEB_S_FD_SINCE), web_json_text(req, e, "start_date"),
-                                           lead ? lead : web_str(WEB_S_UNALLOCATED)));
-    }
-    return core_buf_ok(b) ? b->data : "";
-}
-
 /* The known page: the candidates as choices "pPERSONfFAMILY" (f0: a new family for a known person), then "new". */
 static int known_page(http_req *req, int status, const fd_contact *c, json_t *items, json_t *searched,
                       const char *error)
@@ -384,14 +357,14 @@ static int known_page(http_req *req, int status, const fd_contact *c, json_t *it
     {
         json_t *p = json_object_get(it, "person"), *fams = json_object_get(it, "families");
         int64_t pid = json_integer_value(json_object_get(p, "id"));
-        const char *who = card_name(req, p), *why = web_fd_evidence_text(req, it);
+        const char *who = web_fd_card_name(req, p), *why = web_fd_evidence_text(req, it);
         json_array_foreach(fams, k, fam)
         {
             ch[m++] = (web_choice){core_arena_printf(&req->arena, "p%" PRId64 "f%" PRId64, pid,
                                                      (int64_t)json_integer_value(json_object_get(fam, "family_id"))),
                                    core_arena_printf(&req->arena, "%s: %s", who, web_str(WEB_S_FD_THEIR_FAMILY)),
                                    core_arena_printf(&req->arena, "%s. %s",
-                                                     episodes_text(req, json_object_get(fam, "open_episodes")), why)};
+                                                     web_fd_episodes_text(req, json_object_get(fam, "open_episodes")), why)};
         }
         if (!json_array_size(fams))
             ch[m++] = (web_choice){core_arena_printf(&req->arena, "p%" PRId64 "f0", pid),
@@ -414,28 +387,6 @@ static int known_page(http_req *req, int status, const fd_contact *c, json_t *it
                                    web_str(WEB_S_FD_KNOWN), NULL, form));
 }
 
-/* Is c->known one of the choices items offers? */
-static int known_valid(http_req *req, const fd_contact *c, json_t *items)
-{
-    if (strcmp(c->known, "new") == 0)
-        return 1;
-    size_t i, k;
-    json_t *it, *fam;
-    json_array_foreach(items, i, it)
-    {
-        int64_t pid = json_integer_value(json_object_get(json_object_get(it, "person"), "id"));
-        json_t *fams = json_object_get(it, "families");
-        if (!json_array_size(fams) && strcmp(c->known, core_arena_printf(&req->arena, "p%" PRId64 "f0", pid)) == 0)
-            return 1;
-        json_array_foreach(fams, k, fam)
-        {
-            if (strcmp(c->known, core_arena_printf(&req->arena, "p%" PRId64 "f%" PRId64, pid,
-                                                    (int64_t)json_integer_value(json_object_get(fam, "family_id")))) == 0)
-                return 1;
-        }
-    }
-    return 0;
-}
 
 int web_fd_new(http_req *req)
 {
@@ -488,7 +439,7 @@ int web_fd_check(http_req *req)
     if (match(req, &c, &items, &searched, &err))
         return http_reply_error(req, &err);
     core_arena_on_release(&req->arena, json_release, items);
-    if (!*c.known || !known_valid(req, &c, items))
+    if (!*c.known || !web_fd_known_valid(req, &c, items))
         return known_page(req, 400, &c, items, searched, web_str(WEB_S_FD_ERR_KNOWN));
     const char *known_text = web_str(WEB_S_FD_NONE_OF_THESE);
     size_t i, k;
@@ -498,14 +449,14 @@ int web_fd_check(http_req *req)
         json_t *p = json_object_get(it, "person");
         int64_t pid = json_integer_value(json_object_get(p, "id"));
         if (strcmp(c.known, core_arena_printf(&req->arena, "p%" PRId64 "f0", pid)) == 0)
-            known_text = core_arena_printf(&req->arena, "%s: %s", card_name(req, p), web_str(WEB_S_FD_NEW_FAMILY_FOR));
+            known_text = core_arena_printf(&req->arena, "%s: %s", web_fd_card_name(req, p), web_str(WEB_S_FD_NEW_FAMILY_FOR));
         json_array_foreach(json_object_get(it, "families"), k, fam)
         {
             if (strcmp(c.known, core_arena_printf(&req->arena, "p%" PRId64 "f%" PRId64, pid,
                                                    (int64_t)json_integer_value(json_object_get(fam, "family_id")))) == 0)
-                known_text = core_arena_printf(&req->arena, "%s: %s. %s", card_name(req, p),
+                known_text = core_arena_printf(&req->arena, "%s: %s. %s", web_fd_card_name(req, p),
                                                web_str(WEB_S_FD_THEIR_FAMILY),
-                                               episodes_text(req, json_object_get(fam, "open_episodes")));
+                                               web_fd_episodes_text(req, json_object_get(fam, "open_episodes")));
         }
     }
     core_buf *rows = web_buf(req);
@@ -560,7 +511,7 @@ int web_fd_record(http_req *req)
         json_t *items;
         if (match(req, &c, &items, NULL, &err))
             return http_reply_error(req, &err);
-        int ok = known_valid(req, &c, items);
+        int ok = web_fd_known_valid(req, &c, items);
         json_decref(items);
         const char *f = ok ? strchr(c.known, 'f') : NULL; /* "pPERSONfFAMILY", one of the choices offered */
         if (!f || core_parse_int64(c.known + 1, (size_t)(f - c.known - 1), 1, INT64_MAX, &person) ||
@@ -654,7 +605,7 @@ static int contact_page(http_req *req, int status, int64_t id, const fd_decision
     json_t *p;
     core_buf *people = web_buf(req);
     json_array_foreach(json_object_get(h, "people"), i, p)
-        core_buf_adds(people, core_arena_printf(&req->arena, "%s%s", i ? "; " : "", card_name(req, p)));
+        core_buf_adds(people, core_arena_printf(&req->arena, "%s%s", i ? "; " : "", web_fd_card_name(req, p)));
     web_summary_row(req, rows, web_str(WEB_S_FD_PEOPLE), core_buf_ok(people) && people->len ? people->data : NULL);
     web_summary_row_html(req, rows, web_str(WEB_S_COL_DECISION),
                          decision ? web_tag(req, label_of(dec, ndec, decision), "govuk-tag--green")
