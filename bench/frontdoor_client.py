@@ -18,8 +18,11 @@ the front door would) and the child it is about (POST /api/v1/people with the na
 identifiers, then POST /api/v1/contacts/{id}/children, whose answer carries the duplicate warning: that is
 "recording a known person" on this side), and times POST /api/v1/contacts/{id}/matches {"person_id"}: the
 contact's children checked against the index with the contact's postcode and the child's recorded
-identifiers counting. These sides record people, so they ask after the free-search sides have asked all
-their questions (a person recorded here would otherwise be a namesake answered to them). Other sides ask the
+identifiers counting. Each block's contacts and children are recorded first, then its checks asked and
+timed, as the free search's are, away from the commits and audit batches of the writes just made
+(--interleave: each check straight after its own writes). These sides record people, so they ask after the
+free-search sides have asked all their questions (a person recorded here would otherwise be a namesake
+answered to them). Other sides ask the
 free search (POST /api/v1/people/matches with the postcode in the body).
 
 With several servers (--server NAME URL TOKEN SYNTH_DIR, repeated; TOKEN may be @FILE, read from FILE) the
@@ -228,7 +231,16 @@ class Side:
                      % (self.name, json.dumps(out)[:300], json.dumps(body)))
         return out["id"], ms, out
 
-    def match(self, req, count=True):
+    def record(self, req):
+        """The front door's writes before its check, for a contact side: the contact carrying the postcode the
+        caller gave, the child recorded and named on it. (contact id, child id)."""
+        body = req[1]
+        cid = self.contact(body.get("postcode"))
+        child = self.person(body)[0]
+        self.post("/api/v1/contacts/%d/children" % cid, {"person_id": child})
+        return cid, child
+
+    def match(self, req, count=True, recorded=None):
         kind, body, pid, kinds = req
         if self.contact_path and not count:
             # a warm-up asks about the person being typed, recording nobody: the counted request records them
@@ -236,9 +248,7 @@ class Side:
             self.post("/api/v1/contacts/%d/matches" % self.contact(body.get("postcode")), within)
             return
         if self.contact_path:
-            cid = self.contact(body.get("postcode"))
-            child = self.person(body)[0]
-            self.post("/api/v1/contacts/%d/children" % cid, {"person_id": child})
+            cid, child = recorded or self.record(req)
             ms, out = self.post("/api/v1/contacts/%d/matches" % cid, {"person_id": child})
         else:
             ms, out = self.post("/api/v1/people/matches", body)
@@ -302,6 +312,9 @@ def main():
     ap.add_argument("--warmup", type=int, default=200)
     ap.add_argument("--block", type=int, default=100)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--interleave", action="store_true",
+                    help="contact sides: record each contact and child straight before its check, instead of a "
+                    "block's writes first and then its checks")
     ap.add_argument("--json")
     ap.add_argument("--misses", help="write each known request whose answers miss the true person, and each new "
                     "person answered with someone, as JSON lines (request, expected person, answer) to this file")
@@ -321,8 +334,13 @@ def main():
         for b, start in enumerate(range(0, total, a.block)):
             order = group if b % 2 == 0 else group[::-1]
             for s in order:
-                for req in s.requests[start:start + a.block]:
-                    s.match(req)
+                block = s.requests[start:start + a.block]
+                # a contact side records its block's contacts and children first, then asks: the checks are
+                # timed as the free search's are, not in the wake of the commits and audit batches of the
+                # writes just made (the figure with a write straight before each check: --interleave)
+                recorded = [s.record(req) for req in block] if s.contact_path and not a.interleave else []
+                for i, req in enumerate(block):
+                    s.match(req, recorded=recorded[i] if recorded else None)
     for b, start in enumerate(range(0, a.creates, max(1, a.block // 4))):
         order = sides if b % 2 == 0 else sides[::-1]
         for s in order:
