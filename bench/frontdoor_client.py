@@ -11,6 +11,20 @@ person each index row became):
   new    partner rows of people not in the index; an answer here is a false suggestion.
 Each request carries what the partner row holds: names, date of birth, sex, postcode, NHS number, NINO.
 
+A side named NAME-contact asks within a contact, as the front door does when it records one (docs/access.md,
+"already known?" within a contact): before each match it records a contact carrying the address the caller
+gave (the partner row's postcode as the contact's family_postcode; a postcode Hearth refuses is left out, as
+the front door would) and the child it is about (POST /api/v1/people with the names, date of birth, sex and
+identifiers, then POST /api/v1/contacts/{id}/children, whose answer carries the duplicate warning: that is
+"recording a known person" on this side), and times POST /api/v1/contacts/{id}/matches {"person_id"}: the
+contact's children checked against the index with the contact's postcode and the child's recorded
+identifiers counting. Each block's contacts and children are recorded first, then its checks asked and
+timed, as the free search's are, away from the commits and audit batches of the writes just made
+(--interleave: each check straight after its own writes). These sides record people, so they ask after the
+free-search sides have asked all their questions (a person recorded here would otherwise be a namesake
+answered to them). Other sides ask the
+free search (POST /api/v1/people/matches with the postcode in the body).
+
 With several servers (--server NAME URL TOKEN SYNTH_DIR, repeated; TOKEN may be @FILE, read from FILE) the
 requests go in blocks, alternately, in ABBA order, so that drift during the run falls on every side. Sides on
 one SYNTH_DIR (two users of one server) ask the same questions. A warm-up of --warmup requests per server,
@@ -143,6 +157,7 @@ class Side:
 
     def __init__(self, name, url, token, synth, nknown, nnew, ncreate, rng):
         self.name = name
+        self.contact_path = name.endswith("-contact")
         self.misses = []
         u = urllib.parse.urlsplit(url)
         self.host, self.port = u.hostname, u.port
@@ -162,10 +177,20 @@ class Side:
     def post(self, path, body, refused=()):
         data = json.dumps(body).encode()
         headers = {"Authorization": "Bearer " + self.token, "Content-Type": "application/json"}
-        t0 = time.perf_counter_ns()
-        self.conn.request("POST", path, body=data, headers=headers)
-        r = self.conn.getresponse()
-        raw = r.read()
+        for attempt in (1, 2):
+            t0 = time.perf_counter_ns()
+            try:
+                self.conn.request("POST", path, body=data, headers=headers)
+                r = self.conn.getresponse()
+                raw = r.read()
+                break
+            except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+                # the server closes a connection idle for longer than its time-out (while the other sides
+                # ask): open another, and time the request again from the start
+                self.conn.close()
+                self.conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+                if attempt == 2:
+                    raise
         t1 = time.perf_counter_ns()
         if r.status // 100 != 2 and r.status in refused:
             return None, json.loads(raw)
@@ -174,9 +199,59 @@ class Side:
                      % (self.name, path, r.status, raw[:300].decode(errors="replace"), json.dumps(body)))
         return (t1 - t0) / 1e6, json.loads(raw)
 
-    def match(self, req, count=True):
+    def contact(self, postcode):
+        """A contact recorded as the front door records one, carrying the family's postcode the caller gave;
+        its id. Not timed: the match and the warning are."""
+        body = {"received_on": time.strftime("%Y-%m-%d", time.gmtime()), "channel": "phone", "contactor_type": "professional",
+                "source_code": "1A", "reason": "Worried about the child (bench/frontdoor)."}
+        if postcode:
+            body["family_postcode"] = postcode
+        ms, out = self.post("/api/v1/contacts", body, refused=(422,))
+        if ms is None and postcode:  # a mistyped postcode Hearth refuses: recorded without it
+            del body["family_postcode"]
+            ms, out = self.post("/api/v1/contacts", body)
+        elif ms is None:
+            sys.exit("frontdoor_client: %s: POST /api/v1/contacts answered 422: %s" % (self.name, json.dumps(out)))
+        return out["id"]
+
+    def person(self, body):
+        """Record a person (POST /api/v1/people) from body (no address); their id and the answer."""
+        body = dict(body)
+        body.pop("postcode", None)
+        body.setdefault("sex", "U")  # required when recording a person; a partner row may not have it
+        ms, out = self.post("/api/v1/people", body, refused=(422,))
+        if ms is None and out.get("error", {}).get("code") == "invalid_identifier":
+            # a partner's row may carry a mistyped identifier that fails its check digit: Hearth refuses it,
+            # and the person is recorded without it, as the front door would
+            for k in ("nhs_number", "nino"):
+                body.pop(k, None)
+            ms, out = self.post("/api/v1/people", body)
+        elif ms is None:
+            sys.exit("frontdoor_client: %s: POST /api/v1/people answered 422: %s (body %s)"
+                     % (self.name, json.dumps(out)[:300], json.dumps(body)))
+        return out["id"], ms, out
+
+    def record(self, req):
+        """The front door's writes before its check, for a contact side: the contact carrying the postcode the
+        caller gave, the child recorded and named on it. (contact id, child id)."""
+        body = req[1]
+        cid = self.contact(body.get("postcode"))
+        child = self.person(body)[0]
+        self.post("/api/v1/contacts/%d/children" % cid, {"person_id": child})
+        return cid, child
+
+    def match(self, req, count=True, recorded=None):
         kind, body, pid, kinds = req
-        ms, out = self.post("/api/v1/people/matches", body)
+        if self.contact_path and not count:
+            # a warm-up asks about the person being typed, recording nobody: the counted request records them
+            within = {k: v for k, v in body.items() if k != "postcode"}
+            self.post("/api/v1/contacts/%d/matches" % self.contact(body.get("postcode")), within)
+            return
+        if self.contact_path:
+            cid, child = recorded or self.record(req)
+            ms, out = self.post("/api/v1/contacts/%d/matches" % cid, {"person_id": child})
+        else:
+            ms, out = self.post("/api/v1/people/matches", body)
         if not count:
             return
         ids = [it["person"]["id"] for it in out["items"]]
@@ -201,17 +276,10 @@ class Side:
 
     def create(self, p, pid):
         body = body_of(p, with_address=False)
-        body.setdefault("sex", "U")  # required when recording a person; a partner row may not have it
-        ms, out = self.post("/api/v1/people", body, refused=(422,))
-        if ms is None and out.get("error", {}).get("code") == "invalid_identifier":
-            # a partner's row may carry a mistyped identifier that fails its check digit: Hearth refuses it,
-            # and the person is recorded without it, as the front door would
-            for k in ("nhs_number", "nino"):
-                body.pop(k, None)
-            ms, out = self.post("/api/v1/people", body)
-        elif ms is None:
-            sys.exit("frontdoor_client: %s: POST /api/v1/people answered 422: %s (body %s)"
-                     % (self.name, json.dumps(out)[:300], json.dumps(body)))
+        new_id, ms, out = self.person(body)
+        if self.contact_path:  # named a child of a contact carrying the postcode: the warning to judge
+            cid = self.contact(p["postcode"] or None)
+            ms, out = self.post("/api/v1/contacts/%d/children" % cid, {"person_id": new_id})
         ids = [d["id"] for d in out.get("possible_duplicates", [])]
         bad = self.special.intersection(ids)
         if bad:
@@ -244,6 +312,9 @@ def main():
     ap.add_argument("--warmup", type=int, default=200)
     ap.add_argument("--block", type=int, default=100)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--interleave", action="store_true",
+                    help="contact sides: record each contact and child straight before its check, instead of a "
+                    "block's writes first and then its checks")
     ap.add_argument("--json")
     ap.add_argument("--misses", help="write each known request whose answers miss the true person, and each new "
                     "person answered with someone, as JSON lines (request, expected person, answer) to this file")
@@ -258,11 +329,18 @@ def main():
         for req in s.requests[: a.warmup]:
             s.match(req, count=False)
     total = len(sides[0].requests)
-    for b, start in enumerate(range(0, total, a.block)):
-        order = sides if b % 2 == 0 else sides[::-1]
-        for s in order:
-            for req in s.requests[start:start + a.block]:
-                s.match(req)
+    # the free-search sides first, then the contact sides (which record people), each group in ABBA blocks
+    for group in ([s for s in sides if not s.contact_path], [s for s in sides if s.contact_path]):
+        for b, start in enumerate(range(0, total, a.block)):
+            order = group if b % 2 == 0 else group[::-1]
+            for s in order:
+                block = s.requests[start:start + a.block]
+                # a contact side records its block's contacts and children first, then asks: the checks are
+                # timed as the free search's are, not in the wake of the commits and audit batches of the
+                # writes just made (the figure with a write straight before each check: --interleave)
+                recorded = [s.record(req) for req in block] if s.contact_path and not a.interleave else []
+                for i, req in enumerate(block):
+                    s.match(req, recorded=recorded[i] if recorded else None)
     for b, start in enumerate(range(0, a.creates, max(1, a.block // 4))):
         order = sides if b % 2 == 0 else sides[::-1]
         for s in order:

@@ -112,6 +112,19 @@ int api_person_match_items(http_req *req, json_t *body, json_t **out, json_t **s
 /* The people who may be the same as the person just created (JSON object `created`): *out a JSON array of
  * {id, probability, suggestion} (new reference; empty when none), each audited as read through the index. */
 int api_match_duplicates(http_req *req, json_t *created, json_t **out, core_error *err);
+/* POST /api/v1/contacts/{id}/matches: "already known?" within a contact (api_match.c). */
+int api_contact_matches(http_req *req);
+/* Its body's work, shared with the front door's pages: body ({person_id} of one of the contact's children, or
+ * the names, date of birth, sex and identifiers of the person being typed) checked, the caller's front-door
+ * footing on contact required (403 otherwise, audited), the terms audited as a search naming the contact, and
+ * *out the candidates as api_person_match_items() answers them, with the contact's own evidence (its family
+ * postcode; a child's recorded identifiers) counted whatever the caller's footing on a candidate ("view":
+ * "contact"). *searched (when not NULL) as there, with "contact" and "from_contact". 0 or the error's code. */
+int api_contact_match_items(http_req *req, int64_t contact, json_t *body, json_t **out, json_t **searched,
+                            core_error *err);
+/* The duplicate warning for child person just named on contact: as api_match_duplicates(), with the contact's
+ * evidence counting; an empty answer (not an error) when the caller has no front-door footing on the contact. */
+int api_match_contact_duplicates(http_req *req, int64_t contact, int64_t person, json_t **out, core_error *err);
 int api_setting_update(http_req *req);
 /* Ask the access decision about record (table, id) of section for permission perm (api_resource.c); a denial
  * is recorded (durably) before it is answered, and a hidden record answers exactly as an absent one would

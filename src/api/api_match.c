@@ -23,7 +23,9 @@
  * caller has no footing on (access_decide, record.read on the person) the score and the evidence use the index
  * card's fields alone (names, date of birth, sex), so that whether a guessed postcode or identifier agrees
  * with one the caller may not read changes neither the score nor whether the person is answered ("view":
- * "card"); on a footing every field counts ("view": "full") and the read is recorded with that footing.
+ * "card"); on a footing every field counts ("view": "full") and the read is recorded with that footing. Asked
+ * within a contact the front door is triaging (api_contact_match_items(), at the end of this file), what the
+ * contact itself carries counts as well ("view": "contact"), and the audit names the contact.
  */
 #include <inttypes.h>
 #include <math.h>
@@ -73,6 +75,12 @@ static const char SQL_CANDIDATES[] =
 
 typedef struct incoming {
     const char *given, *family, *dob, *sex, *postcode, *nhs, *nino, *upn;
+    /* Asked within a contact (POST /api/v1/contacts/{id}/matches): the contact, and the comparisons (bits
+     * 1 << LINK_C_*) whose incoming value the contact itself carries — its postcode, a recorded child's
+     * identifiers — which count whatever the caller's footing on the candidate. 0 and 0 for a free search. */
+    int64_t contact;
+    unsigned vouched;
+    int warn; /* 1: the duplicate warning on recording (answers from LINK_MATCH_WARN_PROBABILITY) */
 } incoming;
 
 typedef struct match {
@@ -82,6 +90,7 @@ typedef struct match {
     double contrib[LINK_NCOMP];
     json_t *card;
     int footed;             /* 1: the caller has a footing on the person, which the evidence used */
+    int from_contact;       /* 1: a value the contact carries (incoming.vouched) agreed, and counted */
     access_footing footing; /* that footing, when footed */
 } match;
 
@@ -91,15 +100,24 @@ typedef struct match {
  * is answered at all, nor the evidence says whether a postcode or identifier the caller guessed agrees with one
  * they may not read. The decision is asked only when it would change the answer: a field beyond the card was
  * compared and the pair reaches the review threshold either way. Returns 1 to answer m, 0 to leave it out. */
-static int as_seen(http_req *req, const link_model *model, match *m)
+static int counts(int c, unsigned vouched)
+{
+    return pindex_card_comparison(c) || (vouched & (1u << c));
+}
+
+static int as_seen(http_req *req, const link_model *model, match *m, unsigned vouched)
 {
     double card = m->weight;
     int beyond = 0;
-    for (int c = 0; c < LINK_NCOMP; c++)
-        if (!pindex_card_comparison(c) && m->lv[c]) {
+    m->from_contact = 0;
+    for (int c = 0; c < LINK_NCOMP; c++) {
+        if (!counts(c, vouched) && m->lv[c]) {
             card -= m->contrib[c];
             beyond = 1;
         }
+        if (!pindex_card_comparison(c) && (vouched & (1u << c)) && m->lv[c])
+            m->from_contact = 1;
+    }
     m->footed = 0;
     if (!beyond)
         return m->weight >= model->review_weight;
@@ -113,7 +131,7 @@ static int as_seen(http_req *req, const link_model *model, match *m)
         return m->weight >= model->review_weight;
     }
     for (int c = 0; c < LINK_NCOMP; c++)
-        if (!pindex_card_comparison(c)) {
+        if (!counts(c, vouched)) {
             m->lv[c] = 0;
             m->contrib[c] = 0;
         }
@@ -225,7 +243,7 @@ static int find(http_req *req, const incoming *in, int64_t exclude, json_t **out
     }
     /* The front door answers a candidate from this probability up; recording a person warns of a possible
      * duplicate from a lower one (link_match.h). */
-    double from = exclude ? LINK_MATCH_WARN_PROBABILITY : LINK_MATCH_ANSWER_PROBABILITY;
+    double from = in->warn ? LINK_MATCH_WARN_PROBABILITY : LINK_MATCH_ANSWER_PROBABILITY;
     model.review_weight = log2(from / (1 - from));
     store_value p[] = {store_v_text(in->dob), store_v_text(swapped[0] ? swapped : NULL),
                        store_v_text(fam_key && fam_key[0] ? fam_key : NULL),
@@ -250,7 +268,7 @@ static int find(http_req *req, const incoming *in, int64_t exclude, json_t **out
         m.id = store_col_int(st, 0);
         m.weight = link_score_pair_freq(&model, &freq, &r, &c, m.lv, m.contrib);
         compared++;
-        if (!as_seen(req, &model, &m))
+        if (!as_seen(req, &model, &m, in->vouched))
             continue;
         static const char *const card[] = {"id", "given_name", "middle_names", "family_name", "preferred_name",
                                            "date_of_birth", "expected_date", "sex"};
@@ -283,17 +301,22 @@ static int find(http_req *req, const incoming *in, int64_t exclude, json_t **out
                                round(best[i].weight * 100) / 100, "probability",
                                round(link_probability(best[i].weight) * 10000) / 10000, "suggestion",
                                best[i].weight >= model.link_weight ? "link" : "review", "evidence", evidence,
-                               "view", best[i].footed ? "full" : "card");
+                               "view", best[i].footed ? "full" : best[i].from_contact ? "contact" : "card");
         json_array_append_new(items, it);
     }
     /* Each person answered is a read through the index: on the footing the evidence used, or as an index card. */
     for (int i = 0; i < nbest; i++) {
-        char detail[224] = "{\"footing\":\"person_index\",\"via\":\"match\"}";
+        /* within a contact, the entry names it: the evidence it carried is reviewable beside the read */
+        char via[64] = "\"via\":\"match\"";
+        if (in->contact)
+            snprintf(via, sizeof via, "\"via\":\"contact_match\",\"contact\":%" PRId64, in->contact);
+        char detail[256];
+        snprintf(detail, sizeof detail, "{\"footing\":\"person_index\",%s}", via);
         if (best[i].footed) {
             char fj[160];
             access_footing_json(&best[i].footing, fj, sizeof fj);
             size_t n = strlen(fj);
-            snprintf(detail, sizeof detail, "%.*s,\"via\":\"match\"}", (int)(n ? n - 1 : 0), fj);
+            snprintf(detail, sizeof detail, "%.*s,%s}", (int)(n ? n - 1 : 0), fj, via);
         }
         if ((rc = http_audit(req, "read", "person", best[i].id, detail, 0, err))) {
             json_decref(items);
@@ -303,6 +326,16 @@ static int find(http_req *req, const incoming *in, int64_t exclude, json_t **out
     *out = items;
     if (searched)
         *searched = searched_json(in, swapped, postcode, freq.n, compared);
+    if (searched && in->contact) {
+        /* what the contact carried, counted whatever the caller's footing on a candidate */
+        json_t *given = json_array();
+        if (postcode[0])
+            json_array_append_new(given, json_string("postcode"));
+        if ((in->vouched & (1u << LINK_C_ID)) && (r.nhs_number || r.nino || r.upn))
+            json_array_append_new(given, json_string("identifiers"));
+        json_object_set_new(*searched, "contact", json_integer(in->contact));
+        json_object_set_new(*searched, "from_contact", given);
+    }
     return 0;
 }
 
@@ -414,7 +447,7 @@ int api_match_duplicates(http_req *req, json_t *created, json_t **out, core_erro
     if (d)
         snprintf(dob, sizeof(dob), "%s", d);
     incoming in = {text(created, "given_name"), text(created, "family_name"), d ? dob : NULL, text(created, "sex"),
-                   NULL, text(created, "nhs_number"), text(created, "nino"), text(created, "upn")};
+                   NULL, text(created, "nhs_number"), text(created, "nino"), text(created, "upn"), 0, 0, 1};
     if (!in.given && !in.family && !in.dob && !in.nhs && !in.nino && !in.upn)
         return 0;
     json_t *items;
@@ -429,6 +462,206 @@ int api_match_duplicates(http_req *req, json_t *created, json_t **out, core_erro
     {
         json_t *person = json_object_get(it, "person");
         json_array_append_new(list, json_pack("{s:O,s:O,s:O}", "id", json_object_get(person, "id"), "probability",
+                                              json_object_get(it, "probability"), "suggestion",
+                                              json_object_get(it, "suggestion")));
+    }
+    json_decref(items);
+    *out = list;
+    return 0;
+}
+
+/* ---- "already known?" within a contact ------------------------------------------------------------------------
+ *
+ * POST /api/v1/contacts/{id}/matches: the check asked for one of the contact's children, or for the person
+ * being typed into it, with what the contact carries counting whatever the caller's footing on a candidate:
+ * the family's postcode as the caller gave it (contact.family_postcode) and, for a child recorded on the
+ * contact, the identifiers recorded with them. That evidence comes from the stored contact, never from the
+ * request body: the contact is recorded, audited and reviewable by governance, where a postcode typed into a
+ * free search is a guess, which must not locate anybody (docs/access.md, finding 8; docs/decisions.md). Only
+ * the front door triaging the contact (footing front_door: undecided, or in its grace period) may ask; the
+ * search and every candidate's audit entry name the contact. */
+
+static const char *const CONTACT_FIELDS[] = {"person_id",  "given_name", "family_name", "date_of_birth",
+                                             "sex",        "nhs_number", "nino",        "upn"};
+
+/* The caller's footing on contact: the front door's (access_decide, record.read); another footing, or none, is
+ * refused (audited) with err set. 0 or the error's code. */
+static int contact_footing(http_req *req, int64_t contact, access_footing *f, core_error *err)
+{
+    if (api_access_on(req, "contact", "contact", "contacts", contact, "record.read", f, err))
+        return err->code;
+    if (f->basis == ACCESS_ON_FRONT_DOOR)
+        return 0;
+    model_ctx ctx; /* an absent contact answers as absent, whatever the role may create */
+    model_ctx_init(&ctx, req->db, &req->arena, req->who.user_id);
+    model_contact_ev ev;
+    int rc = model_contact_evidence(&ctx, contact, &ev, err);
+    if (rc)
+        return rc;
+    core_error_set(err, CORE_E_FORBIDDEN, "\"already known?\" within a contact is for the front door triaging it");
+    core_error_hint(err, "a contact's evidence counts for the front door while the contact is undecided or in its "
+                         "grace period; search the index with POST /api/v1/people/matches instead");
+    return api_refusal_audit(req, "person.search", "contact", contact, err);
+}
+
+/* The check for `in` within contact (the caller's footing on it already decided): the contact's postcode counts;
+ * exclude is the child asked about (0: a person being typed). *out, *searched as find(). */
+static int contact_find(http_req *req, int64_t contact, incoming *in, int64_t exclude, json_t **out,
+                        json_t **searched, core_error *err)
+{
+    model_ctx ctx;
+    model_ctx_init(&ctx, req->db, &req->arena, req->who.user_id);
+    model_contact_ev ev;
+    int rc = model_contact_evidence(&ctx, contact, &ev, err);
+    if (rc)
+        return rc;
+    in->contact = contact;
+    in->postcode = ev.postcode;
+    in->vouched |= 1u << LINK_C_POSTCODE;
+    return find(req, in, exclude, out, searched, err);
+}
+
+/* A child of the contact as the check's incoming person: their recorded names, date of birth, sex and
+ * identifiers (the identifiers count: the front door recorded them with the contact). The read is audited
+ * on the contact's footing. */
+static int contact_child_in(http_req *req, int64_t contact, int64_t person, const access_footing *f,
+                            incoming *in, core_error *err)
+{
+    model_ctx ctx;
+    model_ctx_init(&ctx, req->db, &req->arena, req->who.user_id);
+    json_t *c;
+    int rc = model_contact_child(&ctx, contact, person, &c, err);
+    if (rc)
+        return rc;
+    char fj[160];
+    access_footing_json(f, fj, sizeof fj);
+    size_t n = strlen(fj);
+    const char *detail = core_arena_printf(&req->arena, "%.*s,\"via\":\"contact_match\",\"contact\":%" PRId64 "}",
+                                           (int)(n ? n - 1 : 0), fj, contact);
+    if ((rc = http_audit(req, "read", "person", person, detail, 0, err)))
+        return rc;
+    *in = (incoming){text(c, "given_name"), text(c, "family_name"), text(c, "date_of_birth"), text(c, "sex"),
+                     NULL, text(c, "nhs_number"), text(c, "nino"), text(c, "upn"), 0, 1u << LINK_C_ID};
+    return 0;
+}
+
+int api_contact_match_items(http_req *req, int64_t contact, json_t *body, json_t **out, json_t **searched,
+                            core_error *err)
+{
+    *out = NULL;
+    if (searched)
+        *searched = NULL;
+    const char *key;
+    json_t *v;
+    json_object_foreach(body, key, v)
+    {
+        int known = 0;
+        for (size_t k = 0; k < sizeof(CONTACT_FIELDS) / sizeof(CONTACT_FIELDS[0]); k++)
+            known |= strcmp(key, CONTACT_FIELDS[k]) == 0;
+        if (!known) {
+            core_error_set(err, CORE_E_UNKNOWN_FIELD, "unknown field %s", key);
+            if (strcmp(key, "postcode") == 0)
+                return core_error_hint(err, "within a contact the family's postcode is the contact's own "
+                                            "(family_postcode): record it on the contact");
+            return core_error_hint(err, "a match within a contact takes person_id (one of its children), or "
+                                        "given_name, family_name, date_of_birth, sex, nhs_number, nino and upn");
+        }
+        if (strcmp(key, "person_id") == 0 ? !json_is_integer(v) || json_integer_value(v) < 1
+                                          : !json_is_string(v) && !json_is_null(v))
+            return core_error_set(err, CORE_E_WRONG_TYPE, strcmp(key, "person_id") == 0 ? "%s must be a record id"
+                                                                                        : "%s must be text",
+                                  key);
+    }
+    int64_t person = json_integer_value(json_object_get(body, "person_id"));
+    if (person && json_object_size(body) > 1)
+        return core_error_set(err, CORE_E_BAD_PARAMETER, "person_id is asked about as recorded: give it alone");
+    incoming in = {text(body, "given_name"), text(body, "family_name"), text(body, "date_of_birth"),
+                   text(body, "sex"),        NULL,                      text(body, "nhs_number"),
+                   text(body, "nino"),       text(body, "upn"),         0,
+                   0};
+    core_date d;
+    if (in.dob && core_date_parse(in.dob, strlen(in.dob), &d) != 0)
+        return core_error_set(err, CORE_E_INVALID_DATE, "date_of_birth must be a date YYYY-MM-DD");
+    if (!person && !in.given && !in.family && !in.dob && !in.nhs && !in.nino && !in.upn)
+        return core_error_set(err, CORE_E_MISSING_FIELD,
+                              "a match needs person_id, a name, a date of birth or an identifier");
+    access_footing f;
+    int rc = contact_footing(req, contact, &f, err);
+    if (rc)
+        return rc;
+    /* The terms are recorded before the search runs, with the contact that lends its evidence. */
+    json_t *terms = json_deep_copy(body);
+    json_object_set_new(terms, "contact", json_integer(contact));
+    char *t = json_dumps(terms, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(terms);
+    rc = http_audit(req, "search", "person", 0, t, 0, err);
+    free(t);
+    if (rc)
+        return rc;
+    if (person && (rc = contact_child_in(req, contact, person, &f, &in, err)))
+        return rc;
+    json_t *items, *found_by;
+    if ((rc = contact_find(req, contact, &in, person, &items, &found_by, err)))
+        return rc;
+    if ((rc = add_families(req, items, err))) {
+        json_decref(items);
+        json_decref(found_by);
+        return rc;
+    }
+    *out = items;
+    if (searched)
+        *searched = found_by;
+    else
+        json_decref(found_by);
+    return 0;
+}
+
+int api_contact_matches(http_req *req)
+{
+    core_error err;
+    core_error_clear(&err);
+    json_t *body, *items, *searched;
+    if (http_body_json(req, &body, &err) || api_contact_match_items(req, req->ids[0], body, &items, &searched, &err))
+        return http_reply_error(req, &err);
+    json_t *out = json_array_size(items) ? json_pack("{s:o}", "items", items)
+                                         : json_pack("{s:o,s:o}", "items", items, "searched", searched);
+    if (json_array_size(items))
+        json_decref(searched);
+    int rc = http_reply_json(req, 200, out);
+    json_decref(out);
+    return rc;
+}
+
+int api_match_contact_duplicates(http_req *req, int64_t contact, int64_t person, json_t **out, core_error *err)
+{
+    *out = NULL;
+    /* asked quietly: a writer without the front door's footing gets no warning, and no refusal either */
+    access_footing f;
+    access_target t = {"contact", "contact", contact, NULL, 0};
+    core_error denied;
+    core_error_clear(&denied);
+    if (access_decide(req->db, &req->who, "record.read", &t, &f, &denied) != ACCESS_ALLOW ||
+        f.basis != ACCESS_ON_FRONT_DOOR)
+        return 0;
+    incoming in;
+    int rc = contact_child_in(req, contact, person, &f, &in, err);
+    if (rc == CORE_E_NOT_FOUND) { /* restricted or merged: nobody to warn of */
+        core_error_clear(err);
+        return 0;
+    }
+    if (rc)
+        return rc;
+    json_t *items;
+    in.warn = 1;
+    if ((rc = contact_find(req, contact, &in, person, &items, NULL, err)))
+        return rc;
+    json_t *list = json_array();
+    size_t i;
+    json_t *it;
+    json_array_foreach(items, i, it)
+    {
+        json_t *p = json_object_get(it, "person");
+        json_array_append_new(list, json_pack("{s:O,s:O,s:O}", "id", json_object_get(p, "id"), "probability",
                                               json_object_get(it, "probability"), "suggestion",
                                               json_object_get(it, "suggestion")));
     }

@@ -311,6 +311,18 @@ int api_record_create(http_req *req, const model_resource *r, int64_t parent, js
         else
             json_decref(dups);
     }
+    /* A child named on a contact: the same warning, with what the contact carries (its family's postcode, the
+     * identifiers recorded) counting, for the front door triaging it (POST /api/v1/contacts/{id}/matches). */
+    if (strcmp(r->table, "contact_child") == 0) {
+        json_t *dups = NULL;
+        if (api_match_contact_duplicates(req, parent, json_integer_value(json_object_get(out, "person_id")), &dups,
+                                         err))
+            return err->code;
+        if (json_array_size(dups))
+            json_object_set_new(out, "possible_duplicates", dups);
+        else
+            json_decref(dups);
+    }
     shape(r, &f, out);
     *out_row = out;
     return 0;

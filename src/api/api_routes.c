@@ -53,6 +53,7 @@ const http_route api_routes[] = {
     {"GET", "/api/v1/breaches/{id}", api_breach_get, "governance.breaches", 0, NULL, NULL, 0},
     {"PATCH", "/api/v1/breaches/{id}", api_breach_update, "governance.breaches", BODY_SMALL, NULL, NULL, 0},
     {"GET", "/api/v1/contacts/{id}/history", api_contact_history, "record.read", 0, NULL, NULL, 0},
+    {"POST", "/api/v1/contacts/{id}/matches", api_contact_matches, "person.search", 16384, NULL, NULL, 0},
     {"GET", "/api/v1/governance/linked-records", api_linked_records, "governance.review", 0, "limit", NULL, 0},
     {"POST", "/api/v1/legal-holds", api_legal_hold_create, "governance.hold", 16384, NULL, NULL, 0},
     {"GET", "/api/v1/legal-holds", api_legal_hold_list, "governance.hold", 0, "standing,after,limit", NULL, 0},

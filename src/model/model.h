@@ -178,6 +178,19 @@ int model_triage_person_families(model_ctx *ctx, int64_t person_id, json_t **out
  * {kind, id, family_id, contact_id, person_id, created_by, created_at}, newest first. Arena-owned. */
 int model_linked_list(model_ctx *ctx, int limit, json_t **items, core_error *err);
 
+/* What contact contact_id carries for "already known?" asked within it (model_triage.c): the family's postcode
+ * as the caller gave it (canonical, or NULL), the child's school (or NULL) and the family the contact names
+ * (0: none). Strings in ctx's arena. 0, CORE_E_NOT_FOUND for no such contact, or the store's code. */
+typedef struct model_contact_ev {
+    const char *postcode, *school;
+    int64_t family_id;
+} model_contact_ev;
+int model_contact_evidence(model_ctx *ctx, int64_t contact_id, model_contact_ev *ev, core_error *err);
+/* Child person_id of contact contact_id as recorded: *out a JSON object (arena-owned) {given_name, family_name,
+ * date_of_birth, sex, nhs_number, nino, upn}. CORE_E_NOT_FOUND when the person is not one of the contact's
+ * children (or is restricted or merged); else 0 or the store's code. */
+int model_contact_child(model_ctx *ctx, int64_t contact_id, int64_t person_id, json_t **out, core_error *err);
+
 /* Has contact contact_id a decision? 1 with its decision_date in date, 0 when undecided or absent, negative
  * with err set on a store error (model_triage.c). */
 int model_contact_decided(model_ctx *ctx, int64_t contact_id, char date[11], core_error *err);

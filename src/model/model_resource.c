@@ -102,6 +102,11 @@ static const model_field contact_fields[] = {
     F("decision_date", MODEL_T_DATE, 0),
     REF("decided_by", "app_user", 0),
     TEXT("decision_rationale", 0, NOTE_MAX_LEN), /* why the front door decided as it did (0022) */
+    /* what the caller said of where the family lives and the child's school (0026): the contact's own
+     * evidence for "already known?" asked within it (POST /api/v1/contacts/{id}/matches) */
+    TEXT("family_address", 0, LINE_MAX_LEN),
+    IDENT("family_postcode", MODEL_IDENT_POSTCODE, 0),
+    TEXT("school", 0, NAME_MAX_LEN),
     F("opens_family", MODEL_T_BOOL, MODEL_F_INTERNAL), /* the contact opens the family it names (access_link_opens) */
     F("archived_on", MODEL_T_DATE, MODEL_F_HIDDEN | MODEL_F_INTERNAL), /* set by a retention run (archive) */
 };

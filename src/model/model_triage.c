@@ -171,6 +171,61 @@ int model_triage_person_families(model_ctx *ctx, int64_t person_id, json_t **out
     return 0;
 }
 
+/* What contact $1 carries of where the family lives, for "already known?" asked within it: the postcode the
+ * caller gave (stored canonical), the school and the family it names. One row, or none. */
+static const char SQL_CONTACT_EVIDENCE[] =
+    "SELECT family_postcode, school, family_id\n"
+    "  FROM contact\n"
+    " WHERE id = $1";
+
+int model_contact_evidence(model_ctx *ctx, int64_t contact_id, model_contact_ev *ev, core_error *err)
+{
+    memset(ev, 0, sizeof(*ev));
+    store_value p[] = {store_v_int(contact_id)};
+    store_stmt *st;
+    int rc = store_query(ctx->db, ctx->arena, SQL_CONTACT_EVIDENCE, p, 1, &st, err);
+    if (rc)
+        return rc;
+    if ((rc = store_next(st, err)) < 0)
+        return rc;
+    if (rc == 0) {
+        store_done(st);
+        return core_error_set(err, CORE_E_NOT_FOUND, "no contacts with id %" PRId64, contact_id);
+    }
+    const char *pc = store_col_text(st, 0, NULL), *school = store_col_text(st, 1, NULL);
+    ev->postcode = pc ? core_arena_strdup(ctx->arena, pc) : NULL;
+    ev->school = school ? core_arena_strdup(ctx->arena, school) : NULL;
+    ev->family_id = store_col_int(st, 2);
+    store_done(st); /* one row: the statement is not left open for a write that follows */
+    return 0;
+}
+
+/* Person $2 as contact $1 names them among its children: what the front door recorded of the child (index
+ * card and identifiers). No row when $2 is not a child of $1, or is restricted or merged. */
+static const char SQL_CONTACT_CHILD[] =
+    "SELECT p.given_name, p.family_name, p.date_of_birth, p.sex, p.nhs_number, p.nino, p.upn\n"
+    "  FROM contact_child cc\n"
+    "  JOIN person p ON p.id = cc.person_id\n"
+    " WHERE cc.contact_id = $1\n"
+    "   AND cc.person_id = $2\n"
+    "   AND p.restricted = 0\n"
+    "   AND p.merged_into IS NULL";
+
+int model_contact_child(model_ctx *ctx, int64_t contact_id, int64_t person_id, json_t **out, core_error *err)
+{
+    *out = NULL;
+    store_value p[] = {store_v_int(contact_id), store_v_int(person_id)};
+    json_t *rows;
+    int rc = rows_json(ctx, SQL_CONTACT_CHILD, p, 2, &rows, err);
+    if (rc)
+        return rc;
+    if (!json_array_size(rows))
+        return core_error_set(err, CORE_E_NOT_FOUND, "person %" PRId64 " is not a child of contact %" PRId64,
+                              person_id, contact_id);
+    *out = json_array_get(rows, 0);
+    return 0;
+}
+
 static const char SQL_CONTACT_DECISION[] =
     "SELECT decision_date\n"
     "  FROM contact\n"

@@ -160,6 +160,11 @@ int web_app_open(web_app **out, const char *assets_dir, const char *council, cor
         rc = add_dir(app, assets_dir, "fonts", err);
     if (rc == 0)
         rc = add_dir(app, assets_dir, "images", err);
+    if (rc == 0) { /* the front door's "already known?" script, loaded by the start-up module where it is used */
+        const char *known = web_fd_known_script();
+        app->known_href = hashed("hearth-known", ".js", known, strlen(known));
+        rc = add(app, strdup(app->known_href), "text/javascript; charset=utf-8", strdup(known), strlen(known), err);
+    }
     if (rc == 0) { /* Hearth's start-up module: govuk-frontend's own template does this inline */
         char *init = NULL;
         int n = asprintf(&init,
@@ -167,6 +172,7 @@ int web_app_open(web_app **out, const char *assets_dir, const char *council, cor
                          "import { initAll } from '%s'\n"
                          "document.body.classList.add('js-enabled', 'govuk-frontend-supported')\n"
                          "initAll()\n"
+                         "if (document.getElementById('fd-known')) import('%s')\n"
                          "// The idle warning: shown before the session's idle time-out, with a button that keeps\n"
                          "// the session (GET /session/alive); at the time-out, the sign-in page.\n"
                          "const idle = document.getElementById('hearth-idle')\n"
@@ -190,7 +196,7 @@ int web_app_open(web_app **out, const char *assets_dir, const char *council, cor
                          "  })\n"
                          "  arm()\n"
                          "}\n",
-                         js_url);
+                         js_url, app->known_href);
         if (n < 0)
             abort();
         app->init_href = hashed("hearth-init", ".js", init, (size_t)n);
@@ -214,6 +220,7 @@ void web_app_free(web_app *app)
     }
     free(app->assets);
     free(app->init_href);
+    free(app->known_href);
     free(app->council);
     free(app);
 }

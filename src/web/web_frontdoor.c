@@ -26,20 +26,11 @@
 #include "core/core_clock.h"
 #include "core/core_parse.h"
 #include "model/model.h"
+#include "model/model_ident.h"
+#include "web/web_fd.h"
 #include "web/web_widgets.h"
 
-enum { NAME_MAX = 200, REASON_MAX = 10000, SHORT_MAX = 64 };
-
-/* The answers of the question page. */
-typedef struct fd_contact {
-    const char *channel, *contactor_type, *contactor_name, *source_code, *reason;
-    const char *given_name, *family_name, *sex, *postcode, *known;
-    const char *rd, *rm, *ry, *bd, *bm, *by; /* the date inputs as typed */
-    char received[11], dob[11];
-    const char *e_channel, *e_received, *e_contactor_type, *e_contactor_name, *e_source, *e_reason, *e_given,
-        *e_family, *e_dob, *e_sex, *e_postcode, *e_known;
-    int errors;
-} fd_contact;
+enum { NAME_MAX = 200, LINE_MAX = 500, REASON_MAX = 10000, SHORT_MAX = 64 };
 
 static void json_release(void *p)
 {
@@ -203,12 +194,25 @@ static int read_contact(http_req *req, fd_contact *c, const web_choice *ch, size
     if (!c->e_sex && !in_choices(sex, nsex, c->sex))
         c->e_sex = web_str(WEB_S_FD_ERR_SEX);
     c->postcode = answer(req, "postcode", 16, &c->e_postcode);
+    char canonical[MODEL_IDENT_MAX];
+    if (!c->e_postcode && *c->postcode &&
+        model_ident_check(MODEL_IDENT_POSTCODE, c->postcode, strlen(c->postcode), canonical, NULL))
+        c->e_postcode = web_str(WEB_S_FD_ERR_POSTCODE);
+    c->address = answer(req, "family_address", LINE_MAX, &c->e_address);
+    c->school = answer(req, "school", NAME_MAX, &c->e_school);
     c->known = answer(req, "known", SHORT_MAX, &c->e_known);
-    const char *const *errs[] = {&c->e_channel, &c->e_received, &c->e_contactor_type, &c->e_contactor_name,
-                                 &c->e_source,  &c->e_reason,   &c->e_given,          &c->e_family,
-                                 &c->e_dob,     &c->e_sex,      &c->e_postcode};
-    for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++)
+    /* the contact recorded by an earlier step (or by the live panel): an id, or nothing */
+    c->contact_text = web_field(req, "contact", 24);
+    if (!c->contact_text || core_parse_int64(c->contact_text, strlen(c->contact_text), 1, INT64_MAX, &c->contact))
+        c->contact = 0, c->contact_text = "";
+    const char *const *errs[] = {&c->e_channel, &c->e_received,  &c->e_contactor_type, &c->e_contactor_name,
+                                 &c->e_source,  &c->e_reason,    &c->e_postcode,       &c->e_address,
+                                 &c->e_school,  &c->e_given,     &c->e_family,         &c->e_dob,
+                                 &c->e_sex};
+    for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
         c->errors += *errs[i] != NULL;
+        c->contact_errors += i < 9 && *errs[i] != NULL;
+    }
     return c->errors;
 }
 
@@ -225,6 +229,15 @@ static int lists(http_req *req, fd_lists *l, core_error *err)
     l->src = l->ct ? codes(req, "contact_source", &l->nsrc, err) : NULL;
     l->sex = l->src ? codes(req, "sex", &l->nsex, err) : NULL;
     return l->sex ? 0 : err->code;
+}
+
+int web_fd_read(http_req *req, fd_contact *c, core_error *err)
+{
+    fd_lists l;
+    if (lists(req, &l, err))
+        return err->code;
+    read_contact(req, c, l.ch, l.nch, l.ct, l.nct, l.src, l.nsrc, l.sex, l.nsex);
+    return 0;
 }
 
 static int question_page(http_req *req, int status, const fd_contact *c, const fd_lists *l, int show_errors)
@@ -259,8 +272,15 @@ static int question_page(http_req *req, int status, const fd_contact *c, const f
                   web_form_error(&f, "dob-day", e->e_dob));
     web_form_radios(&f, "sex", web_str(WEB_S_FD_SEX_Q), NULL, l->sex, l->nsex, c->sex,
                     web_form_error(&f, "sex", e->e_sex));
-    web_form_text(&f, "postcode", web_str(WEB_S_FD_POSTCODE_Q), web_str(WEB_S_FD_OPTIONAL), c->postcode,
+    web_form_text(&f, "postcode", web_str(WEB_S_FD_POSTCODE_Q), web_str(WEB_S_FD_POSTCODE_HINT), c->postcode,
                   web_form_error(&f, "postcode", e->e_postcode), "govuk-input--width-10");
+    web_form_text(&f, "family_address", web_str(WEB_S_FD_ADDRESS_Q), web_str(WEB_S_FD_OPTIONAL), c->address,
+                  web_form_error(&f, "family_address", e->e_address), NULL);
+    web_form_text(&f, "school", web_str(WEB_S_FD_SCHOOL_Q), web_str(WEB_S_FD_OPTIONAL), c->school,
+                  web_form_error(&f, "school", e->e_school), "govuk-!-width-two-thirds");
+    web_form_hidden(&f, "contact", c->contact_text ? c->contact_text : "");
+    /* "already known?" as the child is typed: the script's (web_fd_known.c); without it, Continue asks */
+    web_form_add(&f, web_fd_known_panel(req));
     web_raw form = web_form_render(&f, "/front-door/new", web_str(WEB_S_FD_CONTINUE), NULL, NULL);
     int any = show_errors && f.nerrors;
     return web_reply_page(req, status, web_str(WEB_S_FD_RECORD), any,
@@ -295,7 +315,9 @@ static void hidden(web_form *f, const fd_contact *c, int with_known)
              {"contactor_name", c->contactor_name}, {"source_code", c->source_code}, {"reason", c->reason},
              {"given_name", c->given_name},   {"family_name", c->family_name}, {"dob-day", c->bd},
              {"dob-month", c->bm},            {"dob-year", c->by},          {"sex", c->sex},
-             {"postcode", c->postcode},       {"known", with_known ? c->known : NULL}};
+             {"postcode", c->postcode},       {"family_address", c->address},
+             {"school", c->school},           {"contact", c->contact_text},
+             {"known", with_known ? c->known : NULL}};
     for (size_t i = 0; i < sizeof(h) / sizeof(h[0]); i++)
         if (h[i].v)
             web_form_hidden(f, h[i].n, h[i].v);
@@ -303,48 +325,23 @@ static void hidden(web_form *f, const fd_contact *c, int with_known)
 
 /* ---- already known? ----------------------------------------------------------------------------------------- */
 
-static int match(http_req *req, const fd_contact *c, json_t **items, core_error *err)
+/* "Already known?" within the contact the answers describe (recorded, or brought up to date, first): its
+ * family postcode counts (web_fd_known.c). *searched (may be NULL) what was looked up when nobody answered. */
+static int match(http_req *req, fd_contact *c, json_t **items, json_t **searched, core_error *err)
 {
-    json_t *body = json_pack("{s:s,s:s,s:s}", "given_name", c->given_name, "family_name", c->family_name, "sex",
-                             c->sex);
-    if (c->dob[0])
-        json_object_set_new(body, "date_of_birth", json_string(c->dob));
-    if (c->postcode && *c->postcode)
-        json_object_set_new(body, "postcode", json_string(c->postcode));
-    int rc = api_person_match_items(req, body, items, NULL, err);
-    json_decref(body);
+    json_t *s = NULL;
+    int rc = web_fd_known_items(req, c, items, &s, err);
+    if (rc == 0 && searched) {
+        *searched = s;
+        core_arena_on_release(&req->arena, json_release, s);
+    } else
+        json_decref(s);
     return rc;
 }
 
-static const char *card_name(http_req *req, json_t *p)
-{
-    const char *g = web_json_text(req, p, "given_name"), *f = web_json_text(req, p, "family_name"),
-               *d = web_json_text(req, p, "date_of_birth");
-    return core_arena_printf(&req->arena, "%s %s%s%s", g ? g : "", f ? f : "", d ? web_str(WEB_S_FD_BORN) : "",
-                             d ? d : "");
-}
-
-/* What a family's open episodes say: "Open episode with TEAM since DATE (lead NAME)", or none. */
-static const char *episodes_text(http_req *req, json_t *eps)
-{
-    if (!json_array_size(eps))
-        return web_str(WEB_S_FD_NO_OPEN_EPISODE);
-    core_buf *b = web_buf(req);
-    size_t i;
-    json_t *e;
-    json_array_foreach(eps, i, e)
-    {
-        const char *lead = web_json_text(req, e, "lead");
-        core_buf_adds(b, core_arena_printf(&req->arena, "%s%s %s %s %s (%s)", i ? "; " : "",
-                                           web_str(WEB_S_FD_OPEN_EPISODE_WITH), web_json_text(req, e, "owning_team"),
-                                           web_str(WEB_S_FD_SINCE), web_json_text(req, e, "start_date"),
-                                           lead ? lead : web_str(WEB_S_UNALLOCATED)));
-    }
-    return core_buf_ok(b) ? b->data : "";
-}
-
 /* The known page: the candidates as choices "pPERSONfFAMILY" (f0: a new family for a known person), then "new". */
-static int known_page(http_req *req, int status, const fd_contact *c, json_t *items, const char *error)
+static int known_page(http_req *req, int status, const fd_contact *c, json_t *items, json_t *searched,
+                      const char *error)
 {
     size_t n = 1;
     size_t i, k;
@@ -360,24 +357,27 @@ static int known_page(http_req *req, int status, const fd_contact *c, json_t *it
     {
         json_t *p = json_object_get(it, "person"), *fams = json_object_get(it, "families");
         int64_t pid = json_integer_value(json_object_get(p, "id"));
-        const char *who = card_name(req, p);
+        const char *who = web_fd_card_name(req, p), *why = web_fd_evidence_text(req, it);
         json_array_foreach(fams, k, fam)
         {
             ch[m++] = (web_choice){core_arena_printf(&req->arena, "p%" PRId64 "f%" PRId64, pid,
                                                      (int64_t)json_integer_value(json_object_get(fam, "family_id"))),
                                    core_arena_printf(&req->arena, "%s: %s", who, web_str(WEB_S_FD_THEIR_FAMILY)),
-                                   episodes_text(req, json_object_get(fam, "open_episodes"))};
+                                   core_arena_printf(&req->arena, "%s. %s",
+                                                     web_fd_episodes_text(req, json_object_get(fam, "open_episodes")), why)};
         }
         if (!json_array_size(fams))
             ch[m++] = (web_choice){core_arena_printf(&req->arena, "p%" PRId64 "f0", pid),
                                    core_arena_printf(&req->arena, "%s: %s", who, web_str(WEB_S_FD_NEW_FAMILY_FOR)),
-                                   web_str(WEB_S_FD_NOT_IN_FAMILY)};
+                                   core_arena_printf(&req->arena, "%s. %s", web_str(WEB_S_FD_NOT_IN_FAMILY), why)};
     }
     ch[m++] = (web_choice){"new", web_str(WEB_S_FD_NONE_OF_THESE), NULL};
     web_form f;
     web_form_init(&f, req);
     hidden(&f, c, 0);
     web_form_add(&f, web_paragraph(req, web_str(json_array_size(items) ? WEB_S_FD_KNOWN_INTRO : WEB_S_FD_KNOWN_NONE)));
+    if (!json_array_size(items) && searched) /* nobody: what was looked for, so that "nobody" has its reasons */
+        web_form_add(&f, web_paragraph(req, web_fd_searched_text(req, searched)));
     web_form_radios(&f, "known", web_str(WEB_S_FD_KNOWN_Q), NULL, ch, m, c->known,
                     web_form_error(&f, "known", error));
     web_raw form = web_form_render(&f, "/front-door/check", web_str(WEB_S_FD_CONTINUE), "/front-door/change",
@@ -387,28 +387,6 @@ static int known_page(http_req *req, int status, const fd_contact *c, json_t *it
                                    web_str(WEB_S_FD_KNOWN), NULL, form));
 }
 
-/* Is c->known one of the choices items offers? */
-static int known_valid(http_req *req, const fd_contact *c, json_t *items)
-{
-    if (strcmp(c->known, "new") == 0)
-        return 1;
-    size_t i, k;
-    json_t *it, *fam;
-    json_array_foreach(items, i, it)
-    {
-        int64_t pid = json_integer_value(json_object_get(json_object_get(it, "person"), "id"));
-        json_t *fams = json_object_get(it, "families");
-        if (!json_array_size(fams) && strcmp(c->known, core_arena_printf(&req->arena, "p%" PRId64 "f0", pid)) == 0)
-            return 1;
-        json_array_foreach(fams, k, fam)
-        {
-            if (strcmp(c->known, core_arena_printf(&req->arena, "p%" PRId64 "f%" PRId64, pid,
-                                                    (int64_t)json_integer_value(json_object_get(fam, "family_id")))) == 0)
-                return 1;
-        }
-    }
-    return 0;
-}
 
 int web_fd_new(http_req *req)
 {
@@ -420,12 +398,12 @@ int web_fd_new(http_req *req)
         return http_reply_error(req, &err);
     if (read_contact(req, &c, l.ch, l.nch, l.ct, l.nct, l.src, l.nsrc, l.sex, l.nsex))
         return question_page(req, 400, &c, &l, 1);
-    json_t *items;
-    if (match(req, &c, &items, &err))
+    json_t *items, *searched;
+    if (match(req, &c, &items, &searched, &err))
         return http_reply_error(req, &err);
     core_arena_on_release(&req->arena, json_release, items);
     c.known = json_array_size(items) ? NULL : "new";
-    return known_page(req, 200, &c, items, NULL);
+    return known_page(req, 200, &c, items, searched, NULL);
 }
 
 int web_fd_change(http_req *req)
@@ -457,12 +435,12 @@ int web_fd_check(http_req *req)
         return http_reply_error(req, &err);
     if (read_contact(req, &c, l.ch, l.nch, l.ct, l.nct, l.src, l.nsrc, l.sex, l.nsex))
         return question_page(req, 400, &c, &l, 1);
-    json_t *items;
-    if (match(req, &c, &items, &err))
+    json_t *items, *searched;
+    if (match(req, &c, &items, &searched, &err))
         return http_reply_error(req, &err);
     core_arena_on_release(&req->arena, json_release, items);
-    if (!*c.known || !known_valid(req, &c, items))
-        return known_page(req, 400, &c, items, web_str(WEB_S_FD_ERR_KNOWN));
+    if (!*c.known || !web_fd_known_valid(req, &c, items))
+        return known_page(req, 400, &c, items, searched, web_str(WEB_S_FD_ERR_KNOWN));
     const char *known_text = web_str(WEB_S_FD_NONE_OF_THESE);
     size_t i, k;
     json_t *it, *fam;
@@ -471,14 +449,14 @@ int web_fd_check(http_req *req)
         json_t *p = json_object_get(it, "person");
         int64_t pid = json_integer_value(json_object_get(p, "id"));
         if (strcmp(c.known, core_arena_printf(&req->arena, "p%" PRId64 "f0", pid)) == 0)
-            known_text = core_arena_printf(&req->arena, "%s: %s", card_name(req, p), web_str(WEB_S_FD_NEW_FAMILY_FOR));
+            known_text = core_arena_printf(&req->arena, "%s: %s", web_fd_card_name(req, p), web_str(WEB_S_FD_NEW_FAMILY_FOR));
         json_array_foreach(json_object_get(it, "families"), k, fam)
         {
             if (strcmp(c.known, core_arena_printf(&req->arena, "p%" PRId64 "f%" PRId64, pid,
                                                    (int64_t)json_integer_value(json_object_get(fam, "family_id")))) == 0)
-                known_text = core_arena_printf(&req->arena, "%s: %s. %s", card_name(req, p),
+                known_text = core_arena_printf(&req->arena, "%s: %s. %s", web_fd_card_name(req, p),
                                                web_str(WEB_S_FD_THEIR_FAMILY),
-                                               episodes_text(req, json_object_get(fam, "open_episodes")));
+                                               web_fd_episodes_text(req, json_object_get(fam, "open_episodes")));
         }
     }
     core_buf *rows = web_buf(req);
@@ -492,6 +470,8 @@ int web_fd_check(http_req *req)
     web_summary_row(req, rows, web_str(WEB_S_COL_DOB), or_none(c.dob));
     web_summary_row(req, rows, web_str(WEB_S_FD_SEX), label_of(l.sex, l.nsex, c.sex));
     web_summary_row(req, rows, web_str(WEB_S_FD_POSTCODE), or_none(c.postcode));
+    web_summary_row(req, rows, web_str(WEB_S_FD_ADDRESS), or_none(c.address));
+    web_summary_row(req, rows, web_str(WEB_S_FD_SCHOOL), or_none(c.school));
     web_summary_row(req, rows, web_str(WEB_S_FD_KNOWN_ANSWER), known_text);
     web_form f;
     web_form_init(&f, req);
@@ -529,9 +509,9 @@ int web_fd_record(http_req *req)
     int64_t person = 0, family = 0, contact = 0;
     if (strcmp(c.known, "new") != 0) {
         json_t *items;
-        if (match(req, &c, &items, &err))
+        if (match(req, &c, &items, NULL, &err))
             return http_reply_error(req, &err);
-        int ok = known_valid(req, &c, items);
+        int ok = web_fd_known_valid(req, &c, items);
         json_decref(items);
         const char *f = ok ? strchr(c.known, 'f') : NULL; /* "pPERSONfFAMILY", one of the choices offered */
         if (!f || core_parse_int64(c.known + 1, (size_t)(f - c.known - 1), 1, INT64_MAX, &person) ||
@@ -556,13 +536,13 @@ int web_fd_record(http_req *req)
             rc = create(req, "members", family, json_pack("{s:I,s:s}", "person_id", (json_int_t)person, "role", "child"),
                         NULL, &err);
     }
+    if (rc == 0) /* the contact recorded when its details were entered (or now): it names the family */
+        rc = web_fd_contact_ensure(req, &c, &err);
     if (rc == 0) {
-        json_t *body = json_pack("{s:s,s:s,s:s,s:s,s:s,s:I}", "received_on", c.received, "channel", c.channel,
-                                 "contactor_type", c.contactor_type, "source_code", c.source_code, "reason", c.reason,
-                                 "family_id", (json_int_t)family);
-        if (*c.contactor_name)
-            json_object_set_new(body, "contactor_name", json_string(c.contactor_name));
-        rc = create(req, "contacts", 0, body, &contact, &err);
+        json_t *out, *body = json_pack("{s:I}", "family_id", (json_int_t)family);
+        contact = c.contact;
+        rc = api_record_update(req, model_resource_find("contacts"), contact, body, &out, &err);
+        json_decref(body);
     }
     if (rc == 0)
         rc = create(req, "children", contact, json_pack("{s:I}", "person_id", (json_int_t)person), NULL, &err);
@@ -625,7 +605,7 @@ static int contact_page(http_req *req, int status, int64_t id, const fd_decision
     json_t *p;
     core_buf *people = web_buf(req);
     json_array_foreach(json_object_get(h, "people"), i, p)
-        core_buf_adds(people, core_arena_printf(&req->arena, "%s%s", i ? "; " : "", card_name(req, p)));
+        core_buf_adds(people, core_arena_printf(&req->arena, "%s%s", i ? "; " : "", web_fd_card_name(req, p)));
     web_summary_row(req, rows, web_str(WEB_S_FD_PEOPLE), core_buf_ok(people) && people->len ? people->data : NULL);
     web_summary_row_html(req, rows, web_str(WEB_S_COL_DECISION),
                          decision ? web_tag(req, label_of(dec, ndec, decision), "govuk-tag--green")

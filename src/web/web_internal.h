@@ -27,6 +27,7 @@ struct web_app {
     web_asset *assets;
     size_t nassets;
     char *css_href, *init_href; /* the stylesheet's and the start-up script's paths (named by their hash) */
+    char *known_href;           /* the front door's "already known?" script (web_fd_known.c), likewise */
     char *council;
 };
 
@@ -83,6 +84,10 @@ web_raw web_fd_queue_link(http_req *req);
 int web_fd_new_form(http_req *req);
 int web_fd_new(http_req *req);
 int web_fd_change(http_req *req);
+/* POST /front-door/known: the "already known?" panel's fragment (web_fd_known.c). */
+int web_fd_known_live(http_req *req);
+/* The script that makes that panel live, served as an asset of its own (web_fd_known.c). */
+const char *web_fd_known_script(void);
 int web_fd_check(http_req *req);
 int web_fd_record(http_req *req);
 int web_fd_contact(http_req *req);

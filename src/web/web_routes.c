@@ -46,6 +46,7 @@ const http_route web_routes[] = {
     {"GET", "/front-door/new", web_fd_new_form, "frontdoor.triage", 0, NULL, NULL, HTTP_ROUTE_PAGE},
     {"POST", "/front-door/new", web_fd_new, "frontdoor.triage", FORM_CONTACT, NULL, NULL, HTTP_ROUTE_PAGE},
     {"POST", "/front-door/change", web_fd_change, "frontdoor.triage", FORM_CONTACT, NULL, NULL, HTTP_ROUTE_PAGE},
+    {"POST", "/front-door/known", web_fd_known_live, "frontdoor.triage", FORM_CONTACT, NULL, NULL, HTTP_ROUTE_PAGE},
     {"POST", "/front-door/check", web_fd_check, "frontdoor.triage", FORM_CONTACT, NULL, NULL, HTTP_ROUTE_PAGE},
     {"POST", "/front-door/record", web_fd_record, "frontdoor.triage", FORM_CONTACT, NULL, NULL, HTTP_ROUTE_PAGE},
     {"GET", "/front-door/contacts/{id}", web_fd_contact, "frontdoor.triage", 0, "recorded,decided,sent", NULL,

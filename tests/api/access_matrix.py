@@ -100,7 +100,7 @@ FIXED_ROUTES = [
     "GET /api/v1/people/{id}/partner-records", "GET /api/v1/identification",
     "GET /api/v1/identification/indicators", "POST /api/v1/families/{id}/identification",
     "GET /api/v1/worklist/caseload", "GET /api/v1/worklist/team", "GET /api/v1/worklist/front-door",
-    "GET /api/v1/contacts/{id}/history", "GET /api/v1/governance/linked-records",
+    "GET /api/v1/contacts/{id}/history", "POST /api/v1/contacts/{id}/matches", "GET /api/v1/governance/linked-records",
     "POST /api/v1/requests", "GET /api/v1/requests", "GET /api/v1/requests/{id}", "POST /api/v1/requests/{id}/events",
     "GET /api/v1/requests/{id}/pack", "POST /api/v1/people/{id}/objections",
     "GET /api/v1/people/{id}/history", "POST /api/v1/requests/{id}/erase", "GET /api/v1/disposals",
@@ -1042,6 +1042,12 @@ class Matrix:
         ct = r["F2"]["contacts"]
         cells.append(Cell(p, "GET /api/v1/contacts/{id}/history", "GET", "/api/v1/contacts/%d/history" % ct,
                           unauth if anon else self.oracle.decide(p, "read", fx.known[("contacts", ct)])))
+        # "already known?" within a contact (issue 15): only the front door triaging it, on its footing there
+        cells.append(Cell(p, "POST /api/v1/contacts/{id}/matches", "POST", "/api/v1/contacts/%d/matches" % ct,
+                          unauth if anon else (self.oracle.decide(p, "read", fx.known[("contacts", ct)])
+                                               if p.role == "front_door" else
+                                               DENY({403}, "only the front door triaging a contact asks within it")),
+                          body={"given_name": "matrixone"}, check=no_restricted_match))
         cells.append(Cell(p, "GET /api/v1/governance/linked-records", "GET", "/api/v1/governance/linked-records",
                           unauth if anon else (ALLOW("governance reviews links to known records")
                                                if p.role == "governance" else

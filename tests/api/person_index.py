@@ -29,7 +29,12 @@ starts `hearth serve` and checks, over HTTP and in the database:
     index card's fields alone, so a guessed postcode or NHS number changes nothing; the lead, on a footing, is
     answered on every field (finding 8);
   - a match that answers nobody says what was searched: each lookup with its value, the size of the index,
-    how many people were compared (issue 15).
+    how many people were compared (issue 15);
+  - within a contact the front door is triaging (POST /api/v1/contacts/{id}/matches) the contact's family
+    postcode counts (a free guessed postcode still changes nothing), the postcode comes from the contact never
+    the request, a caller without the front door's footing on the contact is refused 403, every candidate's
+    audit entry names the contact, and naming a child on the contact warns of the duplicate with the
+    contact's postcode counting (issue 15, the lead's decision on finding 8).
 
 Prints one line per check and finally `pindex: N passed, N failed`. Python 3 standard library only.
 """
@@ -46,6 +51,8 @@ import time
 from run import Server, give_work
 from signin import Checks, call, hearth_cli, session_of
 
+# the servers' clock (HEARTH_NOW, or today): a contact is received today, whatever the date the suite runs at
+TODAY = (os.environ.get("HEARTH_NOW") or time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()))[:10]
 FAMILY = 6          # demo seed 7: an open episode led by practitioner.n1 (team 2, managed by manager.n)
 MERGER = "dpo"   # governance merges; the front door only with a footing on both people
 LEAD = "practitioner.n1"
@@ -427,6 +434,8 @@ def main():
               and isinstance(searched.get("candidates_compared"), int)
               and 0 < searched.get("answer_probability", 0) < 1,
               "issue_15_nobody_answered_says_what_was_searched", (st, doc))
+        nobody_within = dict(nobody)
+        del nobody_within["postcode"]
         st, doc = api("frontdoor1", "POST", "/api/v1/people/matches", {"date_of_birth": "1900-01-02"})
         searched = (doc or {}).get("searched") or {}
         check(st == 200 and [x.get("by") for x in searched.get("lookups", [])]
@@ -435,6 +444,89 @@ def main():
         st, doc = api("frontdoor1", "POST", "/api/v1/people/matches", probe)
         check(st == 200 and doc.get("items") and "searched" not in doc,
               "issue_15_an_answer_with_somebody_has_their_evidence_not_the_search", (st, doc))
+
+        # issue 15, the lead's decision on finding 8: within a contact the front door is triaging, what the
+        # contact carries (the family's postcode as the caller gave it) counts, bound to the recorded contact and
+        # named in every audit entry; a postcode typed into a free search still changes nothing
+        def contact(user, **extra):
+            body = {"received_on": TODAY, "channel": "phone", "contactor_type": "professional",
+                    "source_code": "1A", "reason": "A school is worried about the family."}
+            body.update(extra)
+            return api(user, "POST", "/api/v1/contacts", body)
+
+        def within(user, cid, body):
+            st, doc = api(user, "POST", "/api/v1/contacts/%d/matches" % cid, body)
+            it = next((x for x in (doc or {}).get("items", []) if (x.get("person") or {}).get("id") == apid), None)
+            return st, doc, it
+
+        st, doc = contact("frontdoor1", family_postcode=apc.lower().replace(" ", ""), family_address="4 Mill Lane",
+                          school="Hillside Primary")
+        right_c = (doc or {}).get("id", 0)
+        check(st == 201 and doc.get("family_postcode") == apc and doc.get("school") == "Hillside Primary",
+              "issue_15_a_contact_keeps_the_family_postcode_canonical_and_the_school", (st, doc))
+        st, doc = contact("frontdoor1", family_postcode="not a postcode")
+        check(st == 422 and (doc or {}).get("error", {}).get("code") == "invalid_identifier",
+              "issue_15_a_contact_with_a_malformed_postcode_is_refused", (st, doc))
+        wrong_c = (contact("frontdoor1", family_postcode="SW1A 2AA" if apc != "SW1A 2AA" else "LE1 1AA")[1]
+                   or {}).get("id", 0)
+        plain_c = (contact("frontdoor1")[1] or {}).get("id", 0)
+        seq = sqlite3.connect(db + ".audit", timeout=30).execute(
+            "SELECT coalesce(max(seq), 0) FROM audit_event").fetchone()[0]
+        st1, _, right = within("frontdoor1", right_c, probe)
+        st2, _, wrong = within("frontdoor1", wrong_c, probe)
+        st3, _, plain = within("frontdoor1", plain_c, probe)
+        _, free = answer("frontdoor1", postcode=apc)
+        _, none = answer("frontdoor1")
+        levels = {e.get("field"): e.get("level") for e in (right or {}).get("evidence", [])}
+        check(st1 == st2 == st3 == 200 and right and levels.get("postcode") == "exact" and right.get("view") == "contact"
+              and plain and free and right.get("match_weight") > plain.get("match_weight")
+              and plain.get("match_weight") == free.get("match_weight") and plain.get("view") == "card"
+              and (not wrong or wrong.get("match_weight") < right.get("match_weight")),
+              "issue_15_the_contacts_postcode_counts_within_the_contact", (right, wrong, plain, free))
+        check(none == free, "issue_15_a_free_guessed_postcode_still_changes_nothing", (none, free))
+        st, doc, _ = within("frontdoor1", right_c, dict(probe, postcode=apc))
+        check(st == 422 and (doc or {}).get("error", {}).get("code") == "unknown_field",
+              "issue_15_the_postcode_comes_from_the_contact_never_the_request", (st, doc))
+        st, doc, _ = within(LEAD, right_c, probe)
+        check(st == 403, "issue_15_a_contact_the_caller_has_no_footing_on_is_403", (st, doc))
+        st, doc, _ = within("frontdoor1", 999999, probe)
+        check(st == 404, "issue_15_a_contact_that_does_not_exist_is_404", (st, doc))
+        trail = sqlite3.connect(db + ".audit", timeout=30)
+        uid = sql.execute("SELECT id FROM app_user WHERE username = 'frontdoor1'").fetchone()[0]
+        for _ in range(30):  # the trail's writer commits in groups
+            reads = [json.loads(d) for (d,) in trail.execute(
+                "SELECT detail FROM audit_event WHERE seq > ? AND actor_user_id = ? AND action = 'read'"
+                " AND target_table = 'person' AND target_id = ?", (seq, uid, apid))]
+            searches = [json.loads(d) for (d,) in trail.execute(
+                "SELECT detail FROM audit_event WHERE seq > ? AND actor_user_id = ? AND action = 'search'",
+                (seq, uid))]
+            if len(reads) >= 3:
+                break
+            time.sleep(0.1)
+        named = {r.get("contact") for r in reads if r.get("via") == "contact_match"}
+        check(named >= {right_c, wrong_c, plain_c} and all(r.get("footing") for r in reads)
+              and any(s_.get("contact") == right_c for s_ in searches),
+              "issue_15_the_audit_of_each_candidate_names_the_contact", (reads, searches))
+        # the duplicate warning when the person is recorded within the contact: a new person has no address,
+        # the contact does
+        st, doc = api("frontdoor1", "POST", "/api/v1/people", dict(probe, family_name=afamily + "e"))
+        newp = (doc or {}).get("id")
+        st, doc = api("frontdoor1", "POST", "/api/v1/contacts/%d/children" % right_c, {"person_id": newp})
+        warned = next((d for d in (doc or {}).get("possible_duplicates", []) if d.get("id") == apid), None)
+        st2, doc2 = api("frontdoor1", "POST", "/api/v1/contacts/%d/matches" % right_c, {"person_id": newp})
+        it = next((x for x in (doc2 or {}).get("items", []) if (x.get("person") or {}).get("id") == apid), {})
+        levels = {e.get("field"): e.get("level") for e in it.get("evidence", [])}
+        check(st == 201 and warned and st2 == 200 and it.get("view") == "contact" and levels.get("postcode") == "exact"
+              and newp not in [(x.get("person") or {}).get("id") for x in doc2.get("items", [])],
+              "issue_15_recording_a_child_within_a_contact_warns_with_the_contacts_postcode", (st, doc, st2, doc2))
+        st, doc = api("frontdoor1", "POST", "/api/v1/contacts/%d/matches" % right_c, {"person_id": pid})
+        check(st == 404, "issue_15_person_id_must_be_a_child_of_the_contact", (st, doc))
+        st, doc = api("frontdoor1", "POST", "/api/v1/contacts/%d/matches" % right_c, nobody_within)
+        searched = (doc or {}).get("searched") or {}
+        lookups = {(x.get("by"), x.get("value")) for x in searched.get("lookups", [])}
+        check(st == 200 and doc.get("items") == [] and searched.get("contact") == right_c
+              and searched.get("from_contact") == ["postcode"] and ("postcode", apc) in lookups,
+              "issue_15_nobody_answered_within_a_contact_says_what_was_searched", (st, doc))
     finally:
         problem = server.stop()
         check(problem is None, "the server stops cleanly", problem)

@@ -86,6 +86,13 @@ async function frontDoorNew(ctx, who) {
   await p.fill('#dob-month', who.dob[1]);
   await p.fill('#dob-year', who.dob[2]);
   await p.check('#sex-2');
+  if (who.js) { // the panel answers as the child is typed, within the contact its script has now recorded
+    await p.waitForSelector('#fd-known-result:not([data-contact=""])', { timeout: 15000 });
+    const panel = await t.text('#fd-known');
+    check(who.label + ': "already known?" answers as the child is typed, within the contact, saying what it looked for',
+      panel.includes('Nobody matches among the') && /^\d+$/.test(await p.inputValue('input[name=contact]')),
+      panel.slice(0, 300));
+  }
   await t.click('form[action="/front-door/new"] button[type=submit]', 'already known');
   check(who.label + ': the details lead to "already known?"', (await t.text('h1')).includes('already known'));
   const none = await p.isChecked('input[name=known][value=new]');

@@ -5,7 +5,10 @@
 
 On the web suite's demo council (tests/web/run.py: give_work), as a browser with JavaScript off: the triage
 queue against the database; recording a contact (every error of the form, dates that cannot be true, the
-"already known?" step with each candidate's open episodes and team, check your answers, the records written);
+"already known?" step with each candidate's open episodes and team, asked within the contact recorded once its
+details are given so that the family's postcode counts, carried from step to step and never recorded twice, each
+candidate's evidence and, with nobody, what was looked for; the live panel's fragment and its script, loaded only
+where the panel is; check your answers, the records written);
 the decision (every error, early help opening an episode for the team chosen, the rationale kept); the team
 manager's unallocated work, overdue reviews, sorted and paged caseload, and allocation (a practitioner of another
 team refused); forms without or with a wrong CSRF token refused with nothing changed; a practitioner refused the
@@ -63,7 +66,8 @@ def api_call(port, token, method, path, body=None):
 def shape(events):
     """(action, table, detail) of each event, sorted, the family a footing names left out: what a write's events
     say, whoever wrote and on whichever family."""
-    return sorted((a, t, re.sub(r'"family":\d+', '"family":F', d)) for (_, a, t, _, d) in events)
+    return sorted((a, t, re.sub(r'"contact":\d+', '"contact":C', re.sub(r'"family":\d+', '"family":F', d)))
+                  for (_, a, t, _, d) in events)
 
 
 def run(hearth, tmp):
@@ -127,10 +131,14 @@ def run(hearth, tmp):
         check("... naming the child as text", EVIL not in html and "&lt;script&gt;alert(1)&lt;/script&gt; O&#39;Brien" in html)
         token2 = api_token_wait(port, logins, "frontdoor2")
         seq2 = audit_seq(db)
-        api_call(port, token2, "POST", "/api/v1/people/matches",
-                 {"given_name": EVIL, "family_name": "O'Brien \"&\"", "sex": "F", "date_of_birth": "1999-04-16"})
+        _, c0 = api_call(port, token2, "POST", "/api/v1/contacts", {
+            "received_on": RECEIVED, "channel": "phone", "contactor_type": "professional",
+            "contactor_name": "Ms Hart", "source_code": "2A", "reason": EVIL_TEXT + " missed school"})
+        api_call(port, token2, "POST", "/api/v1/contacts/%d/matches" % c0["id"],
+                 {"given_name": EVIL, "family_name": "O'Brien \"&\"", "date_of_birth": "1999-04-16", "sex": "F"})
         api_events = audit_since(db, seq2)
-        check("... and writes the same audit events as POST /api/v1/people/matches", shape(page_events) ==
+        check("... asked within the contact, recorded once its details are given: the same audit events as "
+              "POST /api/v1/contacts and POST /api/v1/contacts/{id}/matches", shape(page_events) ==
               shape(api_events) and any("match_families" in e[4] for e in page_events),
               (shape(page_events), shape(api_events)))
         # check your answers, then recording
@@ -161,8 +169,9 @@ def run(hearth, tmp):
         _, f = api_call(port, token2, "POST", "/api/v1/families", {"name": "Zanzibarr \"'& family"})
         api_call(port, token2, "POST", "/api/v1/families/%d/members" % f["id"], {"person_id": p["id"], "role": "child"})
         _, c = api_call(port, token2, "POST", "/api/v1/contacts", {
-            "received_on": RECEIVED, "channel": "phone", "contactor_type": "professional", "source_code": "2A",
-            "reason": EVIL_TEXT + " missed school", "family_id": f["id"], "contactor_name": "Ms Hart"})
+            "received_on": RECEIVED, "channel": "phone", "contactor_type": "professional",
+            "contactor_name": "Ms Hart", "source_code": "2A", "reason": EVIL_TEXT + " missed school"})
+        api_call(port, token2, "PATCH", "/api/v1/contacts/%d" % c["id"], {"family_id": f["id"]})
         api_call(port, token2, "POST", "/api/v1/contacts/%d/children" % c["id"], {"person_id": p["id"]})
         # the API's child is found as a possible duplicate of the page's, recorded a moment before: not a
         # difference between the two
@@ -219,6 +228,68 @@ def run(hearth, tmp):
         check("the decision writes the same audit events as the API's create and change",
               [e for e in shape(page_events) if e[0] != "read"] == shape(api_events),
               (shape(page_events), shape(api_events)))
+        # issue 15: "already known?" is asked within the contact, recorded once its details are given, so that the
+        # family's postcode the caller gave counts (docs/access.md); live as the child is typed, with JavaScript
+        kid = db_rows(db, "SELECT p.id, (SELECT a.postcode FROM person_address a WHERE a.person_id = p.id AND "
+                          "a.to_date IS NULL ORDER BY a.id DESC LIMIT 1) FROM family_member m JOIN person p ON "
+                          "p.id = m.person_id WHERE m.family_id = 6 AND p.date_of_birth = '1999-04-16'")[0]
+        ask = dict(CONTACT, csrf_token=token, given_name=EVIL, family_name="O'Brien \"&\"", postcode=kid[1],
+                   school="Hillside <Primary>", **{"dob-day": "16", "dob-month": "4", "dob-year": "1999"})
+        count = lambda: db_rows(db, "SELECT count(*) FROM contact")[0][0]
+        _, _, html = fd.go("GET", "/front-door/new")
+        init = re.search(r'src="(/assets/hearth-init-[0-9a-f]+\.js)"', html)
+        st_i, _, init_js = fd.go("GET", init.group(1)) if init else (0, {}, "")
+        live = re.search(r"import\('(/assets/hearth-known-[0-9a-f]+\.js)'\)", init_js)
+        st_k, hk, known_js = fd.go("GET", live.group(1)) if live else (0, {}, "")
+        check("the question page has the \"already known?\" panel; the start-up script loads its own script for it",
+              'id="fd-known"' in html and 'name="contact"' in html and st_i == 200 and live and st_k == 200
+              and "javascript" in hk.get("content-type", "") and "/front-door/known" in known_js,
+              (init and init.group(1), live and live.group(1), st_k))
+        before = count()
+        st, _, _ = fd.go("POST", "/front-door/known", {k: v for k, v in ask.items() if k != "csrf_token"})
+        check("the live panel without the CSRF token is refused 403, nothing recorded", st == 403 and count() == before,
+              st)
+        st, _, frag = fd.go("POST", "/front-door/known", {"csrf_token": token, "given_name": "Ann"})
+        check("... before the contact's details are given it records nothing and says what it needs",
+              st == 200 and 'id="fd-known-result" data-contact=""' in frag and count() == before, (st, frag[:300]))
+        seq = audit_seq(db)
+        st, _, frag = fd.go("POST", "/front-door/known", ask)
+        m = re.search(r'data-contact="(\d+)"', frag)
+        live_c = int(m.group(1)) if m else 0
+        stored = db_rows(db, "SELECT family_postcode, school FROM contact WHERE id = ?", (live_c,))
+        events = audit_since(db, seq)
+        check("... then records the contact with the family's postcode and answers the known person, the postcode "
+              "counting as the contact's evidence", st == 200 and count() == before + 1 and stored ==
+              [(kid[1], "Hillside <Primary>")] and "postcode exact (the contact" in frag and "O&#39;Brien" in frag
+              and EVIL not in frag and "Open episode with" in frag, (st, frag[:600], stored))
+        check("... every candidate's read audited naming the contact", any(
+            e[1] == "read" and e[2] == "person" and e[3] == kid[0] and '"contact":%d' % live_c in e[4]
+            for e in events), events)
+        st, _, frag = fd.go("POST", "/front-door/known", dict(ask, contact=str(live_c), school="Oak Academy"))
+        check("... asking again carries the contact: brought up to date, never recorded twice", st == 200 and
+              count() == before + 1 and db_rows(db, "SELECT school FROM contact WHERE id = ?", (live_c,)) ==
+              [("Oak Academy",)], (st, count(), before))
+        st, _, html = fd.go("POST", "/front-door/new", dict(ask, contact=str(live_c), school="Oak Academy"))
+        check("without JavaScript, Continue asks within the same contact and carries it on",
+              st == 200 and count() == before + 1 and 'name="contact" value="%d"' % live_c in html
+              and "postcode exact (the contact" in html, (st, count()))
+        choice = re.search(r'value="(p%df6)"' % kid[0], html)
+        st, h, _ = fd.go("POST", "/front-door/record", dict(ask, contact=str(live_c), school="Oak Academy",
+                                                            known=choice.group(1) if choice else "new"))
+        named = db_rows(db, "SELECT family_id FROM contact WHERE id = ?", (live_c,))
+        check("recording with the known family chosen names it on that same contact, with the child",
+              st == 303 and h.get("location", "").startswith("/front-door/contacts/%d?" % live_c) and
+              named == [(6,)] and count() == before + 1 and
+              db_rows(db, "SELECT person_id FROM contact_child WHERE contact_id = ?", (live_c,)) == [(kid[0],)],
+              (st, h.get("location"), named, count(), before))
+        st, _, html = fd.go("POST", "/front-door/new", dict(ask, postcode="not a postcode"))
+        check("a postcode that is not one is an error beside its field, nothing recorded",
+              st == 400 and summary(html) == ["postcode"] and count() == before + 1, (st, summary(html)))
+        st, _, html = fd.go("POST", "/front-door/new", dict(ask, given_name="Zebedee", family_name="Quartermaine",
+                                                            **{"dob-year": "1931"}))
+        check("when nobody is answered the page says what was looked for and among how many people",
+              st == 200 and "Nobody matches among the" in html and "date of birth 1931-04-16" in html and
+              "postcode " + kid[1] in html, (st, re.findall(r"Nobody matches[^<]*", html)))
         # a practitioner cannot reach the front door's pages, its decision, or allocation
         pr = Browser(port)
         sign_in(pr, logins, "practitioner.n1")
@@ -226,6 +297,7 @@ def run(hearth, tmp):
         ptoken = hidden_csrf(html)
         seq = audit_seq(db)
         for method, path, form in (("GET", "/front-door", None), ("GET", "/front-door/new", None),
+                                   ("POST", "/front-door/known", {"csrf_token": ptoken, "given_name": "Ann"}),
                                    ("GET", "/front-door/contacts/%d" % want[0], None),
                                    ("POST", "/front-door/contacts/%d/decision" % want[0],
                                     {"csrf_token": ptoken, "decision": "nfa", "rationale": "x", **parts("decided", TODAY)}),
@@ -235,7 +307,7 @@ def run(hearth, tmp):
             st, _, html = pr.go(method, path, form)
             check("a practitioner is refused %s %s (403)" % (method, path), st == 403 and "<h1" in html, st)
         denied = [e for e in audit_since(db, seq) if e[1] == "denied"]
-        check("... each refusal audited, nothing changed", len(denied) == 6 and
+        check("... each refusal audited, nothing changed", len(denied) == 7 and
               db_rows(db, "SELECT decision FROM contact WHERE id = ?", (want[0],))[0][0] is None and
               db_rows(db, "SELECT lead_user_id FROM episode WHERE id = ?", (ep[0][0],))[0][0] is None, denied)
         # the team manager
