@@ -315,6 +315,7 @@ static const struct link {
     {"review", "episode", "SELECT episode_id, NULL, NULL FROM review WHERE id = $1"},
     {"activity", "episode", "SELECT episode_id, NULL, NULL FROM activity WHERE id = $1"},
     {"case_note", "episode", "SELECT episode_id, NULL, sharing_label FROM case_note WHERE id = $1"},
+    {"supervision", "episode", "SELECT episode_id, NULL, NULL FROM supervision WHERE id = $1"},
 };
 
 typedef struct anchor {
@@ -660,7 +661,8 @@ static const char *const PARTNER_READ_ONLY[] = {"person", "family", "episode", "
 /* Labels kept from those working a family who do not need them (Shropshire's notice: police and health
  * information is "not made generally available to all practitioners working with a family"): within the
  * council, only the lead, the owning team's manager, a governance duty and break glass see them. */
-static const char *const NEED_TO_KNOW_LABELS[] = {"police_information", "health_information", NULL};
+static const char *const NEED_TO_KNOW_LABELS[] = {"police_information", "health_information",
+                                                  "supervision" /* the manager's supervision of the lead */, NULL};
 
 static const char SQL_SECTION_SHARED[] =
     "SELECT count(*)\n"

@@ -48,6 +48,12 @@ int api_record_create(http_req *req, const struct model_resource *r, int64_t par
                       core_error *err);
 int api_record_update(http_req *req, const struct model_resource *r, int64_t id, json_t *body, json_t **out,
                       core_error *err);
+/* GET /api/v1/notes/{id}/history and /reviews/{id}/history: the record as api_record_read() reads it (the
+ * same decision and 'read' event) with its earlier versions (model_record_history): *out {"current": {...},
+ * "earlier": [{version, changed_at, changed_by, previous}]}, arena-owned. 0, or the error's code. */
+int api_record_history_read(http_req *req, const struct model_resource *r, int64_t id, json_t **out,
+                            core_error *err);
+int api_record_history(http_req *req);
 int api_resource_create(http_req *req);
 int api_resource_get(http_req *req);
 int api_resource_update(http_req *req);

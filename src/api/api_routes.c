@@ -117,6 +117,10 @@ const http_route api_routes[] = {
     COLLECTION("episodes/{id}/reviews", "reviews", BODY_NOTE),  ITEM("reviews", BODY_NOTE),
     COLLECTION("episodes/{id}/activities", "activities", BODY_SMALL), ITEM("activities", BODY_SMALL),
     COLLECTION("episodes/{id}/notes", "notes", BODY_NOTE),      ITEM("notes", BODY_NOTE),
+    /* a saved note or review edited by its author: the earlier versions (api_record_history) */
+    {"GET", "/api/v1/notes/{id}/history", api_record_history, "record.read", 0, NULL, "notes", 0},
+    {"GET", "/api/v1/reviews/{id}/history", api_record_history, "record.read", 0, NULL, "reviews", 0},
+    COLLECTION("episodes/{id}/supervisions", "supervisions", BODY_NOTE), ITEM("supervisions", BODY_NOTE),
     COLLECTION("agencies", "agencies", BODY_SMALL),             ITEM("agencies", BODY_SMALL),
     COLLECTION("teams", "teams", BODY_SMALL),                   ITEM("teams", BODY_SMALL),
 };
