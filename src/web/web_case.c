@@ -444,7 +444,8 @@ int web_episode(http_req *req)
     add(sections, web_section(req, "record", web_str(WEB_S_CASE_RECORD), NULL, web_links(req, links)));
     if (taf(req, id, sections, &err) || assessments(req, id, sections, &err) ||
         plans(req, id, sections, &err) || reviews_activities_notes(req, id, open, sections, &err) ||
-        web_case_supervision(req, id, open && manager, sections, &err))
+        web_case_supervision(req, id, json_integer_value(json_object_get(ep, "lead_user_id")), open && manager,
+                             sections, &err))
         return http_reply_error(req, &err);
     const char *done = web_case_done(http_query(req, "done"));
     core_buf *b = web_buf(req);

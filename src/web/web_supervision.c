@@ -52,7 +52,7 @@ static const char *overdue_tag(const char *next)
     return next && strcmp(next, today) < 0 ? web_str(WEB_S_SUP_OVERDUE) : NULL;
 }
 
-int web_case_supervision(http_req *req, int64_t episode, int manager, core_buf *out, core_error *err)
+int web_case_supervision(http_req *req, int64_t episode, int64_t lead, int manager, core_buf *out, core_error *err)
 {
     json_t *items;
     int64_t next;
@@ -62,6 +62,8 @@ int web_case_supervision(http_req *req, int64_t episode, int manager, core_buf *
         core_error_clear(err); /* not the user's to read: the section is left out */
         return 0;
     }
+    if (!json_array_size(items) && !manager && lead != req->who.user_id)
+        return 0; /* a list comes back empty to those it hides from: no section for a partner or the TAF */
     core_buf *rows = web_buf(req), *body = web_buf(req);
     size_t i;
     json_t *s;
