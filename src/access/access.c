@@ -182,6 +182,7 @@ static const role_set RETURNS_ROLES = R(GOVERNANCE) | R(ANALYST);
 static const role_set CLAIMS_ROLES = R(TEAM_MANAGER) | R(GOVERNANCE) | R(ANALYST);
 static const role_set FRONT_DOOR_ROLES = R(FRONT_DOOR);
 static const role_set MANAGERS = R(TEAM_MANAGER);
+static const role_set PARTNERS = R(PARTNER);
 /* Roles that never open a case record (and so never lead or sit on a Team Around the Family). */
 static const role_set NO_CASE_RECORDS = R(ADMIN) | R(ANALYST);
 
@@ -226,6 +227,8 @@ static const struct route_rule {
     /* the web application's work pages (src/web/): the records under them are decided one by one as ever */
     {"frontdoor.triage", FRONT_DOOR_ROLES, "recording and deciding contacts is for the front door"},
     {"team.allocate", MANAGERS, "allocating work is for team managers"},
+    /* the professionals' referral form: a partner agency's request for support, to the front door */
+    {"referral.submit", PARTNERS, "the professionals' referral form is for partner agencies"},
 };
 
 static access_result route_decide(access_principal *who, const char *permission, core_error *err)

@@ -252,6 +252,11 @@ int api_user_create_do(http_req *req, const struct model_user_new *in, json_t **
 int api_user_change_do(http_req *req, int64_t id, const api_user_change *c, json_t **out, core_error *err);
 int api_user_reset_do(http_req *req, int64_t id, int second_factor, json_t **out, core_error *err);
 int api_user_list(http_req *req);
+/* The professionals' referral form (api_referral.c): POST /api/v1/referral-form, and what it and the partner's
+ * page share: the answers (JSON) checked (every problem in req->problems) and sent to the front door as an
+ * undecided contact; *contact its id. 0, or the error's code with err set. */
+int api_referral_form_send(http_req *req, json_t *body, int64_t *contact, core_error *err);
+int api_referral_form(http_req *req);
 int api_user_get(http_req *req);
 int api_user_create(http_req *req);
 int api_user_update(http_req *req);

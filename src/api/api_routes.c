@@ -91,6 +91,7 @@ const http_route api_routes[] = {
     {"POST", "/api/v1/returns/research-extracts", api_return_research_extract, "returns.research", 4096, NULL, NULL, 0},
     {"GET", "/api/v1/claims", api_claims_list, "claims.read", 0, "as_of,episode,state", NULL, 0},
     {"POST", "/api/v1/claims", api_claims_create, "claims.decide", 4096, NULL, NULL, 0},
+    {"POST", "/api/v1/referral-form", api_referral_form, "referral.submit", 32768, NULL, NULL, 0},
     {"GET", "/api/v1/reference/{name}", api_reference_list, "reference.read", 0, NULL, NULL, 0},
     {"GET", "/api/v1/schema/{name}", api_schema, "reference.read", 0, NULL, NULL, 0},
 

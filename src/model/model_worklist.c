@@ -93,8 +93,10 @@ int model_staff_name(model_ctx *ctx, int64_t user_id, const char **name, core_er
     if (rc)
         return rc;
     rc = store_next(st, err);
-    if (rc == 1)
+    if (rc == 1) {
         *name = core_arena_strdup(ctx->arena, store_col_text(st, 0, NULL));
+        store_done(st); /* one row: finish the read, so a write may follow on this handle */
+    }
     return rc < 0 ? rc : 0;
 }
 

@@ -40,6 +40,9 @@ const http_route web_routes[] = {
     {"GET", "/admin/settings/{name}", web_admin_setting, "users.admin", 0, NULL, NULL, HTTP_ROUTE_PAGE},
     {"POST", "/admin/settings/{name}", web_admin_setting_post, "settings.write", FORM_SMALL, NULL, NULL,
      HTTP_ROUTE_PAGE},
+    {"GET", "/referrals/new", web_referral_form, "referral.submit", 0, NULL, NULL, HTTP_ROUTE_PAGE},
+    {"POST", "/referrals/new", web_referral_send, "referral.submit", FORM_CONTACT, NULL, NULL, HTTP_ROUTE_PAGE},
+    {"GET", "/referrals/sent", web_referral_sent, "referral.submit", 0, NULL, NULL, HTTP_ROUTE_PAGE},
     {"GET", "/reach", web_reach, "returns.counts", 0, "from,to,round", NULL, HTTP_ROUTE_PAGE},
     /* the front door's pages and the team manager's allocation (web_frontdoor.c, web_team.c) */
     {"GET", "/front-door", web_fd_queue, "frontdoor.triage", 0, NULL, NULL, HTTP_ROUTE_PAGE},

@@ -583,6 +583,23 @@ static const char *const en[WEB_S_COUNT_] = {
     [WEB_S_W_CASE_STARTED] = "Date the case started",
     [WEB_S_W_PROGRAMME_STARTED] = "Date the programme started",
     [WEB_S_W_RECEIVED] = "Date the contact was received",
+    /* the professionals' referral form */
+    [WEB_S_REF_CAPTION] = "Professionals' referral form",
+    [WEB_S_REF_HEADING] = "Send a request for support",
+    [WEB_S_REF_INTRO] = "Tell the front door about a child and family who need early help. The front door reads every request and decides what happens next.",
+    [WEB_S_REF_GIVEN] = "Child's given name",
+    [WEB_S_REF_FAMILY] = "Child's family name",
+    [WEB_S_REF_DOB] = "Child's date of birth",
+    [WEB_S_REF_DOB_HINT] = "For example, 27 3 2019. Leave it empty if you do not know it",
+    [WEB_S_REF_POSTCODE] = "Postcode of the family's home",
+    [WEB_S_REF_REASON] = "Why does the family need support?",
+    [WEB_S_REF_REASON_HINT] = "What you have seen, what you are worried about, and what the family wants help with",
+    [WEB_S_REF_AGREES] = "Does the family agree to this request?",
+    [WEB_S_REF_AGREES_HINT] = "Early help works with a family's agreement; say no if you have not asked them yet",
+    [WEB_S_REF_SEND] = "Send the request",
+    [WEB_S_REF_SENT] = "Request for support sent",
+    [WEB_S_REF_SENT_TEXT] = "The front door will read your request and decide what happens next. It may contact you for more information.",
+    [WEB_S_REF_LINK] = "Send a request for support",
 };
 
 const char *web_str(web_str_id id)

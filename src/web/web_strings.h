@@ -583,6 +583,23 @@ typedef enum {
     WEB_S_W_CASE_STARTED,
     WEB_S_W_PROGRAMME_STARTED,
     WEB_S_W_RECEIVED,
+    /* the professionals' referral form (web_referral.c) */
+    WEB_S_REF_CAPTION,
+    WEB_S_REF_HEADING,
+    WEB_S_REF_INTRO,
+    WEB_S_REF_GIVEN,
+    WEB_S_REF_FAMILY,
+    WEB_S_REF_DOB,
+    WEB_S_REF_DOB_HINT,
+    WEB_S_REF_POSTCODE,
+    WEB_S_REF_REASON,
+    WEB_S_REF_REASON_HINT,
+    WEB_S_REF_AGREES,
+    WEB_S_REF_AGREES_HINT,
+    WEB_S_REF_SEND,
+    WEB_S_REF_SENT,
+    WEB_S_REF_SENT_TEXT,
+    WEB_S_REF_LINK,
     WEB_S_COUNT_
 } web_str_id;
 

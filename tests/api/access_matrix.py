@@ -102,7 +102,7 @@ FIXED_ROUTES = [
     "GET /api/v1/identification/indicators", "POST /api/v1/families/{id}/identification",
     "GET /api/v1/worklist/caseload", "GET /api/v1/worklist/team", "GET /api/v1/worklist/front-door",
     "GET /api/v1/contacts/{id}/history", "GET /api/v1/governance/linked-records",
-    "GET /api/v1/notes/{id}/history", "GET /api/v1/reviews/{id}/history",
+    "GET /api/v1/notes/{id}/history", "GET /api/v1/reviews/{id}/history", "POST /api/v1/referral-form",
     "POST /api/v1/requests", "GET /api/v1/requests", "GET /api/v1/requests/{id}", "POST /api/v1/requests/{id}/events",
     "GET /api/v1/requests/{id}/pack", "POST /api/v1/people/{id}/objections",
     "GET /api/v1/people/{id}/history", "POST /api/v1/requests/{id}/erase", "GET /api/v1/disposals",
@@ -1147,6 +1147,11 @@ class Matrix:
                           "/api/v1/families/999999/identification",
                           gate_missing(IDENTIFIERS, "decisions on identified families"),
                           body={"decision": "not_now", "reason": "Matrix: look again next time."}))
+        # the professionals' referral form: partner agencies send requests for support to the front door
+        cells.append(Cell(p, "POST /api/v1/referral-form", "POST", "/api/v1/referral-form",
+                          gate(("partner",), "the professionals' referral form"),
+                          body={"child_given_name": "Matrix", "child_family_name": "Referred", "family_agrees": "yes",
+                                "reason": "Matrix: the family asked for help with school attendance."}))
         cells.append(Cell(p, "GET /api/v1/identification/indicators", "GET", "/api/v1/identification/indicators",
                           unauth if anon else ALLOW("reference data", amb="reference")))
         # the returns (docs/returns.md): Ofsted's Annex A for governance and analysts, as a workbook or one list

@@ -16,7 +16,10 @@ a TOTP code is accepted once. Checks, over HTTP as a browser without JavaScript:
 - a Team Around the Family member is offered by name from the staff directory (never as a bare id), or typed
   in as someone outside Hearth;
 - closing as stepped up records one contact decided step up about the family, shown in its chronology;
-- a form's errors speak to the user: no message names a column (`held_on`, `start_date`).
+- a form's errors speak to the user: no message names a column (`held_on`, `start_date`);
+- the professionals' referral form: a partner sends a request for support (every error of the form shown),
+  which reaches the front door's queue as an undecided contact; other roles are refused; a missing CSRF
+  token is refused.
 """
 import re
 
@@ -41,6 +44,7 @@ def checks(h):
     taf_from_directory(h)
     step_up_and_closed_edits(h)
     words(h)
+    referral(h)
 
 
 def supervision(h):
@@ -230,3 +234,42 @@ def words(h):
         texts = error_texts(html)
         check("%s: refused in words that name no column" % name, st == 422 and want in texts and
               not any(COLUMN.search(x) for x in texts), (st, texts))
+
+
+def referral(h):
+    check, db, p = h.check, h.db, h.partner
+    st, _, html = p.go("GET", "/")
+    check("a partner's worklist links the professionals' referral form", st == 200 and
+          'href="/referrals/new"' in html, st)
+    st, _, html = p.go("GET", "/referrals/new")
+    check("the referral form renders for a partner", st == 200 and h.hidden_csrf(html), st)
+    h.page_shape("referral form", html, "Send a request for support")
+    st, _, _ = h.n1.go("GET", "/referrals/new")
+    check("the referral form is for partner agencies", st == 403, st)
+    st, _, _ = p.go("POST", "/referrals/new", {"reason": "x"})
+    check("a referral without its CSRF token is refused", st == 403, st)
+    before = h.db_rows(db, "SELECT count(*) FROM contact")[0][0]
+    st, _, html = post_form(h, p, "/referrals/new", {"postcode": "NOT A POSTCODE"})
+    summary, inline = errors_of(html)
+    check("an empty referral shows every error beside its field",
+          st == 422 and inline == ["child_family_name", "postcode", "reason", "family_agrees"] and
+          len(summary) == 4, (st, summary, inline))
+    check("... in words that name no column", not any(COLUMN.search(t) for t in error_texts(html)),
+          error_texts(html))
+    seq = h.audit_seq(db)
+    st, hd, _ = post_form(h, p, "/referrals/new", dict(
+        child_given_name=h.EVIL_TEXT, child_family_name="Referred", postcode="m1 1ae", family_agrees="yes",
+        reason="Attendance has fallen " + h.EVIL_TEXT, **date_fields("child_date_of_birth", day(h, -3000))))
+    check("a partner's request is sent", st == 303 and hd.get("location") == "/referrals/sent",
+          (st, hd.get("location")))
+    row = h.db_rows(db, "SELECT channel, contactor_type, decision, received_on, reason FROM contact "
+                        "ORDER BY id DESC LIMIT 1")
+    check("... as an undecided contact from the online referral form, received today", st == 303 and
+          h.db_rows(db, "SELECT count(*) FROM contact")[0][0] == before + 1 and
+          row[0][:4] == ("online_form", "professional", None, day(h, 0)) and "Attendance has fallen" in row[0][4],
+          row)
+    check("... audited as a contact made through the form", any(
+        e[1] == "create" and e[2] == "contact" and "referral_form" in e[3] for e in events(h, seq)), events(h, seq))
+    st, _, html = p.go("GET", "/referrals/sent")
+    check("the confirmation page says it was sent", st == 200 and "Request for support sent" in html, st)
+    h.page_shape("referral sent", html, "Request for support sent")
