@@ -168,6 +168,13 @@ int api_merge_undo(http_req *req);
 int api_person_partner_records(http_req *req);
 int api_identification_list(http_req *req);
 int api_identification_decide(http_req *req);
+/* What GET /api/v1/identification and POST /api/v1/families/{id}/identification do, shared with the pages:
+ * the families put forward with at least min headlines (family 0: all; else only that family's entry, only
+ * its members read), each member's card and evidence read and audited as the list reads them (*out a new
+ * reference); and a decision {decision, reason} on a family, recorded with the headlines it had and audited
+ * (*out the decision, a new reference). 0, or the error's code with err set. */
+int api_identification_items(http_req *req, int min, int64_t family, json_t **out, core_error *err);
+int api_identification_decide_do(http_req *req, int64_t family, json_t *body, json_t **out, core_error *err);
 int api_identification_indicators(http_req *req);
 /* Configuration changes shown to governance (api_governance.c): GET /api/v1/governance/changes, and what the
  * generic PATCH records of an agency's type. api_config_before: *was is set to (an arena string) the

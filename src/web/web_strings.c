@@ -600,6 +600,25 @@ static const char *const en[WEB_S_COUNT_] = {
     [WEB_S_REF_SENT] = "Request for support sent",
     [WEB_S_REF_SENT_TEXT] = "The front door will read your request and decide what happens next. It may contact you for more information.",
     [WEB_S_REF_LINK] = "Send a request for support",
+    /* family identification decisions */
+    [WEB_S_ID_TITLE] = "Family identification decisions",
+    [WEB_S_ID_CAPTION] = "Supporting Families",
+    [WEB_S_ID_NONE] = "The identification list puts no family forward at the moment.",
+    [WEB_S_ID_HEADLINES] = "Headlines met",
+    [WEB_S_ID_MEMBERS] = "Members with evidence",
+    [WEB_S_ID_DECISION] = "Decision",
+    [WEB_S_ID_DECISION_HINT] = "The list only suggests: you decide, and your decision is recorded with the evidence it saw",
+    [WEB_S_ID_UNDECIDED] = "Not decided",
+    [WEB_S_ID_REASON] = "Why",
+    [WEB_S_ID_DECIDE] = "Decide on this family",
+    [WEB_S_ID_LATEST] = "Latest decision",
+    [WEB_S_ID_EVIDENCE] = "Evidence",
+    [WEB_S_ID_INDICATOR] = "Indicator",
+    [WEB_S_ID_DATASET] = "Dataset",
+    [WEB_S_ID_VALUE] = "Value",
+    [WEB_S_ID_DONE] = "The decision has been recorded",
+    [WEB_S_ID_ERR_DECISION] = "Select a decision",
+    [WEB_S_ID_ERR_REASON] = "Enter why you decided this",
 };
 
 const char *web_str(web_str_id id)

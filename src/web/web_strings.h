@@ -600,6 +600,25 @@ typedef enum {
     WEB_S_REF_SENT,
     WEB_S_REF_SENT_TEXT,
     WEB_S_REF_LINK,
+    /* family identification decisions (web_ident.c) */
+    WEB_S_ID_TITLE,
+    WEB_S_ID_CAPTION,
+    WEB_S_ID_NONE,
+    WEB_S_ID_HEADLINES,
+    WEB_S_ID_MEMBERS,
+    WEB_S_ID_DECISION,
+    WEB_S_ID_DECISION_HINT,
+    WEB_S_ID_UNDECIDED,
+    WEB_S_ID_REASON,
+    WEB_S_ID_DECIDE,
+    WEB_S_ID_LATEST,
+    WEB_S_ID_EVIDENCE,
+    WEB_S_ID_INDICATOR,
+    WEB_S_ID_DATASET,
+    WEB_S_ID_VALUE,
+    WEB_S_ID_DONE,
+    WEB_S_ID_ERR_DECISION,
+    WEB_S_ID_ERR_REASON,
     WEB_S_COUNT_
 } web_str_id;
 

@@ -126,6 +126,7 @@ int web_worklist(http_req *req)
             core_buf *links = web_buf(req);
             web_link_item(links, "/closures", web_str(WEB_S_CASE_CLOSURES));
             web_link_item(links, "/team/supervision", web_str(WEB_S_SUP_TEAM));
+            web_link_item(links, "/governance/identification", web_str(WEB_S_ID_TITLE));
             web_raw l = web_links(req, links);
             core_buf_adds(sections, l.html ? l.html : "");
         }

@@ -19,7 +19,9 @@ a TOTP code is accepted once. Checks, over HTTP as a browser without JavaScript:
 - a form's errors speak to the user: no message names a column (`held_on`, `start_date`);
 - the professionals' referral form: a partner sends a request for support (every error of the form shown),
   which reaches the front door's queue as an undecided contact; other roles are refused; a missing CSRF
-  token is refused.
+  token is refused;
+- family identification decisions: the list and a family's evidence for team managers (and governance), the
+  decision recorded as the API records it (both errors of an empty form shown), refused to a practitioner.
 """
 import re
 
@@ -45,6 +47,7 @@ def checks(h):
     step_up_and_closed_edits(h)
     words(h)
     referral(h)
+    identification(h)
 
 
 def supervision(h):
@@ -273,3 +276,59 @@ def referral(h):
     st, _, html = p.go("GET", "/referrals/sent")
     check("the confirmation page says it was sent", st == 200 and "Request for support sent" in html, st)
     h.page_shape("referral sent", html, "Request for support sent")
+
+
+def partner_rows(h, family):
+    """Partner rows linked to the family's members meeting three headlines (EDU, FIN, HOU), as an import and a
+    link run would leave them (WAL: the server's connections see them)."""
+    import json
+    import sqlite3
+    people = [r[0] for r in h.db_rows(h.db, "SELECT person_id FROM family_member WHERE family_id = ?", (family,))]
+    con = sqlite3.connect(h.db, timeout=30)
+    try:
+        for n, (dataset, attrs) in enumerate([("school_attendance", {"attendance_pct": "84.5"}),
+                                              ("dwp_benefits", {"out_of_work_benefit": "Y"}),
+                                              ("housing", {"rent_arrears": "310"})]):
+            con.execute("INSERT OR IGNORE INTO partner_dataset (name, created_at, updated_at) VALUES (?, ?, ?)",
+                        (dataset, h.now, h.now))
+            ds = con.execute("SELECT id FROM partner_dataset WHERE name = ?", (dataset,)).fetchone()[0]
+            imp = con.execute("INSERT INTO partner_import (dataset_id, file, started_at, finished_at) VALUES "
+                              "(?, 'web-test.csv', ?, ?)", (ds, h.now, h.now)).lastrowid
+            con.execute("INSERT INTO partner_record (dataset_id, row_key, attributes, person_id, import_id, "
+                        "source_line, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 2, ?, ?)",
+                        (ds, "web-%d-%d" % (family, n), json.dumps(attrs), people[n % len(people)], imp, h.now,
+                         h.now))
+        con.commit()
+    finally:
+        con.close()
+
+
+def identification(h):
+    check, db, mg = h.check, h.db, h.mg
+    partner_rows(h, FAMILY)
+    st, _, _ = h.n1.go("GET", "/governance/identification")
+    check("family identification decisions are not a practitioner's", st == 403, st)
+    seq = h.audit_seq(db)
+    st, _, html = mg.go("GET", "/governance/identification")
+    check("the manager's family identification page renders", st == 200, st)
+    h.page_shape("identification list", html, "Family identification decisions")
+    st_api, doc = api_get(h, mg, "/api/v1/identification")
+    listed = sorted(int(x) for x in re.findall(r'href="/governance/identification/(\d+)"', html))
+    want = sorted(it["family_id"] for it in (doc or {}).get("items", []))
+    check("... listing the families the API puts forward", st_api == 200 and listed == want, (listed, want))
+    check("... among them the family given three headlines of partner data", FAMILY in want, want)
+    fam = FAMILY
+    path = "/governance/identification/%d" % fam
+    st, _, html = mg.go("GET", path)
+    check("a family's evidence and the decision form render", st == 200 and "Evidence" in html and
+          'name="decision" type="radio"' in html, st)
+    h.page_shape("identification family", html, "Decide on this family")
+    before = h.db_rows(db, "SELECT count(*) FROM family_identification")[0][0]
+    st, _, html = post_form(h, mg, path, {})
+    check("an empty decision shows both errors", st == 422 and errors_of(html)[1] == ["decision", "reason"],
+          (st, errors_of(html)))
+    st, hd, _ = post_form(h, mg, path, {"decision": "not_now", "reason": "Look again next quarter " + h.EVIL_TEXT})
+    check("the decision is recorded and the list says so", st == 303 and
+          h.db_rows(db, "SELECT count(*) FROM family_identification")[0][0] == before + 1, st)
+    _, _, html = mg.go("GET", "/governance/identification")
+    check("... and the family shows its decision", "Not now" in html and h.EVIL not in html)
