@@ -31,6 +31,7 @@
 #include "policy/policy.h"
 #include "store/store.h"
 #include "web/web.h"
+#include "web/web_strings.h"
 
 enum {
     CHECKPOINT_SECONDS = 60,
@@ -148,6 +149,7 @@ int cli_serve(int argc, char **argv)
                                          {"secure-cookies", no_argument, NULL, 's'},
                                          {"policy", required_argument, NULL, 'P'},
                                          {"assets", required_argument, NULL, 'A'},
+                                         {"lang", required_argument, NULL, 'L'},
                                          {NULL, 0, NULL, 0}};
     int c;
     optind = 1;
@@ -189,6 +191,12 @@ int cli_serve(int argc, char **argv)
         case 'k': acfg.signing_key = optarg; break;
         case 'P': policy_path = optarg; break;
         case 'A': assets_dir = optarg; break;
+        case 'L':
+            if (web_strings_use(optarg)) { /* before any thread starts: the pages' language */
+                fprintf(stderr, "hearth serve: --lang is en or cy\n");
+                return CLI_USAGE;
+            }
+            break;
         default: return CLI_USAGE;
         }
     }

@@ -1,6 +1,9 @@
 /*
- * web_strings.c — the English text of every web_str_id (web_strings.h). Welsh is a second table beside it.
+ * web_strings.c — the text of every web_str_id (web_strings.h): the English column, and the Welsh column beside
+ * it (cy), chosen for the server with web_strings_use() (hearth serve --lang cy).
  */
+#include <string.h>
+
 #include "web/web_strings.h"
 
 static const char *const en[WEB_S_COUNT_] = {
@@ -621,8 +624,68 @@ static const char *const en[WEB_S_COUNT_] = {
     [WEB_S_ID_ERR_REASON] = "Enter why you decided this",
 };
 
+/* Welsh (Cymraeg). Only the strings with a checked translation are filled in (GOV.UK's own Welsh for its
+ * patterns: the skip link, the error summary, sign in and out, the buttons); every other string falls back to
+ * the English column until a translator fills it in. A new string needs no entry here. */
+static const char *const cy[WEB_S_COUNT_] = {
+    [WEB_S_LANG] = "cy",
+    [WEB_S_SKIP_LINK] = "Neidio i\u2019r prif gynnwys",
+    [WEB_S_SIGN_OUT] = "Allgofnodi",
+    [WEB_S_SIGN_IN] = "Mewngofnodi",
+    [WEB_S_SIGN_IN_BUTTON] = "Mewngofnodi",
+    [WEB_S_SUPPORT_LINKS] = "Dolenni cymorth",
+    [WEB_S_PRIVACY] = "Hysbysiad preifatrwydd",
+    [WEB_S_ERROR_SUMMARY] = "Mae problem wedi codi",
+    [WEB_S_FD_CONTINUE] = "Parhau",
+    [WEB_S_CASE_CONTINUE] = "Parhau",
+    [WEB_S_CASE_SAVE] = "Cadw",
+    [WEB_S_ADM_SAVE] = "Cadw",
+    [WEB_S_CASE_CHANGE] = "Newid",
+    [WEB_S_ADM_CHANGE] = "Newid",
+    [WEB_S_TM_PREVIOUS] = "Blaenorol",
+    [WEB_S_TM_NEXT] = "Nesaf",
+    [WEB_S_CASE_IMPORTANT] = "Pwysig",
+    [WEB_S_IDLE_TITLE] = "Pwysig",
+};
+
+/* The columns, by language code. */
+static const struct {
+    const char *lang;
+    const char *const *text;
+} COLUMNS[] = {{"en", en}, {"cy", cy}};
+
+/* The column pages are written in: chosen once, at start (web_strings_use), before the server's threads
+ * start, and only read afterwards. A council's setting, like its name: not a per-request state. */
+static size_t column;
+
+int web_strings_use(const char *lang)
+{
+    for (size_t i = 0; lang && i < sizeof(COLUMNS) / sizeof(COLUMNS[0]); i++)
+        if (strcmp(COLUMNS[i].lang, lang) == 0) {
+            column = i;
+            return 0;
+        }
+    return -1;
+}
+
+size_t web_strings_translated(const char *lang)
+{
+    for (size_t i = 0; lang && i < sizeof(COLUMNS) / sizeof(COLUMNS[0]); i++)
+        if (strcmp(COLUMNS[i].lang, lang) == 0) {
+            size_t n = 0;
+            for (size_t k = 0; k < WEB_S_COUNT_; k++)
+                n += COLUMNS[i].text[k] != NULL;
+            return n;
+        }
+    return 0;
+}
+
 const char *web_str(web_str_id id)
 {
-    const char *s = (unsigned)id < WEB_S_COUNT_ ? en[id] : NULL;
+    if ((unsigned)id >= WEB_S_COUNT_)
+        return "";
+    const char *s = COLUMNS[column].text[id];
+    if (!s)
+        s = en[id]; /* not translated yet: the English */
     return s ? s : "";
 }

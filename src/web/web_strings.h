@@ -2,10 +2,12 @@
  * web_strings.h — every word the web application shows, in one place, so that a Welsh version can follow.
  *
  * Pages never write English in C or in templates' values: they ask web_str(WEB_S_...). Templates hold only
- * markup. A second language is a second column of web_strings.c and a choice of column per request.
+ * markup. A second language is a second column of web_strings.c (Welsh: cy), chosen for the server at start.
  */
 #ifndef HEARTH_WEB_STRINGS_H
 #define HEARTH_WEB_STRINGS_H
+
+#include <stddef.h>
 
 typedef enum {
     WEB_S_LANG,
@@ -622,7 +624,13 @@ typedef enum {
     WEB_S_COUNT_
 } web_str_id;
 
-/* The English text of id (never NULL). */
+/* The text of id in the column in use (never NULL): English, or Welsh where it is translated and English
+ * where it is not yet. */
 const char *web_str(web_str_id id);
+/* Use the column of language lang ("en", "cy") for every page from now on: 0, or -1 for a language there is
+ * no column of (nothing changes). Called once at start, before the server's threads (hearth serve --lang). */
+int web_strings_use(const char *lang);
+/* How many strings the column of lang holds (0 for an unknown language): the English holds them all. */
+size_t web_strings_translated(const char *lang);
 
 #endif

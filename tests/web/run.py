@@ -449,6 +449,27 @@ def run(hearth, tmp):
     finally:
         why = server.stop()
         check("server stops cleanly", why is None, why)
+    welsh(hearth, db)
+
+
+def welsh(hearth, db):
+    """hearth serve --lang cy: the pages in Welsh where translated, English where not yet; --lang fr refused."""
+    p = subprocess.run([hearth, "serve", "--db", db, "--port", "0", "--lang", "fr"], stdin=subprocess.DEVNULL,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    check("hearth serve refuses a language it has no strings for", p.returncode != 0 and
+          b"--lang is en or cy" in p.stderr, p.returncode)
+    server = api.Server(hearth, db, ["--lang", "cy"])
+    try:
+        st, _, html = Browser(server.port).go("GET", "/sign-in")
+        check("with --lang cy the sign-in page is Welsh: its language, heading, skip link and button",
+              st == 200 and '<html lang="cy"' in html and "Neidio i" in html and
+              html.count("Mewngofnodi") >= 2, (st, re.findall(r"<html[^>]*>", html)))
+        check("... and English where no translation exists yet", 'name="username"' in html and
+              "Username" in html)
+        page_shape("Welsh sign-in page", html, "Mewngofnodi \u2013 Hearth")
+    finally:
+        why = server.stop()
+        check("the Welsh server stops cleanly", why is None, why)
 
 
 COMPILER = os.path.join(HERE, "..", "..", "src", "web", "web_tpl.py")
