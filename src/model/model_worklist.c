@@ -227,21 +227,21 @@ int model_team_staff(model_ctx *ctx, int64_t team_id, json_t **out, core_error *
 
 /* The supervision records of the team's cases, most recent first (issue 11: the team manager's page). */
 static const char SQL_TEAM_SUPERVISION[] =
-    "SELECT s.id, s.episode_id\n"
+    "SELECT s.id, e.family_id\n"
     "  FROM supervision s\n"
     "  JOIN episode e ON e.id = s.episode_id\n"
     " WHERE e.owning_team_id = $1\n"
     "   AND e.archived_on IS NULL\n"
     " ORDER BY s.supervised_on DESC, s.id DESC\n"
-    " LIMIT $2";
+    " LIMIT $2 OFFSET $3";
 
-int model_worklist_supervision(model_ctx *ctx, int64_t team_id, int limit, model_id_pair *out, int *count,
-                               core_error *err)
+int model_worklist_supervision(model_ctx *ctx, int64_t team_id, int offset, int limit, model_id_pair *out,
+                               int *count, core_error *err)
 {
     *count = 0;
-    store_value p[] = {store_v_int(team_id), store_v_int(limit)};
+    store_value p[] = {store_v_int(team_id), store_v_int(limit), store_v_int(offset)};
     store_stmt *st;
-    int rc = store_query(ctx->db, ctx->arena, SQL_TEAM_SUPERVISION, p, 2, &st, err);
+    int rc = store_query(ctx->db, ctx->arena, SQL_TEAM_SUPERVISION, p, 3, &st, err);
     if (rc)
         return rc;
     while ((rc = store_next(st, err)) == 1 && *count < limit) {

@@ -93,7 +93,7 @@ const http_route web_routes[] = {
     {"POST", "/reviews/{id}/edit", web_case_form_post, "record.write", FORM_CASE, NULL, "reviews:edit", HTTP_ROUTE_PAGE},
     {"GET", "/notes/{id}/history", web_record_history, "record.read", 0, NULL, "notes", HTTP_ROUTE_PAGE},
     {"GET", "/reviews/{id}/history", web_record_history, "record.read", 0, NULL, "reviews", HTTP_ROUTE_PAGE},
-    {"GET", "/team/supervision", web_team_supervision, "team.allocate", 0, NULL, NULL, HTTP_ROUTE_PAGE},
+    {"GET", "/team/supervision", web_team_supervision, "team.allocate", 0, "page", NULL, HTTP_ROUTE_PAGE},
     {"GET", "/plans/{id}/add-goal", web_case_form_get, "record.read", 0, NULL, "plans:add-goal", HTTP_ROUTE_PAGE},
     {"POST", "/plans/{id}/add-goal", web_case_form_post, "record.create", FORM_CASE, NULL, "plans:add-goal", HTTP_ROUTE_PAGE},
     {"GET", "/plans/{id}/add-action", web_case_form_get, "record.read", 0, NULL, "plans:add-action", HTTP_ROUTE_PAGE},

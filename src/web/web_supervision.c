@@ -5,8 +5,8 @@
  *   the episode page's "Supervision" section   GET /api/v1/episodes/{e}/supervisions (left out when the
  *                                              access decision does not open it: only the lead, the owning
  *                                              team's manager, a governance duty and break glass read it)
- *   GET /team/supervision                      the team's supervision records, most recent first: ids from
- *                                              model_worklist_supervision, each read as GET
+ *   GET /team/supervision?page=N               the team's supervision records, most recent first, 25 a page:
+ *                                              ids from model_worklist_supervision, each read as GET
  *                                              /api/v1/supervisions/{id} and its episode's family as GET
  *                                              /api/v1/families/{f}; the next supervision due is tagged
  *                                              when it has passed
@@ -22,11 +22,12 @@
 
 #include "access/access.h"
 #include "core/core_clock.h"
+#include "core/core_parse.h"
 #include "model/model.h"
 #include "web/web_case.h"
 #include "web/web_qform.h"
 
-enum { TEAM_SUPERVISION_MAX = 200 };
+enum { TEAM_SUPERVISION_PAGE = 25, TEAM_SUPERVISION_PAGES = 1000 };
 
 static void cell(core_buf *b, const char *text)
 {
@@ -110,18 +111,25 @@ int web_team_supervision(http_req *req)
     }
     model_ctx ctx;
     model_ctx_init(&ctx, req->db, &req->arena, req->who.user_id);
-    model_id_pair ids[TEAM_SUPERVISION_MAX];
-    int n = 0;
-    if (model_worklist_supervision(&ctx, req->who.team_id, TEAM_SUPERVISION_MAX, ids, &n, &err))
+    int64_t page = 1;
+    const char *pg = http_query(req, "page");
+    if (pg && core_parse_int64(pg, strlen(pg), 1, TEAM_SUPERVISION_PAGES, &page)) {
+        core_error_set(&err, CORE_E_BAD_PARAMETER, "page is a number from 1 to %d", TEAM_SUPERVISION_PAGES);
         return http_reply_error(req, &err);
+    }
+    model_id_pair ids[TEAM_SUPERVISION_PAGE + 1]; /* one more: is there a next page? */
+    int n = 0;
+    if (model_worklist_supervision(&ctx, req->who.team_id, (int)(page - 1) * TEAM_SUPERVISION_PAGE,
+                                   TEAM_SUPERVISION_PAGE + 1, ids, &n, &err))
+        return http_reply_error(req, &err);
+    int more = n > TEAM_SUPERVISION_PAGE;
+    if (more) n = TEAM_SUPERVISION_PAGE;
     core_buf *rows = web_buf(req);
     int shown = 0;
     for (int i = 0; i < n; i++) {
-        json_t *s, *ep, *fam;
+        json_t *s, *fam;
         if (api_record_read(req, model_resource_find("supervisions"), ids[i].id, &s, &err) ||
-            api_record_read(req, model_resource_find("episodes"), ids[i].parent_id, &ep, &err) ||
-            api_record_read(req, model_resource_find("families"),
-                            json_integer_value(json_object_get(ep, "family_id")), &fam, &err)) {
+            api_record_read(req, model_resource_find("families"), ids[i].parent_id, &fam, &err)) {
             if (!web_case_refused(&err)) return http_reply_error(req, &err);
             core_error_clear(&err);
             continue;
@@ -130,7 +138,8 @@ int web_team_supervision(http_req *req)
         const char *due = web_json_text(req, s, "next_supervision_on");
         web_tpl_td_link(cells, &(web_tpl_td_link_args){
                                    .href = core_arena_printf(&req->arena, "/episodes/%" PRId64 "#supervision",
-                                                             ids[i].parent_id),
+                                                             (int64_t)json_integer_value(
+                                                                 json_object_get(s, "episode_id"))),
                                    .text = web_json_text(req, fam, "name")});
         cell(cells, web_date_words(req, web_json_text(req, s, "supervised_on")));
         cell(cells, staff_name(req, s, "practitioner_user_id"));
@@ -143,12 +152,25 @@ int web_team_supervision(http_req *req)
     }
     const char *const heads[] = {web_str(WEB_S_COL_FAMILY), web_str(WEB_S_SUP_ON), web_str(WEB_S_SUP_PRACTITIONER),
                                  web_str(WEB_S_SUP_DECISIONS), web_str(WEB_S_SUP_NEXT)};
-    web_raw body = shown ? web_table(req, web_str(WEB_S_SUP_TEAM), web_th(req, heads, 5), web_render(rows))
-                         : web_paragraph(req, web_str(WEB_S_SUP_TEAM_NONE));
+    core_buf *body = web_buf(req);
+    web_raw table = shown ? web_table(req, web_str(WEB_S_SUP_TEAM), web_th(req, heads, 5), web_render(rows))
+                          : web_paragraph(req, web_str(WEB_S_SUP_TEAM_NONE));
+    core_buf_adds(body, table.html ? table.html : "");
+    if (page > 1 || more) { /* pages by link, as the team caseload's */
+        core_buf *links = web_buf(req);
+        if (page > 1)
+            web_link_item(links, core_arena_printf(&req->arena, "/team/supervision?page=%" PRId64, page - 1),
+                          web_str(WEB_S_TM_PREVIOUS));
+        if (more)
+            web_link_item(links, core_arena_printf(&req->arena, "/team/supervision?page=%" PRId64, page + 1),
+                          web_str(WEB_S_TM_NEXT));
+        web_raw l = web_links(req, links);
+        core_buf_adds(body, l.html ? l.html : "");
+    }
     core_buf *b = web_buf(req);
     web_tpl_case_page(b, &(web_tpl_case_page_args){.caption = web_str(WEB_S_TEAM_CASELOAD),
                                                    .heading = web_str(WEB_S_SUP_TEAM),
-                                                   .sections = body});
+                                                   .sections = web_render(body)});
     return web_reply_page(req, 200, web_str(WEB_S_SUP_TEAM), 0, web_render(b));
 }
 

@@ -111,6 +111,10 @@ def supervision(h):
           all(e in page_events for e in api_events) and api_events, (page_events, api_events))
     st, _, _ = n1.go("GET", "/team/supervision")
     check("/team/supervision is the manager's", st == 403, st)
+    st, _, _ = mg.go("GET", "/team/supervision?page=0")
+    st2, _, html = mg.go("GET", "/team/supervision?page=2")
+    check("its pages are numbered from 1; a page past the last says there is nothing", st == 400 and st2 == 200 and
+          "No supervision has been recorded" in html, (st, st2))
 
 
 def edits(h):
