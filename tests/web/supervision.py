@@ -236,11 +236,36 @@ def words(h):
          dict(note_type="visit", body="x", **date_fields("occurred_at", tm), **{"occurred_at-time": "10:00"}),
          "When it happened cannot be in the future"),
     ]
+    rows = lambda sql, *a: h.db_rows(h.db, sql, a)  # noqa: E731
+    a = rows("SELECT max(id) FROM assessment WHERE episode_id = ?", EPISODE)[0][0]
+    act = rows("SELECT max(a.id) FROM plan_action a JOIN plan p ON p.id = a.plan_id WHERE p.episode_id = ?",
+               EPISODE)[0][0]
+    started = rows("SELECT started_on FROM assessment WHERE id = ?", a)[0][0]
+    stranger = rows("SELECT max(id) FROM person WHERE id NOT IN (SELECT person_id FROM family_member "
+                    "WHERE family_id = ?)", FAMILY)[0][0]
+    check("the episode has an assessment and an action to try the rules on", a and act, (a, act))
+    cases += [
+        ("an assessment completed before it started", n1, "/assessments/%d/complete" % a,
+         dict(date_fields("completed_on", "2000-01-01")),
+         "Date the assessment was completed must be on or after the date the assessment started"),
+        ("a done action without its date", n1, "/actions/%d/update" % act, {"status": "done"},
+         "A done action needs the date it was done"),
+        ("a need outside the outcomes framework", n1, "/assessments/%d/add-need" % a,
+         {"headline": "EDU", "need_code": "HOU_ARREARS"}, None),
+        ("a need tied to someone outside the family", n1, "/assessments/%d/add-need" % a,
+         {"headline": "EDU", "person_id": str(stranger)}, None),
+        ("a case closed before it started", mg, "/episodes/%d/close" % EPISODE,
+         dict(date_fields("end_date", "2000-01-01"), closure_reason="needs_met", open_actions="cancelled"),
+         "Date the case closed must be on or after the date the case started"),
+    ]
     for name, who, path, form, want in cases:
         st, _, html = post_form(h, who, path, form)
         texts = error_texts(html)
-        check("%s: refused in words that name no column" % name, st == 422 and want in texts and
-              not any(COLUMN.search(x) for x in texts), (st, texts))
+        check("%s: refused in words that name no column" % name, st == 422 and (want is None or want in texts) and
+              texts and not any(COLUMN.search(x) for x in texts), (st, texts))
+    check("... and nothing of them was written", rows("SELECT completed_on IS NULL OR completed_on >= ? FROM "
+                                                      "assessment WHERE id = ?", started, a)[0][0] == 1 and
+          rows("SELECT end_date FROM episode WHERE id = ?", EPISODE)[0][0] is None)
 
 
 def referral(h):
