@@ -410,17 +410,17 @@ static int check_answers(http_req *req, const case_form *cf, int64_t id, web_qfo
                                                     : v;
         web_qsummary_row(req, rows, web_str(w->label), shown, NULL, NULL, NULL, NULL);
         if (w->kind == WEB_F_DATE) {
-            web_tpl_case_hidden(hidden, &(web_tpl_case_hidden_args){
+            web_tpl_w_hidden(hidden, &(web_tpl_w_hidden_args){
                                             core_arena_printf(&req->arena, "%s-day", w->name), f->d[i]});
-            web_tpl_case_hidden(hidden, &(web_tpl_case_hidden_args){
+            web_tpl_w_hidden(hidden, &(web_tpl_w_hidden_args){
                                             core_arena_printf(&req->arena, "%s-month", w->name), f->m[i]});
-            web_tpl_case_hidden(hidden, &(web_tpl_case_hidden_args){
+            web_tpl_w_hidden(hidden, &(web_tpl_w_hidden_args){
                                             core_arena_printf(&req->arena, "%s-year", w->name), f->y[i]});
         } else {
-            web_tpl_case_hidden(hidden, &(web_tpl_case_hidden_args){w->name, f->value[i]});
+            web_tpl_w_hidden(hidden, &(web_tpl_w_hidden_args){w->name, f->value[i]});
         }
     }
-    web_tpl_case_hidden(hidden, &(web_tpl_case_hidden_args){"confirm", "yes"});
+    web_tpl_w_hidden(hidden, &(web_tpl_w_hidden_args){"confirm", "yes"});
     web_qform none;
     web_qform_init(req, &none, NULL, 0);
     none.hidden = web_render(hidden); /* inside the form: the confirming POST carries the answers */

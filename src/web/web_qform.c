@@ -331,7 +331,7 @@ static void draw_field(http_req *req, core_buf *b, web_qform *f, size_t i)
     const char *label = web_str(w->label), *by = described(req, w, error);
     switch (w->kind) {
     case WEB_F_TEXTAREA:
-        web_tpl_case_textarea(b, &(web_tpl_case_textarea_args){.error = error,
+        web_tpl_w_textarea(b, &(web_tpl_w_textarea_args){.error = error,
                                                                .field = w->name,
                                                                .label = label,
                                                                .hint = hint,
@@ -371,8 +371,8 @@ static void draw_field(http_req *req, core_buf *b, web_qform *f, size_t i)
         json_array_foreach(codes, k, c)
         {
             const char *code = json_string_value(json_object_get(c, "code"));
-            web_tpl_case_option(
-                opts, &(web_tpl_case_option_args){
+            web_tpl_w_option(
+                opts, &(web_tpl_w_option_args){
                           .value = code,
                           .label = json_string_value(json_object_get(c, "label")),
                           .selected = f->value[i] && code && strcmp(f->value[i], code) == 0 ? "1" : NULL});
