@@ -182,6 +182,7 @@ static const role_set RETURNS_ROLES = R(GOVERNANCE) | R(ANALYST);
 static const role_set CLAIMS_ROLES = R(TEAM_MANAGER) | R(GOVERNANCE) | R(ANALYST);
 static const role_set FRONT_DOOR_ROLES = R(FRONT_DOOR);
 static const role_set MANAGERS = R(TEAM_MANAGER);
+static const role_set PARTNERS = R(PARTNER);
 /* Roles that never open a case record (and so never lead or sit on a Team Around the Family). */
 static const role_set NO_CASE_RECORDS = R(ADMIN) | R(ANALYST);
 
@@ -228,6 +229,8 @@ static const struct route_rule {
     /* the web application's work pages (src/web/): the records under them are decided one by one as ever */
     {"frontdoor.triage", FRONT_DOOR_ROLES, "recording and deciding contacts is for the front door"},
     {"team.allocate", MANAGERS, "allocating work is for team managers"},
+    /* the professionals' referral form: a partner agency's request for support, to the front door */
+    {"referral.submit", PARTNERS, "the professionals' referral form is for partner agencies"},
 };
 
 static access_result route_decide(access_principal *who, const char *permission, core_error *err)
@@ -317,6 +320,7 @@ static const struct link {
     {"review", "episode", "SELECT episode_id, NULL, NULL FROM review WHERE id = $1"},
     {"activity", "episode", "SELECT episode_id, NULL, NULL FROM activity WHERE id = $1"},
     {"case_note", "episode", "SELECT episode_id, NULL, sharing_label FROM case_note WHERE id = $1"},
+    {"supervision", "episode", "SELECT episode_id, NULL, NULL FROM supervision WHERE id = $1"},
 };
 
 typedef struct anchor {
@@ -662,7 +666,8 @@ static const char *const PARTNER_READ_ONLY[] = {"person", "family", "episode", "
 /* Labels kept from those working a family who do not need them (Shropshire's notice: police and health
  * information is "not made generally available to all practitioners working with a family"): within the
  * council, only the lead, the owning team's manager, a governance duty and break glass see them. */
-static const char *const NEED_TO_KNOW_LABELS[] = {"police_information", "health_information", NULL};
+static const char *const NEED_TO_KNOW_LABELS[] = {"police_information", "health_information",
+                                                  "supervision" /* the manager's supervision of the lead */, NULL};
 
 static const char SQL_SECTION_SHARED[] =
     "SELECT count(*)\n"

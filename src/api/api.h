@@ -49,6 +49,12 @@ int api_record_create(http_req *req, const struct model_resource *r, int64_t par
                       core_error *err);
 int api_record_update(http_req *req, const struct model_resource *r, int64_t id, json_t *body, json_t **out,
                       core_error *err);
+/* GET /api/v1/notes/{id}/history and /reviews/{id}/history: the record as api_record_read() reads it (the
+ * same decision and 'read' event) with its earlier versions (model_record_history): *out {"current": {...},
+ * "earlier": [{version, changed_at, changed_by, previous}]}, arena-owned. 0, or the error's code. */
+int api_record_history_read(http_req *req, const struct model_resource *r, int64_t id, json_t **out,
+                            core_error *err);
+int api_record_history(http_req *req);
 int api_resource_create(http_req *req);
 int api_resource_get(http_req *req);
 int api_resource_update(http_req *req);
@@ -184,6 +190,13 @@ int api_merge_undo(http_req *req);
 int api_person_partner_records(http_req *req);
 int api_identification_list(http_req *req);
 int api_identification_decide(http_req *req);
+/* What GET /api/v1/identification and POST /api/v1/families/{id}/identification do, shared with the pages:
+ * the families put forward with at least min headlines (family 0: all; else only that family's entry, only
+ * its members read), each member's card and evidence read and audited as the list reads them (*out a new
+ * reference); and a decision {decision, reason} on a family, recorded with the headlines it had and audited
+ * (*out the decision, a new reference). 0, or the error's code with err set. */
+int api_identification_items(http_req *req, int min, int64_t family, json_t **out, core_error *err);
+int api_identification_decide_do(http_req *req, int64_t family, json_t *body, json_t **out, core_error *err);
 int api_identification_indicators(http_req *req);
 /* Configuration changes shown to governance (api_governance.c): GET /api/v1/governance/changes, and what the
  * generic PATCH records of an agency's type. api_config_before: *was is set to (an arena string) the
@@ -268,6 +281,11 @@ int api_user_create_do(http_req *req, const struct model_user_new *in, json_t **
 int api_user_change_do(http_req *req, int64_t id, const api_user_change *c, json_t **out, core_error *err);
 int api_user_reset_do(http_req *req, int64_t id, int second_factor, json_t **out, core_error *err);
 int api_user_list(http_req *req);
+/* The professionals' referral form (api_referral.c): POST /api/v1/referral-form, and what it and the partner's
+ * page share: the answers (JSON) checked (every problem in req->problems) and sent to the front door as an
+ * undecided contact; *contact its id. 0, or the error's code with err set. */
+int api_referral_form_send(http_req *req, json_t *body, int64_t *contact, core_error *err);
+int api_referral_form(http_req *req);
 int api_user_get(http_req *req);
 int api_user_create(http_req *req);
 int api_user_update(http_req *req);

@@ -644,46 +644,75 @@ int api_identification_list(http_req *req)
         return http_reply_error(req, &err);
     }
     json_t *list;
-    if (pindex_identify(req->db, (int)min, &list, &err))
+    if (api_identification_items(req, (int)min, 0, &list, &err))
         return http_reply_error(req, &err);
+    return reply(req, 200, json_pack("{s:I,s:o}", "min_headlines", (json_int_t)min, "items", list));
+}
+
+int api_identification_items(http_req *req, int min, int64_t family, json_t **out, core_error *err)
+{
+    *out = NULL;
+    json_t *list;
+    if (pindex_identify(req->db, min, &list, err))
+        return err->code;
+    if (family) { /* one family's entry: only its members are read */
+        json_t *one = json_array();
+        size_t k;
+        json_t *f;
+        json_array_foreach(list, k, f) if (json_integer_value(json_object_get(f, "family_id")) == family)
+            json_array_append(one, f);
+        json_decref(list);
+        list = one;
+    }
     size_t i, j;
     json_t *fam, *mem;
     json_array_foreach(list, i, fam) {
         json_array_foreach(json_object_get(fam, "members"), j, mem) {
             int64_t person = json_integer_value(json_object_get(mem, "person_id"));
-            json_t *c = card(req, NULL, person, "identification", NULL, &err);
-            if (!c || identification_evidence_read(req, person, json_object_get(mem, "evidence"), &err)) {
+            json_t *c = card(req, NULL, person, "identification", NULL, err);
+            if (!c || identification_evidence_read(req, person, json_object_get(mem, "evidence"), err)) {
                 json_decref(c);
                 json_decref(list);
-                return http_reply_error(req, &err);
+                return err->code;
             }
             json_object_set_new(mem, "person", c);
         }
     }
-    return reply(req, 200, json_pack("{s:I,s:o}", "min_headlines", (json_int_t)min, "items", list));
+    *out = list;
+    return 0;
 }
 
 int api_identification_decide(http_req *req)
 {
     core_error err;
     core_error_clear(&err);
-    json_t *body;
+    json_t *body, *out;
+    if (http_body_json(req, &body, &err) || api_identification_decide_do(req, req->ids[0], body, &out, &err))
+        return http_reply_error(req, &err);
+    return reply(req, 201, out);
+}
+
+int api_identification_decide_do(http_req *req, int64_t family, json_t *body, json_t **out, core_error *errp)
+{
+    core_error err;
+    core_error_clear(&err);
+    *out = NULL;
     const char *decision, *reason;
-    int64_t family = req->ids[0], exists = 0;
+    int64_t exists = 0;
     store_value q[] = {store_v_int(family)};
-    if (http_body_json(req, &body, &err) || api_body_only(body, "decision,reason", &err) ||
+    if (api_body_only(body, "decision,reason", &err) ||
         api_body_code(req, body, "decision", "identification_decision", &decision, &err) ||
         api_body_text(body, "reason", 1, 1, REASON_MAX, &reason, &err) ||
         store_query_int(req->db, &req->arena, SQL_FAMILY_EXISTS, q, 1, &exists, &err))
-        return http_reply_error(req, &err);
+        return *errp = err, err.code;
     if (!exists) {
         core_error_set(&err, CORE_E_NOT_FOUND, "no family with id %" PRId64, family);
-        return http_reply_error(req, &err);
+        return *errp = err, err.code;
     }
     /* the headlines the list shows for the family now, kept with the decision */
     json_t *list, *headlines = NULL;
     if (pindex_identify(req->db, 1, &list, &err))
-        return http_reply_error(req, &err);
+        return *errp = err, err.code;
     size_t i;
     json_t *fam;
     json_array_foreach(list, i, fam) if (json_integer_value(json_object_get(fam, "family_id")) == family) headlines =
@@ -712,11 +741,11 @@ int api_identification_decide(http_req *req)
     free(htext);
     if (rc) {
         json_decref(headlines);
-        return http_reply_error(req, &err);
+        return *errp = err, err.code;
     }
-    return reply(req, 201, json_pack("{s:I,s:I,s:s,s:s,s:o,s:s}", "id", (json_int_t)id, "family_id",
-                                     (json_int_t)family, "decision", decision, "reason", reason, "headlines",
-                                     headlines, "decided_at", now));
+    *out = json_pack("{s:I,s:I,s:s,s:s,s:o,s:s}", "id", (json_int_t)id, "family_id", (json_int_t)family, "decision",
+                     decision, "reason", reason, "headlines", headlines, "decided_at", now);
+    return 0;
 }
 
 int api_identification_indicators(http_req *req)

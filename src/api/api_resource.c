@@ -429,3 +429,31 @@ int api_resource_update(http_req *req)
         return http_reply_error(req, &err);
     return http_reply_json(req, 200, out);
 }
+
+int api_record_history_read(http_req *req, const model_resource *r, int64_t id, json_t **out, core_error *err)
+{
+    *out = NULL;
+    json_t *row;
+    int rc = api_record_read(req, r, id, &row, err); /* the decision and the 'read' event, as GET /{id} */
+    if (rc)
+        return rc;
+    model_ctx ctx;
+    model_ctx_init(&ctx, req->db, &req->arena, req->who.user_id);
+    json_t *earlier;
+    if ((rc = model_record_history(&ctx, r, id, &earlier, err)))
+        return rc;
+    json_t *o = json_pack("{s:O,s:O}", "current", row, "earlier", earlier);
+    core_arena_on_release(&req->arena, json_release, o);
+    *out = o;
+    return 0;
+}
+
+int api_record_history(http_req *req)
+{
+    core_error err;
+    core_error_clear(&err);
+    json_t *out;
+    if (api_record_history_read(req, model_resource_find(req->route->data), req->ids[0], &out, &err))
+        return http_reply_error(req, &err);
+    return http_reply_json(req, 200, out);
+}

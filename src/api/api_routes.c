@@ -96,6 +96,7 @@ const http_route api_routes[] = {
     {"POST", "/api/v1/returns/research-extracts", api_return_research_extract, "returns.research", 4096, NULL, NULL, 0},
     {"GET", "/api/v1/claims", api_claims_list, "claims.read", 0, "as_of,episode,state", NULL, 0},
     {"POST", "/api/v1/claims", api_claims_create, "claims.decide", 4096, NULL, NULL, 0},
+    {"POST", "/api/v1/referral-form", api_referral_form, "referral.submit", 32768, NULL, NULL, 0},
     {"GET", "/api/v1/reference/{name}", api_reference_list, "reference.read", 0, NULL, NULL, 0},
     {"GET", "/api/v1/schema/{name}", api_schema, "reference.read", 0, NULL, NULL, 0},
 
@@ -122,6 +123,10 @@ const http_route api_routes[] = {
     COLLECTION("episodes/{id}/reviews", "reviews", BODY_NOTE),  ITEM("reviews", BODY_NOTE),
     COLLECTION("episodes/{id}/activities", "activities", BODY_SMALL), ITEM("activities", BODY_SMALL),
     COLLECTION("episodes/{id}/notes", "notes", BODY_NOTE),      ITEM("notes", BODY_NOTE),
+    /* a saved note or review edited by its author: the earlier versions (api_record_history) */
+    {"GET", "/api/v1/notes/{id}/history", api_record_history, "record.read", 0, NULL, "notes", 0},
+    {"GET", "/api/v1/reviews/{id}/history", api_record_history, "record.read", 0, NULL, "reviews", 0},
+    COLLECTION("episodes/{id}/supervisions", "supervisions", BODY_NOTE), ITEM("supervisions", BODY_NOTE),
     COLLECTION("agencies", "agencies", BODY_SMALL),             ITEM("agencies", BODY_SMALL),
     COLLECTION("teams", "teams", BODY_SMALL),                   ITEM("teams", BODY_SMALL),
 };

@@ -81,9 +81,57 @@ static int agreement_kept(http_req *req, int64_t episode, model_ctx *ctx, core_e
                                 "/api/v1/families/{id}/consents");
 }
 
+/* Supervision is the owning team's manager's record of supervising the case: recorded and changed by that
+ * manager only (the lead reads it, as the access decision's need-to-know section allows). */
+static int supervisor_only(http_req *req, int64_t episode, int64_t id, model_ctx *ctx, core_error *err)
+{
+    json_t *row;
+    int rc = model_get(ctx, model_resource_find("episodes"), episode, &row, err);
+    if (rc)
+        return rc;
+    if (access_may_allocate(&req->who, json_integer_value(json_object_get(row, "owning_team_id")), err) ==
+        ACCESS_ALLOW)
+        return 0;
+    core_error_set(err, CORE_E_FORBIDDEN, "supervision is recorded by the manager of the team that owns the case");
+    core_error_hint(err, "ask the team manager to record the supervision");
+    return refused(req, id ? "supervision" : "episode", id ? id : episode, err);
+}
+
+/* Editing a saved case note or review: by its author, while its episode is open. The earlier text is kept
+ * (row_history, as every change) and the record shows as edited (version above 1). Governance correcting a
+ * record on a rectification duty is the data subject's right, not an edit, and is not held to this. */
+static int author_while_open(http_req *req, const model_resource *r, int64_t id, model_ctx *ctx, core_error *err)
+{
+    if (access_role_of(&req->who) == ACCESS_ROLE_GOVERNANCE)
+        return 0; /* a rectification duty corrects what others wrote (the subject's right, docs/access.md) */
+    json_t *row, *ep;
+    int rc = model_get(ctx, r, id, &row, err);
+    if (rc)
+        return rc == CORE_E_NOT_FOUND ? (core_error_clear(err), 0) : rc; /* the model answers */
+    if (json_integer_value(json_object_get(row, "created_by")) != req->who.user_id) {
+        core_error_set(err, CORE_E_FORBIDDEN, "a saved %s is edited only by the person who wrote it",
+                       strcmp(r->table, "review") == 0 ? "review" : "note");
+        core_error_hint(err, "add a new note that corrects it");
+        return refused(req, r->table, id, err);
+    }
+    rc = model_get(ctx, model_resource_find("episodes"), json_integer_value(json_object_get(row, "episode_id")),
+                   &ep, err);
+    if (rc)
+        return rc;
+    if (!json_is_null(json_object_get(ep, "end_date"))) {
+        core_error_set(err, CORE_E_CONFLICT, "the case is closed, so its %s can no longer be edited",
+                       strcmp(r->table, "review") == 0 ? "reviews" : "notes");
+        core_error_hint(err, "add a note after closure instead");
+        return refused(req, r->table, id, err);
+    }
+    return 0;
+}
+
 int api_create_rules(http_req *req, const model_resource *r, int64_t parent, json_t *body, model_ctx *ctx,
                      core_error *err)
 {
+    if (strcmp(r->table, "supervision") == 0)
+        return supervisor_only(req, parent, 0, ctx, err);
     if (strcmp(r->table, "family_member") == 0)
         return link_decide(req, ACCESS_LINK_MEMBER, parent, body_id(body, "person_id"), ctx, err);
     if (strcmp(r->table, "contact_child") == 0)
@@ -170,15 +218,59 @@ static int closure_approved(http_req *req, int64_t id, json_t *body, model_ctx *
     return refused(req, "episode", id, err);
 }
 
+/* A case closed as stepped up to children's social care is referred there: the closure records the step-up as
+ * a contact about the family, decided "step up" by the manager who closed it on the day it closed (source 5D,
+ * early help, in the DfE's codes), so Annex A and the family's chronology see it. It is written in the
+ * closure's transaction and audited as a create made through the closure; the contact is decided, so it gives
+ * the front door no triage footing. */
+static int step_up_recorded(http_req *req, int64_t episode, json_t *row, model_ctx *ctx, core_error *err)
+{
+    const char *end = json_string_value(json_object_get(row, "end_date"));
+    const char *note = json_string_value(json_object_get(row, "closure_request_note"));
+    json_t *team;
+    int rc = model_get(ctx, model_resource_find("teams"), json_integer_value(json_object_get(row, "owning_team_id")),
+                       &team, err);
+    if (rc)
+        return rc;
+    const char *reason = core_arena_printf(ctx->arena, "Stepped up to children's social care at the closure of early "
+                                                       "help case %" PRId64 "%s%s",
+                                           episode, note ? ": " : ".", note ? note : "");
+    json_t *c = json_pack("{s:s,s:s,s:s,s:s,s:s,s:O,s:s,s:s,s:I,s:s}", "received_on", end, "channel", "online_form",
+                          "contactor_type", "professional", "source_code", "5D", "reason", reason, "family_id",
+                          json_object_get(row, "family_id"), "decision", "step_up", "decision_date", end,
+                          "decided_by", (json_int_t)req->who.user_id, "decision_rationale",
+                          "The early help case closed as stepped up to children's social care");
+    json_t *agency = json_object_get(team, "agency_id");
+    if (json_is_integer(agency))
+        json_object_set(c, "contactor_agency_id", agency);
+    json_t *out;
+    rc = model_create(ctx, model_resource_find("contacts"), 0, c, &out, err);
+    json_decref(c);
+    if (rc)
+        return rc;
+    const char *detail = core_arena_printf(ctx->arena, "{\"via\":\"step_up\",\"episode\":%" PRId64 "}", episode);
+    return http_audit_write(req, "create", "contact", json_integer_value(json_object_get(out, "id")), detail, err);
+}
+
 int api_updated_rules(http_req *req, const model_resource *r, int64_t id, json_t *body, json_t *row,
                       model_ctx *ctx, core_error *err)
 {
-    (void)req;
     if (strcmp(r->table, "episode") != 0 || !json_object_get(body, "end_date") ||
         json_is_null(json_object_get(row, "end_date")))
         return 0;
+    json_t *earlier; /* the row as it stood before this change: only a closure, not a closed case re-dated */
+    int rc = model_record_history(ctx, r, id, &earlier, err);
+    if (rc)
+        return rc;
+    json_t *was = json_object_get(json_array_get(earlier, 0), "previous");
+    if (was && !json_is_null(json_object_get(was, "end_date")))
+        return 0;
     const char *what = json_string_value(json_object_get(row, "open_actions"));
-    return what && strcmp(what, "cancelled") == 0 ? model_cancel_open_actions(ctx, id, err) : 0;
+    rc = what && strcmp(what, "cancelled") == 0 ? model_cancel_open_actions(ctx, id, err) : 0;
+    const char *why = json_string_value(json_object_get(row, "closure_reason"));
+    if (rc == 0 && why && strcmp(why, "stepped_up") == 0)
+        rc = step_up_recorded(req, id, row, ctx, err);
+    return rc;
 }
 
 int api_update_rules(http_req *req, const model_resource *r, int64_t id, json_t *body, model_ctx *ctx,
@@ -188,6 +280,17 @@ int api_update_rules(http_req *req, const model_resource *r, int64_t id, json_t 
         return err->code;
     if (strcmp(r->table, "episode") == 0 && closure_approved(req, id, body, ctx, err))
         return err->code;
+    if ((strcmp(r->table, "case_note") == 0 || strcmp(r->table, "review") == 0) &&
+        author_while_open(req, r, id, ctx, err))
+        return err->code;
+    if (strcmp(r->table, "supervision") == 0) {
+        json_t *row;
+        int rc = model_get(ctx, r, id, &row, err);
+        if (rc)
+            return rc == CORE_E_NOT_FOUND ? (core_error_clear(err), 0) : rc;
+        if (supervisor_only(req, json_integer_value(json_object_get(row, "episode_id")), id, ctx, err))
+            return err->code;
+    }
     if (strcmp(r->table, "contact") != 0 || !json_object_get(body, "family_id"))
         return 0;
     int64_t family = body_id(body, "family_id");

@@ -42,7 +42,8 @@ static const cli_command commands[] = {
     {"serve", "serve the web API",
      "usage: hearth serve --db PATH [--address ADDR] [--port PORT] [--connections N] [--threads N]\n"
      "                    [--idle-timeout SECONDS] [--per-address-limit N] [--secure-cookies]\n"
-     "                    [--signing-key FILE] [--policy FILE] [--job-memory MB]\n"
+     "                    [--signing-key FILE] [--policy FILE] [--assets DIR] [--lang en|cy]\n"
+     "                    [--job-memory MB]\n"
      "\n"
      "Serve Hearth's JSON API on http://ADDR:PORT (default 127.0.0.1:8080) from the database at PATH,\n"
      "which is migrated first. PORT 0 picks a free port. The chosen address is printed as a log line\n"
@@ -66,7 +67,11 @@ static const cli_command commands[] = {
      "GET /privacy serves to anyone, signed in or not (?format=text, html or json). A policy that is not valid\n"
      "stops the server. Without --policy the server uses policy/durham.yaml from the working directory, else\n"
      "from the source tree it was built in (BUILD_DIR/../policy/); when neither exists it serves without one,\n"
-     "logs a warning, and GET /privacy answers 404.\n",
+     "logs a warning, and GET /privacy answers 404.\n"
+     "--assets DIR: govuk-frontend's dist/govuk files for the web pages (default: node_modules in the working\n"
+     "directory, else in the source tree).\n"
+     "--lang en|cy: the language of the web pages (default en). cy writes them in Welsh where a string has been\n"
+     "translated and in English where it has not yet (src/web/web_strings.c), with <html lang=\"cy\">.\n",
      cli_serve},
     {"user add", "add a user who can sign in",
      "usage: hearth user add --db PATH --username NAME --role ROLE [--name DISPLAY] [--team ID] [--agency ID]\n"

@@ -37,6 +37,7 @@
 #include "policy/policy.h"
 #include "store/store.h"
 #include "web/web.h"
+#include "web/web_strings.h"
 
 enum {
     CHECKPOINT_SECONDS = 60,
@@ -195,6 +196,7 @@ int cli_serve(int argc, char **argv)
                                          {"policy", required_argument, NULL, 'P'},
                                          {"assets", required_argument, NULL, 'A'},
                                          {"job-memory", required_argument, NULL, 'M'},
+                                         {"lang", required_argument, NULL, 'L'},
                                          {NULL, 0, NULL, 0}};
     int c;
     optind = 1;
@@ -239,6 +241,12 @@ int cli_serve(int argc, char **argv)
         case 'M':
             if (core_parse_int64(optarg, strlen(optarg), 0, INT64_C(1) << 30, &job_memory)) {
                 fprintf(stderr, "hearth serve: --job-memory is a number of MiB (0: no limit)\n");
+                return CLI_USAGE;
+            }
+            break;
+        case 'L':
+            if (web_strings_use(optarg)) { /* before any thread starts: the pages' language */
+                fprintf(stderr, "hearth serve: --lang is en or cy\n");
                 return CLI_USAGE;
             }
             break;

@@ -114,6 +114,9 @@ static const section SECTIONS[] = {
      R_ABOUT, NULL, NULL, NULL},
     {"case_note", "Case notes", SETS "SELECT * FROM case_note WHERE episode_id IN (SELECT id FROM ep) ORDER BY id",
      R_NONE, NULL, NULL, "subject,body"},
+    {"supervision", "Supervision of your family's case",
+     SETS "SELECT * FROM supervision WHERE episode_id IN (SELECT id FROM ep) ORDER BY id", R_NONE, NULL, NULL,
+     "discussion,decisions"},
     {"family_identification", "Supporting Families identification",
      SETS "SELECT * FROM family_identification WHERE family_id IN (SELECT id FROM fam) ORDER BY id", R_NONE, NULL,
      NULL, "reason"},
@@ -267,6 +270,8 @@ static void chronicle(gov_sar *sar, const char *t, json_t *r)
     } else if (strcmp(t, "case_note") == 0) {
         say(sar, GET("occurred_at"), t, id,
             json_sprintf("A case note was written (%s).", label(sar, "note_type", GET("note_type"))));
+    } else if (strcmp(t, "supervision") == 0) {
+        say(sar, GET("supervised_on"), t, id, json_sprintf("The team manager supervised the work with your family."));
     } else if (strcmp(t, "family_member") == 0) {
         say(sar, GET("from_date"), t, id,
             json_sprintf("You were recorded as a member of a family (%s).", label(sar, "family_role", GET("role"))));

@@ -255,6 +255,15 @@ int model_framework_codes(model_ctx *ctx, const char *list, json_t **out, core_e
  * parent_id: its family), for the team manager's sign-off (model_sense.c). */
 int model_worklist_closures(model_ctx *ctx, int64_t team_id, int limit, model_id_pair *out, int *count,
                             core_error *err);
+/* supervision: up to limit of the supervision records of team_id's cases from offset, most recent first (id: the
+ * record, parent_id: its episode's family), for the team manager's page (model_worklist.c). 0 or the store's
+ * code. */
+int model_worklist_supervision(model_ctx *ctx, int64_t team_id, int offset, int limit, model_id_pair *out,
+                               int *count, core_error *err);
+/* The earlier versions of record id of r, newest first, as row_history kept them at each change: *out a JSON
+ * array (arena-owned) of {version, changed_at, changed_by, previous: {the record's own fields}}; [] for a
+ * record never changed. The caller decides access to the record first. 0 or the store's code. */
+int model_record_history(model_ctx *ctx, const model_resource *r, int64_t id, json_t **out, core_error *err);
 
 /* Current UTC time as 'YYYY-MM-DDTHH:MM:SSZ' into out[24]. */
 void model_now(char out[24]);

@@ -51,7 +51,7 @@ static int date_order(model_ctx *ctx, json_t *obj, const char *start, const char
 {
     const char *a = obj_str(obj, start), *b = obj_str(obj, end);
     if (a && b && strcmp(a, b) > 0)
-        return problem(ctx, err, end, CORE_E_INVALID_DATE, NULL, "%s is before %s", end, start);
+        return problem(ctx, err, end, CORE_E_INVALID_DATE, NULL, "%s must be on or after %s", end, start);
     return 0;
 }
 
@@ -61,7 +61,7 @@ static int not_future(model_ctx *ctx, json_t *obj, const char *field, int whole,
     const char *v = obj_str(obj, field);
     if (v && (whole ? strcmp(v, ctx->now) > 0 : strncmp(v, ctx->now, 10) > 0))
         return problem(ctx, err, field, CORE_E_INVALID_DATE, "a date that has not come yet cannot be recorded as past",
-                       "%s is in the future", field);
+                       "%s cannot be in the future", field);
     return 0;
 }
 
@@ -86,7 +86,7 @@ int person_check(model_ctx *ctx, json_t *obj, core_error *err)
     const char *dob = obj_str(obj, "date_of_birth");
     if (!rc && dob && strncmp(dob, ctx->now, 10) > 0)
         rc = problem(ctx, err, "date_of_birth", CORE_E_INVALID_DATE, "for an unborn child record expected_date instead",
-                     "date_of_birth is in the future");
+                     "date_of_birth cannot be in the future");
     set_key(ctx, obj, "given_name", "given_key");
     set_key(ctx, obj, "family_name", "family_key");
     return rc;
@@ -428,7 +428,7 @@ int review_check(model_ctx *ctx, json_t *obj, core_error *err)
     const char *held = obj_str(obj, "held_on"), *next = obj_str(obj, "next_review_due");
     if (rc == 0 && held && next && strcmp(next, held) <= 0)
         rc = problem(ctx, err, "next_review_due", CORE_E_INVALID_DATE, NULL,
-                     "next_review_due is not after held_on");
+                     "next_review_due must be after held_on");
     return rc;
 }
 
@@ -443,4 +443,18 @@ int note_check(model_ctx *ctx, json_t *obj, core_error *err)
         return rc;
     json_object_set_new(obj, "after_closure", json_boolean(end[0] != 0));
     return 0;
+}
+
+/* A supervision: held, so not in the future; the next one after it; the practitioner supervised one who can
+ * work a case. */
+int supervision_check(model_ctx *ctx, json_t *obj, core_error *err)
+{
+    int rc = not_future(ctx, obj, "supervised_on", 0, err);
+    const char *held = obj_str(obj, "supervised_on"), *next = obj_str(obj, "next_supervision_on");
+    if (rc == 0 && held && next && strcmp(next, held) <= 0)
+        rc = problem(ctx, err, "next_supervision_on", CORE_E_INVALID_DATE, NULL,
+                     "next_supervision_on must be after supervised_on");
+    if (rc == 0)
+        rc = user_works_cases(ctx, obj, "practitioner_user_id", err);
+    return rc;
 }

@@ -25,6 +25,7 @@ int plan_check(model_ctx *ctx, json_t *obj, core_error *err);
 int action_check(model_ctx *ctx, json_t *obj, core_error *err);
 int review_check(model_ctx *ctx, json_t *obj, core_error *err);
 int note_check(model_ctx *ctx, json_t *obj, core_error *err);
+int supervision_check(model_ctx *ctx, json_t *obj, core_error *err);
 
 /* 1 when s is an email address as people write them: local@domain.tld, no spaces, at most 254 bytes. */
 int model_email_ok(const char *s);

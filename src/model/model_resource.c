@@ -249,6 +249,15 @@ static const model_field case_note_fields[] = {
     F("after_closure", MODEL_T_BOOL, MODEL_F_INTERNAL), /* recorded after its episode closed */
 };
 
+/* The team manager's supervision of a practitioner's case (0024). */
+static const model_field supervision_fields[] = {
+    F("supervised_on", MODEL_T_DATE, MODEL_F_REQUIRED | MODEL_F_FILTER),
+    REF("practitioner_user_id", "app_user", MODEL_F_FILTER),
+    TEXT("discussion", MODEL_F_REQUIRED, NOTE_MAX_LEN),
+    TEXT("decisions", 0, NOTE_MAX_LEN),
+    F("next_supervision_on", MODEL_T_DATE, 0),
+};
+
 static const model_field sharing_basis_fields[] = {
     CODE("basis", "sharing_basis", MODEL_F_REQUIRED | MODEL_F_FILTER),
     CODE("agency_type", "agency_type", 0),
@@ -294,6 +303,7 @@ static const model_resource resources[] = {
     RES("reviews", "review", "episodes", "episode_id", "review", review_fields, review_check),
     RES("activities", "activity", "episodes", "episode_id", "activity", activity_fields, NULL),
     RES("notes", "case_note", "episodes", "episode_id", "case_note", case_note_fields, note_check),
+    RES("supervisions", "supervision", "episodes", "episode_id", "supervision", supervision_fields, supervision_check),
     RES("agencies", "agency", NULL, NULL, "directory", agency_fields, NULL),
     RES("teams", "team", NULL, NULL, "directory", team_fields, NULL),
 };

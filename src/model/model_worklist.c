@@ -93,8 +93,10 @@ int model_staff_name(model_ctx *ctx, int64_t user_id, const char **name, core_er
     if (rc)
         return rc;
     rc = store_next(st, err);
-    if (rc == 1)
+    if (rc == 1) {
         *name = core_arena_strdup(ctx->arena, store_col_text(st, 0, NULL));
+        store_done(st); /* one row: finish the read, so a write may follow on this handle */
+    }
     return rc < 0 ? rc : 0;
 }
 
@@ -217,6 +219,75 @@ int model_team_staff(model_ctx *ctx, int64_t team_id, json_t **out, core_error *
         json_array_append_new(a, json_pack("{s:I,s:s,s:s,s:I}", "id", (json_int_t)store_col_int(st, 0), "name",
                                            store_col_text(st, 1, NULL), "role", store_col_text(st, 2, NULL),
                                            "open_cases", (json_int_t)store_col_int(st, 3)));
+    if (rc < 0)
+        return rc;
+    *out = a;
+    return 0;
+}
+
+/* The supervision records of the team's cases, most recent first (issue 11: the team manager's page). */
+static const char SQL_TEAM_SUPERVISION[] =
+    "SELECT s.id, e.family_id\n"
+    "  FROM supervision s\n"
+    "  JOIN episode e ON e.id = s.episode_id\n"
+    " WHERE e.owning_team_id = $1\n"
+    "   AND e.archived_on IS NULL\n"
+    " ORDER BY s.supervised_on DESC, s.id DESC\n"
+    " LIMIT $2 OFFSET $3";
+
+int model_worklist_supervision(model_ctx *ctx, int64_t team_id, int offset, int limit, model_id_pair *out,
+                               int *count, core_error *err)
+{
+    *count = 0;
+    store_value p[] = {store_v_int(team_id), store_v_int(limit), store_v_int(offset)};
+    store_stmt *st;
+    int rc = store_query(ctx->db, ctx->arena, SQL_TEAM_SUPERVISION, p, 3, &st, err);
+    if (rc)
+        return rc;
+    while ((rc = store_next(st, err)) == 1 && *count < limit) {
+        out[*count].id = store_col_int(st, 0);
+        out[*count].parent_id = store_col_int(st, 1);
+        (*count)++;
+    }
+    return rc < 0 ? rc : 0;
+}
+
+/* The earlier versions of a record, newest first: what row_history kept at each change. */
+static const char SQL_ROW_HISTORY[] =
+    "SELECT version, changed_at, changed_by, previous\n"
+    "  FROM row_history\n"
+    " WHERE table_name = $1\n"
+    "   AND row_id = $2\n"
+    " ORDER BY version DESC";
+
+int model_record_history(model_ctx *ctx, const model_resource *r, int64_t id, json_t **out, core_error *err)
+{
+    *out = NULL;
+    store_value p[] = {store_v_text(r->table), store_v_int(id)};
+    store_stmt *st;
+    int rc = store_query(ctx->db, ctx->arena, SQL_ROW_HISTORY, p, 2, &st, err);
+    if (rc)
+        return rc;
+    json_t *a = json_array();
+    core_arena_on_release(ctx->arena, json_release, a);
+    while ((rc = store_next(st, err)) == 1) {
+        const char *prev = store_col_text(st, 3, NULL);
+        json_t *row = prev ? json_loads(prev, 0, NULL) : NULL;
+        json_t *keep = json_object();
+        /* only the record's own fields: the engine's columns and hidden ones stay behind */
+        for (size_t i = 0; row && i < r->nfields; i++) {
+            const model_field *f = &r->fields[i];
+            if (f->flags & MODEL_F_HIDDEN)
+                continue;
+            json_t *v = json_object_get(row, f->name);
+            if (v)
+                json_object_set(keep, f->name, v);
+        }
+        json_decref(row);
+        json_array_append_new(a, json_pack("{s:I,s:s?,s:I,s:o}", "version", (json_int_t)store_col_int(st, 0),
+                                           "changed_at", store_col_text(st, 1, NULL), "changed_by",
+                                           (json_int_t)store_col_int(st, 2), "previous", keep));
+    }
     if (rc < 0)
         return rc;
     *out = a;

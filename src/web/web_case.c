@@ -104,7 +104,7 @@ static int taf(http_req *req, int64_t e, core_buf *out, core_error *err)
         web_tpl_tr(rows, &(web_tpl_tr_args){web_render(cells)});
     }
     const char *const heads[] = {web_str(WEB_S_COL_NAME), web_str(WEB_S_CASE_TAF_ROLE),
-                                 web_str(WEB_S_CASE_FROM), web_str(WEB_S_CASE_TO)};
+                                 web_str(WEB_S_CASE_TAF_FROM), web_str(WEB_S_CASE_TAF_TO)};
     add(out,
         web_section(req, "taf", web_str(WEB_S_CASE_TAF), NULL,
                     table_or_none(req, items, web_str(WEB_S_CASE_TAF), heads, 4, rows, WEB_S_CASE_NONE)));
@@ -268,7 +268,27 @@ static int plans(http_req *req, int64_t e, core_buf *out, core_error *err)
     return 0;
 }
 
-static int reviews_activities_notes(http_req *req, int64_t e, core_buf *out, core_error *err)
+/* A saved note's or review's links: its author edits it while the case is open (the API's rule,
+ * api_rules.c); once edited, it is marked so and its earlier versions are a link away. */
+typedef struct edit_links {
+    const char *edited, *edit_href, *history_href, *what;
+} edit_links;
+
+static edit_links edit_links_of(http_req *req, const char *kind, json_t *row, int open, web_str_id what)
+{
+    edit_links l = {NULL, NULL, NULL, NULL};
+    int64_t id = json_integer_value(json_object_get(row, "id"));
+    if (open && json_integer_value(json_object_get(row, "created_by")) == req->who.user_id)
+        l.edit_href = core_arena_printf(&req->arena, "/%s/%" PRId64 "/edit", kind, id);
+    if (json_integer_value(json_object_get(row, "version")) > 1) {
+        l.edited = web_str(WEB_S_EDITED);
+        l.history_href = core_arena_printf(&req->arena, "/%s/%" PRId64 "/history", kind, id);
+    }
+    l.what = core_arena_printf(&req->arena, "%s %" PRId64, web_str(what), id);
+    return l;
+}
+
+static int reviews_activities_notes(http_req *req, int64_t e, int open, core_buf *out, core_error *err)
 {
     int failed = 0;
     json_t *items = list_of(req, "reviews", e, err, &failed);
@@ -284,12 +304,20 @@ static int reviews_activities_notes(http_req *req, int64_t e, core_buf *out, cor
             cell(cells, web_code_label(req, "review_outcome", web_json_text(req, r, "outcome")));
             cell(cells, web_date_words(req, web_json_text(req, r, "next_review_due")));
             cell(cells, web_json_text(req, r, "notes"));
+            edit_links l = edit_links_of(req, "reviews", r, open, WEB_S_CASE_REVIEW_N);
+            web_tpl_td_edit(cells, &(web_tpl_td_edit_args){.edited = l.edited,
+                                                           .edit_href = l.edit_href,
+                                                           .edit = web_str(WEB_S_EDIT),
+                                                           .history_href = l.history_href,
+                                                           .history = web_str(WEB_S_HISTORY),
+                                                           .what = l.what});
             web_tpl_tr(rows, &(web_tpl_tr_args){web_render(cells)});
         }
         const char *const heads[] = {web_str(WEB_S_CASE_HELD_ON), web_str(WEB_S_CASE_OUTCOME),
-                                     web_str(WEB_S_CASE_NEXT_REVIEW), web_str(WEB_S_CASE_REVIEW_NOTES)};
+                                     web_str(WEB_S_CASE_NEXT_REVIEW), web_str(WEB_S_CASE_REVIEW_NOTES),
+                                     web_str(WEB_S_CASE_CHANGE)};
         add(out, web_section(req, "reviews", web_str(WEB_S_CASE_REVIEWS), NULL,
-                             table_or_none(req, items, web_str(WEB_S_CASE_REVIEWS), heads, 4, rows,
+                             table_or_none(req, items, web_str(WEB_S_CASE_REVIEWS), heads, 5, rows,
                                            WEB_S_CASE_NONE)));
     }
     items = list_of(req, "activities", e, err, &failed);
@@ -329,10 +357,17 @@ static int reviews_activities_notes(http_req *req, int64_t e, core_buf *out, cor
             const char *label = subject ? core_arena_printf(&req->arena, "%s: %s", type, subject) : type;
             if (json_is_true(json_object_get(n, "after_closure")))
                 label = core_arena_printf(&req->arena, "%s (%s)", label, web_str(WEB_S_CASE_AFTER_CLOSURE));
-            web_tpl_note(
-                notes, &(web_tpl_note_args){.when = web_date_words(req, web_json_text(req, n, "occurred_at")),
-                                            .label = label,
-                                            .text = web_json_text(req, n, "body")});
+            edit_links l = edit_links_of(req, "notes", n, open, WEB_S_CASE_NOTE_N);
+            web_tpl_note(notes,
+                         &(web_tpl_note_args){.when = web_date_words(req, web_json_text(req, n, "occurred_at")),
+                                              .label = label,
+                                              .edited = l.edited,
+                                              .text = web_json_text(req, n, "body"),
+                                              .edit_href = l.edit_href,
+                                              .edit = web_str(WEB_S_EDIT),
+                                              .what = l.what,
+                                              .history_href = l.history_href,
+                                              .history = web_str(WEB_S_HISTORY)});
         }
         add(out, web_section(req, "notes", web_str(WEB_S_NOTES), NULL,
                              json_array_size(items) ? web_render(notes)
@@ -408,7 +443,9 @@ int web_episode(http_req *req)
     }
     add(sections, web_section(req, "record", web_str(WEB_S_CASE_RECORD), NULL, web_links(req, links)));
     if (taf(req, id, sections, &err) || assessments(req, id, sections, &err) ||
-        plans(req, id, sections, &err) || reviews_activities_notes(req, id, sections, &err))
+        plans(req, id, sections, &err) || reviews_activities_notes(req, id, open, sections, &err) ||
+        web_case_supervision(req, id, json_integer_value(json_object_get(ep, "lead_user_id")), open && manager,
+                             sections, &err))
         return http_reply_error(req, &err);
     const char *done = web_case_done(http_query(req, "done"));
     core_buf *b = web_buf(req);

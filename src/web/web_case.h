@@ -19,6 +19,15 @@ int web_case_form_post(http_req *req); /* POST /<kind>/{id}/<form> */
  * read is left out. 0 or the error's code. */
 int web_family_chronology(http_req *req, int64_t family, core_buf *out, core_error *err);
 
+/* The team manager's supervision records and the earlier versions of an edited record (web_supervision.c).
+ * web_case_supervision adds the episode's "Supervision" section to out (left out when the access decision
+ * does not open it, and when empty for anyone but the case's lead and a manager; manager 1 links to recording
+ * one): 0 or the error's code. */
+int web_case_supervision(http_req *req, int64_t episode, int64_t lead, int manager, core_buf *out,
+                         core_error *err);
+int web_team_supervision(http_req *req); /* GET /team/supervision */
+int web_record_history(http_req *req);   /* GET /notes/{id}/history, /reviews/{id}/history */
+
 /* The banner text of a form just saved (?done=<slug>), or NULL for anything else. */
 const char *web_case_done(const char *slug);
 

@@ -42,10 +42,11 @@ static const web_qfield ACTIVITY[] = {
     {"attended", WEB_F_BOOL, WEB_S_CASE_ATTENDED, NO_HINT, NULL},
 };
 static const web_qfield TAF[] = {
+    {"user_id", WEB_F_RECORD, WEB_S_CASE_TAF_USER, WEB_S_CASE_TAF_USER_HINT, NULL},
     {"name", WEB_F_TEXT, WEB_S_CASE_TAF_NAME, WEB_S_CASE_TAF_NAME_HINT, NULL},
     {"taf_role", WEB_F_TEXT, WEB_S_CASE_TAF_ROLE, NO_HINT, NULL},
-    {"from_date", WEB_F_DATE, WEB_S_CASE_FROM, NO_HINT, NULL},
-    {"to_date", WEB_F_DATE, WEB_S_CASE_TO, NO_HINT, NULL},
+    {"from_date", WEB_F_DATE, WEB_S_CASE_TAF_FROM, NO_HINT, NULL},
+    {"to_date", WEB_F_DATE, WEB_S_CASE_TAF_TO, NO_HINT, NULL},
 };
 static const web_qfield PLAN[] = {
     {"agreed_on", WEB_F_DATE, WEB_S_CASE_AGREED_ON, NO_HINT, NULL},
@@ -107,6 +108,13 @@ static const web_qfield CLOSE[] = {
 static const web_qfield REOPEN[] = {
     {"concurrent_reason", WEB_F_TEXT, WEB_S_CASE_CONCURRENT, WEB_S_CASE_CONCURRENT_HINT, NULL},
 };
+static const web_qfield SUPERVISION[] = {
+    {"supervised_on", WEB_F_DATE, WEB_S_SUP_ON, WEB_S_CASE_DATE_HINT, NULL},
+    {"practitioner_user_id", WEB_F_RECORD, WEB_S_SUP_PRACTITIONER, WEB_S_SUP_PRACTITIONER_HINT, NULL},
+    {"discussion", WEB_F_TEXTAREA, WEB_S_SUP_DISCUSSION, NO_HINT, NULL},
+    {"decisions", WEB_F_TEXTAREA, WEB_S_SUP_DECISIONS, NO_HINT, NULL},
+    {"next_supervision_on", WEB_F_DATE, WEB_S_SUP_NEXT, NO_HINT, NULL},
+};
 static const web_qfield GLASS[] = {
     {"reason", WEB_F_RADIOS, WEB_S_CASE_GLASS_REASON, NO_HINT, "break_glass_reason"},
     {"explanation", WEB_F_TEXTAREA, WEB_S_CASE_GLASS_EXPLANATION, WEB_S_CASE_GLASS_HINT, NULL},
@@ -142,6 +150,13 @@ static const case_form FORMS[] = {
      WEB_S_CASE_DONE_CLOSE, CLOSE, N(CLOSE)},
     {"episodes:reopen", "episodes", NULL, "{\"end_date\":null,\"closure_reason\":null}", 0, WEB_S_CASE_REOPEN,
      WEB_S_CASE_REOPEN, WEB_S_CASE_DONE_REOPEN, REOPEN, N(REOPEN)},
+    {"episodes:add-supervision", "episodes", "supervisions", NULL, 0, WEB_S_SUP_ADD, WEB_S_CASE_SAVE,
+     WEB_S_SUP_DONE, SUPERVISION, N(SUPERVISION)},
+    /* a saved note or review, edited by its author while the case is open (api_rules.c); the earlier text is
+     * kept in the record's history */
+    {"notes:edit", "notes", NULL, NULL, 0, WEB_S_EDIT_NOTE, WEB_S_CASE_SAVE, WEB_S_DONE_EDIT, NOTE, N(NOTE)},
+    {"reviews:edit", "reviews", NULL, NULL, 0, WEB_S_EDIT_REVIEW, WEB_S_CASE_SAVE, WEB_S_DONE_EDIT, REVIEW,
+     N(REVIEW)},
     {"plans:add-goal", "plans", "goals", NULL, 0, WEB_S_CASE_ADD_GOAL, WEB_S_CASE_SAVE, WEB_S_CASE_DONE_GOAL,
      GOAL, N(GOAL)},
     {"plans:add-action", "plans", "actions", NULL, 0, WEB_S_CASE_ADD_ACTION, WEB_S_CASE_SAVE,
@@ -209,7 +224,8 @@ static const char *caption_of(http_req *req, const case_form *cf, int64_t id)
         web_str_id s;
     } K[] = {{"episodes", WEB_S_CASE_EPISODE_N}, {"plans", WEB_S_CASE_PLAN_N},
              {"actions", WEB_S_CASE_ACTION_N},   {"assessments", WEB_S_CASE_ASSESSMENT_N},
-             {"families", WEB_S_CASE_FAMILY_N},  {"people", WEB_S_CASE_PERSON_N}};
+             {"families", WEB_S_CASE_FAMILY_N},  {"people", WEB_S_CASE_PERSON_N},
+             {"notes", WEB_S_CASE_NOTE_N},       {"reviews", WEB_S_CASE_REVIEW_N}};
     for (size_t i = 0; i < N(K); i++)
         if (strcmp(K[i].kind, cf->kind) == 0)
             return core_arena_printf(&req->arena, "%s %" PRId64, web_str(K[i].s), id);
@@ -251,13 +267,9 @@ static void json_release(void *p)
 /* The members of the family an assessment's episode belongs to, offered as a need's person: read as the
  * family page reads them (GET /api/v1/episodes/{e}, .../members, GET /api/v1/people/{p} each); a member
  * whose record is hidden is not offered. 0 or the error's code (a refusal leaves the list empty). */
-static int offer_members(http_req *req, const case_form *cf, json_t *rec, web_qform *f, core_error *err)
+static int offer_members(http_req *req, json_t *rec, json_t *offered, core_error *err)
 {
-    if (strcmp(cf->key, "assessments:add-need") != 0 || !rec) return 0;
-    json_t *offered = json_array(), *ep, *members;
-    core_arena_on_release(&req->arena, json_release, offered);
-    for (size_t i = 0; i < f->n; i++)
-        if (f->fields[i].kind == WEB_F_RECORD) f->records[i] = offered;
+    json_t *ep, *members;
     int64_t next;
     if (api_record_read(req, model_resource_find("episodes"),
                         json_integer_value(json_object_get(rec, "episode_id")), &ep, err) ||
@@ -281,6 +293,69 @@ static int offer_members(http_req *req, const case_form *cf, json_t *rec, web_qf
                                         "label", web_case_person_name(req, p)));
     }
     return 0;
+}
+
+/* A Team Around the Family member from the staff directory (GET /api/v1/users, the same function): those who
+ * work cases, by name, with their role; someone outside Hearth is typed in by name instead. */
+static int offer_directory(http_req *req, json_t *offered, core_error *err)
+{
+    static const struct {
+        const char *role;
+        web_str_id words;
+    } WORKS[] = {{"practitioner", WEB_S_ROLE_PRACTITIONER},
+                 {"team_manager", WEB_S_ROLE_TEAM_MANAGER},
+                 {"partner", WEB_S_ROLE_PARTNER},
+                 {"front_door", WEB_S_ROLE_FRONT_DOOR}};
+    json_t *users;
+    if (api_users_items(req, &users, err)) return err->code;
+    core_arena_on_release(&req->arena, json_release, users);
+    size_t i;
+    json_t *u;
+    json_array_foreach(users, i, u)
+    {
+        const char *role = json_string_value(json_object_get(u, "role"));
+        for (size_t k = 0; role && k < N(WORKS); k++)
+            if (strcmp(role, WORKS[k].role) == 0)
+                json_array_append_new(
+                    offered, json_pack("{s:s,s:s}", "code", web_json_text(req, u, "id"), "label",
+                                       core_arena_printf(&req->arena, "%s (%s)", web_json_text(req, u, "name"),
+                                                         web_str(WORKS[k].words))));
+    }
+    return 0;
+}
+
+/* The practitioner supervised: the enabled practitioners and managers of the team owning the case (the
+ * directory the allocation page offers, model_team_staff); the form starts with the case's lead chosen. */
+static int offer_team(http_req *req, json_t *rec, json_t *offered, core_error *err)
+{
+    model_ctx ctx;
+    model_ctx_init(&ctx, req->db, &req->arena, req->who.user_id);
+    json_t *staff;
+    if (model_team_staff(&ctx, json_integer_value(json_object_get(rec, "owning_team_id")), &staff, err))
+        return err->code;
+    size_t i;
+    json_t *u;
+    json_array_foreach(staff, i, u)
+        json_array_append_new(offered, json_pack("{s:s,s:s}", "code", web_json_text(req, u, "id"), "label",
+                                                 web_json_text(req, u, "name")));
+    return 0;
+}
+
+/* The records a form's WEB_F_RECORD field offers: a need's person (the family's members), a Team Around the
+ * Family member (the staff directory), the practitioner supervised (the owning team's staff). */
+static int offer_records(http_req *req, const case_form *cf, json_t *rec, web_qform *f, core_error *err)
+{
+    if (!rec) return 0;
+    int need = strcmp(cf->key, "assessments:add-need") == 0, taf = strcmp(cf->key, "episodes:add-taf-member") == 0,
+        sup = strcmp(cf->key, "episodes:add-supervision") == 0;
+    if (!need && !taf && !sup) return 0;
+    json_t *offered = json_array();
+    core_arena_on_release(&req->arena, json_release, offered);
+    for (size_t i = 0; i < f->n; i++)
+        if (f->fields[i].kind == WEB_F_RECORD) f->records[i] = offered;
+    return need ? offer_members(req, rec, offered, err)
+           : taf ? offer_directory(req, offered, err)
+                 : offer_team(req, rec, offered, err);
 }
 
 /* Read the URL's record as its GET does (NULL for break glass, which has no footing yet). 0 or the code. */
@@ -314,7 +389,10 @@ int web_case_form_get(http_req *req)
     web_qform f;
     web_qform_init(req, &f, cf->fields, cf->n);
     if (!cf->creates && rec) web_qform_from_row(req, &f, rec);
-    if (offer_members(req, cf, rec, &f, &err)) return http_reply_error(req, &err);
+    if (offer_records(req, cf, rec, &f, &err)) return http_reply_error(req, &err);
+    if (strcmp(cf->key, "episodes:add-supervision") == 0) /* the case's lead, until another is chosen */
+        for (size_t i = 0; i < f.n; i++)
+            if (strcmp(f.fields[i].name, "practitioner_user_id") == 0) f.value[i] = web_json_text(req, rec, "lead_user_id");
     return web_qform_reply(req, &f, caption_of(req, cf, id), web_str(cf->heading), action_path(req, cf, id),
                           web_str(cf->submit), home, intro_of(req, cf, rec));
 }
@@ -332,17 +410,17 @@ static int check_answers(http_req *req, const case_form *cf, int64_t id, web_qfo
                                                     : v;
         web_qsummary_row(req, rows, web_str(w->label), shown, NULL, NULL, NULL, NULL);
         if (w->kind == WEB_F_DATE) {
-            web_tpl_case_hidden(hidden, &(web_tpl_case_hidden_args){
+            web_tpl_w_hidden(hidden, &(web_tpl_w_hidden_args){
                                             core_arena_printf(&req->arena, "%s-day", w->name), f->d[i]});
-            web_tpl_case_hidden(hidden, &(web_tpl_case_hidden_args){
+            web_tpl_w_hidden(hidden, &(web_tpl_w_hidden_args){
                                             core_arena_printf(&req->arena, "%s-month", w->name), f->m[i]});
-            web_tpl_case_hidden(hidden, &(web_tpl_case_hidden_args){
+            web_tpl_w_hidden(hidden, &(web_tpl_w_hidden_args){
                                             core_arena_printf(&req->arena, "%s-year", w->name), f->y[i]});
         } else {
-            web_tpl_case_hidden(hidden, &(web_tpl_case_hidden_args){w->name, f->value[i]});
+            web_tpl_w_hidden(hidden, &(web_tpl_w_hidden_args){w->name, f->value[i]});
         }
     }
-    web_tpl_case_hidden(hidden, &(web_tpl_case_hidden_args){"confirm", "yes"});
+    web_tpl_w_hidden(hidden, &(web_tpl_w_hidden_args){"confirm", "yes"});
     web_qform none;
     web_qform_init(req, &none, NULL, 0);
     none.hidden = web_render(hidden); /* inside the form: the confirming POST carries the answers */
@@ -370,7 +448,7 @@ int web_case_form_post(http_req *req)
     web_qform f;
     web_qform_init(req, &f, cf->fields, cf->n);
     json_t *body = web_qform_body(req, &f);
-    if (offer_members(req, cf, rec, &f, &err)) return http_reply_error(req, &err);
+    if (offer_records(req, cf, rec, &f, &err)) return http_reply_error(req, &err);
     if (cf->fixed) {
         json_t *fixed = json_loads(cf->fixed, 0, NULL);
         json_object_update(body, fixed);

@@ -24,6 +24,7 @@
 #include "model/model.h"
 #include "pindex/pindex.h"
 #include "web/web_widgets.h"
+#include "web/web_qform.h"
 
 enum { QUEUE_SHOWN = 50, NOTE_MAX = 2000, REASON_MAX_CHARS = 500 };
 
@@ -266,6 +267,9 @@ int web_governance(http_req *req)
     core_buf_adds(form, "</form>\n");
     add(body, web_section(req, "access-report", web_str(WEB_S_GOV_ACCESS_REPORT), web_str(WEB_S_GOV_ACCESS_REPORT_INTRO),
                           web_render(form)));
+    core_buf *links = web_buf(req); /* family identification decisions (web_ident.c) */
+    web_link_item(links, "/governance/identification", web_str(WEB_S_ID_TITLE));
+    add(body, web_section(req, "identification", web_str(WEB_S_ID_TITLE), NULL, web_links(req, links)));
     web_raw page = web_page(req, "full", (web_raw){NULL}, (web_raw){NULL}, NULL, web_str(WEB_S_GOVERNANCE), NULL,
                             web_render(body));
     return web_reply_page(req, 200, web_str(WEB_S_GOVERNANCE), 0, page);

@@ -76,6 +76,14 @@ int web_admin_user_post(http_req *req);
 int web_admin_setting(http_req *req);
 int web_admin_setting_post(http_req *req);
 int web_reach(http_req *req);
+/* The professionals' referral form (web_referral.c): GET and POST /referrals/new, GET /referrals/sent. */
+int web_referral_form(http_req *req);
+int web_referral_send(http_req *req);
+int web_referral_sent(http_req *req);
+/* Family identification decisions (web_ident.c): the list, one family's evidence and its decision. */
+int web_ident_list(http_req *req);
+int web_ident_family(http_req *req);
+int web_ident_decide(http_req *req);
 /* The front door's pages (web_frontdoor.c) and the team manager's (web_team.c). web_team_worklist adds the
  * manager's sections of `/` to out: 0 or the error's code with err set. */
 int web_fd_queue(http_req *req);

@@ -29,13 +29,13 @@ web_raw web_render(core_buf *b)
 static const char *role_words(http_req *req)
 {
     switch (access_role_of(&req->who)) {
-    case ACCESS_ROLE_FRONT_DOOR: return "front door";
-    case ACCESS_ROLE_PRACTITIONER: return "practitioner";
-    case ACCESS_ROLE_TEAM_MANAGER: return "team manager";
-    case ACCESS_ROLE_PARTNER: return "partner agency";
-    case ACCESS_ROLE_GOVERNANCE: return "information governance";
-    case ACCESS_ROLE_ANALYST: return "analyst";
-    case ACCESS_ROLE_ADMIN: return "administrator";
+    case ACCESS_ROLE_FRONT_DOOR: return web_str(WEB_S_ROLE_FRONT_DOOR);
+    case ACCESS_ROLE_PRACTITIONER: return web_str(WEB_S_ROLE_PRACTITIONER);
+    case ACCESS_ROLE_TEAM_MANAGER: return web_str(WEB_S_ROLE_TEAM_MANAGER);
+    case ACCESS_ROLE_PARTNER: return web_str(WEB_S_ROLE_PARTNER);
+    case ACCESS_ROLE_GOVERNANCE: return web_str(WEB_S_ROLE_GOVERNANCE);
+    case ACCESS_ROLE_ANALYST: return web_str(WEB_S_ROLE_ANALYST);
+    case ACCESS_ROLE_ADMIN: return web_str(WEB_S_ROLE_ADMIN);
     default: return "";
     }
 }

@@ -181,27 +181,68 @@ void web_qform_error(http_req *req, web_qform *f, const char *field, const char 
     f->nerrors++;
 }
 
-/* The model's words with the form's: "field held_on is required" -> "Date held is required". */
+/* A label inside a sentence: "the " and its first letter in lower case ("Date held" -> "the date held"),
+ * unless the text before already says "the", or the label starts with an acronym ("NHS number"). */
+static void label_within(core_buf *b, const char *label)
+{
+    if (!(b->len >= 4 && strncmp(b->data + b->len - 4, "the ", 4) == 0)) core_buf_adds(b, "the ");
+    if (label[0] >= 'A' && label[0] <= 'Z' && !(label[1] >= 'A' && label[1] <= 'Z')) {
+        char first = (char)(label[0] - 'A' + 'a');
+        core_buf_add(b, &first, 1);
+        core_buf_adds(b, label + 1);
+    } else {
+        core_buf_adds(b, label);
+    }
+}
+
+/* Columns a rule compares with a field of the form, when the form does not ask them itself. */
+static const struct {
+    const char *column;
+    web_str_id words;
+} COLUMN_WORDS[] = {
+    {"start_date", WEB_S_W_CASE_STARTED},      {"started_on", WEB_S_CASE_STARTED_ON},
+    {"programme_start", WEB_S_W_PROGRAMME_STARTED}, {"received_on", WEB_S_W_RECEIVED},
+    {"held_on", WEB_S_CASE_HELD_ON},           {"agreed_on", WEB_S_CASE_AGREED_ON},
+    {"supervised_on", WEB_S_SUP_ON},           {"user_id", WEB_S_CASE_TAF_USER},
+};
+
+/* The model's words with the form's, so that a message never names a column: "field held_on is required" ->
+ * "Date held is required", "end_date must be on or after start_date" -> "End date must be on or after the
+ * start date". A field of the form takes its label; another name of the record (letters joined by '_') its
+ * words. */
 static const char *in_words(http_req *req, web_qform *f, const char *detail)
 {
     core_buf *b = web_buf(req);
     const char *p = detail;
     if (strncmp(p, "field ", 6) == 0) p += 6;
     while (*p) {
-        int hit = 0;
-        for (size_t i = 0; i < f->n && !hit; i++) {
-            size_t len = strlen(f->fields[i].name);
-            int starts = p == detail || !(isalnum((unsigned char)p[-1]) || p[-1] == '_');
-            if (starts && strncmp(p, f->fields[i].name, len) == 0 &&
-                !(isalnum((unsigned char)p[len]) || p[len] == '_')) {
-                const char *label = web_str(f->fields[i].label);
-                core_buf_adds(b, b->len ? core_arena_printf(&req->arena, "\xe2\x80\x98%s\xe2\x80\x99", label)
-                                        : label);
-                p += len;
-                hit = 1;
-            }
+        int starts = p == detail || !(isalnum((unsigned char)p[-1]) || p[-1] == '_');
+        size_t len = 0;
+        while (starts && (islower((unsigned char)p[len]) || p[len] == '_' || isdigit((unsigned char)p[len]))) len++;
+        const char *label = NULL;
+        for (size_t i = 0; i < f->n && len && !label; i++)
+            if (strlen(f->fields[i].name) == len && strncmp(p, f->fields[i].name, len) == 0)
+                label = web_str(f->fields[i].label);
+        for (size_t i = 0; i < sizeof(COLUMN_WORDS) / sizeof(COLUMN_WORDS[0]) && len && !label; i++)
+            if (strlen(COLUMN_WORDS[i].column) == len && strncmp(p, COLUMN_WORDS[i].column, len) == 0)
+                label = web_str(COLUMN_WORDS[i].words);
+        if (!label && len && memchr(p, '_', len) && p[len - 1] != '_') { /* another column: its words */
+            char *words = core_arena_printf(&req->arena, "%.*s", (int)len, p);
+            if (len > 3 && strcmp(words + len - 3, "_id") == 0) words[len - 3] = '\0';
+            for (char *c = words; *c; c++)
+                if (*c == '_') *c = ' ';
+            label = words;
         }
-        if (!hit) core_buf_add(b, p++, 1);
+        if (label) {
+            if (b->len)
+                label_within(b, label);
+            else
+                core_buf_adds(b, label);
+            p += len;
+        } else {
+            core_buf_add(b, p, len ? len : 1);
+            p += len ? len : 1;
+        }
     }
     if (b->len && b->data[0] >= 'a' && b->data[0] <= 'z') b->data[0] = (char)(b->data[0] - 'a' + 'A');
     return b->data ? b->data : "";
@@ -290,7 +331,7 @@ static void draw_field(http_req *req, core_buf *b, web_qform *f, size_t i)
     const char *label = web_str(w->label), *by = described(req, w, error);
     switch (w->kind) {
     case WEB_F_TEXTAREA:
-        web_tpl_case_textarea(b, &(web_tpl_case_textarea_args){.error = error,
+        web_tpl_w_textarea(b, &(web_tpl_w_textarea_args){.error = error,
                                                                .field = w->name,
                                                                .label = label,
                                                                .hint = hint,
@@ -330,8 +371,8 @@ static void draw_field(http_req *req, core_buf *b, web_qform *f, size_t i)
         json_array_foreach(codes, k, c)
         {
             const char *code = json_string_value(json_object_get(c, "code"));
-            web_tpl_case_option(
-                opts, &(web_tpl_case_option_args){
+            web_tpl_w_option(
+                opts, &(web_tpl_w_option_args){
                           .value = code,
                           .label = json_string_value(json_object_get(c, "label")),
                           .selected = f->value[i] && code && strcmp(f->value[i], code) == 0 ? "1" : NULL});

@@ -1,6 +1,9 @@
 /*
- * web_strings.c — the English text of every web_str_id (web_strings.h). Welsh is a second table beside it.
+ * web_strings.c — the text of every web_str_id (web_strings.h): the English column, and the Welsh column beside
+ * it (cy), chosen for the server with web_strings_use() (hearth serve --lang cy).
  */
+#include <string.h>
+
 #include "web/web_strings.h"
 
 static const char *const en[WEB_S_COUNT_] = {
@@ -525,7 +528,7 @@ static const char *const en[WEB_S_COUNT_] = {
     [WEB_S_CASE_STARTED_ON] = "Date the assessment started",
     [WEB_S_CASE_STATE] = "State",
     [WEB_S_CASE_STATUS] = "Status",
-    [WEB_S_CASE_STEP_UP_HINT] = "Choose stepped up to children's social care when the family needs statutory support",
+    [WEB_S_CASE_STEP_UP_HINT] = "Choose stepped up to children's social care when the family needs statutory support: closing the case then records the step-up as a contact decided step up",
     [WEB_S_CASE_SUBJECT] = "Subject",
     [WEB_S_CASE_SUCCESS] = "Success",
     [WEB_S_CASE_SUMMARY] = "Summary",
@@ -553,10 +556,149 @@ static const char *const en[WEB_S_COUNT_] = {
     [WEB_S_IDLE_TITLE] = "Important",
     [WEB_S_IDLE_TEXT] = "You will be signed out in 2 minutes because you have not done anything for a while. Anything you have not saved will be lost.",
     [WEB_S_IDLE_STAY] = "Stay signed in",
+    /* supervision, edits and their history, the directory's roles */
+    [WEB_S_SUP] = "Supervision",
+    [WEB_S_SUP_ADD] = "Record supervision",
+    [WEB_S_SUP_ON] = "Date of supervision",
+    [WEB_S_SUP_PRACTITIONER] = "Practitioner supervised",
+    [WEB_S_SUP_PRACTITIONER_HINT] = "Usually the case's lead practitioner",
+    [WEB_S_SUP_DISCUSSION] = "What was discussed",
+    [WEB_S_SUP_DECISIONS] = "Decisions and actions agreed",
+    [WEB_S_SUP_NEXT] = "Next supervision",
+    [WEB_S_SUP_DONE] = "The supervision has been recorded",
+    [WEB_S_SUP_NONE] = "No supervision has been recorded for this case.",
+    [WEB_S_SUP_TEAM] = "Supervision records",
+    [WEB_S_SUP_TEAM_NONE] = "No supervision has been recorded for the team's cases.",
+    [WEB_S_SUP_OVERDUE] = "Overdue",
+    [WEB_S_SUP_N] = "Supervision",
+    [WEB_S_EDIT] = "Edit",
+    [WEB_S_EDITED] = "edited",
+    [WEB_S_EDIT_NOTE] = "Edit the note",
+    [WEB_S_EDIT_REVIEW] = "Edit the review",
+    [WEB_S_DONE_EDIT] = "Your change has been saved; the earlier text is kept",
+    [WEB_S_HISTORY] = "Earlier versions",
+    [WEB_S_HISTORY_NONE] = "This has not been edited.",
+    [WEB_S_HISTORY_VERSION] = "Version",
+    [WEB_S_HISTORY_CHANGED] = "Replaced on",
+    [WEB_S_HISTORY_BY] = "Replaced by",
+    [WEB_S_HISTORY_TEXT] = "What it said",
+    [WEB_S_HISTORY_CURRENT] = "What it says now",
+    [WEB_S_CASE_NOTE_N] = "Note",
+    [WEB_S_CASE_REVIEW_N] = "Review",
+    [WEB_S_CASE_TAF_USER] = "Someone who uses Hearth",
+    [WEB_S_CASE_TAF_USER_HINT] = "Choose them from the staff directory, or give the name of someone outside Hearth below",
+    [WEB_S_ROLE_FRONT_DOOR] = "front door",
+    [WEB_S_ROLE_PRACTITIONER] = "practitioner",
+    [WEB_S_ROLE_TEAM_MANAGER] = "team manager",
+    [WEB_S_ROLE_PARTNER] = "partner agency",
+    [WEB_S_ROLE_GOVERNANCE] = "information governance",
+    [WEB_S_ROLE_ANALYST] = "analyst",
+    [WEB_S_ROLE_ADMIN] = "administrator",
+    [WEB_S_CASE_TAF_FROM] = "Date they joined the team",
+    [WEB_S_CASE_TAF_TO] = "Date they left the team",
+    [WEB_S_W_CASE_STARTED] = "Date the case started",
+    [WEB_S_W_PROGRAMME_STARTED] = "Date the programme started",
+    [WEB_S_W_RECEIVED] = "Date the contact was received",
+    /* the professionals' referral form */
+    [WEB_S_REF_CAPTION] = "Professionals' referral form",
+    [WEB_S_REF_HEADING] = "Send a request for support",
+    [WEB_S_REF_INTRO] = "Tell the front door about a child and family who need early help. The front door reads every request and decides what happens next.",
+    [WEB_S_REF_GIVEN] = "Child's given name",
+    [WEB_S_REF_FAMILY] = "Child's family name",
+    [WEB_S_REF_DOB] = "Child's date of birth",
+    [WEB_S_REF_DOB_HINT] = "For example, 27 3 2019. Leave it empty if you do not know it",
+    [WEB_S_REF_POSTCODE] = "Postcode of the family's home",
+    [WEB_S_REF_REASON] = "Why does the family need support?",
+    [WEB_S_REF_REASON_HINT] = "What you have seen, what you are worried about, and what the family wants help with",
+    [WEB_S_REF_AGREES] = "Does the family agree to this request?",
+    [WEB_S_REF_AGREES_HINT] = "Early help works with a family's agreement; say no if you have not asked them yet",
+    [WEB_S_REF_SEND] = "Send the request",
+    [WEB_S_REF_SENT] = "Request for support sent",
+    [WEB_S_REF_SENT_TEXT] = "The front door will read your request and decide what happens next. It may contact you for more information.",
+    [WEB_S_REF_LINK] = "Send a request for support",
+    /* family identification decisions */
+    [WEB_S_ID_TITLE] = "Family identification decisions",
+    [WEB_S_ID_CAPTION] = "Supporting Families",
+    [WEB_S_ID_NONE] = "The identification list puts no family forward at the moment.",
+    [WEB_S_ID_HEADLINES] = "Headlines met",
+    [WEB_S_ID_MEMBERS] = "Members with evidence",
+    [WEB_S_ID_DECISION] = "Decision",
+    [WEB_S_ID_DECISION_HINT] = "The list only suggests: you decide, and your decision is recorded with the evidence it saw",
+    [WEB_S_ID_UNDECIDED] = "Not decided",
+    [WEB_S_ID_REASON] = "Why",
+    [WEB_S_ID_DECIDE] = "Decide on this family",
+    [WEB_S_ID_LATEST] = "Latest decision",
+    [WEB_S_ID_EVIDENCE] = "Evidence",
+    [WEB_S_ID_INDICATOR] = "Indicator",
+    [WEB_S_ID_DATASET] = "Dataset",
+    [WEB_S_ID_VALUE] = "Value",
+    [WEB_S_ID_DONE] = "The decision has been recorded",
+    [WEB_S_ID_ERR_DECISION] = "Select a decision",
+    [WEB_S_ID_ERR_REASON] = "Enter why you decided this",
 };
+
+/* Welsh (Cymraeg). Only the strings with a checked translation are filled in (GOV.UK's own Welsh for its
+ * patterns: the skip link, the error summary, sign in and out, the buttons); every other string falls back to
+ * the English column until a translator fills it in. A new string needs no entry here. */
+static const char *const cy[WEB_S_COUNT_] = {
+    [WEB_S_LANG] = "cy",
+    [WEB_S_SKIP_LINK] = "Neidio i\u2019r prif gynnwys",
+    [WEB_S_SIGN_OUT] = "Allgofnodi",
+    [WEB_S_SIGN_IN] = "Mewngofnodi",
+    [WEB_S_SIGN_IN_BUTTON] = "Mewngofnodi",
+    [WEB_S_SUPPORT_LINKS] = "Dolenni cymorth",
+    [WEB_S_PRIVACY] = "Hysbysiad preifatrwydd",
+    [WEB_S_ERROR_SUMMARY] = "Mae problem wedi codi",
+    [WEB_S_FD_CONTINUE] = "Parhau",
+    [WEB_S_CASE_CONTINUE] = "Parhau",
+    [WEB_S_CASE_SAVE] = "Cadw",
+    [WEB_S_ADM_SAVE] = "Cadw",
+    [WEB_S_CASE_CHANGE] = "Newid",
+    [WEB_S_ADM_CHANGE] = "Newid",
+    [WEB_S_TM_PREVIOUS] = "Blaenorol",
+    [WEB_S_TM_NEXT] = "Nesaf",
+    [WEB_S_CASE_IMPORTANT] = "Pwysig",
+    [WEB_S_IDLE_TITLE] = "Pwysig",
+};
+
+/* The columns, by language code. */
+static const struct {
+    const char *lang;
+    const char *const *text;
+} COLUMNS[] = {{"en", en}, {"cy", cy}};
+
+/* The column pages are written in: chosen once, at start (web_strings_use), before the server's threads
+ * start, and only read afterwards. A council's setting, like its name: not a per-request state. */
+static size_t column;
+
+int web_strings_use(const char *lang)
+{
+    for (size_t i = 0; lang && i < sizeof(COLUMNS) / sizeof(COLUMNS[0]); i++)
+        if (strcmp(COLUMNS[i].lang, lang) == 0) {
+            column = i;
+            return 0;
+        }
+    return -1;
+}
+
+size_t web_strings_translated(const char *lang)
+{
+    for (size_t i = 0; lang && i < sizeof(COLUMNS) / sizeof(COLUMNS[0]); i++)
+        if (strcmp(COLUMNS[i].lang, lang) == 0) {
+            size_t n = 0;
+            for (size_t k = 0; k < WEB_S_COUNT_; k++)
+                n += COLUMNS[i].text[k] != NULL;
+            return n;
+        }
+    return 0;
+}
 
 const char *web_str(web_str_id id)
 {
-    const char *s = (unsigned)id < WEB_S_COUNT_ ? en[id] : NULL;
+    if ((unsigned)id >= WEB_S_COUNT_)
+        return "";
+    const char *s = COLUMNS[column].text[id];
+    if (!s)
+        s = en[id]; /* not translated yet: the English */
     return s ? s : "";
 }

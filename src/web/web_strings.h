@@ -2,10 +2,12 @@
  * web_strings.h — every word the web application shows, in one place, so that a Welsh version can follow.
  *
  * Pages never write English in C or in templates' values: they ask web_str(WEB_S_...). Templates hold only
- * markup. A second language is a second column of web_strings.c and a choice of column per request.
+ * markup. A second language is a second column of web_strings.c (Welsh: cy), chosen for the server at start.
  */
 #ifndef HEARTH_WEB_STRINGS_H
 #define HEARTH_WEB_STRINGS_H
+
+#include <stddef.h>
 
 typedef enum {
     WEB_S_LANG,
@@ -553,10 +555,95 @@ typedef enum {
     WEB_S_IDLE_TITLE,
     WEB_S_IDLE_TEXT,
     WEB_S_IDLE_STAY,
+    /* supervision, edits and their history, the directory's roles */
+    WEB_S_SUP,
+    WEB_S_SUP_ADD,
+    WEB_S_SUP_ON,
+    WEB_S_SUP_PRACTITIONER,
+    WEB_S_SUP_PRACTITIONER_HINT,
+    WEB_S_SUP_DISCUSSION,
+    WEB_S_SUP_DECISIONS,
+    WEB_S_SUP_NEXT,
+    WEB_S_SUP_DONE,
+    WEB_S_SUP_NONE,
+    WEB_S_SUP_TEAM,
+    WEB_S_SUP_TEAM_NONE,
+    WEB_S_SUP_OVERDUE,
+    WEB_S_SUP_N,
+    WEB_S_EDIT,
+    WEB_S_EDITED,
+    WEB_S_EDIT_NOTE,
+    WEB_S_EDIT_REVIEW,
+    WEB_S_DONE_EDIT,
+    WEB_S_HISTORY,
+    WEB_S_HISTORY_NONE,
+    WEB_S_HISTORY_VERSION,
+    WEB_S_HISTORY_CHANGED,
+    WEB_S_HISTORY_BY,
+    WEB_S_HISTORY_TEXT,
+    WEB_S_HISTORY_CURRENT,
+    WEB_S_CASE_NOTE_N,
+    WEB_S_CASE_REVIEW_N,
+    WEB_S_CASE_TAF_USER,
+    WEB_S_CASE_TAF_USER_HINT,
+    WEB_S_ROLE_FRONT_DOOR,
+    WEB_S_ROLE_PRACTITIONER,
+    WEB_S_ROLE_TEAM_MANAGER,
+    WEB_S_ROLE_PARTNER,
+    WEB_S_ROLE_GOVERNANCE,
+    WEB_S_ROLE_ANALYST,
+    WEB_S_ROLE_ADMIN,
+    WEB_S_CASE_TAF_FROM,
+    WEB_S_CASE_TAF_TO,
+    WEB_S_W_CASE_STARTED,
+    WEB_S_W_PROGRAMME_STARTED,
+    WEB_S_W_RECEIVED,
+    /* the professionals' referral form (web_referral.c) */
+    WEB_S_REF_CAPTION,
+    WEB_S_REF_HEADING,
+    WEB_S_REF_INTRO,
+    WEB_S_REF_GIVEN,
+    WEB_S_REF_FAMILY,
+    WEB_S_REF_DOB,
+    WEB_S_REF_DOB_HINT,
+    WEB_S_REF_POSTCODE,
+    WEB_S_REF_REASON,
+    WEB_S_REF_REASON_HINT,
+    WEB_S_REF_AGREES,
+    WEB_S_REF_AGREES_HINT,
+    WEB_S_REF_SEND,
+    WEB_S_REF_SENT,
+    WEB_S_REF_SENT_TEXT,
+    WEB_S_REF_LINK,
+    /* family identification decisions (web_ident.c) */
+    WEB_S_ID_TITLE,
+    WEB_S_ID_CAPTION,
+    WEB_S_ID_NONE,
+    WEB_S_ID_HEADLINES,
+    WEB_S_ID_MEMBERS,
+    WEB_S_ID_DECISION,
+    WEB_S_ID_DECISION_HINT,
+    WEB_S_ID_UNDECIDED,
+    WEB_S_ID_REASON,
+    WEB_S_ID_DECIDE,
+    WEB_S_ID_LATEST,
+    WEB_S_ID_EVIDENCE,
+    WEB_S_ID_INDICATOR,
+    WEB_S_ID_DATASET,
+    WEB_S_ID_VALUE,
+    WEB_S_ID_DONE,
+    WEB_S_ID_ERR_DECISION,
+    WEB_S_ID_ERR_REASON,
     WEB_S_COUNT_
 } web_str_id;
 
-/* The English text of id (never NULL). */
+/* The text of id in the column in use (never NULL): English, or Welsh where it is translated and English
+ * where it is not yet. */
 const char *web_str(web_str_id id);
+/* Use the column of language lang ("en", "cy") for every page from now on: 0, or -1 for a language there is
+ * no column of (nothing changes). Called once at start, before the server's threads (hearth serve --lang). */
+int web_strings_use(const char *lang);
+/* How many strings the column of lang holds (0 for an unknown language): the English holds them all. */
+size_t web_strings_translated(const char *lang);
 
 #endif

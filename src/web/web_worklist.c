@@ -17,6 +17,7 @@
 
 #include "access/access.h"
 #include "web/web_internal.h"
+#include "web/web_qform.h"
 
 static void cell(core_buf *b, const char *text)
 {
@@ -121,12 +122,26 @@ int web_worklist(http_req *req)
     case ACCESS_ROLE_TEAM_MANAGER: /* unallocated work, reviews overdue, the caseload sorted and paged (web_team.c) */
         if (web_team_worklist(req, sections, &err))
             return http_reply_error(req, &err);
+        { /* the manager's other pages: closure sign-off and supervision records */
+            core_buf *links = web_buf(req);
+            web_link_item(links, "/closures", web_str(WEB_S_CASE_CLOSURES));
+            web_link_item(links, "/team/supervision", web_str(WEB_S_SUP_TEAM));
+            web_link_item(links, "/governance/identification", web_str(WEB_S_ID_TITLE));
+            web_raw l = web_links(req, links);
+            core_buf_adds(sections, l.html ? l.html : "");
+        }
         break;
     case ACCESS_ROLE_PRACTITIONER:
     case ACCESS_ROLE_PARTNER: /* a partner's: the families whose Team Around the Family they are on */
         if (api_worklist_caseload_items(req, &items, &err))
             return http_reply_error(req, &err);
         cases(req, items, 0, sections);
+        if (access_role_of(&req->who) == ACCESS_ROLE_PARTNER) { /* the professionals' referral form */
+            core_buf *links = web_buf(req);
+            web_link_item(links, "/referrals/new", web_str(WEB_S_REF_LINK));
+            web_raw l = web_links(req, links);
+            core_buf_adds(sections, l.html ? l.html : "");
+        }
         break;
     case ACCESS_ROLE_FRONT_DOOR:
         if (api_worklist_undecided_items(req, &items, &err))

@@ -81,6 +81,7 @@ RESOURCES = [
     ("reviews", "episodes", "episodes/{id}/reviews", "review"),
     ("activities", "episodes", "episodes/{id}/activities", "activity"),
     ("notes", "episodes", "episodes/{id}/notes", "case_note"),
+    ("supervisions", "episodes", "episodes/{id}/supervisions", "supervision"),
     ("agencies", None, "agencies", "directory"),
     ("teams", None, "teams", "directory"),
 ]
@@ -101,6 +102,7 @@ FIXED_ROUTES = [
     "GET /api/v1/identification/indicators", "POST /api/v1/families/{id}/identification",
     "GET /api/v1/worklist/caseload", "GET /api/v1/worklist/team", "GET /api/v1/worklist/front-door",
     "GET /api/v1/contacts/{id}/history", "POST /api/v1/contacts/{id}/matches", "GET /api/v1/governance/linked-records",
+    "GET /api/v1/notes/{id}/history", "GET /api/v1/reviews/{id}/history", "POST /api/v1/referral-form",
     "POST /api/v1/requests", "GET /api/v1/requests", "GET /api/v1/requests/{id}", "POST /api/v1/requests/{id}/events",
     "GET /api/v1/requests/{id}/pack", "POST /api/v1/people/{id}/objections",
     "GET /api/v1/people/{id}/history", "POST /api/v1/requests/{id}/erase", "GET /api/v1/disposals",
@@ -433,18 +435,21 @@ class Fixture:
                                 owner_user_id=u[lead], due_date=day(20), status="open", created_by=by)
         self.know("actions", r["actions"], key, pl)
         r["reviews"] = self.add("review", episode_id=ep, held_on=day(-20), outcome="progress", created_by=by)
-        self.know("reviews", r["reviews"], key, ep)
+        self.know("reviews", r["reviews"], key, ep, creator=by)
         r["activities"] = self.add("activity", episode_id=ep, person_id=child, activity_type="one_to_one",
                                    name="Matrix session", attended_on=day(-15), attended=1, created_by=by)
         self.know("activities", r["activities"], key, ep)
         r["notes"] = self.add("case_note", episode_id=ep, note_type="visit", occurred_at=day(-14) + "T11:00:00Z",
                               body="Matrix: home visit.", created_by=by)
-        self.know("notes", r["notes"], key, ep)
+        self.know("notes", r["notes"], key, ep, creator=by)
+        r["supervisions"] = self.add("supervision", episode_id=ep, supervised_on=day(-10), practitioner_user_id=u[lead],
+                                     discussion="Matrix: supervision of the case.", created_by=by)
+        self.know("supervisions", r["supervisions"], key, ep)
         for label in ("health_information", "police_information"):
             r["note_" + label] = self.add("case_note", episode_id=ep, note_type="case_note", sharing_label=label,
                                           occurred_at=day(-13) + "T11:00:00Z", body="Matrix: " + label,
                                           created_by=by)
-            self.know("notes", r["note_" + label], key, ep, section=label)
+            self.know("notes", r["note_" + label], key, ep, section=label, creator=by)
 
     # Fresh rows for creates that would otherwise collide with a UNIQUE constraint (an area per assessment,
     # a person per family or contact), added while the server runs (WAL: the server's connections see them).
@@ -464,7 +469,7 @@ class Fixture:
 # ---- the oracle ------------------------------------------------------------------------------------------------
 
 # Labels within the council only for the lead, the owning team's manager, a duty and break glass.
-NEED_TO_KNOW = {"police_information", "health_information"}
+NEED_TO_KNOW = {"police_information", "health_information", "supervision"}
 # Duty purposes that change records (duty_purpose_write); the matrix's duties are for subject access.
 DUTY_WRITES = {"rectification"}
 
@@ -570,6 +575,8 @@ class Oracle:
             if action == "create":
                 return DENY({403}, "%s is recorded by the lead or the manager" % sec)
             return DENY({404}, "%s: not for footing %s" % (sec, basis))
+        if action != "read" and sec == "supervision" and "team_manager" not in foot:
+            return DENY({403}, "supervision is recorded by the owning team's manager")
         if action != "read" and base == "consent" and basis in ("taf", "break_glass"):
             return DENY({403}, "consent and sharing bases are the lead's or the manager's to record")
         if action != "read" and basis == "duty" and self.fx.duty_purpose not in DUTY_WRITES:
@@ -581,6 +588,9 @@ class Oracle:
             if basis != "front_door" and not (p.team == d.get("team") and basis in ("recorder", "lead",
                                                                                      "team_manager")):
                 return DENY({403}, "an episode is recorded by the front door or for one's own team")
+        if (action == "write" and d.get("res") in ("notes", "reviews") and p.role != "governance" and
+                d.get("creator") != p.user_id):
+            return DENY({403}, "a saved note or review is edited by its author only")
         if action != "read" and sec == "contact" and p.role != "front_door":
             return ALLOW("footing %s: a contact is corrected on any footing on its family" % basis,
                          amb="contact_write")
@@ -857,6 +867,9 @@ class Matrix:
             wd = dict(d, staffing="taf") if name == "taf-members" else d
             cells.append(Cell(p, "PATCH /api/v1/%s/{id}" % name, "PATCH", "/api/v1/%s/%d" % (name, rid),
                               lambda: self.oracle.decide(p, "write", wd), body=PATCH_BODY[name]))
+        if name in ("notes", "reviews"):   # the earlier versions: read as the record is read
+            cells.append(Cell(p, "GET /api/v1/%s/{id}/history" % name, "GET", "/api/v1/%s/%d/history" % (name, rid),
+                              lambda: self.oracle.decide(p, "read", d), note=note))
         return cells
 
     def create_cell(self, p, fam, name, coll, pd, pid):
@@ -1152,6 +1165,11 @@ class Matrix:
                           "/api/v1/families/999999/identification",
                           gate_missing(IDENTIFIERS, "decisions on identified families"),
                           body={"decision": "not_now", "reason": "Matrix: look again next time."}))
+        # the professionals' referral form: partner agencies send requests for support to the front door
+        cells.append(Cell(p, "POST /api/v1/referral-form", "POST", "/api/v1/referral-form",
+                          gate(("partner",), "the professionals' referral form"),
+                          body={"child_given_name": "Matrix", "child_family_name": "Referred", "family_agrees": "yes",
+                                "reason": "Matrix: the family asked for help with school attendance."}))
         cells.append(Cell(p, "GET /api/v1/identification/indicators", "GET", "/api/v1/identification/indicators",
                           unauth if anon else ALLOW("reference data", amb="reference")))
         # the returns (docs/returns.md): Ofsted's Annex A for governance and analysts, as a workbook or one list
@@ -1243,6 +1261,7 @@ CREATE_BODY = {
     "reviews": {"held_on": day(0), "outcome": "no_change"},
     "activities": {"activity_type": "one_to_one", "name": "Matrix new session", "attended_on": day(0)},
     "notes": {"note_type": "case_note", "occurred_at": NOW_MINUTE, "body": "Matrix: a new note."},
+    "supervisions": {"supervised_on": day(0), "discussion": "Matrix: a new supervision."},
     "agencies": {"name": "Matrix new agency", "agency_type": "voluntary"},
 }
 
@@ -1271,6 +1290,7 @@ PATCH_BODY = {
     "reviews": {"notes": "Matrix: review patched."},
     "activities": {"provider": "Matrix provider"},
     "notes": {"subject": "Matrix: subject patched"},
+    "supervisions": {"decisions": "Matrix: decisions patched."},
     "agencies": {"name": "Matrix Council Early Help"},
     "teams": {"name": "Locality A"},
 }

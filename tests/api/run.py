@@ -51,8 +51,8 @@ class CaseError(Exception):
 class Server:
     """hearth serve on a free port; stderr is read in a thread so the pipe never fills."""
 
-    def __init__(self, hearth, db):
-        self.proc = subprocess.Popen([hearth, "serve", "--db", db, "--port", "0"], stdin=subprocess.DEVNULL,
+    def __init__(self, hearth, db, extra=()):
+        self.proc = subprocess.Popen([hearth, "serve", "--db", db, "--port", "0"] + list(extra), stdin=subprocess.DEVNULL,
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         self.log, self.port = [], None
         started = threading.Event()

@@ -174,6 +174,7 @@ async function idleWarning(ctx) {
 }
 
 module.exports = {
+  form, fill, sql,
   all: [
     { name: 'casework to closure', run: casework },
     { name: 'governance and administration', run: governanceAdmin },

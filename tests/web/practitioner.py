@@ -185,6 +185,7 @@ def checks(h):
     break_glass(h, n2, token2)
     consent(h, n1)
     headers(h, [n1, n2, mg])
+    h.n1, h.n2 = n1, n2  # for tests/web/supervision.py: one sign-in per user and TOTP step
 
 
 def api_get(h, who, path):
@@ -415,6 +416,7 @@ def partner(h):
     check("a partner's contribution to the Team Around the Family is recorded as the API records it",
           (st_api == 201 and st == 303) or (st_api in (403, 404) and st == st_api), (st, st_api))
     h.seen_browsers.append(p)
+    h.partner = p
 
 
 def break_glass(h, n2, token2):

@@ -12,7 +12,9 @@ a practitioner and of the front door against the database, a family page the use
 escaping of hostile text, the security headers of every response, the assets and their cache lifetimes,
 sign-out, and that each page writes the same audit events as the API reading the same records; then
 tests/web/practitioner.py's checks of the case pages (episode, person, chronology, every question page, the
-closure journey, the partner's pages, break glass) against the same server. Prints one
+closure journey, the partner's pages, break glass) and tests/web/supervision.py's (supervision records, edits of
+saved notes and reviews with their history, a TAF member from the staff directory, the step-up at closure, the
+words of every form's errors) against the same server. Prints one
 line per check and `web: N passed, N failed`; exit status 0 only when nothing failed. Python 3 standard
 library only.
 """
@@ -38,6 +40,7 @@ api = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(api)  # the demo council's arguments, the server, TOTP codes (and HEARTH_NOW)
 sys.path.insert(0, HERE)
 import practitioner  # noqa: E402  (the case pages' checks, run against the same server)
+import supervision  # noqa: E402  (supervision, edits, the step-up: after practitioner's, on its browsers)
 
 EVIL = "<script>alert(1)</script>"
 EVIL_TEXT = "\"'& " + EVIL
@@ -446,14 +449,38 @@ def run(hearth, tmp):
         check("every response carries CSP (no unsafe-inline, frame-ancestors 'none'), nosniff, Referrer-Policy",
               not bad and len(b.seen) + len(fd.seen) > 20, bad)
         # the practitioner's, team manager's and partner's pages of a case (tests/web/practitioner.py)
-        practitioner.checks(types.SimpleNamespace(
+        ns = types.SimpleNamespace(
             check=check, Browser=Browser, sign_in=sign_in, hidden_csrf=hidden_csrf, api_token=api_token,
             api_get=api_get, api=api, audit_seq=audit_seq, audit_since=audit_since, db_rows=db_rows,
             page_shape=page_shape, EVIL=EVIL, EVIL_TEXT=EVIL_TEXT, CSP_NEEDS=CSP_NEEDS, db=db, logins=logins,
-            port=port, mg=mg, token=token, now=api.TEST_NOW, seen_browsers=[]))
+            port=port, mg=mg, token=token, now=api.TEST_NOW, seen_browsers=[])
+        practitioner.checks(ns)
+        # supervision, edits, the directory's TAF members, the step-up, the words of errors (supervision.py)
+        supervision.checks(ns)
     finally:
         why = server.stop()
         check("server stops cleanly", why is None, why)
+    welsh(hearth, db)
+
+
+def welsh(hearth, db):
+    """hearth serve --lang cy: the pages in Welsh where translated, English where not yet; --lang fr refused."""
+    p = subprocess.run([hearth, "serve", "--db", db, "--port", "0", "--lang", "fr"], stdin=subprocess.DEVNULL,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    check("hearth serve refuses a language it has no strings for", p.returncode != 0 and
+          b"--lang is en or cy" in p.stderr, p.returncode)
+    server = api.Server(hearth, db, ["--lang", "cy"])
+    try:
+        st, _, html = Browser(server.port).go("GET", "/sign-in")
+        check("with --lang cy the sign-in page is Welsh: its language, heading, skip link and button",
+              st == 200 and '<html lang="cy"' in html and "Neidio i" in html and
+              html.count("Mewngofnodi") >= 2, (st, re.findall(r"<html[^>]*>", html)))
+        check("... and English where no translation exists yet", 'name="username"' in html and
+              "Username" in html)
+        page_shape("Welsh sign-in page", html, "Mewngofnodi \u2013 Hearth")
+    finally:
+        why = server.stop()
+        check("the Welsh server stops cleanly", why is None, why)
 
 
 COMPILER = os.path.join(HERE, "..", "..", "src", "web", "web_tpl.py")
