@@ -313,11 +313,14 @@ int store_pool_open(store_pool **out, const char *target, int size, core_error *
             return rc;
         }
         p->all[i]->write_lock = &p->write_lock;
-        if (p->all[i]->be->defer_sync && p->all[i]->be->sync_log) {
-            if (!p->group)
+        if (i == 0 && p->all[0]->be->defer_sync && p->all[0]->be->sync_log) {
+            /* Group commit only where the log can be synced on its own (an SQLite database in WAL mode: a file
+             * system without WAL leaves the handles syncing each commit themselves). */
+            core_error probe;
+            if (p->all[0]->be->sync_log(p->all[0], &probe) == 0)
                 p->group = store_group_new();
-            p->all[i]->group = p->group;
         }
+        p->all[i]->group = p->group;
         p->free_list[p->nfree++] = p->all[i];
     }
     *out = p;
