@@ -12,7 +12,8 @@
  *
  * The access generation (migration 0027) is one integer in the main database that triggers bump in the
  * same transaction as every insert, update or delete of a row a footing rests on: episode, episode_member,
- * contact, contact_child, family_member, access_grant, setting, family, person. A decision reads it first
+ * contact, contact_child, family_member, access_grant, setting; and a family's or person's change of recorder
+ * or deletion (a new one has nothing remembered yet, so its insert need not count). A decision reads it first
  * (one primary-key lookup) and uses a cached footing only if it was found under the same generation and on
  * the same day; so a change made by this server, another server on the same database or a CLI command is
  * seen by the very next decision, and a revoked footing is refused at once.

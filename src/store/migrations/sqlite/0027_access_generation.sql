@@ -5,7 +5,8 @@
 -- requests, tagged with this number. Triggers bump it in the same transaction as every insert, update or delete
 -- of the rows a footing is found from, so the very next decision after such a change, in this server, another
 -- server on the same database or a CLI command, sees a new generation and decides afresh: a revoked footing is
--- refused at once. Nothing else reads or writes it.
+-- refused at once. Nothing else reads or writes it. (PostgreSQL needs the same triggers: a statement-level
+-- trigger function per table suffices.)
 CREATE TABLE access_generation (
   id INTEGER PRIMARY KEY CHECK (id = 1),
   n INTEGER NOT NULL
@@ -111,12 +112,8 @@ BEGIN
   UPDATE access_generation SET n = n + 1 WHERE id = 1;
 END;
 
--- family: who recorded it (the recorder's footing).
-CREATE TRIGGER access_generation_family_insert AFTER INSERT ON family
-BEGIN
-  UPDATE access_generation SET n = n + 1 WHERE id = 1;
-END;
-CREATE TRIGGER access_generation_family_update AFTER UPDATE ON family
+-- family: who recorded it (the recorder's footing); a new family has no footing remembered yet, so only a change of recorder or a deletion (after which its id could come back) counts.
+CREATE TRIGGER access_generation_family_update AFTER UPDATE OF created_by ON family
 BEGIN
   UPDATE access_generation SET n = n + 1 WHERE id = 1;
 END;
@@ -125,12 +122,8 @@ BEGIN
   UPDATE access_generation SET n = n + 1 WHERE id = 1;
 END;
 
--- person: who recorded it (the recorder's footing).
-CREATE TRIGGER access_generation_person_insert AFTER INSERT ON person
-BEGIN
-  UPDATE access_generation SET n = n + 1 WHERE id = 1;
-END;
-CREATE TRIGGER access_generation_person_update AFTER UPDATE ON person
+-- person: the same for a person (a person's restriction is checked afresh by every decision, never remembered).
+CREATE TRIGGER access_generation_person_update AFTER UPDATE OF created_by ON person
 BEGIN
   UPDATE access_generation SET n = n + 1 WHERE id = 1;
 END;
