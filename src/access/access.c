@@ -24,6 +24,7 @@
 
 #include "core/core_clock.h"
 #include "access/access.h"
+#include "access/access_cache.h"
 #include "core/core_date.h"
 
 /* ---- time ---- */
@@ -59,6 +60,8 @@ typedef struct decision {
     clock_now clock;
     core_error *err;
     int failed;        /* a store error: deny */
+    int generation_read; /* 1: generation holds the access generation; -1: it could not be read (no cache) */
+    int64_t generation;
 } decision;
 
 /* ---- roles ---- */
@@ -559,6 +562,63 @@ static void family_footing_uncached(decision *d, int64_t family, access_footing 
         f->basis = ACCESS_ON_RECORDER;
 }
 
+/* ---- footings remembered across requests (access_cache.h) ---- */
+
+/* The access generation: bumped by triggers (migration 0027) with every change to a row a footing rests on. */
+static const char SQL_ACCESS_GENERATION[] =
+    "SELECT n\n"
+    "  FROM access_generation\n"
+    " WHERE id = 1";
+
+enum { CACHED_FAMILY = 1, CACHED_PERSON = 2 };
+
+/* The key of the principal's footing on a family or person today; 0 when there is no cache to ask. Reads the
+ * generation once per decision, before any row the footing is found from (access_cache.h, invariant 2). */
+static int cache_key(decision *d, int kind, int64_t id, access_cache_key *k)
+{
+    access_principal *w = d->who;
+    if (!w->cache || d->generation_read < 0)
+        return 0;
+    if (d->generation_read == 0) {
+        core_error e;
+        core_error_clear(&e);
+        d->generation_read = store_query_int(d->db, &d->arena, SQL_ACCESS_GENERATION, NULL, 0, &d->generation,
+                                             &e) == 0
+                                 ? 1
+                                 : -1; /* a database without the table: decide without the cache */
+        if (d->generation_read < 0)
+            return 0;
+    }
+    memset(k, 0, sizeof(*k));
+    k->user_id = w->user_id;
+    k->team_id = w->team_id;
+    k->agency_id = w->agency_id;
+    k->id = id;
+    k->role = (int32_t)access_role_of(w);
+    k->anchor = kind;
+    memcpy(k->today, d->clock.today, sizeof(d->clock.today));
+    return 1;
+}
+
+/* Remember a footing found afresh, unless the decision failed or it rests on a grant (which lapses by the
+ * hour, not the day). */
+static void cache_put(decision *d, const access_cache_key *k, const access_footing *f)
+{
+    if (!d->failed && f->basis != ACCESS_ON_DUTY && f->basis != ACCESS_ON_BREAK_GLASS && !f->grant_id)
+        access_cache_put(d->who->cache, k, d->generation, f);
+}
+
+static void family_footing_remembered(decision *d, int64_t family, access_footing *f)
+{
+    access_cache_key k;
+    int cached = cache_key(d, CACHED_FAMILY, family, &k);
+    if (cached && access_cache_get(d->who->cache, &k, d->generation, f))
+        return;
+    family_footing_uncached(d, family, f);
+    if (cached)
+        cache_put(d, &k, f);
+}
+
 static void family_footing(decision *d, int64_t family, access_footing *f)
 {
     access_principal *w = d->who;
@@ -567,7 +627,7 @@ static void family_footing(decision *d, int64_t family, access_footing *f)
             *f = w->families[i].footing;
             return;
         }
-    family_footing_uncached(d, family, f);
+    family_footing_remembered(d, family, f);
     if (!d->failed && w->nfamilies < ACCESS_CACHE) {
         w->families[w->nfamilies].family_id = family;
         w->families[w->nfamilies].footing = *f;
@@ -612,7 +672,7 @@ static void contact_footing(decision *d, int64_t contact, access_footing *f)
         family_footing(d, family, f);
 }
 
-static void person_footing(decision *d, int64_t person, access_footing *f)
+static void person_footing_uncached(decision *d, int64_t person, access_footing *f)
 {
     access_principal *w = d->who;
     memset(f, 0, sizeof(*f));
@@ -655,6 +715,17 @@ static void person_footing(decision *d, int64_t person, access_footing *f)
         if (query_int(d, SQL_PERSON_RECORDER, r, 2, 0) > 0)
             f->basis = ACCESS_ON_RECORDER;
     }
+}
+
+static void person_footing(decision *d, int64_t person, access_footing *f)
+{
+    access_cache_key k;
+    int cached = cache_key(d, CACHED_PERSON, person, &k);
+    if (cached && access_cache_get(d->who->cache, &k, d->generation, f))
+        return;
+    person_footing_uncached(d, person, f);
+    if (cached)
+        cache_put(d, &k, f);
 }
 
 /* ---- step 3: sections ---- */

@@ -62,7 +62,10 @@ typedef struct access_footing {
 
 enum { ACCESS_CACHE = 32 }; /* families whose footing one request remembers */
 
+struct access_cache;
+
 typedef struct access_principal {
+    struct access_cache *cache; /* footings remembered across requests (access_cache.h), or NULL: none */
     int64_t user_id;       /* 0: not signed in */
     const char *role;      /* role code, or NULL (as stored; resolved once into role_kind by access_role_of) */
     int64_t team_id;       /* 0: none */

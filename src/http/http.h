@@ -169,7 +169,7 @@ typedef struct http_config {
 
 enum { HTTP_DEFAULT_CONNECTIONS = 8192, HTTP_DEFAULT_IDLE_TIMEOUT = 30 };
 
-/* Handler threads by default: four per core (handlers mostly wait on the database), 8..64. */
+/* Handler threads by default: eight per core (handlers mostly wait on the database and the disk), 16..64. */
 int http_default_threads(void);
 
 /* Start serving in background threads. *port_out gets the port actually bound. */

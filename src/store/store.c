@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "core/core_log.h"
+#include "store/store_group.h"
 #include "store/store_internal.h"
 
 int store_open(store **out, const char *target, core_error *err)
@@ -116,16 +117,37 @@ int store_begin(store *s, core_error *err)
     }
     if (s->write_lock)
         pthread_mutex_lock(s->write_lock);
-    int rc = s->be->exec_script(s, "BEGIN IMMEDIATE", err);
+    int rc = s->group ? s->be->defer_sync(s, 1, err) : 0; /* group commit: this COMMIT does not sync */
     if (rc == 0)
+        rc = s->be->exec_script(s, "BEGIN IMMEDIATE", err);
+    if (rc == 0) {
         s->in_tx = 1;
-    else
+    } else {
+        if (s->group)
+            s->be->defer_sync(s, 0, NULL);
         write_unlock(s);
+    }
     return rc;
 }
 
 int store_commit(store *s, core_error *err)
 {
+    if (s->group) {
+        /* Group commit (store_group.c): commit without waiting for the disk, let the next writer in, then wait
+         * until a sync of the log covers this commit — one sync for every writer that committed meanwhile. */
+        int rc = s->be->exec_script(s, "COMMIT", err);
+        if (rc)
+            return rc; /* still open: the caller rolls back (which puts the sync back) */
+        uint64_t ticket = store_group_ticket(s->group);
+        s->in_tx = 0;
+        core_error e;
+        int back = s->be->defer_sync(s, 0, &e);
+        write_unlock(s);
+        rc = store_group_wait(s->group, s, ticket, err);
+        if (rc == 0 && back != 0 && err)
+            *err = e; /* durable, but the handle could not be set back to sync its own commits */
+        return rc ? rc : back;
+    }
     int rc = s->be->exec_script(s, "COMMIT", err);
     if (rc == 0) {
         s->in_tx = 0;
@@ -140,6 +162,8 @@ int store_rollback(store *s)
         return 0;
     s->in_tx = 0;
     int rc = s->be->exec_script(s, "ROLLBACK", NULL);
+    if (s->group)
+        s->be->defer_sync(s, 0, NULL);
     write_unlock(s);
     return rc;
 }
@@ -259,6 +283,7 @@ struct store_pool {
     pthread_mutex_t mu;
     pthread_mutex_t write_lock;
     pthread_cond_t cv;
+    store_group *group; /* the handles' commits are synced together (NULL: the back end cannot) */
     int size;
     int nfree;
     store **free_list;
@@ -273,6 +298,7 @@ int store_pool_open(store_pool **out, const char *target, int size, core_error *
     pthread_cond_init(&p->cv, NULL);
     p->size = size;
     p->nfree = 0;
+    p->group = NULL;
     p->free_list = core_xmalloc(sizeof(store *) * (size_t)size);
     p->all = core_xmalloc(sizeof(store *) * (size_t)size);
     for (int i = 0; i < size; i++) {
@@ -280,12 +306,21 @@ int store_pool_open(store_pool **out, const char *target, int size, core_error *
         if (rc) {
             for (int j = 0; j < i; j++)
                 store_close(p->all[j]);
+            store_group_free(p->group);
             free(p->free_list);
             free(p->all);
             free(p);
             return rc;
         }
         p->all[i]->write_lock = &p->write_lock;
+        if (i == 0 && p->all[0]->be->defer_sync && p->all[0]->be->sync_log) {
+            /* Group commit only where the log can be synced on its own (an SQLite database in WAL mode: a file
+             * system without WAL leaves the handles syncing each commit themselves). */
+            core_error probe;
+            if (p->all[0]->be->sync_log(p->all[0], &probe) == 0)
+                p->group = store_group_new();
+        }
+        p->all[i]->group = p->group;
         p->free_list[p->nfree++] = p->all[i];
     }
     *out = p;
@@ -331,6 +366,7 @@ void store_pool_close(store_pool *p)
     pthread_mutex_destroy(&p->mu);
     pthread_mutex_destroy(&p->write_lock);
     pthread_cond_destroy(&p->cv);
+    store_group_free(p->group);
     free(p->free_list);
     free(p->all);
     free(p);

@@ -97,6 +97,12 @@ struct store_backend {
      * snapshot open), or NULL. */
     const char *(*open_read)(store *s);
     void (*reset)(store_stmt *st);
+    /* Group commit (store_group.c), both optional: with on=1 (before a transaction begins), let its COMMIT
+     * return without waiting for the disk, and with on=0 (after it ends) sync every commit again; and make
+     * every commit so far durable (sync the log). A back end with both has a pool's commits synced together;
+     * store_commit() still returns only once its transaction is durable. */
+    int (*defer_sync)(store *s, int on, core_error *err);
+    int (*sync_log)(store *s, core_error *err);
 };
 
 extern const struct store_backend store_sqlite_backend;

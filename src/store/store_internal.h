@@ -14,6 +14,8 @@ struct store {
     int in_tx;
     pthread_mutex_t *write_lock; /* shared by a pool's handles: writers queue here, in turn, not in SQLite's
                                     busy handler (which sleeps with growing pauses and starves some) */
+    struct store_group *group;   /* shared by a pool's handles when the back end can sync its log for many
+                                    commits at once (store_group.c); NULL: each commit syncs itself */
 };
 
 struct store_stmt {

@@ -11,11 +11,13 @@
  * often it appears. A bare "?" or any other name is refused: SQL must use the portable form.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdint.h>
 #include <sys/resource.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 
 #include "core/core_parse.h"
 #include "store/store_internal.h"
@@ -359,6 +361,45 @@ static const char *sq_open_read(store *s)
     return NULL;
 }
 
+/* Group commit (store_group.c): with on, the next transaction's COMMIT runs at synchronous=NORMAL — written to
+ * the log and visible, the log not synced (sq_sync_log does that for many commits at once); with on=0 the
+ * handle is back at FULL, so its writes outside a pool's transactions still sync themselves. SQLite takes the
+ * setting only outside a transaction. */
+static int sq_defer_sync(store *s, int on, core_error *err)
+{
+    core_error e;
+    return sq_exec_script(s, on ? "PRAGMA main.synchronous=NORMAL" : "PRAGMA main.synchronous=FULL", err ? err : &e);
+}
+
+/* Make every commit so far durable: sync the write-ahead log file (a fresh descriptor each time, so a log
+ * that was removed and made again is the one synced). The database file itself is synced by checkpoints. */
+static int sq_sync_log(store *s, core_error *err)
+{
+    sqlite_store *q = (sqlite_store *)s;
+    const char *file = sqlite3_db_filename(q->db, "main");
+    if (!file || !file[0])
+        return 0; /* an in-memory database: nothing reaches a disk */
+    size_t n = strlen(file);
+    char *wal = core_xmalloc(n + 5);
+    memcpy(wal, file, n);
+    memcpy(wal + n, "-wal", 5);
+    int fd = open(wal, O_RDONLY | O_CLOEXEC);
+    free(wal);
+    if (fd < 0) {
+        core_error_set(err, CORE_E_IO, "cannot open the database's write-ahead log to sync it: %s", strerror(errno));
+        return core_error_hint(err, "the write may not be on the disk; check the database directory");
+    }
+    int rc = fdatasync(fd);
+    int e = errno;
+    close(fd);
+    if (rc != 0) {
+        core_error_set(err, e == ENOSPC || e == EDQUOT ? CORE_E_STORAGE_FULL : CORE_E_IO,
+                       "cannot sync the database's write-ahead log: %s", strerror(e));
+        return core_error_hint(err, "the write may not be on the disk; check the disk holding the database");
+    }
+    return 0;
+}
+
 const struct store_backend store_sqlite_backend = {
     .name = "sqlite",
     .open = sq_open,
@@ -377,4 +418,6 @@ const struct store_backend store_sqlite_backend = {
     .checkpoint = sq_checkpoint,
     .open_read = sq_open_read,
     .reset = sq_reset,
+    .defer_sync = sq_defer_sync,
+    .sync_log = sq_sync_log,
 };

@@ -21,6 +21,9 @@ reports), so a change of a default moves the fixture with it.
                      audit entry says so); outside 403 and `denied`. Nothing in the database is edited to fake
                      expiry: the grant expires because the server's clock passed it.
   duty_hours         the same for a governance duty (footing `duty`).
+  issue_13           the server remembers footings across requests: T reads the case inside twice, the lead
+                     ends T's place on the Team Around the Family (PATCH /api/v1/taf-members/ID), and T's very next
+                     reads are refused while the lead's still succeed.
   settings           the administrator (signed in with password and TOTP, as access_matrix.py does) widens
                      closed_case_days and triage_grace_days by two days: the cases just outside become readable;
                      narrows closed_case_days by two: the case just inside is refused; then puts them back.
@@ -161,11 +164,11 @@ class Council:
         fid, _ = self.family(key, surname, u["L"])
         ep = self.add("episode", family_id=fid, start_date=day(-300), end_date=end_date, closure_reason="needs_met",
                       owning_team_id=team_a, lead_user_id=u["L"], created_by=u["L"])
-        self.add("episode_member", episode_id=ep, user_id=u["T"], agency_id=agency, taf_role="member",
-                 from_date=day(-290), created_by=u["L"])
+        taf = self.add("episode_member", episode_id=ep, user_id=u["T"], agency_id=agency, taf_role="member",
+                       from_date=day(-290), created_by=u["L"])
         note = self.add("case_note", episode_id=ep, note_type="visit", occurred_at=day(-200) + "T11:00:00Z",
                         body="Time: home visit.", created_by=u["L"])
-        self.rec[key].update(episode=ep, note=note, end_date=end_date)
+        self.rec[key].update(episode=ep, note=note, end_date=end_date, taf_member=taf)
 
     def contact(self, key, surname, decided_on):
         u = self.uid
@@ -362,6 +365,19 @@ def run_checks(r, check, rec, limits):
         r.expect("item_1_triage_grace_days_setting_narrowed", "FD", "/api/v1/contacts/%d" %
                  rec["triage_inside"]["contact"], False)
     r.setting("triage_grace_days", g)
+
+    # Issue 13: the server remembers footings across requests; a change that removes one is seen by the very next
+    # request. T reads the case twice (the second from what the server remembers), the lead ends T's place on the
+    # Team Around the Family through the API, and T's next read is refused.
+    inside = rec["inside"]
+    for _ in range(2):
+        r.expect("issue_13_taf_footing_before_change", "T", fam % inside["family"], True, "taf")
+    status, doc = r.call("L", "PATCH", "/api/v1/taf-members/%d" % inside["taf_member"], {"to_date": day(-n)})
+    if check(status == 200, "issue_13_taf_member_ended L PATCH /api/v1/taf-members/%d" % inside["taf_member"],
+             "answered %d: %s" % (status, json.dumps(doc)[:300])):
+        for path in case_reads(inside):
+            r.expect("issue_13_taf_footing_revoked_at_once", "T", path, False)
+        r.expect("issue_13_lead_footing_kept", "L", fam % inside["family"], True, "lead")
 
     # Break glass and a duty on the grant family: refused without them, granted now, then the server is
     # restarted with its clock moved to an hour before and an hour after each expiry.

@@ -5,10 +5,11 @@
 
 Builds a small demo council in a temporary directory (the signing key in a directory of its own, passed with
 --signing-key, and the public key copied away as the data protection officer would keep it), then runs N
-trials (default 30). Each trial starts `hearth serve`, runs writer threads (POST /api/v1/episodes/E/notes) and
-reader threads (GET /api/v1/notes/N, GET /api/v1/families/F) at once, and after a random 0.3-1.2 s sends the
-server SIGKILL. Then it restarts the server (which moves the audit outbox into the trail and signs what was
-left unsigned) and checks, naming each check after the finding of issue 9 it covers:
+trials (default 30). Each trial starts `hearth serve`, runs six writer threads (POST /api/v1/episodes/E/notes:
+enough at once that the server commits them in groups, issue 13) and reader threads (GET /api/v1/notes/N,
+GET /api/v1/families/F) at once, and after a random 0.3-1.2 s sends the server SIGKILL. Then it restarts the
+server (which moves the audit outbox into the trail and signs what was left unsigned) and checks, naming each
+check after the finding of issue 9 it covers:
 
   finding_17_acknowledged_writes_present   every note answered 201 is in the database
   finding_17_stored_writes_audited         every note in the database has exactly one `create` event
@@ -46,7 +47,9 @@ import run as api  # noqa: E402  (the API runner's server, sign-in and request f
 
 DEMO_ARGS = ["--families", "20", "--seed", "11", "--as-of", "2026-11-23"]
 USER = "practitioner.n1"
-WRITERS, READERS = 3, 4
+# Six writers, so that commits overlap and the server's group commit (src/store/store_group.c: many
+# transactions, one sync of the log) makes several durable at once when the kill comes.
+WRITERS, READERS = 6, 4
 MARK = "crash-trial"
 
 

@@ -22,6 +22,7 @@
 
 #include "../test_tmpdb.h"
 #include "access/access.h"
+#include "access/access_cache.h"
 #include "store/store.h"
 
 /* Users: 1 front door, 2 lead (team 2), 3 TAF practitioner (team 2), 4 practitioner of team 3, 5 manager of
@@ -84,7 +85,13 @@ typedef struct fixture {
     test_tmpdb tmp;
     store *s;
     core_error err;
+    access_cache *cache; /* footings remembered across decisions (access_cache.h), or NULL */
 } fixture;
+
+/* The second run of every test goes through a cache of footings, one per fixture (so per database), as a
+ * server's decisions do: every answer must be the same as without it. */
+static int with_cache;
+static access_cache *current_cache;
 
 static int setup(void **state)
 {
@@ -96,8 +103,17 @@ static int setup(void **state)
         fprintf(stderr, "fixture: %s %s\n", f->err.message, f->err.detail);
         return -1;
     }
+    f->cache = with_cache ? access_cache_new(256) : NULL;
+    current_cache = f->cache;
+    with_cache = 0;
     *state = f;
     return 0;
+}
+
+static int setup_cached(void **state)
+{
+    with_cache = 1;
+    return setup(state);
 }
 
 static int teardown(void **state)
@@ -105,6 +121,8 @@ static int teardown(void **state)
     fixture *f = *state;
     store_close(f->s);
     test_tmpdb_remove(&f->tmp);
+    access_cache_free(f->cache);
+    current_cache = NULL;
     free(f);
     return 0;
 }
@@ -123,6 +141,7 @@ static access_principal who(int user)
     p.role = ROLES[user];
     p.team_id = TEAMS[user];
     p.agency_id = AGENCIES[user];
+    p.cache = current_cache;
     return p;
 }
 
@@ -482,6 +501,87 @@ static void test_restricted_as_unrelated(void **state)
     assert_int_equal(access_may_read_cases(f->s, &l, &f->err), 1);
 }
 
+/* Issue 13: footings remembered across requests are forgotten by the very next decision after any change that
+ * removes (or gives) one: a Team Around the Family member leaving, a lead or owning team changed, an episode
+ * closed, a contact decided, a setting changed, a person taken out of a family, a family becoming someone's
+ * case, a grant recorded. Each is first decided twice (the second from the cache, as the counters show), then
+ * changed, then decided again. One change is made through another connection, as another server or a CLI
+ * command would make it. */
+static void change(fixture *f, const char *sql)
+{
+    assert_ok(store_exec_script(f->s, sql, &f->err), f->err);
+}
+
+static void cached_twice(fixture *f, int user, const char *table, int64_t id, access_basis want)
+{
+    for (int i = 0; i < 2; i++) {
+        access_footing ft;
+        int code;
+        if (ask(f, user, "record.read", table, table, id, &ft, &code) != ACCESS_ALLOW)
+            fail_msg("user %d %s %d: denied before the change (%s)", user, table, (int)id, f->err.detail);
+        if (ft.basis != want)
+            fail_msg("user %d %s %d: footing %s, expected %s", user, table, (int)id, access_basis_name(ft.basis),
+                     access_basis_name(want));
+    }
+}
+
+static void test_cached_footing_revoked_at_once(void **state)
+{
+    fixture *f = *state;
+    assert_non_null(f->cache);
+    uint64_t hits0, misses0, hits, misses;
+    access_cache_stats(f->cache, &hits0, &misses0);
+
+    cached_twice(f, 3, "case_note", 1, ACCESS_ON_TAF); /* a member leaves the Team Around the Family */
+    change(f, "UPDATE episode_member SET to_date = '2000-01-01' WHERE user_id = 3;");
+    DENIED(3, "record.read", "case_note", "case_note", 1, CORE_E_FORBIDDEN);
+    access_cache_stats(f->cache, &hits, &misses);
+    assert_true(hits > hits0); /* the second decision above came from the cache */
+
+    cached_twice(f, 5, "plan", 1, ACCESS_ON_TEAM_MANAGER); /* the case moves to another team */
+    change(f, "UPDATE episode SET owning_team_id = 3 WHERE id = 1;");
+    DENIED(5, "record.read", "plan", "plan", 1, CORE_E_FORBIDDEN);
+
+    cached_twice(f, 2, "family", 1, ACCESS_ON_LEAD); /* a new lead practitioner */
+    change(f, "UPDATE episode SET lead_user_id = NULL WHERE id = 1;");
+    DENIED(2, "record.read", "family", "family", 1, CORE_E_FORBIDDEN);
+
+    cached_twice(f, 4, "family", 6, ACCESS_ON_LEAD); /* the episode closed long ago */
+    change(f, "UPDATE episode SET end_date = '2000-01-01', closure_reason = 'needs_met' WHERE id = 3;");
+    DENIED(4, "record.read", "family", "family", 6, CORE_E_FORBIDDEN);
+
+    cached_twice(f, 2, "person", 4, ACCESS_ON_LEAD); /* a person taken out of the family that opened them */
+    change(f, "DELETE FROM family_member WHERE person_id = 4 AND family_id = 6;");
+    DENIED(2, "record.read", "person", "person", 4, CORE_E_FORBIDDEN);
+
+    cached_twice(f, 4, "family", 4, ACCESS_ON_RECORDER); /* the recorder's family becomes a team's case */
+    change(f, "INSERT INTO episode (family_id, start_date, owning_team_id, lead_user_id, created_at, updated_at)\n"
+              "VALUES (4, '2020-01-01', 2, 2, 'x', 'x');");
+    DENIED(4, "record.read", "family", "family", 4, CORE_E_FORBIDDEN);
+
+    /* A denial remembered is forgotten as soon as a grant or a setting gives a footing. */
+    DENIED(4, "record.read", "person", "person", 1, CORE_E_FORBIDDEN);
+    DENIED(4, "record.read", "person", "person", 1, CORE_E_FORBIDDEN);
+    change(f, "INSERT INTO access_grant (user_id, kind, family_id, reason, explanation, granted_at, expires_at)\n"
+              "VALUES (4, 'break_glass', 1, 'court_order', 'e', '2020-01-01T00:00:00Z', '2999-01-01T00:00:00Z');");
+    ALLOWED(4, "record.read", "person", "person", 1);
+    DENIED(2, "record.read", "family", "family", 5, CORE_E_FORBIDDEN);
+    DENIED(2, "record.read", "family", "family", 5, CORE_E_FORBIDDEN);
+    change(f, "UPDATE setting SET value = 20000 WHERE name = 'closed_case_days';");
+    ALLOWED(2, "record.read", "family", "family", 5);
+    /* and the break glass, once ended, is gone at once (grants are never remembered) */
+    change(f, "UPDATE access_grant SET expires_at = '2000-01-01T00:00:00Z' WHERE reason = 'court_order';");
+    DENIED(4, "record.read", "person", "person", 1, CORE_E_FORBIDDEN);
+
+    /* A change made through another connection (another server, a CLI command) is seen just the same. */
+    cached_twice(f, 6, "family", 1, ACCESS_ON_TEAM_MANAGER); /* team 3 has owned the case since above */
+    store *other = NULL;
+    assert_ok(store_open(&other, f->tmp.path, &f->err), f->err);
+    assert_ok(store_exec_script(other, "UPDATE episode SET owning_team_id = 2 WHERE id = 1;", &f->err), f->err);
+    store_close(other);
+    DENIED(6, "record.read", "family", "family", 1, CORE_E_FORBIDDEN);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -500,5 +600,23 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_duty_purpose, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restricted_as_unrelated, setup, teardown),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    const struct CMUnitTest cached[] = {
+        cmocka_unit_test_setup_teardown(test_routes, setup_cached, teardown),
+        cmocka_unit_test_setup_teardown(test_relationships, setup_cached, teardown),
+        cmocka_unit_test_setup_teardown(test_front_door, setup_cached, teardown),
+        cmocka_unit_test_setup_teardown(test_partners, setup_cached, teardown),
+        cmocka_unit_test_setup_teardown(test_restriction_and_governance, setup_cached, teardown),
+        cmocka_unit_test_setup_teardown(test_break_glass, setup_cached, teardown),
+        cmocka_unit_test_setup_teardown(test_admin_analyst_directory, setup_cached, teardown),
+        cmocka_unit_test_setup_teardown(test_settings, setup_cached, teardown),
+        cmocka_unit_test_setup_teardown(test_roles_typed, setup_cached, teardown),
+        cmocka_unit_test_setup_teardown(test_link_opens, setup_cached, teardown),
+        cmocka_unit_test_setup_teardown(test_staffing, setup_cached, teardown),
+        cmocka_unit_test_setup_teardown(test_need_to_know, setup_cached, teardown),
+        cmocka_unit_test_setup_teardown(test_duty_purpose, setup_cached, teardown),
+        cmocka_unit_test_setup_teardown(test_restricted_as_unrelated, setup_cached, teardown),
+        cmocka_unit_test_setup_teardown(test_cached_footing_revoked_at_once, setup_cached, teardown),
+    };
+    int failed = cmocka_run_group_tests_name("access", tests, NULL, NULL);
+    return failed + cmocka_run_group_tests_name("access with footings cached", cached, NULL, NULL);
 }

@@ -12,7 +12,9 @@
  * SQL run many times on one arena and across arena resets, two open statements of the same SQL interleaved,
  * a half-read statement restarted after a reset, more distinct statements than the cache holds); and the
  * handle pool shared by several threads (never more handles out than it has, an open transaction rolled back
- * on release).
+ * on release); group commit on a pool's handles (issue 13: every transaction committed by concurrent threads
+ * is stored, one that fails rolls back alone, the log is synced for groups of commits, and a sync that fails
+ * is an error to every commit it covered, never an acknowledgement).
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -27,6 +29,7 @@
 #include "../test_tmpdb.h"
 #include "core/core_arena.h"
 #include "store/store.h"
+#include "store/store_group.h"
 
 
 typedef struct fixture {
@@ -673,6 +676,100 @@ static void test_pool_threads(void **state)
     assert_null(p);
 }
 
+/* ---- group commit (store_group.c) ---- */
+
+enum { GROUP_THREADS = 8, GROUP_ROUNDS = 40 };
+
+struct group_worker {
+    store_pool *pool;
+    int id;
+    int committed, conflicts, failures;
+};
+
+/* Each round one transaction of two inserts; every seventh repeats a key of its own (a conflict), so it
+ * fails and rolls back alone while the others commit around it. */
+static void *group_thread(void *arg)
+{
+    struct group_worker *w = arg;
+    core_arena a = CORE_ARENA_INIT;
+    core_error err;
+    for (int i = 0; i < GROUP_ROUNDS; i++) {
+        store *s = store_pool_acquire(w->pool);
+        int rc = store_begin(s, &err);
+        store_value p[] = {store_v_int(w->id * 1000 + i), store_v_int(w->id)};
+        if (rc == 0)
+            rc = store_exec(s, &a, "INSERT INTO group_t (k, worker) VALUES ($1, $2)", p, 2, NULL, &err);
+        if (rc == 0 && i % 7 == 6) /* the same key again: a conflict */
+            rc = store_exec(s, &a, "INSERT INTO group_t (k, worker) VALUES ($1, $2)", p, 2, NULL, &err);
+        core_arena_reset(&a);
+        if (rc == 0)
+            rc = store_commit(s, &err);
+        if (rc == 0)
+            w->committed++;
+        else if (rc == CORE_E_CONFLICT)
+            w->conflicts++;
+        else
+            w->failures++;
+        if (rc)
+            store_rollback(s);
+        store_pool_release(w->pool, s);
+    }
+    core_arena_release(&a);
+    return NULL;
+}
+
+static void test_group_commit(void **state)
+{
+    fixture *f = *state;
+    assert_ok(store_exec_script(f->s, "CREATE TABLE group_t (k INTEGER PRIMARY KEY, worker INTEGER)", &f->err),
+              f->err);
+    store_pool *pool = NULL;
+    assert_ok(store_pool_open(&pool, f->tmp.path, GROUP_THREADS, &f->err), f->err);
+    store *h = store_pool_acquire(pool);
+    store_group *g = h->group;
+    store_pool_release(pool, h);
+    assert_non_null(g); /* SQLite's pooled handles commit in groups */
+    uint64_t syncs0 = store_group_syncs(g);
+    pthread_t th[GROUP_THREADS];
+    struct group_worker w[GROUP_THREADS];
+    for (int i = 0; i < GROUP_THREADS; i++) {
+        w[i] = (struct group_worker){pool, i + 1, 0, 0, 0};
+        assert_int_equal(pthread_create(&th[i], NULL, group_thread, &w[i]), 0);
+    }
+    int committed = 0;
+    for (int i = 0; i < GROUP_THREADS; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(w[i].failures, 0);
+        assert_int_equal(w[i].conflicts, GROUP_ROUNDS / 7);
+        committed += w[i].committed;
+    }
+    assert_int_equal(committed, GROUP_THREADS * (GROUP_ROUNDS - GROUP_ROUNDS / 7));
+    /* every committed transaction is stored, every conflicting one left nothing */
+    assert_int_equal(count_rows(f, "SELECT count(*) FROM group_t"), committed);
+    assert_int_equal(count_rows(f, "SELECT count(*) FROM group_t WHERE k % 1000 % 7 = 6"), 0);
+    /* each commit waited for a sync: at least one, never more than one per commit */
+    uint64_t syncs = store_group_syncs(g) - syncs0;
+    assert_true(syncs >= 1 && syncs <= (uint64_t)committed);
+    print_message("group commit: %d commits, %llu syncs of the log\n", committed, (unsigned long long)syncs);
+    /* the handles are back at synchronous=FULL for writes outside a transaction */
+    h = store_pool_acquire(pool);
+    expect_pragmas(h);
+
+    /* A sync that fails is an error to the commit it covers, not an acknowledgement: the log file is taken
+     * away from under the handle, so it cannot be opened to be synced. */
+    char wal[700];
+    snprintf(wal, sizeof wal, "%s-wal", f->tmp.path);
+    assert_ok(store_begin(h, &f->err), f->err);
+    store_value p[] = {store_v_int(999999), store_v_int(0)};
+    assert_ok(store_exec(h, &f->a, "INSERT INTO group_t (k, worker) VALUES ($1, $2)", p, 2, NULL, &f->err), f->err);
+    core_arena_reset(&f->a);
+    assert_int_equal(unlink(wal), 0);
+    assert_int_equal(store_commit(h, &f->err), CORE_E_IO);
+    assert_non_null(strstr(f->err.detail, "write-ahead log"));
+    store_pool_release(pool, h);
+    store_pool_close(pool);
+}
+
 /* ---- finding 20: a full disk is named and recovered from; the log is checkpointed while serving ---- */
 
 static void test_finding_20_storage_full_is_named_and_recovered(void **state)
@@ -781,6 +878,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cache_two_open_statements, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cache_many_distinct, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pool_threads, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_group_commit, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
