@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "core/core_clock.h"
 #include "core/core_log.h"
 #include "store/store_internal.h"
 
@@ -185,7 +186,7 @@ static const char SQL_SCHEMA_VERSION[] =
 
 static const char SQL_MIGRATION_RECORD[] =
     "INSERT INTO schema_migration (version, name, applied_at)\n"
-    "VALUES ($1, $2, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))";
+    "VALUES ($1, $2, $3)";
 
 int store_schema_version(store *s, int *out, core_error *err)
 {
@@ -206,19 +207,25 @@ static const char SQL_MIGRATION_APPLIED[] =
     "  FROM schema_migration\n"
     " WHERE version = $1";
 
+const struct store_migration *store_migrations_for(const struct store_backend *be, size_t *count)
+{
+    if (count)
+        *count = be == &store_pg_backend ? store_pg_migrations_count : store_migrations_count;
+    return be == &store_pg_backend ? store_pg_migrations : store_migrations;
+}
+
 int store_migrate(store *s, core_error *err)
 {
-    if (s->be == &store_pg_backend) { /* the numbered files are SQLite's dialect */
-        core_error_set(err, CORE_E_STORE, "Hearth's tables cannot be made on PostgreSQL yet");
-        return core_error_hint(err, "use an SQLite database file for now: the PostgreSQL back end stores and "
-                                    "reads, but its schema is still to be written");
-    }
+    /* The same numbered migrations in each back end's dialect (PostgreSQL's translated at build time). */
+    const struct store_migration *list = store_migrations_for(s->be, NULL);
+    size_t count = 0;
+    store_migrations_for(s->be, &count);
     int current = 0;
     int rc = store_schema_version(s, &current, err);
     if (rc)
         return rc;
-    for (size_t i = 0; i < store_migrations_count; i++) {
-        const struct store_migration *m = &store_migrations[i];
+    for (size_t i = 0; i < count; i++) {
+        const struct store_migration *m = &list[i];
         /* Applied or not is asked per migration, not read off the highest number: numbers are handed out to
          * work in progress, so one may land after a higher one has been applied (it is applied then). */
         int64_t applied = 0;
@@ -238,8 +245,10 @@ int store_migrate(store *s, core_error *err)
         if (rc == 0)
             rc = store_exec_script(s, m->sql, err);
         if (rc == 0) {
-            store_value p[] = {store_v_int(m->version), store_v_text(m->name)};
-            rc = store_exec(s, &a, SQL_MIGRATION_RECORD, p, 2, NULL, err);
+            char now[21];
+            core_clock_iso(0, now);
+            store_value p[] = {store_v_int(m->version), store_v_text(m->name), store_v_text(now)};
+            rc = store_exec(s, &a, SQL_MIGRATION_RECORD, p, 3, NULL, err);
         }
         core_arena_release(&a); /* statements are reset before COMMIT */
         if (rc == 0)

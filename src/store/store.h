@@ -167,7 +167,9 @@ int store_wal_keeper_start(store_wal_keeper **out, const char *target, unsigned 
 /* Stop the thread and close its handle; k may be NULL. */
 void store_wal_keeper_stop(store_wal_keeper *k);
 
-/* Embedded migrations (generated at build time from migrations/sqlite/NNNN_name.sql). */
+/* Embedded migrations, generated at build time by embed_migrations.py: store_migrations from
+ * migrations/sqlite/NNNN_name.sql, and store_pg_migrations, the same numbers and names in PostgreSQL's dialect
+ * (translated by pg_translate.py, or written by hand in migrations/pg/ where a translation cannot be made). */
 struct store_migration {
     int version;
     const char *name;
@@ -175,5 +177,9 @@ struct store_migration {
 };
 extern const struct store_migration store_migrations[];
 extern const size_t store_migrations_count;
+extern const struct store_migration store_pg_migrations[];
+extern const size_t store_pg_migrations_count;
+/* The migrations in be's dialect; *count (may be NULL) gets how many. */
+const struct store_migration *store_migrations_for(const struct store_backend *be, size_t *count);
 
 #endif
