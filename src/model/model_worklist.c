@@ -123,10 +123,11 @@ int model_worklist_undecided(model_ctx *ctx, int limit, model_id_pair *out, int 
 
 static const char *const SQL_TEAM_PAGE[MODEL_TEAM_SORTS][2] = {
     [MODEL_TEAM_SORT_OPENED] = {TEAM_PAGE("e.start_date ASC"), TEAM_PAGE("e.start_date DESC")},
-    [MODEL_TEAM_SORT_FAMILY] = {TEAM_PAGE("f.name COLLATE NOCASE ASC"), TEAM_PAGE("f.name COLLATE NOCASE DESC")},
-    [MODEL_TEAM_SORT_LEAD] = {TEAM_PAGE("u.display_name COLLATE NOCASE ASC"),
-                              TEAM_PAGE("u.display_name COLLATE NOCASE DESC")},
-    [MODEL_TEAM_SORT_REVIEW] = {TEAM_PAGE(NEXT_REVIEW " ASC"), TEAM_PAGE(NEXT_REVIEW " DESC")},
+    /* lower() for case-blind order on both back ends; NULLs (no lead) first going up, as SQLite puts them */
+    [MODEL_TEAM_SORT_FAMILY] = {TEAM_PAGE("lower(f.name) ASC"), TEAM_PAGE("lower(f.name) DESC")},
+    [MODEL_TEAM_SORT_LEAD] = {TEAM_PAGE("lower(u.display_name) ASC NULLS FIRST"),
+                              TEAM_PAGE("lower(u.display_name) DESC NULLS LAST")},
+    [MODEL_TEAM_SORT_REVIEW] = {TEAM_PAGE(NEXT_REVIEW " ASC NULLS FIRST"), TEAM_PAGE(NEXT_REVIEW " DESC NULLS LAST")},
 };
 
 /* How many open episodes the team owns. */

@@ -30,7 +30,7 @@ static const char SQL_IN_SCOPE[] =
     "         WHERE a.person_id = p.id AND a.to_date IS NULL\n"
     "         ORDER BY a.id DESC\n"
     "         LIMIT 1),\n"
-    "       (SELECT group_concat(headline, ';')\n"
+    "       (SELECT string_agg(headline, ';')\n"
     "          FROM (SELECT DISTINCT n.headline\n"
     "                  FROM assessment_need n\n"
     "                  JOIN assessment s ON s.id = n.assessment_id\n"

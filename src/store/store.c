@@ -36,10 +36,52 @@ int store_exec_script(store *s, const char *sql, core_error *err)
     return s->be->exec_script(s, sql, err);
 }
 
+/* sql with every ID_LIST($N) spelled as the back end spells it (in a, when there is one; else sql itself). */
+static const char *expand_dialect(store *s, core_arena *a, const char *sql)
+{
+    static const char MARK[] = "ID_LIST($";
+    const char *m = strstr(sql, MARK);
+    if (!m || !s->be->id_list)
+        return sql;
+    size_t hits = 0;
+    for (const char *p = m; p; p = strstr(p + 1, MARK))
+        hits++;
+    const char *tpl = s->be->id_list;
+    char *out = core_arena_alloc(a, strlen(sql) + hits * (strlen(tpl) + 24) + 1), *o = out;
+    const char *p = sql;
+    while ((m = strstr(p, MARK)) != NULL) {
+        const char *num = m + sizeof MARK - 1, *end = num;
+        while (*end >= '0' && *end <= '9')
+            end++;
+        if (end == num || *end != ')') { /* not the marker: copy it as it stands */
+            memcpy(o, p, (size_t)(end - p));
+            o += end - p;
+            p = end;
+            continue;
+        }
+        memcpy(o, p, (size_t)(m - p));
+        o += m - p;
+        for (const char *t = tpl; *t; t++) {
+            if (t[0] == '$' && t[1] == '?') {
+                *o++ = '$';
+                memcpy(o, num, (size_t)(end - num));
+                o += end - num;
+                t++;
+            } else {
+                *o++ = *t;
+            }
+        }
+        p = end + 1;
+    }
+    memcpy(o, p, strlen(p) + 1);
+    return out;
+}
+
 int store_query(store *s, core_arena *a, const char *sql, const store_value *params, size_t n, store_stmt **out,
                 core_error *err)
 {
     store_stmt *st;
+    sql = expand_dialect(s, a, sql);
     int rc = s->be->prepare(s, a, sql, &st, err);
     if (rc)
         return rc;

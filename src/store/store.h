@@ -97,6 +97,9 @@ struct store_backend {
      * snapshot open), or NULL. */
     const char *(*open_read)(store *s);
     void (*reset)(store_stmt *st);
+    /* Dialect: what the portable marker ID_LIST($N) becomes — a one-column table "id" of the integers in the
+     * JSON array bound to $N — with "$N" written as "$?" (store.c puts the number in). */
+    const char *id_list;
 };
 
 extern const struct store_backend store_sqlite_backend;
@@ -112,7 +115,9 @@ int store_migrate(store *s, core_error *err);
 int store_schema_version(store *s, int *out, core_error *err);
 
 /* Prepare sql (a constant of the program) and bind params to $1..$n. On success *out is ready for
- * store_next(). */
+ * store_next(). One portable marker is rewritten for the back end first: ID_LIST($N) stands for a table with
+ * one column, id, holding the integers of the JSON array bound to $N (e.g. "[3,17]"), so a list of ids is
+ * still one bound value: "... WHERE x.id IN (SELECT id FROM ID_LIST($2))". */
 int store_query(store *s, core_arena *a, const char *sql, const store_value *params, size_t n, store_stmt **out,
                 core_error *err);
 /* Step: 1 when a row is ready, 0 when done, negative on error. */
