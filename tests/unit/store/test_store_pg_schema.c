@@ -385,6 +385,9 @@ static void test_concurrent_appenders_make_one_chain(void **state)
 
 int main(void)
 {
+    /* This program compares the two back ends itself: its scratch database is always an SQLite file, also
+     * when run_unit.py runs the suites on PostgreSQL (test_tmpdb.h would give a PostgreSQL address then). */
+    unsetenv("HEARTH_TEST_BACKEND");
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_migration_has_its_postgresql_form),
         cmocka_unit_test_setup_teardown(test_same_tables_and_columns, setup, teardown),
