@@ -98,7 +98,7 @@ struct store_backend {
     const char *(*open_read)(store *s);
     void (*reset)(store_stmt *st);
     /* Dialect: what the portable marker ID_LIST($N) becomes — a one-column table "id" of the integers in the
-     * JSON array bound to $N — with "$N" written as "$?" (store.c puts the number in). */
+     * JSON array bound to $N, aliased id_list — with "$N" written as "$?" (store.c puts the number in). */
     const char *id_list;
 };
 

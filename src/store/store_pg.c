@@ -452,7 +452,7 @@ static const char *pg_open_read(store *s)
 
 const struct store_backend store_pg_backend = {
     .name = "postgresql",
-    .id_list = "(SELECT CAST(value AS bigint) AS id FROM json_array_elements_text(CAST($? AS json)))",
+    .id_list = "(SELECT CAST(value AS bigint) AS id FROM json_array_elements_text(CAST($? AS json))) AS id_list",
     .open = pg_open,
     .close = pg_close,
     .exec_script = pg_exec_script,

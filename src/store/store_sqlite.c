@@ -363,7 +363,7 @@ static const char *sq_open_read(store *s)
 
 const struct store_backend store_sqlite_backend = {
     .name = "sqlite",
-    .id_list = "(SELECT CAST(value AS INTEGER) AS id FROM json_each($?))",
+    .id_list = "(SELECT CAST(value AS INTEGER) AS id FROM json_each($?)) AS id_list",
     .open = sq_open,
     .close = sq_close,
     .exec_script = sq_exec_script,
