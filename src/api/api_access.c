@@ -188,8 +188,7 @@ int api_review_items(http_req *req, int all, int64_t after, int64_t limit, json_
         *next = json_integer_value(json_object_get(json_array_get(rows, (size_t)limit - 1), "id"));
     }
     *items = rows;
-    if (
-        http_audit(req, "read", "access_grant", 0, all ? "{\"queue\":\"all\"}" : "{\"queue\":\"open\"}", 0, err)) {
+    if (http_audit(req, "read", "access_grant", 0, all ? "{\"queue\":\"all\"}" : "{\"queue\":\"open\"}", 0, err)) {
         json_decref(*items);
         return err->code;
     }
