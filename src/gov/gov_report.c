@@ -7,8 +7,9 @@
  * record was read through ("via": partner_records, identification, match_review, match; null when the read
  * was of the record itself) and the footing the access decision recorded: {"basis": "taf", "family": 12},
  * {"basis": "break_glass", "grant": 3, "reason": "court_order"}, {"basis": "person_index"} for a search
- * result; null for entries that record none (sign-ins, reports). The trail is the schema "trail" the server
- * and the CLI attach to every store handle (audit.h).
+ * result; null for entries that record none (sign-ins, reports). The statements name audit_event unqualified:
+ * on SQLite it is found in the trail the server and the CLI attach to every store handle as schema "trail"
+ * (audit.h), on PostgreSQL it is a table of the database itself (store/migrations/pg/0005_audit.sql).
  */
 #include "gov/gov.h"
 #include "model/model_data.h"
@@ -63,14 +64,14 @@ static const char SQL_ACCESS_REPORT[] =
     "                   SELECT id FROM partner_record WHERE person_id = $1\n"
     "                   UNION SELECT partner_record_id FROM match_pair\n"
     "                          WHERE person_id = $1 AND partner_record_id IS NOT NULL\n"
-    "                   UNION SELECT id FROM ID_LIST($4))\n"
+    "                   UNION SELECT id FROM ID_LIST($4)) AS partner_rows\n"
     "       UNION ALL SELECT 'match_pair', id FROM match_pair WHERE person_id = $1\n"
     "       UNION ALL SELECT 'match_pair', id FROM match_pair WHERE other_person_id = $1\n"
     "       UNION ALL SELECT 'person_merge', id FROM person_merge WHERE survivor_id = $1 OR merged_id = $1)\n"
     "SELECT e.seq, e.at, e.actor_user_id, u.username, u.display_name, e.actor_role, e.action,\n"
     "       e.target_table, e.target_id, e.detail\n"
     "  FROM hit h\n"
-    "  JOIN trail.audit_event e ON e.target_table = h.table_name AND e.target_id = h.id\n"
+    "  JOIN audit_event e ON e.target_table = h.table_name AND e.target_id = h.id\n"
     "  LEFT JOIN app_user u ON u.id = e.actor_user_id\n"
     " WHERE e.seq > $2\n"
     " ORDER BY e.seq\n"
@@ -113,7 +114,7 @@ static const char *merged_partner_rows(store *s, core_arena *a, int64_t person, 
 static const char SQL_CHANGES[] =
     "SELECT e.seq, e.at, e.actor_user_id, u.username, u.display_name, e.actor_role, e.action,\n"
     "       e.target_table, e.target_id, e.detail\n"
-    "  FROM trail.audit_event e\n"
+    "  FROM audit_event e\n"
     "  LEFT JOIN app_user u ON u.id = e.actor_user_id\n"
     " WHERE e.seq < $1\n"
     "   AND ((e.action = 'update' AND e.target_table IN ('setting', 'agency'))\n"

@@ -153,7 +153,7 @@ static const char SQL_TEAM_OVERDUE[] =
     "  FROM (SELECT e.id, e.family_id, " NEXT_REVIEW " AS due\n"
     "          FROM episode e\n"
     "         WHERE e.owning_team_id = $1\n"
-    "           AND e.end_date IS NULL)\n"
+    "           AND e.end_date IS NULL) AS open_episode\n"
     " WHERE due < $2\n"
     " ORDER BY due, id\n"
     " LIMIT $3";

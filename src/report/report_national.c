@@ -36,7 +36,7 @@ static const char SQL_IN_SCOPE[] =
     "                  JOIN assessment s ON s.id = n.assessment_id\n"
     "                 WHERE s.episode_id = e.id\n"
     "                   AND (n.person_id IS NULL OR n.person_id = p.id)\n"
-    "                 ORDER BY n.headline))\n"
+    "                 ORDER BY n.headline) AS headlines)\n"
     "  FROM episode e\n"
     "  JOIN family_member fm ON fm.family_id = e.family_id\n"
     "  JOIN person p ON p.id = fm.person_id\n"

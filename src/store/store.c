@@ -14,11 +14,15 @@
 #include "core/core_log.h"
 #include "store/store_internal.h"
 
+int store_target_is_pg(const char *target)
+{
+    return strncmp(target, "postgres://", 11) == 0 || strncmp(target, "postgresql://", 13) == 0;
+}
+
 int store_open(store **out, const char *target, core_error *err)
 {
     /* "postgres://..." or "postgresql://..." is a PostgreSQL server (store_pg.c); anything else an SQLite file */
-    int pg = strncmp(target, "postgres://", 11) == 0 || strncmp(target, "postgresql://", 13) == 0;
-    const struct store_backend *be = pg ? &store_pg_backend : &store_sqlite_backend;
+    const struct store_backend *be = store_target_is_pg(target) ? &store_pg_backend : &store_sqlite_backend;
     int rc = be->open(out, target, err);
     if (rc == 0)
         (*out)->be = be;

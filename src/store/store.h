@@ -109,6 +109,8 @@ extern const struct store_backend store_pg_backend;
  * ("postgres://user@host:port/db", libpq's URI form). Returns 0 or a negative code. */
 int store_open(store **out, const char *target, core_error *err);
 void store_close(store *s);
+/* 1 when target names a PostgreSQL server (postgres:// or postgresql://), 0 for an SQLite file. */
+int store_target_is_pg(const char *target);
 /* Apply every embedded migration not yet applied, each in its own transaction, in number order. */
 int store_migrate(store *s, core_error *err);
 /* Highest applied migration number, or 0. */
