@@ -12,7 +12,9 @@
  *   - an id given explicitly (as reference rows and copied councils do) leaves the next generated id above it;
  *   - the trail is append-only on PostgreSQL: UPDATE, DELETE and TRUNCATE refused, the chain head untouchable;
  *   - several connections appending at once make one gapless chain: an append that does not extend the head
- *     is refused as CORE_E_BUSY and succeeds when retried with the new tail.
+ *     is refused as CORE_E_BUSY and succeeds when retried with the new tail;
+ *   - the audit module itself on a postgres:// address: refused without HEARTH_AUDIT_DIR, then 120 events from
+ *     three threads appended to the database's trail and verified from genesis with their checkpoints.
  */
 #include <pthread.h>
 #include <setjmp.h>
@@ -383,6 +385,69 @@ static void test_concurrent_appenders_make_one_chain(void **state)
     assert_int_equal(n, APPENDERS * APPENDS_EACH);
 }
 
+enum { TRAIL_THREADS = 3, TRAIL_EVENTS_EACH = 40 };
+
+static void *trail_recorder(void *arg)
+{
+    audit *au = arg;
+    core_error err = {0};
+    for (int i = 0; i < TRAIL_EVENTS_EACH; i++) {
+        audit_event ev = {.actor_user_id = 7, .actor_role = "practitioner", .action = "read", .target_table = "person",
+                          .target_id = i + 1, .detail = "{\"footing\":\"taf\"}"};
+        if (audit_record(au, &ev, i % 10 == 9 ? AUDIT_DURABLE : 0, &err))
+            return (void *)1;
+    }
+    return NULL;
+}
+
+/* The audit module on PostgreSQL: audit_open on a postgres:// address keeps its files in HEARTH_AUDIT_DIR
+ * (refused without it), appends to the database's own trail from several threads through the chain head, and
+ * audit_verify checks the chain and the checkpoints from genesis; a forged row cannot even be written. */
+static void test_audit_module_on_postgres(void **state)
+{
+    fixture *f = *state;
+    migrate_pg(f);
+    test_tmpdb t;
+    assert_int_equal(test_tmpdb_make(&t), 0);
+    char url[700];
+    snprintf(url, sizeof url, "%s?options=-csearch_path%%3Dpgs", f->url);
+    unsetenv("HEARTH_AUDIT_DIR");
+    audit *au = NULL;
+    audit_config cfg = {.checkpoint_every = 25};
+    core_error e = {0};
+    assert_int_equal(audit_open(&au, url, &cfg, &e), CORE_E_INVALID_VALUE);
+    assert_non_null(strstr(e.detail, "HEARTH_AUDIT_DIR"));
+    setenv("HEARTH_AUDIT_DIR", t.dir, 1);
+    assert_ok(audit_open(&au, url, &cfg, &f->err), f->err);
+    pthread_t th[TRAIL_THREADS];
+    for (int i = 0; i < TRAIL_THREADS; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, trail_recorder, au), 0);
+    for (int i = 0; i < TRAIL_THREADS; i++) {
+        void *bad = NULL;
+        pthread_join(th[i], &bad);
+        assert_null(bad);
+    }
+    assert_ok(audit_close(au, &f->err), f->err);
+
+    char pub[700];
+    snprintf(pub, sizeof pub, "%s/hearth.audit-pubkey", t.dir);
+    audit_verify_options o = {.public_key = pub};
+    audit_verify_report r;
+    assert_ok(audit_verify(url, &o, &r, &f->err), f->err);
+    assert_int_equal(r.fault, AUDIT_FAULT_NONE);
+    assert_int_equal(r.entries, TRAIL_THREADS * TRAIL_EVENTS_EACH);
+    assert_int_equal(r.last_seq, TRAIL_THREADS * TRAIL_EVENTS_EACH);
+    assert_true(r.checkpoints >= (TRAIL_THREADS * TRAIL_EVENTS_EACH) / 25);
+    /* the trail is the database's: a forged entry at the end is refused by the chain head */
+    assert_int_not_equal(store_exec(f->s, &f->a,
+                                    "INSERT INTO audit_event (seq, at, action, prev_hash, hash)\n"
+                                    "SELECT max(seq) + 1, 'x', 'read', 'forged', 'forged' FROM audit_event",
+                                    NULL, 0, NULL, &e),
+                         0);
+    unsetenv("HEARTH_AUDIT_DIR");
+    test_tmpdb_remove(&t);
+}
+
 int main(void)
 {
     /* This program compares the two back ends itself: its scratch database is always an SQLite file, also
@@ -395,6 +460,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_explicit_ids_keep_identities_ahead, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trail_is_append_only, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_appenders_make_one_chain, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_audit_module_on_postgres, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
