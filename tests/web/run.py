@@ -14,7 +14,9 @@ sign-out, and that each page writes the same audit events as the API reading the
 tests/web/practitioner.py's checks of the case pages (episode, person, chronology, every question page, the
 closure journey, the partner's pages, break glass) against the same server. Prints one
 line per check and `web: N passed, N failed`; exit status 0 only when nothing failed. Python 3 standard
-library only.
+library only. With HEARTH_TEST_BACKEND=postgres under script/with-postgres the council is built in that
+PostgreSQL database and served from it (as tests/api/run.py does); the database is read with psql and the
+last line is `web_pg: N passed, N failed`.
 """
 import argparse
 from collections import Counter
@@ -128,64 +130,84 @@ def give_work(db):
     Family of episode 5 (family 24, led by practitioner.n3); practitioner.n2 alone leads a new episode of family
     1; family 2 has an open episode of team 2 nobody leads yet; three contacts wait for a decision; and hostile text stands in family 6's name, a member's names, a note
     and a waiting contact's reason."""
-    con = sqlite3.connect(db)
-    try:
-        with con:
-            con.execute("UPDATE episode SET end_date = NULL, closure_reason = NULL, lead_user_id = 4 WHERE id = 1")
-            con.execute("UPDATE episode SET end_date = NULL, closure_reason = NULL, lead_user_id = 6, "
-                        "owning_team_id = 2 WHERE id = 5")
-            con.execute("INSERT INTO episode_member (episode_id, user_id, taf_role, from_date, created_at, "
-                        "updated_at) VALUES (5, 4, 'key_worker', '2026-01-01', '2026-01-01T09:00:00Z', "
-                        "'2026-01-01T09:00:00Z')")
-            con.execute("INSERT INTO episode (family_id, start_date, owning_team_id, lead_user_id, created_at, "
-                        "updated_at) VALUES (1, '2026-10-01', 2, 5, '2026-10-01T09:00:00Z', '2026-10-01T09:00:00Z')")
-            con.execute("INSERT INTO episode (family_id, start_date, owning_team_id, created_at, updated_at) "
-                        "VALUES (2, '2026-11-02', 2, '2026-11-02T09:00:00Z', '2026-11-02T09:00:00Z')")
-            con.execute("INSERT INTO review (episode_id, held_on, outcome, next_review_due, created_at, updated_at) "
-                        "SELECT 1, '2026-08-01', outcome, '2026-11-01', '2026-08-01T09:00:00Z', "
-                        "'2026-08-01T09:00:00Z' FROM review LIMIT 1")
-            con.execute("UPDATE family SET name = ? WHERE id = 6", (EVIL_TEXT + " household",))
-            pid = con.execute("SELECT person_id FROM family_member WHERE family_id = 6 ORDER BY id LIMIT 1").fetchone()[0]
-            con.execute("UPDATE person SET given_name = ?, family_name = ? WHERE id = ?", (EVIL, "O'Brien \"&\"", pid))
-            con.execute("INSERT INTO case_note (episode_id, note_type, occurred_at, subject, body, created_at, "
-                        "updated_at) SELECT 1, note_type, '2026-11-20T10:00:00Z', ?, ?, '2026-11-20T10:00:00Z', "
-                        "'2026-11-20T10:00:00Z' FROM case_note LIMIT 1", (EVIL, EVIL_TEXT))
-            ids = [r[0] for r in con.execute("SELECT id FROM contact ORDER BY id LIMIT 3")]
-            for i in ids:
-                con.execute("UPDATE contact SET decision = NULL, decision_date = NULL, decided_by = NULL "
-                            "WHERE id = ?", (i,))
-            con.execute("UPDATE contact SET reason = ? WHERE id = ?", (EVIL_TEXT, ids[0]))
-    finally:
-        con.close()
+    db_rows(db, "UPDATE episode SET end_date = NULL, closure_reason = NULL, lead_user_id = 4 WHERE id = 1")
+    db_rows(db, "UPDATE episode SET end_date = NULL, closure_reason = NULL, lead_user_id = 6, "
+                "owning_team_id = 2 WHERE id = 5")
+    db_rows(db, "INSERT INTO episode_member (episode_id, user_id, taf_role, from_date, created_at, "
+                "updated_at) VALUES (5, 4, 'key_worker', '2026-01-01', '2026-01-01T09:00:00Z', "
+                "'2026-01-01T09:00:00Z')")
+    db_rows(db, "INSERT INTO episode (family_id, start_date, owning_team_id, lead_user_id, created_at, "
+                "updated_at) VALUES (1, '2026-10-01', 2, 5, '2026-10-01T09:00:00Z', '2026-10-01T09:00:00Z')")
+    db_rows(db, "INSERT INTO episode (family_id, start_date, owning_team_id, created_at, updated_at) "
+                "VALUES (2, '2026-11-02', 2, '2026-11-02T09:00:00Z', '2026-11-02T09:00:00Z')")
+    db_rows(db, "INSERT INTO review (episode_id, held_on, outcome, next_review_due, created_at, updated_at) "
+                "SELECT 1, '2026-08-01', outcome, '2026-11-01', '2026-08-01T09:00:00Z', "
+                "'2026-08-01T09:00:00Z' FROM review LIMIT 1")
+    db_rows(db, "UPDATE family SET name = ? WHERE id = 6", (EVIL_TEXT + " household",))
+    pid = db_rows(db, "SELECT person_id FROM family_member WHERE family_id = 6 ORDER BY id LIMIT 1")[0][0]
+    db_rows(db, "UPDATE person SET given_name = ?, family_name = ? WHERE id = ?", (EVIL, "O'Brien \"&\"", pid))
+    db_rows(db, "INSERT INTO case_note (episode_id, note_type, occurred_at, subject, body, created_at, "
+                "updated_at) SELECT 1, note_type, '2026-11-20T10:00:00Z', ?, ?, '2026-11-20T10:00:00Z', "
+                "'2026-11-20T10:00:00Z' FROM case_note LIMIT 1", (EVIL, EVIL_TEXT))
+    ids = [r[0] for r in db_rows(db, "SELECT id FROM contact ORDER BY id LIMIT 3")]
+    for i in ids:
+        db_rows(db, "UPDATE contact SET decision = NULL, decision_date = NULL, decided_by = NULL "
+                    "WHERE id = ?", (i,))
+    db_rows(db, "UPDATE contact SET reason = ? WHERE id = ?", (EVIL_TEXT, ids[0]))
 
 
 def caseload_expected(db, user_id):
     """(episode, family) pairs of the open episodes user_id leads or is a current TAF member of."""
-    con = sqlite3.connect(db)
-    try:
-        return sorted(con.execute(
-            "SELECT e.id, e.family_id FROM episode e WHERE e.end_date IS NULL AND (e.lead_user_id = ? OR EXISTS "
-            "(SELECT 1 FROM episode_member m WHERE m.episode_id = e.id AND m.user_id = ? AND m.from_date <= "
-            "'2026-11-23' AND (m.to_date IS NULL OR m.to_date >= '2026-11-23')))", (user_id, user_id)))
-    finally:
-        con.close()
+    return sorted(db_rows(
+        db, "SELECT e.id, e.family_id FROM episode e WHERE e.end_date IS NULL AND (e.lead_user_id = ? OR EXISTS "
+        "(SELECT 1 FROM episode_member m WHERE m.episode_id = e.id AND m.user_id = ? AND m.from_date <= "
+        "'2026-11-23' AND (m.to_date IS NULL OR m.to_date >= '2026-11-23')))", (user_id, user_id)))
+
+
+def pg_literal(v):
+    """v as an SQL literal for psql (standard_conforming_strings: only quotes are doubled)."""
+    if v is None:
+        return "NULL"
+    if isinstance(v, int):
+        return str(v)
+    return "'" + str(v).replace("'", "''") + "'"
 
 
 def db_rows(db, sql, args=()):
-    con = sqlite3.connect(db)
-    try:
-        return con.execute(sql, args).fetchall()
-    finally:
-        con.close()
+    """The rows of sql with ? bound to args, on SQLite or (api.ON_PG) through psql: integers come back as int,
+    SQL NULL as None, as from sqlite3."""
+    if not api.ON_PG:
+        con = sqlite3.connect(db)
+        try:
+            with con:
+                return con.execute(sql, args).fetchall()
+        finally:
+            con.close()
+    parts = sql.split("?")
+    assert len(parts) == len(args) + 1, "one value per ?"
+    text = parts[0] + "".join(pg_literal(a) + rest for a, rest in zip(args, parts[1:]))
+    out = subprocess.run(["psql", "-qAt", "-F", "\x1f", "-R", "\x1e", "-P", "null=\x1d", "-v", "ON_ERROR_STOP=1",
+                          db, "-c", text], check=True, stdout=subprocess.PIPE, text=True).stdout
+    rows = []
+    for line in out.rstrip("\n").split("\x1e"):
+        if line.strip("\n"):
+            rows.append(tuple(None if c == "\x1d" else int(c) if re.fullmatch(r"-?\d+", c) else c
+                              for c in line.strip("\n").split("\x1f")))
+    return rows
+
+
+def trail_of(db):
+    """Where the trail is read: its own file beside an SQLite database, the database itself on PostgreSQL."""
+    return db if api.ON_PG else db + ".audit"
 
 
 def audit_seq(db):
-    return db_rows(db + ".audit", "SELECT coalesce(max(seq), 0) FROM audit_event")[0][0]
+    return db_rows(trail_of(db), "SELECT coalesce(max(seq), 0) FROM audit_event")[0][0]
 
 
 def audit_since(db, seq):
     """The events after seq as sorted (actor, action, table, id, detail) tuples."""
-    return sorted(db_rows(db + ".audit", "SELECT actor_user_id, action, coalesce(target_table, ''), "
+    return sorted(db_rows(trail_of(db), "SELECT actor_user_id, action, coalesce(target_table, ''), "
                                          "coalesce(target_id, 0), coalesce(detail, '') FROM audit_event "
                                          "WHERE seq > ?", (seq,)))
 
@@ -215,6 +237,10 @@ def page_shape(name, html, title_start):
 
 def run(hearth, tmp):
     db, logins_path = os.path.join(tmp, "web.db"), os.path.join(tmp, "logins.json")
+    if api.ON_PG:  # under script/with-postgres: the council in that database, the trail's files in tmp
+        db = os.environ["HEARTH_TEST_PG"]
+        os.environ["HEARTH_AUDIT_DIR"] = os.path.join(tmp, "audit")
+        os.mkdir(os.environ["HEARTH_AUDIT_DIR"])
     subprocess.run([hearth, "demo", "--db", db, "--logins", logins_path] + api.DEMO_ARGS, check=True,
                    stdout=subprocess.DEVNULL)
     give_work(db)
@@ -494,7 +520,7 @@ def main():
             shutil.rmtree(tmp, ignore_errors=True)
     passed = sum(RESULTS)
     failed = len(RESULTS) - passed
-    print("web: %d passed, %d failed" % (passed, failed))
+    print("%s: %d passed, %d failed" % ("web_pg" if api.ON_PG else "web", passed, failed))
     sys.exit(1 if failed else 0)
 
 
