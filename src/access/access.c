@@ -404,13 +404,13 @@ static int anchor_find(decision *d, const char *table, int64_t id, anchor *out)
 /* ---- step 2: footings ---- */
 
 static const char SQL_EPISODE_TIES[] =
-    "SELECT e.lead_user_id IS $2,\n"
+    "SELECT e.lead_user_id IS NOT DISTINCT FROM $2,\n"
     "       EXISTS (SELECT 1\n"
     "                 FROM episode_member m\n"
     "                WHERE m.episode_id = e.id\n"
     "                  AND m.user_id = $2\n"
     "                  AND (m.to_date IS NULL OR m.to_date >= $4)),\n"
-    "       e.owning_team_id IS $3\n"
+    "       e.owning_team_id IS NOT DISTINCT FROM $3\n"
     "  FROM episode e\n"
     " WHERE e.family_id = $1\n"
     "   AND (e.end_date IS NULL OR e.end_date >= $5)";
@@ -745,7 +745,8 @@ static const char SQL_SECTION_SHARED[] =
     "  FROM section_share\n"
     " WHERE section = $1 AND agency_type = $2";
 
-/* The family's consent (given, not withdrawn) covers the agency type, or a live sharing basis does. */
+/* The family's consent (given, not withdrawn) covers the agency type, or a live sharing basis does. $4 is the
+ * agency type as a LIKE pattern "%,TYPE,%" (escaped with a backslash): agency_types is a comma-separated list. */
 static const char SQL_SHARING_COVERED[] =
     "SELECT EXISTS (SELECT 1\n"
     "                 FROM consent c\n"
@@ -754,7 +755,7 @@ static const char SQL_SHARING_COVERED[] =
     "                  AND (c.withdrawn_on IS NULL OR c.withdrawn_on > $3)\n"
     "                  AND (c.scope = 'share_all_partners'\n"
     "                       OR (c.scope = 'share_named_agency_types'\n"
-    "                           AND instr(',' || replace(c.agency_types, ' ', '') || ',', ',' || $2 || ',') > 0)))\n"
+    "                           AND (',' || replace(c.agency_types, ' ', '') || ',') LIKE $4 ESCAPE '\\')))\n"
     "    OR EXISTS (SELECT 1\n"
     "                 FROM sharing_basis b\n"
     "                WHERE b.family_id = $1\n"
@@ -807,8 +808,18 @@ static int partner_sees(decision *d, const char *section, int64_t family)
     store_value s[] = {store_v_text(section), store_v_text(type)};
     if (query_int(d, SQL_SECTION_SHARED, s, 2, 0) == 0)
         return 0;
-    store_value c[] = {store_v_int(family), store_v_text(type), store_v_text(d->clock.today)};
-    return query_int(d, SQL_SHARING_COVERED, c, 3, 0) != 0;
+    char pattern[2 * 64 + 5], *p = pattern;
+    if (strlen(type) > 64) /* agency types are reference codes of a few words */
+        return 0;
+    *p++ = '%', *p++ = ',';
+    for (const char *t = type; *t; t++) {
+        if (*t == '%' || *t == '_' || *t == '\\')
+            *p++ = '\\';
+        *p++ = *t;
+    }
+    *p++ = ',', *p++ = '%', *p = '\0';
+    store_value c[] = {store_v_int(family), store_v_text(type), store_v_text(d->clock.today), store_v_text(pattern)};
+    return query_int(d, SQL_SHARING_COVERED, c, 4, 0) != 0;
 }
 
 static int str_in(const char *s, const char *const *set)
@@ -1068,7 +1079,7 @@ static const char SQL_FAMILY_NEW_WITH_CONTACT[] =
     "  FROM family f\n"
     " WHERE f.id = $1 AND f.created_by = $2\n"
     "   AND NOT EXISTS (SELECT 1 FROM episode WHERE family_id = f.id)\n"
-    "   AND NOT EXISTS (SELECT 1 FROM contact WHERE family_id = f.id AND id IS NOT $3)";
+    "   AND NOT EXISTS (SELECT 1 FROM contact WHERE family_id = f.id AND id IS DISTINCT FROM $3)";
 
 int access_link_opens(store *db, access_principal *who, access_link kind, int64_t parent, int64_t target,
                       core_error *err)

@@ -302,10 +302,5 @@ int api_body_code(http_req *req, json_t *body, const char *name, const char *lis
                   core_error *err);
 /* A record id (positive integer) into *out; 0 when absent or null. */
 int api_body_id(json_t *body, const char *name, int64_t *out, core_error *err);
-/* The current row of st as a JSON object: column name -> value (NULL as null). */
-json_t *api_row_json(store_stmt *st);
-/* The one row sql ($1 = id) gives, as api_row_json, the statement finished; NULL with err set when there is
- * none (CORE_E_NOT_FOUND: "no WHAT with id ID") or the store fails. */
-json_t *api_row_by_id(http_req *req, const char *sql, int64_t id, const char *what, core_error *err);
 
 #endif

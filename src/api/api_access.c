@@ -13,55 +13,9 @@
 #include "api/api.h"
 #include "core/core_parse.h"
 #include "model/model.h"
+#include "model/model_data.h"
 
 enum { EXPLANATION_MIN = 10, EXPLANATION_MAX = 2000, REVIEW_PAGE_DEFAULT = 50, REVIEW_PAGE_MAX = 500 };
-
-static const char SQL_FAMILY_EXISTS[] =
-    "SELECT count(*)\n"
-    "  FROM family\n"
-    " WHERE id = $1";
-
-static const char SQL_PERSON_STATE[] =
-    "SELECT restricted\n"
-    "  FROM person\n"
-    " WHERE id = $1";
-
-static const char SQL_GRANT_INSERT[] =
-    "INSERT INTO access_grant (user_id, kind, family_id, person_id, reason, explanation, granted_at, expires_at)\n"
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)\n"
-    "RETURNING id";
-
-static const char SQL_GRANT_COLUMNS[] =
-    "SELECT id, user_id, kind, family_id, person_id, reason, explanation, granted_at, expires_at,\n"
-    "       review_outcome, review_note, reviewed_by, reviewed_at\n"
-    "  FROM access_grant\n"
-    " WHERE id = $1";
-
-static const char SQL_REVIEWS_OPEN[] =
-    "SELECT id, user_id, kind, family_id, person_id, reason, explanation, granted_at, expires_at,\n"
-    "       review_outcome, review_note, reviewed_by, reviewed_at\n"
-    "  FROM access_grant\n"
-    " WHERE kind = 'break_glass' AND review_outcome IS NULL AND id > $1\n"
-    " ORDER BY id\n"
-    " LIMIT $2";
-
-static const char SQL_REVIEWS_ALL[] =
-    "SELECT id, user_id, kind, family_id, person_id, reason, explanation, granted_at, expires_at,\n"
-    "       review_outcome, review_note, reviewed_by, reviewed_at\n"
-    "  FROM access_grant\n"
-    " WHERE kind = 'break_glass' AND id > $1\n"
-    " ORDER BY id\n"
-    " LIMIT $2";
-
-static const char SQL_REVIEW_RECORD[] =
-    "UPDATE access_grant\n"
-    "   SET review_outcome = $2, review_note = $3, reviewed_by = $4, reviewed_at = $5\n"
-    " WHERE id = $1 AND kind = 'break_glass' AND review_outcome IS NULL";
-
-static const char SQL_RESTRICT[] =
-    "UPDATE person\n"
-    "   SET restricted = $2, version = version + 1, updated_at = $3, updated_by = $4\n"
-    " WHERE id = $1";
 
 /* ---- time ---- */
 
@@ -74,7 +28,7 @@ static void utc_after_hours(int64_t hours, char out[24])
 /* The grant (or review item) id as JSON. */
 static json_t *grant_json(http_req *req, int64_t id, core_error *err)
 {
-    return api_row_by_id(req, SQL_GRANT_COLUMNS, id, "review", err);
+    return model_grant_get(req->db, &req->arena, id, err);
 }
 
 /* ---- break glass and duties ---- */
@@ -165,18 +119,16 @@ static int grant_body(http_req *req, json_t *body, const char *kind, const char 
     }
     if (!family == !person)
         return core_error_set(err, CORE_E_MISSING_FIELD, "name one family_id or one person_id");
-    int64_t n = 0;
+    int n = 0;
     if (family) {
-        store_value p[] = {store_v_int(family)};
-        if (store_query_int(req->db, &req->arena, SQL_FAMILY_EXISTS, p, 1, &n, err))
+        if (model_family_exists(req->db, &req->arena, family, &n, err))
             return err->code;
         if (!n) {
             core_error_set(err, CORE_E_NOT_FOUND, "no families with id %" PRId64, family);
             return err->code;
         }
     } else {
-        store_value p[] = {store_v_int(person)};
-        rc = store_query_int(req->db, &req->arena, SQL_PERSON_STATE, p, 1, &n, err);
+        rc = model_person_restricted(req->db, &req->arena, person, &n, err);
         /* A restricted person is no one's but governance's: break glass does not reach them. */
         if (rc == CORE_E_NOT_FOUND || (rc == 0 && n && strcmp(kind, "duty") != 0)) {
             core_error_set(err, CORE_E_NOT_FOUND, "no people with id %" PRId64, person);
@@ -191,14 +143,12 @@ static int grant_body(http_req *req, json_t *body, const char *kind, const char 
     if (access_setting(req->db, hours_setting, hours_default, &hours, err))
         return err->code;
     utc_after_hours(hours, expires);
-    store_value v[] = {store_v_int(req->who.user_id), store_v_text(kind), family ? store_v_int(family) : store_v_null(),
-                       person ? store_v_int(person) : store_v_null(), store_v_text(reason), store_v_text(explanation),
-                       store_v_text(now), store_v_text(expires)};
+    model_grant_new g = {req->who.user_id, kind, family, person, reason, explanation, now, expires};
     int64_t id = 0;
     char detail[160];
     rc = store_begin(req->db, err);
     if (rc == 0)
-        rc = store_query_int(req->db, &req->arena, SQL_GRANT_INSERT, v, 8, &id, err);
+        rc = model_grant_add(req->db, &req->arena, &g, &id, err);
     if (rc == 0) { /* in the write's transaction (finding 17) */
         snprintf(detail, sizeof(detail), "{\"grant\":%" PRId64 ",\"reason\":\"%s\",\"%s\":%" PRId64 "}", id, reason,
                  family ? "family" : "person", family ? family : person); /* reason is a checked code */
@@ -229,26 +179,16 @@ int api_duty(http_req *req)
 int api_review_items(http_req *req, int all, int64_t after, int64_t limit, json_t **items, int64_t *next,
                      core_error *err)
 {
-    store_value p[] = {store_v_int(after), store_v_int(limit + 1)};
-    store_stmt *st;
-    if (store_query(req->db, &req->arena, all ? SQL_REVIEWS_ALL : SQL_REVIEWS_OPEN, p, 2, &st, err))
+    json_t *rows;
+    if (model_grant_reviews(req->db, &req->arena, all, after, limit + 1, &rows, err))
         return err->code;
-    *items = json_array();
-    int rc, count = 0;
-    int64_t last = 0;
     *next = 0;
-    while ((rc = store_next(st, err)) == 1) {
-        if (count == limit) {
-            *next = last;
-            break;
-        }
-        last = store_col_int(st, 0);
-        json_array_append_new(*items, api_row_json(st));
-        count++;
+    if ((int64_t)json_array_size(rows) > limit) { /* one more than a page: there is a next page */
+        json_array_remove(rows, (size_t)limit);
+        *next = json_integer_value(json_object_get(json_array_get(rows, (size_t)limit - 1), "id"));
     }
-    store_done(st);
-    if (rc < 0 ||
-        http_audit(req, "read", "access_grant", 0, all ? "{\"queue\":\"all\"}" : "{\"queue\":\"open\"}", 0, err)) {
+    *items = rows;
+    if (http_audit(req, "read", "access_grant", 0, all ? "{\"queue\":\"all\"}" : "{\"queue\":\"open\"}", 0, err)) {
         json_decref(*items);
         return err->code;
     }
@@ -294,14 +234,12 @@ int api_review_decide(http_req *req, int64_t id, const char *outcome, const char
         return core_error_set(err, CORE_E_CONFLICT, "this break-glass access has already been reviewed");
     char now[24];
     model_now(now);
-    store_value v[] = {store_v_int(id), store_v_text(outcome), store_v_text(note), store_v_int(req->who.user_id),
-                       store_v_text(now)};
     int64_t changed = 0;
     char detail[96];
     snprintf(detail, sizeof(detail), "{\"outcome\":\"%s\"}", outcome); /* a checked code */
     int rc = store_begin(req->db, err);
     if (rc == 0)
-        rc = store_exec(req->db, &req->arena, SQL_REVIEW_RECORD, v, 5, &changed, err);
+        rc = model_grant_review_record(req->db, &req->arena, id, outcome, note, req->who.user_id, now, &changed, err);
     if (rc == 0 && changed == 0)
         rc = core_error_set(err, CORE_E_CONFLICT, "this break-glass access has already been reviewed");
     if (rc == 0) /* in the write's transaction (finding 17) */
@@ -356,14 +294,13 @@ int api_restriction(http_req *req)
     int on = json_is_true(flag);
     char now[24];
     model_now(now);
-    store_value v[] = {store_v_int(person), store_v_int(on), store_v_text(now), store_v_int(req->who.user_id)};
     int64_t changed = 0;
     json_t *d = json_pack("{s:b,s:s}", "restricted", on, "reason", reason);
     char *dj = d ? json_dumps(d, JSON_COMPACT) : NULL;
     json_decref(d);
     int rc = store_begin(req->db, &err);
     if (rc == 0)
-        rc = store_exec(req->db, &req->arena, SQL_RESTRICT, v, 4, &changed, &err);
+        rc = model_person_set_restricted(req->db, &req->arena, person, on, now, req->who.user_id, &changed, &err);
     if (rc == 0 && changed == 0)
         rc = core_error_set(&err, CORE_E_NOT_FOUND, "no people with id %" PRId64, person);
     if (rc == 0) /* in the write's transaction (finding 17) */
@@ -382,21 +319,6 @@ int api_restriction(http_req *req)
 }
 
 /* ---- settings (the administrator's configuration of the policy) ---- */
-
-static const char SQL_SETTINGS[] =
-    "SELECT name, value, unit, description\n"
-    "  FROM setting\n"
-    " ORDER BY name";
-
-static const char SQL_SETTING_ONE[] =
-    "SELECT name, value, unit, description\n"
-    "  FROM setting\n"
-    " WHERE name = $1";
-
-static const char SQL_SETTING_SET[] =
-    "UPDATE setting\n"
-    "   SET value = $2\n"
-    " WHERE name = $1";
 
 enum { SETTING_MAX = 100000 }; /* a setting the bounds below do not name */
 
@@ -424,27 +346,9 @@ static const struct setting_bounds *setting_bounds_of(const char *name)
     return NULL;
 }
 
-static json_t *setting_row(store_stmt *st)
-{
-    return json_pack("{s:s,s:I,s:s,s:s}", "name", store_col_text(st, 0, NULL), "value",
-                     (json_int_t)store_col_int(st, 1), "unit", store_col_text(st, 2, NULL), "description",
-                     store_col_text(st, 3, NULL));
-}
-
 int api_settings_items(http_req *req, json_t **items, core_error *err)
 {
-    store_stmt *st;
-    if (store_query(req->db, &req->arena, SQL_SETTINGS, NULL, 0, &st, err))
-        return err->code;
-    *items = json_array();
-    int rc;
-    while ((rc = store_next(st, err)) == 1)
-        json_array_append_new(*items, setting_row(st));
-    if (rc < 0) {
-        json_decref(*items);
-        return rc;
-    }
-    return 0;
+    return model_settings(req->db, &req->arena, items, err);
 }
 
 int api_settings_list(http_req *req)
@@ -464,22 +368,18 @@ int api_setting_set_do(http_req *req, const char *name, int64_t value, core_erro
 {
     if (value < 0 || value > SETTING_MAX)
         return core_error_set(err, CORE_E_INVALID_VALUE, "value must be a whole number from 0 to %d", SETTING_MAX);
-    store_value p[] = {store_v_text(name), store_v_int(value)};
     int64_t changed = 0, old = 0;
     const char *unit = NULL;
     int rc = store_begin(req->db, err);
-    store_stmt *st;
+    json_t *before = NULL;
     /* the value before, for the trail; and whether there is such a setting at all */
-    if (rc == 0)
-        rc = store_query(req->db, &req->arena, SQL_SETTING_ONE, p, 1, &st, err);
-    while (rc == 0 && (rc = store_next(st, err)) == 1) {
-        old = store_col_int(st, 1);
-        unit = core_arena_strdup(&req->arena, store_col_text(st, 2, NULL));
-        rc = 0;
-    }
-    if (rc == 0 && !unit) {
-        core_error_set(err, CORE_E_NOT_FOUND, "no setting named %s", name);
-        rc = core_error_hint(err, "GET /api/v1/settings lists them");
+    if (rc == 0 && (rc = model_setting_get(req->db, &req->arena, name, &before, err)) == CORE_E_NOT_FOUND)
+        core_error_hint(err, "GET /api/v1/settings lists them");
+    if (rc == 0) {
+        old = json_integer_value(json_object_get(before, "value"));
+        const char *u = json_string_value(json_object_get(before, "unit"));
+        unit = core_arena_strdup(&req->arena, u ? u : "");
+        json_decref(before);
     }
     const struct setting_bounds *b = rc == 0 ? setting_bounds_of(name) : NULL;
     if (b && (value < b->min || value > b->max)) {
@@ -488,7 +388,7 @@ int api_setting_set_do(http_req *req, const char *name, int64_t value, core_erro
         rc = core_error_hint(err, "%s", b->why);
     }
     if (rc == 0)
-        rc = store_exec(req->db, &req->arena, SQL_SETTING_SET, p, 2, &changed, err);
+        rc = model_setting_set(req->db, &req->arena, name, value, &changed, err);
     if (rc == 0) { /* old and new, in the write's transaction (finding 17): governance sees every change */
         json_t *d = json_pack("{s:s,s:I,s:I}", "setting", name, "old", (json_int_t)old, "new", (json_int_t)value);
         char *dj = d ? json_dumps(d, JSON_COMPACT) : NULL;
@@ -523,14 +423,10 @@ int api_setting_update(http_req *req)
     const char *name = req->names[0];
     if (api_setting_set_do(req, name, value, &err))
         return http_reply_error(req, &err);
-    store_value p[] = {store_v_text(name), store_v_int(value)};
-    store_stmt *st;
-    int rc;
-    if (store_query(req->db, &req->arena, SQL_SETTING_ONE, p, 1, &st, &err) || store_next(st, &err) != 1)
+    json_t *out;
+    if (model_setting_get(req->db, &req->arena, name, &out, &err))
         return http_reply_error(req, &err);
-    json_t *out = setting_row(st);
-    store_done(st);
-    rc = http_reply_json(req, 200, out);
+    int rc = http_reply_json(req, 200, out);
     json_decref(out);
     return rc;
 }

@@ -34,25 +34,8 @@
 
 #include "api/api.h"
 #include "core/core_parse.h"
-
-/* Configuration entries of the trail (schema "trail", attached to every store handle: audit.h), newest
- * first, below a cursor, with the acting user where there is one. Agency updates that did not change the
- * type are left out by the caller (their detail has no "changes"). */
-static const char SQL_CHANGES[] =
-    "SELECT e.seq, e.at, e.actor_user_id, u.username, u.display_name, e.actor_role, e.action,\n"
-    "       e.target_table, e.target_id, e.detail\n"
-    "  FROM trail.audit_event e\n"
-    "  LEFT JOIN app_user u ON u.id = e.actor_user_id\n"
-    " WHERE e.seq < $1\n"
-    "   AND ((e.action = 'update' AND e.target_table IN ('setting', 'agency'))\n"
-    "        OR e.action IN ('user_add', 'user_role', 'user_disable', 'user_enable', 'user_reset'))\n"
-    " ORDER BY e.seq DESC";
-
-/* An agency's type before a change (api_config_before). */
-static const char SQL_AGENCY_TYPE[] =
-    "SELECT agency_type\n"
-    "  FROM agency\n"
-    " WHERE id = $1";
+#include "gov/gov.h"
+#include "model/model_data.h"
 
 enum { CHANGES_PAGE_DEFAULT = 50, CHANGES_PAGE_MAX = 500 };
 
@@ -67,14 +50,7 @@ int api_config_before(http_req *req, const char *table, int64_t id, json_t *body
     *was = NULL;
     if (!table || strcmp(table, "agency") != 0 || !json_object_get(body, "agency_type"))
         return 0;
-    store_value p[] = {store_v_int(id)};
-    store_stmt *st;
-    int rc = store_query(req->db, &req->arena, SQL_AGENCY_TYPE, p, 1, &st, err);
-    if (rc)
-        return rc;
-    while ((rc = store_next(st, err)) == 1)
-        *was = core_arena_strdup(&req->arena, store_col_text(st, 0, NULL));
-    return rc < 0 ? rc : 0;
+    return model_agency_type(req->db, &req->arena, id, was, err);
 }
 
 const char *api_config_detail(http_req *req, const char *detail, const char *was, json_t *row)
@@ -132,6 +108,47 @@ static json_t *change_json(const char *action, const char *table, json_t *d)
                      old ? old : json_null(), "new", new_ ? new_ : json_null());
 }
 
+/* A page of configuration changes being filled (gov_config_changes calls change_add per trail entry). */
+typedef struct changes_page {
+    json_t *items;
+    int64_t limit, count, last, next;
+} changes_page;
+
+static int change_add(json_t *e, void *arg)
+{
+    changes_page *pg = arg;
+    if (pg->count == pg->limit) { /* one more: there is a next page */
+        pg->next = pg->last;
+        json_decref(e);
+        return 1;
+    }
+    json_t *d = json_is_string(json_object_get(e, "detail"))
+                    ? json_loads(json_string_value(json_object_get(e, "detail")), 0, NULL)
+                    : NULL;
+    const char *table = json_string_value(json_object_get(e, "target_table"));
+    json_t *c = change_json(json_string_value(json_object_get(e, "action")), table, d);
+    const char *via = json_string_value(json_object_get(d, "via"));
+    json_t *by = json_pack("{s:O,s:O,s:O,s:O,s:s}", "user_id", json_object_get(e, "actor_user_id"), "username",
+                           json_object_get(e, "username"), "name", json_object_get(e, "display_name"), "role",
+                           json_object_get(e, "actor_role"), "via", via ? via : "api");
+    json_decref(d);
+    if (!c) {
+        json_decref(by);
+        json_decref(e);
+        return 0;
+    }
+    pg->last = json_integer_value(json_object_get(e, "seq"));
+    json_object_set_new(c, "seq", json_integer(pg->last));
+    json_object_set(c, "at", json_object_get(e, "at"));
+    json_object_set_new(c, "by", by);
+    json_object_set_new(c, "record", string_or_null(table));
+    json_object_set(c, "record_id", json_object_get(e, "target_id"));
+    json_array_append_new(pg->items, c);
+    pg->count++;
+    json_decref(e);
+    return 0;
+}
+
 int api_governance_changes(http_req *req)
 {
     core_error err;
@@ -147,47 +164,13 @@ int api_governance_changes(http_req *req)
     /* The listing is an access too; and every change recorded so far must be in the table before it is read. */
     if (http_audit(req, "governance_changes", NULL, 0, NULL, 1, &err))
         return http_reply_error(req, &err);
-    store_value p[] = {store_v_int(after)};
-    store_stmt *st;
-    if (store_query(req->db, &req->arena, SQL_CHANGES, p, 1, &st, &err))
-        return http_reply_error(req, &err);
-    json_t *items = json_array();
-    int rc, count = 0;
-    int64_t next = 0, last = 0;
-    while ((rc = store_next(st, &err)) == 1) {
-        if (count == limit) {
-            next = last;
-            break;
-        }
-        const char *detail = store_col_text(st, 9, NULL);
-        json_t *d = detail ? json_loads(detail, 0, NULL) : NULL;
-        json_t *c = change_json(store_col_text(st, 6, NULL), store_col_text(st, 7, NULL), d);
-        const char *via = json_string_value(json_object_get(d, "via"));
-        json_t *by = json_pack("{s:o,s:o,s:o,s:o,s:s}", "user_id",
-                               store_col_type(st, 2) == STORE_NULL ? json_null() : json_integer(store_col_int(st, 2)),
-                               "username", string_or_null(store_col_text(st, 3, NULL)), "name",
-                               string_or_null(store_col_text(st, 4, NULL)), "role",
-                               string_or_null(store_col_text(st, 5, NULL)), "via", via ? via : "api");
-        json_decref(d);
-        if (!c) {
-            json_decref(by);
-            continue;
-        }
-        last = store_col_int(st, 0);
-        json_object_set_new(c, "seq", json_integer(last));
-        json_object_set_new(c, "at", json_string(store_col_text(st, 1, NULL)));
-        json_object_set_new(c, "by", by);
-        json_object_set_new(c, "record", string_or_null(store_col_text(st, 7, NULL)));
-        json_object_set_new(c, "record_id", store_col_type(st, 8) == STORE_NULL ? json_null()
-                                                                                : json_integer(store_col_int(st, 8)));
-        json_array_append_new(items, c);
-        count++;
-    }
-    /* Stopped early (rc 1): the statement is reset with the request's arena (store.h invariant 2). */
-    if (rc < 0) {
-        json_decref(items);
+    changes_page page = {json_array(), limit, 0, 0, 0};
+    if (gov_config_changes(req->db, &req->arena, after, change_add, &page, &err)) {
+        json_decref(page.items);
         return http_reply_error(req, &err);
     }
+    json_t *items = page.items;
+    int64_t next = page.next;
     json_t *out = json_pack("{s:o,s:o}", "items", items, "next",
                             next ? json_sprintf("%" PRId64, next) : json_null());
     http_reply_json(req, 200, out);

@@ -39,81 +39,11 @@
 #include "policy/policy.h"
 #include "core/core_parse.h"
 #include "model/model.h"
+#include "model/model_data.h"
 #include "pindex/pindex.h"
 #include "jobs/jobs.h"
 
 enum { PAGE_DEFAULT = 50, PAGE_MAX = 500, REASON_MAX = 2000 };
-
-static const char SQL_RUNS[] =
-    "SELECT r.id, r.kind, d.name AS dataset, r.model_id, r.started_at, r.finished_at, r.people, r.records,\n"
-    "       r.candidate_pairs, r.linked, r.queued, r.kept, r.created_by\n"
-    "  FROM link_run r\n"
-    "  LEFT JOIN partner_dataset d ON d.id = r.dataset_id\n"
-    " WHERE r.id > $1\n"
-    " ORDER BY r.id\n"
-    " LIMIT $2";
-
-/* Pairs whose people are not restricted (a person restricted since the run leaves the queue). */
-static const char SQL_PAIRS[] =
-    "SELECT m.id, m.kind, m.run_id, m.person_id, m.other_person_id, m.partner_record_id, m.match_weight,\n"
-    "       m.probability, m.suggestion, m.state, m.evidence, m.decided_at, m.decided_by, m.reason, m.merge_id,\n"
-    "       m.version\n"
-    "  FROM match_pair m\n"
-    "  JOIN person p ON p.id = m.person_id AND p.restricted = 0\n"
-    "  LEFT JOIN person o ON o.id = m.other_person_id\n"
-    " WHERE (o.id IS NULL OR o.restricted = 0)\n"
-    "   AND ($1 = 'all' OR m.state = $1)\n"
-    "   AND ($2 = '' OR m.kind = $2)\n"
-    "   AND m.id > $3\n"
-    "   AND ($5 = 0 OR m.id = $5)\n"
-    " ORDER BY m.id\n"
-    " LIMIT $4";
-
-static const char SQL_CARD[] =
-    "SELECT p.id, p.given_name, p.middle_names, p.family_name, p.preferred_name, p.date_of_birth,\n"
-    "       p.expected_date, p.sex, p.merged_into,\n"
-    "       (SELECT a.postcode FROM person_address a\n"
-    "         WHERE a.person_id = p.id AND a.to_date IS NULL ORDER BY a.id DESC LIMIT 1) AS postcode\n"
-    "  FROM person p\n"
-    " WHERE p.id = $1 AND p.restricted = 0";
-
-static const char SQL_PARTNER_ROW[] =
-    "SELECT r.id, d.name AS dataset, r.row_key, r.given_name, r.family_name, r.date_of_birth, r.sex,\n"
-    "       r.postcode, r.address, r.town, r.person_id\n"
-    "  FROM partner_record r\n"
-    "  JOIN partner_dataset d ON d.id = r.dataset_id\n"
-    " WHERE r.id = $1";
-
-static const char SQL_PERSON_ROWS[] =
-    "SELECT r.id, d.name AS dataset, d.section, r.row_key, r.given_name, r.family_name, r.date_of_birth, r.sex,\n"
-    "       r.postcode, r.address, r.town, r.email, r.nhs_number, r.nino, r.upn, r.attributes, r.updated_at\n"
-    "  FROM partner_record r\n"
-    "  JOIN partner_dataset d ON d.id = r.dataset_id\n"
-    " WHERE r.person_id = $1\n"
-    " ORDER BY d.name, r.id";
-
-/* The two people of a suggested pair of the index (other_person_id NULL for a partner's row). */
-static const char SQL_PAIR_PEOPLE[] =
-    "SELECT person_id, coalesce(other_person_id, 0)\n"
-    "  FROM match_pair\n"
-    " WHERE id = $1";
-
-static const char SQL_MERGES[] =
-    "SELECT id, survivor_id, merged_id, pair_id, reason, merged_at, merged_by, undone_at, undone_by, undo_reason,\n"
-    "       json_array_length(moved) AS rows_moved\n"
-    "  FROM person_merge\n"
-    " WHERE id > $1\n"
-    " ORDER BY id\n"
-    " LIMIT $2";
-
-static const char SQL_FAMILY_EXISTS[] =
-    "SELECT count(*)\n"
-    "  FROM family\n"
-    " WHERE id = $1";
-
-static const char SQL_IDENTIFICATION_INSERT[] =
-    "INSERT INTO family_identification (family_id, decision, reason, headlines, decided_at, decided_by)\n"
-    "VALUES ($1, $2, $3, $4, $5, $6)";
 
 /* ---- small helpers ---- */
 
@@ -128,32 +58,18 @@ static int page(http_req *req, int64_t *after, int64_t *limit, core_error *err)
     return 0;
 }
 
-/* Rows of a paged query (its last two parameters after and limit + 1) as {items, next}. */
-static int paged(http_req *req, const char *sql, store_value *p, size_t n, int64_t limit, json_t **out,
-                 core_error *err)
+/* Rows of a paged list (asked for limit + 1 rows; rc what the list returned, called before this) as
+ * {items, next}; takes rows. */
+static int paged(int rc, json_t *rows, int64_t limit, json_t **out)
 {
-    store_stmt *st;
-    int rc = store_query(req->db, &req->arena, sql, p, n, &st, err);
     if (rc)
         return rc;
-    json_t *items = json_array();
-    int64_t count = 0, last = 0, next = 0;
-    while ((rc = store_next(st, err)) == 1) {
-        if (count == limit) {
-            next = last;
-            while ((rc = store_next(st, err)) == 1) {
-            }
-            break;
-        }
-        last = store_col_int(st, 0);
-        json_array_append_new(items, api_row_json(st));
-        count++;
+    int64_t next = 0;
+    if ((int64_t)json_array_size(rows) > limit) { /* one more than a page: there is a next page */
+        json_array_remove(rows, (size_t)limit);
+        next = json_integer_value(json_object_get(json_array_get(rows, (size_t)limit - 1), "id"));
     }
-    if (rc < 0) {
-        json_decref(items);
-        return rc;
-    }
-    *out = json_pack("{s:o,s:o}", "items", items, "next", next ? json_sprintf("%" PRId64, next) : json_null());
+    *out = json_pack("{s:o,s:o}", "items", rows, "next", next ? json_sprintf("%" PRId64, next) : json_null());
     return 0;
 }
 
@@ -241,7 +157,7 @@ static const char *read_detail(http_req *req, const access_footing *f, const cha
  * be NULL) says which. NULL (err set) when absent or restricted. */
 static json_t *card(http_req *req, decisions *memo, int64_t id, const char *via, int *full, core_error *err)
 {
-    json_t *o = api_row_by_id(req, SQL_CARD, id, "person", err);
+    json_t *o = pindex_card(req->db, &req->arena, id, err);
     if (!o)
         return NULL;
     access_footing f;
@@ -261,7 +177,7 @@ static json_t *card(http_req *req, decisions *memo, int64_t id, const char *via,
  * key and address) on a partner_data footing on the person, else its index card only. */
 static json_t *partner_row(http_req *req, decisions *memo, int64_t id, int64_t person, int *full, core_error *err)
 {
-    json_t *o = api_row_by_id(req, SQL_PARTNER_ROW, id, "partner row", err);
+    json_t *o = pindex_partner_row(req->db, &req->arena, id, err);
     if (!o)
         return NULL;
     access_footing f;
@@ -357,8 +273,9 @@ int api_link_run_list(http_req *req)
     json_t *out;
     if (page(req, &after, &limit, &err))
         return http_reply_error(req, &err);
-    store_value p[] = {store_v_int(after), store_v_int(limit + 1)};
-    if (paged(req, SQL_RUNS, p, 2, limit, &out, &err))
+    json_t *rows = NULL;
+    int rc = pindex_runs_list(req->db, &req->arena, after, limit + 1, &rows, &err);
+    if (paged(rc, rows, limit, &out))
         return http_reply_error(req, &err);
     return reply(req, 200, out);
 }
@@ -368,9 +285,9 @@ int api_link_run_list(http_req *req)
 static int pairs_query(http_req *req, int64_t id, const char *state, const char *kind, int64_t after, int64_t limit,
                        json_t **out, core_error *err)
 {
-    store_value p[] = {store_v_text(state), store_v_text(kind), store_v_int(after), store_v_int(limit + 1),
-                       store_v_int(id)};
-    if (paged(req, SQL_PAIRS, p, 5, limit, out, err))
+    json_t *rows = NULL;
+    int rc = pindex_pairs_list(req->db, &req->arena, state, kind, after, limit + 1, id, &rows, err);
+    if (paged(rc, rows, limit, out))
         return err->code;
     size_t sides = 2 * json_array_size(json_object_get(*out, "items"));
     decisions memo = {core_arena_alloc(&req->arena, (sides ? sides : 1) * sizeof(decided)), 0, sides};
@@ -448,14 +365,8 @@ int api_match_review_decide_do(http_req *req, const pindex_decision *in, json_t 
     pindex_decision d = *in;
     int64_t merge_id = 0;
     if (strcmp(d.decision, "same") == 0) { /* a pair of two people: deciding "same" merges them */
-        store_value p[] = {store_v_int(d.pair_id)};
-        store_stmt *st;
-        int rc = store_query(req->db, &req->arena, SQL_PAIR_PEOPLE, p, 1, &st, err);
-        if (rc == 0)
-            rc = store_next(st, err);
-        int64_t a = rc == 1 ? store_col_int(st, 0) : 0, b = rc == 1 ? store_col_int(st, 1) : 0;
-        if (rc == 1)
-            store_next(st, err); /* finish the statement */
+        int64_t a = 0, b = 0;
+        int rc = pindex_pair_people(req->db, &req->arena, d.pair_id, &a, &b, err);
         if (rc < 0 || (b && merge_allowed(req, a, b, err)))
             return err->code;
     }
@@ -526,8 +437,9 @@ int api_merge_list(http_req *req)
     json_t *out;
     if (page(req, &after, &limit, &err))
         return http_reply_error(req, &err);
-    store_value p[] = {store_v_int(after), store_v_int(limit + 1)};
-    if (paged(req, SQL_MERGES, p, 2, limit, &out, &err))
+    json_t *rows = NULL;
+    int rc = pindex_merges_list(req->db, &req->arena, after, limit + 1, &rows, &err);
+    if (paged(rc, rows, limit, &out))
         return http_reply_error(req, &err);
     return reply(req, 200, out);
 }
@@ -555,18 +467,16 @@ int api_person_partner_records(http_req *req)
     access_footing f;
     if (api_access_on(req, "partner_data", "person", "person", req->ids[0], "record.read", &f, &err))
         return http_reply_error(req, &err);
-    store_value p[] = {store_v_int(req->ids[0])};
-    store_stmt *st;
-    if (store_query(req->db, &req->arena, SQL_PERSON_ROWS, p, 1, &st, &err))
+    json_t *items;
+    if (pindex_person_rows(req->db, &req->arena, req->ids[0], &items, &err))
         return http_reply_error(req, &err);
-    json_t *items = json_array();
-    int rc;
-    while ((rc = store_next(st, &err)) == 1) {
-        json_t *o = api_row_json(st);
+    int rc = 0;
+    size_t ri;
+    json_t *o;
+    json_array_foreach(items, ri, o) {
         json_error_t je;
         json_t *attrs = json_loads(json_string_value(json_object_get(o, "attributes")), 0, &je);
         json_object_set_new(o, "attributes", attrs ? attrs : json_null());
-        json_array_append_new(items, o);
     }
     /* A dataset imported under another sharing label (hearth import --section) is shown only where that label
      * is: its rows are left out otherwise, as a list leaves out what its reader may not see. */
@@ -698,12 +608,11 @@ int api_identification_decide_do(http_req *req, int64_t family, json_t *body, js
     core_error_clear(&err);
     *out = NULL;
     const char *decision, *reason;
-    int64_t exists = 0;
-    store_value q[] = {store_v_int(family)};
+    int exists = 0;
     if (api_body_only(body, "decision,reason", &err) ||
         api_body_code(req, body, "decision", "identification_decision", &decision, &err) ||
         api_body_text(body, "reason", 1, 1, REASON_MAX, &reason, &err) ||
-        store_query_int(req->db, &req->arena, SQL_FAMILY_EXISTS, q, 1, &exists, &err))
+        model_family_exists(req->db, &req->arena, family, &exists, &err))
         return *errp = err, err.code;
     if (!exists) {
         core_error_set(&err, CORE_E_NOT_FOUND, "no family with id %" PRId64, family);
@@ -723,16 +632,13 @@ int api_identification_decide_do(http_req *req, int64_t family, json_t *body, js
     char *htext = json_dumps(headlines, JSON_COMPACT);
     char now[24];
     model_now(now);
-    store_value v[] = {store_v_int(family), store_v_text(decision), store_v_text(reason), store_v_text(htext),
-                       store_v_text(now), store_v_int(req->who.user_id)};
     int64_t id = 0;
     char detail[96];
     snprintf(detail, sizeof detail, "{\"family\":%" PRId64 "}", family);
     int rc = store_begin(req->db, &err);
     if (rc == 0)
-        rc = store_exec(req->db, &req->arena, SQL_IDENTIFICATION_INSERT, v, 6, NULL, &err);
-    if (rc == 0)
-        rc = store_query_int(req->db, &req->arena, "SELECT last_insert_rowid()", NULL, 0, &id, &err);
+        rc = pindex_identification_record(req->db, &req->arena, family, decision, reason, htext, now,
+                                          req->who.user_id, &id, &err);
     if (rc == 0) /* in the write's transaction (finding 17) */
         rc = http_audit_write(req, "create", "family_identification", id, detail, &err);
     rc = rc == 0 ? store_commit(req->db, &err) : (store_rollback(req->db), rc);

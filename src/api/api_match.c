@@ -40,39 +40,6 @@
 
 enum { MATCH_MAX = 10, CANDIDATES_PER_KEY = 200, RARE_FAMILY_NAME = 50 };
 
-/* The candidates for one incoming person: the people found by any of the lookups below, each an index range
- * (0001_schema.sql, 0009_match_indexes.sql), each capped at $11 rows, restricted and merged people left out.
- * A family name alone finds everyone of that name only when the name is rare (fewer than $13 people; for a
- * common one the key compared is NULL, which finds nobody without reading the name's entries): an arbitrary
- * few hundred of a common name's thousands would cost time and find nobody in particular, so a common name
- * is taken with the given name or with the year of birth instead. Returns the person's index card
- * columns, identifiers and current postcode. */
-static const char SQL_CANDIDATES[] =
-    "SELECT p.id, p.given_name, p.middle_names, p.family_name, p.preferred_name, p.date_of_birth,\n"
-    "       p.expected_date, p.sex, p.nhs_number, p.nino, p.upn,\n"
-    "       (SELECT a.postcode FROM person_address a\n"
-    "         WHERE a.person_id = p.id AND a.to_date IS NULL ORDER BY a.id DESC LIMIT 1)\n"
-    "  FROM person p\n"
-    " WHERE p.restricted = 0 AND p.merged_into IS NULL AND p.id <> $10\n"
-    "   AND p.id IN (SELECT id FROM person WHERE date_of_birth = $1\n"
-    "                UNION SELECT id FROM person WHERE date_of_birth = $2\n"
-    "                UNION SELECT id FROM (SELECT id FROM person\n"
-    "                                       WHERE family_key = (SELECT $3 WHERE (SELECT count(*) FROM (\n"
-    "                                               SELECT 1 FROM person WHERE family_key = $3 LIMIT $13)) < $13)\n"
-    "                                       LIMIT $11)\n"
-    "                UNION SELECT id FROM (SELECT id FROM person WHERE family_key = $3 AND given_key = $4\n"
-    "                                       LIMIT $11)\n"
-    "                UNION SELECT id FROM (SELECT id FROM person WHERE family_key = $3\n"
-    "                                       AND date_of_birth BETWEEN $5 AND $12 LIMIT $11)\n"
-    "                UNION SELECT id FROM (SELECT id FROM person WHERE given_key = $4\n"
-    "                                       AND date_of_birth BETWEEN $5 AND $12 LIMIT $11)\n"
-    "                UNION SELECT id FROM person WHERE nhs_number = $6\n"
-    "                UNION SELECT id FROM person WHERE nino = $7\n"
-    "                UNION SELECT id FROM person WHERE upn = $8\n"
-    "                UNION SELECT person_id FROM (SELECT person_id FROM person_address\n"
-    "                                              WHERE postcode = $9 AND to_date IS NULL LIMIT $11))\n"
-    " LIMIT 2000";
-
 typedef struct incoming {
     const char *given, *family, *dob, *sex, *postcode, *nhs, *nino, *upn;
     /* Asked within a contact (POST /api/v1/contacts/{id}/matches): the contact, and the comparisons (bits
@@ -245,15 +212,12 @@ static int find(http_req *req, const incoming *in, int64_t exclude, json_t **out
      * duplicate from a lower one (link_match.h). */
     double from = in->warn ? LINK_MATCH_WARN_PROBABILITY : LINK_MATCH_ANSWER_PROBABILITY;
     model.review_weight = log2(from / (1 - from));
-    store_value p[] = {store_v_text(in->dob), store_v_text(swapped[0] ? swapped : NULL),
-                       store_v_text(fam_key && fam_key[0] ? fam_key : NULL),
-                       store_v_text(giv_key && giv_key[0] ? giv_key : NULL),
-                       store_v_text(year_first[0] ? year_first : NULL), store_v_text(r.nhs_number),
-                       store_v_text(r.nino), store_v_text(r.upn), store_v_text(postcode[0] ? postcode : NULL), store_v_int(exclude),
-                       store_v_int(CANDIDATES_PER_KEY), store_v_text(year_last[0] ? year_last : NULL),
-                       store_v_int(RARE_FAMILY_NAME + 1)};
+    pindex_candidate_keys keys = {in->dob, swapped[0] ? swapped : NULL, fam_key && fam_key[0] ? fam_key : NULL,
+                                  giv_key && giv_key[0] ? giv_key : NULL, year_first[0] ? year_first : NULL,
+                                  year_last[0] ? year_last : NULL, r.nhs_number, r.nino, r.upn,
+                                  postcode[0] ? postcode : NULL, exclude, CANDIDATES_PER_KEY, RARE_FAMILY_NAME + 1};
     store_stmt *st;
-    rc = store_query(req->db, &req->arena, SQL_CANDIDATES, p, sizeof(p) / sizeof(p[0]), &st, err);
+    rc = pindex_candidates(req->db, &req->arena, &keys, &st, err);
     if (rc)
         return rc;
     match best[MATCH_MAX + 1];

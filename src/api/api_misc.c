@@ -9,15 +9,7 @@
 #include "core/core_parse.h"
 #include "model/model.h"
 #include "model/model_ident.h"
-
-/* Code lists: each list with its codes in display order. */
-static const char SQL_REF_LIST[] =
-    "SELECT c.code, c.label, c.parent, l.label, l.verified\n"
-    "  FROM ref_list l\n"
-    "  JOIN ref_code c ON c.list = l.list\n"
-    " WHERE l.list = $1\n"
-    "   AND c.active = 1\n"
-    " ORDER BY c.sort_order, c.code";
+#include "model/model_data.h"
 
 int api_healthz(http_req *req)
 {
@@ -133,29 +125,7 @@ int api_reference_codes(http_req *req, const char *list, json_t **out, core_erro
                          "verified", !needs, "codes", codes);
         return 0;
     }
-    store_value p[] = {store_v_text(list)};
-    store_stmt *st;
-    int rc = store_query(req->db, &req->arena, SQL_REF_LIST, p, 1, &st, err);
-    if (rc)
-        return rc;
-    json_t *codes = json_array(), *o = NULL;
-    while ((rc = store_next(st, err)) == 1) {
-        if (!o)
-            o = json_pack("{s:s,s:s,s:b}", "list", list, "label", store_col_text(st, 3, NULL), "verified",
-                          (int)store_col_int(st, 4));
-        const char *parent = store_col_text(st, 2, NULL);
-        json_array_append_new(codes, json_pack("{s:s,s:s,s:o}", "code", store_col_text(st, 0, NULL), "label",
-                                               store_col_text(st, 1, NULL), "parent",
-                                               parent ? json_string(parent) : json_null()));
-    }
-    if (rc < 0 || !o) {
-        json_decref(codes);
-        json_decref(o);
-        return rc < 0 ? rc : core_error_set(err, CORE_E_NOT_FOUND, "no code list of that name");
-    }
-    json_object_set_new(o, "codes", codes);
-    *out = o;
-    return 0;
+    return model_code_list(req->db, &req->arena, list, out, err);
 }
 
 int api_reference_code_items(http_req *req, const char *list, json_t **codes, core_error *err)

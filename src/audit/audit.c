@@ -146,6 +146,7 @@ struct audit {
     store *db;   /* the writer's own handle on the trail */
     store *main; /* the writer's own handle on the main database (the outbox); NULL: no outbox table */
     int cp_fd; /* db_path.audit-checkpoints, O_APPEND */
+    int on_pg; /* the trail is in a PostgreSQL database (its schema made by migration 0005) */
     pthread_t thread;
     int thread_started;
 
@@ -308,7 +309,7 @@ static int write_batch(audit *a, qevent **ev, uint32_t n, int full, int64_t *las
     /* A batch only reads wait for is committed without a sync of the log (it survives the process being
      * killed; the next synced commit or checkpoint takes it to the disk); one holding an event that must
      * survive a power cut (AUDIT_DURABLE, audit_flush, the outbox) is synced, and with it all before it. */
-    if (full != a->sync_full) {
+    if (full != a->sync_full && !a->on_pg) { /* PostgreSQL syncs every commit */
         int src = store_exec_script(a->db, full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", err);
         if (src)
             return src;
@@ -744,15 +745,18 @@ int audit_open(audit **out, const char *db_path, const audit_config *cfg, core_e
     a->ring = core_xmalloc(sizeof(qevent *) * a->cap);
     a->sync_full = 1; /* store_open's setting */
 
+    a->on_pg = store_target_is_pg(db_path);
     char *sign_path = audit_signing_key_path(db_path, cfg ? cfg->signing_key : NULL);
-    int rc = audit_keys_load(db_path, sign_path, 1, &a->keys, err);
+    int rc = audit_pg_dir_check(db_path, err);
+    if (rc == 0)
+        rc = audit_keys_load(db_path, sign_path, 1, &a->keys, err);
     free(sign_path);
     if (rc == 0) {
         char *trail = audit_trail_path(db_path);
         rc = store_open(&a->db, trail, err);
         free(trail);
     }
-    if (rc == 0)
+    if (rc == 0 && !a->on_pg) /* on PostgreSQL the migrations made it (pg/0005_audit.sql) */
         rc = store_exec_script(a->db, SQL_SCHEMA, err);
     if (rc == 0) {
         core_arena ar = CORE_ARENA_INIT;
@@ -790,8 +794,9 @@ int audit_open(audit **out, const char *db_path, const audit_config *cfg, core_e
         rc = store_exec_script(a->main, "PRAGMA synchronous=NORMAL", err);
     if (rc == 0) {
         core_arena ar = CORE_ARENA_INIT;
-        int64_t has = 0;
-        rc = store_query_int(a->main, &ar, SQL_OUTBOX_EXISTS, NULL, 0, &has, err);
+        int64_t has = a->on_pg; /* a PostgreSQL database is made whole by its migrations */
+        if (!a->on_pg)
+            rc = store_query_int(a->main, &ar, SQL_OUTBOX_EXISTS, NULL, 0, &has, err);
         core_arena_release(&ar);
         if (rc == 0 && !has) { /* a database not migrated to 0011: no outbox to drain */
             store_close(a->main);

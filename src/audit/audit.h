@@ -220,6 +220,9 @@ char *audit_signing_key_path(const char *db_path, const char *configured);
 
 /* PATH.audit, the trail's database file for the database at db_path (malloc'd; the caller frees it). */
 char *audit_trail_path(const char *db_path);
+/* On PostgreSQL the trail's files (keys, checkpoints) live in $HEARTH_AUDIT_DIR: CORE_E_INVALID_VALUE with a
+ * hint when db_path is a postgres:// address and it is unset; 0 otherwise. */
+int audit_pg_dir_check(const char *db_path, core_error *err);
 
 /* A short lowercase name for a fault ("hash mismatch", "gap", ...). */
 const char *audit_fault_name(audit_fault f);

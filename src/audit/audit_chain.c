@@ -56,6 +56,18 @@ enum { KEY_FILE_MAX = 4096 };
 
 char *audit_path(const char *db_path, const char *suffix)
 {
+    /* A PostgreSQL database has no "beside": the trail's files live in $HEARTH_AUDIT_DIR, as hearth.audit-key,
+     * hearth.audit-pubkey, hearth.audit-checkpoints, ... (audit_pg_dir_check says when it is unset). */
+    if (store_target_is_pg(db_path)) {
+        const char *dir = getenv("HEARTH_AUDIT_DIR");
+        size_t n = strlen(dir ? dir : "");
+        char *base = core_xmalloc(n + sizeof "/hearth");
+        memcpy(base, dir ? dir : "", n);
+        memcpy(base + n, "/hearth", sizeof "/hearth");
+        char *p = audit_path(base, suffix);
+        free(base);
+        return p;
+    }
     size_t a = strlen(db_path), b = strlen(suffix);
     char *p = core_xmalloc(a + b + 1);
     memcpy(p, db_path, a);
@@ -65,7 +77,22 @@ char *audit_path(const char *db_path, const char *suffix)
 
 char *audit_trail_path(const char *db_path)
 {
+    if (store_target_is_pg(db_path)) { /* the trail is in the council's database (pg/0005_audit.sql) */
+        char *p = core_xmalloc(strlen(db_path) + 1);
+        memcpy(p, db_path, strlen(db_path) + 1);
+        return p;
+    }
     return audit_path(db_path, ".audit");
+}
+
+int audit_pg_dir_check(const char *db_path, core_error *err)
+{
+    const char *dir = getenv("HEARTH_AUDIT_DIR");
+    if (!store_target_is_pg(db_path) || (dir && *dir))
+        return 0;
+    core_error_set(err, CORE_E_INVALID_VALUE, "HEARTH_AUDIT_DIR is not set");
+    return core_error_hint(err, "on PostgreSQL the audit trail's keys and checkpoints live in the directory "
+                                "HEARTH_AUDIT_DIR names (hearth.audit-key, hearth.audit-pubkey, ...): set it");
 }
 
 void audit_keys_clear(audit_keys *k)

@@ -314,7 +314,11 @@ int audit_verify(const char *db_path, const audit_verify_options *o, audit_verif
 {
     memset(out, 0, sizeof *out);
     struct stat sb;
-    if (stat(db_path, &sb) != 0) {
+    if (store_target_is_pg(db_path)) {
+        int rc = audit_pg_dir_check(db_path, err);
+        if (rc)
+            return rc;
+    } else if (stat(db_path, &sb) != 0) {
         core_error_set(err, CORE_E_NOT_FOUND, "database file is absent");
         return core_error_hint(err, "give the path of an existing Hearth database with --db");
     }
@@ -365,7 +369,7 @@ int audit_verify(const char *db_path, const audit_verify_options *o, audit_verif
         }
     }
     char *trail = audit_trail_path(db_path);
-    if (rc == 0 && stat(trail, &sb) != 0) {
+    if (rc == 0 && !store_target_is_pg(db_path) && stat(trail, &sb) != 0) {
         core_error_set(err, CORE_E_NOT_FOUND, "the audit trail file %s is absent, but its keys are present", trail);
         rc = core_error_hint(err, "restore it from backup: a trail that was recorded cannot be verified without it");
     }

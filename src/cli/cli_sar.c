@@ -82,7 +82,7 @@ int cli_sar_pack(int argc, char **argv)
     size_t zip_len = 0;
     char generated[21];
     core_clock_iso(0, generated);
-    int rc = store_exec(d.s, &d.arena, SQL_ATTACH_TRAIL, p, 1, NULL, &err);
+    int rc = store_target_is_pg(db) ? 0 : store_exec(d.s, &d.arena, SQL_ATTACH_TRAIL, p, 1, NULL, &err);
     free(trail);
     if (rc == 0)
         rc = gov_person_exists(d.s, &d.arena, person, &err);

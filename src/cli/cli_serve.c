@@ -301,7 +301,8 @@ int cli_serve(int argc, char **argv)
         rc = store_pool_open(&pool, db, (int)threads, &err); /* one handle per handler thread */
     if (rc == 0)
         rc = audit_open(&trail, db, &acfg, &err);
-    if (rc == 0) { /* the trail, readable from every handle as schema "trail" (the access report reads it) */
+    int on_pg = store_target_is_pg(db); /* there the trail is in the database itself: nothing to attach or keep */
+    if (rc == 0 && !on_pg) { /* the trail, readable from every handle as schema "trail" (the access report reads it) */
         char *trail_path = audit_trail_path(db);
         store_value p[] = {store_v_text(trail_path)};
         rc = store_pool_exec_each(pool, SQL_ATTACH_TRAIL, p, 1, &err);
@@ -309,9 +310,9 @@ int cli_serve(int argc, char **argv)
     }
     /* The write-ahead logs of the database and the trail are checkpointed while serving (finding 20). */
     store_wal_keeper *keep_db = NULL, *keep_trail = NULL;
-    if (rc == 0)
+    if (rc == 0 && !on_pg)
         rc = store_wal_keeper_start(&keep_db, db, WAL_KEEPER_MS, WAL_TRUNCATE_FRAMES, &err);
-    if (rc == 0) {
+    if (rc == 0 && !on_pg) {
         char *trail_path = audit_trail_path(db);
         rc = store_wal_keeper_start(&keep_trail, trail_path, WAL_KEEPER_MS, WAL_TRUNCATE_FRAMES, &err);
         free(trail_path);

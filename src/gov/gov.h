@@ -82,6 +82,13 @@ int gov_person_exists(store *s, core_arena *a, int64_t person, core_error *err);
 int gov_access_report(store *s, core_arena *a, int64_t person, int64_t after, int64_t limit, json_t **out,
                       int64_t *next, core_error *err);
 
+/* The configuration changes in the trail (settings and agencies updated, users added, given a role, disabled,
+ * enabled or reset), newest first, below seq `before`: each entry {seq, at, actor_user_id, username,
+ * display_name, actor_role, action, target_table, target_id, detail} is given to each(entry, arg), which
+ * returns 0 to go on and 1 to stop (the entry is each's to json_decref). Needs the trail attached ("trail"). */
+int gov_config_changes(store *s, core_arena *a, int64_t before, int (*each)(json_t *entry, void *arg), void *arg,
+                       core_error *err);
+
 /* The earlier versions of the person's own records (the person, addresses, contact details, former names):
  * [{record, record_id, version, changed_at, changed_by: {user_id, username, name}, previous: {...}}], oldest
  * first. What a rectification replaced stays visible to governance here. */

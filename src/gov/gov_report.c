@@ -7,12 +7,15 @@
  * record was read through ("via": partner_records, identification, match_review, match; null when the read
  * was of the record itself) and the footing the access decision recorded: {"basis": "taf", "family": 12},
  * {"basis": "break_glass", "grant": 3, "reason": "court_order"}, {"basis": "person_index"} for a search
- * result; null for entries that record none (sign-ins, reports). The trail is the schema "trail" the server
- * and the CLI attach to every store handle (audit.h).
+ * result; null for entries that record none (sign-ins, reports). The statements name audit_event unqualified:
+ * on SQLite it is found in the trail the server and the CLI attach to every store handle as schema "trail"
+ * (audit.h), on PostgreSQL it is a table of the database itself (store/migrations/pg/0005_audit.sql).
  */
 #include "gov/gov.h"
+#include "model/model_data.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* Audit entries about a person's records, oldest first, after a cursor: the person and the records that are
@@ -61,20 +64,74 @@ static const char SQL_ACCESS_REPORT[] =
     "                   SELECT id FROM partner_record WHERE person_id = $1\n"
     "                   UNION SELECT partner_record_id FROM match_pair\n"
     "                          WHERE person_id = $1 AND partner_record_id IS NOT NULL\n"
-    "                   UNION SELECT json_extract(j.value, '$[1]') FROM person_merge g, json_each(g.moved) j\n"
-    "                          WHERE (g.merged_id = $1 OR g.survivor_id = $1)\n"
-    "                            AND json_extract(j.value, '$[0]') = 'partner_record')\n"
+    "                   UNION SELECT id FROM ID_LIST($4)) AS partner_rows\n"
     "       UNION ALL SELECT 'match_pair', id FROM match_pair WHERE person_id = $1\n"
     "       UNION ALL SELECT 'match_pair', id FROM match_pair WHERE other_person_id = $1\n"
     "       UNION ALL SELECT 'person_merge', id FROM person_merge WHERE survivor_id = $1 OR merged_id = $1)\n"
     "SELECT e.seq, e.at, e.actor_user_id, u.username, u.display_name, e.actor_role, e.action,\n"
     "       e.target_table, e.target_id, e.detail\n"
     "  FROM hit h\n"
-    "  JOIN trail.audit_event e ON e.target_table = h.table_name AND e.target_id = h.id\n"
+    "  JOIN audit_event e ON e.target_table = h.table_name AND e.target_id = h.id\n"
     "  LEFT JOIN app_user u ON u.id = e.actor_user_id\n"
     " WHERE e.seq > $2\n"
     " ORDER BY e.seq\n"
     " LIMIT $3";
+
+/* What the person's merges moved: each a JSON array of [table, row id] (pindex_merge.c). The partner rows
+ * among them are bound to SQL_ACCESS_REPORT as $4, a JSON array of ids. */
+static const char SQL_MERGES_MOVED[] =
+    "SELECT moved\n"
+    "  FROM person_merge\n"
+    " WHERE merged_id = $1 OR survivor_id = $1";
+
+/* The partner_record ids the person's merges moved, as a JSON array (in a); NULL with err set on failure. */
+static const char *merged_partner_rows(store *s, core_arena *a, int64_t person, core_error *err)
+{
+    store_value p[] = {store_v_int(person)};
+    store_stmt *st;
+    int rc = store_query(s, a, SQL_MERGES_MOVED, p, 1, &st, err);
+    json_t *ids = json_array();
+    while (rc == 0 && (rc = store_next(st, err)) == 1) {
+        rc = 0;
+        json_t *moved = json_loads(store_col_text(st, 0, NULL), 0, NULL), *row;
+        size_t i;
+        json_array_foreach(moved, i, row) {
+            const char *table = json_string_value(json_array_get(row, 0));
+            if (table && strcmp(table, "partner_record") == 0 && json_is_integer(json_array_get(row, 1)))
+                json_array_append(ids, json_array_get(row, 1));
+        }
+        json_decref(moved);
+    }
+    char *text = rc < 0 ? NULL : json_dumps(ids, JSON_COMPACT);
+    json_decref(ids);
+    const char *out = text ? core_arena_strdup(a, text) : NULL;
+    free(text);
+    return out;
+}
+
+/* Configuration entries of the trail, newest first, below a cursor, with the acting user where there is one.
+ * Agency updates that did not change the type are left out by the caller (their detail has no "changes"). */
+static const char SQL_CHANGES[] =
+    "SELECT e.seq, e.at, e.actor_user_id, u.username, u.display_name, e.actor_role, e.action,\n"
+    "       e.target_table, e.target_id, e.detail\n"
+    "  FROM audit_event e\n"
+    "  LEFT JOIN app_user u ON u.id = e.actor_user_id\n"
+    " WHERE e.seq < $1\n"
+    "   AND ((e.action = 'update' AND e.target_table IN ('setting', 'agency'))\n"
+    "        OR e.action IN ('user_add', 'user_role', 'user_disable', 'user_enable', 'user_reset'))\n"
+    " ORDER BY e.seq DESC";
+
+int gov_config_changes(store *s, core_arena *a, int64_t before, int (*each)(json_t *entry, void *arg), void *arg,
+                       core_error *err)
+{
+    store_value p[] = {store_v_int(before)};
+    store_stmt *st;
+    int rc = store_query(s, a, SQL_CHANGES, p, 1, &st, err);
+    while (rc == 0 && (rc = store_next(st, err)) == 1)
+        rc = each(model_row_json(st), arg) ? 1 : 0;
+    store_done(st); /* stopped early: no read left open */
+    return rc < 0 ? rc : 0;
+}
 
 static const char SQL_PERSON_EXISTS[] =
     "SELECT count(*)\n"
@@ -98,9 +155,12 @@ int gov_access_report(store *s, core_arena *a, int64_t person, int64_t after, in
 {
     *out = NULL;
     *next_out = 0;
-    store_value p[] = {store_v_int(person), store_v_int(after), store_v_int(limit + 1)};
+    const char *merged = merged_partner_rows(s, a, person, err);
+    if (!merged)
+        return err->code ? err->code : CORE_E_STORE;
+    store_value p[] = {store_v_int(person), store_v_int(after), store_v_int(limit + 1), store_v_text(merged)};
     store_stmt *st;
-    int rc = store_query(s, a, SQL_ACCESS_REPORT, p, 3, &st, err);
+    int rc = store_query(s, a, SQL_ACCESS_REPORT, p, 4, &st, err);
     if (rc)
         return rc;
     json_t *items = json_array();

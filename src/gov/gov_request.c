@@ -73,7 +73,7 @@ static const char SQL_LIST[] =
     "                 FROM subject_request\n"
     "                WHERE state NOT IN ('open', 'paused')\n"
     "                ORDER BY id DESC\n"
-    "                LIMIT $1)";
+    "                LIMIT $1) AS closed";
 
 static const char SQL_EVENTS[] =
     "SELECT event, on_date, reason, note, created_at, created_by\n"

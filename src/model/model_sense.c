@@ -3,6 +3,8 @@
  * (contract in model.h): a family's other open episodes, an episode's open actions and its closure, whether a
  * need's person is in the family, the outcomes framework's codes.
  */
+#include <stdlib.h>
+
 #include "model/model.h"
 
 /* Open episodes of a family other than episode $2 (0: none excepted), archived ones aside. */
@@ -22,17 +24,19 @@ static const char SQL_OPEN_ACTIONS[] =
     " WHERE p.episode_id = $1\n"
     "   AND a.status = 'open'";
 
-/* An episode's open actions marked cancelled (its closure said so), each keeping its version history. */
-static const char SQL_OPEN_ACTIONS_HISTORY[] =
-    "INSERT INTO row_history (table_name, row_id, version, changed_at, changed_by, previous)\n"
-    "SELECT 'plan_action', a.id, a.version, $2, $3,\n"
-    "       json_object('id', a.id, 'plan_id', a.plan_id, 'goal_id', a.goal_id, 'description', a.description,\n"
-    "                   'owner_user_id', a.owner_user_id, 'owner_name', a.owner_name, 'due_date', a.due_date,\n"
-    "                   'status', a.status, 'done_on', a.done_on, 'version', a.version)\n"
+/* An episode's open actions marked cancelled (its closure said so), each keeping its version history: the
+ * rows as they stood, each kept in row_history as a JSON object made in C (the same on every back end). */
+static const char SQL_OPEN_ACTIONS_ROWS[] =
+    "SELECT a.id, a.plan_id, a.goal_id, a.description, a.owner_user_id, a.owner_name, a.due_date, a.status,\n"
+    "       a.done_on, a.version\n"
     "  FROM plan_action a\n"
     "  JOIN plan p ON p.id = a.plan_id\n"
     " WHERE p.episode_id = $1\n"
-    "   AND a.status = 'open'";
+    "   AND a.status = 'open'\n"
+    " ORDER BY a.id";
+static const char SQL_OPEN_ACTIONS_HISTORY[] =
+    "INSERT INTO row_history (table_name, row_id, version, changed_at, changed_by, previous)\n"
+    "VALUES ('plan_action', $1, $2, $3, $4, $5)";
 static const char SQL_OPEN_ACTIONS_CANCEL[] =
     "UPDATE plan_action\n"
     "   SET status = 'cancelled', version = version + 1, updated_at = $2, updated_by = $3\n"
@@ -100,7 +104,34 @@ int model_cancel_open_actions(model_ctx *ctx, int64_t episode, core_error *err)
 {
     store_value p[] = {store_v_int(episode), store_v_text(ctx->now),
                        ctx->user_id ? store_v_int(ctx->user_id) : store_v_null()};
-    int rc = store_exec(ctx->db, ctx->arena, SQL_OPEN_ACTIONS_HISTORY, p, 3, NULL, err);
+    store_stmt *st;
+    int rc = store_query(ctx->db, ctx->arena, SQL_OPEN_ACTIONS_ROWS, p, 1, &st, err);
+    json_t *rows = json_array();
+    while (rc == 0 && (rc = store_next(st, err)) == 1) {
+        rc = 0;
+        json_t *o = json_object();
+        for (int i = 0; i < store_col_count(st); i++) {
+            store_type t = store_col_type(st, i);
+            json_object_set_new(o, store_col_name(st, i),
+                                t == STORE_NULL  ? json_null()
+                                : t == STORE_INT ? json_integer(store_col_int(st, i))
+                                                 : json_string(store_col_text(st, i, NULL)));
+        }
+        json_array_append_new(rows, o);
+    }
+    size_t i;
+    json_t *o;
+    json_array_foreach(rows, i, o) {
+        if (rc)
+            break;
+        char *previous = json_dumps(o, JSON_COMPACT);
+        store_value h[] = {store_v_int(json_integer_value(json_object_get(o, "id"))),
+                           store_v_int(json_integer_value(json_object_get(o, "version"))), p[1], p[2],
+                           store_v_text(previous)};
+        rc = store_exec(ctx->db, ctx->arena, SQL_OPEN_ACTIONS_HISTORY, h, 5, NULL, err);
+        free(previous);
+    }
+    json_decref(rows);
     return rc ? rc : store_exec(ctx->db, ctx->arena, SQL_OPEN_ACTIONS_CANCEL, p, 3, NULL, err);
 }
 

@@ -262,7 +262,7 @@ static const char SQL_LINKED[] =
     "        SELECT 'contact_child', cc.id, c.family_id, cc.contact_id, cc.person_id, cc.created_by, cc.created_at\n"
     "          FROM contact_child cc\n"
     "          JOIN contact c ON c.id = cc.contact_id\n"
-    "         WHERE cc.opens_person = 0)\n"
+    "         WHERE cc.opens_person = 0) AS linked\n"
     " ORDER BY created_at DESC, kind, id DESC\n"
     " LIMIT $1";
 

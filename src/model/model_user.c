@@ -33,7 +33,7 @@ static const char SQL_USER_LIST[] =
     "SELECT id, username, role, coalesce(team_id, 0), coalesce(agency_id, 0), disabled,\n"
     "       totp_secret IS NOT NULL, display_name\n"
     "  FROM app_user\n"
-    " ORDER BY display_name COLLATE NOCASE, id";
+    " ORDER BY lower(display_name), id";
 
 static const char SQL_USER_SET_DISABLED[] =
     "UPDATE app_user\n"

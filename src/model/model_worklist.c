@@ -125,10 +125,11 @@ int model_worklist_undecided(model_ctx *ctx, int limit, model_id_pair *out, int 
 
 static const char *const SQL_TEAM_PAGE[MODEL_TEAM_SORTS][2] = {
     [MODEL_TEAM_SORT_OPENED] = {TEAM_PAGE("e.start_date ASC"), TEAM_PAGE("e.start_date DESC")},
-    [MODEL_TEAM_SORT_FAMILY] = {TEAM_PAGE("f.name COLLATE NOCASE ASC"), TEAM_PAGE("f.name COLLATE NOCASE DESC")},
-    [MODEL_TEAM_SORT_LEAD] = {TEAM_PAGE("u.display_name COLLATE NOCASE ASC"),
-                              TEAM_PAGE("u.display_name COLLATE NOCASE DESC")},
-    [MODEL_TEAM_SORT_REVIEW] = {TEAM_PAGE(NEXT_REVIEW " ASC"), TEAM_PAGE(NEXT_REVIEW " DESC")},
+    /* lower() for case-blind order on both back ends; NULLs (no lead) first going up, as SQLite puts them */
+    [MODEL_TEAM_SORT_FAMILY] = {TEAM_PAGE("lower(f.name) ASC"), TEAM_PAGE("lower(f.name) DESC")},
+    [MODEL_TEAM_SORT_LEAD] = {TEAM_PAGE("lower(u.display_name) ASC NULLS FIRST"),
+                              TEAM_PAGE("lower(u.display_name) DESC NULLS LAST")},
+    [MODEL_TEAM_SORT_REVIEW] = {TEAM_PAGE(NEXT_REVIEW " ASC NULLS FIRST"), TEAM_PAGE(NEXT_REVIEW " DESC NULLS LAST")},
 };
 
 /* How many open episodes the team owns. */
@@ -154,7 +155,7 @@ static const char SQL_TEAM_OVERDUE[] =
     "  FROM (SELECT e.id, e.family_id, " NEXT_REVIEW " AS due\n"
     "          FROM episode e\n"
     "         WHERE e.owning_team_id = $1\n"
-    "           AND e.end_date IS NULL)\n"
+    "           AND e.end_date IS NULL) AS open_episode\n"
     " WHERE due < $2\n"
     " ORDER BY due, id\n"
     " LIMIT $3";

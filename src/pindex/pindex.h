@@ -143,4 +143,45 @@ int pindex_indicators_list(store *s, json_t **out, core_error *err);
 /* Does an attribute's text meet an indicator's test (op, value)? 1 yes, 0 no. */
 int pindex_indicator_met(const char *op, const char *value, const char *attribute_value);
 
+/* ---- lists and lookups (pindex_list.c): rows as JSON objects, column name -> value; access and audit are the
+ * caller's. Paged lists take the cursor (rows after id `after`) and at most `limit` rows. ---- */
+
+/* What the front door's "already known?" check looks people up by (NULL: not known). */
+typedef struct pindex_candidate_keys {
+    const char *dob, *dob_swapped;      /* date of birth, and with day and month swapped */
+    const char *family_key, *given_key; /* model_name_key forms */
+    const char *year_first, *year_last; /* the year of birth's first and last day */
+    const char *nhs_number, *nino, *upn, *postcode;
+    int64_t exclude;                    /* a person to leave out (the one being recorded), 0: none */
+    int64_t per_key;                    /* rows at most per lookup */
+    int64_t rare_family;                /* a family name with fewer people than this is rare */
+} pindex_candidate_keys;
+
+/* The candidates for one incoming person (at most 2,000): a statement whose rows are id, given_name,
+ * middle_names, family_name, preferred_name, date_of_birth, expected_date, sex, nhs_number, nino, upn and the
+ * current postcode, in that order; walk it with store_next(). */
+int pindex_candidates(store *s, core_arena *a, const pindex_candidate_keys *k, store_stmt **st, core_error *err);
+
+/* Link runs: id, kind, dataset, model_id, started_at, finished_at, people, records, candidate_pairs, linked,
+ * queued, kept, created_by. */
+int pindex_runs_list(store *s, core_arena *a, int64_t after, int64_t limit, json_t **rows, core_error *err);
+/* Review-queue pairs whose people are not restricted, in state (or "all") and kind (or ""), or only pair id
+ * when id is not 0. */
+int pindex_pairs_list(store *s, core_arena *a, const char *state, const char *kind, int64_t after, int64_t limit,
+                      int64_t id, json_t **rows, core_error *err);
+/* A person's card with the current postcode; NULL with CORE_E_NOT_FOUND when absent or restricted. */
+json_t *pindex_card(store *s, core_arena *a, int64_t person, core_error *err);
+/* A partner's row (dataset, row key, names, date of birth, sex, address, person_id); NULL when absent. */
+json_t *pindex_partner_row(store *s, core_arena *a, int64_t id, core_error *err);
+/* Every partner row linked to the person, by dataset, with its dataset's section and attributes (JSON text). */
+int pindex_person_rows(store *s, core_arena *a, int64_t person, json_t **rows, core_error *err);
+/* The two people of a pair (*other 0 for a partner's row; both 0 when there is no such pair). */
+int pindex_pair_people(store *s, core_arena *a, int64_t pair, int64_t *person, int64_t *other, core_error *err);
+/* Merges with rows_moved, the number of rows each moved. */
+int pindex_merges_list(store *s, core_arena *a, int64_t after, int64_t limit, json_t **rows, core_error *err);
+/* Record a decision on a family identification (in the caller's transaction); *id gets its id. */
+int pindex_identification_record(store *s, core_arena *a, int64_t family, const char *decision,
+                                 const char *reason, const char *headlines, const char *now, int64_t by,
+                                 int64_t *id, core_error *err);
+
 #endif

@@ -20,53 +20,53 @@ static const char SQL_PEOPLE[] = "SELECT coalesce(max(id), 0) FROM person";
 static const char SQL_FAMILY_COUNT[] =
     "SELECT count(*) FROM (SELECT 1 FROM person\n"
     "                       WHERE family_key = $1\n"
-    "                       LIMIT $2)";
+    "                       LIMIT $2) AS hit";
 
 /* How many people hold given name key $1 (at most $2). */
 static const char SQL_GIVEN_COUNT[] =
     "SELECT count(*) FROM (SELECT 1 FROM person\n"
     "                       WHERE given_key = $1\n"
-    "                       LIMIT $2)";
+    "                       LIMIT $2) AS hit";
 
 /* How many people hold family name key $1 and given name key $2 (at most $3). */
 static const char SQL_NAMES_COUNT[] =
     "SELECT count(*) FROM (SELECT 1 FROM person\n"
     "                       WHERE family_key = $1 AND given_key = $2\n"
-    "                       LIMIT $3)";
+    "                       LIMIT $3) AS hit";
 
 /* How many people born on $1 hold given name key $2 / family name key $2 / both $2 and $3 (at most the last
  * parameter): the date's few dozen entries of person_dob, each checked. */
 static const char SQL_DOB_GIVEN_COUNT[] =
     "SELECT count(*) FROM (SELECT 1 FROM person\n"
     "                       WHERE date_of_birth = $1 AND given_key = $2\n"
-    "                       LIMIT $3)";
+    "                       LIMIT $3) AS hit";
 static const char SQL_DOB_FAMILY_COUNT[] =
     "SELECT count(*) FROM (SELECT 1 FROM person\n"
     "                       WHERE date_of_birth = $1 AND family_key = $2\n"
-    "                       LIMIT $3)";
+    "                       LIMIT $3) AS hit";
 static const char SQL_DOB_NAMES_COUNT[] =
     "SELECT count(*) FROM (SELECT 1 FROM person\n"
     "                       WHERE date_of_birth = $1 AND given_key = $2 AND family_key = $3\n"
-    "                       LIMIT $4)";
+    "                       LIMIT $4) AS hit";
 
 /* How many people were born on $1 (at most $2). */
 static const char SQL_DOB_COUNT[] =
     "SELECT count(*) FROM (SELECT 1 FROM person\n"
     "                       WHERE date_of_birth = $1\n"
-    "                       LIMIT $2)";
+    "                       LIMIT $2) AS hit";
 
 /* How many current addresses are at postcode $1 (at most $2). */
 static const char SQL_POSTCODE_COUNT[] =
     "SELECT count(*) FROM (SELECT 1 FROM person_address\n"
     "                       WHERE postcode = $1 AND to_date IS NULL\n"
-    "                       LIMIT $2)";
+    "                       LIMIT $2) AS hit";
 
 /* How many people live at postcode $1 now and hold family name key $2 (at most $3). */
 static const char SQL_FAMILY_AT_POSTCODE[] =
     "SELECT count(*) FROM (SELECT 1 FROM person_address a\n"
     "                        JOIN person p ON p.id = a.person_id\n"
     "                       WHERE a.postcode = $1 AND a.to_date IS NULL AND p.family_key = $2\n"
-    "                       LIMIT $3)";
+    "                       LIMIT $3) AS hit";
 
 /* The chance for one value: *out stays 0 (unknown) when it is NULL or empty. */
 static int chance(store *s, core_arena *a, const char *sql, const char *value, double n, double self, double u0,

@@ -20,7 +20,7 @@
 
 static const char SQL_EVIDENCE[] =
     "SELECT m.family_id, f.name, r.person_id, i.code, i.label, i.need, n.headline, d.name, i.op, i.value,\n"
-    "       json_extract(r.attributes, '$.' || i.attribute), r.id\n"
+    "       r.attributes, r.id, i.attribute\n"
     "  FROM sf_indicator i\n"
     "  JOIN sf_need n ON n.version = i.version AND n.code = i.need\n"
     "  JOIN partner_dataset d ON d.name = i.dataset\n"
@@ -53,6 +53,26 @@ static const char SQL_NEED_EXISTS[] =
     "SELECT count(*)\n"
     "  FROM sf_need\n"
     " WHERE version = '2022-10' AND code = $1";
+
+/* The value of attribute name in a partner row's attributes (a JSON object of the file's text, null when empty),
+ * as text, or NULL when absent or null; read in C so that the SQL is the same on every back end. The text lives
+ * in *doc (the caller's to json_decref) or in num. */
+static const char *attribute_text(const char *attributes, const char *name, json_t **doc, char num[40])
+{
+    *doc = attributes && name ? json_loads(attributes, 0, NULL) : NULL;
+    json_t *v = json_object_get(*doc, name);
+    if (json_is_string(v))
+        return json_string_value(v);
+    if (json_is_integer(v)) {
+        snprintf(num, 40, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+        return num;
+    }
+    if (json_is_real(v)) {
+        snprintf(num, 40, "%.17g", json_real_value(v));
+        return num;
+    }
+    return NULL;
+}
 
 /* ---- the tests ---- */
 
@@ -178,10 +198,14 @@ int pindex_identify(store *s, int min_headlines, json_t **out, core_error *err)
     int64_t fam_id = 0, person_id = 0;
     while (rc == 0 && (rc = store_next(st, err)) == 1) {
         rc = 0;
+        json_t *doc = NULL;
+        char num[40];
         const char *op = store_col_text(st, 8, NULL), *limit = store_col_text(st, 9, NULL),
-                   *value = store_col_text(st, 10, NULL);
-        if (!pindex_indicator_met(op, limit, value))
+                   *value = attribute_text(store_col_text(st, 10, NULL), store_col_text(st, 12, NULL), &doc, num);
+        if (!pindex_indicator_met(op, limit, value)) {
+            json_decref(doc);
             continue;
+        }
         int64_t f = store_col_int(st, 0), p = store_col_int(st, 2);
         if (!fam || f != fam_id) {
             fam = json_pack("{s:I,s:s,s:[],s:[]}", "family_id", (json_int_t)f, "family", store_col_text(st, 1, NULL),
@@ -202,6 +226,7 @@ int pindex_identify(store *s, int min_headlines, json_t **out, core_error *err)
                                         "headline", store_col_text(st, 6, NULL), "dataset",
                                         store_col_text(st, 7, NULL), "value", value,
                                         "partner_record_id", (json_int_t)store_col_int(st, 11)));
+        json_decref(doc);
     }
     core_arena_reset(&a);
     json_t *kept = json_array();

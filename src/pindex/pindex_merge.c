@@ -60,9 +60,11 @@ static const char SQL_UNMARK_MERGED[] =
     "   SET merged_into = NULL, version = version + 1, updated_at = $2, updated_by = $3\n"
     " WHERE id = $1";
 
+/* Returns the new merge's id. */
 static const char SQL_MERGE_INSERT[] =
     "INSERT INTO person_merge (survivor_id, merged_id, pair_id, reason, moved, merged_at, merged_by)\n"
-    "VALUES ($1, $2, $3, $4, $5, $6, $7)";
+    "VALUES ($1, $2, $3, $4, $5, $6, $7)\n"
+    "RETURNING id";
 
 static const char SQL_MERGE_GET[] =
     "SELECT g.survivor_id, g.merged_id, g.pair_id, g.moved, g.undone_at, s.merged_into\n"
@@ -203,11 +205,9 @@ static int merge_in_tx(store *s, core_arena *a, int64_t keep, int64_t merge, int
     if (rc == 0) {
         store_value v[] = {store_v_int(keep), store_v_int(merge), pair_id ? store_v_int(pair_id) : store_v_null(),
                            store_v_text(reason), store_v_text(moved_text), store_v_text(now), store_v_int(user_id)};
-        rc = store_exec(s, a, SQL_MERGE_INSERT, v, 7, NULL, err);
+        rc = store_query_int(s, a, SQL_MERGE_INSERT, v, 7, merge_id, err);
     }
     free(moved_text);
-    if (rc == 0)
-        rc = store_query_int(s, a, "SELECT last_insert_rowid()", NULL, 0, merge_id, err);
     return rc;
 }
 

@@ -44,9 +44,11 @@ static const char SQL_RECORDS[] =
     " WHERE dataset_id = $1\n"
     " ORDER BY id";
 
+/* Returns the new model's id. */
 static const char SQL_MODEL_INSERT[] =
     "INSERT INTO link_model (trained_on, records, pairs, params, created_at, created_by)\n"
-    "VALUES ($1, $2, $3, $4, $5, $6)";
+    "VALUES ($1, $2, $3, $4, $5, $6)\n"
+    "RETURNING id";
 
 static const char SQL_MODEL_NEWEST[] =
     "SELECT params\n"
@@ -55,10 +57,12 @@ static const char SQL_MODEL_NEWEST[] =
     " ORDER BY id DESC\n"
     " LIMIT 1";
 
+/* Returns the new run's id. */
 static const char SQL_RUN_INSERT[] =
     "INSERT INTO link_run (kind, dataset_id, model_id, started_at, finished_at, people, records,\n"
     "                      candidate_pairs, linked, queued, kept, created_by)\n"
-    "VALUES ($1, $2, $3, $4, $4, $5, $6, $7, 0, 0, 0, $8)";
+    "VALUES ($1, $2, $3, $4, $4, $5, $6, $7, 0, 0, 0, $8)\n"
+    "RETURNING id";
 
 static const char SQL_RUN_FINISH[] =
     "UPDATE link_run\n"
@@ -525,9 +529,7 @@ int pindex_run(store *s, const pindex_run_options *o, pindex_run_counts *c, core
         store_value v[] = {store_v_text(on), store_v_int((int64_t)(people.n + rows.n)),
                            store_v_int((int64_t)res.npairs), store_v_text(params), store_v_text(now),
                            o->user_id ? store_v_int(o->user_id) : store_v_null()};
-        rc = store_exec(s, &a, SQL_MODEL_INSERT, v, 6, NULL, err);
-        if (rc == 0)
-            rc = store_query_int(s, &a, "SELECT last_insert_rowid()", NULL, 0, &c->model_id, err);
+        rc = store_query_int(s, &a, SQL_MODEL_INSERT, v, 6, &c->model_id, err);
         free(params);
     }
     if (rc == 0) {
@@ -535,9 +537,7 @@ int pindex_run(store *s, const pindex_run_options *o, pindex_run_counts *c, core
                            o->dataset ? store_v_int(c->dataset_id) : store_v_null(), store_v_int(c->model_id),
                            store_v_text(started), store_v_int((int64_t)c->people), store_v_int((int64_t)c->records),
                            store_v_int((int64_t)c->candidates), o->user_id ? store_v_int(o->user_id) : store_v_null()};
-        rc = store_exec(s, &a, SQL_RUN_INSERT, v, 8, NULL, err);
-        if (rc == 0)
-            rc = store_query_int(s, &a, "SELECT last_insert_rowid()", NULL, 0, &c->run_id, err);
+        rc = store_query_int(s, &a, SQL_RUN_INSERT, v, 8, &c->run_id, err);
     }
 
     /* The suggestions, grouped by the partner's row for a dataset (a row links only with one candidate). */

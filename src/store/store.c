@@ -10,15 +10,20 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "core/core_clock.h"
 #include "core/core_log.h"
 #include "store/store_group.h"
 #include "store/store_internal.h"
 
+int store_target_is_pg(const char *target)
+{
+    return strncmp(target, "postgres://", 11) == 0 || strncmp(target, "postgresql://", 13) == 0;
+}
+
 int store_open(store **out, const char *target, core_error *err)
 {
     /* "postgres://..." or "postgresql://..." is a PostgreSQL server (store_pg.c); anything else an SQLite file */
-    int pg = strncmp(target, "postgres://", 11) == 0 || strncmp(target, "postgresql://", 13) == 0;
-    const struct store_backend *be = pg ? &store_pg_backend : &store_sqlite_backend;
+    const struct store_backend *be = store_target_is_pg(target) ? &store_pg_backend : &store_sqlite_backend;
     int rc = be->open(out, target, err);
     if (rc == 0)
         (*out)->be = be;
@@ -36,10 +41,52 @@ int store_exec_script(store *s, const char *sql, core_error *err)
     return s->be->exec_script(s, sql, err);
 }
 
+/* sql with every ID_LIST($N) spelled as the back end spells it (in a, when there is one; else sql itself). */
+static const char *expand_dialect(store *s, core_arena *a, const char *sql)
+{
+    static const char MARK[] = "ID_LIST($";
+    const char *m = strstr(sql, MARK);
+    if (!m || !s->be->id_list)
+        return sql;
+    size_t hits = 0;
+    for (const char *p = m; p; p = strstr(p + 1, MARK))
+        hits++;
+    const char *tpl = s->be->id_list;
+    char *out = core_arena_alloc(a, strlen(sql) + hits * (strlen(tpl) + 24) + 1), *o = out;
+    const char *p = sql;
+    while ((m = strstr(p, MARK)) != NULL) {
+        const char *num = m + sizeof MARK - 1, *end = num;
+        while (*end >= '0' && *end <= '9')
+            end++;
+        if (end == num || *end != ')') { /* not the marker: copy it as it stands */
+            memcpy(o, p, (size_t)(end - p));
+            o += end - p;
+            p = end;
+            continue;
+        }
+        memcpy(o, p, (size_t)(m - p));
+        o += m - p;
+        for (const char *t = tpl; *t; t++) {
+            if (t[0] == '$' && t[1] == '?') {
+                *o++ = '$';
+                memcpy(o, num, (size_t)(end - num));
+                o += end - num;
+                t++;
+            } else {
+                *o++ = *t;
+            }
+        }
+        p = end + 1;
+    }
+    memcpy(o, p, strlen(p) + 1);
+    return out;
+}
+
 int store_query(store *s, core_arena *a, const char *sql, const store_value *params, size_t n, store_stmt **out,
                 core_error *err)
 {
     store_stmt *st;
+    sql = expand_dialect(s, a, sql);
     int rc = s->be->prepare(s, a, sql, &st, err);
     if (rc)
         return rc;
@@ -209,7 +256,7 @@ static const char SQL_SCHEMA_VERSION[] =
 
 static const char SQL_MIGRATION_RECORD[] =
     "INSERT INTO schema_migration (version, name, applied_at)\n"
-    "VALUES ($1, $2, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))";
+    "VALUES ($1, $2, $3)";
 
 int store_schema_version(store *s, int *out, core_error *err)
 {
@@ -230,19 +277,25 @@ static const char SQL_MIGRATION_APPLIED[] =
     "  FROM schema_migration\n"
     " WHERE version = $1";
 
+const struct store_migration *store_migrations_for(const struct store_backend *be, size_t *count)
+{
+    if (count)
+        *count = be == &store_pg_backend ? store_pg_migrations_count : store_migrations_count;
+    return be == &store_pg_backend ? store_pg_migrations : store_migrations;
+}
+
 int store_migrate(store *s, core_error *err)
 {
-    if (s->be == &store_pg_backend) { /* the numbered files are SQLite's dialect */
-        core_error_set(err, CORE_E_STORE, "Hearth's tables cannot be made on PostgreSQL yet");
-        return core_error_hint(err, "use an SQLite database file for now: the PostgreSQL back end stores and "
-                                    "reads, but its schema is still to be written");
-    }
+    /* The same numbered migrations in each back end's dialect (PostgreSQL's translated at build time). */
+    const struct store_migration *list = store_migrations_for(s->be, NULL);
+    size_t count = 0;
+    store_migrations_for(s->be, &count);
     int current = 0;
     int rc = store_schema_version(s, &current, err);
     if (rc)
         return rc;
-    for (size_t i = 0; i < store_migrations_count; i++) {
-        const struct store_migration *m = &store_migrations[i];
+    for (size_t i = 0; i < count; i++) {
+        const struct store_migration *m = &list[i];
         /* Applied or not is asked per migration, not read off the highest number: numbers are handed out to
          * work in progress, so one may land after a higher one has been applied (it is applied then). */
         int64_t applied = 0;
@@ -262,8 +315,10 @@ int store_migrate(store *s, core_error *err)
         if (rc == 0)
             rc = store_exec_script(s, m->sql, err);
         if (rc == 0) {
-            store_value p[] = {store_v_int(m->version), store_v_text(m->name)};
-            rc = store_exec(s, &a, SQL_MIGRATION_RECORD, p, 2, NULL, err);
+            char now[21];
+            core_clock_iso(0, now);
+            store_value p[] = {store_v_int(m->version), store_v_text(m->name), store_v_text(now)};
+            rc = store_exec(s, &a, SQL_MIGRATION_RECORD, p, 3, NULL, err);
         }
         core_arena_release(&a); /* statements are reset before COMMIT */
         if (rc == 0)

@@ -103,6 +103,9 @@ struct store_backend {
      * store_commit() still returns only once its transaction is durable. */
     int (*defer_sync)(store *s, int on, core_error *err);
     int (*sync_log)(store *s, core_error *err);
+    /* Dialect: what the portable marker ID_LIST($N) becomes — a one-column table "id" of the integers in the
+     * JSON array bound to $N, aliased id_list — with "$N" written as "$?" (store.c puts the number in). */
+    const char *id_list;
 };
 
 extern const struct store_backend store_sqlite_backend;
@@ -112,13 +115,17 @@ extern const struct store_backend store_pg_backend;
  * ("postgres://user@host:port/db", libpq's URI form). Returns 0 or a negative code. */
 int store_open(store **out, const char *target, core_error *err);
 void store_close(store *s);
+/* 1 when target names a PostgreSQL server (postgres:// or postgresql://), 0 for an SQLite file. */
+int store_target_is_pg(const char *target);
 /* Apply every embedded migration not yet applied, each in its own transaction, in number order. */
 int store_migrate(store *s, core_error *err);
 /* Highest applied migration number, or 0. */
 int store_schema_version(store *s, int *out, core_error *err);
 
 /* Prepare sql (a constant of the program) and bind params to $1..$n. On success *out is ready for
- * store_next(). */
+ * store_next(). One portable marker is rewritten for the back end first: ID_LIST($N) stands for a table with
+ * one column, id, holding the integers of the JSON array bound to $N (e.g. "[3,17]"), so a list of ids is
+ * still one bound value: "... WHERE x.id IN (SELECT id FROM ID_LIST($2))". */
 int store_query(store *s, core_arena *a, const char *sql, const store_value *params, size_t n, store_stmt **out,
                 core_error *err);
 /* Step: 1 when a row is ready, 0 when done, negative on error. */
@@ -173,7 +180,9 @@ int store_wal_keeper_start(store_wal_keeper **out, const char *target, unsigned 
 /* Stop the thread and close its handle; k may be NULL. */
 void store_wal_keeper_stop(store_wal_keeper *k);
 
-/* Embedded migrations (generated at build time from migrations/sqlite/NNNN_name.sql). */
+/* Embedded migrations, generated at build time by embed_migrations.py: store_migrations from
+ * migrations/sqlite/NNNN_name.sql, and store_pg_migrations, the same numbers and names in PostgreSQL's dialect
+ * (translated by pg_translate.py, or written by hand in migrations/pg/ where a translation cannot be made). */
 struct store_migration {
     int version;
     const char *name;
@@ -181,5 +190,9 @@ struct store_migration {
 };
 extern const struct store_migration store_migrations[];
 extern const size_t store_migrations_count;
+extern const struct store_migration store_pg_migrations[];
+extern const size_t store_pg_migrations_count;
+/* The migrations in be's dialect; *count (may be NULL) gets how many. */
+const struct store_migration *store_migrations_for(const struct store_backend *be, size_t *count);
 
 #endif

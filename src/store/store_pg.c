@@ -171,16 +171,44 @@ static void stmt_release(void *p)
 /* Prepare sql on the connection under a fresh name and learn its parameter count. A parameter the SQL never
  * uses ($2 in "... $1 ... $3", allowed in SQLite and in Hearth's SQL) has no type PostgreSQL can infer: it is
  * declared text, one at a time as the server names them, and the statement prepared again. */
+/* Whether "$k" (not followed by a digit) occurs in sql. */
+static int sql_has_param(const char *sql, int k)
+{
+    char tag[16];
+    int n = snprintf(tag, sizeof tag, "$%d", k);
+    for (const char *at = strstr(sql, tag); at; at = strstr(at + 1, tag))
+        if (at[n] < '0' || at[n] > '9')
+            return 1;
+    return 0;
+}
+
 static int prepare_named(pg_store *q, const char *sql, pg_prepared *p, core_error *err)
 {
     Oid types[PG_PARAMS_MAX];
     int ntypes = 0, rc = 0;
+    /* A parameter the SQL never names (the callers pass one array to several statements) cannot have its
+     * type inferred: declare it text up front. */
+    int highest = 0;
+    for (int k = PG_PARAMS_MAX; k >= 1 && !highest; k--)
+        if (sql_has_param(sql, k))
+            highest = k;
+    for (int k = 1; k <= highest; k++)
+        types[ntypes++] = sql_has_param(sql, k) ? 0 : 25;
+    /* A failed PREPARE inside a transaction would abort it (prepared statements themselves outlive
+     * transactions): each attempt there runs under a savepoint. */
+    int in_tx = q->base.in_tx;
     for (;;) {
+        if (in_tx && (rc = run(q, "SAVEPOINT hearth_prepare", err, "cannot prepare statement")) != 0)
+            return rc;
         PGresult *r = PQprepare(q->conn, p->name, sql, ntypes, ntypes ? types : NULL);
         if (PQresultStatus(r) == PGRES_COMMAND_OK) {
             PQclear(r);
+            if (in_tx && (rc = run(q, "RELEASE SAVEPOINT hearth_prepare", err, "cannot prepare statement")) != 0)
+                return rc;
             break;
         }
+        if (in_tx)
+            run(q, "ROLLBACK TO SAVEPOINT hearth_prepare; RELEASE SAVEPOINT hearth_prepare", NULL, "");
         const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE), *msg = PQresultErrorMessage(r);
         const char *at = msg ? strstr(msg, "type of parameter $") : NULL;
         long k = at ? strtol(at + 19, NULL, 10) : 0;
@@ -452,6 +480,7 @@ static const char *pg_open_read(store *s)
 
 const struct store_backend store_pg_backend = {
     .name = "postgresql",
+    .id_list = "(SELECT CAST(value AS bigint) AS id FROM json_array_elements_text(CAST($? AS json))) AS id_list",
     .open = pg_open,
     .close = pg_close,
     .exec_script = pg_exec_script,

@@ -21,6 +21,7 @@
 
 #include "core/core_parse.h"
 #include "store/store_internal.h"
+#include "store/store_sqlite_sql.h"
 
 enum { STMT_CACHE_MAX = 256, BUSY_TIMEOUT_MS = 10000, CHECKPOINT_BUSY_MS = 100 };
 
@@ -129,6 +130,7 @@ static int sq_open(store **out, const char *target, core_error *err)
     }
     sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
     sqlite3_extended_result_codes(db, 1);
+    store_sqlite_sql_register(db); /* string_agg: one SQL for both back ends */
     sqlite_store *q = core_xmalloc(sizeof(*q));
     memset(q, 0, sizeof(*q));
     q->db = db;
@@ -402,6 +404,7 @@ static int sq_sync_log(store *s, core_error *err)
 
 const struct store_backend store_sqlite_backend = {
     .name = "sqlite",
+    .id_list = "(SELECT CAST(value AS INTEGER) AS id FROM json_each($?)) AS id_list",
     .open = sq_open,
     .close = sq_close,
     .exec_script = sq_exec_script,

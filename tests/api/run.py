@@ -18,6 +18,7 @@ import http.client
 import json
 import os
 import re
+import shutil
 import signal
 import sqlite3
 import struct
@@ -31,6 +32,25 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CASES = os.path.join(HERE, "cases")
 ERROR_TABLE = os.path.join(HERE, "..", "..", "src", "core", "core_error.h")
 DEMO_ARGS = ["--families", "40", "--seed", "7", "--as-of", "2026-11-23"]
+
+# With HEARTH_TEST_BACKEND=postgres (under script/with-postgres, which sets HEARTH_TEST_PG) the council is built
+# in that PostgreSQL database and the server runs on it (`hearth serve --db postgres://...`); the trail's keys
+# and checkpoints go to HEARTH_AUDIT_DIR in the temporary directory, and the runner reads the database with psql.
+ON_PG = os.environ.get("HEARTH_TEST_BACKEND") == "postgres"
+
+
+def sql_rows(db, query):
+    """Rows of query (tab-separated text) on the test database, whichever back end it is."""
+    if ON_PG:
+        out = subprocess.run(["psql", "-qAt", "-F", "\t", "-v", "ON_ERROR_STOP=1", db, "-c", query], check=True,
+                             stdout=subprocess.PIPE, text=True).stdout
+        return [tuple(line.split("\t")) for line in out.splitlines() if line]
+    con = sqlite3.connect(db)
+    try:
+        with con:
+            return [tuple(str(v) for v in r) for r in con.execute(query)]
+    finally:
+        con.close()
 USER = "practitioner.n1"  # the demo user the cases act as
 ERROR_KEYS = ["code", "detail", "hint", "message"]
 # Headers every response carries (http.h invariant 2).
@@ -404,14 +424,9 @@ def give_work(db):
     """The cases' user (practitioner.n1: id 4, Early Help North, team 2) leads open work with the demo families
     the validation cases use by id: episode 1 (family 6) is reopened and family 1 gets an open episode. Every
     other relationship a case needs it makes itself, through the API."""
-    con = sqlite3.connect(db)
-    try:
-        with con:
-            con.execute("UPDATE episode SET end_date = NULL, closure_reason = NULL, lead_user_id = 4 WHERE id = 1")
-            con.execute("INSERT INTO episode (family_id, start_date, owning_team_id, lead_user_id, created_at, "
-                        "updated_at) VALUES (1, '2026-10-01', 2, 4, '2026-10-01T09:00:00Z', '2026-10-01T09:00:00Z')")
-    finally:
-        con.close()
+    sql_rows(db, "UPDATE episode SET end_date = NULL, closure_reason = NULL, lead_user_id = 4 WHERE id = 1")
+    sql_rows(db, "INSERT INTO episode (family_id, start_date, owning_team_id, lead_user_id, created_at, "
+                 "updated_at) VALUES (1, '2026-10-01', 2, 4, '2026-10-01T09:00:00Z', '2026-10-01T09:00:00Z')")
 
 
 def error_statuses():
@@ -421,14 +436,12 @@ def error_statuses():
 
 def audit_check(hearth, db):
     """(ok, why): `hearth audit verify` passes, and reads, searches, writes, sign-ins and denials were recorded."""
-    p = subprocess.run([hearth, "audit", "verify", "--db", db, "--public-key", db + ".audit-pubkey"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    pub = os.path.join(os.environ["HEARTH_AUDIT_DIR"], "hearth.audit-pubkey") if ON_PG else db + ".audit-pubkey"
+    p = subprocess.run([hearth, "audit", "verify", "--db", db, "--public-key", pub], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if p.returncode != 0:
         return False, "audit verify exited %d: %s %s" % (p.returncode, p.stdout.decode(), p.stderr.decode())
-    con = sqlite3.connect(db + ".audit")  # the trail's own database file (src/audit/audit.h)
-    try:
-        kinds = dict(con.execute("SELECT action, count(*) FROM audit_event GROUP BY action"))
-    finally:
-        con.close()
+    # the trail: its own database file beside SQLite's (src/audit/audit.h), a table of PostgreSQL's database
+    kinds = dict(sql_rows(db if ON_PG else db + ".audit", "SELECT action, count(*) FROM audit_event GROUP BY action"))
     missing = [k for k in ("read", "search", "create", "update", "denied", "sign_in_failed") if not kinds.get(k)]
     if missing:
         return False, "no audit entries for %s (have %r)" % (", ".join(missing), kinds)
@@ -444,6 +457,10 @@ def main():
     hearth = os.path.abspath(args.hearth)
     tmp = tempfile.mkdtemp(prefix="hearth-api-")
     db = os.path.join(tmp, "api.db")
+    if ON_PG:
+        db = os.environ["HEARTH_TEST_PG"]
+        os.environ["HEARTH_AUDIT_DIR"] = os.path.join(tmp, "audit")
+        os.mkdir(os.environ["HEARTH_AUDIT_DIR"])
     logins = os.path.join(tmp, "logins.json")
     subprocess.run([hearth, "demo", "--db", db, "--logins", logins] + DEMO_ARGS, check=True,
                    stdout=subprocess.DEVNULL)
@@ -492,12 +509,10 @@ def main():
             f.write("\n".join(server.log) + "\n")
         print("kept " + tmp)
     else:
-        for n in os.listdir(tmp):
-            os.unlink(os.path.join(tmp, n))
-        os.rmdir(tmp)
+        shutil.rmtree(tmp)
     if xfailed:
         print("api: %d known server bugs marked xfail (see tests/api/README.md)" % xfailed)
-    print("api: %d passed, %d failed" % (passed, failed))
+    print("%s: %d passed, %d failed" % ("api_pg" if ON_PG else "api", passed, failed))
     return 1 if failed else 0
 
 

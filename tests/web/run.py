@@ -16,7 +16,9 @@ closure journey, the partner's pages, break glass) and tests/web/supervision.py'
 saved notes and reviews with their history, a TAF member from the staff directory, the step-up at closure, the
 words of every form's errors) against the same server. Prints one
 line per check and `web: N passed, N failed`; exit status 0 only when nothing failed. Python 3 standard
-library only.
+library only. With HEARTH_TEST_BACKEND=postgres under script/with-postgres the council is built in that
+PostgreSQL database and served from it (as tests/api/run.py does); the database is read with psql and the
+last line is `web_pg: N passed, N failed`.
 """
 import argparse
 from collections import Counter
@@ -143,63 +145,82 @@ def give_work(db):
     Family of episode 5 (family 24, led by practitioner.n3); practitioner.n2 alone leads a new episode of family
     1; family 2 has an open episode of team 2 nobody leads yet; three contacts wait for a decision; and hostile text stands in family 6's name, a member's names, a note
     and a waiting contact's reason."""
-    con = sqlite3.connect(db)
-    try:
-        with con:
-            con.execute("UPDATE episode SET end_date = NULL, closure_reason = NULL, lead_user_id = 4 WHERE id = 1")
-            con.execute("UPDATE episode SET end_date = NULL, closure_reason = NULL, lead_user_id = 6, "
-                        "owning_team_id = 2 WHERE id = 5")
-            con.execute("INSERT INTO episode_member (episode_id, user_id, taf_role, from_date, created_at, "
-                        "updated_at) VALUES (5, 4, 'key_worker', ?, ?, ?)", (day(-326), at(-326), at(-326)))
-            con.execute("INSERT INTO episode (family_id, start_date, owning_team_id, lead_user_id, created_at, "
-                        "updated_at) VALUES (1, ?, 2, 5, ?, ?)", (day(-53), at(-53), at(-53)))
-            con.execute("INSERT INTO episode (family_id, start_date, owning_team_id, created_at, updated_at) "
-                        "VALUES (2, ?, 2, ?, ?)", (day(-21), at(-21), at(-21)))
-            con.execute("INSERT INTO review (episode_id, held_on, outcome, next_review_due, created_at, updated_at) "
-                        "SELECT 1, ?, outcome, ?, ?, ? FROM review LIMIT 1",
-                        (day(-114), day(-22), at(-114), at(-114)))
-            con.execute("UPDATE family SET name = ? WHERE id = 6", (EVIL_TEXT + " household",))
-            pid = con.execute("SELECT person_id FROM family_member WHERE family_id = 6 ORDER BY id LIMIT 1").fetchone()[0]
-            con.execute("UPDATE person SET given_name = ?, family_name = ? WHERE id = ?", (EVIL, "O'Brien \"&\"", pid))
-            con.execute("INSERT INTO case_note (episode_id, note_type, occurred_at, subject, body, created_at, "
-                        "updated_at) SELECT 1, note_type, ?, ?, ?, ?, ? FROM case_note LIMIT 1",
-                        (at(-3, 10), EVIL, EVIL_TEXT, at(-3, 10), at(-3, 10)))
-            ids = [r[0] for r in con.execute("SELECT id FROM contact ORDER BY id LIMIT 3")]
-            for i in ids:
-                con.execute("UPDATE contact SET decision = NULL, decision_date = NULL, decided_by = NULL "
-                            "WHERE id = ?", (i,))
-            con.execute("UPDATE contact SET reason = ? WHERE id = ?", (EVIL_TEXT, ids[0]))
-    finally:
-        con.close()
+    db_rows(db, "UPDATE episode SET end_date = NULL, closure_reason = NULL, lead_user_id = 4 WHERE id = 1")
+    db_rows(db, "UPDATE episode SET end_date = NULL, closure_reason = NULL, lead_user_id = 6, "
+                "owning_team_id = 2 WHERE id = 5")
+    db_rows(db, "INSERT INTO episode_member (episode_id, user_id, taf_role, from_date, created_at, "
+                "updated_at) VALUES (5, 4, 'key_worker', ?, ?, ?)", (day(-326), at(-326), at(-326)))
+    db_rows(db, "INSERT INTO episode (family_id, start_date, owning_team_id, lead_user_id, created_at, "
+                "updated_at) VALUES (1, ?, 2, 5, ?, ?)", (day(-53), at(-53), at(-53)))
+    db_rows(db, "INSERT INTO episode (family_id, start_date, owning_team_id, created_at, updated_at) "
+                "VALUES (2, ?, 2, ?, ?)", (day(-21), at(-21), at(-21)))
+    db_rows(db, "INSERT INTO review (episode_id, held_on, outcome, next_review_due, created_at, updated_at) "
+                "SELECT 1, ?, outcome, ?, ?, ? FROM review LIMIT 1", (day(-114), day(-22), at(-114), at(-114)))
+    db_rows(db, "UPDATE family SET name = ? WHERE id = 6", (EVIL_TEXT + " household",))
+    pid = db_rows(db, "SELECT person_id FROM family_member WHERE family_id = 6 ORDER BY id LIMIT 1")[0][0]
+    db_rows(db, "UPDATE person SET given_name = ?, family_name = ? WHERE id = ?", (EVIL, "O'Brien \"&\"", pid))
+    db_rows(db, "INSERT INTO case_note (episode_id, note_type, occurred_at, subject, body, created_at, "
+                "updated_at) SELECT 1, note_type, ?, ?, ?, ?, ? FROM case_note LIMIT 1",
+            (at(-3, 10), EVIL, EVIL_TEXT, at(-3, 10), at(-3, 10)))
+    ids = [r[0] for r in db_rows(db, "SELECT id FROM contact ORDER BY id LIMIT 3")]
+    for i in ids:
+        db_rows(db, "UPDATE contact SET decision = NULL, decision_date = NULL, decided_by = NULL "
+                    "WHERE id = ?", (i,))
+    db_rows(db, "UPDATE contact SET reason = ? WHERE id = ?", (EVIL_TEXT, ids[0]))
 
 
 def caseload_expected(db, user_id):
     """(episode, family) pairs of the open episodes user_id leads or is a current TAF member of."""
-    con = sqlite3.connect(db)
-    try:
-        return sorted(con.execute(
-            "SELECT e.id, e.family_id FROM episode e WHERE e.end_date IS NULL AND (e.lead_user_id = ? OR EXISTS "
-            "(SELECT 1 FROM episode_member m WHERE m.episode_id = e.id AND m.user_id = ? AND m.from_date <= "
-            "? AND (m.to_date IS NULL OR m.to_date >= ?)))", (user_id, user_id, day(0), day(0))))
-    finally:
-        con.close()
+    return sorted(db_rows(
+        db, "SELECT e.id, e.family_id FROM episode e WHERE e.end_date IS NULL AND (e.lead_user_id = ? OR EXISTS "
+        "(SELECT 1 FROM episode_member m WHERE m.episode_id = e.id AND m.user_id = ? AND m.from_date <= "
+        "? AND (m.to_date IS NULL OR m.to_date >= ?)))", (user_id, user_id, day(0), day(0))))
+
+
+def pg_literal(v):
+    """v as an SQL literal for psql (standard_conforming_strings: only quotes are doubled)."""
+    if v is None:
+        return "NULL"
+    if isinstance(v, int):
+        return str(v)
+    return "'" + str(v).replace("'", "''") + "'"
 
 
 def db_rows(db, sql, args=()):
-    con = sqlite3.connect(db)
-    try:
-        return con.execute(sql, args).fetchall()
-    finally:
-        con.close()
+    """The rows of sql with ? bound to args, on SQLite or (api.ON_PG) through psql: integers come back as int,
+    SQL NULL as None, as from sqlite3."""
+    if not api.ON_PG:
+        con = sqlite3.connect(db)
+        try:
+            with con:
+                return con.execute(sql, args).fetchall()
+        finally:
+            con.close()
+    parts = sql.split("?")
+    assert len(parts) == len(args) + 1, "one value per ?"
+    text = parts[0] + "".join(pg_literal(a) + rest for a, rest in zip(args, parts[1:]))
+    out = subprocess.run(["psql", "-qAt", "-F", "\x1f", "-R", "\x1e", "-P", "null=\x1d", "-v", "ON_ERROR_STOP=1",
+                          db, "-c", text], check=True, stdout=subprocess.PIPE, text=True).stdout
+    rows = []
+    for line in out.rstrip("\n").split("\x1e"):
+        if line.strip("\n"):
+            rows.append(tuple(None if c == "\x1d" else int(c) if re.fullmatch(r"-?\d+", c) else c
+                              for c in line.strip("\n").split("\x1f")))
+    return rows
+
+
+def trail_of(db):
+    """Where the trail is read: its own file beside an SQLite database, the database itself on PostgreSQL."""
+    return db if api.ON_PG else db + ".audit"
 
 
 def audit_seq(db):
-    return db_rows(db + ".audit", "SELECT coalesce(max(seq), 0) FROM audit_event")[0][0]
+    return db_rows(trail_of(db), "SELECT coalesce(max(seq), 0) FROM audit_event")[0][0]
 
 
 def audit_since(db, seq):
     """The events after seq as sorted (actor, action, table, id, detail) tuples."""
-    return sorted(db_rows(db + ".audit", "SELECT actor_user_id, action, coalesce(target_table, ''), "
+    return sorted(db_rows(trail_of(db), "SELECT actor_user_id, action, coalesce(target_table, ''), "
                                          "coalesce(target_id, 0), coalesce(detail, '') FROM audit_event "
                                          "WHERE seq > ?", (seq,)))
 
@@ -229,6 +250,10 @@ def page_shape(name, html, title_start):
 
 def run(hearth, tmp):
     db, logins_path = os.path.join(tmp, "web.db"), os.path.join(tmp, "logins.json")
+    if api.ON_PG:  # under script/with-postgres: the council in that database, the trail's files in tmp
+        db = os.environ["HEARTH_TEST_PG"]
+        os.environ["HEARTH_AUDIT_DIR"] = os.path.join(tmp, "audit")
+        os.mkdir(os.environ["HEARTH_AUDIT_DIR"])
     subprocess.run([hearth, "demo", "--db", db, "--logins", logins_path] + api.DEMO_ARGS, check=True,
                    stdout=subprocess.DEVNULL)
     give_work(db)
@@ -532,7 +557,7 @@ def main():
             shutil.rmtree(tmp, ignore_errors=True)
     passed = sum(RESULTS)
     failed = len(RESULTS) - passed
-    print("web: %d passed, %d failed" % (passed, failed))
+    print("%s: %d passed, %d failed" % ("web_pg" if api.ON_PG else "web", passed, failed))
     sys.exit(1 if failed else 0)
 
 

@@ -594,8 +594,13 @@ static void test_update_failure_in_transaction(void **state)
     world w = make_world(f);
     int64_t plan = create_id(f, "plans", w.episode, "{\"agreed_on\":\"2025-02-01\"}");
     assert_ok(store_exec_script(f->s,
-                                "CREATE TRIGGER test_refuse BEFORE UPDATE ON family\n"
-                                "BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END",
+                                f->tmp.pg ? "CREATE FUNCTION test_refuse() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+                                            "BEGIN RAISE EXCEPTION 'refused by test trigger'\n"
+                                            "  USING ERRCODE = 'check_violation'; END $$;\n"
+                                            "CREATE TRIGGER test_refuse BEFORE UPDATE ON family\n"
+                                            "  FOR EACH ROW EXECUTE FUNCTION test_refuse()"
+                                          : "CREATE TRIGGER test_refuse BEFORE UPDATE ON family\n"
+                                            "BEGIN SELECT RAISE(ABORT, 'refused by test trigger'); END",
                                 &f->err),
               f->err);
     int64_t before[NTABLES];
@@ -613,7 +618,9 @@ static void test_update_failure_in_transaction(void **state)
     core_arena_reset(&f->a);
     assert_int_equal(store_rollback(f->s), 0);
     expect_unchanged(f, before, "failed update");
-    assert_ok(store_exec_script(f->s, "DROP TRIGGER test_refuse", &f->err), f->err);
+    assert_ok(store_exec_script(f->s, f->tmp.pg ? "DROP TRIGGER test_refuse ON family" : "DROP TRIGGER test_refuse",
+                                &f->err),
+              f->err);
 
     /* and a successful create committed the way the API does it, with the arena's statements still open */
     assert_ok(store_begin(f->s, &f->err), f->err);
@@ -1094,9 +1101,23 @@ static int engine_column(const char *col)
     return 0;
 }
 
+/* A table's columns (name, not null, default) and whether a table exists, in each back end's catalogue. */
+static const char *const SQL_COLUMNS[2] = {
+    "SELECT name, \"notnull\", dflt_value FROM pragma_table_info($1)",
+    "SELECT column_name::text AS name, CASE WHEN is_nullable = 'NO' THEN 1 ELSE 0 END, column_default::text\n"
+    "  FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1"};
+static const char *const SQL_COLUMN_COUNT[2] = {
+    "SELECT count(*) FROM pragma_table_info($1) WHERE name = $2",
+    "SELECT count(*) FROM information_schema.columns\n"
+    " WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2"};
+static const char *const SQL_TABLE_COUNT[2] = {
+    "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = $1",
+    "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = $1"};
+
 static void test_resources_match_schema(void **state)
 {
     fixture *f = *state;
+    const int pg = f->tmp.pg;
     for (size_t i = 0; model_resource_at(i); i++) {
         const model_resource *r = model_resource_at(i);
         assert_ptr_equal(model_resource_find(r->name), r);
@@ -1107,9 +1128,7 @@ static void test_resources_match_schema(void **state)
         /* every column is a field, the parent key or an engine column; NOT NULL ones can never be null */
         store_value p[] = {store_v_text(r->table)};
         store_stmt *st;
-        assert_ok(store_query(f->s, &f->a, "SELECT name, \"notnull\", dflt_value FROM pragma_table_info($1)", p, 1,
-                              &st, &f->err),
-                  f->err);
+        assert_ok(store_query(f->s, &f->a, SQL_COLUMNS[pg], p, 1, &st, &f->err), f->err);
         int ncols = 0;
         while (store_next(st, &f->err) == 1) {
             ncols++;
@@ -1129,7 +1148,7 @@ static void test_resources_match_schema(void **state)
         for (size_t k = 0; k < r->nfields; k++) {
             const model_field *fl = &r->fields[k];
             store_value q[] = {store_v_text(r->table), store_v_text(fl->name)};
-            if (sql_int(f, "SELECT count(*) FROM pragma_table_info($1) WHERE name = $2", q, 2) != 1)
+            if (sql_int(f, SQL_COLUMN_COUNT[pg], q, 2) != 1)
                 fail_msg("field %s/%s has no column", r->name, fl->name);
             if (fl->type == MODEL_T_CODE) {
                 store_value l[] = {store_v_text(fl->ref)};
@@ -1138,7 +1157,7 @@ static void test_resources_match_schema(void **state)
             }
             if (fl->type == MODEL_T_REF) {
                 store_value t[] = {store_v_text(fl->ref)};
-                if (sql_int(f, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = $1", t, 1) != 1)
+                if (sql_int(f, SQL_TABLE_COUNT[pg], t, 1) != 1)
                     fail_msg("field %s/%s refers to table %s, which does not exist", r->name, fl->name, fl->ref);
             }
             if ((fl->flags & MODEL_F_REQUIRED) && (fl->flags & (MODEL_F_HIDDEN | MODEL_F_INTERNAL)))
