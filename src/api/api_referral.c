@@ -23,6 +23,7 @@
 #include "api/api.h"
 #include "core/core_clock.h"
 #include "model/model.h"
+#include "model/model_data.h"
 #include "model/model_ident.h"
 
 enum { NAME_MAX_LEN = 200, REASON_MAX_LEN = 20000 };
@@ -36,11 +37,6 @@ static const struct {
     {"probation", "7"},      {"youth_justice", "7"},   {"housing", "4"},          {"voluntary", "8"},
     {"local_authority", "5B"}, {"early_help", "5D"},   {"adult_social_care", "5A"},
 };
-
-static const char SQL_AGENCY[] =
-    "SELECT a.name, a.agency_type\n"
-    "  FROM agency a\n"
-    " WHERE a.id = $1";
 
 static void problem(model_ctx *ctx, const char *field, int code, const char *detail, const char *hint)
 {
@@ -134,19 +130,8 @@ static json_t *contact_of(http_req *req, model_ctx *ctx, json_t *body, core_erro
     const char *name = NULL, *agency = NULL, *type = NULL;
     if (model_staff_name(ctx, req->who.user_id, &name, err))
         return NULL;
-    if (req->who.agency_id) {
-        store_value p[] = {store_v_int(req->who.agency_id)};
-        store_stmt *st;
-        int rc = store_query(ctx->db, ctx->arena, SQL_AGENCY, p, 1, &st, err);
-        if (rc == 0 && (rc = store_next(st, err)) == 1) {
-            agency = core_arena_strdup(ctx->arena, store_col_text(st, 0, NULL));
-            type = core_arena_strdup(ctx->arena, store_col_text(st, 1, NULL));
-        }
-        if (rc >= 0)
-            store_done(st);
-        if (rc < 0)
-            return NULL;
-    }
+    if (req->who.agency_id && model_agency_name_type(ctx->db, ctx->arena, req->who.agency_id, &agency, &type, err))
+        return NULL;
     const char *source = "8";
     for (size_t i = 0; type && i < sizeof(SOURCES) / sizeof(SOURCES[0]); i++)
         if (strcmp(type, SOURCES[i].agency_type) == 0)

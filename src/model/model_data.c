@@ -20,7 +20,7 @@ static const char SQL_PERSON_STATE[] =
 
 /* An agency's type before a change (the configuration changes report). */
 static const char SQL_AGENCY_TYPE[] =
-    "SELECT agency_type\n"
+    "SELECT agency_type, name\n"
     "  FROM agency\n"
     " WHERE id = $1";
 
@@ -156,13 +156,23 @@ int model_person_restricted(store *s, core_arena *a, int64_t id, int *restricted
 
 int model_agency_type(store *s, core_arena *a, int64_t id, const char **type, core_error *err)
 {
+    return model_agency_name_type(s, a, id, NULL, type, err);
+}
+
+int model_agency_name_type(store *s, core_arena *a, int64_t id, const char **name, const char **type,
+                           core_error *err)
+{
     *type = NULL;
+    if (name)
+        *name = NULL;
     store_value p[] = {store_v_int(id)};
     store_stmt *st;
     int rc = store_query(s, a, SQL_AGENCY_TYPE, p, 1, &st, err);
     while (rc == 0 && (rc = store_next(st, err)) == 1) {
-        const char *t = store_col_text(st, 0, NULL);
+        const char *t = store_col_text(st, 0, NULL), *n = store_col_text(st, 1, NULL);
         *type = t ? core_arena_strdup(a, t) : NULL;
+        if (name)
+            *name = n ? core_arena_strdup(a, n) : NULL;
         rc = 0;
     }
     return rc < 0 ? rc : 0;

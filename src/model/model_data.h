@@ -40,6 +40,10 @@ int model_family_exists(store *s, core_arena *a, int64_t id, int *exists, core_e
 int model_person_restricted(store *s, core_arena *a, int64_t id, int *restricted, core_error *err);
 /* The agency's type (arena string), or NULL in *type when there is no such agency. */
 int model_agency_type(store *s, core_arena *a, int64_t id, const char **type, core_error *err);
+/* The agency's name and type (arena strings; name may be NULL to skip it), or NULL in both when there is no
+ * such agency. */
+int model_agency_name_type(store *s, core_arena *a, int64_t id, const char **name, const char **type,
+                           core_error *err);
 /* A code list with its active codes in display order: {"list","label","verified","codes":[{code,label,parent}]};
  * CORE_E_NOT_FOUND when there is no such list (or it has no active code). */
 int model_code_list(store *s, core_arena *a, const char *list, json_t **out, core_error *err);
