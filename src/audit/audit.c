@@ -87,6 +87,15 @@ static const char SQL_TAIL[] = "SELECT seq, hash\n"
                                " ORDER BY seq DESC\n"
                                " LIMIT 1";
 
+/* PostgreSQL: the chain's tail as its head row holds it, locked until the batch commits (pg/0005_audit.sql).
+ * Several servers append to one chain; taking the lock before the tail is read makes them take turns, where
+ * reading audit_event first let two read the same tail and the second's insert fail with 40001 — a batch of
+ * reads each answered 503 whenever two servers were busy at once (tests/cluster/run.py). */
+static const char SQL_TAIL_PG[] = "SELECT seq, hash\n"
+                                  "  FROM audit_chain_head\n"
+                                  " WHERE one = 1\n"
+                                  "   FOR UPDATE";
+
 /* Append one entry (no rows returned). */
 static const char SQL_INSERT[] =
     "INSERT INTO audit_event (seq, at, actor_user_id, actor_role, action, target_table, target_id, detail,\n"
@@ -107,9 +116,12 @@ static const char SQL_OUTBOX_TAKE[] =
     " ORDER BY id\n"
     " LIMIT $1";
 
-/* Outbox rows the chain holds now (after the trail committed them). */
+/* One outbox row the chain holds now (after the trail committed it). Row by row, never "id <= the highest
+ * taken": on PostgreSQL ids come from a sequence and transactions commit out of id order (several connections,
+ * several servers), so a row with a lower id can commit after the take read past it; a range delete removed
+ * such a row unread, and its write was left with no event in the trail (tests/cluster/run.py). */
 static const char SQL_OUTBOX_DELETE[] = "DELETE FROM audit_outbox\n"
-                                        " WHERE id <= $1";
+                                        " WHERE id = $1";
 
 /* 1 when the main database has an audit_outbox table (a database migrated to 0011). */
 static const char SQL_OUTBOX_EXISTS[] = "SELECT count(*)\n"
@@ -320,7 +332,7 @@ static int write_batch(audit *a, qevent **ev, uint32_t n, int full, int64_t *las
         return rc;
     /* The tail is read inside the transaction: another process may have appended since our last batch. */
     store_stmt *st;
-    rc = store_query(a->db, &ar, SQL_TAIL, NULL, 0, &st, err);
+    rc = store_query(a->db, &ar, a->on_pg ? SQL_TAIL_PG : SQL_TAIL, NULL, 0, &st, err);
     if (rc == 0)
         rc = store_next(st, err);
     if (rc == 1) {
@@ -469,10 +481,15 @@ static int outbox_drain(audit *a, qevent **batch, cp_pending *cps, int64_t *low,
         unsigned char last_hash[AUDIT_HASH_BYTES];
         uint32_t ncps = 0;
         rc = write_batch(a, batch, n, 1, &last_seq, last_hash, cps, &ncps, err);
-        for (uint32_t i = 0; i < n; i++)
+        int64_t *taken = core_xmalloc(sizeof(int64_t) * n);
+        for (uint32_t i = 0; i < n; i++) {
+            taken[i] = batch[i]->outbox_id;
             free(batch[i]);
-        if (rc)
+        }
+        if (rc) {
+            free(taken);
             return rc;
+        }
         for (uint32_t i = 0; i < ncps; i++)
             write_checkpoint(a, cps[i].seq, cps[i].hash);
         pthread_mutex_lock(&a->mu);
@@ -488,14 +505,22 @@ static int outbox_drain(audit *a, qevent **batch, cp_pending *cps, int64_t *low,
         /* The rows are in the chain (and marked done there): a failed delete only means they are skipped
          * next time. */
         core_arena ar = CORE_ARENA_INIT;
-        store_value d[] = {store_v_int(high)};
         core_error e2;
-        if (store_exec(a->main, &ar, SQL_OUTBOX_DELETE, d, 1, NULL, &e2) != 0) {
-            core_arena_release(&ar);
+        int drc = store_begin(a->main, &e2);
+        for (uint32_t i = 0; drc == 0 && i < n; i++) {
+            store_value d[] = {store_v_int(taken[i])};
+            drc = store_exec(a->main, &ar, SQL_OUTBOX_DELETE, d, 1, NULL, &e2);
+            core_arena_reset(&ar);
+        }
+        if (drc == 0)
+            drc = store_commit(a->main, &e2);
+        core_arena_release(&ar);
+        free(taken);
+        if (drc != 0) {
+            store_rollback(a->main);
             *low = high;
             return core_error_set(err, e2.code, "moved audit outbox rows cannot be deleted: %s", e2.detail);
         }
-        core_arena_release(&ar);
         *low = high;
         if (n < a->batch_max)
             return 0;
