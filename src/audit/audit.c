@@ -789,8 +789,9 @@ int audit_open(audit **out, const char *db_path, const audit_config *cfg, core_e
         rc = store_open(&a->main, db_path, err);
     /* This handle only reads the outbox and deletes what the chain holds: a delete lost to a power cut leaves
      * rows that the next drain finds done (audit_outbox_done) and only deletes, so its commits need not wait
-     * for the disk — one sync less per drain, and the write lock held that much shorter (issue 13). */
-    if (rc == 0)
+     * for the disk — one sync less per drain, and the write lock held that much shorter (issue 13). PostgreSQL
+     * has no such pragma (and syncs every commit). */
+    if (rc == 0 && !a->on_pg)
         rc = store_exec_script(a->main, "PRAGMA synchronous=NORMAL", err);
     if (rc == 0) {
         core_arena ar = CORE_ARENA_INIT;
