@@ -215,8 +215,12 @@ static int migrate_copy(migrate_run *m, core_error *err)
         rc = store_exec_script(m->dst, store_pg_identity_sync, err);
     if (rc == 0)
         rc = store_commit(m->dst, err);
-    if (rc)
+    if (rc) {
         store_rollback(m->dst);
+        if (!err->hint[0])
+            core_error_hint(err, "nothing was copied: the target is as it was (the table that failed is the one "
+                                 "after the last progress line)");
+    }
     return rc;
 }
 

@@ -8,7 +8,9 @@ the council into the empty database HEARTH_TEST_PG names, and checks: the comman
 counts; every table's rows counted independently (sqlite3 against psql, the trail's audit_event and
 audit_outbox_done included); `hearth audit verify` on the target; `hearth serve --db postgres://...` answers
 the same person with the same body; a second migrate into the now full target is refused and changes nothing
-(counts and audit files alike); a --from that does not exist is a clear error; usage errors and --help.
+(counts and audit files alike); a pair and a merge that refer to each other (the schema's one cycle) arrive
+with both references; a copy that fails on a late table leaves a second, fresh target with nothing (no rows,
+no audit files); a --from that does not exist is a clear error; usage errors and --help.
 Prints `migrate: N passed, N failed`.
 """
 import json
@@ -24,6 +26,9 @@ os.environ.pop("HEARTH_TEST_BACKEND", None)  # the API runner's helpers read the
 import run as api  # noqa: E402  (tests/api/run.py: Server, sign-in, the demo's arguments)
 
 RESULTS = {"passed": 0, "failed": 0}
+# the tables the migrations fill themselves (src/store/migrations/sqlite: every INSERT INTO)
+REFERENCE_TABLES = {"access_generation", "duty_purpose_write", "headline_area", "ref_bank_holiday", "ref_code",
+                    "ref_list", "section_share", "setting", "sf_framework", "sf_headline", "sf_indicator", "sf_need"}
 
 
 def check(name, ok, why=""):
@@ -91,6 +96,18 @@ def main():
     api.give_work(db)  # practitioner.n1 leads an open episode with family 1
     con = sqlite3.connect(db)
     pid = con.execute("SELECT min(person_id) FROM family_member WHERE family_id = 1").fetchone()[0]
+    # a reviewed pair and the merge it made, which refer to each other (the one cycle in the schema)
+    a, b = con.execute("SELECT max(id) - 1, max(id) FROM person").fetchone()
+    with con:
+        con.execute("INSERT INTO link_run (id, kind, started_at, finished_at, people, records, candidate_pairs, "
+                    "linked, queued, kept) VALUES (1, 'index', '2026-11-20T10:00:00Z', '2026-11-20T10:01:00Z', "
+                    "2, 0, 1, 0, 1, 0)")
+        con.execute("INSERT INTO match_pair (id, pair_key, kind, run_id, person_id, other_person_id, match_weight, "
+                    "probability, suggestion, evidence, state, merge_id, created_at, updated_at) VALUES (5, ?, "
+                    "'index', 1, ?, ?, 9.5, 0.99, 'review', '{}', 'same', 3, '2026-11-20T10:01:00Z', "
+                    "'2026-11-21T09:00:00Z')", ("p:%d:%d" % (a, b), a, b))
+        con.execute("INSERT INTO person_merge (id, survivor_id, merged_id, pair_id, reason, moved, merged_at, "
+                    "merged_by) VALUES (3, ?, ?, 5, 'same person', '[]', '2026-11-21T09:00:00Z', 4)", (a, b))
     con.close()
     status, sq_body, problem = read_person(hearth, db, logins, pid)
     check("sqlite-read", status == 200 and not problem, "status %s %s %s" % (status, sq_body[:200], problem))
@@ -141,6 +158,9 @@ def main():
     same = status == 200 and json.loads(pg_body) == json.loads(sq_body) if status == 200 else False
     check("pg-read-same", same and not problem, "status %s\n%s\n%s\n%s" % (status, sq_body[:300], pg_body[:300],
                                                                           problem))
+    out = subprocess.run(["psql", "-qAt", "-F", " ", url, "-c", "SELECT m.merge_id, p.pair_id FROM match_pair m "
+                          "JOIN person_merge p ON p.id = m.merge_id"], stdout=subprocess.PIPE, text=True).stdout.strip()
+    check("cycle-references", out == "3 5", repr(out))
     # ids continue past the copied ones: an identity sequence follows its largest id
     out = subprocess.run(["psql", "-qAt", url, "-c", "SELECT nextval(pg_get_serial_sequence('person', 'id')) > "
                           "(SELECT max(id) FROM person)"], stdout=subprocess.PIPE, text=True).stdout.strip()
@@ -153,6 +173,31 @@ def main():
     check("second-refused", p.returncode == 1 and "already holds data" in p.stderr, "exit %d %s" %
           (p.returncode, p.stderr[-500:]))
     check("second-unchanged", pg_counts(url, want) == before and dir_state(audit_dir) == files)
+    # all or nothing: a value PostgreSQL refuses in a table copied late fails the copy, and the second target
+    # keeps nothing (no rows, no audit files)
+    bad, audit2 = os.path.join(tmp, "bad.db"), os.path.join(tmp, "audit2")
+    os.mkdir(audit2)
+    for suffix in ("", ".audit"):
+        src, dst = sqlite3.connect(db + suffix), sqlite3.connect(bad + suffix)
+        src.backup(dst)
+        src.close()
+        dst.close()
+    for suffix in (".audit-key", ".audit-pubkey", ".audit-checkpoints", ".audit-signing-key"):
+        shutil.copy(db + suffix, bad + suffix)
+    con = sqlite3.connect(bad)
+    with con:
+        con.execute("UPDATE person_merge SET merged_by = 'not a number' WHERE id = 3")
+    con.close()
+    subprocess.run(["psql", "-q", url, "-c", "CREATE DATABASE hearth_second"], check=True)
+    url2 = url.rsplit("/", 1)[0] + "/hearth_second"
+    p = subprocess.run([hearth, "migrate", "--from", "sqlite:" + bad, "--to", url2, "--audit-dir", audit2],
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    check("failed-copy", p.returncode == 1 and "hearth migrate: person " in p.stderr and "bigint" in p.stderr
+          and "nothing was copied" in p.stderr, "exit %d %s" %
+          (p.returncode, p.stderr[-500:]))
+    left = {n: c for n, c in pg_counts(url2, want).items() if c and n not in REFERENCE_TABLES}
+    check("failed-copy-kept-nothing", not left and os.listdir(audit2) == [], "left %r, files %r" %
+          (left, os.listdir(audit2)))
     shutil.rmtree(tmp)
     print("migrate: %d passed, %d failed" % (RESULTS["passed"], RESULTS["failed"]))
     return 1 if RESULTS["failed"] else 0
