@@ -15,7 +15,8 @@
  *      renamed only after the commit), so the chain verifies with the same keys;
  *   5. row counts compared table by table (a table of counts on stdout; any difference fails);
  *   6. the target's trail verified with audit_verify(), as `hearth audit verify` does.
- * The source is only read.
+ * The source is only read, inside a transaction on it and on its trail that holds their write locks from the
+ * copy to the counts (and is rolled back), so a server left running waits rather than skewing the counts.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -274,10 +275,14 @@ static void migrate_release(migrate_run *m)
     store_copy_deferred_free(&m->deferred);
     if (m->dst)
         store_close(m->dst);
-    if (m->trail)
+    if (m->trail) {
+        store_rollback(m->trail);
         store_close(m->trail);
-    if (m->src)
+    }
+    if (m->src) {
+        store_rollback(m->src);
         store_close(m->src);
+    }
 }
 
 int cli_migrate(int argc, char **argv)
@@ -321,6 +326,12 @@ int cli_migrate(int argc, char **argv)
         rc = migrate_check_source(&m, &err);
     if (rc == 0)
         rc = migrate_check_target(&m, &err);
+    /* Hold the source still while it is copied and counted: its write lock (and the trail's) until the end,
+     * so a writer that was not stopped waits instead of making the counts differ. Rolled back: only read. */
+    if (rc == 0)
+        rc = store_begin(m.src, &err);
+    if (rc == 0)
+        rc = store_begin(m.trail, &err);
     if (rc == 0)
         rc = migrate_stage_files(&m, &err);
     if (rc == 0)

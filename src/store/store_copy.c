@@ -118,7 +118,7 @@ int store_copy_tables(store *src, char ***out, size_t *out_n, store_copy_deferre
         store_value p = store_v_text(names[i]);
         rc = store_query(src, &a, SQL_COPY_PARENTS, &p, 1, &st, err);
         while (rc == 0 && (rc = store_next(st, err)) == 1) {
-        rc = 0; /* a row: go on */
+            rc = 0; /* a row: go on */
             size_t j = copy_index(names, n, store_col_text(st, 0, NULL));
             if (j < n && j != i)
                 parents[i * n + j] = 1;
