@@ -126,7 +126,8 @@ static int migrate_check_source(migrate_run *m, core_error *err)
     int rc = 0;
     if (!have) {
         core_error_set(err, CORE_E_NOT_FOUND, "the source has no audit trail %s", trail);
-        rc = core_error_hint(err, "a Hearth database keeps its audit trail beside it as PATH.audit");
+        rc = core_error_hint(err, "a Hearth database keeps its audit trail beside it as PATH.audit; one that "
+                                  "never had a server (a fresh demo) starts it with `hearth init --db PATH`");
     }
     if (rc == 0)
         rc = store_open(&m->src, m->from, err);
