@@ -220,6 +220,10 @@ char *audit_signing_key_path(const char *db_path, const char *configured);
 
 /* PATH.audit, the trail's database file for the database at db_path (malloc'd; the caller frees it). */
 char *audit_trail_path(const char *db_path);
+/* The trail's file with this suffix (".audit-key", ".audit-pubkey", ".audit-checkpoints") for the database at
+ * db_path: PATH.suffix beside an SQLite file, $HEARTH_AUDIT_DIR/hearth.suffix for PostgreSQL (heap; the caller
+ * frees it). `hearth migrate` copies a trail's files with it. */
+char *audit_path(const char *db_path, const char *suffix);
 /* On PostgreSQL the trail's files (keys, checkpoints) live in $HEARTH_AUDIT_DIR: CORE_E_INVALID_VALUE with a
  * hint when db_path is a postgres:// address and it is unset; 0 otherwise. */
 int audit_pg_dir_check(const char *db_path, core_error *err);

@@ -50,8 +50,6 @@ int audit_pubkey_read(const char *path, unsigned char pk[crypto_sign_PUBLICKEYBY
 /* 1 when the trail of db_path has entries or a non-empty checkpoint file: its keys must not be made anew. */
 int audit_trail_started(const char *db_path);
 
-/* db_path followed by suffix (".audit-key", ...), on the heap: the caller frees it. */
-char *audit_path(const char *db_path, const char *suffix);
 
 /* A text field of an entry: s NULL is SQL NULL. */
 typedef struct audit_text {

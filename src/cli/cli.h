@@ -85,6 +85,7 @@ int cli_notice(int argc, char **argv);
 int cli_audit_verify(int argc, char **argv);
 int cli_audit_anchor(int argc, char **argv);
 int cli_init(int argc, char **argv);
+int cli_migrate(int argc, char **argv);
 int cli_serve(int argc, char **argv);
 int cli_import(int argc, char **argv);
 int cli_user_add(int argc, char **argv);

@@ -18,6 +18,25 @@ static const cli_command commands[] = {
      "service account, where the database's administrators cannot read or write (src/audit/README.md).\n"
      "Safe to run again: an up-to-date database is left as it is.\n",
      cli_init},
+    {"migrate", "copy a council from SQLite to an empty PostgreSQL database",
+     "usage: hearth migrate --from sqlite:PATH --to postgres://USER@HOST:PORT/DB [--audit-dir DIR]\n"
+     "\n"
+     "Copy the council in the SQLite database at PATH, with its audit trail PATH.audit, into the PostgreSQL\n"
+     "database at the address given, which is first migrated to the current schema and must then be empty\n"
+     "(no audit entry, no rows but the reference rows its migrations made; else exit 1 and nothing is copied).\n"
+     "Every table is copied in dependency order with its ids, and the trail's entries in order, in one\n"
+     "transaction: all or nothing. Progress per table goes to stderr. The trail's hash key, public key,\n"
+     "checkpoints and signing key (unless $HEARTH_AUDIT_SIGNING_KEY names it) are copied into the audit\n"
+     "directory as hearth.audit-key, hearth.audit-pubkey, ..., so the chain verifies with the same keys.\n"
+     "Then the rows of every table are counted on both sides and printed as a table, and the target's trail\n"
+     "is verified as `hearth audit verify` does. The source is only read; stop its servers first (while it is\n"
+     "copied and counted its write lock is held, so a writer left running waits).\n"
+     "  --audit-dir DIR   where the target's audit files go (default $HEARTH_AUDIT_DIR, which must be set\n"
+     "                    otherwise); the server and `hearth audit verify` then need HEARTH_AUDIT_DIR=DIR\n"
+     "Exit 0 when every count matches and the trail verifies; 1 when the target is not empty, the source\n"
+     "cannot be read, the copy fails (nothing is kept), a count differs or the trail does not verify; 2 on\n"
+     "usage errors.\n",
+     cli_migrate},
     {"demo partners", "write synthetic partner datasets about a demo council's people",
      "usage: hearth demo partners --db PATH --out DIR [--truth FILE] [--seed S] [--as-of YYYY-MM-DD]\n"
      "\n"

@@ -89,6 +89,12 @@ def main():
                 out.write('  {%d, "%s",\n%s},\n' % (item[0], item[1], c_string(item[2])))
             out.write('};\n')
             out.write('const size_t %s_count = %d;\n' % (array, len(items)))
+        # For `hearth migrate` (store_copy.c): the tables the migrations themselves fill (reference rows), and
+        # the epilogue that moves each identity sequence past its column's largest id.
+        refs = sorted({t for r in rows for t in re.findall(r'INSERT\s+(?:OR\s+\w+\s+)?INTO\s+(\w+)', r[2])})
+        out.write('const char *const store_reference_tables[] = {%s NULL};\n'
+                  % ''.join('"%s", ' % t for t in refs))
+        out.write('const char store_pg_identity_sync[] =\n%s;\n' % c_string(PG_EPILOGUE))
 
 
 if __name__ == '__main__':

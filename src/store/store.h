@@ -192,6 +192,11 @@ extern const struct store_migration store_migrations[];
 extern const size_t store_migrations_count;
 extern const struct store_migration store_pg_migrations[];
 extern const size_t store_pg_migrations_count;
+/* The tables the SQLite migrations put rows into themselves (reference data), NULL-terminated; and the
+ * PostgreSQL script, run after every migration there, that moves each identity's sequence past the largest id
+ * in its column (store_copy.c runs it after copying rows with their ids). */
+extern const char *const store_reference_tables[];
+extern const char store_pg_identity_sync[];
 /* The migrations in be's dialect; *count (may be NULL) gets how many. */
 const struct store_migration *store_migrations_for(const struct store_backend *be, size_t *count);
 
