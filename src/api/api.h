@@ -78,8 +78,12 @@ int api_schema(http_req *req);
 int api_session_create(http_req *req);
 /* Worklists (api_worklist.c): GET /api/v1/worklist/caseload, /team and /front-door, and the item lists under them
  * (arena-owned arrays), which the web application's `/` renders. 0 or the error's code with err set. */
-enum { API_WORKLIST_MAX = 100, API_WORKLIST_REVIEW_SOON_DAYS = 14 };
+enum { API_WORKLIST_MAX = 100, API_WORKLIST_REVIEW_SOON_DAYS = 14, API_WORKLIST_NEW_MAX = 100 };
 int api_worklist_caseload(http_req *req);
+/* Record that the principal has just looked at episode_id (non-zero), or else at each open episode of family_id:
+ * the caseload's "new since you last looked" starts again from now. Call only after the record was read
+ * through the access decision. Writes at most once a minute per user and episode. 0 or the store's code. */
+int api_worklist_seen(http_req *req, int64_t episode_id, int64_t family_id, core_error *err);
 int api_worklist_front_door(http_req *req);
 int api_worklist_team(http_req *req);
 int api_worklist_team_items(http_req *req, json_t **items, core_error *err);

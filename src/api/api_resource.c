@@ -370,6 +370,8 @@ int api_resource_get(http_req *req)
     core_error_clear(&err);
     json_t *out = NULL;
     int rc = api_record_read(req, r, req->ids[0], &out, &err);
+    if (rc == 0 && strcmp(r->table, "episode") == 0) /* the caseload's "new since you last looked" */
+        rc = api_worklist_seen(req, req->ids[0], 0, &err);
     return reply_or_error(req, rc, &err, 200, out);
 }
 

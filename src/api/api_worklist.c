@@ -5,7 +5,10 @@
  * caseload: the open episodes the principal leads or is a current Team Around the Family member of, oldest
  * first, each {"episode", "family", "part": "lead"|"taf", "next_review_due": date|null, "review":
  * "overdue"|"due"|"later"|"none"} — due within WORKLIST_REVIEW_SOON_DAYS of today; the next review is the one the
- * latest review held set.
+ * latest review held set; "seen_at": when the principal last opened the episode (or null), and
+ * "new_since_seen": {"case_note": n, "activity": n, ...}, what others have added since that the principal may
+ * read (only kinds with a count; never seen: all they may read that others added; at most
+ * API_WORKLIST_NEW_MAX looked at). Reading GET /api/v1/episodes/{id} marks the episode seen.
  * team: the open episodes owned by the principal's team, allocated or not, each as a caseload row with "lead":
  * {"id", "name"} or null (unallocated) in place of "part" — for a team manager; another role sees only the
  * cases the access decision opens to them.
@@ -107,6 +110,56 @@ static int case_item(http_req *req, const model_id_pair *id, json_t **item, core
     return 0;
 }
 
+/* The kinds a caseload counts as new, by table: the resource each is read as (for its access decision). */
+static const struct {
+    const char *table, *resource;
+} NEW_KINDS[] = {{"case_note", "notes"},        {"activity", "activities"}, {"review", "reviews"},
+                 {"assessment", "assessments"}, {"plan", "plans"},          {"plan_action", "actions"}};
+
+/* Sets "seen_at" (the principal's last look at the episode, or null) and "new_since_seen" ({kind: count} of
+ * what others added since, only kinds with a count) on item. A record counts only when the access decision
+ * lets the principal read it: a count never tells of a record kept from them (a note's need-to-know label, a
+ * section their footing does not open). Only the decision is asked, nothing read, so nothing is audited. */
+static int new_since_seen(http_req *req, int64_t episode_id, json_t *item, core_error *err)
+{
+    model_seen_item seen[API_WORKLIST_NEW_MAX];
+    const char *seen_at;
+    int n, rc;
+    model_ctx ctx;
+    model_ctx_init(&ctx, req->db, &req->arena, req->who.user_id);
+    if ((rc = model_seen_new(&ctx, episode_id, req->who.user_id, &seen_at, API_WORKLIST_NEW_MAX, seen, &n, err)))
+        return rc;
+    json_t *counts = json_object();
+    for (int i = 0; i < n; i++) {
+        const model_resource *r = NULL;
+        for (size_t k = 0; k < sizeof(NEW_KINDS) / sizeof(NEW_KINDS[0]) && !r; k++)
+            if (strcmp(NEW_KINDS[k].table, seen[i].table) == 0)
+                r = model_resource_find(NEW_KINDS[k].resource);
+        int may = r ? readable(req, r, seen[i].id, err) : 0;
+        if (may < 0) {
+            json_decref(counts);
+            return may;
+        }
+        if (may) {
+            json_t *c = json_object_get(counts, seen[i].table);
+            json_object_set_new(counts, seen[i].table, json_integer(c ? json_integer_value(c) + 1 : 1));
+        }
+    }
+    json_object_set_new(item, "seen_at", seen_at ? json_string(seen_at) : json_null());
+    json_object_set_new(item, "new_since_seen", counts);
+    return 0;
+}
+
+int api_worklist_seen(http_req *req, int64_t episode_id, int64_t family_id, core_error *err)
+{
+    model_ctx ctx;
+    model_ctx_init(&ctx, req->db, &req->arena, req->who.user_id);
+    if (!req->who.user_id)
+        return 0;
+    return episode_id ? model_seen_episode(&ctx, episode_id, req->who.user_id, err)
+                      : model_seen_family(&ctx, family_id, req->who.user_id, err);
+}
+
 int api_worklist_caseload_items(http_req *req, json_t **out, core_error *err)
 {
     model_id_pair ids[API_WORKLIST_MAX];
@@ -130,6 +183,8 @@ int api_worklist_caseload_items(http_req *req, json_t **out, core_error *err)
         int is_lead = json_is_integer(lead) && json_integer_value(lead) == req->who.user_id;
         json_object_set_new(item, "part", json_string(is_lead ? "lead" : "taf"));
         json_array_append_new(items, item);
+        if ((rc = new_since_seen(req, ids[i].id, item, err)))
+            return rc;
     }
     if ((rc = withheld_audit(req, "episode", withheld, err)))
         return rc;

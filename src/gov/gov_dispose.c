@@ -61,6 +61,7 @@ static const cut EPISODE[] = {
     CUT("case_note", "episode_id = $1"),
     CUT("supervision", "episode_id = $1"),
     CUT("episode_member", "episode_id = $1"),
+    CUT_NO_HISTORY("episode_seen", "episode_id = $1"),
     CUT("episode", "id = $1"),
     CUT_END,
 };
@@ -84,6 +85,7 @@ static const cut FAMILY[] = {
     CUT("case_note", "episode_id IN " EP_OF_FAMILY),
     CUT("supervision", "episode_id IN " EP_OF_FAMILY),
     CUT("episode_member", "episode_id IN " EP_OF_FAMILY),
+    CUT_NO_HISTORY("episode_seen", "episode_id IN " EP_OF_FAMILY),
     CUT("episode", "family_id = $1"),
     CUT("consent", "family_id = $1"),
     CUT("sharing_basis", "family_id = $1"),

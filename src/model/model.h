@@ -209,6 +209,23 @@ int model_worklist_caseload(model_ctx *ctx, int64_t user_id, int limit, model_id
 int model_worklist_undecided(model_ctx *ctx, int limit, model_id_pair *out, int *count, core_error *err);
 /* team: open episodes owned by team_id, allocated or not, oldest first (id: the episode, parent_id: its family). */
 int model_worklist_team(model_ctx *ctx, int64_t team_id, int limit, model_id_pair *out, int *count, core_error *err);
+/* When staff last looked at an episode, and what others have added since (model_seen.c, episode_seen).
+ * seen_episode: record that user_id saw episode_id now (the request clock); seen_family: the same for each open
+ * episode of family_id. Either writes only when the last mark is missing or MODEL_SEEN_TOUCH_SECONDS old.
+ * seen_new: *seen_at the user's last look at the episode (arena string) or NULL when never, and into out (at
+ * most limit, *count filled) the records of the episode (its case notes, activities, reviews, assessments,
+ * plans and their actions) that someone else created after it — every one someone else created when never
+ * seen. Ids only: the caller asks the access decision of each before it counts it. 0 or the store's code. */
+#define MODEL_SEEN_TOUCH_SECONDS 60
+typedef struct model_seen_item {
+    const char *table; /* case_note, activity, review, assessment, plan or plan_action */
+    int64_t id;
+} model_seen_item;
+int model_seen_episode(model_ctx *ctx, int64_t episode_id, int64_t user_id, core_error *err);
+int model_seen_family(model_ctx *ctx, int64_t family_id, int64_t user_id, core_error *err);
+int model_seen_new(model_ctx *ctx, int64_t episode_id, int64_t user_id, const char **seen_at, int limit,
+                   model_seen_item *out, int *count, core_error *err);
+
 /* The display name of member of staff user_id (arena string), or NULL when there is none. 0 or the store's
  * code. Staff names are the directory, not case records: no access decision is asked. */
 int model_staff_name(model_ctx *ctx, int64_t user_id, const char **name, core_error *err);

@@ -402,7 +402,8 @@ int web_episode(http_req *req)
     core_error_clear(&err);
     int64_t id = req->ids[0];
     json_t *ep, *fam = NULL;
-    if (api_record_read(req, model_resource_find("episodes"), id, &ep, &err))
+    if (api_record_read(req, model_resource_find("episodes"), id, &ep, &err) ||
+        api_worklist_seen(req, id, 0, &err)) /* the caseload's "new since you last looked" starts again */
         return http_reply_error(req, &err);
     int64_t family = json_integer_value(json_object_get(ep, "family_id"));
     if (api_record_read(req, model_resource_find("families"), family, &fam, &err)) {

@@ -90,7 +90,8 @@ int web_family(http_req *req)
     core_error_clear(&err);
     int64_t id = req->ids[0];
     json_t *fam;
-    if (api_record_read(req, model_resource_find("families"), id, &fam, &err))
+    if (api_record_read(req, model_resource_find("families"), id, &fam, &err) ||
+        api_worklist_seen(req, 0, id, &err)) /* its open episodes' "new since you last looked" starts again */
         return http_reply_error(req, &err);
     core_buf *sections = web_buf(req);
     if (members(req, id, sections, &err) || web_family_chronology(req, id, sections, &err))

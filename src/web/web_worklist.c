@@ -3,7 +3,9 @@
  *
  * The practitioner sees their caseload: each open episode they lead or are on the Team Around the Family of,
  * its family, and when its next review is due (the latest review's next_review_due: overdue when past, due
- * within 14 days). The team manager sees the team's caseload: every open episode the team owns, with its
+ * within 14 days), and how many records others have added to it since the practitioner last opened the episode
+ * or its family (a tag, "3 new since you last looked", beside the link to the episode; only records they may
+ * read are counted: api_worklist.c). The team manager sees the team's caseload: every open episode the team owns, with its
  * lead practitioner's name or "Not allocated". The front door sees the
  * contacts waiting for a decision, oldest first, with the days since each was received.
  *
@@ -61,15 +63,29 @@ static void cases(http_req *req, json_t *items, int team, core_buf *out)
                                           : none  ? web_str(WEB_S_REVIEW_NONE)
                                                   : NULL,
                                   .tag_class = overdue ? "govuk-tag--red" : soon ? "govuk-tag--yellow" : "govuk-tag--grey"});
+        if (!team) { /* what others have added since the practitioner last looked, and the way to it */
+            int64_t fresh = 0;
+            const char *kind;
+            json_t *c;
+            json_object_foreach(json_object_get(it, "new_since_seen"), kind, c) fresh += json_integer_value(c);
+            web_tpl_td_new(cells, &(web_tpl_td_new_args){
+                                      .href = core_arena_printf(&req->arena, "/episodes/%" PRId64,
+                                                                (int64_t)json_integer_value(json_object_get(ep, "id"))),
+                                      .text = web_str(WEB_S_OPEN_CASE),
+                                      .tag = fresh ? core_arena_printf(&req->arena, "%" PRId64 " %s", fresh,
+                                                                       web_str(WEB_S_NEW_SINCE))
+                                                   : NULL});
+        }
         web_tpl_tr(rows, &(web_tpl_tr_args){web_render(cells)});
     }
     web_str_id heading = team ? WEB_S_TEAM_CASELOAD : WEB_S_MY_CASELOAD;
     web_raw body;
     if (json_array_size(items)) {
-        const char *const heads[] = {web_str(WEB_S_COL_FAMILY), web_str(WEB_S_COL_EPISODE_START),
+        const char *const heads[] = {web_str(WEB_S_COL_FAMILY),        web_str(WEB_S_COL_EPISODE_START),
                                      web_str(team ? WEB_S_COL_LEAD : WEB_S_COL_MY_PART),
-                                     web_str(WEB_S_COL_NEXT_REVIEW), web_str(WEB_S_COL_REVIEW_STATE)};
-        body = web_table(req, web_str(heading), web_th(req, heads, 5), web_render(rows));
+                                     web_str(WEB_S_COL_NEXT_REVIEW),   web_str(WEB_S_COL_REVIEW_STATE),
+                                     web_str(WEB_S_COL_NEW)};
+        body = web_table(req, web_str(heading), web_th(req, heads, team ? 5 : 6), web_render(rows));
     } else {
         body = web_paragraph(req, web_str(team ? WEB_S_TEAM_CASELOAD_NONE : WEB_S_MY_CASELOAD_NONE));
     }

@@ -358,6 +358,9 @@ def enrich(db):
     lone = person("Lone", "2009-09-09")
     ids["c_lone"] = contact(None, "2013-02-01", "nfa", "2013-02-02", [lone])
     contact(None, "2026-11-20", None, None, [lone])
+    # Someone has opened every episode (the caseload's episode_seen): destroying one takes its marks with it.
+    con.execute("INSERT INTO episode_seen (user_id, episode_id, seen_at) "
+                "SELECT (SELECT min(id) FROM app_user), id, ? FROM episode", (t0,))
     con.commit()
     con.close()
     return ids

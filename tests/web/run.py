@@ -42,6 +42,7 @@ api = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(api)  # the demo council's arguments, the server, TOTP codes (and HEARTH_NOW)
 sys.path.insert(0, HERE)
 import practitioner  # noqa: E402  (the case pages' checks, run against the same server)
+import seen  # noqa: E402  (the caseload's "new since you last looked": after practitioner's, on its browsers)
 import supervision  # noqa: E402  (supervision, edits, the step-up: after practitioner's, on its browsers)
 
 EVIL = "<script>alert(1)</script>"
@@ -480,6 +481,8 @@ def run(hearth, tmp):
             page_shape=page_shape, EVIL=EVIL, EVIL_TEXT=EVIL_TEXT, CSP_NEEDS=CSP_NEEDS, db=db, logins=logins,
             port=port, mg=mg, token=token, now=api.TEST_NOW, seen_browsers=[])
         practitioner.checks(ns)
+        ns.at, ns.get = at, lambda who, path: practitioner.api_get(ns, who, path)
+        seen.checks(ns)
         # supervision, edits, the directory's TAF members, the step-up, the words of errors (supervision.py)
         supervision.checks(ns)
     finally:
