@@ -449,6 +449,7 @@ ROUTE_USER = {
     "/api/v1/merges/{id}/undo": "frontdoor1",
     "/api/v1/families/{id}/identification": "manager.n",
     "/api/v1/families/{id}/episodes": "manager.n",   # records an episode for team 2, and names its lead
+    "/api/v1/episodes/{id}/supervisions": "manager.n",  # only the owning team's manager records supervision
 }
 
 
