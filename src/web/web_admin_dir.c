@@ -107,7 +107,8 @@ static int type_choices(http_req *req, web_choice **out, size_t *n, core_error *
     return 0;
 }
 
-/* The form page: new (id 0) or one record's, with a success banner when done names one. */
+/* The form page: new (id 0) or one record's, with a success banner when done names one (0, WEB_S_LANG, is
+ * never a banner: none). */
 static int dir_page(http_req *req, const dir_kind *d, int64_t id, const dir_form *v, web_str_id done)
 {
     core_error err;
@@ -147,7 +148,8 @@ static int dir_page(http_req *req, const dir_kind *d, int64_t id, const dir_form
                           form);
 }
 
-/* A form field, NULL when absent or empty; "" stands for too long (the model then says how long). */
+/* A form field, NULL when absent or empty (the route's body limit keeps it short of web_field's maximum; the
+ * model says when a name is too long). */
 static const char *field(http_req *req, const char *name)
 {
     const char *v = web_field(req, name, 100000);
