@@ -18,7 +18,8 @@
  * the error summary and beside its field; any other refusal (403, 404) is the error page the API's would be.
  *
  * The edit form carries the version it read, so a change made meanwhile by someone else is refused (409) and
- * shown as an error of the form rather than silently overwritten.
+ * shown as an error of the form rather than silently overwritten; the form then carries the version now
+ * stored, so saving again overwrites it knowingly.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -287,6 +288,17 @@ int web_admin_dir_post(http_req *req)
         return dir_page(req, d, id, &v, 0);
     int rc = api_record_update(req, model_resource_find(d->name), id, body, &out, &err);
     json_decref(body);
+    if (rc == CORE_E_STALE) {
+        /* Changed meanwhile: say so, and carry the version now stored, so saving again is a choice made
+         * knowing it (the record's read is audited as the page's GET would audit it). */
+        json_t *now;
+        core_error_clear(&err);
+        if (api_record_read(req, model_resource_find(d->name), id, &now, &err))
+            return http_reply_error(req, &err);
+        v.version = web_json_text(req, now, "version");
+        v.e_form = web_str(WEB_S_ADM_ERR_STALE);
+        return dir_page(req, d, id, &v, 0);
+    }
     if (rc) {
         if (!refused(req, d, &err, &v))
             return http_reply_error(req, &err);

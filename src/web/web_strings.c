@@ -238,6 +238,7 @@ static const char *const en[WEB_S_COUNT_] = {
     [WEB_S_ADM_ERR_TEAM_AGENCY] = "Select the agency the team belongs to",
     [WEB_S_ADM_ERR_KIND] = "Select the kind of team",
     [WEB_S_ADM_ERR_AGENCY_TYPE] = "Select the type of agency",
+    [WEB_S_ADM_ERR_STALE] = "Someone else changed this record after you opened it. Check the answers and save again",
     /* service reach and outcomes (web_reach.c) */
     [WEB_S_REACH] = "Service reach and outcomes",
     [WEB_S_REACH_FROM] = "Counted by calendar quarter from",

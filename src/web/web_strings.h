@@ -239,6 +239,7 @@ typedef enum {
     WEB_S_ADM_ERR_TEAM_AGENCY,
     WEB_S_ADM_ERR_KIND,
     WEB_S_ADM_ERR_AGENCY_TYPE,
+    WEB_S_ADM_ERR_STALE,
     /* service reach and outcomes (web_reach.c) */
     WEB_S_REACH,
     WEB_S_REACH_FROM,

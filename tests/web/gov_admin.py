@@ -420,7 +420,11 @@ def directory(port, db, logins, users):
                                                                    agency_id=str(new_agency),
                                                                    version=version.group(1) if version else ""))
     check("a change from a form read before that change is refused as an error of the form", st == 400 and
+          "Someone else changed this record" in html and
           one(db, "SELECT name FROM team WHERE id = ?", (new_team,)) == "Early Help South", st)
+    again = re.search(r'name="version" value="(\d+)"', html)
+    check("... the form now carrying the version stored", again and version and
+          int(again.group(1)) == int(version.group(1)) + 1, again and again.group(1))
     st, _, html = b.go("POST", "/admin/teams/%d" % new_team, {"csrf_token": token, "name": "", "kind": "early_help",
                                                                "agency_id": str(new_agency)})
     check("an emptied name is an error of the form", st == 400 and errors_of(html)[0] == ["name"], st)
