@@ -12,7 +12,8 @@
  *
  * The pages call what the API's routes call (api_users.c, api_access.c): the same checks (nobody changes
  * their own account; a setting stays within the bounds no administrator can pass), the same sessions ended,
- * the same audit events. Teams and agencies are read as GET /api/v1/teams and /agencies read them.
+ * the same audit events. Teams and agencies are read as GET /api/v1/teams and /agencies read them, and listed
+ * here linking to their own pages (web_admin_dir.c), where the administrator adds and changes them.
  */
 #include <inttypes.h>
 #include <string.h>
@@ -20,6 +21,7 @@
 #include "core/core_parse.h"
 #include "model/model.h"
 #include "model/model_user.h"
+#include "web/web_qform.h"
 #include "web/web_widgets.h"
 
 enum { NAME_MAX_CHARS = 200 };
@@ -127,22 +129,40 @@ static web_raw users_table(http_req *req, json_t *users, json_t *teams)
     return web_render(b);
 }
 
-static web_raw names_table(http_req *req, json_t *items, web_str_id caption, web_str_id none)
+/* Teams (name, kind, agency) or agencies (name, type), each linking to its page, after the "add" button. */
+static web_raw directory_table(http_req *req, json_t *items, json_t *agencies, int teams)
 {
-    if (!json_array_size(items))
-        return web_paragraph(req, web_str(none));
+    core_buf *b = web_buf(req);
+    add(b, web_button_link(req, teams ? "/admin/teams/new" : "/admin/agencies/new",
+                           web_str(teams ? WEB_S_ADM_ADD_TEAM : WEB_S_ADM_ADD_AGENCY), 1));
+    if (!json_array_size(items)) {
+        add(b, web_paragraph(req, web_str(teams ? WEB_S_ADM_TEAMS_NONE : WEB_S_ADM_AGENCIES_NONE)));
+        return web_render(b);
+    }
     core_buf *rows = web_buf(req);
     size_t i;
     json_t *it;
     json_array_foreach(items, i, it)
     {
         core_buf *cells = web_buf(req);
-        cell(cells, web_json_text(req, it, "name"));
-        cell(cells, web_json_text(req, it, "id"));
+        web_tpl_td_link(cells, &(web_tpl_td_link_args){
+                                   .href = core_arena_printf(&req->arena, "/admin/%s/%" PRId64,
+                                                             teams ? "teams" : "agencies",
+                                                             (int64_t)json_integer_value(json_object_get(it, "id"))),
+                                   .text = web_json_text(req, it, "name")});
+        if (teams) {
+            cell(cells, web_admin_kind_label(web_json_text(req, it, "kind")));
+            cell(cells, name_in(req, agencies, json_object_get(it, "agency_id")));
+        } else {
+            cell(cells, web_code_label(req, "agency_type", web_json_text(req, it, "agency_type")));
+        }
         web_tpl_tr(rows, &(web_tpl_tr_args){web_render(cells)});
     }
-    const char *const heads[] = {web_str(WEB_S_COL_NAME), web_str(WEB_S_ADM_ID)};
-    return web_table(req, web_str(caption), web_th(req, heads, 2), web_render(rows));
+    const char *const heads[] = {web_str(WEB_S_COL_NAME), web_str(teams ? WEB_S_ADM_KIND : WEB_S_ADM_AGENCY_TYPE),
+                                 web_str(WEB_S_ADM_AGENCY)};
+    add(b, web_table(req, web_str(teams ? WEB_S_ADM_TEAMS : WEB_S_ADM_AGENCIES), web_th(req, heads, teams ? 3 : 2),
+                     web_render(rows)));
+    return web_render(b);
 }
 
 static web_raw settings_table(http_req *req, json_t *items)
@@ -179,9 +199,9 @@ int web_admin(http_req *req)
     core_buf *body = web_buf(req);
     add(body, web_section(req, "users", web_str(WEB_S_ADM_USERS), NULL, users_table(req, users, teams)));
     add(body, web_section(req, "teams", web_str(WEB_S_ADM_TEAMS), NULL,
-                          names_table(req, teams, WEB_S_ADM_TEAMS, WEB_S_ADM_TEAMS_NONE)));
+                          directory_table(req, teams, agencies, 1)));
     add(body, web_section(req, "agencies", web_str(WEB_S_ADM_AGENCIES), NULL,
-                          names_table(req, agencies, WEB_S_ADM_AGENCIES, WEB_S_ADM_AGENCIES_NONE)));
+                          directory_table(req, agencies, agencies, 0)));
     add(body, web_section(req, "settings", web_str(WEB_S_ADM_SETTINGS), web_str(WEB_S_ADM_SETTINGS_INTRO),
                           settings_table(req, settings)));
     json_decref(users);

@@ -75,6 +75,13 @@ int web_admin_user(http_req *req);
 int web_admin_user_post(http_req *req);
 int web_admin_setting(http_req *req);
 int web_admin_setting_post(http_req *req);
+/* /admin/teams/..., /admin/agencies/... (web_admin_dir.c; the route's data names the resource) */
+int web_admin_dir_new(http_req *req);
+int web_admin_dir_create(http_req *req);
+int web_admin_dir(http_req *req);
+int web_admin_dir_post(http_req *req);
+/* A team kind's words (front_door, early_help, ...); the code itself when not one of them. */
+const char *web_admin_kind_label(const char *kind);
 int web_reach(http_req *req);
 /* The professionals' referral form (web_referral.c): GET and POST /referrals/new, GET /referrals/sent. */
 int web_referral_form(http_req *req);

@@ -142,6 +142,15 @@ async function governanceAdmin(ctx) {
   await a.click('main form button[type=submit]', 'a new user with errors');
   const errs = await a.page.$$eval('.govuk-error-summary__list a', (as) => as.map((x) => x.getAttribute('href')));
   check('administrator: an empty new user lists every error', errs.join() === '#username,#name,#role', errs);
+  // a team: every error of the empty form, then added, its page showing the success banner
+  await a.go('/admin/teams/new', 'a new team');
+  await a.click('main form button[type=submit]', 'a new team with errors');
+  const terrs = await a.page.$$eval('.govuk-error-summary__list a', (as) => as.map((x) => x.getAttribute('href')));
+  check('administrator: an empty new team lists every error', terrs.join() === '#name,#agency_id,#kind', terrs);
+  await fill(a.page, { name: 'Early Help Harbour', agency_id: true, kind: 'early_help' });
+  await a.click('main form button[type=submit]', 'a new team added');
+  check('administrator: the new team is added', /The team has been added/.test(await a.text('main')));
+  await a.go('/admin/agencies/new', 'a new agency');
   await a.go('/admin/settings/break_glass_hours', 'a setting');
   await signOut(a);
   await a.close();

@@ -9,7 +9,8 @@ page; the break-glass review and the match decision (every error of the form, CS
 as the API makes it); the evidence drawn as a waterfall chart with the same figures in a table; a person's access
 report; the administrator adding a user (whose one-time password and authenticator key then sign in), changing a
 role, disabling, enabling and resetting an account, and changing a setting within its bounds; nobody changing
-their own account; hostile text shown as text. Prints one line per check and `webgov: N passed, N failed`.
+their own account; teams and agencies listed, added and changed
+(every error of their forms, CSRF, who may not, the same audit events as the API's); hostile text shown as text. Prints one line per check and `webgov: N passed, N failed`.
 Python 3 standard library only; reuses tests/web/run.py's Browser and sign-in.
 """
 import argparse
@@ -307,6 +308,150 @@ def admin(port, db, logins, users):
         check("%s is refused /admin with a page" % user, st == 403 and "<h1" in html, st)
 
 
+def directory(port, db, logins, users):
+    """Teams and agencies: listed on /admin, added and changed through the API's own writes."""
+    b = web.Browser(port)
+    web.sign_in(b, logins, "admin")
+    st, _, html = b.go("GET", "/admin")
+    team = one(db, "SELECT id FROM team WHERE name = 'Early Help North'")
+    agency = one(db, "SELECT agency_id FROM team WHERE id = ?", (team,))
+    check("/admin lists the teams, each linking to its page", 'href="/admin/teams/%d"' % team in html and
+          "Early Help North" in html)
+    check("... and the agencies, each linking to its page", 'href="/admin/agencies/%d"' % agency in html)
+    check("... with buttons to add a team and an agency", 'href="/admin/teams/new"' in html and
+          'href="/admin/agencies/new"' in html)
+    teams, agencies = one(db, "SELECT count(*) FROM team"), one(db, "SELECT count(*) FROM agency")
+
+    def unchanged():
+        return (one(db, "SELECT count(*) FROM team"), one(db, "SELECT count(*) FROM agency")) == (teams, agencies)
+
+    st, _, form = b.go("GET", "/admin/teams/new")
+    check("the new-team form renders with the session's token", st == 200 and web.hidden_csrf(form), st)
+    token = web.hidden_csrf(form)
+    good_team = {"name": "Early Help Coast", "agency_id": str(agency), "kind": "early_help"}
+    st, _, _ = b.go("POST", "/admin/teams/new", dict(good_team))
+    check("a new team without the form's token is refused 403, nothing added", st == 403 and unchanged(), st)
+    st, _, _ = b.go("POST", "/admin/teams/new", dict(good_team, csrf_token="x" * 43))
+    check("... and with a wrong token too", st == 403 and unchanged(), st)
+    st, _, html = b.go("POST", "/admin/teams/new", {"csrf_token": token})
+    summary, inline = errors_of(html)
+    check("an empty new-team form shows every error", st == 400 and summary == ["name", "agency_id", "kind"],
+          (st, summary))
+    check("... each beside its field", inline == ["name", "agency_id", "kind"], inline)
+    check("... titled as an error", "<title>Error:" in html)
+    st, _, html = b.go("POST", "/admin/teams/new", dict(good_team, csrf_token=token, agency_id="abc", kind="king"))
+    check("an agency that is not a number and a kind not in the list are errors of the form",
+          st == 400 and errors_of(html)[0] == ["agency_id", "kind"] and unchanged(), (st, errors_of(html)))
+    st, _, html = b.go("POST", "/admin/teams/new", dict(good_team, csrf_token=token, agency_id="999999"))
+    check("an agency that does not exist is the model's error beside the field",
+          st == 400 and errors_of(html)[0] == ["agency_id"] and unchanged(), (st, errors_of(html)))
+    st, _, html = b.go("POST", "/admin/teams/new", dict(good_team, csrf_token=token, name="n" * 300))
+    check("a name longer than the model allows is its error beside the name",
+          st == 400 and errors_of(html)[0] == ["name"] and unchanged(), (st, errors_of(html)))
+
+    # the agency form: empty, a type outside the code list
+    st, _, form = b.go("GET", "/admin/agencies/new")
+    check("the new-agency form renders, its types from the code list", st == 200 and 'value="school"' in form, st)
+    st, _, html = b.go("POST", "/admin/agencies/new", {"csrf_token": token})
+    summary, inline = errors_of(html)
+    check("an empty new-agency form shows every error", st == 400 and summary == ["name", "agency_type"] and
+          inline == ["name", "agency_type"], (st, summary, inline))
+    st, _, html = b.go("POST", "/admin/agencies/new", {"csrf_token": token, "name": "X", "agency_type": "castle"})
+    check("a type outside the code list is the model's error beside the field",
+          st == 400 and errors_of(html)[0] == ["agency_type"] and unchanged(), (st, errors_of(html)))
+    st, _, _ = b.go("POST", "/admin/agencies/new", {"name": "X", "agency_type": "school"})
+    check("a new agency without the form's token is refused 403, nothing added", st == 403 and unchanged(), st)
+
+    # added: the hostile name as text, the banner, the same audit events as the API's
+    seq = web.audit_seq(db)
+    st, h, _ = b.go("POST", "/admin/agencies/new", {"csrf_token": token, "name": EVIL, "agency_type": "school"})
+    new_agency = one(db, "SELECT id FROM agency WHERE name = ?", (EVIL,))
+    check("an agency is added and the page goes to it", st == 303 and new_agency and
+          h.get("location") == "/admin/agencies/%s?done=added" % new_agency, (st, h.get("location")))
+    page_events = [e[:3] + e[4:] for e in web.audit_since(db, seq)]
+    st, _, html = b.go("GET", "/admin/agencies/%s?done=added" % new_agency)
+    check("... with a success banner", st == 200 and "The agency has been added" in html and
+          "govuk-notification-banner--success" in html, st)
+    check("... the hostile name shown as text", web.EVIL not in html and "&lt;script&gt;" in html)
+    st, _, html = b.go("GET", "/admin")
+    check("... and in the list as text", web.EVIL not in html and 'href="/admin/agencies/%s"' % new_agency in html)
+    tok = web.api_token(port, logins, "admin")
+    seq = web.audit_seq(db)
+    st, _, _ = api.request(port, "POST", "/api/v1/agencies", {"Authorization": "Bearer " + tok,
+                                                               "Content-Type": "application/json"},
+                           json.dumps({"name": EVIL, "agency_type": "school"}).encode())
+    api_events = [e[:3] + e[4:] for e in web.audit_since(db, seq)]
+    check("the page writes the audit events POST /api/v1/agencies writes", st == 201 and page_events and
+          page_events == api_events, (st, page_events, api_events))
+    agencies += 2
+
+    seq = web.audit_seq(db)
+    st, h, _ = b.go("POST", "/admin/teams/new", dict(good_team, csrf_token=token, agency_id=str(new_agency)))
+    m = re.fullmatch(r"/admin/teams/(\d+)\?done=added", h.get("location", ""))
+    new_team = int(m.group(1)) if m else 0
+    check("a team is added in the new agency", st == 303 and new_team and
+          rows(db, "SELECT agency_id, kind FROM team WHERE id = ?", (new_team,)) == [(new_agency, "early_help")],
+          (st, h.get("location")))
+    page_events = [e[:3] + e[4:] for e in web.audit_since(db, seq)]
+    seq = web.audit_seq(db)
+    st, _, _ = api.request(port, "POST", "/api/v1/teams", {"Authorization": "Bearer " + tok,
+                                                            "Content-Type": "application/json"},
+                           json.dumps({"name": "Early Help Coast", "agency_id": new_agency,
+                                       "kind": "early_help"}).encode())
+    api_events = [e[:3] + e[4:] for e in web.audit_since(db, seq)]
+    check("the page writes the audit events POST /api/v1/teams writes", st == 201 and page_events and
+          page_events == api_events, (st, page_events, api_events))
+    teams += 2
+
+    # changed: the form holds the record; a change is saved, a stale one refused
+    st, _, form = b.go("GET", "/admin/teams/%d" % new_team)
+    check("the team's page holds its name, agency and kind", st == 200 and 'value="Early Help Coast"' in form and
+          re.search(r'value="early_help"[^>]*checked', form), st)
+    version = re.search(r'name="version" value="(\d+)"', form)
+    seq = web.audit_seq(db)
+    st, h, _ = b.go("POST", "/admin/teams/%d" % new_team, dict(good_team, csrf_token=token, name="Early Help South",
+                                                                agency_id=str(new_agency),
+                                                                version=version.group(1) if version else ""))
+    check("the team is changed and the page says so", st == 303 and h.get("location", "").endswith("?done=saved")
+          and one(db, "SELECT name FROM team WHERE id = ?", (new_team,)) == "Early Help South", st)
+    check("... with an 'update' event as PATCH /api/v1/teams writes",
+          [e[1:3] for e in web.audit_since(db, seq)] == [("update", "team")], web.audit_since(db, seq))
+    st, _, html = b.go("POST", "/admin/teams/%d" % new_team, dict(good_team, csrf_token=token, name="Stale",
+                                                                   agency_id=str(new_agency),
+                                                                   version=version.group(1) if version else ""))
+    check("a change from a form read before that change is refused as an error of the form", st == 400 and
+          "Someone else changed this record" in html and
+          one(db, "SELECT name FROM team WHERE id = ?", (new_team,)) == "Early Help South", st)
+    again = re.search(r'name="version" value="(\d+)"', html)
+    check("... the form now carrying the version stored", again and version and
+          int(again.group(1)) == int(version.group(1)) + 1, again and again.group(1))
+    st, _, html = b.go("POST", "/admin/teams/%d" % new_team, {"csrf_token": token, "name": "", "kind": "early_help",
+                                                               "agency_id": str(new_agency)})
+    check("an emptied name is an error of the form", st == 400 and errors_of(html)[0] == ["name"], st)
+    st, _, html = b.go("POST", "/admin/agencies/%s" % new_agency, {"csrf_token": token, "name": "Renamed",
+                                                                   "agency_type": "castle"})
+    check("an agency changed to a type outside the list is refused beside the field", st == 400 and
+          errors_of(html)[0] == ["agency_type"] and one(db, "SELECT name FROM agency WHERE id = ?",
+                                                         (new_agency,)) == EVIL, st)
+    st, _, _ = b.go("GET", "/admin/teams/999999")
+    check("a team that does not exist is 404", st == 404, st)
+
+    # who may not: everyone signed in reads the directory, only the administrator changes it
+    for user in ("practitioner.n1", "governance1"):
+        o = web.Browser(port)
+        web.sign_in(o, logins, user)
+        st, _, home = o.go("GET", "/")
+        theirs = web.hidden_csrf(home)
+        st, _, html = o.go("GET", "/admin/teams/new")
+        check("%s is refused the new-team form with a page" % user, st == 403 and "<h1" in html, st)
+        st, _, _ = o.go("POST", "/admin/teams/new", dict(good_team, csrf_token=theirs, name="Mine"))
+        check("... and refused 403 adding a team, nothing added", theirs and st == 403 and unchanged(), st)
+        st, _, _ = o.go("POST", "/admin/agencies/%s" % new_agency, {"csrf_token": theirs, "name": "Mine",
+                                                                    "agency_type": "school"})
+        check("... and refused 403 changing an agency, nothing changed", st == 403 and
+              one(db, "SELECT name FROM agency WHERE id = ?", (new_agency,)) == EVIL, st)
+
+
 def api_users(port, db, logins, users):
     """The same account changes through the API: what the pages call, with JSON's own errors."""
     token = web.api_token(port, logins, "admin")
@@ -357,6 +502,7 @@ def run(hearth, tmp):
         governance(server.port, db, logins, users)
         idle(server.port, db, logins)
         admin(server.port, db, logins, users)
+        directory(server.port, db, logins, users)
         api_users(server.port, db, logins, users)
     finally:
         problem = server.stop()
