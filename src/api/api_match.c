@@ -338,6 +338,24 @@ static int add_families(http_req *req, json_t *items, core_error *err)
     return 0;
 }
 
+/* The answer of a check: each candidate's families added, then items in *out and what was searched in
+ * *searched (or freed when searched is NULL); both freed on an error. */
+static int answer(http_req *req, json_t *items, json_t *found_by, json_t **out, json_t **searched, core_error *err)
+{
+    int rc = add_families(req, items, err);
+    if (rc) {
+        json_decref(items);
+        json_decref(found_by);
+        return rc;
+    }
+    *out = items;
+    if (searched)
+        *searched = found_by;
+    else
+        json_decref(found_by);
+    return 0;
+}
+
 int api_person_match_items(http_req *req, json_t *body, json_t **out, json_t **searched, core_error *err)
 {
     *out = NULL;
@@ -373,17 +391,7 @@ int api_person_match_items(http_req *req, json_t *body, json_t **out, json_t **s
     json_t *items, *found_by;
     if ((rc = find(req, &in, 0, &items, &found_by, err)))
         return rc;
-    if ((rc = add_families(req, items, err))) {
-        json_decref(items);
-        json_decref(found_by);
-        return rc;
-    }
-    *out = items;
-    if (searched)
-        *searched = found_by;
-    else
-        json_decref(found_by);
-    return 0;
+    return answer(req, items, found_by, out, searched, err);
 }
 
 int api_person_matches(http_req *req)
@@ -567,17 +575,7 @@ int api_contact_match_items(http_req *req, int64_t contact, json_t *body, json_t
     json_t *items, *found_by;
     if ((rc = contact_find(req, contact, &in, person, &items, &found_by, err)))
         return rc;
-    if ((rc = add_families(req, items, err))) {
-        json_decref(items);
-        json_decref(found_by);
-        return rc;
-    }
-    *out = items;
-    if (searched)
-        *searched = found_by;
-    else
-        json_decref(found_by);
-    return 0;
+    return answer(req, items, found_by, out, searched, err);
 }
 
 int api_contact_matches(http_req *req)
