@@ -263,8 +263,9 @@ def words(h):
         texts = error_texts(html)
         check("%s: refused in words that name no column" % name, st == 422 and (want is None or want in texts) and
               texts and not any(COLUMN.search(x) for x in texts), (st, texts))
-    check("... and nothing of them was written", rows("SELECT completed_on IS NULL OR completed_on >= ? FROM "
-                                                      "assessment WHERE id = ?", started, a)[0][0] == 1 and
+    check("... and nothing of them was written", rows("SELECT CASE WHEN completed_on IS NULL OR completed_on >= ? "
+                                                      "THEN 1 ELSE 0 END FROM assessment WHERE id = ?",
+                                                      started, a)[0][0] == 1 and
           rows("SELECT end_date FROM episode WHERE id = ?", EPISODE)[0][0] is None)
 
 
@@ -309,27 +310,20 @@ def referral(h):
 
 def partner_rows(h, family):
     """Partner rows linked to the family's members meeting three headlines (EDU, FIN, HOU), as an import and a
-    link run would leave them (WAL: the server's connections see them)."""
+    link run would leave them (on SQLite in WAL, the server's connections see them; on PostgreSQL through psql)."""
     import json
-    import sqlite3
     people = [r[0] for r in h.db_rows(h.db, "SELECT person_id FROM family_member WHERE family_id = ?", (family,))]
-    con = sqlite3.connect(h.db, timeout=30)
-    try:
-        for n, (dataset, attrs) in enumerate([("school_attendance", {"attendance_pct": "84.5"}),
-                                              ("dwp_benefits", {"out_of_work_benefit": "Y"}),
-                                              ("housing", {"rent_arrears": "310"})]):
-            con.execute("INSERT OR IGNORE INTO partner_dataset (name, created_at, updated_at) VALUES (?, ?, ?)",
-                        (dataset, h.now, h.now))
-            ds = con.execute("SELECT id FROM partner_dataset WHERE name = ?", (dataset,)).fetchone()[0]
-            imp = con.execute("INSERT INTO partner_import (dataset_id, file, started_at, finished_at) VALUES "
-                              "(?, 'web-test.csv', ?, ?)", (ds, h.now, h.now)).lastrowid
-            con.execute("INSERT INTO partner_record (dataset_id, row_key, attributes, person_id, import_id, "
+    for n, (dataset, attrs) in enumerate([("school_attendance", {"attendance_pct": "84.5"}),
+                                          ("dwp_benefits", {"out_of_work_benefit": "Y"}),
+                                          ("housing", {"rent_arrears": "310"})]):
+        h.db_rows(h.db, "INSERT INTO partner_dataset (name, created_at, updated_at) SELECT ?, ?, ? WHERE NOT EXISTS "
+                        "(SELECT 1 FROM partner_dataset WHERE name = ?)", (dataset, h.now, h.now, dataset))
+        ds = h.db_rows(h.db, "SELECT id FROM partner_dataset WHERE name = ?", (dataset,))[0][0]
+        imp = h.db_rows(h.db, "INSERT INTO partner_import (dataset_id, file, started_at, finished_at) VALUES "
+                              "(?, 'web-test.csv', ?, ?) RETURNING id", (ds, h.now, h.now))[0][0]
+        h.db_rows(h.db, "INSERT INTO partner_record (dataset_id, row_key, attributes, person_id, import_id, "
                         "source_line, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 2, ?, ?)",
-                        (ds, "web-%d-%d" % (family, n), json.dumps(attrs), people[n % len(people)], imp, h.now,
-                         h.now))
-        con.commit()
-    finally:
-        con.close()
+                  (ds, "web-%d-%d" % (family, n), json.dumps(attrs), people[n % len(people)], imp, h.now, h.now))
 
 
 def identification(h):
