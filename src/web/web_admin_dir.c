@@ -120,8 +120,8 @@ static int dir_page(http_req *req, const dir_kind *d, int64_t id, const dir_form
     web_form_text(&f, "name", web_str(d->label_name), NULL, v->name, web_form_error(&f, "name", v->e_name),
                   "govuk-!-width-two-thirds");
     if (d->team) {
-        web_choice *a;
-        size_t na;
+        web_choice *a = NULL;
+        size_t na = 0;
         if (agency_choices(req, &a, &na, &err))
             return http_reply_error(req, &err);
         web_form_select(&f, "agency_id", web_str(WEB_S_ADM_AGENCY), web_str(WEB_S_ADM_TEAM_AGENCY_HINT), a, na,
@@ -132,8 +132,8 @@ static int dir_page(http_req *req, const dir_kind *d, int64_t id, const dir_form
         web_form_radios(&f, "kind", web_str(WEB_S_ADM_KIND), NULL, k, NKINDS, v->kind,
                         web_form_error(&f, "kind", v->e_kind));
     } else {
-        web_choice *t;
-        size_t nt;
+        web_choice *t = NULL;
+        size_t nt = 0;
         if (type_choices(req, &t, &nt, &err))
             return http_reply_error(req, &err);
         web_form_select(&f, "agency_type", web_str(WEB_S_ADM_AGENCY_TYPE), web_str(WEB_S_ADM_AGENCY_TYPE_HINT), t,
