@@ -182,6 +182,7 @@ int api_job_list(http_req *req);
 int api_job_get(http_req *req);
 int api_job_cancel(http_req *req);
 int api_job_accepted(http_req *req, int64_t id);
+int api_job_output(http_req *req);
 /* POST /api/v1/retention-plans/{id}/run (api_retention.c): an approved plan carried out as a job. */
 int api_retention_plan_run(http_req *req);
 int api_link_run_list(http_req *req);
@@ -214,6 +215,7 @@ int api_request_list(http_req *req);
 int api_request_get(http_req *req);
 int api_request_event(http_req *req);
 int api_request_pack(http_req *req);
+int api_request_pack_job(http_req *req);
 int api_objection(http_req *req);
 int api_person_history(http_req *req);
 /* Erasure carried out and the disposal records (api_disposals.c, src/gov/gov_dispose.c). */
@@ -225,6 +227,7 @@ int api_disposal_get(http_req *req);
 int api_consent_withdrawn(http_req *req, json_t *consent, core_error *err);
 /* The returns the council sends (api_returns.c, src/report/report_annex.h). */
 int api_return_annex_a(http_req *req);
+int api_return_annex_a_job(http_req *req);
 int api_return_reach(http_req *req);
 int api_return_research_extract(http_req *req);
 int api_claims_list(http_req *req);

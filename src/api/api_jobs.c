@@ -6,6 +6,9 @@
  *   GET   /api/v1/jobs/{id}            one job: state, progress {done, total, message}, error, result
  *   POST  /api/v1/jobs/{id}/cancel     (no body, or {}) cancel it: a queued job at once (200, cancelled), a running one at its
  *                                      next progress point (202, still running with cancel_requested)
+ *   GET   /api/v1/jobs/{id}/output     the file a job made (a pack, a return, an extract): for whoever asked
+ *                                      for it and governance, under the product's permission; each download
+ *                                      on the audit trail; 409 until it succeeded, 410 once its time is past
  *
  * Jobs are made by the routes that start long work (POST /api/v1/link-runs, api_index.c), which answer 202
  * with the job and its URL in Location. A job holds no personal data (jobs.h J6): dataset names, counts and
@@ -14,6 +17,7 @@
  * is for the same people and is recorded in the audit trail.
  */
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "access/access.h"
@@ -108,6 +112,82 @@ int api_job_cancel(http_req *req)
     if (jobs_get(req->db, id, &job, &err))
         return http_reply_error(req, &err);
     return reply(req, strcmp(state, "cancelled") == 0 ? 200 : 202, job);
+}
+
+/* The permission a kind's file is had under (the one that makes it over the API), or NULL: no file. */
+static const char *output_permission(const char *kind)
+{
+    static const struct {
+        const char *kind, *permission;
+    } files[] = {
+        {"sar_pack", "governance.requests"},
+        {"annex_a", "returns.annex_a"},
+        {"research_extract", "returns.research"},
+    };
+    for (size_t i = 0; kind && i < sizeof files / sizeof files[0]; i++)
+        if (strcmp(files[i].kind, kind) == 0)
+            return files[i].permission;
+    return NULL;
+}
+
+int api_job_output(http_req *req)
+{
+    core_error err;
+    core_error_clear(&err);
+    int64_t id = req->ids[0];
+    json_t *job;
+    if (visible_job(req, id, &job, &err))
+        return http_reply_error(req, &err);
+    const char *kind = core_arena_strdup(&req->arena, json_string_value(json_object_get(job, "kind")));
+    const char *state = core_arena_strdup(&req->arena, json_string_value(json_object_get(job, "state")));
+    int own = json_integer_value(json_object_get(job, "created_by")) == req->who.user_id;
+    json_decref(job);
+    const char *perm = output_permission(kind);
+    if (!perm) {
+        core_error_set(&err, CORE_E_NOT_FOUND, "a %s job makes no file", kind);
+        return http_reply_error(req, &err);
+    }
+    /* Whoever asked for it, or governance (the DPO answers for every pack and return), and either way only
+     * while holding the product's own permission: the administrator, who sees every job, never has its file. */
+    access_target none = {0};
+    core_error why;
+    core_error_clear(&why);
+    if (!(own || access_role_of(&req->who) == ACCESS_ROLE_GOVERNANCE) ||
+        access_decide(NULL, &req->who, perm, &none, NULL, &why) != ACCESS_ALLOW) {
+        core_error_set(&err, CORE_E_FORBIDDEN, "job %" PRId64 "'s file is for whoever asked for it, or governance",
+                       id);
+        core_error_hint(&err, "a %s file is had under %s", kind, perm);
+        api_refusal_audit(req, perm, "job", id, &err); /* err: the audit's own, if it fails */
+        return http_reply_error(req, &err);
+    }
+    if (strcmp(state, "succeeded") != 0) {
+        core_error_set(&err, CORE_E_CONFLICT, "job %" PRId64 " is %s: its file comes when it succeeds", id, state);
+        core_error_hint(&err, "follow it at /api/v1/jobs/%" PRId64, id);
+        return http_reply_error(req, &err);
+    }
+    jobs_output_info o;
+    if (jobs_output_info_get(req->db, id, &o, &err))
+        return http_reply_error(req, &err);
+    if (jobs_output_expired(&o)) {
+        core_error_set(&err, CORE_E_GONE, "job %" PRId64 "'s file was kept until %s and is gone", id, o.expires_at);
+        core_error_hint(&err, "files of jobs are kept %d days: start the job again", JOBS_OUTPUT_DAYS);
+        return http_reply_error(req, &err);
+    }
+    /* On the record, durably, before a byte is sent. */
+    json_t *d = json_pack("{s:s,s:s,s:I,s:s}", "kind", kind, "name", o.name, "bytes", (json_int_t)o.size, "digest",
+                          o.digest);
+    char *dj = d ? json_dumps(d, JSON_COMPACT) : NULL;
+    json_decref(d);
+    int rc = http_audit(req, "download", "job", id, dj, 1, &err);
+    free(dj);
+    char *data = NULL;
+    size_t len = 0;
+    if (rc == 0)
+        rc = jobs_output_read(req->db, id, &data, &len, &err);
+    if (rc)
+        return http_reply_error(req, &err);
+    return http_reply_bytes(req, 200, core_arena_strdup(&req->arena, o.content_type),
+                            core_arena_strdup(&req->arena, o.name), data, len);
 }
 
 int api_job_accepted(http_req *req, int64_t id)

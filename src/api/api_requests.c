@@ -14,6 +14,9 @@
  *                                      (rectification keeps the previous value: governance sees it here)
  *   GET  /api/v1/requests/{id}/pack    an access request's subject-access pack: application/zip (gov_sar.c
  *                                      says what it holds); recorded, durably, before anything is read
+ *   POST /api/v1/requests/{id}/pack    the same pack made by a background job (src/jobs/: sar_pack) -> 202, the
+ *                                      job; recorded, durably, before the job can start; the zip is then
+ *                                      GET /api/v1/jobs/{id}/output
  *
  * The register and its deadlines live in src/gov/; this file parses, checks the body's shape, and puts every
  * read and change on the audit trail against the request (target subject_request, which the person's access
@@ -24,6 +27,7 @@
 #include "api/api.h"
 #include "core/core_clock.h"
 #include "gov/gov.h"
+#include "jobs/jobs.h"
 
 enum { TEXT_MAX = 20000 };
 
@@ -152,26 +156,34 @@ int api_request_event(http_req *req)
     return reply_request(req, 200, id);
 }
 
+/* Request id if a pack is made for it: its person and kind ("access" or "portability", on the arena). */
+static int pack_fits(http_req *req, int64_t id, int64_t *person, const char **kind_out, core_error *err)
+{
+    json_t *r;
+    int rc = gov_request_get(req->db, &req->arena, id, &r, err);
+    if (rc)
+        return rc;
+    const char *kind = json_string_value(json_object_get(r, "kind"));
+    const char *state = json_string_value(json_object_get(r, "state"));
+    *person = json_integer_value(json_object_get(r, "person_id"));
+    *kind_out = kind ? core_arena_strdup(&req->arena, kind) : "";
+    int fits = kind && (strcmp(kind, "access") == 0 || strcmp(kind, "portability") == 0) && state &&
+               strcmp(state, "withdrawn") != 0 && strcmp(state, "refused") != 0;
+    json_decref(r);
+    if (!fits)
+        return core_error_set(err, CORE_E_CONFLICT, "a pack is made for an access or portability request that is "
+                                                    "not withdrawn or refused");
+    return 0;
+}
+
 int api_request_pack(http_req *req)
 {
     core_error err;
     core_error_clear(&err);
-    int64_t id = req->ids[0];
-    json_t *r;
-    if (gov_request_get(req->db, &req->arena, id, &r, &err))
+    int64_t id = req->ids[0], person = 0;
+    const char *kind_copy;
+    if (pack_fits(req, id, &person, &kind_copy, &err))
         return http_reply_error(req, &err);
-    const char *kind = json_string_value(json_object_get(r, "kind"));
-    const char *state = json_string_value(json_object_get(r, "state"));
-    int64_t person = json_integer_value(json_object_get(r, "person_id"));
-    const char *kind_copy = kind ? core_arena_strdup(&req->arena, kind) : "";
-    int fits = kind && (strcmp(kind, "access") == 0 || strcmp(kind, "portability") == 0) && state &&
-               strcmp(state, "withdrawn") != 0 && strcmp(state, "refused") != 0;
-    json_decref(r);
-    if (!fits) {
-        core_error_set(&err, CORE_E_CONFLICT, "a pack is made for an access or portability request that is not "
-                                              "withdrawn or refused");
-        return http_reply_error(req, &err);
-    }
     /* The pack reads everything about the person: on the record, durably, before it is read. */
     if (http_audit(req, "subject_access_pack", "person", person, detail_of(req, person, "request", "pack"), 1, &err))
         return http_reply_error(req, &err);
@@ -188,6 +200,34 @@ int api_request_pack(http_req *req)
     snprintf(name, sizeof name, "%s-request-%" PRId64 ".zip",
              strcmp(kind_copy, "portability") == 0 ? "portability" : "subject-access", id);
     return http_reply_bytes(req, 200, "application/zip", name, zip, len);
+}
+
+int api_request_pack_job(http_req *req)
+{
+    core_error err;
+    core_error_clear(&err);
+    int64_t id = req->ids[0], person = 0, job = 0;
+    const char *kind;
+    json_t *body;
+    if (req->body.len > 0 && (http_body_json(req, &body, &err) || api_body_only(body, "", &err)))
+        return http_reply_error(req, &err);
+    if (pack_fits(req, id, &person, &kind, &err))
+        return http_reply_error(req, &err);
+    char params[48];
+    snprintf(params, sizeof params, "{\"request_id\":%" PRId64 "}", id);
+    int rc = jobs_create(req->db, "sar_pack", req->who.user_id, params, 0, &job, &err);
+    if (rc == 0)
+        rc = http_audit(req, "create", "job", job, params, 0, &err);
+    /* The job reads everything about the person: on the record, durably, before it can start. */
+    json_t *d = json_pack("{s:I,s:s,s:I}", "person_id", (json_int_t)person, "request", "pack", "job", (json_int_t)job);
+    char *dj = d ? json_dumps(d, JSON_COMPACT) : NULL;
+    json_decref(d);
+    if (rc == 0)
+        rc = http_audit(req, "subject_access_pack", "person", person, dj, 1, &err);
+    free(dj);
+    if (rc)
+        return http_reply_error(req, &err);
+    return api_job_accepted(req, job);
 }
 
 /* A flag of the body: -1 absent, 0 or 1; CORE_E_WRONG_TYPE when not a boolean. */

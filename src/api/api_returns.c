@@ -13,11 +13,33 @@
 #include "api/api.h"
 #include "core/core_clock.h"
 #include "core/core_parse.h"
+#include "jobs/jobs.h"
 #include "access/access.h"
 #include "report/report.h"
 #include "report/report_annex.h"
 #include "report/report_claims.h"
 #include "report/report_reach.h"
+
+/* The return asked for: as_of (default today, into today), format (default xlsx) and list (1 or 2, with csv
+ * only); code is CORE_E_BAD_PARAMETER for a query, CORE_E_INVALID_VALUE for a body. */
+static int annex_options(const char **as_of, const char **format, const char *list, char today[11], int code,
+                         core_error *err)
+{
+    if (!*as_of) {
+        core_clock_today(today);
+        *as_of = today;
+    }
+    if (!*format)
+        *format = "xlsx";
+    int csv = strcmp(*format, "csv") == 0;
+    if (!csv && strcmp(*format, "xlsx") != 0)
+        return core_error_set(err, code, "format must be xlsx or csv");
+    if (csv != (list != NULL) || (list && strcmp(list, "1") != 0 && strcmp(list, "2") != 0)) {
+        core_error_set(err, code, "list (1 or 2) goes with format=csv, one list a file");
+        return core_error_hint(err, "the workbook (format=xlsx) holds both lists");
+    }
+    return 0;
+}
 
 int api_return_annex_a(http_req *req)
 {
@@ -25,22 +47,9 @@ int api_return_annex_a(http_req *req)
     core_error_clear(&err);
     const char *as_of = http_query(req, "as_of"), *format = http_query(req, "format"), *list = http_query(req, "list");
     char today[11];
-    if (!as_of) {
-        core_clock_today(today);
-        as_of = today;
-    }
-    if (!format)
-        format = "xlsx";
+    if (annex_options(&as_of, &format, list, today, CORE_E_BAD_PARAMETER, &err))
+        return http_reply_error(req, &err);
     int csv = strcmp(format, "csv") == 0;
-    if (!csv && strcmp(format, "xlsx") != 0) {
-        core_error_set(&err, CORE_E_BAD_PARAMETER, "format must be xlsx or csv");
-        return http_reply_error(req, &err);
-    }
-    if (csv != (list != NULL) || (list && strcmp(list, "1") != 0 && strcmp(list, "2") != 0)) {
-        core_error_set(&err, CORE_E_BAD_PARAMETER, "list (1 or 2) goes with format=csv, one list a file");
-        core_error_hint(&err, "the workbook (format=xlsx) holds both lists");
-        return http_reply_error(req, &err);
-    }
     report_annex x;
     if (report_annex_collect(req->db, &req->arena, as_of, &x, &err))
         return http_reply_error(req, &err);
@@ -73,6 +82,50 @@ int api_return_annex_a(http_req *req)
     snprintf(name, sizeof name, "annex-a-%s.xlsx", x.as_of);
     return http_reply_bytes(req, 200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", name, data,
                             len);
+}
+
+/*
+ *   POST /api/v1/returns/annex-a {"as_of"?: DATE, "format"?: "xlsx"|"csv", "list"?: "1"|"2"}
+ *
+ * The same return made by a background job (src/jobs/: annex_a) -> 202, the job; the file is then
+ * GET /api/v1/jobs/{id}/output. The job records every child in the audit trail before it keeps the file.
+ */
+static int queue_job(http_req *req, const char *kind, json_t *params, core_error *err)
+{
+    char *text = params ? json_dumps(params, JSON_COMPACT) : NULL;
+    json_decref(params);
+    if (!text)
+        return core_error_set(err, CORE_E_INTERNAL, "out of memory");
+    int64_t job = 0;
+    int rc = jobs_create(req->db, kind, req->who.user_id, text, 0, &job, err);
+    if (rc == 0)
+        rc = http_audit(req, "create", "job", job, text, 1, err);
+    free(text);
+    return rc ? rc : api_job_accepted(req, job);
+}
+
+int api_return_annex_a_job(http_req *req)
+{
+    core_error err;
+    core_error_clear(&err);
+    json_t *body;
+    const char *as_of = NULL, *format = NULL, *list = NULL;
+    char today[11];
+    if (http_body_json(req, &body, &err) || api_body_only(body, "as_of,format,list", &err) ||
+        api_body_text(body, "as_of", 0, 10, 10, &as_of, &err) || api_body_text(body, "format", 0, 3, 4, &format, &err) ||
+        api_body_text(body, "list", 0, 1, 1, &list, &err) ||
+        annex_options(&as_of, &format, list, today, CORE_E_INVALID_VALUE, &err))
+        return http_reply_error(req, &err);
+    time_t t;
+    char check[24];
+    snprintf(check, sizeof check, "%sT00:00:00Z", as_of);
+    if (core_clock_parse(check, &t) != 0) {
+        core_error_set(&err, CORE_E_INVALID_DATE, "as_of must be a date, YYYY-MM-DD");
+        return http_reply_error(req, &err);
+    }
+    if (queue_job(req, "annex_a", json_pack("{s:s,s:s,s:s?}", "as_of", as_of, "format", format, "list", list), &err))
+        return http_reply_error(req, &err);
+    return 0;
 }
 
 /*
@@ -131,12 +184,14 @@ int api_return_reach(http_req *req)
 
 /*
  *   POST /api/v1/returns/research-extracts
- *   {"share": CODE, "from": DATE, "to": DATE, "recipient_key": "64 hex", "la_code": CODE}
+ *   {"share": CODE, "from": DATE, "to": DATE, "recipient_key": "64 hex", "la_code": CODE, "job"?: BOOL}
  *
  * A research share of the council's policy for a period, sealed to the recipient's public key, answered as
  * the sealed file; its disclosure log written first (report.h: one row and one audit event per person). The
  * analyst works on pseudonymised shares only: a share that sends names or identifiers is refused to them (and
- * the refusal audited); information governance may send any share the policy declares.
+ * the refusal audited); information governance may send any share the policy declares. With "job": true the
+ * extract is made by a background job (src/jobs/: research_extract) -> 202, the job, and the sealed file is
+ * then GET /api/v1/jobs/{id}/output; the same checks are made before it is queued.
  */
 int api_return_research_extract(http_req *req)
 {
@@ -145,7 +200,7 @@ int api_return_research_extract(http_req *req)
     const api_app *app = http_app(req);
     json_t *body;
     const char *share = NULL, *from = NULL, *to = NULL, *key = NULL, *la = NULL;
-    if (http_body_json(req, &body, &err) || api_body_only(body, "share,from,to,recipient_key,la_code", &err) ||
+    if (http_body_json(req, &body, &err) || api_body_only(body, "share,from,to,recipient_key,la_code,job", &err) ||
         api_body_text(body, "share", 0, 1, 64, &share, &err) || api_body_text(body, "from", 1, 10, 10, &from, &err) ||
         api_body_text(body, "to", 1, 10, 10, &to, &err) ||
         api_body_text(body, "recipient_key", 1, 64, 64, &key, &err) ||
@@ -174,6 +229,19 @@ int api_return_research_extract(http_req *req)
         api_refusal_audit(req, "returns.research", "disclosure", 0, &err); /* err: the audit's own, if it fails */
         return http_reply_error(req, &err);
     }
+    json_t *as_job = json_object_get(body, "job");
+    if (as_job && !json_is_boolean(as_job)) {
+        core_error_set(&err, CORE_E_WRONG_TYPE, "job must be true or false");
+        return http_reply_error(req, &err);
+    }
+    if (json_is_true(as_job)) {
+        if (queue_job(req, "research_extract",
+                      json_pack("{s:s?,s:s,s:s,s:s,s:s?,s:s}", "share", share, "from", from, "to", to, "recipient_key",
+                                key, "la_code", la, "policy", app->policy->path),
+                      &err))
+            return http_reply_error(req, &err);
+        return 0;
+    }
     unsigned char research_key[32];
     o.policy = app->policy, o.share = share, o.from = from, o.to = to, o.la_code = la;
     o.user_id = req->who.user_id;
@@ -187,7 +255,7 @@ int api_return_research_extract(http_req *req)
     size_t len = 0;
     int rc = report_national_build(req->db, &req->arena, &o, &sealed, &len, &res, &err);
     if (rc == 0) /* the log first: nothing leaves unlogged */
-        rc = report_national_log(req->db, &req->arena, &o, &res, &err);
+        rc = report_national_log(req->db, &req->arena, &o, &res, NULL, &err);
     sodium_memzero(research_key, sizeof research_key);
     if (rc) {
         free(sealed);

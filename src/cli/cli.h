@@ -110,6 +110,7 @@ int cli_link_index(int argc, char **argv);
  * called between records. 0 or the error, *c counting what was done either way. */
 typedef struct cli_retention_counts {
     uint64_t due, destroyed, archived, already, held_since, rows_removed;
+    uint64_t job_outputs_deleted; /* carried out: the expired files of jobs deleted (jobs_output_expire) */
 } cli_retention_counts;
 typedef struct cli_retention_run_opts {
     int64_t plan_id;
@@ -126,6 +127,21 @@ int cli_retention_carry_out(cli_db *d, const struct policy *pol, const cli_reten
 /* `hearth job run` (cli_job.c), and the kinds of job it runs, NULL-terminated, for the server's workers. */
 int cli_job_run(int argc, char **argv);
 extern const char *const cli_job_kinds[];
+/* What a kind of job is given: the job process's database handle and target, the job, who asked for it. */
+typedef struct cli_job_ctx {
+    store *s;
+    const char *db;
+    int64_t job, user_id;
+} cli_job_ctx;
+/* The kinds that make a file (cli_job_files.c): each runs its work with the module that owns it, keeps the
+ * file as the job's output (jobs_output_put) and sets *result (counts and ids, never personal data) and ref
+ * (the record it was made for). 0 or the error, nothing kept on an error. */
+int cli_job_sar_pack(const cli_job_ctx *j, const json_t *params, json_t **result, char *ref, size_t refcap,
+                     core_error *err);
+int cli_job_annex_a(const cli_job_ctx *j, const json_t *params, json_t **result, char *ref, size_t refcap,
+                    core_error *err);
+int cli_job_research_extract(const cli_job_ctx *j, const json_t *params, json_t **result, char *ref, size_t refcap,
+                             core_error *err);
 int cli_identify(int argc, char **argv);
 int cli_sar_pack(int argc, char **argv);
 int cli_retention_run(int argc, char **argv);

@@ -227,7 +227,7 @@ int cli_extract_national(int argc, char **argv)
     int status = CLI_OK;
     if (rc == 0 && write_file(out, sealed, sealed_len, 0600) != 0)
         rc = core_error_set(&err, CORE_E_IO, "cannot write %s", out);
-    if (rc == 0 && (rc = report_national_log(d.s, &d.arena, &o, &res, &err)) != 0)
+    if (rc == 0 && (rc = report_national_log(d.s, &d.arena, &o, &res, NULL, &err)) != 0)
         remove(out); /* no extract leaves unlogged */
     free(sealed);
     sodium_memzero(research_key, sizeof research_key);

@@ -10,7 +10,9 @@
  * The kinds, in one table: link_run — pindex_run over {"dataset": NAME} or the index, {"review_only": bool}
  * from the council's policy as the request found it; retention_run — an approved retention plan
  * {"plan_id", "confirm", "policy": the server's policy file} carried out as `hearth retention run` does
- * (cli_retention_run.c), its events through the audit outbox (the server's audit writer owns the trail).
+ * (cli_retention_run.c), its events through the audit outbox (the server's audit writer owns the trail);
+ * sar_pack, annex_a and research_extract — the kinds that make a file, kept as the job's output
+ * (cli_job_files.c).
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -24,9 +26,11 @@
 #include "policy/policy.h"
 
 /* A link run: the engine over the index (and a dataset); the run's counts are the result. */
-static int run_link(store *s, int64_t user_id, const json_t *params, json_t **result, char *ref, size_t refcap,
+static int run_link(const cli_job_ctx *j, const json_t *params, json_t **result, char *ref, size_t refcap,
                     core_error *err)
 {
+    store *s = j->s;
+    int64_t user_id = j->user_id;
     const json_t *ds = json_object_get(params, "dataset");
     if (ds && !json_is_string(ds) && !json_is_null(ds))
         return core_error_set(err, CORE_E_WRONG_TYPE, "the link run's dataset is not text");
@@ -51,9 +55,11 @@ static int run_link(store *s, int64_t user_id, const json_t *params, json_t **re
 /* A retention run: an approved plan carried out (or tried, dry) under the policy file the server loaded, as
  * `hearth retention run` does; each disposal's event in the audit outbox with the disposal, for the server's
  * audit writer (outbox_high in the result says how far). */
-static int run_retention(store *s, int64_t user_id, const json_t *params, json_t **result, char *ref,
-                         size_t refcap, core_error *err)
+static int run_retention(const cli_job_ctx *j, const json_t *params, json_t **result, char *ref, size_t refcap,
+                         core_error *err)
 {
+    store *s = j->s;
+    int64_t user_id = j->user_id;
     const json_t *plan = json_object_get(params, "plan_id"), *path = json_object_get(params, "policy");
     if (!json_is_integer(plan) || json_integer_value(plan) < 1 || !json_is_string(path))
         return core_error_set(err, CORE_E_INVALID_VALUE, "a retention run needs plan_id and policy");
@@ -75,25 +81,29 @@ static int run_retention(store *s, int64_t user_id, const json_t *params, json_t
     policy_free(pol);
     if (rc)
         return rc;
-    *result = json_pack("{s:I,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "plan_id", (json_int_t)o.plan_id, "confirm",
+    *result = json_pack("{s:I,s:b,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "plan_id", (json_int_t)o.plan_id, "confirm",
                         o.confirm, "due", (json_int_t)c.due, "destroyed", (json_int_t)c.destroyed, "rows_removed",
                         (json_int_t)c.rows_removed, "archived", (json_int_t)c.archived, "done_before",
-                        (json_int_t)c.already, "spared", (json_int_t)c.held_since, "outbox_high", (json_int_t)high);
+                        (json_int_t)c.already, "spared", (json_int_t)c.held_since, "outbox_high", (json_int_t)high,
+                        "job_outputs_deleted", (json_int_t)c.job_outputs_deleted);
     snprintf(ref, refcap, "retention_plan/%" PRId64, o.plan_id);
     return *result ? 0 : core_error_set(err, CORE_E_INTERNAL, "out of memory");
 }
 
 static const struct job_kind {
     const char *kind;
-    int (*run)(store *s, int64_t user_id, const json_t *params, json_t **result, char *ref, size_t refcap,
+    int (*run)(const cli_job_ctx *j, const json_t *params, json_t **result, char *ref, size_t refcap,
                core_error *err);
 } kinds[] = {
     {"link_run", run_link},
     {"retention_run", run_retention},
+    {"sar_pack", cli_job_sar_pack},
+    {"annex_a", cli_job_annex_a},
+    {"research_extract", cli_job_research_extract},
 };
 
 /* The kinds `hearth serve` runs, NULL-terminated (jobs_runner_config.kinds). */
-const char *const cli_job_kinds[] = {"link_run", "retention_run", NULL};
+const char *const cli_job_kinds[] = {"link_run", "retention_run", "sar_pack", "annex_a", "research_extract", NULL};
 
 int cli_job_run(int argc, char **argv)
 {
@@ -141,8 +151,9 @@ int cli_job_run(int argc, char **argv)
     if (rc == 0 && !k)
         rc = core_error_set(&err, CORE_E_INVALID_VALUE, "there is no kind of job named %s", kind ? kind : "");
     if (rc == 0) {
-        int64_t user = json_integer_value(json_object_get(job, "created_by"));
-        rc = k->run(s, user, json_object_get(job, "params"), &result, ref, sizeof ref, &err);
+        cli_job_ctx j = {.s = s, .db = db, .job = id,
+                         .user_id = json_integer_value(json_object_get(job, "created_by"))};
+        rc = k->run(&j, json_object_get(job, "params"), &result, ref, sizeof ref, &err);
     }
     int sent = rc == 0 ? jobs_child_result(result, ref[0] ? ref : NULL) : jobs_child_error(&err);
     if (rc)

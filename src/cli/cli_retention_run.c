@@ -11,7 +11,8 @@
  * interrupted run keeps what it finished, and running it again goes on from there (records already destroyed
  * or archived are counted, not repeated); once every row is done the plan is marked run. Each disposal is on
  * the audit trail (action dispose or archive, with the disposal reference); the certificate of each is
- * GET /api/v1/disposals/{id}.
+ * GET /api/v1/disposals/{id}. A run carried out also deletes the files background jobs kept that are past
+ * their time (jobs_output_expire: src/jobs/README.md), so nothing outlives its retention for want of a server.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -20,6 +21,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "jobs/jobs.h"
 #include "core/core_clock.h"
 #include "core/core_parse.h"
 #include "gov/gov.h"
@@ -191,6 +193,10 @@ int cli_retention_carry_out(cli_db *d, const policy *pol, const cli_retention_ru
     }
     if (rc == 0 && o->confirm && c->held_since == 0) /* every row done: the plan has run */
         rc = retention_plan_mark_run(d->s, &d->arena, plan_id, 0, err);
+    int64_t gone = 0; /* the files jobs kept, past their time (src/jobs/README.md): deleted by every run */
+    if (rc == 0 && o->confirm)
+        rc = jobs_output_expire(d->s, &gone, err);
+    c->job_outputs_deleted = (uint64_t)gone;
     free(f.v);
     return rc;
 }
@@ -248,9 +254,10 @@ int cli_retention_run(int argc, char **argv)
     fprintf(stderr,
             "hearth retention run: plan %" PRId64 "%s: %" PRIu64 " due for disposal; %s %" PRIu64 " destroyed (%" PRIu64
             " rows removed), %" PRIu64 " archived; %" PRIu64 " done before; %" PRIu64 " spared (held or no longer due "
-            "today)\n",
+            "today); %" PRIu64 " expired job files deleted\n",
             plan_id, confirm ? "" : " (dry run: nothing changed; --confirm to carry it out)", c.due,
-            confirm ? "" : "would be", c.destroyed, c.rows_removed, c.archived, c.already, c.held_since);
+            confirm ? "" : "would be", c.destroyed, c.rows_removed, c.archived, c.already, c.held_since,
+            c.job_outputs_deleted);
     core_error_clear(&err);
     if (cli_db_close(&d, &err)) {
         cli_print_error(&err);

@@ -43,7 +43,8 @@
     X(CORE_E_BAD_PARAMETER,           -21, "bad_parameter",         400, "query parameter is not valid")      \
     X(CORE_E_STALE,                   -22, "stale_version",         409, "record was changed by someone else")       \
     X(CORE_E_RESTRICTED,              -23, "restricted",            409, "the person's record is restricted") \
-    X(CORE_E_STORAGE_FULL,            -24, "storage_full",          507, "storage is full")
+    X(CORE_E_STORAGE_FULL,            -24, "storage_full",          507, "storage is full")                   \
+    X(CORE_E_GONE,                    -25, "gone",                  410, "no longer available")
 
 enum core_error_code {
 #define CORE_ERROR_ENUM(sym, val, name, http, msg) sym = val,

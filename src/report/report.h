@@ -57,9 +57,10 @@ int report_national_build(store *s, core_arena *a, const report_national_options
                           size_t *sealed_len, report_national_result *res, core_error *err);
 
 /* Write the disclosure log of the extract res describes (a row for every person in it) and one audit outbox
- * event per person, in one transaction on s. Call after the sealed file is safely written. */
+ * event per person, in one transaction on s. Call after the sealed file is safely written. *outbox_high (may
+ * be NULL) the highest outbox row written, for audit_outbox_await(). */
 int report_national_log(store *s, core_arena *a, const report_national_options *o,
-                        const report_national_result *res, core_error *err);
+                        const report_national_result *res, int64_t *outbox_high, core_error *err);
 
 /* ---- pseudonymised shares (report_pseudo.c) ----
  *

@@ -318,7 +318,7 @@ int report_national_build(store *s, core_arena *a, const report_national_options
 }
 
 int report_national_log(store *s, core_arena *a, const report_national_options *o,
-                        const report_national_result *res, core_error *err)
+                        const report_national_result *res, int64_t *outbox_high, core_error *err)
 {
     if (res->people && !res->persons)
         return core_error_set(err, CORE_E_INTERNAL, "no extract was built");
@@ -357,7 +357,10 @@ int report_national_log(store *s, core_arena *a, const report_national_options *
             snprintf(detail, sizeof detail, "{\"dataset\":\"%s\",\"person_id\":%" PRId64 ",\"extract\":\"%.16s\"}",
                      res->share, res->persons[i], res->extract_ref); /* a policy code: [a-z0-9_] */
             audit_event ev = {o->user_id, NULL, "disclose", "disclosure", id, detail, NULL};
-            rc = audit_outbox_add(s, &ev, NULL, err);
+            int64_t row = 0;
+            rc = audit_outbox_add(s, &ev, &row, err);
+            if (rc == 0 && outbox_high && row > *outbox_high)
+                *outbox_high = row;
         }
     }
     free(fj);

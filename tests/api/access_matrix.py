@@ -104,7 +104,7 @@ FIXED_ROUTES = [
     "GET /api/v1/contacts/{id}/history", "POST /api/v1/contacts/{id}/matches", "GET /api/v1/governance/linked-records",
     "GET /api/v1/notes/{id}/history", "GET /api/v1/reviews/{id}/history", "POST /api/v1/referral-form",
     "POST /api/v1/requests", "GET /api/v1/requests", "GET /api/v1/requests/{id}", "POST /api/v1/requests/{id}/events",
-    "GET /api/v1/requests/{id}/pack", "POST /api/v1/people/{id}/objections",
+    "GET /api/v1/requests/{id}/pack", "POST /api/v1/requests/{id}/pack", "POST /api/v1/people/{id}/objections",
     "GET /api/v1/people/{id}/history", "POST /api/v1/requests/{id}/erase", "GET /api/v1/disposals",
     "GET /api/v1/disposals/{id}",
     "POST /api/v1/breaches", "GET /api/v1/breaches", "GET /api/v1/breaches/{id}", "PATCH /api/v1/breaches/{id}",
@@ -114,10 +114,11 @@ FIXED_ROUTES = [
     "POST /api/v1/users/{id}/reset",
     "GET /api/v1/retention-plans/{id}/rows", "POST /api/v1/retention-plans/{id}/approval",
     # the returns the council sends and the counts it publishes (docs/returns.md): governance and analysts
-    "GET /api/v1/returns/annex-a", "GET /api/v1/returns/reach", "POST /api/v1/returns/research-extracts",
+    "GET /api/v1/returns/annex-a", "POST /api/v1/returns/annex-a", "GET /api/v1/returns/reach",
+    "POST /api/v1/returns/research-extracts",
     "GET /api/v1/claims", "POST /api/v1/claims",
     # background jobs (src/jobs/): every signed-in role, each job its asker's (and governance's and the admin's)
-    "GET /api/v1/jobs", "GET /api/v1/jobs/{id}", "POST /api/v1/jobs/{id}/cancel",
+    "GET /api/v1/jobs", "GET /api/v1/jobs/{id}", "POST /api/v1/jobs/{id}/cancel", "GET /api/v1/jobs/{id}/output",
     "POST /api/v1/retention-plans/{id}/run",
 ]
 LINK_RUNNERS = ("governance", "analyst")
@@ -1120,6 +1121,7 @@ class Matrix:
         absent = unauth if anon else DENY({404}, "no such job", audited=False)
         cells.append(Cell(p, "GET /api/v1/jobs/{id}", "GET", "/api/v1/jobs/999999", absent))
         cells.append(Cell(p, "POST /api/v1/jobs/{id}/cancel", "POST", "/api/v1/jobs/999999/cancel", absent))
+        cells.append(Cell(p, "GET /api/v1/jobs/{id}/output", "GET", "/api/v1/jobs/999999/output", absent))
         # the register of data-subject requests: governance's alone (what it does: API case 124)
         reg = gate(("governance",), "the register of data-subject requests")
         cells.append(Cell(p, "GET /api/v1/requests", "GET", "/api/v1/requests", reg))
@@ -1131,6 +1133,7 @@ class Matrix:
         cells.append(Cell(p, "POST /api/v1/requests/{id}/events", "POST", "/api/v1/requests/999999/events",
                           reg_missing, body={"event": "withdraw"}))
         cells.append(Cell(p, "GET /api/v1/requests/{id}/pack", "GET", "/api/v1/requests/999999/pack", reg_missing))
+        cells.append(Cell(p, "POST /api/v1/requests/{id}/pack", "POST", "/api/v1/requests/999999/pack", reg_missing))
         cells.append(Cell(p, "POST /api/v1/people/{id}/objections", "POST", "/api/v1/people/%d/objections" % child1,
                           reg_missing, body={"request_id": 999999, "matching": True}))
         cells.append(Cell(p, "GET /api/v1/people/{id}/history", "GET", "/api/v1/people/999999/history", reg_missing))
@@ -1177,6 +1180,9 @@ class Matrix:
         cells.append(Cell(p, "GET /api/v1/returns/annex-a", "GET", "/api/v1/returns/annex-a?as_of=%s" % day(0), annex))
         cells.append(Cell(p, "GET /api/v1/returns/annex-a", "GET",
                           "/api/v1/returns/annex-a?as_of=%s&format=csv&list=2" % day(0), annex))
+        # the same as a background job (tests/api/job_files.py: what it does): queued, 202
+        cells.append(Cell(p, "POST /api/v1/returns/annex-a", "POST", "/api/v1/returns/annex-a", annex,
+                          body={"as_of": day(0), "format": "csv", "list": "1"}))
         counts = gate(RETURNS_ROLES, "the published counts")
         cells.append(Cell(p, "GET /api/v1/returns/reach", "GET",
                           "/api/v1/returns/reach?from=%s&to=%s" % (day(-365), day(0)), counts,

@@ -1,0 +1,354 @@
+#!/usr/bin/env python3
+"""job_files.py — the background jobs that make a file, and the download of it (src/jobs/README.md).
+
+    tests/api/job_files.py --hearth build/hearth [--keep]
+    script/with-postgres env HEARTH_TEST_BACKEND=postgres tests/api/job_files.py --hearth build/hearth
+
+Builds a small demo council (on SQLite, or with HEARTH_TEST_BACKEND=postgres in the database HEARTH_TEST_PG
+names) and runs servers with Durham's policy on it. Checks, for each kind:
+
+  - sar_pack: POST /api/v1/requests/{id}/pack answers 202 with the job (Location), records the pack on the
+    person durably before the job can start, is seen running with its stage as progress (held at its
+    progress points while the file HEARTH_TEST_JOB_HOLD names exists), then succeeds; its file is a ZIP that
+    holds the pack; its output answers 409 while it runs;
+  - annex_a: POST /api/v1/returns/annex-a queues the return (a bad body is refused and queues nothing), one
+    at a time (a second waits queued while the first runs), every child recorded as exported by the asker;
+    the CSV is the list;
+  - research_extract: POST /api/v1/returns/research-extracts {"job": true} queues the sealed extract for
+    governance (an analyst is refused before anything is queued); the file opens with the recipient's secret
+    key and its digest is the extract's reference;
+  - the download: the one who asked has it (200, the kind's type and file name, the bytes the result counts),
+    each download an audit event; governance has the analyst's return; the administrator, who sees every
+    job, is refused (403, audited as denied); a practitioner does not see the job (404);
+  - cancel: a running job cancelled at its progress point keeps no file (409) and records no export;
+  - kill -9 mid-job: the next server fails it as job_interrupted, it has no file, and a new one succeeds;
+  - expiry: a server whose clock is past the files' time (JOBS_OUTPUT_DAYS) answers 410 gone, and its
+    workers' sweep deletes the files' bytes (deleted_at set, no chunks left).
+
+Prints one line per check and finally `job_files: N passed, N failed` (`job_files_pg` on PostgreSQL).
+Python 3 standard library only.
+"""
+import argparse
+import csv
+import datetime
+import hashlib
+import io
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+
+from signin import Checks, call, hearth_cli, header, session_of
+from jobs import Server, later, job_processes
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DURHAM = os.path.join(HERE, "..", "..", "policy", "durham.yaml")
+TEST_NOW = os.environ.setdefault("HEARTH_NOW", "2026-11-23T12:00:00Z")
+ON_PG = os.environ.get("HEARTH_TEST_BACKEND") == "postgres"
+ANALYST, GOVERNANCE, ADMIN, PRACTITIONER = "sfcoordinator", "dpo", "admin", "practitioner.n1"
+WAIT = 120  # seconds a job may take to reach a state before the check fails (a deadline, not a timing)
+OUTPUT_DAYS = 7  # JOBS_OUTPUT_DAYS (src/jobs/jobs.h)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--hearth", required=True)
+    ap.add_argument("--keep", action="store_true")
+    args = ap.parse_args()
+    hearth = os.path.abspath(args.hearth)
+    tmp = tempfile.mkdtemp(prefix="hearth-jobfiles-")
+    db = os.path.join(tmp, "jobfiles.db")
+    if ON_PG:
+        db = os.environ["HEARTH_TEST_PG"]
+        os.environ["HEARTH_AUDIT_DIR"] = os.path.join(tmp, "audit")
+        os.mkdir(os.environ["HEARTH_AUDIT_DIR"])
+    trail_db = db if ON_PG else db + ".audit"
+    hold = os.path.join(tmp, "hold")
+    logins_path = os.path.join(tmp, "logins.json")
+    check = Checks()
+    subprocess.run([hearth, "demo", "--db", db, "--logins", logins_path, "--families", "40", "--seed", "7",
+                    "--as-of", "2026-11-23"], check=True, stdout=subprocess.DEVNULL)
+    with open(logins_path, encoding="utf-8") as f:
+        logins = {u["username"]: u for u in json.load(f)}
+
+    def rows(database, query, params=()):
+        """Rows of query on the main database or the trail, whichever back end (values as text)."""
+        if ON_PG:
+            for i, p in enumerate(params):
+                query = query.replace("?", "'%s'" % str(p).replace("'", "''"), 1)
+            out = subprocess.run(["psql", "-qAt", "-F", "\t", "-v", "ON_ERROR_STOP=1", database, "-c", query],
+                                 check=True, stdout=subprocess.PIPE, text=True).stdout
+            return [tuple(line.split("\t")) for line in out.splitlines() if line]
+        con = sqlite3.connect(database, timeout=30)
+        try:
+            return [tuple("" if v is None else str(v) for v in r) for r in con.execute(query, params)]
+        finally:
+            con.close()
+
+    def count(database, query, params=()):
+        return int(rows(database, query, params)[0][0])
+
+    def user_id(name):
+        return int(rows(db, "SELECT id FROM app_user WHERE username = ?", (name,))[0][0])
+
+    env = {"HEARTH_TEST_JOB_HOLD": hold}
+    state = {}
+
+    def start(extra_env=None):
+        e = dict(env)
+        e.update(extra_env or {})
+        state["server"] = Server(hearth, db, args=["--policy", DURHAM], env=e)
+        state["tok"] = {u: session_of(state["server"].port, logins[u]) for u in (ANALYST, GOVERNANCE, ADMIN,
+                                                                                  PRACTITIONER)}
+
+    def api(user, method, path, body=None):
+        st, hdrs, doc = call(state["server"].port, method, path, body,
+                             {"Authorization": "Bearer " + state["tok"][user]})
+        return st, hdrs, doc or {}
+
+    def download(user, job_id):
+        """(status, headers, raw bytes) of GET /api/v1/jobs/{id}/output."""
+        import http.client
+        conn = http.client.HTTPConnection("127.0.0.1", state["server"].port, timeout=60)
+        try:
+            conn.request("GET", "/api/v1/jobs/%s/output" % job_id,
+                         headers={"Authorization": "Bearer " + state["tok"][user]})
+            r = conn.getresponse()
+            return r.status, [(k.lower(), v) for k, v in r.getheaders()], r.read()
+        finally:
+            conn.close()
+
+    def error_of(raw):
+        try:
+            return (json.loads(raw) or {}).get("error") or {}
+        except ValueError:
+            return {}
+
+    def wait_for(url, states, user, stage=None):
+        deadline = time.time() + WAIT
+        doc = {}
+        while time.time() < deadline:
+            st, _, doc = api(user, "GET", url)
+            if st == 200 and doc.get("state") in states and (
+                    stage is None or (doc.get("progress") or {}).get("message") == stage):
+                return doc
+            time.sleep(0.1)
+        return doc
+
+    done = ("succeeded", "failed", "cancelled")
+    gov_id, analyst_id, admin_id = user_id(GOVERNANCE), user_id(ANALYST), user_id(ADMIN)
+    person = int(rows(db, "SELECT min(person_id) FROM family_member")[0][0])
+    start()
+
+    # ---- a subject-access pack as a job
+    st, _, reqdoc = api(GOVERNANCE, "POST", "/api/v1/requests",
+                        {"kind": "access", "person_id": person, "requester": "self", "requester_name": "The person",
+                         "received_on": TEST_NOW[:10]})
+    rid = reqdoc.get("id")
+    check(st == 201 and rid, "governance registers an access request", (st, reqdoc))
+    open(hold, "w").close()
+    packs_before = count(trail_db, "SELECT count(*) FROM audit_event WHERE action = 'subject_access_pack' "
+                                   "AND target_id = ?", (person,))
+    st, hdrs, job = api(GOVERNANCE, "POST", "/api/v1/requests/%s/pack" % rid)
+    url = "/api/v1/jobs/%s" % job.get("id")
+    pack_job = job.get("id")
+    check(st == 202 and header(hdrs, "location") == url and job.get("kind") == "sar_pack"
+          and job.get("state") in ("queued", "running"), "a pack is accepted as a job: 202, its URL in Location",
+          (st, hdrs, job))
+    packs_after = count(trail_db, "SELECT count(*) FROM audit_event WHERE action = 'subject_access_pack' "
+                                  "AND target_id = ? AND detail LIKE ?", (person, '%"job":' + str(pack_job) + '%'))
+    check(packs_after == 1 and packs_before == 0,
+          "the pack is on the person's record, naming the job, before the job can start", (packs_before, packs_after))
+    doc = wait_for(url, ("running",), GOVERNANCE, stage="reading the request")
+    check(doc.get("state") == "running" and doc.get("progress", {}).get("total") == 3,
+          "the pack's job is seen running, its stage and steps as progress", doc)
+    st, _, raw = download(GOVERNANCE, pack_job)
+    check(st == 409 and error_of(raw).get("code") == "conflict" and url in error_of(raw).get("hint", ""),
+          "its file is not there while it runs (409, with the job's URL)", (st, raw[:300]))
+    st, _, doc = api(ANALYST, "POST", "/api/v1/requests/%s/pack" % rid)
+    check(st == 403, "an analyst does not make packs", (st, doc))
+    os.remove(hold)
+    doc = wait_for(url, done, GOVERNANCE)
+    res = doc.get("result") or {}
+    check(doc.get("state") == "succeeded" and res.get("request_id") == rid and res.get("bytes", 0) > 0
+          and doc.get("result_ref") == "request/%s" % rid, "the pack's job succeeds", doc)
+    st, hdrs, raw = download(GOVERNANCE, pack_job)
+    names = []
+    try:
+        names = zipfile.ZipFile(io.BytesIO(raw)).namelist()
+    except zipfile.BadZipFile:
+        pass
+    check(st == 200 and header(hdrs, "content-type") == "application/zip"
+          and ("subject-access-request-%s.zip" % rid) in (header(hdrs, "content-disposition") or "")
+          and len(raw) == res.get("bytes") and len(names) > 1,
+          "whoever asked downloads the pack: a ZIP of %d files, the size the result says" % len(names),
+          (st, hdrs, len(raw), names[:5]))
+    downloads = count(trail_db, "SELECT count(*) FROM audit_event WHERE action = 'download' AND target_table = 'job' "
+                                "AND target_id = ? AND actor_user_id = ?", (pack_job, gov_id))
+    check(downloads == 1, "the download is an audit event for the one who downloaded", downloads)
+    st, _, raw = download(PRACTITIONER, pack_job)
+    check(st == 404, "a practitioner does not see the pack's job (404)", (st, raw[:200]))
+    st, _, raw = download(ANALYST, pack_job)
+    check(st == 404, "nor does an analyst", (st, raw[:200]))
+    denied_before = count(trail_db, "SELECT count(*) FROM audit_event WHERE action = 'denied' AND actor_user_id = ?",
+                          (admin_id,))
+    st, _, raw = download(ADMIN, pack_job)
+    denied_after = count(trail_db, "SELECT count(*) FROM audit_event WHERE action = 'denied' AND actor_user_id = ?",
+                         (admin_id,))
+    check(st == 403 and error_of(raw).get("code") == "forbidden" and denied_after == denied_before + 1,
+          "the administrator sees the job but not its file (403, audited as denied)", (st, raw[:300]))
+
+    # ---- Annex A as a job: one at a time, bad input refused
+    jobs_before = count(db, "SELECT count(*) FROM job")
+    st, _, doc = api(ANALYST, "POST", "/api/v1/returns/annex-a", {"format": "pdf"})
+    st2, _, doc2 = api(ANALYST, "POST", "/api/v1/returns/annex-a", {"as_of": "2026-13-45"})
+    st3, _, doc3 = api(ANALYST, "POST", "/api/v1/returns/annex-a", {"format": "csv"})
+    check(st == 422 and st2 == 422 and (doc2.get("error") or {}).get("code") == "invalid_date" and st3 == 422
+          and "list" in (doc3.get("error") or {}).get("detail", "")
+          and count(db, "SELECT count(*) FROM job") == jobs_before,
+          "a bad format, date or list is refused and queues nothing", (st, doc, st2, doc2, st3, doc3))
+    st, _, doc = api(PRACTITIONER, "POST", "/api/v1/returns/annex-a", {})
+    check(st == 403, "a practitioner does not make the return", (st, doc))
+    open(hold, "w").close()
+    exports_before = count(trail_db, "SELECT count(*) FROM audit_event WHERE action = 'export' AND actor_user_id = ?",
+                           (analyst_id,))
+    st, _, first = api(ANALYST, "POST", "/api/v1/returns/annex-a", {"as_of": TEST_NOW[:10], "format": "csv",
+                                                                     "list": "2"})
+    st2, _, second = api(ANALYST, "POST", "/api/v1/returns/annex-a", {})
+    a1, a2 = first.get("url", "/api/v1/jobs/0"), second.get("url", "/api/v1/jobs/0")
+    d1 = wait_for(a1, ("running",), ANALYST, stage="collecting the lists")
+    time.sleep(1.5)  # a worker looks for queued jobs every second: give it the chance to (wrongly) take the second
+    _, _, d2 = api(ANALYST, "GET", a2)
+    check(st == 202 and st2 == 202 and d1.get("state") == "running" and d2.get("state") == "queued",
+          "one return at a time: a second waits queued while the first runs", (d1, d2))
+    os.remove(hold)
+    d1, d2 = wait_for(a1, done, ANALYST), wait_for(a2, done, ANALYST)
+    r1, r2 = d1.get("result") or {}, d2.get("result") or {}
+    check(d1.get("state") == "succeeded" and d2.get("state") == "succeeded" and r1.get("list") == "2"
+          and r2.get("format") == "xlsx" and r1.get("children", 0) > 0,
+          "both then run, one after the other, and succeed", (d1, d2))
+    exports_after = count(trail_db, "SELECT count(*) FROM audit_event WHERE action = 'export' AND actor_user_id = ?",
+                          (analyst_id,))
+    check(exports_after - exports_before == r1.get("children", 0) + r2.get("children", -1),
+          "every child of each return is recorded as exported by the analyst", (exports_before, exports_after, r1, r2))
+    st, hdrs, raw = download(ANALYST, first.get("id"))
+    table = list(csv.reader(io.StringIO(raw.decode("utf-8", "replace"))))
+    check(st == 200 and header(hdrs, "content-type").startswith("text/csv") and len(table) == r1.get("list_2") + 1
+          and len(raw) == r1.get("bytes"), "the analyst downloads list 2: a header and a row per child", (st, table[:2]))
+    st, hdrs, raw = download(GOVERNANCE, second.get("id"))
+    check(st == 200 and raw[:2] == b"PK" and "spreadsheetml" in header(hdrs, "content-type"),
+          "governance downloads the analyst's workbook", (st, hdrs))
+    st, _, raw = download(ADMIN, second.get("id"))
+    check(st == 403, "the administrator does not", (st, raw[:200]))
+
+    # ---- a research extract as a job
+    pub, sec = os.path.join(tmp, "r.pub"), os.path.join(tmp, "r.sec")
+    rc, _, err = hearth_cli(hearth, "extract", "keypair", "--public", pub, "--secret", sec)
+    with open(pub, encoding="utf-8") as f:
+        key = f.read().strip()
+    body = {"from": "2024-01-01", "to": TEST_NOW[:10], "recipient_key": key, "job": True}
+    jobs_before = count(db, "SELECT count(*) FROM job")
+    st, _, doc = api(ANALYST, "POST", "/api/v1/returns/research-extracts", body)
+    check(st == 403 and count(db, "SELECT count(*) FROM job") == jobs_before,
+          "an analyst is refused Durham's identified share before anything is queued", (st, doc))
+    st, _, doc = api(GOVERNANCE, "POST", "/api/v1/returns/research-extracts", dict(body, job="yes"))
+    check(st == 422 and (doc.get("error") or {}).get("code") == "wrong_type", "job must be true or false", (st, doc))
+    st, _, job = api(GOVERNANCE, "POST", "/api/v1/returns/research-extracts", body)
+    doc = wait_for(job.get("url", "/api/v1/jobs/0"), done, GOVERNANCE)
+    res = doc.get("result") or {}
+    st2, hdrs, raw = download(GOVERNANCE, job.get("id"))
+    sealed = os.path.join(tmp, "extract.sealed")
+    with open(sealed, "wb") as f:
+        f.write(raw)
+    rc, plain, err = hearth_cli(hearth, "extract", "open", "--secret-key", sec, "--in", sealed)
+    table = list(csv.reader(io.StringIO(plain))) if rc == 0 else []
+    check(st == 202 and job.get("kind") == "research_extract" and doc.get("state") == "succeeded" and st2 == 200
+          and hashlib.blake2b(raw, digest_size=32).hexdigest() == res.get("extract_ref")
+          and table and "given_name" in table[0] and len(table) == res.get("people", -1) + 1,
+          "governance's extract job: the sealed file opens with the recipient's key, one row a person", (st, doc, rc,
+                                                                                                       err[-200:]))
+    disclosed = count(trail_db, "SELECT count(*) FROM audit_event WHERE action = 'disclose' AND actor_user_id = ? "
+                                "AND detail LIKE ?", (gov_id, "%" + res.get("extract_ref", "x")[:16] + "%"))
+    check(disclosed == res.get("people"), "each person disclosed is in the audit trail", (disclosed, res))
+
+    # ---- cancel: nothing kept, nothing exported
+    open(hold, "w").close()
+    exports_before = count(trail_db, "SELECT count(*) FROM audit_event WHERE action = 'export' AND actor_user_id = ?",
+                           (analyst_id,))
+    st, _, job = api(ANALYST, "POST", "/api/v1/returns/annex-a", {})
+    url = job.get("url", "/api/v1/jobs/0")
+    wait_for(url, ("running",), ANALYST, stage="collecting the lists")
+    st, _, doc = api(ANALYST, "POST", url + "/cancel", {})
+    check(st == 202 and doc.get("cancel_requested") is True, "cancelling a running return: 202, flagged", (st, doc))
+    doc = wait_for(url, done, ANALYST)  # held at its progress point until the cancel reaches it
+    os.remove(hold)
+    st, _, raw = download(ANALYST, job.get("id"))
+    exports_after = count(trail_db, "SELECT count(*) FROM audit_event WHERE action = 'export' AND actor_user_id = ?",
+                          (analyst_id,))
+    check(doc.get("state") == "cancelled" and st == 409 and exports_after == exports_before
+          and count(db, "SELECT count(*) FROM job_output WHERE job_id = ?", (job.get("id"),)) == 0,
+          "it stops at its progress point: no file, no export recorded", (doc, st, exports_before, exports_after))
+
+    # ---- kill -9 mid-job
+    open(hold, "w").close()
+    st, _, job = api(GOVERNANCE, "POST", "/api/v1/requests/%s/pack" % rid)
+    url = job.get("url", "/api/v1/jobs/0")
+    doc = wait_for(url, ("running",), GOVERNANCE, stage="reading the request")
+    check(doc.get("state") == "running" and len(job_processes(db)) == 1, "a pack's job runs in its own process",
+          (doc, job_processes(db)))
+    state["server"].kill9()
+    deadline = time.time() + WAIT
+    while job_processes(db) and time.time() < deadline:
+        time.sleep(0.1)
+    os.remove(hold)
+    start({"HEARTH_NOW": later(TEST_NOW, 30)})
+    doc = wait_for(url, done, GOVERNANCE)
+    st, _, raw = download(GOVERNANCE, job.get("id"))
+    check(doc.get("state") == "failed" and (doc.get("error") or {}).get("code") == "job_interrupted" and st == 409,
+          "killed with -9, the next server fails it as interrupted, with no file", (doc, st))
+    st, _, job = api(GOVERNANCE, "POST", "/api/v1/requests/%s/pack" % rid)
+    doc = wait_for(job.get("url", "/api/v1/jobs/0"), done, GOVERNANCE)
+    st2, _, raw = download(GOVERNANCE, job.get("id"))
+    check(st == 202 and doc.get("state") == "succeeded" and st2 == 200 and raw[:2] == b"PK",
+          "a new pack after it succeeds and downloads", (st, doc, st2))
+    state["server"].stop()
+
+    # ---- expiry
+    start({"HEARTH_NOW": later(TEST_NOW, (OUTPUT_DAYS * 24 + 1) * 60)})
+    st, _, raw = download(GOVERNANCE, pack_job)
+    err = error_of(raw)
+    check(st == 410 and err.get("code") == "gone" and "%d days" % OUTPUT_DAYS in err.get("hint", ""),
+          "past %d days the file is gone: 410, with a hint" % OUTPUT_DAYS, (st, raw[:300]))
+    deadline = time.time() + WAIT
+    left = None
+    while time.time() < deadline:
+        left = count(db, "SELECT count(*) FROM job_output_chunk")
+        if left == 0:
+            break
+        time.sleep(0.2)
+    kept = count(db, "SELECT count(*) FROM job_output")
+    gone = count(db, "SELECT count(*) FROM job_output WHERE deleted_at IS NOT NULL")
+    check(left == 0 and kept >= 5 and gone == kept,
+          "the workers' sweep deletes every expired file's bytes, keeping the row with deleted_at", (left, kept, gone))
+    rc = state["server"].stop()
+    check(rc == 0, "the server stops cleanly", (rc, state["server"].log[-5:]))
+    pubkey = os.path.join(os.environ["HEARTH_AUDIT_DIR"], "hearth.audit-pubkey") if ON_PG else db + ".audit-pubkey"
+    v = subprocess.run([hearth, "audit", "verify", "--db", db, "--public-key", pubkey], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE)
+    check(v.returncode == 0, "the audit trail verifies", (v.stdout[-300:], v.stderr[-300:]))
+
+    if args.keep:
+        print("kept " + tmp)
+    else:
+        shutil.rmtree(tmp, ignore_errors=True)
+    print("%s: %d passed, %d failed" % ("job_files_pg" if ON_PG else "job_files", check.passed, check.failed))
+    return 0 if check.failed == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
