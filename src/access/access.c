@@ -216,6 +216,7 @@ static const struct route_rule {
     {"users.admin", ADMIN_ROLES, "only the administrator adds and changes accounts"},
     {"access.break_glass", BREAK_GLASS_ROLES, "break glass is for the front door, practitioners and team managers"},
     {"link.run", LINK_RUNNERS, "running the matching engine is for information governance and analysts"},
+    {"partner.import", LINK_RUNNERS, "importing partner data is for information governance and analysts"},
     {"jobs.read", CASE_ROLES, NULL},   /* each job: its asker, governance and the administrator (api_jobs.c) */
     {"jobs.cancel", CASE_ROLES, NULL},
     {"match.review", MATCH_REVIEWERS, "the match review queue and merges are for the front door, team managers "

@@ -183,6 +183,7 @@ int api_job_get(http_req *req);
 int api_job_cancel(http_req *req);
 int api_job_accepted(http_req *req, int64_t id);
 int api_job_output(http_req *req);
+int api_import_create(http_req *req);
 /* POST /api/v1/retention-plans/{id}/run (api_retention.c): an approved plan carried out as a job. */
 int api_retention_plan_run(http_req *req);
 int api_link_run_list(http_req *req);

@@ -123,6 +123,7 @@ static const char *output_permission(const char *kind)
         {"sar_pack", "governance.requests"},
         {"annex_a", "returns.annex_a"},
         {"research_extract", "returns.research"},
+        {"partner_import", "partner.import"}, /* the rows it refused, one "LINE: reason" a line */
     };
     for (size_t i = 0; kind && i < sizeof files / sizeof files[0]; i++)
         if (strcmp(files[i].kind, kind) == 0)

@@ -11,6 +11,7 @@
 enum {
     BODY_SMALL = 64 * 1024,   /* ordinary records */
     BODY_NOTE = 256 * 1024,   /* free text: notes, assessments, plans */
+    BODY_IMPORT = 64 * 1024 * 1024, /* a partner's CSV file with its mapping, for an import job */
 };
 
 #define COLLECTION(path, res, body)                                                                           \
@@ -69,6 +70,7 @@ const http_route api_routes[] = {
     {"GET", "/api/v1/settings", api_settings_list, "settings.read", 0, NULL, NULL, 0},
     {"PATCH", "/api/v1/settings/{name}", api_setting_update, "settings.write", 4096, NULL, NULL, 0},
     {"POST", "/api/v1/link-runs", api_link_run_create, "link.run", 4096, NULL, NULL, 0},
+    {"POST", "/api/v1/imports", api_import_create, "partner.import", BODY_IMPORT, NULL, NULL, 0},
     {"GET", "/api/v1/link-runs", api_link_run_list, "link.run", 0, "after,limit", NULL, 0},
     {"GET", "/api/v1/jobs", api_job_list, "jobs.read", 0, "after,limit,mine", NULL, 0},
     {"GET", "/api/v1/jobs/{id}", api_job_get, "jobs.read", 0, NULL, NULL, 0},

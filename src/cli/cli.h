@@ -110,7 +110,7 @@ int cli_link_index(int argc, char **argv);
  * called between records. 0 or the error, *c counting what was done either way. */
 typedef struct cli_retention_counts {
     uint64_t due, destroyed, archived, already, held_since, rows_removed;
-    uint64_t job_outputs_deleted; /* carried out: the expired files of jobs deleted (jobs_output_expire) */
+    uint64_t job_outputs_deleted; /* carried out: the expired files of jobs deleted (jobs_files_expire) */
 } cli_retention_counts;
 typedef struct cli_retention_run_opts {
     int64_t plan_id;
@@ -142,6 +142,8 @@ int cli_job_annex_a(const cli_job_ctx *j, const json_t *params, json_t **result,
                     core_error *err);
 int cli_job_research_extract(const cli_job_ctx *j, const json_t *params, json_t **result, char *ref, size_t refcap,
                              core_error *err);
+int cli_job_import(const cli_job_ctx *j, const json_t *params, json_t **result, char *ref, size_t refcap,
+                   core_error *err);
 int cli_identify(int argc, char **argv);
 int cli_sar_pack(int argc, char **argv);
 int cli_retention_run(int argc, char **argv);

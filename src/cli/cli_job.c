@@ -11,8 +11,8 @@
  * from the council's policy as the request found it; retention_run — an approved retention plan
  * {"plan_id", "confirm", "policy": the server's policy file} carried out as `hearth retention run` does
  * (cli_retention_run.c), its events through the audit outbox (the server's audit writer owns the trail);
- * sar_pack, annex_a and research_extract — the kinds that make a file, kept as the job's output
- * (cli_job_files.c).
+ * sar_pack, annex_a, research_extract and partner_import — the kinds that make a file, kept as the job's output
+ * (cli_job_files.c; an import's file is its input).
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -100,10 +100,12 @@ static const struct job_kind {
     {"sar_pack", cli_job_sar_pack},
     {"annex_a", cli_job_annex_a},
     {"research_extract", cli_job_research_extract},
+    {"partner_import", cli_job_import},
 };
 
 /* The kinds `hearth serve` runs, NULL-terminated (jobs_runner_config.kinds). */
-const char *const cli_job_kinds[] = {"link_run", "retention_run", "sar_pack", "annex_a", "research_extract", NULL};
+const char *const cli_job_kinds[] = {"link_run", "retention_run", "sar_pack", "annex_a", "research_extract",
+                                     "partner_import", NULL};
 
 int cli_job_run(int argc, char **argv)
 {

@@ -9,6 +9,9 @@
  *   research_extract  {"share", "from", "to", "recipient_key", "la_code", "policy"}
  *                                                    a research share sealed to its recipient, as
  *                                                    POST /api/v1/returns/research-extracts and `hearth extract`
+ *   partner_import    {"dataset", "mapping", "file_name", "section", "agency_id"} and the file as its input
+ *                                                    a partner's file imported as `hearth import` does; the
+ *                                                    output is the rows it refused, one "LINE: reason" a line
  *
  * Each does the work with the module that owns it, at progress points where a cancel stops it (before the
  * file is kept, nothing of it is), then keeps the file as the job's output (jobs_output_put, one transaction)
@@ -30,7 +33,9 @@
 #include "core/core_buf.h"
 #include "core/core_clock.h"
 #include "gov/gov.h"
+#include "import/import.h"
 #include "jobs/jobs.h"
+#include "link/link.h"
 #include "policy/policy.h"
 #include "report/report.h"
 #include "report/report_annex.h"
@@ -242,5 +247,136 @@ int cli_job_research_extract(const cli_job_ctx *j, const json_t *params, json_t 
     if (rc)
         return rc;
     snprintf(ref, refcap, "research_extract/%s", res.extract_ref);
+    return out_of_memory(*result, err);
+}
+
+/* ---- partner_import: a partner's file uploaded with the job (POST /api/v1/imports, api_import.c) ---- */
+
+typedef struct import_job {
+    const cli_job_ctx *j;
+    const char *dataset;
+    core_buf rejects;  /* "LINE: reason" lines: the job's output */
+    size_t len;        /* the file's size, for progress */
+    int64_t high;      /* the highest audit outbox row written */
+} import_job;
+
+static void job_reject(void *ctx, uint64_t line, const char *reason)
+{
+    import_job *ij = ctx;
+    core_buf_addf(&ij->rejects, "%" PRIu64 ": %s\n", line, reason);
+}
+
+/* A progress point every few hundred rows: bytes read of the file's, where a cancel stops it. */
+static void job_progress(void *ctx, const import_counts *c)
+{
+    import_job *ij = ctx;
+    jobs_child_progress(NULL, "importing", c->bytes, ij->len);
+}
+
+/* In the first batch's transaction: the import's start, as `hearth import` records it (via job). */
+static int job_import_started(void *ctx, store *s, const import_counts *c, core_error *err)
+{
+    import_job *ij = ctx;
+    json_t *d = json_pack("{s:s,s:I,s:s,s:I}", "dataset", ij->dataset, "import_id", (json_int_t)c->import_id, "via",
+                          "job", "job", (json_int_t)ij->j->job);
+    char *text = d ? json_dumps(d, JSON_COMPACT) : NULL;
+    json_decref(d);
+    if (!text)
+        return core_error_set(err, CORE_E_INTERNAL, "out of memory");
+    audit_event ev = {ij->j->user_id, NULL, "import_started", "partner_dataset", c->dataset_id, text, NULL};
+    int64_t row = 0;
+    int rc = audit_outbox_add(s, &ev, &row, err);
+    free(text);
+    if (rc == 0 && row > ij->high)
+        ij->high = row;
+    return rc;
+}
+
+int cli_job_import(const cli_job_ctx *j, const json_t *params, json_t **result, char *ref, size_t refcap,
+                   core_error *err)
+{
+    const char *dataset, *file, *section;
+    int rc = text_param(params, "dataset", 0, &dataset, err);
+    if (rc == 0)
+        rc = text_param(params, "file_name", 0, &file, err);
+    if (rc == 0)
+        rc = text_param(params, "section", 1, &section, err);
+    const json_t *mapping = json_object_get(params, "mapping");
+    if (rc == 0 && !json_is_object(mapping))
+        rc = core_error_set(err, CORE_E_INVALID_VALUE, "the job's mapping is missing");
+    if (rc)
+        return rc;
+    jobs_child_progress(NULL, "reading the file", 0, 0);
+    char *mj = json_dumps(mapping, JSON_COMPACT), *csv = NULL;
+    link_mapping m;
+    rc = mj ? link_mapping_parse(mj, strlen(mj), &m, err) : core_error_set(err, CORE_E_INTERNAL, "out of memory");
+    free(mj);
+    if (rc)
+        return rc;
+    import_job ij = {.j = j, .dataset = dataset};
+    core_buf_init(&ij.rejects, (size_t)JOBS_OUTPUT_MAX);
+    rc = jobs_input_read(j->s, j->job, &csv, &ij.len, err);
+    import_counts c = {0};
+    if (rc == 0) {
+        import_options io = {.dataset = dataset,
+                             .file = file,
+                             .section = section,
+                             .agency_id = json_integer_value(json_object_get(params, "agency_id")),
+                             .reject = job_reject,
+                             .progress = job_progress,
+                             .ctx = &ij,
+                             .in_first_batch = job_import_started};
+        jobs_child_progress(NULL, "importing", 0, ij.len);
+        rc = import_csv_mem(j->s, csv, ij.len, &m, &io, &c, err);
+    }
+    free(csv);
+    link_mapping_free(&m);
+    if (rc == 0 && !core_buf_ok(&ij.rejects))
+        rc = core_error_set(err, CORE_E_INVALID_VALUE, "the list of refused rows is larger than %d MiB",
+                            JOBS_OUTPUT_MAX >> 20);
+    /* the counts on the trail, as the command records them: never a row's contents */
+    json_t *counts = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b}", "dataset", dataset, "import_id",
+                               (json_int_t)c.import_id, "read", (json_int_t)c.read, "inserted", (json_int_t)c.inserted,
+                               "updated", (json_int_t)c.updated, "unchanged", (json_int_t)c.unchanged, "rejected",
+                               (json_int_t)c.rejected, "not_utf8", (json_int_t)c.not_utf8, "dataset_created",
+                               c.dataset_created);
+    if (rc == 0) {
+        jobs_child_progress(NULL, "keeping the refused rows", ij.len, ij.len);
+        json_t *d = json_deep_copy(counts);
+        json_object_set_new(d, "via", json_string("job"));
+        char *text = d ? json_dumps(d, JSON_COMPACT) : NULL;
+        json_decref(d);
+        audit_event ev = {j->user_id, NULL, "import", "partner_dataset", c.dataset_id, text, NULL};
+        int64_t row = 0;
+        rc = store_begin(j->s, err);
+        if (rc == 0)
+            rc = audit_outbox_add(j->s, &ev, &row, err);
+        if (rc == 0)
+            rc = store_commit(j->s, err);
+        else
+            store_rollback(j->s);
+        free(text);
+        if (rc == 0 && row > ij.high)
+            ij.high = row;
+    }
+    size_t rlen = 0;
+    char *rejects = rc == 0 ? core_buf_detach(&ij.rejects, &rlen) : NULL;
+    core_buf_release(&ij.rejects);
+    if (rc == 0) {
+        char name[96];
+        snprintf(name, sizeof name, "%s-import-%" PRId64 "-rejects.txt", dataset, c.import_id);
+        rc = jobs_output_put(j->s, j->job, name, "text/plain; charset=utf-8", rejects ? rejects : "", rlen, err);
+    }
+    free(rejects);
+    if (rc == 0) {
+        json_object_set_new(counts, "outbox_high", json_integer(ij.high));
+        json_object_set_new(counts, "dataset_id", json_integer(c.dataset_id));
+        *result = counts;
+        counts = NULL;
+        snprintf(ref, refcap, "partner_import/%" PRId64, c.import_id);
+    }
+    json_decref(counts);
+    if (rc)
+        return rc;
     return out_of_memory(*result, err);
 }

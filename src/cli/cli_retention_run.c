@@ -12,7 +12,7 @@
  * or archived are counted, not repeated); once every row is done the plan is marked run. Each disposal is on
  * the audit trail (action dispose or archive, with the disposal reference); the certificate of each is
  * GET /api/v1/disposals/{id}. A run carried out also deletes the files background jobs kept that are past
- * their time (jobs_output_expire: src/jobs/README.md), so nothing outlives its retention for want of a server.
+ * their time (jobs_files_expire: src/jobs/README.md), so nothing outlives its retention for want of a server.
  */
 #include <getopt.h>
 #include <inttypes.h>
@@ -195,7 +195,7 @@ int cli_retention_carry_out(cli_db *d, const policy *pol, const cli_retention_ru
         rc = retention_plan_mark_run(d->s, &d->arena, plan_id, 0, err);
     int64_t gone = 0; /* the files jobs kept, past their time (src/jobs/README.md): deleted by every run */
     if (rc == 0 && o->confirm)
-        rc = jobs_output_expire(d->s, &gone, err);
+        rc = jobs_files_expire(d->s, &gone, err);
     c->job_outputs_deleted = (uint64_t)gone;
     free(f.v);
     return rc;

@@ -111,18 +111,20 @@ int jobs_get(store *s, int64_t id, json_t **out, core_error *err);
  * (1..JOBS_PAGE_MAX): {"items": [...], "next": cursor | null}. *out a new reference. */
 int jobs_list(store *s, int64_t owner, int64_t before, int64_t limit, json_t **out, core_error *err);
 
-/* ---- the files jobs make (jobs_output.c, migration 0029) ----
+/* ---- the files of jobs (jobs_files.c, migration 0029) ----
  *
- * A job that makes a file (a subject-access pack, Annex A, a research extract) keeps it in the database, so
- * any server can serve it (J7). It is kept JOBS_OUTPUT_DAYS days from its making; past that it is gone: the
- * download answers 410, and jobs_output_expire() deletes its bytes (the job workers' sweep, every retention
- * run carried out). Its row stays, with deleted_at, and holds no personal data (a name, a size, a digest).
- *   J7. An output is written whole in one transaction by the job's process before it reports its result, and
- *       read back only when its digest matches; only a succeeded job's output is ever served (one of a job
- *       that then failed or was cancelled is deleted by the next sweep). */
+ * A job that makes a file (a subject-access pack, Annex A, a research extract) keeps it in the database as its
+ * output, so any server can serve it; a job started with a file (an import's CSV) is queued with it as its
+ * input, so any server's worker can run it. An output is kept JOBS_OUTPUT_DAYS days from its making; past that
+ * it is gone: the download answers 410, and jobs_files_expire() deletes its bytes (the job workers' sweep,
+ * every retention run carried out). An input's bytes are deleted by the same sweep once its job has finished.
+ * A file's row stays, with deleted_at, and holds no personal data (a name, a size, a digest).
+ *   J7. A file is written whole in one transaction — an output by the job's process before it reports its
+ *       result, an input with its job — and read back only when its digest matches; only a succeeded job's
+ *       output is ever served (one of a job that then failed or was cancelled is deleted by the next sweep). */
 
 enum {
-    JOBS_OUTPUT_DAYS = 7,                /* how long a job's file is kept (docs/decisions.md) */
+    JOBS_OUTPUT_DAYS = 7,                /* how long a job's output is kept (docs/decisions.md) */
     JOBS_OUTPUT_CHUNK = 1 << 20,         /* bytes per stored chunk, before base64 */
     JOBS_OUTPUT_MAX = 512 * 1024 * 1024, /* the largest file a job may keep */
 };
@@ -136,20 +138,27 @@ typedef struct jobs_output_info {
     int deleted; /* 1: its bytes were deleted */
 } jobs_output_info;
 
-/* Keep len bytes of data as job's file, replacing any earlier one, expiring JOBS_OUTPUT_DAYS from now; one
+/* Keep len bytes of data as job's output, replacing any earlier one, expiring JOBS_OUTPUT_DAYS from now; one
  * transaction (call it outside any). Errors: CORE_E_INVALID_VALUE (past JOBS_OUTPUT_MAX), the store's. */
 int jobs_output_put(store *s, int64_t job, const char *name, const char *content_type, const char *data, size_t len,
                     core_error *err);
-/* What job kept. CORE_E_NOT_FOUND when it kept no file. */
+/* What job kept as its output. CORE_E_NOT_FOUND when it kept none. */
 int jobs_output_info_get(store *s, int64_t job, jobs_output_info *out, core_error *err);
 /* 1 when the file has gone: deleted, or past its expiry by the program's clock (deleted or not yet). */
 int jobs_output_expired(const jobs_output_info *o);
-/* The file's bytes: *data a new allocation the caller frees. CORE_E_NOT_FOUND (none), CORE_E_GONE (deleted),
- * CORE_E_INTERNAL (a chunk missing, or the digest differs). */
+/* The output's bytes: *data a new allocation the caller frees. CORE_E_NOT_FOUND (none), CORE_E_GONE
+ * (deleted), CORE_E_INTERNAL (a chunk missing, or the digest differs). */
 int jobs_output_read(store *s, int64_t job, char **data, size_t *len, core_error *err);
-/* Delete the bytes of every output past its expiry, or of a job that did not succeed, one transaction each;
- * *count how many. */
-int jobs_output_expire(store *s, int64_t *count, core_error *err);
+/* Queue a job as jobs_create() does (never exclusive) with len bytes of data as its input, in one transaction:
+ * a worker never sees the job without its file. Errors: CORE_E_BODY_TOO_LARGE (past JOBS_OUTPUT_MAX), the
+ * store's. */
+int jobs_create_with_input(store *s, const char *kind, int64_t user_id, const char *params, const char *name,
+                           const char *content_type, const char *data, size_t len, int64_t *id, core_error *err);
+/* The input's bytes, as jobs_output_read(). */
+int jobs_input_read(store *s, int64_t job, char **data, size_t *len, core_error *err);
+/* Delete the bytes of every output past its expiry or of a job that did not succeed, and of every input
+ * whose job has finished, one transaction each; *count how many files. */
+int jobs_files_expire(store *s, int64_t *count, core_error *err);
 
 /* ---- the worker (jobs_runner.c) ---- */
 

@@ -528,14 +528,14 @@ static void *worker_main(void *arg)
                 core_log(CORE_LOG_WARN, "jobs_interrupted", "jobs", n, "hint",
                          "their server stopped while they ran: start them again", CORE_LOG_END);
             }
-            int64_t gone = 0; /* the files jobs kept, once expired (J7) */
+            int64_t gone = 0; /* the files of jobs no longer wanted (J7) */
             core_error_clear(&err);
-            if (jobs_output_expire(s, &gone, &err) != 0 && err.code != CORE_E_BUSY)
-                core_log(CORE_LOG_WARN, "job_outputs_not_deleted", "detail", err.detail, CORE_LOG_END);
+            if (jobs_files_expire(s, &gone, &err) != 0 && err.code != CORE_E_BUSY)
+                core_log(CORE_LOG_WARN, "job_files_not_deleted", "detail", err.detail, CORE_LOG_END);
             else if (gone > 0) {
                 char n[24];
                 snprintf(n, sizeof n, "%" PRId64, gone);
-                core_log(CORE_LOG_INFO, "job_outputs_deleted", "outputs", n, CORE_LOG_END);
+                core_log(CORE_LOG_INFO, "job_files_deleted", "files", n, CORE_LOG_END);
             }
             clock_gettime(CLOCK_MONOTONIC, &swept);
             first = 0;

@@ -119,6 +119,7 @@ FIXED_ROUTES = [
     "GET /api/v1/claims", "POST /api/v1/claims",
     # background jobs (src/jobs/): every signed-in role, each job its asker's (and governance's and the admin's)
     "GET /api/v1/jobs", "GET /api/v1/jobs/{id}", "POST /api/v1/jobs/{id}/cancel", "GET /api/v1/jobs/{id}/output",
+    "POST /api/v1/imports",
     "POST /api/v1/retention-plans/{id}/run",
 ]
 LINK_RUNNERS = ("governance", "analyst")
@@ -1114,6 +1115,11 @@ class Matrix:
                           gate_missing(LINK_RUNNERS, "running the matching engine")
                           if not anon and p.role in LINK_RUNNERS else runs,
                           body={"dataset": "matrix_no_such_dataset"}))
+        # a partner's file imported from the web, as a job (what it does: tests/api/job_files.py): a one-row upload
+        cells.append(Cell(p, "POST /api/v1/imports", "POST", "/api/v1/imports",
+                          gate(LINK_RUNNERS, "importing partner data"),
+                          body={"dataset": "matrix_upload", "mapping": {"id": "id", "family_name": "family_name"},
+                                "csv": "id,family_name\nm1,Matrix\n"}))
         # background jobs (api_jobs.c): anyone signed in lists their own; a job that is not there, or is
         # another's, is absent (what they do: tests/api/jobs.py)
         mine = unauth if anon else ALLOW("the caller's own jobs")

@@ -17,6 +17,9 @@ names) and runs servers with Durham's policy on it. Checks, for each kind:
   - research_extract: POST /api/v1/returns/research-extracts {"job": true} queues the sealed extract for
     governance (an analyst is refused before anything is queued); the file opens with the recipient's secret
     key and its digest is the extract's reference;
+  - partner_import: POST /api/v1/imports with a mapping and a synthetic partner file (one row broken) is
+    refused at once for bad input (nothing queued), else imported by a job: the good rows kept, the bad one
+    the job's output with its line, the import on the audit trail, the uploaded bytes deleted once it ran;
   - the download: the one who asked has it (200, the kind's type and file name, the bytes the result counts),
     each download an audit event; governance has the analyst's return; the administrator, who sees every
     job, is refused (403, audited as denied); a practitioner does not see the job (404);
@@ -48,6 +51,7 @@ from jobs import Server, later, job_processes
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DURHAM = os.path.join(HERE, "..", "..", "policy", "durham.yaml")
+SYNTH_MAPPING = os.path.join(HERE, "..", "..", "bench", "link-mappings", "synth.json")
 TEST_NOW = os.environ.setdefault("HEARTH_NOW", "2026-11-23T12:00:00Z")
 ON_PG = os.environ.get("HEARTH_TEST_BACKEND") == "postgres"
 ANALYST, GOVERNANCE, ADMIN, PRACTITIONER = "sfcoordinator", "dpo", "admin", "practitioner.n1"
@@ -276,6 +280,52 @@ def main():
                                 "AND detail LIKE ?", (gov_id, "%" + res.get("extract_ref", "x")[:16] + "%"))
     check(disclosed == res.get("people"), "each person disclosed is in the audit trail", (disclosed, res))
 
+    # ---- a partner's file imported from the web
+    index_csv, partner_csv = os.path.join(tmp, "index.csv"), os.path.join(tmp, "partner.csv")
+    rc, _, err = hearth_cli(hearth, "link", "synth", "--people", "400", "--index", index_csv, "--partner",
+                            partner_csv, "--seed", "5")
+    with open(SYNTH_MAPPING, encoding="utf-8") as f:
+        mapping = json.load(f)
+    with open(partner_csv, encoding="utf-8") as f:
+        text = f.read()
+    good = len(text.splitlines()) - 1
+    text += "only,three,fields\n"  # a row the import refuses, with its line
+    upload = {"dataset": "web_upload", "mapping": mapping, "csv": text, "file_name": "partner.csv"}
+    jobs_before = count(db, "SELECT count(*) FROM job")
+    st, _, doc = api(ANALYST, "POST", "/api/v1/imports", dict(upload, dataset="bad name!"))
+    st2, _, doc2 = api(ANALYST, "POST", "/api/v1/imports", dict(upload, csv="a,b\n1,2\n"))
+    st3, _, doc3 = api(ANALYST, "POST", "/api/v1/imports", dict(upload, mapping={"nonsense": 1}))
+    st4, _, doc4 = api(PRACTITIONER, "POST", "/api/v1/imports", upload)
+    check(st == 422 and st2 == 422 and "header has no column" in (doc2.get("error") or {}).get("detail", "")
+          and st3 in (400, 422) and st4 == 403 and count(db, "SELECT count(*) FROM job") == jobs_before,
+          "a bad dataset name, a file without the mapping's columns, a bad mapping, a practitioner: refused, "
+          "nothing queued", (st, doc, st2, doc2, st3, doc3, st4))
+    st, _, job = api(ANALYST, "POST", "/api/v1/imports", upload)
+    url = job.get("url", "/api/v1/jobs/0")
+    doc = wait_for(url, done, ANALYST)
+    res = doc.get("result") or {}
+    stored = count(db, "SELECT count(*) FROM partner_record r JOIN partner_dataset d ON d.id = r.dataset_id "
+                       "WHERE d.name = 'web_upload'")
+    check(st == 202 and job.get("kind") == "partner_import" and doc.get("state") == "succeeded"
+          and res.get("read") == good + 1 and res.get("rejected") == 1 and res.get("inserted") == good
+          and stored == good and doc.get("result_ref") == "partner_import/%s" % res.get("import_id"),
+          "an analyst's upload is imported by a job: %d rows kept, the bad one refused" % good, (st, doc, stored))
+    st, hdrs, raw = download(ANALYST, job.get("id"))
+    lines = raw.decode("utf-8", "replace").splitlines()
+    check(st == 200 and len(lines) == 1 and lines[0].startswith("%d: " % (good + 2)),
+          "its output is the refused row, with its line and reason", (st, lines[:3]))
+    imported = count(trail_db, "SELECT count(*) FROM audit_event WHERE action IN ('import', 'import_started') "
+                               "AND actor_user_id = ? AND detail LIKE ?", (analyst_id, '%"via":"job"%'))
+    check(imported == 2, "the import's start and its counts are in the audit trail for the analyst", imported)
+    deadline = time.time() + WAIT
+    left = None
+    while time.time() < deadline:
+        left = count(db, "SELECT count(*) FROM job_file_chunk WHERE role = 'input' AND job_id = ?", (job.get("id"),))
+        if left == 0:
+            break
+        time.sleep(0.2)
+    check(left == 0, "once the job has finished, the uploaded file's bytes are deleted by the sweep", left)
+
     # ---- cancel: nothing kept, nothing exported
     open(hold, "w").close()
     exports_before = count(trail_db, "SELECT count(*) FROM audit_event WHERE action = 'export' AND actor_user_id = ?",
@@ -291,7 +341,8 @@ def main():
     exports_after = count(trail_db, "SELECT count(*) FROM audit_event WHERE action = 'export' AND actor_user_id = ?",
                           (analyst_id,))
     check(doc.get("state") == "cancelled" and st == 409 and exports_after == exports_before
-          and count(db, "SELECT count(*) FROM job_output WHERE job_id = ?", (job.get("id"),)) == 0,
+          and count(db, "SELECT count(*) FROM job_file WHERE role = 'output' AND job_id = ?",
+                    (job.get("id"),)) == 0,
           "it stops at its progress point: no file, no export recorded", (doc, st, exports_before, exports_after))
 
     # ---- kill -9 mid-job
@@ -327,12 +378,12 @@ def main():
     deadline = time.time() + WAIT
     left = None
     while time.time() < deadline:
-        left = count(db, "SELECT count(*) FROM job_output_chunk")
+        left = count(db, "SELECT count(*) FROM job_file_chunk WHERE role = 'output'")
         if left == 0:
             break
         time.sleep(0.2)
-    kept = count(db, "SELECT count(*) FROM job_output")
-    gone = count(db, "SELECT count(*) FROM job_output WHERE deleted_at IS NOT NULL")
+    kept = count(db, "SELECT count(*) FROM job_file WHERE role = 'output'")
+    gone = count(db, "SELECT count(*) FROM job_file WHERE role = 'output' AND deleted_at IS NOT NULL")
     check(left == 0 and kept >= 5 and gone == kept,
           "the workers' sweep deletes every expired file's bytes, keeping the row with deleted_at", (left, kept, gone))
     rc = state["server"].stop()

@@ -483,6 +483,7 @@ static void test_error_table(void **state)
         {CORE_E_STALE, "stale_version", 409},
         {CORE_E_RESTRICTED, "restricted", 409},
         {CORE_E_STORAGE_FULL, "storage_full", 507},
+        {CORE_E_GONE, "gone", 410},
     };
     size_t n = sizeof rows / sizeof rows[0];
     for (size_t i = 0; i < n; i++) {

@@ -1,12 +1,15 @@
 /*
- * test_jobs_output.c — unit tests for the files jobs keep (jobs/jobs_output.c, migration 0029):
+ * test_jobs_files.c — unit tests for the files jobs keep (jobs/jobs_files.c, migration 0029):
  *   round trip  bytes of every value, empty, and across several chunks come back the same, with name, type,
  *               size and the expiry JOBS_OUTPUT_DAYS ahead; writing again replaces the file;
  *   damage      a chunk changed or missing is refused (the digest), never served;
  *   absent      a job that kept nothing is not found;
  *   expire      an output past its time, or of a job that did not succeed, loses its bytes and keeps its row
  *               (deleted_at); one still in time of a succeeded job is left alone; reading a deleted one is
- *               CORE_E_GONE; a second sweep deletes nothing more.
+ *               CORE_E_GONE; a second sweep deletes nothing more;
+ *   input       a job queued with its file reads it back; the file goes with the job or not at all; once the
+ *               job has finished the sweep deletes the input's bytes, not before; an output of the same job
+ *               is its own file.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -109,7 +112,7 @@ static void round_trip(void **state)
     assert_int_equal(len, 5);
     assert_memory_equal(back, "x,y\r\n", 5);
     free(back);
-    assert_int_equal(one(f, "SELECT count(*) FROM job_output_chunk"), 1);
+    assert_int_equal(one(f, "SELECT count(*) FROM job_file_chunk"), 1);
     /* empty */
     int64_t empty = job(f, "succeeded");
     assert_ok(jobs_output_put(f->s, empty, "e", "text/plain", "", 0, &f->err), f->err);
@@ -126,11 +129,11 @@ static void damage(void **state)
     assert_ok(jobs_output_put(f->s, id, "a", "text/plain", "hello, world", 12, &f->err), f->err);
     char *back = NULL;
     size_t len = 0;
-    exec(f, "UPDATE job_output_chunk SET data = 'aGVsbG8sIFdPUkxE'"); /* "hello, WORLD" */
+    exec(f, "UPDATE job_file_chunk SET data = 'aGVsbG8sIFdPUkxE'"); /* "hello, WORLD" */
     assert_int_equal(jobs_output_read(f->s, id, &back, &len, &f->err), CORE_E_INTERNAL);
     assert_null(back);
     assert_non_null(strstr(f->err.detail, "digest"));
-    exec(f, "DELETE FROM job_output_chunk");
+    exec(f, "DELETE FROM job_file_chunk");
     assert_int_equal(jobs_output_read(f->s, id, &back, &len, &f->err), CORE_E_INTERNAL);
     assert_null(back);
     jobs_output_info o;
@@ -147,15 +150,15 @@ static void expire(void **state)
     for (size_t i = 0; i < 4; i++)
         assert_ok(jobs_output_put(f->s, ids[i], "f", "text/plain", "abc", 3, &f->err), f->err);
     char sql[160];
-    snprintf(sql, sizeof sql, "UPDATE job_output SET expires_at = '2000-01-01T00:00:00Z' WHERE job_id = %lld",
+    snprintf(sql, sizeof sql, "UPDATE job_file SET expires_at = '2000-01-01T00:00:00Z' WHERE job_id = %lld",
              (long long)old);
     exec(f, sql);
     int64_t count = -1;
-    assert_ok(jobs_output_expire(f->s, &count, &f->err), f->err);
+    assert_ok(jobs_files_expire(f->s, &count, &f->err), f->err);
     assert_int_equal(count, 2); /* the old one and the cancelled one */
-    assert_int_equal(one(f, "SELECT count(*) FROM job_output"), 4);
-    assert_int_equal(one(f, "SELECT count(*) FROM job_output WHERE deleted_at IS NOT NULL"), 2);
-    assert_int_equal(one(f, "SELECT count(*) FROM job_output_chunk"), 2); /* fresh and running */
+    assert_int_equal(one(f, "SELECT count(*) FROM job_file"), 4);
+    assert_int_equal(one(f, "SELECT count(*) FROM job_file WHERE role = 'output' AND deleted_at IS NOT NULL"), 2);
+    assert_int_equal(one(f, "SELECT count(*) FROM job_file_chunk"), 2); /* fresh and running */
     jobs_output_info o;
     assert_ok(jobs_output_info_get(f->s, old, &o, &f->err), f->err);
     assert_int_equal(o.deleted, 1);
@@ -165,10 +168,10 @@ static void expire(void **state)
     assert_int_equal(jobs_output_read(f->s, old, &back, &len, &f->err), CORE_E_GONE);
     assert_ok(jobs_output_read(f->s, fresh, &back, &len, &f->err), f->err);
     free(back);
-    assert_ok(jobs_output_expire(f->s, &count, &f->err), f->err);
+    assert_ok(jobs_files_expire(f->s, &count, &f->err), f->err);
     assert_int_equal(count, 0);
     /* past its time but not yet swept: expired all the same */
-    snprintf(sql, sizeof sql, "UPDATE job_output SET expires_at = '2000-01-01T00:00:00Z' WHERE job_id = %lld",
+    snprintf(sql, sizeof sql, "UPDATE job_file SET expires_at = '2000-01-01T00:00:00Z' WHERE job_id = %lld",
              (long long)fresh);
     exec(f, sql);
     assert_ok(jobs_output_info_get(f->s, fresh, &o, &f->err), f->err);
@@ -182,7 +185,41 @@ static void too_large(void **state)
     int64_t id = job(f, "succeeded");
     assert_int_equal(jobs_output_put(f->s, id, "big", "text/plain", "", (size_t)JOBS_OUTPUT_MAX + 1, &f->err),
                      CORE_E_INVALID_VALUE);
-    assert_int_equal(one(f, "SELECT count(*) FROM job_output"), 0);
+    assert_int_equal(one(f, "SELECT count(*) FROM job_file"), 0);
+}
+
+static void input(void **state)
+{
+    fixture *f = *state;
+    int64_t id = 0;
+    assert_ok(jobs_create_with_input(f->s, "partner_import", 0, "{}", "a.csv", "text/csv", "id,name\n1,x\n", 12, &id,
+                                     &f->err),
+              f->err);
+    char *back = NULL;
+    size_t len = 0;
+    assert_ok(jobs_input_read(f->s, id, &back, &len, &f->err), f->err);
+    assert_int_equal(len, 12);
+    assert_memory_equal(back, "id,name\n1,x\n", 12);
+    free(back);
+    jobs_output_info o;
+    assert_int_equal(jobs_output_info_get(f->s, id, &o, &f->err), CORE_E_NOT_FOUND); /* the input is not an output */
+    assert_ok(jobs_output_put(f->s, id, "r.txt", "text/plain", "2: bad", 6, &f->err), f->err);
+    int64_t count = -1;
+    assert_ok(jobs_files_expire(f->s, &count, &f->err), f->err);
+    assert_int_equal(count, 0); /* queued: its input is still wanted */
+    exec(f, "UPDATE job SET state = 'succeeded', finished_at = '2026-01-01T00:00:00Z'");
+    assert_ok(jobs_files_expire(f->s, &count, &f->err), f->err);
+    assert_int_equal(count, 1); /* the input; the output keeps its 7 days */
+    assert_int_equal(jobs_input_read(f->s, id, &back, &len, &f->err), CORE_E_GONE);
+    assert_ok(jobs_output_read(f->s, id, &back, &len, &f->err), f->err);
+    assert_int_equal(len, 6);
+    free(back);
+    /* too large: nothing queued */
+    int64_t before = one(f, "SELECT count(*) FROM job");
+    assert_int_equal(jobs_create_with_input(f->s, "partner_import", 0, "{}", "b.csv", "text/csv", "", (size_t)JOBS_OUTPUT_MAX + 1,
+                                            &id, &f->err),
+                     CORE_E_BODY_TOO_LARGE);
+    assert_int_equal(one(f, "SELECT count(*) FROM job"), before);
 }
 
 int main(void)
@@ -192,6 +229,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(damage, setup, teardown),
         cmocka_unit_test_setup_teardown(expire, setup, teardown),
         cmocka_unit_test_setup_teardown(too_large, setup, teardown),
+        cmocka_unit_test_setup_teardown(input, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

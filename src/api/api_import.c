@@ -1,0 +1,124 @@
+/*
+ * api_import.c — a partner's file imported from the web, as a background job (src/import/, src/jobs/):
+ *
+ *   POST /api/v1/imports
+ *   {"dataset": NAME, "mapping": {...}, "csv": TEXT, "file_name"?: TEXT, "section"?: CODE, "agency_id"?: ID}
+ *
+ * The same import as `hearth import --dataset NAME --mapping FILE [--section CODE] [--agency ID] FILE`: the
+ * mapping is the object the command reads from its file (link.h), the CSV the file's text (UTF-8, as JSON
+ * carries it), up to 64 MiB in all. For information governance and analysts (permission partner.import). What
+ * can be checked at once is, before anything is queued — the dataset's name, the mapping, the file's header
+ * holding every column the mapping names — so bad input changes nothing; the job (kind partner_import) is then
+ * queued with the file as its input in one transaction (jobs_create_with_input) and the answer is 202 with
+ * the job. Its result is the import's counts; its output, the rows it refused, one "LINE: reason" a line
+ * (GET /api/v1/jobs/{id}/output). The file's rows are never in the job's params or result (jobs.h J6).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/api.h"
+#include "import/import.h"
+#include "jobs/jobs.h"
+#include "link/link.h"
+
+enum { IMPORT_NAME_MAX = 120 };
+
+/* 1 when the header line (n bytes) has the field col, quoted or not. */
+static int header_field(const char *line, size_t n, const char *col)
+{
+    size_t k = strlen(col);
+    for (const char *p = line; p + k <= line + n; p++)
+        if (memcmp(p, col, k) == 0 && (p == line || p[-1] == ',' || p[-1] == '"') &&
+            (p + k == line + n || p[k] == ',' || p[k] == '"'))
+            return 1;
+    return 0;
+}
+
+/* The file's first line holds every column the mapping names (the import checks it again, with the reason). */
+static int header_has(const char *csv, const link_mapping *m, core_error *err)
+{
+    const char *end = strpbrk(csv, "\r\n");
+    size_t n = end ? (size_t)(end - csv) : strlen(csv);
+    const char *fixed[] = {m->id, m->given_name, m->family_name, m->full_name, m->date_of_birth, m->sex,
+                           m->postcode, m->town, m->email, m->nhs_number, m->nino, m->upn};
+    const char *cols[sizeof fixed / sizeof fixed[0] + LINK_MAP_ADDRESS_MAX + LINK_MAP_ATTRIBUTES_MAX];
+    size_t nc = 0;
+    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
+        cols[nc++] = fixed[i];
+    for (int i = 0; i < m->naddress; i++)
+        cols[nc++] = m->address[i];
+    for (int i = 0; i < m->nattr; i++)
+        cols[nc++] = m->attr_column[i];
+    for (size_t i = 0; i < nc; i++) {
+        if (!cols[i] || header_field(csv, n, cols[i]))
+            continue;
+        core_error_set(err, CORE_E_INVALID_VALUE, "the file's header has no column %s, which the mapping names",
+                       cols[i]);
+        return core_error_hint(err, "the first line of the file names its columns, as the mapping does");
+    }
+    return 0;
+}
+
+int api_import_create(http_req *req)
+{
+    core_error err;
+    core_error_clear(&err);
+    json_t *body;
+    const char *dataset = NULL, *csv = NULL, *file = NULL, *section = NULL;
+    int64_t agency = 0;
+    if (http_body_json(req, &body, &err) ||
+        api_body_only(body, "dataset,mapping,csv,file_name,section,agency_id", &err) ||
+        api_body_text(body, "dataset", 1, 1, 64, &dataset, &err) ||
+        api_body_text(body, "file_name", 0, 1, IMPORT_NAME_MAX, &file, &err) ||
+        api_body_text(body, "section", 0, 1, 64, &section, &err) || api_body_id(body, "agency_id", &agency, &err))
+        return http_reply_error(req, &err);
+    json_t *mapping = json_object_get(body, "mapping"), *text = json_object_get(body, "csv");
+    if (!json_is_object(mapping) || !json_is_string(text)) {
+        core_error_set(&err, mapping && text ? CORE_E_WRONG_TYPE : CORE_E_MISSING_FIELD,
+                       "mapping (an object) and csv (the file's text) are required");
+        core_error_hint(&err, "the mapping is what `hearth import --mapping FILE` reads; csv is the file, as UTF-8");
+        return http_reply_error(req, &err);
+    }
+    if (!import_dataset_name_ok(dataset)) {
+        core_error_set(&err, CORE_E_INVALID_VALUE, "dataset is not a usable dataset name");
+        core_error_hint(&err, "letters, digits, '_', '-' and '.', at most %d", IMPORT_DATASET_NAME_MAX);
+        return http_reply_error(req, &err);
+    }
+    csv = json_string_value(text);
+    size_t len = json_string_length(text);
+    if (memchr(csv, 0, len)) {
+        core_error_set(&err, CORE_E_INVALID_VALUE, "csv holds a NUL character");
+        return http_reply_error(req, &err);
+    }
+    char *mj = json_dumps(mapping, JSON_COMPACT);
+    link_mapping m;
+    int rc = mj ? link_mapping_parse(mj, strlen(mj), &m, &err) : core_error_set(&err, CORE_E_INTERNAL, "out of memory");
+    if (rc == 0) {
+        rc = header_has(csv, &m, &err);
+        link_mapping_free(&m);
+    }
+    json_t *params = NULL;
+    if (rc == 0)
+        params = json_pack("{s:s,s:O,s:s,s:s?,s:I}", "dataset", dataset, "mapping", mapping, "file_name",
+                           file ? file : "upload.csv", "section", section, "agency_id", (json_int_t)agency);
+    char *pj = params ? json_dumps(params, JSON_COMPACT) : NULL;
+    json_decref(params);
+    free(mj);
+    if (rc == 0 && !pj)
+        rc = core_error_set(&err, CORE_E_INTERNAL, "out of memory");
+    int64_t job = 0;
+    if (rc == 0)
+        rc = jobs_create_with_input(req->db, "partner_import", req->who.user_id, pj, file ? file : "upload.csv",
+                                    "text/csv; charset=utf-8", csv, len, &job, &err);
+    if (rc == 0) { /* the parameters say which dataset and mapping, never a row */
+        json_t *d = json_pack("{s:s,s:I}", "dataset", dataset, "bytes", (json_int_t)len);
+        char *dj = d ? json_dumps(d, JSON_COMPACT) : NULL;
+        json_decref(d);
+        rc = http_audit(req, "create", "job", job, dj, 1, &err);
+        free(dj);
+    }
+    free(pj);
+    if (rc)
+        return http_reply_error(req, &err);
+    return api_job_accepted(req, job);
+}
