@@ -7,8 +7,9 @@
  * The same import as `hearth import --dataset NAME --mapping FILE [--section CODE] [--agency ID] FILE`: the
  * mapping is the object the command reads from its file (link.h), the CSV the file's text (UTF-8, as JSON
  * carries it), up to 64 MiB in all. For information governance and analysts (permission partner.import). What
- * can be checked at once is, before anything is queued — the dataset's name, the mapping, the file's header
- * holding every column the mapping names — so bad input changes nothing; the job (kind partner_import) is then
+ * can be checked at once is, before anything is queued — the dataset's name, the mapping, and the file read by
+ * the import's own reader up to its first accepted row (the header holding every column the mapping names) —
+ * so bad input changes nothing; the job (kind partner_import) is then
  * queued with the file as its input in one transaction (jobs_create_with_input) and the answer is 202 with
  * the job. Its result is the import's counts; its output, the rows it refused, one "LINE: reason" a line
  * (GET /api/v1/jobs/{id}/output). The file's rows are never in the job's params or result (jobs.h J6).
@@ -23,40 +24,28 @@
 
 enum { IMPORT_NAME_MAX = 120 };
 
-/* 1 when the header line (n bytes) has the field col, quoted or not. */
-static int header_field(const char *line, size_t n, const char *col)
+/* The reader's first accepted row: enough to know the header fits the mapping. */
+static int first_row(void *ctx, const link_row *row, core_error *err)
 {
-    size_t k = strlen(col);
-    for (const char *p = line; p + k <= line + n; p++)
-        if (memcmp(p, col, k) == 0 && (p == line || p[-1] == ',' || p[-1] == '"') &&
-            (p + k == line + n || p[k] == ',' || p[k] == '"'))
-            return 1;
-    return 0;
+    (void)row;
+    *(int *)ctx = 1;
+    return core_error_set(err, CORE_E_CONFLICT, "stop"); /* not an error: stop reading */
 }
 
-/* The file's first line holds every column the mapping names (the import checks it again, with the reason). */
-static int header_has(const char *csv, const link_mapping *m, core_error *err)
+/* The file as the import will read it (link_csv_stream_mem), up to its first accepted row: a header without a
+ * column the mapping names, a file that is not CSV, and one with no row the reader accepts are refused here,
+ * with the reader's own reasons, before anything is queued. */
+static int file_fits(const char *csv, size_t len, const link_mapping *m, core_error *err)
 {
-    const char *end = strpbrk(csv, "\r\n");
-    size_t n = end ? (size_t)(end - csv) : strlen(csv);
-    const char *fixed[] = {m->id, m->given_name, m->family_name, m->full_name, m->date_of_birth, m->sex,
-                           m->postcode, m->town, m->email, m->nhs_number, m->nino, m->upn};
-    const char *cols[sizeof fixed / sizeof fixed[0] + LINK_MAP_ADDRESS_MAX + LINK_MAP_ATTRIBUTES_MAX];
-    size_t nc = 0;
-    for (size_t i = 0; i < sizeof fixed / sizeof fixed[0]; i++)
-        cols[nc++] = fixed[i];
-    for (int i = 0; i < m->naddress; i++)
-        cols[nc++] = m->address[i];
-    for (int i = 0; i < m->nattr; i++)
-        cols[nc++] = m->attr_column[i];
-    for (size_t i = 0; i < nc; i++) {
-        if (!cols[i] || header_field(csv, n, cols[i]))
-            continue;
-        core_error_set(err, CORE_E_INVALID_VALUE, "the file's header has no column %s, which the mapping names",
-                       cols[i]);
-        return core_error_hint(err, "the first line of the file names its columns, as the mapping does");
+    int reached = 0;
+    int rc = link_csv_stream_mem(csv, len, m, first_row, NULL, &reached, err);
+    if (reached) {
+        core_error_clear(err);
+        return 0;
     }
-    return 0;
+    if (rc == 0) /* read to the end without a row: the reader says none was accepted, or the file has none */
+        rc = core_error_set(err, CORE_E_INVALID_VALUE, "the file has no row to import");
+    return core_error_hint(err, "the first line of the file names its columns, as the mapping does");
 }
 
 int api_import_create(http_req *req)
@@ -94,7 +83,7 @@ int api_import_create(http_req *req)
     link_mapping m;
     int rc = mj ? link_mapping_parse(mj, strlen(mj), &m, &err) : core_error_set(&err, CORE_E_INTERNAL, "out of memory");
     if (rc == 0) {
-        rc = header_has(csv, &m, &err);
+        rc = file_fits(csv, len, &m, &err);
         link_mapping_free(&m);
     }
     json_t *params = NULL;

@@ -277,8 +277,12 @@ static const cli_command commands[] = {
      "(src/jobs/README.md). The job must be running under a worker, which gives this process a pipe on\n"
      "descriptor 3 for its progress and its last word (a result or an error) and a memory limit\n"
      "(hearth serve --job-memory). It never changes the job's row itself. Kinds: link_run (the matching\n"
-     "engine, as POST /api/v1/link-runs asks for it). Exit status 0 when it said its last word (the job's\n"
-     "success or its error), 75 when it stopped on a cancel at a progress point, else 1.\n",
+     "engine, POST /api/v1/link-runs), retention_run (POST /api/v1/retention-plans/ID/run), sar_pack\n"
+     "(POST /api/v1/requests/ID/pack), annex_a (POST /api/v1/returns/annex-a), research_extract\n"
+     "(POST /api/v1/returns/research-extracts with \"job\": true) and partner_import (POST /api/v1/imports);\n"
+     "the last four keep their file in the database (GET /api/v1/jobs/ID/output). Exit status 0 when it\n"
+     "said its last word (the job's success or its error), 75 when it stopped on a cancel at a progress\n"
+     "point, else 1.\n",
      cli_job_run},
     {"link index", "match a partner dataset, or the index itself, against the person index",
      "usage: hearth link index --db PATH [--dataset NAME] [--threads N] [--policy FILE]\n"

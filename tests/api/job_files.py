@@ -296,7 +296,7 @@ def main():
     st2, _, doc2 = api(ANALYST, "POST", "/api/v1/imports", dict(upload, csv="a,b\n1,2\n"))
     st3, _, doc3 = api(ANALYST, "POST", "/api/v1/imports", dict(upload, mapping={"nonsense": 1}))
     st4, _, doc4 = api(PRACTITIONER, "POST", "/api/v1/imports", upload)
-    check(st == 422 and st2 == 422 and "header has no column" in (doc2.get("error") or {}).get("detail", "")
+    check(st == 422 and st2 == 422 and "not in the header" in (doc2.get("error") or {}).get("detail", "")
           and st3 in (400, 422) and st4 == 403 and count(db, "SELECT count(*) FROM job") == jobs_before,
           "a bad dataset name, a file without the mapping's columns, a bad mapping, a practitioner: refused, "
           "nothing queued", (st, doc, st2, doc2, st3, doc3, st4))
