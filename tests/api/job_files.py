@@ -25,8 +25,9 @@ names) and runs servers with Durham's policy on it. Checks, for each kind:
     job, is refused (403, audited as denied); a practitioner does not see the job (404);
   - cancel: a running job cancelled at its progress point keeps no file (409) and records no export;
   - kill -9 mid-job: the next server fails it as job_interrupted, it has no file, and a new one succeeds;
-  - expiry: a server whose clock is past the files' time (JOBS_OUTPUT_DAYS) answers 410 gone, and its
-    workers' sweep deletes the files' bytes (deleted_at set, no chunks left).
+  - expiry: past the files' time (JOBS_OUTPUT_DAYS) a retention run carried out (`hearth retention run
+    --confirm` on an approved plan; a dry run deletes nothing) deletes every file's bytes, keeping the rows;
+    the download answers 410 gone; a file made later goes the same way by the server's workers' sweep.
 
 Prints one line per check and finally `job_files: N passed, N failed` (`job_files_pg` on PostgreSQL).
 Python 3 standard library only.
@@ -38,6 +39,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -103,10 +105,10 @@ def main():
     env = {"HEARTH_TEST_JOB_HOLD": hold}
     state = {}
 
-    def start(extra_env=None):
+    def start(extra_env=None, policy=DURHAM):
         e = dict(env)
         e.update(extra_env or {})
-        state["server"] = Server(hearth, db, args=["--policy", DURHAM], env=e)
+        state["server"] = Server(hearth, db, args=["--policy", policy], env=e)
         state["tok"] = {u: session_of(state["server"].port, logins[u]) for u in (ANALYST, GOVERNANCE, ADMIN,
                                                                                   PRACTITIONER)}
 
@@ -369,23 +371,70 @@ def main():
           "a new pack after it succeeds and downloads", (st, doc, st2))
     state["server"].stop()
 
-    # ---- expiry
+    # ---- a retention run carried out deletes the files past their time (the command line, here)
+    # a policy whose early help cases go a year after closure, and a plan of it, approved by governance
+    proc = subprocess.run([hearth, "notice", "--policy", DURHAM, "--format", "json"], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, check=True)
+    pol = dict(json.loads(proc.stdout)["policy"], profile="job_files_test", retention={"classes": [
+        {"code": "r_eh", "label": "Early help", "records": "early_help_case", "trigger": "case_closure",
+         "period": {"years": 1}, "disposal": "destroy"}]})
+    policy_path = os.path.join(tmp, "job_files_test.yaml")
+    with open(policy_path, "w", encoding="utf-8") as f:
+        json.dump(pol, f)  # JSON is YAML
+    plan_csv = os.path.join(tmp, "plan.csv")
+    rc, out, err = hearth_cli(hearth, "retention", "plan", "--db", db, "--policy", policy_path, "--as-of",
+                              TEST_NOW[:10], "--save", "--out", plan_csv)
+    m = re.search(r"retention plan (\d+) saved", err)
+    plan_id = int(m.group(1)) if m else 0
+    with open(plan_csv, "rb") as f:
+        plan_text = f.read()
+    start({"HEARTH_NOW": later(TEST_NOW, 31)}, policy=policy_path)
+    st, _, doc = api(GOVERNANCE, "POST", "/api/v1/retention-plans/%d/approval" % plan_id,
+                     {"rows_digest": hashlib.blake2b(plan_text, digest_size=32).hexdigest()})
+    check(rc == 0 and plan_id and st == 200 and doc.get("state") == "approved", "a retention plan is approved",
+          (rc, err[-300:], st, doc))
+    state["server"].stop()
+    expired_env = dict(os.environ, HEARTH_NOW=later(TEST_NOW, (OUTPUT_DAYS * 24 + 1) * 60))
+    chunks = lambda: count(db, "SELECT count(*) FROM job_file_chunk WHERE role = 'output'")
+    kept = count(db, "SELECT count(*) FROM job_file WHERE role = 'output' AND deleted_at IS NULL")
+    before = chunks()
+    dry = subprocess.run([hearth, "retention", "run", "--db", db, "--plan", str(plan_id), "--policy", policy_path],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=expired_env)
+    after_dry = chunks()
+    run_ = subprocess.run([hearth, "retention", "run", "--db", db, "--plan", str(plan_id), "--policy", policy_path,
+                           "--confirm"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=expired_env)
+    gone = count(db, "SELECT count(*) FROM job_file WHERE role = 'output' AND deleted_at IS NOT NULL")
+    check(dry.returncode == 0 and after_dry == before > 0 and run_.returncode == 0
+          and ("%d expired job files deleted" % kept) in run_.stderr and kept >= 5 and chunks() == 0 and gone == kept,
+          "past %d days, a retention run carried out deletes every file's bytes (a dry run none), keeping the rows"
+          % OUTPUT_DAYS, (dry.returncode, before, after_dry, run_.returncode, run_.stderr[-400:], kept, gone))
+
+    # ---- expiry: 410, and the workers' sweep
     start({"HEARTH_NOW": later(TEST_NOW, (OUTPUT_DAYS * 24 + 1) * 60)})
     st, _, raw = download(GOVERNANCE, pack_job)
     err = error_of(raw)
     check(st == 410 and err.get("code") == "gone" and "%d days" % OUTPUT_DAYS in err.get("hint", ""),
-          "past %d days the file is gone: 410, with a hint" % OUTPUT_DAYS, (st, raw[:300]))
+          "the pack's file is gone: 410, with a hint", (st, raw[:300]))
+    st, _, job = api(ANALYST, "POST", "/api/v1/returns/annex-a", {"format": "csv", "list": "1"})
+    doc = wait_for(job.get("url", "/api/v1/jobs/0"), done, ANALYST)
+    st2, _, raw = download(ANALYST, job.get("id"))
+    check(doc.get("state") == "succeeded" and st2 == 200, "a return made now downloads", (doc, st2))
+    state["server"].stop()
+    start({"HEARTH_NOW": later(TEST_NOW, (2 * OUTPUT_DAYS * 24 + 2) * 60)})
+    st, _, raw = download(ANALYST, job.get("id"))
+    check(st == 410 and error_of(raw).get("code") == "gone", "%d days on, it is gone too (410)" % OUTPUT_DAYS,
+          (st, raw[:300]))
     deadline = time.time() + WAIT
     left = None
     while time.time() < deadline:
-        left = count(db, "SELECT count(*) FROM job_file_chunk WHERE role = 'output'")
+        left = count(db, "SELECT count(*) FROM job_file_chunk WHERE role = 'output' AND job_id = ?",
+                     (job.get("id"),))
         if left == 0:
             break
         time.sleep(0.2)
-    kept = count(db, "SELECT count(*) FROM job_file WHERE role = 'output'")
-    gone = count(db, "SELECT count(*) FROM job_file WHERE role = 'output' AND deleted_at IS NOT NULL")
-    check(left == 0 and kept >= 5 and gone == kept,
-          "the workers' sweep deletes every expired file's bytes, keeping the row with deleted_at", (left, kept, gone))
+    row = rows(db, "SELECT deleted_at FROM job_file WHERE role = 'output' AND job_id = ?", (job.get("id"),))
+    check(left == 0 and row and row[0][0], "the workers' sweep deletes its bytes, keeping the row with deleted_at",
+          (left, row))
     rc = state["server"].stop()
     check(rc == 0, "the server stops cleanly", (rc, state["server"].log[-5:]))
     pubkey = os.path.join(os.environ["HEARTH_AUDIT_DIR"], "hearth.audit-pubkey") if ON_PG else db + ".audit-pubkey"
