@@ -209,8 +209,13 @@ int api_request_pack_job(http_req *req)
     int64_t id = req->ids[0], person = 0, job = 0;
     const char *kind;
     json_t *body;
-    if (req->body.len > 0 && (http_body_json(req, &body, &err) || api_body_only(body, "", &err)))
+    if (req->body.len > 0 && http_body_json(req, &body, &err)) /* no body, or {} */
         return http_reply_error(req, &err);
+    if (req->body.len > 0 && json_object_size(body) > 0) {
+        core_error_set(&err, CORE_E_UNKNOWN_FIELD, "unknown field %s", json_object_iter_key(json_object_iter(body)));
+        core_error_hint(&err, "this request takes no fields: send no body, or {}");
+        return http_reply_error(req, &err);
+    }
     if (pack_fits(req, id, &person, &kind, &err))
         return http_reply_error(req, &err);
     char params[48];
