@@ -7,12 +7,12 @@
  * The same import as `hearth import --dataset NAME --mapping FILE [--section CODE] [--agency ID] FILE`: the
  * mapping is the object the command reads from its file (link.h), the CSV the file's text (UTF-8, as JSON
  * carries it), up to 64 MiB in all. For information governance and analysts (permission partner.import). What
- * can be checked at once is, before anything is queued — the dataset's name, the mapping, and the file read
- * by the import's own reader up to its first accepted row (the header holding every column the mapping names)
- * — so bad input changes nothing; the job (kind partner_import) is then queued with the file as its input in
- * one transaction (jobs_create_with_input) and the answer is 202 with the job. Its result is the import's
- * counts; its output, the rows it refused, one "LINE: reason" a line (GET /api/v1/jobs/{id}/output). The
- * file's rows are never in the job's params or result (jobs.h J6).
+ * can be checked at once is, before anything is queued — the dataset's name, the mapping, and the file read by
+ * the import's own reader up to its first accepted row (the header holding every column the mapping names) —
+ * so bad input changes nothing; the job (kind partner_import) is then
+ * queued with the file as its input in one transaction (jobs_create_with_input) and the answer is 202 with
+ * the job. Its result is the import's counts; its output, the rows it refused, one "LINE: reason" a line
+ * (GET /api/v1/jobs/{id}/output). The file's rows are never in the job's params or result (jobs.h J6).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -59,15 +59,13 @@ int api_import_create(http_req *req)
         api_body_only(body, "dataset,mapping,csv,file_name,section,agency_id", &err) ||
         api_body_text(body, "dataset", 1, 1, 64, &dataset, &err) ||
         api_body_text(body, "file_name", 0, 1, IMPORT_NAME_MAX, &file, &err) ||
-        api_body_text(body, "section", 0, 1, 64, &section, &err) ||
-        api_body_id(body, "agency_id", &agency, &err))
+        api_body_text(body, "section", 0, 1, 64, &section, &err) || api_body_id(body, "agency_id", &agency, &err))
         return http_reply_error(req, &err);
     json_t *mapping = json_object_get(body, "mapping"), *text = json_object_get(body, "csv");
     if (!json_is_object(mapping) || !json_is_string(text)) {
         core_error_set(&err, mapping && text ? CORE_E_WRONG_TYPE : CORE_E_MISSING_FIELD,
                        "mapping (an object) and csv (the file's text) are required");
-        core_error_hint(
-            &err, "the mapping is what `hearth import --mapping FILE` reads; csv is the file, as UTF-8");
+        core_error_hint(&err, "the mapping is what `hearth import --mapping FILE` reads; csv is the file, as UTF-8");
         return http_reply_error(req, &err);
     }
     if (!import_dataset_name_ok(dataset)) {
@@ -83,8 +81,7 @@ int api_import_create(http_req *req)
     }
     char *mj = json_dumps(mapping, JSON_COMPACT);
     link_mapping m;
-    int rc = mj ? link_mapping_parse(mj, strlen(mj), &m, &err)
-                : core_error_set(&err, CORE_E_INTERNAL, "out of memory");
+    int rc = mj ? link_mapping_parse(mj, strlen(mj), &m, &err) : core_error_set(&err, CORE_E_INTERNAL, "out of memory");
     if (rc == 0) {
         rc = file_fits(csv, len, &m, &err);
         link_mapping_free(&m);
@@ -96,12 +93,12 @@ int api_import_create(http_req *req)
     char *pj = params ? json_dumps(params, JSON_COMPACT) : NULL;
     json_decref(params);
     free(mj);
-    if (rc == 0 && !pj) rc = core_error_set(&err, CORE_E_INTERNAL, "out of memory");
+    if (rc == 0 && !pj)
+        rc = core_error_set(&err, CORE_E_INTERNAL, "out of memory");
     int64_t job = 0;
     if (rc == 0)
-        rc = jobs_create_with_input(req->db, "partner_import", req->who.user_id, pj,
-                                    file ? file : "upload.csv", "text/csv; charset=utf-8", csv, len, &job,
-                                    &err);
+        rc = jobs_create_with_input(req->db, "partner_import", req->who.user_id, pj, file ? file : "upload.csv",
+                                    "text/csv; charset=utf-8", csv, len, &job, &err);
     if (rc == 0) { /* the parameters say which dataset and mapping, never a row */
         json_t *d = json_pack("{s:s,s:I}", "dataset", dataset, "bytes", (json_int_t)len);
         char *dj = d ? json_dumps(d, JSON_COMPACT) : NULL;
@@ -110,6 +107,7 @@ int api_import_create(http_req *req)
         free(dj);
     }
     free(pj);
-    if (rc) return http_reply_error(req, &err);
+    if (rc)
+        return http_reply_error(req, &err);
     return api_job_accepted(req, job);
 }

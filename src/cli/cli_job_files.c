@@ -3,13 +3,15 @@
  * `hearth job run` (cli_job.c) in the job's own process:
  *
  *   sar_pack          {"request_id"}                 a subject-access (or portability) pack, as
- *                                                    GET /api/v1/requests/{id}/pack and `hearth sar pack`
- * make it annex_a           {"as_of", "format", "list"}    Ofsted's Annex A, as GET /api/v1/returns/annex-a
- * and `hearth return annex-a` make it research_extract  {"share", "from", "to", "recipient_key", "la_code",
- * "policy"} a research share sealed to its recipient, as POST /api/v1/returns/research-extracts and `hearth
- * extract` partner_import    {"dataset", "mapping", "file_name", "section", "agency_id"} and the file as its
- * input a partner's file imported as `hearth import` does; the output is the rows it refused, one "LINE:
- * reason" a line
+ *                                                    GET /api/v1/requests/{id}/pack and `hearth sar pack` make it
+ *   annex_a           {"as_of", "format", "list"}    Ofsted's Annex A, as GET /api/v1/returns/annex-a and
+ *                                                    `hearth return annex-a` make it
+ *   research_extract  {"share", "from", "to", "recipient_key", "la_code", "policy"}
+ *                                                    a research share sealed to its recipient, as
+ *                                                    POST /api/v1/returns/research-extracts and `hearth extract`
+ *   partner_import    {"dataset", "mapping", "file_name", "section", "agency_id"} and the file as its input
+ *                                                    a partner's file imported as `hearth import` does; the
+ *                                                    output is the rows it refused, one "LINE: reason" a line
  *
  * Each does the work with the module that owns it, at progress points where a cancel stops it (before the
  * file is kept, nothing of it is), then keeps the file as the job's output (jobs_output_put, one transaction)
@@ -45,7 +47,8 @@ static int text_param(const json_t *params, const char *name, int optional, cons
 {
     const json_t *v = json_object_get(params, name);
     *out = json_is_string(v) ? json_string_value(v) : NULL;
-    if (*out || (optional && (!v || json_is_null(v)))) return 0;
+    if (*out || (optional && (!v || json_is_null(v))))
+        return 0;
     return core_error_set(err, CORE_E_INVALID_VALUE, "the job's %s is missing or not text", name);
 }
 
@@ -72,10 +75,8 @@ int cli_job_sar_pack(const cli_job_ctx *j, const json_t *params, json_t **result
     /* asked for while it fitted; refused still if it was withdrawn or refused since */
     if (rc == 0 && !(kind && (portability || strcmp(kind, "access") == 0) && state &&
                      strcmp(state, "withdrawn") != 0 && strcmp(state, "refused") != 0))
-        rc = core_error_set(err, CORE_E_CONFLICT,
-                            "request %" PRId64 " is no longer an open access or portability "
-                            "request",
-                            request);
+        rc = core_error_set(err, CORE_E_CONFLICT, "request %" PRId64 " is no longer an open access or portability "
+                                                  "request", request);
     json_decref(r);
     if (rc == 0 && !store_target_is_pg(j->db)) { /* the access report reads the trail beside the database */
         char *trail = audit_trail_path(j->db);
@@ -88,25 +89,27 @@ int cli_job_sar_pack(const cli_job_ctx *j, const json_t *params, json_t **result
     char generated[21], *zip = NULL, name[64];
     size_t len = 0;
     core_clock_iso(0, generated);
-    if (rc == 0) rc = gov_sar_collect(j->s, &a, person, portability, &sar, err);
+    if (rc == 0)
+        rc = gov_sar_collect(j->s, &a, person, portability, &sar, err);
     if (rc == 0) {
         jobs_child_progress(NULL, "packing", 2, 3);
         rc = gov_sar_pack(&sar, generated, &zip, &len, err);
         jobs_child_progress(NULL, "keeping the pack", 3, 3); /* a cancel here keeps nothing */
-        snprintf(name, sizeof name, "%s-request-%" PRId64 ".zip",
-                 portability ? "portability" : "subject-access", request);
-        if (rc == 0) rc = jobs_output_put(j->s, j->job, name, "application/zip", zip, len, err);
+        snprintf(name, sizeof name, "%s-request-%" PRId64 ".zip", portability ? "portability" : "subject-access",
+                 request);
         if (rc == 0)
-            *result =
-                json_pack("{s:I,s:s,s:I,s:I,s:I,s:I,s:s}", "request_id", (json_int_t)request, "kind",
-                          portability ? "portability" : "access", "records", (json_int_t)sar.records,
-                          "withheld", (json_int_t)sar.withheld, "review",
-                          (json_int_t)json_array_size(sar.review), "bytes", (json_int_t)len, "name", name);
+            rc = jobs_output_put(j->s, j->job, name, "application/zip", zip, len, err);
+        if (rc == 0)
+            *result = json_pack("{s:I,s:s,s:I,s:I,s:I,s:I,s:s}", "request_id", (json_int_t)request, "kind",
+                                portability ? "portability" : "access", "records", (json_int_t)sar.records,
+                                "withheld", (json_int_t)sar.withheld, "review", (json_int_t)json_array_size(sar.review),
+                                "bytes", (json_int_t)len, "name", name);
         free(zip);
         gov_sar_release(&sar);
     }
     core_arena_release(&a);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     snprintf(ref, refcap, "request/%" PRId64, request);
     return out_of_memory(*result, err);
 }
@@ -116,9 +119,12 @@ int cli_job_annex_a(const cli_job_ctx *j, const json_t *params, json_t **result,
 {
     const char *as_of, *format, *list;
     int rc = text_param(params, "as_of", 0, &as_of, err);
-    if (rc == 0) rc = text_param(params, "format", 0, &format, err);
-    if (rc == 0) rc = text_param(params, "list", 1, &list, err);
-    if (rc) return rc;
+    if (rc == 0)
+        rc = text_param(params, "format", 0, &format, err);
+    if (rc == 0)
+        rc = text_param(params, "list", 1, &list, err);
+    if (rc)
+        return rc;
     int csv = strcmp(format, "csv") == 0;
     if ((!csv && strcmp(format, "xlsx") != 0) || csv != (list != NULL) ||
         (list && strcmp(list, "1") != 0 && strcmp(list, "2") != 0))
@@ -139,8 +145,7 @@ int cli_job_annex_a(const cli_job_ctx *j, const json_t *params, json_t **result,
             if (core_buf_ok(&b))
                 data = core_buf_detach(&b, &len);
             else
-                rc = core_error_set(err, CORE_E_INVALID_VALUE, "the list is larger than %d MiB",
-                                    JOBS_OUTPUT_MAX >> 20);
+                rc = core_error_set(err, CORE_E_INVALID_VALUE, "the list is larger than %d MiB", JOBS_OUTPUT_MAX >> 20);
             core_buf_release(&b);
             snprintf(name, sizeof name, "annex-a-%s-list-%s.csv", x.as_of, list);
         } else {
@@ -152,9 +157,8 @@ int cli_job_annex_a(const cli_job_ctx *j, const json_t *params, json_t **result,
      * point a cancel stops it is before both */
     if (rc == 0) {
         jobs_child_progress(NULL, "recording and keeping the return", 2, 2);
-        rc = report_annex_log(j->s, &a, &x,
-                              &(audit_event){j->user_id, NULL, "export", "person", 0, NULL, NULL}, format,
-                              &high, err);
+        rc = report_annex_log(j->s, &a, &x, &(audit_event){j->user_id, NULL, "export", "person", 0, NULL, NULL},
+                              format, &high, err);
     }
     if (rc == 0) {
         rc = jobs_output_put(j->s, j->job, name,
@@ -163,13 +167,14 @@ int cli_job_annex_a(const cli_job_ctx *j, const json_t *params, json_t **result,
                              data, len, err);
     }
     if (rc == 0)
-        *result = json_pack("{s:s,s:s,s:s?,s:I,s:I,s:I,s:I,s:I,s:s,s:I}", "as_of", x.as_of, "format", format,
-                            "list", list, "list_1", (json_int_t)x.nrows[0], "list_2", (json_int_t)x.nrows[1],
-                            "children", (json_int_t)x.npeople, "restricted", (json_int_t)x.restricted,
-                            "bytes", (json_int_t)len, "name", name, "outbox_high", (json_int_t)high);
+        *result = json_pack("{s:s,s:s,s:s?,s:I,s:I,s:I,s:I,s:I,s:s,s:I}", "as_of", x.as_of, "format", format, "list",
+                            list, "list_1", (json_int_t)x.nrows[0], "list_2", (json_int_t)x.nrows[1], "children",
+                            (json_int_t)x.npeople, "restricted", (json_int_t)x.restricted, "bytes", (json_int_t)len,
+                            "name", name, "outbox_high", (json_int_t)high);
     free(data);
     core_arena_release(&a);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     snprintf(ref, refcap, "annex_a/%s", x.as_of);
     return out_of_memory(*result, err);
 }
@@ -179,31 +184,34 @@ int cli_job_research_extract(const cli_job_ctx *j, const json_t *params, json_t 
 {
     const char *share, *from, *to, *key, *la, *path;
     int rc = text_param(params, "share", 1, &share, err); /* absent: the policy's first share */
-    if (rc == 0) rc = text_param(params, "from", 0, &from, err);
-    if (rc == 0) rc = text_param(params, "to", 0, &to, err);
-    if (rc == 0) rc = text_param(params, "recipient_key", 0, &key, err);
-    if (rc == 0) rc = text_param(params, "la_code", 1, &la, err);
-    if (rc == 0) rc = text_param(params, "policy", 0, &path, err);
-    if (rc) return rc;
+    if (rc == 0)
+        rc = text_param(params, "from", 0, &from, err);
+    if (rc == 0)
+        rc = text_param(params, "to", 0, &to, err);
+    if (rc == 0)
+        rc = text_param(params, "recipient_key", 0, &key, err);
+    if (rc == 0)
+        rc = text_param(params, "la_code", 1, &la, err);
+    if (rc == 0)
+        rc = text_param(params, "policy", 0, &path, err);
+    if (rc)
+        return rc;
     report_national_options o = {0};
     size_t got = 0;
     if (sodium_hex2bin(o.recipient_pk, sizeof o.recipient_pk, key, strlen(key), NULL, &got, NULL) != 0 ||
         got != sizeof o.recipient_pk)
-        return core_error_set(err, CORE_E_INVALID_VALUE,
-                              "the job's recipient_key is not 64 hexadecimal characters");
+        return core_error_set(err, CORE_E_INVALID_VALUE, "the job's recipient_key is not 64 hexadecimal characters");
     jobs_child_progress(NULL, "reading the policy", 0, 2);
     policy *pol = NULL;
     rc = policy_load(path, &pol, err);
     if (rc) {
-        core_error_hint(err,
-                        "the server's policy file could not be read again: restart it with --policy FILE");
+        core_error_hint(err, "the server's policy file could not be read again: restart it with --policy FILE");
         return rc;
     }
     int pseudo = report_share_pseudonymised(pol, share);
     unsigned char research_key[32];
     if (pseudo < 0)
-        rc = core_error_set(err, CORE_E_INVALID_VALUE, "the policy has no research share '%s'",
-                            share ? share : "");
+        rc = core_error_set(err, CORE_E_INVALID_VALUE, "the policy has no research share '%s'", share ? share : "");
     else if (pseudo)
         rc = report_research_key(j->db, research_key, err);
     o.policy = pol, o.share = share, o.from = from, o.to = to, o.la_code = la, o.user_id = j->user_id;
@@ -218,7 +226,8 @@ int cli_job_research_extract(const cli_job_ctx *j, const json_t *params, json_t 
         rc = report_national_build(j->s, &a, &o, &sealed, &len, &res, err);
     }
     /* The last point a cancel stops it: from here the disclosures are logged and the file kept. */
-    if (rc == 0) jobs_child_progress(NULL, "logging and keeping the extract", 2, 2);
+    if (rc == 0)
+        jobs_child_progress(NULL, "logging and keeping the extract", 2, 2);
     int64_t high = 0;
     if (rc == 0) /* the disclosure log first: nothing is kept, nor leaves, unlogged */
         rc = report_national_log(j->s, &a, &o, &res, &high, err);
@@ -228,15 +237,15 @@ int cli_job_research_extract(const cli_job_ctx *j, const json_t *params, json_t 
         rc = jobs_output_put(j->s, j->job, name, "application/octet-stream", (const char *)sealed, len, err);
     }
     if (rc == 0)
-        *result = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:s,s:I,s:s,s:b,s:I}", "share", res.share, "from", from,
-                            "to", to, "people", (json_int_t)res.people, "objected", (json_int_t)res.objected,
-                            "restricted", (json_int_t)res.restricted, "extract_ref", res.extract_ref, "bytes",
-                            (json_int_t)len, "name", name, "pseudonymised", pseudo > 0, "outbox_high",
-                            (json_int_t)high);
+        *result = json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:s,s:I,s:s,s:b,s:I}", "share", res.share, "from", from, "to",
+                            to, "people", (json_int_t)res.people, "objected", (json_int_t)res.objected, "restricted",
+                            (json_int_t)res.restricted, "extract_ref", res.extract_ref, "bytes", (json_int_t)len,
+                            "name", name, "pseudonymised", pseudo > 0, "outbox_high", (json_int_t)high);
     free(sealed);
     core_arena_release(&a);
     policy_free(pol);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     snprintf(ref, refcap, "research_extract/%s", res.extract_ref);
     return out_of_memory(*result, err);
 }
@@ -246,9 +255,9 @@ int cli_job_research_extract(const cli_job_ctx *j, const json_t *params, json_t 
 typedef struct import_job {
     const cli_job_ctx *j;
     const char *dataset;
-    core_buf rejects; /* "LINE: reason" lines: the job's output */
-    size_t len;       /* the file's size, for progress */
-    int64_t high;     /* the highest audit outbox row written */
+    core_buf rejects;  /* "LINE: reason" lines: the job's output */
+    size_t len;        /* the file's size, for progress */
+    int64_t high;      /* the highest audit outbox row written */
 } import_job;
 
 static void job_reject(void *ctx, uint64_t line, const char *reason)
@@ -268,16 +277,18 @@ static void job_progress(void *ctx, const import_counts *c)
 static int job_import_started(void *ctx, store *s, const import_counts *c, core_error *err)
 {
     import_job *ij = ctx;
-    json_t *d = json_pack("{s:s,s:I,s:s,s:I}", "dataset", ij->dataset, "import_id", (json_int_t)c->import_id,
-                          "via", "job", "job", (json_int_t)ij->j->job);
+    json_t *d = json_pack("{s:s,s:I,s:s,s:I}", "dataset", ij->dataset, "import_id", (json_int_t)c->import_id, "via",
+                          "job", "job", (json_int_t)ij->j->job);
     char *text = d ? json_dumps(d, JSON_COMPACT) : NULL;
     json_decref(d);
-    if (!text) return core_error_set(err, CORE_E_INTERNAL, "out of memory");
+    if (!text)
+        return core_error_set(err, CORE_E_INTERNAL, "out of memory");
     audit_event ev = {ij->j->user_id, NULL, "import_started", "partner_dataset", c->dataset_id, text, NULL};
     int64_t row = 0;
     int rc = audit_outbox_add(s, &ev, &row, err);
     free(text);
-    if (rc == 0 && row > ij->high) ij->high = row;
+    if (rc == 0 && row > ij->high)
+        ij->high = row;
     return rc;
 }
 
@@ -286,19 +297,22 @@ int cli_job_import(const cli_job_ctx *j, const json_t *params, json_t **result, 
 {
     const char *dataset, *file, *section;
     int rc = text_param(params, "dataset", 0, &dataset, err);
-    if (rc == 0) rc = text_param(params, "file_name", 0, &file, err);
-    if (rc == 0) rc = text_param(params, "section", 1, &section, err);
+    if (rc == 0)
+        rc = text_param(params, "file_name", 0, &file, err);
+    if (rc == 0)
+        rc = text_param(params, "section", 1, &section, err);
     const json_t *mapping = json_object_get(params, "mapping");
     if (rc == 0 && !json_is_object(mapping))
         rc = core_error_set(err, CORE_E_INVALID_VALUE, "the job's mapping is missing");
-    if (rc) return rc;
+    if (rc)
+        return rc;
     jobs_child_progress(NULL, "reading the file", 0, 0);
     char *mj = json_dumps(mapping, JSON_COMPACT), *csv = NULL;
     link_mapping m;
-    rc = mj ? link_mapping_parse(mj, strlen(mj), &m, err)
-            : core_error_set(err, CORE_E_INTERNAL, "out of memory");
+    rc = mj ? link_mapping_parse(mj, strlen(mj), &m, err) : core_error_set(err, CORE_E_INTERNAL, "out of memory");
     free(mj);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     import_job ij = {.j = j, .dataset = dataset};
     core_buf_init(&ij.rejects, (size_t)JOBS_OUTPUT_MAX);
     rc = jobs_input_read(j->s, j->job, &csv, &ij.len, err);
@@ -322,10 +336,10 @@ int cli_job_import(const cli_job_ctx *j, const json_t *params, json_t **result, 
                             JOBS_OUTPUT_MAX >> 20);
     /* the counts on the trail, as the command records them: never a row's contents */
     json_t *counts = json_pack("{s:s,s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:b}", "dataset", dataset, "import_id",
-                               (json_int_t)c.import_id, "read", (json_int_t)c.read, "inserted",
-                               (json_int_t)c.inserted, "updated", (json_int_t)c.updated, "unchanged",
-                               (json_int_t)c.unchanged, "rejected", (json_int_t)c.rejected, "not_utf8",
-                               (json_int_t)c.not_utf8, "dataset_created", c.dataset_created);
+                               (json_int_t)c.import_id, "read", (json_int_t)c.read, "inserted", (json_int_t)c.inserted,
+                               "updated", (json_int_t)c.updated, "unchanged", (json_int_t)c.unchanged, "rejected",
+                               (json_int_t)c.rejected, "not_utf8", (json_int_t)c.not_utf8, "dataset_created",
+                               c.dataset_created);
     if (rc == 0) {
         jobs_child_progress(NULL, "keeping the refused rows", ij.len, ij.len);
         json_t *d = json_deep_copy(counts);
@@ -335,13 +349,15 @@ int cli_job_import(const cli_job_ctx *j, const json_t *params, json_t **result, 
         audit_event ev = {j->user_id, NULL, "import", "partner_dataset", c.dataset_id, text, NULL};
         int64_t row = 0;
         rc = store_begin(j->s, err);
-        if (rc == 0) rc = audit_outbox_add(j->s, &ev, &row, err);
+        if (rc == 0)
+            rc = audit_outbox_add(j->s, &ev, &row, err);
         if (rc == 0)
             rc = store_commit(j->s, err);
         else
             store_rollback(j->s);
         free(text);
-        if (rc == 0 && row > ij.high) ij.high = row;
+        if (rc == 0 && row > ij.high)
+            ij.high = row;
     }
     size_t rlen = 0;
     char *rejects = rc == 0 ? core_buf_detach(&ij.rejects, &rlen) : NULL;
@@ -349,8 +365,7 @@ int cli_job_import(const cli_job_ctx *j, const json_t *params, json_t **result, 
     if (rc == 0) {
         char name[96];
         snprintf(name, sizeof name, "%s-import-%" PRId64 "-rejects.txt", dataset, c.import_id);
-        rc = jobs_output_put(j->s, j->job, name, "text/plain; charset=utf-8", rejects ? rejects : "", rlen,
-                             err);
+        rc = jobs_output_put(j->s, j->job, name, "text/plain; charset=utf-8", rejects ? rejects : "", rlen, err);
     }
     free(rejects);
     if (rc == 0) {
@@ -361,6 +376,7 @@ int cli_job_import(const cli_job_ctx *j, const json_t *params, json_t **result, 
         snprintf(ref, refcap, "partner_import/%" PRId64, c.import_id);
     }
     json_decref(counts);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     return out_of_memory(*result, err);
 }

@@ -20,19 +20,22 @@
 #include "jobs/jobs.h"
 
 /* Nothing of job $1's earlier file of role $2 (a job process started again writes it afresh). */
-static const char SQL_DELETE_CHUNKS[] = "DELETE FROM job_file_chunk\n"
-                                        " WHERE job_id = $1\n"
-                                        "   AND role = $2";
-static const char SQL_DELETE_FILE[] = "DELETE FROM job_file\n"
-                                      " WHERE job_id = $1\n"
-                                      "   AND role = $2";
+static const char SQL_DELETE_CHUNKS[] =
+    "DELETE FROM job_file_chunk\n"
+    " WHERE job_id = $1\n"
+    "   AND role = $2";
+static const char SQL_DELETE_FILE[] =
+    "DELETE FROM job_file\n"
+    " WHERE job_id = $1\n"
+    "   AND role = $2";
 
 static const char SQL_INSERT_FILE[] =
     "INSERT INTO job_file (job_id, role, name, content_type, size, digest, chunks, created_at, expires_at)\n"
     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
 
-static const char SQL_INSERT_CHUNK[] = "INSERT INTO job_file_chunk (job_id, role, seq, data)\n"
-                                       "VALUES ($1, $2, $3, $4)";
+static const char SQL_INSERT_CHUNK[] =
+    "INSERT INTO job_file_chunk (job_id, role, seq, data)\n"
+    "VALUES ($1, $2, $3, $4)";
 
 /* Job $1's file of role $2: what it is, when it goes, whether it has gone. */
 static const char SQL_INFO[] =
@@ -42,11 +45,12 @@ static const char SQL_INFO[] =
     "   AND role = $2";
 
 /* Its chunks in order. */
-static const char SQL_CHUNKS[] = "SELECT seq, data\n"
-                                 "  FROM job_file_chunk\n"
-                                 " WHERE job_id = $1\n"
-                                 "   AND role = $2\n"
-                                 " ORDER BY seq";
+static const char SQL_CHUNKS[] =
+    "SELECT seq, data\n"
+    "  FROM job_file_chunk\n"
+    " WHERE job_id = $1\n"
+    "   AND role = $2\n"
+    " ORDER BY seq";
 
 /* The files to delete now ($1 is now): an output expired, or of a job that did not succeed (cancelled after
  * its process wrote the file, or failed while reporting it); an input once its job has finished. */
@@ -59,11 +63,12 @@ static const char SQL_DUE[] =
     "        OR (f.role = 'input' AND j.state IN ('succeeded', 'failed', 'cancelled')))\n"
     " ORDER BY f.job_id, f.role";
 
-static const char SQL_MARK_DELETED[] = "UPDATE job_file\n"
-                                       "   SET deleted_at = $3\n"
-                                       " WHERE job_id = $1\n"
-                                       "   AND role = $2\n"
-                                       "   AND deleted_at IS NULL";
+static const char SQL_MARK_DELETED[] =
+    "UPDATE job_file\n"
+    "   SET deleted_at = $3\n"
+    " WHERE job_id = $1\n"
+    "   AND role = $2\n"
+    "   AND deleted_at IS NULL";
 
 static void copy(char *dst, size_t cap, const char *src)
 {
@@ -82,9 +87,8 @@ static int file_write(store *s, int64_t job, const char *role, const char *name,
                       const char *data, size_t len, core_error *err)
 {
     if (len > JOBS_OUTPUT_MAX)
-        return core_error_set(err, CORE_E_INVALID_VALUE,
-                              "the job's %s file is %zu bytes, more than the %d MiB kept", role, len,
-                              JOBS_OUTPUT_MAX >> 20);
+        return core_error_set(err, CORE_E_INVALID_VALUE, "the job's %s file is %zu bytes, more than the %d MiB kept",
+                              role, len, JOBS_OUTPUT_MAX >> 20);
     char now[21], until[21], digest[65];
     core_clock_iso(0, now);
     core_clock_iso((time_t)JOBS_OUTPUT_DAYS * 86400, until);
@@ -95,17 +99,12 @@ static int file_write(store *s, int64_t job, const char *role, const char *name,
     core_arena a = CORE_ARENA_INIT;
     store_value id[] = {store_v_int(job), store_v_text(role)};
     int rc = store_exec(s, &a, SQL_DELETE_CHUNKS, id, 2, NULL, err);
-    if (rc == 0) rc = store_exec(s, &a, SQL_DELETE_FILE, id, 2, NULL, err);
+    if (rc == 0)
+        rc = store_exec(s, &a, SQL_DELETE_FILE, id, 2, NULL, err);
     if (rc == 0) {
-        store_value v[] = {store_v_int(job),
-                           store_v_text(role),
-                           store_v_text(name),
-                           store_v_text(content_type),
-                           store_v_int((int64_t)len),
-                           store_v_text(digest),
-                           store_v_int((int64_t)chunks),
-                           store_v_text(now),
-                           store_v_text(until)};
+        store_value v[] = {store_v_int(job),         store_v_text(role),   store_v_text(name),
+                           store_v_text(content_type), store_v_int((int64_t)len), store_v_text(digest),
+                           store_v_int((int64_t)chunks), store_v_text(now), store_v_text(until)};
         rc = store_exec(s, &a, SQL_INSERT_FILE, v, 9, NULL, err);
     }
     for (size_t i = 0; rc == 0 && i < chunks; i++) {
@@ -124,7 +123,8 @@ int jobs_output_put(store *s, int64_t job, const char *name, const char *content
                     size_t len, core_error *err)
 {
     int rc = store_begin(s, err);
-    if (rc == 0) rc = file_write(s, job, "output", name, content_type, data, len, err);
+    if (rc == 0)
+        rc = file_write(s, job, "output", name, content_type, data, len, err);
     if (rc == 0)
         rc = store_commit(s, err);
     else
@@ -133,15 +133,16 @@ int jobs_output_put(store *s, int64_t job, const char *name, const char *content
 }
 
 int jobs_create_with_input(store *s, const char *kind, int64_t user_id, const char *params, const char *name,
-                           const char *content_type, const char *data, size_t len, int64_t *id,
-                           core_error *err)
+                           const char *content_type, const char *data, size_t len, int64_t *id, core_error *err)
 {
     if (len > JOBS_OUTPUT_MAX) /* before anything is queued */
         return core_error_set(err, CORE_E_BODY_TOO_LARGE, "the job's file is more than %d MiB",
                               JOBS_OUTPUT_MAX >> 20);
     int rc = store_begin(s, err);
-    if (rc == 0) rc = jobs_create(s, kind, user_id, params, 0, id, err);
-    if (rc == 0) rc = file_write(s, *id, "input", name, content_type, data, len, err);
+    if (rc == 0)
+        rc = jobs_create(s, kind, user_id, params, 0, id, err);
+    if (rc == 0)
+        rc = file_write(s, *id, "input", name, content_type, data, len, err);
     if (rc == 0)
         rc = store_commit(s, err);
     else
@@ -197,13 +198,13 @@ static int file_read(store *s, int64_t job, const char *role, char **data, size_
     *len = 0;
     jobs_output_info o;
     int rc = file_info(s, job, role, &o, err);
-    if (rc) return rc;
+    if (rc)
+        return rc;
     if (o.deleted)
         return core_error_set(err, CORE_E_GONE, "job %" PRId64 "'s %s file was deleted at %s", job, role,
                               o.deleted_at);
     if (o.size < 0 || o.size > JOBS_OUTPUT_MAX)
-        return core_error_set(err, CORE_E_INTERNAL, "job %" PRId64 "'s %s file has a size out of range", job,
-                              role);
+        return core_error_set(err, CORE_E_INTERNAL, "job %" PRId64 "'s %s file has a size out of range", job, role);
     char *buf = core_xmalloc(o.size ? (size_t)o.size : 1);
     size_t got = 0;
     int64_t next = 0;
@@ -219,21 +220,21 @@ static int file_read(store *s, int64_t job, const char *role, char **data, size_
             sodium_base642bin((unsigned char *)buf + got, (size_t)o.size - got, t, tl, NULL, &n, NULL,
                               sodium_base64_VARIANT_ORIGINAL) != 0) {
             store_done(st);
-            rc = core_error_set(err, CORE_E_INTERNAL,
-                                "job %" PRId64 "'s %s file is damaged (chunk %" PRId64 ")", job, role,
-                                next - 1);
+            rc = core_error_set(err, CORE_E_INTERNAL, "job %" PRId64 "'s %s file is damaged (chunk %" PRId64 ")", job,
+                                role, next - 1);
             break;
         }
         got += n;
     }
-    if (rc == 0 && row < 0) rc = row;
+    if (rc == 0 && row < 0)
+        rc = row;
     core_arena_release(&a);
     char digest[65];
     if (rc == 0) {
         digest_hex(buf, got, digest);
         if (got != (size_t)o.size || next != o.chunks || strcmp(digest, o.digest) != 0)
-            rc = core_error_set(err, CORE_E_INTERNAL,
-                                "job %" PRId64 "'s %s file is damaged (its digest differs)", job, role);
+            rc = core_error_set(err, CORE_E_INTERNAL, "job %" PRId64 "'s %s file is damaged (its digest differs)", job,
+                                role);
     }
     if (rc) {
         free(buf);
@@ -278,8 +279,10 @@ int jobs_files_expire(store *s, int64_t *count, core_error *err)
             due[n].job = store_col_int(st, 0);
             due[n++].input = role && strcmp(role, "input") == 0;
         }
-        if (rc == 0 && row < 0) rc = row;
-        if (rc == 0 && row == 1) store_done(st);
+        if (rc == 0 && row < 0)
+            rc = row;
+        if (rc == 0 && row == 1)
+            store_done(st);
         /* One transaction per file: each is deleted whole or not at all. */
         for (size_t i = 0; rc == 0 && i < n; i++) {
             core_arena_reset(&a);
@@ -288,13 +291,16 @@ int jobs_files_expire(store *s, int64_t *count, core_error *err)
                         mark[] = {store_v_int(due[i].job), store_v_text(role), store_v_text(now)};
             int64_t changed = 0;
             rc = store_begin(s, err);
-            if (rc == 0) rc = store_exec(s, &a, SQL_MARK_DELETED, mark, 3, &changed, err);
-            if (rc == 0 && changed == 1) rc = store_exec(s, &a, SQL_DELETE_CHUNKS, id, 2, NULL, err);
+            if (rc == 0)
+                rc = store_exec(s, &a, SQL_MARK_DELETED, mark, 3, &changed, err);
+            if (rc == 0 && changed == 1)
+                rc = store_exec(s, &a, SQL_DELETE_CHUNKS, id, 2, NULL, err);
             if (rc == 0)
                 rc = store_commit(s, err);
             else
                 store_rollback(s);
-            if (rc == 0 && changed == 1) (*count)++;
+            if (rc == 0 && changed == 1)
+                (*count)++;
         }
     } while (rc == 0 && n == sizeof due / sizeof due[0]);
     core_arena_release(&a);

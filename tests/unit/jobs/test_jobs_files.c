@@ -34,8 +34,10 @@ typedef struct fixture {
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    if (!f || test_tmpdb_make(&f->t) != 0) return -1;
-    if (store_open(&f->s, f->t.path, &f->err) != 0 || store_migrate(f->s, &f->err) != 0) return -1;
+    if (!f || test_tmpdb_make(&f->t) != 0)
+        return -1;
+    if (store_open(&f->s, f->t.path, &f->err) != 0 || store_migrate(f->s, &f->err) != 0)
+        return -1;
     f->a = (core_arena)CORE_ARENA_INIT;
     *state = f;
     return 0;
@@ -70,7 +72,8 @@ static int64_t job(fixture *f, const char *state)
     int64_t id = 0;
     assert_ok(jobs_create(f->s, "annex_a", 0, "{}", 0, &id, &f->err), f->err);
     char sql[200];
-    snprintf(sql, sizeof sql, "UPDATE job SET state = '%s', finished_at = %s WHERE id = %lld", state,
+    snprintf(sql, sizeof sql,
+             "UPDATE job SET state = '%s', finished_at = %s WHERE id = %lld", state,
              strcmp(state, "running") == 0 ? "NULL" : "'2026-01-01T00:00:00Z'", (long long)id);
     exec(f, sql);
     return id;
@@ -95,8 +98,8 @@ static void round_trip(void **state)
     assert_int_equal(o.deleted, 0);
     time_t until = 0, now = core_clock_now(); /* the clock moves on: JOBS_OUTPUT_DAYS from its making */
     assert_int_equal(core_clock_parse(o.expires_at, &until), 0);
-    assert_true(until <= now + (time_t)JOBS_OUTPUT_DAYS * 86400 &&
-                until >= now + (time_t)JOBS_OUTPUT_DAYS * 86400 - 60);
+    time_t kept = (time_t)JOBS_OUTPUT_DAYS * 86400;
+    assert_true(until <= now + kept && until >= now + kept - 60);
     assert_int_equal(jobs_output_expired(&o), 0);
     char *back = NULL;
     size_t len = 0;
@@ -155,8 +158,7 @@ static void expire(void **state)
     assert_ok(jobs_files_expire(f->s, &count, &f->err), f->err);
     assert_int_equal(count, 2); /* the old one and the cancelled one */
     assert_int_equal(one(f, "SELECT count(*) FROM job_file"), 4);
-    assert_int_equal(one(f, "SELECT count(*) FROM job_file WHERE role = 'output' AND deleted_at IS NOT NULL"),
-                     2);
+    assert_int_equal(one(f, "SELECT count(*) FROM job_file WHERE role = 'output' AND deleted_at IS NOT NULL"), 2);
     assert_int_equal(one(f, "SELECT count(*) FROM job_file_chunk"), 2); /* fresh and running */
     jobs_output_info o;
     assert_ok(jobs_output_info_get(f->s, old, &o, &f->err), f->err);
@@ -191,8 +193,8 @@ static void input(void **state)
 {
     fixture *f = *state;
     int64_t id = 0;
-    assert_ok(jobs_create_with_input(f->s, "partner_import", 0, "{}", "a.csv", "text/csv", "id,name\n1,x\n",
-                                     12, &id, &f->err),
+    assert_ok(jobs_create_with_input(f->s, "partner_import", 0, "{}", "a.csv", "text/csv", "id,name\n1,x\n", 12, &id,
+                                     &f->err),
               f->err);
     char *back = NULL;
     size_t len = 0;
@@ -201,8 +203,7 @@ static void input(void **state)
     assert_memory_equal(back, "id,name\n1,x\n", 12);
     free(back);
     jobs_output_info o;
-    assert_int_equal(jobs_output_info_get(f->s, id, &o, &f->err),
-                     CORE_E_NOT_FOUND); /* the input is not an output */
+    assert_int_equal(jobs_output_info_get(f->s, id, &o, &f->err), CORE_E_NOT_FOUND); /* the input is not an output */
     assert_ok(jobs_output_put(f->s, id, "r.txt", "text/plain", "2: bad", 6, &f->err), f->err);
     int64_t count = -1;
     assert_ok(jobs_files_expire(f->s, &count, &f->err), f->err);
