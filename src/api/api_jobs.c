@@ -10,11 +10,13 @@
  *                                      for it and governance, under the product's permission; each download
  *                                      on the audit trail; 409 until it succeeded, 410 once its time is past
  *
- * Jobs are made by the routes that start long work (POST /api/v1/link-runs, api_index.c), which answer 202
- * with the job and its URL in Location. A job holds no personal data (jobs.h J6): dataset names, counts and
- * ids. Who sees a job: whoever asked for it, and governance and the administrator, who see every job (they
- * answer for the system's work); to anyone else another's job is absent (404), as records are. Cancelling
- * is for the same people and is recorded in the audit trail.
+ * Jobs are made by the routes that start long work (POST /api/v1/link-runs in api_index.c, a retention plan's
+ * run in api_retention.c, a pack's POST in api_requests.c, Annex A's POST and a research extract's with "job"
+ * in api_returns.c, an upload in api_import.c), which answer 202 with the job and its URL in Location. A job
+ * holds no personal data (jobs.h J6): dataset names, counts and ids. Who sees a job: whoever asked for it, and
+ * governance and the administrator, who see every job (they answer for the system's work); to anyone else
+ * another's job is absent (404), as records are. Cancelling is for the same people and is recorded in the
+ * audit trail. The file a job made is personal data, and has rules of its own (api_job_output).
  */
 #include <inttypes.h>
 #include <stdlib.h>
