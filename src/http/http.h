@@ -121,6 +121,7 @@ struct http_req {
     /* the response */
     int status;
     char *resp;
+    char *resp_heap;          /* resp when it is malloc'd (a JSON reply, http_reply_bytes): freed at the end */
     size_t resp_len;
     const char *content_type;
     const char *location;
@@ -137,6 +138,7 @@ struct http_req {
     int dispatched;           /* 1 once a handler thread has run DISPATCH: the resumed connection sends the reply */
     http_req *queue_next;     /* the handler queue's link (owned by the server while queued) */
     uint64_t audit_ticket;    /* the last event http_audit() queued (http_audit_settle() waits for it) */
+    audit_waiter audit_wait;  /* a read's wait for it, left to the trail's writer (http_server.c) */
     int64_t audit_outbox_id;  /* the last outbox row http_audit_write() inserted */
 };
 

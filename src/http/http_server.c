@@ -34,6 +34,7 @@ struct http_server {
     pthread_t *workers;
     int nworkers;
     access_cache *footings;   /* footings remembered across requests, shared by the handler threads */
+    int parked;               /* requests whose reply waits for their audit event in the trail's writer (mu) */
 };
 
 /* ---- route matching ---- */
@@ -80,9 +81,13 @@ int http_route_match(const char *pattern, const char *path, int64_t *ids, int *n
 
 /* ---- replies ---- */
 
-static void free_cb(void *p)
+/* The reply's bytes are malloc'd (json_dumps, http_reply_bytes): the request owns them apart from its arena,
+ * whose cleanups run before the reply is sent (worker_main gives the store handle back first), and frees them
+ * in on_completed, or here when a later reply (an audit error) replaces them. */
+static void reply_own(http_req *req, char *heap)
 {
-    free(p);
+    free(req->resp_heap);
+    req->resp_heap = heap;
 }
 
 int http_reply_json(http_req *req, int status, json_t *body)
@@ -90,7 +95,7 @@ int http_reply_json(http_req *req, int status, json_t *body)
     char *s = json_dumps(body, JSON_COMPACT);
     if (!s)
         core_die("out of memory");
-    core_arena_on_release(&req->arena, free_cb, s);
+    reply_own(req, s);
     req->status = status;
     req->resp = s;
     req->resp_len = strlen(s);
@@ -102,7 +107,7 @@ int http_reply_json(http_req *req, int status, json_t *body)
 int http_reply_bytes(http_req *req, int status, const char *content_type, const char *filename, char *data,
                      size_t len)
 {
-    core_arena_on_release(&req->arena, free_cb, data);
+    reply_own(req, data);
     req->status = status;
     req->resp = data;
     req->resp_len = len;
@@ -698,6 +703,67 @@ static int queue_push(http_server *s, http_req *req)
     return 0;
 }
 
+/* Give the request's store handle back: statements are reset by the arena's cleanups (the reply's bytes are
+ * not the arena's: reply_own). Done when DISPATCH ends, not once the reply is sent: holding it until
+ * on_completed left handler threads waiting in store_pool_acquire for the event loop to send replies. */
+static void store_give_back(http_server *s, http_req *req)
+{
+    core_arena_run_cleanups(&req->arena);
+    if (req->db) {
+        store_pool_release(s->cfg.pool, req->db);
+        req->db = NULL;
+    }
+}
+
+static void unpark(http_server *s)
+{
+    pthread_mutex_lock(&s->mu);
+    if (--s->parked == 0 && s->stopping)
+        pthread_cond_broadcast(&s->cv); /* workers_stop waits for the last one */
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* audit_await_async's callback, on the trail's writer thread: the request's events are committed (rc 0), or
+ * the trail failed (the reply becomes its error: fail closed). Then the reply may go. */
+static void settled(void *arg, int rc, const core_error *err)
+{
+    http_req *req = arg;
+    http_server *s = req->server;
+    struct MHD_Connection *c = req->conn;
+    if (rc)
+        http_reply_error(req, err);
+    req->dispatched = 1;
+    MHD_resume_connection(c); /* from here on req belongs to the event loop again */
+    unpark(s);
+}
+
+/* A request that only waits for queued events (a read: no outbox row) leaves the wait to the trail's writer,
+ * which resumes the connection once they are committed: the handler thread goes on to the next request
+ * instead of sleeping through the commit, and every read queued meanwhile shares it. The promise is
+ * http_audit_settle's, unchanged: the reply is queued only after the events are committed. Returns 1 when
+ * the request is parked (the caller must not touch it again), 0 when it is settled here (answered with the
+ * trail's error if the wait failed). */
+static int settle_later(http_server *s, http_req *req)
+{
+    audit *a = s->cfg.audit;
+    if (!a || req->audit_outbox_id || !req->audit_ticket)
+        return 0;
+    store_give_back(s, req);
+    pthread_mutex_lock(&s->mu);
+    s->parked++;
+    pthread_mutex_unlock(&s->mu);
+    core_error err;
+    core_error_clear(&err);
+    int rc = audit_await_async(a, req->audit_ticket, &req->audit_wait, settled, req, &err);
+    if (rc == AUDIT_WAITING)
+        return 1;
+    unpark(s);
+    if (rc)
+        http_reply_error(req, &err);
+    req->audit_ticket = 0; /* settled */
+    return 0;
+}
+
 /* A handler thread: take the oldest request, run DISPATCH, resume its connection. Exits once the server is
  * stopping and the queue is empty, so every suspended connection has been resumed by the time all have
  * exited. */
@@ -719,7 +785,10 @@ static void *worker_main(void *arg)
         pthread_mutex_unlock(&s->mu);
         struct MHD_Connection *c = req->conn;
         dispatch(s, req);
+        if (settle_later(s, req))
+            continue; /* the trail's writer resumes it */
         http_audit_settle(req); /* every audited event of the request is durable before the answer goes */
+        store_give_back(s, req);
         req->dispatched = 1;
         MHD_resume_connection(c); /* from here on req belongs to the event loop again */
     }
@@ -735,6 +804,10 @@ static void workers_stop(http_server *s)
     for (int i = 0; i < s->nworkers; i++)
         pthread_join(s->workers[i], NULL);
     s->nworkers = 0;
+    pthread_mutex_lock(&s->mu); /* and every parked request resumed by the trail's writer */
+    while (s->parked > 0)
+        pthread_cond_wait(&s->cv, &s->mu);
+    pthread_mutex_unlock(&s->mu);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
@@ -801,6 +874,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
     core_arena_release(&req->arena);
     if (req->db)
         store_pool_release(s->cfg.pool, req->db);
+    free(req->resp_heap);
     free(req);
     *con_cls = NULL;
 }
