@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <microhttpd.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <unistd.h>
 
 #include "access/access.h"
@@ -23,6 +24,17 @@
 
 enum { HTTP_FOOTINGS_CACHED = 16384 }; /* footings the server remembers (access_cache.h): about 2 MB */
 
+/* A handler thread. An idle one waits on its own semaphore and is handed its next request directly (req), so
+ * the wake-up neither contends for the queue's mutex nor wakes a thread that finds nothing to do; the most
+ * recently idle thread is woken first, so a few threads stay warm and the rest sleep. */
+typedef struct http_worker {
+    pthread_t thread;
+    http_server *server;
+    sem_t go;                  /* posted once per hand-over (req set) or at stop (req NULL) */
+    http_req *req;             /* the request handed over, under the server's mu */
+    struct http_worker *next_idle;
+} http_worker;
+
 struct http_server {
     struct MHD_Daemon *d;
     http_config cfg;
@@ -31,8 +43,9 @@ struct http_server {
     pthread_cond_t cv;
     http_req *head, *tail;
     int stopping;             /* set by http_server_stop: nothing more is queued */
-    pthread_t *workers;
+    http_worker *workers;
     int nworkers;
+    http_worker *idle;        /* handler threads waiting for a request, the last to arrive first (mu) */
     access_cache *footings;   /* footings remembered across requests, shared by the handler threads */
     int parked;               /* requests whose reply waits for their audit event in the trail's writer (mu) */
 };
@@ -692,13 +705,20 @@ static int queue_push(http_server *s, http_req *req)
         return -1;
     }
     MHD_suspend_connection(req->conn);
+    http_worker *w = s->idle;
+    if (w) { /* the queue is empty: hand it to the thread idle last */
+        s->idle = w->next_idle;
+        w->req = req;
+        pthread_mutex_unlock(&s->mu);
+        sem_post(&w->go);
+        return 0;
+    }
     req->queue_next = NULL;
     if (s->tail)
         s->tail->queue_next = req;
     else
         s->head = req;
     s->tail = req;
-    pthread_cond_signal(&s->cv);
     pthread_mutex_unlock(&s->mu);
     return 0;
 }
@@ -769,20 +789,28 @@ static int settle_later(http_server *s, http_req *req)
  * exited. */
 static void *worker_main(void *arg)
 {
-    http_server *s = arg;
+    http_worker *w = arg;
+    http_server *s = w->server;
     for (;;) {
         pthread_mutex_lock(&s->mu);
-        while (!s->head && !s->stopping)
-            pthread_cond_wait(&s->cv, &s->mu);
         http_req *req = s->head;
-        if (!req) {
+        if (req) {
+            s->head = req->queue_next;
+            if (!s->head)
+                s->tail = NULL;
+        } else if (!s->stopping) { /* idle: wait to be handed one (queue_push) or stopped (workers_stop) */
+            w->req = NULL;
+            w->next_idle = s->idle;
+            s->idle = w;
             pthread_mutex_unlock(&s->mu);
-            return NULL;
+            while (sem_wait(&w->go) != 0)
+                ; /* EINTR */
+            pthread_mutex_lock(&s->mu);
+            req = w->req;
         }
-        s->head = req->queue_next;
-        if (!s->head)
-            s->tail = NULL;
         pthread_mutex_unlock(&s->mu);
+        if (!req)
+            return NULL; /* stopping, and the queue is empty */
         struct MHD_Connection *c = req->conn;
         dispatch(s, req);
         if (settle_later(s, req))
@@ -799,10 +827,14 @@ static void workers_stop(http_server *s)
 {
     pthread_mutex_lock(&s->mu);
     s->stopping = 1;
-    pthread_cond_broadcast(&s->cv);
+    for (http_worker *w = s->idle; w; w = w->next_idle)
+        sem_post(&w->go); /* with req NULL: stop (the queue is empty while any thread is idle) */
+    s->idle = NULL;
     pthread_mutex_unlock(&s->mu);
-    for (int i = 0; i < s->nworkers; i++)
-        pthread_join(s->workers[i], NULL);
+    for (int i = 0; i < s->nworkers; i++) {
+        pthread_join(s->workers[i].thread, NULL);
+        sem_destroy(&s->workers[i].go);
+    }
     s->nworkers = 0;
     pthread_mutex_lock(&s->mu); /* and every parked request resumed by the trail's writer */
     while (s->parked > 0)
@@ -934,7 +966,12 @@ int http_server_start(http_server **out, const http_config *cfg, int *port_out, 
     }
     s->workers = core_xmalloc(sizeof(*s->workers) * (size_t)k->threads);
     for (int i = 0; i < k->threads; i++) {
-        if (pthread_create(&s->workers[i], NULL, worker_main, s) != 0) {
+        http_worker *w = &s->workers[i];
+        memset(w, 0, sizeof(*w));
+        w->server = s;
+        sem_init(&w->go, 0, 0);
+        if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+            sem_destroy(&w->go);
             workers_stop(s);
             core_error_set(err, CORE_E_INTERNAL, "cannot start handler thread %d of %d", i + 1, k->threads);
             core_error_hint(err, "start with fewer --threads");
