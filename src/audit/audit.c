@@ -331,6 +331,17 @@ static int write_batch(audit *a, qevent **ev, uint32_t n, int full, int64_t *las
     int rc = store_begin(a->db, err);
     if (rc)
         return rc;
+    /* The same promise on PostgreSQL, which syncs every commit unless told: a batch only reads wait for is
+     * committed without waiting for the server's log flush (visible, and kept if Hearth is killed; a later
+     * synced commit, which PostgreSQL writes after it, or the server's WAL writer, takes it to the disk). A
+     * power cut of the database server can take the last moments of read events, as on SQLite. */
+    if (a->on_pg && !full) {
+        rc = store_exec_script(a->db, "SET LOCAL synchronous_commit = off", err);
+        if (rc) {
+            store_rollback(a->db);
+            return rc;
+        }
+    }
     /* The tail is read inside the transaction: another process may have appended since our last batch. */
     store_stmt *st;
     rc = store_query(a->db, &ar, a->on_pg ? SQL_TAIL_PG : SQL_TAIL, NULL, 0, &st, err);
