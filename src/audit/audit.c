@@ -174,6 +174,7 @@ struct audit {
     int stopping;
     int fail_code;
     core_error fail_err;
+    audit_waiter *waiters; /* audit_await_async() callers not yet told (any order) */
     int64_t outbox_want; /* the highest outbox id a caller waits for */
     int64_t outbox_low;  /* every outbox id up to this is in the chain */
     int outbox_kick;     /* the writer should look at the outbox */
@@ -330,6 +331,17 @@ static int write_batch(audit *a, qevent **ev, uint32_t n, int full, int64_t *las
     int rc = store_begin(a->db, err);
     if (rc)
         return rc;
+    /* The same promise on PostgreSQL, which syncs every commit unless told: a batch only reads wait for is
+     * committed without waiting for the server's log flush (visible, and kept if Hearth is killed; a later
+     * synced commit, which PostgreSQL writes after it, or the server's WAL writer, takes it to the disk). A
+     * power cut of the database server can take the last moments of read events, as on SQLite. */
+    if (a->on_pg && !full) {
+        rc = store_exec_script(a->db, "SET LOCAL synchronous_commit = off", err);
+        if (rc) {
+            store_rollback(a->db);
+            return rc;
+        }
+    }
     /* The tail is read inside the transaction: another process may have appended since our last batch. */
     store_stmt *st;
     rc = store_query(a->db, &ar, a->on_pg ? SQL_TAIL_PG : SQL_TAIL, NULL, 0, &st, err);
@@ -529,6 +541,41 @@ static int outbox_drain(audit *a, qevent **batch, cp_pending *cps, int64_t *low,
 
 enum { RETRY_PAUSE_MS = 200, STOP_ATTEMPTS = 3, LINGER_US = 2000 };
 
+/* Tell the asynchronous waiters whose wait is over: every one whose ticket is committed, and every one when
+ * the writer has failed (fail_code) or the trail is gone (all). Called with a->mu held; the callbacks run
+ * with it released (a callback may record, or resume a connection), and a->mu is held again on return. */
+static void waiters_fire(audit *a, int all)
+{
+    audit_waiter *ready = NULL, **link = &a->waiters;
+    while (*link) {
+        audit_waiter *w = *link;
+        if (all || a->fail_code || w->ticket <= a->written) {
+            *link = w->next;
+            w->next = ready;
+            ready = w;
+        } else {
+            link = &w->next;
+        }
+    }
+    if (!ready)
+        return;
+    uint64_t written = a->written;
+    int code = a->fail_code;
+    core_error e = a->fail_err;
+    pthread_mutex_unlock(&a->mu);
+    if (!code) {
+        core_error_clear(&e);
+        code = all ? core_error_set(&e, CORE_E_INTERNAL, "audit trail is closing") : 0;
+    }
+    while (ready) {
+        audit_waiter *w = ready;
+        ready = w->next; /* read before fn: fn may free w */
+        int rc = w->ticket <= written ? 0 : code;
+        w->fn(w->arg, rc, rc ? &e : NULL);
+    }
+    pthread_mutex_lock(&a->mu);
+}
+
 static void *writer_main(void *arg)
 {
     audit *a = arg;
@@ -571,6 +618,7 @@ static void *writer_main(void *arg)
                 a->fail_code = 0;
             }
             pthread_cond_broadcast(&a->progress);
+            waiters_fire(a, 0);
             if (rc) {
                 if (a->stopping && failures >= STOP_ATTEMPTS)
                     break;
@@ -633,6 +681,7 @@ static void *writer_main(void *arg)
                 a->cp_seq = last_seq;
             pthread_cond_broadcast(&a->not_full);
             pthread_cond_broadcast(&a->progress);
+            waiters_fire(a, 0);
             continue;
         }
         failures++;
@@ -646,6 +695,7 @@ static void *writer_main(void *arg)
             core_error_message(&a->fail_err, "audit trail cannot be written");
             pthread_cond_broadcast(&a->not_full);
             pthread_cond_broadcast(&a->progress);
+            waiters_fire(a, 0);
         }
         if (a->stopping && failures >= STOP_ATTEMPTS)
             break;
@@ -942,6 +992,36 @@ int audit_await(audit *a, uint64_t ticket, core_error *err)
     return rc;
 }
 
+int audit_await_async(audit *a, uint64_t ticket, audit_waiter *w, audit_done_fn fn, void *arg, core_error *err)
+{
+    if (!a || ticket == 0)
+        return 0;
+    int rc = 0;
+    pthread_mutex_lock(&a->mu);
+    if (a->written >= ticket) {
+        rc = 0;
+    } else if (a->fail_code) {
+        rc = a->fail_code;
+        if (err)
+            *err = a->fail_err;
+    } else if (!a->thread_started || a->stopping) {
+        rc = core_error_set(err, CORE_E_INTERNAL, "audit writer is not running");
+    } else {
+        w->ticket = ticket;
+        w->fn = fn;
+        w->arg = arg;
+        w->next = a->waiters;
+        a->waiters = w;
+        if (ticket > a->durable_ticket)
+            a->durable_ticket = ticket; /* the writer stops lingering: someone waits */
+        if (a->writer_idle)
+            pthread_cond_signal(&a->not_empty);
+        rc = AUDIT_WAITING;
+    }
+    pthread_mutex_unlock(&a->mu);
+    return rc;
+}
+
 int audit_outbox_add(store *s, const audit_event *ev, int64_t *id, core_error *err)
 {
     size_t lens[5];
@@ -1058,6 +1138,9 @@ int audit_close(audit *a, core_error *err)
         pthread_join(a->thread, NULL);
         a->thread_started = 0;
     }
+    pthread_mutex_lock(&a->mu);
+    waiters_fire(a, 1); /* none should be left (a server stops before its trail closes); if any, they hear */
+    pthread_mutex_unlock(&a->mu);
     if (a->count > 0) {
         char n[24];
         snprintf(n, sizeof n, "%u", a->count);

@@ -141,6 +141,26 @@ int audit_record_ticket(audit *a, const audit_event *ev, unsigned flags, uint64_
  * Thread-safe. Returns 0 or the writer's sticky error. */
 int audit_await(audit *a, uint64_t ticket, core_error *err);
 
+/* A wait that does not hold a thread: audit_await_async() calls fn(arg, rc, err) once the event with the given
+ * ticket (and every one before it) is committed (rc 0, err NULL), or when the writer fails or the trail
+ * closes first (rc the error, err its detail, only valid during the call). The caller owns the
+ * audit_waiter and keeps it alive, untouched, until fn has been called. */
+typedef void (*audit_done_fn)(void *arg, int rc, const core_error *err);
+typedef struct audit_waiter {
+    struct audit_waiter *next; /* the trail's list of waiters (owned by the trail while queued) */
+    uint64_t ticket;
+    audit_done_fn fn;
+    void *arg;
+} audit_waiter;
+
+/* As audit_await(), without waiting: returns AUDIT_WAITING when w is queued and fn will be called exactly
+ * once, from the writer thread (or from audit_close()), under no lock of the trail's; 0 when the ticket is
+ * already committed (or is 0), and the writer's sticky error (err filled) when it cannot be: in both cases fn
+ * is never called. Thread-safe. A server uses it to answer a read once its event is committed without a
+ * handler thread waiting for the commit (http/README.md). */
+enum { AUDIT_WAITING = 1 };
+int audit_await_async(audit *a, uint64_t ticket, audit_waiter *w, audit_done_fn fn, void *arg, core_error *err);
+
 /* Insert ev into the audit outbox through s, the caller's handle on the main database, inside the caller's
  * open transaction: the event commits with the write or not at all. *id (may be NULL) is the outbox id, for
  * audit_outbox_await(). Returns 0, CORE_E_INVALID_VALUE as audit_record(), or the store's error (the caller

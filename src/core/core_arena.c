@@ -132,7 +132,7 @@ void core_arena_on_release(core_arena *a, void (*fn)(void *), void *ptr)
     a->cleanups = c;
 }
 
-static void arena_run_cleanups(core_arena *a)
+void core_arena_run_cleanups(core_arena *a)
 {
     /* A cleanup may not allocate from this arena: the list is detached first so it runs exactly once. */
     core_arena_cleanup *c = a->cleanups;
@@ -143,7 +143,7 @@ static void arena_run_cleanups(core_arena *a)
 
 void core_arena_reset(core_arena *a)
 {
-    arena_run_cleanups(a);
+    core_arena_run_cleanups(a);
     core_arena_block *keep = NULL;
     for (core_arena_block *b = a->head, *next; b; b = next) {
         next = b->next;
@@ -163,7 +163,7 @@ void core_arena_reset(core_arena *a)
 
 void core_arena_release(core_arena *a)
 {
-    arena_run_cleanups(a);
+    core_arena_run_cleanups(a);
     for (core_arena_block *b = a->head, *next; b; b = next) {
         next = b->next;
         free(b);

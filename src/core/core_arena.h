@@ -10,7 +10,8 @@
  * Invariants
  *   1. Memory from core_arena_alloc() is aligned to 16 bytes and valid until core_arena_reset() or
  *      core_arena_release() on the same arena.
- *   2. Cleanups registered with core_arena_on_release() run exactly once, newest first, at reset or release.
+ *   2. Cleanups registered with core_arena_on_release() run exactly once, newest first, at reset or release
+ *      (or earlier, at core_arena_run_cleanups()).
  *   3. Internal allocation failure aborts the process (core_die): sizes that come from outside the program
  *      must be checked against a declared maximum before they reach the arena.
  *   4. A zero-initialised core_arena (CORE_ARENA_INIT) is a valid empty arena.
@@ -42,6 +43,10 @@ char *core_arena_strndup(core_arena *a, const char *s, size_t n);
 char *core_arena_printf(core_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Run fn(ptr) when the arena is reset or released (e.g. finalize a statement, free a jansson value). */
 void core_arena_on_release(core_arena *a, void (*fn)(void *), void *ptr);
+/* Run the cleanups registered so far (newest first) and forget them; the memory stays valid until reset or
+ * release. For a unit of work that must give back what its cleanups hold (statements on a store handle) before
+ * the rest of its memory is done with (an HTTP request's response, sent later). */
+void core_arena_run_cleanups(core_arena *a);
 /* Run cleanups and give back all memory but keep one block for reuse. */
 void core_arena_reset(core_arena *a);
 /* Run cleanups and give back all memory; the arena is empty and may be used again. */

@@ -24,16 +24,23 @@
  *            DISPATCH does not run on the thread that reads the socket: the connection is suspended and the
  *            request queued for a handler thread, which resumes the connection when it has replied (see
  *            Threading). A request refused before DISPATCH (no route, body too large) is answered at once.
- *   DONE     the completion callback releases the arena (and with it every statement and JSON value),
- *            then gives the store handle back to the pool
+ *            When the handler has replied, the arena's cleanups run (statements reset, JSON values freed;
+ *            the reply's bytes are kept apart, in resp_heap) and the store handle goes back to the pool.
+ *   SETTLE   the reply waits until the request's audit events are committed (http_audit_settle; audit.h
+ *            invariant 2). A request with only queued events (a read) is parked: the handler thread moves
+ *            on, and the trail's writer resumes the connection once they are committed, or replaces the
+ *            reply by the trail's error (fail closed). A write waits for its outbox row on its thread.
+ *   DONE     the completion callback releases the arena and frees the reply's bytes
  *
  * Threading (why: a thread per connection let 512 idle sockets take every thread, and /healthz timed out)
  *   - libmicrohttpd's event loop (epoll on Linux) in io_threads threads reads and writes every connection;
  *     an idle or slow connection costs a socket and a little memory, never a thread. A connection that
  *     sends nothing for idle_timeout seconds is closed (a request being handled is not timed out).
  *   - threads handler threads take queued requests in arrival order and run DISPATCH, which may block
- *     (SQLite, Argon2id at sign-in). The store pool has one handle per handler thread, so a handler never
- *     waits for a handle, and one slow handler holds one thread, not the server.
+ *     (SQLite, Argon2id at sign-in). The store pool has one handle per handler thread and a handle is held
+ *     only during DISPATCH, so a handler never waits for a handle, and one slow handler holds one thread,
+ *     not the server. An idle handler thread waits on its own semaphore and is handed the next request
+ *     directly (the most recently idle first).
  *   - connection_limit bounds open connections (past it new ones wait in the listen queue);
  *     per_address_limit, when not 0, bounds them per client address (past it a new one is closed at once).
  *   - http_server_stop: requests already queued are handled and answered; a request that arrives after the
@@ -121,6 +128,7 @@ struct http_req {
     /* the response */
     int status;
     char *resp;
+    char *resp_heap;          /* resp when it is malloc'd (a JSON reply, http_reply_bytes): freed at the end */
     size_t resp_len;
     const char *content_type;
     const char *location;
@@ -137,6 +145,7 @@ struct http_req {
     int dispatched;           /* 1 once a handler thread has run DISPATCH: the resumed connection sends the reply */
     http_req *queue_next;     /* the handler queue's link (owned by the server while queued) */
     uint64_t audit_ticket;    /* the last event http_audit() queued (http_audit_settle() waits for it) */
+    audit_waiter audit_wait;  /* a read's wait for it, left to the trail's writer (http_server.c) */
     int64_t audit_outbox_id;  /* the last outbox row http_audit_write() inserted */
 };
 

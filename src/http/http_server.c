@@ -13,6 +13,7 @@
 #include <netinet/in.h>
 #include <microhttpd.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <unistd.h>
 
 #include "access/access.h"
@@ -23,6 +24,17 @@
 
 enum { HTTP_FOOTINGS_CACHED = 16384 }; /* footings the server remembers (access_cache.h): about 2 MB */
 
+/* A handler thread. An idle one waits on its own semaphore and is handed its next request directly (req), so
+ * the wake-up neither contends for the queue's mutex nor wakes a thread that finds nothing to do; the most
+ * recently idle thread is woken first, so a few threads stay warm and the rest sleep. */
+typedef struct http_worker {
+    pthread_t thread;
+    http_server *server;
+    sem_t go;                  /* posted once per hand-over (req set) or at stop (req NULL) */
+    http_req *req;             /* the request handed over, under the server's mu */
+    struct http_worker *next_idle;
+} http_worker;
+
 struct http_server {
     struct MHD_Daemon *d;
     http_config cfg;
@@ -31,9 +43,11 @@ struct http_server {
     pthread_cond_t cv;
     http_req *head, *tail;
     int stopping;             /* set by http_server_stop: nothing more is queued */
-    pthread_t *workers;
+    http_worker *workers;
     int nworkers;
+    http_worker *idle;        /* handler threads waiting for a request, the last to arrive first (mu) */
     access_cache *footings;   /* footings remembered across requests, shared by the handler threads */
+    int parked;               /* requests whose reply waits for their audit event in the trail's writer (mu) */
 };
 
 /* ---- route matching ---- */
@@ -80,9 +94,13 @@ int http_route_match(const char *pattern, const char *path, int64_t *ids, int *n
 
 /* ---- replies ---- */
 
-static void free_cb(void *p)
+/* The reply's bytes are malloc'd (json_dumps, http_reply_bytes): the request owns them apart from its arena,
+ * whose cleanups run before the reply is sent (worker_main gives the store handle back first), and frees them
+ * in on_completed, or here when a later reply (an audit error) replaces them. */
+static void reply_own(http_req *req, char *heap)
 {
-    free(p);
+    free(req->resp_heap);
+    req->resp_heap = heap;
 }
 
 int http_reply_json(http_req *req, int status, json_t *body)
@@ -90,7 +108,7 @@ int http_reply_json(http_req *req, int status, json_t *body)
     char *s = json_dumps(body, JSON_COMPACT);
     if (!s)
         core_die("out of memory");
-    core_arena_on_release(&req->arena, free_cb, s);
+    reply_own(req, s);
     req->status = status;
     req->resp = s;
     req->resp_len = strlen(s);
@@ -102,7 +120,7 @@ int http_reply_json(http_req *req, int status, json_t *body)
 int http_reply_bytes(http_req *req, int status, const char *content_type, const char *filename, char *data,
                      size_t len)
 {
-    core_arena_on_release(&req->arena, free_cb, data);
+    reply_own(req, data);
     req->status = status;
     req->resp = data;
     req->resp_len = len;
@@ -687,14 +705,82 @@ static int queue_push(http_server *s, http_req *req)
         return -1;
     }
     MHD_suspend_connection(req->conn);
+    http_worker *w = s->idle;
+    if (w) { /* the queue is empty: hand it to the thread idle last */
+        s->idle = w->next_idle;
+        w->req = req;
+        pthread_mutex_unlock(&s->mu);
+        sem_post(&w->go);
+        return 0;
+    }
     req->queue_next = NULL;
     if (s->tail)
         s->tail->queue_next = req;
     else
         s->head = req;
     s->tail = req;
-    pthread_cond_signal(&s->cv);
     pthread_mutex_unlock(&s->mu);
+    return 0;
+}
+
+/* Give the request's store handle back: statements are reset by the arena's cleanups (the reply's bytes are
+ * not the arena's: reply_own). Done when DISPATCH ends, not once the reply is sent: holding it until
+ * on_completed left handler threads waiting in store_pool_acquire for the event loop to send replies. */
+static void store_give_back(http_server *s, http_req *req)
+{
+    core_arena_run_cleanups(&req->arena);
+    if (req->db) {
+        store_pool_release(s->cfg.pool, req->db);
+        req->db = NULL;
+    }
+}
+
+static void unpark(http_server *s)
+{
+    pthread_mutex_lock(&s->mu);
+    if (--s->parked == 0 && s->stopping)
+        pthread_cond_broadcast(&s->cv); /* workers_stop waits for the last one */
+    pthread_mutex_unlock(&s->mu);
+}
+
+/* audit_await_async's callback, on the trail's writer thread: the request's events are committed (rc 0), or
+ * the trail failed (the reply becomes its error: fail closed). Then the reply may go. */
+static void settled(void *arg, int rc, const core_error *err)
+{
+    http_req *req = arg;
+    http_server *s = req->server;
+    struct MHD_Connection *c = req->conn;
+    if (rc)
+        http_reply_error(req, err);
+    req->dispatched = 1;
+    MHD_resume_connection(c); /* from here on req belongs to the event loop again */
+    unpark(s);
+}
+
+/* A request that only waits for queued events (a read: no outbox row) leaves the wait to the trail's writer,
+ * which resumes the connection once they are committed: the handler thread goes on to the next request
+ * instead of sleeping through the commit, and every read queued meanwhile shares it. The promise is
+ * http_audit_settle's, unchanged: the reply is queued only after the events are committed. Returns 1 when
+ * the request is parked (the caller must not touch it again), 0 when it is settled here (answered with the
+ * trail's error if the wait failed). */
+static int settle_later(http_server *s, http_req *req)
+{
+    audit *a = s->cfg.audit;
+    if (!a || req->audit_outbox_id || !req->audit_ticket)
+        return 0;
+    store_give_back(s, req);
+    pthread_mutex_lock(&s->mu);
+    s->parked++;
+    pthread_mutex_unlock(&s->mu);
+    core_error err;
+    core_error_clear(&err);
+    int rc = audit_await_async(a, req->audit_ticket, &req->audit_wait, settled, req, &err);
+    if (rc == AUDIT_WAITING)
+        return 1;
+    unpark(s);
+    if (rc)
+        http_reply_error(req, &err);
+    req->audit_ticket = 0; /* settled */
     return 0;
 }
 
@@ -703,23 +789,34 @@ static int queue_push(http_server *s, http_req *req)
  * exited. */
 static void *worker_main(void *arg)
 {
-    http_server *s = arg;
+    http_worker *w = arg;
+    http_server *s = w->server;
     for (;;) {
         pthread_mutex_lock(&s->mu);
-        while (!s->head && !s->stopping)
-            pthread_cond_wait(&s->cv, &s->mu);
         http_req *req = s->head;
-        if (!req) {
+        if (req) {
+            s->head = req->queue_next;
+            if (!s->head)
+                s->tail = NULL;
+        } else if (!s->stopping) { /* idle: wait to be handed one (queue_push) or stopped (workers_stop) */
+            w->req = NULL;
+            w->next_idle = s->idle;
+            s->idle = w;
             pthread_mutex_unlock(&s->mu);
-            return NULL;
+            while (sem_wait(&w->go) != 0)
+                ; /* EINTR */
+            pthread_mutex_lock(&s->mu);
+            req = w->req;
         }
-        s->head = req->queue_next;
-        if (!s->head)
-            s->tail = NULL;
         pthread_mutex_unlock(&s->mu);
+        if (!req)
+            return NULL; /* stopping, and the queue is empty */
         struct MHD_Connection *c = req->conn;
         dispatch(s, req);
+        if (settle_later(s, req))
+            continue; /* the trail's writer resumes it */
         http_audit_settle(req); /* every audited event of the request is durable before the answer goes */
+        store_give_back(s, req);
         req->dispatched = 1;
         MHD_resume_connection(c); /* from here on req belongs to the event loop again */
     }
@@ -730,11 +827,19 @@ static void workers_stop(http_server *s)
 {
     pthread_mutex_lock(&s->mu);
     s->stopping = 1;
-    pthread_cond_broadcast(&s->cv);
+    for (http_worker *w = s->idle; w; w = w->next_idle)
+        sem_post(&w->go); /* with req NULL: stop (the queue is empty while any thread is idle) */
+    s->idle = NULL;
     pthread_mutex_unlock(&s->mu);
-    for (int i = 0; i < s->nworkers; i++)
-        pthread_join(s->workers[i], NULL);
+    for (int i = 0; i < s->nworkers; i++) {
+        pthread_join(s->workers[i].thread, NULL);
+        sem_destroy(&s->workers[i].go);
+    }
     s->nworkers = 0;
+    pthread_mutex_lock(&s->mu); /* and every parked request resumed by the trail's writer */
+    while (s->parked > 0)
+        pthread_cond_wait(&s->cv, &s->mu);
+    pthread_mutex_unlock(&s->mu);
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
@@ -801,6 +906,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
     core_arena_release(&req->arena);
     if (req->db)
         store_pool_release(s->cfg.pool, req->db);
+    free(req->resp_heap);
     free(req);
     *con_cls = NULL;
 }
@@ -860,7 +966,12 @@ int http_server_start(http_server **out, const http_config *cfg, int *port_out, 
     }
     s->workers = core_xmalloc(sizeof(*s->workers) * (size_t)k->threads);
     for (int i = 0; i < k->threads; i++) {
-        if (pthread_create(&s->workers[i], NULL, worker_main, s) != 0) {
+        http_worker *w = &s->workers[i];
+        memset(w, 0, sizeof(*w));
+        w->server = s;
+        sem_init(&w->go, 0, 0);
+        if (pthread_create(&w->thread, NULL, worker_main, w) != 0) {
+            sem_destroy(&w->go);
             workers_stop(s);
             core_error_set(err, CORE_E_INTERNAL, "cannot start handler thread %d of %d", i + 1, k->threads);
             core_error_hint(err, "start with fewer --threads");

@@ -448,6 +448,35 @@ def audit_check(hearth, db):
     return True, ""
 
 
+def trail_fails_closed(hearth, db, logins):
+    """(ok, why): a read whose audit event cannot be committed is answered with the trail's error, not the
+    record. The read is parked until the trail's writer has committed its event (src/http/README.md); here the
+    writer's insert fails (the trail's table is gone), so the parked read must be answered 500 "store" by the
+    writer. Run last: it breaks the trail."""
+    person = sql_rows(db, "SELECT fm.person_id FROM family_member fm JOIN person p ON p.id = fm.person_id "
+                          "WHERE fm.family_id = 1 AND p.restricted = 0 ORDER BY fm.person_id LIMIT 1")
+    if not person:
+        return False, "family 1 has no member to read"
+    path = "/api/v1/people/" + person[0][0]
+    server = Server(hearth, db)
+    try:
+        token, _ = session_of(server.port, logins, USER)
+        auth = {"Authorization": "Bearer " + token}
+        status, _, raw = request(server.port, "GET", path, auth, b"")
+        if status != 200:
+            return False, "GET %s answered %d before the trail broke: %s" % (path, status, raw[:200])
+        sql_rows(db if ON_PG else db + ".audit", "DROP TABLE audit_event" + (" CASCADE" if ON_PG else ""))
+        status, _, raw = request(server.port, "GET", path, auth, b"")
+        doc = json.loads(raw) if raw.startswith(b"{") else {}
+        code = doc.get("error", {}).get("code")
+        if status != 500 or code != "store":
+            return False, "GET %s with the trail broken answered %d %s" % (path, status, raw[:200])
+        return True, ""
+    finally:
+        server.proc.kill()
+        server.proc.wait()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--hearth", required=True, help="path to the hearth program")
@@ -504,6 +533,14 @@ def main():
     else:
         failed += 1
         print("FAIL audit-trail: " + why)
+    if not args.only:
+        ok, why = trail_fails_closed(hearth, db, logins)
+        if ok:
+            passed += 1
+            print("ok trail-fails-closed")
+        else:
+            failed += 1
+            print("FAIL trail-fails-closed: " + why)
     if args.keep:
         with open(os.path.join(tmp, "server.log"), "w", encoding="utf-8") as f:
             f.write("\n".join(server.log) + "\n")

@@ -943,6 +943,84 @@ static void test_finding_16_await_makes_the_event_durable(void **state)
     test_tmpdb_remove(&t);
 }
 
+/* audit_await_async: told once, from the writer, only after the events are committed (a server's parked
+ * reads, http/README.md); or told the writer's error (fail closed). */
+typedef struct told {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int calls, rc;
+    int64_t rows_then; /* the events in the trail when told */
+    const char *path;
+} told;
+
+static void told_fn(void *arg, int rc, const core_error *err)
+{
+    told *t = arg;
+    int64_t rows = rc == 0 ? query_int(t->path, "SELECT count(*) FROM audit_event WHERE target_id >= 910000") : -1;
+    if (rc)
+        assert_non_null(err);
+    pthread_mutex_lock(&t->mu);
+    t->calls++;
+    t->rc = rc;
+    t->rows_then = rows;
+    pthread_cond_broadcast(&t->cv);
+    pthread_mutex_unlock(&t->mu);
+}
+
+static void told_wait(told *t)
+{
+    pthread_mutex_lock(&t->mu);
+    while (t->calls == 0)
+        pthread_cond_wait(&t->cv, &t->mu);
+    pthread_mutex_unlock(&t->mu);
+}
+
+static void test_finding_16_async_wait_is_told_once_committed(void **state)
+{
+    test_tmpdb t;
+    copy_trail(*state, &t);
+    audit *a;
+    core_error err;
+    assert_ok(audit_open(&a, t.path, NULL, &err), err);
+    told tl = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, -1, -1, t.path};
+    uint64_t last = 0;
+    for (int i = 0; i < 5; i++) {
+        audit_event ev = {.action = "read", .target_table = "person", .target_id = 910000 + i};
+        assert_ok(audit_record_ticket(a, &ev, 0, &last, &err), err);
+    }
+    audit_waiter w;
+    int rc = audit_await_async(a, last, &w, told_fn, &tl, &err);
+    assert_true(rc == AUDIT_WAITING || rc == 0);
+    if (rc == AUDIT_WAITING) {
+        told_wait(&tl);
+        assert_int_equal(tl.rc, 0);
+        assert_int_equal(tl.rows_then, 5); /* all five committed before it was told */
+    }
+    /* already committed, or nothing to wait for: answered at once, never told */
+    int calls = tl.calls;
+    assert_int_equal(audit_await_async(a, last, &w, told_fn, &tl, &err), 0);
+    assert_int_equal(audit_await_async(a, 0, &w, told_fn, &tl, &err), 0);
+    assert_ok(audit_flush(a, &err), err);
+    assert_int_equal(tl.calls, calls);
+
+    /* the table disappears under the writer: the wait ends with the writer's error */
+    attack_sql(t.path, "DROP TABLE audit_event");
+    audit_event ev = {.action = "read", .target_table = "person", .target_id = 1};
+    assert_ok(audit_record_ticket(a, &ev, 0, &last, &err), err);
+    told tf = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, -1, -1, t.path};
+    core_error_clear(&err);
+    rc = audit_await_async(a, last, &w, told_fn, &tf, &err);
+    int queued = rc == AUDIT_WAITING; /* or the failure was already known: answered at once */
+    if (queued) {
+        told_wait(&tf);
+        rc = tf.rc;
+    }
+    assert_int_equal(rc, CORE_E_STORE);
+    assert_int_equal(audit_close(a, &err), CORE_E_STORE);
+    assert_int_equal(tf.calls, queued); /* told exactly once when queued, never otherwise */
+    test_tmpdb_remove(&t);
+}
+
 /* ---- finding 17: a write's event in the outbox, committed with the write ---- */
 
 static int64_t main_int(const char *db, const char *sql)
@@ -1075,6 +1153,7 @@ int main(void)
         cmocka_unit_test(test_finding_19_anchor_catches_a_cut_tail),
         cmocka_unit_test(test_finding_19_open_signs_what_a_crash_left_unsigned),
         cmocka_unit_test(test_finding_16_await_makes_the_event_durable),
+        cmocka_unit_test(test_finding_16_async_wait_is_told_once_committed),
         cmocka_unit_test(test_finding_17_outbox_commits_with_the_write),
         cmocka_unit_test(test_finding_17_open_drains_a_crashed_outbox_once),
     };

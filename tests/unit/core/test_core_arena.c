@@ -151,6 +151,17 @@ static void test_arena_cleanups(void **state)
     assert_int_equal(cleanup_log.order[3], 4);
     core_arena_release(&a);
     assert_int_equal(cleanup_log.n, 4);
+    /* Run early: the cleanups run once, newest first, and the memory stays valid until the release. */
+    char *kept = core_arena_strdup(&a, "still here");
+    core_arena_on_release(&a, cleanup_record, (void *)(intptr_t)5);
+    core_arena_on_release(&a, cleanup_record, (void *)(intptr_t)6);
+    core_arena_run_cleanups(&a);
+    assert_int_equal(cleanup_log.n, 6);
+    assert_int_equal(cleanup_log.order[4], 6);
+    assert_int_equal(cleanup_log.order[5], 5);
+    assert_string_equal(kept, "still here");
+    core_arena_release(&a);
+    assert_int_equal(cleanup_log.n, 6);
 }
 
 /* Run fn in a child process and report whether it died of SIGABRT. */
