@@ -467,6 +467,9 @@ typedef struct score_job {
     const link_model *model;
     const uint32_t *given, *family;       /* each record's names' numbers */
     const double *tfw_given, *tfw_family; /* an exact name's weight, by the name's number */
+    int collect;                          /* a link run: note the pairs decided link in links */
+    size_t *links, nlinks, cap;           /* their indices, ascending */
+    int failed;                           /* out of memory for links */
 } score_job;
 
 static void *score_worker(void *arg)
@@ -501,8 +504,72 @@ static void *score_worker(void *arg)
         p->decision = w >= j->model->link_weight     ? LINK_LINK
                       : w >= j->model->review_weight ? LINK_REVIEW
                                                      : LINK_NO;
+        if (j->collect && p->decision == LINK_LINK && !j->failed) {
+            if (j->nlinks == j->cap) {
+                size_t cap = j->cap ? j->cap * 2 : 1024;
+                size_t *v = realloc(j->links, cap * sizeof(*v));
+                if (!v) {
+                    j->failed = 1;
+                    continue;
+                }
+                j->links = v;
+                j->cap = cap;
+            }
+            j->links[j->nlinks++] = i;
+        }
     }
     return NULL;
+}
+
+/* One partner record, one person (a link run; README.md, "Decision"). A record of b is one person, so of the
+ * records of a it is linked to, at most one is it when a holds each person once: a link whose weight is more
+ * than ONE_PERSON_MARGIN bits below the b record's best link has, against that one, odds below 1 to 19 — under
+ * the review floor (probability 0.05) had the two been weighed against each other — and is put in review.
+ * Whether a holds each person once is read from the links themselves: when at least ONE_PERSON_SHARE of the b
+ * records linked are linked to more than one record of a, a holds people more than once (a b record linked to
+ * two copies of one person), and nothing is moved. Deterministic: maxima and counts do not depend on the
+ * order the links are read in. Returns how many links went to review, or -1 when out of memory (nothing
+ * changed). */
+#define ONE_PERSON_MARGIN 4.25 /* log2(19) */
+#define ONE_PERSON_SHARE  0.25
+
+static long one_person_links(link_result *out, size_t nb, const score_job *jobs, int nt)
+{
+    float *best = malloc((nb + 1) * sizeof(*best));
+    uint8_t *count = calloc(nb + 1, 1);
+    if (!best || !count) {
+        free(best);
+        free(count);
+        return -1;
+    }
+    for (size_t r = 0; r < nb; r++)
+        best[r] = -INFINITY;
+    for (int t = 0; t < nt; t++)
+        for (size_t k = 0; k < jobs[t].nlinks; k++) {
+            const link_pair *p = &out->pairs[jobs[t].links[k]];
+            if (p->weight > best[p->right]) best[p->right] = p->weight;
+            if (count[p->right] < 2) count[p->right]++;
+        }
+    size_t linked = 0, several = 0;
+    for (size_t r = 0; r < nb; r++) {
+        linked += count[r] > 0;
+        several += count[r] > 1;
+    }
+    out->partner_linked = linked;
+    out->partner_linked_several = several;
+    long moved = 0;
+    if ((double)several < ONE_PERSON_SHARE * (double)linked)
+        for (int t = 0; t < nt; t++)
+            for (size_t k = 0; k < jobs[t].nlinks; k++) {
+                link_pair *p = &out->pairs[jobs[t].links[k]];
+                if ((double)p->weight < (double)best[p->right] - ONE_PERSON_MARGIN) {
+                    p->decision = LINK_REVIEW;
+                    moved++;
+                }
+            }
+    free(best);
+    free(count);
+    return moved;
 }
 
 /* ---- the whole run ---- */
@@ -521,7 +588,7 @@ void link_progress(const link_options *o, const char *stage, uint64_t done, uint
 
 /* Steps 5-6: the names' frequencies counted by their numbers, an exact name's weight once per name, then
  * every pair weighed and decided in threads. */
-static int score_all(const link_prepared *pp, const link_options *o, link_result *out, core_error *err)
+static int score_all(const link_prepared *pp, const link_options *o, size_t nb, link_result *out, core_error *err)
 {
     const char *const *names;
     size_t nnames = link_prep_names(pp, &names), nrec = link_prep_count(pp);
@@ -570,8 +637,25 @@ static int score_all(const link_prepared *pp, const link_options *o, link_result
                                   gid,
                                   fid,
                                   tfw,
-                                  tfw_family};
+                                  tfw_family,
+                                  nb > 0,
+                                  NULL,
+                                  0,
+                                  0,
+                                  0};
         link_fanout(nt, score_worker, jobs, sizeof(jobs[0]));
+        if (nb) {
+            int failed = 0;
+            for (int t = 0; t < nt; t++)
+                failed |= jobs[t].failed;
+            long held = failed ? -1 : one_person_links(out, nb, jobs, nt);
+            for (int t = 0; t < nt; t++)
+                free(jobs[t].links);
+            if (held < 0)
+                rc = core_error_set(err, CORE_E_INTERNAL, "out of memory for the links of %zu records", nrec);
+            else
+                out->held_back = (size_t)held;
+        }
     }
     if (tf) {
         tf_free(&tf->given);
@@ -732,7 +816,7 @@ int link_run(const link_dataset *a, const link_dataset *b, const link_options *o
 
     /* 5-6. score and decide */
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if (rc == 0) rc = score_all(pp, o, out, err);
+    if (rc == 0) rc = score_all(pp, o, b ? b->n : 0, out, err);
     link_prep_free(pp);
     if (rc) {
         link_result_free(out);
@@ -740,7 +824,9 @@ int link_run(const link_dataset *a, const link_dataset *b, const link_options *o
     }
     /* the cluster step, in a dedupe only: across two files a path of three links linked more wrong pairs than
      * right ones on dsgen F, and a "mutual best candidate" rule, which lifted FEBRL4, linked parents to
-     * children of the same name on link synth's households (136 right, 956 wrong at 200,000) */
+     * children of the same name on link synth's households (136 right, 956 wrong at 200,000). A link run has
+     * the opposite step instead, one partner record one person (one_person_links, in score_all), which only
+     * ever takes a link away. */
     long clustered = b ? 0 : cluster_links(out, a->n, log2(CLUSTER_PROBABILITY / (1 - CLUSTER_PROBABILITY)));
     if (clustered < 0) {
         link_result_free(out);

@@ -9,6 +9,9 @@
  *   - oversized blocks are skipped and counted;
  *   - every pair compared when all of them fit the pair budget, blocking again past it; the token rules
  *     (address words, name words); the cluster step's links each have a third record linked to both;
+ *   - one partner record, one person (a link run): no record of b keeps a link far below its best, the
+ *     links held back are exactly those, a namesake in a household is not linked; when a holds people
+ *     twice, nothing is held back;
  *   - explanations add up to the match weight.
  */
 #include <setjmp.h>
@@ -550,6 +553,96 @@ static void test_two_datasets(void **state)
     link_dataset_free(&pop.d);
 }
 
+/* Checks one_person_links' contract on a link run's result: no b record keeps a link more than 4.25 bits below
+ * its best one, and the links it put in review are exactly those (weights at or above the link threshold,
+ * decided review). Returns how many it found held back. */
+static size_t check_one_person(const link_result *r, size_t nb)
+{
+    float *best = malloc((nb + 1) * sizeof(*best));
+    assert_non_null(best);
+    for (size_t j = 0; j < nb; j++)
+        best[j] = -1e30f;
+    for (size_t i = 0; i < r->npairs; i++) /* held back or linked: the weights that decided link */
+        if (r->pairs[i].weight >= r->model.link_weight && r->pairs[i].weight > best[r->pairs[i].right])
+            best[r->pairs[i].right] = r->pairs[i].weight;
+    size_t held = 0;
+    for (size_t i = 0; i < r->npairs; i++) {
+        const link_pair *p = &r->pairs[i];
+        if (p->weight < r->model.link_weight) continue;
+        int far = (double)p->weight < (double)best[p->right] - 4.25;
+        if (r->held_back) assert_int_equal(p->decision, far ? LINK_REVIEW : LINK_LINK);
+        held += far;
+    }
+    free(best);
+    return held;
+}
+
+/* One partner record, one person (a link run): a record of b linked to two people of a keeps only the
+ * link that is far the stronger; the other goes to review. When a holds people twice — a b record linked to
+ * two copies of one person — nothing is held back. */
+static void test_one_person_links(void **state)
+{
+    (void)state;
+    population pop;
+    make_population(&pop, 800);
+    /* a: the originals, and for every 64th (one in 16 of the duplicates' people: few enough that a still
+     * looks like one record a person) a namesake of the same sex at the same postcode, born 25 years
+     * earlier (a household's father and son); b: the duplicates */
+    link_dataset a, b;
+    memset(&a, 0, sizeof(a));
+    memset(&b, 0, sizeof(b));
+    for (size_t i = 0; i < pop.originals; i++) {
+        link_record r = pop.d.recs[i];
+        if (a.n == a.cap) {
+            a.cap = a.cap ? a.cap * 2 : 64;
+            a.recs = realloc(a.recs, a.cap * sizeof(*a.recs));
+            assert_non_null(a.recs);
+        }
+        a.recs[a.n++] = r;
+        if (i % 64 == 0) {
+            r.id = core_arena_printf(&a.arena, "n%zu", i);
+            r.dob = r.dob != LINK_NO_DATE ? r.dob - 9131 : r.dob; /* 25 years earlier */
+            if (a.n == a.cap) {
+                a.cap *= 2;
+                a.recs = realloc(a.recs, a.cap * sizeof(*a.recs));
+                assert_non_null(a.recs);
+            }
+            a.recs[a.n++] = r;
+        }
+    }
+    b.recs = pop.d.recs + pop.originals;
+    b.n = pop.d.n - pop.originals;
+    link_options o = {.threads = 2};
+    link_result r;
+    core_error err;
+    assert_int_equal(link_run(&a, &b, &o, &r, &err), 0);
+    assert_true(r.held_back > 0);
+    assert_int_equal(check_one_person(&r, b.n), r.held_back);
+    size_t namesakes_linked = 0, true_links = 0;
+    for (size_t i = 0; i < r.npairs; i++) {
+        const link_pair *p = &r.pairs[i];
+        if (p->decision != LINK_LINK) continue;
+        namesakes_linked += a.recs[p->left].id[0] == 'n';
+        true_links += strcmp(a.recs[p->left].id + 1, b.recs[p->right].id + 1) == 0;
+    }
+    assert_int_equal(namesakes_linked, 0);
+    assert_true((double)true_links >= 0.95 * (double)b.n);
+    link_result_free(&r);
+
+    /* a holding every duplicate's person twice: the original and the duplicate itself */
+    link_dataset a2;
+    memset(&a2, 0, sizeof(a2));
+    a2.n = pop.d.n;
+    a2.recs = pop.d.recs;
+    assert_int_equal(link_run(&a2, &b, &o, &r, &err), 0);
+    assert_int_equal(r.held_back, 0);
+    assert_true(r.partner_linked_several * 4 >= r.partner_linked);
+    link_result_free(&r);
+    free(a.recs);
+    core_arena_release(&a.arena);
+    link_dataset_free(&pop.d);
+}
+
 /* One pair at a time under the default parameters (the front door's check): the re-entered child links,
  * someone else does not, and the evidence adds up to the weight. */
 static void test_one_pair_defaults(void **state)
@@ -774,6 +867,7 @@ int main(void)
         cmocka_unit_test(test_token_rules),
         cmocka_unit_test(test_cluster_step),
         cmocka_unit_test(test_two_datasets),
+        cmocka_unit_test(test_one_person_links),
         cmocka_unit_test(test_one_pair_defaults),
         cmocka_unit_test(test_levels_as_link_compare_records),
     };
