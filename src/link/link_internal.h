@@ -10,7 +10,11 @@
  *   link_train.c   3-4. training: u from random pairs, the (comparison vector, rule mask) patterns, m by EM
  *                     one blocking rule at a time, and the prior;
  *   link_engine.c  the comparisons and their levels (link_compare_records, the reference), the threads that
- *                  compare and score, term frequencies, weights, the decision, explanations, and link_run.
+ *                  compare and score, term frequencies, weights, the decision (the cluster step of a dedupe,
+ *                  one partner record one person in a link run), explanations, and link_run.
+ *
+ * Reading shares it too: link_record.c (a checked row into a link_record, for link_input.c) and the folding
+ * behind link_norm.c and link_nick.c.
  *
  * Invariants
  *   1. Records are numbered together: a's 0..na-1, then b's na..na+nb-1 (a dedupe has a's only); a pair's
