@@ -313,10 +313,11 @@ typedef struct link_result {
     int compared_all;              /* 1: every pair was a candidate (the whole comparison fit rule_pairs) */
     size_t linked_through;         /* pairs in review decided link because their records are linked through
                                       others (the cluster step: README.md, "Decision") */
-    size_t held_back;              /* a link run's links put in review because their b record is linked far more
-                                      strongly to another record of a (one partner record, one person) */
-    size_t partner_linked, partner_linked_several; /* a link run: b records with a link, and with links to
-                                      more than one record of a (when too many, nothing is held back) */
+    size_t held_back;              /* a link run's links put in review because their b record is linked far
+                                      more strongly to another record of a (one partner record, one person) */
+    size_t partner_linked;         /* a link run: b records with a link, */
+    size_t partner_linked_several; /* and with links to more than one record of a (when one in twenty or more
+                                      are, nothing is held back) */
     link_model model;
     struct link_tf *tf;            /* name frequencies (term-frequency adjustment), owned */
     double seconds_blocking, seconds_training, seconds_scoring;

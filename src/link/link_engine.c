@@ -523,15 +523,16 @@ static void *score_worker(void *arg)
 
 /* One partner record, one person (a link run; README.md, "Decision"). A record of b is one person, so of the
  * records of a it is linked to, at most one is it when a holds each person once: a link whose weight is more
- * than ONE_PERSON_MARGIN bits below the b record's best link has, against that one, odds below 1 to 19 — under
- * the review floor (probability 0.05) had the two been weighed against each other — and is put in review.
+ * than ONE_PERSON_MARGIN bits below the b record's best link has, against that one, odds below 1 to 19 —
+ * under the review floor (probability 0.05) had the two been weighed against each other — and is put in
+ * review.
  * Whether a holds each person once is read from the links themselves: when at least ONE_PERSON_SHARE of the b
  * records linked are linked to more than one record of a, a holds people more than once (a b record linked to
  * two copies of one person), and nothing is moved. Deterministic: maxima and counts do not depend on the
  * order the links are read in. Returns how many links went to review, or -1 when out of memory (nothing
  * changed). */
 #define ONE_PERSON_MARGIN 4.25 /* log2(19) */
-#define ONE_PERSON_SHARE  0.05 /* measured in README.md: 0.1-3.5% where a holds each person once, 5.3-75% where not */
+#define ONE_PERSON_SHARE  0.05 /* README.md: 0.1-3.5% where a holds each person once, 5.3-75% where not */
 
 static long one_person_links(link_result *out, size_t nb, const score_job *jobs, int nt)
 {
@@ -588,7 +589,8 @@ void link_progress(const link_options *o, const char *stage, uint64_t done, uint
 
 /* Steps 5-6: the names' frequencies counted by their numbers, an exact name's weight once per name, then
  * every pair weighed and decided in threads. */
-static int score_all(const link_prepared *pp, const link_options *o, size_t nb, link_result *out, core_error *err)
+static int score_all(const link_prepared *pp, const link_options *o, size_t nb, link_result *out,
+                     core_error *err)
 {
     const char *const *names;
     size_t nnames = link_prep_names(pp, &names), nrec = link_prep_count(pp);

@@ -310,7 +310,8 @@ static const char *value(const reader *r, int f, size_t *len)
 
 /* Normalise the current row into rec, its strings in a (link_record.c); 0, or -1 with the reader failed when
  * the arena is out of memory (R3). */
-static int make_record(reader *r, uint64_t line, link_record *rec, core_arena *a, int32_t dob, int32_t dob_digits)
+static int make_record(reader *r, uint64_t line, link_record *rec, core_arena *a, int32_t dob,
+                       int32_t dob_digits)
 {
     link_fields f;
     for (int i = 0; i < LINK_F_COUNT; i++)
@@ -419,7 +420,8 @@ static void take_row(reader *r, uint64_t line)
         if (lines)
             r->lines = lines;
         if (!recs || !lines) {
-            fail(r, CORE_E_INTERNAL, "out of memory for %zu records at line %llu", cap, (unsigned long long)line);
+            fail(r, CORE_E_INTERNAL, "out of memory for %zu records at line %llu", cap,
+                 (unsigned long long)line);
             core_error_hint(r->err, "give the program more memory, or read the file in parts");
             return;
         }

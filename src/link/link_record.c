@@ -1,8 +1,8 @@
 /*
- * link_record.c — one row's mapped values made into a link_record: names folded (or split from a full name),
- * the given name's nickname and both names' phonetic codes, sex, postcode with sector and district, the
- * address columns joined and folded, town, email and identifiers (the table in link/README.md, "Reading
- * records"), and the digits of a date of birth that is not a date. link_input.c reads and checks the rows;
+ * link_record.c — one row's mapped values made into a link_record: names folded (or split from a full
+ * name), the given name's nickname and both names' phonetic codes, sex, postcode with sector and district,
+ * the address columns joined and folded, town, email and identifiers (the table in link/README.md,
+ * "Reading records"), and the digits of a date of birth that is not a date. link_input.c reads and checks the rows;
  * this file only normalises a row that has passed every check.
  *
  * Its strings live in the arena it is given: the dataset's, or the reader's row arena in stream mode. Both
@@ -110,8 +110,8 @@ static void split_full(core_arena *a, const char *v, size_t n, link_full_name_or
     }
 }
 
-/* link_internal.h. The year, month and day of a value that does not read as a date in fmt ("19371233" in %Y%m%d: day 33;
- * "31/02/1990"), as the number YYYYMMDD, read as the format says but without the calendar's checks: a
+/* link_internal.h. The year, month and day of a value that does not read as a date in fmt ("19371233" in
+ * %Y%m%d: day 33; "31/02/1990"), as the number YYYYMMDD, read as the format says but without the calendar's checks: a
  * mistyped date keeps most of its digits. 0 when the value does not have the format's shape, or the format
  * has anything but %Y, %m, %d, %e and literal bytes (a two-digit year or a month name: no digits to
  * compare), or all three are not there. Reads len bytes of s and nothing past them. */

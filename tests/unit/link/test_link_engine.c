@@ -553,8 +553,8 @@ static void test_two_datasets(void **state)
     link_dataset_free(&pop.d);
 }
 
-/* Checks one_person_links' contract on a link run's result: no b record keeps a link more than 4.25 bits below
- * its best one, and the links it put in review are exactly those (weights at or above the link threshold,
+/* Checks one_person_links' contract on a link run's result: no b record keeps a link more than 4.25 bits
+ * below its best one, and the links it put in review are exactly those (weights at or above the link threshold,
  * decided review). Returns how many it found held back. */
 static size_t check_one_person(const link_result *r, size_t nb)
 {
@@ -600,7 +600,8 @@ static void test_one_person_links(void **state)
         p.family = core_arena_strdup(&a.arena, fam);
         p.given = GIVEN[next_u32() % (sizeof(GIVEN) / sizeof(GIVEN[0]))];
         p.postcode = PLACES[next_u32() % (sizeof(PLACES) / sizeof(PLACES[0]))];
-        p.dob = (core_date){1940 + (int)(next_u32() % 50), 1 + (int)(next_u32() % 12), 1 + (int)(next_u32() % 28)};
+        p.dob = (core_date){1940 + (int)(next_u32() % 50), 1 + (int)(next_u32() % 12),
+                            1 + (int)(next_u32() % 28)};
         p.sex = 'M';
         add(&a, &p);
         if (i % 90 == 0) {
