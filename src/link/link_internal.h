@@ -10,8 +10,9 @@
  *   link_train.c   3-4. training: u from random pairs, the (comparison vector, rule mask) patterns, m by EM
  *                     one blocking rule at a time, and the prior;
  *   link_engine.c  the comparisons and their levels (link_compare_records, the reference), the threads that
- *                  compare and score, term frequencies, weights, the decision (the cluster step of a dedupe,
- *                  one partner record one person in a link run), explanations, and link_run.
+ *                  compare and score, term frequencies, weights, the decision, explanations, and link_run;
+ *   link_decide.c  the steps after the weights: the cluster step of a dedupe, one partner record one
+ *                  person in a link run.
  *
  * Reading shares it too: link_record.c (a checked row into a link_record, for link_input.c) and the folding
  * behind link_norm.c and link_nick.c.
@@ -114,6 +115,16 @@ char *link_norm_fold(const char *s, size_t len, char *stack, size_t cap, size_t 
 /* The nickname half of link_norm_check (link_nick.c): 0, or CORE_E_INTERNAL with err saying what breaks the
  * built-in clusters. */
 int link_nick_builtin_check(core_error *err);
+
+/* ---- the steps after the weights (link_decide.c) ---- */
+
+/* The cluster step of a dedupe over its `nodes` records. Returns how many pairs in review it linked, or -1
+ * when out of memory (nothing changed). */
+long link_cluster(link_result *out, size_t nodes);
+/* One partner record, one person, in a link run whose b has nb records; links[t][0, nlinks[t]) are the
+ * indices of the pairs decided link, in nt lists. Fills out->partner_linked and partner_linked_several.
+ * Returns how many links it put in review, or -1 when out of memory (nothing changed). */
+long link_one_person(link_result *out, size_t nb, const size_t *const links[], const size_t nlinks[], int nt);
 
 /* ---- reading: one row's values into a record (link_record.c, for link_input.c) ---- */
 

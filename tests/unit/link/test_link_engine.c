@@ -553,7 +553,7 @@ static void test_two_datasets(void **state)
     link_dataset_free(&pop.d);
 }
 
-/* Checks one_person_links' contract on a link run's result: no b record keeps a link more than 4.25 bits
+/* Checks link_one_person's contract on a link run's result: no b record keeps a link more than 4.25 bits
  * below its best one, and the links it put in review are exactly those (weights at or above the link threshold,
  * decided review). Returns how many it found held back. */
 static size_t check_one_person(const link_result *r, size_t nb)
