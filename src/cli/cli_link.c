@@ -182,6 +182,16 @@ static void summary(const link_result *r)
         fprintf(stderr, "hearth link: %zu pairs in review linked because their records are linked through others "
                         "(the cluster step)\n",
                 r->linked_through);
+    if (r->held_back)
+        fprintf(stderr,
+                "hearth link: %zu links put in review: their partner record is linked far more strongly to "
+                "another record of the first file (one record, one person)\n",
+                r->held_back);
+    else if (r->partner_linked_several && r->partner_linked_several * 20 >= r->partner_linked)
+        fprintf(stderr,
+                "hearth link: %zu of %zu linked records of the second file are linked to several records of "
+                "the first, which may hold people more than once: every link kept\n",
+                r->partner_linked_several, r->partner_linked);
     if (r->compared_all)
         fprintf(stderr, "hearth link: every pair compared: all %zu possible pairs fit the pair budget "
                         "(--rule-pairs), so blocking chose none out\n",

@@ -256,7 +256,9 @@ static const cli_command commands[] = {
      "usage: hearth link pair --mapping M.json --out PAIRS.csv [OPTIONS] A.csv B.csv\n"
      "\n"
      "As `hearth link dedupe`, for pairs of one record from A.csv and one from B.csv (both read through\n"
-     "the same mapping). left_id is A's id, right_id is B's.\n",
+     "the same mapping). left_id is A's id, right_id is B's. A is the index: a record of B is one person,\n"
+     "so a link far weaker than the B record's best is put in review, unless A seems to hold people more\n"
+     "than once (src/link/README.md, \"Decision\").\n",
      cli_link_pair},
     {"link synth", "write a synthetic person index, a partner dataset and the truth",
      "usage: hearth link synth --people N --index INDEX.csv --partner PARTNER.csv [--truth TRUTH.csv]\n"

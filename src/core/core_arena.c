@@ -47,11 +47,27 @@ void *core_xrealloc(void *p, size_t n)
     return q;
 }
 
-static core_arena_block *arena_block_new(size_t size)
+void core_arena_set_fallible(core_arena *a)
 {
-    if (size > SIZE_MAX - sizeof(core_arena_block))
-        core_die("arena block size overflow");
-    core_arena_block *b = core_xmalloc(sizeof(*b) + size);
+    a->fallible = 1;
+}
+
+void core_arena_fail(core_arena *a, const char *what)
+{
+    if (!a->fallible)
+        core_die(what);
+    a->failed = 1;
+}
+
+/* A new block, or NULL when a fallible arena is out of memory (marked failed); aborts otherwise. */
+static core_arena_block *arena_block_new(core_arena *a, size_t size)
+{
+    core_arena_block *b = size > SIZE_MAX - sizeof(core_arena_block) ? NULL : malloc(sizeof(*b) + size);
+    if (!b) {
+        core_arena_fail(a, size > SIZE_MAX - sizeof(core_arena_block) ? "arena block size overflow"
+                                                                      : "out of memory");
+        return NULL;
+    }
     b->next = NULL;
     b->size = size;
     b->used = 0;
@@ -61,8 +77,10 @@ static core_arena_block *arena_block_new(size_t size)
 void *core_arena_alloc(core_arena *a, size_t n)
 {
     size_t need = (n + (ARENA_ALIGN - 1)) & ~(size_t)(ARENA_ALIGN - 1);
-    if (need < n)
-        core_die("arena allocation overflow");
+    if (need < n) {
+        core_arena_fail(a, "arena allocation overflow");
+        return NULL;
+    }
     core_arena_block *b = a->head;
     if (!b || b->size - b->used < need) {
         size_t size = b ? b->size * 2 : ARENA_MIN_BLOCK;
@@ -70,7 +88,9 @@ void *core_arena_alloc(core_arena *a, size_t n)
             size = ARENA_MAX_BLOCK;
         if (size < need)
             size = need;
-        core_arena_block *nb = arena_block_new(size);
+        core_arena_block *nb = arena_block_new(a, size);
+        if (!nb)
+            return NULL;
         nb->next = a->head;
         a->head = nb;
         b = nb;
@@ -84,8 +104,10 @@ void *core_arena_alloc(core_arena *a, size_t n)
 
 void *core_arena_calloc(core_arena *a, size_t count, size_t size)
 {
-    if (size && count > SIZE_MAX / size)
-        core_die("arena allocation overflow");
+    if (size && count > SIZE_MAX / size) {
+        core_arena_fail(a, "arena allocation overflow");
+        return NULL;
+    }
     return core_arena_alloc(a, count * size);
 }
 
@@ -94,6 +116,8 @@ char *core_arena_strndup(core_arena *a, const char *s, size_t n)
     if (!s)
         return NULL;
     char *p = core_arena_alloc(a, n + 1);
+    if (!p)
+        return NULL;
     memcpy(p, s, n);
     p[n] = '\0';
     return p;
@@ -118,14 +142,18 @@ char *core_arena_printf(core_arena *a, const char *fmt, ...)
     if (n < 0)
         core_die("bad format");
     char *p = core_arena_alloc(a, (size_t)n + 1);
-    vsnprintf(p, (size_t)n + 1, fmt, ap2);
+    if (p)
+        vsnprintf(p, (size_t)n + 1, fmt, ap2);
     va_end(ap2);
     return p;
 }
 
 void core_arena_on_release(core_arena *a, void (*fn)(void *), void *ptr)
 {
+    unsigned char fallible = a->fallible;
+    a->fallible = 0; /* a cleanup is never lost: out of memory here aborts */
     core_arena_cleanup *c = core_arena_alloc(a, sizeof(*c));
+    a->fallible = fallible;
     c->fn = fn;
     c->ptr = ptr;
     c->next = a->cleanups;
@@ -159,6 +187,7 @@ void core_arena_reset(core_arena *a)
     }
     a->head = keep;
     a->allocated = 0;
+    a->failed = 0;
 }
 
 void core_arena_release(core_arena *a)
@@ -170,4 +199,5 @@ void core_arena_release(core_arena *a)
     }
     a->head = NULL;
     a->allocated = 0;
+    a->failed = 0;
 }

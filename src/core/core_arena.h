@@ -13,8 +13,14 @@
  *   2. Cleanups registered with core_arena_on_release() run exactly once, newest first, at reset or release
  *      (or earlier, at core_arena_run_cleanups()).
  *   3. Internal allocation failure aborts the process (core_die): sizes that come from outside the program
- *      must be checked against a declared maximum before they reach the arena.
- *   4. A zero-initialised core_arena (CORE_ARENA_INIT) is a valid empty arena.
+ *      must be checked against a declared maximum before they reach the arena. A *fallible* arena
+ *      (core_arena_set_fallible) is the exception, for work that must end in an error rather than the
+ *      program's end (the matching engine's reading, which runs inside the server's jobs): there an
+ *      allocation that fails returns NULL (strdup, strndup and printf too) and marks the arena failed,
+ *      sticky until reset or release, so that its user checks core_arena_failed() once per unit of work
+ *      instead of after every call. Only the allocation of a new block can fail; the bump within a block is
+ *      the same code either way.
+ *   4. A zero-initialised core_arena (CORE_ARENA_INIT) is a valid empty arena (not fallible).
  */
 #ifndef HEARTH_CORE_ARENA_H
 #define HEARTH_CORE_ARENA_H
@@ -28,20 +34,35 @@ typedef struct core_arena {
     core_arena_block *head;      /* newest block; older ones follow */
     core_arena_cleanup *cleanups;/* newest first */
     size_t allocated;            /* bytes handed out since the last reset (for statistics and limits) */
+    unsigned char fallible;      /* invariant 3: out of memory returns NULL instead of aborting */
+    unsigned char failed;        /* a fallible arena's allocation failed since the last reset */
 } core_arena;
 
 #define CORE_ARENA_INIT {0}
 
-/* Allocate n bytes (n may be 0), zero-filled. Never returns NULL (aborts on out-of-memory). */
+/* Make a's allocations fail with NULL instead of aborting (invariant 3); kept across reset and release. */
+void core_arena_set_fallible(core_arena *a);
+/* 1 when a fallible arena's allocation failed since its last reset or release, else 0. */
+static inline int core_arena_failed(const core_arena *a)
+{
+    return a->failed;
+}
+/* Record a failure the arena's user met on its own (out of memory for scratch space whose result was to go
+ * into a): a fallible arena is marked failed; any other arena aborts, as its own allocation would. */
+void core_arena_fail(core_arena *a, const char *what);
+
+/* Allocate n bytes (n may be 0), zero-filled. Never returns NULL (aborts on out-of-memory), except in a
+ * fallible arena. */
 void *core_arena_alloc(core_arena *a, size_t n);
 /* Allocate count * size bytes, aborting on overflow as on out-of-memory. */
 void *core_arena_calloc(core_arena *a, size_t count, size_t size);
 /* Copy a NUL-terminated string / the first n bytes of s (NUL added) into the arena. s NULL gives NULL. */
 char *core_arena_strdup(core_arena *a, const char *s);
 char *core_arena_strndup(core_arena *a, const char *s, size_t n);
-/* Format into the arena (printf rules); never NULL. */
+/* Format into the arena (printf rules); never NULL, except in a fallible arena out of memory. */
 char *core_arena_printf(core_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-/* Run fn(ptr) when the arena is reset or released (e.g. finalize a statement, free a jansson value). */
+/* Run fn(ptr) when the arena is reset or released (e.g. finalize a statement, free a jansson value). Aborts
+ * on out-of-memory even in a fallible arena: a cleanup must never be lost. */
 void core_arena_on_release(core_arena *a, void (*fn)(void *), void *ptr);
 /* Run the cleanups registered so far (newest first) and forget them; the memory stays valid until reset or
  * release. For a unit of work that must give back what its cleanups hold (statements on a store handle) before

@@ -138,7 +138,8 @@ typedef void (*link_reject_fn)(void *ctx, uint64_t line, const char *reason);
  * counted in d->invalid_dates, unless the mapping says "invalid_dates": "reject". Errors: CORE_E_IO (cannot
  * read), CORE_E_INVALID_VALUE (mapping names an absent column, the file is not CSV, not UTF-8 in the header,
  * begins with a UTF-16 or UTF-32 byte-order mark, has no data row or none accepted, or repeats an id: the
- * detail names the lines). On error d is empty. */
+ * detail names the lines), CORE_E_INTERNAL (out of memory for the records, whose number and strings grow
+ * with the file: the message says "out of memory"; the program never ends for it). On error d is empty. */
 int link_csv_read(const char *path, const link_mapping *m, link_dataset *d, link_reject_fn reject, void *ctx,
                   core_error *err);
 /* The same from memory (tests, fuzzing). */
@@ -312,6 +313,11 @@ typedef struct link_result {
     int compared_all;              /* 1: every pair was a candidate (the whole comparison fit rule_pairs) */
     size_t linked_through;         /* pairs in review decided link because their records are linked through
                                       others (the cluster step: README.md, "Decision") */
+    size_t held_back;              /* a link run's links put in review because their b record is linked far
+                                      more strongly to another record of a (one partner record, one person) */
+    size_t partner_linked;         /* a link run: b records with a link, */
+    size_t partner_linked_several; /* and with links to more than one record of a (when one in twenty or more
+                                      are, nothing is held back) */
     link_model model;
     struct link_tf *tf;            /* name frequencies (term-frequency adjustment), owned */
     double seconds_blocking, seconds_training, seconds_scoring;

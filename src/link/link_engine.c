@@ -467,6 +467,9 @@ typedef struct score_job {
     const link_model *model;
     const uint32_t *given, *family;       /* each record's names' numbers */
     const double *tfw_given, *tfw_family; /* an exact name's weight, by the name's number */
+    int collect;                          /* a link run: note the pairs decided link in links */
+    size_t *links, nlinks, cap;           /* their indices, ascending */
+    int failed;                           /* out of memory for links */
 } score_job;
 
 static void *score_worker(void *arg)
@@ -501,6 +504,19 @@ static void *score_worker(void *arg)
         p->decision = w >= j->model->link_weight     ? LINK_LINK
                       : w >= j->model->review_weight ? LINK_REVIEW
                                                      : LINK_NO;
+        if (j->collect && p->decision == LINK_LINK && !j->failed) {
+            if (j->nlinks == j->cap) {
+                size_t cap = j->cap ? j->cap * 2 : 1024;
+                size_t *v = realloc(j->links, cap * sizeof(*v));
+                if (!v) {
+                    j->failed = 1;
+                    continue;
+                }
+                j->links = v;
+                j->cap = cap;
+            }
+            j->links[j->nlinks++] = i;
+        }
     }
     return NULL;
 }
@@ -521,7 +537,8 @@ void link_progress(const link_options *o, const char *stage, uint64_t done, uint
 
 /* Steps 5-6: the names' frequencies counted by their numbers, an exact name's weight once per name, then
  * every pair weighed and decided in threads. */
-static int score_all(const link_prepared *pp, const link_options *o, link_result *out, core_error *err)
+static int score_all(const link_prepared *pp, const link_options *o, size_t nb, link_result *out,
+                     core_error *err)
 {
     const char *const *names;
     size_t nnames = link_prep_names(pp, &names), nrec = link_prep_count(pp);
@@ -570,8 +587,31 @@ static int score_all(const link_prepared *pp, const link_options *o, link_result
                                   gid,
                                   fid,
                                   tfw,
-                                  tfw_family};
+                                  tfw_family,
+                                  nb > 0,
+                                  NULL,
+                                  0,
+                                  0,
+                                  0};
         link_fanout(nt, score_worker, jobs, sizeof(jobs[0]));
+        if (nb) {
+            int failed = 0;
+            for (int t = 0; t < nt; t++)
+                failed |= jobs[t].failed;
+            const size_t *links[LINK_MAX_THREADS];
+            size_t nlinks[LINK_MAX_THREADS];
+            for (int t = 0; t < nt; t++) {
+                links[t] = jobs[t].links;
+                nlinks[t] = jobs[t].nlinks;
+            }
+            long held = failed ? -1 : link_one_person(out, nb, links, nlinks, nt);
+            for (int t = 0; t < nt; t++)
+                free(jobs[t].links);
+            if (held < 0)
+                rc = core_error_set(err, CORE_E_INTERNAL, "out of memory for the links of %zu records", nrec);
+            else
+                out->held_back = (size_t)held;
+        }
     }
     if (tf) {
         tf_free(&tf->given);
@@ -584,112 +624,6 @@ static int score_all(const link_prepared *pp, const link_options *o, link_result
     free(fid);
     free(tfw);
     return rc;
-}
-
-/* Records linked to each other, as lists of neighbours (CSR): the link graph the cluster step reads. */
-typedef struct link_graph {
-    size_t *start; /* node v's neighbours are nb[start[v], start[v + 1]), ascending */
-    uint32_t *nb;
-} link_graph;
-
-/* The graph of a dedupe's pairs decided link, over its records. */
-static int graph_build(link_graph *g, const link_result *out, size_t nodes)
-{
-    size_t links = 0;
-    for (size_t i = 0; i < out->npairs; i++)
-        links += out->pairs[i].decision == LINK_LINK;
-    g->start = calloc(nodes + 2, sizeof(*g->start));
-    g->nb = malloc((2 * links + 1) * sizeof(*g->nb));
-    if (!g->start || !g->nb) return -1;
-    for (size_t i = 0; i < out->npairs; i++)
-        if (out->pairs[i].decision == LINK_LINK) {
-            g->start[out->pairs[i].left + 2]++;
-            g->start[out->pairs[i].right + 2]++;
-        }
-    for (size_t v = 2; v < nodes + 2; v++)
-        g->start[v] += g->start[v - 1];
-    for (size_t i = 0; i < out->npairs; i++) /* not in ascending order per record: sorted by the caller */
-        if (out->pairs[i].decision == LINK_LINK) {
-            size_t l = out->pairs[i].left, r = out->pairs[i].right;
-            g->nb[g->start[l + 1]++] = (uint32_t)r;
-            g->nb[g->start[r + 1]++] = (uint32_t)l;
-        }
-    return 0;
-}
-
-static int u32_cmp(const void *x, const void *y)
-{
-    uint32_t a = *(const uint32_t *)x, b = *(const uint32_t *)y;
-    return a < b ? -1 : a > b;
-}
-
-/* 1 when the sorted lists x[0, nx) and y[0, ny) share a value. */
-static int share(const uint32_t *x, size_t nx, const uint32_t *y, size_t ny)
-{
-    for (size_t i = 0, j = 0; i < nx && j < ny;) {
-        if (x[i] == y[j]) return 1;
-        if (x[i] < y[j])
-            i++;
-        else
-            j++;
-    }
-    return 0;
-}
-
-/* A record linked to more than CLUSTER_DEGREE_MAX others is no evidence for a third. CLUSTER_PROBABILITY is
- * the lowest probability a pair may have on its own weight and still be linked through a third record: the
- * two links through the third are most of the evidence. */
-enum { CLUSTER_DEGREE_MAX = 32 };
-#define CLUSTER_PROBABILITY 0.02
-
-/* The cluster step of a dedupe: a pair in review whose two records are both linked to a third is linked too.
- * People recorded several times are the case: each record is most like some of the others, and a record
- * mistyped past the model's threshold against one duplicate is still linked to the rest. Read from the links
- * the weights decided, before any is added, so the order of the pairs does not matter; a record linked to
- * more than CLUSTER_DEGREE_MAX others is no evidence. Returns how many were linked this way, or -1 when out
- * of memory (nothing changed). */
-static long cluster_links(link_result *out, size_t nodes, double floor)
-{
-    link_graph g = {0};
-    if (graph_build(&g, out, nodes)) {
-        free(g.start);
-        free(g.nb);
-        return -1;
-    }
-    size_t *st = g.start + 1; /* after the fill, node v's list is nb[st[v - 1], st[v]) with st[-1] = 0 */
-    for (size_t v = 0; v < nodes; v++) {
-        size_t from = v ? st[v - 1] : 0;
-        qsort(g.nb + from, st[v] - from, sizeof(*g.nb), u32_cmp);
-    }
-#define NB_FROM(v) ((v) ? st[(v)-1] : 0)
-#define NB_LEN(v)  (st[(v)] - NB_FROM(v))
-    long added = 0;
-    uint8_t *promote = calloc(out->npairs + 1, 1);
-    if (!promote) {
-        free(g.start);
-        free(g.nb);
-        return -1;
-    }
-    for (size_t i = 0; i < out->npairs; i++) {
-        const link_pair *p = &out->pairs[i];
-        if (p->decision == LINK_LINK || p->weight < floor) continue;
-        size_t l = p->left, r = p->right;
-        if (NB_LEN(l) == 0 || NB_LEN(r) == 0 || NB_LEN(l) > CLUSTER_DEGREE_MAX ||
-            NB_LEN(r) > CLUSTER_DEGREE_MAX)
-            continue;
-        promote[i] = (uint8_t)share(g.nb + NB_FROM(l), NB_LEN(l), g.nb + NB_FROM(r), NB_LEN(r));
-    }
-#undef NB_FROM
-#undef NB_LEN
-    for (size_t i = 0; i < out->npairs; i++)
-        if (promote[i]) {
-            out->pairs[i].decision = LINK_LINK;
-            added++;
-        }
-    free(promote);
-    free(g.start);
-    free(g.nb);
-    return added;
 }
 
 int link_run(const link_dataset *a, const link_dataset *b, const link_options *o, link_result *out,
@@ -732,7 +666,7 @@ int link_run(const link_dataset *a, const link_dataset *b, const link_options *o
 
     /* 5-6. score and decide */
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if (rc == 0) rc = score_all(pp, o, out, err);
+    if (rc == 0) rc = score_all(pp, o, b ? b->n : 0, out, err);
     link_prep_free(pp);
     if (rc) {
         link_result_free(out);
@@ -740,8 +674,10 @@ int link_run(const link_dataset *a, const link_dataset *b, const link_options *o
     }
     /* the cluster step, in a dedupe only: across two files a path of three links linked more wrong pairs than
      * right ones on dsgen F, and a "mutual best candidate" rule, which lifted FEBRL4, linked parents to
-     * children of the same name on link synth's households (136 right, 956 wrong at 200,000) */
-    long clustered = b ? 0 : cluster_links(out, a->n, log2(CLUSTER_PROBABILITY / (1 - CLUSTER_PROBABILITY)));
+     * children of the same name on link synth's households (136 right, 956 wrong at 200,000). A link run has
+     * the opposite step instead, one partner record one person (link_one_person, from score_all), which
+     * only ever takes a link away. */
+    long clustered = b ? 0 : link_cluster(out, a->n);
     if (clustered < 0) {
         link_result_free(out);
         return core_error_set(err, CORE_E_INTERNAL, "out of memory for the links of %zu records",

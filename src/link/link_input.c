@@ -38,6 +38,7 @@
 #include "core/core_buf.h"
 #include "core/core_date.h"
 #include "link/link.h"
+#include "link/link_internal.h"
 
 #define LINK_CSV_CHUNK (64 * 1024)
 #define LINK_CSV_FIELD_MAX (64 * 1024)        /* bytes in one field */
@@ -197,11 +198,6 @@ static void field_too_long(reader *r)
     core_error_hint(r->err, "look for a '\"' that opens a quoted field and is never closed");
 }
 
-static int is_space(char c)
-{
-    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
 static void reset_row(reader *r)
 {
     r->nfields = 0;
@@ -231,9 +227,9 @@ static void csv_field(void *data, size_t len, void *ctx)
             return;
         }
         const char *s = data;
-        while (len > 0 && is_space(*s))
+        while (len > 0 && link_is_space(*s))
             s++, len--;
-        while (len > 0 && is_space(s[len - 1]))
+        while (len > 0 && link_is_space(s[len - 1]))
             len--;
         r->hdr = core_xrealloc(r->hdr, (i + 1) * sizeof *r->hdr);
         r->hdr[i] = core_xmalloc(len + 1);
@@ -312,214 +308,27 @@ static const char *value(const reader *r, int f, size_t *len)
     return r->row.data + r->off[s];
 }
 
-/* Trimmed copy of s[0..n) in the arena; NULL when empty. */
-static const char *trimmed(core_arena *a, const char *s, size_t n)
+/* Normalise the current row into rec, its strings in a (link_record.c); 0, or -1 with the reader failed when
+ * the arena is out of memory (R3). */
+static int make_record(reader *r, uint64_t line, link_record *rec, core_arena *a, int32_t dob,
+                       int32_t dob_digits)
 {
-    while (n > 0 && is_space(*s))
-        s++, n--;
-    while (n > 0 && is_space(s[n - 1]))
-        n--;
-    return n ? core_arena_strndup(a, s, n) : NULL;
-}
-
-/* Identifiers: ASCII letters and digits only, upper-cased; NULL when none. */
-static const char *identifier(core_arena *a, const char *s, size_t n)
-{
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        k += (s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z');
-    if (!k)
-        return NULL;
-    char *out = core_arena_alloc(a, k + 1), *o = out;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (c >= 'a' && c <= 'z')
-            *o++ = (char)(c - 'a' + 'A');
-        else if ((c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z'))
-            *o++ = c;
-    }
-    *o = '\0';
-    return out;
-}
-
-static char sex_code(const char *s, size_t n)
-{
-    while (n > 0 && is_space(*s))
-        s++, n--;
-    while (n > 0 && is_space(s[n - 1]))
-        n--;
-    if ((n == 1 && (*s == 'm' || *s == 'M')) || (n == 4 && strncasecmp(s, "male", 4) == 0))
-        return 'M';
-    if ((n == 1 && (*s == 'f' || *s == 'F')) || (n == 6 && strncasecmp(s, "female", 6) == 0))
-        return 'F';
-    return 0;
-}
-
-/* Split a full name into given and family before folding, as link_full_name_order says: at a comma, else at
- * the last run of spaces ("given family": a double-barrelled family name stays whole, "Mary-Jane
- * Okonkwo-Reyes" is given "mary jane", family "okonkwo reyes") or the first ("family given"). Each part is
- * placeholder-checked, and so is the whole ("Not Known" is not given "not" and family "known"). */
-static void split_full(core_arena *a, const char *v, size_t n, link_full_name_order order, const char **given,
-                       const char **family)
-{
-    const char *whole = link_norm_text(a, v, n);
-    if (!whole || link_is_placeholder(whole))
-        return;
-    while (n > 0 && is_space(v[n - 1]))
-        n--;
-    while (n > 0 && is_space(*v))
-        v++, n--;
-    /* the family name's bytes [fs, fe) and the given names' [gs, ge) */
-    size_t fs, fe, gs, ge;
-    const char *comma = memchr(v, ',', n);
-    if (comma) { /* "Family, Given" whatever the order says */
-        fs = 0;
-        fe = (size_t)(comma - v);
-        gs = fe + 1;
-        ge = n;
-    } else if (order == LINK_ORDER_GIVEN_FAMILY) { /* the family name is the last word */
-        size_t cut = n;
-        while (cut > 0 && !is_space(v[cut - 1]))
-            cut--;
-        fs = cut;
-        fe = n;
-        gs = 0;
-        ge = cut;
-    } else { /* the family name is the first word */
-        size_t cut = 0;
-        while (cut < n && !is_space(v[cut]))
-            cut++;
-        fs = 0;
-        fe = cut;
-        gs = cut;
-        ge = n;
-    }
-    if (family) {
-        const char *f = fe > fs ? link_norm_text(a, v + fs, fe - fs) : NULL;
-        *family = f && !link_is_placeholder(f) ? f : NULL;
-    }
-    if (given && ge > gs) {
-        const char *g = link_norm_text(a, v + gs, ge - gs);
-        *given = g && !link_is_placeholder(g) ? g : NULL;
-    }
-}
-
-/* The year, month and day of a value that does not read as a date in fmt ("19371233" in %Y%m%d: day 33;
- * "31/02/1990"), as the number YYYYMMDD, read as the format says but without the calendar's checks: a
- * mistyped date keeps most of its digits. 0 when the value does not have the format's shape, or the format
- * has anything but %Y, %m, %d, %e and literal bytes (a two-digit year or a month name: no digits to
- * compare), or all three are not there. Reads len bytes of s and nothing past them. */
-static int32_t date_digits(const char *s, size_t len, const char *fmt)
-{
-    int part[3] = {-1, -1, -1}; /* year, month, day */
-    size_t pos = 0;
-    for (const char *f = fmt; *f; f++) {
-        if (*f != '%') {
-            if (pos >= len || s[pos] != *f)
-                return 0;
-            pos++;
-            continue;
-        }
-        f++;
-        int which = *f == 'Y' ? 0 : *f == 'm' ? 1 : *f == 'd' || *f == 'e' ? 2 : -1;
-        if (which < 0 || part[which] >= 0)
-            return 0;
-        int width = which == 0 ? 4 : 2, v = 0, k = 0;
-        if (*f == 'e' && pos < len && s[pos] == ' ')
-            pos++, width = 1;
-        for (; k < width && pos < len && s[pos] >= '0' && s[pos] <= '9'; k++, pos++)
-            v = v * 10 + (s[pos] - '0');
-        if (k < width && !(*f == 'e' && k == 1))
-            return 0;
-        part[which] = v;
-    }
-    if (pos != len || part[0] < 0 || part[1] < 0 || part[2] < 0)
+    link_fields f;
+    for (int i = 0; i < LINK_F_COUNT; i++)
+        f.value[i] = value(r, i, &f.len[i]);
+    if (link_record_make(rec, a, &r->scratch, r->m, &f, dob, dob_digits) == 0)
         return 0;
-    return (int32_t)part[0] * 10000 + part[1] * 100 + part[2];
-}
-
-/* Normalise the current row into rec, its strings in a (the row has passed every check); dob_digits: see
- * date_digits. */
-static void make_record(reader *r, link_record *rec, core_arena *a, const char *id, size_t idlen, int32_t dob,
-                        int32_t dob_digits)
-{
-    memset(rec, 0, sizeof *rec);
-    rec->id = trimmed(a, id, idlen);
-    rec->dob = dob;
-    rec->dob_digits = dob_digits;
-    size_t n;
-    const char *v;
-
-    /* names */
-    if ((v = value(r, LINK_F_GIVEN, &n)))
-        rec->given = link_norm_name(a, v);
-    if ((v = value(r, LINK_F_FAMILY, &n)))
-        rec->family = link_norm_name(a, v);
-    if ((v = value(r, LINK_F_FULL, &n)) && (r->col_of_field[LINK_F_GIVEN] < 0 || r->col_of_field[LINK_F_FAMILY] < 0))
-        split_full(a, v, n, r->m->full_name_order, r->col_of_field[LINK_F_GIVEN] < 0 ? &rec->given : NULL,
-                   r->col_of_field[LINK_F_FAMILY] < 0 ? &rec->family : NULL);
-    if (rec->given) {
-        const char *sp = strchr(rec->given, ' ');
-        const char *first = sp ? core_arena_strndup(a, rec->given, (size_t)(sp - rec->given)) : rec->given;
-        const char *canon = link_nick_canonical(first);
-        rec->given_nick = canon == first ? first : core_arena_strdup(a, canon);
-        link_phonetic(first, rec->given_phon);
-    }
-    if (rec->family) {
-        core_buf_reset(&r->scratch);
-        for (const char *p = rec->family; *p; p++)
-            if (*p != ' ')
-                core_buf_addch(&r->scratch, *p);
-        link_phonetic(r->scratch.data, rec->family_phon);
-    }
-
-    if ((v = value(r, LINK_F_SEX, &n)))
-        rec->sex = sex_code(v, n);
-
-    if ((v = value(r, LINK_F_POSTCODE, &n))) {
-        char *pc = core_arena_alloc(a, n + 1);
-        size_t sl, dl;
-        size_t pl = link_norm_postcode(v, pc, n + 1, &sl, &dl);
-        if (pl) {
-            rec->postcode = pc;
-            rec->sector = sl ? core_arena_strndup(a, pc, sl) : NULL;
-            rec->district = dl ? core_arena_strndup(a, pc, dl) : NULL;
-        }
-    }
-
-    if (r->m->naddress > 0) {
-        core_buf_reset(&r->scratch);
-        for (int i = 0; i < r->m->naddress; i++) {
-            if ((v = value(r, LINK_F_ADDRESS + i, &n))) {
-                core_buf_add(&r->scratch, v, n);
-                core_buf_addch(&r->scratch, ' ');
-            }
-        }
-        rec->address = link_norm_text(a, r->scratch.data, r->scratch.len);
-    }
-    if ((v = value(r, LINK_F_TOWN, &n)))
-        rec->town = link_norm_text(a, v, n);
-    if ((v = value(r, LINK_F_EMAIL, &n))) {
-        const char *e = trimmed(a, v, n);
-        if (e)
-            for (char *p = (char *)e; *p; p++)
-                if (*p >= 'A' && *p <= 'Z')
-                    *p = (char)(*p - 'A' + 'a');
-        rec->email = e;
-    }
-    if ((v = value(r, LINK_F_NHS, &n)))
-        rec->nhs_number = identifier(a, v, n);
-    if ((v = value(r, LINK_F_NINO, &n)))
-        rec->nino = identifier(a, v, n);
-    if ((v = value(r, LINK_F_UPN, &n)))
-        rec->upn = identifier(a, v, n);
+    fail(r, CORE_E_INTERNAL, "out of memory for the record on line %llu", (unsigned long long)line);
+    core_error_hint(r->err, "give the program more memory, or read the file in parts");
+    return -1;
 }
 
 /* Stream mode: normalise the row and hand it over with its raw values; a negative answer stops reading (R3). */
-static void stream_row(reader *r, uint64_t line, const char *id, size_t idlen, int32_t dob, int32_t dob_digits)
+static void stream_row(reader *r, uint64_t line, int32_t dob, int32_t dob_digits)
 {
     link_record rec;
-    make_record(r, &rec, &r->row_arena, id, idlen, dob, dob_digits);
+    if (make_record(r, line, &rec, &r->row_arena, dob, dob_digits) < 0)
+        return;
     const char *attr[LINK_MAP_ATTRIBUTES_MAX];
     link_row row = {.line = line, .offset = r->offset, .rec = &rec, .attr = attr, .nattr = r->m->nattr};
     size_t n;
@@ -558,7 +367,7 @@ static void take_row(reader *r, uint64_t line)
     size_t idlen = 0;
     const char *id = value(r, LINK_F_ID, &idlen);
     size_t k = 0;
-    while (k < idlen && is_space(id[k]))
+    while (k < idlen && link_is_space(id[k]))
         k++;
     if (k == idlen) {
         reject_row(r, line, "the id column '%.64s' is empty", r->m->id);
@@ -568,9 +377,9 @@ static void take_row(reader *r, uint64_t line)
     size_t dlen = 0;
     const char *dv = value(r, LINK_F_DOB, &dlen);
     if (dv) {
-        while (dlen > 0 && is_space(*dv))
+        while (dlen > 0 && link_is_space(*dv))
             dv++, dlen--;
-        while (dlen > 0 && is_space(dv[dlen - 1]))
+        while (dlen > 0 && link_is_space(dv[dlen - 1]))
             dlen--;
     }
     if (dv && dlen > 0) {
@@ -587,13 +396,13 @@ static void take_row(reader *r, uint64_t line)
             reject_row(r, line, "%s '%s' is not a date in format %s", r->m->date_of_birth, q, r->date_format);
             return;
         } else {
-            dob_digits = date_digits(dv, dlen, r->date_format); /* for comparing, digit by digit */
+            dob_digits = link_date_digits(dv, dlen, r->date_format); /* for comparing, digit by digit */
             if (r->d && !r->d->invalid_dates++) /* kept without its date, and counted */
                 r->d->invalid_date_line = line;
         }
     }
     if (r->row_fn) {
-        stream_row(r, line, id, idlen, dob, dob_digits);
+        stream_row(r, line, dob, dob_digits);
         return;
     }
     link_dataset *d = r->d;
@@ -602,13 +411,25 @@ static void take_row(reader *r, uint64_t line)
         core_error_hint(r->err, "split the file");
         return;
     }
-    if (d->n == d->cap) {
-        d->cap = d->cap ? d->cap * 2 : 1024;
-        d->recs = core_xrealloc(d->recs, d->cap * sizeof *d->recs);
-        r->lines = core_xrealloc(r->lines, d->cap * sizeof *r->lines);
+    if (d->n == d->cap) { /* grows with the file: out of memory is an error, not the program's end */
+        size_t cap = d->cap ? d->cap * 2 : 1024;
+        link_record *recs = realloc(d->recs, cap * sizeof *d->recs);
+        if (recs)
+            d->recs = recs;
+        uint64_t *lines = recs ? realloc(r->lines, cap * sizeof *r->lines) : NULL;
+        if (lines)
+            r->lines = lines;
+        if (!recs || !lines) {
+            fail(r, CORE_E_INTERNAL, "out of memory for %zu records at line %llu", cap,
+                 (unsigned long long)line);
+            core_error_hint(r->err, "give the program more memory, or read the file in parts");
+            return;
+        }
+        d->cap = cap;
     }
     r->lines[d->n] = line;
-    make_record(r, &d->recs[d->n++], &d->arena, id, idlen, dob, dob_digits);
+    if (make_record(r, line, &d->recs[d->n], &d->arena, dob, dob_digits) == 0)
+        d->n++;
 }
 
 static void csv_row(int c, void *ctx)
@@ -632,8 +453,11 @@ static void reader_init(reader *r, const link_mapping *m, link_dataset *d, link_
                         link_reject_fn reject, void *ctx, core_error *err)
 {
     memset(r, 0, sizeof *r);
-    if (d)
+    if (d) {
         memset(d, 0, sizeof *d);
+        core_arena_set_fallible(&d->arena); /* the records' strings: out of memory is an error (R3) */
+    }
+    core_arena_set_fallible(&r->row_arena);
     r->m = m;
     r->d = d;
     r->row_fn = d ? NULL : row_fn;

@@ -10,7 +10,12 @@
  *   link_train.c   3-4. training: u from random pairs, the (comparison vector, rule mask) patterns, m by EM
  *                     one blocking rule at a time, and the prior;
  *   link_engine.c  the comparisons and their levels (link_compare_records, the reference), the threads that
- *                  compare and score, term frequencies, weights, the decision, explanations, and link_run.
+ *                  compare and score, term frequencies, weights, the decision, explanations, and link_run;
+ *   link_decide.c  the steps after the weights: the cluster step of a dedupe, one partner record one
+ *                  person in a link run.
+ *
+ * Reading shares it too: link_record.c (a checked row into a link_record, for link_input.c) and the folding
+ * behind link_norm.c and link_nick.c.
  *
  * Invariants
  *   1. Records are numbered together: a's 0..na-1, then b's na..na+nb-1 (a dedupe has a's only); a pair's
@@ -28,6 +33,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "core/core_buf.h"
 #include "core/core_date.h"
 #include "link/link.h"
 
@@ -103,11 +109,46 @@ static inline void link_household_rule(uint8_t lv[LINK_NCOMP])
 /* Fold s[0..len) (link_norm.c's file comment: decomposed, case-folded, accents after Latin letters dropped,
  * every run of non-alphanumerics one space, trimmed). Returns a NUL-terminated string: stack when it fits in
  * cap bytes, else malloc'd (the caller frees it when it is not stack); *olen is its length. NULL when s is
- * not UTF-8. */
-char *link_norm_fold(const char *s, size_t len, char *stack, size_t cap, size_t *olen);
+ * not UTF-8, and NULL with *oom set when a long value's room could not be allocated (*oom is 0 otherwise):
+ * folding never ends the program. */
+char *link_norm_fold(const char *s, size_t len, char *stack, size_t cap, size_t *olen, int *oom);
 /* The nickname half of link_norm_check (link_nick.c): 0, or CORE_E_INTERNAL with err saying what breaks the
  * built-in clusters. */
 int link_nick_builtin_check(core_error *err);
+
+/* ---- the steps after the weights (link_decide.c) ---- */
+
+/* The cluster step of a dedupe over its `nodes` records. Returns how many pairs in review it linked, or -1
+ * when out of memory (nothing changed). */
+long link_cluster(link_result *out, size_t nodes);
+/* One partner record, one person, in a link run whose b has nb records; links[t][0, nlinks[t]) are the
+ * indices of the pairs decided link, in nt lists. Fills out->partner_linked and partner_linked_several.
+ * Returns how many links it put in review, or -1 when out of memory (nothing changed). */
+long link_one_person(link_result *out, size_t nb, const size_t *const links[], const size_t nlinks[], int nt);
+
+/* ---- reading: one row's values into a record (link_record.c, for link_input.c) ---- */
+
+/* The bytes CSV trims around a value. */
+static inline int link_is_space(char c)
+{
+    return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* One row's mapped fields as the reader holds them, in link_field order: each value NUL-terminated with its
+ * length, NULL when the field is not mapped. */
+typedef struct link_fields {
+    const char *value[LINK_F_COUNT];
+    size_t len[LINK_F_COUNT];
+} link_fields;
+
+/* Normalise a row that has passed the reader's checks into rec (link/README.md, "Reading records": the
+ * table of fields), its strings in a; scratch is a buffer the caller reuses between rows. Returns 0, or -1
+ * when a is a fallible arena that ran out of memory (rec is then incomplete and must not be kept). */
+int link_record_make(link_record *rec, core_arena *a, core_buf *scratch, const link_mapping *m,
+                     const link_fields *f, int32_t dob, int32_t dob_digits);
+/* The year, month and day of a value that does not read as a date in fmt, as YYYYMMDD, or 0 (link_record.c
+ * says when). */
+int32_t link_date_digits(const char *s, size_t len, const char *fmt);
 
 /* ---- dates of birth, compared as YYYYMMDD ---- */
 

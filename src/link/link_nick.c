@@ -545,7 +545,8 @@ const char *link_nick_canonical(const char *token)
     /* Not yet folded ("Siôn", "BILL"): fold its first token and look that up. */
     char stack[128];
     size_t n = 0;
-    char *f = link_norm_fold(token, strlen(token), stack, sizeof stack, &n);
+    int oom; /* then no nickname: the name is its own canonical */
+    char *f = link_norm_fold(token, strlen(token), stack, sizeof stack, &n, &oom);
     const char *c = NULL;
     if (f) {
         char *sp = strchr(f, ' ');
@@ -612,8 +613,11 @@ static void nick_field(void *data, size_t len, void *ctx)
         return;
     char stack[64];
     size_t n = 0;
-    char *f = link_norm_fold(data, len, stack, sizeof stack, &n);
+    int oom;
+    char *f = link_norm_fold(data, len, stack, sizeof stack, &n, &oom);
     r->fields[i] = NULL;
+    if (oom)
+        r->oom = 1;
     if (f && n > 0) {
         r->fields[i] = malloc(n + 1);
         if (r->fields[i])

@@ -101,13 +101,18 @@ static size_t fold_ascii(const char *s, size_t len, char *out)
 }
 
 /* link_internal.h: folding, as the file comment says. */
-char *link_norm_fold(const char *s, size_t len, char *stack, size_t cap, size_t *olen)
+char *link_norm_fold(const char *s, size_t len, char *stack, size_t cap, size_t *olen, int *oom)
 {
+    *oom = 0;
     int ascii = 1;
     for (size_t i = 0; i < len && ascii; i++)
         ascii = (unsigned char)s[i] < 0x80;
     if (ascii) {
-        char *out = len + 1 <= cap ? stack : core_xmalloc(len + 1);
+        char *out = len + 1 <= cap ? stack : malloc(len + 1);
+        if (!out) {
+            *oom = 1;
+            return NULL;
+        }
         *olen = fold_ascii(s, len, out);
         return out;
     }
@@ -119,7 +124,11 @@ char *link_norm_fold(const char *s, size_t len, char *stack, size_t cap, size_t 
     utf8proc_int32_t *cps = small;
     utf8proc_ssize_t n = utf8proc_decompose((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len, cps, 256, opts);
     if (n > 256) {
-        cps = core_xmalloc((size_t)n * sizeof *cps);
+        cps = malloc((size_t)n * sizeof *cps);
+        if (!cps) {
+            *oom = 1;
+            return NULL;
+        }
         n = utf8proc_decompose((const utf8proc_uint8_t *)s, (utf8proc_ssize_t)len, cps, n, opts);
     }
     if (n < 0) {
@@ -146,7 +155,13 @@ char *link_norm_fold(const char *s, size_t len, char *stack, size_t cap, size_t 
         n = 0;
     /* Steps 4 and 5. Each code point becomes at most 4 bytes; each replacement is no longer. */
     size_t need = (size_t)n * 4 + 1;
-    char *out = need <= cap ? stack : core_xmalloc(need);
+    char *out = need <= cap ? stack : malloc(need);
+    if (!out) {
+        if (cps != small)
+            free(cps);
+        *oom = 1;
+        return NULL;
+    }
     size_t o = 0;
     int space = 1;
     for (utf8proc_ssize_t i = 0; i < n; i++) {
@@ -185,7 +200,10 @@ const char *link_norm_text(core_arena *a, const char *raw, size_t len)
         return NULL;
     char stack[256];
     size_t n = 0;
-    char *f = link_norm_fold(raw, len, stack, sizeof stack, &n);
+    int oom;
+    char *f = link_norm_fold(raw, len, stack, sizeof stack, &n, &oom);
+    if (oom)
+        core_arena_fail(a, "out of memory");
     const char *r = f && n > 0 ? core_arena_strndup(a, f, n) : NULL;
     if (f != stack)
         free(f);
@@ -198,7 +216,10 @@ const char *link_norm_name(core_arena *a, const char *raw)
         return NULL;
     char stack[256];
     size_t n = 0;
-    char *f = link_norm_fold(raw, strlen(raw), stack, sizeof stack, &n);
+    int oom;
+    char *f = link_norm_fold(raw, strlen(raw), stack, sizeof stack, &n, &oom);
+    if (oom)
+        core_arena_fail(a, "out of memory");
     const char *r = f && n > 0 && !link_is_placeholder(f) ? core_arena_strndup(a, f, n) : NULL;
     if (f != stack)
         free(f);

@@ -2,6 +2,9 @@
  * test_core_arena.c — unit tests for the small core modules every other layer stands on:
  *   core_arena  alignment, zero fill, large and zero-size allocations, strdup/printf, cleanups run exactly
  *               once and newest first at reset and release, reuse after reset and release, overflow aborts;
+ *               a fallible arena returns NULL instead (alloc, calloc, strndup, block size), is marked failed
+ *               until reset, keeps what it gave before and after, and core_arena_fail aborts only a normal
+ *               arena;
  *   core_buf    appends, the hard maximum (exactly max fits, one more byte does not) and its sticky error,
  *               NUL termination after an error, reset, detach, arena-backed buffers, HTML and JSON escaping
  *               (JSON output is parsed back with jansson to prove it is a valid literal of the input);
@@ -208,6 +211,49 @@ static void test_arena_overflow_aborts(void **state)
     assert_true(dies_with_abort(calloc_overflow));
     assert_true(dies_with_abort(alloc_overflow));
     assert_false(dies_with_abort(no_overflow)); /* the harness itself can tell the difference */
+}
+
+static void fail_normal_arena(void)
+{
+    core_arena a = CORE_ARENA_INIT;
+    core_arena_fail(&a, "out of memory");
+}
+
+static void fail_fallible_arena(void)
+{
+    core_arena a = CORE_ARENA_INIT;
+    core_arena_set_fallible(&a);
+    core_arena_fail(&a, "out of memory");
+    core_arena_release(&a);
+}
+
+static void test_arena_fallible(void **state)
+{
+    (void)state;
+    core_arena a = CORE_ARENA_INIT;
+    core_arena_set_fallible(&a);
+    char *before = core_arena_strdup(&a, "kept");
+    assert_false(core_arena_failed(&a));
+    assert_null(core_arena_alloc(&a, SIZE_MAX - 3)); /* the size rounded up overflows */
+    assert_true(core_arena_failed(&a));
+    assert_null(core_arena_calloc(&a, SIZE_MAX / 2, 3));
+    assert_null(core_arena_alloc(&a, SIZE_MAX - 20)); /* rounds fine; a block that size cannot be counted */
+    assert_null(core_arena_strndup(&a, "x", SIZE_MAX - 1));
+    assert_string_equal(before, "kept");   /* what was given before stays */
+    char *after = core_arena_printf(&a, "%d", 42); /* and the arena still gives what it can */
+    assert_non_null(after);
+    assert_string_equal(after, "42");
+    assert_true(core_arena_failed(&a)); /* sticky until reset */
+    core_arena_reset(&a);
+    assert_false(core_arena_failed(&a));
+    assert_null(core_arena_alloc(&a, SIZE_MAX - 3)); /* still fallible after reset... */
+    core_arena_release(&a);
+    assert_false(core_arena_failed(&a));
+    assert_null(core_arena_alloc(&a, SIZE_MAX - 3)); /* ...and after release */
+    assert_true(core_arena_failed(&a));
+    core_arena_release(&a);
+    assert_true(dies_with_abort(fail_normal_arena));
+    assert_false(dies_with_abort(fail_fallible_arena));
 }
 
 /* ---- core_buf ---- */
@@ -759,6 +805,7 @@ int main(void)
         cmocka_unit_test(test_arena_strings),
         cmocka_unit_test(test_arena_cleanups),
         cmocka_unit_test(test_arena_overflow_aborts),
+        cmocka_unit_test(test_arena_fallible),
         cmocka_unit_test(test_buf_basic),
         cmocka_unit_test(test_buf_max_sticky),
         cmocka_unit_test(test_buf_detach),

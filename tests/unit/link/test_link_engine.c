@@ -9,6 +9,9 @@
  *   - oversized blocks are skipped and counted;
  *   - every pair compared when all of them fit the pair budget, blocking again past it; the token rules
  *     (address words, name words); the cluster step's links each have a third record linked to both;
+ *   - one partner record, one person (a link run): no record of b keeps a link far below its best, the
+ *     links held back are exactly those, a namesake in a household is not linked; when a holds people
+ *     twice, nothing is held back;
  *   - explanations add up to the match weight.
  */
 #include <setjmp.h>
@@ -550,6 +553,111 @@ static void test_two_datasets(void **state)
     link_dataset_free(&pop.d);
 }
 
+/* Checks link_one_person's contract on a link run's result: no b record keeps a link more than 4.25 bits
+ * below its best one, and the links it put in review are exactly those (weights at or above the link threshold,
+ * decided review). Returns how many it found held back. */
+static size_t check_one_person(const link_result *r, size_t nb)
+{
+    float *best = malloc((nb + 1) * sizeof(*best));
+    assert_non_null(best);
+    for (size_t j = 0; j < nb; j++)
+        best[j] = -1e30f;
+    for (size_t i = 0; i < r->npairs; i++) /* held back or linked: the weights that decided link */
+        if (r->pairs[i].weight >= r->model.link_weight && r->pairs[i].weight > best[r->pairs[i].right])
+            best[r->pairs[i].right] = r->pairs[i].weight;
+    size_t held = 0;
+    for (size_t i = 0; i < r->npairs; i++) {
+        const link_pair *p = &r->pairs[i];
+        if (p->weight < r->model.link_weight) continue;
+        int far = (double)p->weight < (double)best[p->right] - 4.25;
+        if (r->held_back) assert_int_equal(p->decision, far ? LINK_REVIEW : LINK_LINK);
+        held += far;
+    }
+    free(best);
+    return held;
+}
+
+/* One partner record, one person (a link run): a record of b linked to two people of a keeps only the
+ * link that is far the stronger; the other goes to review. When a holds people twice — a b record linked to
+ * two copies of one person — nothing is held back. */
+static void test_one_person_links(void **state)
+{
+    (void)state;
+    static const char *const SYL[] = {"ka", "lo", "mer", "tin", "sab", "ro", "vel", "dun", "pa", "shi"};
+    /* a: 900 people with family names of their own; for every 90th a son at the same postcode with his
+     * father's names, born 25 years later (a household); b: every third person of a recorded again, one
+     * field changed. Only the sons make a b record link to two people (10 of 300: few enough that a looks
+     * like one record a person). */
+    link_dataset a, b;
+    memset(&a, 0, sizeof(a));
+    memset(&b, 0, sizeof(b));
+    rng = 7;
+    char fam[32];
+    for (size_t i = 0; i < 900; i++) {
+        person p = {0};
+        snprintf(p.id, sizeof(p.id), "o%zu", i);
+        snprintf(fam, sizeof(fam), "%s%s%s", SYL[i % 10], SYL[(i / 10) % 10], SYL[(i / 100) % 10]);
+        p.family = core_arena_strdup(&a.arena, fam);
+        p.given = GIVEN[next_u32() % (sizeof(GIVEN) / sizeof(GIVEN[0]))];
+        p.postcode = PLACES[next_u32() % (sizeof(PLACES) / sizeof(PLACES[0]))];
+        p.dob = (core_date){1940 + (int)(next_u32() % 50), 1 + (int)(next_u32() % 12),
+                            1 + (int)(next_u32() % 28)};
+        p.sex = 'M';
+        add(&a, &p);
+        if (i % 90 == 0) {
+            person son = p;
+            snprintf(son.id, sizeof(son.id), "n%zu", i);
+            son.dob.y += 25;
+            add(&a, &son);
+        }
+        if (i % 3 == 0) {
+            person q = p;
+            snprintf(q.id, sizeof(q.id), "d%zu", i);
+            switch ((i / 3) % 3) {
+            case 0: q.dob.d = q.dob.d % 28 + 1; break;
+            case 1: q.postcode = PLACES[(i / 3) % (sizeof(PLACES) / sizeof(PLACES[0]))]; break;
+            default: q.family = typo(&b.arena, q.family); break;
+            }
+            add(&b, &q);
+        }
+    }
+    link_options o = {.threads = 2};
+    link_result r;
+    core_error err;
+    assert_int_equal(link_run(&a, &b, &o, &r, &err), 0);
+    assert_true(r.held_back > 0);
+    assert_int_equal(check_one_person(&r, b.n), r.held_back);
+    size_t sons_linked = 0, true_links = 0;
+    for (size_t i = 0; i < r.npairs; i++) {
+        const link_pair *p = &r.pairs[i];
+        if (p->decision != LINK_LINK) continue;
+        sons_linked += a.recs[p->left].id[0] == 'n';
+        true_links += strcmp(a.recs[p->left].id + 1, b.recs[p->right].id + 1) == 0;
+    }
+    assert_int_equal(sons_linked, 0);
+    assert_true((double)true_links >= 0.95 * (double)b.n);
+    link_result_free(&r);
+
+    /* a holding every person of b twice: a's own records and b's (a copy of one person, one field changed) */
+    link_dataset a2;
+    memset(&a2, 0, sizeof(a2));
+    for (size_t i = 0; i < a.n + b.n; i++) {
+        if (a2.n == a2.cap) {
+            a2.cap = a2.cap ? a2.cap * 2 : 64;
+            a2.recs = realloc(a2.recs, a2.cap * sizeof(*a2.recs));
+            assert_non_null(a2.recs);
+        }
+        a2.recs[a2.n++] = i < a.n ? a.recs[i] : b.recs[i - a.n];
+    }
+    assert_int_equal(link_run(&a2, &b, &o, &r, &err), 0);
+    assert_int_equal(r.held_back, 0);
+    assert_true(r.partner_linked_several * 20 >= r.partner_linked);
+    link_result_free(&r);
+    free(a2.recs);
+    link_dataset_free(&a);
+    link_dataset_free(&b);
+}
+
 /* One pair at a time under the default parameters (the front door's check): the re-entered child links,
  * someone else does not, and the evidence adds up to the weight. */
 static void test_one_pair_defaults(void **state)
@@ -774,6 +882,7 @@ int main(void)
         cmocka_unit_test(test_token_rules),
         cmocka_unit_test(test_cluster_step),
         cmocka_unit_test(test_two_datasets),
+        cmocka_unit_test(test_one_person_links),
         cmocka_unit_test(test_one_pair_defaults),
         cmocka_unit_test(test_levels_as_link_compare_records),
     };

@@ -25,7 +25,9 @@
  *   nicknames the built-in table (English, Welsh, Scottish, Irish, South Asian and Somali spellings, Polish,
  *             Romanian), unfolded input, short forms that stay themselves, idempotence (invariant N1);
  *             lookup files in both formats, ambiguity (invariant N3), built-in precedence (N2);
- *   postcodes full, sector and district for each UK outward shape; GIR 0AA; non-UK codes; truncation.
+ *   postcodes full, sector and district for each UK outward shape; GIR 0AA; non-UK codes; truncation;
+ *   memory    a row made into a record in a fallible arena (link_record.c): the record as the reader keeps
+ *             it, and -1 once the arena has failed (the reader's "out of memory", never the program's end).
  * All names are invented or are ordinary given names; no row describes a real person.
  */
 #include <setjmp.h>
@@ -41,6 +43,7 @@
 
 #include "core/core_date.h"
 #include "link/link.h"
+#include "link/link_internal.h"
 #include "../test_link_util.h"
 
 /* ---- helpers -------------------------------------------------------------------------------------------- */
@@ -1399,6 +1402,42 @@ static void test_csv_utf16_bom(void **state)
     assert_int_equal(rj.n, 0);
 }
 
+/* link_record_make reports a fallible arena's failure instead of keeping a record with holes in it. */
+static void test_record_out_of_memory(void **state)
+{
+    (void)state;
+    link_mapping m = map_of("{\"id\":\"id\",\"given_name\":\"g\",\"family_name\":\"f\",\"postcode\":\"p\","
+                            "\"nhs_number\":\"n\"}");
+    link_fields f = {0};
+    const char *vals[][2] = {{"P1", 0}, {"Bill", 0}, {"O'Brien", 0}, {"sw1a 1aa", 0}, {"943 476 5919", 0}};
+    int fields[] = {LINK_F_ID, LINK_F_GIVEN, LINK_F_FAMILY, LINK_F_POSTCODE, LINK_F_NHS};
+    for (int i = 0; i < 5; i++) {
+        f.value[fields[i]] = vals[i][0];
+        f.len[fields[i]] = strlen(vals[i][0]);
+    }
+    core_arena a = CORE_ARENA_INIT;
+    core_arena_set_fallible(&a);
+    core_buf scratch;
+    core_buf_init(&scratch, 1024);
+    link_record rec;
+    assert_int_equal(link_record_make(&rec, &a, &scratch, &m, &f, LINK_NO_DATE, 0), 0);
+    assert_string_equal(rec.id, "P1");
+    assert_string_equal(rec.given, "bill");
+    assert_string_equal(rec.given_nick, "william");
+    assert_string_equal(rec.family, "o brien");
+    assert_string_equal(rec.postcode, "SW1A1AA");
+    assert_string_equal(rec.district, "SW1A");
+    assert_string_equal(rec.nhs_number, "9434765919");
+    assert_null(core_arena_alloc(&a, SIZE_MAX - 3)); /* the arena runs out */
+    assert_int_equal(link_record_make(&rec, &a, &scratch, &m, &f, LINK_NO_DATE, 0), -1);
+    core_arena_reset(&a); /* the next row starts afresh (stream mode) */
+    assert_int_equal(link_record_make(&rec, &a, &scratch, &m, &f, LINK_NO_DATE, 0), 0);
+    assert_string_equal(rec.family, "o brien");
+    core_buf_release(&scratch);
+    core_arena_release(&a);
+    link_mapping_free(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1431,6 +1470,7 @@ int main(void)
         cmocka_unit_test(test_mapping_attributes),
         cmocka_unit_test(test_csv_stream),
         cmocka_unit_test(test_csv_utf16_bom),
+        cmocka_unit_test(test_record_out_of_memory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
