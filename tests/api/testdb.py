@@ -1,0 +1,254 @@
+"""testdb.py — the test database of a suite, on SQLite or on PostgreSQL, and a small way to read and write it.
+
+Every runner that builds a council and starts `hearth serve` takes its database from here, so the same runner
+works on both back ends:
+
+    import testdb
+    db = testdb.council(tmp, "signin")          # a path in tmp, or a fresh PostgreSQL database's address
+    subprocess.run([hearth, "demo", "--db", db, ...])
+    con = testdb.connect(db)                     # sqlite3.Connection, or the same few methods over psql
+    con.execute("UPDATE app_user SET totp_secret = NULL WHERE id = ?", (4,))
+    trail = testdb.connect(testdb.trail(db))     # the audit trail: its own file beside SQLite's, a table on PG
+    subprocess.run([hearth, "audit", "verify", "--db", db, "--public-key", testdb.pubkey(db)])
+    print("%s: %d passed, %d failed" % (testdb.suite("signin"), passed, failed))
+
+The back end is PostgreSQL when HEARTH_TEST_BACKEND=postgres, under script/with-postgres (which sets HEARTH_TEST_PG
+to a throwaway cluster's address); otherwise SQLite. On PostgreSQL each council() is a database of its own on
+that cluster (dropped and made again), and HEARTH_AUDIT_DIR is set to a directory of its own in tmp for the
+trail's keys and checkpoints (src/audit/README.md), so a runner works on one council at a time.
+
+The PostgreSQL connection runs each statement through `psql` (the Python standard library has no PostgreSQL
+client): values are bound as SQL literals (`?` placeholders, as sqlite3 takes them), each row comes back as
+`row_to_json` so integers stay integers, NULL is None and text is text, as from sqlite3. Each statement commits
+on its own; commit() and rollback() do nothing. An INSERT's lastrowid is its row's `id` column. SQL that only
+SQLite understands fails loudly with psql's message: write what both back ends read the same way.
+"""
+import json
+import os
+import re
+import sqlite3
+import subprocess
+from urllib.parse import urlsplit, urlunsplit
+
+ON_PG = os.environ.get("HEARTH_TEST_BACKEND") == "postgres"
+
+
+def suite(name):
+    """The name a runner prints its counts under: NAME on SQLite, NAME_pg on PostgreSQL."""
+    return name + "_pg" if ON_PG else name
+
+
+def _with_dbname(url, name):
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, "/" + name, parts.query, parts.fragment))
+
+
+def council(tmp, name):
+    """Where a new council goes: tmp/NAME.db on SQLite; on PostgreSQL the empty database hearth_NAME on the
+    HEARTH_TEST_PG cluster, with HEARTH_AUDIT_DIR set to tmp/audit-NAME (made empty)."""
+    if not ON_PG:
+        return os.path.join(tmp, name + ".db")
+    base = os.environ.get("HEARTH_TEST_PG")
+    if not base:
+        raise SystemExit("HEARTH_TEST_BACKEND=postgres needs HEARTH_TEST_PG: run under script/with-postgres")
+    if not re.fullmatch(r"[a-z0-9_]+", name):
+        raise ValueError("council name must be lowercase letters, digits and _: %r" % name)
+    dbname = "hearth_" + name
+    _psql(base, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % dbname)
+    _psql(base, "CREATE DATABASE %s" % dbname)
+    audit = os.path.join(tmp, "audit-" + name)
+    os.makedirs(audit, exist_ok=True)
+    os.environ["HEARTH_AUDIT_DIR"] = audit
+    return _with_dbname(base, dbname)
+
+
+def copy(db, tmp, name):
+    """A copy of council db (data, trail and the trail's files) as a new council NAME; returns its address. On
+    PostgreSQL HEARTH_AUDIT_DIR then names the copy's directory. No server may be connected to db."""
+    if not ON_PG:
+        dest = os.path.join(tmp, name + ".db")
+        for ext in ("", ".audit"):
+            src = sqlite3.connect(db + ext)
+            dst = sqlite3.connect(dest + ext)
+            try:
+                src.backup(dst)
+            finally:
+                src.close()
+                dst.close()
+        for ext in (".audit-key", ".audit-pubkey", ".audit-signing-key", ".audit-checkpoints"):
+            if os.path.exists(db + ext):
+                with open(db + ext, "rb") as f, open(dest + ext, "wb") as g:
+                    g.write(f.read())
+        return dest
+    if not re.fullmatch(r"[a-z0-9_]+", name):
+        raise ValueError("council name must be lowercase letters, digits and _: %r" % name)
+    src_dir = os.environ["HEARTH_AUDIT_DIR"]
+    srcname = urlsplit(db).path.lstrip("/")
+    dbname = "hearth_" + name
+    base = os.environ["HEARTH_TEST_PG"]
+    _psql(base, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % dbname)
+    _psql(base, "CREATE DATABASE %s TEMPLATE %s" % (dbname, srcname))
+    audit = os.path.join(tmp, "audit-" + name)
+    os.makedirs(audit, exist_ok=True)
+    for f in os.listdir(src_dir):
+        with open(os.path.join(src_dir, f), "rb") as a, open(os.path.join(audit, f), "wb") as b:
+            b.write(a.read())
+        os.chmod(os.path.join(audit, f), os.stat(os.path.join(src_dir, f)).st_mode & 0o777)
+    os.environ["HEARTH_AUDIT_DIR"] = audit
+    return _with_dbname(base, dbname)
+
+
+def use(db):
+    """Make db's trail files the ones commands find (PostgreSQL: HEARTH_AUDIT_DIR back to db's directory, as
+    council() or copy() left it for that database). Nothing to do on SQLite."""
+    if ON_PG:
+        name = urlsplit(db).path.lstrip("/")[len("hearth_"):]
+        audit = os.path.join(os.path.dirname(os.environ["HEARTH_AUDIT_DIR"]), "audit-" + name)
+        os.environ["HEARTH_AUDIT_DIR"] = audit
+
+
+def trail(db):
+    """Where db's audit trail is read: its own database file beside SQLite's, db itself on PostgreSQL."""
+    return db if ON_PG else db + ".audit"
+
+
+def pubkey(db):
+    """The trail's public key file, for `hearth audit verify --public-key`."""
+    return os.path.join(os.environ["HEARTH_AUDIT_DIR"], "hearth.audit-pubkey") if ON_PG else db + ".audit-pubkey"
+
+
+def audit_file(db, suffix):
+    """One of the trail's files (suffix "audit-key", "audit-checkpoints", ...) beside SQLite's, in
+    HEARTH_AUDIT_DIR on PostgreSQL."""
+    return os.path.join(os.environ["HEARTH_AUDIT_DIR"], "hearth." + suffix) if ON_PG else db + "." + suffix
+
+
+def connect(db, timeout=30):
+    """A connection to db: sqlite3's on SQLite, PgConnection on PostgreSQL."""
+    if not ON_PG:
+        return sqlite3.connect(db, timeout=timeout)
+    return PgConnection(db)
+
+
+def rows(db, sql, args=()):
+    """All rows of sql with args bound, on a connection of its own."""
+    con = connect(db)
+    try:
+        with con:
+            return con.execute(sql, args).fetchall()
+    finally:
+        con.close()
+
+
+# ---- PostgreSQL through psql ----------------------------------------------------------------------------------
+
+def _psql(url, text):
+    p = subprocess.run(["psql", "-X", "-qAt", "-v", "ON_ERROR_STOP=1", url, "-c", text], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, text=True)
+    if p.returncode != 0:
+        raise DatabaseError("%s\n  in: %s" % (p.stderr.strip(), text))
+    return p.stdout
+
+
+class DatabaseError(Exception):
+    """psql refused a statement (the text is psql's message and the statement)."""
+
+
+def literal(v):
+    """v as a PostgreSQL literal: numbers bare, text quoted (standard_conforming_strings: only ' is doubled),
+    bytes as bytea, None as NULL, booleans as 1 and 0 (as sqlite3 stores them)."""
+    if v is None:
+        return "NULL"
+    if isinstance(v, bool):
+        return "1" if v else "0"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, (bytes, bytearray, memoryview)):
+        return "'\\x%s'::bytea" % bytes(v).hex()
+    return "'" + str(v).replace("'", "''") + "'"
+
+
+def bind(sql, args):
+    """sql with each ? outside quotes replaced by the next value of args as a literal."""
+    out, i, quote = [], 0, None
+    for ch in sql:
+        if quote:
+            if ch == quote:
+                quote = None
+            out.append(ch)
+        elif ch in ("'", '"'):
+            quote = ch
+            out.append(ch)
+        elif ch == "?":
+            if i >= len(args):
+                raise ValueError("fewer values than ? in: " + sql)
+            out.append(literal(args[i]))
+            i += 1
+        else:
+            out.append(ch)
+    if i != len(args):
+        raise ValueError("%d values for %d ? in: %s" % (len(args), i, sql))
+    return "".join(out)
+
+
+class PgCursor:
+    def __init__(self, rows, lastrowid=None):
+        self._rows, self.lastrowid, self.rowcount = rows, lastrowid, len(rows)
+
+    def fetchone(self):
+        return self._rows.pop(0) if self._rows else None
+
+    def fetchall(self):
+        rows, self._rows = self._rows, []
+        return rows
+
+    def __iter__(self):
+        return iter(self.fetchall())
+
+
+class PgConnection:
+    """The part of sqlite3.Connection the suites use, over psql: execute, executemany, commit, close, `with`."""
+
+    def __init__(self, url):
+        self.url = url
+
+    def execute(self, sql, args=()):
+        text = bind(sql.strip().rstrip(";"), tuple(args))
+        head = text.lstrip("( \n\t").split(None, 1)[0].upper() if text.strip() else ""
+        if head == "PRAGMA":  # SQLite's settings (foreign_keys and the like): PostgreSQL always enforces them
+            return PgCursor([])
+        insert = head == "INSERT" and not re.search(r"\bRETURNING\b", text, re.I)
+        if head in ("SELECT", "WITH", "VALUES") or re.search(r"\bRETURNING\b", text, re.I) or insert:
+            inner = text + (" RETURNING *" if insert else "")
+            wrapped = ("WITH hearth_test_t AS (%s) SELECT row_to_json(hearth_test_t) FROM hearth_test_t" % inner
+                       if head != "SELECT" and head != "VALUES" and head != "WITH" else
+                       "SELECT row_to_json(hearth_test_t) FROM (%s) hearth_test_t" % inner)
+            if head == "WITH":  # a WITH query cannot sit inside another's CTE list the same way: as a subquery
+                wrapped = "SELECT row_to_json(hearth_test_t) FROM (%s) hearth_test_t" % inner
+            out = _psql(self.url, wrapped)
+            pairs = [json.loads(line, object_pairs_hook=list) for line in out.splitlines() if line]
+            if insert:
+                ids = [dict(p).get("id") for p in pairs]
+                return PgCursor([], ids[-1] if ids else None)
+            return PgCursor([tuple(v for _, v in p) for p in pairs])
+        _psql(self.url, text)
+        return PgCursor([])
+
+    def executemany(self, sql, seq):
+        for args in seq:
+            self.execute(sql, args)
+
+    def commit(self):
+        pass
+
+    def rollback(self):
+        pass
+
+    def close(self):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
