@@ -18,16 +18,18 @@ that cluster (dropped and made again), and HEARTH_AUDIT_DIR is set to a director
 trail's keys and checkpoints (src/audit/README.md), so a runner works on one council at a time.
 
 The PostgreSQL connection runs each statement through `psql` (the Python standard library has no PostgreSQL
-client): values are bound as SQL literals (`?` placeholders, as sqlite3 takes them), each row comes back as
-`row_to_json` so integers stay integers, NULL is None and text is text, as from sqlite3. Each statement commits
+client), one psql process kept open per database: values are bound as SQL literals (`?` placeholders, as sqlite3 takes them), each row comes back as
+`row_to_json` so integers stay integers, NULL is None, text is text and a boolean is 1 or 0, as from sqlite3. Each statement commits
 on its own; commit() and rollback() do nothing. An INSERT's lastrowid is its row's `id` column. SQL that only
 SQLite understands fails loudly with psql's message: write what both back ends read the same way.
 """
+import atexit
 import json
 import os
 import re
 import sqlite3
 import subprocess
+import threading
 from urllib.parse import urlsplit, urlunsplit
 
 ON_PG = os.environ.get("HEARTH_TEST_BACKEND") == "postgres"
@@ -54,6 +56,7 @@ def council(tmp, name):
     if not re.fullmatch(r"[a-z0-9_]+", name):
         raise ValueError("council name must be lowercase letters, digits and _: %r" % name)
     dbname = "hearth_" + name
+    _end_sessions(dbname)
     _psql(base, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % dbname)
     _psql(base, "CREATE DATABASE %s" % dbname)
     audit = os.path.join(tmp, "audit-" + name)
@@ -86,6 +89,8 @@ def copy(db, tmp, name):
     srcname = urlsplit(db).path.lstrip("/")
     dbname = "hearth_" + name
     base = os.environ["HEARTH_TEST_PG"]
+    _end_sessions(srcname)
+    _end_sessions(dbname)
     _psql(base, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % dbname)
     _psql(base, "CREATE DATABASE %s TEMPLATE %s" % (dbname, srcname))
     audit = os.path.join(tmp, "audit-" + name)
@@ -143,11 +148,79 @@ def rows(db, sql, args=()):
 # ---- PostgreSQL through psql ----------------------------------------------------------------------------------
 
 def _psql(url, text):
+    """One statement through a psql of its own (for CREATE and DROP DATABASE, which need no open session)."""
     p = subprocess.run(["psql", "-X", "-qAt", "-v", "ON_ERROR_STOP=1", url, "-c", text], stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, text=True)
     if p.returncode != 0:
         raise DatabaseError("%s\n  in: %s" % (p.stderr.strip(), text))
     return p.stdout
+
+
+class _Session:
+    """One psql process kept open on a database: a statement is written to it followed by a marker line
+    carrying psql's ERROR and LAST_ERROR_MESSAGE variables, and its output read back up to the marker. A new
+    process per statement cost 30-60 ms; the access matrix makes thousands."""
+
+    MARK = "--hearth-test-end--"
+
+    def __init__(self, url):
+        self.url = url
+        self.proc = subprocess.Popen(["psql", "-X", "-qAt", "-v", "ON_ERROR_STOP=0", url], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        self.stderr = []
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self):
+        for line in self.proc.stderr:
+            self.stderr.append(line.decode("utf-8", "replace"))
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    def run(self, text):
+        """The output lines of text; DatabaseError with psql's message when it failed."""
+        self.proc.stdin.write(("%s\n;\n\\echo %s :ERROR :LAST_ERROR_MESSAGE\n" % (text, self.MARK)).encode())
+        self.proc.stdin.flush()
+        lines = []
+        while True:
+            raw = self.proc.stdout.readline()
+            if not raw:
+                raise DatabaseError("psql ended: %s\n  in: %s" % ("".join(self.stderr[-5:]).strip(), text))
+            line = raw.decode("utf-8").rstrip("\n")
+            if line.startswith(self.MARK + " "):
+                failed, _, message = line[len(self.MARK) + 1:].partition(" ")
+                if failed == "true":
+                    raise DatabaseError("%s\n  in: %s" % (message, text))
+                return lines
+            lines.append(line)
+
+    def close(self):
+        if self.alive():
+            self.proc.stdin.close()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+_SESSIONS = {}
+
+
+def _session(url):
+    s = _SESSIONS.get(url)
+    if s is None or not s.alive():
+        s = _SESSIONS[url] = _Session(url)
+    return s
+
+
+def _end_sessions(dbname=None):
+    """Close the kept psql sessions (those on database dbname only, when given)."""
+    for url in list(_SESSIONS):
+        if dbname is None or urlsplit(url).path.lstrip("/") == dbname:
+            _SESSIONS.pop(url).close()
+
+
+atexit.register(_end_sessions)
 
 
 class DatabaseError(Exception):
@@ -225,13 +298,13 @@ class PgConnection:
                        "SELECT row_to_json(hearth_test_t) FROM (%s) hearth_test_t" % inner)
             if head == "WITH":  # a WITH query cannot sit inside another's CTE list the same way: as a subquery
                 wrapped = "SELECT row_to_json(hearth_test_t) FROM (%s) hearth_test_t" % inner
-            out = _psql(self.url, wrapped)
-            pairs = [json.loads(line, object_pairs_hook=list) for line in out.splitlines() if line]
+            out = _session(self.url).run(wrapped)
+            pairs = [json.loads(line, object_pairs_hook=list) for line in out if line]
             if insert:
                 ids = [dict(p).get("id") for p in pairs]
                 return PgCursor([], ids[-1] if ids else None)
-            return PgCursor([tuple(v for _, v in p) for p in pairs])
-        _psql(self.url, text)
+            return PgCursor([tuple(int(v) if isinstance(v, bool) else v for _, v in p) for p in pairs])
+        _session(self.url).run(text)
         return PgCursor([])
 
     def executemany(self, sql, seq):
