@@ -192,7 +192,7 @@ def main():
                 problems.append("a name or a plain reference is in the pseudonymised file")
             if again and sorted(refs) != sorted(r[2] for r in again[1:]):
                 problems.append("the same recipient got different references the second time")
-        key_file = db + ".research-key"
+        key_file = testdb.audit_file(db, "research-key")
         if not os.path.exists(key_file) or oct(os.stat(key_file).st_mode & 0o777) != "0o600":
             problems.append("the research key is not beside the database, readable by its owner only")
         res.check("a pseudonymised family-level share: one row per family, stable keyed references, no identity",
