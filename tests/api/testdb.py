@@ -27,6 +27,7 @@ import atexit
 import json
 import os
 import re
+import shutil
 import sqlite3
 import subprocess
 import threading
@@ -66,8 +67,9 @@ def council(tmp, name):
 
 
 def copy(db, tmp, name):
-    """A copy of council db (data, trail and the trail's files) as a new council NAME; returns its address. On
-    PostgreSQL HEARTH_AUDIT_DIR then names the copy's directory. No server may be connected to db."""
+    """A copy of council db (data, trail and the trail's files) as a new council NAME, taken while a server may
+    be running on db; returns its address. On PostgreSQL HEARTH_AUDIT_DIR then names the copy's directory
+    (use() goes back)."""
     if not ON_PG:
         dest = os.path.join(tmp, name + ".db")
         for ext in ("", ".audit"):
@@ -78,29 +80,23 @@ def copy(db, tmp, name):
             finally:
                 src.close()
                 dst.close()
-        for ext in (".audit-key", ".audit-pubkey", ".audit-signing-key", ".audit-checkpoints"):
+        for ext in (".audit-key", ".audit-pubkey", ".audit-signing-key", ".audit-checkpoints", ".research-key"):
             if os.path.exists(db + ext):
-                with open(db + ext, "rb") as f, open(dest + ext, "wb") as g:
-                    g.write(f.read())
+                shutil.copy2(db + ext, dest + ext)
         return dest
-    if not re.fullmatch(r"[a-z0-9_]+", name):
-        raise ValueError("council name must be lowercase letters, digits and _: %r" % name)
     src_dir = os.environ["HEARTH_AUDIT_DIR"]
-    srcname = urlsplit(db).path.lstrip("/")
-    dbname = "hearth_" + name
-    base = os.environ["HEARTH_TEST_PG"]
-    _end_sessions(srcname)
-    _end_sessions(dbname)
-    _psql(base, "DROP DATABASE IF EXISTS %s WITH (FORCE)" % dbname)
-    _psql(base, "CREATE DATABASE %s TEMPLATE %s" % (dbname, srcname))
-    audit = os.path.join(tmp, "audit-" + name)
-    os.makedirs(audit, exist_ok=True)
+    dest = council(tmp, name)
+    dump = subprocess.run(["pg_dump", "--no-owner", "--no-privileges", db], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, check=False)
+    if dump.returncode != 0:
+        raise DatabaseError("pg_dump: " + dump.stderr.decode().strip())
+    load = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", dest], input=dump.stdout,
+                          stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if load.returncode != 0:
+        raise DatabaseError("loading the copy: " + load.stderr.decode().strip())
     for f in os.listdir(src_dir):
-        with open(os.path.join(src_dir, f), "rb") as a, open(os.path.join(audit, f), "wb") as b:
-            b.write(a.read())
-        os.chmod(os.path.join(audit, f), os.stat(os.path.join(src_dir, f)).st_mode & 0o777)
-    os.environ["HEARTH_AUDIT_DIR"] = audit
-    return _with_dbname(base, dbname)
+        shutil.copy2(os.path.join(src_dir, f), os.path.join(os.environ["HEARTH_AUDIT_DIR"], f))
+    return dest
 
 
 def use(db):
@@ -242,9 +238,12 @@ def literal(v):
 
 
 def bind(sql, args):
-    """sql with each ? outside quotes replaced by the next value of args as a literal."""
-    out, i, quote = [], 0, None
-    for ch in sql:
+    """sql with each ? outside quotes replaced by the next value of args as a literal; or, when args is a dict,
+    each :name (not a :: cast) by args[name], as sqlite3 binds them."""
+    named = isinstance(args, dict)
+    out, i, quote, k, n = [], 0, None, 0, len(sql)
+    while k < n:
+        ch = sql[k]
         if quote:
             if ch == quote:
                 quote = None
@@ -252,21 +251,33 @@ def bind(sql, args):
         elif ch in ("'", '"'):
             quote = ch
             out.append(ch)
-        elif ch == "?":
+        elif ch == "?" and not named:
             if i >= len(args):
                 raise ValueError("fewer values than ? in: " + sql)
             out.append(literal(args[i]))
             i += 1
+        elif ch == ":" and named and re.match(r"[A-Za-z_]", sql[k + 1:k + 2]) and sql[k - 1:k] != ":":
+            name = re.match(r"[A-Za-z_]\w*", sql[k + 1:]).group(0)
+            out.append(literal(args[name]))
+            k += len(name)
         else:
             out.append(ch)
-    if i != len(args):
+        k += 1
+    if not named and i != len(args):
         raise ValueError("%d values for %d ? in: %s" % (len(args), i, sql))
     return "".join(out)
 
 
 class PgCursor:
-    def __init__(self, rows, lastrowid=None):
+    def __init__(self, rows, lastrowid=None, describe=None):
         self._rows, self.lastrowid, self.rowcount = rows, lastrowid, len(rows)
+        self._describe = describe
+
+    @property
+    def description(self):
+        """(name, None, ...) per column, as sqlite3 gives it (asked of the server when first wanted)."""
+        names = self._describe() if self._describe else []
+        return [(n, None, None, None, None, None, None) for n in names]
 
     def fetchone(self):
         return self._rows.pop(0) if self._rows else None
@@ -286,7 +297,7 @@ class PgConnection:
         self.url = url
 
     def execute(self, sql, args=()):
-        text = bind(sql.strip().rstrip(";"), tuple(args))
+        text = bind(sql.strip().rstrip(";"), args if isinstance(args, dict) else tuple(args))
         head = text.lstrip("( \n\t").split(None, 1)[0].upper() if text.strip() else ""
         if head == "PRAGMA":  # SQLite's settings (foreign_keys and the like): PostgreSQL always enforces them
             return PgCursor([])
@@ -303,9 +314,16 @@ class PgConnection:
             if insert:
                 ids = [dict(p).get("id") for p in pairs]
                 return PgCursor([], ids[-1] if ids else None)
-            return PgCursor([tuple(int(v) if isinstance(v, bool) else v for _, v in p) for p in pairs])
+            return PgCursor([tuple(int(v) if isinstance(v, bool) else v for _, v in p) for p in pairs],
+                            describe=lambda: self._names(inner))
         _session(self.url).run(text)
         return PgCursor([])
+
+    def _names(self, query):
+        """The column names of query: its header, with psql's tuples-only mode off for one statement."""
+        out = _session(self.url).run("\\pset tuples_only off\nSELECT * FROM (%s) hearth_test_t LIMIT 0;\n"
+                                     "\\pset tuples_only on" % query)
+        return out[0].split("|") if out else []
 
     def executemany(self, sql, seq):
         for args in seq:

@@ -97,7 +97,7 @@ def pick_people(con):
         " ORDER BY fm.person_id LIMIT 1").fetchone()
     linked = con.execute(
         "SELECT person_id FROM (SELECT person_id FROM partner_record WHERE person_id IS NOT NULL"
-        " UNION ALL SELECT person_id FROM match_pair WHERE person_id IS NOT NULL)"
+        " UNION ALL SELECT person_id FROM match_pair WHERE person_id IS NOT NULL) AS x"
         " GROUP BY person_id ORDER BY count(*) DESC, person_id LIMIT 1").fetchone()
     return [("child with siblings", child), ("parent", parent), ("person with partners' rows", linked)]
 
@@ -343,15 +343,15 @@ def main():
                 server.port, gov_token, prac_token, db, people[2][1][0] if people[2][1] else 0))
             # An objection to matching (art. 21), upheld under the person's own request: the engine leaves them
             # out. The person is the one a copy of the council (no objection) links most in a new partner file.
-            base = testdb.council(tmp, "base")
-            testdb.connect(db).backup(testdb.connect(base))
+            base = testdb.copy(db, tmp, "base")
             link_dataset(hearth, base, parts, "dwp_benefits")
+            testdb.use(db)
             bc = testdb.connect(base)
             row = bc.execute("SELECT person_id, count(*) FROM (SELECT person_id FROM match_pair WHERE person_id IS NOT NULL"
                              " AND partner_record_id IN (SELECT r.id FROM partner_record r JOIN partner_dataset d"
                              " ON d.id = r.dataset_id WHERE d.name = 'dwp_benefits')"
                              " UNION ALL SELECT r.person_id FROM partner_record r JOIN partner_dataset d ON d.id = r.dataset_id"
-                             " WHERE d.name = 'dwp_benefits' AND r.person_id IS NOT NULL) GROUP BY person_id"
+                             " WHERE d.name = 'dwp_benefits' AND r.person_id IS NOT NULL) AS x GROUP BY person_id"
                              " ORDER BY count(*) DESC, person_id LIMIT 1").fetchone()
             bc.close()
             problems = [] if row else ["the copy without objections links nobody in dwp_benefits"]
