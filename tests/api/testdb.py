@@ -99,6 +99,30 @@ def copy(db, tmp, name):
     return dest
 
 
+def where(tmp, name):
+    """The address of the council NAME that council(tmp, NAME) made."""
+    return os.path.join(tmp, name + ".db") if not ON_PG else _with_dbname(os.environ["HEARTH_TEST_PG"], "hearth_" + name)
+
+
+def absent(tmp, name):
+    """Where a council NAME would be, made sure not to be there (a path, or a database the cluster lacks)."""
+    if not ON_PG:
+        return os.path.join(tmp, name + ".db")
+    dbname = "hearth_" + name
+    _end_sessions(dbname)
+    _psql(os.environ["HEARTH_TEST_PG"], "DROP DATABASE IF EXISTS %s WITH (FORCE)" % dbname)
+    return _with_dbname(os.environ["HEARTH_TEST_PG"], dbname)
+
+
+def exists(db):
+    """Whether the council db is there: its file, or its database on the cluster."""
+    if not ON_PG:
+        return os.path.exists(db)
+    name = urlsplit(db).path.lstrip("/")
+    return _psql(os.environ["HEARTH_TEST_PG"], "SELECT count(*) FROM pg_database WHERE datname = %s"
+                 % literal(name)).strip() == "1"
+
+
 def use(db):
     """Make db's trail files the ones commands find (PostgreSQL: HEARTH_AUDIT_DIR back to db's directory, as
     council() or copy() left it for that database). Nothing to do on SQLite."""
