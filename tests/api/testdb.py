@@ -12,16 +12,17 @@ works on both back ends:
     subprocess.run([hearth, "audit", "verify", "--db", db, "--public-key", testdb.pubkey(db)])
     print("%s: %d passed, %d failed" % (testdb.suite("signin"), passed, failed))
 
-The back end is PostgreSQL when HEARTH_TEST_BACKEND=postgres, under script/with-postgres (which sets HEARTH_TEST_PG
-to a throwaway cluster's address); otherwise SQLite. On PostgreSQL each council() is a database of its own on
-that cluster (dropped and made again), and HEARTH_AUDIT_DIR is set to a directory of its own in tmp for the
-trail's keys and checkpoints (src/audit/README.md), so a runner works on one council at a time.
+The back end is PostgreSQL when HEARTH_TEST_BACKEND=postgres, under script/with-postgres (which sets
+HEARTH_TEST_PG to a throwaway cluster's address); otherwise SQLite. On PostgreSQL each council() is a database
+of its own on that cluster (dropped and made again), and HEARTH_AUDIT_DIR is set to a directory of its own in
+tmp for the trail's keys and checkpoints (src/audit/README.md), so a runner works on one council at a time.
 
 The PostgreSQL connection runs each statement through `psql` (the Python standard library has no PostgreSQL
-client), one psql process kept open per database: values are bound as SQL literals (`?` placeholders, as sqlite3 takes them), each row comes back as
-`row_to_json` so integers stay integers, NULL is None, text is text and a boolean is 1 or 0, as from sqlite3. Each statement commits
-on its own; commit() and rollback() do nothing. An INSERT's lastrowid is its row's `id` column. SQL that only
-SQLite understands fails loudly with psql's message: write what both back ends read the same way.
+client), one psql process kept open per database. Values are bound as SQL literals (`?` or `:name`, as sqlite3
+takes them); each row comes back as `row_to_json`, so integers stay integers, NULL is None, text is text and a
+boolean is 1 or 0, as from sqlite3. Each statement commits on its own; commit() and rollback() do nothing. An
+INSERT's lastrowid is its row's `id` column. SQL that only SQLite understands fails loudly with PostgreSQL's
+message (DatabaseError): write what both back ends read the same way.
 """
 import atexit
 import json
@@ -101,7 +102,9 @@ def copy(db, tmp, name):
 
 def where(tmp, name):
     """The address of the council NAME that council(tmp, NAME) made."""
-    return os.path.join(tmp, name + ".db") if not ON_PG else _with_dbname(os.environ["HEARTH_TEST_PG"], "hearth_" + name)
+    if not ON_PG:
+        return os.path.join(tmp, name + ".db")
+    return _with_dbname(os.environ["HEARTH_TEST_PG"], "hearth_" + name)
 
 
 def absent(tmp, name):
@@ -325,14 +328,17 @@ class PgConnection:
         head = text.lstrip("( \n\t").split(None, 1)[0].upper() if text.strip() else ""
         if head == "PRAGMA":  # SQLite's settings (foreign_keys and the like): PostgreSQL always enforces them
             return PgCursor([])
-        insert = head == "INSERT" and not re.search(r"\bRETURNING\b", text, re.I)
-        if head in ("SELECT", "WITH", "VALUES") or re.search(r"\bRETURNING\b", text, re.I) or insert:
+        returning = re.search(r"\bRETURNING\b", text, re.I) is not None
+        insert = head == "INSERT" and not returning
+        if head in ("SELECT", "WITH", "VALUES"):  # a query: each of its rows as JSON
+            inner = text
+            wrapped = "SELECT row_to_json(hearth_test_t) FROM (%s) hearth_test_t" % inner
+        elif returning or insert:  # a change whose rows come back (an INSERT's for its id)
             inner = text + (" RETURNING *" if insert else "")
-            wrapped = ("WITH hearth_test_t AS (%s) SELECT row_to_json(hearth_test_t) FROM hearth_test_t" % inner
-                       if head != "SELECT" and head != "VALUES" and head != "WITH" else
-                       "SELECT row_to_json(hearth_test_t) FROM (%s) hearth_test_t" % inner)
-            if head == "WITH":  # a WITH query cannot sit inside another's CTE list the same way: as a subquery
-                wrapped = "SELECT row_to_json(hearth_test_t) FROM (%s) hearth_test_t" % inner
+            wrapped = "WITH hearth_test_t AS (%s) SELECT row_to_json(hearth_test_t) FROM hearth_test_t" % inner
+        else:
+            inner = None
+        if inner is not None:
             out = _session(self.url).run(wrapped)
             pairs = [json.loads(line, object_pairs_hook=list) for line in out if line]
             if insert:

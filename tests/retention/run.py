@@ -9,8 +9,9 @@ birthday, a child by age only, a current programme, a contact naming no family),
 `hearth retention hold add/end` and through the API as governance, and then, for the Durham and
 Northamptonshire policies (policy/*.yaml) at several --as-of dates, compares the plan's CSV row for row with
 a plan computed here, in Python, from the rules of docs/retention.md applied to the policy YAML and to the
-database read with sqlite3 (or psql: tests/api/testdb.py). Also: the JSON format, --out, the summary on stderr, bad input writing nothing,
-the IICSA standing hold lapsing after its release period, and a changed period changing the plan.
+database read through tests/api/testdb.py (sqlite3, or psql on PostgreSQL). Also: the JSON format, --out, the
+summary on stderr, bad input writing nothing, the IICSA standing hold lapsing after its release period, and a
+changed period changing the plan.
 
 Never depends on today's date: every plan names --as-of; the server runs under the suite's HEARTH_NOW.
 Prints one line per check and finally `retention: N passed, M failed`. Needs PyYAML to read the policies.

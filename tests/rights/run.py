@@ -3,7 +3,7 @@
 
 For demo people chosen to cover the cases (a child with siblings and an open case, a parent, someone with
 partners' rows and review-queue pairs), `hearth sar pack` is compared with an independent reading of the
-database in Python (sqlite3): the pack must hold exactly the rows this file's own rules say are about the
+database in Python (tests/api/testdb.py): the pack must hold exactly the rows this file's own rules say are about the
 person, withhold every row about another person (listed in withheld.csv), and hold none of a sibling's
 special category data or name. Then over HTTP: governance registers an access request and downloads its pack
 (a ZIP with the same records), nobody else may, and the pack is on the person's access report.
