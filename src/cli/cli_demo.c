@@ -128,8 +128,8 @@ int cli_demo_partners(int argc, char **argv)
         fprintf(stderr, "hearth demo partners: --db PATH and --out DIR are required; --as-of is YYYY-MM-DD\n");
         return CLI_USAGE;
     }
-    struct stat sb;
-    if (stat(db, &sb) != 0) {
+    struct stat sb; /* a PostgreSQL address is no file: a missing database fails to open below */
+    if (!store_target_is_pg(db) && stat(db, &sb) != 0) {
         fprintf(stderr, "hearth demo partners: %s does not exist\nhint: build the council first: hearth demo --db %s\n",
                 db, db);
         return CLI_FAIL;

@@ -33,8 +33,10 @@
 /* The trail's tables, copied from PATH.audit after the council's own. */
 static const char *const migrate_trail_tables[] = {"audit_event", "audit_outbox_done"};
 
-/* The trail's files, by suffix (audit_path() puts them beside PATH, or in the audit directory). */
-static const char *const migrate_trail_files[] = {".audit-key", ".audit-pubkey", ".audit-checkpoints"};
+/* The trail's files, by suffix (audit_path() puts them beside PATH, or in the audit directory), and the research
+ * key (report_research_key(): the same place), so research pseudonyms stay the same after the move. */
+static const char *const migrate_trail_files[] = {".audit-key", ".audit-pubkey", ".audit-checkpoints",
+                                                  ".research-key"};
 
 static void migrate_progress(void *ctx, const char *table, int64_t rows)
 {
@@ -111,7 +113,7 @@ typedef struct migrate_run {
     char **tables;
     size_t ntables;
     store_copy_deferred deferred; /* references closing a cycle, set after every table is copied */
-    char *files_from[4], *files_to[4];
+    char *files_from[5], *files_to[5]; /* migrate_trail_files and the signing key */
     size_t nfiles;
 } migrate_run;
 
@@ -176,8 +178,9 @@ static int migrate_stage_files(migrate_run *m, core_error *err)
     int rc = 0;
     for (size_t i = 0; i < sizeof migrate_trail_files / sizeof *migrate_trail_files && rc == 0; i++) {
         char *from = audit_path(m->from, migrate_trail_files[i]);
-        if (!migrate_exists(from) && strcmp(migrate_trail_files[i], ".audit-checkpoints") == 0) {
-            free(from); /* a trail never closed has no checkpoints yet */
+        if (!migrate_exists(from) && (strcmp(migrate_trail_files[i], ".audit-checkpoints") == 0 ||
+                                      strcmp(migrate_trail_files[i], ".research-key") == 0)) {
+            free(from); /* a trail never closed has no checkpoints yet; a council never extracted, no key */
             continue;
         }
         m->files_from[m->nfiles] = from;

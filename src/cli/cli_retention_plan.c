@@ -128,10 +128,12 @@ int cli_retention_plan(int argc, char **argv)
         cli_print_error(&err);
         return CLI_FAIL;
     }
-    /* Opening a missing path would create an empty database: refuse instead, and never migrate. */
+    /* Opening a missing path would create an empty database: refuse instead, and never migrate. A PostgreSQL
+     * address is no file: a database that is not there fails to connect, one without Hearth's schema is at
+     * version 0 below. */
     store *s = NULL;
     int schema = 0, rc;
-    if (access(db, R_OK) != 0) {
+    if (!store_target_is_pg(db) && access(db, R_OK) != 0) {
         rc = core_error_set(&err, CORE_E_IO, "cannot read the database %s", db);
         core_error_hint(&err, "create it with hearth init --db PATH");
     } else

@@ -72,7 +72,8 @@ int report_national_log(store *s, core_arena *a, const report_national_options *
 
 #define REPORT_PSEUDONYM_SIZE 33 /* 32 hex characters and a NUL */
 
-/* The research key beside the database (PATH.research-key), made on first use. 0 or CORE_E_IO. */
+/* The research key beside the database (PATH.research-key; for PostgreSQL $HEARTH_AUDIT_DIR/hearth.research-key),
+ * made on first use. 0, CORE_E_IO, or CORE_E_INVALID_VALUE on PostgreSQL without HEARTH_AUDIT_DIR. */
 int report_research_key(const char *db_path, unsigned char key[32], core_error *err);
 /* The pseudonym of (recipient, kind, id) under key. */
 void report_pseudonym(const unsigned char key[32], const char *recipient, const char *kind, int64_t id,

@@ -1,13 +1,15 @@
 /*
  * report_pseudo.c — the key behind research pseudonyms, and the pseudonyms (contract in report.h).
  *
- * The key is 32 random bytes in PATH.research-key beside the database (text "hearth-research-key-v1\nkey=<64
+ * The key is 32 random bytes in PATH.research-key beside an SQLite database, or for PostgreSQL in
+ * $HEARTH_AUDIT_DIR/hearth.research-key beside the trail's keys (audit_path()) (text "hearth-research-key-v1\nkey=<64
  * hex>\n", mode 0600, refused when group or others may read it), made on first use. It never leaves Hearth:
  * only pseudonyms made with it do. A pseudonym is BLAKE2b-128 keyed by it over the recipient, the kind of
  * reference and the id, so one family has the same reference in every extract for one recipient and an
  * unrelated one for another, and nobody without the key can go back from a reference to the family.
  */
 #include "report/report.h"
+#include "audit/audit.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -43,9 +45,10 @@ static int key_read(const char *path, unsigned char key[32], core_error *err)
 
 int report_research_key(const char *db_path, unsigned char key[32], core_error *err)
 {
-    size_t len = strlen(db_path) + sizeof(".research-key");
-    char *path = core_xmalloc(len);
-    snprintf(path, len, "%s.research-key", db_path);
+    int dir_rc = audit_pg_dir_check(db_path, err); /* PostgreSQL: no "beside", HEARTH_AUDIT_DIR must be set */
+    if (dir_rc != 0)
+        return dir_rc;
+    char *path = audit_path(db_path, ".research-key");
     int rc = key_read(path, key, err);
     if (rc == 1) { /* none yet: make it, exclusively, so two first uses cannot make two keys */
         randombytes_buf(key, 32);

@@ -212,7 +212,9 @@ static int prepare_named(pg_store *q, const char *sql, pg_prepared *p, core_erro
         const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE), *msg = PQresultErrorMessage(r);
         const char *at = msg ? strstr(msg, "type of parameter $") : NULL;
         long k = at ? strtol(at + 19, NULL, 10) : 0;
-        if (state && strcmp(state, "42P18") == 0 && k >= 1 && k <= PG_PARAMS_MAX &&
+        /* 42P18 for a parameter with no use that implies a type; 42P08 where its uses disagree or say
+         * nothing, as in "($4 IS NULL OR action = $4)" */
+        if (state && (strcmp(state, "42P18") == 0 || strcmp(state, "42P08") == 0) && k >= 1 && k <= PG_PARAMS_MAX &&
             (k > ntypes || types[k - 1] == 0)) {
             while (ntypes < k)
                 types[ntypes++] = 0; /* unspecified: inferred from the SQL */

@@ -23,10 +23,11 @@ import json
 import os
 import re
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
+
+import testdb  # the test database on either back end (SQLite or PostgreSQL)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -248,9 +249,9 @@ class Fixture:
     """The database: built with the CLI and SQL before the server starts; fresh rows added while it runs."""
 
     def __init__(self, hearth, tmp):
-        self.hearth, self.db = hearth, os.path.join(tmp, "access.db")
+        self.hearth, self.db = hearth, testdb.council(tmp, "access")
         subprocess.run([hearth, "init", "--db", self.db], check=True, stdout=subprocess.DEVNULL)
-        self.con = sqlite3.connect(self.db, timeout=30)
+        self.con = testdb.connect(self.db, timeout=30)
         self.con.execute("PRAGMA foreign_keys=ON")
         self.rec = {}        # family key -> {resource: id of the target record, plus named extras}
         self.fam = {}        # family key -> what the oracle needs: team, lead, taf, triage, consent, ...
@@ -618,7 +619,7 @@ class Matrix:
         self.sent = set()                         # (route, principal key) pairs sent at least once
         self.amb_seen = collections.defaultdict(collections.Counter)   # ambiguity -> statuses the server gave
         self.skipped = []
-        self.audit = sqlite3.connect(fx.db + ".audit", timeout=30)  # the trail's own database file
+        self.audit = testdb.connect(testdb.trail(fx.db))  # the trail's own database file
 
     # -- bookkeeping
     def max_seq(self):
@@ -1685,7 +1686,7 @@ def main():
                  (server.proc.returncode, "\n    ".join(server.log[-20:])))
     problem = server.stop() if alive else None
     m.result("server", problem is None, "server-shutdown: %s" % problem)
-    v = subprocess.run([hearth, "audit", "verify", "--db", fx.db, "--public-key", fx.db + ".audit-pubkey"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    v = subprocess.run([hearth, "audit", "verify", "--db", fx.db, "--public-key", testdb.pubkey(fx.db)], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     m.result("audit", v.returncode == 0, "audit verify exited %d: %s %s" % (v.returncode, v.stdout.decode().strip(),
                                                                             v.stderr.decode().strip()))
 
@@ -1704,7 +1705,7 @@ def main():
         m.audit.close()
         fx.con.close()
         shutil.rmtree(tmp, ignore_errors=True)
-    print("access: %d passed, %d failed" % (m.passed, m.failed))
+    print("%s: %d passed, %d failed" % (testdb.suite("access"), m.passed, m.failed))
     return 1 if m.failed else 0
 
 

@@ -39,11 +39,12 @@ import json
 import os
 import re
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
+
+import testdb  # the test database on either back end (SQLite or PostgreSQL)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -101,10 +102,10 @@ class Council:
     starts."""
 
     def __init__(self, hearth, tmp):
-        self.hearth, self.db = hearth, os.path.join(tmp, "time.db")
+        self.hearth, self.db = hearth, testdb.council(tmp, "time")
         self.logins = os.path.join(tmp, "logins.json")
         subprocess.run([hearth, "init", "--db", self.db], check=True, stdout=subprocess.DEVNULL)
-        self.con = sqlite3.connect(self.db, timeout=30)
+        self.con = testdb.connect(self.db, timeout=30)
         self.con.execute("PRAGMA foreign_keys=ON")
         self.uid, self.rec = {}, {}
 
@@ -204,7 +205,7 @@ class Run:
                 os.environ["HEARTH_NOW"] = saved
         self.at = at
         if self.audit is None:
-            self.audit = sqlite3.connect(self.c.db + ".audit", timeout=30)  # the trail's own database file
+            self.audit = testdb.connect(testdb.trail(self.c.db))  # the trail's own database file
 
     def stop(self):
         problem = self.server.stop()
@@ -443,7 +444,7 @@ def main():
     log = r.server.log
     if alive:
         r.stop()
-    v = subprocess.run([hearth, "audit", "verify", "--db", council.db, "--public-key", council.db + ".audit-pubkey"],
+    v = subprocess.run([hearth, "audit", "verify", "--db", council.db, "--public-key", testdb.pubkey(council.db)],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     check(v.returncode == 0, "audit_verify", "exited %d: %s %s" % (v.returncode, v.stdout.decode().strip(),
                                                                    v.stderr.decode().strip()))
@@ -455,7 +456,7 @@ def main():
         print("kept " + tmp)
     else:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("access_time: %d passed, %d failed" % (check.passed, check.failed))
+    print("%s: %d passed, %d failed" % (testdb.suite("access_time"), check.passed, check.failed))
     return 1 if check.failed else 0
 
 

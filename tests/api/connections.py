@@ -38,6 +38,7 @@ import tempfile
 import threading
 import time
 
+import testdb  # the test database on either back end (SQLite or PostgreSQL)
 from run import Server, totp
 
 IDLE, SLOW = 2000, 200          # the connections held open
@@ -173,7 +174,7 @@ def main():
         print("conns: 0 passed, 1 failed")
         return 1
     tmp = tempfile.mkdtemp(prefix="hearth-conns-")
-    db = os.path.join(tmp, "conns.db")
+    db = testdb.council(tmp, "conns")
     logins_path = os.path.join(tmp, "logins.json")
     subprocess.run([hearth, "demo", "--db", db, "--logins", logins_path, "--families", "5", "--seed", "7",
                     "--as-of", "2026-11-23"], check=True, stdout=subprocess.DEVNULL)
@@ -304,7 +305,7 @@ def main():
         print("kept " + tmp)
     else:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("conns: %d passed, %d failed" % (check.passed, check.failed))
+    print("%s: %d passed, %d failed" % (testdb.suite("conns"), check.passed, check.failed))
     return 1 if check.failed else 0
 
 

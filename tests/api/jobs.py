@@ -37,13 +37,13 @@ import json
 import os
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 
+import testdb  # the test database on either back end (SQLite or PostgreSQL)
 from signin import Checks, call, hearth_cli, header, session_of
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -133,7 +133,7 @@ def main():
     args = ap.parse_args()
     hearth = os.path.abspath(args.hearth)
     tmp = tempfile.mkdtemp(prefix="hearth-jobs-")
-    db = os.path.join(tmp, "jobs.db")
+    db = testdb.council(tmp, "jobs")
     hold = os.path.join(tmp, "hold")
     logins_path = os.path.join(tmp, "logins.json")
     check = Checks()
@@ -148,7 +148,7 @@ def main():
     rc, out, err = hearth_cli(hearth, "import", "--db", db, "--dataset", "large", "--mapping", SYNTH_MAPPING,
                               partner)
     check(rc == 0, "it is imported as dataset 'large'", (rc, out, err))
-    sql = sqlite3.connect(db, timeout=30)
+    sql = testdb.connect(db, timeout=30)
     env = {"HEARTH_TEST_JOB_HOLD": hold}
     server = Server(hearth, db, env=env)
     port = server.port
@@ -231,7 +231,7 @@ def main():
           and doc["progress"]["message"] == "keeping suggestions",
           "the job succeeds with the run's counts as its result and the link_run it made", (doc, row))
     server.stop()
-    trail = sqlite3.connect(db + ".audit", timeout=30)
+    trail = testdb.connect(testdb.trail(db))
     user_id = sql.execute("SELECT id FROM app_user WHERE username = ?", (ANALYST,)).fetchone()[0]
     audited = trail.execute("SELECT count(*) FROM audit_event WHERE action = 'link_run' AND target_id = ? "
                             "AND actor_user_id = ?", (res.get("id"), user_id)).fetchone()[0]
@@ -359,14 +359,14 @@ def main():
           "carried out as a job, every due case is destroyed", (st, doc, left()))
     gov_id = sql.execute("SELECT id FROM app_user WHERE username = ?", (GOVERNANCE,)).fetchone()[0]
     disposals = sql.execute("SELECT count(*) FROM disposal WHERE plan_id = ?", (plan_id,)).fetchone()[0]
-    trail = sqlite3.connect(db + ".audit", timeout=30)
+    trail = testdb.connect(testdb.trail(db))
     events = trail.execute("SELECT count(*) FROM audit_event WHERE action = 'dispose' AND actor_user_id = ? "
                            "AND detail LIKE '%\"via\":\"job\"%'", (gov_id,)).fetchone()[0]
     trail.close()
     check(disposals > 0 and events == res.get("destroyed"),
           "each disposal is in the audit trail for the officer who asked, via the job", (disposals, events, res))
     server.stop()
-    v = subprocess.run([hearth, "audit", "verify", "--db", db, "--public-key", db + ".audit-pubkey"],
+    v = subprocess.run([hearth, "audit", "verify", "--db", db, "--public-key", testdb.pubkey(db)],
                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     check(v.returncode == 0, "the audit trail verifies", (v.stdout[-300:], v.stderr[-300:]))
 
@@ -404,7 +404,7 @@ def main():
         print("kept " + tmp)
     else:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("jobs: %d passed, %d failed" % (check.passed, check.failed))
+    print("%s: %d passed, %d failed" % (testdb.suite("jobs"), check.passed, check.failed))
     return 0 if check.failed == 0 else 1
 
 

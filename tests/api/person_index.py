@@ -42,12 +42,12 @@ import argparse
 import json
 import os
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 
+import testdb  # the test database on either back end (SQLite or PostgreSQL)
 from run import Server, give_work
 from signin import Checks, call, hearth_cli, session_of
 
@@ -85,7 +85,7 @@ def main():
     args = ap.parse_args()
     hearth = os.path.abspath(args.hearth)
     tmp = tempfile.mkdtemp(prefix="hearth-pindex-")
-    db = os.path.join(tmp, "index.db")
+    db = testdb.council(tmp, "index")
     logins_path = os.path.join(tmp, "logins.json")
     check = Checks()
     subprocess.run([hearth, "demo", "--db", db, "--logins", logins_path, "--families", "20", "--seed", "7",
@@ -93,7 +93,7 @@ def main():
     give_work(db)   # practitioner.n1 leads open work with family 6
     with open(logins_path, encoding="utf-8") as f:
         logins = {u["username"]: u for u in json.load(f)}
-    sql = sqlite3.connect(db, timeout=30)
+    sql = testdb.connect(db, timeout=30)
     members = sql.execute(
         "SELECT p.id, p.given_name, p.family_name, p.date_of_birth, p.sex,"
         "       (SELECT postcode FROM person_address a WHERE a.person_id = p.id AND a.to_date IS NULL)"
@@ -216,7 +216,7 @@ def main():
         st, doc = api(LEAD, "GET", "/api/v1/people/%d" % twin)
         check(st in (200, 403) and (st == 403 or doc.get("merged_into") == pid),
               "a merged record read by id says where it went", (st, doc))
-        audit = sqlite3.connect(db + ".audit", timeout=30)   # the merge was recorded durably, and all before it
+        audit = testdb.connect(testdb.trail(db))   # the merge was recorded durably, and all before it
         n = audit.execute("SELECT count(*) FROM audit_event WHERE action = 'merge' AND target_id = ?",
                           (merge_id,)).fetchone()[0]
         check(n == 1, "the merge is in the audit trail", n)
@@ -470,7 +470,7 @@ def main():
         wrong_c = (contact("frontdoor1", family_postcode="SW1A 2AA" if apc != "SW1A 2AA" else "LE1 1AA")[1]
                    or {}).get("id", 0)
         plain_c = (contact("frontdoor1")[1] or {}).get("id", 0)
-        seq = sqlite3.connect(db + ".audit", timeout=30).execute(
+        seq = testdb.connect(testdb.trail(db)).execute(
             "SELECT coalesce(max(seq), 0) FROM audit_event").fetchone()[0]
         st1, _, right = within("frontdoor1", right_c, probe)
         st2, _, wrong = within("frontdoor1", wrong_c, probe)
@@ -491,7 +491,7 @@ def main():
         check(st == 403, "issue_15_a_contact_the_caller_has_no_footing_on_is_403", (st, doc))
         st, doc, _ = within("frontdoor1", 999999, probe)
         check(st == 404, "issue_15_a_contact_that_does_not_exist_is_404", (st, doc))
-        trail = sqlite3.connect(db + ".audit", timeout=30)
+        trail = testdb.connect(testdb.trail(db))
         uid = sql.execute("SELECT id FROM app_user WHERE username = 'frontdoor1'").fetchone()[0]
         for _ in range(30):  # the trail's writer commits in groups
             reads = [json.loads(d) for (d,) in trail.execute(
@@ -548,12 +548,12 @@ def main():
           "bad indicators are refused and the indicators are as they were", (rc, err, before, after))
     rc, out, err = hearth_cli(hearth, "link", "index", "--db", db, "--dataset", "no_such")
     check(rc == 1 and "no dataset" in err, "link index names a dataset that does not exist", (rc, err))
-    rc, out, err = hearth_cli(hearth, "audit", "verify", "--db", db, "--public-key", db + ".audit-pubkey")
+    rc, out, err = hearth_cli(hearth, "audit", "verify", "--db", db, "--public-key", testdb.pubkey(db))
     check(rc == 0, "the audit trail verifies", (rc, out, err))
 
     if not args.keep:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("pindex: %d passed, %d failed" % (check.passed, check.failed))
+    print("%s: %d passed, %d failed" % (testdb.suite("pindex"), check.passed, check.failed))
     return 1 if check.failed else 0
 
 

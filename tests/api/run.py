@@ -20,7 +20,6 @@ import os
 import re
 import shutil
 import signal
-import sqlite3
 import struct
 import subprocess
 import sys
@@ -28,29 +27,25 @@ import tempfile
 import threading
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import testdb  # noqa: E402  (the test database on either back end)
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 CASES = os.path.join(HERE, "cases")
 ERROR_TABLE = os.path.join(HERE, "..", "..", "src", "core", "core_error.h")
 DEMO_ARGS = ["--families", "40", "--seed", "7", "--as-of", "2026-11-23"]
 
 # With HEARTH_TEST_BACKEND=postgres (under script/with-postgres, which sets HEARTH_TEST_PG) the council is built
-# in that PostgreSQL database and the server runs on it (`hearth serve --db postgres://...`); the trail's keys
-# and checkpoints go to HEARTH_AUDIT_DIR in the temporary directory, and the runner reads the database with psql.
-ON_PG = os.environ.get("HEARTH_TEST_BACKEND") == "postgres"
+# in a database of that PostgreSQL cluster and the server runs on it (`hearth serve --db postgres://...`); the
+# trail's keys and checkpoints go to HEARTH_AUDIT_DIR in the temporary directory (tests/api/testdb.py).
+ON_PG = testdb.ON_PG
 
 
 def sql_rows(db, query):
-    """Rows of query (tab-separated text) on the test database, whichever back end it is."""
-    if ON_PG:
-        out = subprocess.run(["psql", "-qAt", "-F", "\t", "-v", "ON_ERROR_STOP=1", db, "-c", query], check=True,
-                             stdout=subprocess.PIPE, text=True).stdout
-        return [tuple(line.split("\t")) for line in out.splitlines() if line]
-    con = sqlite3.connect(db)
-    try:
-        with con:
-            return [tuple(str(v) for v in r) for r in con.execute(query)]
-    finally:
-        con.close()
+    """Rows of query (each value as text) on the test database, whichever back end it is."""
+    return [tuple(str(v) for v in r) for r in testdb.rows(db, query)]
+
+
 USER = "practitioner.n1"  # the demo user the cases act as
 ERROR_KEYS = ["code", "detail", "hint", "message"]
 # Headers every response carries (http.h invariant 2).
@@ -436,12 +431,12 @@ def error_statuses():
 
 def audit_check(hearth, db):
     """(ok, why): `hearth audit verify` passes, and reads, searches, writes, sign-ins and denials were recorded."""
-    pub = os.path.join(os.environ["HEARTH_AUDIT_DIR"], "hearth.audit-pubkey") if ON_PG else db + ".audit-pubkey"
+    pub = testdb.pubkey(db)
     p = subprocess.run([hearth, "audit", "verify", "--db", db, "--public-key", pub], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if p.returncode != 0:
         return False, "audit verify exited %d: %s %s" % (p.returncode, p.stdout.decode(), p.stderr.decode())
     # the trail: its own database file beside SQLite's (src/audit/audit.h), a table of PostgreSQL's database
-    kinds = dict(sql_rows(db if ON_PG else db + ".audit", "SELECT action, count(*) FROM audit_event GROUP BY action"))
+    kinds = dict(sql_rows(testdb.trail(db), "SELECT action, count(*) FROM audit_event GROUP BY action"))
     missing = [k for k in ("read", "search", "create", "update", "denied", "sign_in_failed") if not kinds.get(k)]
     if missing:
         return False, "no audit entries for %s (have %r)" % (", ".join(missing), kinds)
@@ -485,11 +480,7 @@ def main():
     args = ap.parse_args()
     hearth = os.path.abspath(args.hearth)
     tmp = tempfile.mkdtemp(prefix="hearth-api-")
-    db = os.path.join(tmp, "api.db")
-    if ON_PG:
-        db = os.environ["HEARTH_TEST_PG"]
-        os.environ["HEARTH_AUDIT_DIR"] = os.path.join(tmp, "audit")
-        os.mkdir(os.environ["HEARTH_AUDIT_DIR"])
+    db = testdb.council(tmp, "api")
     logins = os.path.join(tmp, "logins.json")
     subprocess.run([hearth, "demo", "--db", db, "--logins", logins] + DEMO_ARGS, check=True,
                    stdout=subprocess.DEVNULL)
@@ -549,7 +540,7 @@ def main():
         shutil.rmtree(tmp)
     if xfailed:
         print("api: %d known server bugs marked xfail (see tests/api/README.md)" % xfailed)
-    print("%s: %d passed, %d failed" % ("api_pg" if ON_PG else "api", passed, failed))
+    print("%s: %d passed, %d failed" % (testdb.suite("api"), passed, failed))
     return 1 if failed else 0
 
 

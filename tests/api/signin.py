@@ -43,12 +43,12 @@ import json
 import os
 import re
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 
+import testdb  # the test database on either back end (SQLite or PostgreSQL)
 from run import Server, fresh_totp, totp
 
 USER, PASSWORD = "signin.test", "a password for the sign-in tests"
@@ -160,7 +160,7 @@ def finding_15_admin_needs_second_factor(check, hearth, db, port, login):
           "finding_15_admin_needs_second_factor: the administrator's password alone is refused", (st, doc))
     st, _, doc = sign_in(port, dict(body, totp=fresh_totp(secret.group(1)) if secret else ""))
     check(st == 201 and doc["user"]["role"] == "admin", "... and with the TOTP code it signs in", (st, doc))
-    con = sqlite3.connect(db)  # an administrator account from before every role needed a second factor
+    con = testdb.connect(db)  # an administrator account from before every role needed a second factor
     with con:
         con.execute("UPDATE app_user SET totp_secret = NULL WHERE username = 'admin.two'")
     con.close()
@@ -203,7 +203,7 @@ def finding_15_settings_bounds(check, port, admin):
 
 def finding_15_changes_shown_to_governance(check, port, db, admin, gov, practitioner):
     """Settings, agency types and account changes at the command line, with old and new, newest first."""
-    con = sqlite3.connect(db)
+    con = testdb.connect(db)
     agency, version, kind = con.execute("SELECT id, version, agency_type FROM agency WHERE agency_type = 'school' "
                                         "ORDER BY id LIMIT 1").fetchone()
     con.close()
@@ -254,7 +254,7 @@ def main():
     args = ap.parse_args()
     hearth = os.path.abspath(args.hearth)
     tmp = tempfile.mkdtemp(prefix="hearth-signin-")
-    db = os.path.join(tmp, "signin.db")
+    db = testdb.council(tmp, "signin")
     logins_path = os.path.join(tmp, "logins.json")
     check = Checks()
     subprocess.run([hearth, "demo", "--db", db, "--logins", logins_path, "--families", "5", "--seed", "7",
@@ -307,7 +307,7 @@ def main():
               (st, doc))
         st, _, doc = sign_in(port, {"username": USER, "password": PASSWORD, "totp": totp(secret), "kind": "phone"})
         check(st == 422 and doc["error"]["code"] == "invalid_value", "an unknown kind: 422", (st, doc))
-        con = sqlite3.connect(db)
+        con = testdb.connect(db)
         used = con.execute("SELECT count(*) FROM recovery_code r JOIN app_user u ON u.id = r.user_id "
                            "WHERE u.username = ? AND used_at IS NOT NULL", (USER,)).fetchone()[0]
         stored = [r[0] for r in con.execute("SELECT code_hash FROM recovery_code")]
@@ -368,7 +368,7 @@ def main():
         n1_token = session_of(port, n1)
         st, _, doc = call(port, "GET", "/api/v1/people?limit=1", headers={"Authorization": "Bearer " + n1_token})
         check(st == 200, "... (the same user signed in: 200)", (st, doc))
-        con = sqlite3.connect(db)
+        con = testdb.connect(db)
         tid = con.execute("SELECT id FROM session WHERE scopes IS NOT NULL").fetchone()[0]
         con.close()
         rc, out, err = hearth_cli(hearth, "token", "revoke", "--db", db, "--id", str(tid))
@@ -428,7 +428,7 @@ def main():
         problem = server.stop()
     check(problem is None, "server stops cleanly", problem)
 
-    con = sqlite3.connect(db + ".audit")  # the trail's own database file
+    con = testdb.connect(testdb.trail(db))  # the trail's own database file
     try:
         rows = con.execute("SELECT action, detail FROM audit_event").fetchall()
     finally:
@@ -448,7 +448,7 @@ def main():
               "recovery_codes_new"}
     check(wanted <= {a for a, _ in details}, "every account command is in the audit trail",
           sorted(wanted - {a for a, _ in details}))
-    rc, out, err = hearth_cli(hearth, "audit", "verify", "--db", db, "--public-key", db + ".audit-pubkey")
+    rc, out, err = hearth_cli(hearth, "audit", "verify", "--db", db, "--public-key", testdb.pubkey(db))
     check(rc == 0, "the audit trail verifies with the command line's entries among the server's", (rc, out, err))
 
     if args.keep:
@@ -457,7 +457,7 @@ def main():
         print("kept " + tmp)
     else:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("signin: %d passed, %d failed" % (check.passed, check.failed))
+    print("%s: %d passed, %d failed" % (testdb.suite("signin"), check.passed, check.failed))
     return 1 if check.failed else 0
 
 

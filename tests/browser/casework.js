@@ -19,7 +19,10 @@ function day(offset) {
   return [String(d.getUTCDate()), String(d.getUTCMonth() + 1), String(d.getUTCFullYear())];
 }
 
+// One value read from the council: with sqlite3's command line, or psql's for a postgres:// address.
 function sql(db, query) {
+  if (/^postgres(ql)?:\/\//.test(db))
+    return execFileSync('psql', ['-X', '-qAt', '-v', 'ON_ERROR_STOP=1', db, '-c', query], { encoding: 'utf8' }).trim();
   return execFileSync('sqlite3', ['-readonly', db, query], { encoding: 'utf8' }).trim();
 }
 
@@ -108,7 +111,7 @@ async function casework(ctx) {
   check('casework: the closure asked for waits for the manager\'s sign-off', !!asked);
   if (asked) {
     await form(m, e + '/close', { end_date: 0, closure_reason: true }, 'the closure signed off');
-    const ended = sql(ctx.db, 'SELECT end_date IS NOT NULL FROM episode WHERE id = ' + episode);
+    const ended = sql(ctx.db, 'SELECT count(*) FROM episode WHERE end_date IS NOT NULL AND id = ' + episode);
     check('casework: the episode is closed', ended === '1', ended);
   }
   await signOut(m);

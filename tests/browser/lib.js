@@ -77,8 +77,12 @@ async function freshTotp(secret) {
 
 function buildCouncil(hearth, dir) {
   execFileSync('python3', [path.join(__dirname, 'council.py'), '--hearth', hearth, '--dir', dir], { stdio: 'inherit' });
+  // where council.py put it: a file in dir, or a PostgreSQL database whose trail files are in audit_dir (which
+  // the server, started from this process, finds in HEARTH_AUDIT_DIR)
+  const where = JSON.parse(fs.readFileSync(path.join(dir, 'council.json'), 'utf8'));
+  if (where.audit_dir) process.env.HEARTH_AUDIT_DIR = where.audit_dir;
   return {
-    db: path.join(dir, 'browser.db'),
+    db: where.db,
     logins: JSON.parse(fs.readFileSync(path.join(dir, 'logins.json'), 'utf8')),
   };
 }

@@ -11,7 +11,8 @@
 // naming the service; and a full-page screenshot of it is saved in the directory the run prints (kept; --shots
 // names it). One journey
 // is walked again with JavaScript switched off. Prints one line per check and `browser: N passed, N failed`;
-// exit status 0 only when nothing failed.
+// exit status 0 only when nothing failed. With HEARTH_TEST_BACKEND=postgres under script/with-postgres the
+// council is a database of that cluster (council.py, tests/api/testdb.py) and the last line says browser_pg.
 'use strict';
 
 const fs = require('fs');
@@ -82,7 +83,8 @@ async function main() {
   }
   const t = lib.tally();
   if (!a.keep) fs.rmSync(tmp, { recursive: true, force: true });
-  console.log('browser: ' + t.passed + ' passed, ' + t.failed + ' failed');
+  const name = process.env.HEARTH_TEST_BACKEND === 'postgres' ? 'browser_pg' : 'browser';
+  console.log(name + ': ' + t.passed + ' passed, ' + t.failed + ' failed');
   process.exit(t.failed ? 1 : 0);
 }
 

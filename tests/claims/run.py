@@ -15,7 +15,6 @@ import argparse
 import datetime
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -23,6 +22,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "api"))
+import testdb  # noqa: E402  (the test database on either back end)
 import run as api  # noqa: E402
 
 # Every date from the clock the suites run on (HEARTH_NOW), so the test holds with it moved either way.
@@ -132,10 +132,10 @@ def main():
     hearth = os.path.abspath(ap.parse_args().hearth)
     res = Results()
     with tempfile.TemporaryDirectory(prefix="hearth-claims-") as tmp:
-        db, logins = os.path.join(tmp, "c.db"), os.path.join(tmp, "logins.json")
+        db, logins = testdb.council(tmp, "c"), os.path.join(tmp, "logins.json")
         subprocess.run([hearth, "demo", "--db", db, "--logins", logins] + DEMO, check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        con = sqlite3.connect(db)
+        con = testdb.connect(db)
         with con:
             good = family(con)
             good2 = family(con)
@@ -174,7 +174,7 @@ def main():
                   [] if one and [c["condition"] for c in one["conditions"] if not c["met"]] == ["sustained"]
                   else [one and one["conditions"]])
 
-        con = sqlite3.connect(db)
+        con = testdb.connect(db)
         with con:
             con.execute("UPDATE sf_framework SET claim_min_needs = 2 WHERE version = '2022-10'")
         one, _ = check(hearth, db, broken["needs_identified"][1])
@@ -207,7 +207,7 @@ def main():
         rc, _, err = run(hearth, "claims", "record", "--db", db, "--episode", str(good2[1]))
         if rc != 2:
             problems.append(("no --signed-off-by", rc))
-        con = sqlite3.connect(db)
+        con = testdb.connect(db)
         rows = con.execute("SELECT family_id, signed_off_name, evidence FROM sf_claim").fetchall()
         con.close()
         if len(rows) != 1 or rows[0][0] != good[0] or rows[0][1] != "Supporting Families coordinator" or \
@@ -271,11 +271,11 @@ def main():
                       "a claim once", problems)
         finally:
             server.stop()
-        con = sqlite3.connect(db + ".audit")
+        con = testdb.connect(testdb.trail(db))
         claims = con.execute("SELECT count(*) FROM audit_event WHERE action = 'claim'").fetchone()[0]
         con.close()
         res.check("each claim is in the audit trail", [] if claims == 2 else [claims])
-    print("claims: %d passed, %d failed" % (res.passed, res.failed))
+    print("%s: %d passed, %d failed" % (testdb.suite("claims"), res.passed, res.failed))
     return 0 if res.failed == 0 else 1
 
 

@@ -109,6 +109,12 @@ def main():
         con.execute("INSERT INTO person_merge (id, survivor_id, merged_id, pair_id, reason, moved, merged_at, "
                     "merged_by) VALUES (3, ?, ?, 5, 'same person', '[]', '2026-11-21T09:00:00Z', 4)", (a, b))
     con.close()
+    # the research key (made by the first pseudonymised extract): it moves with the trail's files, so research
+    # pseudonyms are the same after the move
+    key_text = "hearth-research-key-v1\nkey=%s\n" % os.urandom(32).hex()
+    fd = os.open(db + ".research-key", os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(key_text)
     status, sq_body, problem = read_person(hearth, db, logins, pid)
     check("sqlite-read", status == 200 and not problem, "status %s %s %s" % (status, sq_body[:200], problem))
 
@@ -151,6 +157,9 @@ def main():
           "exit %d %s %s" % (p.returncode, p.stdout, p.stderr))
     with open(db + ".audit-pubkey", "rb") as a, open(os.path.join(audit_dir, "hearth.audit-pubkey"), "rb") as b:
         check("same-public-key", a.read() == b.read())
+    moved = os.path.join(audit_dir, "hearth.research-key")
+    check("same-research-key", os.path.exists(moved) and open(moved).read() == key_text
+          and os.stat(moved).st_mode & 0o077 == 0, sorted(os.listdir(audit_dir)))
 
     # the server on PostgreSQL answers the same person alike (and adds to the migrated chain)
     os.environ["HEARTH_AUDIT_DIR"] = audit_dir

@@ -17,7 +17,6 @@ import io
 import json
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,7 @@ import zipfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "api"))
+import testdb  # noqa: E402  (the test database on either back end)
 import run as api  # noqa: E402
 
 PERIOD = "2024-01-01..2026-11-23"
@@ -63,10 +63,10 @@ def main():
     durham = os.path.join(ROOT, "policy", "durham.yaml")
     frm, to = PERIOD.split("..")
     with tempfile.TemporaryDirectory(prefix="hearth-extract-") as tmp:
-        db, logins = os.path.join(tmp, "x.db"), os.path.join(tmp, "logins.json")
+        db, logins = testdb.council(tmp, "x"), os.path.join(tmp, "logins.json")
         subprocess.run([hearth, "demo", "--db", db, "--logins", logins] + api.DEMO_ARGS, check=True,
                        stdout=subprocess.DEVNULL)
-        con = sqlite3.connect(db)
+        con = testdb.connect(db)
         scope = [r[0] for r in con.execute(IN_SCOPE + " ORDER BY p.id", (to, frm))]
         res.check("the demo council has people on the programme", [] if len(scope) >= 4 else [scope])
         objector, restricted = scope[0], scope[1]
@@ -125,7 +125,7 @@ def main():
                     break
         res.check("the recipient's key opens it: exactly the people in scope, exactly the share's columns", problems)
 
-        con = sqlite3.connect(db)
+        con = testdb.connect(db)
         log = con.execute("SELECT person_id, recipient, dataset, destroy_due, fields FROM disclosure").fetchall()
         con.close()
         problems = []
@@ -175,7 +175,7 @@ def main():
         first, err = extract(oldham, "oldham1.enc")
         again, _ = extract(oldham, "oldham2.enc")
         problems = [] if first and again else [err]
-        con = sqlite3.connect(db)
+        con = testdb.connect(db)
         families = sorted({r[0] for r in con.execute(
             "SELECT DISTINCT fm.family_id FROM family_member fm WHERE fm.person_id IN (%s)" % ",".join(map(str, want)))})
         con.close()
@@ -192,7 +192,7 @@ def main():
                 problems.append("a name or a plain reference is in the pseudonymised file")
             if again and sorted(refs) != sorted(r[2] for r in again[1:]):
                 problems.append("the same recipient got different references the second time")
-        key_file = db + ".research-key"
+        key_file = testdb.audit_file(db, "research-key")
         if not os.path.exists(key_file) or oct(os.stat(key_file).st_mode & 0o777) != "0o600":
             problems.append("the research key is not beside the database, readable by its owner only")
         res.check("a pseudonymised family-level share: one row per family, stable keyed references, no identity",
@@ -245,7 +245,7 @@ def main():
         rc, _, err = run(hearth, "extract", "national", "--db", db, "--period", PERIOD, "--recipient-key", sec + "x",
                          "--out", bad, "--policy", durham)
         res.check("an unreadable key: exit 1, nothing written", [] if rc == 1 and not os.path.exists(bad) else [rc, err])
-    print("extract: %d passed, %d failed" % (res.passed, res.failed))
+    print("%s: %d passed, %d failed" % (testdb.suite("extract"), res.passed, res.failed))
     return 1 if res.failed else 0
 
 

@@ -9,8 +9,9 @@ birthday, a child by age only, a current programme, a contact naming no family),
 `hearth retention hold add/end` and through the API as governance, and then, for the Durham and
 Northamptonshire policies (policy/*.yaml) at several --as-of dates, compares the plan's CSV row for row with
 a plan computed here, in Python, from the rules of docs/retention.md applied to the policy YAML and to the
-database read with sqlite3. Also: the JSON format, --out, the summary on stderr, bad input writing nothing,
-the IICSA standing hold lapsing after its release period, and a changed period changing the plan.
+database read through tests/api/testdb.py (sqlite3, or psql on PostgreSQL). Also: the JSON format, --out, the
+summary on stderr, bad input writing nothing, the IICSA standing hold lapsing after its release period, and a
+changed period changing the plan.
 
 Never depends on today's date: every plan names --as-of; the server runs under the suite's HEARTH_NOW.
 Prints one line per check and finally `retention: N passed, M failed`. Needs PyYAML to read the policies.
@@ -26,7 +27,6 @@ import json
 import os
 import re
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -34,6 +34,7 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "api"))
+import testdb  # noqa: E402  (the test database on either back end)
 
 
 HEADER = "record_class,record_table,record_id,person_id,family_id,trigger,trigger_date,due_date,action,hold"
@@ -87,11 +88,11 @@ def adult_from(born):
     return datetime.date(born.year + 18, born.month, born.day)
 
 
-# ---- the database, read with sqlite3 ------------------------------------------------------------------
+# ---- the database, read through testdb ------------------------------------------------------------------
 
 class Council:
     def __init__(self, db):
-        con = sqlite3.connect(db)
+        con = testdb.connect(db)
         q = lambda sql: con.execute(sql).fetchall()  # noqa: E731
         self.born = {pid: d(dob or exp) for pid, dob, exp in q("SELECT id, date_of_birth, expected_date FROM person")}
         self.members = collections.defaultdict(list)
@@ -291,7 +292,7 @@ def plan(hearth, db, policy, as_of, *extra):
 
 def enrich(db):
     """Invented records the demo's recent dates do not reach. Returns the ids the checks name."""
-    con = sqlite3.connect(db)
+    con = testdb.connect(db)
     t0 = "2026-01-01T00:00:00Z"
     team = con.execute("SELECT min(id) FROM team WHERE kind = 'early_help'").fetchone()[0]
     ids = {}
@@ -497,13 +498,8 @@ def run_plan(check, hearth, db, logins, base, tmp):
     nothing; the run destroys what its classes destroy (every row under it, earlier versions included, a
     disposal record each) and archives what they archive; a second run finds it all done."""
     import hashlib
-    import sqlite3
     from run import Server, session_of, request
-    copy = os.path.join(tmp, "run.db")
-    sqlite3.connect(db).backup(sqlite3.connect(copy))
-    for ext in (".audit", ".audit-key", ".audit-pubkey", ".audit-signing-key", ".audit-checkpoints"):
-        if os.path.exists(db + ext):
-            shutil.copy(db + ext, copy + ext)
+    copy = testdb.copy(db, tmp, "run")  # with its trail and the trail's files; HEARTH_AUDIT_DIR is the copy's
     pol = dict(base, profile="run_test", retention={"classes": [
         {"code": "r_nfa", "label": "Contacts", "records": "contact_no_further_action", "trigger": "case_closure",
          "period": {"years": 1}, "disposal": "destroy"},
@@ -543,7 +539,7 @@ def run_plan(check, hearth, db, logins, base, tmp):
     check(rc == 0, "run: a hold placed after the approval", err)
 
     def count(sql, *args):
-        c = sqlite3.connect(copy)
+        c = testdb.connect(copy)
         try:
             return c.execute(sql, args).fetchone()[0]
         finally:
@@ -579,7 +575,7 @@ def run_plan(check, hearth, db, logins, base, tmp):
     # Archived records leave working lists and searches: the front door no longer finds a member of an archived
     # family, and still finds a member of a family in use (the control).
     fam = archive[0][1] if archive and archive[0][0] == "family" else None
-    c = sqlite3.connect(copy)
+    c = testdb.connect(copy)
     pick = ("SELECT p.id, p.given_name, p.family_name FROM person p JOIN family_member fm ON fm.person_id = p.id"
             " WHERE %s AND p.restricted = 0 AND p.merged_into IS NULL ORDER BY p.id LIMIT 1")
     member = c.execute(pick % "fm.family_id = ? AND NOT EXISTS (SELECT 1 FROM family_member o JOIN family f"
@@ -604,7 +600,7 @@ def run_plan(check, hearth, db, logins, base, tmp):
     rc, out2, err = run(hearth, "retention", "run", "--db", copy, "--plan", str(plan_id), "--policy", path, "--confirm")
     check(rc == 0 and re.search(r" 0 destroyed", err) and " 0 archived" in err,
           "run: running it again does nothing more", err[-300:])
-    rc, out, err = run(hearth, "audit", "verify", "--db", copy, "--public-key", copy + ".audit-pubkey")
+    rc, out, err = run(hearth, "audit", "verify", "--db", copy, "--public-key", testdb.pubkey(copy))
     check(rc == 0, "run: the audit trail verifies after the run", (out, err))
 
 
@@ -617,9 +613,9 @@ def main():
     check = Checks()
     tmp = tempfile.mkdtemp(prefix="hearth-retention-")
     try:
-        rc, out, err = run(hearth, "init", "--db", os.path.join(tmp, "empty.db"))
+        rc, out, err = run(hearth, "init", "--db", testdb.council(tmp, "empty"))
         check(rc == 0, "hearth init makes an empty database", err)
-        db, logins = os.path.join(tmp, "council.db"), os.path.join(tmp, "logins.json")
+        db, logins = testdb.council(tmp, "council"), os.path.join(tmp, "logins.json")
         rc, out, err = run(hearth, "demo", "--db", db, "--families", "120", "--seed", "5", "--logins", logins)
         if not check(rc == 0, "hearth demo --families 120 --seed 5", err[-500:]):
             return 1
@@ -654,7 +650,7 @@ def main():
         csv_text = open(saved_csv, encoding="utf-8").read() if rc == 0 else ""
         check(rc == 0 and m and m.group(2) == hashlib.blake2b(csv_text.encode(), digest_size=32).hexdigest(),
               "plan --save: a draft whose rows digest is the CSV's BLAKE2b-256", err)
-        con = sqlite3.connect(db)
+        con = testdb.connect(db)
         stored = con.execute("SELECT count(*) FROM retention_plan_row WHERE plan_id = ?",
                              (int(m.group(1)) if m else 0,)).fetchone()[0]
         con.close()
@@ -734,9 +730,10 @@ def main():
                 rc, out, err = run(hearth, "retention", "plan", "--db", db, "--policy", path, "--out", bad_out, *args)
                 check(rc == want_rc and out == "" and not os.path.exists(bad_out) and "hearth" in err,
                       "bad input (%s): exit %d, a message, nothing written" % (what, want_rc), (rc, out[:200], err))
-            rc, out, err = run(hearth, "retention", "plan", "--db", os.path.join(tmp, "absent.db"), "--policy", path,
+            absent = testdb.absent(tmp, "absent")
+            rc, out, err = run(hearth, "retention", "plan", "--db", absent, "--policy", path,
                                "--as-of", "2045-01-01", "--out", bad_out)
-            check(rc == 1 and not os.path.exists(os.path.join(tmp, "absent.db")) and not os.path.exists(bad_out),
+            check(rc == 1 and not testdb.exists(absent) and not os.path.exists(bad_out),
                   "a database that does not exist: an error, nothing created", err)
             broken = os.path.join(tmp, "broken.yaml")
             with open(broken, "w", encoding="utf-8") as f:
@@ -799,7 +796,7 @@ def main():
                   "durham: the plans show the IICSA hold, record holds and disposals", dict(SEEN))
         check(sum(v for (k, what, code), v in SEEN.items() if what == "hold" and code == "SAR-OPEN") > 0,
               "an open data-subject request holds its person's records (SAR-OPEN)", dict(SEEN))
-        empty = os.path.join(tmp, "empty.db")
+        empty = testdb.where(tmp, "empty")
         rc, out, err = plan(hearth, empty, base_path, "2040-01-01")
         check(rc == 0 and out == HEADER + "\n" and "0 rows" in err, "an empty database: the header alone", (rc, out, err))
         rc, out, err = plan(hearth, empty, base_path, "2040-01-01", "--format", "json")
@@ -812,7 +809,7 @@ def main():
             print("kept " + tmp)
         else:
             shutil.rmtree(tmp, ignore_errors=True)
-    print("retention: %d passed, %d failed" % (check.passed, check.failed))
+    print("%s: %d passed, %d failed" % (testdb.suite("retention"), check.passed, check.failed))
     return 0 if check.failed == 0 else 1
 
 

@@ -19,7 +19,6 @@ import io
 import json
 import os
 import re
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -29,6 +28,7 @@ import zipfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
 sys.path.insert(0, os.path.join(ROOT, "tests", "api"))
+import testdb  # noqa: E402  (the test database on either back end)
 sys.path.append(HERE)
 import run as api  # noqa: E402
 import lp  # noqa: E402  (tests/returns/lp.py)
@@ -373,10 +373,10 @@ def main():
     hearth = os.path.abspath(ap.parse_args().hearth)
     res = Results()
     with tempfile.TemporaryDirectory(prefix="hearth-returns-") as tmp:
-        db, logins = os.path.join(tmp, "c.db"), os.path.join(tmp, "logins.json")
+        db, logins = testdb.council(tmp, "c"), os.path.join(tmp, "logins.json")
         subprocess.run([hearth, "demo", "--db", db, "--logins", logins] + DEMO, check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        con = sqlite3.connect(db)
+        con = testdb.connect(db)
         # One child of a contact in the window is restricted: left out, and counted.
         restricted = con.execute(
             "SELECT cc.person_id FROM contact c JOIN contact_child cc ON cc.contact_id = c.id"
@@ -453,7 +453,7 @@ def main():
         res.check("the CSV of each list holds the workbook's rows, dates DD/MM/YYYY", problems)
 
         # Every child in the return is on the audit trail, as an export.
-        con = sqlite3.connect(db + ".audit")
+        con = testdb.connect(testdb.trail(db))
         exported = {r[0] for r in con.execute(
             "SELECT target_id FROM audit_event WHERE action = 'export' AND target_table = 'person'")}
         con.close()
@@ -475,7 +475,7 @@ def main():
         rc, _, err = run(hearth, "return", "annex-a", "--help")
         if rc != 0 or "usage: hearth return annex-a" not in err + _.decode():
             problems.append(("--help", rc))
-        con = sqlite3.connect(db)
+        con = testdb.connect(db)
         child = int(got1[0][0]) if got1 else 0
         with con:
             con.execute("UPDATE person SET sex = 'X' WHERE id = ?", (child,))
@@ -491,7 +491,7 @@ def main():
         # Service reach: published counts against an independent count; nothing from 1 to 5, directly or by
         # working it out from the totals of every table at once (linear programming over what is published).
         frm, to = "2025-01-01", CENSUS
-        con = sqlite3.connect(db)
+        con = testdb.connect(db)
         rc, out_, err = run(hearth, "return", "reach", "--db", db, "--period", "%s..%s" % (frm, to), "--format", "json")
         doc = json.loads(out_) if rc == 0 else None
         res.check("hearth return reach: every table counted as an independent reading of the database says",
@@ -581,7 +581,7 @@ def main():
             res.check("the counts are for analysts and governance, the same as the command's", problems)
             # The page: a chart and a table for every table, drawn server-side, escaped, no script of its own;
             # a team named with markup, to see the page escape what the database holds.
-            con = sqlite3.connect(db, timeout=30)
+            con = testdb.connect(db, timeout=30)
             with con:
                 team = con.execute("SELECT owning_team_id FROM episode ORDER BY id LIMIT 1").fetchone()[0]
                 con.execute("UPDATE team SET name = ? WHERE id = ?", ('North <b>"&\' Team', team))
@@ -644,7 +644,7 @@ def main():
         server = PolicyServer(hearth, db, os.path.join(ROOT, "policy", "oldham.yaml"))
         try:
             tok = api.session_of(server.port, logins, "analyst1")
-            con = sqlite3.connect(db, timeout=30)
+            con = testdb.connect(db, timeout=30)
             before = con.execute("SELECT count(*) FROM disclosure WHERE created_by = ?", (tok[1],)).fetchone()[0]
             con.close()
             st, _, raw = api.request(server.port, "POST", "/api/v1/returns/research-extracts",
@@ -659,7 +659,7 @@ def main():
             if rows and (rows[0] != ["la_code", "programme_id", "family_reference", "needs_by_headline"] or
                          not all(re.fullmatch(r"[0-9a-f]{32}", r[2]) for r in rows[1:])):
                 problems.append(("not pseudonymised", rows[:2]))
-            con = sqlite3.connect(db, timeout=30)
+            con = testdb.connect(db, timeout=30)
             after = con.execute("SELECT count(*) FROM disclosure WHERE created_by = ?", (tok[1],)).fetchone()[0]
             con.close()
             if rows and after - before < len(rows) - 1:
@@ -668,7 +668,7 @@ def main():
                       problems)
         finally:
             server.stop()
-    print("returns: %d passed, %d failed" % (res.passed, res.failed))
+    print("%s: %d passed, %d failed" % (testdb.suite("returns"), res.passed, res.failed))
     return 0 if res.failed == 0 else 1
 
 

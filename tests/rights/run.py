@@ -3,7 +3,7 @@
 
 For demo people chosen to cover the cases (a child with siblings and an open case, a parent, someone with
 partners' rows and review-queue pairs), `hearth sar pack` is compared with an independent reading of the
-database in Python (sqlite3): the pack must hold exactly the rows this file's own rules say are about the
+database in Python (tests/api/testdb.py): the pack must hold exactly the rows this file's own rules say are about the
 person, withhold every row about another person (listed in withheld.csv), and hold none of a sibling's
 special category data or name. Then over HTTP: governance registers an access request and downloads its pack
 (a ZIP with the same records), nobody else may, and the pack is on the person's access report.
@@ -15,7 +15,6 @@ import csv
 import io
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -23,6 +22,7 @@ import zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "api"))
+import testdb  # noqa: E402  (the test database on either back end)
 import run as api  # noqa: E402  (the API suite's server, sign-in and request helpers)
 
 SPECIAL = ("ethnicity", "religion", "gender_identity", "disability", "send_status")
@@ -97,7 +97,7 @@ def pick_people(con):
         " ORDER BY fm.person_id LIMIT 1").fetchone()
     linked = con.execute(
         "SELECT person_id FROM (SELECT person_id FROM partner_record WHERE person_id IS NOT NULL"
-        " UNION ALL SELECT person_id FROM match_pair WHERE person_id IS NOT NULL)"
+        " UNION ALL SELECT person_id FROM match_pair WHERE person_id IS NOT NULL) AS x"
         " GROUP BY person_id ORDER BY count(*) DESC, person_id LIMIT 1").fetchone()
     return [("child with siblings", child), ("parent", parent), ("person with partners' rows", linked)]
 
@@ -161,7 +161,7 @@ PERSON_COLUMNS = [("person", "id"), ("person", "merged_into"), ("person_address"
 def erasure_problems(port, gov_token, prac_token, db, person):
     if not person:
         return ["no person to erase"]
-    con = sqlite3.connect(db)
+    con = testdb.connect(db)
     me = con.execute("SELECT given_name, family_name, nhs_number FROM person WHERE id = ?", (person,)).fetchone()
     con.close()
     gov = {"Authorization": "Bearer " + gov_token, "Content-Type": "application/json"}
@@ -181,7 +181,7 @@ def erasure_problems(port, gov_token, prac_token, db, person):
     dry = json.loads(raw) if st == 200 else {}
     if st != 200 or dry.get("dry_run") is not True or not dry.get("rows_removed"):
         problems.append("dry run: %d %s" % (st, raw[:300]))
-    con = sqlite3.connect(db)
+    con = testdb.connect(db)
     if not con.execute("SELECT count(*) FROM person WHERE id = ?", (person,)).fetchone()[0]:
         problems.append("the dry run removed the person")
     con.close()
@@ -204,7 +204,7 @@ def erasure_problems(port, gov_token, prac_token, db, person):
     if done.get("rows_removed") != dry.get("rows_removed"):
         problems.append("the dry run said %s rows, the erasure removed %s" % (dry.get("rows_removed"),
                                                                                done.get("rows_removed")))
-    con = sqlite3.connect(db)
+    con = testdb.connect(db)
     for table, col in PERSON_COLUMNS:
         n = con.execute("SELECT count(*) FROM %s WHERE %s = ?" % (table, col), (person,)).fetchone()[0]
         if n:
@@ -246,7 +246,7 @@ def main():
     hearth = os.path.abspath(args.hearth)
     res = Results()
     with tempfile.TemporaryDirectory(prefix="hearth-rights-") as tmp:
-        db = os.path.join(tmp, "r.db")
+        db = testdb.council(tmp, "r")
         logins = os.path.join(tmp, "logins.json")
         subprocess.run([hearth, "demo", "--db", db, "--logins", logins] + api.DEMO_ARGS, check=True,
                        stdout=subprocess.DEVNULL)
@@ -255,7 +255,7 @@ def main():
         subprocess.run([hearth, "demo", "partners", "--db", db, "--out", parts, "--seed", "7", "--as-of",
                         "2026-11-23"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         link_dataset(hearth, db, parts, "police_incidents")
-        con = sqlite3.connect(db)
+        con = testdb.connect(db)
         people = pick_people(con)
         for what, row in people:
             if not row:
@@ -326,7 +326,7 @@ def main():
             else:
                 if 'filename="subject-access-request-%s.zip"' % rid not in headers.get("content-disposition", ""):
                     problems.append("content-disposition %r" % headers.get("content-disposition"))
-                con = sqlite3.connect(db)
+                con = testdb.connect(db)
                 with zipfile.ZipFile(io.BytesIO(raw)) as z:
                     more, doc = pack_problems(con, child, z)
                     problems += more
@@ -343,15 +343,15 @@ def main():
                 server.port, gov_token, prac_token, db, people[2][1][0] if people[2][1] else 0))
             # An objection to matching (art. 21), upheld under the person's own request: the engine leaves them
             # out. The person is the one a copy of the council (no objection) links most in a new partner file.
-            base = os.path.join(tmp, "base.db")
-            sqlite3.connect(db).backup(sqlite3.connect(base))
+            base = testdb.copy(db, tmp, "base")
             link_dataset(hearth, base, parts, "dwp_benefits")
-            bc = sqlite3.connect(base)
+            testdb.use(db)
+            bc = testdb.connect(base)
             row = bc.execute("SELECT person_id, count(*) FROM (SELECT person_id FROM match_pair WHERE person_id IS NOT NULL"
                              " AND partner_record_id IN (SELECT r.id FROM partner_record r JOIN partner_dataset d"
                              " ON d.id = r.dataset_id WHERE d.name = 'dwp_benefits')"
                              " UNION ALL SELECT r.person_id FROM partner_record r JOIN partner_dataset d ON d.id = r.dataset_id"
-                             " WHERE d.name = 'dwp_benefits' AND r.person_id IS NOT NULL) GROUP BY person_id"
+                             " WHERE d.name = 'dwp_benefits' AND r.person_id IS NOT NULL) AS x GROUP BY person_id"
                              " ORDER BY count(*) DESC, person_id LIMIT 1").fetchone()
             bc.close()
             problems = [] if row else ["the copy without objections links nobody in dwp_benefits"]
@@ -379,7 +379,7 @@ def main():
             res.check("server shutdown", [problem] if problem else [])
         if row and not problems:
             link_dataset(hearth, db, parts, "dwp_benefits")
-            con = sqlite3.connect(db)
+            con = testdb.connect(db)
             after = con.execute("SELECT (SELECT count(*) FROM match_pair WHERE person_id = ? AND partner_record_id IN"
                                 " (SELECT r.id FROM partner_record r JOIN partner_dataset d ON d.id = r.dataset_id"
                                 "  WHERE d.name = 'dwp_benefits')) + (SELECT count(*) FROM partner_record r JOIN"
@@ -391,7 +391,7 @@ def main():
                                 "objection)" % (objector, after, base_count))
         res.check("an upheld objection keeps the person out of matching (%s pairs or links without it)" %
                   (row[1] if row else "no"), problems)
-    print("rights: %d passed, %d failed" % (res.passed, res.failed))
+    print("%s: %d passed, %d failed" % (testdb.suite("rights"), res.passed, res.failed))
     return 1 if res.failed else 0
 
 

@@ -27,6 +27,8 @@ import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "api"))
+import testdb  # noqa: E402  (the test database on either back end)
 _spec = importlib.util.spec_from_file_location("web_run", os.path.join(HERE, "run.py"))
 web = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(web)
@@ -71,7 +73,7 @@ def shape(events):
 
 
 def run(hearth, tmp):
-    db, logins_path = os.path.join(tmp, "web.db"), os.path.join(tmp, "logins.json")
+    db, logins_path = testdb.council(tmp, "web"), os.path.join(tmp, "logins.json")
     subprocess.run([hearth, "demo", "--db", db, "--logins", logins_path] + api.DEMO_ARGS, check=True,
                    stdout=subprocess.DEVNULL)
     web.give_work(db)
@@ -327,8 +329,8 @@ def run(hearth, tmp):
         cl = html[html.find('id="team-caseload"'):]
         names = re.findall(r'<td class="govuk-table__cell"><a class="govuk-link" href="/families/\d+">([^<]*)</a>', cl)
         want_names = [n for (n,) in db_rows(db, "SELECT f.name FROM episode e JOIN family f ON f.id = e.family_id "
-                                                "WHERE e.owning_team_id = ? AND e.end_date IS NULL ORDER BY f.name "
-                                                "COLLATE NOCASE DESC, e.id LIMIT 20", (north,))]
+                                                "WHERE e.owning_team_id = ? AND e.end_date IS NULL ORDER BY "
+                                                "lower(f.name) DESC, e.id LIMIT 20", (north,))]
         import html as htmlmod
         check("the caseload sorts by family name when its heading is followed",
               [htmlmod.unescape(n) for n in names] == want_names and 'aria-sort="descending"' in cl,
@@ -389,7 +391,7 @@ def main():
             shutil.rmtree(tmp, ignore_errors=True)
     passed = sum(web.RESULTS)
     failed = len(web.RESULTS) - passed
-    print("frontdoor: %d passed, %d failed" % (passed, failed))
+    print("%s: %d passed, %d failed" % (testdb.suite("frontdoor"), passed, failed))
     sys.exit(1 if failed else 0)
 
 

@@ -19,12 +19,13 @@ import json
 import os
 import re
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "api"))
+import testdb  # noqa: E402  (the test database on either back end)
 _spec = importlib.util.spec_from_file_location("web_run", os.path.join(HERE, "run.py"))
 web = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(web)
@@ -41,7 +42,7 @@ def check(name, ok, why=""):
 
 
 def rows(db, sql, args=()):
-    con = sqlite3.connect(db)
+    con = testdb.connect(db)
     try:
         return con.execute(sql, args).fetchall()
     finally:
@@ -62,7 +63,7 @@ EVIDENCE = {"prior": -9.5, "comparisons": [
 
 def suggest_pair(db):
     """A pending suggestion between two of the demo's people (as a person-index run leaves one)."""
-    con = sqlite3.connect(db)
+    con = testdb.connect(db)
     try:
         a, b = [r[0] for r in con.execute("SELECT id FROM person ORDER BY id LIMIT 2")]
         now = api.TEST_NOW
@@ -93,7 +94,7 @@ def api_sign_in(port, username, password, secret):
 
 
 def audit_actions(db, since, table):
-    return [r[0] for r in rows(db + ".audit", "SELECT action FROM audit_event WHERE seq > ? AND target_table = ? "
+    return [r[0] for r in rows(testdb.trail(db), "SELECT action FROM audit_event WHERE seq > ? AND target_table = ? "
                                          "ORDER BY seq", (since, table))]
 
 
@@ -276,7 +277,7 @@ def admin(port, db, logins, users):
         check("... the old password no longer signs in", api_sign_in(port, "sam.new", pw.group(1), key.group(1))
               != 201)
         check("... the new one does", api_sign_in(port, "sam.new", pw2.group(1), key.group(1)) == 201)
-    got = [r[0] for r in rows(db + ".audit", "SELECT action FROM audit_event WHERE seq > ? AND target_table = "
+    got = [r[0] for r in rows(testdb.trail(db), "SELECT action FROM audit_event WHERE seq > ? AND target_table = "
                                              "'app_user' AND target_id = ? AND action LIKE 'user_%' ORDER BY seq",
                               (seq, new_id))]
     check("each change is in the audit trail as the command line records it",
@@ -491,7 +492,7 @@ def api_users(port, db, logins, users):
 
 
 def run(hearth, tmp):
-    db, logins_path = os.path.join(tmp, "gov.db"), os.path.join(tmp, "logins.json")
+    db, logins_path = testdb.council(tmp, "gov"), os.path.join(tmp, "logins.json")
     subprocess.run([hearth, "demo", "--db", db, "--logins", logins_path] + api.DEMO_ARGS, check=True,
                    stdout=subprocess.DEVNULL)
     with open(logins_path, encoding="utf-8") as f:
@@ -525,7 +526,7 @@ def main():
             shutil.rmtree(tmp, ignore_errors=True)
     passed = sum(RESULTS) + sum(web.RESULTS)
     failed = len(RESULTS) + len(web.RESULTS) - passed
-    print("webgov: %d passed, %d failed" % (passed, failed))
+    print("%s: %d passed, %d failed" % (testdb.suite("webgov"), passed, failed))
     sys.exit(1 if failed else 0)
 
 

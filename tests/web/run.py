@@ -17,7 +17,7 @@ saved notes and reviews with their history, a TAF member from the staff director
 words of every form's errors) against the same server. Prints one
 line per check and `web: N passed, N failed`; exit status 0 only when nothing failed. Python 3 standard
 library only. With HEARTH_TEST_BACKEND=postgres under script/with-postgres the council is built in that
-PostgreSQL database and served from it (as tests/api/run.py does); the database is read with psql and the
+PostgreSQL database and served from it (as tests/api/run.py does); the database is read through tests/api/testdb.py and the
 last line is `web_pg: N passed, N failed`.
 """
 import argparse
@@ -29,7 +29,6 @@ import json
 import os
 import re
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -40,6 +39,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 _spec = importlib.util.spec_from_file_location("api_run", os.path.join(HERE, "..", "api", "run.py"))
 api = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(api)  # the demo council's arguments, the server, TOTP codes (and HEARTH_NOW)
+sys.path.insert(0, os.path.join(HERE, "..", "api"))
+import testdb  # noqa: E402  (the test database on either back end)
 sys.path.insert(0, HERE)
 import practitioner  # noqa: E402  (the case pages' checks, run against the same server)
 import seen  # noqa: E402  (the caseload's "new since you last looked": after practitioner's, on its browsers)
@@ -178,41 +179,14 @@ def caseload_expected(db, user_id):
         "? AND (m.to_date IS NULL OR m.to_date >= ?)))", (user_id, user_id, day(0), day(0))))
 
 
-def pg_literal(v):
-    """v as an SQL literal for psql (standard_conforming_strings: only quotes are doubled)."""
-    if v is None:
-        return "NULL"
-    if isinstance(v, int):
-        return str(v)
-    return "'" + str(v).replace("'", "''") + "'"
-
-
 def db_rows(db, sql, args=()):
-    """The rows of sql with ? bound to args, on SQLite or (api.ON_PG) through psql: integers come back as int,
-    SQL NULL as None, as from sqlite3."""
-    if not api.ON_PG:
-        con = sqlite3.connect(db)
-        try:
-            with con:
-                return con.execute(sql, args).fetchall()
-        finally:
-            con.close()
-    parts = sql.split("?")
-    assert len(parts) == len(args) + 1, "one value per ?"
-    text = parts[0] + "".join(pg_literal(a) + rest for a, rest in zip(args, parts[1:]))
-    out = subprocess.run(["psql", "-qAt", "-F", "\x1f", "-R", "\x1e", "-P", "null=\x1d", "-v", "ON_ERROR_STOP=1",
-                          db, "-c", text], check=True, stdout=subprocess.PIPE, text=True).stdout
-    rows = []
-    for line in out.rstrip("\n").split("\x1e"):
-        if line.strip("\n"):
-            rows.append(tuple(None if c == "\x1d" else int(c) if re.fullmatch(r"-?\d+", c) else c
-                              for c in line.strip("\n").split("\x1f")))
-    return rows
+    """The rows of sql with ? bound to args, on either back end (tests/api/testdb.py)."""
+    return testdb.rows(db, sql, args)
 
 
 def trail_of(db):
     """Where the trail is read: its own file beside an SQLite database, the database itself on PostgreSQL."""
-    return db if api.ON_PG else db + ".audit"
+    return testdb.trail(db)
 
 
 def audit_seq(db):
@@ -250,11 +224,7 @@ def page_shape(name, html, title_start):
 
 
 def run(hearth, tmp):
-    db, logins_path = os.path.join(tmp, "web.db"), os.path.join(tmp, "logins.json")
-    if api.ON_PG:  # under script/with-postgres: the council in that database, the trail's files in tmp
-        db = os.environ["HEARTH_TEST_PG"]
-        os.environ["HEARTH_AUDIT_DIR"] = os.path.join(tmp, "audit")
-        os.mkdir(os.environ["HEARTH_AUDIT_DIR"])
+    db, logins_path = testdb.council(tmp, "web"), os.path.join(tmp, "logins.json")
     subprocess.run([hearth, "demo", "--db", db, "--logins", logins_path] + api.DEMO_ARGS, check=True,
                    stdout=subprocess.DEVNULL)
     give_work(db)
@@ -560,7 +530,7 @@ def main():
             shutil.rmtree(tmp, ignore_errors=True)
     passed = sum(RESULTS)
     failed = len(RESULTS) - passed
-    print("%s: %d passed, %d failed" % ("web_pg" if api.ON_PG else "web", passed, failed))
+    print("%s: %d passed, %d failed" % (testdb.suite("web"), passed, failed))
     sys.exit(1 if failed else 0)
 
 

@@ -129,6 +129,16 @@ static void test_params_and_types(void **state)
     assert_ok(store_query_int(f->s, &f->a, "SELECT $10::bigint * 100 + $1::bigint", ten, 10, &v, &f->err), f->err);
     assert_int_equal(v, 1001);
 
+    /* a parameter whose uses say nothing of its type ("$2 IS NULL OR ... = $2", 42P08 at PREPARE) is taken as
+     * text, as one never named is: NULL matches every row, a value only its own (the retention plan's rows) */
+    const char *optional = "SELECT count(*) FROM (VALUES ('a'), ('b'), ('b')) AS v (w)\n"
+                           " WHERE $1::bigint > 0 AND ($2 IS NULL OR w = $2)";
+    store_value any[] = {store_v_int(1), store_v_null()}, only_b[] = {store_v_int(1), store_v_text("b")};
+    assert_ok(store_query_int(f->s, &f->a, optional, any, 2, &v, &f->err), f->err);
+    assert_int_equal(v, 3);
+    assert_ok(store_query_int(f->s, &f->a, optional, only_b, 2, &v, &f->err), f->err);
+    assert_int_equal(v, 2);
+
     /* a missing value is a programming error; a NUL byte in text the caller's */
     core_error_clear(&f->err);
     assert_int_equal(store_query(f->s, &f->a, "SELECT $1::bigint + $2::bigint", ten, 1, &st, &f->err),
