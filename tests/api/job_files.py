@@ -42,13 +42,13 @@ import json
 import os
 import re
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
 import time
 import zipfile
 
+import testdb
 from signin import Checks, call, hearth_cli, header, session_of
 from jobs import Server, later, job_processes
 
@@ -56,7 +56,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 DURHAM = os.path.join(HERE, "..", "..", "policy", "durham.yaml")
 SYNTH_MAPPING = os.path.join(HERE, "..", "..", "bench", "link-mappings", "synth.json")
 TEST_NOW = os.environ.setdefault("HEARTH_NOW", "2026-11-23T12:00:00Z")
-ON_PG = os.environ.get("HEARTH_TEST_BACKEND") == "postgres"
 ANALYST, GOVERNANCE, ADMIN, PRACTITIONER = "sfcoordinator", "dpo", "admin", "practitioner.n1"
 WAIT = 120  # seconds a job may take to reach a state before the check fails (a deadline, not a timing)
 OUTPUT_DAYS = 7  # JOBS_OUTPUT_DAYS (src/jobs/jobs.h)
@@ -69,12 +68,8 @@ def main():
     args = ap.parse_args()
     hearth = os.path.abspath(args.hearth)
     tmp = tempfile.mkdtemp(prefix="hearth-jobfiles-")
-    db = os.path.join(tmp, "jobfiles.db")
-    if ON_PG:
-        db = os.environ["HEARTH_TEST_PG"]
-        os.environ["HEARTH_AUDIT_DIR"] = os.path.join(tmp, "audit")
-        os.mkdir(os.environ["HEARTH_AUDIT_DIR"])
-    trail_db = db if ON_PG else db + ".audit"
+    db = testdb.council(tmp, "jobfiles")
+    trail_db = testdb.trail(db)
     hold = os.path.join(tmp, "hold")
     logins_path = os.path.join(tmp, "logins.json")
     check = Checks()
@@ -85,13 +80,7 @@ def main():
 
     def rows(database, query, params=()):
         """Rows of query on the main database or the trail, whichever back end (values as text)."""
-        if ON_PG:
-            for i, p in enumerate(params):
-                query = query.replace("?", "'%s'" % str(p).replace("'", "''"), 1)
-            out = subprocess.run(["psql", "-qAt", "-F", "\t", "-v", "ON_ERROR_STOP=1", database, "-c", query],
-                                 check=True, stdout=subprocess.PIPE, text=True).stdout
-            return [tuple(line.split("\t")) for line in out.splitlines() if line]
-        con = sqlite3.connect(database, timeout=30)
+        con = testdb.connect(database)
         try:
             return [tuple("" if v is None else str(v) for v in r) for r in con.execute(query, params)]
         finally:
@@ -419,8 +408,7 @@ def main():
               % OUTPUT_DAYS, (dry.returncode, before, after_dry, run_.returncode, run_.stderr[-400:], kept, gone))
 
 
-    if not ON_PG:
-        retention_deletes()
+    retention_deletes()
 
     # ---- expiry: 410, and the workers' sweep
     start({"HEARTH_NOW": later(TEST_NOW, (OUTPUT_DAYS * 24 + 1) * 60)})
@@ -450,8 +438,7 @@ def main():
           (left, row))
     rc = state["server"].stop()
     check(rc == 0, "the server stops cleanly", (rc, state["server"].log[-5:]))
-    pubkey = os.path.join(os.environ["HEARTH_AUDIT_DIR"], "hearth.audit-pubkey") if ON_PG else db + ".audit-pubkey"
-    v = subprocess.run([hearth, "audit", "verify", "--db", db, "--public-key", pubkey], stdout=subprocess.PIPE,
+    v = subprocess.run([hearth, "audit", "verify", "--db", db, "--public-key", testdb.pubkey(db)], stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE)
     check(v.returncode == 0, "the audit trail verifies", (v.stdout[-300:], v.stderr[-300:]))
 
@@ -459,7 +446,7 @@ def main():
         print("kept " + tmp)
     else:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("%s: %d passed, %d failed" % ("job_files_pg" if ON_PG else "job_files", check.passed, check.failed))
+    print("%s: %d passed, %d failed" % (testdb.suite("job_files"), check.passed, check.failed))
     return 0 if check.failed == 0 else 1
 
 
