@@ -40,6 +40,16 @@
 
 enum { MATCH_MAX = 10, CANDIDATES_PER_KEY = 200, RARE_FAMILY_NAME = 50 };
 
+/* The family a contact names (its other children) as evidence on a candidate: at most FAMILY_LOOKS candidates,
+ * the best, are looked at, each when its weight is within FAMILY_REACH bits of an answer (no household's
+ * evidence is worth more than the match of a named child to one of its members, and a candidate further below
+ * is not the person on anything the caller gave); a household of more than FAMILY_HOUSEHOLD people is read no
+ * further. FAMILY_IN_INDEX: the chance that a child the contact names besides the person is recorded in the
+ * index at the person's address, when the candidate is the person (brothers and sisters mostly live together,
+ * but not always, and not every one is recorded). */
+enum { FAMILY_LOOKS = 32, FAMILY_REACH = 16, FAMILY_HOUSEHOLD = 40, FAMILY_MAX = 20, POOL = 48 };
+#define FAMILY_IN_INDEX 0.5
+
 typedef struct incoming {
     const char *given, *family, *dob, *sex, *postcode, *nhs, *nino, *upn;
     /* Asked within a contact (POST /api/v1/contacts/{id}/matches): the contact, and the comparisons (bits
@@ -48,6 +58,10 @@ typedef struct incoming {
     int64_t contact;
     unsigned vouched;
     int warn; /* 1: the duplicate warning on recording (answers from LINK_MATCH_WARN_PROBABILITY) */
+    /* Within a contact: the other children it names (the family), as the engine reads them, and their ids. */
+    const link_record *kin;
+    const int64_t *kin_ids;
+    int nkin;
 } incoming;
 
 typedef struct match {
@@ -59,6 +73,10 @@ typedef struct match {
     int footed;             /* 1: the caller has a footing on the person, which the evidence used */
     int from_contact;       /* 1: a value the contact carries (incoming.vouched) agreed, and counted */
     access_footing footing; /* that footing, when footed */
+    double family;          /* the weight of the family the contact names (0: not looked at) */
+    int64_t family_with;    /* the child of the contact who lives with the candidate, when family > 0 */
+    int64_t family_member;  /* the person of the index, living with the candidate, that child matched */
+    int family_looked;      /* 1: the candidate's household was compared with the contact's family */
 } match;
 
 /* Score candidate m as the caller may see it. On a footing on the person's own records (the one access
@@ -164,6 +182,84 @@ static json_t *searched_json(const incoming *in, const char *swapped, const char
                      LINK_MATCH_ANSWER_PROBABILITY, "lookups", lookups, "candidates_compared", (json_int_t)compared);
 }
 
+/* The weight of the family the contact names on candidate m, added to m->weight. The candidate's household is
+ * read from the index (pindex_household: the people at their current address) and each other member compared
+ * with each other child of the contact. If m is the person asked about, a child the contact names besides them
+ * is, with chance FAMILY_IN_INDEX, one of the k people living with them, whose record then agrees with the
+ * child as a true pair's does; if m is not the person, the household agrees with the child only by chance. So
+ * each named child multiplies m's odds by FAMILY_IN_INDEX * (mean over the k members of L) + (1 -
+ * FAMILY_IN_INDEX), L a member's likelihood ratio m/u under the model: up when the child lives with m, down by
+ * at most a bit when nobody there is the child. The family name is left out of L when it already agreed
+ * between the person and m: a household shares its family name, so a namesake's household agrees with the
+ * child's family name as often as the person's does. No weight when m has no current address. */
+static int family_weight(http_req *req, const link_model *model, const incoming *in, match *m, core_error *err)
+{
+    store_stmt *st;
+    int rc = pindex_household(req->db, &req->arena, m->id, FAMILY_HOUSEHOLD, &st, err);
+    if (rc)
+        return rc;
+    double prior = log2(model->lambda / (1 - model->lambda)), sum[FAMILY_MAX] = {0}, best[FAMILY_MAX] = {0};
+    int64_t member[FAMILY_MAX] = {0};
+    int home = 0, k = 0, named = in->nkin < FAMILY_MAX ? in->nkin : FAMILY_MAX;
+    int family_agreed = m->contrib[LINK_C_FAMILY] > 0;
+    while ((rc = store_next(st, err)) == 1) {
+        home = 1;
+        int64_t id = store_col_int(st, 0);
+        if (id == m->id)
+            continue;
+        link_record r;
+        link_record_from(&req->arena, &r, "", store_col_text(st, 1, NULL), store_col_text(st, 2, NULL),
+                         store_col_text(st, 3, NULL), store_col_text(st, 4, NULL), NULL, NULL, NULL, NULL);
+        k++;
+        for (int f = 0; f < named; f++) {
+            double contrib[LINK_NCOMP];
+            double w = link_score_pair(model, &in->kin[f], &r, NULL, contrib) - prior;
+            if (family_agreed)
+                w -= contrib[LINK_C_FAMILY];
+            double l = exp2(w > 60 ? 60 : w);
+            sum[f] += l;
+            if (l > best[f]) {
+                best[f] = l;
+                member[f] = id;
+            }
+        }
+    }
+    if (rc < 0)
+        return rc;
+    if (!home)
+        return 0;
+    m->family_looked = 1;
+    double lead = 0;
+    for (int f = 0; f < named; f++) {
+        double x = log2(FAMILY_IN_INDEX * (k ? sum[f] / k : 0) + (1 - FAMILY_IN_INDEX));
+        m->family += x;
+        if (x > lead) {
+            lead = x;
+            m->family_with = in->kin_ids[f];
+            m->family_member = member[f];
+        }
+    }
+    m->weight += m->family;
+    return 0;
+}
+
+/* The card weight of m: its weight less the comparisons the caller may not see weighed (see as_seen). */
+static double card_weight(const match *m, unsigned vouched)
+{
+    double card = m->weight;
+    for (int c = 0; c < LINK_NCOMP; c++)
+        if (!counts(c, vouched) && m->lv[c])
+            card -= m->contrib[c];
+    return card;
+}
+
+static int by_reach(const void *x, const void *y)
+{
+    const match *a = x, *b = y;
+    double wa = a->weight > a->family ? a->weight : a->family, wb = b->weight > b->family ? b->weight : b->family;
+    return wa < wb ? 1 : wa > wb ? -1 : (a->id > b->id) - (a->id < b->id);
+}
+
 static int find(http_req *req, const incoming *in, int64_t exclude, json_t **out, json_t **searched,
                 core_error *err)
 {
@@ -220,35 +316,68 @@ static int find(http_req *req, const incoming *in, int64_t exclude, json_t **out
     rc = pindex_candidates(req->db, &req->arena, &keys, &st, err);
     if (rc)
         return rc;
-    match best[MATCH_MAX + 1];
-    int nbest = 0;
+    /* The candidates that may be answered: those whose weight (or card weight) reaches the threshold, or comes
+     * within FAMILY_REACH of it when the contact names a family: the best POOL of them kept aside, the
+     * households of the first FAMILY_LOOKS looked at once every candidate is scored. */
+    match best[MATCH_MAX + 1], pool[POOL + 1];
+    int nbest = 0, npool = 0;
+    double reach = in->nkin ? FAMILY_REACH : 0;
     while ((rc = store_next(st, err)) == 1) {
         const char *pc = store_col_text(st, 11, NULL);
         link_record c;
         link_record_from(&req->arena, &c, "", store_col_text(st, 1, NULL), store_col_text(st, 3, NULL),
                          store_col_text(st, 5, NULL), store_col_text(st, 7, NULL), pc, store_col_text(st, 8, NULL),
                          store_col_text(st, 9, NULL), store_col_text(st, 10, NULL));
-        match m;
+        match m = {0};
         m.id = store_col_int(st, 0);
         m.weight = link_score_pair_freq(&model, &freq, &r, &c, m.lv, m.contrib);
         compared++;
-        if (!as_seen(req, &model, &m, in->vouched))
+        double card = card_weight(&m, in->vouched);
+        if ((m.weight > card ? m.weight : card) + reach < model.review_weight)
             continue;
-        static const char *const card[] = {"id", "given_name", "middle_names", "family_name", "preferred_name",
-                                           "date_of_birth", "expected_date", "sex"};
+        m.family = card; /* the pool's order (by_reach) until the family is weighed */
+        static const char *const cardcols[] = {"id", "given_name", "middle_names", "family_name", "preferred_name",
+                                               "date_of_birth", "expected_date", "sex"};
         m.card = json_object();
         for (int k = 0; k < 8; k++) {
             store_type t = store_col_type(st, k);
-            json_object_set_new(m.card, card[k], t == STORE_NULL ? json_null()
-                                                 : t == STORE_INT ? json_integer(store_col_int(st, k))
-                                                                  : json_string(store_col_text(st, k, NULL)));
+            json_object_set_new(m.card, cardcols[k], t == STORE_NULL ? json_null()
+                                                     : t == STORE_INT ? json_integer(store_col_int(st, k))
+                                                                      : json_string(store_col_text(st, k, NULL)));
         }
+        pool[npool++] = m;
+        qsort(pool, (size_t)npool, sizeof(pool[0]), by_reach);
+        if (npool > POOL)
+            json_decref(pool[--npool].card);
+    }
+    /* then each of the pool: its family weighed (within a contact that names one), as the caller may see it */
+    for (int i = 0; rc >= 0 && i < npool; i++) {
+        match m = pool[i];
+        pool[i].card = NULL;
+        m.family = 0;
+        int frc = in->nkin && i < FAMILY_LOOKS ? family_weight(req, &model, in, &m, err) : 0;
+        if (frc) {
+            json_decref(m.card);
+            for (int j = i + 1; j < npool; j++)
+                json_decref(pool[j].card);
+            for (int j = 0; j < nbest; j++)
+                json_decref(best[j].card);
+            return frc;
+        }
+        if (!as_seen(req, &model, &m, in->vouched)) {
+            json_decref(m.card);
+            continue;
+        }
+        if (m.family > 0)
+            m.from_contact = 1;
         best[nbest++] = m;
         qsort(best, (size_t)nbest, sizeof(best[0]), by_weight);
         if (nbest > MATCH_MAX)
             json_decref(best[--nbest].card);
     }
     if (rc < 0) {
+        for (int i = 0; i < npool; i++)
+            json_decref(pool[i].card);
         for (int i = 0; i < nbest; i++)
             json_decref(best[i].card);
         return rc;
@@ -261,6 +390,15 @@ static int find(http_req *req, const incoming *in, int64_t exclude, json_t **out
                 json_array_append_new(evidence, json_pack("{s:s,s:s,s:f}", "field", link_comparison_name(c), "level",
                                                           link_level_name(c, best[i].lv[c]), "weight",
                                                           round(best[i].contrib[c] * 100) / 100));
+        if (best[i].family_looked)
+            json_array_append_new(
+                evidence,
+                best[i].family > 0
+                    ? json_pack("{s:s,s:s,s:f,s:I}", "field", "family", "level", "a child of the contact lives with them",
+                                "weight", round(best[i].family * 100) / 100, "with", (json_int_t)best[i].family_with)
+                    : json_pack("{s:s,s:s,s:f}", "field", "family", "level",
+                                "none of the contact's other children lives with them", "weight",
+                                round(best[i].family * 100) / 100));
         json_t *it = json_pack("{s:o,s:f,s:f,s:s,s:o,s:s}", "person", best[i].card, "match_weight",
                                round(best[i].weight * 100) / 100, "probability",
                                round(link_probability(best[i].weight) * 10000) / 10000, "suggestion",
@@ -286,6 +424,19 @@ static int find(http_req *req, const incoming *in, int64_t exclude, json_t **out
             json_decref(items);
             return rc;
         }
+        /* the person living with them whom a child of the contact matched: read through the index too, for
+         * the weight it lent (shown as the contact's child it matched, never as a card of its own) */
+        if (best[i].family > 0 && best[i].family_member) {
+            char fd[192];
+            snprintf(fd, sizeof fd,
+                     "{\"footing\":\"person_index\",\"via\":\"contact_match_family\",\"contact\":%" PRId64
+                     ",\"candidate\":%" PRId64 "}",
+                     in->contact, best[i].id);
+            if ((rc = http_audit(req, "read", "person", best[i].family_member, fd, 0, err))) {
+                json_decref(items);
+                return rc;
+            }
+        }
     }
     *out = items;
     if (searched)
@@ -297,6 +448,8 @@ static int find(http_req *req, const incoming *in, int64_t exclude, json_t **out
             json_array_append_new(given, json_string("postcode"));
         if ((in->vouched & (1u << LINK_C_ID)) && (r.nhs_number || r.nino || r.upn))
             json_array_append_new(given, json_string("identifiers"));
+        if (in->nkin)
+            json_array_append_new(given, json_string("family"));
         json_object_set_new(*searched, "contact", json_integer(in->contact));
         json_object_set_new(*searched, "from_contact", given);
     }
@@ -490,6 +643,24 @@ static int contact_find(http_req *req, int64_t contact, incoming *in, int64_t ex
     in->contact = contact;
     in->postcode = ev.postcode;
     in->vouched |= 1u << LINK_C_POSTCODE;
+    /* the family the contact names: its other children, as recorded (the caller's own records on the contact) */
+    json_t *others;
+    if ((rc = model_contact_others(&ctx, contact, exclude, &others, err)))
+        return rc;
+    size_t n = json_array_size(others);
+    if (n > FAMILY_MAX)
+        n = FAMILY_MAX;
+    link_record *fam = n ? core_arena_alloc(&req->arena, n * sizeof(*fam)) : NULL;
+    int64_t *ids = n ? core_arena_alloc(&req->arena, n * sizeof(*ids)) : NULL;
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = json_array_get(others, i);
+        ids[i] = json_integer_value(json_object_get(o, "id"));
+        link_record_from(&req->arena, &fam[i], "", text(o, "given_name"), text(o, "family_name"),
+                         text(o, "date_of_birth"), text(o, "sex"), NULL, NULL, NULL, NULL);
+    }
+    in->kin = fam;
+    in->kin_ids = ids;
+    in->nkin = (int)n;
     return find(req, in, exclude, out, searched, err);
 }
 

@@ -162,6 +162,11 @@ typedef struct pindex_candidate_keys {
  * current postcode, in that order; walk it with store_next(). */
 int pindex_candidates(store *s, core_arena *a, const pindex_candidate_keys *k, store_stmt **st, core_error *err);
 
+/* The household of person: the people whose current address has the person's current postcode and first
+ * line, the person among them (none when the person has no such address), restricted and merged people left
+ * out, at most limit: a statement whose rows are id, given_name, family_name, date_of_birth, sex. */
+int pindex_household(store *s, core_arena *a, int64_t person, int64_t limit, store_stmt **st, core_error *err);
+
 /* Link runs: id, kind, dataset, model_id, started_at, finished_at, people, records, candidate_pairs, linked,
  * queued, kept, created_by. */
 int pindex_runs_list(store *s, core_arena *a, int64_t after, int64_t limit, json_t **rows, core_error *err);
