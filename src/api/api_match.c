@@ -25,7 +25,9 @@
  * with one the caller may not read changes neither the score nor whether the person is answered ("view":
  * "card"); on a footing every field counts ("view": "full") and the read is recorded with that footing. Asked
  * within a contact the front door is triaging (api_contact_match_items(), at the end of this file), what the
- * contact itself carries counts as well ("view": "contact"), and the audit names the contact.
+ * contact itself carries counts as well ("view": "contact"), and the audit names the contact: its postcode, a
+ * child's recorded identifiers, and the family it names (its other people, compared with the people living
+ * with each candidate: family_weight()).
  */
 #include <inttypes.h>
 #include <math.h>
@@ -47,7 +49,7 @@ enum { MATCH_MAX = 10, CANDIDATES_PER_KEY = 200, RARE_FAMILY_NAME = 50 };
  * further. FAMILY_IN_INDEX: the chance that a child the contact names besides the person is recorded in the
  * index at the person's address, when the candidate is the person (brothers and sisters mostly live together,
  * but not always, and not every one is recorded). */
-enum { FAMILY_LOOKS = 32, FAMILY_REACH = 16, FAMILY_HOUSEHOLD = 40, FAMILY_MAX = 20, POOL = 48 };
+enum { FAMILY_LOOKS = 32, FAMILY_REACH = 16, FAMILY_HOUSEHOLD = 40, FAMILY_MAX = PINDEX_FAMILY_MAX, POOL = 48 };
 #define FAMILY_IN_INDEX 0.5
 
 typedef struct incoming {
@@ -74,8 +76,8 @@ typedef struct match {
     int from_contact;       /* 1: a value the contact carries (incoming.vouched) agreed, and counted */
     access_footing footing; /* that footing, when footed */
     double family;          /* the weight of the family the contact names (0: not looked at) */
-    int64_t family_with;    /* the child of the contact who lives with the candidate, when family > 0 */
-    int64_t family_member;  /* the person of the index, living with the candidate, that child matched */
+    int64_t family_with;    /* the contact's person who lives with the candidate (0: nobody it names clearly does) */
+    int64_t family_member;  /* the person of the index, living with the candidate, they matched */
     int family_looked;      /* 1: the candidate's household was compared with the contact's family */
 } match;
 
@@ -182,62 +184,31 @@ static json_t *searched_json(const incoming *in, const char *swapped, const char
                      LINK_MATCH_ANSWER_PROBABILITY, "lookups", lookups, "candidates_compared", (json_int_t)compared);
 }
 
-/* The weight of the family the contact names on candidate m, added to m->weight. The candidate's household is
- * read from the index (pindex_household: the people at their current address) and each other member compared
- * with each other child of the contact. If m is the person asked about, a child the contact names besides them
- * is, with chance FAMILY_IN_INDEX, one of the k people living with them, whose record then agrees with the
- * child as a true pair's does; if m is not the person, the household agrees with the child only by chance. So
- * each named child multiplies m's odds by FAMILY_IN_INDEX * (mean over the k members of L) + (1 -
- * FAMILY_IN_INDEX), L a member's likelihood ratio m/u under the model: up when the child lives with m, down by
- * at most a bit when nobody there is the child. The family name is left out of L when it already agreed
- * between the person and m: a household shares its family name, so a namesake's household agrees with the
- * child's family name as often as the person's does. No weight when m has no current address. */
-static int family_weight(http_req *req, const link_model *model, const incoming *in, match *m, core_error *err)
+/* The weight of the family the contact names on candidate m (pindex_family_weight()), added to m->weight. A
+ * relative living with m says that m's household is the contact's family; so, in part, do a family name and a
+ * postcode that agree (a household shares them), and once the household is known they say nothing more of
+ * which of its members the person is. So the larger of the two is kept: the family's weight counts only for
+ * what it adds to the agreeing family name and postcode (and a new baby of a known family is answered no more
+ * often than before). A relative found nowhere there weighs what it weighs (at most a bit against). */
+static int family_weight(http_req *req, const link_model *model, double people, const incoming *in, match *m,
+                         core_error *err)
 {
-    store_stmt *st;
-    int rc = pindex_household(req->db, &req->arena, m->id, FAMILY_HOUSEHOLD, &st, err);
-    if (rc)
+    pindex_family f;
+    int rc = pindex_family_weight(req->db, &req->arena, model, in->kin, in->nkin < FAMILY_MAX ? in->nkin : FAMILY_MAX,
+                                  m->id, m->contrib[LINK_C_FAMILY] > 0, FAMILY_IN_INDEX, people, FAMILY_HOUSEHOLD,
+                                  &f, err);
+    if (rc || !f.looked)
         return rc;
-    double prior = log2(model->lambda / (1 - model->lambda)), sum[FAMILY_MAX] = {0}, best[FAMILY_MAX] = {0};
-    int64_t member[FAMILY_MAX] = {0};
-    int home = 0, k = 0, named = in->nkin < FAMILY_MAX ? in->nkin : FAMILY_MAX;
-    int family_agreed = m->contrib[LINK_C_FAMILY] > 0;
-    while ((rc = store_next(st, err)) == 1) {
-        home = 1;
-        int64_t id = store_col_int(st, 0);
-        if (id == m->id)
-            continue;
-        link_record r;
-        link_record_from(&req->arena, &r, "", store_col_text(st, 1, NULL), store_col_text(st, 2, NULL),
-                         store_col_text(st, 3, NULL), store_col_text(st, 4, NULL), NULL, NULL, NULL, NULL);
-        k++;
-        for (int f = 0; f < named; f++) {
-            double contrib[LINK_NCOMP];
-            double w = link_score_pair(model, &in->kin[f], &r, NULL, contrib) - prior;
-            if (family_agreed)
-                w -= contrib[LINK_C_FAMILY];
-            double l = exp2(w > 60 ? 60 : w);
-            sum[f] += l;
-            if (l > best[f]) {
-                best[f] = l;
-                member[f] = id;
-            }
-        }
-    }
-    if (rc < 0)
-        return rc;
-    if (!home)
-        return 0;
     m->family_looked = 1;
-    double lead = 0;
-    for (int f = 0; f < named; f++) {
-        double x = log2(FAMILY_IN_INDEX * (k ? sum[f] / k : 0) + (1 - FAMILY_IN_INDEX));
-        m->family += x;
-        if (x > lead) {
-            lead = x;
-            m->family_with = in->kin_ids[f];
-            m->family_member = member[f];
-        }
+    m->family = f.weight;
+    if (f.weight > 1) { /* somebody there is the relative, more likely than not */
+        double shared = (m->contrib[LINK_C_FAMILY] > 0 ? m->contrib[LINK_C_FAMILY] : 0) +
+                        (m->contrib[LINK_C_POSTCODE] > 0 && counts(LINK_C_POSTCODE, in->vouched)
+                             ? m->contrib[LINK_C_POSTCODE]
+                             : 0);
+        m->family = f.weight > shared ? f.weight - shared : 0;
+        m->family_with = in->kin_ids[f.kin];
+        m->family_member = f.member;
     }
     m->weight += m->family;
     return 0;
@@ -355,7 +326,7 @@ static int find(http_req *req, const incoming *in, int64_t exclude, json_t **out
         match m = pool[i];
         pool[i].card = NULL;
         m.family = 0;
-        int frc = in->nkin && i < FAMILY_LOOKS ? family_weight(req, &model, in, &m, err) : 0;
+        int frc = in->nkin && i < FAMILY_LOOKS ? family_weight(req, &model, freq.n, in, &m, err) : 0;
         if (frc) {
             json_decref(m.card);
             for (int j = i + 1; j < npool; j++)
@@ -368,7 +339,7 @@ static int find(http_req *req, const incoming *in, int64_t exclude, json_t **out
             json_decref(m.card);
             continue;
         }
-        if (m.family > 0)
+        if (m.family_with)
             m.from_contact = 1;
         best[nbest++] = m;
         qsort(best, (size_t)nbest, sizeof(best[0]), by_weight);
@@ -393,11 +364,12 @@ static int find(http_req *req, const incoming *in, int64_t exclude, json_t **out
         if (best[i].family_looked)
             json_array_append_new(
                 evidence,
-                best[i].family > 0
-                    ? json_pack("{s:s,s:s,s:f,s:I}", "field", "family", "level", "a child of the contact lives with them",
-                                "weight", round(best[i].family * 100) / 100, "with", (json_int_t)best[i].family_with)
+                best[i].family_with
+                    ? json_pack("{s:s,s:s,s:f,s:I}", "field", "family", "level",
+                                "someone the contact names lives with them", "weight",
+                                round(best[i].family * 100) / 100, "with", (json_int_t)best[i].family_with)
                     : json_pack("{s:s,s:s,s:f}", "field", "family", "level",
-                                "none of the contact's other children lives with them", "weight",
+                                "nobody else the contact names lives with them", "weight",
                                 round(best[i].family * 100) / 100));
         json_t *it = json_pack("{s:o,s:f,s:f,s:s,s:o,s:s}", "person", best[i].card, "match_weight",
                                round(best[i].weight * 100) / 100, "probability",
@@ -426,7 +398,7 @@ static int find(http_req *req, const incoming *in, int64_t exclude, json_t **out
         }
         /* the person living with them whom a child of the contact matched: read through the index too, for
          * the weight it lent (shown as the contact's child it matched, never as a card of its own) */
-        if (best[i].family > 0 && best[i].family_member) {
+        if (best[i].family_with && best[i].family_member) {
             char fd[192];
             snprintf(fd, sizeof fd,
                      "{\"footing\":\"person_index\",\"via\":\"contact_match_family\",\"contact\":%" PRId64
