@@ -18,7 +18,9 @@ the front door would) and the child it is about (POST /api/v1/people with the na
 identifiers, then POST /api/v1/contacts/{id}/children, whose answer carries the duplicate warning: that is
 "recording a known person" on this side), and times POST /api/v1/contacts/{id}/matches {"person_id"}: the
 contact's children checked against the index with the contact's postcode and the child's recorded
-identifiers counting. Each block's contacts and children are recorded first, then its checks asked and
+identifiers counting. The contact names the family too (family_named(): the household's other people the
+partner holds, or made-up relatives for a new person), each recorded and named on it, whose likeness to the
+people living with a candidate counts. Each block's contacts and children are recorded first, then its checks asked and
 timed, as the free search's are, away from the commits and audit batches of the writes just made
 (--interleave: each check straight after its own writes). These sides record people, so they ask after the
 free-search sides have asked all their questions (a person recorded here would otherwise be a namesake
