@@ -137,17 +137,17 @@ def draw(synth, nknown, nnew, ncreate, rng):
         sys.exit("frontdoor_client: only %d index people re-entered with a difference in name or date of birth "
                  "in %s (wanted %d: --known plus --creates); make that index bigger or ask for fewer"
                  % (len(known), synth, nknown + ncreate))
-    new = []
+    new, others = [], []  # others: new people never asked about, whom made-up relatives are drawn from
     for r in partner:
-        if len(new) == nnew:
+        if len(others) == nnew:
             break
         if r[at] not in truth:
-            new.append(dict(zip(header, r)))
+            (new if len(new) < nnew else others).append(dict(zip(header, r)))
     if len(new) < nnew:
         sys.exit("frontdoor_client: only %d new people in %s (wanted %d)" % (len(new), synth, nnew))
     creates = known[nknown:nknown + ncreate]
     family = family_named(synth, header, partner, truth, [truth[p["id"]] for p, _, _ in known[:nknown]],
-                          new, rng)
+                          {truth[p["id"]] for p, _, _ in known}, new, others or new, rng)
     requests = [("known", body_of(p), pid, kinds, fam) for (p, pid, kinds), fam in zip(known[:nknown], family)]
     requests += [("new", body_of(p), None, [], fam) for p, fam in zip(new, family[nknown:])]
     rng.shuffle(requests)
@@ -156,13 +156,14 @@ def draw(synth, nknown, nnew, ncreate, rng):
     return _drawn[synth]
 
 
-def family_named(synth, header, partner, truth, known_ids, new, rng):
+def family_named(synth, header, partner, truth, known_ids, asked, new, others, rng):
     """The family each contact names besides the person asked about, for the contact sides: for a known person,
     the other people of their household (people of the index at the same address: parents, children, partners)
     that the partner's file holds, as its rows say (with their own errors); for a new person, as many made-up
-    relatives, drawn in the same proportions: other new people's given names, dates of birth and sex under the
-    new person's family name. A list of request bodies per known person (in the order of known_ids), then per
-    new person.
+    relatives, drawn in the same proportions: the given names, dates of birth and sex of new people not asked
+    about (others) under the new person's family name. Nobody asked about (asked: the index ids of the known
+    people and those recorded) is named as a relative: a relative is recorded, and would be answered when asked
+    about later. A list of request bodies per known person (in the order of known_ids), then per new person.
     """
     homes = {}
     want = set(known_ids)
@@ -191,14 +192,12 @@ def family_named(synth, header, partner, truth, known_ids, new, rng):
     out = []
     for iid in known_ids:
         out.append([body_of(rows_of[held[m]], with_address=False)
-                    for m in members.get(homes[iid], []) if m != iid and m in held])
+                    for m in members.get(homes[iid], []) if m != iid and m in held and m not in asked])
     sizes = [len(f) for f in out] or [0]
     for p in new:
         k = rng.choice(sizes)
         made = []
-        for c in rng.sample(new, k) if k < len(new) else []:
-            if c is p:
-                continue
+        for c in rng.sample(others, k) if k < len(others) else []:
             b = body_of(c, with_address=False)
             if p["family_name"]:
                 b["family_name"] = p["family_name"]

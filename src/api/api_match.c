@@ -42,13 +42,13 @@
 
 enum { MATCH_MAX = 10, CANDIDATES_PER_KEY = 200, RARE_FAMILY_NAME = 50 };
 
-/* The family a contact names (its other children) as evidence on a candidate: at most FAMILY_LOOKS candidates,
- * the best, are looked at, each when its weight is within FAMILY_REACH bits of an answer (no household's
- * evidence is worth more than the match of a named child to one of its members, and a candidate further below
- * is not the person on anything the caller gave); a household of more than FAMILY_HOUSEHOLD people is read no
- * further. FAMILY_IN_INDEX: the chance that a child the contact names besides the person is recorded in the
- * index at the person's address, when the candidate is the person (brothers and sisters mostly live together,
- * but not always, and not every one is recorded). */
+/* The family a contact names (its other people) as evidence on a candidate: at most FAMILY_LOOKS candidates,
+ * the best, are looked at, each when its weight is within FAMILY_REACH bits of an answer (a household's
+ * evidence is worth about log2(people / household) bits at most: 18 at a million, less what the family name
+ * and postcode already said); a household of more than FAMILY_HOUSEHOLD people is read no further.
+ * FAMILY_IN_INDEX: the chance that somebody the contact names besides the person asked about is recorded in
+ * the index (living with the person, when the candidate is the person): families mostly live together, but
+ * not always, and not every one of them is recorded. */
 enum { FAMILY_LOOKS = 32, FAMILY_REACH = 16, FAMILY_HOUSEHOLD = 40, FAMILY_MAX = PINDEX_FAMILY_MAX, POOL = 48 };
 #define FAMILY_IN_INDEX 0.5
 
@@ -60,7 +60,7 @@ typedef struct incoming {
     int64_t contact;
     unsigned vouched;
     int warn; /* 1: the duplicate warning on recording (answers from LINK_MATCH_WARN_PROBABILITY) */
-    /* Within a contact: the other children it names (the family), as the engine reads them, and their ids. */
+    /* Within a contact: the other people it names (the family), as the engine reads them, and their ids. */
     const link_record *kin;
     const int64_t *kin_ids;
     int nkin;
@@ -190,9 +190,20 @@ static json_t *searched_json(const incoming *in, const char *swapped, const char
  * which of its members the person is. So the larger of the two is kept: the family's weight counts only for
  * what it adds to the agreeing family name and postcode (and a new baby of a known family is answered no more
  * often than before). A relative found nowhere there weighs what it weighs (at most a bit against). */
+static double shared_with_household(const match *m, unsigned vouched)
+{
+    return (m->contrib[LINK_C_FAMILY] > 0 ? m->contrib[LINK_C_FAMILY] : 0) +
+           (m->contrib[LINK_C_POSTCODE] > 0 && counts(LINK_C_POSTCODE, vouched) ? m->contrib[LINK_C_POSTCODE] : 0);
+}
+
 static int family_weight(http_req *req, const link_model *model, double people, const incoming *in, match *m,
                          core_error *err)
 {
+    /* A household says at most about log2(people) bits (the family found, and the person one of it): not
+     * looked at when that, beyond what the family name and postcode said, cannot bring m to an answer. */
+    double most = log2(people > 2 ? people : 2) - shared_with_household(m, in->vouched);
+    if (m->weight + (most > 0 ? most : 0) < model->review_weight)
+        return 0;
     pindex_family f;
     int rc = pindex_family_weight(req->db, &req->arena, model, in->kin, in->nkin < FAMILY_MAX ? in->nkin : FAMILY_MAX,
                                   m->id, m->contrib[LINK_C_FAMILY] > 0, FAMILY_IN_INDEX, people, FAMILY_HOUSEHOLD,
@@ -202,10 +213,7 @@ static int family_weight(http_req *req, const link_model *model, double people, 
     m->family_looked = 1;
     m->family = f.weight;
     if (f.weight > 1) { /* somebody there is the relative, more likely than not */
-        double shared = (m->contrib[LINK_C_FAMILY] > 0 ? m->contrib[LINK_C_FAMILY] : 0) +
-                        (m->contrib[LINK_C_POSTCODE] > 0 && counts(LINK_C_POSTCODE, in->vouched)
-                             ? m->contrib[LINK_C_POSTCODE]
-                             : 0);
+        double shared = shared_with_household(m, in->vouched);
         m->family = f.weight > shared ? f.weight - shared : 0;
         m->family_with = in->kin_ids[f.kin];
         m->family_member = f.member;
@@ -396,8 +404,8 @@ static int find(http_req *req, const incoming *in, int64_t exclude, json_t **out
             json_decref(items);
             return rc;
         }
-        /* the person living with them whom a child of the contact matched: read through the index too, for
-         * the weight it lent (shown as the contact's child it matched, never as a card of its own) */
+        /* the person living with them whom somebody the contact names matched: read through the index too, for
+         * the weight it lent (shown as the contact's person it matched, never as a card of its own) */
         if (best[i].family_with && best[i].family_member) {
             char fd[192];
             snprintf(fd, sizeof fd,
@@ -615,7 +623,7 @@ static int contact_find(http_req *req, int64_t contact, incoming *in, int64_t ex
     in->contact = contact;
     in->postcode = ev.postcode;
     in->vouched |= 1u << LINK_C_POSTCODE;
-    /* the family the contact names: its other children, as recorded (the caller's own records on the contact) */
+    /* the family the contact names: its other people, as recorded (the caller's own records on the contact) */
     json_t *others;
     if ((rc = model_contact_others(&ctx, contact, exclude, &others, err)))
         return rc;
