@@ -315,6 +315,8 @@ static int find(http_req *req, const incoming *in, int64_t exclude, json_t **out
         if ((m.weight > card ? m.weight : card) + reach < model.review_weight)
             continue;
         m.family = card; /* the pool's order (by_reach) until the family is weighed */
+        if (npool == POOL && by_reach(&m, &pool[POOL - 1]) >= 0)
+            continue; /* no better than the pool's last: not kept (and no card made) */
         static const char *const cardcols[] = {"id", "given_name", "middle_names", "family_name", "preferred_name",
                                                "date_of_birth", "expected_date", "sex"};
         m.card = json_object();
@@ -324,10 +326,16 @@ static int find(http_req *req, const incoming *in, int64_t exclude, json_t **out
                                                      : t == STORE_INT ? json_integer(store_col_int(st, k))
                                                                       : json_string(store_col_text(st, k, NULL)));
         }
-        pool[npool++] = m;
-        qsort(pool, (size_t)npool, sizeof(pool[0]), by_reach);
-        if (npool > POOL)
-            json_decref(pool[--npool].card);
+        int j; /* kept in order: the last one out when full */
+        if (npool < POOL) {
+            j = npool++;
+        } else {
+            json_decref(pool[POOL - 1].card);
+            j = POOL - 1;
+        }
+        for (; j > 0 && by_reach(&m, &pool[j - 1]) < 0; j--)
+            pool[j] = pool[j - 1];
+        pool[j] = m;
     }
     /* then each of the pool: its family weighed (within a contact that names one), as the caller may see it */
     for (int i = 0; rc >= 0 && i < npool; i++) {
