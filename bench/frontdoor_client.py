@@ -18,7 +18,9 @@ the front door would) and the child it is about (POST /api/v1/people with the na
 identifiers, then POST /api/v1/contacts/{id}/children, whose answer carries the duplicate warning: that is
 "recording a known person" on this side), and times POST /api/v1/contacts/{id}/matches {"person_id"}: the
 contact's children checked against the index with the contact's postcode and the child's recorded
-identifiers counting. Each block's contacts and children are recorded first, then its checks asked and
+identifiers counting. The contact names the family too (family_named(): the household's other people the
+partner holds, or made-up relatives for a new person), each recorded and named on it, whose likeness to the
+people living with a candidate counts. Each block's contacts and children are recorded first, then its checks asked and
 timed, as the free search's are, away from the commits and audit batches of the writes just made
 (--interleave: each check straight after its own writes). These sides record people, so they ask after the
 free-search sides have asked all their questions (a person recorded here would otherwise be a namesake
@@ -135,21 +137,75 @@ def draw(synth, nknown, nnew, ncreate, rng):
         sys.exit("frontdoor_client: only %d index people re-entered with a difference in name or date of birth "
                  "in %s (wanted %d: --known plus --creates); make that index bigger or ask for fewer"
                  % (len(known), synth, nknown + ncreate))
-    new = []
+    new, others = [], []  # others: new people never asked about, whom made-up relatives are drawn from
     for r in partner:
-        if len(new) == nnew:
+        if len(others) == nnew:
             break
         if r[at] not in truth:
-            new.append(dict(zip(header, r)))
+            (new if len(new) < nnew else others).append(dict(zip(header, r)))
     if len(new) < nnew:
         sys.exit("frontdoor_client: only %d new people in %s (wanted %d)" % (len(new), synth, nnew))
     creates = known[nknown:nknown + ncreate]
-    requests = [("known", body_of(p), pid, kinds) for p, pid, kinds in known[:nknown]]
-    requests += [("new", body_of(p), None, []) for p in new]
+    family = family_named(synth, header, partner, truth, [truth[p["id"]] for p, _, _ in known[:nknown]],
+                          {truth[p["id"]] for p, _, _ in known}, new, others or new, rng)
+    requests = [("known", body_of(p), pid, kinds, fam) for (p, pid, kinds), fam in zip(known[:nknown], family)]
+    requests += [("new", body_of(p), None, [], fam) for p, fam in zip(new, family[nknown:])]
     rng.shuffle(requests)
     del partner, person_of, truth, index, known_candidates
     _drawn[synth] = (special, creates, requests)
     return _drawn[synth]
+
+
+def family_named(synth, header, partner, truth, known_ids, asked, new, others, rng):
+    """The family each contact names besides the person asked about, for the contact sides: for a known person,
+    the other people of their household (people of the index at the same address: parents, children, partners)
+    that the partner's file holds, as its rows say (with their own errors); for a new person, as many made-up
+    relatives, drawn in the same proportions: the given names, dates of birth and sex of new people not asked
+    about (others) under the new person's family name. Nobody asked about (asked: the index ids of the known
+    people and those recorded) is named as a relative: a relative is recorded, and would be answered when asked
+    about later. A list of request bodies per known person (in the order of known_ids), then per new person.
+    """
+    homes = {}
+    want = set(known_ids)
+    with open(synth + "/index.csv", newline="") as f:
+        rows = csv.reader(f)
+        next(rows)
+        for r in rows:
+            if r[0] in want:
+                homes[r[0]] = (r[5], r[8])
+    keys = set(homes.values())
+    members = {}
+    with open(synth + "/index.csv", newline="") as f:
+        rows = csv.reader(f)
+        next(rows)
+        for r in rows:
+            if (r[5], r[8]) in keys:
+                members.setdefault((r[5], r[8]), []).append(r[0])
+    held = {}  # index id -> partner row id, for the members only
+    needed = {m for ms in members.values() for m in ms}
+    for pid, iid in truth.items():
+        if iid in needed:
+            held[iid] = pid
+    at = header.index("id")
+    hv = set(held.values())
+    rows_of = {r[at]: dict(zip(header, r)) for r in partner if r[at] in hv}
+    out = []
+    for iid in known_ids:
+        out.append([body_of(rows_of[held[m]], with_address=False)
+                    for m in members.get(homes[iid], []) if m != iid and m in held and m not in asked])
+    sizes = [len(f) for f in out] or [0]
+    for p in new:
+        k = rng.choice(sizes)
+        made = []
+        for c in rng.sample(others, k) if k < len(others) else []:
+            b = body_of(c, with_address=False)
+            if p["family_name"]:
+                b["family_name"] = p["family_name"]
+            b.pop("nhs_number", None)
+            b.pop("nino", None)
+            made.append(b)
+        out.append(made)
+    return out
 
 
 class Side:
@@ -238,10 +294,12 @@ class Side:
         cid = self.contact(body.get("postcode"))
         child = self.person(body)[0]
         self.post("/api/v1/contacts/%d/children" % cid, {"person_id": child})
+        for other in req[4]:  # the family the contact names besides them: the household's other children
+            self.post("/api/v1/contacts/%d/children" % cid, {"person_id": self.person(other)[0]})
         return cid, child
 
     def match(self, req, count=True, recorded=None):
-        kind, body, pid, kinds = req
+        kind, body, pid, kinds = req[:4]
         if self.contact_path and not count:
             # a warm-up asks about the person being typed, recording nobody: the counted request records them
             within = {k: v for k, v in body.items() if k != "postcode"}

@@ -25,7 +25,9 @@
  * with one the caller may not read changes neither the score nor whether the person is answered ("view":
  * "card"); on a footing every field counts ("view": "full") and the read is recorded with that footing. Asked
  * within a contact the front door is triaging (api_contact_match_items(), at the end of this file), what the
- * contact itself carries counts as well ("view": "contact"), and the audit names the contact.
+ * contact itself carries counts as well ("view": "contact"), and the audit names the contact: its postcode, a
+ * child's recorded identifiers, and the family it names (its other people, compared with the people living
+ * with each candidate: family_weight()).
  */
 #include <inttypes.h>
 #include <math.h>
@@ -40,6 +42,16 @@
 
 enum { MATCH_MAX = 10, CANDIDATES_PER_KEY = 200, RARE_FAMILY_NAME = 50 };
 
+/* The family a contact names (its other people) as evidence on a candidate: at most FAMILY_LOOKS candidates,
+ * the best, are looked at, each when its weight is within FAMILY_REACH bits of an answer (a household's
+ * evidence is worth about log2(people / household) bits at most: 18 at a million, less what the family name
+ * and postcode already said); a household of more than FAMILY_HOUSEHOLD people is read no further.
+ * FAMILY_IN_INDEX: the chance that somebody the contact names besides the person asked about is recorded in
+ * the index (living with the person, when the candidate is the person): families mostly live together, but
+ * not always, and not every one of them is recorded. */
+enum { FAMILY_LOOKS = 32, FAMILY_REACH = 16, FAMILY_HOUSEHOLD = 40, FAMILY_MAX = PINDEX_FAMILY_MAX, POOL = 48 };
+#define FAMILY_IN_INDEX 0.5
+
 typedef struct incoming {
     const char *given, *family, *dob, *sex, *postcode, *nhs, *nino, *upn;
     /* Asked within a contact (POST /api/v1/contacts/{id}/matches): the contact, and the comparisons (bits
@@ -48,6 +60,10 @@ typedef struct incoming {
     int64_t contact;
     unsigned vouched;
     int warn; /* 1: the duplicate warning on recording (answers from LINK_MATCH_WARN_PROBABILITY) */
+    /* Within a contact: the other people it names (the family), as the engine reads them, and their ids. */
+    const link_record *kin;
+    const int64_t *kin_ids;
+    int nkin;
 } incoming;
 
 typedef struct match {
@@ -59,6 +75,10 @@ typedef struct match {
     int footed;             /* 1: the caller has a footing on the person, which the evidence used */
     int from_contact;       /* 1: a value the contact carries (incoming.vouched) agreed, and counted */
     access_footing footing; /* that footing, when footed */
+    double family;          /* the weight of the family the contact names (0: not looked at) */
+    int64_t family_with;    /* the contact's person who lives with the candidate (0: nobody it names clearly does) */
+    int64_t family_member;  /* the person of the index, living with the candidate, they matched */
+    int family_looked;      /* 1: the candidate's household was compared with the contact's family */
 } match;
 
 /* Score candidate m as the caller may see it. On a footing on the person's own records (the one access
@@ -164,6 +184,61 @@ static json_t *searched_json(const incoming *in, const char *swapped, const char
                      LINK_MATCH_ANSWER_PROBABILITY, "lookups", lookups, "candidates_compared", (json_int_t)compared);
 }
 
+/* The weight of the family the contact names on candidate m (pindex_family_weight()), added to m->weight. A
+ * relative living with m says that m's household is the contact's family; so, in part, do a family name and a
+ * postcode that agree (a household shares them), and once the household is known they say nothing more of
+ * which of its members the person is. So the larger of the two is kept: the family's weight counts only for
+ * what it adds to the agreeing family name and postcode (and a new baby of a known family is answered no more
+ * often than before). A relative found nowhere there weighs what it weighs (at most a bit against). */
+static double shared_with_household(const match *m, unsigned vouched)
+{
+    return (m->contrib[LINK_C_FAMILY] > 0 ? m->contrib[LINK_C_FAMILY] : 0) +
+           (m->contrib[LINK_C_POSTCODE] > 0 && counts(LINK_C_POSTCODE, vouched) ? m->contrib[LINK_C_POSTCODE] : 0);
+}
+
+static int family_weight(http_req *req, const link_model *model, double people, const incoming *in, match *m,
+                         core_error *err)
+{
+    /* A household says at most about log2(people) bits (the family found, and the person one of it): not
+     * looked at when that, beyond what the family name and postcode said, cannot bring m to an answer. */
+    double most = log2(people > 2 ? people : 2) - shared_with_household(m, in->vouched);
+    if (m->weight + (most > 0 ? most : 0) < model->review_weight)
+        return 0;
+    pindex_family f;
+    int rc = pindex_family_weight(req->db, &req->arena, model, in->kin, in->nkin < FAMILY_MAX ? in->nkin : FAMILY_MAX,
+                                  m->id, m->contrib[LINK_C_FAMILY] > 0, FAMILY_IN_INDEX, people, FAMILY_HOUSEHOLD,
+                                  &f, err);
+    if (rc || !f.looked)
+        return rc;
+    m->family_looked = 1;
+    m->family = f.weight;
+    if (f.weight > 1) { /* somebody there is the relative, more likely than not */
+        double shared = shared_with_household(m, in->vouched);
+        m->family = f.weight > shared ? f.weight - shared : 0;
+        m->family_with = in->kin_ids[f.kin];
+        m->family_member = f.member;
+    }
+    m->weight += m->family;
+    return 0;
+}
+
+/* The card weight of m: its weight less the comparisons the caller may not see weighed (see as_seen). */
+static double card_weight(const match *m, unsigned vouched)
+{
+    double card = m->weight;
+    for (int c = 0; c < LINK_NCOMP; c++)
+        if (!counts(c, vouched) && m->lv[c])
+            card -= m->contrib[c];
+    return card;
+}
+
+static int by_reach(const void *x, const void *y)
+{
+    const match *a = x, *b = y;
+    double wa = a->weight > a->family ? a->weight : a->family, wb = b->weight > b->family ? b->weight : b->family;
+    return wa < wb ? 1 : wa > wb ? -1 : (a->id > b->id) - (a->id < b->id);
+}
+
 static int find(http_req *req, const incoming *in, int64_t exclude, json_t **out, json_t **searched,
                 core_error *err)
 {
@@ -220,35 +295,76 @@ static int find(http_req *req, const incoming *in, int64_t exclude, json_t **out
     rc = pindex_candidates(req->db, &req->arena, &keys, &st, err);
     if (rc)
         return rc;
-    match best[MATCH_MAX + 1];
-    int nbest = 0;
+    /* The candidates that may be answered: those whose weight (or card weight) reaches the threshold, or comes
+     * within FAMILY_REACH of it when the contact names a family: the best POOL of them kept aside, the
+     * households of the first FAMILY_LOOKS looked at once every candidate is scored. */
+    match best[MATCH_MAX + 1], pool[POOL + 1];
+    int nbest = 0, npool = 0;
+    double reach = in->nkin ? FAMILY_REACH : 0;
     while ((rc = store_next(st, err)) == 1) {
         const char *pc = store_col_text(st, 11, NULL);
         link_record c;
         link_record_from(&req->arena, &c, "", store_col_text(st, 1, NULL), store_col_text(st, 3, NULL),
                          store_col_text(st, 5, NULL), store_col_text(st, 7, NULL), pc, store_col_text(st, 8, NULL),
                          store_col_text(st, 9, NULL), store_col_text(st, 10, NULL));
-        match m;
+        match m = {0};
         m.id = store_col_int(st, 0);
         m.weight = link_score_pair_freq(&model, &freq, &r, &c, m.lv, m.contrib);
         compared++;
-        if (!as_seen(req, &model, &m, in->vouched))
+        double card = card_weight(&m, in->vouched);
+        if ((m.weight > card ? m.weight : card) + reach < model.review_weight)
             continue;
-        static const char *const card[] = {"id", "given_name", "middle_names", "family_name", "preferred_name",
-                                           "date_of_birth", "expected_date", "sex"};
+        m.family = card; /* the pool's order (by_reach) until the family is weighed */
+        if (npool == POOL && by_reach(&m, &pool[POOL - 1]) >= 0)
+            continue; /* no better than the pool's last: not kept (and no card made) */
+        static const char *const cardcols[] = {"id", "given_name", "middle_names", "family_name", "preferred_name",
+                                               "date_of_birth", "expected_date", "sex"};
         m.card = json_object();
         for (int k = 0; k < 8; k++) {
             store_type t = store_col_type(st, k);
-            json_object_set_new(m.card, card[k], t == STORE_NULL ? json_null()
-                                                 : t == STORE_INT ? json_integer(store_col_int(st, k))
-                                                                  : json_string(store_col_text(st, k, NULL)));
+            json_object_set_new(m.card, cardcols[k], t == STORE_NULL ? json_null()
+                                                     : t == STORE_INT ? json_integer(store_col_int(st, k))
+                                                                      : json_string(store_col_text(st, k, NULL)));
         }
+        int j; /* kept in order: the last one out when full */
+        if (npool < POOL) {
+            j = npool++;
+        } else {
+            json_decref(pool[POOL - 1].card);
+            j = POOL - 1;
+        }
+        for (; j > 0 && by_reach(&m, &pool[j - 1]) < 0; j--)
+            pool[j] = pool[j - 1];
+        pool[j] = m;
+    }
+    /* then each of the pool: its family weighed (within a contact that names one), as the caller may see it */
+    for (int i = 0; rc >= 0 && i < npool; i++) {
+        match m = pool[i];
+        pool[i].card = NULL;
+        m.family = 0;
+        int frc = in->nkin && i < FAMILY_LOOKS ? family_weight(req, &model, freq.n, in, &m, err) : 0;
+        if (frc) {
+            json_decref(m.card);
+            for (int j = i + 1; j < npool; j++)
+                json_decref(pool[j].card);
+            for (int j = 0; j < nbest; j++)
+                json_decref(best[j].card);
+            return frc;
+        }
+        if (!as_seen(req, &model, &m, in->vouched)) {
+            json_decref(m.card);
+            continue;
+        }
+        if (m.family_with)
+            m.from_contact = 1;
         best[nbest++] = m;
         qsort(best, (size_t)nbest, sizeof(best[0]), by_weight);
         if (nbest > MATCH_MAX)
             json_decref(best[--nbest].card);
     }
     if (rc < 0) {
+        for (int i = 0; i < npool; i++)
+            json_decref(pool[i].card);
         for (int i = 0; i < nbest; i++)
             json_decref(best[i].card);
         return rc;
@@ -261,6 +377,16 @@ static int find(http_req *req, const incoming *in, int64_t exclude, json_t **out
                 json_array_append_new(evidence, json_pack("{s:s,s:s,s:f}", "field", link_comparison_name(c), "level",
                                                           link_level_name(c, best[i].lv[c]), "weight",
                                                           round(best[i].contrib[c] * 100) / 100));
+        if (best[i].family_looked)
+            json_array_append_new(
+                evidence,
+                best[i].family_with
+                    ? json_pack("{s:s,s:s,s:f,s:I}", "field", "family", "level",
+                                "someone the contact names lives with them", "weight",
+                                round(best[i].family * 100) / 100, "with", (json_int_t)best[i].family_with)
+                    : json_pack("{s:s,s:s,s:f}", "field", "family", "level",
+                                "nobody else the contact names lives with them", "weight",
+                                round(best[i].family * 100) / 100));
         json_t *it = json_pack("{s:o,s:f,s:f,s:s,s:o,s:s}", "person", best[i].card, "match_weight",
                                round(best[i].weight * 100) / 100, "probability",
                                round(link_probability(best[i].weight) * 10000) / 10000, "suggestion",
@@ -286,6 +412,19 @@ static int find(http_req *req, const incoming *in, int64_t exclude, json_t **out
             json_decref(items);
             return rc;
         }
+        /* the person living with them whom somebody the contact names matched: read through the index too, for
+         * the weight it lent (shown as the contact's person it matched, never as a card of its own) */
+        if (best[i].family_with && best[i].family_member) {
+            char fd[192];
+            snprintf(fd, sizeof fd,
+                     "{\"footing\":\"person_index\",\"via\":\"contact_match_family\",\"contact\":%" PRId64
+                     ",\"candidate\":%" PRId64 "}",
+                     in->contact, best[i].id);
+            if ((rc = http_audit(req, "read", "person", best[i].family_member, fd, 0, err))) {
+                json_decref(items);
+                return rc;
+            }
+        }
     }
     *out = items;
     if (searched)
@@ -297,6 +436,8 @@ static int find(http_req *req, const incoming *in, int64_t exclude, json_t **out
             json_array_append_new(given, json_string("postcode"));
         if ((in->vouched & (1u << LINK_C_ID)) && (r.nhs_number || r.nino || r.upn))
             json_array_append_new(given, json_string("identifiers"));
+        if (in->nkin)
+            json_array_append_new(given, json_string("family"));
         json_object_set_new(*searched, "contact", json_integer(in->contact));
         json_object_set_new(*searched, "from_contact", given);
     }
@@ -490,6 +631,24 @@ static int contact_find(http_req *req, int64_t contact, incoming *in, int64_t ex
     in->contact = contact;
     in->postcode = ev.postcode;
     in->vouched |= 1u << LINK_C_POSTCODE;
+    /* the family the contact names: its other people, as recorded (the caller's own records on the contact) */
+    json_t *others;
+    if ((rc = model_contact_others(&ctx, contact, exclude, &others, err)))
+        return rc;
+    size_t n = json_array_size(others);
+    if (n > FAMILY_MAX)
+        n = FAMILY_MAX;
+    link_record *fam = n ? core_arena_alloc(&req->arena, n * sizeof(*fam)) : NULL;
+    int64_t *ids = n ? core_arena_alloc(&req->arena, n * sizeof(*ids)) : NULL;
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = json_array_get(others, i);
+        ids[i] = json_integer_value(json_object_get(o, "id"));
+        link_record_from(&req->arena, &fam[i], "", text(o, "given_name"), text(o, "family_name"),
+                         text(o, "date_of_birth"), text(o, "sex"), NULL, NULL, NULL, NULL);
+    }
+    in->kin = fam;
+    in->kin_ids = ids;
+    in->nkin = (int)n;
     return find(req, in, exclude, out, searched, err);
 }
 

@@ -191,6 +191,11 @@ int model_contact_evidence(model_ctx *ctx, int64_t contact_id, model_contact_ev 
  * children (or is restricted or merged); else 0 or the store's code. */
 int model_contact_child(model_ctx *ctx, int64_t contact_id, int64_t person_id, json_t **out, core_error *err);
 
+/* The other children contact contact_id names besides person_id (0: all of them), at most 20: *out a JSON
+ * array (arena-owned) of {id, given_name, family_name, date_of_birth, sex}, restricted and merged people left
+ * out. 0 or the store's code. */
+int model_contact_others(model_ctx *ctx, int64_t contact_id, int64_t person_id, json_t **out, core_error *err);
+
 /* Has contact contact_id a decision? 1 with its decision_date in date, 0 when undecided or absent, negative
  * with err set on a store error (model_triage.c). */
 int model_contact_decided(model_ctx *ctx, int64_t contact_id, char date[11], core_error *err);

@@ -226,6 +226,25 @@ int model_contact_child(model_ctx *ctx, int64_t contact_id, int64_t person_id, j
     return 0;
 }
 
+/* The other children contact $1 names besides person $2, as recorded (names, date of birth, sex): the family
+ * the contact names, for "already known?" asked about one of them. Restricted and merged people left out. */
+static const char SQL_CONTACT_OTHERS[] =
+    "SELECT p.id, p.given_name, p.family_name, p.date_of_birth, p.sex\n"
+    "  FROM contact_child cc\n"
+    "  JOIN person p ON p.id = cc.person_id\n"
+    " WHERE cc.contact_id = $1\n"
+    "   AND cc.person_id <> $2\n"
+    "   AND p.restricted = 0\n"
+    "   AND p.merged_into IS NULL\n"
+    " ORDER BY cc.id\n"
+    " LIMIT 20";
+
+int model_contact_others(model_ctx *ctx, int64_t contact_id, int64_t person_id, json_t **out, core_error *err)
+{
+    store_value p[] = {store_v_int(contact_id), store_v_int(person_id)};
+    return rows_json(ctx, SQL_CONTACT_OTHERS, p, 2, out, err);
+}
+
 static const char SQL_CONTACT_DECISION[] =
     "SELECT decision_date\n"
     "  FROM contact\n"

@@ -162,6 +162,28 @@ typedef struct pindex_candidate_keys {
  * current postcode, in that order; walk it with store_next(). */
 int pindex_candidates(store *s, core_arena *a, const pindex_candidate_keys *k, store_stmt **st, core_error *err);
 
+/* The household of person: the people whose current address has the person's current postcode and first
+ * line, the person among them (none when the person has no such address), restricted and merged people left
+ * out, at most limit: a statement whose rows are id, given_name, family_name, date_of_birth, sex. */
+int pindex_household(store *s, core_arena *a, int64_t person, int64_t limit, store_stmt **st, core_error *err);
+
+/* What the family a contact names is worth on candidate (pindex_family.c): kin are the contact's other people
+ * (at most PINDEX_FAMILY_MAX are used), family_agreed says whether the family name of the person asked about
+ * agreed with the candidate's, in_index is the chance that a relative named is recorded in the index, people
+ * the number of people in the index, household_max the most people of a household read. out->looked is 0 when the candidate has
+ * no current address (no weight); else out->weight is the weight in bits (log2 of the odds' factor) and, when
+ * positive, out->kin the relative that lends the most and out->member the person of the index they matched. */
+enum { PINDEX_FAMILY_MAX = 20 };
+typedef struct pindex_family {
+    int looked;
+    double weight;
+    int kin;
+    int64_t member;
+} pindex_family;
+int pindex_family_weight(store *s, core_arena *a, const link_model *model, const link_record *kin, int nkin,
+                         int64_t candidate, int family_agreed, double in_index, double people,
+                         int64_t household_max, pindex_family *out, core_error *err);
+
 /* Link runs: id, kind, dataset, model_id, started_at, finished_at, people, records, candidate_pairs, linked,
  * queued, kept, created_by. */
 int pindex_runs_list(store *s, core_arena *a, int64_t after, int64_t limit, json_t **rows, core_error *err);

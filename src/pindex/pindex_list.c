@@ -131,6 +131,28 @@ int pindex_candidates(store *s, core_arena *a, const pindex_candidate_keys *k, s
     return store_query(s, a, SQL_CANDIDATES, p, sizeof p / sizeof p[0], st, err);
 }
 
+/* The people who live with person $1: everyone whose current address has the person's current postcode and
+ * first line (as the front door's check compares a candidate's household with the family a contact names),
+ * the person among them, restricted and merged people left out. No row when the person has no current address
+ * with a postcode. At most $2 rows. */
+static const char SQL_HOUSEHOLD[] =
+    "WITH home AS (SELECT postcode, lower(trim(line1)) AS line1 FROM person_address\n"
+    "               WHERE person_id = $1 AND to_date IS NULL AND postcode IS NOT NULL\n"
+    "               ORDER BY id DESC LIMIT 1)\n"
+    "SELECT p.id, p.given_name, p.family_name, p.date_of_birth, p.sex\n"
+    "  FROM home\n"
+    "  JOIN person_address a ON a.postcode = home.postcode AND a.to_date IS NULL\n"
+    "                       AND lower(trim(a.line1)) = home.line1\n"
+    "  JOIN person p ON p.id = a.person_id\n"
+    " WHERE p.restricted = 0 AND p.merged_into IS NULL\n"
+    " LIMIT $2";
+
+int pindex_household(store *s, core_arena *a, int64_t person, int64_t limit, store_stmt **st, core_error *err)
+{
+    store_value p[] = {store_v_int(person), store_v_int(limit)};
+    return store_query(s, a, SQL_HOUSEHOLD, p, 2, st, err);
+}
+
 int pindex_runs_list(store *s, core_arena *a, int64_t after, int64_t limit, json_t **rows, core_error *err)
 {
     store_value p[] = {store_v_int(after), store_v_int(limit)};

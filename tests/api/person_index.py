@@ -525,8 +525,63 @@ def main():
         searched = (doc or {}).get("searched") or {}
         lookups = {(x.get("by"), x.get("value")) for x in searched.get("lookups", [])}
         check(st == 200 and doc.get("items") == [] and searched.get("contact") == right_c
-              and searched.get("from_contact") == ["postcode"] and ("postcode", apc) in lookups,
+              and searched.get("from_contact") == ["postcode", "family"] and ("postcode", apc) in lookups,
               "issue_15_nobody_answered_within_a_contact_says_what_was_searched", (st, doc))
+
+        # issue 15: the family a contact names (its other people) weighs on each candidate: one of them living
+        # with the candidate in the index (the same current address) lends its weight ("family", naming the
+        # contact's person it matched, never the one it matched in the index), one living elsewhere takes a
+        # little away, and the person it matched is read through the index in the audit trail
+        line1 = sql.execute("SELECT line1 FROM person_address WHERE person_id = ? AND to_date IS NULL"
+                            " ORDER BY id DESC LIMIT 1", (apid,)).fetchone()[0]
+        mate_body = {"given_name": "Tamsin", "family_name": afamily, "date_of_birth": "2015-04-09", "sex": "F"}
+        st, doc = api(LEAD, "POST", "/api/v1/people", mate_body)
+        mate = (doc or {}).get("id", 0)
+        st2, doc2 = api(LEAD, "POST", "/api/v1/people/%d/addresses" % mate,
+                        {"address_type": "home", "line1": line1, "postcode": apc})
+        check(st == st2 == 201, "issue_15_a_relative_recorded_at_the_candidates_address", (st, doc, st2, doc2))
+        moved = dict(probe, family_name="Quillfeather-Amadi")  # a new family name, and a new address
+        elsewhere = "SW1A 2AA" if apc != "SW1A 2AA" else "LE1 1AA"
+        seq = trail.execute("SELECT coalesce(max(seq), 0) FROM audit_event").fetchone()[0]
+
+        def contact_naming(*people):
+            cid = (contact("frontdoor1", family_postcode=elsewhere)[1] or {}).get("id", 0)
+            ids = []
+            for body in people:
+                pid_ = (api("frontdoor1", "POST", "/api/v1/people", body)[1] or {}).get("id", 0)
+                api("frontdoor1", "POST", "/api/v1/contacts/%d/children" % cid, {"person_id": pid_})
+                ids.append(pid_)
+            return cid, ids
+
+        lone_c, _ = contact_naming()
+        fam_c, (named_mate,) = contact_naming(dict(mate_body, given_name="Tamsyn"))  # as the caller spelt it
+        far_c, _ = contact_naming({"given_name": "Ottoline", "family_name": "Zzyzx", "date_of_birth": "1911-01-01",
+                                   "sex": "F"})
+        st1, _, lone = within("frontdoor1", lone_c, moved)
+        st2, doc2, fam = within("frontdoor1", fam_c, moved)
+        st3, _, far = within("frontdoor1", far_c, moved)
+        ev = {e.get("field"): e for e in (fam or {}).get("evidence", [])}
+        check(st1 == st2 == st3 == 200 and fam and fam.get("view") == "contact"
+              and (ev.get("family") or {}).get("weight", 0) > 0 and ev["family"].get("with") == named_mate
+              and mate not in ev["family"].values()
+              and (not lone or (lone.get("match_weight") < fam.get("match_weight")
+                                and "family" not in {e.get("field") for e in lone.get("evidence", [])}))
+              and mate not in [(x.get("person") or {}).get("id") for x in doc2.get("items", [])],
+              "issue_15_a_relative_the_contact_names_living_with_the_candidate_counts", (lone, fam, doc2))
+        far_ev = {e.get("field"): e for e in (far or {}).get("evidence", [])}
+        check(not far or ((far_ev.get("family") or {}).get("weight", 0) < 0
+                          and far.get("match_weight") < fam.get("match_weight")),
+              "issue_15_a_relative_living_elsewhere_takes_a_little_away", far)
+        for _ in range(30):  # the trail's writer commits in groups
+            mate_reads = [json.loads(d) for (d,) in trail.execute(
+                "SELECT detail FROM audit_event WHERE seq > ? AND action = 'read' AND target_table = 'person'"
+                " AND target_id = ?", (seq, mate))]
+            if mate_reads:
+                break
+            time.sleep(0.1)
+        check(any(r.get("via") == "contact_match_family" and r.get("contact") == fam_c and r.get("candidate") == apid
+                  for r in mate_reads),
+              "issue_15_the_relative_matched_in_the_index_is_read_in_the_audit_trail", mate_reads)
     finally:
         problem = server.stop()
         check(problem is None, "the server stops cleanly", problem)
