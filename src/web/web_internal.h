@@ -41,6 +41,9 @@ web_raw web_render(core_buf *b);
 /* Reply status with main inside the layout, titled "PAGE – Hearth – COUNCIL" (with "Error: " first when
  * error is 1). */
 int web_reply_page(http_req *req, int status, const char *page_title, int error, web_raw main);
+/* The same, refreshing itself every refresh seconds (a <meta http-equiv="refresh">: works without JavaScript;
+ * 0: never), for a page following work that is still going on (web_jobs.c). */
+int web_reply_page_refresh(http_req *req, int status, const char *page_title, int error, int refresh, web_raw main);
 
 /* Fragments. */
 web_raw web_th(http_req *req, const char *const *heads, size_t n);
@@ -110,5 +113,16 @@ int web_fd_decide(http_req *req);
 int web_team_worklist(http_req *req, core_buf *out, core_error *err);
 int web_team_allocate_form(http_req *req);
 int web_team_allocate(http_req *req);
+/* Background work (web_jobs.c): the jobs one can see, one job (refreshing while it runs), cancelling it, its
+ * file; and starting a job where the work is asked for: a request's pack, Annex A, a partner import. */
+int web_jobs_list(http_req *req);
+int web_job(http_req *req);
+int web_job_cancel(http_req *req);
+int web_job_output(http_req *req);
+int web_job_pack(http_req *req);
+int web_annex_a_form(http_req *req);
+int web_annex_a_start(http_req *req);
+int web_import_form(http_req *req);
+int web_import_start(http_req *req);
 
 #endif
