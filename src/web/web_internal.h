@@ -28,6 +28,7 @@ struct web_app {
     size_t nassets;
     char *css_href, *init_href; /* the stylesheet's and the start-up script's paths (named by their hash) */
     char *known_href;           /* the front door's "already known?" script (web_fd_known.c), likewise */
+    char *jobs_href;            /* the script that keeps a job's progress up to date (web_jobs.c), likewise */
     char *council;
 };
 
@@ -41,9 +42,6 @@ web_raw web_render(core_buf *b);
 /* Reply status with main inside the layout, titled "PAGE – Hearth – COUNCIL" (with "Error: " first when
  * error is 1). */
 int web_reply_page(http_req *req, int status, const char *page_title, int error, web_raw main);
-/* The same, refreshing itself every refresh seconds (a <meta http-equiv="refresh">: works without JavaScript;
- * 0: never), for a page following work that is still going on (web_jobs.c). */
-int web_reply_page_refresh(http_req *req, int status, const char *page_title, int error, int refresh, web_raw main);
 
 /* Fragments. */
 web_raw web_th(http_req *req, const char *const *heads, size_t n);
@@ -116,6 +114,9 @@ int web_team_allocate(http_req *req);
 /* Background work (web_jobs.c): the jobs one can see, one job (refreshing while it runs), cancelling it, its
  * file; and starting a job where the work is asked for: a request's pack, Annex A, a partner import. */
 int web_jobs_list(http_req *req);
+/* The script that keeps the progress of running work up to date in place (served as an asset of its own,
+ * loaded by the start-up module only on a page with the region #job-live). */
+const char *web_jobs_script(void);
 int web_job(http_req *req);
 int web_job_cancel(http_req *req);
 int web_job_output(http_req *req);

@@ -2,10 +2,15 @@
  * web_jobs.c — "Background work": the long work Hearth does as jobs (src/jobs/), as its people follow it.
  *
  *   GET  /jobs                 the jobs one can see, newest first: what, who started it, state, progress
- *   GET  /jobs/{id}            one job: its state and progress (the page refreshes itself while it is queued or
- *                              running: a <meta http-equiv="refresh">, so it works with JavaScript off), what
- *                              went wrong when it failed, a cancel button while it can be cancelled, and the
- *                              download when it has succeeded and made a file
+ *   GET  /jobs/{id}            one job: its state and progress, what went wrong when it failed, a cancel
+ *                              button while it can be cancelled, and the download when it has succeeded and
+ *                              made a file
+ *
+ * While work runs, what shows it is the region #job-live (template job_live.html) with a "Check progress" link
+ * to the page itself, so everything works with JavaScript off; with it on, hearth-jobs.js (web_jobs_script)
+ * fetches the page again every few seconds and puts the new region's content in place, announced politely,
+ * until the work has finished. Not a <meta http-equiv="refresh">: a page that reloads itself on a timer fails
+ * WCAG 2.2.1 (timing adjustable), and moves a screen reader back to the top.
  *   POST /jobs/{id}/cancel     cancel it (POST with the CSRF token), then back to its page
  *   GET  /jobs/{id}/output     its file, as the API's download
  *
@@ -22,7 +27,43 @@
 #include "web/web_qform.h"
 #include "web/web_widgets.h"
 
-enum { JOBS_SHOWN = 100, JOBS_REFRESH_SECONDS = 5 };
+enum { JOBS_SHOWN = 100 };
+
+const char *web_jobs_script(void)
+{
+    return "// Hearth: the progress of background work, kept up to date in place. The page works without this\n"
+           "// script (its \"Check progress\" link); here the page is fetched again every few seconds and the\n"
+           "// content of its region #job-live, rendered and escaped by Hearth, replaces this one's, until the\n"
+           "// work has finished (data-running is then false).\n"
+           "const every = 3000\n"
+           "const tick = () => {\n"
+           "  const region = document.getElementById('job-live')\n"
+           "  if (!region || region.dataset.running !== 'true') return\n"
+           "  fetch(window.location.pathname, { credentials: 'same-origin', redirect: 'manual' })\n"
+           "    .then((r) => (r.ok ? r.text() : null))\n"
+           "    .then((html) => {\n"
+           "      if (html === null) return\n"
+           "      const next = new DOMParser().parseFromString(html, 'text/html').getElementById('job-live')\n"
+           "      if (!next) return\n"
+           "      region.innerHTML = next.innerHTML\n"
+           "      region.dataset.running = next.dataset.running\n"
+           "      setTimeout(tick, every)\n"
+           "    })\n"
+           "    .catch(() => {})\n"
+           "}\n"
+           "setTimeout(tick, every)\n";
+}
+
+/* The region showing work going on (job_live.html): a link to check its progress while it runs. */
+static web_raw live(http_req *req, int going, web_raw body)
+{
+    core_buf *b = web_buf(req);
+    web_tpl_job_live(b, &(web_tpl_job_live_args){.running = going ? "true" : "false",
+                                                 .body = body,
+                                                 .check_href = going ? req->path : NULL,
+                                                 .check_text = web_str(WEB_S_JOBS_CHECK)});
+    return web_render(b);
+}
 
 static void add(core_buf *out, web_raw r)
 {
@@ -191,14 +232,13 @@ int web_jobs_list(http_req *req)
     web_raw table = json_array_size(items)
                         ? web_table(req, web_str(WEB_S_JOBS_TITLE), web_th(req, heads, 6), web_render(rows))
                         : web_paragraph(req, web_str(WEB_S_JOBS_NONE));
-    web_raw parts[] = {any_running ? web_paragraph(req, web_str(WEB_S_JOBS_REFRESHING)) : (web_raw){NULL}, table,
-                       start_links(req)};
-    web_raw body = web_join(req, parts, 3);
+    web_raw parts[] = {live(req, any_running, table), start_links(req)};
+    web_raw body = web_join(req, parts, 2);
     json_decref(s.items);
     json_decref(page);
     web_raw pg = web_page(req, "full", (web_raw){NULL}, (web_raw){NULL}, NULL, web_str(WEB_S_JOBS_TITLE),
                           web_str(WEB_S_JOBS_INTRO), body);
-    return web_reply_page_refresh(req, 200, web_str(WEB_S_JOBS_TITLE), 0, any_running ? JOBS_REFRESH_SECONDS : 0, pg);
+    return web_reply_page(req, 200, web_str(WEB_S_JOBS_TITLE), 0, pg);
 }
 
 /* What the job was asked to do, from its params: a file's name, a dataset, a date (never personal data). */
@@ -229,7 +269,7 @@ int web_job(http_req *req)
         return http_reply_error(req, &err);
     staff s = {NULL, 0};
     const char *kind = web_json_text(req, job, "kind"), *state = web_json_text(req, job, "state");
-    int live = running(state), asked = json_is_true(json_object_get(job, "cancel_requested"));
+    int live_now = running(state), asked = json_is_true(json_object_get(job, "cancel_requested"));
     core_buf *rows = web_buf(req);
     web_summary_row(req, rows, web_str(WEB_S_JOBS_COL_KIND), kind_words(kind));
     web_summary_row(req, rows, web_str(WEB_S_JOBS_COL_BY), started_by(req, &s, job));
@@ -240,7 +280,7 @@ int web_job(http_req *req)
         web_summary_row(req, rows, web_str(WEB_S_JOBS_COL_PROGRESS), progress);
     json_t *p = json_object_get(job, "progress");
     const char *step = web_json_text(req, p, "message");
-    if (step && live)
+    if (step && live_now)
         web_summary_row(req, rows, web_str(WEB_S_JOBS_STEP), step);
     web_summary_row(req, rows, web_str(WEB_S_JOBS_COL_ASKED), web_json_text(req, job, "created_at"));
     const char *t;
@@ -257,7 +297,7 @@ int web_job(http_req *req)
             web_summary_row(req, rows, web_str(WEB_S_JOBS_ERROR_HINT), t);
     }
     core_buf *body = web_buf(req);
-    if (live)
+    if (live_now)
         add(body, web_paragraph(req, web_str(asked ? WEB_S_JOBS_CANCEL_ASKED : WEB_S_JOBS_REFRESHING)));
     add(body, web_summary(req, rows));
     if (state && strcmp(state, "succeeded") == 0 && kind_has_file(kind)) {
@@ -265,9 +305,12 @@ int web_job(http_req *req)
                                   web_str(WEB_S_JOBS_DOWNLOAD), 0));
         add(body, web_paragraph(req, web_str(WEB_S_JOBS_DOWNLOAD_NOTE)));
     }
-    if (live && !asked)
+    if (live_now && !asked)
         add(body, web_button_form(req, core_arena_printf(&req->arena, "/jobs/%" PRId64 "/cancel", id),
                                   web_str(WEB_S_JOBS_CANCEL), NULL, 1));
+    web_raw shown = live(req, live_now, web_render(body));
+    body = web_buf(req);
+    add(body, shown);
     core_buf *links = web_buf(req);
     web_link_item(links, "/jobs", web_str(WEB_S_JOBS_ALL));
     add(body, web_links(req, links));
@@ -276,7 +319,7 @@ int web_job(http_req *req)
                           NULL, web_render(body));
     json_decref(s.items);
     json_decref(job);
-    return web_reply_page_refresh(req, 200, heading, 0, live ? JOBS_REFRESH_SECONDS : 0, pg);
+    return web_reply_page(req, 200, heading, 0, pg);
 }
 
 int web_job_cancel(http_req *req)

@@ -42,11 +42,6 @@ static const char *role_words(http_req *req)
 
 int web_reply_page(http_req *req, int status, const char *page_title, int error, web_raw main)
 {
-    return web_reply_page_refresh(req, status, page_title, error, 0, main);
-}
-
-int web_reply_page_refresh(http_req *req, int status, const char *page_title, int error, int refresh, web_raw main)
-{
     const web_app *app = web_app_of(req);
     const char *council = app && app->council ? app->council : "";
     char csrf[AUTH_CSRF_CHARS + 1] = "";
@@ -61,7 +56,6 @@ int web_reply_page_refresh(http_req *req, int status, const char *page_title, in
     web_tpl_layout_args a = {
         .lang = web_str(WEB_S_LANG),
         .title = title,
-        .refresh = refresh > 0 ? core_arena_printf(&req->arena, "%d", refresh) : NULL,
         .css_href = app && app->css_href ? app->css_href : "/assets/govuk-frontend.min.css",
         .skip_link = web_str(WEB_S_SKIP_LINK),
         .service = web_str(WEB_S_SERVICE),
