@@ -153,28 +153,19 @@ static const char *output_permission(const char *kind)
     return NULL;
 }
 
-/* Hand a local error to the caller's: its code. */
-static int api_job_fail(core_error *to, const core_error *from)
+int api_job_output_do(http_req *req, int64_t id, api_job_file *file, core_error *err)
 {
-    *to = *from;
-    return from->code;
-}
-
-int api_job_output_do(http_req *req, int64_t id, api_job_file *file, core_error *errp)
-{
-    core_error err;
-    core_error_clear(&err);
     json_t *job;
-    if (visible_job(req, id, &job, &err))
-        return api_job_fail(errp, &err);
+    if (visible_job(req, id, &job, err))
+        return err->code;
     const char *kind = core_arena_strdup(&req->arena, json_string_value(json_object_get(job, "kind")));
     const char *state = core_arena_strdup(&req->arena, json_string_value(json_object_get(job, "state")));
     int own = json_integer_value(json_object_get(job, "created_by")) == req->who.user_id;
     json_decref(job);
     const char *perm = output_permission(kind);
     if (!perm) {
-        core_error_set(&err, CORE_E_NOT_FOUND, "a %s job makes no file", kind);
-        return api_job_fail(errp, &err);
+        core_error_set(err, CORE_E_NOT_FOUND, "a %s job makes no file", kind);
+        return err->code;
     }
     /* Whoever asked for it, or governance (the DPO answers for every pack and return), and either way only
      * while holding the product's own permission: the administrator, who sees every job, never has its file. */
@@ -183,38 +174,38 @@ int api_job_output_do(http_req *req, int64_t id, api_job_file *file, core_error 
     core_error_clear(&why);
     if (!(own || access_role_of(&req->who) == ACCESS_ROLE_GOVERNANCE) ||
         access_decide(NULL, &req->who, perm, &none, NULL, &why) != ACCESS_ALLOW) {
-        core_error_set(&err, CORE_E_FORBIDDEN, "job %" PRId64 "'s file is for whoever asked for it, or governance",
+        core_error_set(err, CORE_E_FORBIDDEN, "job %" PRId64 "'s file is for whoever asked for it, or governance",
                        id);
-        core_error_hint(&err, "a %s file is had under %s", kind, perm);
-        api_refusal_audit(req, perm, "job", id, &err); /* err: the audit's own, if it fails */
-        return api_job_fail(errp, &err);
+        core_error_hint(err, "a %s file is had under %s", kind, perm);
+        api_refusal_audit(req, perm, "job", id, err); /* err: the audit's own, if it fails */
+        return err->code;
     }
     if (strcmp(state, "succeeded") != 0) {
-        core_error_set(&err, CORE_E_CONFLICT, "job %" PRId64 " is %s: its file comes when it succeeds", id, state);
-        core_error_hint(&err, "follow it at /api/v1/jobs/%" PRId64, id);
-        return api_job_fail(errp, &err);
+        core_error_set(err, CORE_E_CONFLICT, "job %" PRId64 " is %s: its file comes when it succeeds", id, state);
+        core_error_hint(err, "follow it at /api/v1/jobs/%" PRId64, id);
+        return err->code;
     }
     jobs_output_info o;
-    if (jobs_output_info_get(req->db, id, &o, &err))
-        return api_job_fail(errp, &err);
+    if (jobs_output_info_get(req->db, id, &o, err))
+        return err->code;
     if (jobs_output_expired(&o)) {
-        core_error_set(&err, CORE_E_GONE, "job %" PRId64 "'s file was kept until %s and is gone", id, o.expires_at);
-        core_error_hint(&err, "files of jobs are kept %d days: start the job again", JOBS_OUTPUT_DAYS);
-        return api_job_fail(errp, &err);
+        core_error_set(err, CORE_E_GONE, "job %" PRId64 "'s file was kept until %s and is gone", id, o.expires_at);
+        core_error_hint(err, "files of jobs are kept %d days: start the job again", JOBS_OUTPUT_DAYS);
+        return err->code;
     }
     /* On the record, durably, before a byte is sent. */
     json_t *d = json_pack("{s:s,s:s,s:I,s:s}", "kind", kind, "name", o.name, "bytes", (json_int_t)o.size, "digest",
                           o.digest);
     char *dj = d ? json_dumps(d, JSON_COMPACT) : NULL;
     json_decref(d);
-    int rc = http_audit(req, "download", "job", id, dj, 1, &err);
+    int rc = http_audit(req, "download", "job", id, dj, 1, err);
     free(dj);
     char *data = NULL;
     size_t len = 0;
     if (rc == 0)
-        rc = jobs_output_read(req->db, id, &data, &len, &err);
+        rc = jobs_output_read(req->db, id, &data, &len, err);
     if (rc)
-        return api_job_fail(errp, &err);
+        return err->code;
     file->content_type = core_arena_strdup(&req->arena, o.content_type);
     file->name = core_arena_strdup(&req->arena, o.name);
     file->data = data;

@@ -380,12 +380,10 @@ static void multipart_parse(http_req *req)
         req->form = NULL;
         return;
     }
-    for (struct http_form_field *f = req->form; f; f = f->next) {
-        size_t len = 0;
-        char *v = f->data->len ? f->data->data : "";
-        len = f->data->len;
-        f->len = len;
-        f->value = memchr(v, '\0', len) ? NULL : core_arena_strndup(&req->arena, v, len);
+    for (struct http_form_field *f = req->form; f; f = f->next) { /* a file's bytes are http_form_file's only */
+        const char *v = f->data->len ? f->data->data : "";
+        f->len = f->data->len;
+        f->value = f->filename || memchr(v, '\0', f->len) ? NULL : core_arena_strndup(&req->arena, v, f->len);
     }
 }
 

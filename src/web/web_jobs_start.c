@@ -158,9 +158,9 @@ int web_import_start(http_req *req)
     core_error_clear(&err);
     import_answers a = {0};
     a.dataset = web_field(req, "dataset", IMPORT_DATASET_NAME_MAX * 4);
-    if (!a.dataset || !*a.dataset)
+    if (a.dataset && !*a.dataset)
         a.e_dataset = web_str(WEB_S_IMPORT_ERR_DATASET);
-    else if (!import_dataset_name_ok(a.dataset))
+    else if (!a.dataset || !import_dataset_name_ok(a.dataset)) /* NULL: far longer than any name */
         a.e_dataset = web_str(WEB_S_IMPORT_ERR_DATASET_BAD);
     const char *mname = NULL, *mdata = NULL, *fname = NULL, *fdata = NULL;
     size_t mlen = 0, flen = 0;
