@@ -9,6 +9,7 @@ const { check, signIn, signOut } = require('./lib');
 const { tab } = require('./journeys');
 const { sql } = require('./casework');
 
+const TODAY = (process.env.HEARTH_NOW || '2026-11-23T12:00:00Z').slice(0, 10); // the test clock's date
 const WAIT_MS = 120000; // how long a job may take before the check fails (a deadline, never a timing)
 
 async function dpoPack(ctx) {
@@ -17,16 +18,16 @@ async function dpoPack(ctx) {
   // a subject-access request, registered over the API as the register's own form would (the page's session)
   const person = Number(sql(ctx.db, 'SELECT min(person_id) FROM family_member'));
   await t.go('/governance', 'governance before the request');
-  const made = await t.page.evaluate(async (p) => {
+  const made = await t.page.evaluate(async ([p, today]) => {
     const csrf = document.querySelector('input[name=csrf_token]').value;
     const r = await fetch('/api/v1/requests', {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
       body: JSON.stringify({ kind: 'access', person_id: p, requester: 'self', requester_name: 'The person',
-        received_on: '2026-11-23' }),
+        received_on: today }),
     });
     return { status: r.status, body: await r.json() };
-  }, person);
+  }, [person, TODAY]);
   check('dpo pack: the access request is registered', made.status === 201, made);
   const rid = made.body.id;
   await t.go('/governance', 'governance with the request');
