@@ -19,7 +19,9 @@ Checks:
   - cancelling from the page (CSRF refused; then the job stops, cancelled);
   - Annex A: every error of the form in the error summary and beside its field, nothing queued; then queued;
   - a partner's file sent as multipart/form-data: each missing or bad part named in the error summary, nothing
-    queued, CSRF refused; then imported, its file name (hostile text) shown escaped;
+    queued, CSRF refused; hostile bodies (no boundary, cut short, a boundary that never comes, empty, a NUL in
+    a field) refused with a 4xx and nothing queued; multipart refused (415) by a page that takes no file; then
+    imported, its file name (hostile text) shown escaped;
   - a job's error (hostile text put in the database as a job could have it) shown escaped.
 
 Prints one line per check and `background: N passed, N failed` (`background_pg` on PostgreSQL).
@@ -341,6 +343,25 @@ def run(hearth, db, tmp, hold, port, logins):
         check("the import runs to the end", "Download the file" in html, html[-1500:])
         check("the file's name from the browser is shown escaped",
               "<b>x</b>" not in html and "&lt;b&gt;x&lt;/b&gt;" in html, html[-1500:])
+    # hostile multipart bodies: refused, never a server error, nothing queued
+    before = jobs_count()
+    body, ctype = multipart({"csrf_token": csrf, "dataset": "web_upload"},
+                            {"mapping": ("m.json", mapping, "application/json"), "file": ("p.csv", csv_bytes,
+                                                                                         "text/csv")})
+    hostile = [("no boundary", "multipart/form-data", body),
+               ("a body cut short", ctype, body[:len(body) // 2]),
+               ("a boundary that never comes", ctype.replace("boundary=", "boundary=x"), body),
+               ("an empty body", ctype, b"")]
+    for what, ct, raw in hostile:
+        st, _, _ = analyst.go("POST", "/imports/new", headers={"Content-Type": ct}, raw_body=raw)
+        check("an upload with %s is refused (4xx), nothing queued" % what, 400 <= st < 500 and jobs_count() == before,
+              st)
+    st, _, html = upload(analyst, {"csrf_token": csrf, "dataset": "web\u0000upload"},
+                         {"mapping": ("m.json", mapping, "application/json"), "file": ("p.csv", csv_bytes, "text/csv")})
+    check("a dataset name holding a NUL byte is refused in the error summary, nothing queued",
+          st == 400 and 'href="#dataset"' in html and jobs_count() == before, st)
+    st, _, _ = analyst.go("POST", "/returns/annex-a", headers={"Content-Type": ctype}, raw_body=body)
+    check("a page that takes no file refuses multipart/form-data (415)", st == 415, st)
     st, _, _ = upload(prac, {"csrf_token": web.hidden_csrf(prac.go("GET", "/jobs")[2]), "dataset": "web_upload"},
                       {"mapping": ("m.json", mapping, "application/json"), "file": ("p.csv", csv_bytes, "text/csv")})
     check("a practitioner's upload is refused (403)", st == 403, st)
