@@ -183,6 +183,31 @@ int api_job_get(http_req *req);
 int api_job_cancel(http_req *req);
 int api_job_accepted(http_req *req, int64_t id);
 int api_job_output(http_req *req);
+/* What those routes do, shared with the pages (web_jobs.c), each with the API's own access decision and audit
+ * events. api_job_items: GET /api/v1/jobs's page (mine: only the caller's, as ?mine=true; else what the caller
+ * sees), *out a new reference {"items", "next"}. api_job_read: one job the caller may see (*out a new
+ * reference; CORE_E_NOT_FOUND for another's). api_job_cancel_do: POST .../cancel, *out the job after it (a new
+ * reference), *state "cancelled" or "running". api_job_output_do: GET .../output's checks and its durable
+ * "download" event, then the file (data malloc'd, the caller's: http_reply_bytes takes it; names arena
+ * strings). api_job_wake: wake the server's job workers after a job is queued. Each 0, or the code with err
+ * set. */
+typedef struct api_job_file {
+    const char *content_type, *name;
+    char *data;
+    size_t len;
+} api_job_file;
+int api_job_items(http_req *req, int mine, int64_t after, int64_t limit, json_t **out, core_error *err);
+int api_job_read(http_req *req, int64_t id, json_t **out, core_error *err);
+int api_job_cancel_do(http_req *req, int64_t id, json_t **out, const char **state, core_error *err);
+int api_job_output_do(http_req *req, int64_t id, api_job_file *file, core_error *err);
+void api_job_wake(http_req *req);
+/* The routes that queue a job, shared with the pages: a request's pack (POST /api/v1/requests/{id}/pack),
+ * Annex A (POST /api/v1/returns/annex-a, body {as_of?, format?, list?}) and a partner import (POST
+ * /api/v1/imports, the API's body): the same checks, the same audit events; *job the job queued (the caller
+ * wakes the workers: api_job_wake). 0, or the code with err set (and req->problems unset): nothing queued. */
+int api_request_pack_job_do(http_req *req, int64_t request, int64_t *job, core_error *err);
+int api_return_annex_a_job_do(http_req *req, json_t *body, int64_t *job, core_error *err);
+int api_import_create_do(http_req *req, json_t *body, int64_t *job, core_error *err);
 int api_import_create(http_req *req);
 /* POST /api/v1/retention-plans/{id}/run (api_retention.c): an approved plan carried out as a job. */
 int api_retention_plan_run(http_req *req);

@@ -53,37 +53,45 @@ int api_import_create(http_req *req)
     core_error err;
     core_error_clear(&err);
     json_t *body;
+    int64_t job = 0;
+    if (http_body_json(req, &body, &err) || api_import_create_do(req, body, &job, &err))
+        return http_reply_error(req, &err);
+    return api_job_accepted(req, job);
+}
+
+int api_import_create_do(http_req *req, json_t *body, int64_t *job, core_error *err)
+{
+    *job = 0;
     const char *dataset = NULL, *csv = NULL, *file = NULL, *section = NULL;
     int64_t agency = 0;
-    if (http_body_json(req, &body, &err) ||
-        api_body_only(body, "dataset,mapping,csv,file_name,section,agency_id", &err) ||
-        api_body_text(body, "dataset", 1, 1, 64, &dataset, &err) ||
-        api_body_text(body, "file_name", 0, 1, IMPORT_NAME_MAX, &file, &err) ||
-        api_body_text(body, "section", 0, 1, 64, &section, &err) || api_body_id(body, "agency_id", &agency, &err))
-        return http_reply_error(req, &err);
+    if (api_body_only(body, "dataset,mapping,csv,file_name,section,agency_id", err) ||
+        api_body_text(body, "dataset", 1, 1, 64, &dataset, err) ||
+        api_body_text(body, "file_name", 0, 1, IMPORT_NAME_MAX, &file, err) ||
+        api_body_text(body, "section", 0, 1, 64, &section, err) || api_body_id(body, "agency_id", &agency, err))
+        return err->code;
     json_t *mapping = json_object_get(body, "mapping"), *text = json_object_get(body, "csv");
     if (!json_is_object(mapping) || !json_is_string(text)) {
-        core_error_set(&err, mapping && text ? CORE_E_WRONG_TYPE : CORE_E_MISSING_FIELD,
+        core_error_set(err, mapping && text ? CORE_E_WRONG_TYPE : CORE_E_MISSING_FIELD,
                        "mapping (an object) and csv (the file's text) are required");
-        core_error_hint(&err, "the mapping is what `hearth import --mapping FILE` reads; csv is the file, as UTF-8");
-        return http_reply_error(req, &err);
+        core_error_hint(err, "the mapping is what `hearth import --mapping FILE` reads; csv is the file, as UTF-8");
+        return err->code;
     }
     if (!import_dataset_name_ok(dataset)) {
-        core_error_set(&err, CORE_E_INVALID_VALUE, "dataset is not a usable dataset name");
-        core_error_hint(&err, "letters, digits, '_', '-' and '.', at most %d", IMPORT_DATASET_NAME_MAX);
-        return http_reply_error(req, &err);
+        core_error_set(err, CORE_E_INVALID_VALUE, "dataset is not a usable dataset name");
+        core_error_hint(err, "letters, digits, '_', '-' and '.', at most %d", IMPORT_DATASET_NAME_MAX);
+        return err->code;
     }
     csv = json_string_value(text);
     size_t len = json_string_length(text);
     if (memchr(csv, 0, len)) {
-        core_error_set(&err, CORE_E_INVALID_VALUE, "csv holds a NUL character");
-        return http_reply_error(req, &err);
+        core_error_set(err, CORE_E_INVALID_VALUE, "csv holds a NUL character");
+        return err->code;
     }
     char *mj = json_dumps(mapping, JSON_COMPACT);
     link_mapping m;
-    int rc = mj ? link_mapping_parse(mj, strlen(mj), &m, &err) : core_error_set(&err, CORE_E_INTERNAL, "out of memory");
+    int rc = mj ? link_mapping_parse(mj, strlen(mj), &m, err) : core_error_set(err, CORE_E_INTERNAL, "out of memory");
     if (rc == 0) {
-        rc = file_fits(csv, len, &m, &err);
+        rc = file_fits(csv, len, &m, err);
         link_mapping_free(&m);
     }
     json_t *params = NULL;
@@ -94,20 +102,17 @@ int api_import_create(http_req *req)
     json_decref(params);
     free(mj);
     if (rc == 0 && !pj)
-        rc = core_error_set(&err, CORE_E_INTERNAL, "out of memory");
-    int64_t job = 0;
+        rc = core_error_set(err, CORE_E_INTERNAL, "out of memory");
     if (rc == 0)
         rc = jobs_create_with_input(req->db, "partner_import", req->who.user_id, pj, file ? file : "upload.csv",
-                                    "text/csv; charset=utf-8", csv, len, &job, &err);
+                                    "text/csv; charset=utf-8", csv, len, job, err);
     if (rc == 0) { /* the parameters say which dataset and mapping, never a row */
         json_t *d = json_pack("{s:s,s:I}", "dataset", dataset, "bytes", (json_int_t)len);
         char *dj = d ? json_dumps(d, JSON_COMPACT) : NULL;
         json_decref(d);
-        rc = http_audit(req, "create", "job", job, dj, 1, &err);
+        rc = http_audit(req, "create", "job", *job, dj, 1, err);
         free(dj);
     }
     free(pj);
-    if (rc)
-        return http_reply_error(req, &err);
-    return api_job_accepted(req, job);
+    return rc ? err->code : 0;
 }

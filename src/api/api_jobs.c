@@ -55,6 +55,11 @@ static int reply(http_req *req, int status, json_t *out)
     return rc;
 }
 
+int api_job_read(http_req *req, int64_t id, json_t **out, core_error *err)
+{
+    return visible_job(req, id, out, err);
+}
+
 int api_job_get(http_req *req)
 {
     core_error err;
@@ -63,6 +68,12 @@ int api_job_get(http_req *req)
     if (visible_job(req, req->ids[0], &job, &err))
         return http_reply_error(req, &err);
     return reply(req, 200, job);
+}
+
+int api_job_items(http_req *req, int mine, int64_t after, int64_t limit, json_t **out, core_error *err)
+{
+    int own = !sees_all(req) || mine;
+    return jobs_list(req->db, own ? req->who.user_id : 0, after, limit, out, err);
 }
 
 int api_job_list(http_req *req)
@@ -80,18 +91,37 @@ int api_job_list(http_req *req)
         core_error_set(&err, CORE_E_BAD_PARAMETER, "mine is true or false");
         return http_reply_error(req, &err);
     }
-    int own = !sees_all(req) || (mine && strcmp(mine, "true") == 0);
     json_t *out;
-    if (jobs_list(req->db, own ? req->who.user_id : 0, after, limit, &out, &err))
+    if (api_job_items(req, mine && strcmp(mine, "true") == 0, after, limit, &out, &err))
         return http_reply_error(req, &err);
     return reply(req, 200, out);
+}
+
+void api_job_wake(http_req *req)
+{
+    const api_app *app = http_app(req);
+    if (app)
+        jobs_runner_wake(app->jobs);
+}
+
+int api_job_cancel_do(http_req *req, int64_t id, json_t **out, const char **state, core_error *err)
+{
+    json_t *job;
+    if (visible_job(req, id, &job, err))
+        return err->code;
+    json_decref(job);
+    if (jobs_cancel(req->db, id, req->who.user_id, state, err))
+        return err->code;
+    if (http_audit(req, "cancel", "job", id, "{\"cancel\":true}", 1, err))
+        return err->code;
+    api_job_wake(req);
+    return jobs_get(req->db, id, out, err);
 }
 
 int api_job_cancel(http_req *req)
 {
     core_error err;
     core_error_clear(&err);
-    int64_t id = req->ids[0];
     json_t *job, *body;
     if (req->body.len > 0 && http_body_json(req, &body, &err)) /* no body, or {} */
         return http_reply_error(req, &err);
@@ -100,18 +130,8 @@ int api_job_cancel(http_req *req)
         core_error_hint(&err, "this request takes no fields: send no body, or {}");
         return http_reply_error(req, &err);
     }
-    if (visible_job(req, id, &job, &err))
-        return http_reply_error(req, &err);
-    json_decref(job);
     const char *state;
-    if (jobs_cancel(req->db, id, req->who.user_id, &state, &err))
-        return http_reply_error(req, &err);
-    if (http_audit(req, "cancel", "job", id, "{\"cancel\":true}", 1, &err))
-        return http_reply_error(req, &err);
-    const api_app *app = http_app(req);
-    if (app)
-        jobs_runner_wake(app->jobs);
-    if (jobs_get(req->db, id, &job, &err))
+    if (api_job_cancel_do(req, req->ids[0], &job, &state, &err))
         return http_reply_error(req, &err);
     return reply(req, strcmp(state, "cancelled") == 0 ? 200 : 202, job);
 }
@@ -133,22 +153,19 @@ static const char *output_permission(const char *kind)
     return NULL;
 }
 
-int api_job_output(http_req *req)
+int api_job_output_do(http_req *req, int64_t id, api_job_file *file, core_error *err)
 {
-    core_error err;
-    core_error_clear(&err);
-    int64_t id = req->ids[0];
     json_t *job;
-    if (visible_job(req, id, &job, &err))
-        return http_reply_error(req, &err);
+    if (visible_job(req, id, &job, err))
+        return err->code;
     const char *kind = core_arena_strdup(&req->arena, json_string_value(json_object_get(job, "kind")));
     const char *state = core_arena_strdup(&req->arena, json_string_value(json_object_get(job, "state")));
     int own = json_integer_value(json_object_get(job, "created_by")) == req->who.user_id;
     json_decref(job);
     const char *perm = output_permission(kind);
     if (!perm) {
-        core_error_set(&err, CORE_E_NOT_FOUND, "a %s job makes no file", kind);
-        return http_reply_error(req, &err);
+        core_error_set(err, CORE_E_NOT_FOUND, "a %s job makes no file", kind);
+        return err->code;
     }
     /* Whoever asked for it, or governance (the DPO answers for every pack and return), and either way only
      * while holding the product's own permission: the administrator, who sees every job, never has its file. */
@@ -157,40 +174,53 @@ int api_job_output(http_req *req)
     core_error_clear(&why);
     if (!(own || access_role_of(&req->who) == ACCESS_ROLE_GOVERNANCE) ||
         access_decide(NULL, &req->who, perm, &none, NULL, &why) != ACCESS_ALLOW) {
-        core_error_set(&err, CORE_E_FORBIDDEN, "job %" PRId64 "'s file is for whoever asked for it, or governance",
+        core_error_set(err, CORE_E_FORBIDDEN, "job %" PRId64 "'s file is for whoever asked for it, or governance",
                        id);
-        core_error_hint(&err, "a %s file is had under %s", kind, perm);
-        api_refusal_audit(req, perm, "job", id, &err); /* err: the audit's own, if it fails */
-        return http_reply_error(req, &err);
+        core_error_hint(err, "a %s file is had under %s", kind, perm);
+        api_refusal_audit(req, perm, "job", id, err); /* err: the audit's own, if it fails */
+        return err->code;
     }
     if (strcmp(state, "succeeded") != 0) {
-        core_error_set(&err, CORE_E_CONFLICT, "job %" PRId64 " is %s: its file comes when it succeeds", id, state);
-        core_error_hint(&err, "follow it at /api/v1/jobs/%" PRId64, id);
-        return http_reply_error(req, &err);
+        core_error_set(err, CORE_E_CONFLICT, "job %" PRId64 " is %s: its file comes when it succeeds", id, state);
+        core_error_hint(err, "follow it at /api/v1/jobs/%" PRId64, id);
+        return err->code;
     }
     jobs_output_info o;
-    if (jobs_output_info_get(req->db, id, &o, &err))
-        return http_reply_error(req, &err);
+    if (jobs_output_info_get(req->db, id, &o, err))
+        return err->code;
     if (jobs_output_expired(&o)) {
-        core_error_set(&err, CORE_E_GONE, "job %" PRId64 "'s file was kept until %s and is gone", id, o.expires_at);
-        core_error_hint(&err, "files of jobs are kept %d days: start the job again", JOBS_OUTPUT_DAYS);
-        return http_reply_error(req, &err);
+        core_error_set(err, CORE_E_GONE, "job %" PRId64 "'s file was kept until %s and is gone", id, o.expires_at);
+        core_error_hint(err, "files of jobs are kept %d days: start the job again", JOBS_OUTPUT_DAYS);
+        return err->code;
     }
     /* On the record, durably, before a byte is sent. */
     json_t *d = json_pack("{s:s,s:s,s:I,s:s}", "kind", kind, "name", o.name, "bytes", (json_int_t)o.size, "digest",
                           o.digest);
     char *dj = d ? json_dumps(d, JSON_COMPACT) : NULL;
     json_decref(d);
-    int rc = http_audit(req, "download", "job", id, dj, 1, &err);
+    int rc = http_audit(req, "download", "job", id, dj, 1, err);
     free(dj);
     char *data = NULL;
     size_t len = 0;
     if (rc == 0)
-        rc = jobs_output_read(req->db, id, &data, &len, &err);
+        rc = jobs_output_read(req->db, id, &data, &len, err);
     if (rc)
+        return err->code;
+    file->content_type = core_arena_strdup(&req->arena, o.content_type);
+    file->name = core_arena_strdup(&req->arena, o.name);
+    file->data = data;
+    file->len = len;
+    return 0;
+}
+
+int api_job_output(http_req *req)
+{
+    core_error err;
+    core_error_clear(&err);
+    api_job_file f;
+    if (api_job_output_do(req, req->ids[0], &f, &err))
         return http_reply_error(req, &err);
-    return http_reply_bytes(req, 200, core_arena_strdup(&req->arena, o.content_type),
-                            core_arena_strdup(&req->arena, o.name), data, len);
+    return http_reply_bytes(req, 200, f.content_type, f.name, f.data, f.len);
 }
 
 int api_job_accepted(http_req *req, int64_t id)
@@ -198,9 +228,7 @@ int api_job_accepted(http_req *req, int64_t id)
     core_error err;
     core_error_clear(&err);
     json_t *job;
-    const api_app *app = http_app(req);
-    if (app)
-        jobs_runner_wake(app->jobs);
+    api_job_wake(req);
     if (jobs_get(req->db, id, &job, &err))
         return http_reply_error(req, &err);
     req->location = core_arena_printf(&req->arena, "/api/v1/jobs/%" PRId64, id);

@@ -202,12 +202,33 @@ int api_request_pack(http_req *req)
     return http_reply_bytes(req, 200, "application/zip", name, zip, len);
 }
 
+int api_request_pack_job_do(http_req *req, int64_t id, int64_t *job, core_error *err)
+{
+    int64_t person = 0;
+    const char *kind;
+    *job = 0;
+    if (pack_fits(req, id, &person, &kind, err))
+        return err->code;
+    char params[48];
+    snprintf(params, sizeof params, "{\"request_id\":%" PRId64 "}", id);
+    int rc = jobs_create(req->db, "sar_pack", req->who.user_id, params, 0, job, err);
+    if (rc == 0)
+        rc = http_audit(req, "create", "job", *job, params, 0, err);
+    /* The job reads everything about the person: on the record, durably, before it can start. */
+    json_t *d = json_pack("{s:I,s:s,s:I}", "person_id", (json_int_t)person, "request", "pack", "job", (json_int_t)*job);
+    char *dj = d ? json_dumps(d, JSON_COMPACT) : NULL;
+    json_decref(d);
+    if (rc == 0)
+        rc = http_audit(req, "subject_access_pack", "person", person, dj, 1, err);
+    free(dj);
+    return rc;
+}
+
 int api_request_pack_job(http_req *req)
 {
     core_error err;
     core_error_clear(&err);
-    int64_t id = req->ids[0], person = 0, job = 0;
-    const char *kind;
+    int64_t job = 0;
     json_t *body;
     if (req->body.len > 0 && http_body_json(req, &body, &err)) /* no body, or {} */
         return http_reply_error(req, &err);
@@ -216,21 +237,7 @@ int api_request_pack_job(http_req *req)
         core_error_hint(&err, "this request takes no fields: send no body, or {}");
         return http_reply_error(req, &err);
     }
-    if (pack_fits(req, id, &person, &kind, &err))
-        return http_reply_error(req, &err);
-    char params[48];
-    snprintf(params, sizeof params, "{\"request_id\":%" PRId64 "}", id);
-    int rc = jobs_create(req->db, "sar_pack", req->who.user_id, params, 0, &job, &err);
-    if (rc == 0)
-        rc = http_audit(req, "create", "job", job, params, 0, &err);
-    /* The job reads everything about the person: on the record, durably, before it can start. */
-    json_t *d = json_pack("{s:I,s:s,s:I}", "person_id", (json_int_t)person, "request", "pack", "job", (json_int_t)job);
-    char *dj = d ? json_dumps(d, JSON_COMPACT) : NULL;
-    json_decref(d);
-    if (rc == 0)
-        rc = http_audit(req, "subject_access_pack", "person", person, dj, 1, &err);
-    free(dj);
-    if (rc)
+    if (api_request_pack_job_do(req, req->ids[0], &job, &err))
         return http_reply_error(req, &err);
     return api_job_accepted(req, job);
 }

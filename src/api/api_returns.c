@@ -90,18 +90,42 @@ int api_return_annex_a(http_req *req)
  * The same return made by a background job (src/jobs/: annex_a) -> 202, the job; the file is then
  * GET /api/v1/jobs/{id}/output. The job records every child in the audit trail before it keeps the file.
  */
-static int queue_job(http_req *req, const char *kind, json_t *params, core_error *err)
+static int queue_job_id(http_req *req, const char *kind, json_t *params, int64_t *job, core_error *err)
 {
     char *text = params ? json_dumps(params, JSON_COMPACT) : NULL;
     json_decref(params);
     if (!text)
         return core_error_set(err, CORE_E_INTERNAL, "out of memory");
-    int64_t job = 0;
-    int rc = jobs_create(req->db, kind, req->who.user_id, text, 0, &job, err);
+    int rc = jobs_create(req->db, kind, req->who.user_id, text, 0, job, err);
     if (rc == 0)
-        rc = http_audit(req, "create", "job", job, text, 1, err);
+        rc = http_audit(req, "create", "job", *job, text, 1, err);
     free(text);
+    return rc;
+}
+
+static int queue_job(http_req *req, const char *kind, json_t *params, core_error *err)
+{
+    int64_t job = 0;
+    int rc = queue_job_id(req, kind, params, &job, err);
     return rc ? rc : api_job_accepted(req, job);
+}
+
+int api_return_annex_a_job_do(http_req *req, json_t *body, int64_t *job, core_error *err)
+{
+    const char *as_of = NULL, *format = NULL, *list = NULL;
+    char today[11];
+    *job = 0;
+    if (api_body_only(body, "as_of,format,list", err) || api_body_text(body, "as_of", 0, 10, 10, &as_of, err) ||
+        api_body_text(body, "format", 0, 3, 4, &format, err) || api_body_text(body, "list", 0, 1, 1, &list, err) ||
+        annex_options(&as_of, &format, list, today, CORE_E_INVALID_VALUE, err))
+        return err->code;
+    time_t t;
+    char check[24];
+    snprintf(check, sizeof check, "%sT00:00:00Z", as_of);
+    if (core_clock_parse(check, &t) != 0)
+        return core_error_set(err, CORE_E_INVALID_DATE, "as_of must be a date, YYYY-MM-DD");
+    return queue_job_id(req, "annex_a", json_pack("{s:s,s:s,s:s?}", "as_of", as_of, "format", format, "list", list),
+                        job, err);
 }
 
 int api_return_annex_a_job(http_req *req)
@@ -109,23 +133,10 @@ int api_return_annex_a_job(http_req *req)
     core_error err;
     core_error_clear(&err);
     json_t *body;
-    const char *as_of = NULL, *format = NULL, *list = NULL;
-    char today[11];
-    if (http_body_json(req, &body, &err) || api_body_only(body, "as_of,format,list", &err) ||
-        api_body_text(body, "as_of", 0, 10, 10, &as_of, &err) || api_body_text(body, "format", 0, 3, 4, &format, &err) ||
-        api_body_text(body, "list", 0, 1, 1, &list, &err) ||
-        annex_options(&as_of, &format, list, today, CORE_E_INVALID_VALUE, &err))
+    int64_t job = 0;
+    if (http_body_json(req, &body, &err) || api_return_annex_a_job_do(req, body, &job, &err))
         return http_reply_error(req, &err);
-    time_t t;
-    char check[24];
-    snprintf(check, sizeof check, "%sT00:00:00Z", as_of);
-    if (core_clock_parse(check, &t) != 0) {
-        core_error_set(&err, CORE_E_INVALID_DATE, "as_of must be a date, YYYY-MM-DD");
-        return http_reply_error(req, &err);
-    }
-    if (queue_job(req, "annex_a", json_pack("{s:s,s:s,s:s?}", "as_of", as_of, "format", format, "list", list), &err))
-        return http_reply_error(req, &err);
-    return 0;
+    return api_job_accepted(req, job);
 }
 
 /*

@@ -82,6 +82,9 @@ enum {
                                     are answered by http_config.page_error as an HTML page */
     HTTP_ROUTE_PREFIX = 1 << 3,  /* the pattern is a prefix ending in '/': every path under it matches (static
                                     assets; the handler looks the path up in a fixed table, never on disk) */
+    HTTP_ROUTE_UPLOAD = 1 << 4,  /* a page whose form may also come as multipart/form-data (a file upload): read
+                                    with libmicrohttpd's post processor, fields by http_form, files by
+                                    http_form_file; the CSRF token is its csrf_token part */
 };
 
 /* Where HTTP_ROUTE_PAGE routes send a visitor who is not signed in. */
@@ -213,6 +216,10 @@ int http_query_each(http_req *req, int (*fn)(void *ctx, const char *key, const c
 /* Value of form field name in an application/x-www-form-urlencoded body ('+' and %XX decoded; the first
  * when repeated), or NULL. The body is parsed once, into the arena. A value holding a NUL byte is NULL. */
 const char *http_form(http_req *req, const char *name);
+/* A file part of a multipart/form-data body (HTTP_ROUTE_UPLOAD): 1 with *filename (as the browser gave it:
+ * untrusted text), *data and *len (the bytes, which may hold NUL; arena-owned), or 0 when there is no file
+ * part called name. */
+int http_form_file(http_req *req, const char *name, const char **filename, const char **data, size_t *len);
 /* Every value of a form field given more than once (checkboxes), in order, at most max into out; the count. */
 size_t http_form_values(http_req *req, const char *name, const char **out, size_t max);
 /* Value of cookie name, or NULL. */

@@ -14,6 +14,7 @@
 #include <microhttpd.h>
 #include <pthread.h>
 #include <semaphore.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include "access/access.h"
@@ -303,6 +304,9 @@ int http_query_each(http_req *req, int (*fn)(void *ctx, const char *key, const c
 
 struct http_form_field {
     const char *name, *value;
+    const char *filename; /* a file's name as the browser gave it (multipart/form-data), else NULL */
+    size_t len;           /* value's length in bytes (a file may hold NUL bytes; value is then NULL) */
+    core_buf *data;       /* while a multipart body is read: the value so far */
     struct http_form_field *next;
 };
 
@@ -336,9 +340,78 @@ static char *form_decode(core_arena *a, const char *s, size_t n)
     return out;
 }
 
+/* Is the request's body multipart/form-data (a page route marked HTTP_ROUTE_UPLOAD)? */
+static int form_is_multipart(http_req *req)
+{
+    const char *ct = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    return ct && strncasecmp(ct, "multipart/form-data", 19) == 0;
+}
+
+struct multipart_ctx {
+    http_req *req;
+    struct http_form_field **tail, *cur;
+    int bad;
+};
+
+/* libmicrohttpd's post processor gives each part's bytes in pieces, off counting from the part's start. */
+static enum MHD_Result multipart_piece(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
+                                       const char *content_type, const char *transfer_encoding, const char *data,
+                                       uint64_t off, size_t size)
+{
+    (void)kind, (void)content_type, (void)transfer_encoding;
+    struct multipart_ctx *m = cls;
+    http_req *req = m->req;
+    if (!key)
+        return MHD_YES;
+    struct http_form_field *f = m->cur;
+    if (!f || strcmp(f->name, key) != 0 || (off == 0 && f->data->len > 0)) {
+        f = core_arena_calloc(&req->arena, 1, sizeof(*f));
+        f->name = core_arena_strdup(&req->arena, key);
+        f->filename = filename ? core_arena_strdup(&req->arena, filename) : NULL;
+        f->data = core_arena_alloc(&req->arena, sizeof(*f->data));
+        core_buf_init_arena(f->data, &req->arena, req->route ? req->route->body_max + 1 : 1);
+        *m->tail = f;
+        m->tail = &f->next;
+        m->cur = f;
+    }
+    if (size)
+        core_buf_add(f->data, data, size);
+    if (!core_buf_ok(f->data)) {
+        m->bad = 1;
+        return MHD_NO;
+    }
+    return MHD_YES;
+}
+
+/* A multipart/form-data body, read with libmicrohttpd's post processor: each part a field (a file's part with
+ * its file name). A body the processor refuses leaves no field, so the CSRF check fails and nothing is done. */
+static void multipart_parse(http_req *req)
+{
+    struct multipart_ctx m = {req, &req->form, NULL, 0};
+    struct MHD_PostProcessor *pp = MHD_create_post_processor(req->conn, 64 * 1024, multipart_piece, &m);
+    if (!pp) {
+        req->form = NULL;
+        return;
+    }
+    enum MHD_Result r = req->body.len ? MHD_post_process(pp, req->body.data, req->body.len) : MHD_YES;
+    if (MHD_destroy_post_processor(pp) != MHD_YES || r != MHD_YES || m.bad) {
+        req->form = NULL;
+        return;
+    }
+    for (struct http_form_field *f = req->form; f; f = f->next) { /* a file's bytes are http_form_file's only */
+        const char *v = f->data->len ? f->data->data : "";
+        f->len = f->data->len;
+        f->value = f->filename || memchr(v, '\0', f->len) ? NULL : core_arena_strndup(&req->arena, v, f->len);
+    }
+}
+
 static void form_parse(http_req *req)
 {
     req->form_parsed = 1;
+    if (form_is_multipart(req)) {
+        multipart_parse(req);
+        return;
+    }
     const char *p = req->body.data, *end = p ? p + req->body.len : NULL;
     struct http_form_field **tail = &req->form;
     while (p && p < end) {
@@ -350,6 +423,9 @@ static void form_parse(http_req *req)
             f->name = form_decode(&req->arena, p, (size_t)(eq - p));
             f->value = form_decode(&req->arena, eq + 1, (size_t)(stop - eq - 1));
             f->next = NULL;
+            f->filename = NULL;
+            f->data = NULL;
+            f->len = f->value ? strlen(f->value) : 0;
             if (f->name) {
                 *tail = f;
                 tail = &f->next;
@@ -367,6 +443,20 @@ const char *http_form(http_req *req, const char *name)
         if (strcmp(f->name, name) == 0)
             return f->value;
     return NULL;
+}
+
+int http_form_file(http_req *req, const char *name, const char **filename, const char **data, size_t *len)
+{
+    if (!req->form_parsed)
+        form_parse(req);
+    for (struct http_form_field *f = req->form; f; f = f->next)
+        if (strcmp(f->name, name) == 0 && f->filename) {
+            *filename = f->filename;
+            *data = f->data && f->data->len ? f->data->data : "";
+            *len = f->len;
+            return 1;
+        }
+    return 0;
 }
 
 size_t http_form_values(http_req *req, const char *name, const char **out, size_t max)
@@ -611,7 +701,8 @@ static void dispatch(http_server *s, http_req *req)
     }
     if (r->body_max > 0 && req->body.len > 0 && (r->flags & HTTP_ROUTE_PAGE)) {
         const char *ct = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-        if (!ct || strncmp(ct, "application/x-www-form-urlencoded", 33) != 0) {
+        int upload = (r->flags & HTTP_ROUTE_UPLOAD) && ct && strncasecmp(ct, "multipart/form-data", 19) == 0;
+        if (!upload && (!ct || strncmp(ct, "application/x-www-form-urlencoded", 33) != 0)) {
             core_error_set(&err, CORE_E_MEDIA_TYPE, "a form must be sent as application/x-www-form-urlencoded");
             http_reply_error(req, &err);
             return;

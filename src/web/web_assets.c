@@ -165,6 +165,11 @@ int web_app_open(web_app **out, const char *assets_dir, const char *council, cor
         app->known_href = hashed("hearth-known", ".js", known, strlen(known));
         rc = add(app, strdup(app->known_href), "text/javascript; charset=utf-8", strdup(known), strlen(known), err);
     }
+    if (rc == 0) { /* background work's progress, kept up to date where it is shown (web_jobs.c) */
+        const char *jobs = web_jobs_script();
+        app->jobs_href = hashed("hearth-jobs", ".js", jobs, strlen(jobs));
+        rc = add(app, strdup(app->jobs_href), "text/javascript; charset=utf-8", strdup(jobs), strlen(jobs), err);
+    }
     if (rc == 0) { /* Hearth's start-up module: govuk-frontend's own template does this inline */
         char *init = NULL;
         int n = asprintf(&init,
@@ -173,6 +178,7 @@ int web_app_open(web_app **out, const char *assets_dir, const char *council, cor
                          "document.body.classList.add('js-enabled', 'govuk-frontend-supported')\n"
                          "initAll()\n"
                          "if (document.getElementById('fd-known')) import('%s')\n"
+                         "if (document.getElementById('job-live')) import('%s')\n"
                          "// The idle warning: shown before the session's idle time-out, with a button that keeps\n"
                          "// the session (GET /session/alive); at the time-out, the sign-in page.\n"
                          "const idle = document.getElementById('hearth-idle')\n"
@@ -196,7 +202,7 @@ int web_app_open(web_app **out, const char *assets_dir, const char *council, cor
                          "  })\n"
                          "  arm()\n"
                          "}\n",
-                         js_url, app->known_href);
+                         js_url, app->known_href, app->jobs_href);
         if (n < 0)
             abort();
         app->init_href = hashed("hearth-init", ".js", init, (size_t)n);
@@ -221,6 +227,7 @@ void web_app_free(web_app *app)
     free(app->assets);
     free(app->init_href);
     free(app->known_href);
+    free(app->jobs_href);
     free(app->council);
     free(app);
 }

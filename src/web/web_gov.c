@@ -197,13 +197,22 @@ static int requests_section(http_req *req, core_buf *out, core_error *err)
         int overdue = json_is_true(json_object_get(r, "overdue"));
         web_tpl_td_tag(cells, &(web_tpl_td_tag_args){.text = web_str(overdue ? WEB_S_GOV_OVERDUE : WEB_S_GOV_ON_TIME),
                                                      .tag_class = overdue ? "govuk-tag--red" : "govuk-tag--green"});
+        /* an access or portability request's pack, made in the background (web_jobs_start.c) */
+        const char *kind = web_json_text(req, r, "kind");
+        int64_t id = (int64_t)json_integer_value(json_object_get(r, "id"));
+        web_raw pack = {NULL};
+        if (kind && (strcmp(kind, "access") == 0 || strcmp(kind, "portability") == 0))
+            pack = web_button_form(req, core_arena_printf(&req->arena, "/governance/requests/%" PRId64 "/pack", id),
+                                   web_str(WEB_S_JOBS_PREPARE_PACK),
+                                   core_arena_printf(&req->arena, "%s %" PRId64, web_str(WEB_S_JOBS_PACK_FOR), id), 1);
+        web_tpl_td_html(cells, &(web_tpl_td_html_args){pack});
         web_tpl_tr(rows, &(web_tpl_tr_args){web_render(cells)});
     }
     const char *const heads[] = {web_str(WEB_S_GOV_COL_REQUEST), web_str(WEB_S_GOV_COL_KIND),
-                                 web_str(WEB_S_COL_RECEIVED), web_str(WEB_S_GOV_COL_DEADLINE),
-                                 web_str(WEB_S_GOV_COL_STATE)};
+                                 web_str(WEB_S_COL_RECEIVED),    web_str(WEB_S_GOV_COL_DEADLINE),
+                                 web_str(WEB_S_GOV_COL_STATE),   web_str(WEB_S_GOV_COL_ACTION)};
     add(out, web_section(req, "requests", web_str(WEB_S_GOV_REQUESTS), NULL,
-                         table_or(req, web_str(WEB_S_GOV_REQUESTS), heads, 5, rows, json_array_size(items),
+                         table_or(req, web_str(WEB_S_GOV_REQUESTS), heads, 6, rows, json_array_size(items),
                                   WEB_S_GOV_REQUESTS_NONE)));
     json_decref(items);
     return 0;
@@ -270,6 +279,11 @@ int web_governance(http_req *req)
     core_buf *links = web_buf(req); /* family identification decisions (web_ident.c) */
     web_link_item(links, "/governance/identification", web_str(WEB_S_ID_TITLE));
     add(body, web_section(req, "identification", web_str(WEB_S_ID_TITLE), NULL, web_links(req, links)));
+    links = web_buf(req); /* background work and what starts it (web_jobs.c, web_jobs_start.c) */
+    web_link_item(links, "/jobs", web_str(WEB_S_JOBS_TITLE));
+    web_link_item(links, "/returns/annex-a", web_str(WEB_S_ANNEX_TITLE));
+    web_link_item(links, "/imports/new", web_str(WEB_S_IMPORT_TITLE));
+    add(body, web_section(req, "jobs", web_str(WEB_S_JOBS_TITLE), NULL, web_links(req, links)));
     web_raw page = web_page(req, "full", (web_raw){NULL}, (web_raw){NULL}, NULL, web_str(WEB_S_GOVERNANCE), NULL,
                             web_render(body));
     return web_reply_page(req, 200, web_str(WEB_S_GOVERNANCE), 0, page);

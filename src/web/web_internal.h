@@ -28,6 +28,7 @@ struct web_app {
     size_t nassets;
     char *css_href, *init_href; /* the stylesheet's and the start-up script's paths (named by their hash) */
     char *known_href;           /* the front door's "already known?" script (web_fd_known.c), likewise */
+    char *jobs_href;            /* the script that keeps a job's progress up to date (web_jobs.c), likewise */
     char *council;
 };
 
@@ -110,5 +111,19 @@ int web_fd_decide(http_req *req);
 int web_team_worklist(http_req *req, core_buf *out, core_error *err);
 int web_team_allocate_form(http_req *req);
 int web_team_allocate(http_req *req);
+/* Background work (web_jobs.c): the jobs one can see, one job (refreshing while it runs), cancelling it, its
+ * file; and starting a job where the work is asked for: a request's pack, Annex A, a partner import. */
+int web_jobs_list(http_req *req);
+/* The script that keeps the progress of running work up to date in place (served as an asset of its own,
+ * loaded by the start-up module only on a page with the region #job-live). */
+const char *web_jobs_script(void);
+int web_job(http_req *req);
+int web_job_cancel(http_req *req);
+int web_job_output(http_req *req);
+int web_job_pack(http_req *req);
+int web_annex_a_form(http_req *req);
+int web_annex_a_start(http_req *req);
+int web_import_form(http_req *req);
+int web_import_start(http_req *req);
 
 #endif

@@ -13,6 +13,7 @@
 
 enum { FORM_SMALL = 8 * 1024, FORM_CONTACT = 64 * 1024 };
 enum { FORM_CASE = 256 * 1024 /* free text: notes, assessments (as the API's) */ };
+enum { FORM_UPLOAD = 64 * 1024 * 1024 /* a partner's file and its mapping (as POST /api/v1/imports) */ };
 
 const http_route web_routes[] = {
     /* method  pattern         handler              permission     body        params  data  flags */
@@ -124,6 +125,18 @@ const http_route web_routes[] = {
     {"POST", "/families/{id}/break-glass", web_case_form_post, "access.break_glass", FORM_CASE, NULL, "families:break-glass", HTTP_ROUTE_PAGE},
     {"GET", "/people/{id}/break-glass", web_case_form_get, "access.break_glass", 0, NULL, "people:break-glass", HTTP_ROUTE_PAGE},
     {"POST", "/people/{id}/break-glass", web_case_form_post, "access.break_glass", FORM_CASE, NULL, "people:break-glass", HTTP_ROUTE_PAGE},
+    /* background work (web_jobs.c) and starting it where it is asked for (web_jobs_start.c) */
+    {"GET", "/jobs", web_jobs_list, "jobs.read", 0, NULL, NULL, HTTP_ROUTE_PAGE},
+    {"GET", "/jobs/{id}", web_job, "jobs.read", 0, NULL, NULL, HTTP_ROUTE_PAGE},
+    {"POST", "/jobs/{id}/cancel", web_job_cancel, "jobs.cancel", FORM_SMALL, NULL, NULL, HTTP_ROUTE_PAGE},
+    {"GET", "/jobs/{id}/output", web_job_output, "jobs.read", 0, NULL, NULL, HTTP_ROUTE_PAGE},
+    {"POST", "/governance/requests/{id}/pack", web_job_pack, "governance.requests", FORM_SMALL, NULL, NULL,
+     HTTP_ROUTE_PAGE},
+    {"GET", "/returns/annex-a", web_annex_a_form, "returns.annex_a", 0, NULL, NULL, HTTP_ROUTE_PAGE},
+    {"POST", "/returns/annex-a", web_annex_a_start, "returns.annex_a", FORM_SMALL, NULL, NULL, HTTP_ROUTE_PAGE},
+    {"GET", "/imports/new", web_import_form, "partner.import", 0, NULL, NULL, HTTP_ROUTE_PAGE},
+    {"POST", "/imports/new", web_import_start, "partner.import", FORM_UPLOAD, NULL, NULL,
+     HTTP_ROUTE_PAGE | HTTP_ROUTE_UPLOAD},
     {"GET", "/assets/", web_asset_get, "public", 0, NULL, NULL, HTTP_ROUTE_PUBLIC | HTTP_ROUTE_PREFIX},
 };
 

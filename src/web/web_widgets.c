@@ -139,6 +139,40 @@ void web_form_add(web_form *f, web_raw html)
     core_buf_adds(f->fields, html.html ? html.html : "");
 }
 
+void web_form_file(web_form *f, const char *name, const char *label, const char *hint, const char *accept,
+                   const char *error)
+{
+    web_tpl_w_file(f->fields, &(web_tpl_w_file_args){.error = error,
+                                                    .field = name,
+                                                    .label = label,
+                                                    .hint = hint,
+                                                    .error_prefix = web_str(WEB_S_ERROR_PREFIX),
+                                                    .accept = accept,
+                                                    .described_by = described(f->req, name, hint, error)});
+}
+
+web_raw web_form_render_upload(web_form *f, const char *action, const char *submit)
+{
+    core_buf *b = web_buf(f->req);
+    web_tpl_w_form(b, &(web_tpl_w_form_args){.action = action,
+                                             .enctype = "multipart/form-data",
+                                             .csrf_token = web_csrf(f->req),
+                                             .fields = web_render(f->fields),
+                                             .submit = submit});
+    return web_render(b);
+}
+
+web_raw web_button_form(http_req *req, const char *action, const char *text, const char *label, int secondary)
+{
+    core_buf *b = web_buf(req);
+    web_tpl_w_button_form(b, &(web_tpl_w_button_form_args){.action = action,
+                                                           .csrf_token = web_csrf(req),
+                                                           .button_class = secondary ? "govuk-button--secondary" : "",
+                                                           .label = label,
+                                                           .text = text});
+    return web_render(b);
+}
+
 web_raw web_form_render(web_form *f, const char *action, const char *submit, const char *second_action,
                         const char *second)
 {

@@ -52,6 +52,15 @@ void web_form_add(web_form *f, web_raw html);
 web_raw web_form_render(web_form *f, const char *action, const char *submit, const char *second_action,
                         const char *second);
 
+/* A file upload field (the form is then rendered with web_form_render_upload: multipart/form-data, for a route
+ * marked HTTP_ROUTE_UPLOAD); accept the file types offered (may be NULL). */
+void web_form_file(web_form *f, const char *name, const char *label, const char *hint, const char *accept,
+                   const char *error);
+web_raw web_form_render_upload(web_form *f, const char *action, const char *submit);
+/* A form of one button posting to action with the CSRF token (label: its accessible name when the text alone
+ * is ambiguous, as in a table's rows; may be NULL). */
+web_raw web_button_form(http_req *req, const char *action, const char *text, const char *label, int secondary);
+
 /* The session's CSRF token (an arena string; empty when there is no cookie session). */
 const char *web_csrf(http_req *req);
 /* A form field trimmed of spaces at both ends, "" when absent; NULL when longer than max bytes. */

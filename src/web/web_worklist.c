@@ -168,6 +168,16 @@ int web_worklist(http_req *req)
             core_buf_adds(sections, go.html ? go.html : "");
         }
         break;
+    case ACCESS_ROLE_ANALYST: { /* the analyst's work: returns, partner files, the background work they start */
+        core_buf *links = web_buf(req);
+        web_link_item(links, "/jobs", web_str(WEB_S_JOBS_TITLE));
+        web_link_item(links, "/returns/annex-a", web_str(WEB_S_ANNEX_TITLE));
+        web_link_item(links, "/imports/new", web_str(WEB_S_IMPORT_TITLE));
+        web_link_item(links, "/reach", web_str(WEB_S_REACH));
+        web_raw l = web_links(req, links);
+        core_buf_adds(sections, l.html ? l.html : "");
+        break;
+    }
     default: {
         web_raw p = web_paragraph(req, web_str(WEB_S_NO_WORKLIST));
         core_buf_adds(sections, p.html ? p.html : "");

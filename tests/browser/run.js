@@ -23,6 +23,7 @@ const lib = require('./lib');
 const journeys = require('./journeys');
 const casework = require('./casework');
 const teamwork = require('./teamwork');
+const background = require('./background');
 
 // The clock of everything this run starts, as the Python suites set it (tests/api/run.py): never the machine's.
 process.env.HEARTH_NOW = process.env.HEARTH_NOW || '2026-11-23T12:00:00Z';
@@ -60,7 +61,7 @@ async function main() {
     server = await lib.startServer(path.resolve(a.hearth), council.db);
     browser = await chromium.launch({ executablePath: a.chromium, headless: true });
     const ctx = { browser, base: 'http://127.0.0.1:' + server.port, shots, logins: council.logins, db: council.db };
-    for (const j of journeys.all.concat(casework.all, teamwork.all)) {
+    for (const j of journeys.all.concat(casework.all, teamwork.all, background.all)) {
       if (a.only && !j.name.includes(a.only)) continue;
       const t0 = Date.now();
       try {
