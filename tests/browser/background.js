@@ -7,7 +7,7 @@
 const fs = require('fs');
 const { check, signIn, signOut } = require('./lib');
 const { tab } = require('./journeys');
-const { sql } = require('./casework');
+const { sql, trail } = require('./casework');
 
 const TODAY = (process.env.HEARTH_NOW || '2026-11-23T12:00:00Z').slice(0, 10); // the test clock's date
 const WAIT_MS = 120000; // how long a job may take before the check fails (a deadline, never a timing)
@@ -43,7 +43,7 @@ async function dpoPack(ctx) {
     new URL(t.page.url()).pathname === url && /Done/.test(await t.text('main')) &&
     (await t.page.$('meta[http-equiv="refresh"]')) === null);
   const id = url.split('/')[2];
-  const before = Number(sql(ctx.db + '.audit', `SELECT count(*) FROM audit_event WHERE action = 'download' ` +
+  const before = Number(sql(trail(ctx.db), `SELECT count(*) FROM audit_event WHERE action = 'download' ` +
     `AND target_table = 'job' AND target_id = ${id}`));
   const [dl] = await Promise.all([t.page.waitForEvent('download'), t.page.click('main a[href$="/output"]')]);
   const file = await dl.path();
@@ -51,7 +51,7 @@ async function dpoPack(ctx) {
   check('dpo pack: the download is the pack, a ZIP named for the request',
     dl.suggestedFilename() === `subject-access-request-${rid}.zip` && bytes.slice(0, 2).toString() === 'PK',
     dl.suggestedFilename());
-  const after = Number(sql(ctx.db + '.audit', `SELECT count(*) FROM audit_event WHERE action = 'download' ` +
+  const after = Number(sql(trail(ctx.db), `SELECT count(*) FROM audit_event WHERE action = 'download' ` +
     `AND target_table = 'job' AND target_id = ${id}`));
   check('dpo pack: the download is on the audit trail', after === before + 1, [before, after]);
   await t.go('/jobs', 'background work');

@@ -26,6 +26,11 @@ function sql(db, query) {
   return execFileSync('sqlite3', ['-readonly', db, query], { encoding: 'utf8' }).trim();
 }
 
+// Where db's audit trail is read: its own file beside SQLite's, the database itself on PostgreSQL.
+function trail(db) {
+  return /^postgres(ql)?:\/\//.test(db) ? db : db + '.audit';
+}
+
 // Fill a question page: dates as day offsets (NAME-day, -month, -year), radios by value or the first
 // (value true), selects by value or the first real option (true), text as given.
 async function fill(p, fields) {
@@ -186,6 +191,7 @@ async function idleWarning(ctx) {
 }
 
 module.exports = {
+  trail,
   form, fill, sql,
   all: [
     { name: 'casework to closure', run: casework },
