@@ -334,12 +334,8 @@ int web_job_cancel(http_req *req)
     return http_reply_redirect(req, job_href(req, req->ids[0]));
 }
 
+/* The page's download is the API's: the same check, audit event and reply. */
 int web_job_output(http_req *req)
 {
-    core_error err;
-    core_error_clear(&err);
-    api_job_file f;
-    if (api_job_output_do(req, req->ids[0], &f, &err))
-        return http_reply_error(req, &err);
-    return http_reply_bytes(req, 200, f.content_type, f.name, f.data, f.len);
+    return api_job_output(req);
 }
