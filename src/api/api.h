@@ -309,6 +309,9 @@ typedef struct api_user_change {
     int disabled;              /* -1 unchanged, 0 enable, 1 disable */
 } api_user_change;
 int api_users_items(http_req *req, json_t **items, core_error *err);
+/* Only the users among ids (n of them), as the directory shows them: each one read is audited as GET
+ * /api/v1/users/{id} is (read on app_user), nobody else is read. *items (a new array) is the caller's. */
+int api_users_named(http_req *req, const int64_t *ids, size_t n, json_t **items, core_error *err);
 int api_user_item(http_req *req, int64_t id, json_t **out, core_error *err);
 int api_user_create_do(http_req *req, const struct model_user_new *in, json_t **out, core_error *err);
 int api_user_change_do(http_req *req, int64_t id, const api_user_change *c, json_t **out, core_error *err);

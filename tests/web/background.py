@@ -28,6 +28,7 @@ Prints one line per check and `background: N passed, N failed` (`background_pg` 
 Python 3 standard library only; reuses tests/web/run.py's browser and tests/api/jobs.py's server.
 """
 import argparse
+from html import escape as html_escape
 import importlib.util
 import io
 import json
@@ -234,8 +235,21 @@ def run(hearth, db, tmp, hold, port, logins):
     check("the page's download event equals the API's", st == 200 and
           [e for e in page_events if e[1] == "download"] == [e for e in api_events if e[1] == "download"],
           (page_events, api_events))
+    (dpo_id, dpo_name), = rows(db, "SELECT id, display_name FROM app_user WHERE username = ?", (GOVERNANCE,))
+    seq = web.audit_seq(db)
     st, _, html = admin.go("GET", "/jobs/%d" % job)
     check("the administrator sees the job", st == 200 and "/jobs/%d/output" % job in html, st)
+    read = [e[1:4] for e in web.audit_since(db, seq) if e[2] == "app_user"]
+    check("its page names who started it, reading only them from the directory (one audited read)",
+          html_escape(dpo_name) in html and read == [("read", "app_user", dpo_id)], (read, dpo_name))
+    seq = web.audit_seq(db)
+    st, _, lst = admin.go("GET", "/jobs")
+    starters = {r[0] for r in rows(db, "SELECT DISTINCT created_by FROM job WHERE created_by <> "
+                                       "(SELECT id FROM app_user WHERE username = ?)", (ADMIN,))}
+    read = sorted(e[3] for e in web.audit_since(db, seq) if e[2] == "app_user")
+    check("/jobs reads from the directory only those who started the jobs listed, once each",
+          st == 200 and html_escape(dpo_name) in lst and read == sorted(starters) and dpo_id in read,
+          (read, starters))
     seq = web.audit_seq(db)
     st, _, _ = admin.go("GET", "/jobs/%d/output" % job)
     denied = [e for e in web.audit_since(db, seq) if e[1] == "denied"]
