@@ -193,7 +193,7 @@ int api_job_output(http_req *req);
  * set. */
 typedef struct api_job_file {
     const char *content_type, *name;
-    char *data;
+    int fd;      /* the file, checked, in an unlinked temporary file (jobs_output_spool): the caller's to close */
     size_t len;
 } api_job_file;
 int api_job_items(http_req *req, int mine, int64_t after, int64_t limit, json_t **out, core_error *err);

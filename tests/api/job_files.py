@@ -247,6 +247,25 @@ def main():
           "governance downloads the analyst's workbook", (st, hdrs))
     st, _, raw = download(ADMIN, second.get("id"))
     check(st == 403, "the administrator does not", (st, raw[:200]))
+    # a damaged file is never handed out: its digest is checked chunk by chunk before a byte is sent
+    seq0 = rows(db, "SELECT data FROM job_file_chunk WHERE job_id = ? AND role = 'output' AND seq = 0",
+                (second.get("id"),))[0][0]
+    con = testdb.connect(db)
+    try:
+        con.execute("UPDATE job_file_chunk SET data = ? WHERE job_id = ? AND role = 'output' AND seq = 0",
+                    ("QUJD" + seq0[4:], second.get("id")))
+        con.commit()
+        st, hdrs, raw = download(GOVERNANCE, second.get("id"))
+        check(st == 500 and header(hdrs, "content-type").startswith("application/json") and b"PK" not in raw
+              and "damaged" not in raw.decode("utf-8", "replace"),
+              "a file whose bytes no longer match its digest is refused (500), none of it sent", (st, hdrs, raw[:300]))
+        con.execute("UPDATE job_file_chunk SET data = ? WHERE job_id = ? AND role = 'output' AND seq = 0",
+                    (seq0, second.get("id")))
+        con.commit()
+    finally:
+        con.close()
+    st, _, raw = download(GOVERNANCE, second.get("id"))
+    check(st == 200 and raw[:2] == b"PK", "mended, it downloads again", (st, raw[:20]))
 
     # ---- a research extract as a job
     pub, sec = os.path.join(tmp, "r.pub"), os.path.join(tmp, "r.sec")

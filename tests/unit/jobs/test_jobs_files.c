@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -106,6 +107,15 @@ static void round_trip(void **state)
     assert_ok(jobs_output_read(f->s, id, &back, &len, &f->err), f->err);
     assert_int_equal(len, n);
     assert_memory_equal(back, data, n);
+    /* spooled to a temporary file chunk by chunk: the same bytes */
+    int fd = -1;
+    assert_ok(jobs_output_spool(f->s, id, &fd, &len, &f->err), f->err);
+    assert_true(fd >= 0);
+    assert_int_equal(len, n);
+    memset(back, 0, n);
+    assert_int_equal(pread(fd, back, n, 0), (ssize_t)n);
+    assert_memory_equal(back, data, n);
+    close(fd);
     free(back);
     /* again: replaced, not added to */
     assert_ok(jobs_output_put(f->s, id, "b.csv", "text/csv", "x,y\r\n", 5, &f->err), f->err);
@@ -134,12 +144,18 @@ static void damage(void **state)
     assert_int_equal(jobs_output_read(f->s, id, &back, &len, &f->err), CORE_E_INTERNAL);
     assert_null(back);
     assert_non_null(strstr(f->err.detail, "digest"));
+    int fd = 7;
+    assert_int_equal(jobs_output_spool(f->s, id, &fd, &len, &f->err), CORE_E_INTERNAL); /* nothing handed out */
+    assert_int_equal(fd, -1);
+    assert_int_equal(len, 0);
     exec(f, "DELETE FROM job_file_chunk");
     assert_int_equal(jobs_output_read(f->s, id, &back, &len, &f->err), CORE_E_INTERNAL);
     assert_null(back);
     jobs_output_info o;
     assert_int_equal(jobs_output_info_get(f->s, job(f, "succeeded"), &o, &f->err), CORE_E_NOT_FOUND);
     assert_int_equal(jobs_output_read(f->s, 999, &back, &len, &f->err), CORE_E_NOT_FOUND);
+    assert_int_equal(jobs_output_spool(f->s, 999, &fd, &len, &f->err), CORE_E_NOT_FOUND);
+    assert_int_equal(fd, -1);
 }
 
 static void expire(void **state)
