@@ -10,9 +10,9 @@
  *      relationships of docs/access.md, then live grants (duty, break glass), then "recorder";
  *   3. check the section against the role (and for a partner, the agency type's shares and the family's
  *      consent).
- * Step 1 and 2 live in access_footing.c, the route table in access_route.c, what they share in
- * access_internal.h. Every query is a bound constant beside the step that asks it; a local arena holds the statements of one decision so the
- * statement cache is reused across the many decisions of one list request.
+ * Steps 1 and 2 live in access_footing.c, the route table in access_route.c, what they share in
+ * access_internal.h. Every query is a bound constant beside the step that asks it; a local arena holds the
+ * statements of one decision so the statement cache is reused across the many decisions of one list request.
  *
  * No footing from what you record yourself (docs/access.md): a link record (a person added to a family or
  * named as a contact's child, a family named by a contact) opens the linked record only when its column

@@ -49,8 +49,8 @@ static int in_list(const char *list, const char *item)
 
 /* ---- route level ---- */
 
-static const access_role_set CASE_ROLES = R(FRONT_DOOR) | R(PRACTITIONER) | R(TEAM_MANAGER) | R(PARTNER) | R(GOVERNANCE) |
-                                  R(ANALYST) | R(ADMIN);
+static const access_role_set CASE_ROLES = R(FRONT_DOOR) | R(PRACTITIONER) | R(TEAM_MANAGER) | R(PARTNER) |
+                                         R(GOVERNANCE) | R(ANALYST) | R(ADMIN);
 static const access_role_set SEARCH_ROLES = R(FRONT_DOOR) | R(PRACTITIONER) | R(TEAM_MANAGER) | R(GOVERNANCE);
 static const access_role_set GOVERNANCE_ROLES = R(GOVERNANCE);
 static const access_role_set SETTINGS_READERS = R(ADMIN) | R(GOVERNANCE);
@@ -91,7 +91,8 @@ static const struct route_rule {
     {"settings.write", ADMIN_ROLES, "only the administrator changes settings"},
     {"users.read", CASE_ROLES, NULL}, /* the staff directory: names for the ids records carry */
     {"users.admin", ADMIN_ROLES, "only the administrator adds and changes accounts"},
-    {"access.break_glass", ACCESS_ROLES_BREAK_GLASS, "break glass is for the front door, practitioners and team managers"},
+    {"access.break_glass", ACCESS_ROLES_BREAK_GLASS,
+     "break glass is for the front door, practitioners and team managers"},
     {"link.run", LINK_RUNNERS, "running the matching engine is for information governance and analysts"},
     {"partner.import", LINK_RUNNERS, "importing partner data is for information governance and analysts"},
     {"jobs.read", CASE_ROLES, NULL},   /* each job: its asker, governance and the administrator (api_jobs.c) */

@@ -239,7 +239,8 @@ int api_job_output(http_req *req)
     api_job_file f;
     if (api_job_output_do(req, req->ids[0], &f, &err))
         return http_reply_error(req, &err);
-    return http_reply_stream(req, 200, f.content_type, f.name, f.len, file_read_at, file_close, (void *)(intptr_t)f.fd);
+    return http_reply_stream(req, 200, f.content_type, f.name, f.len, file_read_at, file_close,
+                             (void *)(intptr_t)f.fd);
 }
 
 int api_job_accepted(http_req *req, int64_t id)

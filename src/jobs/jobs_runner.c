@@ -576,6 +576,10 @@ static void sweep(jobs_runner *r, store *s)
 static int idle_claim(jobs_runner *r, const char *kind, jobs_dialect d, int64_t *id, int64_t *owner)
 {
     pthread_mutex_lock(&r->idle_mu);
+    if (is_stopping(r)) { /* a claim may wait out a busy database: the workers queued behind it do not */
+        pthread_mutex_unlock(&r->idle_mu);
+        return 0;
+    }
     store *s = idle_handle(r, kind);
     int got = -1;
     if (s) {
