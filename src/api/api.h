@@ -193,7 +193,7 @@ int api_job_output(http_req *req);
  * set. */
 typedef struct api_job_file {
     const char *content_type, *name;
-    char *data;
+    int fd;      /* the file, checked, in an unlinked temporary file (jobs_output_spool): the caller's to close */
     size_t len;
 } api_job_file;
 int api_job_items(http_req *req, int mine, int64_t after, int64_t limit, json_t **out, core_error *err);
@@ -309,6 +309,9 @@ typedef struct api_user_change {
     int disabled;              /* -1 unchanged, 0 enable, 1 disable */
 } api_user_change;
 int api_users_items(http_req *req, json_t **items, core_error *err);
+/* Only the users among ids (n of them), as the directory shows them: each one read is audited as GET
+ * /api/v1/users/{id} is (read on app_user), nobody else is read. *items (a new array) is the caller's. */
+int api_users_named(http_req *req, const int64_t *ids, size_t n, json_t **items, core_error *err);
 int api_user_item(http_req *req, int64_t id, json_t **out, core_error *err);
 int api_user_create_do(http_req *req, const struct model_user_new *in, json_t **out, core_error *err);
 int api_user_change_do(http_req *req, int64_t id, const api_user_change *c, json_t **out, core_error *err);

@@ -18,9 +18,11 @@
  * another's job is absent (404), as records are. Cancelling is for the same people and is recorded in the
  * audit trail. The file a job made is personal data, and has rules of its own (api_job_output).
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "access/access.h"
 #include "api/api.h"
@@ -200,17 +202,34 @@ int api_job_output_do(http_req *req, int64_t id, api_job_file *file, core_error 
     json_decref(d);
     int rc = http_audit(req, "download", "job", id, dj, 1, err);
     free(dj);
-    char *data = NULL;
+    /* Copied out chunk by chunk and checked against its digest before the reply starts, so a damaged file
+     * is a 500 with nothing sent, and memory holds one chunk, not the file (up to JOBS_OUTPUT_MAX). */
+    int fd = -1;
     size_t len = 0;
     if (rc == 0)
-        rc = jobs_output_read(req->db, id, &data, &len, err);
+        rc = jobs_output_spool(req->db, id, &fd, &len, err);
     if (rc)
         return err->code;
     file->content_type = core_arena_strdup(&req->arena, o.content_type);
     file->name = core_arena_strdup(&req->arena, o.name);
-    file->data = data;
+    file->fd = fd;
     file->len = len;
     return 0;
+}
+
+/* The spooled file, read as the connection takes it (on the event loop: a local file, already checked). */
+static ssize_t file_read_at(void *ctx, uint64_t pos, char *buf, size_t max)
+{
+    int fd = (int)(intptr_t)ctx;
+    ssize_t n;
+    while ((n = pread(fd, buf, max, (off_t)pos)) < 0 && errno == EINTR)
+        ;
+    return n;
+}
+
+static void file_close(void *ctx)
+{
+    close((int)(intptr_t)ctx);
 }
 
 int api_job_output(http_req *req)
@@ -220,7 +239,8 @@ int api_job_output(http_req *req)
     api_job_file f;
     if (api_job_output_do(req, req->ids[0], &f, &err))
         return http_reply_error(req, &err);
-    return http_reply_bytes(req, 200, f.content_type, f.name, f.data, f.len);
+    return http_reply_stream(req, 200, f.content_type, f.name, f.len, file_read_at, file_close,
+                             (void *)(intptr_t)f.fd);
 }
 
 int api_job_accepted(http_req *req, int64_t id)

@@ -53,6 +53,22 @@ int api_users_items(http_req *req, json_t **items, core_error *err)
     return 0;
 }
 
+int api_users_named(http_req *req, const int64_t *ids, size_t n, json_t **items, core_error *err)
+{
+    model_user_info *u;
+    size_t found;
+    *items = NULL;
+    if (model_user_named(req->db, &req->arena, ids, n, &u, &found, err))
+        return err->code;
+    for (size_t i = 0; i < found; i++)
+        if (http_audit(req, "read", "app_user", u[i].id, NULL, 0, err))
+            return err->code;
+    *items = json_array();
+    for (size_t i = 0; i < found; i++)
+        json_array_append_new(*items, user_json(req, &u[i]));
+    return 0;
+}
+
 int api_user_item(http_req *req, int64_t id, json_t **out, core_error *err)
 {
     model_user_info u;

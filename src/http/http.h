@@ -60,6 +60,7 @@
 
 #include <jansson.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "access/access.h"
 #include "audit/audit.h"
@@ -137,6 +138,7 @@ struct http_req {
     const char *location;
     const char *set_cookie;   /* a Set-Cookie header value (http_session_cookie), or NULL */
     const char *disposition;  /* a Content-Disposition header value (http_reply_bytes), or NULL */
+    struct http_stream *stream; /* a reply read as it is sent (http_reply_stream), or NULL */
     const char *cache_control; /* NULL: no-store; else this Cache-Control value (static assets) */
     json_t *problems;         /* every problem of the body refused (model_ctx.problems), or NULL: an error reply
                                  carries them as "errors" beside "error" when there is more than one */
@@ -241,6 +243,21 @@ int http_reply_json(http_req *req, int status, json_t *body);
  * '-' and '_'; NULL: shown inline). Takes ownership of data (malloc'd), freed with the request's arena. */
 int http_reply_bytes(http_req *req, int status, const char *content_type, const char *filename, char *data,
                      size_t len);
+/* Reply with size bytes read by read(ctx, pos, buf, max) as the connection takes them (http_stream.c): a
+ * download too large to hold in memory. read runs on the event loop and must not block (read a local file or
+ * memory, never the database); it returns the bytes it put in buf (1..max), or -1 to end the reply early.
+ * release(ctx) is called once, when the reply is done or dropped (NULL: nothing to release). filename as for
+ * http_reply_bytes. A later reply (an error) replaces it. */
+typedef struct http_stream http_stream;
+typedef ssize_t (*http_stream_read)(void *ctx, uint64_t pos, char *buf, size_t max);
+typedef void (*http_stream_release)(void *ctx);
+int http_reply_stream(http_req *req, int status, const char *content_type, const char *filename, uint64_t size,
+                      http_stream_read read, http_stream_release release, void *ctx);
+/* For http_server.c: the libmicrohttpd response (struct MHD_Response *) of a stream reply, which takes the
+ * stream; NULL when the reply is not a stream. */
+void *http_stream_response(http_req *req);
+/* Release a stream reply not sent (nothing when there is none). */
+void http_stream_drop(http_req *req);
 /* Reply with len bytes of body (copied into the arena) as content_type, e.g. "text/html; charset=utf-8".
  * An HTML body must have been written with core_buf_add_html() for every value in it. */
 int http_reply_body(http_req *req, int status, const char *content_type, const char *body, size_t len);

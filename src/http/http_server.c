@@ -751,8 +751,10 @@ static void dispatch(http_server *s, http_req *req)
 
 static enum MHD_Result send_reply(struct MHD_Connection *c, http_req *req)
 {
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(req->resp_len, req->resp ? req->resp : (char *)"", MHD_RESPMEM_MUST_COPY);
+    struct MHD_Response *resp = http_stream_response(req);
+    if (!resp)
+        resp = MHD_create_response_from_buffer(req->resp_len, req->resp ? req->resp : (char *)"",
+                                               MHD_RESPMEM_MUST_COPY);
     if (!resp)
         return MHD_NO;
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, req->content_type);
@@ -998,6 +1000,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
     if (req->db)
         store_pool_release(s->cfg.pool, req->db);
     free(req->resp_heap);
+    http_stream_drop(req);
     free(req);
     *con_cls = NULL;
 }

@@ -149,6 +149,12 @@ int jobs_output_expired(const jobs_output_info *o);
 /* The output's bytes: *data a new allocation the caller frees. CORE_E_NOT_FOUND (none), CORE_E_GONE
  * (deleted), CORE_E_INTERNAL (a chunk missing, or the digest differs). */
 int jobs_output_read(store *s, int64_t job, char **data, size_t *len, core_error *err);
+/* The output copied, chunk by chunk (one in memory at a time), into an unlinked temporary file (TMPDIR, else
+ * /tmp) and checked against its digest on the way: *fd the file (the caller's to close; read it with pread),
+ * *len its size. Only a file whose every chunk and digest checked is returned: a damaged one is
+ * CORE_E_INTERNAL and leaves nothing behind. Errors as jobs_output_read(), and CORE_E_IO (the temporary
+ * file). */
+int jobs_output_spool(store *s, int64_t job, int *fd, size_t *len, core_error *err);
 /* Queue a job as jobs_create() does (never exclusive) with len bytes of data as its input, in one transaction:
  * a worker never sees the job without its file. Errors: CORE_E_BODY_TOO_LARGE (past JOBS_OUTPUT_MAX), the
  * store's. */

@@ -9,10 +9,13 @@
  * the whole is kept beside them and checked when the file is read back. Times are the program's clock, bound
  * as text (jobs.h J5): expiry compares text, as the job table's leases do.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -44,13 +47,13 @@ static const char SQL_INFO[] =
     " WHERE job_id = $1\n"
     "   AND role = $2";
 
-/* Its chunks in order. */
-static const char SQL_CHUNKS[] =
-    "SELECT seq, data\n"
+/* Its chunk number $3. */
+static const char SQL_CHUNK[] =
+    "SELECT data\n"
     "  FROM job_file_chunk\n"
     " WHERE job_id = $1\n"
     "   AND role = $2\n"
-    " ORDER BY seq";
+    "   AND seq = $3";
 
 /* The files to delete now ($1 is now): an output expired, or of a job that did not succeed (cancelled after
  * its process wrote the file, or failed while reporting it); an input once its job has finished. */
@@ -192,6 +195,86 @@ int jobs_output_expired(const jobs_output_info *o)
     return o->deleted || strcmp(o->expires_at, now) <= 0;
 }
 
+/* Where the bytes of a file go as they are read: n bytes at a time (at most one chunk); 0 or an error. */
+typedef int (*file_sink)(void *ctx, const char *bytes, size_t n, core_error *err);
+
+/* Read job's file of role chunk by chunk (one statement per chunk, so one chunk is in memory at a time on
+ * either back end; libpq holds a whole result set), hand each to sink, and check the whole against its size,
+ * count and digest at the end. The sink has had every byte when this returns 0; on CORE_E_INTERNAL (damaged)
+ * it has had some of them, which must not be used. */
+static int file_each(store *s, int64_t job, const char *role, file_sink sink, void *ctx, core_error *err)
+{
+    jobs_output_info o;
+    int rc = file_info(s, job, role, &o, err);
+    if (rc)
+        return rc;
+    if (o.deleted)
+        return core_error_set(err, CORE_E_GONE, "job %" PRId64 "'s %s file was deleted at %s", job, role,
+                              o.deleted_at);
+    if (o.size < 0 || o.size > JOBS_OUTPUT_MAX || o.chunks < 0 ||
+        o.chunks > JOBS_OUTPUT_MAX / JOBS_OUTPUT_CHUNK + 1)
+        return core_error_set(err, CORE_E_INTERNAL, "job %" PRId64 "'s %s file has a size out of range", job, role);
+    char *buf = core_xmalloc(JOBS_OUTPUT_CHUNK);
+    crypto_generichash_state h;
+    crypto_generichash_init(&h, NULL, 0, 32);
+    int64_t got = 0, seq = 0;
+    core_arena a = CORE_ARENA_INIT;
+    for (; rc == 0 && seq < o.chunks; seq++) {
+        core_arena_reset(&a);
+        store_value v[] = {store_v_int(job), store_v_text(role), store_v_int(seq)};
+        store_stmt *st = NULL;
+        rc = store_query(s, &a, SQL_CHUNK, v, 3, &st, err);
+        int row = rc == 0 ? store_next(st, err) : 0;
+        if (rc == 0 && row < 0)
+            rc = row;
+        if (rc)
+            break;
+        size_t tl = 0, n = 0;
+        const char *t = row == 1 ? store_col_text(st, 0, &tl) : NULL;
+        if (!t || sodium_base642bin((unsigned char *)buf, JOBS_OUTPUT_CHUNK, t, tl, NULL, &n, NULL,
+                                    sodium_base64_VARIANT_ORIGINAL) != 0 ||
+            got + (int64_t)n > o.size) {
+            if (row == 1)
+                store_done(st);
+            rc = core_error_set(err, CORE_E_INTERNAL, "job %" PRId64 "'s %s file is damaged (chunk %" PRId64 ")", job,
+                                role, seq);
+            break;
+        }
+        store_done(st);
+        crypto_generichash_update(&h, (const unsigned char *)buf, n);
+        got += (int64_t)n;
+        rc = sink(ctx, buf, n, err);
+    }
+    core_arena_release(&a);
+    free(buf);
+    if (rc == 0) {
+        unsigned char d[32];
+        char digest[65];
+        crypto_generichash_final(&h, d, sizeof d);
+        sodium_bin2hex(digest, sizeof digest, d, sizeof d);
+        if (got != o.size || strcmp(digest, o.digest) != 0)
+            rc = core_error_set(err, CORE_E_INTERNAL, "job %" PRId64 "'s %s file is damaged (its digest differs)", job,
+                                role);
+    }
+    return rc;
+}
+
+/* A sink into one allocation of the file's size. */
+typedef struct into_memory {
+    char *buf;
+    size_t len, cap;
+} into_memory;
+
+static int to_memory(void *ctx, const char *bytes, size_t n, core_error *err)
+{
+    into_memory *m = ctx;
+    if (n > m->cap - m->len)
+        return core_error_set(err, CORE_E_INTERNAL, "a job's file is longer than its size");
+    memcpy(m->buf + m->len, bytes, n);
+    m->len += n;
+    return 0;
+}
+
 static int file_read(store *s, int64_t job, const char *role, char **data, size_t *len, core_error *err)
 {
     *data = NULL;
@@ -200,48 +283,72 @@ static int file_read(store *s, int64_t job, const char *role, char **data, size_
     int rc = file_info(s, job, role, &o, err);
     if (rc)
         return rc;
-    if (o.deleted)
-        return core_error_set(err, CORE_E_GONE, "job %" PRId64 "'s %s file was deleted at %s", job, role,
-                              o.deleted_at);
     if (o.size < 0 || o.size > JOBS_OUTPUT_MAX)
         return core_error_set(err, CORE_E_INTERNAL, "job %" PRId64 "'s %s file has a size out of range", job, role);
-    char *buf = core_xmalloc(o.size ? (size_t)o.size : 1);
-    size_t got = 0;
-    int64_t next = 0;
-    core_arena a = CORE_ARENA_INIT;
-    store_value v[] = {store_v_int(job), store_v_text(role)};
-    store_stmt *st = NULL;
-    rc = store_query(s, &a, SQL_CHUNKS, v, 2, &st, err);
-    int row = 0;
-    while (rc == 0 && (row = store_next(st, err)) == 1) {
-        size_t tl = 0, n = 0;
-        const char *t = store_col_text(st, 1, &tl);
-        if (store_col_int(st, 0) != next++ ||
-            sodium_base642bin((unsigned char *)buf + got, (size_t)o.size - got, t, tl, NULL, &n, NULL,
-                              sodium_base64_VARIANT_ORIGINAL) != 0) {
-            store_done(st);
-            rc = core_error_set(err, CORE_E_INTERNAL, "job %" PRId64 "'s %s file is damaged (chunk %" PRId64 ")", job,
-                                role, next - 1);
-            break;
-        }
-        got += n;
-    }
-    if (rc == 0 && row < 0)
-        rc = row;
-    core_arena_release(&a);
-    char digest[65];
-    if (rc == 0) {
-        digest_hex(buf, got, digest);
-        if (got != (size_t)o.size || next != o.chunks || strcmp(digest, o.digest) != 0)
-            rc = core_error_set(err, CORE_E_INTERNAL, "job %" PRId64 "'s %s file is damaged (its digest differs)", job,
-                                role);
-    }
+    into_memory m = {core_xmalloc(o.size ? (size_t)o.size : 1), 0, (size_t)o.size};
+    rc = file_each(s, job, role, to_memory, &m, err);
     if (rc) {
-        free(buf);
+        free(m.buf);
         return rc;
     }
-    *data = buf;
-    *len = got;
+    *data = m.buf;
+    *len = m.len;
+    return 0;
+}
+
+/* A sink into a file descriptor. */
+static int to_fd(void *ctx, const char *bytes, size_t n, core_error *err)
+{
+    int fd = *(int *)ctx;
+    while (n) {
+        ssize_t w = write(fd, bytes, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return core_error_set(err, CORE_E_IO, "cannot write a job's file to a temporary file: %s",
+                                  strerror(errno));
+        bytes += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
+/* An unlinked temporary file in TMPDIR (or /tmp), read and written by this process only. */
+static int temp_file(core_error *err)
+{
+    const char *dir = getenv("TMPDIR");
+    if (!dir || !*dir)
+        dir = "/tmp";
+    int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        return fd;
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s/hearth-job-file-XXXXXX", dir) >= (int)sizeof path)
+        return core_error_set(err, CORE_E_IO, "TMPDIR is too long a path");
+    fd = mkostemp(path, O_CLOEXEC);
+    if (fd < 0)
+        return core_error_set(err, CORE_E_IO, "cannot make a temporary file in %s: %s", dir, strerror(errno));
+    unlink(path);
+    return fd;
+}
+
+int jobs_output_spool(store *s, int64_t job, int *fd, size_t *len, core_error *err)
+{
+    *fd = -1;
+    *len = 0;
+    int f = temp_file(err);
+    if (f < 0)
+        return err->code;
+    int rc = file_each(s, job, "output", to_fd, &f, err);
+    off_t end = rc == 0 ? lseek(f, 0, SEEK_END) : -1;
+    if (rc == 0 && end < 0)
+        rc = core_error_set(err, CORE_E_IO, "cannot read back a job's temporary file: %s", strerror(errno));
+    if (rc) {
+        close(f);
+        return rc;
+    }
+    *fd = f;
+    *len = (size_t)end;
     return 0;
 }
 

@@ -2,9 +2,15 @@
  * jobs_runner.c — the worker threads of `hearth serve`: claim a queued job, run it in a process of its own,
  * follow it, finish it (contract in jobs.h; the design in src/jobs/README.md).
  *
- * A worker thread per kind, each with its own database handle. Its loop: fail what dead workers left running
- * (jobs_recover, J4), claim the oldest queued job of its kind (jobs_claim, J2), run it, and otherwise sleep
+ * A worker thread per kind. Its loop: fail what dead workers left running (jobs_recover, J4; once per runner
+ * every half lease), claim the oldest queued job of its kind (jobs_claim, J2), run it, and otherwise sleep
  * until woken (a request queued one) or a second has passed (another server queued one).
+ *
+ * Database handles. An idle worker holds none: the sweeps and claims of every worker go through the runner's
+ * one idle handle, one worker at a time (idle_mu), opened when first needed and reopened after an error that
+ * may have broken it. A worker that claims a job opens a handle of its own for the job (its progress, lease,
+ * cancel flag and end) and closes it when the job is finished, so a server holds one handle for its idle
+ * workers plus one per job running, not one per kind (six PostgreSQL connections) while nothing runs.
  *
  * Running a job (run_job): the program (`hearth job run --db DB --job ID`) is started with fork and execve;
  * between the two the child asks to be killed when the worker's thread ends (PR_SET_PDEATHSIG: a server
@@ -78,6 +84,12 @@ struct jobs_runner {
     int stopping, woken;
     size_t nworkers;
     worker *workers;
+    /* the idle workers' one database handle and the sweep's schedule, under idle_mu */
+    pthread_mutex_t idle_mu;
+    store *idle_db;
+    int idle_open_failed;        /* logged once until it opens again */
+    int swept_once;
+    struct timespec swept;
 };
 
 /* One running job, as its worker follows it. */
@@ -504,51 +516,109 @@ static int64_t job_owner(store *s, int64_t id)
     return owner;
 }
 
+/* The idle handle, opened if need be (idle_mu held). NULL when the database cannot be reached now. */
+static store *idle_handle(jobs_runner *r, const char *kind)
+{
+    if (r->idle_db)
+        return r->idle_db;
+    core_error err;
+    core_error_clear(&err);
+    if (store_open(&r->idle_db, r->cfg.db, &err) != 0) {
+        r->idle_db = NULL;
+        if (!r->idle_open_failed)
+            core_log(CORE_LOG_ERROR, "job_worker_failed", "kind", kind, "detail", err.detail, "hint",
+                     "the workers try again every second", CORE_LOG_END);
+        r->idle_open_failed = 1;
+        return NULL;
+    }
+    r->idle_open_failed = 0;
+    return r->idle_db;
+}
+
+/* An error that may mean the handle is broken (not a busy database): close it, to be reopened next time. */
+static void idle_drop_if_broken(jobs_runner *r, const core_error *err)
+{
+    if (err->code && err->code != CORE_E_BUSY && r->idle_db) {
+        store_close(r->idle_db);
+        r->idle_db = NULL;
+    }
+}
+
+/* Fail the jobs of dead servers and delete the files no longer wanted, at start and every half lease
+ * (idle_mu held). */
+static void sweep(jobs_runner *r, store *s)
+{
+    if (r->swept_once && since(&r->swept) < (r->cfg.lease_seconds ? r->cfg.lease_seconds : JOBS_LEASE_SECONDS) / 2)
+        return;
+    core_error err;
+    int64_t lost = 0;
+    core_error_clear(&err);
+    if (jobs_recover(s, r->id, &lost, &err) == 0 && lost > 0) {
+        char n[24];
+        snprintf(n, sizeof n, "%" PRId64, lost);
+        core_log(CORE_LOG_WARN, "jobs_interrupted", "jobs", n, "hint",
+                 "their server stopped while they ran: start them again", CORE_LOG_END);
+    }
+    int64_t gone = 0; /* the files of jobs no longer wanted (J7) */
+    core_error_clear(&err);
+    if (jobs_files_expire(s, &gone, &err) != 0 && err.code != CORE_E_BUSY)
+        core_log(CORE_LOG_WARN, "job_files_not_deleted", "detail", err.detail, CORE_LOG_END);
+    else if (gone > 0) {
+        char n[24];
+        snprintf(n, sizeof n, "%" PRId64, gone);
+        core_log(CORE_LOG_INFO, "job_files_deleted", "files", n, CORE_LOG_END);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &r->swept);
+    r->swept_once = 1;
+}
+
+/* Sweep if due and claim a job of the kind on the idle handle: 1 and *id, 0 when none is queued, or < 0. */
+static int idle_claim(jobs_runner *r, const char *kind, jobs_dialect d, int64_t *id, int64_t *owner)
+{
+    pthread_mutex_lock(&r->idle_mu);
+    if (is_stopping(r)) { /* a claim may wait out a busy database: the workers queued behind it do not */
+        pthread_mutex_unlock(&r->idle_mu);
+        return 0;
+    }
+    store *s = idle_handle(r, kind);
+    int got = -1;
+    if (s) {
+        sweep(r, s);
+        core_error err;
+        core_error_clear(&err);
+        got = jobs_claim(s, d, kind, r->id, r->cfg.lease_seconds, id, &err);
+        if (got < 0 && err.code != CORE_E_BUSY)
+            core_log(CORE_LOG_WARN, "job_claim_failed", "kind", kind, "detail", err.detail, CORE_LOG_END);
+        if (got < 0)
+            idle_drop_if_broken(r, &err);
+        if (got == 1)
+            *owner = job_owner(s, *id);
+    }
+    pthread_mutex_unlock(&r->idle_mu);
+    return got;
+}
+
 static void *worker_main(void *arg)
 {
     worker *w = arg;
     jobs_runner *r = w->r;
-    store *s = NULL;
-    core_error err;
-    core_error_clear(&err);
-    if (store_open(&s, r->cfg.db, &err) != 0) {
-        core_log(CORE_LOG_ERROR, "job_worker_failed", "kind", w->kind, "detail", err.detail, CORE_LOG_END);
-        return NULL;
-    }
     jobs_dialect d = jobs_dialect_of(r->cfg.db);
-    struct timespec swept = {0, 0};
-    int first = 1;
     while (!is_stopping(r)) {
-        if (first || since(&swept) >= (r->cfg.lease_seconds ? r->cfg.lease_seconds : JOBS_LEASE_SECONDS) / 2) {
-            int64_t lost = 0;
+        int64_t id = 0, owner = 0;
+        if (idle_claim(r, w->kind, d, &id, &owner) == 1) {
+            /* The job's own handle, held while it runs. If it cannot be opened the job stays claimed under
+             * its lease and is failed as interrupted by the next sweep past the lease (J4). */
+            store *s = NULL;
+            core_error err;
             core_error_clear(&err);
-            if (jobs_recover(s, r->id, &lost, &err) == 0 && lost > 0) {
-                char n[24];
-                snprintf(n, sizeof n, "%" PRId64, lost);
-                core_log(CORE_LOG_WARN, "jobs_interrupted", "jobs", n, "hint",
-                         "their server stopped while they ran: start them again", CORE_LOG_END);
+            if (store_open(&s, r->cfg.db, &err) != 0) {
+                core_log(CORE_LOG_ERROR, "job_worker_failed", "kind", w->kind, "detail", err.detail, CORE_LOG_END);
+            } else {
+                run_job(r, s, w->kind, id, owner);
+                store_close(s);
+                continue;
             }
-            int64_t gone = 0; /* the files of jobs no longer wanted (J7) */
-            core_error_clear(&err);
-            if (jobs_files_expire(s, &gone, &err) != 0 && err.code != CORE_E_BUSY)
-                core_log(CORE_LOG_WARN, "job_files_not_deleted", "detail", err.detail, CORE_LOG_END);
-            else if (gone > 0) {
-                char n[24];
-                snprintf(n, sizeof n, "%" PRId64, gone);
-                core_log(CORE_LOG_INFO, "job_files_deleted", "files", n, CORE_LOG_END);
-            }
-            clock_gettime(CLOCK_MONOTONIC, &swept);
-            first = 0;
         }
-        int64_t id = 0;
-        core_error_clear(&err);
-        int got = jobs_claim(s, d, w->kind, r->id, r->cfg.lease_seconds, &id, &err);
-        if (got == 1) {
-            run_job(r, s, w->kind, id, job_owner(s, id));
-            continue;
-        }
-        if (got < 0 && err.code != CORE_E_BUSY)
-            core_log(CORE_LOG_WARN, "job_claim_failed", "kind", w->kind, "detail", err.detail, CORE_LOG_END);
         pthread_mutex_lock(&r->mu);
         if (!r->stopping && !r->woken) {
             struct timespec until;
@@ -559,7 +629,6 @@ static void *worker_main(void *arg)
         r->woken = 0;
         pthread_mutex_unlock(&r->mu);
     }
-    store_close(s);
     return NULL;
 }
 
@@ -592,6 +661,7 @@ int jobs_runner_start(jobs_runner **out, const jobs_runner_config *cfg, core_err
         r->program[n] = '\0';
     }
     pthread_mutex_init(&r->mu, NULL);
+    pthread_mutex_init(&r->idle_mu, NULL);
     pthread_cond_init(&r->cv, NULL);
     while (cfg->kinds && cfg->kinds[r->nworkers])
         r->nworkers++;
@@ -626,7 +696,9 @@ void jobs_runner_stop(jobs_runner *r)
         if (r->workers[i].started)
             pthread_join(r->workers[i].thread, NULL);
     free(r->workers);
+    store_close(r->idle_db);
     pthread_cond_destroy(&r->cv);
+    pthread_mutex_destroy(&r->idle_mu);
     pthread_mutex_destroy(&r->mu);
     free(r);
 }

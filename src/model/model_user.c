@@ -35,6 +35,14 @@ static const char SQL_USER_LIST[] =
     "  FROM app_user\n"
     " ORDER BY lower(display_name), id";
 
+/* The users among up to MODEL_USER_NAMED_BATCH ids (unused places bound NULL, which match nothing). */
+static const char SQL_USER_NAMED[] =
+    "SELECT id, username, role, coalesce(team_id, 0), coalesce(agency_id, 0), disabled,\n"
+    "       totp_secret IS NOT NULL, display_name\n"
+    "  FROM app_user\n"
+    " WHERE id IN ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)\n"
+    " ORDER BY id";
+
 static const char SQL_USER_SET_DISABLED[] =
     "UPDATE app_user\n"
     "   SET disabled = $2, version = version + 1, updated_at = $3, updated_by = $4\n"
@@ -167,6 +175,28 @@ int model_user_list(store *s, core_arena *a, model_user_info **out, size_t *n, c
         user_row(st, a, &(*out)[(*n)++]);
     }
     return rc < 0 ? rc : 0;
+}
+
+int model_user_named(store *s, core_arena *a, const int64_t *ids, size_t n, model_user_info **out, size_t *nout,
+                     core_error *err)
+{
+    *out = n ? core_arena_alloc(a, n * sizeof(**out)) : NULL;
+    *nout = 0;
+    for (size_t from = 0; from < n; from += MODEL_USER_NAMED_BATCH) {
+        store_value p[MODEL_USER_NAMED_BATCH];
+        for (size_t i = 0; i < MODEL_USER_NAMED_BATCH; i++)
+            p[i] = from + i < n ? store_v_int(ids[from + i]) : store_v_null();
+        store_stmt *st;
+        int rc = store_query(s, a, SQL_USER_NAMED, p, MODEL_USER_NAMED_BATCH, &st, err);
+        while (rc == 0 && (rc = store_next(st, err)) == 1) {
+            rc = 0;
+            if (*nout < n) /* a repeated id matches once; never more rows than ids */
+                user_row(st, a, &(*out)[(*nout)++]);
+        }
+        if (rc < 0)
+            return rc;
+    }
+    return 0;
 }
 
 /* Run one UPDATE of a user; CORE_E_NOT_FOUND when it changed no row. */

@@ -48,6 +48,12 @@ int model_user_find(store *s, core_arena *a, const char *username, model_user_in
 /* A user by id. CORE_E_NOT_FOUND ("no user has that id") when there is none. */
 int model_user_get(store *s, core_arena *a, int64_t id, model_user_info *out, core_error *err);
 
+/* The users among ids (n distinct ids): *out an arena array of *nout (at most n); an id
+ * with no user is left out. One statement per MODEL_USER_NAMED_BATCH ids, every id bound. */
+enum { MODEL_USER_NAMED_BATCH = 16 };
+int model_user_named(store *s, core_arena *a, const int64_t *ids, size_t n, model_user_info **out, size_t *nout,
+                     core_error *err);
+
 /* Every user, by display name: *out an arena array of *n. */
 int model_user_list(store *s, core_arena *a, model_user_info **out, size_t *n, core_error *err);
 

@@ -141,13 +141,39 @@ static const char *progress_words(http_req *req, json_t *job)
     return core_arena_printf(&req->arena, "%" PRId64, (int64_t)json_integer_value(done));
 }
 
-/* Who started a job: "You", a name from the directory when the user may read it, else "User N". */
+/* Who started a job: "You", a name from the directory when the user may read it, else "User N". Only the
+ * staff the jobs shown name are read (api_users_named: one audited read each), and only by governance and
+ * the administrator, who see others' jobs. */
 typedef struct staff {
     json_t *items;
-    int tried;
 } staff;
 
-static const char *started_by(http_req *req, staff *s, json_t *job)
+/* Read the staff who started jobs (each of them another's), for a page showing them. */
+static void staff_read(http_req *req, staff *s, json_t *const *jobs, size_t njobs)
+{
+    s->items = NULL;
+    if (access_role_of(&req->who) != ACCESS_ROLE_GOVERNANCE && access_role_of(&req->who) != ACCESS_ROLE_ADMIN)
+        return;
+    int64_t *ids = core_arena_alloc(&req->arena, (njobs ? njobs : 1) * sizeof(*ids));
+    size_t n = 0;
+    for (size_t i = 0; i < njobs; i++) {
+        json_t *id = json_object_get(jobs[i], "created_by");
+        if (!json_is_integer(id) || json_integer_value(id) == req->who.user_id)
+            continue;
+        int64_t uid = json_integer_value(id);
+        size_t k = 0;
+        while (k < n && ids[k] != uid)
+            k++;
+        if (k == n)
+            ids[n++] = uid;
+    }
+    core_error err;
+    core_error_clear(&err);
+    if (n && api_users_named(req, ids, n, &s->items, &err))
+        s->items = NULL; /* shown as "User N" */
+}
+
+static const char *started_by(http_req *req, const staff *s, json_t *job)
 {
     json_t *id = json_object_get(job, "created_by");
     if (!json_is_integer(id))
@@ -155,14 +181,6 @@ static const char *started_by(http_req *req, staff *s, json_t *job)
     int64_t uid = json_integer_value(id);
     if (uid == req->who.user_id)
         return web_str(WEB_S_JOBS_YOU);
-    if (!s->tried) { /* the directory, as the governance pages read it (one audited read a page) */
-        s->tried = 1;
-        core_error err;
-        core_error_clear(&err);
-        if (access_role_of(&req->who) == ACCESS_ROLE_GOVERNANCE || access_role_of(&req->who) == ACCESS_ROLE_ADMIN)
-            if (api_users_items(req, &s->items, &err))
-                s->items = NULL;
-    }
     size_t i;
     json_t *u;
     json_array_foreach(s->items, i, u)
@@ -203,11 +221,15 @@ int web_jobs_list(http_req *req)
     json_t *page;
     if (api_job_items(req, 0, 0, JOBS_SHOWN, &page, &err))
         return http_reply_error(req, &err);
-    staff s = {NULL, 0};
     core_buf *rows = web_buf(req);
     size_t i;
     json_t *j;
     json_t *items = json_object_get(page, "items");
+    json_t **shown = core_arena_alloc(&req->arena, (json_array_size(items) + 1) * sizeof(*shown));
+    json_array_foreach(items, i, j)
+        shown[i] = j;
+    staff s;
+    staff_read(req, &s, shown, json_array_size(items));
     int any_running = 0;
     json_array_foreach(items, i, j)
     {
@@ -267,7 +289,8 @@ int web_job(http_req *req)
     json_t *job;
     if (api_job_read(req, id, &job, &err))
         return http_reply_error(req, &err);
-    staff s = {NULL, 0};
+    staff s;
+    staff_read(req, &s, &job, 1);
     const char *kind = web_json_text(req, job, "kind"), *state = web_json_text(req, job, "state");
     int live_now = running(state), asked = json_is_true(json_object_get(job, "cancel_requested"));
     core_buf *rows = web_buf(req);

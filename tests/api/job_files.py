@@ -33,21 +33,18 @@ names) and runs servers with Durham's policy on it. Checks, for each kind:
 Prints one line per check and finally `job_files: N passed, N failed` (`job_files_pg` on PostgreSQL).
 Python 3 standard library only.
 """
-import argparse
 import csv
 import datetime
 import hashlib
 import io
 import json
 import os
-import re
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import zipfile
 
+import suite
 import testdb
 from signin import Checks, call, hearth_cli, header, session_of
 from jobs import Server, later, job_processes
@@ -62,21 +59,12 @@ OUTPUT_DAYS = 7  # JOBS_OUTPUT_DAYS (src/jobs/jobs.h)
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--hearth", required=True)
-    ap.add_argument("--keep", action="store_true")
-    args = ap.parse_args()
-    hearth = os.path.abspath(args.hearth)
-    tmp = tempfile.mkdtemp(prefix="hearth-jobfiles-")
-    db = testdb.council(tmp, "jobfiles")
+    args, hearth = suite.command_line(__doc__)
+    tmp = suite.workdir("jobfiles")
+    check = Checks()
+    db, logins = suite.demo_council(hearth, tmp, "jobfiles", families=40)
     trail_db = testdb.trail(db)
     hold = os.path.join(tmp, "hold")
-    logins_path = os.path.join(tmp, "logins.json")
-    check = Checks()
-    subprocess.run([hearth, "demo", "--db", db, "--logins", logins_path, "--families", "40", "--seed", "7",
-                    "--as-of", "2026-11-23"], check=True, stdout=subprocess.DEVNULL)
-    with open(logins_path, encoding="utf-8") as f:
-        logins = {u["username"]: u for u in json.load(f)}
 
     def rows(database, query, params=()):
         """Rows of query on the main database or the trail, whichever back end (values as text)."""
@@ -126,15 +114,7 @@ def main():
             return {}
 
     def wait_for(url, states, user, stage=None):
-        deadline = time.time() + WAIT
-        doc = {}
-        while time.time() < deadline:
-            st, _, doc = api(user, "GET", url)
-            if st == 200 and doc.get("state") in states and (
-                    stage is None or (doc.get("progress") or {}).get("message") == stage):
-                return doc
-            time.sleep(0.1)
-        return doc
+        return suite.wait_for_job(api, user, url, states, stage, WAIT)
 
     done = ("succeeded", "failed", "cancelled")
     gov_id, analyst_id, admin_id = user_id(GOVERNANCE), user_id(ANALYST), user_id(ADMIN)
@@ -247,6 +227,25 @@ def main():
           "governance downloads the analyst's workbook", (st, hdrs))
     st, _, raw = download(ADMIN, second.get("id"))
     check(st == 403, "the administrator does not", (st, raw[:200]))
+    # a damaged file is never handed out: its digest is checked chunk by chunk before a byte is sent
+    seq0 = rows(db, "SELECT data FROM job_file_chunk WHERE job_id = ? AND role = 'output' AND seq = 0",
+                (second.get("id"),))[0][0]
+    con = testdb.connect(db)
+    try:
+        con.execute("UPDATE job_file_chunk SET data = ? WHERE job_id = ? AND role = 'output' AND seq = 0",
+                    ("QUJD" + seq0[4:], second.get("id")))
+        con.commit()
+        st, hdrs, raw = download(GOVERNANCE, second.get("id"))
+        check(st == 500 and header(hdrs, "content-type").startswith("application/json") and b"PK" not in raw
+              and "damaged" not in raw.decode("utf-8", "replace"),
+              "a file whose bytes no longer match its digest is refused (500), none of it sent", (st, hdrs, raw[:300]))
+        con.execute("UPDATE job_file_chunk SET data = ? WHERE job_id = ? AND role = 'output' AND seq = 0",
+                    (seq0, second.get("id")))
+        con.commit()
+    finally:
+        con.close()
+    st, _, raw = download(GOVERNANCE, second.get("id"))
+    check(st == 200 and raw[:2] == b"PK", "mended, it downloads again", (st, raw[:20]))
 
     # ---- a research extract as a job
     pub, sec = os.path.join(tmp, "r.pub"), os.path.join(tmp, "r.sec")
@@ -371,24 +370,11 @@ def main():
         """A retention run carried out deletes the files past their time (the command line, on SQLite: `hearth
         retention plan` and `run` read SQLite databases only)."""
         # a policy whose early help cases go a year after closure, and a plan of it, approved by governance
-        proc = subprocess.run([hearth, "notice", "--policy", DURHAM, "--format", "json"], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, check=True)
-        pol = dict(json.loads(proc.stdout)["policy"], profile="job_files_test", retention={"classes": [
-            {"code": "r_eh", "label": "Early help", "records": "early_help_case", "trigger": "case_closure",
-             "period": {"years": 1}, "disposal": "destroy"}]})
-        policy_path = os.path.join(tmp, "job_files_test.yaml")
-        with open(policy_path, "w", encoding="utf-8") as f:
-            json.dump(pol, f)  # JSON is YAML
-        plan_csv = os.path.join(tmp, "plan.csv")
-        rc, out, err = hearth_cli(hearth, "retention", "plan", "--db", db, "--policy", policy_path, "--as-of",
-                                  TEST_NOW[:10], "--save", "--out", plan_csv)
-        m = re.search(r"retention plan (\d+) saved", err)
-        plan_id = int(m.group(1)) if m else 0
-        with open(plan_csv, "rb") as f:
-            plan_text = f.read()
+        policy_path = suite.retention_policy(hearth, tmp, "job_files_test")
+        rc, err, plan_id, _, rows_digest = suite.saved_plan(hearth, db, policy_path, TEST_NOW[:10], tmp)
         start({"HEARTH_NOW": later(TEST_NOW, 31)}, policy=policy_path)
         st, _, doc = api(GOVERNANCE, "POST", "/api/v1/retention-plans/%d/approval" % plan_id,
-                         {"rows_digest": hashlib.blake2b(plan_text, digest_size=32).hexdigest()})
+                         {"rows_digest": rows_digest})
         check(rc == 0 and plan_id and st == 200 and doc.get("state") == "approved", "a retention plan is approved",
               (rc, err[-300:], st, doc))
         state["server"].stop()
@@ -442,12 +428,7 @@ def main():
                        stderr=subprocess.PIPE)
     check(v.returncode == 0, "the audit trail verifies", (v.stdout[-300:], v.stderr[-300:]))
 
-    if args.keep:
-        print("kept " + tmp)
-    else:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print("%s: %d passed, %d failed" % (testdb.suite("job_files"), check.passed, check.failed))
-    return 0 if check.failed == 0 else 1
+    return suite.finish(tmp, args.keep, "job_files", check)
 
 
 if __name__ == "__main__":

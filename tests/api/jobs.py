@@ -29,25 +29,20 @@ Builds a small demo council (and a synthetic partner dataset of 100,000 rows for
 
 Prints one line per check and finally `jobs: N passed, N failed`. Python 3 standard library only.
 """
-import argparse
 import datetime
-import hashlib
-import re
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
+import suite  # the runners' command line, council and end
 import testdb  # the test database on either back end (SQLite or PostgreSQL)
 from signin import Checks, call, hearth_cli, header, session_of
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DURHAM = os.path.join(HERE, "..", "..", "policy", "durham.yaml")
 SYNTH_MAPPING = os.path.join(HERE, "..", "..", "bench", "link-mappings", "synth.json")
 TEST_NOW = os.environ.setdefault("HEARTH_NOW", "2026-11-23T12:00:00Z")
 ANALYST, GOVERNANCE, ADMIN, PRACTITIONER = "sfcoordinator", "dpo", "admin", "practitioner.n1"
@@ -127,20 +122,11 @@ def job_processes(db):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--hearth", required=True)
-    ap.add_argument("--keep", action="store_true")
-    args = ap.parse_args()
-    hearth = os.path.abspath(args.hearth)
-    tmp = tempfile.mkdtemp(prefix="hearth-jobs-")
-    db = testdb.council(tmp, "jobs")
+    args, hearth = suite.command_line(__doc__)
+    tmp = suite.workdir("jobs")
     hold = os.path.join(tmp, "hold")
-    logins_path = os.path.join(tmp, "logins.json")
     check = Checks()
-    subprocess.run([hearth, "demo", "--db", db, "--logins", logins_path, "--families", "40", "--seed", "7",
-                    "--as-of", "2026-11-23"], check=True, stdout=subprocess.DEVNULL)
-    with open(logins_path, encoding="utf-8") as f:
-        logins = {u["username"]: u for u in json.load(f)}
+    db, logins = suite.demo_council(hearth, tmp, "jobs", families=40)
     index, partner = os.path.join(tmp, "index.csv"), os.path.join(tmp, "partner.csv")
     rc, out, err = hearth_cli(hearth, "link", "synth", "--people", str(ROWS), "--index", index, "--partner",
                               partner, "--seed", "3")
@@ -160,15 +146,7 @@ def main():
 
     def wait_for(url, states, user=ANALYST, stage=None):
         """The job once its state is one of states (and its stage is stage, when given), or the last seen."""
-        deadline = time.time() + WAIT
-        doc = {}
-        while time.time() < deadline:
-            st, _, doc = api(user, "GET", url)
-            if st == 200 and doc.get("state") in states and (
-                    stage is None or (doc.get("progress") or {}).get("message") == stage):
-                return doc
-            time.sleep(0.1)
-        return doc
+        return suite.wait_for_job(api, user, url, states, stage, WAIT)
 
     def runs():
         return sql.execute("SELECT count(*) FROM link_run").fetchone()[0]
@@ -308,22 +286,9 @@ def main():
     # ---- a retention run as a job
     # a policy whose early help cases go a year after closure, and a plan of it as of today, saved by the command
     # line (so that governance may approve it: nobody approves their own)
-    proc = subprocess.run([hearth, "notice", "--policy", DURHAM, "--format", "json"], stdout=subprocess.PIPE,
-                          stderr=subprocess.PIPE, check=True)
-    pol = dict(json.loads(proc.stdout)["policy"], profile="jobs_test", retention={"classes": [
-        {"code": "r_eh", "label": "Early help", "records": "early_help_case", "trigger": "case_closure",
-         "period": {"years": 1}, "disposal": "destroy"}]})
-    policy_path = os.path.join(tmp, "jobs_test.yaml")
-    with open(policy_path, "w", encoding="utf-8") as f:
-        json.dump(pol, f)   # JSON is YAML
-    plan_csv = os.path.join(tmp, "plan.csv")
-    rc, out, err = hearth_cli(hearth, "retention", "plan", "--db", db, "--policy", policy_path, "--as-of",
-                              TEST_NOW[:10], "--save", "--out", plan_csv)
-    m = re.search(r"retention plan (\d+) saved", err)
-    check(rc == 0 and m, "a retention plan is saved", err[-300:])
-    plan_id = int(m.group(1)) if m else 0
-    with open(plan_csv, "rb") as f:
-        text = f.read()
+    policy_path = suite.retention_policy(hearth, tmp, "jobs_test")
+    rc, err, plan_id, text, rows_digest = suite.saved_plan(hearth, db, policy_path, TEST_NOW[:10], tmp)
+    check(rc == 0 and plan_id, "a retention plan is saved", err[-300:])
     due = [r.split(",") for r in text.decode().splitlines()[1:] if r.split(",")[8] == "dispose"]
     episodes = [int(r[2]) for r in due if r[1] == "episode"]
     check(len(episodes) > 0, "it has closed cases due for destruction", len(due))
@@ -336,7 +301,7 @@ def main():
     st, _, doc = api(GOVERNANCE, "POST", run_url, {})
     check(st == 422 and (doc.get("error") or {}).get("code") == "missing_field", "confirm must be said", (st, doc))
     st, _, doc = api(GOVERNANCE, "POST", "/api/v1/retention-plans/%d/approval" % plan_id,
-                     {"rows_digest": hashlib.blake2b(text, digest_size=32).hexdigest()})
+                     {"rows_digest": rows_digest})
     check(st == 200 and doc.get("state") == "approved", "governance approves the plan", (st, doc))
     st, _, doc = api(PRACTITIONER, "POST", run_url, {"confirm": True})
     check(st == 403, "a practitioner does not run a retention plan", (st, doc))
@@ -407,12 +372,7 @@ def main():
     rc, out, err = hearth_cli(hearth, "job", "run", "--help")
     check(rc == 0 and "usage: hearth job run" in out, "hearth job run --help", (rc, out, err))
     sql.close()
-    if args.keep:
-        print("kept " + tmp)
-    else:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print("%s: %d passed, %d failed" % (testdb.suite("jobs"), check.passed, check.failed))
-    return 0 if check.failed == 0 else 1
+    return suite.finish(tmp, args.keep, "jobs", check)
 
 
 if __name__ == "__main__":

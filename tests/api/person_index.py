@@ -38,15 +38,12 @@ starts `hearth serve` and checks, over HTTP and in the database:
 
 Prints one line per check and finally `pindex: N passed, N failed`. Python 3 standard library only.
 """
-import argparse
 import json
 import os
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 
+import suite  # the runners' command line, council and end
 import testdb  # the test database on either back end (SQLite or PostgreSQL)
 from run import Server, give_work
 from signin import Checks, call, hearth_cli, session_of
@@ -79,20 +76,11 @@ def dmy(iso):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--hearth", required=True)
-    ap.add_argument("--keep", action="store_true")
-    args = ap.parse_args()
-    hearth = os.path.abspath(args.hearth)
-    tmp = tempfile.mkdtemp(prefix="hearth-pindex-")
-    db = testdb.council(tmp, "index")
-    logins_path = os.path.join(tmp, "logins.json")
+    args, hearth = suite.command_line(__doc__)
+    tmp = suite.workdir("pindex")
     check = Checks()
-    subprocess.run([hearth, "demo", "--db", db, "--logins", logins_path, "--families", "20", "--seed", "7",
-                    "--as-of", "2026-11-23"], check=True, stdout=subprocess.DEVNULL)
+    db, logins = suite.demo_council(hearth, tmp, "index", families=20)
     give_work(db)   # practitioner.n1 leads open work with family 6
-    with open(logins_path, encoding="utf-8") as f:
-        logins = {u["username"]: u for u in json.load(f)}
     sql = testdb.connect(db, timeout=30)
     members = sql.execute(
         "SELECT p.id, p.given_name, p.family_name, p.date_of_birth, p.sex,"
@@ -606,10 +594,7 @@ def main():
     rc, out, err = hearth_cli(hearth, "audit", "verify", "--db", db, "--public-key", testdb.pubkey(db))
     check(rc == 0, "the audit trail verifies", (rc, out, err))
 
-    if not args.keep:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print("%s: %d passed, %d failed" % (testdb.suite("pindex"), check.passed, check.failed))
-    return 1 if check.failed else 0
+    return suite.finish(tmp, args.keep, "pindex", check)
 
 
 if __name__ == "__main__":

@@ -37,17 +37,14 @@ recovery codes, and run.fresh_totp() never sends a step this run already used.
 Prints one line per check and finally `signin: N passed, N failed`. Python 3 standard library only; the server
 helper and TOTP come from run.py.
 """
-import argparse
 import http.client
 import json
-import os
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 
+import suite  # the runners' command line, council and end
 import testdb  # the test database on either back end (SQLite or PostgreSQL)
 from run import Server, fresh_totp, totp
 
@@ -248,19 +245,10 @@ def finding_15_changes_shown_to_governance(check, port, db, admin, gov, practiti
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--hearth", required=True)
-    ap.add_argument("--keep", action="store_true")
-    args = ap.parse_args()
-    hearth = os.path.abspath(args.hearth)
-    tmp = tempfile.mkdtemp(prefix="hearth-signin-")
-    db = testdb.council(tmp, "signin")
-    logins_path = os.path.join(tmp, "logins.json")
+    args, hearth = suite.command_line(__doc__)
+    tmp = suite.workdir("signin")
     check = Checks()
-    subprocess.run([hearth, "demo", "--db", db, "--logins", logins_path, "--families", "5", "--seed", "7",
-                    "--as-of", "2026-11-23"], check=True, stdout=subprocess.DEVNULL)
-    with open(logins_path, encoding="utf-8") as f:
-        logins = {u["username"]: u for u in json.load(f)}
+    db, logins = suite.demo_council(hearth, tmp, "signin", families=5)
     n1 = logins["practitioner.n1"]
 
     rc, out, err = hearth_cli(hearth, "user", "add", "--db", db, "--username", USER, "--role", "practitioner",
@@ -451,14 +439,7 @@ def main():
     rc, out, err = hearth_cli(hearth, "audit", "verify", "--db", db, "--public-key", testdb.pubkey(db))
     check(rc == 0, "the audit trail verifies with the command line's entries among the server's", (rc, out, err))
 
-    if args.keep:
-        with open(os.path.join(tmp, "server.log"), "w", encoding="utf-8") as f:
-            f.write("\n".join(server.log) + "\n")
-        print("kept " + tmp)
-    else:
-        shutil.rmtree(tmp, ignore_errors=True)
-    print("%s: %d passed, %d failed" % (testdb.suite("signin"), check.passed, check.failed))
-    return 1 if check.failed else 0
+    return suite.finish(tmp, args.keep, "signin", check, server)
 
 
 if __name__ == "__main__":

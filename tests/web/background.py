@@ -27,16 +27,15 @@ Checks:
 Prints one line per check and `background: N passed, N failed` (`background_pg` on PostgreSQL).
 Python 3 standard library only; reuses tests/web/run.py's browser and tests/api/jobs.py's server.
 """
-import argparse
+from html import escape as html_escape
 import importlib.util
 import io
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
-import tempfile
+import types
 import time
 import uuid
 import zipfile
@@ -48,6 +47,7 @@ _spec.loader.exec_module(web)
 api = web.api
 sys.path.insert(0, os.path.join(HERE, "..", "api"))
 from jobs import Server  # noqa: E402
+import suite  # noqa: E402
 
 DURHAM = os.path.join(HERE, "..", "..", "policy", "durham.yaml")
 SYNTH_MAPPING = os.path.join(HERE, "..", "..", "bench", "link-mappings", "synth.json")
@@ -85,38 +85,20 @@ def refreshes(html):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--hearth", required=True)
-    ap.add_argument("--keep", action="store_true")
-    args = ap.parse_args()
-    hearth = os.path.abspath(args.hearth)
-    tmp = tempfile.mkdtemp(prefix="hearth-webjobs-")
-    db = os.path.join(tmp, "webjobs.db")
-    if api.ON_PG:
-        db = os.environ["HEARTH_TEST_PG"]
-        os.environ["HEARTH_AUDIT_DIR"] = os.path.join(tmp, "audit")
-        os.mkdir(os.environ["HEARTH_AUDIT_DIR"])
-    logins_path = os.path.join(tmp, "logins.json")
+    args, hearth = suite.command_line(__doc__)
+    tmp = suite.workdir("webjobs")
     hold = os.path.join(tmp, "hold")
     server = None
     try:
-        subprocess.run([hearth, "demo", "--db", db, "--logins", logins_path] + api.DEMO_ARGS, check=True,
-                       stdout=subprocess.DEVNULL)
-        with open(logins_path, encoding="utf-8") as f:
-            logins = json.load(f)
+        db, logins = suite.demo_council(hearth, tmp, "webjobs", families=40)
         server = Server(hearth, db, args=["--policy", DURHAM], env={"HEARTH_TEST_JOB_HOLD": hold})
-        run(hearth, db, tmp, hold, server.port, logins)
+        run(hearth, db, tmp, hold, server.port, list(logins.values()))
     finally:
         if server:
             server.stop()
-        if args.keep:
-            print("kept " + tmp)
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
     passed = sum(RESULTS)
-    failed = len(RESULTS) - passed
-    print("%s: %d passed, %d failed" % ("background_pg" if api.ON_PG else "background", passed, failed))
-    sys.exit(1 if failed else 0)
+    sys.exit(suite.finish(tmp, args.keep, "background", types.SimpleNamespace(passed=passed,
+                                                                              failed=len(RESULTS) - passed)))
 
 
 def run(hearth, db, tmp, hold, port, logins):
@@ -234,8 +216,21 @@ def run(hearth, db, tmp, hold, port, logins):
     check("the page's download event equals the API's", st == 200 and
           [e for e in page_events if e[1] == "download"] == [e for e in api_events if e[1] == "download"],
           (page_events, api_events))
+    (dpo_id, dpo_name), = rows(db, "SELECT id, display_name FROM app_user WHERE username = ?", (GOVERNANCE,))
+    seq = web.audit_seq(db)
     st, _, html = admin.go("GET", "/jobs/%d" % job)
     check("the administrator sees the job", st == 200 and "/jobs/%d/output" % job in html, st)
+    read = [e[1:4] for e in web.audit_since(db, seq) if e[2] == "app_user"]
+    check("its page names who started it, reading only them from the directory (one audited read)",
+          html_escape(dpo_name) in html and read == [("read", "app_user", dpo_id)], (read, dpo_name))
+    seq = web.audit_seq(db)
+    st, _, lst = admin.go("GET", "/jobs")
+    starters = {r[0] for r in rows(db, "SELECT DISTINCT created_by FROM job WHERE created_by <> "
+                                       "(SELECT id FROM app_user WHERE username = ?)", (ADMIN,))}
+    read = sorted(e[3] for e in web.audit_since(db, seq) if e[2] == "app_user")
+    check("/jobs reads from the directory only those who started the jobs listed, once each",
+          st == 200 and html_escape(dpo_name) in lst and read == sorted(starters) and dpo_id in read,
+          (read, starters))
     seq = web.audit_seq(db)
     st, _, _ = admin.go("GET", "/jobs/%d/output" % job)
     denied = [e for e in web.audit_since(db, seq) if e[1] == "denied"]

@@ -17,54 +17,13 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "core/core_clock.h"
 #include "jobs/jobs.h"
-#include "../test_tmpdb.h"
-
-typedef struct fixture {
-    test_tmpdb t;
-    store *s;
-    core_error err;
-    core_arena a;
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-    if (!f || test_tmpdb_make(&f->t) != 0)
-        return -1;
-    if (store_open(&f->s, f->t.path, &f->err) != 0 || store_migrate(f->s, &f->err) != 0)
-        return -1;
-    f->a = (core_arena)CORE_ARENA_INIT;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    core_arena_release(&f->a);
-    store_close(f->s);
-    test_tmpdb_remove(&f->t);
-    free(f);
-    return 0;
-}
-
-static int64_t one(fixture *f, const char *sql)
-{
-    int64_t v = -1;
-    core_arena_reset(&f->a);
-    assert_ok(store_query_int(f->s, &f->a, sql, NULL, 0, &v, &f->err), f->err);
-    return v;
-}
-
-static void exec(fixture *f, const char *sql)
-{
-    assert_ok(store_exec_script(f->s, sql, &f->err), f->err);
-}
+#include "test_jobs_fixture.h"
 
 /* A job of kind in state (finished states get finished_at). */
 static int64_t job(fixture *f, const char *state)
@@ -106,6 +65,15 @@ static void round_trip(void **state)
     assert_ok(jobs_output_read(f->s, id, &back, &len, &f->err), f->err);
     assert_int_equal(len, n);
     assert_memory_equal(back, data, n);
+    /* spooled to a temporary file chunk by chunk: the same bytes */
+    int fd = -1;
+    assert_ok(jobs_output_spool(f->s, id, &fd, &len, &f->err), f->err);
+    assert_true(fd >= 0);
+    assert_int_equal(len, n);
+    memset(back, 0, n);
+    assert_int_equal(pread(fd, back, n, 0), (ssize_t)n);
+    assert_memory_equal(back, data, n);
+    close(fd);
     free(back);
     /* again: replaced, not added to */
     assert_ok(jobs_output_put(f->s, id, "b.csv", "text/csv", "x,y\r\n", 5, &f->err), f->err);
@@ -134,12 +102,18 @@ static void damage(void **state)
     assert_int_equal(jobs_output_read(f->s, id, &back, &len, &f->err), CORE_E_INTERNAL);
     assert_null(back);
     assert_non_null(strstr(f->err.detail, "digest"));
+    int fd = 7;
+    assert_int_equal(jobs_output_spool(f->s, id, &fd, &len, &f->err), CORE_E_INTERNAL); /* nothing handed out */
+    assert_int_equal(fd, -1);
+    assert_int_equal(len, 0);
     exec(f, "DELETE FROM job_file_chunk");
     assert_int_equal(jobs_output_read(f->s, id, &back, &len, &f->err), CORE_E_INTERNAL);
     assert_null(back);
     jobs_output_info o;
     assert_int_equal(jobs_output_info_get(f->s, job(f, "succeeded"), &o, &f->err), CORE_E_NOT_FOUND);
     assert_int_equal(jobs_output_read(f->s, 999, &back, &len, &f->err), CORE_E_NOT_FOUND);
+    assert_int_equal(jobs_output_spool(f->s, 999, &fd, &len, &f->err), CORE_E_NOT_FOUND);
+    assert_int_equal(fd, -1);
 }
 
 static void expire(void **state)

@@ -20,52 +20,7 @@
 #include <cmocka.h>
 
 #include "jobs/jobs.h"
-#include "../test_tmpdb.h"
-
-typedef struct fixture {
-    test_tmpdb t;
-    store *s;
-    core_error err;
-    core_arena a;
-} fixture;
-
-static int setup(void **state)
-{
-    fixture *f = calloc(1, sizeof *f);
-    if (!f || test_tmpdb_make(&f->t) != 0)
-        return -1;
-    if (store_open(&f->s, f->t.path, &f->err) != 0 || store_migrate(f->s, &f->err) != 0)
-        return -1;
-    /* the askers of the jobs below (invented) */
-    if (store_exec_script(f->s,
-                          "INSERT INTO app_user (id, username, display_name, role, password_hash, created_at,"
-                          " updated_at) VALUES (7, 'analyst.a', 'A', 'analyst', 'x', '2026-01-01T00:00:00Z',"
-                          " '2026-01-01T00:00:00Z'), (8, 'gov.b', 'B', 'governance', 'x', '2026-01-01T00:00:00Z',"
-                          " '2026-01-01T00:00:00Z')",
-                          &f->err) != 0)
-        return -1;
-    f->a = (core_arena)CORE_ARENA_INIT;
-    *state = f;
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    fixture *f = *state;
-    core_arena_release(&f->a);
-    store_close(f->s);
-    test_tmpdb_remove(&f->t);
-    free(f);
-    return 0;
-}
-
-static int64_t one(fixture *f, const char *sql)
-{
-    int64_t v = -1;
-    core_arena_reset(&f->a);
-    assert_ok(store_query_int(f->s, &f->a, sql, NULL, 0, &v, &f->err), f->err);
-    return v;
-}
+#include "test_jobs_fixture.h"
 
 static const char *state_of(fixture *f, int64_t id, json_t **keep)
 {

@@ -1168,6 +1168,58 @@ static void test_resources_match_schema(void **state)
     }
 }
 
+/* model_user_named: only the users asked for, across more than one batch of bound ids; an id with no user is
+ * left out. */
+static void test_user_named(void **state)
+{
+    fixture *f = *state;
+    enum { N = MODEL_USER_NAMED_BATCH + 5 };
+    int64_t ids[N + 1];
+    for (int i = 0; i < N; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "named.%02d", i);
+        store_value p[] = {store_v_text(name)};
+        assert_ok(store_query_int(f->s, &f->a,
+                                  "INSERT INTO app_user (username, display_name, role, password_hash, created_at,"
+                                  " updated_at) VALUES ($1, $1, 'practitioner', 'x', '2026-01-01T00:00:00Z',"
+                                  " '2026-01-01T00:00:00Z') RETURNING id",
+                                  p, 1, &ids[i], &f->err),
+                  f->err);
+    }
+    ids[N] = ids[N - 1] + 1000; /* nobody */
+    /* every other one, and the missing id, across two batches */
+    int64_t ask[N + 1];
+    size_t n = 0;
+    for (int i = 0; i < N; i += 2)
+        ask[n++] = ids[i];
+    ask[n++] = ids[N];
+    for (int i = 1; i < N; i += 2)
+        ask[n++] = ids[i];
+    assert_true(n > MODEL_USER_NAMED_BATCH);
+    model_user_info *u;
+    size_t found;
+    assert_ok(model_user_named(f->s, &f->a, ask, n, &u, &found, &f->err), f->err);
+    assert_int_equal(found, N);
+    int seen[N] = {0};
+    for (size_t k = 0; k < found; k++) {
+        int i = 0;
+        while (i < N && ids[i] != u[k].id)
+            i++;
+        assert_true(i < N);
+        assert_false(seen[i]);
+        seen[i] = 1;
+        char name[32];
+        snprintf(name, sizeof name, "named.%02d", i);
+        assert_string_equal(u[k].display_name, name);
+    }
+    /* only one asked for: only that one */
+    assert_ok(model_user_named(f->s, &f->a, &ids[3], 1, &u, &found, &f->err), f->err);
+    assert_int_equal(found, 1);
+    assert_int_equal(u[0].id, ids[3]);
+    assert_ok(model_user_named(f->s, &f->a, NULL, 0, &u, &found, &f->err), f->err);
+    assert_int_equal(found, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1182,6 +1234,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_person_search, setup, teardown),
         cmocka_unit_test_setup_teardown(test_name_key, setup, teardown),
         cmocka_unit_test_setup_teardown(test_user_add, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_user_named, setup, teardown),
         cmocka_unit_test_setup_teardown(test_resources_match_schema, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
