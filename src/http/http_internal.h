@@ -10,9 +10,11 @@
 #include <semaphore.h>
 
 #include "access/access_cache.h"
+#include "auth/auth.h"
 #include "http/http.h"
 
 enum { HTTP_FOOTINGS_CACHED = 16384 }; /* footings the server remembers (access_cache.h): about 2 MB */
+enum { HTTP_SESSIONS_CACHED = 4096 };  /* sessions the server remembers (auth.h, invariant 10): about 0.5 MB */
 
 /* A handler thread. An idle one waits on its own semaphore and is handed its next request directly (req), so
  * the wake-up neither contends for the queue's mutex nor wakes a thread that finds nothing to do; the most
@@ -37,6 +39,7 @@ struct http_server {
     int nworkers;
     http_worker *idle;        /* handler threads waiting for a request, the last to arrive first (mu) */
     access_cache *footings;   /* footings remembered across requests, shared by the handler threads */
+    auth_session_cache *sessions; /* sessions remembered across requests (auth.h, invariant 10), likewise */
     int parked;               /* requests whose reply waits for their audit event in the trail's writer (mu) */
 };
 

@@ -188,7 +188,7 @@ static int session_resolve(http_req *req)
     const char *token = cookie ? cookie : strncmp(authz, "Bearer ", 7) == 0 ? authz + 7 : NULL;
     int rc = CORE_E_UNAUTHENTICATED;
     if (token)
-        rc = auth_session_lookup(req->db, &req->arena, token, 0, &req->auth, &err);
+        rc = auth_session_lookup_cached(req->db, &req->arena, req->server->sessions, token, 0, &req->auth, &err);
     if (rc == 0 && cookie && strcmp(req->auth.kind, "browser") != 0) { /* API tokens never ride in cookies */
         memset(&req->auth, 0, sizeof(req->auth));
         rc = CORE_E_UNAUTHENTICATED;
@@ -602,6 +602,7 @@ static void server_free(http_server *s)
     pthread_cond_destroy(&s->cv);
     pthread_mutex_destroy(&s->mu);
     access_cache_free(s->footings);
+    auth_session_cache_free(s->sessions);
     free(s->workers);
     free(s);
 }
@@ -629,6 +630,7 @@ int http_server_start(http_server **out, const http_config *cfg, int *port_out, 
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
     s->footings = access_cache_new(HTTP_FOOTINGS_CACHED);
+    s->sessions = auth_session_cache_new(HTTP_SESSIONS_CACHED);
     struct sockaddr_in sa;
     memset(&sa, 0, sizeof(sa));
     sa.sin_family = AF_INET;
