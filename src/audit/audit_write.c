@@ -14,6 +14,7 @@
 
 #include "audit/audit_internal.h"
 #include "core/core_arena.h"
+#include "core/core_buf.h"
 #include "core/core_log.h"
 #include "store/store.h"
 
@@ -32,11 +33,16 @@ static const char SQL_TAIL_PG[] = "SELECT seq, hash\n"
                                   " WHERE one = 1\n"
                                   "   FOR UPDATE";
 
-/* Append one entry (no rows returned). */
-static const char SQL_INSERT[] =
+/* Append entries (no rows returned): this head, then one "($1, ..., $11)" group of values per entry in the
+ * columns' order (insert_sql below writes them out; one entry is exactly
+ * "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"). */
+static const char SQL_INSERT_HEAD[] =
     "INSERT INTO audit_event (seq, at, actor_user_id, actor_role, action, target_table, target_id, detail,\n"
-    "                         client_address, prev_hash, hash)\n"
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
+    "                         client_address, prev_hash, hash)\n";
+enum {
+    AUDIT_INSERT_COLUMNS = 11, /* the values of one entry */
+    AUDIT_INSERT_ROWS = 32,    /* entries in one INSERT at most: 352 parameters (SQLite and libpq take 999+) */
+};
 
 /* The oldest outbox rows, up to $1 of them. */
 static const char SQL_OUTBOX_TAKE[] =
@@ -95,6 +101,49 @@ int audit_write_checkpoint(audit *a, int64_t seq, const unsigned char hash[AUDIT
     return 0;
 }
 
+/* The INSERT of k entries (1 <= k <= AUDIT_INSERT_ROWS): SQL_INSERT_HEAD, then k groups of
+ * AUDIT_INSERT_COLUMNS parameters, numbered on ($1..$11), ($12..$22), ... Made once per size and kept for the
+ * process (the text depends on k alone), so each size is one cached prepared statement on the writer's handle. */
+static const char *insert_sql(uint32_t k)
+{
+    static char *made[AUDIT_INSERT_ROWS + 1];
+    static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    pthread_mutex_lock(&mu);
+    if (!made[k]) {
+        core_buf b;
+        core_buf_init(&b, 64 * 1024);
+        core_buf_adds(&b, SQL_INSERT_HEAD);
+        for (uint32_t r = 0; r < k; r++) {
+            core_buf_adds(&b, r ? ",\n       (" : "VALUES (");
+            for (uint32_t c = 0; c < AUDIT_INSERT_COLUMNS; c++)
+                core_buf_addf(&b, "%s$%u", c ? ", " : "", r * AUDIT_INSERT_COLUMNS + c + 1);
+            core_buf_addch(&b, ')');
+        }
+        if (!core_buf_ok(&b))
+            core_die("audit insert statement too long");
+        made[k] = core_buf_detach(&b, NULL);
+        core_buf_release(&b);
+    }
+    const char *sql = made[k];
+    pthread_mutex_unlock(&mu);
+    return sql;
+}
+
+/* Insert the k entries whose values are vals[0 .. k * AUDIT_INSERT_COLUMNS) with one statement, then
+ * remember the ndone outbox rows among them (outbox id, seq) in audit_outbox_done. */
+static int insert_rows(audit *a, core_arena *ar, const store_value *vals, uint32_t k, int64_t done_ids[][2],
+                       uint32_t ndone, core_error *err)
+{
+    int rc = store_exec(a->db, ar, insert_sql(k), vals, (size_t)k * AUDIT_INSERT_COLUMNS, NULL, err);
+    core_arena_reset(ar); /* the bound hex buffers are the caller's */
+    for (uint32_t i = 0; rc == 0 && i < ndone; i++) {
+        store_value d[] = {store_v_int(done_ids[i][0]), store_v_int(done_ids[i][1])};
+        rc = store_exec(a->db, ar, SQL_DONE_INSERT, d, 2, NULL, err);
+        core_arena_reset(ar);
+    }
+    return rc;
+}
+
 /* Append events ev[0..n) in one transaction. An event taken from the outbox is appended only when the trail
  * does not hold its outbox id yet (read inside the transaction: another process may have moved it), and its
  * id is remembered in the same transaction. On success *last_seq/last_hash are the batch's last entry and
@@ -147,6 +196,15 @@ int audit_write_batch(audit *a, qevent **ev, uint32_t n, int full, int64_t *last
         }
     }
     core_arena_reset(&ar);
+    /* The entries go in as multi-row INSERTs of AUDIT_INSERT_ROWS rows at most (one statement, and on
+     * PostgreSQL one round trip, per chunk instead of per entry). A chunk's values point into rows[]: kept
+     * until the chunk's statement is done. */
+    struct {
+        char prevx[AUDIT_HASH_HEX + 1], hx[AUDIT_HASH_HEX + 1];
+    } rows[AUDIT_INSERT_ROWS];
+    store_value vals[AUDIT_INSERT_ROWS * AUDIT_INSERT_COLUMNS];
+    int64_t done_ids[AUDIT_INSERT_ROWS][2]; /* outbox id and seq of each outbox row in the chunk */
+    uint32_t k = 0, ndone = 0;
     for (uint32_t i = 0; rc == 0 && i < n; i++) {
         qevent *q = ev[i];
         if (q->outbox_id) {
@@ -177,10 +235,9 @@ int audit_write_batch(audit *a, qevent **ev, uint32_t n, int full, int64_t *last
         };
         unsigned char h[AUDIT_HASH_BYTES];
         audit_entry_hash(&a->keys, &r, prev, h);
-        char prevx[AUDIT_HASH_HEX + 1], hx[AUDIT_HASH_HEX + 1];
-        sodium_bin2hex(prevx, sizeof prevx, prev, sizeof prev);
-        sodium_bin2hex(hx, sizeof hx, h, sizeof h);
-        store_value p[] = {
+        sodium_bin2hex(rows[k].prevx, sizeof rows[k].prevx, prev, sizeof prev);
+        sodium_bin2hex(rows[k].hx, sizeof rows[k].hx, h, sizeof h);
+        store_value p[AUDIT_INSERT_COLUMNS] = {
             store_v_int(r.seq),
             store_v_textn(r.at.s, r.at.len),
             r.has_actor ? store_v_int(r.actor_user_id) : store_v_null(),
@@ -190,23 +247,29 @@ int audit_write_batch(audit *a, qevent **ev, uint32_t n, int full, int64_t *last
             r.has_target ? store_v_int(r.target_id) : store_v_null(),
             text_value(r.detail),
             text_value(r.client_address),
-            store_v_textn(prevx, AUDIT_HASH_HEX),
-            store_v_textn(hx, AUDIT_HASH_HEX),
+            store_v_textn(rows[k].prevx, AUDIT_HASH_HEX),
+            store_v_textn(rows[k].hx, AUDIT_HASH_HEX),
         };
-        rc = store_exec(a->db, &ar, SQL_INSERT, p, sizeof p / sizeof p[0], NULL, err);
-        core_arena_reset(&ar); /* the bound hex buffers are on this stack frame */
-        if (rc == 0 && q->outbox_id) {
-            store_value d[] = {store_v_int(q->outbox_id), store_v_int(r.seq)};
-            rc = store_exec(a->db, &ar, SQL_DONE_INSERT, d, 2, NULL, err);
-            core_arena_reset(&ar);
+        memcpy(&vals[k * AUDIT_INSERT_COLUMNS], p, sizeof p);
+        if (q->outbox_id) {
+            done_ids[ndone][0] = q->outbox_id;
+            done_ids[ndone][1] = r.seq;
+            ndone++;
         }
+        k++;
         memcpy(prev, h, sizeof prev);
-        if (rc == 0 && r.seq % a->checkpoint_every == 0) {
+        if (r.seq % a->checkpoint_every == 0) {
             cps[*ncps].seq = r.seq;
             memcpy(cps[*ncps].hash, h, sizeof h);
             (*ncps)++;
         }
+        if (k == AUDIT_INSERT_ROWS || i + 1 == n) {
+            rc = insert_rows(a, &ar, vals, k, done_ids, ndone, err);
+            k = ndone = 0;
+        }
     }
+    if (rc == 0 && k > 0) /* the last events were outbox rows already in the chain */
+        rc = insert_rows(a, &ar, vals, k, done_ids, ndone, err);
     core_arena_release(&ar); /* statements are reset before COMMIT */
     if (rc == 0)
         rc = store_commit(a->db, err);

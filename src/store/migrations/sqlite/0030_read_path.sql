@@ -1,5 +1,6 @@
--- 0030_session_generation.sql — the session generation: one integer that changes whenever a session may have
--- ended or its user's standing changed (src/auth/auth.h, the session cache).
+-- 0030_read_path.sql — the read path at full speed (issue 13). The session generation: one integer that
+-- changes whenever a session may have ended or its user's standing changed (src/auth/auth.h, the session
+-- cache).
 --
 -- A server remembers the sessions it has looked up (token hash to principal) across requests, tagged with this
 -- number, the way it remembers footings under the access generation (0027). Triggers bump it in the same
@@ -35,3 +36,6 @@ CREATE TRIGGER session_generation_user_delete AFTER DELETE ON app_user
 BEGIN
   UPDATE session_generation SET n = n + 1 WHERE id = 1;
 END;
+
+-- (The audit trail's unused index by actor is dropped by src/audit/audit.c's schema: on SQLite the trail is a
+-- file of its own, PATH.audit, which these migrations do not touch. On PostgreSQL this migration drops it.)
