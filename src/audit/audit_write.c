@@ -196,8 +196,8 @@ int audit_write_batch(audit *a, qevent **ev, uint32_t n, int full, int64_t *last
         }
     }
     core_arena_reset(&ar);
-    /* The entries go in as multi-row INSERTs of AUDIT_INSERT_ROWS rows at most (one statement, and on
-     * PostgreSQL one round trip, per chunk instead of per entry). A chunk's values point into rows[]: kept
+    /* On PostgreSQL the entries go in as multi-row INSERTs of AUDIT_INSERT_ROWS rows at most (one statement
+     * and one round trip per chunk instead of per entry). A chunk's values point into rows[]: kept
      * until the chunk's statement is done. */
     struct {
         char prevx[AUDIT_HASH_HEX + 1], hx[AUDIT_HASH_HEX + 1];
@@ -205,6 +205,10 @@ int audit_write_batch(audit *a, qevent **ev, uint32_t n, int full, int64_t *last
     store_value vals[AUDIT_INSERT_ROWS * AUDIT_INSERT_COLUMNS];
     int64_t done_ids[AUDIT_INSERT_ROWS][2]; /* outbox id and seq of each outbox row in the chunk */
     uint32_t k = 0, ndone = 0;
+    /* SQLite: one entry per statement. Measured with the writer alone (a process recording batches of 32
+     * events and waiting for each): 9 us of CPU per event one by one against 14.5 us in statements of 32
+     * rows; on PostgreSQL 81-94 us against 34-44 us of wall time per event (round trips). */
+    uint32_t rows_max = a->on_pg ? AUDIT_INSERT_ROWS : 1;
     for (uint32_t i = 0; rc == 0 && i < n; i++) {
         qevent *q = ev[i];
         if (q->outbox_id) {
@@ -263,7 +267,7 @@ int audit_write_batch(audit *a, qevent **ev, uint32_t n, int full, int64_t *last
             memcpy(cps[*ncps].hash, h, sizeof h);
             (*ncps)++;
         }
-        if (k == AUDIT_INSERT_ROWS || i + 1 == n) {
+        if (k == rows_max || i + 1 == n) {
             rc = insert_rows(a, &ar, vals, k, done_ids, ndone, err);
             k = ndone = 0;
         }
