@@ -53,6 +53,9 @@ def category(stack):
 
 
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] in ("-h", "--help"):
+        print(__doc__.strip())
+        return
     if len(sys.argv) not in (2, 3):
         sys.exit(__doc__.strip().splitlines()[2])
     cpu = float(sys.argv[2]) if len(sys.argv) == 3 else None
