@@ -70,9 +70,11 @@ static const char SQL_SCHEMA[] =
     "  SELECT RAISE(ABORT, 'audit_event is append-only: rows cannot be deleted');\n"
     "END;\n"
     "\n"
-    "-- The access report (\"who has looked at my record\") and a user's own activity.\n"
+    "-- The access report (\"who has looked at my record\", src/gov/gov_report.c).\n"
     "CREATE INDEX IF NOT EXISTS audit_event_target ON audit_event(target_table, target_id) WHERE target_id IS NOT NULL;\n"
-    "CREATE INDEX IF NOT EXISTS audit_event_actor ON audit_event(actor_user_id) WHERE actor_user_id IS NOT NULL;\n"
+    "-- An index by actor was made here until issue 13; no query used it, and every append changed one of its\n"
+    "-- pages (a page written to the log per commit): gone from trails made before.\n"
+    "DROP INDEX IF EXISTS audit_event_actor;\n"
     "\n"
     "-- Which rows of the main database's audit_outbox are in the chain (and as which entry): inserted in the\n"
     "-- transaction that appends them, so moving an outbox row is idempotent across a crash.\n"
@@ -81,27 +83,6 @@ static const char SQL_SCHEMA[] =
     "  seq       INTEGER NOT NULL\n"
     ") STRICT;\n";
 
-/* The chain's tail: the last entry's seq and hash (none: 0 and the empty result). */
-static const char SQL_TAIL[] = "SELECT seq, hash\n"
-                               "  FROM audit_event\n"
-                               " ORDER BY seq DESC\n"
-                               " LIMIT 1";
-
-/* PostgreSQL: the chain's tail as its head row holds it, locked until the batch commits (pg/0005_audit.sql).
- * Several servers append to one chain; taking the lock before the tail is read makes them take turns, where
- * reading audit_event first let two read the same tail and the second's insert fail with 40001 — a batch of
- * reads each answered 503 whenever two servers were busy at once (tests/cluster/run.py). */
-static const char SQL_TAIL_PG[] = "SELECT seq, hash\n"
-                                  "  FROM audit_chain_head\n"
-                                  " WHERE one = 1\n"
-                                  "   FOR UPDATE";
-
-/* Append one entry (no rows returned). */
-static const char SQL_INSERT[] =
-    "INSERT INTO audit_event (seq, at, actor_user_id, actor_role, action, target_table, target_id, detail,\n"
-    "                         client_address, prev_hash, hash)\n"
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)";
-
 /* Insert one outbox row in the caller's transaction on the main database; returns its id. */
 static const char SQL_OUTBOX_INSERT[] =
     "INSERT INTO audit_outbox (at, actor_user_id, actor_role, action, target_table, target_id, detail,\n"
@@ -109,86 +90,16 @@ static const char SQL_OUTBOX_INSERT[] =
     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8)\n"
     "RETURNING id";
 
-/* The oldest outbox rows, up to $1 of them. */
-static const char SQL_OUTBOX_TAKE[] =
-    "SELECT id, at, actor_user_id, actor_role, action, target_table, target_id, detail, client_address\n"
-    "  FROM audit_outbox\n"
-    " ORDER BY id\n"
-    " LIMIT $1";
-
-/* One outbox row the chain holds now (after the trail committed it). Row by row, never "id <= the highest
- * taken": on PostgreSQL ids come from a sequence and transactions commit out of id order (several connections,
- * several servers), so a row with a lower id can commit after the take read past it; a range delete removed
- * such a row unread, and its write was left with no event in the trail (tests/cluster/run.py). */
-static const char SQL_OUTBOX_DELETE[] = "DELETE FROM audit_outbox\n"
-                                        " WHERE id = $1";
-
 /* 1 when the main database has an audit_outbox table (a database migrated to 0011). */
 static const char SQL_OUTBOX_EXISTS[] = "SELECT count(*)\n"
                                         "  FROM sqlite_master\n"
                                         " WHERE type = 'table' AND name = 'audit_outbox'";
-
-/* Whether outbox row $1 is in the chain already (read inside the appending transaction). */
-static const char SQL_DONE_FIND[] = "SELECT seq\n"
-                                    "  FROM audit_outbox_done\n"
-                                    " WHERE outbox_id = $1";
-
-/* Remember that outbox row $1 is entry $2. */
-static const char SQL_DONE_INSERT[] = "INSERT INTO audit_outbox_done (outbox_id, seq)\n"
-                                      "VALUES ($1, $2)";
 
 /* The entries after seq $1, oldest first, for checking the unsigned tail at open. */
 static const char SQL_ENTRY_HASH[] = "SELECT hash\n"
                                      "  FROM audit_event\n"
                                      " WHERE seq = $1";
 
-/* A queued event: one heap block, strings copied after the struct. */
-typedef struct qevent {
-    int64_t outbox_id; /* 0: from audit_record(); else the audit_outbox row it comes from */
-    char at[AUDIT_TS_SIZE];
-    int64_t actor_user_id;
-    int64_t target_id;
-    audit_text actor_role, action, target_table, detail, client_address;
-} qevent;
-
-struct audit {
-    char *db_path;
-    audit_keys keys;
-    uint32_t checkpoint_every, cap, batch_max;
-    store *db;   /* the writer's own handle on the trail */
-    store *main; /* the writer's own handle on the main database (the outbox); NULL: no outbox table */
-    int cp_fd; /* db_path.audit-checkpoints, O_APPEND */
-    int on_pg; /* the trail is in a PostgreSQL database (its schema made by migration 0005) */
-    pthread_t thread;
-    int thread_started;
-
-    pthread_mutex_t mu;
-    pthread_cond_t not_empty, not_full, progress;
-    qevent **ring;
-    uint32_t head, count;
-    uint64_t recorded, written;
-    uint64_t durable_ticket;  /* the highest ticket a producer waits for (0: none yet) */
-    uint64_t sync_ticket;     /* the highest ticket that must reach the disk (fsync) before its wait ends */
-    int sync_full;            /* the writer's trail handle is at synchronous=FULL (else NORMAL) */
-    int writer_idle;          /* the writer waits on not_empty: a producer must signal it */
-    int stopping;
-    int fail_code;
-    core_error fail_err;
-    audit_waiter *waiters; /* audit_await_async() callers not yet told (any order) */
-    int64_t outbox_want; /* the highest outbox id a caller waits for */
-    int64_t outbox_low;  /* every outbox id up to this is in the chain */
-    int outbox_kick;     /* the writer should look at the outbox */
-
-    /* the writer's view of what it last wrote, and what this handle last checkpointed (under mu) */
-    int64_t last_seq;
-    unsigned char last_hash[AUDIT_HASH_BYTES];
-    int64_t cp_seq;
-
-    pthread_mutex_t cp_mu;
-    int cp_fail; /* a checkpoint could not be written: returned by audit_checkpoint() and audit_close() */
-};
-
-/* ---- checks on what producers give ---- */
 
 static int check_text(const char *s, size_t max, const char *name, size_t *len, core_error *err)
 {
@@ -202,7 +113,7 @@ static int check_text(const char *s, size_t max, const char *name, size_t *len, 
     return 0;
 }
 
-static int check_event(const audit_event *ev, size_t lens[5], core_error *err)
+int audit_event_check(const audit_event *ev, size_t lens[5], core_error *err)
 {
     if (!ev->action || !ev->action[0])
         return core_error_set(err, CORE_E_INVALID_VALUE, "audit event has no action");
@@ -241,7 +152,7 @@ static void utc_now(char out[AUDIT_TS_SIZE])
     core_clock_iso(0, out);
 }
 
-static qevent *qevent_make(const audit_event *ev, const size_t lens[5], const char *at)
+qevent *audit_qevent_make(const audit_event *ev, const size_t lens[5], const char *at)
 {
     size_t total = sizeof(qevent);
     for (int i = 0; i < 5; i++)
@@ -266,277 +177,6 @@ static qevent *qevent_make(const audit_event *ev, const size_t lens[5], const ch
         p += lens[i] + 1;
     }
     return q;
-}
-
-/* ---- the writer ---- */
-
-static store_value text_value(audit_text t)
-{
-    return t.s ? store_v_textn(t.s, t.len) : store_v_null();
-}
-
-typedef struct cp_pending {
-    int64_t seq;
-    unsigned char hash[AUDIT_HASH_BYTES];
-} cp_pending;
-
-static int write_checkpoint(audit *a, int64_t seq, const unsigned char hash[AUDIT_HASH_BYTES])
-{
-    char line[AUDIT_CP_LINE_MAX + 1];
-    size_t n = audit_checkpoint_line(&a->keys, seq, hash, line);
-    pthread_mutex_lock(&a->cp_mu);
-    struct stat before;
-    int have_size = fstat(a->cp_fd, &before) == 0;
-    ssize_t w;
-    do
-        w = write(a->cp_fd, line, n); /* O_APPEND: one write, one whole line */
-    while (w < 0 && errno == EINTR);
-    int ok = w == (ssize_t)n && fsync(a->cp_fd) == 0;
-    int e = ok ? 0 : w >= 0 && w != (ssize_t)n ? ENOSPC : errno;
-    if (!ok && w > 0 && w != (ssize_t)n && have_size) /* a full disk took part of the line: take it back */
-        if (ftruncate(a->cp_fd, before.st_size) != 0)
-            e = errno;
-    a->cp_fail = !ok; /* a later checkpoint covers everything an earlier one would have */
-    pthread_mutex_unlock(&a->cp_mu);
-    if (!ok) {
-        char s[24];
-        snprintf(s, sizeof s, "%lld", (long long)seq);
-        core_log(CORE_LOG_ERROR, "audit_checkpoint_failed", "seq", s, "error", strerror(e), CORE_LOG_END);
-        return CORE_E_IO;
-    }
-    return 0;
-}
-
-/* Append events ev[0..n) in one transaction. An event taken from the outbox is appended only when the trail
- * does not hold its outbox id yet (read inside the transaction: another process may have moved it), and its
- * id is remembered in the same transaction. On success *last_seq/last_hash are the batch's last entry and
- * cps[0..*ncps) the checkpoints it reached. */
-static int write_batch(audit *a, qevent **ev, uint32_t n, int full, int64_t *last_seq,
-                       unsigned char last_hash[AUDIT_HASH_BYTES], cp_pending *cps, uint32_t *ncps,
-                       core_error *err)
-{
-    core_arena ar = CORE_ARENA_INIT;
-    int64_t seq = 0;
-    unsigned char prev[AUDIT_HASH_BYTES] = {0};
-    *ncps = 0;
-    /* A batch only reads wait for is committed without a sync of the log (it survives the process being
-     * killed; the next synced commit or checkpoint takes it to the disk); one holding an event that must
-     * survive a power cut (AUDIT_DURABLE, audit_flush, the outbox) is synced, and with it all before it. */
-    if (full != a->sync_full && !a->on_pg) { /* PostgreSQL syncs every commit */
-        int src = store_exec_script(a->db, full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", err);
-        if (src)
-            return src;
-        a->sync_full = full;
-    }
-    int rc = store_begin(a->db, err);
-    if (rc)
-        return rc;
-    /* The same promise on PostgreSQL, which syncs every commit unless told: a batch only reads wait for is
-     * committed without waiting for the server's log flush (visible, and kept if Hearth is killed; a later
-     * synced commit, which PostgreSQL writes after it, or the server's WAL writer, takes it to the disk). A
-     * power cut of the database server can take the last moments of read events, as on SQLite. */
-    if (a->on_pg && !full) {
-        rc = store_exec_script(a->db, "SET LOCAL synchronous_commit = off", err);
-        if (rc) {
-            store_rollback(a->db);
-            return rc;
-        }
-    }
-    /* The tail is read inside the transaction: another process may have appended since our last batch. */
-    store_stmt *st;
-    rc = store_query(a->db, &ar, a->on_pg ? SQL_TAIL_PG : SQL_TAIL, NULL, 0, &st, err);
-    if (rc == 0)
-        rc = store_next(st, err);
-    if (rc == 1) {
-        size_t hl = 0;
-        const char *hx = store_col_text(st, 1, &hl);
-        seq = store_col_int(st, 0);
-        if (!hx || audit_hex_parse(hx, hl, prev, sizeof prev) != 0) {
-            rc = core_error_set(err, CORE_E_STORE, "the last audit entry (seq %lld) has a malformed hash",
-                                (long long)seq);
-            core_error_hint(err, "run `hearth audit verify`: the trail has been tampered with");
-        } else {
-            rc = store_next(st, err); /* drain */
-        }
-    }
-    core_arena_reset(&ar);
-    for (uint32_t i = 0; rc == 0 && i < n; i++) {
-        qevent *q = ev[i];
-        if (q->outbox_id) {
-            int64_t done = 0;
-            store_value d[] = {store_v_int(q->outbox_id)};
-            int f = store_query_int(a->db, &ar, SQL_DONE_FIND, d, 1, &done, err);
-            core_arena_reset(&ar);
-            if (f == 0)
-                continue; /* already in the chain */
-            if (f != CORE_E_NOT_FOUND) {
-                rc = f;
-                break;
-            }
-        }
-        seq++;
-        audit_row r = {
-            .seq = seq,
-            .at = {q->at, strlen(q->at)},
-            .has_actor = q->actor_user_id != 0,
-            .actor_user_id = q->actor_user_id,
-            .actor_role = q->actor_role,
-            .action = q->action,
-            .target_table = q->target_table,
-            .has_target = q->target_id != 0,
-            .target_id = q->target_id,
-            .detail = q->detail,
-            .client_address = q->client_address,
-        };
-        unsigned char h[AUDIT_HASH_BYTES];
-        audit_entry_hash(&a->keys, &r, prev, h);
-        char prevx[AUDIT_HASH_HEX + 1], hx[AUDIT_HASH_HEX + 1];
-        sodium_bin2hex(prevx, sizeof prevx, prev, sizeof prev);
-        sodium_bin2hex(hx, sizeof hx, h, sizeof h);
-        store_value p[] = {
-            store_v_int(r.seq),
-            store_v_textn(r.at.s, r.at.len),
-            r.has_actor ? store_v_int(r.actor_user_id) : store_v_null(),
-            text_value(r.actor_role),
-            text_value(r.action),
-            text_value(r.target_table),
-            r.has_target ? store_v_int(r.target_id) : store_v_null(),
-            text_value(r.detail),
-            text_value(r.client_address),
-            store_v_textn(prevx, AUDIT_HASH_HEX),
-            store_v_textn(hx, AUDIT_HASH_HEX),
-        };
-        rc = store_exec(a->db, &ar, SQL_INSERT, p, sizeof p / sizeof p[0], NULL, err);
-        core_arena_reset(&ar); /* the bound hex buffers are on this stack frame */
-        if (rc == 0 && q->outbox_id) {
-            store_value d[] = {store_v_int(q->outbox_id), store_v_int(r.seq)};
-            rc = store_exec(a->db, &ar, SQL_DONE_INSERT, d, 2, NULL, err);
-            core_arena_reset(&ar);
-        }
-        memcpy(prev, h, sizeof prev);
-        if (rc == 0 && r.seq % a->checkpoint_every == 0) {
-            cps[*ncps].seq = r.seq;
-            memcpy(cps[*ncps].hash, h, sizeof h);
-            (*ncps)++;
-        }
-    }
-    core_arena_release(&ar); /* statements are reset before COMMIT */
-    if (rc == 0)
-        rc = store_commit(a->db, err);
-    if (rc) {
-        store_rollback(a->db);
-        return rc;
-    }
-    *last_seq = seq;
-    memcpy(last_hash, prev, AUDIT_HASH_BYTES);
-    return 0;
-}
-
-static int64_t col_int_or0(store_stmt *st, int i)
-{
-    return store_col_type(st, i) == STORE_INT ? store_col_int(st, i) : 0;
-}
-
-/* Read up to max outbox rows (oldest first) into out[]; *n gets how many, *high the highest id read. A row
- * that is not a valid event (never written by audit_outbox_add()) is still taken, as an event saying so, so
- * the outbox cannot jam. */
-static int outbox_take(audit *a, qevent **out, uint32_t max, uint32_t *n, int64_t *high, core_error *err)
-{
-    core_arena ar = CORE_ARENA_INIT;
-    store_stmt *st;
-    *n = 0;
-    *high = 0;
-    store_value p[] = {store_v_int(max)};
-    int rc = store_query(a->main, &ar, SQL_OUTBOX_TAKE, p, 1, &st, err);
-    while (rc == 0 && (rc = store_next(st, err)) == 1) {
-        rc = 0;
-        audit_event ev = {
-            .actor_user_id = col_int_or0(st, 2),
-            .actor_role = store_col_text(st, 3, NULL),
-            .action = store_col_text(st, 4, NULL),
-            .target_table = store_col_text(st, 5, NULL),
-            .target_id = col_int_or0(st, 6),
-            .detail = store_col_text(st, 7, NULL),
-            .client_address = store_col_text(st, 8, NULL),
-        };
-        size_t lens[5];
-        core_error e2;
-        if (check_event(&ev, lens, &e2) != 0) {
-            ev = (audit_event){.action = "outbox_row_malformed"};
-            check_event(&ev, lens, NULL);
-        }
-        qevent *q = qevent_make(&ev, lens, store_col_text(st, 1, NULL));
-        q->outbox_id = store_col_int(st, 0);
-        *high = q->outbox_id;
-        out[(*n)++] = q;
-    }
-    core_arena_release(&ar);
-    if (rc < 0) {
-        for (uint32_t i = 0; i < *n; i++)
-            free(out[i]);
-        *n = 0;
-    }
-    return rc < 0 ? rc : 0;
-}
-
-/* Move what the outbox holds into the chain, batch by batch, until it is empty (or failing). Writer thread
- * only (or audit_open before the thread starts). Sets *low to the highest id known to be in the chain. */
-static int outbox_drain(audit *a, qevent **batch, cp_pending *cps, int64_t *low, core_error *err)
-{
-    for (;;) {
-        uint32_t n = 0;
-        int64_t high = 0;
-        int rc = outbox_take(a, batch, a->batch_max, &n, &high, err);
-        if (rc || n == 0)
-            return rc;
-        int64_t last_seq = 0;
-        unsigned char last_hash[AUDIT_HASH_BYTES];
-        uint32_t ncps = 0;
-        rc = write_batch(a, batch, n, 1, &last_seq, last_hash, cps, &ncps, err);
-        int64_t *taken = core_xmalloc(sizeof(int64_t) * n);
-        for (uint32_t i = 0; i < n; i++) {
-            taken[i] = batch[i]->outbox_id;
-            free(batch[i]);
-        }
-        if (rc) {
-            free(taken);
-            return rc;
-        }
-        for (uint32_t i = 0; i < ncps; i++)
-            write_checkpoint(a, cps[i].seq, cps[i].hash);
-        pthread_mutex_lock(&a->mu);
-        a->last_seq = last_seq;
-        memcpy(a->last_hash, last_hash, sizeof last_hash);
-        if (ncps > 0 && cps[ncps - 1].seq == last_seq)
-            a->cp_seq = last_seq;
-        if (high > a->outbox_low) { /* in the chain now: whoever waits for them need not wait for the delete */
-            a->outbox_low = high;
-            pthread_cond_broadcast(&a->progress);
-        }
-        pthread_mutex_unlock(&a->mu);
-        /* The rows are in the chain (and marked done there): a failed delete only means they are skipped
-         * next time. */
-        core_arena ar = CORE_ARENA_INIT;
-        core_error e2;
-        int drc = store_begin(a->main, &e2);
-        for (uint32_t i = 0; drc == 0 && i < n; i++) {
-            store_value d[] = {store_v_int(taken[i])};
-            drc = store_exec(a->main, &ar, SQL_OUTBOX_DELETE, d, 1, NULL, &e2);
-            core_arena_reset(&ar);
-        }
-        if (drc == 0)
-            drc = store_commit(a->main, &e2);
-        core_arena_release(&ar);
-        free(taken);
-        if (drc != 0) {
-            store_rollback(a->main);
-            *low = high;
-            return core_error_set(err, e2.code, "moved audit outbox rows cannot be deleted: %s", e2.detail);
-        }
-        *low = high;
-        if (n < a->batch_max)
-            return 0;
-    }
 }
 
 enum { RETRY_PAUSE_MS = 200, STOP_ATTEMPTS = 3, LINGER_US = 2000 };
@@ -599,7 +239,7 @@ static void *writer_main(void *arg)
             pthread_mutex_unlock(&a->mu);
             core_error e;
             core_error_clear(&e);
-            int rc = outbox_drain(a, obatch, cps, &low, &e);
+            int rc = audit_outbox_drain(a, obatch, cps, &low, &e);
             pthread_mutex_lock(&a->mu);
             if (rc == 0 && want > low)
                 low = want;
@@ -660,10 +300,10 @@ static void *writer_main(void *arg)
         int64_t last_seq = 0;
         unsigned char last_hash[AUDIT_HASH_BYTES];
         uint32_t ncps = 0;
-        int rc = write_batch(a, batch, n, full, &last_seq, last_hash, cps, &ncps, &e);
+        int rc = audit_write_batch(a, batch, n, full, &last_seq, last_hash, cps, &ncps, &e);
         if (rc == 0) {
             for (uint32_t i = 0; i < ncps; i++)
-                write_checkpoint(a, cps[i].seq, cps[i].hash);
+                audit_write_checkpoint(a, cps[i].seq, cps[i].hash);
             for (uint32_t i = 0; i < n; i++)
                 free(batch[i]);
         }
@@ -791,7 +431,7 @@ static int seal_unsigned_tail(audit *a, const char *db_path, core_error *err)
     char n[24];
     snprintf(n, sizeof n, "%lld", (long long)(a->last_seq - cp_seq));
     core_log(CORE_LOG_INFO, "audit_tail_sealed", "entries", n, CORE_LOG_END);
-    if (write_checkpoint(a, a->last_seq, a->last_hash) != 0)
+    if (audit_write_checkpoint(a, a->last_seq, a->last_hash) != 0)
         return core_error_set(err, CORE_E_IO, "the audit checkpoint for the unsigned tail cannot be written");
     a->cp_seq = a->last_seq;
     return 0;
@@ -836,7 +476,7 @@ int audit_open(audit **out, const char *db_path, const audit_config *cfg, core_e
     if (rc == 0) {
         core_arena ar = CORE_ARENA_INIT;
         store_stmt *st;
-        rc = store_query(a->db, &ar, SQL_TAIL, NULL, 0, &st, err);
+        rc = store_query(a->db, &ar, audit_sql_tail, NULL, 0, &st, err);
         if (rc == 0)
             rc = store_next(st, err);
         if (rc == 1) {
@@ -882,7 +522,7 @@ int audit_open(audit **out, const char *db_path, const audit_config *cfg, core_e
         qevent **tmp = core_xmalloc(sizeof(qevent *) * a->batch_max);
         cp_pending *cps = core_xmalloc(sizeof(cp_pending) * (a->batch_max / a->checkpoint_every + 2));
         int64_t low = 0;
-        rc = outbox_drain(a, tmp, cps, &low, err);
+        rc = audit_outbox_drain(a, tmp, cps, &low, err);
         a->outbox_low = low;
         free(tmp);
         free(cps);
@@ -925,10 +565,10 @@ int audit_record_ticket(audit *a, const audit_event *ev, unsigned flags, uint64_
     return 0;
 #endif
     size_t lens[5];
-    int rc = check_event(ev, lens, err);
+    int rc = audit_event_check(ev, lens, err);
     if (rc)
         return rc;
-    qevent *q = qevent_make(ev, lens, NULL);
+    qevent *q = audit_qevent_make(ev, lens, NULL);
     pthread_mutex_lock(&a->mu);
     while (a->count == a->cap && !a->fail_code && !a->stopping)
         pthread_cond_wait(&a->not_full, &a->mu);
@@ -1025,7 +665,7 @@ int audit_await_async(audit *a, uint64_t ticket, audit_waiter *w, audit_done_fn 
 int audit_outbox_add(store *s, const audit_event *ev, int64_t *id, core_error *err)
 {
     size_t lens[5];
-    int rc = check_event(ev, lens, err);
+    int rc = audit_event_check(ev, lens, err);
     if (rc)
         return rc;
     char at[AUDIT_TS_SIZE];
@@ -1111,7 +751,7 @@ int audit_checkpoint(audit *a, core_error *err)
     if (due)
         a->cp_seq = seq;
     pthread_mutex_unlock(&a->mu);
-    if (due && write_checkpoint(a, seq, hash) != 0)
+    if (due && audit_write_checkpoint(a, seq, hash) != 0)
         return core_error_set(err, CORE_E_IO, "audit checkpoint could not be written");
     pthread_mutex_lock(&a->cp_mu);
     int failed = a->cp_fail;

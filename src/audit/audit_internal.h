@@ -1,7 +1,8 @@
 /*
- * audit_internal.h — what audit.c and audit_verify.c share: keys, the canonical entry encoding and hash, the
- * checkpoint message, line format and file paths (implemented in audit_chain.c). Not for callers outside
- * src/audit/.
+ * audit_internal.h — what the audit files share: keys, the canonical entry encoding and hash, the
+ * checkpoint message, line format and file paths (implemented in audit_chain.c, used by audit_verify.c too);
+ * and the writer's state, which audit.c (the queue, the writer thread) and audit_write.c (its transactions)
+ * share. Not for callers outside src/audit/.
  */
 #ifndef HEARTH_AUDIT_INTERNAL_H
 #define HEARTH_AUDIT_INTERNAL_H
@@ -98,5 +99,80 @@ int audit_chain_check(struct store *s, const audit_keys *k, int64_t from,
 
 /* Parse exactly AUDIT_HASH_HEX lowercase hex digits. Returns 0 or -1. */
 int audit_hex_parse(const char *hex, size_t len, unsigned char *out, size_t out_len);
+
+/* ---- the writer's state (audit.c: the queue and the thread; audit_write.c: its transactions) ---- */
+
+#include <pthread.h>
+
+#include "store/store.h"
+
+/* A queued event: one heap block, strings copied after the struct. */
+typedef struct qevent {
+    int64_t outbox_id; /* 0: from audit_record(); else the audit_outbox row it comes from */
+    char at[AUDIT_TS_SIZE];
+    int64_t actor_user_id;
+    int64_t target_id;
+    audit_text actor_role, action, target_table, detail, client_address;
+} qevent;
+
+struct audit {
+    char *db_path;
+    audit_keys keys;
+    uint32_t checkpoint_every, cap, batch_max;
+    store *db;   /* the writer's own handle on the trail */
+    store *main; /* the writer's own handle on the main database (the outbox); NULL: no outbox table */
+    int cp_fd; /* db_path.audit-checkpoints, O_APPEND */
+    int on_pg; /* the trail is in a PostgreSQL database (its schema made by migration 0005) */
+    pthread_t thread;
+    int thread_started;
+
+    pthread_mutex_t mu;
+    pthread_cond_t not_empty, not_full, progress;
+    qevent **ring;
+    uint32_t head, count;
+    uint64_t recorded, written;
+    uint64_t durable_ticket;  /* the highest ticket a producer waits for (0: none yet) */
+    uint64_t sync_ticket;     /* the highest ticket that must reach the disk (fsync) before its wait ends */
+    int sync_full;            /* the writer's trail handle is at synchronous=FULL (else NORMAL) */
+    int writer_idle;          /* the writer waits on not_empty: a producer must signal it */
+    int stopping;
+    int fail_code;
+    core_error fail_err;
+    audit_waiter *waiters; /* audit_await_async() callers not yet told (any order) */
+    int64_t outbox_want; /* the highest outbox id a caller waits for */
+    int64_t outbox_low;  /* every outbox id up to this is in the chain */
+    int outbox_kick;     /* the writer should look at the outbox */
+
+    /* the writer's view of what it last wrote, and what this handle last checkpointed (under mu) */
+    int64_t last_seq;
+    unsigned char last_hash[AUDIT_HASH_BYTES];
+    int64_t cp_seq;
+
+    pthread_mutex_t cp_mu;
+    int cp_fail; /* a checkpoint could not be written: returned by audit_checkpoint() and audit_close() */
+};
+
+/* ---- checks on what producers give ---- */
+
+/* A checkpoint a batch reached, written after its commit. */
+typedef struct cp_pending {
+    int64_t seq;
+    unsigned char hash[AUDIT_HASH_BYTES];
+} cp_pending;
+
+/* The chain's tail: the last entry's seq and hash (none: the empty result). */
+extern const char audit_sql_tail[];
+
+/* Check a producer's event (lengths into lens: actor_role, action, target_table, detail, client_address). */
+int audit_event_check(const audit_event *ev, size_t lens[5], core_error *err);
+/* Copy an event into one heap block (at: an outbox row's time, else now). Aborts on out of memory. */
+qevent *audit_qevent_make(const audit_event *ev, const size_t lens[5], const char *at);
+/* Append the checkpoint line of (seq, hash) and sync it (invariant 3 of audit.c). CORE_E_IO on failure. */
+int audit_write_checkpoint(audit *a, int64_t seq, const unsigned char hash[AUDIT_HASH_BYTES]);
+/* Append ev[0..n) in one transaction (synced when full); see audit_write.c. */
+int audit_write_batch(audit *a, qevent **ev, uint32_t n, int full, int64_t *last_seq,
+                      unsigned char last_hash[AUDIT_HASH_BYTES], cp_pending *cps, uint32_t *ncps, core_error *err);
+/* Move the outbox into the chain until it is empty; *low: the highest outbox id known to be in it. */
+int audit_outbox_drain(audit *a, qevent **batch, cp_pending *cps, int64_t *low, core_error *err);
 
 #endif

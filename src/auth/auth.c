@@ -6,6 +6,7 @@
 #include <sodium.h>
 
 #include "auth/auth.h"
+#include "auth/auth_internal.h"
 
 /* The user signing in, by username. */
 static const char SQL_USER_BY_NAME[] =
@@ -37,6 +38,12 @@ static const char SQL_SESSION_BY_HASH[] =
     "  JOIN app_user u ON u.id = s.user_id\n"
     " WHERE s.token_hash = $1\n"
     "   AND s.revoked_at IS NULL";
+
+/* The session generation (migration 0030): bumped by triggers whenever a remembered session may have ended. */
+static const char SQL_SESSION_GENERATION[] =
+    "SELECT n\n"
+    "  FROM session_generation\n"
+    " WHERE id = 1";
 
 static const char SQL_SESSION_TOUCH[] =
     "UPDATE session\n"
@@ -449,18 +456,30 @@ int auth_sign_in(store *s, core_arena *a, const auth_sign_in_req *req, char toke
     return 0;
 }
 
-int auth_session_lookup(store *s, core_arena *a, const char *token, time_t now, auth_principal *who,
-                        core_error *err)
+static int session_refuse(auth_principal *who, core_error *err)
 {
-    pthread_once(&auth_once, auth_init);
-    if (!now)
-        now = time(NULL);
+    memset(who, 0, sizeof(*who));
+    core_error_set(err, CORE_E_UNAUTHENTICATED, "the session has ended or the token is not valid");
+    return core_error_hint(err, "sign in again: POST /api/v1/session");
+}
+
+/* Hash a presented token (raw and hex); CORE_E_UNAUTHENTICATED when it cannot be a token. */
+static int token_hash(const char *token, unsigned char raw[AUTH_HASH_BYTES], char hex[65], core_error *err)
+{
     if (!token || strlen(token) != AUTH_TOKEN_CHARS) {
         core_error_set(err, CORE_E_UNAUTHENTICATED, "the session token is not valid");
         return core_error_hint(err, "sign in again: POST /api/v1/session");
     }
-    char hex[65];
-    hash_hex(token, AUTH_TOKEN_CHARS, hex);
+    crypto_generichash(raw, AUTH_HASH_BYTES, (const unsigned char *)token, AUTH_TOKEN_CHARS, NULL, 0);
+    sodium_bin2hex(hex, 65, raw, AUTH_HASH_BYTES);
+    return 0;
+}
+
+/* The live session whose token hashes to hex, into who, moving last_seen_at when due (invariant 2). *seen
+ * gets its last-seen time after that, *expires its expiry. */
+static int session_fetch(store *s, core_arena *a, const char *hex, time_t now, auth_principal *who, time_t *seen,
+                         time_t *expires, core_error *err)
+{
     store_value p[] = {store_v_text(hex)};
     store_stmt *st;
     int rc = store_query(s, a, SQL_SESSION_BY_HASH, p, 1, &st, err);
@@ -473,9 +492,9 @@ int auth_session_lookup(store *s, core_arena *a, const char *token, time_t now, 
     time_t last = 0;
     if (rc == 1) {
         last = parse_iso_time(store_col_text(st, 1, NULL));
-        time_t expires = parse_iso_time(store_col_text(st, 2, NULL));
+        *expires = parse_iso_time(store_col_text(st, 2, NULL));
         int64_t idle = store_col_int(st, 3);
-        live = now < expires && now - last <= idle && !store_col_int(st, 9);
+        live = now < *expires && now - last <= idle && !store_col_int(st, 9);
         who->session_id = store_col_int(st, 0);
         who->user_id = store_col_int(st, 4);
         who->username = core_arena_strdup(a, store_col_text(st, 5, NULL));
@@ -489,11 +508,9 @@ int auth_session_lookup(store *s, core_arena *a, const char *token, time_t now, 
         if (rc < 0)
             return rc;
     }
-    if (!live) {
-        memset(who, 0, sizeof(*who));
-        core_error_set(err, CORE_E_UNAUTHENTICATED, "the session has ended or the token is not valid");
-        return core_error_hint(err, "sign in again: POST /api/v1/session");
-    }
+    if (!live)
+        return session_refuse(who, err);
+    *seen = last;
     /* Move last_seen_at at most once a minute: a read should not cost a durable write every time. The idle
      * time-out is therefore exact to within a minute. */
     if (now - last < AUTH_TOUCH_SECONDS)
@@ -501,7 +518,42 @@ int auth_session_lookup(store *s, core_arena *a, const char *token, time_t now, 
     char at[24];
     iso_time(now, at);
     store_value tv[] = {store_v_int(who->session_id), store_v_text(at)};
-    return store_exec(s, a, SQL_SESSION_TOUCH, tv, 2, NULL, err);
+    rc = store_exec(s, a, SQL_SESSION_TOUCH, tv, 2, NULL, err);
+    if (rc == 0)
+        *seen = now;
+    return rc;
+}
+
+int auth_session_lookup(store *s, core_arena *a, const char *token, time_t now, auth_principal *who,
+                        core_error *err)
+{
+    return auth_session_lookup_cached(s, a, NULL, token, now, who, err);
+}
+
+int auth_session_lookup_cached(store *s, core_arena *a, auth_session_cache *c, const char *token, time_t now,
+                               auth_principal *who, core_error *err)
+{
+    pthread_once(&auth_once, auth_init);
+    if (!now)
+        now = time(NULL);
+    unsigned char raw[AUTH_HASH_BYTES];
+    char hex[65];
+    int rc = token_hash(token, raw, hex, err);
+    if (rc)
+        return rc;
+    int64_t generation = 0;
+    if (c) { /* read before the session's row (invariant 10): a change in between leaves an older tag */
+        rc = store_query_int(s, a, SQL_SESSION_GENERATION, NULL, 0, &generation, err);
+        if (rc)
+            return rc;
+        if (auth_session_cache_get(c, raw, generation, now, a, who))
+            return 0;
+    }
+    time_t seen = 0, expires = 0;
+    rc = session_fetch(s, a, hex, now, who, &seen, &expires, err);
+    if (rc == 0 && c)
+        auth_session_cache_put(c, raw, generation, seen, expires, who);
+    return rc;
 }
 
 int auth_sign_out(store *s, core_arena *a, const char *token, core_error *err)

@@ -50,6 +50,17 @@
  *      Every role signs in with a second factor, the administrator too (auth_role_needs_second_factor).
  *      The steps follow the wall clock (time()), never core/core_clock.h's test clock: the authenticator
  *      does.
+ *  10. The session cache (auth_session_lookup_cached) answers exactly what auth_session_lookup would. It
+ *      remembers a live session by its token's hash, tagged with the session generation (migration 0030:
+ *      one integer that triggers bump in the same transaction as a sign-out, a revocation, any change of a
+ *      session but its last-seen time, and any change of a user's name, role, team, agency or disabled
+ *      flag, or a deletion). A lookup reads the generation first (one primary-key read) and uses a
+ *      remembered session only under the same generation, before its expiry, and less than
+ *      AUTH_TOUCH_SECONDS after the last-seen time it was read with: so no idle time-out can have ended it
+ *      and the uncached lookup would not have moved last_seen_at either. A sign-out or a disabled user on
+ *      this server, another server on the same database or a CLI command is refused by the very next
+ *      request. Thread-safe (striped mutexes); bounded (one slot per hash, a newer session replaces an
+ *      older one); the token itself is never kept.
  */
 #ifndef HEARTH_AUTH_H
 #define HEARTH_AUTH_H
@@ -123,6 +134,21 @@ int auth_sign_in(store *s, core_arena *a, const auth_sign_in_req *req, char toke
  * now 0: the current time. */
 int auth_session_lookup(store *s, core_arena *a, const char *token, time_t now, auth_principal *who,
                         core_error *err);
+
+/* Sessions remembered across requests (invariant 10): one per server, shared by its handler threads. */
+typedef struct auth_session_cache auth_session_cache;
+
+/* A cache of at most slots sessions (rounded up to a power of two, at least 64). Aborts on out of memory. */
+auth_session_cache *auth_session_cache_new(unsigned slots);
+/* Give it back; c may be NULL. No other thread may use it any more. */
+void auth_session_cache_free(auth_session_cache *c);
+/* Counters for tests and benchmarks: hits and misses since the cache was made. */
+void auth_session_cache_stats(auth_session_cache *c, uint64_t *hits, uint64_t *misses);
+
+/* auth_session_lookup through c (invariant 10): the same answers and errors, plus a store error when the
+ * session generation cannot be read. c NULL: exactly auth_session_lookup. */
+int auth_session_lookup_cached(store *s, core_arena *a, auth_session_cache *c, const char *token, time_t now,
+                               auth_principal *who, core_error *err);
 
 /* Revoke the session of a token (sign-out). Revoking an unknown or revoked token is not an error. */
 int auth_sign_out(store *s, core_arena *a, const char *token, core_error *err);

@@ -22,192 +22,7 @@
 #include "core/core_log.h"
 #include "core/core_parse.h"
 #include "http/http.h"
-
-enum { HTTP_FOOTINGS_CACHED = 16384 }; /* footings the server remembers (access_cache.h): about 2 MB */
-
-/* A handler thread. An idle one waits on its own semaphore and is handed its next request directly (req), so
- * the wake-up neither contends for the queue's mutex nor wakes a thread that finds nothing to do; the most
- * recently idle thread is woken first, so a few threads stay warm and the rest sleep. */
-typedef struct http_worker {
-    pthread_t thread;
-    http_server *server;
-    sem_t go;                  /* posted once per hand-over (req set) or at stop (req NULL) */
-    http_req *req;             /* the request handed over, under the server's mu */
-    struct http_worker *next_idle;
-} http_worker;
-
-struct http_server {
-    struct MHD_Daemon *d;
-    http_config cfg;
-    /* the handler queue: requests waiting for a handler thread, oldest first (guarded by mu) */
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    http_req *head, *tail;
-    int stopping;             /* set by http_server_stop: nothing more is queued */
-    http_worker *workers;
-    int nworkers;
-    http_worker *idle;        /* handler threads waiting for a request, the last to arrive first (mu) */
-    access_cache *footings;   /* footings remembered across requests, shared by the handler threads */
-    int parked;               /* requests whose reply waits for their audit event in the trail's writer (mu) */
-};
-
-/* ---- route matching ---- */
-
-static int seg_is_name(const char *s, size_t n)
-{
-    if (n == 0 || n > 64)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= '0' && s[i] <= '9') || s[i] == '_' || s[i] == '-'))
-            return 0;
-    return 1;
-}
-
-int http_route_match(const char *pattern, const char *path, int64_t *ids, int *nids, const char **names,
-                     int *nnames, core_arena *a)
-{
-    *nids = *nnames = 0;
-    const char *p = pattern, *u = path;
-    while (*p && *u) {
-        if (*p != '/' || *u != '/')
-            return 0;
-        p++, u++;
-        const char *pe = strchr(p, '/'), *ue = strchr(u, '/');
-        size_t pn = pe ? (size_t)(pe - p) : strlen(p), un = ue ? (size_t)(ue - u) : strlen(u);
-        if (pn == 4 && memcmp(p, "{id}", 4) == 0) {
-            int64_t v;
-            /* canonical decimal only: one URL per row, so "01" and "1" never name the same record twice */
-            if (*nids == HTTP_MAX_PATH_PARAMS || un == 0 || u[0] == '0' ||
-                core_parse_int64(u, un, 1, INT64_MAX, &v))
-                return 0;
-            ids[(*nids)++] = v;
-        } else if (pn == 6 && memcmp(p, "{name}", 6) == 0) {
-            if (*nnames == HTTP_MAX_PATH_PARAMS || !seg_is_name(u, un))
-                return 0;
-            names[(*nnames)++] = core_arena_strndup(a, u, un);
-        } else if (pn != un || memcmp(p, u, pn) != 0) {
-            return 0;
-        }
-        p += pn, u += un;
-    }
-    return *p == '\0' && *u == '\0';
-}
-
-/* ---- replies ---- */
-
-/* The reply's bytes are malloc'd (json_dumps, http_reply_bytes): the request owns them apart from its arena,
- * whose cleanups run before the reply is sent (worker_main gives the store handle back first), and frees them
- * in on_completed, or here when a later reply (an audit error) replaces them. */
-static void reply_own(http_req *req, char *heap)
-{
-    free(req->resp_heap);
-    req->resp_heap = heap;
-}
-
-int http_reply_json(http_req *req, int status, json_t *body)
-{
-    char *s = json_dumps(body, JSON_COMPACT);
-    if (!s)
-        core_die("out of memory");
-    reply_own(req, s);
-    req->status = status;
-    req->resp = s;
-    req->resp_len = strlen(s);
-    req->content_type = "application/json; charset=utf-8";
-    req->replied = 1;
-    return 0;
-}
-
-int http_reply_bytes(http_req *req, int status, const char *content_type, const char *filename, char *data,
-                     size_t len)
-{
-    reply_own(req, data);
-    req->status = status;
-    req->resp = data;
-    req->resp_len = len;
-    req->content_type = content_type;
-    if (filename) {
-        for (const char *c = filename; *c; c++)
-            if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '.' ||
-                  *c == '-' || *c == '_'))
-                core_die("http_reply_bytes: a file name outside [A-Za-z0-9._-]");
-        req->disposition = core_arena_printf(&req->arena, "attachment; filename=\"%s\"", filename);
-    }
-    req->replied = 1;
-    return 0;
-}
-
-int http_reply_body(http_req *req, int status, const char *content_type, const char *body, size_t len)
-{
-    char *copy = core_arena_alloc(&req->arena, len + 1);
-    memcpy(copy, body, len);
-    req->status = status;
-    req->resp = copy;
-    req->resp_len = len;
-    req->content_type = content_type;
-    req->replied = 1;
-    return 0;
-}
-
-const void *http_app(const http_req *req)
-{
-    return req->server ? req->server->cfg.app : NULL;
-}
-
-/* Does the detail come from the database engine (its own words name tables, columns and constraints)? */
-static int engine_words(const char *detail)
-{
-    static const char *const marks[] = {"constraint failed", "sqlite", "SQL", "no such table", "no such column",
-                                        "syntax error", "database is locked", "disk I/O error", "ERROR:", NULL};
-    for (const char *const *m = marks; *m; m++)
-        if (strstr(detail, *m))
-            return 1;
-    return 0;
-}
-
-int http_reply_error(http_req *req, const core_error *err)
-{
-    if (req->route && (req->route->flags & HTTP_ROUTE_PAGE) && req->server->cfg.page_error)
-        return req->server->cfg.page_error(req, err);
-    /* A server-side failure, or any text of the database engine, is logged, never answered: the user gets
-     * what failed in Hearth's words (no SQL, no table or column names). */
-    core_error shown = *err;
-    int server_side = err->code == CORE_E_INTERNAL || err->code == CORE_E_IO || err->code == CORE_E_STORE;
-    if (err->code == CORE_E_STORAGE_FULL) { /* its own words and hint, without the engine's text */
-        core_log(CORE_LOG_ERROR, "request_failed", "code", core_error_name(err->code), "detail", err->detail,
-                 "route", req->route ? req->route->pattern : "", CORE_LOG_END);
-        if (engine_words(err->detail)) {
-            char hint[sizeof(shown.hint)];
-            snprintf(hint, sizeof(hint), "%s", err->hint);
-            core_error_set(&shown, CORE_E_STORAGE_FULL, "the disk holding the database is full");
-            core_error_hint(&shown, "%s", hint[0] ? hint : "free space on the server's disk; Hearth recovers");
-        }
-        err = &shown;
-    } else if (server_side || engine_words(err->detail) || engine_words(err->hint)) {
-        core_log(CORE_LOG_ERROR, "request_failed", "code", core_error_name(err->code), "detail", err->detail,
-                 "route", req->route ? req->route->pattern : "", CORE_LOG_END);
-        if (err->code == CORE_E_CONFLICT)
-            core_error_set(&shown, CORE_E_CONFLICT, "this record conflicts with one already stored");
-        else
-            core_error_set(&shown, err->code, "the server could not complete this request");
-        core_error_hint(&shown, err->code == CORE_E_CONFLICT ? "GET the existing record instead of recording it "
-                                                               "again"
-                                                             : "try again; if it goes on, tell the administrator "
-                                                               "(the server log has the cause)");
-        err = &shown;
-    }
-    json_t *e = json_pack("{s:{s:s,s:s,s:s,s:s}}", "error", "code", core_error_name(err->code), "message",
-                          err->message, "detail", err->detail, "hint", err->hint);
-    if (!e) { /* a detail that is not UTF-8 (never expected): answer without it */
-        e = json_pack("{s:{s:s,s:s,s:s,s:s}}", "error", "code", core_error_name(err->code), "message",
-                      core_error_default_message(err->code), "detail", "", "hint", "");
-    }
-    if (json_array_size(req->problems) > 1 && core_error_http_status(err->code) == 422) /* every problem, not the first */
-        json_object_set(e, "errors", req->problems);
-    int rc = http_reply_json(req, core_error_http_status(err->code), e);
-    json_decref(e);
-    return rc;
-}
+#include "http/http_internal.h"
 
 /* ---- request helpers ---- */
 
@@ -300,238 +115,6 @@ int http_query_each(http_req *req, int (*fn)(void *ctx, const char *key, const c
     return q.rc;
 }
 
-/* ---- forms and cookies ---- */
-
-struct http_form_field {
-    const char *name, *value;
-    const char *filename; /* a file's name as the browser gave it (multipart/form-data), else NULL */
-    size_t len;           /* value's length in bytes (a file may hold NUL bytes; value is then NULL) */
-    core_buf *data;       /* while a multipart body is read: the value so far */
-    struct http_form_field *next;
-};
-
-static int hexval(char c)
-{
-    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
-/* Decode n bytes of s ('+' is a space, %XX a byte) into an arena string; NULL when it holds a NUL byte or a
- * broken escape. */
-static char *form_decode(core_arena *a, const char *s, size_t n)
-{
-    char *out = core_arena_alloc(a, n + 1);
-    size_t j = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (s[i] == '+') {
-            out[j++] = ' ';
-        } else if (s[i] == '%') {
-            if (n - i < 3) /* fewer than two characters follow */
-                return NULL;
-            int hi = hexval(s[i + 1]), lo = hexval(s[i + 2]);
-            if (hi < 0 || lo < 0 || (hi == 0 && lo == 0))
-                return NULL;
-            out[j++] = (char)(hi * 16 + lo);
-            i += 2;
-        } else {
-            out[j++] = s[i];
-        }
-    }
-    out[j] = '\0';
-    return out;
-}
-
-/* Is the request's body multipart/form-data (a page route marked HTTP_ROUTE_UPLOAD)? */
-static int form_is_multipart(http_req *req)
-{
-    const char *ct = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-    return ct && strncasecmp(ct, "multipart/form-data", 19) == 0;
-}
-
-struct multipart_ctx {
-    http_req *req;
-    struct http_form_field **tail, *cur;
-    int bad;
-};
-
-/* libmicrohttpd's post processor gives each part's bytes in pieces, off counting from the part's start. */
-static enum MHD_Result multipart_piece(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
-                                       const char *content_type, const char *transfer_encoding, const char *data,
-                                       uint64_t off, size_t size)
-{
-    (void)kind, (void)content_type, (void)transfer_encoding;
-    struct multipart_ctx *m = cls;
-    http_req *req = m->req;
-    if (!key)
-        return MHD_YES;
-    struct http_form_field *f = m->cur;
-    if (!f || strcmp(f->name, key) != 0 || (off == 0 && f->data->len > 0)) {
-        f = core_arena_calloc(&req->arena, 1, sizeof(*f));
-        f->name = core_arena_strdup(&req->arena, key);
-        f->filename = filename ? core_arena_strdup(&req->arena, filename) : NULL;
-        f->data = core_arena_alloc(&req->arena, sizeof(*f->data));
-        core_buf_init_arena(f->data, &req->arena, req->route ? req->route->body_max + 1 : 1);
-        *m->tail = f;
-        m->tail = &f->next;
-        m->cur = f;
-    }
-    if (size)
-        core_buf_add(f->data, data, size);
-    if (!core_buf_ok(f->data)) {
-        m->bad = 1;
-        return MHD_NO;
-    }
-    return MHD_YES;
-}
-
-/* A multipart/form-data body, read with libmicrohttpd's post processor: each part a field (a file's part with
- * its file name). A body the processor refuses leaves no field, so the CSRF check fails and nothing is done. */
-static void multipart_parse(http_req *req)
-{
-    struct multipart_ctx m = {req, &req->form, NULL, 0};
-    struct MHD_PostProcessor *pp = MHD_create_post_processor(req->conn, 64 * 1024, multipart_piece, &m);
-    if (!pp) {
-        req->form = NULL;
-        return;
-    }
-    enum MHD_Result r = req->body.len ? MHD_post_process(pp, req->body.data, req->body.len) : MHD_YES;
-    if (MHD_destroy_post_processor(pp) != MHD_YES || r != MHD_YES || m.bad) {
-        req->form = NULL;
-        return;
-    }
-    for (struct http_form_field *f = req->form; f; f = f->next) { /* a file's bytes are http_form_file's only */
-        const char *v = f->data->len ? f->data->data : "";
-        f->len = f->data->len;
-        f->value = f->filename || memchr(v, '\0', f->len) ? NULL : core_arena_strndup(&req->arena, v, f->len);
-    }
-}
-
-static void form_parse(http_req *req)
-{
-    req->form_parsed = 1;
-    if (form_is_multipart(req)) {
-        multipart_parse(req);
-        return;
-    }
-    const char *p = req->body.data, *end = p ? p + req->body.len : NULL;
-    struct http_form_field **tail = &req->form;
-    while (p && p < end) {
-        const char *amp = memchr(p, '&', (size_t)(end - p));
-        const char *stop = amp ? amp : end;
-        const char *eq = memchr(p, '=', (size_t)(stop - p));
-        if (eq && eq > p) {
-            struct http_form_field *f = core_arena_alloc(&req->arena, sizeof(*f));
-            f->name = form_decode(&req->arena, p, (size_t)(eq - p));
-            f->value = form_decode(&req->arena, eq + 1, (size_t)(stop - eq - 1));
-            f->next = NULL;
-            f->filename = NULL;
-            f->data = NULL;
-            f->len = f->value ? strlen(f->value) : 0;
-            if (f->name) {
-                *tail = f;
-                tail = &f->next;
-            }
-        }
-        p = amp ? amp + 1 : end;
-    }
-}
-
-const char *http_form(http_req *req, const char *name)
-{
-    if (!req->form_parsed)
-        form_parse(req);
-    for (struct http_form_field *f = req->form; f; f = f->next)
-        if (strcmp(f->name, name) == 0)
-            return f->value;
-    return NULL;
-}
-
-int http_form_file(http_req *req, const char *name, const char **filename, const char **data, size_t *len)
-{
-    if (!req->form_parsed)
-        form_parse(req);
-    for (struct http_form_field *f = req->form; f; f = f->next)
-        if (strcmp(f->name, name) == 0 && f->filename) {
-            *filename = f->filename;
-            *data = f->data && f->data->len ? f->data->data : "";
-            *len = f->len;
-            return 1;
-        }
-    return 0;
-}
-
-size_t http_form_values(http_req *req, const char *name, const char **out, size_t max)
-{
-    if (!req->form_parsed)
-        form_parse(req);
-    size_t n = 0;
-    for (struct http_form_field *f = req->form; f; f = f->next)
-        if (strcmp(f->name, name) == 0 && n < max)
-            out[n++] = f->value;
-    return n;
-}
-
-const char *http_cookie(http_req *req, const char *name)
-{
-    return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
-}
-
-int http_reply_redirect(http_req *req, const char *location)
-{
-    req->location = core_arena_strdup(&req->arena, location);
-    static const char body[] = "See other\n";
-    return http_reply_body(req, 303, "text/plain; charset=utf-8", body, sizeof(body) - 1);
-}
-
-static int connection_is_tls(http_req *req);
-
-int http_cookie_secure(http_req *req)
-{
-    return req->server->cfg.cookie_secure || connection_is_tls(req);
-}
-
-void http_set_cookie(http_req *req, const char *value)
-{
-    req->set_cookie = core_arena_strdup(&req->arena, value);
-}
-
-static void json_release(void *p)
-{
-    json_decref(p);
-}
-
-int http_body_json(http_req *req, json_t **out, core_error *err)
-{
-    if (req->body.len == 0)
-        return core_error_set(err, CORE_E_INVALID_JSON, "request body is empty");
-    /* jansson skips a NUL that follows a number or literal; a JSON text never holds a raw NUL. */
-    if (memchr(req->body.data, '\0', req->body.len)) {
-        core_error_set(err, CORE_E_INVALID_JSON, "request body contains a NUL byte");
-        return core_error_hint(err, "send one json object, utf-8 encoded");
-    }
-    json_error_t je;
-    json_t *j = json_loadb(req->body.data, req->body.len, JSON_REJECT_DUPLICATES, &je);
-    if (!j) {
-        /* Only the position and the kind of fault: jansson's own text quotes the body, which may hold
-         * personal data. */
-        static const char *const kinds[] = {
-            [json_error_invalid_syntax] = "invalid syntax",       [json_error_invalid_format] = "invalid format",
-            [json_error_premature_end_of_input] = "unexpected end", [json_error_end_of_input_expected] = "text after the value",
-            [json_error_invalid_utf8] = "invalid utf-8",          [json_error_duplicate_key] = "a key appears twice",
-            [json_error_null_character] = "a NUL character",      [json_error_null_byte_in_key] = "a NUL character in a key",
-            [json_error_numeric_overflow] = "a number too large", [json_error_item_not_found] = "invalid syntax",
-        };
-        enum json_error_code code = json_error_code(&je);
-        const char *kind = (unsigned)code < sizeof(kinds) / sizeof(kinds[0]) && kinds[code] ? kinds[code] : "invalid json";
-        core_error_set(err, CORE_E_INVALID_JSON, "line %d column %d: %s", je.line, je.column, kind);
-        return core_error_hint(err, "send one json object, utf-8 encoded");
-    }
-    core_arena_on_release(&req->arena, json_release, j);
-    if (!json_is_object(j))
-        return core_error_set(err, CORE_E_WRONG_TYPE, "request body must be a json object");
-    *out = j;
-    return 0;
-}
-
 /* ---- dispatch ---- */
 
 struct declared_ctx {
@@ -574,7 +157,7 @@ static void refuse(http_req *req, const core_error *err, const char *reason)
     http_reply_error(req, err);
 }
 
-static int connection_is_tls(http_req *req)
+int http_connection_is_tls(http_req *req)
 {
     const union MHD_ConnectionInfo *ci =
         MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_GNUTLS_SESSION);
@@ -583,7 +166,7 @@ static int connection_is_tls(http_req *req)
 
 void http_session_cookie(http_req *req, const char *token)
 {
-    int secure = req->server->cfg.cookie_secure || connection_is_tls(req);
+    int secure = req->server->cfg.cookie_secure || http_connection_is_tls(req);
     req->set_cookie = core_arena_printf(&req->arena, "%s=%s; HttpOnly; SameSite=Strict; Path=/%s%s",
                                         HTTP_SESSION_COOKIE, token ? token : "", token ? "" : "; Max-Age=0",
                                         secure ? "; Secure" : "");
@@ -605,7 +188,7 @@ static int session_resolve(http_req *req)
     const char *token = cookie ? cookie : strncmp(authz, "Bearer ", 7) == 0 ? authz + 7 : NULL;
     int rc = CORE_E_UNAUTHENTICATED;
     if (token)
-        rc = auth_session_lookup(req->db, &req->arena, token, 0, &req->auth, &err);
+        rc = auth_session_lookup_cached(req->db, &req->arena, req->server->sessions, token, 0, &req->auth, &err);
     if (rc == 0 && cookie && strcmp(req->auth.kind, "browser") != 0) { /* API tokens never ride in cookies */
         memset(&req->auth, 0, sizeof(req->auth));
         rc = CORE_E_UNAUTHENTICATED;
@@ -1022,6 +605,7 @@ static void server_free(http_server *s)
     pthread_cond_destroy(&s->cv);
     pthread_mutex_destroy(&s->mu);
     access_cache_free(s->footings);
+    auth_session_cache_free(s->sessions);
     free(s->workers);
     free(s);
 }
@@ -1049,6 +633,7 @@ int http_server_start(http_server **out, const http_config *cfg, int *port_out, 
     pthread_mutex_init(&s->mu, NULL);
     pthread_cond_init(&s->cv, NULL);
     s->footings = access_cache_new(HTTP_FOOTINGS_CACHED);
+    s->sessions = auth_session_cache_new(HTTP_SESSIONS_CACHED);
     struct sockaddr_in sa;
     memset(&sa, 0, sizeof(sa));
     sa.sin_family = AF_INET;

@@ -27,7 +27,7 @@ import run as api  # noqa: E402  (tests/api/run.py: Server, sign-in, the demo's 
 
 RESULTS = {"passed": 0, "failed": 0}
 # the tables the migrations fill themselves (src/store/migrations/sqlite: every INSERT INTO)
-REFERENCE_TABLES = {"access_generation", "duty_purpose_write", "headline_area", "ref_bank_holiday", "ref_code",
+REFERENCE_TABLES = {"access_generation", "session_generation", "duty_purpose_write", "headline_area", "ref_bank_holiday", "ref_code",
                     "ref_list", "section_share", "setting", "sf_framework", "sf_headline", "sf_indicator", "sf_need"}
 
 

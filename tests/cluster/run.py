@@ -380,6 +380,18 @@ def main():
     checks.result("session_cookie_on_both", "hearth_session" in cookies and got == [200, 200],
                   "cookies %r; GET / answered %r on A and B" % (sorted(cookies), got))
 
+    # ---- a sign-out through one server ends the session on the other at once: each server remembers the
+    # sessions it has looked up (src/auth/auth.h, invariant 10), so A must see B's sign-out ----
+    third = next(u["username"] for u in logins
+                 if u["username"].startswith("practitioner.") and u["username"] not in (USER, other))
+    tok3, _ = api.session_of(a.port, logins_path, third)
+    bearer = {"Authorization": "Bearer " + tok3}
+    warm = [api.request(s.port, "GET", "/api/v1/worklist/caseload", bearer, b"")[0] for s in (a, b, a, b)]
+    out = api.request(b.port, "DELETE", "/api/v1/session", bearer, b"")[0]
+    after = [api.request(s.port, "GET", "/api/v1/worklist/caseload", bearer, b"")[0] for s in (a, b)]
+    checks.result("signed_out_refused_on_both", warm == [200] * 4 and out in (200, 204) and after == [401, 401],
+                  "before the sign-out %r; DELETE on B %r; after it, A and B answered %r" % (warm, out, after))
+
     # ---- the same access decision from both ----
     # people in the families USER leads an episode of (readable: the one setup made), and the council's first
     # people (not readable: USER leads none of the demo's episodes)
