@@ -16,7 +16,8 @@
  *   link_nick.c     nicknames: a built-in table plus optional lookup files.
  *   link_compare.c  string comparators written here: Jaro-Winkler, Damerau-Levenshtein (optimal string
  *                   alignment), a phonetic code, token overlap.
- *   link_block.c    blocking: the rules' keys, blocks, caps and pair budgets, candidate pairs unioned.
+ *   link_rules.c    the blocking rules: the key (or keys) each gives a record, and their table.
+ *   link_block.c    blocking: blocks, caps and pair budgets, candidate pairs unioned.
  *   link_prep.c     prepared records (values as numbers, bounds) and comparison vectors from them.
  *   link_train.c    u from random pairs, m by EM per blocking rule, the prior.
  *   link_engine.c   comparison levels, the comparing and scoring threads, term-frequency adjustment, the

@@ -4,7 +4,7 @@
  * its sources in README.md; the parts and what they share in link_internal.h).
  *
  * Reading guide, in the order link_run() does it:
- *   1. blocking (link_block.c): each rule gives every record a key; records sharing a key form a block and
+ *   1. blocking (link_rules.c, link_block.c): each rule gives every record a key; records sharing a key form a block and
  *      every pair in a block (dedupe) or across the two datasets (pair) is a candidate, kept once with the
  *      mask of all the rules that offer it.
  *   2. comparison (link_prep.c, compared in threads here): every record is prepared once (its values as

@@ -1,9 +1,10 @@
 /*
  * link_internal.h — what the engine's files share with each other and with nobody else (the contract is
- * link.h). The engine is four files, in the order link_run() uses them (the method is in README.md):
+ * link.h). The engine is these files, in the order link_run() uses them (the method is in README.md):
  *
- *   link_block.c   1. blocking: the rules (link_rules), every record's key under each, the blocks, the pair
- *                     budget, and every candidate pair once with the mask of the rules that offer it;
+ *   link_rules.c   1. the blocking rules (link_rules): the key or keys each gives a record;
+ *   link_block.c   1. blocking: every record's key under each rule, the blocks, the pair budget, and every
+ *                     candidate pair once with the mask of the rules that offer it;
  *   link_prep.c    2. prepared records: every record's values as numbers from tables of values, with the
  *                     inputs of the bounds that let most comparisons skip reading strings; the comparison
  *                     vector of two prepared records (link_prep_compare);
@@ -229,7 +230,7 @@ void link_progress(const link_options *o, const char *stage, uint64_t done, uint
 /* malloc(n), or NULL with err filled ("out of memory for WHAT"). For sizes that grow with the input. */
 void *link_alloc(size_t n, const char *what, core_error *err);
 
-/* ---- blocking (link_block.c) ---- */
+/* ---- blocking (the rules: link_rules.c; blocks and pairs: link_block.c) ---- */
 
 /* A rule's key for a record, or 0 when the record has no key under this rule. */
 typedef uint64_t (*link_block_key_fn)(const link_record *r);
