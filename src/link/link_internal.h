@@ -122,10 +122,13 @@ int link_nick_builtin_check(core_error *err);
 /* The cluster step of a dedupe over its `nodes` records. Returns how many pairs in review it linked, or -1
  * when out of memory (nothing changed). */
 long link_cluster(link_result *out, size_t nodes);
-/* One partner record, one person, in a link run whose b has nb records; links[t][0, nlinks[t]) are the
- * indices of the pairs decided link, in nt lists. Fills out->partner_linked and partner_linked_several.
- * Returns how many links it put in review, or -1 when out of memory (nothing changed). */
-long link_one_person(link_result *out, size_t nb, const size_t *const links[], const size_t nlinks[], int nt);
+/* One partner record, one person, in a link run of a against a b of nb records; links[t][0, nlinks[t]) are
+ * the indices of the pairs decided link, in nt lists. Fills out->partner_linked, partner_linked_several,
+ * index_shared_address and clear_candidates (the b records with no link linked to their one clear candidate
+ * in review, when a holds each person once and shows no households). Returns how many links it put in
+ * review, or -1 when out of memory (nothing changed). */
+long link_one_person(link_result *out, const link_dataset *a, size_t nb, const size_t *const links[],
+                     const size_t nlinks[], int nt);
 
 /* ---- reading: one row's values into a record (link_record.c, for link_input.c) ---- */
 
