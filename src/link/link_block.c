@@ -2,8 +2,8 @@
  * link_block.c — blocking: which pairs of records are compared at all (step 1 of link_run; the method in
  * README.md, "Blocking"; what the engine's files share in link_internal.h).
  *
- * Each rule (link_rules, in link_rules.c) gives every record a key, a 64-bit hash, or none; records sharing a key form a
- * block, and every pair in a block (dedupe) or across the two datasets in it (pair) is a candidate. Blocks
+ * Each rule (link_rules, in link_rules.c) gives every record a key, a 64-bit hash, or none; records sharing
+ * a key form a block, and every pair in a block (dedupe) or across the two datasets in it (pair) is a candidate. Blocks
  * over block_cap records are left out, and so are a rule's largest blocks when it would offer more than its
  * pair budget (rule_pairs). A pair is kept once, by the first rule that offers it, with the mask of all the
  * rules that do (no sort of the rules' pairs: see struct blocking).
@@ -18,17 +18,36 @@ static int rule_off(const link_options *o, int r)
     return !o->use_ids && link_rules[r].is_id;
 }
 
+/* A record's hot row (invariant 4 below): two cache lines, aligned together so that they are fetched
+ * together. */
+enum { HOT_SIGS = (128 - 4 * LINK_NRULES) / 8 }; /* the token rules with a signature in the row */
+_Static_assert(HOT_SIGS >= 2, "a hot row holds a block number a rule and two or more token signatures");
+typedef struct hotrow {
+    _Alignas(128) uint32_t id[LINK_NRULES];
+    uint64_t sig[HOT_SIGS];
+} hotrow;
+
 /*
  * The blocking state. Records are numbered together: a's 0..na-1, then b's na..na+nb-1 (dedupe: a's only).
  * Invariants:
- *   1. Rule r owns LINK_RULE_SLOTS(r) slots of each record's keys, from slot0[r]: keys[i * nslots + slot0[r]
- * + k] is record i's k-th key under rule r (a rule of one key has one slot; a token rule one per token), or 0
- * when it has no such key, when the rule is off (identifiers without use_ids), or when its block under r was
- * left out (too large, or over the rule's pair budget). A record's keys under one rule are distinct. So "rule
- * r offers the pair (i, j)" is exactly "some nonzero key of i under r is a key of j under r" (rule_offers).
- *   2. order[r] and okey[r] list the (record, key) entries of r's kept blocks, sorted by key and then by
- *      record number: a block is a run of equal keys, and within it a's records come before b's, each in
- *      ascending number, each once.
+ *   1. Rule r owns LINK_RULE_SLOTS(r) slots of keys, from slot0[r], each a column of n keys: keys[(slot0[r] +
+ * k) * n + i] is record i's k-th key under rule r (a rule of one key has one slot; a token rule one per
+ * token), or 0 when it has no such key or the rule is off (identifiers without use_ids). A record's keys
+ * under one rule are distinct. A rule's sort reads its columns from start to end.
+ *   2. Once rule r is sorted, its kept blocks are numbered 1, 2, ... in the order of their keys, and ids holds
+ * for each record and key slot (ids[i * nslots + slot0[r] + k]: a record's ids together) the number of its
+ * block, or 0 when there is no key or its block was left out (too large, or over the rule's pair budget):
+ * two records share a kept block's key under r exactly when they share a block number, and the smaller key is the smaller number. So "rule r
+ * offers the pair (i, j)" is exactly "some nonzero id of i under r is an id of j under r" (rule_offers). The
+ * pairs are emitted from ids alone, half the bytes of the keys, which are freed once every rule is sorted.
+ *   4. hot[i], 128 bytes, answers "does rule q offer (i, j)?" for most pairs without reading ids: for a rule
+ *      of one key, id[q] is its id (invariant 2); for a token rule among the first HOT_SIGS, sig[t] has a bit
+ *      set for each of the record's block numbers, and signatures that do not meet mean "no" (otherwise ids
+ *      decides). Emitting a pair asks every rule, and most rules' answer is "no": one row of each record
+ *      answers, where ids spreads a record over three lines and asks for more.
+ *   3. order[r] and oblk[r] list the (record, block number) entries of r's kept blocks, sorted by key and then
+ *      by record number: a block is a run of equal numbers, and within it a's records come before b's, each
+ *      in ascending number, each once.
  * A pair is emitted once, by the first rule that offers it (the rules' pairs unioned without a sort), and
  * under a token rule by the block of the smallest key the two share, with the mask of every rule that offers
  * it.
@@ -39,15 +58,14 @@ typedef struct blocking {
     int dedupe;
     uint32_t cap;    /* block_cap */
     uint64_t budget; /* rule_pairs */
-    uint64_t *keys;
-    size_t nslots; /* keys per record, all rules together */
-    uint64_t
-        *sig; /* per record and token rule: bit (key >> 58) set for each of its keys (a superset once blocks
-                 are left out): two records whose bits do not meet share no key, read without the keys */
+    uint64_t *keys; /* invariant 1; NULL once every rule is sorted */
+    uint32_t *ids;  /* invariant 2 */
+    hotrow *hot;    /* invariant 4 */
+    size_t nslots;  /* keys per record, all rules together */
     int ntok, tok[LINK_NRULES]; /* token rules, and each rule's number among them (-1: one key) */
     size_t slot0[LINK_NRULES];
     uint32_t *order[LINK_NRULES];
-    uint64_t *okey[LINK_NRULES];
+    uint32_t *oblk[LINK_NRULES];
     size_t norder[LINK_NRULES];
     uint64_t offered[LINK_NRULES]; /* pairs in the blocks kept, duplicates included */
     uint32_t skipped[LINK_NRULES], over_budget[LINK_NRULES];
@@ -73,7 +91,7 @@ static void *keys_worker(void *arg)
     for (size_t i = j->from; i < j->to; i++) {
         const link_record *rec = blocking_rec(j->a, j->b, bl->na, i);
         for (int r = 0; r < LINK_NRULES; r++) {
-            uint64_t *k = &bl->keys[i * bl->nslots + bl->slot0[r]];
+            uint64_t k[LINK_RULE_KEYS_MAX];
             int nk = LINK_RULE_SLOTS(r), got = 0;
             if (!rule_off(bl->o, r)) {
                 if (link_rules[r].keys)
@@ -81,41 +99,55 @@ static void *keys_worker(void *arg)
                 else
                     got = (k[0] = link_rules[r].key(rec)) != 0;
             }
-            for (int x = got; x < nk; x++)
-                k[x] = 0;
-            if (bl->tok[r] >= 0) {
-                uint64_t bits = 0;
-                for (int x = 0; x < got; x++)
-                    bits |= 1ULL << (k[x] >> 58);
-                bl->sig[i * (size_t)bl->ntok + (size_t)bl->tok[r]] = bits;
-            }
+            for (int x = 0; x < nk; x++)
+                bl->keys[(bl->slot0[r] + (size_t)x) * bl->n + i] = x < got ? k[x] : 0;
         }
     }
     return NULL;
 }
 
-/* 1 when rule q offers the pair (i, j): invariant 1. */
+/* Records [from, to)'s hot rows, from their ids (invariant 4). */
+static void *hot_worker(void *arg)
+{
+    keyjob *j = arg;
+    blocking *bl = j->bl;
+    for (size_t i = j->from; i < j->to; i++) {
+        hotrow *h = &bl->hot[i];
+        memset(h, 0, sizeof(*h));
+        const uint32_t *id = &bl->ids[i * bl->nslots];
+        for (int r = 0; r < LINK_NRULES; r++) {
+            int t = bl->tok[r];
+            if (t < 0)
+                h->id[r] = id[bl->slot0[r]];
+            else if (t < HOT_SIGS)
+                for (int x = 0; x < LINK_RULE_KEYS_MAX && id[bl->slot0[r] + (size_t)x]; x++)
+                    h->sig[t] |= 1ULL << ((id[bl->slot0[r] + (size_t)x] * 2654435761u) >> 26);
+        }
+    }
+    return NULL;
+}
+
+/* 1 when rule q offers the pair (i, j): invariants 2 and 4. */
 static int rule_offers(const blocking *bl, int q, size_t i, size_t j)
 {
-    const uint64_t *a = &bl->keys[i * bl->nslots + bl->slot0[q]],
-                   *b = &bl->keys[j * bl->nslots + bl->slot0[q]];
-    int nk = LINK_RULE_SLOTS(q);
-    if (nk == 1) return a[0] && a[0] == b[0];
-    size_t t = (size_t)bl->tok[q], nt = (size_t)bl->ntok;
-    if (!(bl->sig[i * nt + t] & bl->sig[j * nt + t])) return 0;
-    for (int x = 0; x < nk && a[x]; x++)
-        for (int y = 0; y < nk && b[y]; y++)
+    const hotrow *hi = &bl->hot[i], *hj = &bl->hot[j];
+    int t = bl->tok[q];
+    if (t < 0) return hi->id[q] && hi->id[q] == hj->id[q];
+    if (t < HOT_SIGS && !(hi->sig[t] & hj->sig[t])) return 0;
+    const uint32_t *a = &bl->ids[i * bl->nslots + bl->slot0[q]], *b = &bl->ids[j * bl->nslots + bl->slot0[q]];
+    for (int x = 0; x < LINK_RULE_KEYS_MAX && a[x]; x++)
+        for (int y = 0; y < LINK_RULE_KEYS_MAX && b[y]; y++)
             if (a[x] == b[y]) return 1;
     return 0;
 }
 
-/* The smallest key i and j share under token rule r (0: none): the one block of r that emits the pair. */
-static uint64_t first_shared(const blocking *bl, int r, size_t i, size_t j)
+/* The block of the smallest key i and j share under token rule r (0: none): the one block of r that emits
+ * the pair. */
+static uint32_t first_shared(const blocking *bl, int r, size_t i, size_t j)
 {
-    const uint64_t *a = &bl->keys[i * bl->nslots + bl->slot0[r]],
-                   *b = &bl->keys[j * bl->nslots + bl->slot0[r]];
+    const uint32_t *a = &bl->ids[i * bl->nslots + bl->slot0[r]], *b = &bl->ids[j * bl->nslots + bl->slot0[r]];
     int nk = LINK_RULE_SLOTS(r);
-    uint64_t best = 0;
+    uint32_t best = 0;
     for (int x = 0; x < nk && a[x]; x++)
         for (int y = 0; y < nk && b[y]; y++)
             if (a[x] == b[y] && (!best || a[x] < best)) best = a[x];
@@ -180,30 +212,28 @@ static uint64_t block_pairs(const blocking *bl, const uint32_t *ord, size_t s, s
     return (uint64_t)(m - s) * (uint64_t)(e - m);
 }
 
-/* Where the key of a sorted entry of rule r lives. */
-static uint64_t *slot_of(blocking *bl, int r, const keyed *e)
-{
-    return &bl->keys[(size_t)e->idx * bl->nslots + bl->slot0[r] + e->slot];
-}
+/* A sorted entry's mark: the first entry of a block over the cap (keyed.slot is otherwise under
+ * LINK_RULE_KEYS_MAX). */
+#define OVER_CAP 0x80000000u
 
 /* Rule r: sort its records by key; leave out blocks over the cap and, when the rule would offer more than the
  * budget, its largest blocks (all blocks of a size or none, so the result depends on nothing but the data);
- * zero the keys of the records left out (invariant 1); keep order[r] (invariant 2). */
+ * number the blocks kept in ids (invariant 2); keep order[r] and oblk[r] (invariant 3). */
 static void block_sort_rule(blocking *bl, int r, keyed *k, keyed *tmp, size_t *count)
 {
     size_t n = 0;
     int nk = LINK_RULE_SLOTS(r);
     for (size_t i = 0; i < bl->n; i++)
         for (int x = 0; x < nk; x++) {
-            uint64_t h = bl->keys[i * bl->nslots + bl->slot0[r] + (size_t)x];
+            uint64_t h = bl->keys[(bl->slot0[r] + (size_t)x) * bl->n + i];
             if (h) k[n++] = (keyed){h, (uint32_t)i, (uint32_t)x};
         }
     keyed *sorted = radix_sort(k, tmp, n, count);
     uint32_t *ord = malloc((n + 1) * sizeof(*ord));
-    uint64_t *okey = malloc((n + 1) * sizeof(*okey));
-    if (!ord || !okey) {
+    uint32_t *oblk = malloc((n + 1) * sizeof(*oblk));
+    if (!ord || !oblk) {
         free(ord);
-        free(okey);
+        free(oblk);
         __atomic_store_n(&bl->failed, 1, __ATOMIC_RELAXED);
         return;
     }
@@ -219,8 +249,7 @@ static void block_sort_rule(blocking *bl, int r, keyed *k, keyed *tmp, size_t *c
         uint64_t p = block_pairs(bl, ord, s, e, &mid);
         if (e - s > bl->cap) {
             bl->skipped[r]++;
-            for (size_t i = s; i < e; i++)
-                *slot_of(bl, r, &sorted[i]) = 0;
+            sorted[s].slot |= OVER_CAP;
         } else if (p) {
             total += p;
             if (nsizes == cap_sizes) {
@@ -229,7 +258,7 @@ static void block_sort_rule(blocking *bl, int r, keyed *k, keyed *tmp, size_t *c
                 if (!grown) {
                     free(sizes);
                     free(ord);
-                    free(okey);
+                    free(oblk);
                     __atomic_store_n(&bl->failed, 1, __ATOMIC_RELAXED);
                     return;
                 }
@@ -256,29 +285,31 @@ static void block_sort_rule(blocking *bl, int r, keyed *k, keyed *tmp, size_t *c
     free(sizes);
     uint64_t offered = 0;
     size_t kept = 0;
+    uint32_t blk = 0; /* the blocks kept, numbered from 1 (invariant 2): at most the entries, 6 a record of
+                         at most two files of 20 million rows, well under 2^32 */
     for (size_t s = 0; s < n;) {
         size_t e = s + 1, mid;
         while (e < n && sorted[e].key == sorted[s].key)
             e++;
-        int gone = *slot_of(bl, r, &sorted[s]) == 0; /* over the cap */
+        int gone = (sorted[s].slot & OVER_CAP) != 0;
         uint64_t p = block_pairs(bl, ord, s, e, &mid);
         if (!gone && p >= limit) {
             bl->over_budget[r]++;
             gone = 1;
-            for (size_t i = s; i < e; i++)
-                *slot_of(bl, r, &sorted[i]) = 0;
         }
         if (!gone) {
             offered += p;
+            blk++;
             for (size_t i = s; i < e; i++) { /* compact: order[r] keeps only the blocks kept */
-                okey[kept] = sorted[i].key;
+                bl->ids[(size_t)sorted[i].idx * bl->nslots + bl->slot0[r] + sorted[i].slot] = blk;
+                oblk[kept] = blk;
                 ord[kept++] = ord[i];
             }
         }
         s = e;
     }
     bl->order[r] = ord;
-    bl->okey[r] = okey;
+    bl->oblk[r] = oblk;
     bl->norder[r] = kept;
     bl->offered[r] = offered;
 }
@@ -299,7 +330,7 @@ static void *sort_worker(void *arg)
         else
             for (size_t i = 0; i < bl->n; i++)
                 for (int x = 0; x < LINK_RULE_SLOTS(r); x++)
-                    need += bl->keys[i * bl->nslots + bl->slot0[r] + (size_t)x] != 0;
+                    need += bl->keys[(bl->slot0[r] + (size_t)x) * bl->n + i] != 0;
         if (need > cap) {
             free(k);
             free(tmp);
@@ -360,16 +391,20 @@ static void *emit_worker(void *arg)
     emitjob *j = arg;
     const blocking *bl = j->bl;
     const uint32_t *ord = bl->order[j->r];
-    const uint64_t *okey = bl->okey[j->r];
+    const uint32_t *oblk = bl->oblk[j->r];
     int r = j->r, tokens = LINK_RULE_SLOTS(r) > 1;
     for (size_t s = j->from; s < j->to;) {
         size_t e = s + 1, mid;
-        uint64_t key = okey[s];
-        while (e < j->to && okey[e] == key)
+        uint32_t key = oblk[s];
+        while (e < j->to && oblk[e] == key)
             e++;
         block_pairs(bl, ord, s, e, &mid);
         for (size_t x = s; x < (bl->dedupe ? e : mid); x++) {
             for (size_t y = bl->dedupe ? x + 1 : mid; y < e; y++) {
+                if (y + 4 < e) {
+                    __builtin_prefetch(&bl->hot[ord[y + 4]]);
+                    __builtin_prefetch((const char *)&bl->hot[ord[y + 4]] + 64);
+                }
                 int earlier = 0;
                 for (int q = 0; q < r && !earlier; q++)
                     earlier = rule_offers(bl, q, ord[x], ord[y]);
@@ -388,10 +423,11 @@ static void blocking_release(blocking *bl)
 {
     for (int r = 0; r < LINK_NRULES; r++) {
         free(bl->order[r]);
-        free(bl->okey[r]);
+        free(bl->oblk[r]);
     }
     free(bl->keys);
-    free(bl->sig);
+    free(bl->ids);
+    free(bl->hot);
 }
 
 /* When every possible pair fits the budget, blocking does not choose: every pair is a candidate, in the order
@@ -445,10 +481,10 @@ int link_block_all(const link_dataset *a, const link_dataset *b, const link_opti
     }
     bl.keys = link_alloc((bl.n * bl.nslots + 1) * sizeof(*bl.keys), "blocking keys", err);
     if (!bl.keys) return err->code;
-    bl.sig = link_alloc((bl.n * (size_t)bl.ntok + 1) * sizeof(*bl.sig), "blocking keys", err);
-    if (!bl.sig) {
+    bl.ids = calloc(bl.n * bl.nslots + 1, sizeof(*bl.ids));
+    if (!bl.ids) {
         free(bl.keys);
-        return err->code;
+        return core_error_set(err, CORE_E_INTERNAL, "out of memory for blocking keys");
     }
     int nt = link_thread_count(o);
     if ((size_t)nt > bl.n / 4096 + 1) nt = (int)(bl.n / 4096 + 1);
@@ -456,8 +492,8 @@ int link_block_all(const link_dataset *a, const link_dataset *b, const link_opti
     for (int t = 0; t < nt; t++) /* 1. every record's keys */
         kj[t] = (keyjob){&bl, a, b, bl.n * (size_t)t / (size_t)nt, bl.n * (size_t)(t + 1) / (size_t)nt, 0};
     link_fanout(nt, keys_worker, kj, sizeof(kj[0]));
-    /* 2. each rule's blocks, the rules shared out among the threads. A rule only zeroes its own keys, so the
-     * threads never write the same key. */
+    /* 2. each rule's blocks, the rules shared out among the threads. A rule writes only its own slots of
+     * ids, so the threads never write the same id. */
     int ns = nt < LINK_NRULES ? nt : LINK_NRULES;
     for (int t = 0; t < ns; t++)
         kj[t] = (keyjob){&bl, a, b, (size_t)t, 0, ns};
@@ -466,6 +502,16 @@ int link_block_all(const link_dataset *a, const link_dataset *b, const link_opti
         blocking_release(&bl);
         return core_error_set(err, CORE_E_INTERNAL, "out of memory for blocking %zu records", bl.n);
     }
+    free(bl.keys); /* the pairs come from ids alone (invariant 2) */
+    bl.keys = NULL;
+    bl.hot = aligned_alloc(sizeof(*bl.hot), (bl.n + 1) * sizeof(*bl.hot));
+    if (!bl.hot) {
+        blocking_release(&bl);
+        return core_error_set(err, CORE_E_INTERNAL, "out of memory for blocking %zu records", bl.n);
+    }
+    for (int t = 0; t < nt; t++) /* 3. every record's hot row */
+        kj[t] = (keyjob){&bl, a, b, bl.n * (size_t)t / (size_t)nt, bl.n * (size_t)(t + 1) / (size_t)nt, 0};
+    link_fanout(nt, hot_worker, kj, sizeof(kj[0]));
     link_progress(o, "blocking", 1, 2);
     uint64_t possible = bl.dedupe ? (uint64_t)bl.na * (bl.na - 1) / 2 : (uint64_t)bl.na * bl.nb;
     if (possible <= bl.budget) {
@@ -473,7 +519,7 @@ int link_block_all(const link_dataset *a, const link_dataset *b, const link_opti
         blocking_release(&bl);
         return rc;
     }
-    /* 3. the pairs, rule by rule; within a rule its blocks are shared out in runs of about equal length */
+    /* 4. the pairs, rule by rule; within a rule its blocks are shared out in runs of about equal length */
     pairvec all = {0};
     emitjob ej[LINK_MAX_THREADS];
     memset(ej, 0, sizeof(ej));
@@ -485,7 +531,7 @@ int link_block_all(const link_dataset *a, const link_dataset *b, const link_opti
         for (int t = 0; t < nt; t++) {
             size_t to = t == nt - 1 ? n : n * (size_t)(t + 1) / (size_t)nt;
             if (to < from) to = from;
-            while (to > from && to < n && bl.okey[r][to] == bl.okey[r][to - 1])
+            while (to > from && to < n && bl.oblk[r][to] == bl.oblk[r][to - 1])
                 to++;
             ej[t].bl = &bl;
             ej[t].r = r;
