@@ -38,7 +38,7 @@ typedef struct hotrow {
  * for each record and key slot (ids[i * nslots + slot0[r] + k]: a record's ids together) the number of its
  * block, or 0 when there is no key or its block was left out (too large, or over the rule's pair budget):
  * two records share a kept block's key under r exactly when they share a block number, and the smaller key is the smaller number. So "rule r
- * offers the pair (i, j)" is exactly "some nonzero id of i under r is an id of j under r" (rule_offers). The
+ * offers the pair (i, j)" is exactly "some nonzero id of i under r is an id of j under r" (offer_mask). The
  * pairs are emitted from ids alone, half the bytes of the keys, which are freed once every rule is sorted.
  *   4. hot[i], 128 bytes, answers "does rule q offer (i, j)?" for most pairs without reading ids: for a rule
  *      of one key, id[q] is its id (invariant 2); for a token rule among the first HOT_SIGS, sig[t] has a bit
@@ -63,6 +63,7 @@ typedef struct blocking {
     hotrow *hot;    /* invariant 4 */
     size_t nslots;  /* keys per record, all rules together */
     int ntok, tok[LINK_NRULES]; /* token rules, and each rule's number among them (-1: one key) */
+    int tokrule[LINK_NRULES];   /* the rule of each token rule's number */
     size_t slot0[LINK_NRULES];
     uint32_t *order[LINK_NRULES];
     uint32_t *oblk[LINK_NRULES];
@@ -127,18 +128,24 @@ static void *hot_worker(void *arg)
     return NULL;
 }
 
-/* 1 when rule q offers the pair (i, j): invariants 2 and 4. */
-static int rule_offers(const blocking *bl, int q, size_t i, size_t j)
+/* The mask of every rule that offers the pair (i, j): invariants 2 and 4. */
+static link_rule_mask offer_mask(const blocking *bl, size_t i, size_t j)
 {
     const hotrow *hi = &bl->hot[i], *hj = &bl->hot[j];
-    int t = bl->tok[q];
-    if (t < 0) return hi->id[q] && hi->id[q] == hj->id[q];
-    if (t < HOT_SIGS && !(hi->sig[t] & hj->sig[t])) return 0;
-    const uint32_t *a = &bl->ids[i * bl->nslots + bl->slot0[q]], *b = &bl->ids[j * bl->nslots + bl->slot0[q]];
-    for (int x = 0; x < LINK_RULE_KEYS_MAX && a[x]; x++)
-        for (int y = 0; y < LINK_RULE_KEYS_MAX && b[y]; y++)
-            if (a[x] == b[y]) return 1;
-    return 0;
+    link_rule_mask mask = 0;
+    for (int q = 0; q < LINK_NRULES; q++) /* rules of one key (a token rule's id here is 0), without a branch */
+        mask |= (link_rule_mask)((hi->id[q] == hj->id[q]) & (hi->id[q] != 0)) << q;
+    for (int t = 0; t < bl->ntok; t++) {
+        if (t < HOT_SIGS && !(hi->sig[t] & hj->sig[t])) continue;
+        int q = bl->tokrule[t];
+        const uint32_t *a = &bl->ids[i * bl->nslots + bl->slot0[q]], *b = &bl->ids[j * bl->nslots + bl->slot0[q]];
+        int shared = 0;
+        for (int x = 0; x < LINK_RULE_KEYS_MAX && a[x] && !shared; x++)
+            for (int y = 0; y < LINK_RULE_KEYS_MAX && b[y] && !shared; y++)
+                shared = a[x] == b[y];
+        mask |= (link_rule_mask)shared << q;
+    }
+    return mask;
 }
 
 /* The block of the smallest key i and j share under token rule r (0: none): the one block of r that emits
@@ -152,15 +159,6 @@ static uint32_t first_shared(const blocking *bl, int r, size_t i, size_t j)
         for (int y = 0; y < nk && b[y]; y++)
             if (a[x] == b[y] && (!best || a[x] < best)) best = a[x];
     return best;
-}
-
-/* The mask of the rules that offer (i, j), r the first of them. */
-static link_rule_mask rules_offering(const blocking *bl, int r, size_t i, size_t j)
-{
-    link_rule_mask mask = (link_rule_mask)1 << r;
-    for (int q = r + 1; q < LINK_NRULES; q++)
-        if (rule_offers(bl, q, i, j)) mask |= (link_rule_mask)1 << q;
-    return mask;
 }
 
 typedef struct keyed {
@@ -393,6 +391,7 @@ static void *emit_worker(void *arg)
     const uint32_t *ord = bl->order[j->r];
     const uint32_t *oblk = bl->oblk[j->r];
     int r = j->r, tokens = LINK_RULE_SLOTS(r) > 1;
+    link_rule_mask earlier = ((link_rule_mask)1 << r) - 1; /* a pair one of these offers is theirs */
     for (size_t s = j->from; s < j->to;) {
         size_t e = s + 1, mid;
         uint32_t key = oblk[s];
@@ -405,12 +404,9 @@ static void *emit_worker(void *arg)
                     __builtin_prefetch(&bl->hot[ord[y + 4]]);
                     __builtin_prefetch((const char *)&bl->hot[ord[y + 4]] + 64);
                 }
-                int earlier = 0;
-                for (int q = 0; q < r && !earlier; q++)
-                    earlier = rule_offers(bl, q, ord[x], ord[y]);
-                if (earlier || (tokens && first_shared(bl, r, ord[x], ord[y]) != key)) continue;
-                pairvec_push(&j->out, ord[x], (uint32_t)(ord[y] - (bl->dedupe ? 0 : bl->na)),
-                             rules_offering(bl, r, ord[x], ord[y]));
+                link_rule_mask mask = offer_mask(bl, ord[x], ord[y]);
+                if ((mask & earlier) || (tokens && first_shared(bl, r, ord[x], ord[y]) != key)) continue;
+                pairvec_push(&j->out, ord[x], (uint32_t)(ord[y] - (bl->dedupe ? 0 : bl->na)), mask);
             }
         }
         s = e;
@@ -439,9 +435,7 @@ static int emit_every_pair(const blocking *bl, link_result *out, uint64_t possib
     size_t n = 0;
     for (size_t i = 0; i < bl->na; i++) {
         for (size_t j = bl->dedupe ? i + 1 : bl->na; j < (bl->dedupe ? bl->na : bl->n); j++) {
-            link_rule_mask mask = 0;
-            for (int q = 0; q < LINK_NRULES; q++)
-                if (rule_offers(bl, q, i, j)) mask |= (link_rule_mask)1 << q;
+            link_rule_mask mask = offer_mask(bl, i, j);
             link_pair *p = &v[n++];
             memset(p, 0, sizeof(*p));
             p->left = (uint32_t)i;
@@ -478,6 +472,7 @@ int link_block_all(const link_dataset *a, const link_dataset *b, const link_opti
         bl.slot0[r] = bl.nslots;
         bl.nslots += (size_t)LINK_RULE_SLOTS(r);
         bl.tok[r] = link_rules[r].keys ? bl.ntok++ : -1;
+        if (bl.tok[r] >= 0) bl.tokrule[bl.tok[r]] = r;
     }
     bl.keys = link_alloc((bl.n * bl.nslots + 1) * sizeof(*bl.keys), "blocking keys", err);
     if (!bl.keys) return err->code;
