@@ -3,10 +3,10 @@
  * README.md, "Blocking"; what the engine's files share in link_internal.h).
  *
  * Each rule (link_rules, in link_rules.c) gives every record a key, a 64-bit hash, or none; records sharing
- * a key form a block, and every pair in a block (dedupe) or across the two datasets in it (pair) is a candidate. Blocks
- * over block_cap records are left out, and so are a rule's largest blocks when it would offer more than its
- * pair budget (rule_pairs). A pair is kept once, by the first rule that offers it, with the mask of all the
- * rules that do (no sort of the rules' pairs: see struct blocking).
+ * a key form a block, and every pair in a block (dedupe) or across the two datasets in it (pair) is a
+ * candidate. Blocks over block_cap records are left out, and so are a rule's largest blocks when it would
+ * offer more than its pair budget (rule_pairs). A pair is kept once, by the first rule that offers it, with
+ * the mask of all the rules that do (no sort of the rules' pairs: see struct blocking).
  */
 #include <stdlib.h>
 
@@ -30,24 +30,25 @@ typedef struct hotrow {
 /*
  * The blocking state. Records are numbered together: a's 0..na-1, then b's na..na+nb-1 (dedupe: a's only).
  * Invariants:
- *   1. Rule r owns LINK_RULE_SLOTS(r) slots of keys, from slot0[r], each a column of n keys: keys[(slot0[r] +
- * k) * n + i] is record i's k-th key under rule r (a rule of one key has one slot; a token rule one per
- * token), or 0 when it has no such key or the rule is off (identifiers without use_ids). A record's keys
- * under one rule are distinct. A rule's sort reads its columns from start to end.
- *   2. Once rule r is sorted, its kept blocks are numbered 1, 2, ... in the order of their keys, and ids holds
- * for each record and key slot (ids[i * nslots + slot0[r] + k]: a record's ids together) the number of its
- * block, or 0 when there is no key or its block was left out (too large, or over the rule's pair budget):
- * two records share a kept block's key under r exactly when they share a block number, and the smaller key is the smaller number. So "rule r
- * offers the pair (i, j)" is exactly "some nonzero id of i under r is an id of j under r" (offer_mask). The
- * pairs are emitted from ids alone, half the bytes of the keys, which are freed once every rule is sorted.
- *   4. hot[i], 128 bytes, answers "does rule q offer (i, j)?" for most pairs without reading ids: for a rule
- *      of one key, id[q] is its id (invariant 2); for a token rule among the first HOT_SIGS, sig[t] has a bit
- *      set for each of the record's block numbers, and signatures that do not meet mean "no" (otherwise ids
- *      decides). Emitting a pair asks every rule, and most rules' answer is "no": one row of each record
- *      answers, where ids spreads a record over three lines and asks for more.
- *   3. order[r] and oblk[r] list the (record, block number) entries of r's kept blocks, sorted by key and then
- *      by record number: a block is a run of equal numbers, and within it a's records come before b's, each
- *      in ascending number, each once.
+ *   1. Rule r owns LINK_RULE_SLOTS(r) slots of keys, from slot0[r], each a column of n keys: keys[(slot0[r]
+ *      + k) * n + i] is record i's k-th key under rule r (a rule of one key has one slot; a token rule one
+ *      per token), or 0 when it has no such key or the rule is off (identifiers without use_ids). A record's
+ *      keys under one rule are distinct. A rule's sort reads its columns from start to end.
+ *   2. Once rule r is sorted, its kept blocks are numbered 1, 2, ... in the order of their keys, and ids
+ *      holds for each record and key slot (ids[i * nslots + slot0[r] + k]: a record's numbers together) the
+ *      number of its block, or 0 when there is no key or its block was left out (too large, or over the
+ *      rule's pair budget): two records share a kept block's key under r exactly when they share a number,
+ *      and the smaller key has the smaller number. So "rule r offers the pair (i, j)" is exactly "some
+ *      nonzero id of i under r is an id of j under r" (offer_mask). The pairs are emitted from the numbers
+ *      alone, half the bytes of the keys, which are freed once every rule is sorted.
+ *   3. order[r] and oblk[r] list the (record, block number) entries of r's kept blocks, sorted by key and
+ *      then by record number: a block is a run of equal numbers, and within it a's records come before b's,
+ *      each in ascending number, each once.
+ *   4. hot[i], 128 bytes, answers "does rule q offer (i, j)?" for most pairs without reading ids: for a
+ *      rule of one key, id[q] is its number (invariant 2), 0 for a token rule; for a token rule among the
+ *      first HOT_SIGS, sig[t] has a bit set for each of the record's block numbers, and signatures that do
+ *      not meet mean "no" (otherwise ids decides). Emitting a pair asks every rule, and most rules' answer is
+ *      "no": one row of each record answers, where ids spreads a record over three cache lines.
  * A pair is emitted once, by the first rule that offers it (the rules' pairs unioned without a sort), and
  * under a token rule by the block of the smallest key the two share, with the mask of every rule that offers
  * it.
@@ -133,12 +134,13 @@ static link_rule_mask offer_mask(const blocking *bl, size_t i, size_t j)
 {
     const hotrow *hi = &bl->hot[i], *hj = &bl->hot[j];
     link_rule_mask mask = 0;
-    for (int q = 0; q < LINK_NRULES; q++) /* rules of one key (a token rule's id here is 0), without a branch */
+    for (int q = 0; q < LINK_NRULES; q++) /* rules of one key (a token rule's id is 0), no branch */
         mask |= (link_rule_mask)((hi->id[q] == hj->id[q]) & (hi->id[q] != 0)) << q;
     for (int t = 0; t < bl->ntok; t++) {
         if (t < HOT_SIGS && !(hi->sig[t] & hj->sig[t])) continue;
         int q = bl->tokrule[t];
-        const uint32_t *a = &bl->ids[i * bl->nslots + bl->slot0[q]], *b = &bl->ids[j * bl->nslots + bl->slot0[q]];
+        const uint32_t *a = &bl->ids[i * bl->nslots + bl->slot0[q]];
+        const uint32_t *b = &bl->ids[j * bl->nslots + bl->slot0[q]];
         int shared = 0;
         for (int x = 0; x < LINK_RULE_KEYS_MAX && a[x] && !shared; x++)
             for (int y = 0; y < LINK_RULE_KEYS_MAX && b[y] && !shared; y++)
@@ -152,7 +154,8 @@ static link_rule_mask offer_mask(const blocking *bl, size_t i, size_t j)
  * the pair. */
 static uint32_t first_shared(const blocking *bl, int r, size_t i, size_t j)
 {
-    const uint32_t *a = &bl->ids[i * bl->nslots + bl->slot0[r]], *b = &bl->ids[j * bl->nslots + bl->slot0[r]];
+    const uint32_t *a = &bl->ids[i * bl->nslots + bl->slot0[r]];
+    const uint32_t *b = &bl->ids[j * bl->nslots + bl->slot0[r]];
     int nk = LINK_RULE_SLOTS(r);
     uint32_t best = 0;
     for (int x = 0; x < nk && a[x]; x++)
