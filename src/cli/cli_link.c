@@ -192,6 +192,11 @@ static void summary(const link_result *r)
                 "hearth link: %zu of %zu linked records of the second file are linked to several records of "
                 "the first, which may hold people more than once: every link kept\n",
                 r->partner_linked_several, r->partner_linked);
+    if (r->clear_candidates)
+        fprintf(stderr,
+                "hearth link: %zu records of the second file with no link linked to their one clear candidate in "
+                "review (the first file holds each person once and shows no households)\n",
+                r->clear_candidates);
     if (r->compared_all)
         fprintf(stderr, "hearth link: every pair compared: all %zu possible pairs fit the pair budget "
                         "(--rule-pairs), so blocking chose none out\n",

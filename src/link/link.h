@@ -16,7 +16,8 @@
  *   link_nick.c     nicknames: a built-in table plus optional lookup files.
  *   link_compare.c  string comparators written here: Jaro-Winkler, Damerau-Levenshtein (optimal string
  *                   alignment), a phonetic code, token overlap.
- *   link_block.c    blocking: the rules' keys, blocks, caps and pair budgets, candidate pairs unioned.
+ *   link_rules.c    the blocking rules: the key (or keys) each gives a record, and their table.
+ *   link_block.c    blocking: blocks, caps and pair budgets, candidate pairs unioned.
  *   link_prep.c     prepared records (values as numbers, bounds) and comparison vectors from them.
  *   link_train.c    u from random pairs, m by EM per blocking rule, the prior.
  *   link_engine.c   comparison levels, the comparing and scoring threads, term-frequency adjustment, the
@@ -318,6 +319,12 @@ typedef struct link_result {
     size_t partner_linked;         /* a link run: b records with a link, */
     size_t partner_linked_several; /* and with links to more than one record of a (when one in twenty or more
                                       are, nothing is held back) */
+    double index_shared_address;   /* a link run: the share of a's records with an address that share it with
+                                      another record of a (households; -1 when not measured: a may hold people
+                                      more than once, or under half its records have an address) */
+    size_t clear_candidates;       /* a link run: b records with no link linked to their one clear candidate
+                                      in review (only when a holds each person once and shows no households:
+                                      both shares under one in twenty) */
     link_model model;
     struct link_tf *tf;            /* name frequencies (term-frequency adjustment), owned */
     double seconds_blocking, seconds_training, seconds_scoring;

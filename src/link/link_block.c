@@ -2,292 +2,15 @@
  * link_block.c — blocking: which pairs of records are compared at all (step 1 of link_run; the method in
  * README.md, "Blocking"; what the engine's files share in link_internal.h).
  *
- * Each rule (link_rules) gives every record a key, a 64-bit hash, or none; records sharing a key form a
- * block, and every pair in a block (dedupe) or across the two datasets in it (pair) is a candidate. Blocks
- * over block_cap records are left out, and so are a rule's largest blocks when it would offer more than its
- * pair budget (rule_pairs). A pair is kept once, by the first rule that offers it, with the mask of all the
- * rules that do (no sort of the rules' pairs: see struct blocking).
+ * Each rule (link_rules, in link_rules.c) gives every record a key, a 64-bit hash, or none; records sharing
+ * a key form a block, and every pair in a block (dedupe) or across the two datasets in it (pair) is a
+ * candidate. Blocks over block_cap records are left out, and so are a rule's largest blocks when it would
+ * offer more than its pair budget (rule_pairs). A pair is kept once, by the first rule that offers it, with
+ * the mask of all the rules that do (no sort of the rules' pairs: see struct blocking).
  */
 #include <stdlib.h>
 
-#include "core/core_date.h"
 #include "link/link_internal.h"
-
-/* The two names' phonetic codes in sorted order: catches given and family names swapped. */
-static uint64_t key_names_phonetic(const link_record *r)
-{
-    if (!r->given_phon[0] || !r->family_phon[0]) return 0;
-    const char *x = r->given_phon, *y = r->family_phon;
-    if (strcmp(x, y) > 0) {
-        const char *t = x;
-        x = y;
-        y = t;
-    }
-    return link_mix(link_hash_str(link_hash_str(LINK_FNV_BASIS ^ 1, x), y));
-}
-
-/* Year of birth with day and month in sorted order: catches day and month swapped. */
-static uint64_t key_dob(const link_record *r)
-{
-    if (r->dob == LINK_NO_DATE) return 0;
-    core_date d = core_date_from_days(r->dob);
-    int lo = d.m < d.d ? d.m : d.d, hi = d.m < d.d ? d.d : d.m;
-    int32_t v = d.y * 10000 + lo * 100 + hi;
-    return link_mix(link_hash_bytes(LINK_FNV_BASIS ^ 2, &v, sizeof(v)));
-}
-
-static uint64_t key_postcode_initial(const link_record *r)
-{
-    if (!r->postcode || !r->given) return 0;
-    return link_mix(link_hash_bytes(link_hash_str(LINK_FNV_BASIS ^ 3, r->postcode), r->given, 1));
-}
-
-static uint64_t key_family_dob_year(const link_record *r)
-{
-    if (!r->family_phon[0] || r->dob == LINK_NO_DATE) return 0;
-    int y = core_date_from_days(r->dob).y;
-    return link_mix(link_hash_bytes(link_hash_str(LINK_FNV_BASIS ^ 4, r->family_phon), &y, sizeof(y)));
-}
-
-static uint64_t key_given_dob_month(const link_record *r)
-{
-    if (!r->given_nick || r->dob == LINK_NO_DATE) return 0;
-    core_date d = core_date_from_days(r->dob);
-    int32_t v = d.m * 100 + d.d;
-    size_t n = link_first_token_len(r->given_nick);
-    return link_mix(link_hash_bytes(link_hash_bytes(LINK_FNV_BASIS ^ 5, r->given_nick, n), &v, sizeof(v)));
-}
-
-static uint64_t key_address_family(const link_record *r)
-{
-    if (!r->address || !r->family) return 0;
-    return link_mix(link_hash_bytes(link_hash_str(LINK_FNV_BASIS ^ 6, r->address), r->family, 1));
-}
-
-static uint64_t key_family_initial(const link_record *r)
-{
-    if (!r->family_phon[0] || !r->given) return 0;
-    return link_mix(link_hash_bytes(link_hash_str(LINK_FNV_BASIS ^ 10, r->family_phon), r->given, 1));
-}
-
-static uint64_t key_postcode_family(const link_record *r)
-{
-    if (!r->postcode || !r->family) return 0;
-    return link_mix(link_hash_bytes(link_hash_str(LINK_FNV_BASIS ^ 11, r->postcode), r->family, 1));
-}
-
-static uint64_t key_town_dob_year(const link_record *r)
-{
-    if (!r->town || r->dob == LINK_NO_DATE) return 0;
-    int y = core_date_from_days(r->dob).y;
-    return link_mix(link_hash_bytes(link_hash_str(LINK_FNV_BASIS ^ 12, r->town), &y, sizeof(y)));
-}
-
-/* The first three letters of the first given name and of the family name: catches pairs whose names are
- * mistyped past their phonetic codes and whose other fields disagree too ("stelio kenney" and "stello
- * kennedy"). */
-static uint64_t key_name_prefixes(const link_record *r)
-{
-    if (!r->given || !r->family) return 0;
-    size_t g = link_first_token_len(r->given), f = strlen(r->family);
-    return link_mix(link_hash_bytes(link_hash_bytes(LINK_FNV_BASIS ^ 13, r->given, g < 3 ? g : 3), r->family,
-                                    f < 3 ? f : 3));
-}
-
-/* The first two letters of the first given name and of the family name, in sorted order, with h: names
- * mistyped anywhere past their second letter, or written the other way round, still meet. */
-static uint64_t name_pair_prefix(const link_record *r, uint64_t h)
-{
-    size_t g = link_first_token_len(r->given), f = strlen(r->family);
-    const char *x = r->given, *y = r->family;
-    size_t lx = g < 2 ? g : 2, ly = f < 2 ? f : 2;
-    if (lx > ly || (lx == ly && memcmp(x, y, lx) > 0)) {
-        const char *t = x;
-        x = y;
-        y = t;
-        size_t lt = lx;
-        lx = ly;
-        ly = lt;
-    }
-    return link_hash_bytes(link_hash_bytes(link_hash_bytes(h, x, lx), "\x1f", 1), y, ly);
-}
-
-/* The names' two-letter prefixes (sorted) and the year of birth: heavily mistyped names whose year holds. */
-static uint64_t key_name_pairs_dob_year(const link_record *r)
-{
-    if (!r->given || !r->family || r->dob == LINK_NO_DATE) return 0;
-    int y = core_date_from_days(r->dob).y;
-    return link_mix(link_hash_bytes(name_pair_prefix(r, LINK_FNV_BASIS ^ 14), &y, sizeof(y)));
-}
-
-/* The names' two-letter prefixes (sorted) and the first three letters of the town. */
-static uint64_t key_name_pairs_town(const link_record *r)
-{
-    if (!r->given || !r->family || !r->town) return 0;
-    size_t t = strlen(r->town);
-    return link_mix(link_hash_bytes(name_pair_prefix(r, LINK_FNV_BASIS ^ 15), r->town, t < 3 ? t : 3));
-}
-
-/* Postcode and year of birth: one person whose names were both mistyped or left out, at one address. */
-static uint64_t key_postcode_dob_year(const link_record *r)
-{
-    if (!r->postcode || r->dob == LINK_NO_DATE) return 0;
-    int y = core_date_from_days(r->dob).y;
-    return link_mix(link_hash_bytes(link_hash_str(LINK_FNV_BASIS ^ 16, r->postcode), &y, sizeof(y)));
-}
-
-/* The start of the address: its first eight bytes ("17 pollo"), when it has a word past them; a house number
- * and a street mistyped past their first letters still meet. */
-static uint64_t key_address_prefix(const link_record *r)
-{
-    if (!r->address || strlen(r->address) < 10) return 0;
-    return link_mix(link_hash_bytes(LINK_FNV_BASIS ^ 17, r->address, 8));
-}
-
-/* Add key k to out[0, n) unless it is there (or 0, or out is full); returns the new count. */
-static int add_key(uint64_t out[LINK_RULE_KEYS_MAX], int n, uint64_t k)
-{
-    if (!k || n == LINK_RULE_KEYS_MAX) return n;
-    for (int x = 0; x < n; x++)
-        if (out[x] == k) return n;
-    out[n] = k;
-    return n + 1;
-}
-
-/* Token rule: each word of the address that is not a number and has four bytes or more, by its first five.
- * Addresses written with their words in another order, mistyped past a word's fifth letter or run together
- * ("sherbrooke street", "street sherbrooktstreet") still share a word, whatever the town and postcode say
- * (often missing, mistyped or in each other's column). A common word ("stree") makes a block past the cap
- * or the rule's pair budget, which is left out: the rare words are the evidence. */
-static int keys_address_words(const link_record *r, uint64_t out[LINK_RULE_KEYS_MAX])
-{
-    if (!r->address) return 0;
-    int n = 0;
-    for (const char *w = r->address; *w;) {
-        size_t len = 0, digits = 0;
-        while (w[len] && w[len] != ' ')
-            digits += w[len] >= '0' && w[len] <= '9', len++;
-        if (len >= 4 && digits < len)
-            n = add_key(out, n, link_mix(link_hash_bytes(LINK_FNV_BASIS ^ 18, w, len < 5 ? len : 5)));
-        w += len;
-        while (*w == ' ')
-            w++;
-    }
-    return n;
-}
-
-/* Token rule: each word of the given and family names, by its first four bytes, in either position, with the
- * year of birth: a middle name or one part of a double-barrelled name written alone, names swapped. */
-static int keys_name_words(const link_record *r, uint64_t out[LINK_RULE_KEYS_MAX])
-{
-    if (r->dob == LINK_NO_DATE || (!r->given && !r->family)) return 0;
-    int y = core_date_from_days(r->dob).y, n = 0;
-    const char *names[2] = {r->given, r->family};
-    for (int k = 0; k < 2; k++)
-        for (const char *w = names[k]; w && *w;) {
-            size_t len = 0;
-            while (w[len] && w[len] != ' ')
-                len++;
-            if (len >= 2)
-                n = add_key(out, n,
-                            link_mix(link_hash_bytes(link_hash_bytes(LINK_FNV_BASIS ^ 19, &y, sizeof(y)), w,
-                                                     len < 4 ? len : 4)));
-            w += len;
-            while (*w == ' ')
-                w++;
-        }
-    return n;
-}
-
-/* Token rule: each word of the given and family names, by its first three bytes, in either position, with the
- * first three letters of the town: names mistyped from their fourth letter, whatever the date of birth says.
- */
-static int keys_name_words_town(const link_record *r, uint64_t out[LINK_RULE_KEYS_MAX])
-{
-    if (!r->town || (!r->given && !r->family)) return 0;
-    size_t t = strlen(r->town);
-    uint64_t h0 = link_hash_bytes(LINK_FNV_BASIS ^ 20, r->town, t < 3 ? t : 3);
-    int n = 0;
-    const char *names[2] = {r->given, r->family};
-    for (int k = 0; k < 2; k++)
-        for (const char *w = names[k]; w && *w;) {
-            size_t len = 0;
-            while (w[len] && w[len] != ' ')
-                len++;
-            if (len >= 2)
-                n = add_key(out, n,
-                            link_mix(link_hash_bytes(link_hash_bytes(h0, "\x1f", 1), w, len < 3 ? len : 3)));
-            w += len;
-            while (*w == ' ')
-                w++;
-        }
-    return n;
-}
-
-static uint64_t key_id(const link_record *r, const char *v, uint64_t salt)
-{
-    (void)r;
-    return v ? link_mix(link_hash_str(LINK_FNV_BASIS ^ salt, v)) : 0;
-}
-
-static uint64_t key_nhs(const link_record *r)
-{
-    return key_id(r, r->nhs_number, 7);
-}
-
-static uint64_t key_nino(const link_record *r)
-{
-    return key_id(r, r->nino, 8);
-}
-
-static uint64_t key_upn(const link_record *r)
-{
-    return key_id(r, r->upn, 9);
-}
-
-#define USES(c) (1u << LINK_C_##c)
-
-/* The rules, in the order their pairs are emitted. uses: the comparisons each rule decides by: their
- * agreement among the rule's pairs is made by the rule, not evidence of a match, so EM over that rule's pairs
- * must not estimate them. trains: the rules whose pairs EM learns m from, those that block on the person
- * (names, date of birth, identifiers). A rule that blocks on where people live (postcode, address, town)
- * gathers households — partners, siblings, twins, who share address, family name and town but not given name
- * or date of birth — and EM over its pairs takes "same household" for "same person": m of a different given
- * name or date of birth comes out high and neighbours are linked. Those rules still offer candidates. */
-const link_rule link_rules[LINK_NRULES] = {
-    {"names_phonetic", key_names_phonetic, USES(GIVEN) | USES(FAMILY), 1, 0},
-    {"dob", key_dob, USES(DOB), 1, 0},
-    {"postcode_given_initial", key_postcode_initial, USES(POSTCODE) | USES(GIVEN), 0, 0},
-    {"family_dob_year", key_family_dob_year, USES(FAMILY) | USES(DOB), 1, 0},
-    {"given_day_month", key_given_dob_month, USES(GIVEN) | USES(DOB), 1, 0},
-    {"address_family_initial", key_address_family, USES(ADDRESS) | USES(FAMILY), 0, 0},
-    {"family_given_initial", key_family_initial, USES(FAMILY) | USES(GIVEN), 1, 0},
-    {"postcode_family_initial", key_postcode_family, USES(POSTCODE) | USES(FAMILY), 0, 0},
-    {"town_dob_year", key_town_dob_year, USES(TOWN) | USES(DOB), 0, 0},
-    {"nhs_number", key_nhs, USES(ID), 1, 1},
-    {"nino", key_nino, USES(ID), 1, 1},
-    {"upn", key_upn, USES(ID), 1, 1},
-    {"name_prefixes", key_name_prefixes, USES(GIVEN) | USES(FAMILY), 1, 0},
-    {"name_pairs_dob_year", key_name_pairs_dob_year, USES(GIVEN) | USES(FAMILY) | USES(DOB), 0, 0, NULL, 4},
-    {"name_pairs_town", key_name_pairs_town, USES(GIVEN) | USES(FAMILY) | USES(TOWN), 0, 0, NULL, 4},
-    {"postcode_dob_year", key_postcode_dob_year, USES(POSTCODE) | USES(DOB), 0, 0, NULL, 4},
-    {"address_prefix", key_address_prefix, USES(ADDRESS), 0, 0, NULL, 4},
-    {"address_words", NULL, USES(ADDRESS), 0, 0, keys_address_words, 4},
-    {"name_words_dob_year", NULL, USES(GIVEN) | USES(FAMILY) | USES(DOB), 0, 0, keys_name_words, 4},
-    {"name_words_town", NULL, USES(GIVEN) | USES(FAMILY) | USES(TOWN), 0, 0, keys_name_words_town, 4},
-};
-_Static_assert(LINK_NRULES <= 31,
-               "a pair's rules are a mask below the pattern's flag bit (link_pattern_pack)");
-
-const char *link_rule_name(int r)
-{
-    return r >= 0 && r < LINK_NRULES ? link_rules[r].name : "";
-}
-
-int link_rule_count(void)
-{
-    return LINK_NRULES;
-}
 
 /* 1 when rule r is off in this run (an identifier's rule without use_ids). */
 static int rule_off(const link_options *o, int r)
@@ -295,17 +18,37 @@ static int rule_off(const link_options *o, int r)
     return !o->use_ids && link_rules[r].is_id;
 }
 
+/* A record's hot row (invariant 4 below): two cache lines, aligned together so that they are fetched
+ * together. */
+enum { HOT_SIGS = (128 - 4 * LINK_NRULES) / 8 }; /* the token rules with a signature in the row */
+_Static_assert(HOT_SIGS >= 2, "a hot row holds a block number a rule and two or more token signatures");
+typedef struct hotrow {
+    _Alignas(128) uint32_t id[LINK_NRULES];
+    uint64_t sig[HOT_SIGS];
+} hotrow;
+
 /*
  * The blocking state. Records are numbered together: a's 0..na-1, then b's na..na+nb-1 (dedupe: a's only).
  * Invariants:
- *   1. Rule r owns LINK_RULE_SLOTS(r) slots of each record's keys, from slot0[r]: keys[i * nslots + slot0[r]
- * + k] is record i's k-th key under rule r (a rule of one key has one slot; a token rule one per token), or 0
- * when it has no such key, when the rule is off (identifiers without use_ids), or when its block under r was
- * left out (too large, or over the rule's pair budget). A record's keys under one rule are distinct. So "rule
- * r offers the pair (i, j)" is exactly "some nonzero key of i under r is a key of j under r" (rule_offers).
- *   2. order[r] and okey[r] list the (record, key) entries of r's kept blocks, sorted by key and then by
- *      record number: a block is a run of equal keys, and within it a's records come before b's, each in
- *      ascending number, each once.
+ *   1. Rule r owns LINK_RULE_SLOTS(r) slots of keys, from slot0[r], each a column of n keys: keys[(slot0[r]
+ *      + k) * n + i] is record i's k-th key under rule r (a rule of one key has one slot; a token rule one
+ *      per token), or 0 when it has no such key or the rule is off (identifiers without use_ids). A record's
+ *      keys under one rule are distinct. A rule's sort reads its columns from start to end.
+ *   2. Once rule r is sorted, its kept blocks are numbered 1, 2, ... in the order of their keys, and ids
+ *      holds for each record and key slot (ids[i * nslots + slot0[r] + k]: a record's numbers together) the
+ *      number of its block, or 0 when there is no key or its block was left out (too large, or over the
+ *      rule's pair budget): two records share a kept block's key under r exactly when they share a number,
+ *      and the smaller key has the smaller number. So "rule r offers the pair (i, j)" is exactly "some
+ *      nonzero id of i under r is an id of j under r" (offer_mask). The pairs are emitted from the numbers
+ *      alone, half the bytes of the keys, which are freed once every rule is sorted.
+ *   3. order[r] and oblk[r] list the (record, block number) entries of r's kept blocks, sorted by key and
+ *      then by record number: a block is a run of equal numbers, and within it a's records come before b's,
+ *      each in ascending number, each once.
+ *   4. hot[i], 128 bytes, answers "does rule q offer (i, j)?" for most pairs without reading ids: for a
+ *      rule of one key, id[q] is its number (invariant 2), 0 for a token rule; for a token rule among the
+ *      first HOT_SIGS, sig[t] has a bit set for each of the record's block numbers, and signatures that do
+ *      not meet mean "no" (otherwise ids decides). Emitting a pair asks every rule, and most rules' answer is
+ *      "no": one row of each record answers, where ids spreads a record over three cache lines.
  * A pair is emitted once, by the first rule that offers it (the rules' pairs unioned without a sort), and
  * under a token rule by the block of the smallest key the two share, with the mask of every rule that offers
  * it.
@@ -316,15 +59,15 @@ typedef struct blocking {
     int dedupe;
     uint32_t cap;    /* block_cap */
     uint64_t budget; /* rule_pairs */
-    uint64_t *keys;
-    size_t nslots; /* keys per record, all rules together */
-    uint64_t
-        *sig; /* per record and token rule: bit (key >> 58) set for each of its keys (a superset once blocks
-                 are left out): two records whose bits do not meet share no key, read without the keys */
+    uint64_t *keys; /* invariant 1; NULL once every rule is sorted */
+    uint32_t *ids;  /* invariant 2 */
+    hotrow *hot;    /* invariant 4 */
+    size_t nslots;  /* keys per record, all rules together */
     int ntok, tok[LINK_NRULES]; /* token rules, and each rule's number among them (-1: one key) */
+    int tokrule[LINK_NRULES];   /* the rule of each token rule's number */
     size_t slot0[LINK_NRULES];
     uint32_t *order[LINK_NRULES];
-    uint64_t *okey[LINK_NRULES];
+    uint32_t *oblk[LINK_NRULES];
     size_t norder[LINK_NRULES];
     uint64_t offered[LINK_NRULES]; /* pairs in the blocks kept, duplicates included */
     uint32_t skipped[LINK_NRULES], over_budget[LINK_NRULES];
@@ -350,7 +93,7 @@ static void *keys_worker(void *arg)
     for (size_t i = j->from; i < j->to; i++) {
         const link_record *rec = blocking_rec(j->a, j->b, bl->na, i);
         for (int r = 0; r < LINK_NRULES; r++) {
-            uint64_t *k = &bl->keys[i * bl->nslots + bl->slot0[r]];
+            uint64_t k[LINK_RULE_KEYS_MAX];
             int nk = LINK_RULE_SLOTS(r), got = 0;
             if (!rule_off(bl->o, r)) {
                 if (link_rules[r].keys)
@@ -358,54 +101,67 @@ static void *keys_worker(void *arg)
                 else
                     got = (k[0] = link_rules[r].key(rec)) != 0;
             }
-            for (int x = got; x < nk; x++)
-                k[x] = 0;
-            if (bl->tok[r] >= 0) {
-                uint64_t bits = 0;
-                for (int x = 0; x < got; x++)
-                    bits |= 1ULL << (k[x] >> 58);
-                bl->sig[i * (size_t)bl->ntok + (size_t)bl->tok[r]] = bits;
-            }
+            for (int x = 0; x < nk; x++)
+                bl->keys[(bl->slot0[r] + (size_t)x) * bl->n + i] = x < got ? k[x] : 0;
         }
     }
     return NULL;
 }
 
-/* 1 when rule q offers the pair (i, j): invariant 1. */
-static int rule_offers(const blocking *bl, int q, size_t i, size_t j)
+/* Records [from, to)'s hot rows, from their ids (invariant 4). */
+static void *hot_worker(void *arg)
 {
-    const uint64_t *a = &bl->keys[i * bl->nslots + bl->slot0[q]],
-                   *b = &bl->keys[j * bl->nslots + bl->slot0[q]];
-    int nk = LINK_RULE_SLOTS(q);
-    if (nk == 1) return a[0] && a[0] == b[0];
-    size_t t = (size_t)bl->tok[q], nt = (size_t)bl->ntok;
-    if (!(bl->sig[i * nt + t] & bl->sig[j * nt + t])) return 0;
-    for (int x = 0; x < nk && a[x]; x++)
-        for (int y = 0; y < nk && b[y]; y++)
-            if (a[x] == b[y]) return 1;
-    return 0;
+    keyjob *j = arg;
+    blocking *bl = j->bl;
+    for (size_t i = j->from; i < j->to; i++) {
+        hotrow *h = &bl->hot[i];
+        memset(h, 0, sizeof(*h));
+        const uint32_t *id = &bl->ids[i * bl->nslots];
+        for (int r = 0; r < LINK_NRULES; r++) {
+            int t = bl->tok[r];
+            if (t < 0)
+                h->id[r] = id[bl->slot0[r]];
+            else if (t < HOT_SIGS)
+                for (int x = 0; x < LINK_RULE_KEYS_MAX && id[bl->slot0[r] + (size_t)x]; x++)
+                    h->sig[t] |= 1ULL << ((id[bl->slot0[r] + (size_t)x] * 2654435761u) >> 26);
+        }
+    }
+    return NULL;
 }
 
-/* The smallest key i and j share under token rule r (0: none): the one block of r that emits the pair. */
-static uint64_t first_shared(const blocking *bl, int r, size_t i, size_t j)
+/* The mask of every rule that offers the pair (i, j): invariants 2 and 4. */
+static link_rule_mask offer_mask(const blocking *bl, size_t i, size_t j)
 {
-    const uint64_t *a = &bl->keys[i * bl->nslots + bl->slot0[r]],
-                   *b = &bl->keys[j * bl->nslots + bl->slot0[r]];
+    const hotrow *hi = &bl->hot[i], *hj = &bl->hot[j];
+    link_rule_mask mask = 0;
+    for (int q = 0; q < LINK_NRULES; q++) /* rules of one key (a token rule's id is 0), no branch */
+        mask |= (link_rule_mask)((hi->id[q] == hj->id[q]) & (hi->id[q] != 0)) << q;
+    for (int t = 0; t < bl->ntok; t++) {
+        if (t < HOT_SIGS && !(hi->sig[t] & hj->sig[t])) continue;
+        int q = bl->tokrule[t];
+        const uint32_t *a = &bl->ids[i * bl->nslots + bl->slot0[q]];
+        const uint32_t *b = &bl->ids[j * bl->nslots + bl->slot0[q]];
+        int shared = 0;
+        for (int x = 0; x < LINK_RULE_KEYS_MAX && a[x] && !shared; x++)
+            for (int y = 0; y < LINK_RULE_KEYS_MAX && b[y] && !shared; y++)
+                shared = a[x] == b[y];
+        mask |= (link_rule_mask)shared << q;
+    }
+    return mask;
+}
+
+/* The block of the smallest key i and j share under token rule r (0: none): the one block of r that emits
+ * the pair. */
+static uint32_t first_shared(const blocking *bl, int r, size_t i, size_t j)
+{
+    const uint32_t *a = &bl->ids[i * bl->nslots + bl->slot0[r]];
+    const uint32_t *b = &bl->ids[j * bl->nslots + bl->slot0[r]];
     int nk = LINK_RULE_SLOTS(r);
-    uint64_t best = 0;
+    uint32_t best = 0;
     for (int x = 0; x < nk && a[x]; x++)
         for (int y = 0; y < nk && b[y]; y++)
             if (a[x] == b[y] && (!best || a[x] < best)) best = a[x];
     return best;
-}
-
-/* The mask of the rules that offer (i, j), r the first of them. */
-static link_rule_mask rules_offering(const blocking *bl, int r, size_t i, size_t j)
-{
-    link_rule_mask mask = (link_rule_mask)1 << r;
-    for (int q = r + 1; q < LINK_NRULES; q++)
-        if (rule_offers(bl, q, i, j)) mask |= (link_rule_mask)1 << q;
-    return mask;
 }
 
 typedef struct keyed {
@@ -457,30 +213,28 @@ static uint64_t block_pairs(const blocking *bl, const uint32_t *ord, size_t s, s
     return (uint64_t)(m - s) * (uint64_t)(e - m);
 }
 
-/* Where the key of a sorted entry of rule r lives. */
-static uint64_t *slot_of(blocking *bl, int r, const keyed *e)
-{
-    return &bl->keys[(size_t)e->idx * bl->nslots + bl->slot0[r] + e->slot];
-}
+/* A sorted entry's mark: the first entry of a block over the cap (keyed.slot is otherwise under
+ * LINK_RULE_KEYS_MAX). */
+#define OVER_CAP 0x80000000u
 
 /* Rule r: sort its records by key; leave out blocks over the cap and, when the rule would offer more than the
  * budget, its largest blocks (all blocks of a size or none, so the result depends on nothing but the data);
- * zero the keys of the records left out (invariant 1); keep order[r] (invariant 2). */
+ * number the blocks kept in ids (invariant 2); keep order[r] and oblk[r] (invariant 3). */
 static void block_sort_rule(blocking *bl, int r, keyed *k, keyed *tmp, size_t *count)
 {
     size_t n = 0;
     int nk = LINK_RULE_SLOTS(r);
     for (size_t i = 0; i < bl->n; i++)
         for (int x = 0; x < nk; x++) {
-            uint64_t h = bl->keys[i * bl->nslots + bl->slot0[r] + (size_t)x];
+            uint64_t h = bl->keys[(bl->slot0[r] + (size_t)x) * bl->n + i];
             if (h) k[n++] = (keyed){h, (uint32_t)i, (uint32_t)x};
         }
     keyed *sorted = radix_sort(k, tmp, n, count);
     uint32_t *ord = malloc((n + 1) * sizeof(*ord));
-    uint64_t *okey = malloc((n + 1) * sizeof(*okey));
-    if (!ord || !okey) {
+    uint32_t *oblk = malloc((n + 1) * sizeof(*oblk));
+    if (!ord || !oblk) {
         free(ord);
-        free(okey);
+        free(oblk);
         __atomic_store_n(&bl->failed, 1, __ATOMIC_RELAXED);
         return;
     }
@@ -496,8 +250,7 @@ static void block_sort_rule(blocking *bl, int r, keyed *k, keyed *tmp, size_t *c
         uint64_t p = block_pairs(bl, ord, s, e, &mid);
         if (e - s > bl->cap) {
             bl->skipped[r]++;
-            for (size_t i = s; i < e; i++)
-                *slot_of(bl, r, &sorted[i]) = 0;
+            sorted[s].slot |= OVER_CAP;
         } else if (p) {
             total += p;
             if (nsizes == cap_sizes) {
@@ -506,7 +259,7 @@ static void block_sort_rule(blocking *bl, int r, keyed *k, keyed *tmp, size_t *c
                 if (!grown) {
                     free(sizes);
                     free(ord);
-                    free(okey);
+                    free(oblk);
                     __atomic_store_n(&bl->failed, 1, __ATOMIC_RELAXED);
                     return;
                 }
@@ -533,29 +286,31 @@ static void block_sort_rule(blocking *bl, int r, keyed *k, keyed *tmp, size_t *c
     free(sizes);
     uint64_t offered = 0;
     size_t kept = 0;
+    uint32_t blk = 0; /* the blocks kept, numbered from 1 (invariant 2): at most the entries, 6 a record of
+                         at most two files of 20 million rows, well under 2^32 */
     for (size_t s = 0; s < n;) {
         size_t e = s + 1, mid;
         while (e < n && sorted[e].key == sorted[s].key)
             e++;
-        int gone = *slot_of(bl, r, &sorted[s]) == 0; /* over the cap */
+        int gone = (sorted[s].slot & OVER_CAP) != 0;
         uint64_t p = block_pairs(bl, ord, s, e, &mid);
         if (!gone && p >= limit) {
             bl->over_budget[r]++;
             gone = 1;
-            for (size_t i = s; i < e; i++)
-                *slot_of(bl, r, &sorted[i]) = 0;
         }
         if (!gone) {
             offered += p;
+            blk++;
             for (size_t i = s; i < e; i++) { /* compact: order[r] keeps only the blocks kept */
-                okey[kept] = sorted[i].key;
+                bl->ids[(size_t)sorted[i].idx * bl->nslots + bl->slot0[r] + sorted[i].slot] = blk;
+                oblk[kept] = blk;
                 ord[kept++] = ord[i];
             }
         }
         s = e;
     }
     bl->order[r] = ord;
-    bl->okey[r] = okey;
+    bl->oblk[r] = oblk;
     bl->norder[r] = kept;
     bl->offered[r] = offered;
 }
@@ -576,7 +331,7 @@ static void *sort_worker(void *arg)
         else
             for (size_t i = 0; i < bl->n; i++)
                 for (int x = 0; x < LINK_RULE_SLOTS(r); x++)
-                    need += bl->keys[i * bl->nslots + bl->slot0[r] + (size_t)x] != 0;
+                    need += bl->keys[(bl->slot0[r] + (size_t)x) * bl->n + i] != 0;
         if (need > cap) {
             free(k);
             free(tmp);
@@ -637,22 +392,24 @@ static void *emit_worker(void *arg)
     emitjob *j = arg;
     const blocking *bl = j->bl;
     const uint32_t *ord = bl->order[j->r];
-    const uint64_t *okey = bl->okey[j->r];
+    const uint32_t *oblk = bl->oblk[j->r];
     int r = j->r, tokens = LINK_RULE_SLOTS(r) > 1;
+    link_rule_mask earlier = ((link_rule_mask)1 << r) - 1; /* a pair one of these offers is theirs */
     for (size_t s = j->from; s < j->to;) {
         size_t e = s + 1, mid;
-        uint64_t key = okey[s];
-        while (e < j->to && okey[e] == key)
+        uint32_t key = oblk[s];
+        while (e < j->to && oblk[e] == key)
             e++;
         block_pairs(bl, ord, s, e, &mid);
         for (size_t x = s; x < (bl->dedupe ? e : mid); x++) {
             for (size_t y = bl->dedupe ? x + 1 : mid; y < e; y++) {
-                int earlier = 0;
-                for (int q = 0; q < r && !earlier; q++)
-                    earlier = rule_offers(bl, q, ord[x], ord[y]);
-                if (earlier || (tokens && first_shared(bl, r, ord[x], ord[y]) != key)) continue;
-                pairvec_push(&j->out, ord[x], (uint32_t)(ord[y] - (bl->dedupe ? 0 : bl->na)),
-                             rules_offering(bl, r, ord[x], ord[y]));
+                if (y + 4 < e) {
+                    __builtin_prefetch(&bl->hot[ord[y + 4]]);
+                    __builtin_prefetch((const char *)&bl->hot[ord[y + 4]] + 64);
+                }
+                link_rule_mask mask = offer_mask(bl, ord[x], ord[y]);
+                if ((mask & earlier) || (tokens && first_shared(bl, r, ord[x], ord[y]) != key)) continue;
+                pairvec_push(&j->out, ord[x], (uint32_t)(ord[y] - (bl->dedupe ? 0 : bl->na)), mask);
             }
         }
         s = e;
@@ -665,10 +422,11 @@ static void blocking_release(blocking *bl)
 {
     for (int r = 0; r < LINK_NRULES; r++) {
         free(bl->order[r]);
-        free(bl->okey[r]);
+        free(bl->oblk[r]);
     }
     free(bl->keys);
-    free(bl->sig);
+    free(bl->ids);
+    free(bl->hot);
 }
 
 /* When every possible pair fits the budget, blocking does not choose: every pair is a candidate, in the order
@@ -680,9 +438,7 @@ static int emit_every_pair(const blocking *bl, link_result *out, uint64_t possib
     size_t n = 0;
     for (size_t i = 0; i < bl->na; i++) {
         for (size_t j = bl->dedupe ? i + 1 : bl->na; j < (bl->dedupe ? bl->na : bl->n); j++) {
-            link_rule_mask mask = 0;
-            for (int q = 0; q < LINK_NRULES; q++)
-                if (rule_offers(bl, q, i, j)) mask |= (link_rule_mask)1 << q;
+            link_rule_mask mask = offer_mask(bl, i, j);
             link_pair *p = &v[n++];
             memset(p, 0, sizeof(*p));
             p->left = (uint32_t)i;
@@ -719,13 +475,14 @@ int link_block_all(const link_dataset *a, const link_dataset *b, const link_opti
         bl.slot0[r] = bl.nslots;
         bl.nslots += (size_t)LINK_RULE_SLOTS(r);
         bl.tok[r] = link_rules[r].keys ? bl.ntok++ : -1;
+        if (bl.tok[r] >= 0) bl.tokrule[bl.tok[r]] = r;
     }
     bl.keys = link_alloc((bl.n * bl.nslots + 1) * sizeof(*bl.keys), "blocking keys", err);
     if (!bl.keys) return err->code;
-    bl.sig = link_alloc((bl.n * (size_t)bl.ntok + 1) * sizeof(*bl.sig), "blocking keys", err);
-    if (!bl.sig) {
+    bl.ids = calloc(bl.n * bl.nslots + 1, sizeof(*bl.ids));
+    if (!bl.ids) {
         free(bl.keys);
-        return err->code;
+        return core_error_set(err, CORE_E_INTERNAL, "out of memory for blocking keys");
     }
     int nt = link_thread_count(o);
     if ((size_t)nt > bl.n / 4096 + 1) nt = (int)(bl.n / 4096 + 1);
@@ -733,8 +490,8 @@ int link_block_all(const link_dataset *a, const link_dataset *b, const link_opti
     for (int t = 0; t < nt; t++) /* 1. every record's keys */
         kj[t] = (keyjob){&bl, a, b, bl.n * (size_t)t / (size_t)nt, bl.n * (size_t)(t + 1) / (size_t)nt, 0};
     link_fanout(nt, keys_worker, kj, sizeof(kj[0]));
-    /* 2. each rule's blocks, the rules shared out among the threads. A rule only zeroes its own keys, so the
-     * threads never write the same key. */
+    /* 2. each rule's blocks, the rules shared out among the threads. A rule writes only its own slots of
+     * ids, so the threads never write the same id. */
     int ns = nt < LINK_NRULES ? nt : LINK_NRULES;
     for (int t = 0; t < ns; t++)
         kj[t] = (keyjob){&bl, a, b, (size_t)t, 0, ns};
@@ -743,6 +500,16 @@ int link_block_all(const link_dataset *a, const link_dataset *b, const link_opti
         blocking_release(&bl);
         return core_error_set(err, CORE_E_INTERNAL, "out of memory for blocking %zu records", bl.n);
     }
+    free(bl.keys); /* the pairs come from ids alone (invariant 2) */
+    bl.keys = NULL;
+    bl.hot = aligned_alloc(sizeof(*bl.hot), (bl.n + 1) * sizeof(*bl.hot));
+    if (!bl.hot) {
+        blocking_release(&bl);
+        return core_error_set(err, CORE_E_INTERNAL, "out of memory for blocking %zu records", bl.n);
+    }
+    for (int t = 0; t < nt; t++) /* 3. every record's hot row */
+        kj[t] = (keyjob){&bl, a, b, bl.n * (size_t)t / (size_t)nt, bl.n * (size_t)(t + 1) / (size_t)nt, 0};
+    link_fanout(nt, hot_worker, kj, sizeof(kj[0]));
     link_progress(o, "blocking", 1, 2);
     uint64_t possible = bl.dedupe ? (uint64_t)bl.na * (bl.na - 1) / 2 : (uint64_t)bl.na * bl.nb;
     if (possible <= bl.budget) {
@@ -750,7 +517,7 @@ int link_block_all(const link_dataset *a, const link_dataset *b, const link_opti
         blocking_release(&bl);
         return rc;
     }
-    /* 3. the pairs, rule by rule; within a rule its blocks are shared out in runs of about equal length */
+    /* 4. the pairs, rule by rule; within a rule its blocks are shared out in runs of about equal length */
     pairvec all = {0};
     emitjob ej[LINK_MAX_THREADS];
     memset(ej, 0, sizeof(ej));
@@ -762,7 +529,7 @@ int link_block_all(const link_dataset *a, const link_dataset *b, const link_opti
         for (int t = 0; t < nt; t++) {
             size_t to = t == nt - 1 ? n : n * (size_t)(t + 1) / (size_t)nt;
             if (to < from) to = from;
-            while (to > from && to < n && bl.okey[r][to] == bl.okey[r][to - 1])
+            while (to > from && to < n && bl.oblk[r][to] == bl.oblk[r][to - 1])
                 to++;
             ej[t].bl = &bl;
             ej[t].r = r;

@@ -4,9 +4,9 @@
  * its sources in README.md; the parts and what they share in link_internal.h).
  *
  * Reading guide, in the order link_run() does it:
- *   1. blocking (link_block.c): each rule gives every record a key; records sharing a key form a block and
- *      every pair in a block (dedupe) or across the two datasets (pair) is a candidate, kept once with the
- *      mask of all the rules that offer it.
+ *   1. blocking (link_rules.c, link_block.c): each rule gives every record a key; records sharing a key form
+ *      a block and every pair in a block (dedupe) or across the two datasets (pair) is a candidate, kept once
+ *      with the mask of all the rules that offer it.
  *   2. comparison (link_prep.c, compared in threads here): every record is prepared once (its values as
  *      numbers, with bounds' inputs), then each candidate pair gets a level per comparison (levels below)
  * from the two preps, exactly as link_compare_records() would give it, which stays the reference; the threads
@@ -537,8 +537,8 @@ void link_progress(const link_options *o, const char *stage, uint64_t done, uint
 
 /* Steps 5-6: the names' frequencies counted by their numbers, an exact name's weight once per name, then
  * every pair weighed and decided in threads. */
-static int score_all(const link_prepared *pp, const link_options *o, size_t nb, link_result *out,
-                     core_error *err)
+static int score_all(const link_prepared *pp, const link_options *o, const link_dataset *a, size_t nb,
+                     link_result *out, core_error *err)
 {
     const char *const *names;
     size_t nnames = link_prep_names(pp, &names), nrec = link_prep_count(pp);
@@ -604,7 +604,7 @@ static int score_all(const link_prepared *pp, const link_options *o, size_t nb, 
                 links[t] = jobs[t].links;
                 nlinks[t] = jobs[t].nlinks;
             }
-            long held = failed ? -1 : link_one_person(out, nb, links, nlinks, nt);
+            long held = failed ? -1 : link_one_person(out, a, nb, links, nlinks, nt);
             for (int t = 0; t < nt; t++)
                 free(jobs[t].links);
             if (held < 0)
@@ -666,7 +666,7 @@ int link_run(const link_dataset *a, const link_dataset *b, const link_options *o
 
     /* 5-6. score and decide */
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if (rc == 0) rc = score_all(pp, o, b ? b->n : 0, out, err);
+    if (rc == 0) rc = score_all(pp, o, a, b ? b->n : 0, out, err);
     link_prep_free(pp);
     if (rc) {
         link_result_free(out);
@@ -676,7 +676,7 @@ int link_run(const link_dataset *a, const link_dataset *b, const link_options *o
      * right ones on dsgen F, and a "mutual best candidate" rule, which lifted FEBRL4, linked parents to
      * children of the same name on link synth's households (136 right, 956 wrong at 200,000). A link run has
      * the opposite step instead, one partner record one person (link_one_person, from score_all), which
-     * only ever takes a link away. */
+     * takes a link away, and gives one back only where a holds each person once and shows no households. */
     long clustered = b ? 0 : link_cluster(out, a->n);
     if (clustered < 0) {
         link_result_free(out);

@@ -1,9 +1,10 @@
 /*
  * link_internal.h — what the engine's files share with each other and with nobody else (the contract is
- * link.h). The engine is four files, in the order link_run() uses them (the method is in README.md):
+ * link.h). The engine is these files, in the order link_run() uses them (the method is in README.md):
  *
- *   link_block.c   1. blocking: the rules (link_rules), every record's key under each, the blocks, the pair
- *                     budget, and every candidate pair once with the mask of the rules that offer it;
+ *   link_rules.c   1. the blocking rules (link_rules): the key or keys each gives a record;
+ *   link_block.c   1. blocking: every record's key under each rule, the blocks, the pair budget, and every
+ *                     candidate pair once with the mask of the rules that offer it;
  *   link_prep.c    2. prepared records: every record's values as numbers from tables of values, with the
  *                     inputs of the bounds that let most comparisons skip reading strings; the comparison
  *                     vector of two prepared records (link_prep_compare);
@@ -121,10 +122,13 @@ int link_nick_builtin_check(core_error *err);
 /* The cluster step of a dedupe over its `nodes` records. Returns how many pairs in review it linked, or -1
  * when out of memory (nothing changed). */
 long link_cluster(link_result *out, size_t nodes);
-/* One partner record, one person, in a link run whose b has nb records; links[t][0, nlinks[t]) are the
- * indices of the pairs decided link, in nt lists. Fills out->partner_linked and partner_linked_several.
- * Returns how many links it put in review, or -1 when out of memory (nothing changed). */
-long link_one_person(link_result *out, size_t nb, const size_t *const links[], const size_t nlinks[], int nt);
+/* One partner record, one person, in a link run of a against a b of nb records; links[t][0, nlinks[t]) are
+ * the indices of the pairs decided link, in nt lists. Fills out->partner_linked, partner_linked_several,
+ * index_shared_address and clear_candidates (the b records with no link linked to their one clear candidate
+ * in review, when a holds each person once and shows no households). Returns how many links it put in
+ * review, or -1 when out of memory (nothing changed). */
+long link_one_person(link_result *out, const link_dataset *a, size_t nb, const size_t *const links[],
+                     const size_t nlinks[], int nt);
 
 /* ---- reading: one row's values into a record (link_record.c, for link_input.c) ---- */
 
@@ -229,7 +233,7 @@ void link_progress(const link_options *o, const char *stage, uint64_t done, uint
 /* malloc(n), or NULL with err filled ("out of memory for WHAT"). For sizes that grow with the input. */
 void *link_alloc(size_t n, const char *what, core_error *err);
 
-/* ---- blocking (link_block.c) ---- */
+/* ---- blocking (the rules: link_rules.c; blocks and pairs: link_block.c) ---- */
 
 /* A rule's key for a record, or 0 when the record has no key under this rule. */
 typedef uint64_t (*link_block_key_fn)(const link_record *r);

@@ -54,6 +54,7 @@ typedef struct person {
     const char *given, *family, *postcode;
     core_date dob;
     char sex;
+    const char *address; /* NULL: none */
 } person;
 
 static void add(link_dataset *d, const person *p)
@@ -78,6 +79,7 @@ static void add(link_dataset *d, const person *p)
         link_phonetic(r->family, r->family_phon);
     r->dob = core_date_ok(p->dob) ? core_date_to_days(p->dob) : LINK_NO_DATE;
     r->sex = p->sex;
+    if (p->address) r->address = link_norm_text(&d->arena, p->address, strlen(p->address));
     if (p->postcode) {
         char buf[32];
         size_t sl = 0, dl = 0, n = link_norm_postcode(p->postcode, buf, sizeof(buf), &sl, &dl);
@@ -658,6 +660,125 @@ static void test_one_person_links(void **state)
     link_dataset_free(&b);
 }
 
+/* The people of test_clear_candidate's first file: n people, each at an address of their own (no households);
+ * with housemates, every fifth person has a second at the same address, another name and date of birth. */
+static void clear_candidate_people(link_dataset *a, link_dataset *b, int housemates)
+{
+    static const char *const SYL[] = {"ka", "lo", "mer", "tin", "sab", "ro", "vel", "dun", "pa", "shi"};
+    static const char *const STREETS[] = {"acacia avenue", "bramble close", "cedar grove", "dunstan road",
+                                          "elm terrace", "foxglove way", "gorse lane", "heron court"};
+    memset(a, 0, sizeof(*a));
+    memset(b, 0, sizeof(*b));
+    rng = 11;
+    char fam[32], addr[64];
+    for (size_t i = 0; i < 900; i++) {
+        person p = {0};
+        snprintf(p.id, sizeof(p.id), "o%zu", i);
+        snprintf(fam, sizeof(fam), "%s%s%s", SYL[i % 10], SYL[(i / 10) % 10], SYL[(i / 100) % 10]);
+        p.family = core_arena_strdup(&a->arena, fam);
+        p.given = GIVEN[next_u32() % (sizeof(GIVEN) / sizeof(GIVEN[0]))];
+        p.postcode = PLACES[next_u32() % (sizeof(PLACES) / sizeof(PLACES[0]))];
+        p.dob = (core_date){1940 + (int)(next_u32() % 50), 1 + (int)(next_u32() % 12),
+                            1 + (int)(next_u32() % 28)};
+        p.sex = 'F';
+        snprintf(addr, sizeof(addr), "%zu %s", i + 1, STREETS[i % 8]);
+        p.address = core_arena_strdup(&a->arena, addr);
+        add(a, &p);
+        if (housemates && i % 5 == 0) {
+            person h = p;
+            snprintf(h.id, sizeof(h.id), "h%zu", i);
+            snprintf(fam, sizeof(fam), "%s%s%s", SYL[(i / 100) % 10], SYL[i % 10], SYL[(i / 10) % 10]);
+            h.family = core_arena_strdup(&a->arena, fam);
+            h.given = GIVEN[(i / 5) % (sizeof(GIVEN) / sizeof(GIVEN[0]))];
+            h.dob.y = 1940 + (int)(next_u32() % 50);
+            add(a, &h);
+        }
+        if (i % 3 == 0) { /* b: every third person again, a field mistyped or replaced, or (every 12th) the
+                             given name and the date both replaced: only the family name and address agree */
+            person q = p;
+            snprintf(q.id, sizeof(q.id), "d%zu", i);
+            const char *other = GIVEN[(i / 3 + 7) % (sizeof(GIVEN) / sizeof(GIVEN[0]))];
+            core_date odob = {1921 + (int)(i % 7), 1 + (int)(i % 11), 2 + (int)(i % 26)};
+            snprintf(fam, sizeof(fam), "%s%s%s", SYL[(i / 10) % 10], SYL[(i / 100) % 10], SYL[i % 10]);
+            const char *ofam = core_arena_strdup(&b->arena, fam);
+            switch ((i / 3) % 4) {
+            case 0: q.family = ofam; break;
+            case 1: q.given = other; break;
+            case 2: q.dob = odob; break;
+            default:
+                q.given = other;
+                q.family = typo(&b->arena, q.family);
+                q.dob = odob;
+                q.sex = 'M'; /* marks the record for the test */
+                break;
+            }
+            add(b, &q);
+        }
+    }
+}
+
+/* One partner record, one person, the other way (a link run): where the first file holds each person once
+ * and shows no households, a partner record with no link is linked to its one clear candidate in review — a
+ * person recorded again with their names and date replaced, found by the address — and to nothing else;
+ * where the first file has households, the same record could be a housemate's, and nothing is linked. */
+static void test_clear_candidate(void **state)
+{
+    (void)state;
+    link_dataset a, b;
+    link_options o = {.threads = 2};
+    link_result r;
+    core_error err;
+    for (int housemates = 0; housemates < 2; housemates++) {
+        clear_candidate_people(&a, &b, housemates);
+        assert_int_equal(link_run(&a, &b, &o, &r, &err), 0);
+        /* every link below the link threshold is its b record's only link, in review by the weights, more
+         * than 4.25 bits above every other candidate of b, and the person's own record */
+        float *best = malloc(b.n * sizeof(*best)), *second = malloc(b.n * sizeof(*second));
+        size_t *links = calloc(b.n, sizeof(*links));
+        assert_true(best && second && links);
+        for (size_t j = 0; j < b.n; j++)
+            best[j] = second[j] = -1e30f;
+        for (size_t i = 0; i < r.npairs; i++) {
+            const link_pair *p = &r.pairs[i];
+            if (p->weight > best[p->right]) {
+                second[p->right] = best[p->right];
+                best[p->right] = p->weight;
+            } else if (p->weight > second[p->right])
+                second[p->right] = p->weight;
+            links[p->right] += p->decision == LINK_LINK;
+        }
+        size_t below = 0, replaced_linked = 0;
+        for (size_t i = 0; i < r.npairs; i++) {
+            const link_pair *p = &r.pairs[i];
+            if (p->decision != LINK_LINK || p->weight >= r.model.link_weight) continue;
+            below++;
+            assert_int_equal(links[p->right], 1);
+            assert_true(p->weight == best[p->right]);
+            assert_true((double)second[p->right] < (double)p->weight - 4.25);
+            assert_true(p->weight >= r.model.review_weight);
+            assert_string_equal(a.recs[p->left].id + 1, b.recs[p->right].id + 1);
+            replaced_linked += b.recs[p->right].sex == 'M';
+        }
+        assert_int_equal(below, r.clear_candidates);
+        printf("clear candidates: %s households, %.4f of a's addresses shared, %zu linked, %zu of them "
+               "replaced\n", housemates ? "with" : "without", r.index_shared_address, r.clear_candidates,
+               replaced_linked);
+        if (housemates) {
+            assert_true(r.index_shared_address >= 0.05);
+            assert_int_equal(r.clear_candidates, 0);
+        } else {
+            assert_true(r.index_shared_address >= 0 && r.index_shared_address < 0.05);
+            assert_true(replaced_linked > 0);
+        }
+        free(best);
+        free(second);
+        free(links);
+        link_result_free(&r);
+        link_dataset_free(&a);
+        link_dataset_free(&b);
+    }
+}
+
 /* One pair at a time under the default parameters (the front door's check): the re-entered child links,
  * someone else does not, and the evidence adds up to the weight. */
 static void test_one_pair_defaults(void **state)
@@ -883,6 +1004,7 @@ int main(void)
         cmocka_unit_test(test_cluster_step),
         cmocka_unit_test(test_two_datasets),
         cmocka_unit_test(test_one_person_links),
+        cmocka_unit_test(test_clear_candidate),
         cmocka_unit_test(test_one_pair_defaults),
         cmocka_unit_test(test_levels_as_link_compare_records),
     };
