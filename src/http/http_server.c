@@ -298,8 +298,8 @@ static void dispatch(http_server *s, http_req *req)
             return;
         }
     }
-    /* The handle is given back in on_completed, after the arena has reset this request's statements: a
-     * handle must not reach another thread while statements prepared on it are still live here. */
+    /* The handle is given back when DISPATCH ends (store_give_back), after the arena has reset this request's
+     * statements: a handle must not reach another thread while statements prepared on it are still live. */
     req->db = store_pool_acquire(s->cfg.pool);
     if (session_resolve(req) != 0)
         return;
